@@ -1,0 +1,63 @@
+namespace ShapeNet;
+
+/// <summary>
+/// Marks a <c>partial class</c> as a network: its layer properties and its <see cref="ForwardAttribute"/>
+/// method are compiled by the ShapeNet generator into shape-checked forward, backward and train-step code.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class NetworkAttribute : Attribute
+{
+}
+
+/// <summary>The network's forward method: typed parameters and return, a plain C# body.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class ForwardAttribute : Attribute
+{
+}
+
+/// <summary>
+/// A static function without learnable parameters whose gradient the generator writes:
+/// for <c>Y(x)</c> it emits <c>YGrad(x)</c> returning the value and the gradient of its sum w.r.t. each input.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class DifferentiableAttribute : Attribute
+{
+}
+
+/// <summary>Base of the attributes that declare a layer member of a network.</summary>
+public abstract class LayerAttribute : Attribute
+{
+    /// <summary>
+    /// The module name used for parameter names (<c>{Name}.weight</c>). Default: the property name in
+    /// snake_case (<c>Fc1</c> → <c>fc1</c>, <c>BranchPool</c> → <c>branch_pool</c>), PyTorch's convention.
+    /// </summary>
+    public string? Name { get; set; }
+}
+
+/// <summary><c>y = x Wᵀ + b</c> over the last axis; PyTorch's <c>nn.Linear(in, out, bias)</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class LinearAttribute : LayerAttribute
+{
+    public LinearAttribute(int inFeatures, int outFeatures)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+    }
+
+    public int InFeatures { get; }
+    public int OutFeatures { get; }
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>A member whose type is another <see cref="NetworkAttribute"/> class, used as a layer (a block).</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class BlockAttribute : LayerAttribute
+{
+}
+
+/// <summary>Reduction of a loss over the batch, as PyTorch's <c>reduction=</c>.</summary>
+public enum Reduction
+{
+    Mean = 0,
+    Sum = 1,
+}

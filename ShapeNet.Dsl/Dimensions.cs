@@ -1,0 +1,33 @@
+namespace ShapeNet;
+
+/// <summary>
+/// A tensor dimension known to the type system. User dimensions are declared as
+/// <c>[Dim(28)] public partial struct Side;</c>; the generator implements this interface for them.
+/// </summary>
+public interface IDim
+{
+    /// <summary>The size, or <see cref="Dynamic"/> for a dimension sized at run time (<see cref="Batch"/>).</summary>
+    static abstract int Size { get; }
+
+    /// <summary>The dimension's name as written in source; used in messages.</summary>
+    static abstract string Name { get; }
+
+    /// <summary>The <see cref="Size"/> of a dimension sized at run time.</summary>
+    public const int Dynamic = -1;
+}
+
+/// <summary>The batch dimension: sized at run time, bounded by a plan's batch capacity.</summary>
+public readonly struct Batch : IDim
+{
+    public static int Size => IDim.Dynamic;
+    public static string Name => "Batch";
+}
+
+/// <summary>Declares a compile-time dimension: <c>[Dim(28)] public partial struct Side;</c>.</summary>
+[AttributeUsage(AttributeTargets.Struct, AllowMultiple = true, Inherited = false)]
+public sealed class DimAttribute : Attribute
+{
+    public DimAttribute(int size) => Size = size;
+
+    public int Size { get; }
+}

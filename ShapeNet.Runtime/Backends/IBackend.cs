@@ -1,0 +1,162 @@
+namespace ShapeNet.Backends;
+
+/// <summary>
+/// The device interface generated code calls. Every operand is a <see cref="DeviceBuffer"/> plus sizes:
+/// generated code does no pointer arithmetic and reads nothing back to the host in the middle of a step,
+/// so a device backend (CUDA) implements the same calls on device memory. The CPU backend is the reference.
+/// Conventions (llm.c style): outputs first, then inputs, then sizes. Row-major, contiguous, float32.
+/// Every method that writes a gradient takes <c>accumulate</c>: false overwrites (<c>=</c>), true adds (<c>+=</c>).
+/// None of these methods allocates managed memory after the buffers exist.
+/// </summary>
+public interface IBackend
+{
+    string Name { get; }
+
+    // ---- memory -------------------------------------------------------------------------------
+    /// <summary>A zero-filled buffer of <paramref name="length"/> floats.</summary>
+    DeviceBuffer Allocate(long length);
+    /// <summary>A buffer holding the host array: the CPU backend shares it (zero copy); a device backend
+    /// uploads a copy, and <see cref="Download"/> brings values back.</summary>
+    DeviceBuffer Wrap(float[] host);
+    void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, long destinationOffset = 0);
+    void Download(DeviceBuffer source, Span<float> destination, long sourceOffset = 0);
+    void Fill(DeviceBuffer destination, float value, long offset, long count);
+    /// <summary>For r &lt; rows, i &lt; rowLength: dst[dstOffset + r*dstStride + i] (+)= src[srcOffset + r*srcStride + i].
+    /// Concatenation, its backward and slicing along an axis are all this one call.</summary>
+    void CopyRows(DeviceBuffer destination, long destinationOffset, long destinationStride,
+                  DeviceBuffer source, long sourceOffset, long sourceStride,
+                  long rowLength, long rows, bool accumulate);
+    /// <summary>Waits until all queued work is done (no-op on the CPU).</summary>
+    void Synchronize();
+
+    // ---- GEMM ---------------------------------------------------------------------------------
+    /// <summary>Row-major C = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n; strided batch.
+    /// lda/ldb/ldc are row strides of A, B, C as stored.</summary>
+    void Gemm(bool transposeA, bool transposeB, int m, int n, int k,
+              float alpha, DeviceBuffer a, long aOffset, int lda,
+              DeviceBuffer b, long bOffset, int ldb,
+              float beta, DeviceBuffer c, long cOffset, int ldc,
+              int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0);
+
+    // ---- linear (fused bias + activation) ------------------------------------------------------
+    /// <summary>y[rows,out] = act(x[rows,in] · W[out,in]ᵀ + b[out]); act is Identity, Relu, Sigmoid or Tanh.</summary>
+    void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias,
+                        int rows, int inFeatures, int outFeatures, UnaryOp activation);
+    /// <summary>dx (+)= dy·W; dW (+)= dyᵀ·x; db (+)= Σ_rows dy. dy is the gradient of the pre-activation.
+    /// dx may be null (input needs no gradient).</summary>
+    void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias,
+                         DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
+                         int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters);
+
+    // ---- element-wise -------------------------------------------------------------------------
+    /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent or the scalar of the op.</summary>
+    void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n);
+    /// <summary>dx (+)= dy · f'(x); x is the forward input and y its output (a kernel uses whichever it needs).</summary>
+    void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy,
+                        DeviceBuffer x, DeviceBuffer y, long n, bool accumulate);
+    /// <summary>z = a ∘ b with NumPy broadcasting. All three shapes have the same rank (left-padded with 1),
+    /// each dimension of a and b is either equal to z's or 1.</summary>
+    void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape,
+                        DeviceBuffer b, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape);
+    /// <summary>Gradient of z = a ∘ b w.r.t. operand 0 (a) or 1 (b), summed over the operand's broadcast axes:
+    /// dOperand (+)= reduce(dz · ∂z/∂operand).</summary>
+    void Binary_Backward(BinaryOp op, int operand, DeviceBuffer dOperand, DeviceBuffer dz,
+                         DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b, ReadOnlySpan<int> bShape,
+                         ReadOnlySpan<int> zShape, bool accumulate);
+
+    // ---- reductions and layout ----------------------------------------------------------------
+    /// <summary>y = sum or mean of x over the axes flagged in <paramref name="reduceAxes"/>; y is laid out as
+    /// x with those axes of size 1 (keepDim and not-keepDim share the data layout).</summary>
+    void Reduce_Forward(ReduceOp op, DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes);
+    /// <summary>dx (+)= broadcast(dy) (divided by the reduced count for Mean).</summary>
+    void Reduce_Backward(ReduceOp op, DeviceBuffer dx, DeviceBuffer dy, ReadOnlySpan<int> xShape,
+                         ReadOnlySpan<bool> reduceAxes, bool accumulate);
+    /// <summary>Softmax (or log-softmax) of x viewed as [outer, dim, inner] along the middle axis.</summary>
+    void Softmax_Forward(DeviceBuffer y, DeviceBuffer x, int outer, int dim, int inner, bool log);
+    /// <summary>dx (+)= softmax backward from dy and the forward output y.</summary>
+    void Softmax_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer y, int outer, int dim, int inner,
+                          bool log, bool accumulate);
+    /// <summary>y (+)= x permuted: y's axis i is x's axis perm[i]. The backward of a permute is the permute
+    /// by the inverse permutation with accumulate.</summary>
+    void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate);
+
+    // ---- losses -------------------------------------------------------------------------------
+    /// <summary>loss[0] = L(input[rows, cols], target). Cross-entropy and NLL take class indices [rows]
+    /// stored as floats; the others take a target shaped like the input.</summary>
+    void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target,
+                      int rows, int cols);
+    /// <summary>dInput (+)= dLoss[0] · ∂L/∂input.</summary>
+    void Loss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss,
+                       DeviceBuffer input, DeviceBuffer target, int rows, int cols, bool accumulate);
+
+    // ---- optimizers (PyTorch's update formulas, one call per parameter tensor) -----------------
+    void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n,
+                  float lr, float momentum, float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep);
+    /// <summary>Adam (decoupledWeightDecay = false) and AdamW (true); step counts from 1; maxSquare for AMSGrad.</summary>
+    void Adam_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer expAvg, DeviceBuffer expAvgSquare,
+                   DeviceBuffer? maxExpAvgSquare, long n, float lr, float beta1, float beta2, float eps,
+                   float weightDecay, bool decoupledWeightDecay, bool maximize, int step);
+    void Adagrad_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer stateSum, long n,
+                      float lr, float lrDecay, float weightDecay, float eps, bool maximize, int step);
+    void RmsProp_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer squareAvg, DeviceBuffer? gradAvg,
+                      DeviceBuffer? momentumBuffer, long n, float lr, float alpha, float eps, float weightDecay,
+                      float momentum, bool centered, bool maximize);
+}
+
+/// <summary>Memory owned by a backend. Opaque to generated code.</summary>
+public abstract class DeviceBuffer : IDisposable
+{
+    protected DeviceBuffer(long length) => Length = length;
+
+    public long Length { get; }
+
+    public virtual void Dispose()
+    {
+    }
+}
+
+public enum UnaryOp
+{
+    Identity,
+    Relu,
+    Sigmoid,
+    Tanh,
+    Exp,
+    Log,
+    Abs,
+    Neg,
+    /// <summary>x^p, p = parameter.</summary>
+    Pow,
+    /// <summary>x + c, c = parameter.</summary>
+    AddScalar,
+    /// <summary>x · c, c = parameter.</summary>
+    MulScalar,
+    /// <summary>c − x, c = parameter.</summary>
+    RSubScalar,
+    /// <summary>c / x, c = parameter.</summary>
+    RDivScalar,
+    Sqrt,
+}
+
+public enum BinaryOp
+{
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+public enum ReduceOp
+{
+    Sum,
+    Mean,
+}
+
+public enum LossKind
+{
+    Mse,
+    Bce,
+    BceWithLogits,
+    CrossEntropy,
+    Nll,
+}

@@ -1,0 +1,63 @@
+namespace ShapeNet;
+
+/// <summary>
+/// The ops a <c>[Forward]</c> or <c>[Differentiable]</c> body is written with. Called directly they run
+/// eagerly on host tensors (no gradients): that is the oracle the generated code is tested against. The
+/// generator reads the same calls and compiles them. Every generated network derives from
+/// <see cref="Module"/> and so sees these names unqualified; elsewhere use <c>using static ShapeNet.Ops;</c>.
+/// Op arguments other than tensors (axes, exponents, reductions) must be compile-time constants.
+/// </summary>
+public abstract class Ops
+{
+    private protected Ops()
+    {
+    }
+
+    // activations and element-wise functions
+    public static Tensor Relu(Tensor x) => x.Relu();
+    public static Tensor Sigmoid(Tensor x) => x.Sigmoid();
+    public static Tensor Tanh(Tensor x) => x.Tanh();
+    public static Tensor Exp(Tensor x) => x.Exp();
+    public static Tensor Log(Tensor x) => x.Log();
+    public static Tensor Abs(Tensor x) => x.Abs();
+    public static Tensor Sqrt(Tensor x) => x.Sqrt();
+    public static Tensor Pow(Tensor x, double exponent) => x.Pow(exponent);
+
+    /// <summary>The same values, cut from the gradient (PyTorch's <c>detach()</c>).</summary>
+    public static Tensor Detach(Tensor x) => x.Detach();
+
+    // softmax
+    public static Tensor Softmax(Tensor x, int axis) => x.Softmax(axis);
+    public static Tensor LogSoftmax(Tensor x, int axis) => x.LogSoftmax(axis);
+
+    // shape
+    /// <summary>Flattens axes <paramref name="startDim"/>.. into one (PyTorch's <c>flatten(x, 1)</c> by default).</summary>
+    public static Tensor Flatten(Tensor x, int startDim = 1) => x.Flatten(startDim);
+    /// <summary>Reshapes; one size may be −1 (inferred). In a network, −1 may stand for the batch.</summary>
+    public static Tensor Reshape(Tensor x, params int[] shape) => x.Reshape(shape);
+    /// <summary>Swaps the last two axes (a matrix transpose for rank 2).</summary>
+    public static Tensor Transpose(Tensor x) => x.Transpose(-2, -1);
+    public static Tensor Transpose(Tensor x, int dim0, int dim1) => x.Transpose(dim0, dim1);
+    public static Tensor Concat(Tensor[] tensors, int axis = 0) => Tensor.Cat(tensors, axis);
+
+    // linear algebra
+    /// <summary>torch.matmul for ranks 1–2, and batched for rank ≥ 3 with equal batch dims.</summary>
+    public static Tensor MatMul(Tensor a, Tensor b) => a.MatMul(b);
+    /// <summary>Inner product of two vectors: a scalar tensor.</summary>
+    public static Tensor Dot(Tensor a, Tensor b) => a.Dot(b);
+
+    // reductions
+    public static Tensor Sum(Tensor x) => x.Sum();
+    public static Tensor Sum(Tensor x, int axis, bool keepDim = false) => x.Sum(axis, keepDim);
+    public static Tensor Sum(Tensor x, int[] axes, bool keepDim = false) => x.Sum(axes, keepDim);
+    public static Tensor Mean(Tensor x) => x.Mean();
+    public static Tensor Mean(Tensor x, int axis, bool keepDim = false) => x.Mean(axis, keepDim);
+    public static Tensor Mean(Tensor x, int[] axes, bool keepDim = false) => x.Mean(axes, keepDim);
+
+    // losses (input first, then target; class indices as floats for CrossEntropy / Nll)
+    public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.Mse(input, target, reduction);
+    public static Tensor BceLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.Bce(input, target, reduction);
+    public static Tensor BceWithLogitsLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.BceWithLogits(input, target, reduction);
+    public static Tensor CrossEntropyLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.CrossEntropy(input, target, reduction);
+    public static Tensor NllLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.Nll(input, target, reduction);
+}

@@ -1,0 +1,25 @@
+namespace ShapeNet;
+
+/// <summary>A learnable tensor of a network: its PyTorch-style name, its value and its gradient.</summary>
+public sealed class Parameter
+{
+    public Parameter(string name, Tensor value)
+    {
+        Name = name;
+        Value = value;
+        Grad = new Tensor(new float[value.Numel], value.Shape);
+    }
+
+    /// <summary>PyTorch-style name: module path + <c>weight</c>/<c>bias</c> (<c>fc1.weight</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The values, host memory, PyTorch layout (<c>Linear.weight</c> is [out, in]).</summary>
+    public Tensor Value { get; }
+
+    /// <summary>The gradient written by the last backward pass (host copy; see <see cref="NetworkPlan"/>).</summary>
+    public Tensor Grad { get; }
+
+    public int[] Shape => Value.Shape;
+
+    public override string ToString() => $"{Name} {Tensor.ShapeText(Value.ShapeSpan)}";
+}
