@@ -1,12 +1,87 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ShapeNet.Generator.Emit;
+using ShapeNet.Generator.Inference;
+using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Parsing;
 
 namespace ShapeNet.Generator;
 
-/// <summary>The ShapeNet incremental generator (pipeline wired in a later commit).</summary>
+/// <summary>
+/// The ShapeNet incremental generator. Three pipelines, each parse → model → infer → emit, with source and
+/// diagnostics registered as separate outputs (moving a diagnostic does not regenerate code):
+/// <c>[Dim]</c> structs get their <c>IDim</c> implementation; <c>[Network]</c> classes their layers, plans and
+/// summary; <c>[Differentiable]</c> functions their gradient.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
-public sealed partial class ShapeNetGenerator : IIncrementalGenerator
+public sealed class ShapeNetGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        IncrementalValuesProvider<DimModel> dims = context.SyntaxProvider
+            .ForAttributeWithMetadataName(ParseContext.DimAttributeName,
+                static (node, _) => node is StructDeclarationSyntax,
+                static (ctx, ct) => DimParser.Parse(ctx, ct))
+            .Where(static m => m is not null)
+            .Select(static (m, _) => m!)
+            .WithTrackingName(TrackingNames.ParseDims);
+        context.RegisterSourceOutput(dims, static (spc, dim) =>
+        {
+            Report(spc, dim.Diagnostics);
+            spc.AddSource(DimEmitter.HintName(dim), DimEmitter.Emit(dim));
+        });
+
+        IncrementalValuesProvider<NetworkSpec> networks = context.SyntaxProvider
+            .ForAttributeWithMetadataName(ParseContext.NetworkAttributeName,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => NetworkParser.Parse(ctx, ct))
+            .Where(static m => m is not null)
+            .Select(static (m, _) => m!)
+            .WithTrackingName(TrackingNames.ParseNetworks)
+            .Select(static (m, _) => ShapeInference.Infer(m))
+            .WithTrackingName(TrackingNames.InferNetworks);
+        IncrementalValuesProvider<EmittedSource> networkSources = networks
+            .Select(static (spec, _) => GeneratedCode.ForNetwork(spec))
+            .WithTrackingName(TrackingNames.EmitNetworks);
+        context.RegisterSourceOutput(networkSources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> networkDiagnostics = networkSources
+            .Select(static (s, _) => s.Diagnostics)
+            .WithTrackingName(TrackingNames.NetworkDiagnostics);
+        context.RegisterSourceOutput(networkDiagnostics, static (spc, diagnostics) => Report(spc, diagnostics));
+
+        IncrementalValuesProvider<FunctionSpec> functions = context.SyntaxProvider
+            .ForAttributeWithMetadataName(ParseContext.DifferentiableAttributeName,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (ctx, ct) => FunctionParser.Parse(ctx, ct))
+            .Where(static m => m is not null)
+            .Select(static (m, _) => m!)
+            .WithTrackingName(TrackingNames.ParseFunctions)
+            .Select(static (m, _) => ShapeInference.Infer(m))
+            .WithTrackingName(TrackingNames.InferFunctions);
+        IncrementalValuesProvider<EmittedSource> functionSources = functions
+            .Select(static (spec, _) => GeneratedCode.ForFunction(spec))
+            .WithTrackingName(TrackingNames.EmitFunctions);
+        context.RegisterSourceOutput(functionSources, static (spc, source) =>
+        {
+            if (source.Text.Length > 0) spc.AddSource(source.HintName, source.Text);
+        });
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> functionDiagnostics = functionSources
+            .Select(static (s, _) => s.Diagnostics)
+            .WithTrackingName(TrackingNames.FunctionDiagnostics);
+        context.RegisterSourceOutput(functionDiagnostics, static (spc, diagnostics) => Report(spc, diagnostics));
+    }
+
+    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (DiagnosticInfo d in diagnostics)
+        {
+            object[] args = new object[d.Arguments.Count];
+            for (int i = 0; i < args.Length; i++) args[i] = d.Arguments[i];
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Get(d.Id), d.Location?.ToLocation(), args));
+        }
     }
 }
+
+/// <summary>A generated file and the diagnostics found while making it.</summary>
+internal sealed record EmittedSource(string HintName, string Text, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,133 @@
+using Microsoft.CodeAnalysis;
+
+namespace ShapeNet.Generator;
+
+/// <summary>
+/// Every diagnostic the generator reports. Ids are never reused; each has a page docs/diagnostics/SNxxxx.md
+/// and a test. Ranges: SN00xx declarations, SN01xx shapes, SN02xx constructs a static graph cannot take,
+/// SN09xx internal failures.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Declarations = "ShapeNet.Declarations";
+    private const string Shapes = "ShapeNet.Shapes";
+    private const string Constructs = "ShapeNet.Constructs";
+    private const string Internal = "ShapeNet.Internal";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message, string category) =>
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+            helpLinkUri: "docs/diagnostics/" + id + ".md");
+
+    // ---- declarations ------------------------------------------------------------------------
+    public static readonly DiagnosticDescriptor DimSizeNotPositive = Error("SN0001", "Dimension size must be positive",
+        "Dimension '{0}' must have a positive size, but [Dim({1})] gives {1}", Declarations);
+
+    public static readonly DiagnosticDescriptor DimDefinedTwice = Error("SN0002", "Dimension defined more than once",
+        "Dimension '{0}' is defined more than once ([Dim({1})] and [Dim({2})]); keep one definition", Declarations);
+
+    public static readonly DiagnosticDescriptor MustBePartial = Error("SN0003", "Declaration must be partial",
+        "{0} '{1}' must be declared partial: the generator adds {2} to it", Declarations);
+
+    public static readonly DiagnosticDescriptor NoForward = Error("SN0004", "Network has no forward method",
+        "Network '{0}' has no [Forward] method: add one, e.g. '[Forward] public Tensor<Batch, Out> Forward(Tensor<Batch, In> x) {{ ... }}'", Declarations);
+
+    public static readonly DiagnosticDescriptor SeveralForwards = Error("SN0005", "Network has more than one forward method",
+        "Network '{0}' has more than one [Forward] method ('{1}' and '{2}'); keep one", Declarations);
+
+    public static readonly DiagnosticDescriptor InputNotTyped = Error("SN0006", "Tensor parameter must be typed",
+        "Parameter '{0}' of '{1}' must be a typed tensor such as Tensor<Batch, Features>, but its type is '{2}'", Declarations);
+
+    public static readonly DiagnosticDescriptor NotADimension = Error("SN0007", "Type argument is not a dimension",
+        "'{0}' is not a dimension: declare it as '[Dim(n)] public partial struct {0};' or use Batch", Declarations);
+
+    public static readonly DiagnosticDescriptor BadLayerMember = Error("SN0008", "Layer member is not a partial property",
+        "Layer '{0}' must be declared as 'partial {1} {0} {{ get; }}', but it is {2}", Declarations);
+
+    public static readonly DiagnosticDescriptor BadLayerArgument = Error("SN0009", "Layer hyper-parameter is invalid",
+        "Layer '{0}': {1} must be positive, but it is {2}", Declarations);
+
+    public static readonly DiagnosticDescriptor NetworkHasBaseClass = Error("SN0010", "Network declares a base class",
+        "Network '{0}' derives from '{1}': a [Network] class may not declare a base class, the generator derives it from ShapeNet.Module", Declarations);
+
+    public static readonly DiagnosticDescriptor BadDifferentiable = Error("SN0011", "Differentiable function is not static",
+        "[Differentiable] method '{0}' must be static, in a partial class, with typed tensor parameters; learnable parameters belong in a [Network]", Declarations);
+
+    public static readonly DiagnosticDescriptor BlockCycle = Error("SN0012", "Block contains itself",
+        "Block '{0}' of type '{1}' contains itself through {2}; a network cannot be its own layer", Declarations);
+
+    // ---- shapes ------------------------------------------------------------------------------
+    public static readonly DiagnosticDescriptor LinearInFeatures = Error("SN0101", "Linear input features differ",
+        "{0} expects {1} input features, but {2} gives {3}", Shapes);
+
+    public static readonly DiagnosticDescriptor CannotBroadcast = Error("SN0102", "Shapes cannot be broadcast",
+        "'{0}' cannot broadcast {1} with {2}: {3}", Shapes);
+
+    public static readonly DiagnosticDescriptor MatMulInner = Error("SN0103", "Matrix product dimensions differ",
+        "'{0}' multiplies {1} by {2}: {3}", Shapes);
+
+    public static readonly DiagnosticDescriptor ReshapeCount = Error("SN0104", "Reshape changes the element count",
+        "'{0}' reshapes {1} ({2} elements) to [{3}] ({4} elements)", Shapes);
+
+    public static readonly DiagnosticDescriptor AxisOutOfRange = Error("SN0105", "Axis out of range",
+        "'{0}': axis {1} is out of range for a tensor of rank {2} {3}", Shapes);
+
+    public static readonly DiagnosticDescriptor ConcatMismatch = Error("SN0106", "Concatenated shapes differ",
+        "'{0}' concatenates along axis {1}, but the inputs differ on another axis: {2}", Shapes);
+
+    public static readonly DiagnosticDescriptor ReturnShape = Error("SN0107", "Returned shape differs from the declared one",
+        "'{0}' is declared to return {1}, but '{2}' is {3}", Shapes);
+
+    public static readonly DiagnosticDescriptor LossShapes = Error("SN0108", "Loss input and target do not fit",
+        "'{0}': {1}", Shapes);
+
+    public static readonly DiagnosticDescriptor ReshapeBatch = Error("SN0109", "Reshape cannot keep the batch",
+        "'{0}': {1}", Shapes);
+
+    public static readonly DiagnosticDescriptor RankMismatch = Error("SN0110", "Operand has the wrong rank",
+        "'{0}' needs {1}, but '{2}' is {3}", Shapes);
+
+    public static readonly DiagnosticDescriptor BlockInput = Error("SN0111", "Block input shape differs",
+        "{0} expects {1} for '{2}', but '{3}' is {4}", Shapes);
+
+    // ---- constructs --------------------------------------------------------------------------
+    public static readonly DiagnosticDescriptor UnsupportedStatement = Error("SN0201", "Statement cannot be compiled to a static graph",
+        "A '{0}' statement cannot be compiled into a network's static graph: {1}", Constructs);
+
+    public static readonly DiagnosticDescriptor Recursion = Error("SN0202", "Forward method calls itself",
+        "'{0}' calls itself: a static graph cannot recurse; unroll the calls, or use a 'for' loop over a constant range", Constructs);
+
+    public static readonly DiagnosticDescriptor UnknownCall = Error("SN0203", "Call is not an op or a layer",
+        "'{0}' is not a ShapeNet op, a layer or a block of '{1}'; ops are the methods of ShapeNet.Ops (Relu, Softmax, MatMul, Sum, ...)", Constructs);
+
+    public static readonly DiagnosticDescriptor NonConstantArgument = Error("SN0204", "Op argument is not a compile-time constant",
+        "Argument '{0}' of {1} must be a compile-time constant (a literal or a const), but '{2}' is not", Constructs);
+
+    public static readonly DiagnosticDescriptor WrongArguments = Error("SN0205", "Op called with the wrong arguments",
+        "{0} cannot be called as '{1}': {2}", Constructs);
+
+    public static readonly DiagnosticDescriptor UnsupportedExpression = Error("SN0206", "Expression cannot be compiled",
+        "'{0}' cannot be compiled into a network's static graph: {1}", Constructs);
+
+    // ---- internal ----------------------------------------------------------------------------
+    public static readonly DiagnosticDescriptor InternalError = Error("SN0900", "Internal generator error",
+        "ShapeNet's generator failed on '{0}': {1}. This is a bug in ShapeNet; the network was not generated", Internal);
+
+    public static readonly DiagnosticDescriptor MissingGradientRule = Error("SN0901", "No gradient rule for an op",
+        "No gradient rule for '{0}' (op {1}); the network cannot be trained. This is a bug in ShapeNet", Internal);
+
+    private static readonly System.Collections.Generic.Dictionary<string, DiagnosticDescriptor> ById = BuildIndex();
+
+    public static DiagnosticDescriptor Get(string id) => ById[id];
+
+    public static System.Collections.Generic.IEnumerable<DiagnosticDescriptor> All => ById.Values;
+
+    private static System.Collections.Generic.Dictionary<string, DiagnosticDescriptor> BuildIndex()
+    {
+        var map = new System.Collections.Generic.Dictionary<string, DiagnosticDescriptor>();
+        foreach (System.Reflection.FieldInfo f in typeof(DiagnosticDescriptors).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+        {
+            if (f.GetValue(null) is DiagnosticDescriptor d) map[d.Id] = d;
+        }
+        return map;
+    }
+}

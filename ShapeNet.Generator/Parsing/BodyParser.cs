@@ -1,0 +1,595 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Ops;
+
+namespace ShapeNet.Generator.Parsing;
+
+/// <summary>
+/// Reads the body of a <c>[Forward]</c> or <c>[Differentiable]</c> method into SSA nodes in evaluation order:
+/// locals and assignments rebind names, each call or operator is one node. Constructs a static graph cannot
+/// take are reported (SN02xx) with what to write instead; parsing goes on so every error shows at once.
+/// </summary>
+internal sealed class BodyParser
+{
+    private const int MaxUnrolledIterations = 1024;
+
+    private readonly ParseContext _context;
+    private readonly SemanticModel _model;
+    private readonly IReadOnlyDictionary<string, LayerModel> _layers;
+    private readonly string _ownerName;
+    private readonly IMethodSymbol _method;
+    private readonly IReadOnlyDictionary<string, Dim> _substitution;
+    private readonly List<Node> _nodes = new();
+    private readonly Dictionary<string, int> _locals = new();
+    private readonly Dictionary<string, double> _loopConstants = new();
+    private int _output = -1;
+    private bool _returned;
+    private bool _failed;
+
+    public BodyParser(ParseContext context, IMethodSymbol method, string ownerName,
+        IReadOnlyDictionary<string, LayerModel> layers, IReadOnlyDictionary<string, Dim> substitution)
+    {
+        _context = context;
+        _method = method;
+        _ownerName = ownerName;
+        _layers = layers;
+        _substitution = substitution;
+        _model = context.ModelFor(method.DeclaringSyntaxReferences[0].GetSyntax(context.CancellationToken));
+    }
+
+    /// <summary>The graph, or null when the signature or body had errors (already reported).</summary>
+    public GraphModel? Parse(MethodDeclarationSyntax declaration)
+    {
+        var inputs = new List<GraphInput>();
+        for (int i = 0; i < _method.Parameters.Length; i++)
+        {
+            IParameterSymbol p = _method.Parameters[i];
+            LocationInfo? location = LocationInfo.From(p.Locations.FirstOrDefault());
+            Shape? shape = _context.ResolveTensorShape(p.Type, _substitution, location, out bool isTensor);
+            if (shape is null)
+            {
+                if (!isTensor || p.Type is INamedTypeSymbol { TypeArguments.Length: 0 })
+                    _context.Report(DiagnosticDescriptors.InputNotTyped, location, p.Name, _method.Name, p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+                _failed = true;
+                continue;
+            }
+            inputs.Add(new GraphInput(p.Name, shape, p.Type.ToDisplayString(ParseContext.FullyQualified), location));
+            int id = Add(NodeKind.Input, p.Name, new int[0], new[] { new NamedArg("index", i.ToString(CultureInfo.InvariantCulture)) }, p.Name, location);
+            _locals[p.Name] = id;
+        }
+
+        Shape? declaredReturn = _context.ResolveTensorShape(_method.ReturnType, _substitution,
+            LocationInfo.From(declaration.ReturnType), out bool returnIsTensor);
+        if (!returnIsTensor)
+        {
+            _context.Report(DiagnosticDescriptors.InputNotTyped, LocationInfo.From(declaration.ReturnType), "return value", _method.Name,
+                _method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+            _failed = true;
+        }
+
+        if (declaration.ExpressionBody is { } arrow)
+        {
+            _output = Expression(arrow.Expression);
+        }
+        else if (declaration.Body is { } body)
+        {
+            Statement(body);
+        }
+
+        if (_failed || _output < 0) return null;
+        return new GraphModel(_method.Name, _method.IsStatic, _method.TypeParameters.Select(t => t.Name).ToEquatableArray(),
+            inputs.ToEquatableArray(), declaredReturn, _method.ReturnType.ToDisplayString(ParseContext.FullyQualified),
+            _nodes.ToEquatableArray(), _output, LocationInfo.From(declaration.Identifier.GetLocation()));
+    }
+
+    // ---- statements ----------------------------------------------------------------------------
+
+    private void Statement(StatementSyntax statement)
+    {
+        if (_returned) return;
+        _context.CancellationToken.ThrowIfCancellationRequested();
+        switch (statement)
+        {
+            case BlockSyntax block:
+                foreach (StatementSyntax s in block.Statements) Statement(s);
+                break;
+            case EmptyStatementSyntax:
+                break;
+            case LocalDeclarationStatementSyntax local:
+                foreach (VariableDeclaratorSyntax v in local.Declaration.Variables)
+                {
+                    if (v.Initializer is null) continue;
+                    int id = Expression(v.Initializer.Value);
+                    if (id >= 0) _locals[v.Identifier.Text] = id;
+                }
+                break;
+            case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
+                Assignment(assignment);
+                break;
+            case ReturnStatementSyntax ret:
+                if (ret.Expression is not null) _output = Expression(ret.Expression);
+                _returned = true;
+                break;
+            case ForStatementSyntax loop:
+                For(loop);
+                break;
+            case WhileStatementSyntax:
+                Unsupported(statement, "while", "a loop whose count depends on tensor values has no static graph; use a 'for' loop over a constant range (for (int i = 0; i < 3; i++)), or run the loop eagerly outside the network");
+                break;
+            case DoStatementSyntax:
+                Unsupported(statement, "do", "a loop whose count depends on tensor values has no static graph; use a 'for' loop over a constant range, or run the loop eagerly outside the network");
+                break;
+            case ForEachStatementSyntax:
+                Unsupported(statement, "foreach", "iterate with a 'for' loop over a constant range instead");
+                break;
+            case IfStatementSyntax:
+                Unsupported(statement, "if", "a static graph cannot branch; select with arithmetic (mask * a + (1 - mask) * b), or branch in C# around the call of the network");
+                break;
+            case SwitchStatementSyntax:
+                Unsupported(statement, "switch", "a static graph cannot branch; branch in C# around the call of the network");
+                break;
+            case LocalFunctionStatementSyntax:
+                Unsupported(statement, "local function", "write the function as a [Network] block used as a layer, or inline it");
+                break;
+            default:
+                Unsupported(statement, statement.Kind().ToString().Replace("Statement", string.Empty).ToLowerInvariant(),
+                    "a forward body may declare locals, assign them, loop with 'for' over a constant range and return");
+                break;
+        }
+    }
+
+    private void Unsupported(StatementSyntax statement, string keyword, string advice)
+    {
+        _failed = true;
+        SyntaxToken first = statement.GetFirstToken();
+        _context.Report(DiagnosticDescriptors.UnsupportedStatement, LocationInfo.From(first.GetLocation()), keyword, advice);
+    }
+
+    private void Assignment(AssignmentExpressionSyntax assignment)
+    {
+        if (assignment.Left is not IdentifierNameSyntax target || !_locals.ContainsKey(target.Identifier.Text) && assignment.Kind() != SyntaxKind.SimpleAssignmentExpression)
+        {
+            Fail(assignment.Left, "only local variables can be assigned in a forward body");
+            return;
+        }
+        string name = target.Identifier.Text;
+        string? op = assignment.Kind() switch
+        {
+            SyntaxKind.SimpleAssignmentExpression => null,
+            SyntaxKind.AddAssignmentExpression => "Add",
+            SyntaxKind.SubtractAssignmentExpression => "Sub",
+            SyntaxKind.MultiplyAssignmentExpression => "Mul",
+            SyntaxKind.DivideAssignmentExpression => "Div",
+            _ => "?",
+        };
+        if (op == "?")
+        {
+            Fail(assignment, "only =, +=, -=, *= and /= are supported");
+            return;
+        }
+        int value = op is null
+            ? Expression(assignment.Right)
+            : Arithmetic(op, assignment, assignment.Left, assignment.Right);
+        if (value >= 0) _locals[name] = value;
+    }
+
+    /// <summary>Unrolls <c>for (int i = A; i &lt; B; i++)</c> with constant bounds; <c>i</c> is a constant inside.</summary>
+    private void For(ForStatementSyntax loop)
+    {
+        const string advice = "only 'for (int i = A; i < B; i++)' with constant A and B (or <=, i += k) can be unrolled";
+        if (loop.Declaration is not { Variables.Count: 1 } declaration
+            || declaration.Variables[0].Initializer is null
+            || !TryConstant(declaration.Variables[0].Initializer!.Value, out double start)
+            || loop.Condition is not BinaryExpressionSyntax condition
+            || condition.Left is not IdentifierNameSyntax conditionVariable
+            || conditionVariable.Identifier.Text != declaration.Variables[0].Identifier.Text
+            || !TryConstant(condition.Right, out double bound)
+            || loop.Incrementors.Count != 1
+            || !TryStep(loop.Incrementors[0], declaration.Variables[0].Identifier.Text, out double step)
+            || step <= 0)
+        {
+            Unsupported(loop, "for", advice);
+            return;
+        }
+        string variable = declaration.Variables[0].Identifier.Text;
+        bool inclusive = condition.IsKind(SyntaxKind.LessThanOrEqualExpression);
+        if (!inclusive && !condition.IsKind(SyntaxKind.LessThanExpression))
+        {
+            Unsupported(loop, "for", advice);
+            return;
+        }
+        int iterations = 0;
+        for (double i = start; inclusive ? i <= bound : i < bound; i += step)
+        {
+            if (++iterations > MaxUnrolledIterations)
+            {
+                Unsupported(loop, "for", $"at most {MaxUnrolledIterations} iterations are unrolled");
+                return;
+            }
+            _loopConstants[variable] = i;
+            Statement(loop.Statement);
+            if (_returned) break;
+        }
+        _loopConstants.Remove(variable);
+    }
+
+    private static bool TryStep(ExpressionSyntax incrementor, string variable, out double step)
+    {
+        step = 0;
+        switch (incrementor)
+        {
+            case PostfixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id } p when id.Identifier.Text == variable && p.IsKind(SyntaxKind.PostIncrementExpression):
+            case PrefixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id2 } q when id2.Identifier.Text == variable && q.IsKind(SyntaxKind.PreIncrementExpression):
+                step = 1;
+                return true;
+            case AssignmentExpressionSyntax { Left: IdentifierNameSyntax id3, Right: LiteralExpressionSyntax lit } a
+                when id3.Identifier.Text == variable && a.IsKind(SyntaxKind.AddAssignmentExpression) && lit.Token.Value is int k:
+                step = k;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // ---- expressions ---------------------------------------------------------------------------
+
+    /// <summary>Parses a tensor-valued expression; returns its node id, or −1 after reporting why not.</summary>
+    private int Expression(ExpressionSyntax expression)
+    {
+        switch (expression)
+        {
+            case ParenthesizedExpressionSyntax p:
+                return Expression(p.Expression);
+            case CastExpressionSyntax c:
+                return Expression(c.Expression);
+            case IdentifierNameSyntax id:
+                if (_locals.TryGetValue(id.Identifier.Text, out int local)) return local;
+                if (TryConstant(id, out _)) return Fail(id, "a constant is not a tensor; combine it with a tensor (x * 2) or use an op");
+                return Fail(id, "only the method's parameters and its locals are tensors here; pass other tensors as parameters or declare a layer");
+            case InvocationExpressionSyntax invocation:
+                return Invocation(invocation);
+            case BinaryExpressionSyntax binary:
+                string? op = binary.Kind() switch
+                {
+                    SyntaxKind.AddExpression => "Add",
+                    SyntaxKind.SubtractExpression => "Sub",
+                    SyntaxKind.MultiplyExpression => "Mul",
+                    SyntaxKind.DivideExpression => "Div",
+                    _ => null,
+                };
+                if (op is null) return Fail(binary, $"the operator '{binary.OperatorToken.Text}' is not a tensor op; use +, -, * or /");
+                return Arithmetic(op, binary, binary.Left, binary.Right);
+            case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
+                int operand = Expression(unary.Operand);
+                return operand < 0 ? -1 : Add(NodeKind.Op, "Neg", new[] { operand }, new NamedArg[0], ParseContext.TextOf(unary), LocationInfo.From(unary));
+            case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
+                return Expression(unary.Operand);
+            case ConditionalExpressionSyntax:
+                return Fail(expression, "a static graph cannot branch; select with arithmetic (mask * a + (1 - mask) * b)");
+            default:
+                return Fail(expression, "a forward body may use ops, layers, blocks, + - * / and locals");
+        }
+    }
+
+    /// <summary>A + - * / between two tensors, or a tensor and a constant (the scalar ops).</summary>
+    private int Arithmetic(string op, SyntaxNode whole, ExpressionSyntax left, ExpressionSyntax right)
+    {
+        string text = ParseContext.TextOf(whole);
+        LocationInfo? location = LocationInfo.From(whole);
+        bool leftConstant = TryConstant(left, out double a);
+        bool rightConstant = TryConstant(right, out double b);
+        if (leftConstant && rightConstant) return Fail(whole, "both operands are constants; at least one must be a tensor");
+        if (rightConstant)
+        {
+            int x = Expression(left);
+            if (x < 0) return -1;
+            return op switch
+            {
+                "Add" => Scalar("AddScalar", x, b, text, location),
+                "Sub" => Scalar("AddScalar", x, -b, text, location),
+                "Mul" => Scalar("MulScalar", x, b, text, location),
+                _ => Scalar("MulScalar", x, 1.0 / b, text, location),
+            };
+        }
+        if (leftConstant)
+        {
+            int x = Expression(right);
+            if (x < 0) return -1;
+            return op switch
+            {
+                "Add" => Scalar("AddScalar", x, a, text, location),
+                "Sub" => Scalar("RSubScalar", x, a, text, location),
+                "Mul" => Scalar("MulScalar", x, a, text, location),
+                _ => Scalar("RDivScalar", x, a, text, location),
+            };
+        }
+        int l = Expression(left);
+        int r = Expression(right);
+        if (l < 0 || r < 0) return -1;
+        return Add(NodeKind.Op, op, new[] { l, r }, new NamedArg[0], text, location);
+    }
+
+    private int Scalar(string op, int input, double c, string text, LocationInfo? location) =>
+        Add(NodeKind.Op, op, new[] { input }, new[] { new NamedArg("c", Format(c)) }, text, location);
+
+    private int Invocation(InvocationExpressionSyntax invocation)
+    {
+        string? name = null;
+        string? blockMember = null;
+        switch (invocation.Expression)
+        {
+            case IdentifierNameSyntax id:
+                name = id.Identifier.Text;
+                break;
+            case MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } m:
+                name = m.Name.Identifier.Text;
+                break;
+            case MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner, Name.Identifier.Text: "Forward" }
+                when _layers.TryGetValue(owner.Identifier.Text, out LayerModel? block) && block.Kind == "Block":
+                blockMember = owner.Identifier.Text;
+                break;
+            case MemberAccessExpressionSyntax m when IsOpsClass(m.Expression):
+                name = m.Name.Identifier.Text;
+                break;
+        }
+
+        if (blockMember is not null) return BlockCall(invocation, blockMember);
+        if (name is null) return Fail(invocation, "call an op (Relu(x)), a layer (Fc1(x)) or a block's forward (Block1.Forward(x))");
+
+        if (name == _method.Name && IsSelfCall(invocation))
+        {
+            _failed = true;
+            _context.Report(DiagnosticDescriptors.Recursion, LocationInfo.From(invocation), _method.Name);
+            return -1;
+        }
+
+        if (_layers.TryGetValue(name, out LayerModel? layer))
+        {
+            if (layer.Kind == "Block") return Fail(invocation, $"call a block through its forward method: {name}.Forward(...)");
+            if (invocation.ArgumentList.Arguments.Count != 1)
+            {
+                _failed = true;
+                _context.Report(DiagnosticDescriptors.WrongArguments, LocationInfo.From(invocation), name, ParseContext.TextOf(invocation), "a layer takes one tensor");
+                return -1;
+            }
+            int input = Expression(invocation.ArgumentList.Arguments[0].Expression);
+            return input < 0 ? -1 : Add(NodeKind.Layer, name, new[] { input }, new NamedArg[0], ParseContext.TextOf(invocation), LocationInfo.From(invocation));
+        }
+
+        if (OpCatalog.ByDslName.TryGetValue(name, out OpSpec[]? overloads)) return OpCall(invocation, name, overloads);
+
+        _failed = true;
+        _context.Report(DiagnosticDescriptors.UnknownCall, LocationInfo.From(invocation.Expression), name, _ownerName);
+        return -1;
+    }
+
+    private bool IsSelfCall(InvocationExpressionSyntax invocation)
+    {
+        ISymbol? target = _model.GetSymbolInfo(invocation, _context.CancellationToken).Symbol
+            ?? _model.GetSymbolInfo(invocation, _context.CancellationToken).CandidateSymbols.FirstOrDefault();
+        return target is null || SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, _method.OriginalDefinition);
+    }
+
+    private bool IsOpsClass(ExpressionSyntax expression)
+    {
+        ISymbol? symbol = _model.GetSymbolInfo(expression, _context.CancellationToken).Symbol;
+        return symbol is INamedTypeSymbol t && t.ToDisplayString() is "ShapeNet.Ops" or "ShapeNet.Module";
+    }
+
+    private int BlockCall(InvocationExpressionSyntax invocation, string member)
+    {
+        var inputs = new List<int>();
+        foreach (ArgumentSyntax arg in invocation.ArgumentList.Arguments)
+        {
+            int id = Expression(arg.Expression);
+            if (id < 0) return -1;
+            inputs.Add(id);
+        }
+        return Add(NodeKind.Block, member, inputs.ToArray(), new NamedArg[0], ParseContext.TextOf(invocation), LocationInfo.From(invocation));
+    }
+
+    private int OpCall(InvocationExpressionSyntax invocation, string name, OpSpec[] overloads)
+    {
+        SeparatedSyntaxList<ArgumentSyntax> args = invocation.ArgumentList.Arguments;
+        foreach (OpSpec spec in overloads)
+        {
+            if (!Match(spec, args, out List<ExpressionSyntax> tensors, out Dictionary<string, List<ExpressionSyntax>> values)) continue;
+            var operandIds = new List<int>();
+            bool ok = true;
+            foreach (ExpressionSyntax t in tensors)
+            {
+                int id = Expression(t);
+                if (id < 0) ok = false;
+                operandIds.Add(id);
+            }
+            var named = new List<NamedArg>();
+            foreach (ArgSpec a in spec.Args)
+            {
+                if (!values.TryGetValue(a.Name, out List<ExpressionSyntax>? given))
+                {
+                    named.Add(new NamedArg(a.Name, a.Default!));
+                    continue;
+                }
+                string? value = ConstantArg(a, given, name);
+                if (value is null) ok = false;
+                else named.Add(new NamedArg(a.Name, value));
+            }
+            if (!ok) return -1;
+            return Add(NodeKind.Op, name, operandIds.ToArray(), named.ToArray(), ParseContext.TextOf(invocation), LocationInfo.From(invocation));
+        }
+
+        _failed = true;
+        string signatures = string.Join(" or ", overloads.Select(Signature));
+        _context.Report(DiagnosticDescriptors.WrongArguments, LocationInfo.From(invocation), name, ParseContext.TextOf(invocation), "expected " + signatures);
+        return -1;
+    }
+
+    private static string Signature(OpSpec spec)
+    {
+        var parts = new List<string>();
+        if (spec.TensorOperands == OpSpec.TensorList) parts.Add("[tensors]");
+        for (int i = 0; i < spec.TensorOperands; i++) parts.Add(spec.TensorOperands == 1 ? "x" : ((char)('a' + i)).ToString());
+        foreach (ArgSpec a in spec.Args) parts.Add(a.Default is null ? a.Name : a.Name + " = " + a.Default);
+        return spec.DslName + "(" + string.Join(", ", parts) + ")";
+    }
+
+    /// <summary>Assigns call arguments to a spec's tensor operands and named constants; false when they do not fit.</summary>
+    private static bool Match(OpSpec spec, SeparatedSyntaxList<ArgumentSyntax> args, out List<ExpressionSyntax> tensors,
+        out Dictionary<string, List<ExpressionSyntax>> values)
+    {
+        tensors = new List<ExpressionSyntax>();
+        values = new Dictionary<string, List<ExpressionSyntax>>();
+        int position = 0;
+        var positional = args.Where(a => a.NameColon is null).Select(a => a.Expression).ToList();
+        if (spec.TensorOperands == OpSpec.TensorList)
+        {
+            if (positional.Count == 0) return false;
+            ExpressionSyntax list = positional[0];
+            IEnumerable<ExpressionSyntax>? elements = list switch
+            {
+                CollectionExpressionSyntax c => c.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression),
+                ImplicitArrayCreationExpressionSyntax ia => ia.Initializer.Expressions,
+                ArrayCreationExpressionSyntax ac when ac.Initializer is not null => ac.Initializer.Expressions,
+                _ => null,
+            };
+            if (elements is null) return false;
+            tensors.AddRange(elements);
+            position = 1;
+        }
+        else
+        {
+            if (positional.Count < spec.TensorOperands) return false;
+            tensors.AddRange(positional.Take(spec.TensorOperands));
+            position = spec.TensorOperands;
+        }
+
+        int argIndex = 0;
+        for (; position < positional.Count; position++)
+        {
+            if (argIndex >= spec.Args.Count) return false;
+            ArgSpec a = spec.Args[argIndex];
+            if (!values.TryGetValue(a.Name, out List<ExpressionSyntax>? list)) values[a.Name] = list = new List<ExpressionSyntax>();
+            list.Add(positional[position]);
+            if (a.Kind != ArgKind.IntList) argIndex++;
+        }
+        foreach (ArgumentSyntax named in args.Where(a => a.NameColon is not null))
+        {
+            string argName = named.NameColon!.Name.Identifier.Text;
+            ArgSpec? a = spec.Args.FirstOrDefault(s => s.Name == argName);
+            if (a is null || values.ContainsKey(argName)) return false;
+            values[argName] = new List<ExpressionSyntax> { named.Expression };
+        }
+        foreach (ArgSpec a in spec.Args)
+            if (a.Default is null && !values.ContainsKey(a.Name)) return false;
+        return true;
+    }
+
+    /// <summary>Reads a compile-time argument as invariant text; null after reporting SN0204.</summary>
+    private string? ConstantArg(ArgSpec spec, List<ExpressionSyntax> given, string opName)
+    {
+        switch (spec.Kind)
+        {
+            case ArgKind.Int:
+                return TryConstant(given[0], out double i) && i == System.Math.Floor(i) ? Format(i) : NotConstant(spec, given[0], opName);
+            case ArgKind.Double:
+                return TryConstant(given[0], out double d) ? Format(d) : NotConstant(spec, given[0], opName);
+            case ArgKind.Bool:
+                Optional<object?> b = _model.GetConstantValue(given[0], _context.CancellationToken);
+                return b.HasValue && b.Value is bool flag ? (flag ? "true" : "false") : NotConstant(spec, given[0], opName);
+            case ArgKind.Reduction:
+                Optional<object?> r = _model.GetConstantValue(given[0], _context.CancellationToken);
+                return r.HasValue && r.Value is int ri && ri is 0 or 1 ? (ri == 0 ? "Mean" : "Sum") : NotConstant(spec, given[0], opName);
+            case ArgKind.Axes:
+            case ArgKind.IntList:
+                var ints = new List<string>();
+                foreach (ExpressionSyntax e in given)
+                {
+                    IEnumerable<ExpressionSyntax> items = e switch
+                    {
+                        CollectionExpressionSyntax c => c.Elements.OfType<ExpressionElementSyntax>().Select(x => x.Expression),
+                        ImplicitArrayCreationExpressionSyntax ia => ia.Initializer.Expressions,
+                        ArrayCreationExpressionSyntax ac when ac.Initializer is not null => ac.Initializer.Expressions,
+                        _ => new[] { e },
+                    };
+                    foreach (ExpressionSyntax item in items)
+                    {
+                        if (!TryConstant(item, out double v) || v != System.Math.Floor(v)) return NotConstant(spec, item, opName);
+                        ints.Add(Format(v));
+                    }
+                }
+                return string.Join(",", ints);
+            default:
+                return NotConstant(spec, given[0], opName);
+        }
+    }
+
+    private string? NotConstant(ArgSpec spec, ExpressionSyntax expression, string opName)
+    {
+        _failed = true;
+        _context.Report(DiagnosticDescriptors.NonConstantArgument, LocationInfo.From(expression), spec.Name, opName, ParseContext.TextOf(expression));
+        return null;
+    }
+
+    private bool TryConstant(ExpressionSyntax expression, out double value)
+    {
+        value = 0;
+        if (expression is IdentifierNameSyntax id && _loopConstants.TryGetValue(id.Identifier.Text, out value)) return true;
+        if (expression is PrefixUnaryExpressionSyntax neg && neg.IsKind(SyntaxKind.UnaryMinusExpression) && TryConstant(neg.Operand, out double inner))
+        {
+            value = -inner;
+            return true;
+        }
+        if (expression is ParenthesizedExpressionSyntax paren) return TryConstant(paren.Expression, out value);
+        if (expression is BinaryExpressionSyntax bin && (ContainsLoopConstant(bin)))
+        {
+            if (!TryConstant(bin.Left, out double l) || !TryConstant(bin.Right, out double r)) return false;
+            switch (bin.Kind())
+            {
+                case SyntaxKind.AddExpression: value = l + r; return true;
+                case SyntaxKind.SubtractExpression: value = l - r; return true;
+                case SyntaxKind.MultiplyExpression: value = l * r; return true;
+                case SyntaxKind.DivideExpression when r != 0: value = l / r; return true;
+                default: return false;
+            }
+        }
+        if (!IsFromThisTree(expression)) return false;
+        Optional<object?> constant = _model.GetConstantValue(expression, _context.CancellationToken);
+        if (!constant.HasValue) return false;
+        switch (constant.Value)
+        {
+            case int i: value = i; return true;
+            case long l2: value = l2; return true;
+            case float f: value = f; return true;
+            case double d: value = d; return true;
+            case short s: value = s; return true;
+            case byte by: value = by; return true;
+            default: return false;
+        }
+    }
+
+    private bool ContainsLoopConstant(SyntaxNode node) =>
+        _loopConstants.Count > 0 && node.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(i => _loopConstants.ContainsKey(i.Identifier.Text));
+
+    private bool IsFromThisTree(SyntaxNode node) => node.SyntaxTree == _model.SyntaxTree;
+
+    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private int Fail(SyntaxNode node, string why)
+    {
+        _failed = true;
+        _context.Report(DiagnosticDescriptors.UnsupportedExpression, LocationInfo.From(node), ParseContext.TextOf(node), why);
+        return -1;
+    }
+
+    private int Add(NodeKind kind, string op, int[] inputs, NamedArg[] args, string text, LocationInfo? location)
+    {
+        int id = _nodes.Count;
+        _nodes.Add(new Node(id, kind, op, inputs.ToEquatableArray(), args.ToEquatableArray(), text, location));
+        return id;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ShapeNet.Generator.Model;
+
+namespace ShapeNet.Generator.Parsing;
+
+/// <summary>Reads a <c>[Differentiable] static</c> method into a <see cref="FunctionModel"/>.</summary>
+internal static class FunctionParser
+{
+    public static FunctionModel? Parse(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax declaration) return null;
+        INamedTypeSymbol owner = method.ContainingType;
+        var parse = new ParseContext(context.SemanticModel.Compilation, cancellationToken);
+        GraphModel? graph = null;
+        try
+        {
+            bool ownerPartial = owner.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!method.IsStatic || !ownerPartial || method.IsGenericMethod)
+                parse.Report(DiagnosticDescriptors.BadDifferentiable, LocationInfo.From(declaration.Identifier.GetLocation()), method.Name);
+            else
+                graph = new BodyParser(parse, method, owner.Name, new Dictionary<string, LayerModel>(), new Dictionary<string, Dim>()).Parse(declaration);
+        }
+        catch (System.OperationCanceledException)
+        {
+            throw;
+        }
+        catch (System.Exception e)
+        {
+            parse.Report(DiagnosticDescriptors.InternalError, LocationInfo.From(declaration.Identifier.GetLocation()), method.Name, e.GetType().Name + ": " + e.Message);
+            graph = null;
+        }
+        return new FunctionModel(ParseContext.NamespaceOf(owner), owner.Name, ParseContext.Accessibility(owner.DeclaredAccessibility), owner.IsStatic,
+            ParseContext.ContainingTypes(owner), ParseContext.Accessibility(method.DeclaredAccessibility), graph, parse.Diagnostics.ToEquatableArray());
+    }
+}

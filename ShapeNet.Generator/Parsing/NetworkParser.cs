@@ -1,0 +1,205 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Ops;
+
+namespace ShapeNet.Generator.Parsing;
+
+/// <summary>Reads a <c>[Network]</c> class — its layer members, blocks and forward method — into a <see cref="NetworkModel"/>.</summary>
+internal static class NetworkParser
+{
+    private static readonly IReadOnlyDictionary<string, Dim> NoSubstitution = new Dictionary<string, Dim>();
+
+    /// <summary>The pipeline's transform. Only a class's first declaration yields a model (partial classes
+    /// match once per declaration); the generator never throws: a failure becomes SN0900.</summary>
+    public static NetworkModel? Parse(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type) return null;
+        if (type.DeclaringSyntaxReferences.Length > 1 && type.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) != context.TargetNode)
+            return null;
+        var parse = new ParseContext(context.SemanticModel.Compilation, cancellationToken);
+        try
+        {
+            return Parse(type, NoSubstitution, parse, new List<string>());
+        }
+        catch (System.OperationCanceledException)
+        {
+            throw;
+        }
+        catch (System.Exception e)
+        {
+            var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
+                LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message);
+            return new NetworkModel(ParseContext.NamespaceOf(type), type.Name, ParseContext.Accessibility(type.DeclaredAccessibility),
+                type.TypeParameters.Select(t => t.Name).ToEquatableArray(), ParseContext.ContainingTypes(type),
+                EquatableArray<LayerModel>.Empty, null, EquatableArray.Create(diagnostic));
+        }
+    }
+
+    /// <summary>Parses <paramref name="type"/> with its class type parameters bound by <paramref name="substitution"/>
+    /// (a block as used by its parent). <paramref name="path"/> holds the enclosing blocks' types, to catch cycles.</summary>
+    public static NetworkModel Parse(INamedTypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, ParseContext context, List<string> path)
+    {
+        string fullName = type.OriginalDefinition.ToDisplayString();
+        LocationInfo? classLocation = LocationInfo.From(type.Locations.FirstOrDefault());
+
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(context.CancellationToken) is ClassDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                context.Report(DiagnosticDescriptors.MustBePartial, LocationInfo.From(declaration.Identifier.GetLocation()), "Network class", type.Name,
+                    "its layers, constructors and compiled plan");
+        }
+
+        if (type.BaseType is { } baseType && baseType.SpecialType != SpecialType.System_Object && baseType.ToDisplayString() != "ShapeNet.Module")
+        {
+            LocationInfo? baseLocation = type.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(context.CancellationToken)).OfType<ClassDeclarationSyntax>()
+                .Select(c => c.BaseList?.Types.FirstOrDefault()).Where(t => t is not null).Select(t => LocationInfo.From(t!)).FirstOrDefault() ?? classLocation;
+            context.Report(DiagnosticDescriptors.NetworkHasBaseClass, baseLocation, type.Name, baseType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+        }
+
+        var layers = new List<LayerModel>();
+        path.Add(fullName);
+        foreach (IPropertySymbol property in type.GetMembers().OfType<IPropertySymbol>())
+        {
+            LayerModel? layer = ParseLayer(property, substitution, context, path);
+            if (layer is not null) layers.Add(layer);
+        }
+        path.RemoveAt(path.Count - 1);
+
+        var forwards = type.GetMembers().OfType<IMethodSymbol>()
+            .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ParseContext.ForwardAttributeName))
+            .ToList();
+        GraphModel? forward = null;
+        if (forwards.Count == 0)
+        {
+            context.Report(DiagnosticDescriptors.NoForward, classLocation, type.Name);
+        }
+        else
+        {
+            if (forwards.Count > 1)
+                context.Report(DiagnosticDescriptors.SeveralForwards, LocationInfo.From(forwards[1].Locations.FirstOrDefault()), type.Name, forwards[0].Name, forwards[1].Name);
+            if (forwards[0].DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) is MethodDeclarationSyntax method)
+            {
+                var byName = layers.ToDictionary(l => l.MemberName);
+                forward = new BodyParser(context, forwards[0], type.Name, byName, substitution).Parse(method);
+            }
+        }
+
+        return new NetworkModel(ParseContext.NamespaceOf(type), type.Name, ParseContext.Accessibility(type.DeclaredAccessibility),
+            type.TypeParameters.Select(t => t.Name).ToEquatableArray(), ParseContext.ContainingTypes(type),
+            layers.ToEquatableArray(), forward, context.Diagnostics.ToEquatableArray());
+    }
+
+    private static LayerModel? ParseLayer(IPropertySymbol property, IReadOnlyDictionary<string, Dim> substitution, ParseContext context, List<string> path)
+    {
+        AttributeData? attribute = property.GetAttributes().FirstOrDefault(a => DerivesFrom(a.AttributeClass, ParseContext.LayerAttributeName));
+        bool typeIsNetwork = property.Type is INamedTypeSymbol t && IsNetwork(t);
+        if (attribute is null && !typeIsNetwork) return null;
+
+        string kind = attribute?.AttributeClass?.Name is { } attributeName && attributeName.EndsWith("Attribute")
+            ? attributeName.Substring(0, attributeName.Length - "Attribute".Length)
+            : "Block";
+        LocationInfo? location = LocationInfo.From(property.Locations.FirstOrDefault());
+        string moduleName = attribute?.NamedArguments.FirstOrDefault(n => n.Key == "Name").Value.Value as string ?? SnakeCase(property.Name);
+
+        PropertyDeclarationSyntax? declaration = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(context.CancellationToken))
+            .OfType<PropertyDeclarationSyntax>().FirstOrDefault();
+        string expectedType = kind == "Block" ? property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) : kind;
+        string? problem = null;
+        if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword)) problem = "not a partial property";
+        else if (declaration.AccessorList is null || declaration.AccessorList.Accessors.Count != 1 || !declaration.AccessorList.Accessors[0].IsKind(SyntaxKind.GetAccessorDeclaration)
+                 || declaration.AccessorList.Accessors[0].Body is not null || declaration.AccessorList.Accessors[0].ExpressionBody is not null)
+            problem = "not a property with only 'get;'";
+        else if (kind != "Block" && property.Type.ToDisplayString() != "ShapeNet." + kind)
+            problem = "of type '" + property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "'";
+        else if (kind == "Block" && !typeIsNetwork)
+            problem = "of type '" + property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "', which is not a [Network] class";
+        if (problem is not null)
+        {
+            context.Report(DiagnosticDescriptors.BadLayerMember, location, property.Name, expectedType, problem);
+            return null;
+        }
+
+        var args = new List<NamedArg>();
+        NetworkModel? block = null;
+        if (kind == "Linear")
+        {
+            int inFeatures = attribute!.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int i ? i : 0;
+            int outFeatures = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int o ? o : 0;
+            bool bias = attribute.NamedArguments.FirstOrDefault(n => n.Key == "Bias").Value.Value as bool? ?? true;
+            LocationInfo? attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
+            if (inFeatures <= 0) context.Report(DiagnosticDescriptors.BadLayerArgument, attributeLocation, property.Name, "in-features", inFeatures);
+            if (outFeatures <= 0) context.Report(DiagnosticDescriptors.BadLayerArgument, attributeLocation, property.Name, "out-features", outFeatures);
+            if (inFeatures <= 0 || outFeatures <= 0) return null;
+            args.Add(new NamedArg("in", inFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            args.Add(new NamedArg("out", outFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            args.Add(new NamedArg("bias", bias ? "true" : "false"));
+        }
+        else if (kind == "Block")
+        {
+            var blockType = (INamedTypeSymbol)property.Type;
+            string blockName = blockType.OriginalDefinition.ToDisplayString();
+            if (path.Contains(blockName))
+            {
+                context.Report(DiagnosticDescriptors.BlockCycle, location, property.Name, blockType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+                    string.Join(" → ", path.Select(p => p.Split('.').Last())));
+                return null;
+            }
+            var childSubstitution = new Dictionary<string, Dim>();
+            for (int k = 0; k < blockType.TypeArguments.Length; k++)
+            {
+                Dim? dim = context.ResolveDim(blockType.TypeArguments[k], substitution, location);
+                if (dim is null) return null;
+                childSubstitution[blockType.TypeParameters[k].Name] = dim.Value;
+            }
+            // A block's own declaration errors are reported where the block is declared, not at each use.
+            var childContext = new ParseContext(context.Compilation, context.CancellationToken);
+            block = Parse(blockType.OriginalDefinition, childSubstitution, childContext, path);
+        }
+        else if (!OpCatalog.LayerKinds.Contains(kind))
+        {
+            return null;
+        }
+
+        return new LayerModel(property.Name, moduleName, kind, args.ToEquatableArray(),
+            property.Type.ToDisplayString(ParseContext.FullyQualified), ParseContext.Accessibility(property.DeclaredAccessibility), block, location);
+    }
+
+    private static bool IsNetwork(INamedTypeSymbol type) =>
+        type.OriginalDefinition.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ParseContext.NetworkAttributeName);
+
+    private static bool DerivesFrom(INamedTypeSymbol? type, string baseName)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
+            if (t.ToDisplayString() == baseName) return true;
+        return false;
+    }
+
+    /// <summary>PyTorch's module naming from a C# member name: <c>Fc1</c> → <c>fc1</c>, <c>BranchPool</c> → <c>branch_pool</c>,
+    /// <c>Branch3x3_1</c> → <c>branch3x3_1</c>.</summary>
+    public static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c))
+            {
+                bool afterLowerOrDigit = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
+                bool beforeLowerInAcronym = i > 0 && char.IsUpper(name[i - 1]) && i + 1 < name.Length && char.IsLower(name[i + 1]);
+                if ((afterLowerOrDigit || beforeLowerInAcronym) && sb.Length > 0 && sb[sb.Length - 1] != '_') sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,100 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ShapeNet.Generator.Model;
+
+namespace ShapeNet.Generator.Parsing;
+
+/// <summary>Shared state of one parse: the compilation, the type-parameter substitution in force (a block's
+/// class type parameters bound to the dims of its use), diagnostics collected as data.</summary>
+internal sealed class ParseContext
+{
+    public const string DimAttributeName = "ShapeNet.DimAttribute";
+    public const string NetworkAttributeName = "ShapeNet.NetworkAttribute";
+    public const string ForwardAttributeName = "ShapeNet.ForwardAttribute";
+    public const string DifferentiableAttributeName = "ShapeNet.DifferentiableAttribute";
+    public const string LayerAttributeName = "ShapeNet.LayerAttribute";
+    public const string BatchName = "ShapeNet.Batch";
+    public const string TensorName = "ShapeNet.Tensor";
+
+    public ParseContext(Compilation compilation, CancellationToken cancellationToken)
+    {
+        Compilation = compilation;
+        CancellationToken = cancellationToken;
+    }
+
+    public Compilation Compilation { get; }
+
+    public CancellationToken CancellationToken { get; }
+
+    public List<DiagnosticInfo> Diagnostics { get; } = new();
+
+    public void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args) =>
+        Diagnostics.Add(DiagnosticInfo.Create(descriptor, location, args));
+
+    public SemanticModel ModelFor(SyntaxNode node) => Compilation.GetSemanticModel(node.SyntaxTree);
+
+    /// <summary>The dimension a type argument stands for, or null (SN0007 reported) when it is not one.</summary>
+    public Dim? ResolveDim(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, LocationInfo? location)
+    {
+        if (type is ITypeParameterSymbol tp)
+        {
+            if (substitution.TryGetValue(tp.Name, out Dim bound)) return bound;
+            return new Dim(tp.Name, Dim.Symbolic);
+        }
+        if (type.ToDisplayString() == BatchName) return Dim.Batch;
+        AttributeData? dim = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DimAttributeName);
+        if (dim is not null && dim.ConstructorArguments.Length == 1 && dim.ConstructorArguments[0].Value is int size)
+            return new Dim(type.Name, size);
+        Report(DiagnosticDescriptors.NotADimension, location, type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+        return null;
+    }
+
+    /// <summary>The shape of <c>Tensor&lt;D1, …&gt;</c>; null for the rank-erased <c>Tensor</c> or any other type.</summary>
+    public Shape? ResolveTensorShape(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, LocationInfo? location, out bool isTensor)
+    {
+        isTensor = false;
+        if (type is not INamedTypeSymbol named || named.ContainingNamespace?.ToDisplayString() != "ShapeNet" || named.Name != "Tensor")
+            return null;
+        isTensor = true;
+        if (named.TypeArguments.Length == 0) return null;
+        var dims = new List<Dim>();
+        bool ok = true;
+        foreach (ITypeSymbol arg in named.TypeArguments)
+        {
+            Dim? d = ResolveDim(arg, substitution, location);
+            if (d is null) ok = false;
+            else dims.Add(d.Value);
+        }
+        return ok ? new Shape(dims.ToEquatableArray()) : null;
+    }
+
+    public static string Accessibility(Accessibility accessibility) => accessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Public => "public",
+        Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+
+    public static EquatableArray<string> ContainingTypes(INamedTypeSymbol type)
+    {
+        var names = new List<string>();
+        for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
+            names.Insert(0, t.Name);
+        return names.ToEquatableArray();
+    }
+
+    public static string NamespaceOf(ISymbol symbol) =>
+        symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : string.Empty;
+
+    public static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>The source text of a node on one line, for messages (<c>Flatten(h)</c>).</summary>
+    public static string TextOf(SyntaxNode node) => System.Text.RegularExpressions.Regex.Replace(node.ToString(), @"\s+", " ").Trim();
+}
