@@ -57,7 +57,8 @@ public sealed partial class Tensor
         {
             if (elide && i == SummaryEdgeItems)
             {
-                text.Append("...").Append(separator);
+                // PyTorch pads the ellipsis of a row by one space.
+                text.Append(axis == Rank - 1 ? " ..." : "...").Append(separator);
                 i = size - SummaryEdgeItems;
             }
             AppendBlock(text, axis + 1, offset + i * stride, indent + 1, summarize, format);
@@ -107,9 +108,10 @@ public sealed partial class Tensor
             minAbs = Math.Min(minAbs, a);
         }
         CultureInfo invariant = CultureInfo.InvariantCulture;
-        if (allWhole && maxAbs < 1e8)
+        bool wideRange = maxAbs > 0 && (maxAbs > 1e8 || maxAbs / minAbs > 1000);
+        if (allWhole && !wideRange)
             return v => float.IsFinite(v) ? v.ToString("0", invariant) + "." : Special(v);
-        bool scientific = maxAbs >= 1e8 || (maxAbs > 0 && (minAbs < 1e-4 || maxAbs / minAbs > 1000));
+        bool scientific = wideRange || (maxAbs > 0 && minAbs < 1e-4);
         string pattern = scientific ? "0.0000e+00" : "0.0000";
         return v => float.IsFinite(v) ? v.ToString(pattern, invariant) : Special(v);
 

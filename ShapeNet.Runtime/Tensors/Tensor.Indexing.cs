@@ -33,7 +33,8 @@ public sealed partial class Tensor
                     $"Cannot assign a tensor of shape {ShapeText(value._shape)} to the selection {SubscriptText(indices)} of shape " +
                     $"{ShapeText(selection.ResultShape)} (tensor {ShapeText(_shape)}): the value must broadcast to the selection.",
                     nameof(value));
-            float[] values = value.BroadcastData(selection.Counts);
+            // The result shape lists the same elements in the same order as the counts (dropped axes have count 1).
+            float[] values = value.BroadcastData(selection.ResultShape);
             StridedScatter(_data, values, selection.Counts, selection.Strides, selection.Offset);
         }
     }
