@@ -76,6 +76,7 @@ public sealed partial class Tensor
     /// <summary>Element-wise quotient with broadcasting.</summary>
     public static Tensor operator /(Tensor a, Tensor b) => Binary(BinaryOp.Div, a, b);
 
+    // Tensor–number arithmetic: the number applies to every element, on either side.
     public static Tensor operator +(Tensor a, float c) => NotNull(a).Unary(UnaryOp.AddScalar, c);
     public static Tensor operator +(float c, Tensor a) => NotNull(a).Unary(UnaryOp.AddScalar, c);
     // x − c is x + (−c) exactly in IEEE arithmetic.

@@ -15,7 +15,8 @@ public sealed partial class Tensor
                 $"Dot needs two vectors of equal length, got {ShapeText(_shape)} and {ShapeText(other._shape)}.", nameof(other));
         Tensor result = Empty();
         int k = _shape[0];
-        CpuGemm.Gemm(false, false, 1, 1, k, 1f, _data, k, other._data, 1, 0f, result._data, 1);
+        if (k > 0)
+            CpuGemm.Gemm(false, false, 1, 1, k, 1f, _data, k, other._data, 1, 0f, result._data, 1);
         return result;
     }
 
@@ -77,6 +78,7 @@ public sealed partial class Tensor
         int m = _shape[^2];
         int batches = ElementCount(_shape.AsSpan(0, Rank - 2));
         Tensor result = Empty([.. _shape[..^1], n]);
+        if (k == 0) return result;
         for (int b = 0; b < batches; b++)
             CpuGemm.Gemm(false, false, m, n, k, 1f,
                 _data.AsSpan(b * m * k, m * k), k,
@@ -89,7 +91,8 @@ public sealed partial class Tensor
     private static Tensor Matrices(Tensor a, Tensor b, int m, int n, int k, int[] shape)
     {
         Tensor result = Empty(shape);
-        if (result.Numel > 0)
+        // An empty inner axis leaves the zeros Empty() starts with: the product of nothing.
+        if (result.Numel > 0 && k > 0)
             CpuGemm.Gemm(false, false, m, n, k, 1f, a._data, k, b._data, n, 0f, result._data, n);
         return result;
     }

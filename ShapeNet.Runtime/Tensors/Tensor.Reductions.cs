@@ -47,6 +47,8 @@ public sealed partial class Tensor
 
     private Tensor Reduce(ReduceOp op, bool[] reduceAxes, bool keepDim)
     {
+        // The sum or mean of a scalar is the scalar; kernels are not asked to handle rank-0 shapes.
+        if (Rank == 0) return Clone();
         var kept = new List<int>(Rank);
         var keptWithOnes = new int[Rank];
         for (int axis = 0; axis < Rank; axis++)
