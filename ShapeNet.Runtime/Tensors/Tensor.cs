@@ -36,6 +36,7 @@ public sealed partial class Tensor
     /// <summary>The shape without copying; callers must not modify it.</summary>
     internal ReadOnlySpan<int> ShapeSpan => _shape;
 
+    /// <summary>The number of axes (PyTorch's <c>dim()</c>); 0 for a scalar.</summary>
     public int Rank => _shape.Length;
 
     /// <summary>Number of elements (PyTorch's <c>numel</c>).</summary>
@@ -54,5 +55,33 @@ public sealed partial class Tensor
     /// <summary><c>[2, 3, 4]</c>.</summary>
     public static string ShapeText(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 
-    public override string ToString() => $"Tensor{ShapeText(_shape)}";
+    /// <summary>The number of elements of <paramref name="shape"/>; throws when it does not fit an array.</summary>
+    internal static int ElementCount(ReadOnlySpan<int> shape)
+    {
+        long count = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"Shape {ShapeText(shape)} has a negative dimension.", nameof(shape));
+            count *= d;
+            if (count > Array.MaxLength)
+                throw new ArgumentException($"Shape {ShapeText(shape)} has more elements than an array can hold.", nameof(shape));
+        }
+        return (int)count;
+    }
+
+    /// <summary>Row-major strides (in elements) of <paramref name="shape"/>.</summary>
+    internal static long[] RowMajorStrides(ReadOnlySpan<int> shape)
+    {
+        var strides = new long[shape.Length];
+        long stride = 1;
+        for (int axis = shape.Length - 1; axis >= 0; axis--)
+        {
+            strides[axis] = stride;
+            stride *= shape[axis];
+        }
+        return strides;
+    }
+
+    /// <summary>A tensor of <paramref name="shape"/> on fresh zeroed storage, for ops to fill.</summary>
+    internal static Tensor Empty(params int[] shape) => new(new float[ElementCount(shape)], shape);
 }
