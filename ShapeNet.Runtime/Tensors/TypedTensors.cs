@@ -8,7 +8,7 @@ namespace ShapeNet;
 /// size (a dynamic dimension such as <see cref="Batch"/> accepts any size ≥ 1) and throws
 /// <see cref="ShapeMismatchException"/> naming both shapes; converting back is free.</summary>
 /// <typeparam name="D1">The dimension of axis 0.</typeparam>
-public readonly struct Tensor<D1>
+public readonly partial struct Tensor<D1>
     where D1 : IDim
 {
     private static readonly TypedShape Declared = TypedShape.Of<D1>();
@@ -61,7 +61,7 @@ public readonly struct Tensor<D1>
 /// <see cref="ShapeMismatchException"/> naming both shapes; converting back is free.</summary>
 /// <typeparam name="D1">The dimension of axis 0.</typeparam>
 /// <typeparam name="D2">The dimension of axis 1.</typeparam>
-public readonly struct Tensor<D1, D2>
+public readonly partial struct Tensor<D1, D2>
     where D1 : IDim where D2 : IDim
 {
     private static readonly TypedShape Declared = TypedShape.Of<D1, D2>();
@@ -115,7 +115,7 @@ public readonly struct Tensor<D1, D2>
 /// <typeparam name="D1">The dimension of axis 0.</typeparam>
 /// <typeparam name="D2">The dimension of axis 1.</typeparam>
 /// <typeparam name="D3">The dimension of axis 2.</typeparam>
-public readonly struct Tensor<D1, D2, D3>
+public readonly partial struct Tensor<D1, D2, D3>
     where D1 : IDim where D2 : IDim where D3 : IDim
 {
     private static readonly TypedShape Declared = TypedShape.Of<D1, D2, D3>();
@@ -170,7 +170,7 @@ public readonly struct Tensor<D1, D2, D3>
 /// <typeparam name="D2">The dimension of axis 1.</typeparam>
 /// <typeparam name="D3">The dimension of axis 2.</typeparam>
 /// <typeparam name="D4">The dimension of axis 3.</typeparam>
-public readonly struct Tensor<D1, D2, D3, D4>
+public readonly partial struct Tensor<D1, D2, D3, D4>
     where D1 : IDim where D2 : IDim where D3 : IDim where D4 : IDim
 {
     private static readonly TypedShape Declared = TypedShape.Of<D1, D2, D3, D4>();
@@ -226,7 +226,7 @@ public readonly struct Tensor<D1, D2, D3, D4>
 /// <typeparam name="D3">The dimension of axis 2.</typeparam>
 /// <typeparam name="D4">The dimension of axis 3.</typeparam>
 /// <typeparam name="D5">The dimension of axis 4.</typeparam>
-public readonly struct Tensor<D1, D2, D3, D4, D5>
+public readonly partial struct Tensor<D1, D2, D3, D4, D5>
     where D1 : IDim where D2 : IDim where D3 : IDim where D4 : IDim where D5 : IDim
 {
     private static readonly TypedShape Declared = TypedShape.Of<D1, D2, D3, D4, D5>();
