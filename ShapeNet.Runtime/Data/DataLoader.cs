@@ -8,9 +8,9 @@ namespace ShapeNet.Data;
 /// <c>[Count, ...target shape]</c>. The tensors belong to the <see cref="DataLoader"/> and are overwritten later;
 /// see <see cref="DataLoader"/> for how long they stay valid.
 /// </summary>
-public readonly struct Batch
+public readonly struct MiniBatch
 {
-    internal Batch(Tensor features, Tensor targets)
+    internal MiniBatch(Tensor features, Tensor targets)
     {
         Features = features;
         Targets = targets;
@@ -43,7 +43,7 @@ public readonly struct Batch
 /// for the batch after next (the previous batch is still intact while the current one is used), and at most until the
 /// enumeration ends; copy them to keep them longer. For the same reason a loader runs one enumeration at a time.</para>
 /// </remarks>
-public sealed class DataLoader : IEnumerable<Batch>
+public sealed class DataLoader : IEnumerable<MiniBatch>
 {
     /// <summary>How many filled batches the prefetch worker may keep ready ahead of the caller.</summary>
     private const int PrefetchDepth = 2;
@@ -57,8 +57,8 @@ public sealed class DataLoader : IEnumerable<Batch>
     private readonly int _targetLength;
     private readonly int _fullBatchCount;
     private readonly int[] _order;
-    private readonly Batch[] _fullBatches;
-    private readonly Batch? _partialBatch;
+    private readonly MiniBatch[] _fullBatches;
+    private readonly MiniBatch? _partialBatch;
     private int _enumerating;
     private int _runningWorkers;
 
@@ -91,7 +91,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         _order = new int[samples];
         ResetOrder();
         int poolSize = Math.Min(prefetch ? PrefetchPoolSize : SynchronousPoolSize, _fullBatchCount);
-        _fullBatches = new Batch[poolSize];
+        _fullBatches = new MiniBatch[poolSize];
         for (int i = 0; i < poolSize; i++) _fullBatches[i] = AllocateBatch(batchSize);
         if (remainder > 0 && !dropLast) _partialBatch = AllocateBatch(remainder);
     }
@@ -169,7 +169,7 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// batches. Dispose it (as <c>foreach</c> does) to stop early.
     /// </summary>
     /// <exception cref="InvalidOperationException">Another enumeration of this loader has not ended.</exception>
-    public IEnumerator<Batch> GetEnumerator()
+    public IEnumerator<MiniBatch> GetEnumerator()
     {
         if (Interlocked.Exchange(ref _enumerating, 1) == 1)
             throw new InvalidOperationException(
@@ -181,11 +181,11 @@ public sealed class DataLoader : IEnumerable<Batch>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private Batch AllocateBatch(int samples)
+    private MiniBatch AllocateBatch(int samples)
     {
         var features = new Tensor(new float[samples * _featureLength], [samples, .. Dataset.FeatureShape]);
         var targets = new Tensor(new float[samples * _targetLength], [samples, .. Dataset.TargetShape]);
-        return new Batch(features, targets);
+        return new MiniBatch(features, targets);
     }
 
     private void ResetOrder()
@@ -205,12 +205,12 @@ public sealed class DataLoader : IEnumerable<Batch>
         }
     }
 
-    private Batch BatchBuffers(int batchIndex) =>
+    private MiniBatch BatchBuffers(int batchIndex) =>
         batchIndex < _fullBatchCount ? _fullBatches[batchIndex % _fullBatches.Length] : _partialBatch!.Value;
 
     private void Fill(int batchIndex)
     {
-        Batch batch = BatchBuffers(batchIndex);
+        MiniBatch batch = BatchBuffers(batchIndex);
         float[] features = batch.Features.Data;
         float[] targets = batch.Targets.Data;
         int first = batchIndex * BatchSize;
@@ -250,7 +250,7 @@ public sealed class DataLoader : IEnumerable<Batch>
     }
 
     /// <summary>One epoch. Without prefetch the caller's thread fills each batch in <see cref="MoveNext"/>.</summary>
-    private sealed class Enumerator : IEnumerator<Batch>
+    private sealed class Enumerator : IEnumerator<MiniBatch>
     {
         private readonly DataLoader _loader;
         private readonly Thread? _worker;
@@ -263,7 +263,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         private bool _stopping;
         private ExceptionDispatchInfo? _workerError;
 
-        private Batch _current;
+        private MiniBatch _current;
         private bool _ended;
 
         public Enumerator(DataLoader loader)
@@ -275,7 +275,7 @@ public sealed class DataLoader : IEnumerable<Batch>
             _worker.Start();
         }
 
-        public Batch Current => _current;
+        public MiniBatch Current => _current;
 
         object IEnumerator.Current => _current;
 
