@@ -15,7 +15,7 @@ internal readonly record struct LocationInfo(string FilePath, int Start, int Len
             span.StartLinePosition.Line, span.StartLinePosition.Character, span.EndLinePosition.Line, span.EndLinePosition.Character);
     }
 
-    public static LocationInfo? From(SyntaxNode node) => From(node.GetLocation());
+    public static LocationInfo? From(SyntaxNode? node) => node is null ? null : From(node.GetLocation());
 
     public Location ToLocation() => Location.Create(FilePath, new TextSpan(Start, Length),
         new LinePositionSpan(new LinePosition(StartLine, StartColumn), new LinePosition(EndLine, EndColumn)));
