@@ -1,10 +1,15 @@
+using System.CommandLine;
+using ShapeNet.Samples.Mnist;
+
 namespace ShapeNet.Samples;
 
+/// <summary>The seed curriculum as one command-line program, a sub-command per sample.</summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("usage: ShapeNet.Samples <sample> (samples are wired in a later commit)");
-        return 2;
+        var root = new RootCommand("ShapeNet samples: the PyTorch tutorial and Dive into Deep Learning seed models, trained with generated code.");
+        root.Subcommands.Add(MnistMlpSample.Command());
+        return root.Parse(args).Invoke();
     }
 }
