@@ -6,6 +6,7 @@ namespace ShapeNet.Backends.Cpu;
 /// <see cref="RunAndRelease"/>, so a parallel call allocates nothing and captures nothing.
 /// The calling thread runs part 0 itself; worker w runs part w. Only one kernel owns the pool at a time:
 /// a caller that fails <see cref="TryAcquire"/> runs its whole kernel on its own thread instead of waiting.
+/// Kernels validate their arguments before dispatching, so a part never throws on a worker thread.
 /// </summary>
 internal static unsafe class CpuWorkers
 {
@@ -28,11 +29,18 @@ internal static unsafe class CpuWorkers
         Volatile.Write(ref s_pending, PartCount - 1);
         // Set() is a full fence: the workers see the body and every operand field written before it.
         for (int w = 0; w < s_start.Length; w++) s_start[w].Set();
-        body(0, PartCount);
-        var spinner = new SpinWait();
-        while (Volatile.Read(ref s_pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
-        s_body = null;
-        Volatile.Write(ref s_owned, 0);
+        try
+        {
+            body(0, PartCount);
+        }
+        finally
+        {
+            // Even if part 0 throws, the workers still read the operands: wait for them before handing the pool back.
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref s_pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+            s_body = null;
+            Volatile.Write(ref s_owned, 0);
+        }
     }
 
     private static ManualResetEventSlim[] CreateWorkers()

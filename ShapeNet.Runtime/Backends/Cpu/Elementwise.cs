@@ -16,7 +16,7 @@ public static unsafe class CpuElementwise
     internal const int MaxRank = 16;
 
     /// <summary>
-    /// // x (n) -> y (n)
+    /// x (n) -> y (n)
     /// y = f(x); <paramref name="parameter"/> is the exponent (Pow) or the scalar c (AddScalar, MulScalar, RSubScalar, RDivScalar).
     /// </summary>
     public static void Unary_Forward(UnaryOp op, float parameter, Span<float> y, ReadOnlySpan<float> x)
@@ -44,7 +44,7 @@ public static unsafe class CpuElementwise
     }
 
     /// <summary>
-    /// // dy (n), x (n), y (n) -> dx (n)
+    /// dy (n), x (n), y (n) -> dx (n)
     /// dx (+)= dy·f'(x). Relu, Sigmoid, Tanh, Exp and Sqrt read the forward output y (as PyTorch does);
     /// Log, Abs, Pow and RDivScalar read the forward input x; the others read neither.
     /// </summary>
@@ -198,7 +198,7 @@ public static unsafe class CpuElementwise
     // ---- binary ------------------------------------------------------------------------------------
 
     /// <summary>
-    /// // a (aShape), b (bShape) -> z (zShape), equal ranks, each a/b dim 1 or equal to z's
+    /// a (aShape), b (bShape) -> z (zShape), equal ranks, each a/b dim 1 or equal to z's
     /// z = a ∘ b with NumPy broadcasting. Dimensions are first coalesced, so equal shapes become one flat
     /// vector op, a row vector b becomes [rows, cols] with b's row stride 0, and a scalar operand a vector-scalar op.
     /// </summary>
@@ -270,7 +270,7 @@ public static unsafe class CpuElementwise
     }
 
     /// <summary>
-    /// // dz (zShape), a (aShape), b (bShape) -> dOperand (aShape when operand = 0, bShape when 1)
+    /// dz (zShape), a (aShape), b (bShape) -> dOperand (aShape when operand = 0, bShape when 1)
     /// dOperand (+)= Σ over the operand's broadcast axes of dz·∂z/∂operand.
     /// </summary>
     public static void Binary_Backward(BinaryOp op, int operand, Span<float> dOperand, ReadOnlySpan<float> dz,

@@ -44,7 +44,7 @@ public static unsafe class CpuGemm
     private static UnaryOp s_activation;
 
     /// <summary>
-    /// // op(A) (m,k), op(B) (k,n) -> C (m,n)
+    /// op(A) (m,k), op(B) (k,n) -> C (m,n)
     /// C = alpha·op(A)·op(B) + beta·C with row strides lda, ldb, ldc of the stored matrices.
     /// beta = 0 overwrites C without reading it (NaN in the old C does not leak).
     /// </summary>
@@ -53,7 +53,7 @@ public static unsafe class CpuGemm
         => GemmWithEpilogue(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default, UnaryOp.Identity);
 
     /// <summary>
-    /// // op(A) (m,k), op(B) (k,n), bias (n) -> C (m,n)
+    /// op(A) (m,k), op(B) (k,n), bias (n) -> C (m,n)
     /// GEMM whose output pass adds a per-column bias and applies Identity, Relu, Sigmoid or Tanh while each
     /// C block is still in cache. An empty bias means none.
     /// </summary>

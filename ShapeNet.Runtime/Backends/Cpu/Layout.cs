@@ -11,7 +11,7 @@ public static class CpuLayout
     private const int TransposeTile = 32;
 
     /// <summary>
-    /// // x (xShape) -> y (xShape[perm[0]], xShape[perm[1]], ...)
+    /// x (xShape) -> y (xShape[perm[0]], xShape[perm[1]], ...)
     /// y (+)= x permuted: y's axis i is x's axis perm[i]. The backward is the inverse permutation with accumulate.
     /// </summary>
     public static void Permute(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation,
@@ -106,7 +106,7 @@ public static class CpuLayout
     }
 
     /// <summary>
-    /// // source rows (rows, stride sourceStride) -> destination rows (rows, stride destinationStride)
+    /// source rows (rows, stride sourceStride) -> destination rows (rows, stride destinationStride)
     /// dst[r*dstStride + i] (+)= src[r*srcStride + i] for r &lt; rows, i &lt; rowLength (spans start at the offsets).
     /// </summary>
     public static void CopyRows(Span<float> destination, long destinationStride, ReadOnlySpan<float> source, long sourceStride,

@@ -6,7 +6,7 @@ namespace ShapeNet.Backends.Cpu;
 public static class CpuLinear
 {
     /// <summary>
-    /// // x (rows,in), weight (out,in), bias (out) -> y (rows,out)
+    /// x (rows,in), weight (out,in), bias (out) -> y (rows,out)
     /// y = act(x·Wᵀ + b); act is Identity, Relu, Sigmoid or Tanh; an empty bias span means no bias.
     /// </summary>
     public static void Linear_Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
@@ -17,7 +17,7 @@ public static class CpuLinear
     }
 
     /// <summary>
-    /// // dy (rows,out), x (rows,in), weight (out,in) -> dx (rows,in), dWeight (out,in), dBias (out)
+    /// dy (rows,out), x (rows,in), weight (out,in) -> dx (rows,in), dWeight (out,in), dBias (out)
     /// dx (+)= dy·W (skipped when dx is empty); dW (+)= dyᵀ·x; db (+)= Σ_rows dy (skipped when empty).
     /// dy is the gradient of the pre-activation output.
     /// </summary>

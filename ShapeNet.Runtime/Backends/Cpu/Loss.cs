@@ -13,7 +13,7 @@ public static class CpuLoss
     private const float BceGradientEpsilon = 1e-12f;
 
     /// <summary>
-    /// // input (rows,cols), target (rows,cols) or class indices (rows) -> loss ()
+    /// input (rows,cols), target (rows,cols) or class indices (rows) -> loss ()
     /// The loss value. CrossEntropy/Nll: target holds class indices [rows] as floats.
     /// </summary>
     public static float Loss_Forward(LossKind kind, Reduction reduction, ReadOnlySpan<float> input, ReadOnlySpan<float> target,
@@ -62,7 +62,7 @@ public static class CpuLoss
     }
 
     /// <summary>
-    /// // input (rows,cols), target (rows,cols) or class indices (rows) -> dInput (rows,cols)
+    /// input (rows,cols), target (rows,cols) or class indices (rows) -> dInput (rows,cols)
     /// dInput (+)= dLoss·∂L/∂input.
     /// </summary>
     public static void Loss_Backward(LossKind kind, Reduction reduction, Span<float> dInput, float dLoss,

@@ -15,7 +15,7 @@ public static class CpuOptimizers
         => float.IsFinite(value) && MathF.Abs(value) < 1e27f ? (double)(decimal)value : value;
 
     /// <summary>
-    /// // parameter (n), gradient (n), momentumBuffer (n or empty) -> parameter, momentumBuffer updated
+    /// parameter (n), gradient (n), momentumBuffer (n or empty) -> parameter, momentumBuffer updated
     /// g = ±grad + wd·p; b = g on the first step, else μ·b + (1 − dampening)·g; g = g + μ·b (Nesterov) or b; p −= lr·g.
     /// </summary>
     public static void Sgd_Step(Span<float> parameter, ReadOnlySpan<float> gradient, Span<float> momentumBuffer,
@@ -41,7 +41,7 @@ public static class CpuOptimizers
     }
 
     /// <summary>
-    /// // parameter (n), gradient (n), expAvg (n), expAvgSquare (n), maxExpAvgSquare (n or empty) -> all updated
+    /// parameter (n), gradient (n), expAvg (n), expAvgSquare (n), maxExpAvgSquare (n or empty) -> all updated
     /// Adam (g += wd·p) or AdamW (p ·= 1 − lr·wd); m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
     /// p −= lr/(1−β1^t) · m / (sqrt(v̂)/sqrt(1−β2^t) + eps), v̂ = max(vmax, v) under AMSGrad (non-empty maxExpAvgSquare).
     /// </summary>
@@ -87,7 +87,7 @@ public static class CpuOptimizers
     }
 
     /// <summary>
-    /// // parameter (n), gradient (n), stateSum (n) -> parameter, stateSum updated
+    /// parameter (n), gradient (n), stateSum (n) -> parameter, stateSum updated
     /// g = ±grad + wd·p; clr = lr/(1 + (t−1)·lr_decay); sum += g²; p −= clr·g/(sqrt(sum) + eps).
     /// </summary>
     public static void Adagrad_Step(Span<float> parameter, ReadOnlySpan<float> gradient, Span<float> stateSum,
@@ -108,7 +108,7 @@ public static class CpuOptimizers
     }
 
     /// <summary>
-    /// // parameter (n), gradient (n), squareAvg (n), gradAvg (n or empty), momentumBuffer (n or empty) -> all updated
+    /// parameter (n), gradient (n), squareAvg (n), gradAvg (n or empty), momentumBuffer (n or empty) -> all updated
     /// sa = α·sa + (1−α)·g²; avg = sqrt(sa − ga²) + eps with ga = α·ga + (1−α)·g when centered, else sqrt(sa) + eps;
     /// with momentum b = μ·b + g/avg, p −= lr·b; without, p −= lr·g/avg.
     /// </summary>

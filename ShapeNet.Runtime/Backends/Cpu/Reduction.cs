@@ -11,7 +11,7 @@ namespace ShapeNet.Backends.Cpu;
 public static class CpuReduction
 {
     /// <summary>
-    /// // x (xShape) -> y (xShape with the flagged axes of size 1)
+    /// x (xShape) -> y (xShape with the flagged axes of size 1)
     /// y = sum or mean of x over the axes flagged in <paramref name="reduceAxes"/>.
     /// </summary>
     public static void Reduce_Forward(ReduceOp op, Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<int> xShape,
@@ -41,7 +41,7 @@ public static class CpuReduction
     }
 
     /// <summary>
-    /// // dy (xShape with the flagged axes of size 1) -> dx (xShape)
+    /// dy (xShape with the flagged axes of size 1) -> dx (xShape)
     /// dx (+)= broadcast(dy), divided by the number of reduced elements for Mean.
     /// </summary>
     public static void Reduce_Backward(ReduceOp op, Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<int> xShape,

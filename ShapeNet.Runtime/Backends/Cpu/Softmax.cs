@@ -20,7 +20,7 @@ public static class CpuSoftmax
     }
 
     /// <summary>
-    /// // x (outer,dim,inner) -> y (outer,dim,inner)
+    /// x (outer,dim,inner) -> y (outer,dim,inner)
     /// y = softmax(x) or log_softmax(x) along dim, stabilized by subtracting the maximum. y may be x.
     /// </summary>
     public static void Softmax_Forward(Span<float> y, ReadOnlySpan<float> x, int outer, int dim, int inner, bool log)
@@ -83,7 +83,7 @@ public static class CpuSoftmax
     }
 
     /// <summary>
-    /// // dy (outer,dim,inner), y (outer,dim,inner) -> dx (outer,dim,inner)
+    /// dy (outer,dim,inner), y (outer,dim,inner) -> dx (outer,dim,inner)
     /// softmax: dx (+)= y·(dy − Σ_dim dy·y); log-softmax: dx (+)= dy − exp(y)·Σ_dim dy.
     /// </summary>
     public static void Softmax_Backward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> y, int outer, int dim, int inner,
