@@ -1,0 +1,168 @@
+namespace ShapeNet.Backends.Cpu;
+
+/// <summary>Host memory for the CPU backend: a plain float array, shared with the caller when wrapped.</summary>
+public sealed class CpuBuffer : DeviceBuffer
+{
+    public CpuBuffer(float[] array) : base(array.Length) => Array = array;
+
+    public float[] Array { get; }
+}
+
+/// <summary>
+/// The reference backend. A thin adapter: each call turns (buffer, offset, size) into spans and hands them to the
+/// static span kernels (CpuGemm, CpuLinear, CpuElementwise, ...), which hold all the arithmetic.
+/// </summary>
+public sealed class CpuBackend : IBackend
+{
+    public static CpuBackend Instance { get; } = new();
+
+    private CpuBackend()
+    {
+    }
+
+    public string Name => "cpu";
+
+    public DeviceBuffer Allocate(long length) => new CpuBuffer(new float[checked((int)length)]);
+
+    public DeviceBuffer Wrap(float[] host) => new CpuBuffer(host ?? throw new ArgumentNullException(nameof(host)));
+
+    public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, long destinationOffset = 0)
+        => source.CopyTo(Span(destination, destinationOffset, source.Length));
+
+    public void Download(DeviceBuffer source, Span<float> destination, long sourceOffset = 0)
+        => Span(source, sourceOffset, destination.Length).CopyTo(destination);
+
+    public void Fill(DeviceBuffer destination, float value, long offset, long count) => Span(destination, offset, count).Fill(value);
+
+    public void CopyRows(DeviceBuffer destination, long destinationOffset, long destinationStride,
+        DeviceBuffer source, long sourceOffset, long sourceStride, long rowLength, long rows, bool accumulate)
+        => CpuLayout.CopyRows(Rest(destination, destinationOffset), destinationStride, Rest(source, sourceOffset), sourceStride,
+            rowLength, rows, accumulate);
+
+    public void Synchronize()
+    {
+    }
+
+    public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
+        DeviceBuffer b, long bOffset, int ldb, float beta, DeviceBuffer c, long cOffset, int ldc,
+        int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0)
+    {
+        for (int batch = 0; batch < batchCount; batch++)
+            CpuGemm.Gemm(transposeA, transposeB, m, n, k, alpha, Rest(a, aOffset + batch * strideA), lda,
+                Rest(b, bOffset + batch * strideB), ldb, beta, Rest(c, cOffset + batch * strideC), ldc);
+    }
+
+    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias,
+        int rows, int inFeatures, int outFeatures, UnaryOp activation)
+        => CpuLinear.Linear_Forward(Array(y), Array(x), Array(weight), bias == null ? default : Array(bias),
+            rows, inFeatures, outFeatures, activation);
+
+    public void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
+        DeviceBuffer weight, int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters)
+        => CpuLinear.Linear_Backward(dx == null ? default : Span(dx, 0, (long)rows * inFeatures),
+            Span(dWeight, 0, (long)outFeatures * inFeatures), dBias == null ? default : Span(dBias, 0, outFeatures),
+            Span(dy, 0, (long)rows * outFeatures), Span(x, 0, (long)rows * inFeatures), Span(weight, 0, (long)outFeatures * inFeatures),
+            rows, inFeatures, outFeatures, accumulateDx, accumulateParameters);
+
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
+        => CpuElementwise.Unary_Forward(op, parameter, Span(y, 0, n), Span(x, 0, n));
+
+    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y,
+        long n, bool accumulate)
+        => CpuElementwise.Unary_Backward(op, parameter, Span(dx, 0, n), Span(dy, 0, n), Span(x, 0, n), Span(y, 0, n), accumulate);
+
+    public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b,
+        ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)
+        => CpuElementwise.Binary_Forward(op, Span(z, 0, Count(zShape)), Span(a, 0, Count(aShape)), aShape,
+            Span(b, 0, Count(bShape)), bShape, zShape);
+
+    public void Binary_Backward(BinaryOp op, int operand, DeviceBuffer dOperand, DeviceBuffer dz, DeviceBuffer a,
+        ReadOnlySpan<int> aShape, DeviceBuffer b, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape, bool accumulate)
+        => CpuElementwise.Binary_Backward(op, operand, Span(dOperand, 0, Count(operand == 0 ? aShape : bShape)),
+            Span(dz, 0, Count(zShape)), Span(a, 0, Count(aShape)), aShape, Span(b, 0, Count(bShape)), bShape, zShape, accumulate);
+
+    public void Reduce_Forward(ReduceOp op, DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes)
+        => CpuReduction.Reduce_Forward(op, Span(y, 0, ReducedCount(xShape, reduceAxes)), Span(x, 0, Count(xShape)), xShape, reduceAxes);
+
+    public void Reduce_Backward(ReduceOp op, DeviceBuffer dx, DeviceBuffer dy, ReadOnlySpan<int> xShape,
+        ReadOnlySpan<bool> reduceAxes, bool accumulate)
+        => CpuReduction.Reduce_Backward(op, Span(dx, 0, Count(xShape)), Span(dy, 0, ReducedCount(xShape, reduceAxes)),
+            xShape, reduceAxes, accumulate);
+
+    public void Softmax_Forward(DeviceBuffer y, DeviceBuffer x, int outer, int dim, int inner, bool log)
+    {
+        long count = (long)outer * dim * inner;
+        CpuSoftmax.Softmax_Forward(Span(y, 0, count), Span(x, 0, count), outer, dim, inner, log);
+    }
+
+    public void Softmax_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer y, int outer, int dim, int inner, bool log, bool accumulate)
+    {
+        long count = (long)outer * dim * inner;
+        CpuSoftmax.Softmax_Backward(Span(dx, 0, count), Span(dy, 0, count), Span(y, 0, count), outer, dim, inner, log, accumulate);
+    }
+
+    public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate)
+    {
+        long count = Count(xShape);
+        CpuLayout.Permute(Span(y, 0, count), Span(x, 0, count), xShape, permutation, accumulate);
+    }
+
+    public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
+        => Array(loss)[0] = CpuLoss.Loss_Forward(kind, reduction, Span(input, 0, (long)rows * cols),
+            Span(target, 0, TargetCount(kind, rows, cols)), rows, cols);
+
+    public void Loss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input,
+        DeviceBuffer target, int rows, int cols, bool accumulate)
+        => CpuLoss.Loss_Backward(kind, reduction, Span(dInput, 0, (long)rows * cols), Array(dLoss)[0],
+            Span(input, 0, (long)rows * cols), Span(target, 0, TargetCount(kind, rows, cols)), rows, cols, accumulate);
+
+    public void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n, float lr, float momentum,
+        float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep)
+        => CpuOptimizers.Sgd_Step(Span(parameter, 0, n), Span(gradient, 0, n), Optional(momentumBuffer, n),
+            lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep);
+
+    public void Adam_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer expAvg, DeviceBuffer expAvgSquare,
+        DeviceBuffer? maxExpAvgSquare, long n, float lr, float beta1, float beta2, float eps, float weightDecay,
+        bool decoupledWeightDecay, bool maximize, int step)
+        => CpuOptimizers.Adam_Step(Span(parameter, 0, n), Span(gradient, 0, n), Span(expAvg, 0, n), Span(expAvgSquare, 0, n),
+            Optional(maxExpAvgSquare, n), lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, maximize, step);
+
+    public void Adagrad_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer stateSum, long n, float lr, float lrDecay,
+        float weightDecay, float eps, bool maximize, int step)
+        => CpuOptimizers.Adagrad_Step(Span(parameter, 0, n), Span(gradient, 0, n), Span(stateSum, 0, n),
+            lr, lrDecay, weightDecay, eps, maximize, step);
+
+    public void RmsProp_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer squareAvg, DeviceBuffer? gradAvg,
+        DeviceBuffer? momentumBuffer, long n, float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize)
+        => CpuOptimizers.RmsProp_Step(Span(parameter, 0, n), Span(gradient, 0, n), Span(squareAvg, 0, n), Optional(gradAvg, n),
+            Optional(momentumBuffer, n), lr, alpha, eps, weightDecay, momentum, centered, maximize);
+
+    private static float[] Array(DeviceBuffer buffer)
+        => buffer is CpuBuffer cpu ? cpu.Array
+            : throw new ArgumentException($"The CPU backend got a {buffer.GetType().Name}, not a CpuBuffer.", nameof(buffer));
+
+    private static Span<float> Span(DeviceBuffer buffer, long offset, long length) => Array(buffer).AsSpan(checked((int)offset), checked((int)length));
+
+    /// <summary>The buffer from <paramref name="offset"/> to its end: for strided operands whose extent the kernel checks itself.</summary>
+    private static Span<float> Rest(DeviceBuffer buffer, long offset) => Array(buffer).AsSpan(checked((int)offset));
+
+    private static Span<float> Optional(DeviceBuffer? buffer, long length) => buffer == null ? default : Span(buffer, 0, length);
+
+    private static long Count(ReadOnlySpan<int> shape)
+    {
+        long count = 1;
+        foreach (int d in shape) count *= d;
+        return count;
+    }
+
+    private static long ReducedCount(ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes)
+    {
+        long count = 1;
+        for (int d = 0; d < xShape.Length; d++)
+            if (d >= reduceAxes.Length || !reduceAxes[d]) count *= xShape[d];
+        return count;
+    }
+
+    private static long TargetCount(LossKind kind, int rows, int cols)
+        => kind is LossKind.CrossEntropy or LossKind.Nll ? rows : (long)rows * cols;
+}

@@ -1,0 +1,70 @@
+namespace ShapeNet.Backends.Cpu;
+
+/// <summary>
+/// A persistent pool of background threads that run the parts of one parallel kernel at a time.
+/// Kernels hand over a static function pointer and publish their operands in static fields before
+/// <see cref="RunAndRelease"/>, so a parallel call allocates nothing and captures nothing.
+/// The calling thread runs part 0 itself; worker w runs part w. Only one kernel owns the pool at a time:
+/// a caller that fails <see cref="TryAcquire"/> runs its whole kernel on its own thread instead of waiting.
+/// Kernels validate their arguments before dispatching, so a part never throws on a worker thread.
+/// </summary>
+internal static unsafe class CpuWorkers
+{
+    /// <summary>Number of parts a parallel kernel is split into (the caller plus one per worker).</summary>
+    public static readonly int PartCount = Math.Clamp(Environment.ProcessorCount, 1, 16);
+
+    private static readonly ManualResetEventSlim[] s_start = CreateWorkers();
+    private static delegate*<int, int, void> s_body;
+    private static int s_owned;
+    private static int s_pending;
+
+    /// <summary>Claims the pool; false when another thread is running a parallel kernel right now.</summary>
+    public static bool TryAcquire() => PartCount > 1 && Interlocked.CompareExchange(ref s_owned, 1, 0) == 0;
+
+    /// <summary>Runs body(part, PartCount) for every part, part 0 on the calling thread, returns when all are
+    /// done and releases the pool. The caller must hold the pool (<see cref="TryAcquire"/>).</summary>
+    public static void RunAndRelease(delegate*<int, int, void> body)
+    {
+        s_body = body;
+        Volatile.Write(ref s_pending, PartCount - 1);
+        // Set() is a full fence: the workers see the body and every operand field written before it.
+        for (int w = 0; w < s_start.Length; w++) s_start[w].Set();
+        try
+        {
+            body(0, PartCount);
+        }
+        finally
+        {
+            // Even if part 0 throws, the workers still read the operands: wait for them before handing the pool back.
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref s_pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+            s_body = null;
+            Volatile.Write(ref s_owned, 0);
+        }
+    }
+
+    private static ManualResetEventSlim[] CreateWorkers()
+    {
+        var events = new ManualResetEventSlim[PartCount - 1];
+        for (int w = 0; w < events.Length; w++)
+        {
+            events[w] = new ManualResetEventSlim(false, spinCount: 2000);
+            var thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"ShapeNet CPU worker {w + 1}" };
+            thread.Start(w + 1);
+        }
+        return events;
+    }
+
+    private static void WorkerLoop(object? state)
+    {
+        int part = (int)state!;
+        ManualResetEventSlim start = s_start[part - 1];
+        while (true)
+        {
+            start.Wait();
+            start.Reset();
+            s_body(part, PartCount);
+            Interlocked.Decrement(ref s_pending);
+        }
+    }
+}

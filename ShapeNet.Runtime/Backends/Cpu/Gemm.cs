@@ -1,0 +1,442 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ShapeNet.Backends.Cpu;
+
+/// <summary>
+/// Row-major SGEMM, C = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n. GotoBLAS structure:
+/// a KC×NC panel of op(B) is packed into NR-wide column strips (stays in L3/L2), an MC×KC block of alpha·op(A)
+/// into MR-tall row strips (stays in L2), and a register-blocked MR×NR micro-kernel streams one strip of each
+/// from L1. Packing makes every transpose combination and leading dimension look the same to the micro-kernel.
+/// Large products are split over the cores through <see cref="CpuWorkers"/>.
+/// </summary>
+[SkipLocalsInit]
+public static unsafe class CpuGemm
+{
+    private static readonly bool s_useAvx512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+    private static readonly bool s_useAvx2 = Fma.IsSupported && Avx2.IsSupported;
+
+    /// <summary>Micro-tile width in columns: two Vector256 or one Vector512 per row.</summary>
+    private const int NR = 16;
+    /// <summary>Micro-tile height: 12 rows × one Vector512 or 6 rows × two Vector256 = 12 accumulators,
+    /// which leaves registers for the B vectors and the A broadcast.</summary>
+    private static readonly int MR = s_useAvx512 ? 12 : 6;
+    /// <summary>Depth of a packed block: a KC×NR strip of B (16 KiB) fits L1 beside the A strip.</summary>
+    private const int KC = 256;
+    /// <summary>Rows of a packed A block: MC×KC floats (~144 KiB on AVX2) stay in L2.</summary>
+    private static readonly int MC = MR * 24;
+    /// <summary>Columns of a packed B panel: KC×NC floats (2 MiB) is the L3-resident operand.</summary>
+    private const int NC = 2048;
+
+    /// <summary>Products with fewer multiply-adds than this run on the calling thread: waking a worker
+    /// costs more than it saves.</summary>
+    private const long ParallelThreshold = 1L << 21;
+
+    // The operands of the parallel call in flight; written by the thread that owns CpuWorkers.
+    private static bool s_transposeA, s_transposeB;
+    private static int s_m, s_n, s_k, s_lda, s_ldb, s_ldc;
+    private static float s_alpha, s_beta;
+    private static float* s_a, s_b, s_c, s_bias;
+    private static UnaryOp s_activation;
+
+    /// <summary>
+    /// op(A) (m,k), op(B) (k,n) -> C (m,n)
+    /// C = alpha·op(A)·op(B) + beta·C with row strides lda, ldb, ldc of the stored matrices.
+    /// beta = 0 overwrites C without reading it (NaN in the old C does not leak).
+    /// </summary>
+    public static void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        => GemmWithEpilogue(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default, UnaryOp.Identity);
+
+    /// <summary>
+    /// op(A) (m,k), op(B) (k,n), bias (n) -> C (m,n)
+    /// GEMM whose output pass adds a per-column bias and applies Identity, Relu, Sigmoid or Tanh while each
+    /// C block is still in cache. An empty bias means none.
+    /// </summary>
+    internal static void GemmWithEpilogue(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> bias, UnaryOp activation)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckMatrix(a.Length, transposeA ? k : m, transposeA ? m : k, lda, nameof(a));
+        CheckMatrix(b.Length, transposeB ? n : k, transposeB ? k : n, ldb, nameof(b));
+        CheckMatrix(c.Length, m, n, ldc, nameof(c));
+        if (!bias.IsEmpty && bias.Length < n)
+            throw new ArgumentException($"The bias has {bias.Length} values but C has {n} columns.", nameof(bias));
+        if (activation is not (UnaryOp.Identity or UnaryOp.Relu or UnaryOp.Sigmoid or UnaryOp.Tanh))
+            throw new ArgumentException($"A fused GEMM activation must be Identity, Relu, Sigmoid or Tanh, not {activation}.", nameof(activation));
+        if (m == 0 || n == 0) return;
+
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        {
+            if (k == 0 || alpha == 0f)
+            {
+                ScaleOutput(pc, ldc, m, n, beta);
+                ApplyEpilogue(pc, ldc, m, n, pbias, activation);
+                return;
+            }
+            if ((long)m * n * k >= ParallelThreshold && CpuWorkers.TryAcquire())
+            {
+                (s_transposeA, s_transposeB, s_m, s_n, s_k, s_alpha, s_beta) = (transposeA, transposeB, m, n, k, alpha, beta);
+                (s_lda, s_ldb, s_ldc, s_activation) = (lda, ldb, ldc, activation);
+                s_a = pa; s_b = pb; s_c = pc; s_bias = pbias;
+                CpuWorkers.RunAndRelease(&RunPart);
+                return;
+            }
+            GemmBlocked(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, activation);
+        }
+    }
+
+    private static void CheckMatrix(int length, int rows, int columns, int leadingDimension, string name)
+    {
+        if (leadingDimension < Math.Max(columns, 1))
+            throw new ArgumentException($"Matrix {name} is stored {rows}×{columns} but its row stride is {leadingDimension}.", name);
+        long needed = rows == 0 || columns == 0 ? 0 : (long)(rows - 1) * leadingDimension + columns;
+        if (length < needed)
+            throw new ArgumentException($"Matrix {name} ({rows}×{columns}, row stride {leadingDimension}) needs {needed} values, the span has {length}.", name);
+    }
+
+    /// <summary>One part of the parallel call: a contiguous range of C's columns (or rows, when C is tall),
+    /// cut at micro-tile boundaries so no two parts write the same tile.</summary>
+    private static void RunPart(int part, int parts)
+    {
+        bool splitColumns = s_n >= s_m;
+        int tile = splitColumns ? NR : MR;
+        int extent = splitColumns ? s_n : s_m;
+        int tiles = (extent + tile - 1) / tile;
+        int start = (int)((long)tiles * part / parts) * tile;
+        int end = Math.Min(extent, (int)((long)tiles * (part + 1) / parts) * tile);
+        if (start >= end) return;
+        if (splitColumns)
+        {
+            float* b = s_transposeB ? s_b + (nint)start * s_ldb : s_b + start;
+            float* bias = s_bias == null ? null : s_bias + start;
+            GemmBlocked(s_transposeA, s_transposeB, s_m, end - start, s_k, s_alpha, s_a, s_lda, b, s_ldb,
+                s_beta, s_c + start, s_ldc, bias, s_activation);
+        }
+        else
+        {
+            float* a = s_transposeA ? s_a + start : s_a + (nint)start * s_lda;
+            GemmBlocked(s_transposeA, s_transposeB, end - start, s_n, s_k, s_alpha, a, s_lda, s_b, s_ldb,
+                s_beta, s_c + (nint)start * s_ldc, s_ldc, s_bias, s_activation);
+        }
+    }
+
+    /// <summary>Packing buffers of one thread, allocated once in native memory (64-byte aligned, so the
+    /// micro-kernel uses aligned loads); the finalizer frees them when the thread is gone.</summary>
+    private sealed class PackingArena
+    {
+        public readonly float* PackedA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
+        public readonly float* PackedB = (float*)NativeMemory.AlignedAlloc((nuint)(KC * NC * sizeof(float)), 64);
+
+        ~PackingArena()
+        {
+            NativeMemory.AlignedFree(PackedA);
+            NativeMemory.AlignedFree(PackedB);
+        }
+    }
+
+    [ThreadStatic] private static PackingArena? t_arena;
+
+    private static void GemmBlocked(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias, UnaryOp activation)
+    {
+        PackingArena arena = t_arena ??= new PackingArena();
+        float* packedA = arena.PackedA, packedB = arena.PackedB;
+        int mr = MR, mcMax = MC;
+        bool hasEpilogue = bias != null || activation != UnaryOp.Identity;
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                PackB(transposeB, b, ldb, pc, jc, kc, nc, packedB);
+                // Only the first depth block applies beta; later blocks add onto the partial sums in C.
+                float blockBeta = pc == 0 ? beta : 1f;
+                bool lastDepthBlock = pc + kc == k;
+                for (int ic = 0; ic < m; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, m - ic);
+                    PackA(transposeA, a, lda, ic, pc, mc, kc, alpha, packedA);
+                    float* cBlock = c + (nint)ic * ldc + jc;
+                    for (int jr = 0; jr < nc; jr += NR)
+                    {
+                        int columns = Math.Min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int rows = Math.Min(mr, mc - ir);
+                            MicroKernel(kc, packedA + (nint)ir * kc, packedB + (nint)jr * kc,
+                                cBlock + (nint)ir * ldc + jr, ldc, blockBeta, rows, columns);
+                        }
+                    }
+                    if (lastDepthBlock && hasEpilogue)
+                        ApplyEpilogue(cBlock, ldc, mc, nc, bias == null ? null : bias + jc, activation);
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs rows [ic, ic+mc) × depth [pc, pc+kc) of alpha·op(A) as MR-row strips, each stored
+    /// depth-major (MR values per depth step); rows past mc are zero so edge tiles need no special kernel.</summary>
+    private static void PackA(bool transposeA, float* a, int lda, int ic, int pc, int mc, int kc, float alpha, float* packed)
+    {
+        int mr = MR;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            float* strip = packed + (nint)ir * kc;
+            if (transposeA)
+            {
+                // op(A)[i, p] = A[p, i]: each depth step is a contiguous run of the strip's rows.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* source = a + (nint)(pc + p) * lda + ic + ir;
+                    float* destination = strip + p * mr;
+                    int i = 0;
+                    for (; i < rows; i++) destination[i] = alpha * source[i];
+                    for (; i < mr; i++) destination[i] = 0f;
+                }
+            }
+            else
+            {
+                for (int i = 0; i < rows; i++)
+                {
+                    float* source = a + (nint)(ic + ir + i) * lda + pc;
+                    float* destination = strip + i;
+                    for (int p = 0; p < kc; p++) destination[p * mr] = alpha * source[p];
+                }
+                for (int i = rows; i < mr; i++)
+                    for (int p = 0; p < kc; p++) strip[p * mr + i] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Packs depth [pc, pc+kc) × columns [jc, jc+nc) of op(B) as NR-column strips, each stored
+    /// depth-major (NR values per depth step); columns past nc are zero.</summary>
+    private static void PackB(bool transposeB, float* b, int ldb, int pc, int jc, int kc, int nc, float* packed)
+    {
+        for (int jr = 0; jr < nc; jr += NR)
+        {
+            int columns = Math.Min(NR, nc - jr);
+            float* strip = packed + (nint)jr * kc;
+            if (transposeB)
+            {
+                // op(B)[p, j] = B[j, p]: read each stored row contiguously, scatter with stride NR.
+                for (int j = 0; j < columns; j++)
+                {
+                    float* source = b + (nint)(jc + jr + j) * ldb + pc;
+                    for (int p = 0; p < kc; p++) strip[p * NR + j] = source[p];
+                }
+                for (int j = columns; j < NR; j++)
+                    for (int p = 0; p < kc; p++) strip[p * NR + j] = 0f;
+            }
+            else if (columns == NR)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* source = b + (nint)(pc + p) * ldb + jc + jr;
+                    Vector256.Store(Vector256.Load(source), strip + p * NR);
+                    Vector256.Store(Vector256.Load(source + 8), strip + p * NR + 8);
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* source = b + (nint)(pc + p) * ldb + jc + jr;
+                    float* destination = strip + p * NR;
+                    int j = 0;
+                    for (; j < columns; j++) destination[j] = source[j];
+                    for (; j < NR; j++) destination[j] = 0f;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MicroKernel(int kc, float* packedA, float* packedB, float* c, int ldc, float beta, int rows, int columns)
+    {
+        if (s_useAvx512) MicroKernelAvx512(kc, packedA, packedB, c, ldc, beta, rows, columns);
+        else if (s_useAvx2) MicroKernelAvx2(kc, packedA, packedB, c, ldc, beta, rows, columns);
+        else MicroKernelPortable(kc, packedA, packedB, c, ldc, beta, rows, columns);
+    }
+
+    /// <summary>6×16 tile: 12 Vector256 accumulators; per depth step 2 loads of B, 6 broadcasts of A, 12 FMAs.</summary>
+    private static void MicroKernelAvx2(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Avx.LoadAlignedVector256(b);
+            Vector256<float> b1 = Avx.LoadAlignedVector256(b + 8);
+            Vector256<float> av = Avx.BroadcastScalarToVector256(a);
+            c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Avx.BroadcastScalarToVector256(a + 1);
+            c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Avx.BroadcastScalarToVector256(a + 2);
+            c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Avx.BroadcastScalarToVector256(a + 3);
+            c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
+            av = Avx.BroadcastScalarToVector256(a + 4);
+            c40 = Fma.MultiplyAdd(av, b0, c40); c41 = Fma.MultiplyAdd(av, b1, c41);
+            av = Avx.BroadcastScalarToVector256(a + 5);
+            c50 = Fma.MultiplyAdd(av, b0, c50); c51 = Fma.MultiplyAdd(av, b1, c51);
+            a += 6;
+            b += 16;
+        }
+        if (rows == 6 && columns == NR)
+        {
+            StoreRow(c, c00, c01, beta);
+            StoreRow(c + ldc, c10, c11, beta);
+            StoreRow(c + 2 * (nint)ldc, c20, c21, beta);
+            StoreRow(c + 3 * (nint)ldc, c30, c31, beta);
+            StoreRow(c + 4 * (nint)ldc, c40, c41, beta);
+            StoreRow(c + 5 * (nint)ldc, c50, c51, beta);
+            return;
+        }
+        float* tile = stackalloc float[6 * NR];
+        Vector256.Store(c00, tile); Vector256.Store(c01, tile + 8);
+        Vector256.Store(c10, tile + 16); Vector256.Store(c11, tile + 24);
+        Vector256.Store(c20, tile + 32); Vector256.Store(c21, tile + 40);
+        Vector256.Store(c30, tile + 48); Vector256.Store(c31, tile + 56);
+        Vector256.Store(c40, tile + 64); Vector256.Store(c41, tile + 72);
+        Vector256.Store(c50, tile + 80); Vector256.Store(c51, tile + 88);
+        StorePartialTile(tile, c, ldc, beta, rows, columns);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* c, Vector256<float> low, Vector256<float> high, float beta)
+    {
+        if (beta == 0f)
+        {
+            Vector256.Store(low, c);
+            Vector256.Store(high, c + 8);
+        }
+        else if (beta == 1f)
+        {
+            Vector256.Store(low + Vector256.Load(c), c);
+            Vector256.Store(high + Vector256.Load(c + 8), c + 8);
+        }
+        else
+        {
+            Vector256<float> betaVector = Vector256.Create(beta);
+            Vector256.Store(Fma.MultiplyAdd(betaVector, Vector256.Load(c), low), c);
+            Vector256.Store(Fma.MultiplyAdd(betaVector, Vector256.Load(c + 8), high), c + 8);
+        }
+    }
+
+    /// <summary>12×16 tile: 12 Vector512 accumulators; per depth step 1 load of B, 12 broadcasts of A, 12 FMAs.</summary>
+    private static void MicroKernelAvx512(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> bv = Avx512F.LoadAlignedVector512(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), bv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), bv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), bv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), bv, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), bv, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), bv, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), bv, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), bv, c7);
+            c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), bv, c8);
+            c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), bv, c9);
+            c10 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), bv, c10);
+            c11 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), bv, c11);
+            a += 12;
+            b += 16;
+        }
+        float* tile = stackalloc float[12 * NR];
+        Vector512.Store(c0, tile); Vector512.Store(c1, tile + 16); Vector512.Store(c2, tile + 32);
+        Vector512.Store(c3, tile + 48); Vector512.Store(c4, tile + 64); Vector512.Store(c5, tile + 80);
+        Vector512.Store(c6, tile + 96); Vector512.Store(c7, tile + 112); Vector512.Store(c8, tile + 128);
+        Vector512.Store(c9, tile + 144); Vector512.Store(c10, tile + 160); Vector512.Store(c11, tile + 176);
+        if (rows == 12 && columns == NR)
+        {
+            Vector512<float> betaVector = Vector512.Create(beta);
+            for (int i = 0; i < 12; i++)
+            {
+                float* row = c + (nint)i * ldc;
+                Vector512<float> sum = Vector512.Load(tile + i * NR);
+                if (beta != 0f) sum = Avx512F.FusedMultiplyAdd(betaVector, Vector512.Load(row), sum);
+                Vector512.Store(sum, row);
+            }
+            return;
+        }
+        StorePartialTile(tile, c, ldc, beta, rows, columns);
+    }
+
+    /// <summary>Any SIMD width: accumulates the MR×NR tile in a stack buffer with Vector&lt;float&gt;.</summary>
+    private static void MicroKernelPortable(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
+    {
+        int mr = MR;
+        float* tile = stackalloc float[mr * NR];
+        new Span<float>(tile, mr * NR).Clear();
+        int width = Vector<float>.Count;
+        for (int p = 0; p < kc; p++)
+        {
+            for (int i = 0; i < mr; i++)
+            {
+                var av = new Vector<float>(a[i]);
+                float* row = tile + i * NR;
+                for (int j = 0; j < NR; j += width)
+                    Vector.Store(Vector.Load(row + j) + av * Vector.Load(b + j), row + j);
+            }
+            a += mr;
+            b += NR;
+        }
+        StorePartialTile(tile, c, ldc, beta, rows, columns);
+    }
+
+    /// <summary>Writes the top-left rows×columns of a finished NR-wide tile into C (edge tiles).</summary>
+    private static void StorePartialTile(float* tile, float* c, int ldc, float beta, int rows, int columns)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            float* row = c + (nint)i * ldc;
+            float* sums = tile + i * NR;
+            if (beta == 0f)
+                for (int j = 0; j < columns; j++) row[j] = sums[j];
+            else
+                for (int j = 0; j < columns; j++) row[j] = sums[j] + beta * row[j];
+        }
+    }
+
+    /// <summary>C = beta·C, with beta = 0 writing zeros (the product term is empty: k = 0 or alpha = 0).</summary>
+    private static void ScaleOutput(float* c, int ldc, int m, int n, float beta)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + (nint)i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else if (beta != 1f) TensorPrimitives.Multiply(row, beta, row);
+        }
+    }
+
+    /// <summary>Adds the bias row and applies the activation to an m×n block of C.</summary>
+    private static void ApplyEpilogue(float* c, int ldc, int m, int n, float* bias, UnaryOp activation)
+    {
+        var biasRow = new ReadOnlySpan<float>(bias, bias == null ? 0 : n);
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + (nint)i * ldc, n);
+            if (bias != null) TensorPrimitives.Add(row, biasRow, row);
+            switch (activation)
+            {
+                case UnaryOp.Relu: TensorPrimitives.Max(row, 0f, row); break;
+                case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(row, row); break;
+                case UnaryOp.Tanh: TensorPrimitives.Tanh(row, row); break;
+            }
+        }
+    }
+}

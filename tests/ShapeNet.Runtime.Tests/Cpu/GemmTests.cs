@@ -1,0 +1,123 @@
+using ShapeNet.Backends.Cpu;
+using ShapeNet.Runtime.Tests.Support;
+
+namespace ShapeNet.Runtime.Tests.Cpu;
+
+public class GemmTests
+{
+    /// <summary>C = alpha·op(A)·op(B) + beta·C in double; beta = 0 ignores C. op(A) and op(B)ᵀ are first
+    /// copied row-major so the inner product runs over contiguous memory (the reference dominates the test time).</summary>
+    private static double[] Reference(bool transposeA, bool transposeB, int m, int n, int k, double alpha, float[] a, int lda,
+        float[] b, int ldb, double beta, float[] c, int ldc)
+    {
+        var opA = new double[m * k];
+        var opBTransposed = new double[n * k];
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++) opA[i * k + p] = transposeA ? a[p * lda + i] : a[i * lda + p];
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++) opBTransposed[j * k + p] = transposeB ? b[j * ldb + p] : b[p * ldb + j];
+        var result = TestData.ToDouble(c);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                ReadOnlySpan<double> row = opA.AsSpan(i * k, k), column = opBTransposed.AsSpan(j * k, k);
+                double sum = 0;
+                for (int p = 0; p < k; p++) sum += row[p] * column[p];
+                result[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * ldc + j]);
+            }
+        return result;
+    }
+
+    private static void Check(bool transposeA, bool transposeB, int m, int n, int k, float alpha, float beta, int padding, int seed)
+    {
+        int lda = (transposeA ? m : k) + padding, ldb = (transposeB ? k : n) + padding, ldc = n + padding;
+        float[] a = TestData.Uniform(seed, (transposeA ? k : m) * lda);
+        float[] b = TestData.Uniform(seed + 1, (transposeB ? n : k) * ldb);
+        float[] c = TestData.Uniform(seed + 2, m * ldc);
+        double[] expected = Reference(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        CpuGemm.Gemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        // float32 accumulation of k products of magnitude ≤ 1: error grows about linearly in k.
+        Numerics.AssertClose(expected, c, rtol: 1e-5, atol: 2e-6 * (k + 1),
+            $"gemm tA={transposeA} tB={transposeB} alpha={alpha} beta={beta} pad={padding}", m, n, k);
+    }
+
+    public static TheoryData<int, int, int> OddShapes() => new()
+    {
+        { 1, 1, 1 }, { 3, 17, 1 }, { 1, 65, 63 }, { 17, 3, 129 }, { 63, 65, 17 }, { 65, 63, 3 },
+        { 129, 17, 65 }, { 3, 257, 63 }, { 257, 3, 17 }, { 17, 129, 257 }, { 6, 16, 256 }, { 12, 32, 300 },
+    };
+
+    [Theory]
+    [MemberData(nameof(OddShapes))]
+    public void All_transposes_match_a_double_reference_on_odd_shapes(int m, int n, int k)
+    {
+        foreach (bool transposeA in new[] { false, true })
+            foreach (bool transposeB in new[] { false, true })
+                Check(transposeA, transposeB, m, n, k, 1f, 0f, padding: 0, seed: m * 7 + n * 13 + k);
+    }
+
+    [Theory]
+    [InlineData(0.5f, -1.5f)]
+    [InlineData(2f, 1f)]
+    [InlineData(-1f, 0.25f)]
+    public void Alpha_and_beta_scale_the_product_and_the_old_output(float alpha, float beta)
+    {
+        foreach (bool transposeA in new[] { false, true })
+            foreach (bool transposeB in new[] { false, true })
+                Check(transposeA, transposeB, 33, 47, 70, alpha, beta, padding: 0, seed: 5);
+    }
+
+    [Fact]
+    public void Leading_dimensions_larger_than_the_width_are_respected()
+    {
+        foreach (bool transposeA in new[] { false, true })
+            foreach (bool transposeB in new[] { false, true })
+                Check(transposeA, transposeB, 29, 41, 37, 1.5f, 0.5f, padding: 7, seed: 11);
+    }
+
+    [Fact]
+    public void Large_product_split_over_both_cores_matches_the_reference()
+    {
+        // 150·230·270 multiply-adds is above the parallel threshold; k > 256 crosses a depth block, m > 144
+        // crosses a row block, and the odd sizes leave edge tiles in both parts.
+        foreach (bool transposeA in new[] { false, true })
+            foreach (bool transposeB in new[] { false, true })
+                Check(transposeA, transposeB, 150, 230, 270, 1f, 0.5f, padding: 3, seed: 21);
+        // Taller than wide: the parts split the rows instead of the columns.
+        Check(false, false, 500, 40, 300, 1f, 0f, padding: 0, seed: 22);
+    }
+
+    [Fact]
+    public void Beta_zero_ignores_NaN_in_the_old_output()
+    {
+        foreach (int size in new[] { 5, 64, 150 })
+        {
+            float[] a = TestData.Uniform(1, size * size), b = TestData.Uniform(2, size * size);
+            float[] c = Enumerable.Repeat(float.NaN, size * size).ToArray();
+            CpuGemm.Gemm(false, false, size, size, size, 1f, a, size, b, size, 0f, c, size);
+            double[] expected = Reference(false, false, size, size, size, 1, a, size, b, size, 0, new float[size * size], size);
+            Numerics.AssertClose(expected, c, 1e-5, 2e-6 * (size + 1), "gemm beta=0 over NaN", size, size, size);
+        }
+    }
+
+    [Fact]
+    public void Empty_depth_or_zero_alpha_leaves_beta_times_C()
+    {
+        float[] c = [1f, float.NaN, 3f, 4f];
+        CpuGemm.Gemm(false, false, 2, 2, 0, 1f, [], 1, [], 2, 0f, c, 2);
+        Numerics.AssertClose(new double[] { 0, 0, 0, 0 }, c, 0, 0, "k = 0, beta = 0", 2, 2);
+
+        float[] a = [1f, 2f, 3f, 4f];
+        c = [1f, 2f, 3f, 4f];
+        CpuGemm.Gemm(false, false, 2, 2, 2, 0f, a, 2, a, 2, 2f, c, 2);
+        Numerics.AssertClose(new double[] { 2, 4, 6, 8 }, c, 0, 0, "alpha = 0, beta = 2", 2, 2);
+    }
+
+    [Fact]
+    public void Too_short_operands_are_rejected_before_any_pointer_access()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            CpuGemm.Gemm(false, false, 4, 4, 4, 1f, new float[15], 4, new float[16], 4, 0f, new float[16], 4));
+        Assert.Contains("needs 16 values, the span has 15", e.Message);
+    }
+}

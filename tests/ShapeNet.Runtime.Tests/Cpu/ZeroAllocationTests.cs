@@ -1,0 +1,73 @@
+using ShapeNet.Backends;
+using ShapeNet.Backends.Cpu;
+using ShapeNet.Runtime.Tests.Support;
+
+namespace ShapeNet.Runtime.Tests.Cpu;
+
+/// <summary>
+/// Kernels allocate nothing once warm: not on the calling thread and not on the GEMM worker threads.
+/// The process-wide counter also sees other test classes running in parallel, so this class is kept out
+/// of parallel execution and the process-wide check retries a few times before failing.
+/// </summary>
+[Collection(nameof(AllocationMeasurement))]
+public class ZeroAllocationTests
+{
+    private const int Size = 320, Rows = 64, In = 200, Out = 150;
+
+    private readonly IBackend _backend = CpuBackend.Instance;
+    private readonly DeviceBuffer _a, _b, _c, _x, _w, _bias, _y, _dy, _dx, _dw, _db;
+
+    public ZeroAllocationTests()
+    {
+        _a = _backend.Wrap(TestData.Uniform(1, Size * Size));
+        _b = _backend.Wrap(TestData.Uniform(2, Size * Size));
+        _c = _backend.Allocate(Size * Size);
+        _x = _backend.Wrap(TestData.Uniform(3, Rows * In));
+        _w = _backend.Wrap(TestData.Uniform(4, Out * In));
+        _bias = _backend.Wrap(TestData.Uniform(5, Out));
+        _y = _backend.Allocate(Rows * Out);
+        _dy = _backend.Wrap(TestData.Uniform(6, Rows * Out));
+        _dx = _backend.Allocate(Rows * In);
+        _dw = _backend.Allocate(Out * In);
+        _db = _backend.Allocate(Out);
+    }
+
+    private void RunKernels()
+    {
+        // 320³ multiply-adds: large enough to be split over the worker threads.
+        _backend.Gemm(false, false, Size, Size, Size, 1f, _a, 0, Size, _b, 0, Size, 0f, _c, 0, Size);
+        _backend.Gemm(true, true, Size, Size, Size, 0.5f, _a, 0, Size, _b, 0, Size, 1f, _c, 0, Size);
+        _backend.Linear_Forward(_y, _x, _w, _bias, Rows, In, Out, UnaryOp.Tanh);
+        _backend.Linear_Backward(_dx, _dw, _db, _dy, _x, _w, Rows, In, Out, accumulateDx: false, accumulateParameters: true);
+    }
+
+    [Fact]
+    public void Gemm_and_linear_allocate_nothing_on_the_calling_thread_after_warm_up()
+    {
+        for (int i = 0; i < 3; i++) RunKernels();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) RunKernels();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Gemm_and_linear_allocate_nothing_in_the_whole_process_after_warm_up()
+    {
+        for (int i = 0; i < 3; i++) RunKernels();
+        long delta = long.MaxValue;
+        // Test-runner threads (result reporting) may allocate at any moment; a clean window proves the kernels don't.
+        for (int attempt = 0; attempt < 20 && delta != 0; attempt++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            RunKernels();
+            delta = GC.GetTotalAllocatedBytes(precise: true) - before;
+        }
+        Assert.Equal(0, delta);
+    }
+}
+
+/// <summary>Runs its tests alone, after the parallel ones, so process-wide allocation counts see only them.</summary>
+[CollectionDefinition(nameof(AllocationMeasurement), DisableParallelization = true)]
+public sealed class AllocationMeasurement
+{
+}
