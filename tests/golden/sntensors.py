@@ -1,0 +1,34 @@
+"""Writer for the .sntensors golden format (see README.md). Shared by the golden scripts.
+Run the scripts with Debian's python3 (/usr/bin/python3): the pyenv python3 that shadows it has no torch."""
+import gzip
+import struct
+
+import torch
+
+MAGIC = b"SNT1"
+
+
+def write(path, tensors):
+    """tensors: list of (name, tensor) in the order they should appear. float32, little-endian."""
+    out = bytearray(MAGIC)
+    out += struct.pack("<i", len(tensors))
+    seen = set()
+    for name, t in tensors:
+        if name in seen:
+            raise ValueError(f"duplicate tensor name {name}")
+        seen.add(name)
+        t = torch.as_tensor(t).detach().to(torch.float32).contiguous()
+        encoded = name.encode("utf-8")
+        out += struct.pack("<i", len(encoded)) + encoded
+        out += struct.pack("<i", t.dim())
+        out += struct.pack(f"<{t.dim()}i", *t.shape)
+        # numpy's '<f4' makes the byte order explicit whatever the host.
+        out += t.numpy().astype("<f4").tobytes()
+    if path.endswith(".gz"):
+        # mtime=0 so re-running the script gives a byte-identical file (no spurious git diff).
+        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as f:
+            f.write(bytes(out))
+    else:
+        with open(path, "wb") as f:
+            f.write(bytes(out))
+    print(f"wrote {path}: {len(tensors)} tensors")
