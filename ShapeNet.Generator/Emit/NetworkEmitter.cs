@@ -114,7 +114,7 @@ internal static class NetworkEmitter
         }
 
         w.Line();
-        using (w.Block("protected internal override void AddParameters(global::System.Collections.Generic.List<global::ShapeNet.Parameter> parameters)"))
+        using (w.Block("protected override void AddParameters(global::System.Collections.Generic.List<global::ShapeNet.Parameter> parameters)"))
         {
             foreach (LayerModel layer in layers)
             {
