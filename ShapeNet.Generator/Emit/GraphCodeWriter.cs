@@ -17,13 +17,17 @@ internal sealed class GraphCodeWriter
     private readonly IndentedWriter _writer;
     private readonly string _backend;
     private readonly List<string> _failures = new();
+    private readonly string? _inputGradientSwitch;
 
-    public GraphCodeWriter(BufferPlan plan, IndentedWriter writer, string backend, string batch)
+    /// <param name="inputGradientSwitch">A bool expression that enables writing gradients w.r.t. the inputs (a plan computes
+    /// them on request only), or null to always write them.</param>
+    public GraphCodeWriter(BufferPlan plan, IndentedWriter writer, string backend, string batch, string? inputGradientSwitch = null)
     {
         Plan = plan;
         _writer = writer;
         _backend = backend;
         Batch = batch;
+        _inputGradientSwitch = inputGradientSwitch;
     }
 
     public BufferPlan Plan { get; }
@@ -73,6 +77,21 @@ internal sealed class GraphCodeWriter
     public void Comment(string text) => _writer.Line("// " + text);
 
     public void Call(string method, string arguments) => _writer.Line($"{_backend}.{method}({arguments});");
+
+    /// <summary>A call whose only output is the gradient of <paramref name="operand"/>: skipped when that is an input's
+    /// gradient and input gradients are switched off.</summary>
+    public void CallWritingGradientOf(int operand, string method, string arguments)
+    {
+        if (_inputGradientSwitch is not null && Plan.HoldsInputGradient(operand))
+            _writer.Line($"if ({_inputGradientSwitch}) {_backend}.{method}({arguments});");
+        else
+            Call(method, arguments);
+    }
+
+    /// <summary>The gradient buffer of <paramref name="operand"/> for a call that also writes other outputs (Linear's
+    /// parameter gradients): null when it is an input's gradient and input gradients are switched off.</summary>
+    public string OptionalGradient(int operand) =>
+        _inputGradientSwitch is not null && Plan.HoldsInputGradient(operand) ? $"{_inputGradientSwitch} ? {Gradient(operand)} : null" : Gradient(operand);
 
     public void Fail(string message) => _failures.Add(message);
 

@@ -174,7 +174,7 @@ internal static class NetworkEmitter
             var forward = new IndentedWriter();
             var backward = new IndentedWriter();
             var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch");
-            var backwardCode = new GraphCodeWriter(plan, backward, "Backend", "batch");
+            var backwardCode = new GraphCodeWriter(plan, backward, "Backend", "batch", inputGradientSwitch: "ComputeInputGradients");
             forwardCode.WriteForward();
             backwardCode.WriteBackward();
             diagnostics.AddRange(forwardCode.Failures.Concat(backwardCode.Failures).Distinct(StringComparer.Ordinal).Select(f => InternalError(location, f)));

@@ -96,10 +96,10 @@ internal static class GradientRules
     {
         int x = node.Inputs[0];
         Shape xShape = w.Node(x).Shape;
-        string dx = w.Receives(x) ? w.Gradient(x) : "null";
+        string dx = w.Receives(x) ? w.OptionalGradient(x) : "null";
         string dBias = node.Parameters.Count > 1 ? w.ParameterGradient(node.Parameters[1]) : "null";
         string bias = node.Parameters.Count > 1 ? "bias" : "no bias";
-        w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} d({node.Text})·W; d{node.Path}.weight, d{node.Path}.{bias}: {xShape} <- {node.Shape}");
+        w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} d({node.Text})·W; d({node.Path}.weight), d({node.Path}.{bias}): {xShape} <- {node.Shape}");
         w.Call("Linear_Backward",
             $"{dx}, {w.ParameterGradient(node.Parameters[0])}, {dBias}, {w.Gradient(node.Id)}, {w.Value(x)}, {w.ParameterValue(node.Parameters[0])}, " +
             $"{w.Rows(xShape)}, {w.Last(xShape)}, {w.Last(node.Shape)}, accumulateDx: {w.Accumulate(node, 0)}, accumulateParameters: {w.ParameterAccumulate(node)}");
@@ -118,7 +118,7 @@ internal static class GradientRules
         }
         if (!w.Receives(x)) return;
         w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} d({node.Text}) · {node.Op}': {node.Shape}");
-        w.Call("Unary_Backward", $"{UnaryOpCode(node)}, {UnaryParameter(node)}, {w.Gradient(x)}, {w.Gradient(node.Id)}, {w.Value(x)}, {w.Value(node.Id)}, " +
+        w.CallWritingGradientOf(x, "Unary_Backward", $"{UnaryOpCode(node)}, {UnaryParameter(node)}, {w.Gradient(x)}, {w.Gradient(node.Id)}, {w.Value(x)}, {w.Value(node.Id)}, " +
                                  $"{w.Count(node.Shape)}, accumulate: {w.Accumulate(node, 0)}");
     }
 
@@ -131,7 +131,7 @@ internal static class GradientRules
             int input = node.Inputs[operand];
             if (!w.Receives(input)) continue;
             w.Comment($"d({w.Node(input).Text}) {w.Op(node, operand)} d({node.Text}) · ∂/∂{(operand == 0 ? "a" : "b")}: {w.Node(input).Shape} <- {node.Shape}");
-            w.Call("Binary_Backward", $"global::ShapeNet.Backends.BinaryOp.{node.Op}, {operand}, {w.Gradient(input)}, {w.Gradient(node.Id)}, " +
+            w.CallWritingGradientOf(input, "Binary_Backward", $"global::ShapeNet.Backends.BinaryOp.{node.Op}, {operand}, {w.Gradient(input)}, {w.Gradient(node.Id)}, " +
                                       $"{w.Value(a)}, {aShape.Name}, {w.Value(b)}, {bShape.Name}, {zShape.Name}, accumulate: {w.Accumulate(node, operand)}");
         }
     }
@@ -149,13 +149,13 @@ internal static class GradientRules
         if (w.Receives(a))
         {
             w.Comment($"d({w.Node(a).Text}) {w.Op(node, 0)} d({node.Text})·bᵀ: {w.Node(a).Shape}");
-            w.Call("Gemm", $"false, true, {layout.M}, {layout.K}, {layout.N}, 1f, {dz}, 0, {layout.N}, {w.Value(b)}, 0, {layout.N}, " +
+            w.CallWritingGradientOf(a, "Gemm", $"false, true, {layout.M}, {layout.K}, {layout.N}, 1f, {dz}, 0, {layout.N}, {w.Value(b)}, 0, {layout.N}, " +
                            $"{Beta(w, node, 0)}, {w.Gradient(a)}, 0, {layout.K}{layout.BatchArguments(layout.StrideC, layout.StrideB, layout.StrideA)}");
         }
         if (w.Receives(b))
         {
             w.Comment($"d({w.Node(b).Text}) {w.Op(node, 1)} aᵀ·d({node.Text}): {w.Node(b).Shape}");
-            w.Call("Gemm", $"true, false, {layout.K}, {layout.N}, {layout.M}, 1f, {w.Value(a)}, 0, {layout.K}, {dz}, 0, {layout.N}, " +
+            w.CallWritingGradientOf(b, "Gemm", $"true, false, {layout.K}, {layout.N}, {layout.M}, 1f, {w.Value(a)}, 0, {layout.K}, {dz}, 0, {layout.N}, " +
                            $"{Beta(w, node, 1)}, {w.Gradient(b)}, 0, {layout.N}{layout.BatchArguments(layout.StrideA, layout.StrideC, layout.StrideB)}");
         }
     }
@@ -167,7 +167,7 @@ internal static class GradientRules
         int x = node.Inputs[0];
         if (!w.Receives(x)) return;
         w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} permute(d({node.Text}), inverse): {w.Node(x).Shape} <- {node.Shape}");
-        w.Call("Permute", $"{w.Gradient(x)}, {w.Gradient(node.Id)}, {w.Plan.Array(node.Id, "y").Name}, {w.Plan.Array(node.Id, "inverse").Name}, " +
+        w.CallWritingGradientOf(x, "Permute", $"{w.Gradient(x)}, {w.Gradient(node.Id)}, {w.Plan.Array(node.Id, "y").Name}, {w.Plan.Array(node.Id, "inverse").Name}, " +
                           $"accumulate: {w.Accumulate(node, 0)}");
     }
 
@@ -179,7 +179,7 @@ internal static class GradientRules
             int input = node.Inputs[i];
             if (!w.Receives(input)) continue;
             w.Comment($"d({w.Node(input).Text}) {w.Op(node, i)} its part of d({node.Text}): {w.Node(input).Shape} <- {node.Shape}");
-            w.Call("CopyRows", $"{w.Gradient(input)}, 0, {layout.RowLengths[i]}, {w.Gradient(node.Id)}, {layout.Offsets[i]}, {layout.OutputRowLength}, " +
+            w.CallWritingGradientOf(input, "CopyRows", $"{w.Gradient(input)}, 0, {layout.RowLengths[i]}, {w.Gradient(node.Id)}, {layout.Offsets[i]}, {layout.OutputRowLength}, " +
                                $"{layout.RowLengths[i]}, {layout.Rows}, accumulate: {w.Accumulate(node, i)}");
         }
     }
@@ -189,7 +189,7 @@ internal static class GradientRules
         int x = node.Inputs[0];
         if (!w.Receives(x)) return;
         w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} broadcast(d({node.Text})){(node.Op == "Mean" ? " / count" : "")}: {w.Node(x).Shape} <- {node.Shape}");
-        w.Call("Reduce_Backward", $"global::ShapeNet.Backends.ReduceOp.{node.Op}, {w.Gradient(x)}, {w.Gradient(node.Id)}, " +
+        w.CallWritingGradientOf(x, "Reduce_Backward", $"global::ShapeNet.Backends.ReduceOp.{node.Op}, {w.Gradient(x)}, {w.Gradient(node.Id)}, " +
                                   $"{w.Plan.Array(node.Id, "x").Name}, {w.Plan.Array(node.Id, "axes").Name}, accumulate: {w.Accumulate(node, 0)}");
     }
 
@@ -199,7 +199,7 @@ internal static class GradientRules
         if (!w.Receives(x)) return;
         (string outer, string dim, string inner) = w.SoftmaxView(node);
         w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} {node.Op} backward of d({node.Text}): {node.Shape}");
-        w.Call("Softmax_Backward", $"{w.Gradient(x)}, {w.Gradient(node.Id)}, {w.Value(node.Id)}, {outer}, {dim}, {inner}, " +
+        w.CallWritingGradientOf(x, "Softmax_Backward", $"{w.Gradient(x)}, {w.Gradient(node.Id)}, {w.Value(node.Id)}, {outer}, {dim}, {inner}, " +
                                    $"log: {(node.Op == "LogSoftmax" ? "true" : "false")}, accumulate: {w.Accumulate(node, 0)}");
     }
 
@@ -209,7 +209,7 @@ internal static class GradientRules
         if (!w.Receives(input)) return;
         Shape shape = w.Node(input).Shape;
         w.Comment($"d({w.Node(input).Text}) {w.Op(node, 0)} d({node.Text}) · ∂{node.Op}/∂input: {shape}");
-        w.Call("Loss_Backward", $"{LossKindCode(node)}, {ReductionCode(node)}, {w.Gradient(input)}, {w.Gradient(node.Id)}, {w.Value(input)}, {w.Value(target)}, " +
+        w.CallWritingGradientOf(input, "Loss_Backward", $"{LossKindCode(node)}, {ReductionCode(node)}, {w.Gradient(input)}, {w.Gradient(node.Id)}, {w.Value(input)}, {w.Value(target)}, " +
                                 $"{w.Rows(shape)}, {w.Last(shape)}, accumulate: {w.Accumulate(node, 0)}");
     }
 

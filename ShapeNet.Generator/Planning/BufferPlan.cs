@@ -122,6 +122,10 @@ internal sealed class BufferPlan
 
     public ConstantArray Array(int node, string role) => _arraysByUse[(node, role)];
 
+    /// <summary>Whether the gradient of <paramref name="node"/> lives in an input's gradient buffer (the input or a Reshape of it).</summary>
+    public bool HoldsInputGradient(int node) =>
+        GradientName[node] is { } name && _buffers.Any(b => b.Name == name && b.Role == BufferRole.InputGradient);
+
     /// <summary>Plan memory at <paramref name="batch"/>: every allocated buffer.</summary>
     public long BytesAt(long batch) => _buffers.Sum(b => b.BytesAt(batch));
 

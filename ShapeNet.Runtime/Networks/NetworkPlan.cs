@@ -28,6 +28,7 @@ public abstract class NetworkPlan : IDisposable
     private DeviceBuffer? _loss;
     private DeviceBuffer? _lossGradient;
     private bool _forwardKeptForBackward;
+    private bool _inputGradientsWritten;
 
     /// <summary>Binds the network's parameters; the generated constructor then allocates its buffers with
     /// <see cref="Allocate"/> and registers them with <see cref="BindInput"/> and <see cref="BindOutput"/>.</summary>
@@ -68,6 +69,11 @@ public abstract class NetworkPlan : IDisposable
     public long MemoryBytes { get; private set; }
 
     public int InputCount => _inputs.Length;
+
+    /// <summary>Whether the backward pass also writes the gradients w.r.t. the inputs (<see cref="InputGradient"/>).
+    /// Off by default, as in PyTorch, where inputs do not require a gradient: training needs only the parameters'
+    /// gradients, and the input gradient of a first Linear layer costs as much as its weight gradient.</summary>
+    public bool ComputeInputGradients { get; set; }
 
     /// <summary>The loss <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> minimises (see <see cref="Configure"/>).</summary>
     public Loss? LossFunction { get; private set; }
@@ -184,7 +190,7 @@ public abstract class NetworkPlan : IDisposable
         ForwardCore(batch, training: true);
         Backend.Loss_Forward(loss.Kind, loss.Reduction, _loss!, _output!, _target!, rows, OutputColumns);
         Backend.Loss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _target!, rows, OutputColumns, accumulate: false);
-        BackwardCore(batch);
+        RunBackward(batch);
         Optimizer!.Step();
         _forwardKeptForBackward = false;
     }
@@ -198,7 +204,7 @@ public abstract class NetworkPlan : IDisposable
         if (outputGradient.Length != expected)
             throw new ArgumentException($"The output gradient needs {expected} floats for a batch of {Batch}, but {outputGradient.Length} were given.", nameof(outputGradient));
         Backend.Upload(outputGradient, _outputGradient!);
-        BackwardCore(Batch);
+        RunBackward(Batch);
     }
 
     /// <summary>The optimizer update from the current gradients (after <see cref="Backward"/>).</summary>
@@ -214,6 +220,8 @@ public abstract class NetworkPlan : IDisposable
         long length = InputLengthFor(index, Batch);
         if (destination.Length < length)
             throw new ArgumentException($"Input {index}'s gradient needs {length} floats for a batch of {Batch}, but the destination holds {destination.Length}.", nameof(destination));
+        if (!_inputGradientsWritten)
+            throw new InvalidOperationException("The last backward pass did not compute input gradients: set ComputeInputGradients = true before it.");
         DeviceBuffer gradient = _inputGradients[index] ?? throw new InvalidOperationException($"Input {index} has no gradient buffer.");
         Backend.Download(gradient, destination[..(int)length]);
     }
@@ -308,6 +316,12 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>The backend buffer of input <paramref name="index"/>.</summary>
     protected DeviceBuffer InputBuffer(int index) =>
         _inputs[index] ?? throw new InvalidOperationException($"Input {index} was not bound by the generated plan.");
+
+    private void RunBackward(int batch)
+    {
+        BackwardCore(batch);
+        _inputGradientsWritten = ComputeInputGradients;
+    }
 
     private int OutputRows(int batch) => (int)(OutputLengthFor(batch) / OutputColumns);
 
