@@ -1,6 +1,4 @@
 using System.Globalization;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Gradients;
 using ShapeNet.Generator.Model;
@@ -10,7 +8,7 @@ using static ShapeNet.Generator.Tests.Emit.HandBuiltGraph;
 
 namespace ShapeNet.Generator.Tests.Emit;
 
-public sealed class EmitterTests
+public sealed partial class EmitterTests
 {
     private const string BatchType = "global::ShapeNet.Batch";
     private const string TensorType = "global::ShapeNet.Tensor";
@@ -231,6 +229,20 @@ public sealed class EmitterTests
     [Fact]
     public void Permute_matmul_concat_reshape_softmax_sum_and_mean_compile()
     {
+        NetworkSpec spec = Mixed();
+        (string source, EquatableArray<DiagnosticInfo> diagnostics) = NetworkEmitter.Emit(spec);
+
+        Assert.Empty(diagnostics);
+        Assert.Contains("batchCount: batch, strideA: 6, strideB: 6, strideC: 4", source);
+        Assert.Contains("Backend.CopyRows(", source);
+        Assert.Contains("Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean", source);
+        Assert.Contains("Backend.Permute(", source);
+        AssertCompiles(source, Dims, MixedUser);
+    }
+
+    /// <summary>Two inputs through every layout op: [Batch, 2, 3] and [10, 4] to [Batch, 4].</summary>
+    private static NetworkSpec Mixed()
+    {
         var g = new HandBuiltGraph();
         int x = g.Input("x", $"global::ShapeNet.Tensor<{BatchType}, global::Samples.Two, global::Samples.Three>", BatchDim, D("Two", 2), D("Three", 3));
         int w = g.Input("w", $"global::ShapeNet.Tensor<global::Samples.Ten, global::Samples.Four>", D("Ten", 10), D("Four", 4));
@@ -245,15 +257,10 @@ public sealed class EmitterTests
         int r = g.Op("Sum", new[] { s }, Shape.Of(BatchDim, D(1)), "Sum(s, 1, keepDim: true)", new NamedArg("axes", "1"), new NamedArg("keepDim", "true"));
         int mean = g.Op("Mean", new[] { q }, Shape.Of(BatchDim, D(1)), "Mean(q, 1, keepDim: true)", new NamedArg("axes", "1"), new NamedArg("keepDim", "true"));
         int y = g.Op("Mul", new[] { s, g.Op("Add", new[] { r, mean }, Shape.Of(BatchDim, D(1)), "r + mean") }, g.ShapeOf(s), "s * (r + mean)");
-        var spec = new NetworkSpec(Network("Mixed", LinearLayer("Fc", "fc", 10, 4)), g.Build(y, Typed("Four")), EquatableArray<DiagnosticInfo>.Empty);
-        (string source, EquatableArray<DiagnosticInfo> diagnostics) = NetworkEmitter.Emit(spec);
+        return new NetworkSpec(Network("Mixed", LinearLayer("Fc", "fc", 10, 4)), g.Build(y, Typed("Four")), EquatableArray<DiagnosticInfo>.Empty);
+    }
 
-        Assert.Empty(diagnostics);
-        Assert.Contains("batchCount: batch, strideA: 6, strideB: 6, strideC: 4", source);
-        Assert.Contains("Backend.CopyRows(", source);
-        Assert.Contains("Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean", source);
-        Assert.Contains("Backend.Permute(", source);
-        AssertCompiles(source, Dims, """
+    private const string MixedUser = """
             using ShapeNet;
             namespace Samples;
             [Network]
@@ -264,8 +271,7 @@ public sealed class EmitterTests
                 [Forward]
                 public Tensor<Batch, Four> Forward(Tensor<Batch, Two, Three> x, Tensor<Ten, Four> w) => default;
             }
-            """);
-    }
+            """;
 
     // ---- skeletons ------------------------------------------------------------------------------
 
@@ -413,23 +419,5 @@ public sealed class EmitterTests
         new("Samples", name, "public", EquatableArray<string>.Empty, EquatableArray<string>.Empty, layers.ToEquatableArray(), null,
             EquatableArray<DiagnosticInfo>.Empty);
 
-    /// <summary>Compiles the sources against the DSL and runtime; fails with the errors and the numbered sources.</summary>
-    private static void AssertCompiles(params string[] sources)
-    {
-        var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest), path: $"source{i}.cs")).ToList();
-        var paths = new HashSet<string>(((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator), StringComparer.Ordinal)
-        {
-            typeof(ShapeNet.Tensor).Assembly.Location,
-            typeof(ShapeNet.NetworkAttribute).Assembly.Location,
-        };
-        var compilation = CSharpCompilation.Create("EmitterTest", trees, paths.Select(p => MetadataReference.CreateFromFile(p)),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        var problems = compilation.GetDiagnostics()
-            .Where(d => d.Severity == DiagnosticSeverity.Error || (d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree == trees[0]))
-            .ToList();
-        if (problems.Count == 0) return;
-        string listing = string.Join("\n\n", sources.Select((s, i) =>
-            $"// source{i}.cs\n" + string.Join("\n", s.Split('\n').Select((line, n) => $"{n + 1,4}: {line}"))));
-        Assert.Fail(string.Join("\n", problems) + "\n\n" + listing);
-    }
+    private static void AssertCompiles(params string[] sources) => EmittedCode.AssertCompiles(sources);
 }
