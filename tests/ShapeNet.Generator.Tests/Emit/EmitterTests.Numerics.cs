@@ -12,38 +12,78 @@ public sealed partial class EmitterTests
     private const string ReferenceBackendInstance = "global::ShapeNet.Generator.Tests.Emit.ReferenceBackend.Instance";
 
     [Fact]
-    public void Mixed_plan_gradients_match_finite_differences_on_a_partial_batch()
+    public void Mixed_plan_gradients_match_finite_differences_on_a_partial_batch() =>
+        AssertPlanGradients(Mixed(), MixedUser, "Samples.Mixed", new[] { 6, 0 }, new[] { 0, 40 }, outputPerSample: 4);
+
+    [Fact]
+    public void Fused_linear_activations_match_finite_differences()
     {
-        (string source, _) = NetworkEmitter.Emit(Mixed());
-        Assembly assembly = EmittedCode.Load(source, Dims, MixedUser);
-        var network = (Module)Activator.CreateInstance(assembly.GetType("Samples.Mixed")!, 7)!;
+        var g = new HandBuiltGraph();
+        int x = g.Input("x", Typed("Three"), BatchDim, D("Three", 3));
+        int h1 = g.Unary("Relu", g.Linear(x, "fc1", 3, 5, "Fc1(x)"), "Relu(Fc1(x))");
+        int h2 = g.Unary("Tanh", g.Linear(h1, "fc2", 5, 4, "Fc2(h1)"), "Tanh(Fc2(h1))");
+        int y = g.Unary("Sigmoid", g.Linear(h2, "fc3", 4, 2, "Fc3(h2)"), "Sigmoid(Fc3(h2))");
+        var spec = new NetworkSpec(Network("Fused", LinearLayer("Fc1", "fc1", 3, 5), LinearLayer("Fc2", "fc2", 5, 4), LinearLayer("Fc3", "fc3", 4, 2)),
+            g.Build(y, Typed("Two")), EquatableArray<DiagnosticInfo>.Empty);
+        Assert.Equal(3, Enumerable.Range(0, spec.Graph!.Nodes.Count).Count(i => Planning.BufferPlan.Create(spec.Graph).FusedActivationOf[i] >= 0));
+
+        AssertPlanGradients(spec, """
+            using ShapeNet;
+            namespace Samples;
+            [Network]
+            public partial class Fused
+            {
+                [Linear(3, 5)] partial Linear Fc1 { get; }
+                [Linear(5, 4)] partial Linear Fc2 { get; }
+                [Linear(4, 2)] partial Linear Fc3 { get; }
+
+                [Forward]
+                public Tensor<Batch, Two> Forward(Tensor<Batch, Three> x) => default;
+            }
+            """, "Samples.Fused", new[] { 3 }, new[] { 0 }, outputPerSample: 2);
+    }
+
+    [Fact]
+    public void Shared_layer_gradients_add_both_uses()
+    {
+        (NetworkSpec spec, _, _) = SharedLayer();
+        AssertPlanGradients(spec, SharedUser, "Samples.Shared", new[] { 4 }, new[] { 0 }, outputPerSample: 4);
+    }
+
+    /// <summary>Builds the plan of <paramref name="spec"/> with capacity 3, runs a batch of 2 (a partial batch) and checks
+    /// every parameter and input gradient of f = Σ output ∘ R against central differences. Input i has
+    /// <paramref name="perSample"/>[i] floats per sample plus <paramref name="fixedSize"/>[i] without a batch dim.</summary>
+    private static void AssertPlanGradients(NetworkSpec spec, string user, string typeName, int[] perSample, int[] fixedSize, int outputPerSample)
+    {
+        (string source, EquatableArray<DiagnosticInfo> diagnostics) = NetworkEmitter.Emit(spec);
+        Assert.Empty(diagnostics);
+        Assembly assembly = EmittedCode.Load(source, Dims, user);
+        var network = (Module)Activator.CreateInstance(assembly.GetType(typeName)!, 7)!;
         var plan = (NetworkPlan)network.GetType().GetMethod("CreatePlan")!.Invoke(network, new object[] { 3, ReferenceBackend.Instance })!;
-        const int batch = 2; // below the capacity of 3: the last, partial batch of an epoch
+        const int batch = 2;
         var random = new Random(11);
-        float[] x = RandomValues(random, batch * 6), w = RandomValues(random, 40), r = RandomValues(random, batch * 4);
+        float[][] inputs = perSample.Select((n, i) => RandomValues(random, n * batch + fixedSize[i])).ToArray();
+        float[] r = RandomValues(random, batch * outputPerSample);
+
+        void Upload()
+        {
+            plan.SetBatch(batch);
+            for (int i = 0; i < inputs.Length; i++) plan.UploadInput(i, inputs[i]);
+        }
 
         double Objective()
         {
-            plan.SetBatch(batch);
-            plan.UploadInput(0, x);
-            plan.UploadInput(1, w);
+            Upload();
             plan.Forward();
-            float[] output = plan.OutputToArray();
-            return output.Select((v, i) => (double)v * r[i]).Sum();
+            return plan.OutputToArray().Select((v, i) => (double)v * r[i]).Sum();
         }
 
         plan.ComputeInputGradients = true;
-        plan.SetBatch(batch);
-        plan.UploadInput(0, x);
-        plan.UploadInput(1, w);
+        Upload();
         plan.Forward(training: true);
         plan.Backward(r);
         plan.CopyGradientsToHost();
-        var analytic = new List<(string Name, float[] Values, float[] Gradient)>
-        {
-            ("x", x, plan.InputGradient(0)),
-            ("w", w, plan.InputGradient(1)),
-        };
+        var analytic = inputs.Select((values, i) => ("input " + i, values, plan.InputGradient(i))).ToList();
         foreach (Parameter p in network.Parameters) analytic.Add((p.Name, p.Value.Data, (float[])p.Grad.Data.Clone()));
 
         foreach ((string name, float[] values, float[] gradient) in analytic)
