@@ -91,6 +91,21 @@ public sealed partial class EmitterTests
     }
 
     [Fact]
+    public void Summary_plan_memory_equals_the_runtime_plan_memory()
+    {
+        (string source, _) = NetworkEmitter.Emit(Mlp().Spec);
+        Assembly assembly = EmittedCode.Load(source, MlpUser, Dims);
+        Type type = assembly.GetType("Samples.Mlp")!;
+        var network = (Module)Activator.CreateInstance(type, 1)!;
+        var plan = (NetworkPlan)type.GetMethod("CreatePlan")!.Invoke(network, new object[] { SummaryBuilder.ShownBatch, ReferenceBackend.Instance })!;
+        string summary = (string)type.GetField("Summary")!.GetValue(null)!;
+
+        Assert.Contains($"Plan memory at batch 64: {plan.MemoryBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes", summary);
+        Assert.Equal(575_050, network.ParameterCount);
+        Assert.Equal("fc1.weight", network.Parameters[0].Name);
+    }
+
+    [Fact]
     public void Book_autograd_gradients_are_4x_2x_and_u()
     {
         var twoDot = new HandBuiltGraph();
