@@ -167,8 +167,14 @@ internal static class NetworkParser
         }
 
         return new LayerModel(property.Name, moduleName, kind, args.ToEquatableArray(),
-            property.Type.ToDisplayString(ParseContext.FullyQualified), ParseContext.Accessibility(property.DeclaredAccessibility), block, location);
+            property.Type.ToDisplayString(ParseContext.FullyQualified), DeclaredModifiers(declaration!), block, location);
     }
+
+    /// <summary>The accessibility modifiers exactly as written (<c>""</c> when none): a partial member's
+    /// implementation must repeat them, and an implicit <c>private</c> may not be spelled out.</summary>
+    private static string DeclaredModifiers(PropertyDeclarationSyntax declaration) =>
+        string.Join(" ", declaration.Modifiers.Where(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.PrivateKeyword)
+            || m.IsKind(SyntaxKind.ProtectedKeyword) || m.IsKind(SyntaxKind.InternalKeyword)).Select(m => m.Text));
 
     private static bool IsNetwork(INamedTypeSymbol type) =>
         type.OriginalDefinition.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ParseContext.NetworkAttributeName);

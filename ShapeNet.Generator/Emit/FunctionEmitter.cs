@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Planning;
+using static ShapeNet.Generator.Emit.EmitHelpers;
+
+namespace ShapeNet.Generator.Emit;
+
+/// <summary>
+/// For a <c>[Differentiable]</c> static function <c>Y(x, …)</c>, emits <c>YGrad(x, …)</c> returning the value and the
+/// gradient of the sum of the output w.r.t. each input (PyTorch's <c>y.backward(ones_like(y))</c>), run on the CPU
+/// backend with buffers allocated per call. A pure function of the spec; it never throws.
+/// </summary>
+internal static class FunctionEmitter
+{
+    private const string Backend = "backend";
+
+    public static (string Source, EquatableArray<DiagnosticInfo> Diagnostics) Emit(FunctionSpec spec)
+    {
+        FunctionModel function = spec.Function;
+        GraphModel? model = function.Graph;
+        LocationInfo? location = model?.Location;
+        var diagnostics = new List<DiagnosticInfo>();
+        if (model is null || spec.Graph is null) return (string.Empty, diagnostics.ToEquatableArray());
+        try
+        {
+            CompiledGraph graph = spec.Graph;
+            BufferPlan plan = BufferPlan.Create(graph);
+            var body = new IndentedWriter();
+            var code = new GraphCodeWriter(plan, body, Backend, "batch");
+            if (plan.MissingRules.Count == 0 && plan.Problems.Count == 0)
+            {
+                code.WriteForward();
+                if (plan.OutputGradientName is { } seed)
+                {
+                    body.Line($"// d({graph.Nodes[graph.Output].Text}) = 1: the gradient of the sum of the output");
+                    body.Line($"{Backend}.Fill({seed}, 1f, 0, {Sizes.Count(graph.Nodes[graph.Output].Shape, "batch")});");
+                }
+                code.WriteBackward();
+            }
+            diagnostics.AddRange(PlanDiagnostics(plan, code.Failures, location));
+            if (diagnostics.Count > 0) return (string.Empty, diagnostics.ToEquatableArray());
+
+            var w = new IndentedWriter();
+            FileHeader(w);
+            List<IndentedWriter.BlockScope> containers = OpenContainers(w, function.Namespace, function.ContainingTypes);
+            using (w.Block((function.ContainingIsStatic ? "static " : string.Empty) + "partial class " + function.ContainingClass))
+            {
+                WriteMethod(w, function, model, graph, plan, body);
+            }
+            Close(containers);
+            return (w.ToString(), diagnostics.ToEquatableArray());
+        }
+        catch (Exception e)
+        {
+            diagnostics.Add(InternalError(location, $"emitting {model.MethodName}Grad: {e.GetType().Name}: {e.Message}"));
+            return (string.Empty, diagnostics.ToEquatableArray());
+        }
+    }
+
+    private static void WriteMethod(IndentedWriter w, FunctionModel function, GraphModel model, CompiledGraph graph, BufferPlan plan, IndentedWriter body)
+    {
+        var results = new List<string> { $"{graph.ReturnType} Value" };
+        for (int i = 0; i < graph.Inputs.Count; i++) results.Add($"{graph.InputTypes[i]} D{Pascal(graph.InputNames[i])}");
+        string parameters = string.Join(", ", graph.InputTypes.Zip(graph.InputNames, (t, n) => $"{t} {n}"));
+        string accessibility = function.Accessibility.Length > 0 ? function.Accessibility + " " : string.Empty;
+
+        w.Line($"/// <summary>{model.MethodName} and the gradient of the sum of its output w.r.t. each input.</summary>");
+        using (w.Block($"{accessibility}static ({string.Join(", ", results)}) {model.MethodName}Grad({parameters})"))
+        {
+            w.Line($"{BackendType} {Backend} = {CpuBackend};");
+            (int Input, int Axis)? batchSource = BatchSource(graph);
+            if (batchSource is { } s) w.Line($"int batch = {Untyped(graph.InputNames[s.Input], graph.InputTypes[s.Input])}.Size({s.Axis});");
+            foreach (PlannedBuffer buffer in plan.Buffers)
+                w.Line($"{BufferType} {buffer.Name} = {Backend}.Allocate({buffer.Length("batch")}); // {buffer.Comment}");
+            foreach (ConstantArray array in plan.Arrays)
+                w.Line($"{array.ElementType}[] {array.Name} = {array.Initializer("batch")}; // {array.Comment}");
+            for (int i = 0; i < graph.Inputs.Count; i++)
+                w.Line($"{Backend}.Upload({Untyped(graph.InputNames[i], graph.InputTypes[i])}.Data, {plan.ValueName[graph.Inputs[i]]});");
+            foreach (string line in body.ToString().Split('\n'))
+                if (line.Length > 0) w.Line(line);
+
+            Shape output = graph.Nodes[graph.Output].Shape;
+            w.Line($"var value = new float[{Sizes.Count(output, "batch")}];");
+            w.Line($"{Backend}.Download({plan.ValueName[graph.Output]}, value);");
+            var returned = new List<string> { Typed(NewTensor("value", output), graph.ReturnType) };
+            for (int i = 0; i < graph.Inputs.Count; i++)
+            {
+                int input = graph.Inputs[i];
+                Shape shape = graph.Nodes[input].Shape;
+                string local = "d" + Pascal(graph.InputNames[i]);
+                w.Line($"var {local} = new float[{Sizes.Count(shape, "batch")}];");
+                if (plan.GradientName[input] is { } gradient) w.Line($"{Backend}.Download({gradient}, {local});");
+                returned.Add(Typed(NewTensor(local, shape), graph.InputTypes[i]));
+            }
+            w.Line($"return ({string.Join(", ", returned)});");
+        }
+    }
+
+    private static string NewTensor(string data, Shape shape)
+    {
+        string dims = ShapeArguments(shape, "batch");
+        return $"new {TensorType}({data}{(dims.Length > 0 ? ", " + dims : string.Empty)})";
+    }
+}

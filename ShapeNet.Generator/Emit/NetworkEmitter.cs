@@ -1,0 +1,337 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Planning;
+using static ShapeNet.Generator.Emit.EmitHelpers;
+
+namespace ShapeNet.Generator.Emit;
+
+/// <summary>
+/// The source of one <c>[Network]</c> class: layer fields, constructors, the partial layer properties, the parameter
+/// list and, for a shape-checked non-generic network, the compile-time summary and the <c>Plan</c> (forward, backward
+/// and train step for a batch capacity). A pure function of the spec; it never throws.
+/// </summary>
+internal static class NetworkEmitter
+{
+    private const string BatchCapacity = "batchCapacity";
+
+    public static (string Source, EquatableArray<DiagnosticInfo> Diagnostics) Emit(NetworkSpec spec)
+    {
+        NetworkModel network = spec.Network;
+        LocationInfo? location = network.Forward?.Location;
+        var diagnostics = new List<DiagnosticInfo>();
+        try
+        {
+            var w = new IndentedWriter();
+            FileHeader(w);
+            List<IndentedWriter.BlockScope> containers = OpenContainers(w, network.Namespace, network.ContainingTypes);
+            string typeParameters = network.IsGeneric ? "<" + string.Join(", ", network.TypeParameters) + ">" : string.Empty;
+            using (w.Block($"partial class {network.ClassName}{typeParameters} : global::ShapeNet.Module"))
+            {
+                WriteSkeleton(w, network, diagnostics, location);
+                if (!network.IsGeneric && spec.Graph is not null)
+                {
+                    BufferPlan plan = BufferPlan.Create(spec.Graph);
+                    diagnostics.AddRange(PlanDiagnostics(plan, Array.Empty<string>(), location));
+                    if (plan.MissingRules.Count == 0 && plan.Problems.Count == 0)
+                    {
+                        w.Line();
+                        WriteSummary(w, spec, plan);
+                        w.Line();
+                        WritePlan(w, network, spec.Graph, plan, diagnostics, location);
+                    }
+                }
+            }
+            Close(containers);
+            return (w.ToString(), diagnostics.ToEquatableArray());
+        }
+        catch (Exception e)
+        {
+            diagnostics.Add(InternalError(location, $"emitting {network.ClassName}: {e.GetType().Name}: {e.Message}"));
+            return (string.Empty, diagnostics.ToEquatableArray());
+        }
+    }
+
+    // ---- the class skeleton: layers, constructors, properties, parameters ------------------------
+
+    private static void WriteSkeleton(IndentedWriter w, NetworkModel network, List<DiagnosticInfo> diagnostics, LocationInfo? location)
+    {
+        var layers = new List<LayerModel>();
+        foreach (LayerModel layer in network.Layers)
+        {
+            if (layer.Kind is "Linear" or "Block") layers.Add(layer);
+            else diagnostics.Add(InternalError(layer.Location ?? location, $"the layer kind {layer.Kind} of {layer.MemberName} has no emitter"));
+        }
+
+        foreach (LayerModel layer in layers)
+        {
+            if (layer.Kind == "Linear")
+            {
+                w.Line($"private readonly global::ShapeNet.LinearLayer {Field(layer)};");
+                w.Line($"private global::ShapeNet.Linear? {Field(layer)}Call;");
+            }
+            else
+            {
+                w.Line($"private readonly {layer.TypeText} {Field(layer)};");
+            }
+        }
+        if (layers.Count > 0) w.Line();
+
+        w.Line("/// <summary>A new network with parameters initialised as PyTorch does, from <paramref name=\"seed\"/>.</summary>");
+        using (w.Block($"public {network.ClassName}(int seed = 0) : this(new global::ShapeNet.ParameterInit(seed), \"\")"))
+        {
+        }
+        w.Line();
+        w.Line("/// <summary>A network whose parameters are drawn from <paramref name=\"init\"/> and named <paramref name=\"prefix\"/> + member path.</summary>");
+        using (w.Block($"public {network.ClassName}(global::ShapeNet.ParameterInit init, string prefix)"))
+        {
+            foreach (LayerModel layer in layers)
+            {
+                if (layer.Kind == "Linear")
+                {
+                    string inFeatures = LayerArg(layer, "1", "in", "inFeatures", "InFeatures");
+                    string outFeatures = LayerArg(layer, "1", "out", "outFeatures", "OutFeatures");
+                    string bias = LayerArg(layer, "true", "bias", "Bias");
+                    w.Line($"{Field(layer)} = new global::ShapeNet.LinearLayer(init, prefix + {StringLiteral(layer.ModuleName)}, {inFeatures}, {outFeatures}, bias: {bias});");
+                }
+                else
+                {
+                    w.Line($"{Field(layer)} = new {layer.TypeText}(init, prefix + {StringLiteral(layer.ModuleName + ".")});");
+                }
+            }
+        }
+
+        foreach (LayerModel layer in layers)
+        {
+            w.Line();
+            string accessibility = layer.Accessibility.Length > 0 ? layer.Accessibility + " " : string.Empty;
+            if (layer.Kind == "Linear")
+                w.Line($"{accessibility}partial global::ShapeNet.Linear {layer.MemberName} => {Field(layer)}Call ??= {Field(layer)}.Forward;");
+            else
+                w.Line($"{accessibility}partial {layer.TypeText} {layer.MemberName} => {Field(layer)};");
+        }
+
+        w.Line();
+        using (w.Block("protected override void AddParameters(global::System.Collections.Generic.List<global::ShapeNet.Parameter> parameters)"))
+        {
+            foreach (LayerModel layer in layers)
+            {
+                if (layer.Kind == "Linear")
+                {
+                    w.Line($"parameters.Add({Field(layer)}.Weight);");
+                    if (LayerArg(layer, "true", "bias", "Bias") != "false") w.Line($"parameters.Add({Field(layer)}.Bias!);");
+                }
+                else
+                {
+                    w.Line($"parameters.AddRange({Field(layer)}.Parameters);");
+                }
+            }
+        }
+    }
+
+    private static string Field(LayerModel layer) => "__" + Camel(layer.MemberName);
+
+    /// <summary>A layer argument as C#: an integer or bool literal, or a dimension type's size (<c>TIn.Size</c>).</summary>
+    private static string LayerArg(LayerModel layer, string fallback, params string[] names)
+    {
+        foreach (NamedArg arg in layer.Args)
+        {
+            if (!names.Contains(arg.Name)) continue;
+            if (arg.Value is "true" or "false" || int.TryParse(arg.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)) return arg.Value;
+            return arg.Value + ".Size";
+        }
+        return fallback;
+    }
+
+    // ---- summary -----------------------------------------------------------------------------
+
+    private static void WriteSummary(IndentedWriter w, NetworkSpec spec, BufferPlan plan)
+    {
+        string[] lines = SummaryBuilder.Build(spec.Network.ClassName, spec.Graph!, plan).Split('\n');
+        w.Line("/// <summary>The layers, output shapes, parameter counts, FLOPs and plan memory, computed at compile time.</summary>");
+        w.Line("public const string Summary =");
+        w.Indent();
+        int last = lines.Length - 1;
+        while (last > 0 && lines[last].Length == 0) last--;
+        for (int i = 0; i <= last; i++) w.Line(StringLiteral(lines[i] + "\n") + (i == last ? ";" : " +"));
+        w.Outdent();
+    }
+
+    // ---- the plan ------------------------------------------------------------------------------
+
+    private static void WritePlan(IndentedWriter w, NetworkModel network, CompiledGraph graph, BufferPlan plan,
+        List<DiagnosticInfo> diagnostics, LocationInfo? location)
+    {
+        string className = network.ClassName;
+        w.Line($"/// <summary>A plan of this network for at most <paramref name=\"batchCapacity\"/> samples per step on <paramref name=\"backend\"/> (the CPU by default).</summary>");
+        w.Line($"public Plan CreatePlan(int batchCapacity, {BackendType}? backend = null) => new Plan(this, batchCapacity, backend ?? {CpuBackend});");
+        w.Line();
+        w.Line($"/// <summary>{className} compiled for a batch capacity: every buffer allocated once, one backend call per op.</summary>");
+        using (w.Block("public sealed class Plan : global::ShapeNet.NetworkPlan"))
+        {
+            var forward = new IndentedWriter();
+            var backward = new IndentedWriter();
+            var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch");
+            var backwardCode = new GraphCodeWriter(plan, backward, "Backend", "batch", inputGradientSwitch: "ComputeInputGradients");
+            forwardCode.WriteForward();
+            backwardCode.WriteBackward();
+            diagnostics.AddRange(forwardCode.Failures.Concat(backwardCode.Failures).Distinct(StringComparer.Ordinal).Select(f => InternalError(location, f)));
+
+            WriteFields(w, graph, plan);
+            w.Line();
+            WriteConstructor(w, className, graph, plan);
+            w.Line();
+            WriteLengths(w, graph);
+            w.Line();
+            bool hasDynamicArrays = plan.Arrays.Any(a => a.DynamicIndices.Count > 0);
+            using (w.Block("protected override void ForwardCore(int batch, bool training)"))
+            {
+                if (hasDynamicArrays) w.Line("SetBatchInShapes(batch);");
+                WriteBody(w, forward);
+            }
+            w.Line();
+            using (w.Block("protected override void BackwardCore(int batch)"))
+            {
+                if (hasDynamicArrays) w.Line("SetBatchInShapes(batch);");
+                WriteBody(w, backward);
+            }
+            if (hasDynamicArrays)
+            {
+                w.Line();
+                using (w.Block("private void SetBatchInShapes(int batch)"))
+                {
+                    foreach (ConstantArray array in plan.Arrays)
+                        foreach (int index in array.DynamicIndices)
+                            w.Line($"{array.Name}[{index}] = batch; // {array.Comment}");
+                }
+            }
+            WriteTypedOverloads(w, graph);
+        }
+    }
+
+    private static void WriteBody(IndentedWriter w, IndentedWriter body)
+    {
+        foreach (string line in body.ToString().Split('\n'))
+            if (line.Length > 0) w.Line(line);
+    }
+
+    private static void WriteFields(IndentedWriter w, CompiledGraph graph, BufferPlan plan)
+    {
+        foreach (ParameterInfo p in graph.Parameters)
+        {
+            w.Line($"private readonly {BufferType} {BufferPlan.ParameterValueName(p)}; // {p.Name}: {p.Shape}");
+            w.Line($"private readonly {BufferType} {BufferPlan.ParameterGradientName(p)}; // d({p.Name}): {p.Shape}");
+        }
+        foreach (PlannedBuffer buffer in plan.Buffers)
+            w.Line($"private readonly {BufferType} {buffer.Name}; // {buffer.Comment}");
+        foreach (ConstantArray array in plan.Arrays)
+            w.Line($"private readonly {array.ElementType}[] {array.Name} = {array.Initializer("0")}; // {array.Comment}");
+    }
+
+    private static void WriteConstructor(IndentedWriter w, string className, CompiledGraph graph, BufferPlan plan)
+    {
+        using (w.Block($"internal Plan({className} network, int batchCapacity, {BackendType} backend) : base(network, batchCapacity, backend, inputCount: {graph.Inputs.Count})"))
+        {
+            foreach (ParameterInfo p in graph.Parameters)
+            {
+                string index = p.Index.ToString(CultureInfo.InvariantCulture);
+                w.Line($"{BufferPlan.ParameterValueName(p)} = ParameterValue({index});");
+                w.Line($"{BufferPlan.ParameterGradientName(p)} = ParameterGradient({index});");
+            }
+            foreach (PlannedBuffer buffer in plan.Buffers)
+                w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
+            for (int i = 0; i < graph.Inputs.Count; i++)
+            {
+                int input = graph.Inputs[i];
+                w.Line($"BindInput({i}, {plan.ValueName[input]}, {plan.GradientName[input] ?? "null"});");
+            }
+            string outputGradient = plan.OutputGradientName ?? $"Allocate({Sizes.Count(graph.Nodes[graph.Output].Shape, BatchCapacity)})";
+            w.Line($"BindOutput({plan.ValueName[graph.Output]}, {outputGradient});");
+        }
+    }
+
+    private static void WriteLengths(IndentedWriter w, CompiledGraph graph)
+    {
+        w.Line("protected override long InputLengthFor(int index, int batch) => index switch");
+        w.Line("{");
+        w.Indent();
+        for (int i = 0; i < graph.Inputs.Count; i++)
+        {
+            Shape shape = graph.Nodes[graph.Inputs[i]].Shape;
+            w.Line($"{i} => {Sizes.Count(shape, "batch")}, // {graph.InputNames[i]}: {shape}");
+        }
+        w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, \"The network has " +
+               graph.Inputs.Count.ToString(CultureInfo.InvariantCulture) + " inputs.\"),");
+        w.Outdent();
+        w.Line("};");
+        w.Line();
+        Shape output = graph.Nodes[graph.Output].Shape;
+        w.Line($"protected override long OutputLengthFor(int batch) => {Sizes.Count(output, "batch")}; // {output}");
+        w.Line();
+        string columns = output.Rank > 0 && output[output.Rank - 1].IsStatic ? Sizes.Literal(output[output.Rank - 1].Size) : "1";
+        w.Line($"protected override int OutputColumns => {columns};");
+    }
+
+    /// <summary>Forward and train-step overloads with the network's own parameter types.</summary>
+    private static void WriteTypedOverloads(IndentedWriter w, CompiledGraph graph)
+    {
+        var parameters = graph.InputTypes.Zip(graph.InputNames, (type, name) => $"{type} {name}").ToList();
+        string signature = string.Join(", ", parameters);
+        Shape output = graph.Nodes[graph.Output].Shape;
+        (int Input, int Axis)? batchSource = BatchSource(graph);
+        string batchExpression = batchSource is { } s
+            ? $"{Untyped(graph.InputNames[s.Input], graph.InputTypes[s.Input])}.Size({s.Axis})"
+            : "1";
+
+        void Upload()
+        {
+            w.Line($"int batch = {batchExpression};");
+            w.Line("SetBatch(batch);");
+            for (int i = 0; i < graph.Inputs.Count; i++)
+                w.Line($"UploadInput({i}, {Untyped(graph.InputNames[i], graph.InputTypes[i])}.Data);");
+        }
+
+        w.Line();
+        w.Line($"/// <summary>Inference on one batch (allocates the result).</summary>");
+        using (w.Block($"public {graph.ReturnType} Forward({signature})"))
+        {
+            Upload();
+            w.Line("Forward(training: false);");
+            w.Line("var output = new float[OutputLengthFor(batch)];");
+            w.Line("DownloadOutput(output);");
+            string shape = ShapeArguments(output, "batch");
+            w.Line($"return {Typed($"new {TensorType}(output{(shape.Length > 0 ? ", " + shape : string.Empty)})", graph.ReturnType)};");
+        }
+        w.Line();
+        w.Line($"/// <summary>Inference on one batch into <paramref name=\"output\"/> ({output}); allocates nothing.</summary>");
+        using (w.Block($"public void Forward({signature}, global::System.Span<float> output)"))
+        {
+            Upload();
+            w.Line("Forward(training: false);");
+            w.Line("DownloadOutput(output);");
+        }
+        w.Line();
+        w.Line("/// <summary>One training step (forward, loss, backward, optimizer update); allocates nothing. <see cref=\"global::ShapeNet.NetworkPlan.Loss\"/> reads the loss.</summary>");
+        using (w.Block($"public void TrainStep({signature}, {TensorType} target)"))
+        {
+            Upload();
+            w.Line("UploadTarget(target.Data);");
+            w.Line("TrainStepOnUploaded();");
+        }
+        if (graph.Inputs.Count > 1)
+        {
+            string spans = string.Join(", ", graph.InputNames.Select(n => $"global::System.ReadOnlySpan<float> {n}"));
+            w.Line();
+            w.Line("/// <summary>One training step from flat row-major spans of <paramref name=\"batch\"/> samples.</summary>");
+            using (w.Block($"public void TrainStep({spans}, global::System.ReadOnlySpan<float> target, int batch)"))
+            {
+                w.Line("SetBatch(batch);");
+                for (int i = 0; i < graph.Inputs.Count; i++) w.Line($"UploadInput({i}, {graph.InputNames[i]});");
+                w.Line("UploadTarget(target);");
+                w.Line("TrainStepOnUploaded();");
+            }
+        }
+    }
+}

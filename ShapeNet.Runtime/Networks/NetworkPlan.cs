@@ -1,0 +1,335 @@
+using ShapeNet.Backends;
+using ShapeNet.Optim;
+
+namespace ShapeNet;
+
+/// <summary>
+/// The base of every generated <c>Plan</c>: a network compiled for a batch capacity on one backend. Every buffer
+/// (activations, gradients, target, loss) is allocated once when the plan is built; a step then uploads the batch,
+/// runs the generated forward and backward (one backend call per op) and the optimizer, and allocates nothing.
+/// Any batch size up to <see cref="BatchCapacity"/> runs on the same buffers (the last, partial batch of an epoch).
+/// <para>
+/// Parameters stay owned by the network: the plan binds <see cref="Parameter.Value"/> and <see cref="Parameter.Grad"/>
+/// through <see cref="IBackend.Wrap"/>, which shares the host arrays on the CPU (zero copy). On a device backend the
+/// plan works on device copies; <see cref="CopyGradientsToHost"/> and <see cref="CopyParametersToHost"/> bring them back.
+/// </para>
+/// </summary>
+public abstract class NetworkPlan : IDisposable
+{
+    private readonly DeviceBuffer[] _parameterValues;
+    private readonly DeviceBuffer[] _parameterGradients;
+    private readonly DeviceBuffer?[] _inputs;
+    private readonly DeviceBuffer?[] _inputGradients;
+    private readonly List<DeviceBuffer> _owned = new();
+    private readonly float[] _lossHost = new float[1];
+    private DeviceBuffer? _output;
+    private DeviceBuffer? _outputGradient;
+    private DeviceBuffer? _target;
+    private DeviceBuffer? _loss;
+    private DeviceBuffer? _lossGradient;
+    private bool _forwardKeptForBackward;
+    private bool _inputGradientsWritten;
+
+    /// <summary>Binds the network's parameters; the generated constructor then allocates its buffers with
+    /// <see cref="Allocate"/> and registers them with <see cref="BindInput"/> and <see cref="BindOutput"/>.</summary>
+    protected NetworkPlan(Module network, int batchCapacity, IBackend backend, int inputCount)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(backend);
+        if (batchCapacity < 1) throw new ArgumentOutOfRangeException(nameof(batchCapacity), $"The batch capacity must be at least 1, not {batchCapacity}.");
+        Network = network;
+        Backend = backend;
+        BatchCapacity = batchCapacity;
+        Batch = batchCapacity;
+        IReadOnlyList<Parameter> parameters = network.Parameters;
+        _parameterValues = new DeviceBuffer[parameters.Count];
+        _parameterGradients = new DeviceBuffer[parameters.Count];
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            _parameterValues[i] = backend.Wrap(parameters[i].Value.Data);
+            _parameterGradients[i] = backend.Wrap(parameters[i].Grad.Data);
+        }
+        _inputs = new DeviceBuffer?[inputCount];
+        _inputGradients = new DeviceBuffer?[inputCount];
+    }
+
+    /// <summary>The network whose parameters this plan trains.</summary>
+    public Module Network { get; }
+
+    public IBackend Backend { get; }
+
+    /// <summary>The largest batch the buffers hold.</summary>
+    public int BatchCapacity { get; }
+
+    /// <summary>The batch size of the current step (set by <see cref="SetBatch"/> or an upload overload).</summary>
+    public int Batch { get; private set; }
+
+    /// <summary>Bytes of the buffers this plan allocated (activations, gradients, workspace, target and loss);
+    /// the parameters and their gradients belong to the network and are not counted.</summary>
+    public long MemoryBytes { get; private set; }
+
+    public int InputCount => _inputs.Length;
+
+    /// <summary>Whether the backward pass also writes the gradients w.r.t. the inputs (<see cref="InputGradient"/>).
+    /// Off by default, as in PyTorch, where inputs do not require a gradient: training needs only the parameters'
+    /// gradients, and the input gradient of a first Linear layer costs as much as its weight gradient.</summary>
+    public bool ComputeInputGradients { get; set; }
+
+    /// <summary>The loss <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> minimises (see <see cref="Configure"/>).</summary>
+    public Loss? LossFunction { get; private set; }
+
+    public Optimizer? Optimizer { get; private set; }
+
+    /// <summary>The loss of the last train step. Reading it waits for the device: it is the one host read of a step.</summary>
+    public float Loss
+    {
+        get
+        {
+            if (_loss is null) throw new InvalidOperationException("No train step has run yet: call Configure and TrainStep first.");
+            Backend.Download(_loss, _lossHost);
+            return _lossHost[0];
+        }
+    }
+
+    /// <summary>The number of output floats at the current batch.</summary>
+    public long OutputLength => OutputLengthFor(Batch);
+
+    /// <summary>Sets the loss and the optimizer of <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> and binds
+    /// the optimizer to the parameters.</summary>
+    public void Configure(Loss loss, Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        LossFunction = loss;
+        Optimizer = optimizer;
+        IReadOnlyList<Parameter> parameters = Network.Parameters;
+        var slots = new (Parameter Parameter, DeviceBuffer Value, DeviceBuffer Grad)[parameters.Count];
+        for (int i = 0; i < slots.Length; i++) slots[i] = (parameters[i], _parameterValues[i], _parameterGradients[i]);
+        optimizer.Bind(Backend, slots);
+    }
+
+    /// <summary>Sets the batch size of the next uploads and step.</summary>
+    public void SetBatch(int batch)
+    {
+        if (batch < 1 || batch > BatchCapacity)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"The batch size {batch} is outside this plan's range 1..{BatchCapacity} (its batch capacity).");
+        Batch = batch;
+    }
+
+    /// <summary>Uploads input <paramref name="index"/> for the current <see cref="Batch"/>.</summary>
+    public void UploadInput(int index, ReadOnlySpan<float> values)
+    {
+        long expected = InputLengthFor(index, Batch);
+        if (values.Length != expected)
+            throw new ArgumentException($"Input {index} needs {expected} floats for a batch of {Batch}, but {values.Length} were given.", nameof(values));
+        Backend.Upload(values, InputBuffer(index));
+    }
+
+    /// <summary>Uploads the target of the current batch: class indices for cross-entropy and NLL, else one value per output element.</summary>
+    public void UploadTarget(ReadOnlySpan<float> target)
+    {
+        Loss loss = LossFunction ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before uploading a target.");
+        long expected = loss.TargetLength(OutputRows(Batch), OutputColumns);
+        if (target.Length != expected)
+            throw new ArgumentException($"The {loss.Kind} target needs {expected} floats for a batch of {Batch}, but {target.Length} were given.", nameof(target));
+        Backend.Upload(target, _target!);
+    }
+
+    /// <summary>Runs the forward pass on the uploaded inputs. <paramref name="training"/> keeps what
+    /// <see cref="Backward"/> needs.</summary>
+    public void Forward(bool training = false)
+    {
+        ForwardCore(Batch, training);
+        _forwardKeptForBackward = training;
+    }
+
+    /// <summary>Inference for a single-input network: uploads, runs forward, downloads the output.</summary>
+    public void Forward(ReadOnlySpan<float> input, Span<float> output, int batch)
+    {
+        RequireSingleInput();
+        SetBatch(batch);
+        UploadInput(0, input);
+        Forward();
+        DownloadOutput(output);
+    }
+
+    /// <summary>Copies the output of the last forward pass into <paramref name="destination"/>.</summary>
+    public void DownloadOutput(Span<float> destination)
+    {
+        long length = OutputLengthFor(Batch);
+        if (destination.Length < length)
+            throw new ArgumentException($"The output needs {length} floats for a batch of {Batch}, but the destination holds {destination.Length}.", nameof(destination));
+        Backend.Download(_output!, destination[..(int)length]);
+    }
+
+    /// <summary>The output of the last forward pass as a new array.</summary>
+    public float[] OutputToArray()
+    {
+        var values = new float[OutputLengthFor(Batch)];
+        DownloadOutput(values);
+        return values;
+    }
+
+    /// <summary>One training step for a single-input network: upload input and target, forward, loss, backward
+    /// (gradient of the loss seeded with 1) and the optimizer update. Allocates nothing; <see cref="Loss"/> reads the loss.</summary>
+    public void TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> target, int batch)
+    {
+        RequireSingleInput();
+        SetBatch(batch);
+        UploadInput(0, input);
+        UploadTarget(target);
+        TrainStepOnUploaded();
+    }
+
+    /// <summary>The train step on inputs and target already uploaded for the current <see cref="Batch"/>.</summary>
+    public void TrainStepOnUploaded()
+    {
+        Loss loss = LossFunction ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before TrainStep.");
+        int batch = Batch;
+        int rows = OutputRows(batch);
+        ForwardCore(batch, training: true);
+        Backend.Loss_Forward(loss.Kind, loss.Reduction, _loss!, _output!, _target!, rows, OutputColumns);
+        Backend.Loss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _target!, rows, OutputColumns, accumulate: false);
+        RunBackward(batch);
+        Optimizer!.Step();
+        _forwardKeptForBackward = false;
+    }
+
+    /// <summary>Backward from a gradient of the output computed outside the plan (a custom loss), after
+    /// <c>Forward(training: true)</c>. Writes the parameter and input gradients; call <see cref="Step"/> to update.</summary>
+    public void Backward(ReadOnlySpan<float> outputGradient)
+    {
+        if (!_forwardKeptForBackward) throw new InvalidOperationException("Backward needs a preceding Forward(training: true) on the same batch.");
+        long expected = OutputLengthFor(Batch);
+        if (outputGradient.Length != expected)
+            throw new ArgumentException($"The output gradient needs {expected} floats for a batch of {Batch}, but {outputGradient.Length} were given.", nameof(outputGradient));
+        Backend.Upload(outputGradient, _outputGradient!);
+        RunBackward(Batch);
+    }
+
+    /// <summary>The optimizer update from the current gradients (after <see cref="Backward"/>).</summary>
+    public void Step()
+    {
+        Optimizer optimizer = Optimizer ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before Step.");
+        optimizer.Step();
+    }
+
+    /// <summary>The gradient of the last backward pass w.r.t. input <paramref name="index"/>, into <paramref name="destination"/>.</summary>
+    public void CopyInputGradient(int index, Span<float> destination)
+    {
+        long length = InputLengthFor(index, Batch);
+        if (destination.Length < length)
+            throw new ArgumentException($"Input {index}'s gradient needs {length} floats for a batch of {Batch}, but the destination holds {destination.Length}.", nameof(destination));
+        if (!_inputGradientsWritten)
+            throw new InvalidOperationException("The last backward pass did not compute input gradients: set ComputeInputGradients = true before it.");
+        DeviceBuffer gradient = _inputGradients[index] ?? throw new InvalidOperationException($"Input {index} has no gradient buffer.");
+        Backend.Download(gradient, destination[..(int)length]);
+    }
+
+    /// <summary>The gradient of the last backward pass w.r.t. input <paramref name="index"/>, as a new array.</summary>
+    public float[] InputGradient(int index)
+    {
+        var values = new float[InputLengthFor(index, Batch)];
+        CopyInputGradient(index, values);
+        return values;
+    }
+
+    /// <summary>Brings the parameter gradients into <see cref="Parameter.Grad"/> (nothing to do when the backend
+    /// shares host memory, as the CPU backend does).</summary>
+    public void CopyGradientsToHost()
+    {
+        if (SharesHostMemory) return;
+        IReadOnlyList<Parameter> parameters = Network.Parameters;
+        for (int i = 0; i < parameters.Count; i++) Backend.Download(_parameterGradients[i], parameters[i].Grad.Data);
+    }
+
+    /// <summary>Brings the trained parameter values into <see cref="Parameter.Value"/> (nothing to do on the CPU).</summary>
+    public void CopyParametersToHost()
+    {
+        if (SharesHostMemory) return;
+        IReadOnlyList<Parameter> parameters = Network.Parameters;
+        for (int i = 0; i < parameters.Count; i++) Backend.Download(_parameterValues[i], parameters[i].Value.Data);
+    }
+
+    public virtual void Dispose()
+    {
+        foreach (DeviceBuffer buffer in _owned) buffer.Dispose();
+        if (!SharesHostMemory)
+        {
+            foreach (DeviceBuffer buffer in _parameterValues) buffer.Dispose();
+            foreach (DeviceBuffer buffer in _parameterGradients) buffer.Dispose();
+        }
+        _owned.Clear();
+        GC.SuppressFinalize(this);
+    }
+
+    // ---- the generated part -------------------------------------------------------------------
+
+    /// <summary>The forward pass: one backend call per op, sizes for <paramref name="batch"/>.</summary>
+    protected abstract void ForwardCore(int batch, bool training);
+
+    /// <summary>The backward pass from the output gradient: writes every gradient buffer, the first contribution
+    /// to each overwriting it, so no zeroing is needed.</summary>
+    protected abstract void BackwardCore(int batch);
+
+    /// <summary>Floats of input <paramref name="index"/> for a batch of <paramref name="batch"/>.</summary>
+    protected abstract long InputLengthFor(int index, int batch);
+
+    /// <summary>Floats of the output for a batch of <paramref name="batch"/>.</summary>
+    protected abstract long OutputLengthFor(int batch);
+
+    /// <summary>The size of the output's last axis (the classes of a classifier); 1 for a scalar output.</summary>
+    protected abstract int OutputColumns { get; }
+
+    /// <summary>A zero-filled buffer owned by the plan and counted in <see cref="MemoryBytes"/>.</summary>
+    protected DeviceBuffer Allocate(long length)
+    {
+        DeviceBuffer buffer = Backend.Allocate(length);
+        _owned.Add(buffer);
+        MemoryBytes += length * sizeof(float);
+        return buffer;
+    }
+
+    /// <summary>Parameter <paramref name="index"/> of <see cref="Module.Parameters"/> on the backend.</summary>
+    protected DeviceBuffer ParameterValue(int index) => _parameterValues[index];
+
+    /// <summary>The gradient of parameter <paramref name="index"/> on the backend.</summary>
+    protected DeviceBuffer ParameterGradient(int index) => _parameterGradients[index];
+
+    protected void BindInput(int index, DeviceBuffer value, DeviceBuffer? gradient)
+    {
+        _inputs[index] = value;
+        _inputGradients[index] = gradient;
+    }
+
+    /// <summary>Registers the output and its gradient, and allocates the target and loss buffers sized for the capacity.</summary>
+    protected void BindOutput(DeviceBuffer value, DeviceBuffer gradient)
+    {
+        _output = value;
+        _outputGradient = gradient;
+        _target = Allocate(OutputLengthFor(BatchCapacity));
+        _loss = Allocate(1);
+        _lossGradient = Allocate(1);
+        Backend.Fill(_lossGradient, 1f, 0, 1);
+    }
+
+    /// <summary>The backend buffer of input <paramref name="index"/>.</summary>
+    protected DeviceBuffer InputBuffer(int index) =>
+        _inputs[index] ?? throw new InvalidOperationException($"Input {index} was not bound by the generated plan.");
+
+    private void RunBackward(int batch)
+    {
+        BackwardCore(batch);
+        _inputGradientsWritten = ComputeInputGradients;
+    }
+
+    private int OutputRows(int batch) => (int)(OutputLengthFor(batch) / OutputColumns);
+
+    private bool SharesHostMemory => Backend is Backends.Cpu.CpuBackend;
+
+    private void RequireSingleInput()
+    {
+        if (_inputs.Length != 1)
+            throw new InvalidOperationException($"This network takes {_inputs.Length} inputs: use the generated overload that takes each of them.");
+    }
+}

@@ -1,0 +1,383 @@
+using ShapeNet.Backends;
+
+namespace ShapeNet.Generator.Tests.Emit;
+
+/// <summary>
+/// A naive host implementation of the backend calls the emitter uses (sums in double, no blocking, no threads), so
+/// emitted plans and gradient functions can be run and checked against finite differences independently of the real
+/// CPU backend. The optimizer updates are not part of what the emitter tests check and are not implemented.
+/// </summary>
+public sealed class ReferenceBackend : IBackend
+{
+    public static ReferenceBackend Instance { get; } = new();
+
+    public string Name => "reference";
+
+    public DeviceBuffer Allocate(long length) => new HostBuffer(new float[length]);
+
+    public DeviceBuffer Wrap(float[] host) => new HostBuffer(host);
+
+    public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, long destinationOffset = 0) =>
+        source.CopyTo(Data(destination).AsSpan((int)destinationOffset));
+
+    public void Download(DeviceBuffer source, Span<float> destination, long sourceOffset = 0) =>
+        Data(source).AsSpan((int)sourceOffset, destination.Length).CopyTo(destination);
+
+    public void Fill(DeviceBuffer destination, float value, long offset, long count) =>
+        Data(destination).AsSpan((int)offset, (int)count).Fill(value);
+
+    public void CopyRows(DeviceBuffer destination, long destinationOffset, long destinationStride, DeviceBuffer source, long sourceOffset,
+        long sourceStride, long rowLength, long rows, bool accumulate)
+    {
+        float[] dst = Data(destination), src = Data(source);
+        for (long r = 0; r < rows; r++)
+            for (long i = 0; i < rowLength; i++)
+            {
+                float v = src[sourceOffset + r * sourceStride + i];
+                long d = destinationOffset + r * destinationStride + i;
+                dst[d] = accumulate ? dst[d] + v : v;
+            }
+    }
+
+    public void Synchronize()
+    {
+    }
+
+    public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
+        DeviceBuffer b, long bOffset, int ldb, float beta, DeviceBuffer c, long cOffset, int ldc,
+        int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0)
+    {
+        float[] av = Data(a), bv = Data(b), cv = Data(c);
+        for (int batch = 0; batch < batchCount; batch++)
+        {
+            long ao = aOffset + batch * strideA, bo = bOffset + batch * strideB, co = cOffset + batch * strideC;
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    double sum = 0;
+                    for (int p = 0; p < k; p++)
+                        sum += (double)av[ao + (transposeA ? p * lda + i : i * lda + p)] * bv[bo + (transposeB ? j * ldb + p : p * ldb + j)];
+                    long index = co + i * ldc + j;
+                    cv[index] = (float)(alpha * sum + (beta == 0 ? 0 : beta * cv[index]));
+                }
+        }
+    }
+
+    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, int rows, int inFeatures, int outFeatures, UnaryOp activation)
+    {
+        float[] yv = Data(y), xv = Data(x), w = Data(weight);
+        float[]? bv = bias is null ? null : Data(bias);
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double sum = bv?[o] ?? 0;
+                for (int i = 0; i < inFeatures; i++) sum += (double)xv[r * inFeatures + i] * w[o * inFeatures + i];
+                yv[r * outFeatures + o] = (float)Apply(activation, 0, sum);
+            }
+    }
+
+    public void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
+        int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters)
+    {
+        float[] g = Data(dy), xv = Data(x), w = Data(weight), dw = Data(dWeight);
+        if (dx is not null)
+        {
+            float[] dxv = Data(dx);
+            for (int r = 0; r < rows; r++)
+                for (int i = 0; i < inFeatures; i++)
+                {
+                    double sum = 0;
+                    for (int o = 0; o < outFeatures; o++) sum += (double)g[r * outFeatures + o] * w[o * inFeatures + i];
+                    Write(dxv, r * inFeatures + i, sum, accumulateDx);
+                }
+        }
+        for (int o = 0; o < outFeatures; o++)
+            for (int i = 0; i < inFeatures; i++)
+            {
+                double sum = 0;
+                for (int r = 0; r < rows; r++) sum += (double)g[r * outFeatures + o] * xv[r * inFeatures + i];
+                Write(dw, o * inFeatures + i, sum, accumulateParameters);
+            }
+        if (dBias is not null)
+        {
+            float[] db = Data(dBias);
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double sum = 0;
+                for (int r = 0; r < rows; r++) sum += g[r * outFeatures + o];
+                Write(db, o, sum, accumulateParameters);
+            }
+        }
+    }
+
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
+    {
+        float[] yv = Data(y), xv = Data(x);
+        for (long i = 0; i < n; i++) yv[i] = (float)Apply(op, parameter, xv[i]);
+    }
+
+    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate)
+    {
+        float[] dxv = Data(dx), g = Data(dy), xv = Data(x), yv = Data(y);
+        for (long i = 0; i < n; i++)
+        {
+            double xi = xv[i], yi = yv[i];
+            double derivative = op switch
+            {
+                UnaryOp.Identity or UnaryOp.AddScalar => 1,
+                UnaryOp.Relu => yi > 0 ? 1 : 0,
+                UnaryOp.Sigmoid => yi * (1 - yi),
+                UnaryOp.Tanh => 1 - yi * yi,
+                UnaryOp.Exp => yi,
+                UnaryOp.Log => 1 / xi,
+                UnaryOp.Abs => Math.Sign(xi),
+                UnaryOp.Neg or UnaryOp.RSubScalar => -1,
+                UnaryOp.Pow => parameter * Math.Pow(xi, parameter - 1),
+                UnaryOp.MulScalar => parameter,
+                UnaryOp.RDivScalar => -parameter / (xi * xi),
+                UnaryOp.Sqrt => 0.5 / yi,
+                _ => throw new ArgumentOutOfRangeException(nameof(op)),
+            };
+            Write(dxv, i, g[i] * derivative, accumulate);
+        }
+    }
+
+    public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)
+    {
+        float[] zv = Data(z), av = Data(a), bv = Data(b);
+        int[] zs = zShape.ToArray(), ast = aShape.ToArray(), bst = bShape.ToArray();
+        for (int i = 0; i < Count(zs); i++)
+        {
+            double x = av[Broadcast(i, zs, ast)], y = bv[Broadcast(i, zs, bst)];
+            zv[i] = (float)(op switch { BinaryOp.Add => x + y, BinaryOp.Sub => x - y, BinaryOp.Mul => x * y, _ => x / y });
+        }
+    }
+
+    public void Binary_Backward(BinaryOp op, int operand, DeviceBuffer dOperand, DeviceBuffer dz, DeviceBuffer a, ReadOnlySpan<int> aShape,
+        DeviceBuffer b, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape, bool accumulate)
+    {
+        float[] d = Data(dOperand), g = Data(dz), av = Data(a), bv = Data(b);
+        int[] zs = zShape.ToArray(), ast = aShape.ToArray(), bst = bShape.ToArray();
+        int[] target = operand == 0 ? ast : bst;
+        var sums = new double[Count(target)];
+        for (int i = 0; i < Count(zs); i++)
+        {
+            double x = av[Broadcast(i, zs, ast)], y = bv[Broadcast(i, zs, bst)];
+            double partial = (op, operand) switch
+            {
+                (BinaryOp.Add, _) => 1,
+                (BinaryOp.Sub, 0) => 1,
+                (BinaryOp.Sub, _) => -1,
+                (BinaryOp.Mul, 0) => y,
+                (BinaryOp.Mul, _) => x,
+                (BinaryOp.Div, 0) => 1 / y,
+                _ => -x / (y * y),
+            };
+            sums[Broadcast(i, zs, target)] += g[i] * partial;
+        }
+        for (int i = 0; i < sums.Length; i++) Write(d, i, sums[i], accumulate);
+    }
+
+    public void Reduce_Forward(ReduceOp op, DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes)
+    {
+        int[] xs = xShape.ToArray(), ys = Reduced(xs, reduceAxes);
+        var sums = new double[Count(ys)];
+        for (int i = 0; i < Count(xs); i++) sums[Broadcast(i, xs, ys)] += Data(x)[i];
+        double scale = op == ReduceOp.Mean ? (double)Count(ys) / Count(xs) : 1;
+        for (int i = 0; i < sums.Length; i++) Data(y)[i] = (float)(sums[i] * scale);
+    }
+
+    public void Reduce_Backward(ReduceOp op, DeviceBuffer dx, DeviceBuffer dy, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes, bool accumulate)
+    {
+        int[] xs = xShape.ToArray(), ys = Reduced(xs, reduceAxes);
+        double scale = op == ReduceOp.Mean ? (double)Count(ys) / Count(xs) : 1;
+        for (int i = 0; i < Count(xs); i++) Write(Data(dx), i, Data(dy)[Broadcast(i, xs, ys)] * scale, accumulate);
+    }
+
+    public void Softmax_Forward(DeviceBuffer y, DeviceBuffer x, int outer, int dim, int inner, bool log)
+    {
+        float[] yv = Data(y), xv = Data(x);
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                double max = double.NegativeInfinity, sum = 0;
+                for (int d = 0; d < dim; d++) max = Math.Max(max, xv[(o * dim + d) * inner + i]);
+                for (int d = 0; d < dim; d++) sum += Math.Exp(xv[(o * dim + d) * inner + i] - max);
+                for (int d = 0; d < dim; d++)
+                {
+                    int index = (o * dim + d) * inner + i;
+                    yv[index] = (float)(log ? xv[index] - max - Math.Log(sum) : Math.Exp(xv[index] - max) / sum);
+                }
+            }
+    }
+
+    public void Softmax_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer y, int outer, int dim, int inner, bool log, bool accumulate)
+    {
+        float[] dxv = Data(dx), g = Data(dy), yv = Data(y);
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                double dot = 0;
+                for (int d = 0; d < dim; d++)
+                {
+                    int index = (o * dim + d) * inner + i;
+                    dot += log ? g[index] : g[index] * yv[index];
+                }
+                for (int d = 0; d < dim; d++)
+                {
+                    int index = (o * dim + d) * inner + i;
+                    double value = log ? g[index] - Math.Exp(yv[index]) * dot : yv[index] * (g[index] - dot);
+                    Write(dxv, index, value, accumulate);
+                }
+            }
+    }
+
+    public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate)
+    {
+        int[] xs = xShape.ToArray(), perm = permutation.ToArray();
+        int[] ys = perm.Select(p => xs[p]).ToArray();
+        var coordinates = new int[xs.Length];
+        for (int i = 0; i < Count(xs); i++)
+        {
+            int rest = i;
+            for (int axis = xs.Length - 1; axis >= 0; axis--)
+            {
+                coordinates[axis] = rest % xs[axis];
+                rest /= xs[axis];
+            }
+            int target = 0;
+            for (int axis = 0; axis < ys.Length; axis++) target = target * ys[axis] + coordinates[perm[axis]];
+            Write(Data(y), target, Data(x)[i], accumulate);
+        }
+    }
+
+    public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
+    {
+        float[] x = Data(input), t = Data(target);
+        double sum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            if (kind is LossKind.CrossEntropy or LossKind.Nll)
+            {
+                int label = (int)t[r];
+                sum -= kind == LossKind.Nll ? x[r * cols + label] : x[r * cols + label] - LogSumExp(x, r * cols, cols);
+                continue;
+            }
+            for (int c = 0; c < cols; c++)
+            {
+                double v = x[r * cols + c], y = t[r * cols + c];
+                sum += kind switch
+                {
+                    LossKind.Mse => (v - y) * (v - y),
+                    LossKind.Bce => -(y * Math.Log(v) + (1 - y) * Math.Log(1 - v)),
+                    _ => Math.Max(v, 0) - v * y + Math.Log(1 + Math.Exp(-Math.Abs(v))),
+                };
+            }
+        }
+        Data(loss)[0] = (float)(reduction == Reduction.Sum ? sum : sum / Denominator(kind, rows, cols));
+    }
+
+    public void Loss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer target,
+        int rows, int cols, bool accumulate)
+    {
+        float[] d = Data(dInput), x = Data(input), t = Data(target);
+        double scale = Data(dLoss)[0] / (reduction == Reduction.Sum ? 1.0 : Denominator(kind, rows, cols));
+        for (int r = 0; r < rows; r++)
+        {
+            double logSum = kind == LossKind.CrossEntropy ? LogSumExp(x, r * cols, cols) : 0;
+            for (int c = 0; c < cols; c++)
+            {
+                int index = r * cols + c;
+                double v = x[index];
+                double gradient = kind switch
+                {
+                    LossKind.CrossEntropy => Math.Exp(v - logSum) - ((int)t[r] == c ? 1 : 0),
+                    LossKind.Nll => (int)t[r] == c ? -1 : 0,
+                    LossKind.Mse => 2 * (v - t[index]),
+                    LossKind.Bce => (v - t[index]) / (v * (1 - v)),
+                    _ => 1 / (1 + Math.Exp(-v)) - t[index],
+                };
+                Write(d, index, gradient * scale, accumulate);
+            }
+        }
+    }
+
+    public void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n, float lr, float momentum, float dampening,
+        float weightDecay, bool nesterov, bool maximize, bool firstStep) => throw new NotSupportedException("The reference backend checks forward and backward only.");
+
+    public void Adam_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer expAvg, DeviceBuffer expAvgSquare, DeviceBuffer? maxExpAvgSquare, long n,
+        float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay, bool maximize, int step) =>
+        throw new NotSupportedException("The reference backend checks forward and backward only.");
+
+    public void Adagrad_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer stateSum, long n, float lr, float lrDecay, float weightDecay,
+        float eps, bool maximize, int step) => throw new NotSupportedException("The reference backend checks forward and backward only.");
+
+    public void RmsProp_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer squareAvg, DeviceBuffer? gradAvg, DeviceBuffer? momentumBuffer,
+        long n, float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize) =>
+        throw new NotSupportedException("The reference backend checks forward and backward only.");
+
+    private sealed class HostBuffer : DeviceBuffer
+    {
+        public HostBuffer(float[] data) : base(data.Length) => Values = data;
+
+        public float[] Values { get; }
+    }
+
+    private static float[] Data(DeviceBuffer buffer) => ((HostBuffer)buffer).Values;
+
+    private static void Write(float[] destination, long index, double value, bool accumulate) =>
+        destination[index] = accumulate ? (float)(destination[index] + value) : (float)value;
+
+    private static double Apply(UnaryOp op, float parameter, double x) => op switch
+    {
+        UnaryOp.Identity => x,
+        UnaryOp.Relu => Math.Max(x, 0),
+        UnaryOp.Sigmoid => 1 / (1 + Math.Exp(-x)),
+        UnaryOp.Tanh => Math.Tanh(x),
+        UnaryOp.Exp => Math.Exp(x),
+        UnaryOp.Log => Math.Log(x),
+        UnaryOp.Abs => Math.Abs(x),
+        UnaryOp.Neg => -x,
+        UnaryOp.Pow => Math.Pow(x, parameter),
+        UnaryOp.AddScalar => x + parameter,
+        UnaryOp.MulScalar => x * parameter,
+        UnaryOp.RSubScalar => parameter - x,
+        UnaryOp.RDivScalar => parameter / x,
+        UnaryOp.Sqrt => Math.Sqrt(x),
+        _ => throw new ArgumentOutOfRangeException(nameof(op)),
+    };
+
+    private static int Count(int[] shape) => shape.Aggregate(1, (a, d) => a * d);
+
+    /// <summary>The index in an operand of <paramref name="operandShape"/> (same rank, 1 on broadcast axes) of element
+    /// <paramref name="index"/> of <paramref name="fullShape"/>.</summary>
+    private static int Broadcast(int index, int[] fullShape, int[] operandShape)
+    {
+        int result = 0, stride = 1;
+        for (int axis = fullShape.Length - 1; axis >= 0; axis--)
+        {
+            int coordinate = index % fullShape[axis];
+            index /= fullShape[axis];
+            if (operandShape[axis] != 1) result += coordinate * stride;
+            stride *= operandShape[axis];
+        }
+        return result;
+    }
+
+    private static int[] Reduced(int[] shape, ReadOnlySpan<bool> axes)
+    {
+        var result = (int[])shape.Clone();
+        for (int i = 0; i < result.Length; i++) if (axes[i]) result[i] = 1;
+        return result;
+    }
+
+    private static double LogSumExp(float[] x, int offset, int count)
+    {
+        double max = double.NegativeInfinity, sum = 0;
+        for (int i = 0; i < count; i++) max = Math.Max(max, x[offset + i]);
+        for (int i = 0; i < count; i++) sum += Math.Exp(x[offset + i] - max);
+        return max + Math.Log(sum);
+    }
+
+    private static double Denominator(LossKind kind, int rows, int cols) => kind is LossKind.CrossEntropy or LossKind.Nll ? rows : (double)rows * cols;
+}
