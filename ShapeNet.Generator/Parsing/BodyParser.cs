@@ -27,6 +27,8 @@ internal sealed class BodyParser
     private readonly List<Node> _nodes = new();
     private readonly Dictionary<string, int> _locals = new();
     private readonly Dictionary<string, double> _loopConstants = new();
+    /// <summary>Parameters and locals whose value failed to parse (already reported): uses of them are skipped silently.</summary>
+    private readonly HashSet<string> _failedNames = new();
     private int _output = -1;
     private bool _returned;
     private bool _failed;
@@ -56,6 +58,7 @@ internal sealed class BodyParser
                 if (!isTensor || p.Type is INamedTypeSymbol { TypeArguments.Length: 0 })
                     _context.Report(DiagnosticDescriptors.InputNotTyped, location, p.Name, _method.Name, p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
                 _failed = true;
+                _failedNames.Add(p.Name);
                 continue;
             }
             inputs.Add(new GraphInput(p.Name, shape, p.Type.ToDisplayString(ParseContext.FullyQualified), location));
@@ -105,7 +108,7 @@ internal sealed class BodyParser
                 {
                     if (v.Initializer is null) continue;
                     int id = Expression(v.Initializer.Value);
-                    if (id >= 0) _locals[v.Identifier.Text] = id;
+                    Bind(v.Identifier.Text, id);
                 }
                 break;
             case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
@@ -175,7 +178,22 @@ internal sealed class BodyParser
         int value = op is null
             ? Expression(assignment.Right)
             : Arithmetic(op, assignment, assignment.Left, assignment.Right);
-        if (value >= 0) _locals[name] = value;
+        Bind(name, value);
+    }
+
+    /// <summary>Binds a local to a node, or marks it failed so that its uses do not report again.</summary>
+    private void Bind(string name, int id)
+    {
+        if (id >= 0)
+        {
+            _locals[name] = id;
+            _failedNames.Remove(name);
+        }
+        else
+        {
+            _locals.Remove(name);
+            _failedNames.Add(name);
+        }
     }
 
     /// <summary>Unrolls <c>for (int i = A; i &lt; B; i++)</c> with constant bounds; <c>i</c> is a constant inside.</summary>
@@ -249,6 +267,7 @@ internal sealed class BodyParser
                 return Expression(c.Expression);
             case IdentifierNameSyntax id:
                 if (_locals.TryGetValue(id.Identifier.Text, out int local)) return local;
+                if (_failedNames.Contains(id.Identifier.Text)) return -1;
                 if (TryConstant(id, out _)) return Fail(id, "a constant is not a tensor; combine it with a tensor (x * 2) or use an op");
                 return Fail(id, "only the method's parameters and its locals are tensors here; pass other tensors as parameters or declare a layer");
             case InvocationExpressionSyntax invocation:
