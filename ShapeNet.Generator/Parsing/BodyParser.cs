@@ -104,6 +104,10 @@ internal sealed class BodyParser
             case EmptyStatementSyntax:
                 break;
             case LocalDeclarationStatementSyntax local:
+                // A const or a number (int axis = 1) is not a tensor: it is read where an op takes it as an argument
+                // (a const is a compile-time constant there; anything else is SN0204).
+                if (local.IsConst || _model.GetTypeInfo(local.Declaration.Type, _context.CancellationToken).Type is { SpecialType: not SpecialType.None })
+                    break;
                 foreach (VariableDeclaratorSyntax v in local.Declaration.Variables)
                 {
                     if (v.Initializer is null) continue;
