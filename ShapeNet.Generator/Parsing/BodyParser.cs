@@ -362,6 +362,12 @@ internal sealed class BodyParser
         }
 
         if (blockMember is not null) return BlockCall(invocation, blockMember);
+        if (IsRejectedLayer(invocation.Expression))
+        {
+            // The layer's declaration was rejected (SN0007, SN0008, SN0009, SN0012), and reported there.
+            _failed = true;
+            return -1;
+        }
         if (name is null) return Fail(invocation, "call an op (Relu(x)), a layer (Fc1(x)) or a block's forward (Block1.Forward(x))");
 
         if (name == _method.Name && IsSelfCall(invocation))
@@ -389,6 +395,30 @@ internal sealed class BodyParser
         _failed = true;
         _context.Report(DiagnosticDescriptors.UnknownCall, LocationInfo.From(invocation.Expression), name, _ownerName);
         return -1;
+    }
+
+    /// <summary>A call <c>Fc1(x)</c> or <c>Block1.Forward(x)</c> of a member declared as a layer or block whose
+    /// declaration was rejected, so it is not among the parsed layers.</summary>
+    private bool IsRejectedLayer(ExpressionSyntax callee)
+    {
+        string? member = callee switch
+        {
+            IdentifierNameSyntax id => id.Identifier.Text,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } m => m.Name.Identifier.Text,
+            MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner, Name.Identifier.Text: "Forward" } => owner.Identifier.Text,
+            _ => null,
+        };
+        if (member is null || _layers.ContainsKey(member)) return false;
+        return _method.ContainingType.GetMembers(member).OfType<IPropertySymbol>().Any(p =>
+            p.GetAttributes().Any(a => DerivesFrom(a.AttributeClass, ParseContext.LayerAttributeName))
+            || p.Type.OriginalDefinition.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ParseContext.NetworkAttributeName));
+    }
+
+    private static bool DerivesFrom(INamedTypeSymbol? type, string baseName)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
+            if (t.ToDisplayString() == baseName) return true;
+        return false;
     }
 
     private bool IsSelfCall(InvocationExpressionSyntax invocation)
