@@ -56,7 +56,7 @@ internal sealed class BodyParser
             if (shape is null)
             {
                 if (!isTensor || p.Type is INamedTypeSymbol { TypeArguments.Length: 0 })
-                    _context.Report(DiagnosticDescriptors.InputNotTyped, location, p.Name, _method.Name, p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+                    _context.Report(DiagnosticDescriptors.InputNotTyped, location, "Parameter '" + p.Name + "'", _method.Name, p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
                 _failed = true;
                 _failedNames.Add(p.Name);
                 continue;
@@ -70,7 +70,7 @@ internal sealed class BodyParser
             LocationInfo.From(declaration.ReturnType), out bool returnIsTensor);
         if (!returnIsTensor)
         {
-            _context.Report(DiagnosticDescriptors.InputNotTyped, LocationInfo.From(declaration.ReturnType), "return value", _method.Name,
+            _context.Report(DiagnosticDescriptors.InputNotTyped, LocationInfo.From(declaration.ReturnType), "The return value", _method.Name,
                 _method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
             _failed = true;
         }
