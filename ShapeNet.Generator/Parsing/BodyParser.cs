@@ -512,6 +512,7 @@ internal sealed class BodyParser
             };
             if (elements is null) return false;
             tensors.AddRange(elements);
+            if (tensors.Count == 0) return false;
             position = 1;
         }
         else
