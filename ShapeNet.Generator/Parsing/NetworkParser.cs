@@ -33,7 +33,7 @@ internal static class NetworkParser
         catch (System.Exception e)
         {
             var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
-                LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message);
+                LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message.TrimEnd('.'));
             return new NetworkModel(ParseContext.NamespaceOf(type), type.Name, ParseContext.Accessibility(type.DeclaredAccessibility),
                 type.TypeParameters.Select(t => t.Name).ToEquatableArray(), ParseContext.ContainingTypes(type),
                 EquatableArray<LayerModel>.Empty, null, EquatableArray.Create(diagnostic));
