@@ -35,7 +35,7 @@ internal static class DiagnosticDescriptors
         "Network '{0}' has more than one [Forward] method ('{1}' and '{2}'); keep one", Declarations);
 
     public static readonly DiagnosticDescriptor InputNotTyped = Error("SN0006", "Tensor parameter must be typed",
-        "Parameter '{0}' of '{1}' must be a typed tensor such as Tensor<Batch, Features>, but its type is '{2}'", Declarations);
+        "{0} of '{1}' must be a typed tensor such as Tensor<Batch, Features>, but its type is '{2}'", Declarations);
 
     public static readonly DiagnosticDescriptor NotADimension = Error("SN0007", "Type argument is not a dimension",
         "'{0}' is not a dimension: declare it as '[Dim(n)] public partial struct {0};' or use Batch", Declarations);
@@ -72,7 +72,7 @@ internal static class DiagnosticDescriptors
         "'{0}': axis {1} is out of range for a tensor of rank {2} {3}", Shapes);
 
     public static readonly DiagnosticDescriptor ConcatMismatch = Error("SN0106", "Concatenated shapes differ",
-        "'{0}' concatenates along axis {1}, but the inputs differ on another axis: {2}", Shapes);
+        "'{0}' cannot concatenate along axis {1}: {2}", Shapes);
 
     public static readonly DiagnosticDescriptor ReturnShape = Error("SN0107", "Returned shape differs from the declared one",
         "'{0}' is declared to return {1}, but '{2}' is {3}", Shapes);
@@ -91,7 +91,7 @@ internal static class DiagnosticDescriptors
 
     // ---- constructs --------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("SN0201", "Statement cannot be compiled to a static graph",
-        "A '{0}' statement cannot be compiled into a network's static graph: {1}", Constructs);
+        "The '{0}' statement cannot be compiled into a network's static graph: {1}", Constructs);
 
     public static readonly DiagnosticDescriptor Recursion = Error("SN0202", "Forward method calls itself",
         "'{0}' calls itself: a static graph cannot recurse; unroll the calls, or use a 'for' loop over a constant range", Constructs);

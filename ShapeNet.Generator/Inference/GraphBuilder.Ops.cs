@@ -179,10 +179,10 @@ internal sealed partial class GraphBuilder
         if (!fits)
         {
             string all = string.Join(", ", x.Select(i => $"{_nodes[i].Text} {_nodes[i].Shape.ToNamedString()}"));
-            return Fail(scope, DiagnosticDescriptors.ConcatMismatch, node.Location, node.Text, axis.Value, all);
+            return Fail(scope, DiagnosticDescriptors.ConcatMismatch, node.Location, node.Text, axis.Value, "the inputs differ on another axis: " + all);
         }
         if (x.Any(i => !_nodes[i].Shape[axis.Value].IsStatic))
-            return Fail(scope, DiagnosticDescriptors.ConcatMismatch, node.Location, node.Text, axis.Value, "the batch axis cannot be concatenated in a network");
+            return Fail(scope, DiagnosticDescriptors.ConcatMismatch, node.Location, node.Text, axis.Value, "it is the batch axis, whose size is known only at run time; concatenate along a feature axis");
         int total = x.Sum(i => _nodes[i].Shape[axis.Value].Size);
         var dims = first.Dims.ToArray();
         dims[axis.Value] = Dim.Of(total);

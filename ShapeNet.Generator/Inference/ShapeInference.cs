@@ -24,7 +24,7 @@ internal static class ShapeInference
         }
         catch (System.Exception e)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, network.Forward.Location, network.ClassName, e.GetType().Name + ": " + e.Message));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, network.Forward.Location, network.ClassName, e.GetType().Name + ": " + e.Message.TrimEnd('.')));
             return new NetworkSpec(network, null, diagnostics.ToEquatableArray());
         }
     }
@@ -42,7 +42,7 @@ internal static class ShapeInference
         }
         catch (System.Exception e)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, function.Graph.Location, function.Graph.MethodName, e.GetType().Name + ": " + e.Message));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, function.Graph.Location, function.Graph.MethodName, e.GetType().Name + ": " + e.Message.TrimEnd('.')));
             return new FunctionSpec(function, null, diagnostics.ToEquatableArray());
         }
     }

@@ -27,6 +27,8 @@ internal sealed class BodyParser
     private readonly List<Node> _nodes = new();
     private readonly Dictionary<string, int> _locals = new();
     private readonly Dictionary<string, double> _loopConstants = new();
+    /// <summary>Parameters and locals whose value failed to parse (already reported): uses of them are skipped silently.</summary>
+    private readonly HashSet<string> _failedNames = new();
     private int _output = -1;
     private bool _returned;
     private bool _failed;
@@ -54,8 +56,9 @@ internal sealed class BodyParser
             if (shape is null)
             {
                 if (!isTensor || p.Type is INamedTypeSymbol { TypeArguments.Length: 0 })
-                    _context.Report(DiagnosticDescriptors.InputNotTyped, location, p.Name, _method.Name, p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+                    _context.Report(DiagnosticDescriptors.InputNotTyped, location, "Parameter '" + p.Name + "'", _method.Name, p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
                 _failed = true;
+                _failedNames.Add(p.Name);
                 continue;
             }
             inputs.Add(new GraphInput(p.Name, shape, p.Type.ToDisplayString(ParseContext.FullyQualified), location));
@@ -67,7 +70,7 @@ internal sealed class BodyParser
             LocationInfo.From(declaration.ReturnType), out bool returnIsTensor);
         if (!returnIsTensor)
         {
-            _context.Report(DiagnosticDescriptors.InputNotTyped, LocationInfo.From(declaration.ReturnType), "return value", _method.Name,
+            _context.Report(DiagnosticDescriptors.InputNotTyped, LocationInfo.From(declaration.ReturnType), "The return value", _method.Name,
                 _method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
             _failed = true;
         }
@@ -101,11 +104,15 @@ internal sealed class BodyParser
             case EmptyStatementSyntax:
                 break;
             case LocalDeclarationStatementSyntax local:
+                // A const or a number (int axis = 1) is not a tensor: it is read where an op takes it as an argument
+                // (a const is a compile-time constant there; anything else is SN0204).
+                if (local.IsConst || _model.GetTypeInfo(local.Declaration.Type, _context.CancellationToken).Type is { SpecialType: not SpecialType.None })
+                    break;
                 foreach (VariableDeclaratorSyntax v in local.Declaration.Variables)
                 {
                     if (v.Initializer is null) continue;
                     int id = Expression(v.Initializer.Value);
-                    if (id >= 0) _locals[v.Identifier.Text] = id;
+                    Bind(v.Identifier.Text, id);
                 }
                 break;
             case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
@@ -175,7 +182,22 @@ internal sealed class BodyParser
         int value = op is null
             ? Expression(assignment.Right)
             : Arithmetic(op, assignment, assignment.Left, assignment.Right);
-        if (value >= 0) _locals[name] = value;
+        Bind(name, value);
+    }
+
+    /// <summary>Binds a local to a node, or marks it failed so that its uses do not report again.</summary>
+    private void Bind(string name, int id)
+    {
+        if (id >= 0)
+        {
+            _locals[name] = id;
+            _failedNames.Remove(name);
+        }
+        else
+        {
+            _locals.Remove(name);
+            _failedNames.Add(name);
+        }
     }
 
     /// <summary>Unrolls <c>for (int i = A; i &lt; B; i++)</c> with constant bounds; <c>i</c> is a constant inside.</summary>
@@ -249,6 +271,7 @@ internal sealed class BodyParser
                 return Expression(c.Expression);
             case IdentifierNameSyntax id:
                 if (_locals.TryGetValue(id.Identifier.Text, out int local)) return local;
+                if (_failedNames.Contains(id.Identifier.Text)) return -1;
                 if (TryConstant(id, out _)) return Fail(id, "a constant is not a tensor; combine it with a tensor (x * 2) or use an op");
                 return Fail(id, "only the method's parameters and its locals are tensors here; pass other tensors as parameters or declare a layer");
             case InvocationExpressionSyntax invocation:
@@ -339,6 +362,12 @@ internal sealed class BodyParser
         }
 
         if (blockMember is not null) return BlockCall(invocation, blockMember);
+        if (IsRejectedLayer(invocation.Expression))
+        {
+            // The layer's declaration was rejected (SN0007, SN0008, SN0009, SN0012), and reported there.
+            _failed = true;
+            return -1;
+        }
         if (name is null) return Fail(invocation, "call an op (Relu(x)), a layer (Fc1(x)) or a block's forward (Block1.Forward(x))");
 
         if (name == _method.Name && IsSelfCall(invocation))
@@ -366,6 +395,30 @@ internal sealed class BodyParser
         _failed = true;
         _context.Report(DiagnosticDescriptors.UnknownCall, LocationInfo.From(invocation.Expression), name, _ownerName);
         return -1;
+    }
+
+    /// <summary>A call <c>Fc1(x)</c> or <c>Block1.Forward(x)</c> of a member declared as a layer or block whose
+    /// declaration was rejected, so it is not among the parsed layers.</summary>
+    private bool IsRejectedLayer(ExpressionSyntax callee)
+    {
+        string? member = callee switch
+        {
+            IdentifierNameSyntax id => id.Identifier.Text,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } m => m.Name.Identifier.Text,
+            MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner, Name.Identifier.Text: "Forward" } => owner.Identifier.Text,
+            _ => null,
+        };
+        if (member is null || _layers.ContainsKey(member)) return false;
+        return _method.ContainingType.GetMembers(member).OfType<IPropertySymbol>().Any(p =>
+            p.GetAttributes().Any(a => DerivesFrom(a.AttributeClass, ParseContext.LayerAttributeName))
+            || p.Type.OriginalDefinition.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ParseContext.NetworkAttributeName));
+    }
+
+    private static bool DerivesFrom(INamedTypeSymbol? type, string baseName)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
+            if (t.ToDisplayString() == baseName) return true;
+        return false;
     }
 
     private bool IsSelfCall(InvocationExpressionSyntax invocation)
@@ -459,6 +512,7 @@ internal sealed class BodyParser
             };
             if (elements is null) return false;
             tensors.AddRange(elements);
+            if (tensors.Count == 0) return false;
             position = 1;
         }
         else

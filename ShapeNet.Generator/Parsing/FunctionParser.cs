@@ -30,7 +30,7 @@ internal static class FunctionParser
         }
         catch (System.Exception e)
         {
-            parse.Report(DiagnosticDescriptors.InternalError, LocationInfo.From(declaration.Identifier.GetLocation()), method.Name, e.GetType().Name + ": " + e.Message);
+            parse.Report(DiagnosticDescriptors.InternalError, LocationInfo.From(declaration.Identifier.GetLocation()), method.Name, e.GetType().Name + ": " + e.Message.TrimEnd('.'));
             graph = null;
         }
         return new FunctionModel(ParseContext.NamespaceOf(owner), owner.Name, ParseContext.Accessibility(owner.DeclaredAccessibility), owner.IsStatic,

@@ -33,7 +33,7 @@ internal static class NetworkParser
         catch (System.Exception e)
         {
             var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
-                LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message);
+                LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message.TrimEnd('.'));
             return new NetworkModel(ParseContext.NamespaceOf(type), type.Name, ParseContext.Accessibility(type.DeclaredAccessibility),
                 type.TypeParameters.Select(t => t.Name).ToEquatableArray(), ParseContext.ContainingTypes(type),
                 EquatableArray<LayerModel>.Empty, null, EquatableArray.Create(diagnostic));
@@ -146,8 +146,11 @@ internal static class NetworkParser
             string blockName = blockType.OriginalDefinition.ToDisplayString();
             if (path.Contains(blockName))
             {
-                context.Report(DiagnosticDescriptors.BlockCycle, location, property.Name, blockType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
-                    string.Join(" → ", path.Select(p => p.Split('.').Last())));
+                // Reported to the network being generated when the cycle leads back to it (A → B → A inside A's
+                // parse, A → A directly); a cycle further down is reported when its own network is generated.
+                if (path[0] == blockName)
+                    context.Root.Report(DiagnosticDescriptors.BlockCycle, location, property.Name, blockType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+                        string.Join(" → ", path.Select(p => p.Split('.').Last())));
                 return null;
             }
             var childSubstitution = new Dictionary<string, Dim>();
@@ -158,7 +161,7 @@ internal static class NetworkParser
                 childSubstitution[blockType.TypeParameters[k].Name] = dim.Value;
             }
             // A block's own declaration errors are reported where the block is declared, not at each use.
-            var childContext = new ParseContext(context.Compilation, context.CancellationToken);
+            var childContext = new ParseContext(context.Compilation, context.CancellationToken, context.Root);
             block = Parse(blockType.OriginalDefinition, childSubstitution, childContext, path);
         }
         else if (!OpCatalog.LayerKinds.Contains(kind))

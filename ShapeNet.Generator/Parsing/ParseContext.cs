@@ -19,11 +19,15 @@ internal sealed class ParseContext
     public const string BatchName = "ShapeNet.Batch";
     public const string TensorName = "ShapeNet.Tensor";
 
-    public ParseContext(Compilation compilation, CancellationToken cancellationToken)
+    public ParseContext(Compilation compilation, CancellationToken cancellationToken, ParseContext? root = null)
     {
         Compilation = compilation;
         CancellationToken = cancellationToken;
+        Root = root ?? this;
     }
+
+    /// <summary>The context of the network being generated, when this one parses a block inside it.</summary>
+    public ParseContext Root { get; }
 
     public Compilation Compilation { get; }
 

@@ -1,0 +1,111 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+
+namespace ShapeNet.Generator.Tests.Diagnostics;
+
+/// <summary>The descriptors, their docs pages and their tests stay in step.</summary>
+public class DiagnosticCatalogTests
+{
+    /// <summary>Ids reported by a stage not merged yet, whose tests come with it (SN0901: the emitter's gradient rules).</summary>
+    private static readonly string[] TestedWithTheEmitter = { "SN0901" };
+
+    /// <summary>Every descriptor field, read by reflection (<see cref="DiagnosticDescriptors.All"/> is keyed by id and
+    /// would hide a duplicate).</summary>
+    private static readonly DiagnosticDescriptor[] Descriptors = typeof(DiagnosticDescriptors)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+        .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+        .ToArray();
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "ShapeNet.sln"))) return d.FullName;
+        throw new InvalidOperationException("ShapeNet.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void There_are_descriptors_and_All_lists_each_of_them()
+    {
+        Assert.True(Descriptors.Length >= 30, $"only {Descriptors.Length} descriptors found");
+        Assert.Equal(Descriptors.Select(d => d.Id).Order(), DiagnosticDescriptors.All.Select(d => d.Id).Order());
+    }
+
+    [Fact]
+    public void Ids_are_unique()
+    {
+        string[] duplicates = Descriptors.GroupBy(d => d.Id).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
+        Assert.Empty(duplicates);
+    }
+
+    [Fact]
+    public void Ids_are_in_the_documented_range_of_their_category()
+    {
+        foreach (DiagnosticDescriptor d in Descriptors)
+        {
+            Match m = Regex.Match(d.Id, @"^SN(\d{4})$");
+            Assert.True(m.Success, $"{d.Id} is not SN followed by four digits");
+            int n = int.Parse(m.Groups[1].Value);
+            string expected = n switch
+            {
+                >= 1 and <= 99 => "ShapeNet.Declarations",
+                >= 101 and <= 199 => "ShapeNet.Shapes",
+                >= 201 and <= 299 => "ShapeNet.Constructs",
+                >= 900 and <= 999 => "ShapeNet.Internal",
+                _ => "(no range)",
+            };
+            Assert.True(expected == d.Category, $"{d.Id} has category {d.Category}, but its range is {expected}");
+            Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity);
+            Assert.Equal("docs/diagnostics/" + d.Id + ".md", d.HelpLinkUri);
+        }
+    }
+
+    [Fact]
+    public void Every_descriptor_has_a_docs_page_whose_title_names_its_id()
+    {
+        string docs = Path.Combine(RepositoryRoot(), "docs", "diagnostics");
+        var missing = new List<string>();
+        foreach (DiagnosticDescriptor d in Descriptors)
+        {
+            string page = Path.Combine(docs, d.Id + ".md");
+            if (!File.Exists(page))
+            {
+                missing.Add($"{d.Id}: no {page}");
+                continue;
+            }
+            string title = File.ReadLines(page).FirstOrDefault(l => l.Trim().Length > 0) ?? string.Empty;
+            if (!title.StartsWith("# ", StringComparison.Ordinal) || !title.Contains(d.Id, StringComparison.Ordinal))
+                missing.Add($"{d.Id}: the title line of {page} is '{title}'");
+        }
+        Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void The_docs_index_lists_every_descriptor()
+    {
+        string index = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics", "README.md"));
+        foreach (DiagnosticDescriptor d in Descriptors)
+            Assert.Contains($"| [{d.Id}]({d.Id}.md) | {d.Title} | `{d.Category}` |", index);
+    }
+
+    [Fact]
+    public void Every_descriptor_id_appears_in_a_test()
+    {
+        string tests = Path.Combine(RepositoryRoot(), "tests");
+        string self = Path.GetFullPath(Path.Combine(tests, "ShapeNet.Generator.Tests", "Diagnostics", "DiagnosticCatalogTests.cs"));
+        string[] sources = Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")
+                        && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                        && Path.GetFullPath(f) != self)
+            .Select(File.ReadAllText)
+            .ToArray();
+        Assert.NotEmpty(sources);
+
+        // Quoted, as a test passes it to an assertion: a mention in a comment does not count.
+        string[] untested = Descriptors.Select(d => d.Id)
+            .Where(id => !TestedWithTheEmitter.Contains(id) && !sources.Any(s => s.Contains('"' + id + '"', StringComparison.Ordinal)))
+            .ToArray();
+        Assert.Empty(untested);
+    }
+}
