@@ -59,6 +59,11 @@ public class SafeTensorsTests
         }
         Assert.Equal(metadata, readMetadata);
 
+        var header = SafeTensors.ReadHeader(path, out var headerMetadata);
+        Assert.Equal(tensors.Select(t => (t.Item1, "F32", t.Item2.Shape)).Select(e => $"{e.Item1} {e.Item2} {Tensor.ShapeText(e.Shape)}"),
+            header.Select(e => $"{e.Name} {e.DType} {Tensor.ShapeText(e.Shape)}"));
+        Assert.Equal(metadata, headerMetadata);
+
         // The data starts 8-byte aligned (the header is padded with spaces).
         byte[] bytes = File.ReadAllBytes(path);
         Assert.Equal(0UL, (8 + BinaryPrimitives.ReadUInt64LittleEndian(bytes)) % 8);
