@@ -284,11 +284,13 @@ public sealed class Table
     {
         TableColumn[] selected = columns.Length == 0 ? _columns : columns.Select(n => this[n]).ToArray();
         var data = new float[RowCount * selected.Length];
+        foreach (TableColumn column in selected)
+            if (column is not NumericColumn)
+                throw new InvalidOperationException(
+                    $"Column {column.Name} is categorical; one-hot encode it (OneHot) or leave it out before converting to a tensor.");
         for (int c = 0; c < selected.Length; c++)
         {
-            if (selected[c] is not NumericColumn numeric)
-                throw new InvalidOperationException(
-                    $"Column {selected[c].Name} is categorical; one-hot encode it (OneHot) or leave it out before converting to a tensor.");
+            var numeric = (NumericColumn)selected[c];
             for (int r = 0; r < RowCount; r++)
                 data[r * selected.Length + c] = numeric[r] is double d ? (float)d : throw MissingError(numeric);
         }
