@@ -83,7 +83,18 @@ public sealed class NumericColumn : TableColumn
     public NumericColumn FillMissing(double value) => new(Name, _values.Select(v => v ?? value));
 
     /// <inheritdoc />
-    public override string Format(int row) => _values[row] is double d ? FormatNumber(d) : "NaN";
+    /// <remarks>
+    /// As pandas, which reads a column of whole numbers without missing values as integers and any other numeric
+    /// column as floats: <c>127500</c> in the first case, <c>2.0</c> and <c>NaN</c> in the second.
+    /// </remarks>
+    public override string Format(int row)
+    {
+        if (_values[row] is not double d) return "NaN";
+        _printsAsIntegers ??= _values.All(v => v is double x && Math.Abs(x) < 1e15 && x == Math.Floor(x));
+        return _printsAsIntegers.Value ? d.ToString("F0", CultureInfo.InvariantCulture) : FormatNumber(d);
+    }
+
+    private bool? _printsAsIntegers;
 
     /// <inheritdoc />
     public override TableColumn Take(IReadOnlyList<int> rows) => new NumericColumn(Name, rows.Select(r => _values[r]));
@@ -307,7 +318,10 @@ public sealed class Table
         return new TensorDataset(inputs.ToTensor(), targets.ToTensor());
     }
 
-    /// <summary>The table as pandas prints it: a header, then each row with its index; missing values as <c>NaN</c>.</summary>
+    /// <summary>
+    /// The table laid out like pandas prints it: a header, then each row with its index, right-aligned columns,
+    /// missing values as <c>NaN</c> (the spacing between columns is always two blanks).
+    /// </summary>
     public override string ToString()
     {
         var cells = new string[RowCount + 1][];

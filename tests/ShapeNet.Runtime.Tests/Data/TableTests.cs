@@ -11,16 +11,22 @@ public class TableTests
     public void The_books_preprocessing_gives_the_books_tensors()
     {
         Table data = Csv.Parse(HouseTiny);
+        Assert.Equal(
+            "   NumRooms  RoofType   Price\n" +
+            "0       NaN       NaN  127500\n" +
+            "1       2.0       NaN  106000\n" +
+            "2       4.0     Slate  178100\n" +
+            "3       NaN       NaN  140000\n", data.ToString());
         var (inputs, targets) = data.Split("Price");
         inputs = inputs.OneHot(dummyNa: true);
 
         Assert.Equal(["NumRooms", "RoofType_Slate", "RoofType_nan"], inputs.ColumnNames);
         Assert.Equal(
             "   NumRooms  RoofType_Slate  RoofType_nan\n" +
-            "0       NaN             0.0           1.0\n" +
-            "1       2.0             0.0           1.0\n" +
-            "2       4.0             1.0           0.0\n" +
-            "3       NaN             0.0           1.0\n", inputs.ToString());
+            "0       NaN               0             1\n" +
+            "1       2.0               0             1\n" +
+            "2       4.0               1             0\n" +
+            "3       NaN               0             1\n", inputs.ToString());
 
         inputs = inputs.FillMissingWithMean();
         Tensor X = inputs.ToTensor();
@@ -31,6 +37,17 @@ public class TableTests
         Assert.Equal([4, 1], y.Shape);
         Assert.Equal([127500f, 106000, 178100, 140000], y.Data);
         Assert.Equal([127500f, 106000, 178100, 140000], data.Numeric("Price").ToTensor().Data);
+    }
+
+    [Fact]
+    public void The_first_editions_alley_column_gives_alley_pave_and_alley_nan()
+    {
+        Table data = Csv.Parse("NumRooms,Alley,Price\nNA,Pave,127500\n2,NA,106000\n4,NA,178100\nNA,NA,140000\n");
+        var (inputs, _) = data.Split("Price");
+
+        Tensor X = inputs.OneHot(dummyNa: true).FillMissingWithMean().ToTensor();
+
+        Assert.Equal([3f, 1, 0, 2, 0, 1, 4, 0, 1, 3, 0, 1], X.Data);
     }
 
     [Fact]

@@ -51,6 +51,22 @@ public class TabularTests
     }
 
     [Fact]
+    public void The_docs_example_feeds_a_data_loader()
+    {
+        var (train, test) = Tabular.LoadBreastCancer(features: 8);
+        var loader = new DataLoader(train, batchSize: 32, shuffle: true, prefetch: false);
+        loader.EnsureFeatureShape(8);
+        loader.EnsureTargetShape(1);
+
+        int samples = 0;
+        foreach (MiniBatch batch in loader) samples += batch.Count;
+
+        Assert.Equal(455, samples);
+        Assert.Equal(15, loader.BatchesPerEpoch);
+        Assert.Equal(114, test.Count);
+    }
+
+    [Fact]
     public void Other_feature_counts_are_rejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Tabular.LoadBreastCancer(10));
