@@ -28,6 +28,7 @@ public static class Tabular
     /// <param name="folder">A folder holding <c>train.csv.gz</c>, <c>test.csv.gz</c> (30 features) and/or
     /// <c>train8.csv.gz</c>, <c>test8.csv.gz</c>; <see cref="BreastCancerFolder"/> by default.</param>
     /// <param name="standardize">Whether to standardize the features.</param>
+    /// <exception cref="FileNotFoundException">A file of the requested variant is missing.</exception>
     /// <exception cref="InvalidDataException">A file does not have the expected columns or a target is not 0 or 1.</exception>
     public static TabularSplit LoadBreastCancer(int features = 30, string? folder = null, bool standardize = true)
     {

@@ -75,6 +75,28 @@ public class CsvTests
     }
 
     [Fact]
+    public void Quotes_across_read_buffer_boundaries_of_a_gzip_stream_parse()
+    {
+        // Thousands of quoted fields with doubled quotes and CRLFs, so some fall on the reader's buffer boundaries.
+        var text = new StringBuilder("id,q\r\n");
+        for (int i = 0; i < 5000; i++) text.Append(i).Append(",\"a\"\"b,\r\nc\"\r\n");
+        string path = Path.Combine(Path.GetTempPath(), $"shapenet-csv-{Guid.NewGuid():N}.csv.gz");
+        try
+        {
+            using (var file = File.Create(path))
+            using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
+                gzip.Write(Encoding.UTF8.GetBytes(text.ToString()));
+
+            Table table = Csv.Read(path);
+
+            Assert.Equal(5000, table.RowCount);
+            Assert.All(table.Categorical("q").Values, v => Assert.Equal("a\"b,\r\nc", v));
+            Assert.Equal(4999.0, table.Numeric("id")[4999]);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void A_row_with_the_wrong_number_of_fields_names_the_file_line_and_columns()
     {
         const string text = "NumRooms,RoofType,Price\nNA,NA,127500\n2,NA,106000\n\"4\",\"Slate\n\",178100\nNA,NA,140000\n3,NA,1,2\n";
