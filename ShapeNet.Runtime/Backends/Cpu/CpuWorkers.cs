@@ -17,6 +17,19 @@ internal static unsafe class CpuWorkers
     private static delegate*<int, int, void> s_body;
     private static int s_owned;
     private static int s_pending;
+    private static readonly long[] s_allocatedBytes = new long[Math.Max(0, PartCount - 1)];
+
+    /// <summary>Bytes the worker threads have allocated so far, as each measured after its last part of work:
+    /// an exact count for allocation tests, unlike the process-wide counter that sees every thread.</summary>
+    public static long WorkerAllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            for (int w = 0; w < s_allocatedBytes.Length; w++) total += Volatile.Read(ref s_allocatedBytes[w]);
+            return total;
+        }
+    }
 
     /// <summary>Claims the pool; false when another thread is running a parallel kernel right now.</summary>
     public static bool TryAcquire() => PartCount > 1 && Interlocked.CompareExchange(ref s_owned, 1, 0) == 0;
@@ -64,6 +77,7 @@ internal static unsafe class CpuWorkers
             start.Wait();
             start.Reset();
             s_body(part, PartCount);
+            Volatile.Write(ref s_allocatedBytes[part - 1], GC.GetAllocatedBytesForCurrentThread());
             Interlocked.Decrement(ref s_pending);
         }
     }
