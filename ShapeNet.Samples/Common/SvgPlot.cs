@@ -109,9 +109,18 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel)
 
         if (_series.Count > 0)
         {
-            double legendX = left + 12, legendY = top + 8;
             int longest = _series.Max(s => s.Name.Length);
-            svg.Append($"  <g class=\"legend\">\n    <rect x=\"{N(legendX - 6)}\" y=\"{N(legendY - 4)}\" width=\"{N(longest * 7 + 40)}\" height=\"{N(_series.Count * 18 + 6)}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n");
+            double boxWidth = longest * 7 + 40, boxHeight = _series.Count * 18 + 6;
+            // The corner whose legend box covers the fewest points: top left, top right, bottom right, bottom left.
+            var corners = new (double X, double Y)[]
+            {
+                (left + 12, top + 8), (left + plotWidth - boxWidth + 6 - 8, top + 8),
+                (left + plotWidth - boxWidth + 6 - 8, top + plotHeight - boxHeight - 4), (left + 12, top + plotHeight - boxHeight - 4),
+            };
+            var screen = _series.SelectMany(s => Finite(s.X, s.Y)).Select(p => (X: Sx(p.X), Y: Sy(p.Y))).ToList();
+            (double legendX, double legendY) = corners.MinBy(c => screen.Count(p =>
+                p.X >= c.X - 6 && p.X <= c.X - 6 + boxWidth && p.Y >= c.Y - 4 && p.Y <= c.Y - 4 + boxHeight));
+            svg.Append($"  <g class=\"legend\">\n    <rect x=\"{N(legendX - 6)}\" y=\"{N(legendY - 4)}\" width=\"{N(boxWidth)}\" height=\"{N(boxHeight)}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n");
             for (int i = 0; i < _series.Count; i++)
             {
                 double y = legendY + 9 + i * 18;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace ShapeNet.Samples.Common;
 
@@ -27,11 +28,14 @@ public static class TrainingProgress
             AnsiConsole.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                    new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    new StatusColumn(unit, totalSteps), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .Start(context =>
                 {
                     ProgressTask task = context.AddTask(Markup.Escape(title), maxValue: totalSteps);
-                    body(new LiveSink(task, title, unit, totalSteps));
+                    task.State.Update<int>(StatusColumn.Step, _ => 0);
+                    task.State.Update<double>(StatusColumn.Loss, _ => double.NaN);
+                    task.State.Update<double>(StatusColumn.Rate, _ => 0);
+                    body(new LiveSink(task));
                 });
         }
         else
@@ -51,15 +55,30 @@ public static class TrainingProgress
     private static string Rate(long samples, Stopwatch clock) =>
         (samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture);
 
-    private sealed class LiveSink(ProgressTask task, string title, string unit, int total) : IProgressSink
+    private sealed class LiveSink(ProgressTask task) : IProgressSink
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
 
         public void Report(int step, double loss, long samples)
         {
             task.Value = step;
-            task.Description = Markup.Escape(
-                $"{title}  {unit} {step}/{total}  loss {loss.ToString("F4", CultureInfo.InvariantCulture)}  {Rate(samples, _clock)} samples/s");
+            task.State.Update<int>(StatusColumn.Step, _ => step);
+            task.State.Update<double>(StatusColumn.Loss, _ => loss);
+            task.State.Update<double>(StatusColumn.Rate, _ => samples / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9));
+        }
+    }
+
+    /// <summary>The epoch, loss and samples/s of a task, kept in its state by <see cref="LiveSink"/>.</summary>
+    private sealed class StatusColumn(string unit, int total) : ProgressColumn
+    {
+        public const string Step = "step", Loss = "loss", Rate = "rate";
+
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            int step = task.State.Get<int>(Step);
+            if (step == 0) return new Text($"{unit} 0/{total}");
+            return new Text(string.Create(CultureInfo.InvariantCulture,
+                $"{unit} {step}/{total}  loss {task.State.Get<double>(Loss):F4}  {task.State.Get<double>(Rate):N0} samples/s"));
         }
     }
 
