@@ -11,8 +11,8 @@ namespace ShapeNet.Samples.GradientDescent;
 /// <remarks>
 /// On x = [1, 2, 3], y = [2, 4, 6] the gradient is (28/3)·(w − 2), so one step maps the error w − 2 to
 /// (1 − lr·28/3)·(w − 2): lr = 1.0 multiplies it by −8.33 (w = 1 + 28/3 = 10.33 after one epoch, then it diverges);
-/// lr = 0.1 by 0.067, so w is within 1e-4 of 2 after 4 epochs (the table's "converges by epoch 14" holds with room to
-/// spare); lr = 0.01 by 0.907, so after 100 epochs w = 2 − 0.907¹⁰⁰ ≈ 1.99994.
+/// lr = 0.1 by 0.067, so w is within 1e-4 of 2 after 4 epochs and, in float64 as in the lecture's Python, exactly 2.0
+/// from epoch 14 on (the table's "converges by epoch 14"); lr = 0.01 by 0.907, so after 100 epochs w = 2 − 0.907¹⁰⁰ ≈ 1.99994.
 /// </remarks>
 public static class GradientDescentSample
 {
@@ -36,14 +36,16 @@ public static class GradientDescentSample
         return command;
     }
 
-    private static readonly Tensor X = Tensor.FromArray([1f, 2f, 3f]);
-    private static readonly Tensor Y = Tensor.FromArray([2f, 4f, 6f]);
+    private static readonly double[] X = [1, 2, 3];
+    private static readonly double[] Y = [2, 4, 6];
+
+    // The lecture computes in Python floats (float64), so these do too: the exact epoch at which w becomes 2.0 depends on it.
 
     /// <summary>mean((x·w − y)²).</summary>
-    public static double Cost(double w) => (X * (float)w - Y).Pow(2).Mean().Item();
+    public static double Cost(double w) => X.Zip(Y, (x, y) => (x * w - y) * (x * w - y)).Average();
 
     /// <summary>mean(2·x·(x·w − y)), derived by hand.</summary>
-    public static double Gradient(double w) => (2f * X * (X * (float)w - Y)).Mean().Item();
+    public static double Gradient(double w) => X.Zip(Y, (x, y) => 2 * x * (x * w - y)).Average();
 
     public static int Run(Options options, TextWriter output) =>
         options.Stochastic ? RunStochastic(options, output) : RunBatch(options, output);
@@ -81,12 +83,15 @@ public static class GradientDescentSample
         output.WriteLine($"metrics and plot in {log.Folder}");
 
         int converged = Array.FindIndex(weights[1], w => Math.Abs(w - 2) < ConvergenceTolerance) + 1;
+        int exact = Array.FindIndex(weights[1], w => w == 2.0) + 1;
         report.Near("lr 1.0: w after one epoch", weights[2][0], ExpectedDivergedW, 1e-3);
         int diverged = Array.FindIndex(weights[2], w => !double.IsFinite(w) || Math.Abs(w - 2) > 1e6) + 1;
         report.Check("lr 1.0: first epoch with |w - 2| > 1e6", diverged >= 1, diverged >= 1 ? diverged.ToString() : "never",
             $"within {options.Epochs} epochs: diverges (the error grows 8.33-fold per epoch)");
         report.Check($"lr 0.1: first epoch with |w - 2| < {ConvergenceTolerance:G}", converged >= 1 && converged <= ConvergedByEpoch,
             converged >= 1 ? converged.ToString() : "never", $"≤ {ConvergedByEpoch}");
+        report.Check("lr 0.1: first epoch with w = 2.0 exactly in float64", exact == ConvergedByEpoch,
+            exact >= 1 ? exact.ToString() : "never", $"{ConvergedByEpoch}, the lecture's figure");
         report.Near("lr 0.01: predict(4)", 4 * weights[0][^1], ExpectedPrediction, 0.01);
         return report.ExitCode;
     }
@@ -95,7 +100,7 @@ public static class GradientDescentSample
     {
         const double lr = 0.01;
         output.WriteLine($"stochastic gradient descent: update w after each sample with grad = 2x(x*w - y), lr {lr}, w0 = 1.0, {options.Epochs} epochs");
-        float[] xs = X.ToArray(), ys = Y.ToArray();
+        double[] xs = X, ys = Y;
         double w = 1.0;
         var losses = new List<double>();
         for (int epoch = 1; epoch <= options.Epochs; epoch++)

@@ -36,6 +36,8 @@ public sealed class LectureSampleTests : IDisposable
         Assert.Equal(0, _run.Run(o => GradientDescentSample.Run(new(RunsFolder: _run.RunsFolder), o)));
         Assert.Contains("lr 1.0: w after one epoch = 10.3333 (expected ≈ 10.3333", _run.Output);
         Assert.Contains("lr 0.1: first epoch with |w - 2| < 0.0001 = 4 (expected ≤ 14)", _run.Output);
+        Assert.Contains("lr 0.1: first epoch with w = 2.0 exactly in float64 = 14 (expected 14", _run.Output);
+        Assert.Contains("lr 1.0: first epoch with |w - 2| > 1e6 = 7 ", _run.Output);
         Assert.Contains("lr 0.01: predict(4) = 7.9998 (expected ≈ 8", _run.Output);
         Assert.Equal(101, File.ReadAllLines(_run.File("gradient-descent", "metrics.csv")).Length);
         _run.File("gradient-descent", "loss.svg");
