@@ -1,5 +1,12 @@
 using System.CommandLine;
+using ShapeNet.Samples.Autograd;
+using ShapeNet.Samples.GradientDescent;
+using ShapeNet.Samples.LinearModelSearch;
+using ShapeNet.Samples.LinearRegression;
+using ShapeNet.Samples.LogisticRegression;
 using ShapeNet.Samples.Mnist;
+using ShapeNet.Samples.Optimizers;
+using ShapeNet.Samples.Quadratic;
 
 namespace ShapeNet.Samples;
 
@@ -9,6 +16,13 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand("ShapeNet samples: the PyTorch tutorial and Dive into Deep Learning seed models, trained with generated code.");
+        root.Subcommands.Add(LinearModelSample.Command());
+        root.Subcommands.Add(GradientDescentSample.Command());
+        root.Subcommands.Add(QuadraticSample.Command());
+        root.Subcommands.Add(LinearRegressionSample.Command());
+        root.Subcommands.Add(OptimizersSample.Command());
+        root.Subcommands.Add(LogisticRegressionSample.Command());
+        root.Subcommands.Add(AutogradSample.Command());
         root.Subcommands.Add(MnistMlpSample.Command());
         return root.Parse(args).Invoke();
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using ShapeNet.Data;
 using ShapeNet.Optim;
+using ShapeNet.Samples.Common;
 
 namespace ShapeNet.Samples.Mnist;
 
@@ -29,7 +30,8 @@ public static class MnistMlpSample
         return command;
     }
 
-    public sealed record Options(int Epochs, float LearningRate, float Momentum, int BatchSize, int Seed, string? DataFolder, int Limit);
+    public sealed record Options(int Epochs, float LearningRate, float Momentum, int BatchSize, int Seed, string? DataFolder, int Limit,
+        string? RunsFolder = null);
 
     /// <summary>Runs the sample; returns 0 when the test accuracy reaches <see cref="ExpectedAccuracy"/>.</summary>
     public static int Run(Options options, TextWriter output)
@@ -51,23 +53,31 @@ public static class MnistMlpSample
 
         var clock = Stopwatch.StartNew();
         long steps = 0;
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        var losses = new List<double>();
+        TrainingProgress.Run(output, "mnist-mlp", options.Epochs, progress =>
         {
-            double lossSum = 0;
-            int batches = 0;
-            var epochClock = Stopwatch.StartNew();
-            foreach (MiniBatch b in loader)
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
-                plan.TrainStep(b.Features.Data.AsSpan(0, b.Count * 784), b.Targets.Data.AsSpan(0, b.Count), b.Count);
-                lossSum += plan.Loss;
-                batches++;
+                double lossSum = 0;
+                int batches = 0;
+                foreach (MiniBatch b in loader)
+                {
+                    plan.TrainStep(b.Features.Data.AsSpan(0, b.Count * 784), b.Targets.Data.AsSpan(0, b.Count), b.Count);
+                    lossSum += plan.Loss;
+                    batches++;
+                }
+                steps += batches;
+                losses.Add(lossSum / batches);
+                progress.Report(epoch, lossSum / batches, (long)epoch * train.Count);
             }
-            steps += batches;
-            output.WriteLine($"epoch {epoch,2}/{options.Epochs}  loss {lossSum / batches:F4}  {batches / epochClock.Elapsed.TotalSeconds:N0} steps/s");
-        }
+        });
         output.WriteLine($"training: {steps:N0} steps in {clock.Elapsed.TotalSeconds:F1} s ({steps / clock.Elapsed.TotalSeconds:N0} steps/s at batch {options.BatchSize})");
 
         double accuracy = Evaluate(plan, test, options.BatchSize);
+        var log = new RunLog("mnist-mlp", options.RunsFolder);
+        log.WriteMetrics(["epoch", "loss"], losses.Select((l, i) => (IReadOnlyList<double>)[i + 1, l]));
+        log.WritePlot("loss", new SvgPlot("Lecture 9: MNIST MLP training loss", "epoch", "mean cross-entropy")
+            .Add("train loss", Enumerable.Range(1, losses.Count).Select(e => (double)e).ToArray(), losses, markers: true));
         output.WriteLine($"expected test accuracy ≥ {ExpectedAccuracy:P0}, measured {accuracy:P2}");
         output.WriteLine($"test accuracy: {accuracy:P2}");
         return accuracy >= ExpectedAccuracy ? 0 : 1;

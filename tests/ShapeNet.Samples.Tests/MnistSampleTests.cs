@@ -1,0 +1,27 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ShapeNet.Samples.Mnist;
+
+namespace ShapeNet.Samples.Tests;
+
+public sealed class MnistSampleTests : IDisposable
+{
+    private readonly SampleRun _run = new();
+
+    public void Dispose() => _run.Dispose();
+
+    [Fact]
+    public void Quick_run_on_2000_digits_reaches_85_percent()
+    {
+        // 2,000 training digits and 5 epochs: too little for the sample's own 94 % bar, so only the accuracy is asserted.
+        _run.Run(o => MnistMlpSample.Run(new MnistMlpSample.Options(Epochs: 5, LearningRate: 0.05f, Momentum: 0.9f, BatchSize: 64,
+            Seed: 0, DataFolder: null, Limit: 2000, RunsFolder: _run.RunsFolder), o));
+        Match match = Regex.Match(_run.Output, @"test accuracy: (\d+\.\d+)\s?%");
+        Assert.True(match.Success, _run.Output);
+        double accuracy = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(accuracy >= 85, $"test accuracy {accuracy}% < 85%\n{_run.Output}");
+        Assert.Contains("epoch 5/5  loss ", _run.Output);
+        Assert.Equal(6, File.ReadAllLines(_run.File("mnist-mlp", "metrics.csv")).Length);
+        _run.File("mnist-mlp", "loss.svg");
+    }
+}
