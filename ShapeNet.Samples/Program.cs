@@ -1,11 +1,13 @@
 using System.CommandLine;
 using ShapeNet.Samples.Autograd;
+using ShapeNet.Samples.BreastCancer;
 using ShapeNet.Samples.GradientDescent;
 using ShapeNet.Samples.LinearModelSearch;
 using ShapeNet.Samples.LinearRegression;
 using ShapeNet.Samples.LogisticRegression;
 using ShapeNet.Samples.Mnist;
 using ShapeNet.Samples.Optimizers;
+using ShapeNet.Samples.Preprocessing;
 using ShapeNet.Samples.Quadratic;
 
 namespace ShapeNet.Samples;
@@ -23,6 +25,8 @@ public static class Program
         root.Subcommands.Add(OptimizersSample.Command());
         root.Subcommands.Add(LogisticRegressionSample.Command());
         root.Subcommands.Add(AutogradSample.Command());
+        root.Subcommands.Add(TabularSample.Command());
+        root.Subcommands.Add(PreprocessSample.Command());
         root.Subcommands.Add(MnistMlpSample.Command());
         return root.Parse(args).Invoke();
     }
