@@ -52,7 +52,7 @@ public static class PreprocessSample
         var filledRooms = inputs.Numeric("NumRooms");
         var filledValues = Enumerable.Range(0, rawRooms.Length).Where(rawRooms.IsMissing).Select(r => filledRooms[r] ?? double.NaN).ToArray();
         report.Check("NumRooms filled with", filledValues.Length > 0 && filledValues.All(v => v == ExpectedNumRoomsFill),
-            "[" + string.Join(", ", filledValues.Select(v => Report.Number(v, "F1"))) + "]", Report.Number(ExpectedNumRoomsFill, "F1") + " (the mean of 2 and 4)");
+            "[" + string.Join(", ", filledValues.Select(v => Report.Number(v, "F1"))) + "]", Report.Number(ExpectedNumRoomsFill, "F1") + ", the mean of 2 and 4");
         report.Check("columns", inputs.ColumnNames.SequenceEqual(ExpectedColumns),
             string.Join(", ", inputs.ColumnNames), string.Join(", ", ExpectedColumns));
         report.Check("X", x.Shape.SequenceEqual([4, 3]) && x.ToArray().SequenceEqual(ExpectedX), Rows(x), "[[3, 0, 1], [2, 0, 1], [4, 1, 0], [3, 0, 1]]");
