@@ -73,6 +73,25 @@ public class GeneratedCodeSnapshotTests
         Snapshot.Verify((string)summary.ConstantValue!, SnapshotName(file, "Summary"));
     }
 
+    [Fact]
+    public void Every_network_snapshot_belongs_to_a_current_file()
+    {
+        var expected = new HashSet<string>(StringComparer.Ordinal) { SnapshotName("ShapeNet.Samples/Mnist/MnistMlp.cs", "Summary") };
+        foreach (string file in DiscoverNetworkFiles(SolutionDirectory))
+            foreach (string hintName in HintNamesFrom(RunFolder(Path.GetDirectoryName(file)!.Replace('\\', '/')), file))
+                expected.Add(SnapshotName(file, hintName));
+
+        string[] orphans = Roots.Select(root => Path.Combine(Snapshot.Directory, root))
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.verified.cs", SearchOption.AllDirectories))
+            .Select(path => Relative(Snapshot.Directory, path)[..^".verified.cs".Length])
+            .Where(name => !expected.Contains(name))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.True(orphans.Length == 0, "Snapshots of networks or files that no longer exist (delete them):" + Environment.NewLine +
+            string.Join(Environment.NewLine, orphans.Select(o => "  " + o + ".verified.cs")));
+    }
+
     /// <summary><c>ShapeNet.Samples/Mnist/MnistMlp.cs</c> and <c>ShapeNet.Samples.Mnist.MnistMlp.g.cs</c> →
     /// <c>ShapeNet.Samples/Mnist/MnistMlp.ShapeNet.Samples.Mnist.MnistMlp.g</c> (the store adds <c>.verified.cs</c>).</summary>
     private static string SnapshotName(string file, string hintName)
