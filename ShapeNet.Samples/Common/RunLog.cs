@@ -29,6 +29,16 @@ public sealed class RunLog(string sample, string? root = null)
     /// <summary>Writes <paramref name="plot"/> as <c>&lt;curve&gt;.svg</c>; returns its path.</summary>
     public string WritePlot(string curve, SvgPlot plot) => Write(curve + ".svg", plot.ToSvg());
 
+    /// <summary>Saves <paramref name="model"/>'s parameters (PyTorch names, safetensors) as <c>model.safetensors</c>;
+    /// returns its path. The save is atomic: an interrupted run leaves the previous checkpoint intact.</summary>
+    public string SaveCheckpoint(Module model, ShapeNet.Optim.Optimizer? optimizer = null)
+    {
+        Directory.CreateDirectory(Folder);
+        string path = Path.Combine(Folder, "model.safetensors");
+        ShapeNet.Checkpoints.Checkpoint.Save(path, model, optimizer);
+        return path;
+    }
+
     private string Write(string fileName, string content)
     {
         Directory.CreateDirectory(Folder);

@@ -78,6 +78,7 @@ public static class MnistMlpSample
         log.WriteMetrics(["epoch", "loss"], losses.Select((l, i) => (IReadOnlyList<double>)[i + 1, l]));
         log.WritePlot("loss", new SvgPlot("Lecture 9: MNIST MLP training loss", "epoch", "mean cross-entropy")
             .Add("train loss", Enumerable.Range(1, losses.Count).Select(e => (double)e).ToArray(), losses, markers: true));
+        output.WriteLine($"checkpoint: {log.SaveCheckpoint(model)} (load it in PyTorch with safetensors.torch.load_file)");
         output.WriteLine($"expected test accuracy ≥ {ExpectedAccuracy:P0}, measured {accuracy:P2}");
         output.WriteLine($"test accuracy: {accuracy:P2}");
         return accuracy >= ExpectedAccuracy ? 0 : 1;
