@@ -7,9 +7,9 @@ namespace ShapeNet.Networks.Tests;
 
 /// <summary>
 /// A compiled train step allocates nothing once warm: 100 MnistMlp steps (batch 64, SGD with momentum, cross-entropy)
-/// allocate 0 bytes on the calling thread, and 0 bytes in the whole process (the CPU backend's GEMM workers included).
-/// Kept out of parallel execution so the process-wide counter sees only this test; test-runner threads may still
-/// allocate at any moment, so the process-wide check takes the cleanest of a few windows.
+/// allocate 0 bytes on the calling thread, and nothing in the whole process beyond what the idle test host allocates
+/// (the CPU backend's GEMM worker threads included). Kept out of parallel execution so the process-wide counter sees
+/// only this test and the host.
 /// </summary>
 [Collection(nameof(AllocationMeasurement))]
 public class ZeroAllocationTests(ITestOutputHelper output)
@@ -47,15 +47,24 @@ public class ZeroAllocationTests(ITestOutputHelper output)
         var (plan, x, labels) = Setup();
         using (plan)
         {
-            long best = long.MaxValue;
-            for (int attempt = 0; attempt < 5 && best != 0; attempt++)
-            {
-                long before = GC.GetTotalAllocatedBytes(precise: true);
-                for (int i = 0; i < Steps; i++) plan.TrainStep(x, labels, Batch);
-                best = Math.Min(best, GC.GetTotalAllocatedBytes(precise: true) - before);
-            }
-            output.WriteLine($"{Steps} train steps: {best} bytes in the whole process (best window)");
-            Assert.Equal(0, best);
+            // The process-wide counter also sees the test host, which allocates on a thread of its own even when nothing
+            // runs (168 bytes every ~100 ms here, measured with idle windows). So the 100 steps are compared with an idle
+            // window of the same length: a step that allocated even one object (24 bytes or more) would make the
+            // difference at least 100 × 24 bytes, while the host's periodic allocations differ by a tick or two.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < Steps; i++) plan.TrainStep(x, labels, Batch);
+            long during = GC.GetTotalAllocatedBytes(precise: true) - before;
+            TimeSpan elapsed = clock.Elapsed;
+
+            before = GC.GetTotalAllocatedBytes(precise: true);
+            Thread.Sleep(elapsed);
+            long idle = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+            output.WriteLine($"{Steps} train steps in {elapsed.TotalSeconds:F2} s: {during} bytes in the whole process; " +
+                $"idle for as long: {idle} bytes (the test host)");
+            Assert.True(during - idle < Steps * 8,
+                $"{Steps} steps allocated {during} bytes process-wide, {during - idle} more than an idle window of the same length");
         }
     }
 }

@@ -9,7 +9,8 @@ namespace ShapeNet.Networks.Tests.Networks;
 /// <summary>
 /// Every differentiable op of the DSL in one classifier: batch-norm-like centring, element-wise functions, the
 /// scalar operators on both sides, attention over three tokens (batched MatMul), a feature Gram matrix (2-D MatMul),
-/// Dot, reductions with and without keepDim, Concat, Detach, a residual loop sharing a layer, and LogSoftmax.
+/// Dot, reductions with and without keepDim, Concat, a residual loop sharing a layer, and LogSoftmax. The input is
+/// scaled by a detached per-sample statistic, so no gradient flows through the scale (Detach).
 /// </summary>
 [Network]
 public partial class AllOpsNet
@@ -22,7 +23,8 @@ public partial class AllOpsNet
     [Forward]
     public Tensor<Batch, Classes> Forward(Tensor<Batch, Measurements> x)
     {
-        var h = Fc1(x);
+        var inputScale = Detach(Mean(Abs(x), 1, keepDim: true));
+        var h = Fc1(x / (inputScale + 1f));
 
         // batch-norm-like: broadcasting over the missing batch axis
         var centred = h - Mean(h, 0);
@@ -50,8 +52,7 @@ public partial class AllOpsNet
 
         var joined = Concat([projected + offset, normed * Tanh(energy)], 1);
         var z = Tanh(Mix(joined));
-        var scale = Detach(Mean(Abs(z), 1, keepDim: true));
-        z = z / (scale + 1f);
+        z = z / (Mean(Abs(z), 1, keepDim: true) + 1f);
         for (int i = 0; i < 2; i++)
         {
             z = z + Tanh(Fc2(z)) * 0.5f;
