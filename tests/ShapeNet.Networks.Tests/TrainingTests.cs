@@ -47,6 +47,33 @@ public class TrainingTests(ITestOutputHelper output)
         Assert.True(plan.Loss < firstLoss / 2, $"the loss fell only from {firstLoss} to {plan.Loss}");
     }
 
+    [Fact]
+    public void A_network_returning_its_loss_trains_by_backward_from_one()
+    {
+        const int batch = 16;
+        var model = new RegressionLoss(seed: 12);
+        using RegressionLoss.Plan plan = model.CreatePlan(batch);
+        plan.Configure(Loss.Mse(), new Sgd(0.1f, momentum: 0.9f)); // the optimizer; the loss is the network's output
+        float[] x = TestData.Normal(300, batch * 6);
+        var target = new float[batch * 3];
+        for (int s = 0; s < batch; s++)
+            for (int j = 0; j < 3; j++) target[s * 3 + j] = MathF.Sin(x[s * 6 + j]) - 0.5f * x[s * 6 + j + 3];
+        plan.SetBatch(batch);
+        plan.UploadInput(0, x);
+        plan.UploadInput(1, target);
+        float first = float.NaN, last = float.NaN;
+        for (int step = 0; step < 200; step++)
+        {
+            plan.Forward(training: true);
+            last = plan.OutputToArray()[0];
+            if (step == 0) first = last;
+            plan.Backward([1f]);
+            plan.Step();
+        }
+        output.WriteLine($"MSE {first:F4} → {last:F5} in 200 steps");
+        Assert.True(last < first / 20, $"the MSE fell only from {first} to {last}");
+    }
+
     private static double Accuracy(MnistMlp.Plan plan, float[] x, float[] labels)
     {
         int correct = 0;
