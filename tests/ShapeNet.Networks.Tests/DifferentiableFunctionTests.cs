@@ -50,9 +50,10 @@ public class DifferentiableFunctionTests
     public void Squared_error_has_gradient_2_times_the_difference_over_n()
     {
         var target = Tensor<Four>.FromArray([1f, 1f, 1f, 1f]);
-        var (value, dx, _) = AutogradExamples.SquaredErrorGrad(X, target);
+        var (value, dx, dTarget) = AutogradExamples.SquaredErrorGrad(X, target);
         Assert.Equal((1f + 0 + 1 + 4) / 4, value.Item());
         Assert.Equal([-0.5f, 0f, 0.5f, 1f], dx.ToArray());
+        Assert.Equal([0.5f, 0f, -0.5f, -1f], dTarget.ToArray()); // as PyTorch's mse_loss with a target that requires grad
         Assert.Equal(AutogradExamples.SquaredError(X, target).Item(), value.Item());
     }
 }

@@ -73,8 +73,6 @@ public class GradientTests(ITestOutputHelper output)
         {
             Plan = plan,
             Eager = x => model.Forward(new Tensor(x[0], batch, 6), new Tensor(x[1], batch, 3)).Data,
-            // A loss's target is data in ShapeNet (docs/design.md): it receives no gradient.
-            DifferentiableInputs = [true, false],
         };
         output.WriteLine($"max |difference| {check.Run(inputs, batch, seed: 92):G3}; {check.Kinks} coordinates with a kink even at step / 8");
     }
