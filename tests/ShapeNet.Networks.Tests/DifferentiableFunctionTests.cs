@@ -26,6 +26,15 @@ public class DifferentiableFunctionTests
     }
 
     [Fact]
+    public void Sum_has_gradient_1()
+    {
+        var (value, dx) = AutogradExamples.TotalGrad(X);
+        Assert.Equal(6f, value.Item());
+        Assert.Equal([1f, 1f, 1f, 1f], dx.ToArray());
+        Numerics.AssertClose(Golden["sum.grad"].Data, dx.Data, 1e-6, 0, "sum.grad", 4);
+    }
+
+    [Fact]
     public void Sum_of_squares_has_gradient_2x()
     {
         var (value, dx) = AutogradExamples.SumOfSquaresGrad(X);

@@ -12,6 +12,10 @@ public static partial class AutogradExamples
     [Differentiable]
     public static Tensor TwiceDot(Tensor<Four> x) => 2 * Dot(x, x);
 
+    /// <summary>y = Σ x, so dy/dx = 1.</summary>
+    [Differentiable]
+    public static Tensor Total(Tensor<Four> x) => Sum(x);
+
     /// <summary>y = Σ x², so dy/dx = 2x.</summary>
     [Differentiable]
     public static Tensor SumOfSquares(Tensor<Four> x) => Sum(x * x);
