@@ -37,4 +37,32 @@ public class InputNameTests
             "global::ShapeNet.Tensor<global::ShapeNet.Batch, global::Demo.Targets> output, global::ShapeNet.Tensor target_)", plan);
         Assert.Contains("int batch_ = batch.Value.Size(0);", plan);
     }
+
+    [Fact]
+    public void Differentiable_function_parameters_named_value_batch_and_backend_compile()
+    {
+        const string source = """
+            using ShapeNet;
+            using static ShapeNet.Ops;
+
+            namespace Demo;
+
+            [Dim(4)] public partial struct Four;
+
+            public static partial class Functions
+            {
+                [Differentiable]
+                public static Tensor Weighted(Tensor<Batch, Four> value, Tensor<Batch, Four> batch, Tensor<Batch, Four> backend) =>
+                    Sum(value * batch + backend);
+            }
+            """;
+        GeneratorResult result = GeneratorHarness.Run(source);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationErrors);
+        string grad = result.Source("Demo.Functions.Weighted.Grad");
+        Assert.Contains("global::ShapeNet.Backends.IBackend backend_ = global::ShapeNet.Backends.Cpu.CpuBackend.Instance;", grad);
+        Assert.Contains("int batch_ = value.Value.Size(0);", grad);
+        Assert.Contains("var value_ = new float[1];", grad);
+    }
 }
