@@ -59,6 +59,16 @@ internal static class EmitHelpers
         return null;
     }
 
+    /// <summary><paramref name="preferred"/>, or with underscores appended until it differs from every name in
+    /// <paramref name="taken"/>: a generated parameter or local must not clash with the user's input names.</summary>
+    public static string FreshName(string preferred, IEnumerable<string> taken)
+    {
+        var names = new HashSet<string>(taken, StringComparer.Ordinal);
+        string name = preferred;
+        while (names.Contains(name)) name += "_";
+        return name;
+    }
+
     public static string Pascal(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 
     public static string Camel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);

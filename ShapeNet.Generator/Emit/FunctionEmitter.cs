@@ -14,8 +14,6 @@ namespace ShapeNet.Generator.Emit;
 /// </summary>
 internal static class FunctionEmitter
 {
-    private const string Backend = "backend";
-
     public static (string Source, EquatableArray<DiagnosticInfo> Diagnostics) Emit(FunctionSpec spec)
     {
         FunctionModel function = spec.Function;
@@ -26,16 +24,18 @@ internal static class FunctionEmitter
         try
         {
             CompiledGraph graph = spec.Graph;
+            // The method's locals, renamed when a parameter of the function has the same name (a parameter called 'value').
+            var names = new Locals(FreshName("backend", graph.InputNames), FreshName("batch", graph.InputNames), FreshName("value", graph.InputNames));
             BufferPlan plan = BufferPlan.Create(graph);
             var body = new IndentedWriter();
-            var code = new GraphCodeWriter(plan, body, Backend, "batch");
+            var code = new GraphCodeWriter(plan, body, names.Backend, names.Batch);
             if (plan.MissingRules.Count == 0 && plan.Problems.Count == 0)
             {
                 code.WriteForward();
                 if (plan.OutputGradientName is { } seed)
                 {
                     body.Line($"// d({graph.Nodes[graph.Output].Text}) = 1: the gradient of the sum of the output");
-                    body.Line($"{Backend}.Fill({seed}, 1f, 0, {Sizes.Count(graph.Nodes[graph.Output].Shape, "batch")});");
+                    body.Line($"{names.Backend}.Fill({seed}, 1f, 0, {Sizes.Count(graph.Nodes[graph.Output].Shape, names.Batch)});");
                 }
                 code.WriteBackward();
             }
@@ -47,7 +47,7 @@ internal static class FunctionEmitter
             List<IndentedWriter.BlockScope> containers = OpenContainers(w, function.Namespace, function.ContainingTypes);
             using (w.Block((function.ContainingIsStatic ? "static " : string.Empty) + "partial class " + function.ContainingClass))
             {
-                WriteMethod(w, function, model, graph, plan, body);
+                WriteMethod(w, function, model, graph, plan, body, names);
             }
             Close(containers);
             return (w.ToString(), diagnostics.ToEquatableArray());
@@ -59,8 +59,12 @@ internal static class FunctionEmitter
         }
     }
 
-    private static void WriteMethod(IndentedWriter w, FunctionModel function, GraphModel model, CompiledGraph graph, BufferPlan plan, IndentedWriter body)
+    /// <summary>The names of the generated method's own locals.</summary>
+    private sealed record Locals(string Backend, string Batch, string Value);
+
+    private static void WriteMethod(IndentedWriter w, FunctionModel function, GraphModel model, CompiledGraph graph, BufferPlan plan, IndentedWriter body, Locals names)
     {
+        string backend = names.Backend, batch = names.Batch, value = names.Value;
         var results = new List<string> { $"{graph.ReturnType} Value" };
         for (int i = 0; i < graph.Inputs.Count; i++) results.Add($"{graph.InputTypes[i]} D{Pascal(graph.InputNames[i])}");
         string parameters = string.Join(", ", graph.InputTypes.Zip(graph.InputNames, (t, n) => $"{t} {n}"));
@@ -69,38 +73,38 @@ internal static class FunctionEmitter
         w.Line($"/// <summary>{model.MethodName} and the gradient of the sum of its output w.r.t. each input.</summary>");
         using (w.Block($"{accessibility}static ({string.Join(", ", results)}) {model.MethodName}Grad({parameters})"))
         {
-            w.Line($"{BackendType} {Backend} = {CpuBackend};");
+            w.Line($"{BackendType} {backend} = {CpuBackend};");
             (int Input, int Axis)? batchSource = BatchSource(graph);
-            if (batchSource is { } s) w.Line($"int batch = {Untyped(graph.InputNames[s.Input], graph.InputTypes[s.Input])}.Size({s.Axis});");
+            if (batchSource is { } s) w.Line($"int {batch} = {Untyped(graph.InputNames[s.Input], graph.InputTypes[s.Input])}.Size({s.Axis});");
             foreach (PlannedBuffer buffer in plan.Buffers)
-                w.Line($"{BufferType} {buffer.Name} = {Backend}.Allocate({buffer.Length("batch")}); // {buffer.Comment}");
+                w.Line($"{BufferType} {buffer.Name} = {backend}.Allocate({buffer.Length(batch)}); // {buffer.Comment}");
             foreach (ConstantArray array in plan.Arrays)
-                w.Line($"{array.ElementType}[] {array.Name} = {array.Initializer("batch")}; // {array.Comment}");
+                w.Line($"{array.ElementType}[] {array.Name} = {array.Initializer(batch)}; // {array.Comment}");
             for (int i = 0; i < graph.Inputs.Count; i++)
-                w.Line($"{Backend}.Upload({Untyped(graph.InputNames[i], graph.InputTypes[i])}.Data, {plan.ValueName[graph.Inputs[i]]});");
+                w.Line($"{backend}.Upload({Untyped(graph.InputNames[i], graph.InputTypes[i])}.Data, {plan.ValueName[graph.Inputs[i]]});");
             foreach (string line in body.ToString().Split('\n'))
                 if (line.Length > 0) w.Line(line);
 
             Shape output = graph.Nodes[graph.Output].Shape;
-            w.Line($"var value = new float[{Sizes.Count(output, "batch")}];");
-            w.Line($"{Backend}.Download({plan.ValueName[graph.Output]}, value);");
-            var returned = new List<string> { Typed(NewTensor("value", output), graph.ReturnType) };
+            w.Line($"var {value} = new float[{Sizes.Count(output, batch)}];");
+            w.Line($"{backend}.Download({plan.ValueName[graph.Output]}, {value});");
+            var returned = new List<string> { Typed(NewTensor(value, output, batch), graph.ReturnType) };
             for (int i = 0; i < graph.Inputs.Count; i++)
             {
                 int input = graph.Inputs[i];
                 Shape shape = graph.Nodes[input].Shape;
-                string local = "d" + Pascal(graph.InputNames[i]);
-                w.Line($"var {local} = new float[{Sizes.Count(shape, "batch")}];");
-                if (plan.GradientName[input] is { } gradient) w.Line($"{Backend}.Download({gradient}, {local});");
-                returned.Add(Typed(NewTensor(local, shape), graph.InputTypes[i]));
+                string local = FreshName("d" + Pascal(graph.InputNames[i]), graph.InputNames.Concat(new[] { backend, batch, value }));
+                w.Line($"var {local} = new float[{Sizes.Count(shape, batch)}];");
+                if (plan.GradientName[input] is { } gradient) w.Line($"{backend}.Download({gradient}, {local});");
+                returned.Add(Typed(NewTensor(local, shape, batch), graph.InputTypes[i]));
             }
             w.Line($"return ({string.Join(", ", returned)});");
         }
     }
 
-    private static string NewTensor(string data, Shape shape)
+    private static string NewTensor(string data, Shape shape, string batch)
     {
-        string dims = ShapeArguments(shape, "batch");
+        string dims = ShapeArguments(shape, batch);
         return $"new {TensorType}({data}{(dims.Length > 0 ? ", " + dims : string.Empty)})";
     }
 }

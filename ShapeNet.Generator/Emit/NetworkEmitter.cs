@@ -280,6 +280,10 @@ internal static class NetworkEmitter
         var parameters = graph.InputTypes.Zip(graph.InputNames, (type, name) => $"{type} {name}").ToList();
         string signature = string.Join(", ", parameters);
         Shape output = graph.Nodes[graph.Output].Shape;
+        // The overloads' own parameters and locals, renamed when an input has the same name (an input called 'target').
+        string batch = FreshName("batch", graph.InputNames);
+        string outputName = FreshName("output", graph.InputNames);
+        string target = FreshName("target", graph.InputNames);
         (int Input, int Axis)? batchSource = BatchSource(graph);
         string batchExpression = batchSource is { } s
             ? $"{Untyped(graph.InputNames[s.Input], graph.InputTypes[s.Input])}.Size({s.Axis})"
@@ -287,8 +291,8 @@ internal static class NetworkEmitter
 
         void Upload()
         {
-            w.Line($"int batch = {batchExpression};");
-            w.Line("SetBatch(batch);");
+            w.Line($"int {batch} = {batchExpression};");
+            w.Line($"SetBatch({batch});");
             for (int i = 0; i < graph.Inputs.Count; i++)
                 w.Line($"UploadInput({i}, {Untyped(graph.InputNames[i], graph.InputTypes[i])}.Data);");
         }
@@ -299,37 +303,37 @@ internal static class NetworkEmitter
         {
             Upload();
             w.Line("Forward(training: false);");
-            w.Line("var output = new float[OutputLengthFor(batch)];");
-            w.Line("DownloadOutput(output);");
-            string shape = ShapeArguments(output, "batch");
-            w.Line($"return {Typed($"new {TensorType}(output{(shape.Length > 0 ? ", " + shape : string.Empty)})", graph.ReturnType)};");
+            w.Line($"var {outputName} = new float[OutputLengthFor({batch})];");
+            w.Line($"DownloadOutput({outputName});");
+            string shape = ShapeArguments(output, batch);
+            w.Line($"return {Typed($"new {TensorType}({outputName}{(shape.Length > 0 ? ", " + shape : string.Empty)})", graph.ReturnType)};");
         }
         w.Line();
-        w.Line($"/// <summary>Inference on one batch into <paramref name=\"output\"/> ({output}); allocates nothing.</summary>");
-        using (w.Block($"public void Forward({signature}, global::System.Span<float> output)"))
+        w.Line($"/// <summary>Inference on one batch into <paramref name=\"{outputName}\"/> ({output}); allocates nothing.</summary>");
+        using (w.Block($"public void Forward({signature}, global::System.Span<float> {outputName})"))
         {
             Upload();
             w.Line("Forward(training: false);");
-            w.Line("DownloadOutput(output);");
+            w.Line($"DownloadOutput({outputName});");
         }
         w.Line();
         w.Line("/// <summary>One training step (forward, loss, backward, optimizer update); allocates nothing. <see cref=\"global::ShapeNet.NetworkPlan.Loss\"/> reads the loss.</summary>");
-        using (w.Block($"public void TrainStep({signature}, {TensorType} target)"))
+        using (w.Block($"public void TrainStep({signature}, {TensorType} {target})"))
         {
             Upload();
-            w.Line("UploadTarget(target.Data);");
+            w.Line($"UploadTarget({target}.Data);");
             w.Line("TrainStepOnUploaded();");
         }
         if (graph.Inputs.Count > 1)
         {
             string spans = string.Join(", ", graph.InputNames.Select(n => $"global::System.ReadOnlySpan<float> {n}"));
             w.Line();
-            w.Line("/// <summary>One training step from flat row-major spans of <paramref name=\"batch\"/> samples.</summary>");
-            using (w.Block($"public void TrainStep({spans}, global::System.ReadOnlySpan<float> target, int batch)"))
+            w.Line($"/// <summary>One training step from flat row-major spans of <paramref name=\"{batch}\"/> samples.</summary>");
+            using (w.Block($"public void TrainStep({spans}, global::System.ReadOnlySpan<float> {target}, int {batch})"))
             {
-                w.Line("SetBatch(batch);");
+                w.Line($"SetBatch({batch});");
                 for (int i = 0; i < graph.Inputs.Count; i++) w.Line($"UploadInput({i}, {graph.InputNames[i]});");
-                w.Line("UploadTarget(target);");
+                w.Line($"UploadTarget({target});");
                 w.Line("TrainStepOnUploaded();");
             }
         }

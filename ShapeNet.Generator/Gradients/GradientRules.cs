@@ -87,8 +87,9 @@ internal static class GradientRules
         foreach (string op in OpCatalog.UnaryOps) rules[op] = new(GradientKind.Rule, Unary);
         // z = a ∘ b with broadcasting: d(operand) (+)= reduce over broadcast axes of dz ∘ ∂z/∂operand.
         foreach (string op in OpCatalog.BinaryOps) rules[op] = new(GradientKind.Rule, Binary);
-        // loss = L(input, target): dInput (+)= dLoss · ∂L/∂input; the target is data.
-        foreach (string op in OpCatalog.Losses) rules[op] = new(GradientKind.Rule, Loss, targetIsData: true);
+        // loss = L(input, target): dInput (+)= dLoss · ∂L/∂input; the target is data, except for MSE, which is symmetric
+        // in its operands: dTarget (+)= the input's rule with the operands swapped, as PyTorch's mse_loss.
+        foreach (string op in OpCatalog.Losses) rules[op] = new(GradientKind.Rule, Loss, targetIsData: op != "MseLoss");
         return rules;
     }
 
@@ -206,11 +207,21 @@ internal static class GradientRules
     private static void Loss(GraphCodeWriter w, CompiledNode node)
     {
         int input = node.Inputs[0], target = node.Inputs[1];
-        if (!w.Receives(input)) return;
-        Shape shape = w.Node(input).Shape;
-        w.Comment($"d({w.Node(input).Text}) {w.Op(node, 0)} d({node.Text}) · ∂{node.Op}/∂input: {shape}");
-        w.CallWritingGradientOf(input, "Loss_Backward", $"{LossKindCode(node)}, {ReductionCode(node)}, {w.Gradient(input)}, {w.Gradient(node.Id)}, {w.Value(input)}, {w.Value(target)}, " +
-                                $"{w.Rows(shape)}, {w.Last(shape)}, accumulate: {w.Accumulate(node, 0)}");
+        if (w.Receives(input))
+        {
+            Shape shape = w.Node(input).Shape;
+            w.Comment($"d({w.Node(input).Text}) {w.Op(node, 0)} d({node.Text}) · ∂{node.Op}/∂input: {shape}");
+            w.CallWritingGradientOf(input, "Loss_Backward", $"{LossKindCode(node)}, {ReductionCode(node)}, {w.Gradient(input)}, {w.Gradient(node.Id)}, {w.Value(input)}, {w.Value(target)}, " +
+                                    $"{w.Rows(shape)}, {w.Last(shape)}, accumulate: {w.Accumulate(node, 0)}");
+        }
+        if (node.Op == "MseLoss" && w.Receives(target))
+        {
+            // (x − t)² is symmetric: ∂/∂t is ∂/∂x with x and t swapped.
+            Shape shape = w.Node(target).Shape;
+            w.Comment($"d({w.Node(target).Text}) {w.Op(node, 1)} d({node.Text}) · ∂{node.Op}/∂target (the input's rule, operands swapped): {shape}");
+            w.CallWritingGradientOf(target, "Loss_Backward", $"{LossKindCode(node)}, {ReductionCode(node)}, {w.Gradient(target)}, {w.Gradient(node.Id)}, {w.Value(target)}, {w.Value(input)}, " +
+                                    $"{w.Rows(shape)}, {w.Last(shape)}, accumulate: {w.Accumulate(node, 1)}");
+        }
     }
 
     /// <summary><c>global::ShapeNet.Backends.UnaryOp.Relu</c>.</summary>
