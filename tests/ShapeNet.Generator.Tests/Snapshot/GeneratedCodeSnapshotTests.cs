@@ -102,13 +102,18 @@ public class GeneratedCodeSnapshotTests
     }
 
     /// <summary>Runs the generator once per folder over the folder's network, function and dimension files (not
-    /// recursively: a sub-folder has its own run), each named by its solution-relative path.</summary>
+    /// recursively: a sub-folder has its own run) plus the dimensions declared anywhere under the same root (samples
+    /// share <c>Common/Dims.cs</c>), each named by its solution-relative path.</summary>
     private static GeneratorResult RunFolder(string folder) =>
         RunsByFolder.GetOrAdd(folder, f => new Lazy<GeneratorResult>(() =>
         {
             string directory = Path.Combine(SolutionDirectory, f);
-            SyntaxTree[] trees = Directory.EnumerateFiles(directory, "*.cs", SearchOption.TopDirectoryOnly)
-                .Where(path => DeclaresNetworkOrFunction(File.ReadAllText(path)) || DeclaresDim(File.ReadAllText(path)))
+            string root = Path.Combine(SolutionDirectory, Roots.First(r => f == r || f.StartsWith(r + "/", StringComparison.Ordinal)));
+            IEnumerable<string> own = Directory.EnumerateFiles(directory, "*.cs", SearchOption.TopDirectoryOnly)
+                .Where(path => DeclaresNetworkOrFunction(File.ReadAllText(path)) || DeclaresDim(File.ReadAllText(path)));
+            IEnumerable<string> sharedDims = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
+                .Where(path => !IsBuildOutput(path) && DeclaresDim(File.ReadAllText(path)));
+            SyntaxTree[] trees = own.Concat(sharedDims).Distinct(StringComparer.Ordinal)
                 .Order(StringComparer.Ordinal)
                 .Select(path => GeneratorHarness.Parse(File.ReadAllText(path), Relative(SolutionDirectory, path)))
                 .ToArray();
@@ -134,10 +139,16 @@ public class GeneratedCodeSnapshotTests
         return hintNames.Order(StringComparer.Ordinal).ToArray();
     }
 
-    private static bool DeclaresNetworkOrFunction(string text) =>
-        text.Contains("[Network", StringComparison.Ordinal) || text.Contains("[Differentiable", StringComparison.Ordinal);
+    /// <summary>Whether the file applies <c>[Network]</c> or <c>[Differentiable]</c> (parsed, so a mention in a comment or a
+    /// string does not count).</summary>
+    private static bool DeclaresNetworkOrFunction(string text) => AppliesAttribute(text, "Network", "Differentiable");
 
-    private static bool DeclaresDim(string text) => text.Contains("[Dim(", StringComparison.Ordinal);
+    private static bool DeclaresDim(string text) => AppliesAttribute(text, "Dim");
+
+    private static bool AppliesAttribute(string text, params string[] names) =>
+        Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(text).GetRoot().DescendantNodes()
+            .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.AttributeSyntax>()
+            .Any(a => names.Contains(a.Name.ToString(), StringComparer.Ordinal));
 
     private static bool IsBuildOutput(string path)
     {
