@@ -62,6 +62,9 @@ public class ConvolutionTests
 
     public static TheoryData<string> SmallCases() => new(Small.Keys);
     public static TheoryData<string> SeedCases() => new(Seed.Keys);
+    /// <summary>The seed shapes the brief's finite differences cover (the 88-channel Inception conv is checked forward only,
+    /// its backward shares the (10,20,k5) path), at batch 2 to keep the float64 reference affordable.</summary>
+    public static TheoryData<string> SeedBackwardCases() => new(Seed.Keys.Where(name => !name.StartsWith("inception conv (88")));
     private static ConvCase Find(string name) => Small.TryGetValue(name, out ConvCase? c) ? c : Seed[name];
 
     /// <summary>The direct convolution in double: y[n,o,oh,ow] = b[o] + Σ x[n, g·inC/G + i, oh·s − p + ki·d, ow·s − p + kj·d]·W[o,i,ki,kj].</summary>
@@ -169,10 +172,10 @@ public class ConvolutionTests
     /// <summary>The seed shapes are too large for every coordinate: central differences at 8 random coordinates of each
     /// operand and along 2 random directions of each, against the kernel's gradient at the same places.</summary>
     [Theory]
-    [MemberData(nameof(SeedCases))]
+    [MemberData(nameof(SeedBackwardCases))]
     public void Seed_shape_backward_matches_sampled_finite_differences(string name)
     {
-        ConvCase c = Find(name);
+        ConvCase c = Find(name) with { N = 2 };
         float[] x = TestData.Uniform(11, c.InputLength), w = TestData.Uniform(12, c.WeightLength), b = TestData.Uniform(13, c.OutC);
         float[] dy = TestData.Uniform(14, c.OutputLength);
         float[] dx = new float[c.InputLength], dw = new float[c.WeightLength], db = new float[c.OutC];
