@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace ShapeNet.Backends.Cpu;
 
@@ -52,14 +53,22 @@ public readonly struct Conv2dGeometry
     public int WeightLength => OutChannels * GroupDepth;
     /// <summary>A 1×1 kernel at stride 1 without padding reads the input as the column matrix itself.</summary>
     public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0;
-    /// <summary>One sample's im2col matrix [inC·kH·kW, outH·outW] (none for a pointwise convolution).</summary>
-    public long ColumnLength => IsPointwise ? 0 : (long)InChannels * KernelArea * OutPlane;
+    /// <summary>Input channels up to which a dense, unpadded, unit-stride convolution runs the direct kernel.</summary>
+    public const int DirectMaxChannels = 4;
+    /// <summary>Few input channels (an image network's first layer): a GEMM of depth inC·kH·kW and only outC rows is
+    /// mostly packing, so a direct kernel accumulates 8 output columns per register instead. Needs outW ≥ 8.</summary>
+    public bool IsDirect => Groups == 1 && InChannels <= DirectMaxChannels && KernelArea > 1 && StrideH == 1 && StrideW == 1
+        && DilationH == 1 && DilationW == 1 && PadH == 0 && PadW == 0 && OutWidth >= 8;
+    /// <summary>One sample's im2col matrix [inC·kH·kW, outH·outW] (none for the pointwise and direct kernels).</summary>
+    public long ColumnLength => IsPointwise || IsDirect ? 0 : (long)InChannels * KernelArea * OutPlane;
 }
 
 /// <summary>
 /// 2-D convolution as im2col + the blocked GEMM. Per sample and group: Y_g[outC/g, outH·outW] = W_g[outC/g, inC/g·kH·kW]
 /// · col_g[inC/g·kH·kW, outH·outW]; bias and ReLU are applied to each sample's output while it is still in cache.
-/// A pointwise (1×1, stride 1, no padding) convolution skips im2col: the input plane block is the column matrix.
+/// A pointwise (1×1, stride 1, no padding) convolution skips im2col: the input plane block is the column matrix. A dense,
+/// unpadded, unit-stride convolution of at most <see cref="Conv2dGeometry.DirectMaxChannels"/> input channels (the first
+/// MNIST conv) runs a direct kernel instead.
 /// Backward: dW += dY·colᵀ, dx = col2im(Wᵀ·dY). Batches are split by samples over the cores, each core with its own
 /// column buffer and (backward) its own partial weight gradient in the caller's workspace.
 /// </summary>
@@ -137,6 +146,11 @@ public static unsafe class CpuConvolution
         {
             float* xs = x + (long)s * g.InChannels * g.InPlane;
             float* ys = y + (long)s * g.OutChannels * plane;
+            if (g.IsDirect)
+            {
+                DirectForward(g, xs, ys, weight, bias, activation == UnaryOp.Relu);
+                continue;
+            }
             float* b = xs;
             if (!g.IsPointwise)
             {
@@ -237,13 +251,19 @@ public static unsafe class CpuConvolution
         {
             float* xs = x + (long)s * g.InChannels * g.InPlane;
             float* dys = dy + (long)s * g.OutChannels * plane;
+            float beta = s == start && !accumulateParameters ? 0f : 1f;
+            if (g.IsDirect)
+            {
+                DirectWeightGradient(g, xs, dys, dWeight, beta == 0f);
+                if (dx != null) DirectInputGradient(g, dx + (long)s * g.InChannels * g.InPlane, dys, weight, accumulateDx);
+                continue;
+            }
             float* b = xs;
             if (!g.IsPointwise)
             {
                 Im2Col(g, xs, columns);
                 b = columns;
             }
-            float beta = s == start && !accumulateParameters ? 0f : 1f;
             for (int group = 0; group < g.Groups; group++)
                 CpuGemm.Gemm(false, true, groupOut, depth, plane, 1f,
                     new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
@@ -268,6 +288,82 @@ public static unsafe class CpuConvolution
             if (!accumulateDx) new Span<float>(dxs, g.InChannels * g.InPlane).Clear();
             Col2Im(g, columns, dxs);
         }
+    }
+
+    /// <summary>y[o, oh, ow..ow+8) = act(b[o] + Σ_{c,i,j} W[o,c,i,j]·x[c, oh+i, ow+j..ow+j+8)): 8 output columns in one register;
+    /// a row's last block overlaps the previous one when outW is not a multiple of 8 (it recomputes, never accumulates).</summary>
+    private static void DirectForward(in Conv2dGeometry g, float* x, float* y, float* weight, float* bias, bool relu)
+    {
+        int outH = g.OutHeight, outW = g.OutWidth, inW = g.InWidth, kH = g.KernelH, kW = g.KernelW, channels = g.InChannels;
+        int kernelArea = g.KernelArea, inPlane = g.InPlane;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            var start = Vector256.Create(bias == null ? 0f : bias[o]);
+            float* wo = weight + o * channels * kernelArea;
+            for (int oh = 0; oh < outH; oh++)
+            {
+                float* row = y + ((long)o * outH + oh) * outW;
+                for (int block = 0; block < outW; block += 8)
+                {
+                    int ow = Math.Min(block, outW - 8);
+                    Vector256<float> sum = start;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        float* xc = x + (long)c * inPlane + oh * inW + ow;
+                        float* wc = wo + c * kernelArea;
+                        for (int i = 0; i < kH; i++, xc += inW, wc += kW)
+                            for (int j = 0; j < kW; j++)
+                                sum = Vector256.FusedMultiplyAdd(Vector256.Create(wc[j]), Vector256.Load(xc + j), sum);
+                    }
+                    if (relu) sum = Vector256.Max(sum, Vector256<float>.Zero);
+                    Vector256.Store(sum, row + ow);
+                }
+            }
+        }
+    }
+
+    /// <summary>dW[o,c,i,j] (+)= Σ_{oh,ow} dy[o,oh,ow]·x[c, oh+i, ow+j], 8 columns per register plus a scalar tail.</summary>
+    private static void DirectWeightGradient(in Conv2dGeometry g, float* x, float* dy, float* dWeight, bool overwrite)
+    {
+        int outH = g.OutHeight, outW = g.OutWidth, inW = g.InWidth, kH = g.KernelH, kW = g.KernelW, channels = g.InChannels;
+        int vectorEnd = outW & ~7;
+        float* gradient = dWeight;
+        for (int o = 0; o < g.OutChannels; o++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kH; i++)
+                    for (int j = 0; j < kW; j++, gradient++)
+                    {
+                        Vector256<float> sum = Vector256<float>.Zero;
+                        float tail = 0f;
+                        for (int oh = 0; oh < outH; oh++)
+                        {
+                            float* dyRow = dy + ((long)o * outH + oh) * outW;
+                            float* xRow = x + (long)c * g.InPlane + (oh + i) * inW + j;
+                            int ow = 0;
+                            for (; ow < vectorEnd; ow += 8)
+                                sum = Vector256.FusedMultiplyAdd(Vector256.Load(dyRow + ow), Vector256.Load(xRow + ow), sum);
+                            for (; ow < outW; ow++) tail += dyRow[ow] * xRow[ow];
+                        }
+                        float total = Vector256.Sum(sum) + tail;
+                        *gradient = overwrite ? total : *gradient + total;
+                    }
+    }
+
+    /// <summary>dx[c, oh+i, ow+j] (+)= Σ_o W[o,c,i,j]·dy[o, oh, ow] as row updates.</summary>
+    private static void DirectInputGradient(in Conv2dGeometry g, float* dx, float* dy, float* weight, bool accumulate)
+    {
+        int outH = g.OutHeight, outW = g.OutWidth, inW = g.InWidth, kH = g.KernelH, kW = g.KernelW, channels = g.InChannels;
+        if (!accumulate) new Span<float>(dx, channels * g.InPlane).Clear();
+        float* w = weight;
+        for (int o = 0; o < g.OutChannels; o++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kH; i++)
+                    for (int j = 0; j < kW; j++, w++)
+                        for (int oh = 0; oh < outH; oh++)
+                        {
+                            var target = new Span<float>(dx + (long)c * g.InPlane + (oh + i) * inW + j, outW);
+                            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(dy + ((long)o * outH + oh) * outW, outW), *w, target, target);
+                        }
     }
 
     /// <summary>columns[(c·kH + i)·kW + j, oh·outW + ow] = x[c, oh·sH − pH + i·dH, ow·sW − pW + j·dW], zero in the padding.</summary>

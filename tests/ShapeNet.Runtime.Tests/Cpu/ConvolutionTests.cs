@@ -42,7 +42,10 @@ public class ConvolutionTests
         ["pad wider than kernel"] = new(1, 2, 5, 5, 2, 3, 3, PH: 2, PW: 2),
         ["kernel covers input"] = new(2, 2, 4, 5, 3, 4, 5),
         ["stride larger than kernel"] = new(2, 2, 11, 10, 3, 2, 2, SH: 3, SW: 4, PW: 1),
-        ["single input channel 5x5"] = new(2, 1, 9, 8, 3, 5, 5),
+        ["single input channel 5x5 (im2col, outW < 8)"] = new(2, 1, 9, 8, 3, 5, 5),
+        ["single input channel 5x5 (direct)"] = new(2, 1, 9, 14, 3, 5, 5),
+        ["three input channels 3x3 (direct, overlapping last block)"] = new(2, 3, 6, 13, 4, 3, 3),
+        ["four input channels 2x4 (direct)"] = new(1, 4, 5, 12, 2, 2, 4),
     };
 
     /// <summary>The convolutions of the seed CNNs (lectures 10–11) at batch 3, which splits unevenly over the cores.</summary>
@@ -246,11 +249,16 @@ public class ConvolutionTests
         Assert.Equal(4, IBackend.Conv2d_OutputSize(9, 3, 2, 1, 2));   // floor((9 + 2 − 4 − 1)/2) + 1
         Assert.Equal(12, IBackend.Pool2d_OutputSize(24, 2, 2, 0));
         Assert.Equal(4, IBackend.Pool2d_OutputSize(7, 3, 2, 1));      // floor((7 + 2 − 3)/2) + 1
-        // A pointwise convolution needs no column buffer; with a single sample, no partial weight gradient either.
+        // The pointwise and direct (one input channel) kernels need no column buffer; with a single sample, no partial
+        // weight gradient either.
         Assert.Equal(0, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1));
-        long perSample = 1 * 25 * 24 * 24;
-        Assert.Equal(perSample, IBackend.Conv2d_WorkspaceLength(1, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1));
-        Assert.True(IBackend.Conv2d_WorkspaceLength(64, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1) >= perSample);
+        Assert.Equal(0, IBackend.Conv2d_WorkspaceLength(1, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+        long perSample = 10 * 25 * 8 * 8;
+        Assert.Equal(perSample, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+        // Batches: one column buffer per core working on samples, plus a partial weight gradient per extra core.
+        int cores = Math.Clamp(Environment.ProcessorCount, 1, 16);
+        Assert.Equal(cores * perSample + (cores - 1) * 20 * 250,
+            IBackend.Conv2d_WorkspaceLength(64, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
     }
 
     [Fact]
