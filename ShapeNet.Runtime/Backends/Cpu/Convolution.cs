@@ -393,7 +393,7 @@ public static unsafe class CpuConvolution
                         float* source = xc + ih * inW + columnOffset;
                         for (int ow = 0; ow < first; ow++) destination[ow] = 0f;
                         if (strideW == 1)
-                            new ReadOnlySpan<float>(source + first, last - first).CopyTo(new Span<float>(destination + first, last - first));
+                            Copy(source + first, destination + first, last - first);
                         else
                             for (int ow = first; ow < last; ow++) destination[ow] = source[ow * strideW];
                         for (int ow = last; ow < outW; ow++) destination[ow] = 0f;
@@ -426,10 +426,7 @@ public static unsafe class CpuConvolution
                         float* source = row + oh * outW;
                         float* destination = dxc + ih * inW + columnOffset;
                         if (strideW == 1)
-                        {
-                            var target = new Span<float>(destination + first, last - first);
-                            TensorPrimitives.Add(target, new ReadOnlySpan<float>(source + first, last - first), target);
-                        }
+                            AddTo(source + first, destination + first, last - first);
                         else
                         {
                             for (int ow = first; ow < last; ow++) destination[ow * strideW] += source[ow];
@@ -438,6 +435,23 @@ public static unsafe class CpuConvolution
                 }
             }
         }
+    }
+
+    /// <summary>Rows of im2col are short (an output row, often 8–24 floats): inline vector copies beat a call per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* source, float* destination, int count)
+    {
+        int i = 0;
+        for (; i <= count - 8; i += 8) Vector256.Store(Vector256.Load(source + i), destination + i);
+        for (; i < count; i++) destination[i] = source[i];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo(float* source, float* destination, int count)
+    {
+        int i = 0;
+        for (; i <= count - 8; i += 8) Vector256.Store(Vector256.Load(destination + i) + Vector256.Load(source + i), destination + i);
+        for (; i < count; i++) destination[i] += source[i];
     }
 
     /// <summary>The output columns [first, last) whose input column ow·stride + offset lies inside [0, inW).</summary>

@@ -276,14 +276,18 @@ public class ConvolutionTests
     }
 }
 
-/// <summary>A convolution forward and backward (parallel over samples, im2col and pointwise paths) allocate nothing once warm.</summary>
+/// <summary>A convolution forward and backward (parallel over samples; im2col, pointwise and direct kernels) allocate nothing once warm.</summary>
 [Collection(nameof(AllocationMeasurement))]
 public class ConvolutionAllocationTests
 {
     private readonly IBackend _backend = CpuBackend.Instance;
 
-    private void RunKernels(DeviceBuffer[] buffers, DeviceBuffer[] pointwise)
+    private void RunKernels(DeviceBuffer[] buffers, DeviceBuffer[] pointwise, DeviceBuffer[] direct)
     {
+        // The direct kernel (one input channel, the first MNIST conv) needs no column buffer, only the partial weight gradients.
+        _backend.Conv2d_Forward(direct[1], direct[0], direct[2], direct[3], direct[6], 16, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, UnaryOp.Relu);
+        _backend.Conv2d_Backward(null, direct[4], direct[5], direct[1], direct[0], direct[2], direct[6], 16, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1,
+            false, false);
         (DeviceBuffer x, DeviceBuffer w, DeviceBuffer b, DeviceBuffer y, DeviceBuffer ws, DeviceBuffer dx, DeviceBuffer dw, DeviceBuffer db) =
             (buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5], buffers[6], buffers[7]);
         _backend.Conv2d_Forward(y, x, w, b, ws, 16, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, UnaryOp.Relu);
@@ -310,16 +314,22 @@ public class ConvolutionAllocationTests
             _backend.Allocate(IBackend.Conv2d_WorkspaceLength(16, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)),
             _backend.Allocate(16 * 10 * 144), _backend.Allocate(16 * 10),
         ];
-        for (int i = 0; i < 3; i++) RunKernels(buffers, pointwise);
+        DeviceBuffer[] direct =
+        [
+            _backend.Wrap(TestData.Uniform(5, 16 * 28 * 28)), _backend.Allocate(16 * 10 * 24 * 24), _backend.Wrap(TestData.Uniform(6, 10 * 25)),
+            _backend.Wrap(TestData.Uniform(7, 10)), _backend.Allocate(10 * 25), _backend.Allocate(10),
+            _backend.Allocate(IBackend.Conv2d_WorkspaceLength(16, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1)),
+        ];
+        for (int i = 0; i < 3; i++) RunKernels(buffers, pointwise, direct);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++) RunKernels(buffers, pointwise);
+        for (int i = 0; i < 3; i++) RunKernels(buffers, pointwise, direct);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
 
         long delta = long.MaxValue;
         for (int attempt = 0; attempt < 20 && delta != 0; attempt++)
         {
             long start = GC.GetTotalAllocatedBytes(precise: true);
-            RunKernels(buffers, pointwise);
+            RunKernels(buffers, pointwise, direct);
             delta = GC.GetTotalAllocatedBytes(precise: true) - start;
         }
         Assert.Equal(0, delta);
