@@ -290,19 +290,58 @@ public static unsafe class CpuConvolution
         }
     }
 
-    /// <summary>y[o, oh, ow..ow+8) = act(b[o] + Σ_{c,i,j} W[o,c,i,j]·x[c, oh+i, ow+j..ow+j+8)): 8 output columns in one register;
-    /// a row's last block overlaps the previous one when outW is not a multiple of 8 (it recomputes, never accumulates).</summary>
+    /// <summary>y[o, oh, ow..ow+8) = act(b[o] + Σ_{c,i,j} W[o,c,i,j]·x[c, oh+i, ow+j..ow+j+8)): 8 output columns in one register,
+    /// four output channels at once sharing each input load (four independent FMA chains); a row's last block overlaps the
+    /// previous one when outW is not a multiple of 8 (it recomputes, never accumulates).</summary>
     private static void DirectForward(in Conv2dGeometry g, float* x, float* y, float* weight, float* bias, bool relu)
     {
         int outH = g.OutHeight, outW = g.OutWidth, inW = g.InWidth, kH = g.KernelH, kW = g.KernelW, channels = g.InChannels;
-        int kernelArea = g.KernelArea, inPlane = g.InPlane;
-        for (int o = 0; o < g.OutChannels; o++)
+        int kernelArea = g.KernelArea, inPlane = g.InPlane, weightStride = channels * kernelArea, plane = g.OutPlane;
+        int o = 0;
+        for (; o + 4 <= g.OutChannels; o += 4)
         {
-            var start = Vector256.Create(bias == null ? 0f : bias[o]);
-            float* wo = weight + o * channels * kernelArea;
+            Vector256<float> b0 = Bias(bias, o), b1 = Bias(bias, o + 1), b2 = Bias(bias, o + 2), b3 = Bias(bias, o + 3);
+            float* w0 = weight + o * weightStride, w1 = w0 + weightStride, w2 = w1 + weightStride, w3 = w2 + weightStride;
             for (int oh = 0; oh < outH; oh++)
             {
-                float* row = y + ((long)o * outH + oh) * outW;
+                float* row = y + (long)o * plane + oh * outW;
+                for (int block = 0; block < outW; block += 8)
+                {
+                    int ow = Math.Min(block, outW - 8);
+                    Vector256<float> s0 = b0, s1 = b1, s2 = b2, s3 = b3;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        float* xc = x + (long)c * inPlane + oh * inW + ow;
+                        int tap = c * kernelArea;
+                        for (int i = 0; i < kH; i++, xc += inW)
+                            for (int j = 0; j < kW; j++, tap++)
+                            {
+                                Vector256<float> xv = Vector256.Load(xc + j);
+                                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[tap]), xv, s0);
+                                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[tap]), xv, s1);
+                                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[tap]), xv, s2);
+                                s3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[tap]), xv, s3);
+                            }
+                    }
+                    if (relu)
+                    {
+                        s0 = Vector256.Max(s0, Vector256<float>.Zero); s1 = Vector256.Max(s1, Vector256<float>.Zero);
+                        s2 = Vector256.Max(s2, Vector256<float>.Zero); s3 = Vector256.Max(s3, Vector256<float>.Zero);
+                    }
+                    Vector256.Store(s0, row + ow);
+                    Vector256.Store(s1, row + plane + ow);
+                    Vector256.Store(s2, row + 2 * plane + ow);
+                    Vector256.Store(s3, row + 3 * plane + ow);
+                }
+            }
+        }
+        for (; o < g.OutChannels; o++)
+        {
+            Vector256<float> start = Bias(bias, o);
+            float* wo = weight + o * weightStride;
+            for (int oh = 0; oh < outH; oh++)
+            {
+                float* row = y + (long)o * plane + oh * outW;
                 for (int block = 0; block < outW; block += 8)
                 {
                     int ow = Math.Min(block, outW - 8);
@@ -322,13 +361,53 @@ public static unsafe class CpuConvolution
         }
     }
 
-    /// <summary>dW[o,c,i,j] (+)= Σ_{oh,ow} dy[o,oh,ow]·x[c, oh+i, ow+j], 8 columns per register plus a scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Bias(float* bias, int o) => Vector256.Create(bias == null ? 0f : bias[o]);
+
+    /// <summary>dW[o,c,i,j] (+)= Σ_{oh,ow} dy[o,oh,ow]·x[c, oh+i, ow+j], 8 columns per register plus a scalar tail, four output
+    /// channels at once sharing each input load.</summary>
     private static void DirectWeightGradient(in Conv2dGeometry g, float* x, float* dy, float* dWeight, bool overwrite)
     {
         int outH = g.OutHeight, outW = g.OutWidth, inW = g.InWidth, kH = g.KernelH, kW = g.KernelW, channels = g.InChannels;
-        int vectorEnd = outW & ~7;
-        float* gradient = dWeight;
-        for (int o = 0; o < g.OutChannels; o++)
+        int vectorEnd = outW & ~7, plane = g.OutPlane, weightStride = channels * g.KernelArea;
+        int o = 0;
+        for (; o + 4 <= g.OutChannels; o += 4)
+        {
+            float* gradient = dWeight + o * weightStride;
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kH; i++)
+                    for (int j = 0; j < kW; j++, gradient++)
+                    {
+                        Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+                        float t0 = 0f, t1 = 0f, t2 = 0f, t3 = 0f;
+                        for (int oh = 0; oh < outH; oh++)
+                        {
+                            float* d0 = dy + (long)o * plane + oh * outW, d1 = d0 + plane, d2 = d1 + plane, d3 = d2 + plane;
+                            float* xRow = x + (long)c * g.InPlane + (oh + i) * inW + j;
+                            int ow = 0;
+                            for (; ow < vectorEnd; ow += 8)
+                            {
+                                Vector256<float> xv = Vector256.Load(xRow + ow);
+                                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(d0 + ow), xv, s0);
+                                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(d1 + ow), xv, s1);
+                                s2 = Vector256.FusedMultiplyAdd(Vector256.Load(d2 + ow), xv, s2);
+                                s3 = Vector256.FusedMultiplyAdd(Vector256.Load(d3 + ow), xv, s3);
+                            }
+                            for (; ow < outW; ow++)
+                            {
+                                float xs = xRow[ow];
+                                t0 += d0[ow] * xs; t1 += d1[ow] * xs; t2 += d2[ow] * xs; t3 += d3[ow] * xs;
+                            }
+                        }
+                        Store(gradient, Vector256.Sum(s0) + t0, overwrite);
+                        Store(gradient + weightStride, Vector256.Sum(s1) + t1, overwrite);
+                        Store(gradient + 2 * weightStride, Vector256.Sum(s2) + t2, overwrite);
+                        Store(gradient + 3 * weightStride, Vector256.Sum(s3) + t3, overwrite);
+                    }
+        }
+        for (; o < g.OutChannels; o++)
+        {
+            float* gradient = dWeight + o * weightStride;
             for (int c = 0; c < channels; c++)
                 for (int i = 0; i < kH; i++)
                     for (int j = 0; j < kW; j++, gradient++)
@@ -337,17 +416,20 @@ public static unsafe class CpuConvolution
                         float tail = 0f;
                         for (int oh = 0; oh < outH; oh++)
                         {
-                            float* dyRow = dy + ((long)o * outH + oh) * outW;
+                            float* dyRow = dy + (long)o * plane + oh * outW;
                             float* xRow = x + (long)c * g.InPlane + (oh + i) * inW + j;
                             int ow = 0;
                             for (; ow < vectorEnd; ow += 8)
                                 sum = Vector256.FusedMultiplyAdd(Vector256.Load(dyRow + ow), Vector256.Load(xRow + ow), sum);
                             for (; ow < outW; ow++) tail += dyRow[ow] * xRow[ow];
                         }
-                        float total = Vector256.Sum(sum) + tail;
-                        *gradient = overwrite ? total : *gradient + total;
+                        Store(gradient, Vector256.Sum(sum) + tail, overwrite);
                     }
+        }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* destination, float value, bool overwrite) => *destination = overwrite ? value : *destination + value;
 
     /// <summary>dx[c, oh+i, ow+j] (+)= Σ_o W[o,c,i,j]·dy[o, oh, ow] as row updates.</summary>
     private static void DirectInputGradient(in Conv2dGeometry g, float* dx, float* dy, float* weight, bool accumulate)

@@ -43,7 +43,7 @@ public class ConvolutionTests
         ["kernel covers input"] = new(2, 2, 4, 5, 3, 4, 5),
         ["stride larger than kernel"] = new(2, 2, 11, 10, 3, 2, 2, SH: 3, SW: 4, PW: 1),
         ["single input channel 5x5 (im2col, outW < 8)"] = new(2, 1, 9, 8, 3, 5, 5),
-        ["single input channel 5x5 (direct)"] = new(2, 1, 9, 14, 3, 5, 5),
+        ["single input channel 5x5 (direct, 4 + 1 output channels)"] = new(2, 1, 9, 14, 5, 5, 5),
         ["three input channels 3x3 (direct, overlapping last block)"] = new(2, 3, 6, 13, 4, 3, 3),
         ["four input channels 2x4 (direct)"] = new(1, 4, 5, 12, 2, 2, 4),
     };
