@@ -249,15 +249,15 @@ public class ConvolutionTests
         Assert.Equal(4, IBackend.Conv2d_OutputSize(9, 3, 2, 1, 2));   // floor((9 + 2 − 4 − 1)/2) + 1
         Assert.Equal(12, IBackend.Pool2d_OutputSize(24, 2, 2, 0));
         Assert.Equal(4, IBackend.Pool2d_OutputSize(7, 3, 2, 1));      // floor((7 + 2 − 3)/2) + 1
-        // The pointwise and direct (one input channel) kernels need no column buffer; with a single sample, no partial
-        // weight gradient either.
-        Assert.Equal(0, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1));
+        // The pointwise kernel needs no column buffer, only the transposed weight; the direct (one input channel) kernel
+        // needs neither; with a single sample, no partial weight gradient either.
+        Assert.Equal(16 * 10, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1));
         Assert.Equal(0, IBackend.Conv2d_WorkspaceLength(1, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1));
-        long perSample = 10 * 25 * 8 * 8;
-        Assert.Equal(perSample, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
-        // Batches: one column buffer per core working on samples, plus a partial weight gradient per extra core.
+        long perSample = 10 * 25 * 8 * 8, weight = 20 * 250;
+        Assert.Equal(perSample + weight, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+        // Batches: one column buffer per core working on samples, the transposed weight, a partial weight gradient per extra core.
         int cores = Math.Clamp(Environment.ProcessorCount, 1, 16);
-        Assert.Equal(cores * perSample + (cores - 1) * 20 * 250,
+        Assert.Equal(cores * perSample + weight + (cores - 1) * weight,
             IBackend.Conv2d_WorkspaceLength(64, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
     }
 
