@@ -48,6 +48,67 @@ public interface IBackend
                          DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
                          int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters);
 
+    // ---- convolution, pooling, normalisation, dropout (NCHW, PyTorch semantics) ----------------
+    /// <summary>Floats of the workspace <see cref="Conv2d_Forward"/> and <see cref="Conv2d_Backward"/> take for these sizes
+    /// (one buffer serves both): im2col column buffers for the samples processed at once and per-core partial weight
+    /// gradients. A plan allocates it once; 0 means the calls may get null.</summary>
+    static long Conv2d_WorkspaceLength(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
+        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups)
+        => Cpu.CpuConvolution.WorkspaceLength(new Cpu.Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
+            strideH, strideW, padH, padW, dilationH, dilationW, groups));
+
+    /// <summary>Output height or width of a convolution: floor((size + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1.</summary>
+    static int Conv2d_OutputSize(int size, int kernel, int stride, int pad, int dilation)
+        => Cpu.Conv2dGeometry.OutputSize(size, kernel, stride, pad, dilation);
+
+    /// <summary>Output height or width of max and average pooling (ceil_mode = false): floor((size + 2·pad − kernel) / stride) + 1.</summary>
+    static int Pool2d_OutputSize(int size, int kernel, int stride, int pad) => Cpu.CpuPooling.OutputSize(size, kernel, stride, pad);
+
+    /// <summary>y[N,outC,outH,outW] = act(conv2d(x[N,inC,H,W], W[outC,inC/groups,kH,kW]) + b[outC]); act is Identity or Relu.
+    /// workspace holds <see cref="Conv2d_WorkspaceLength"/> floats.</summary>
+    void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace,
+                        int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
+                        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, UnaryOp activation);
+    /// <summary>dx (+)= conv2d input gradient (dx may be null); dW (+)= weight gradient; db (+)= Σ_{N,outH,outW} dy (db may be null).
+    /// dy is the gradient of the pre-activation output.</summary>
+    void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
+                         DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
+                         int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups,
+                         bool accumulateDx, bool accumulateParameters);
+    /// <summary>y[N,C,outH,outW] = window maxima of x[N,C,H,W] (padding never wins); indices = the winner's ih·W + iw within its
+    /// plane, as floats, for the backward.</summary>
+    void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width,
+                           int kernelH, int kernelW, int strideH, int strideW, int padH, int padW);
+    /// <summary>dx (+)= dy scattered to the positions in indices.</summary>
+    void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width,
+                            int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate);
+    /// <summary>y = window means; the divisor counts padding when <paramref name="countIncludePad"/> (PyTorch's default).</summary>
+    void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width,
+                           int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad);
+    /// <summary>dx (+)= dy spread over each window by the forward's divisor.</summary>
+    void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width,
+                            int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate);
+    /// <summary>y[N,C] = mean of each plane of x[N,C,planeSize] (AdaptiveAvgPool2d(1)).</summary>
+    void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize);
+    /// <summary>dx (+)= dy / planeSize broadcast over each plane.</summary>
+    void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate);
+    /// <summary>y = (x − mean)/√(var + eps)·weight + bias per channel of x[N,C,planeSize]. Training (or null running statistics):
+    /// batch mean and biased variance, running = (1 − momentum)·running + momentum·batch with the unbiased variance.
+    /// Evaluation: running statistics. saveMean/saveInvStd[C] keep the statistics used; weight/bias null means 1/0.</summary>
+    void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean, DeviceBuffer? runningVar,
+                             DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize,
+                             bool training, float momentum, float eps);
+    /// <summary>dx (+)= BatchNorm input gradient (through the batch statistics when training); dWeight (+)= Σ dy·x̂; dBias (+)= Σ dy.
+    /// Null dx, dWeight or dBias are skipped.</summary>
+    void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
+                              DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize,
+                              bool training, bool accumulateDx, bool accumulateParameters);
+    /// <summary>Training-mode inverted dropout: mask = 1 where hash(seed, step, index) keeps the element (probability 1 − p), else 0;
+    /// y = x·mask/(1 − p). The hash is specified in CpuDropout so every backend draws the same mask. Evaluation is the identity.</summary>
+    void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step);
+    /// <summary>dx (+)= dy·mask/(1 − p).</summary>
+    void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate);
+
     // ---- element-wise -------------------------------------------------------------------------
     /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent or the scalar of the op.</summary>
     void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n);

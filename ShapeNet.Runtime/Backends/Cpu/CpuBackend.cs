@@ -64,6 +64,93 @@ public sealed class CpuBackend : IBackend
             Span(dy, 0, (long)rows * outFeatures), Span(x, 0, (long)rows * inFeatures), Span(weight, 0, (long)outFeatures * inFeatures),
             rows, inFeatures, outFeatures, accumulateDx, accumulateParameters);
 
+    public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace,
+        int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
+        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, UnaryOp activation)
+    {
+        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
+            strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        CpuConvolution.Conv2d_Forward(Span(y, 0, g.OutputLength), Span(x, 0, g.InputLength), Span(weight, 0, g.WeightLength),
+            Optional(bias, outChannels), Workspace(workspace), g, activation);
+    }
+
+    public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
+        DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
+        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool accumulateDx, bool accumulateParameters)
+    {
+        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
+            strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        CpuConvolution.Conv2d_Backward(Optional(dx, g.InputLength), Span(dWeight, 0, g.WeightLength), Optional(dBias, outChannels),
+            Span(dy, 0, g.OutputLength), Span(x, 0, g.InputLength), Span(weight, 0, g.WeightLength), Workspace(workspace), g,
+            accumulateDx, accumulateParameters);
+    }
+
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW)
+    {
+        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
+        CpuPooling.MaxPool2d_Forward(Span(y, 0, pooled), Span(indices, 0, pooled), Span(x, 0, (long)batch * channels * height * width),
+            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
+    }
+
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate)
+    {
+        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
+        CpuPooling.MaxPool2d_Backward(Span(dx, 0, (long)batch * channels * height * width), Span(dy, 0, pooled), Span(indices, 0, pooled),
+            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, accumulate);
+    }
+
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad)
+    {
+        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
+        CpuPooling.AvgPool2d_Forward(Span(y, 0, pooled), Span(x, 0, (long)batch * channels * height * width),
+            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad);
+    }
+
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate)
+    {
+        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
+        CpuPooling.AvgPool2d_Backward(Span(dx, 0, (long)batch * channels * height * width), Span(dy, 0, pooled),
+            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad, accumulate);
+    }
+
+    public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize)
+        => CpuPooling.GlobalAvgPool_Forward(Span(y, 0, (long)batch * channels), Span(x, 0, (long)batch * channels * planeSize),
+            batch, channels, planeSize);
+
+    public void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate)
+        => CpuPooling.GlobalAvgPool_Backward(Span(dx, 0, (long)batch * channels * planeSize), Span(dy, 0, (long)batch * channels),
+            batch, channels, planeSize, accumulate);
+
+    public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean,
+        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize,
+        bool training, float momentum, float eps)
+    {
+        long count = (long)batch * channels * planeSize;
+        CpuNormalization.BatchNorm2d_Forward(Span(y, 0, count), Span(saveMean, 0, channels), Span(saveInvStd, 0, channels),
+            Optional(runningMean, channels), Optional(runningVar, channels), Span(x, 0, count), Optional(weight, channels),
+            Optional(bias, channels), batch, channels, planeSize, training, momentum, eps);
+    }
+
+    public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize,
+        bool training, bool accumulateDx, bool accumulateParameters)
+    {
+        long count = (long)batch * channels * planeSize;
+        CpuNormalization.BatchNorm2d_Backward(Optional(dx, count), Optional(dWeight, channels), Optional(dBias, channels),
+            Span(dy, 0, count), Span(x, 0, count), Span(saveMean, 0, channels), Span(saveInvStd, 0, channels), Optional(weight, channels),
+            batch, channels, planeSize, training, accumulateDx, accumulateParameters);
+    }
+
+    public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step)
+        => CpuDropout.Dropout_Forward(Span(y, 0, n), Span(mask, 0, n), Span(x, 0, n), p, seed, step);
+
+    public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate)
+        => CpuDropout.Dropout_Backward(Span(dx, 0, n), Span(dy, 0, n), Span(mask, 0, n), p, accumulate);
+
     public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
         => CpuElementwise.Unary_Forward(op, parameter, Span(y, 0, n), Span(x, 0, n));
 
@@ -147,6 +234,14 @@ public sealed class CpuBackend : IBackend
     private static Span<float> Rest(DeviceBuffer buffer, long offset) => Array(buffer).AsSpan(checked((int)offset));
 
     private static Span<float> Optional(DeviceBuffer? buffer, long length) => buffer == null ? default : Span(buffer, 0, length);
+
+    /// <summary>The whole workspace buffer: the kernel checks it against the length it needs and names the sizes.</summary>
+    private static Span<float> Workspace(DeviceBuffer? workspace) => workspace == null ? default : Array(workspace);
+
+    private static long PooledCount(int batch, int channels, int height, int width, int kernelH, int kernelW,
+        int strideH, int strideW, int padH, int padW)
+        => (long)batch * channels * CpuPooling.OutputSize(height, kernelH, strideH, padH, "height")
+            * CpuPooling.OutputSize(width, kernelW, strideW, padW, "width");
 
     private static long Count(ReadOnlySpan<int> shape)
     {

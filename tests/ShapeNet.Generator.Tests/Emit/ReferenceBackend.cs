@@ -302,6 +302,46 @@ public sealed class ReferenceBackend : IBackend
         }
     }
 
+    public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace, int batch,
+        int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
+        int dilationH, int dilationW, int groups, UnaryOp activation) => throw NotEmitted();
+
+    public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
+        DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW, int strideH,
+        int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
+
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width, int kernelH,
+        int kernelW, int strideH, int strideW, int padH, int padW) => throw NotEmitted();
+
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width, int kernelH,
+        int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate) => throw NotEmitted();
+
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
+        int strideH, int strideW, int padH, int padW, bool countIncludePad) => throw NotEmitted();
+
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width, int kernelH, int kernelW,
+        int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate) => throw NotEmitted();
+
+    public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize) => throw NotEmitted();
+
+    public void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate) => throw NotEmitted();
+
+    public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean, DeviceBuffer? runningVar,
+        DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize, bool training, float momentum, float eps) =>
+        throw NotEmitted();
+
+    public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize, bool training,
+        bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
+
+    public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step) => throw NotEmitted();
+
+    public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate) => throw NotEmitted();
+
+    /// <summary>The emitter does not emit the convolution family yet; the CPU backend's tests check those kernels.</summary>
+    private static NotSupportedException NotEmitted() =>
+        new("The emitter does not emit convolution, pooling, normalisation or dropout calls yet.");
+
     public void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n, float lr, float momentum, float dampening,
         float weightDecay, bool nesterov, bool maximize, bool firstStep) => throw new NotSupportedException("The reference backend checks forward and backward only.");
 

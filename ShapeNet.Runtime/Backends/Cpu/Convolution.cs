@@ -1,0 +1,575 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace ShapeNet.Backends.Cpu;
+
+/// <summary>
+/// The sizes of one 2-D convolution (NCHW, PyTorch semantics, weight [outC, inC/groups, kH, kW]) and the sizes
+/// derived from them. Output size per axis: floor((in + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1.
+/// </summary>
+public readonly struct Conv2dGeometry
+{
+    public readonly int Batch, InChannels, InHeight, InWidth, OutChannels, KernelH, KernelW;
+    public readonly int StrideH, StrideW, PadH, PadW, DilationH, DilationW, Groups;
+    public readonly int OutHeight, OutWidth;
+
+    public Conv2dGeometry(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
+        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outChannels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groups);
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"Conv2d: groups {groups} must divide both inChannels {inChannels} and outChannels {outChannels}.", nameof(groups));
+        (Batch, InChannels, InHeight, InWidth, OutChannels, KernelH, KernelW) = (batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW);
+        (StrideH, StrideW, PadH, PadW, DilationH, DilationW, Groups) = (strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        OutHeight = OutputSize(inHeight, kernelH, strideH, padH, dilationH, "height");
+        OutWidth = OutputSize(inWidth, kernelW, strideW, padW, dilationW, "width");
+    }
+
+    /// <summary>floor((size + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1, validated to be at least 1.</summary>
+    public static int OutputSize(int size, int kernel, int stride, int pad, int dilation, string axis = "size")
+    {
+        if (size <= 0 || kernel <= 0 || stride <= 0 || dilation <= 0 || pad < 0)
+            throw new ArgumentException($"Conv2d {axis}: input {size}, kernel {kernel}, stride {stride}, pad {pad} and dilation {dilation} " +
+                "must be positive (pad non-negative).");
+        int span = dilation * (kernel - 1) + 1;
+        if (size + 2 * pad < span)
+            throw new ArgumentException($"Conv2d {axis}: the dilated kernel spans {span} but the padded input is {size + 2 * pad}.");
+        return (size + 2 * pad - span) / stride + 1;
+    }
+
+    public int InPlane => InHeight * InWidth;
+    public int OutPlane => OutHeight * OutWidth;
+    public int KernelArea => KernelH * KernelW;
+    public int GroupInChannels => InChannels / Groups;
+    public int GroupOutChannels => OutChannels / Groups;
+    /// <summary>The depth of one group's GEMM: rows of its im2col block, columns of its weight matrix.</summary>
+    public int GroupDepth => GroupInChannels * KernelArea;
+    public long InputLength => (long)Batch * InChannels * InPlane;
+    public long OutputLength => (long)Batch * OutChannels * OutPlane;
+    public int WeightLength => OutChannels * GroupDepth;
+    /// <summary>A 1×1 kernel at stride 1 without padding reads the input as the column matrix itself.</summary>
+    public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0;
+    /// <summary>Input channels up to which a dense, unpadded, unit-stride convolution runs the direct kernel.</summary>
+    public const int DirectMaxChannels = 4;
+    /// <summary>Few input channels (an image network's first layer): a GEMM of depth inC·kH·kW and only outC rows is
+    /// mostly packing, so a direct kernel accumulates 8 output columns per register instead. Needs outW ≥ 8.</summary>
+    public bool IsDirect => Groups == 1 && InChannels <= DirectMaxChannels && KernelArea > 1 && StrideH == 1 && StrideW == 1
+        && DilationH == 1 && DilationW == 1 && PadH == 0 && PadW == 0 && OutWidth >= 8;
+    /// <summary>One sample's im2col matrix [inC·kH·kW, outH·outW] (none for the pointwise and direct kernels).</summary>
+    public long ColumnLength => IsPointwise || IsDirect ? 0 : (long)InChannels * KernelArea * OutPlane;
+}
+
+/// <summary>
+/// 2-D convolution as im2col + the blocked GEMM. Per sample and group: Y_g[outC/g, outH·outW] = W_g[outC/g, inC/g·kH·kW]
+/// · col_g[inC/g·kH·kW, outH·outW]; bias and ReLU are applied to each sample's output while it is still in cache.
+/// A pointwise (1×1, stride 1, no padding) convolution skips im2col: the input plane block is the column matrix. A dense,
+/// unpadded, unit-stride convolution of at most <see cref="Conv2dGeometry.DirectMaxChannels"/> input channels (the first
+/// MNIST conv) runs a direct kernel instead.
+/// Backward: dW += dY·colᵀ, dx = col2im(Wᵀ·dY). Batches are split by samples over the cores, each core with its own
+/// column buffer and (backward) its own partial weight gradient in the caller's workspace.
+/// </summary>
+[SkipLocalsInit]
+public static unsafe class CpuConvolution
+{
+    /// <summary>Batches with fewer multiply-adds than this run on the calling thread.</summary>
+    private const long ParallelThreshold = 1L << 18;
+
+    /// <summary>Samples processed at once: one per core, never more than the batch.</summary>
+    private static int ConcurrentSamples(int batch) => Math.Max(1, Math.Min(batch, CpuWorkers.PartCount));
+
+    /// <summary>Floats of workspace <see cref="Conv2d_Forward"/> and <see cref="Conv2d_Backward"/> need: one im2col
+    /// buffer per concurrently processed sample, the transposed weight (GEMM paths), and a partial weight gradient per
+    /// extra core, in that order.</summary>
+    public static long WorkspaceLength(in Conv2dGeometry g)
+    {
+        int samples = ConcurrentSamples(g.Batch);
+        return PartialsOffset(g) + (samples - 1) * (long)g.WeightLength;
+    }
+
+    /// <summary>The forward GEMM reads the weight as op(A) = (Wᵀ)ᵀ: the GEMM packs a transposed A with contiguous reads and
+    /// writes, several times faster for these short, deep matrices than packing W's rows with strided writes. The
+    /// transpose is made once per call, after the column buffers.</summary>
+    private static long TransposedWeightOffset(in Conv2dGeometry g) => ConcurrentSamples(g.Batch) * g.ColumnLength;
+
+    private static long PartialsOffset(in Conv2dGeometry g) => TransposedWeightOffset(g) + (g.IsDirect ? 0 : g.WeightLength);
+
+    // The operands of the parallel call in flight; written by the thread that owns CpuWorkers.
+    private static Conv2dGeometry s_geometry;
+    private static float* s_y, s_x, s_weight, s_transposedWeight, s_bias, s_workspace, s_dx, s_dWeight, s_dy;
+    private static UnaryOp s_activation;
+    private static bool s_accumulateDx, s_accumulateParameters;
+    private static int s_parts;
+
+    /// <summary>
+    /// x (N,inC,H,W), weight (outC,inC/groups,kH,kW), bias (outC) -> y (N,outC,outH,outW)
+    /// y = act(conv(x, W) + b); act is Identity or Relu; an empty bias means none. The workspace holds
+    /// <see cref="WorkspaceLength"/> floats (may be empty when that is 0).
+    /// </summary>
+    public static void Conv2d_Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> workspace, in Conv2dGeometry g, UnaryOp activation)
+    {
+        if (activation is not (UnaryOp.Identity or UnaryOp.Relu))
+            throw new ArgumentException($"Conv2d fuses Identity or Relu, not {activation}.", nameof(activation));
+        Check(y.Length, g.OutputLength, "y", "(N,outC,outH,outW)", g);
+        Check(x.Length, g.InputLength, "x", "(N,inC,H,W)", g);
+        Check(weight.Length, g.WeightLength, "weight", "(outC,inC/groups,kH,kW)", g);
+        if (!bias.IsEmpty) Check(bias.Length, g.OutChannels, "bias", "(outC)", g);
+        Check(workspace.Length, WorkspaceLength(g), "workspace", "(Conv2d_WorkspaceLength)", g);
+        if (g.Batch == 0) return;
+
+        fixed (float* py = y, px = x, pw = weight, pb = bias, pws = workspace)
+        {
+            float* transposedWeight = pws + TransposedWeightOffset(g);
+            if (!g.IsDirect) TransposeWeight(g, pw, transposedWeight);
+            int parts = ConcurrentSamples(g.Batch);
+            long work = (long)g.Batch * g.OutChannels * g.OutPlane * g.GroupDepth;
+            if (parts > 1 && work >= ParallelThreshold && CpuWorkers.TryAcquire())
+            {
+                s_geometry = g;
+                s_y = py; s_x = px; s_weight = pw; s_transposedWeight = transposedWeight; s_bias = pb; s_workspace = pws;
+                (s_activation, s_parts) = (activation, parts);
+                CpuWorkers.RunAndRelease(&ForwardPart);
+                return;
+            }
+            ForwardSamples(g, 0, g.Batch, py, px, pw, transposedWeight, pb, pws, activation);
+        }
+    }
+
+    private static void ForwardPart(int part, int _)
+    {
+        if (part >= s_parts) return;
+        Conv2dGeometry g = s_geometry;
+        int start = (int)((long)g.Batch * part / s_parts), end = (int)((long)g.Batch * (part + 1) / s_parts);
+        ForwardSamples(g, start, end, s_y, s_x, s_weight, s_transposedWeight, s_bias, s_workspace + part * g.ColumnLength, s_activation);
+    }
+
+    private static void ForwardSamples(in Conv2dGeometry g, int start, int end, float* y, float* x, float* weight, float* transposedWeight,
+        float* bias, float* columns, UnaryOp activation)
+    {
+        int plane = g.OutPlane, depth = g.GroupDepth, groupOut = g.GroupOutChannels;
+        var transposedSpan = new ReadOnlySpan<float>(transposedWeight, g.IsDirect ? 0 : g.WeightLength);
+        for (int s = start; s < end; s++)
+        {
+            float* xs = x + (long)s * g.InChannels * g.InPlane;
+            float* ys = y + (long)s * g.OutChannels * plane;
+            if (g.IsDirect)
+            {
+                DirectForward(g, xs, ys, weight, bias, activation == UnaryOp.Relu);
+                continue;
+            }
+            float* b = xs;
+            if (!g.IsPointwise)
+            {
+                Im2Col(g, xs, columns);
+                b = columns;
+            }
+            for (int group = 0; group < g.Groups; group++)
+                CpuGemm.Gemm(true, false, groupOut, plane, depth, 1f, transposedSpan.Slice(group * groupOut * depth, groupOut * depth), groupOut,
+                    new ReadOnlySpan<float>(b + (long)group * depth * plane, depth * plane), plane,
+                    0f, new Span<float>(ys + (long)group * groupOut * plane, groupOut * plane), plane);
+            if (bias == null && activation == UnaryOp.Identity) continue;
+            for (int o = 0; o < g.OutChannels; o++)
+            {
+                var row = new Span<float>(ys + (long)o * plane, plane);
+                if (bias != null) TensorPrimitives.Add(row, bias[o], row);
+                if (activation == UnaryOp.Relu) TensorPrimitives.Max(row, 0f, row);
+            }
+        }
+    }
+
+    /// <summary>
+    /// dy (N,outC,outH,outW), x (N,inC,H,W), weight (outC,inC/groups,kH,kW) -> dx (N,inC,H,W), dWeight (outC,inC/groups,kH,kW), dBias (outC)
+    /// dx (+)= conv_transpose(dy, W) (skipped when dx is empty); dW (+)= Σ_samples dY·colᵀ; db (+)= Σ dy over N, outH, outW
+    /// (skipped when empty). dy is the gradient of the pre-activation output.
+    /// </summary>
+    public static void Conv2d_Backward(Span<float> dx, Span<float> dWeight, Span<float> dBias, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> workspace, in Conv2dGeometry g,
+        bool accumulateDx, bool accumulateParameters)
+    {
+        if (!dx.IsEmpty) Check(dx.Length, g.InputLength, "dx", "(N,inC,H,W)", g);
+        Check(dWeight.Length, g.WeightLength, "dWeight", "(outC,inC/groups,kH,kW)", g);
+        if (!dBias.IsEmpty) Check(dBias.Length, g.OutChannels, "dBias", "(outC)", g);
+        Check(dy.Length, g.OutputLength, "dy", "(N,outC,outH,outW)", g);
+        Check(x.Length, g.InputLength, "x", "(N,inC,H,W)", g);
+        Check(weight.Length, g.WeightLength, "weight", "(outC,inC/groups,kH,kW)", g);
+        Check(workspace.Length, WorkspaceLength(g), "workspace", "(Conv2d_WorkspaceLength)", g);
+
+        fixed (float* pdx = dx, pdw = dWeight, pdb = dBias, pdy = dy, px = x, pw = weight, pws = workspace)
+        {
+            if (g.Batch == 0)
+            {
+                if (!accumulateParameters) dWeight.Clear();
+            }
+            else
+            {
+                int parts = ConcurrentSamples(g.Batch);
+                long work = (long)g.Batch * g.OutChannels * g.OutPlane * g.GroupDepth * (dx.IsEmpty ? 1 : 2);
+                if (parts > 1 && work >= ParallelThreshold && CpuWorkers.TryAcquire())
+                {
+                    s_geometry = g;
+                    s_dx = pdx; s_dWeight = pdw; s_dy = pdy; s_x = px; s_weight = pw; s_workspace = pws;
+                    s_parts = parts;
+                    (s_accumulateDx, s_accumulateParameters) = (accumulateDx, accumulateParameters);
+                    CpuWorkers.RunAndRelease(&BackwardPart);
+                    // Parts 1.. summed their samples' weight gradients into private buffers after the column buffers.
+                    float* partials = pws + PartialsOffset(g);
+                    for (int part = 1; part < parts; part++)
+                    {
+                        var partial = new ReadOnlySpan<float>(partials + (long)(part - 1) * g.WeightLength, g.WeightLength);
+                        TensorPrimitives.Add(dWeight, partial, dWeight);
+                    }
+                }
+                else
+                {
+                    BackwardSamples(g, 0, g.Batch, pdx, pdw, pdy, px, pw, pws, accumulateDx, accumulateParameters);
+                }
+            }
+        }
+        if (dBias.IsEmpty) return;
+        Span<float> biasGradient = dBias[..g.OutChannels];
+        if (!accumulateParameters) biasGradient.Clear();
+        int outPlane = g.OutPlane;
+        for (int s = 0; s < g.Batch; s++)
+            for (int o = 0; o < g.OutChannels; o++)
+                biasGradient[o] += TensorPrimitives.Sum(dy.Slice((s * g.OutChannels + o) * outPlane, outPlane));
+    }
+
+    private static void BackwardPart(int part, int _)
+    {
+        if (part >= s_parts) return;
+        Conv2dGeometry g = s_geometry;
+        int start = (int)((long)g.Batch * part / s_parts), end = (int)((long)g.Batch * (part + 1) / s_parts);
+        float* columns = s_workspace + part * g.ColumnLength;
+        // Part 0 writes the caller's dWeight (honouring accumulate); the others start their private partial from zero.
+        float* dWeight = part == 0 ? s_dWeight : s_workspace + PartialsOffset(g) + (long)(part - 1) * g.WeightLength;
+        bool accumulateParameters = part == 0 && s_accumulateParameters;
+        BackwardSamples(g, start, end, s_dx, dWeight, s_dy, s_x, s_weight, columns, s_accumulateDx, accumulateParameters);
+    }
+
+    private static void BackwardSamples(in Conv2dGeometry g, int start, int end, float* dx, float* dWeight, float* dy, float* x,
+        float* weight, float* columns, bool accumulateDx, bool accumulateParameters)
+    {
+        int plane = g.OutPlane, depth = g.GroupDepth, groupOut = g.GroupOutChannels, groupBlock = groupOut * depth;
+        var weightSpan = new ReadOnlySpan<float>(weight, g.WeightLength);
+        var dWeightSpan = new Span<float>(dWeight, g.WeightLength);
+        if (start == end && !accumulateParameters) dWeightSpan.Clear();
+        for (int s = start; s < end; s++)
+        {
+            float* xs = x + (long)s * g.InChannels * g.InPlane;
+            float* dys = dy + (long)s * g.OutChannels * plane;
+            float beta = s == start && !accumulateParameters ? 0f : 1f;
+            if (g.IsDirect)
+            {
+                DirectWeightGradient(g, xs, dys, dWeight, beta == 0f);
+                if (dx != null) DirectInputGradient(g, dx + (long)s * g.InChannels * g.InPlane, dys, weight, accumulateDx);
+                continue;
+            }
+            float* b = xs;
+            if (!g.IsPointwise)
+            {
+                Im2Col(g, xs, columns);
+                b = columns;
+            }
+            for (int group = 0; group < g.Groups; group++)
+                CpuGemm.Gemm(false, true, groupOut, depth, plane, 1f,
+                    new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
+                    new ReadOnlySpan<float>(b + (long)group * depth * plane, depth * plane), plane,
+                    beta, dWeightSpan.Slice(group * groupBlock, groupBlock), depth);
+            if (dx == null) continue;
+
+            float* dxs = dx + (long)s * g.InChannels * g.InPlane;
+            if (g.IsPointwise)
+            {
+                for (int group = 0; group < g.Groups; group++)
+                    CpuGemm.Gemm(true, false, depth, plane, groupOut, 1f, weightSpan.Slice(group * groupBlock, groupBlock), depth,
+                        new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
+                        accumulateDx ? 1f : 0f, new Span<float>(dxs + (long)group * depth * plane, depth * plane), plane);
+                continue;
+            }
+            // The column gradient reuses the column buffer: the weight gradient above has finished reading it.
+            for (int group = 0; group < g.Groups; group++)
+                CpuGemm.Gemm(true, false, depth, plane, groupOut, 1f, weightSpan.Slice(group * groupBlock, groupBlock), depth,
+                    new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
+                    0f, new Span<float>(columns + (long)group * depth * plane, depth * plane), plane);
+            if (!accumulateDx) new Span<float>(dxs, g.InChannels * g.InPlane).Clear();
+            Col2Im(g, columns, dxs);
+        }
+    }
+
+    /// <summary>y[o, oh, ow..ow+8) = act(b[o] + Σ_{c,i,j} W[o,c,i,j]·x[c, oh+i, ow+j..ow+j+8)): 8 output columns in one register,
+    /// four output channels at once sharing each input load (four independent FMA chains); a row's last block overlaps the
+    /// previous one when outW is not a multiple of 8 (it recomputes, never accumulates).</summary>
+    private static void DirectForward(in Conv2dGeometry g, float* x, float* y, float* weight, float* bias, bool relu)
+    {
+        int outH = g.OutHeight, outW = g.OutWidth, inW = g.InWidth, kH = g.KernelH, kW = g.KernelW, channels = g.InChannels;
+        int kernelArea = g.KernelArea, inPlane = g.InPlane, weightStride = channels * kernelArea, plane = g.OutPlane;
+        int o = 0;
+        for (; o + 4 <= g.OutChannels; o += 4)
+        {
+            Vector256<float> b0 = Bias(bias, o), b1 = Bias(bias, o + 1), b2 = Bias(bias, o + 2), b3 = Bias(bias, o + 3);
+            float* w0 = weight + o * weightStride, w1 = w0 + weightStride, w2 = w1 + weightStride, w3 = w2 + weightStride;
+            for (int oh = 0; oh < outH; oh++)
+            {
+                float* row = y + (long)o * plane + oh * outW;
+                for (int block = 0; block < outW; block += 8)
+                {
+                    int ow = Math.Min(block, outW - 8);
+                    Vector256<float> s0 = b0, s1 = b1, s2 = b2, s3 = b3;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        float* xc = x + (long)c * inPlane + oh * inW + ow;
+                        int tap = c * kernelArea;
+                        for (int i = 0; i < kH; i++, xc += inW)
+                            for (int j = 0; j < kW; j++, tap++)
+                            {
+                                Vector256<float> xv = Vector256.Load(xc + j);
+                                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[tap]), xv, s0);
+                                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[tap]), xv, s1);
+                                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[tap]), xv, s2);
+                                s3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[tap]), xv, s3);
+                            }
+                    }
+                    if (relu)
+                    {
+                        s0 = Vector256.Max(s0, Vector256<float>.Zero); s1 = Vector256.Max(s1, Vector256<float>.Zero);
+                        s2 = Vector256.Max(s2, Vector256<float>.Zero); s3 = Vector256.Max(s3, Vector256<float>.Zero);
+                    }
+                    Vector256.Store(s0, row + ow);
+                    Vector256.Store(s1, row + plane + ow);
+                    Vector256.Store(s2, row + 2 * plane + ow);
+                    Vector256.Store(s3, row + 3 * plane + ow);
+                }
+            }
+        }
+        for (; o < g.OutChannels; o++)
+        {
+            Vector256<float> start = Bias(bias, o);
+            float* wo = weight + o * weightStride;
+            for (int oh = 0; oh < outH; oh++)
+            {
+                float* row = y + (long)o * plane + oh * outW;
+                for (int block = 0; block < outW; block += 8)
+                {
+                    int ow = Math.Min(block, outW - 8);
+                    Vector256<float> sum = start;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        float* xc = x + (long)c * inPlane + oh * inW + ow;
+                        float* wc = wo + c * kernelArea;
+                        for (int i = 0; i < kH; i++, xc += inW, wc += kW)
+                            for (int j = 0; j < kW; j++)
+                                sum = Vector256.FusedMultiplyAdd(Vector256.Create(wc[j]), Vector256.Load(xc + j), sum);
+                    }
+                    if (relu) sum = Vector256.Max(sum, Vector256<float>.Zero);
+                    Vector256.Store(sum, row + ow);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Bias(float* bias, int o) => Vector256.Create(bias == null ? 0f : bias[o]);
+
+    /// <summary>dW[o,c,i,j] (+)= Σ_{oh,ow} dy[o,oh,ow]·x[c, oh+i, ow+j], 8 columns per register plus a scalar tail, four output
+    /// channels at once sharing each input load.</summary>
+    private static void DirectWeightGradient(in Conv2dGeometry g, float* x, float* dy, float* dWeight, bool overwrite)
+    {
+        int outH = g.OutHeight, outW = g.OutWidth, inW = g.InWidth, kH = g.KernelH, kW = g.KernelW, channels = g.InChannels;
+        int vectorEnd = outW & ~7, plane = g.OutPlane, weightStride = channels * g.KernelArea;
+        int o = 0;
+        for (; o + 4 <= g.OutChannels; o += 4)
+        {
+            float* gradient = dWeight + o * weightStride;
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kH; i++)
+                    for (int j = 0; j < kW; j++, gradient++)
+                    {
+                        Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+                        float t0 = 0f, t1 = 0f, t2 = 0f, t3 = 0f;
+                        for (int oh = 0; oh < outH; oh++)
+                        {
+                            float* d0 = dy + (long)o * plane + oh * outW, d1 = d0 + plane, d2 = d1 + plane, d3 = d2 + plane;
+                            float* xRow = x + (long)c * g.InPlane + (oh + i) * inW + j;
+                            int ow = 0;
+                            for (; ow < vectorEnd; ow += 8)
+                            {
+                                Vector256<float> xv = Vector256.Load(xRow + ow);
+                                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(d0 + ow), xv, s0);
+                                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(d1 + ow), xv, s1);
+                                s2 = Vector256.FusedMultiplyAdd(Vector256.Load(d2 + ow), xv, s2);
+                                s3 = Vector256.FusedMultiplyAdd(Vector256.Load(d3 + ow), xv, s3);
+                            }
+                            for (; ow < outW; ow++)
+                            {
+                                float xs = xRow[ow];
+                                t0 += d0[ow] * xs; t1 += d1[ow] * xs; t2 += d2[ow] * xs; t3 += d3[ow] * xs;
+                            }
+                        }
+                        Store(gradient, Vector256.Sum(s0) + t0, overwrite);
+                        Store(gradient + weightStride, Vector256.Sum(s1) + t1, overwrite);
+                        Store(gradient + 2 * weightStride, Vector256.Sum(s2) + t2, overwrite);
+                        Store(gradient + 3 * weightStride, Vector256.Sum(s3) + t3, overwrite);
+                    }
+        }
+        for (; o < g.OutChannels; o++)
+        {
+            float* gradient = dWeight + o * weightStride;
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kH; i++)
+                    for (int j = 0; j < kW; j++, gradient++)
+                    {
+                        Vector256<float> sum = Vector256<float>.Zero;
+                        float tail = 0f;
+                        for (int oh = 0; oh < outH; oh++)
+                        {
+                            float* dyRow = dy + (long)o * plane + oh * outW;
+                            float* xRow = x + (long)c * g.InPlane + (oh + i) * inW + j;
+                            int ow = 0;
+                            for (; ow < vectorEnd; ow += 8)
+                                sum = Vector256.FusedMultiplyAdd(Vector256.Load(dyRow + ow), Vector256.Load(xRow + ow), sum);
+                            for (; ow < outW; ow++) tail += dyRow[ow] * xRow[ow];
+                        }
+                        Store(gradient, Vector256.Sum(sum) + tail, overwrite);
+                    }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* destination, float value, bool overwrite) => *destination = overwrite ? value : *destination + value;
+
+    /// <summary>dx[c, oh+i, ow+j] (+)= Σ_o W[o,c,i,j]·dy[o, oh, ow] as row updates.</summary>
+    private static void DirectInputGradient(in Conv2dGeometry g, float* dx, float* dy, float* weight, bool accumulate)
+    {
+        int outH = g.OutHeight, outW = g.OutWidth, inW = g.InWidth, kH = g.KernelH, kW = g.KernelW, channels = g.InChannels;
+        if (!accumulate) new Span<float>(dx, channels * g.InPlane).Clear();
+        float* w = weight;
+        for (int o = 0; o < g.OutChannels; o++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kH; i++)
+                    for (int j = 0; j < kW; j++, w++)
+                        for (int oh = 0; oh < outH; oh++)
+                        {
+                            var target = new Span<float>(dx + (long)c * g.InPlane + (oh + i) * inW + j, outW);
+                            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(dy + ((long)o * outH + oh) * outW, outW), *w, target, target);
+                        }
+    }
+
+    /// <summary>Per group: Wᵀ_g[p, o] = W[g·outC/G + o, p], each group's block [inC/G·kH·kW, outC/G] where W_g was.</summary>
+    private static void TransposeWeight(in Conv2dGeometry g, float* weight, float* transposed)
+    {
+        int depth = g.GroupDepth, groupOut = g.GroupOutChannels;
+        for (int group = 0; group < g.Groups; group++)
+        {
+            float* source = weight + (long)group * groupOut * depth, destination = transposed + (long)group * groupOut * depth;
+            for (int o = 0; o < groupOut; o++)
+                for (int p = 0; p < depth; p++) destination[p * groupOut + o] = source[o * depth + p];
+        }
+    }
+
+    /// <summary>columns[(c·kH + i)·kW + j, oh·outW + ow] = x[c, oh·sH − pH + i·dH, ow·sW − pW + j·dW], zero in the padding.</summary>
+    private static void Im2Col(in Conv2dGeometry g, float* x, float* columns)
+    {
+        int outH = g.OutHeight, outW = g.OutWidth, inH = g.InHeight, inW = g.InWidth, strideW = g.StrideW;
+        float* row = columns;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* xc = x + (long)c * g.InPlane;
+            for (int i = 0; i < g.KernelH; i++)
+            {
+                int rowOffset = i * g.DilationH - g.PadH;
+                for (int j = 0; j < g.KernelW; j++, row += outH * outW)
+                {
+                    int columnOffset = j * g.DilationW - g.PadW;
+                    ValidRange(columnOffset, strideW, inW, outW, out int first, out int last);
+                    for (int oh = 0; oh < outH; oh++)
+                    {
+                        float* destination = row + oh * outW;
+                        int ih = oh * g.StrideH + rowOffset;
+                        if ((uint)ih >= (uint)inH || first >= last)
+                        {
+                            new Span<float>(destination, outW).Clear();
+                            continue;
+                        }
+                        float* source = xc + ih * inW + columnOffset;
+                        for (int ow = 0; ow < first; ow++) destination[ow] = 0f;
+                        if (strideW == 1)
+                            Copy(source + first, destination + first, last - first);
+                        else
+                            for (int ow = first; ow < last; ow++) destination[ow] = source[ow * strideW];
+                        for (int ow = last; ow < outW; ow++) destination[ow] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The adjoint of <see cref="Im2Col"/>: dx[c, ih, iw] += columns[...] for every in-bounds tap.</summary>
+    private static void Col2Im(in Conv2dGeometry g, float* columns, float* dx)
+    {
+        int outH = g.OutHeight, outW = g.OutWidth, inH = g.InHeight, inW = g.InWidth, strideW = g.StrideW;
+        float* row = columns;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* dxc = dx + (long)c * g.InPlane;
+            for (int i = 0; i < g.KernelH; i++)
+            {
+                int rowOffset = i * g.DilationH - g.PadH;
+                for (int j = 0; j < g.KernelW; j++, row += outH * outW)
+                {
+                    int columnOffset = j * g.DilationW - g.PadW;
+                    ValidRange(columnOffset, strideW, inW, outW, out int first, out int last);
+                    if (first >= last) continue;
+                    for (int oh = 0; oh < outH; oh++)
+                    {
+                        int ih = oh * g.StrideH + rowOffset;
+                        if ((uint)ih >= (uint)inH) continue;
+                        float* source = row + oh * outW;
+                        float* destination = dxc + ih * inW + columnOffset;
+                        if (strideW == 1)
+                            AddTo(source + first, destination + first, last - first);
+                        else
+                        {
+                            for (int ow = first; ow < last; ow++) destination[ow * strideW] += source[ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows of im2col are short (an output row, often 8–24 floats): inline vector copies beat a call per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* source, float* destination, int count)
+    {
+        int i = 0;
+        for (; i <= count - 8; i += 8) Vector256.Store(Vector256.Load(source + i), destination + i);
+        for (; i < count; i++) destination[i] = source[i];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo(float* source, float* destination, int count)
+    {
+        int i = 0;
+        for (; i <= count - 8; i += 8) Vector256.Store(Vector256.Load(destination + i) + Vector256.Load(source + i), destination + i);
+        for (; i < count; i++) destination[i] += source[i];
+    }
+
+    /// <summary>The output columns [first, last) whose input column ow·stride + offset lies inside [0, inW).</summary>
+    private static void ValidRange(int offset, int stride, int inW, int outW, out int first, out int last)
+    {
+        first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+        last = offset >= inW ? 0 : Math.Min(outW, (inW - 1 - offset) / stride + 1);
+        first = Math.Min(first, outW);
+    }
+
+    private static void Check(long actual, long expected, string name, string layout, in Conv2dGeometry g)
+    {
+        if (actual < expected)
+            throw new ArgumentException($"Conv2d {g.InChannels}→{g.OutChannels} k{g.KernelH}×{g.KernelW} on N={g.Batch}, " +
+                $"{g.InHeight}×{g.InWidth} → {g.OutHeight}×{g.OutWidth}: {name} {layout} needs {expected} values, got {actual}.", name);
+    }
+}

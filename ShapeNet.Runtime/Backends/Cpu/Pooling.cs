@@ -1,0 +1,216 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace ShapeNet.Backends.Cpu;
+
+/// <summary>
+/// Max, average and global average pooling over NCHW planes, PyTorch semantics with ceil_mode = false:
+/// out = floor((in + 2·pad − kernel) / stride) + 1. Every (sample, channel) plane is pooled independently.
+/// </summary>
+[SkipLocalsInit]
+public static class CpuPooling
+{
+    /// <summary>floor((size + 2·pad − kernel) / stride) + 1; PyTorch requires pad ≤ kernel / 2.</summary>
+    public static int OutputSize(int size, int kernel, int stride, int pad, string axis = "size")
+    {
+        if (size <= 0 || kernel <= 0 || stride <= 0 || pad < 0 || 2 * pad > kernel)
+            throw new ArgumentException($"Pool2d {axis}: input {size}, kernel {kernel}, stride {stride} must be positive " +
+                $"and pad {pad} at most half the kernel.");
+        if (size + 2 * pad < kernel)
+            throw new ArgumentException($"Pool2d {axis}: the kernel {kernel} is larger than the padded input {size + 2 * pad}.");
+        return (size + 2 * pad - kernel) / stride + 1;
+    }
+
+    /// <summary>
+    /// x (N,C,H,W) -> y (N,C,outH,outW), indices (N,C,outH,outW)
+    /// y = the maximum of each window (padding never wins); indices = its position ih·W + iw within the input plane,
+    /// stored as a float (exact below 2²⁴), as PyTorch's return_indices. Ties keep the first position in row-major order.
+    /// </summary>
+    public static void MaxPool2d_Forward(Span<float> y, Span<float> indices, ReadOnlySpan<float> x, int batch, int channels,
+        int height, int width, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW)
+    {
+        (int outH, int outW) = CheckPool("MaxPool2d", y.Length, x.Length, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
+        CheckLength("MaxPool2d", "indices", indices.Length, y.Length);
+        int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        for (int p = 0; p < planes; p++)
+        {
+            ReadOnlySpan<float> xp = x.Slice(p * inPlane, inPlane);
+            Span<float> yp = y.Slice(p * outPlane, outPlane), ip = indices.Slice(p * outPlane, outPlane);
+            for (int oh = 0; oh < outH; oh++)
+            {
+                int h0 = oh * strideH - padH, h1 = Math.Min(h0 + kernelH, height);
+                h0 = Math.Max(h0, 0);
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    int w0 = ow * strideW - padW, w1 = Math.Min(w0 + kernelW, width);
+                    w0 = Math.Max(w0, 0);
+                    float best = float.NegativeInfinity;
+                    int bestIndex = h0 * width + w0;
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++)
+                        {
+                            float v = xp[ih * width + iw];
+                            // NaN propagates, as in PyTorch: once the maximum is NaN it stays.
+                            if (v > best || float.IsNaN(v) && !float.IsNaN(best))
+                            {
+                                best = v;
+                                bestIndex = ih * width + iw;
+                            }
+                        }
+                    yp[oh * outW + ow] = best;
+                    ip[oh * outW + ow] = bestIndex;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dy (N,C,outH,outW), indices (N,C,outH,outW) -> dx (N,C,H,W)
+    /// dx[plane, indices] (+)= dy: each output's gradient goes to the input position that won its window.
+    /// </summary>
+    public static void MaxPool2d_Backward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> indices, int batch, int channels,
+        int height, int width, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate)
+    {
+        (int outH, int outW) = CheckPool("MaxPool2d backward", dy.Length, dx.Length, batch, channels, height, width, kernelH, kernelW,
+            strideH, strideW, padH, padW);
+        CheckLength("MaxPool2d backward", "indices", indices.Length, dy.Length);
+        int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        if (!accumulate) dx[..(planes * inPlane)].Clear();
+        for (int p = 0; p < planes; p++)
+        {
+            Span<float> dxp = dx.Slice(p * inPlane, inPlane);
+            ReadOnlySpan<float> dyp = dy.Slice(p * outPlane, outPlane), ip = indices.Slice(p * outPlane, outPlane);
+            for (int o = 0; o < outPlane; o++) dxp[(int)ip[o]] += dyp[o];
+        }
+    }
+
+    /// <summary>
+    /// x (N,C,H,W) -> y (N,C,outH,outW)
+    /// y = the window sum divided by kH·kW clipped to the padded input (countIncludePad) or by the number of
+    /// in-bounds elements (not countIncludePad).
+    /// </summary>
+    public static void AvgPool2d_Forward(Span<float> y, ReadOnlySpan<float> x, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad)
+    {
+        (int outH, int outW) = CheckPool("AvgPool2d", y.Length, x.Length, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
+        int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        for (int p = 0; p < planes; p++)
+        {
+            ReadOnlySpan<float> xp = x.Slice(p * inPlane, inPlane);
+            Span<float> yp = y.Slice(p * outPlane, outPlane);
+            for (int oh = 0; oh < outH; oh++)
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    Window(oh, ow, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad,
+                        out int h0, out int h1, out int w0, out int w1, out float scale);
+                    float sum = 0f;
+                    for (int ih = h0; ih < h1; ih++) sum += TensorPrimitives.Sum(xp.Slice(ih * width + w0, w1 - w0));
+                    yp[oh * outW + ow] = sum * scale;
+                }
+        }
+    }
+
+    /// <summary>
+    /// dy (N,C,outH,outW) -> dx (N,C,H,W)
+    /// dx (+)= each output's gradient spread evenly (by the forward's divisor) over the in-bounds window.
+    /// </summary>
+    public static void AvgPool2d_Backward(Span<float> dx, ReadOnlySpan<float> dy, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate)
+    {
+        (int outH, int outW) = CheckPool("AvgPool2d backward", dy.Length, dx.Length, batch, channels, height, width, kernelH, kernelW,
+            strideH, strideW, padH, padW);
+        int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        if (!accumulate) dx[..(planes * inPlane)].Clear();
+        for (int p = 0; p < planes; p++)
+        {
+            Span<float> dxp = dx.Slice(p * inPlane, inPlane);
+            ReadOnlySpan<float> dyp = dy.Slice(p * outPlane, outPlane);
+            for (int oh = 0; oh < outH; oh++)
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    Window(oh, ow, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad,
+                        out int h0, out int h1, out int w0, out int w1, out float scale);
+                    float share = dyp[oh * outW + ow] * scale;
+                    for (int ih = h0; ih < h1; ih++)
+                    {
+                        Span<float> row = dxp.Slice(ih * width + w0, w1 - w0);
+                        TensorPrimitives.Add(row, share, row);
+                    }
+                }
+        }
+    }
+
+    /// <summary>
+    /// x (N,C,plane) -> y (N,C)
+    /// y = the mean of each plane (AdaptiveAvgPool2d(1), planeSize = H·W).
+    /// </summary>
+    public static void GlobalAvgPool_Forward(Span<float> y, ReadOnlySpan<float> x, int batch, int channels, int planeSize)
+    {
+        int planes = CheckGlobal("GlobalAvgPool", y.Length, x.Length, batch, channels, planeSize);
+        for (int p = 0; p < planes; p++) y[p] = TensorPrimitives.Sum(x.Slice(p * planeSize, planeSize)) / planeSize;
+    }
+
+    /// <summary>
+    /// dy (N,C) -> dx (N,C,plane)
+    /// dx (+)= dy / planeSize broadcast over each plane.
+    /// </summary>
+    public static void GlobalAvgPool_Backward(Span<float> dx, ReadOnlySpan<float> dy, int batch, int channels, int planeSize, bool accumulate)
+    {
+        int planes = CheckGlobal("GlobalAvgPool backward", dy.Length, dx.Length, batch, channels, planeSize);
+        for (int p = 0; p < planes; p++)
+        {
+            Span<float> plane = dx.Slice(p * planeSize, planeSize);
+            float share = dy[p] / planeSize;
+            if (accumulate) TensorPrimitives.Add(plane, share, plane);
+            else plane.Fill(share);
+        }
+    }
+
+    /// <summary>The in-bounds window of output (oh, ow) and the reciprocal of its divisor (PyTorch's avg_pool2d).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Window(int oh, int ow, int height, int width, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
+        bool countIncludePad, out int h0, out int h1, out int w0, out int w1, out float scale)
+    {
+        h0 = oh * strideH - padH;
+        w0 = ow * strideW - padW;
+        h1 = Math.Min(h0 + kernelH, height + padH);
+        w1 = Math.Min(w0 + kernelW, width + padW);
+        int paddedCount = (h1 - h0) * (w1 - w0);
+        h0 = Math.Max(h0, 0);
+        w0 = Math.Max(w0, 0);
+        h1 = Math.Min(h1, height);
+        w1 = Math.Min(w1, width);
+        scale = 1f / (countIncludePad ? paddedCount : (h1 - h0) * (w1 - w0));
+    }
+
+    private static (int OutH, int OutW) CheckPool(string op, int outputLength, int inputLength, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        int outH = OutputSize(height, kernelH, strideH, padH, "height"), outW = OutputSize(width, kernelW, strideW, padW, "width");
+        long inputNeeded = (long)batch * channels * height * width, outputNeeded = (long)batch * channels * outH * outW;
+        if (inputLength < inputNeeded || outputLength < outputNeeded)
+            throw new ArgumentException($"{op} k{kernelH}×{kernelW} s{strideH}×{strideW} p{padH}×{padW} on ({batch},{channels},{height},{width}) → " +
+                $"({batch},{channels},{outH},{outW}) needs {inputNeeded} input and {outputNeeded} output values, got {inputLength} and {outputLength}.");
+        return (outH, outW);
+    }
+
+    private static int CheckGlobal(string op, int outputLength, int inputLength, int batch, int channels, int planeSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(planeSize);
+        int planes = batch * channels;
+        if (outputLength < planes || inputLength < (long)planes * planeSize)
+            throw new ArgumentException($"{op} on ({batch},{channels},{planeSize}) needs {planes} pooled and {(long)planes * planeSize} " +
+                $"plane values, got {outputLength} and {inputLength}.");
+        return planes;
+    }
+
+    private static void CheckLength(string op, string name, int actual, int expected)
+    {
+        if (actual < expected)
+            throw new ArgumentException($"{op}: {name} needs {expected} values, got {actual}.", name);
+    }
+}
