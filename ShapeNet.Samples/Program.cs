@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ShapeNet.Samples.Benchmarks;
 using ShapeNet.Samples.Mnist;
 
 namespace ShapeNet.Samples;
@@ -10,6 +11,7 @@ public static class Program
     {
         var root = new RootCommand("ShapeNet samples: the PyTorch tutorial and Dive into Deep Learning seed models, trained with generated code.");
         root.Subcommands.Add(MnistMlpSample.Command());
+        root.Subcommands.Add(BenchCommand.Command());
         return root.Parse(args).Invoke();
     }
 }
