@@ -226,7 +226,20 @@ public static unsafe class CpuGemm
         {
             int columns = Math.Min(NR, nc - jr);
             float* strip = packed + (nint)jr * kc;
-            if (transposeB)
+            if (transposeB && columns == NR && Avx.IsSupported)
+            {
+                // op(B)[p, j] = B[j, p]: 8×8 blocks of the stored rows, transposed in registers.
+                float* rows = b + (nint)(jc + jr) * ldb + pc;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    Transpose8x8(rows + p, ldb, strip + p * NR);
+                    Transpose8x8(rows + 8 * (nint)ldb + p, ldb, strip + p * NR + 8);
+                }
+                for (; p < kc; p++)
+                    for (int j = 0; j < NR; j++) strip[p * NR + j] = rows[(nint)j * ldb + p];
+            }
+            else if (transposeB)
             {
                 // op(B)[p, j] = B[j, p]: read each stored row contiguously, scatter with stride NR.
                 for (int j = 0; j < columns; j++)
@@ -258,6 +271,33 @@ public static unsafe class CpuGemm
                 }
             }
         }
+    }
+
+    /// <summary>Reads 8 rows of 8 floats (row stride <paramref name="stride"/>) and writes their transpose as
+    /// 8 rows of 8 floats with row stride NR: destination[i·NR + r] = source[r·stride + i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* source, int stride, float* destination)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + stride);
+        Vector256<float> r2 = Avx.LoadVector256(source + 2 * (nint)stride), r3 = Avx.LoadVector256(source + 3 * (nint)stride);
+        Vector256<float> r4 = Avx.LoadVector256(source + 4 * (nint)stride), r5 = Avx.LoadVector256(source + 5 * (nint)stride);
+        Vector256<float> r6 = Avx.LoadVector256(source + 6 * (nint)stride), r7 = Avx.LoadVector256(source + 7 * (nint)stride);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(destination, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(destination + NR, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(destination + 2 * NR, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(destination + 3 * NR, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(destination + 4 * NR, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(destination + 5 * NR, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(destination + 6 * NR, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(destination + 7 * NR, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
