@@ -151,12 +151,15 @@ public static unsafe class CpuGemm
         float* packedA = arena.PackedA, packedB = arena.PackedB;
         int mr = MR, mcMax = MC;
         bool hasEpilogue = bias != null || activation != UnaryOp.Identity;
+        // Equal depth blocks (784 = 4 × 196, not 3 × 256 + 16): no short last block that costs a whole pass over C.
+        int depthBlocks = (k + KC - 1) / KC;
+        int kcMax = (k + depthBlocks - 1) / depthBlocks;
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC)
+            for (int pc = 0; pc < k; pc += kcMax)
             {
-                int kc = Math.Min(KC, k - pc);
+                int kc = Math.Min(kcMax, k - pc);
                 PackB(transposeB, b, ldb, pc, jc, kc, nc, packedB);
                 // Only the first depth block applies beta; later blocks add onto the partial sums in C.
                 float blockBeta = pc == 0 ? beta : 1f;
@@ -303,7 +306,13 @@ public static unsafe class CpuGemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MicroKernel(int kc, float* packedA, float* packedB, float* c, int ldc, float beta, int rows, int columns)
     {
-        if (s_useAvx512) MicroKernelAvx512(kc, packedA, packedB, c, ldc, beta, rows, columns);
+        if (s_useAvx512)
+        {
+            // Edge strips (64 rows = 5 × 12 + 4) compute only the rows they have.
+            if (rows <= 4) MicroKernelAvx512Rows4(kc, packedA, packedB, c, ldc, beta, rows, columns);
+            else if (rows <= 8) MicroKernelAvx512Rows8(kc, packedA, packedB, c, ldc, beta, rows, columns);
+            else MicroKernelAvx512(kc, packedA, packedB, c, ldc, beta, rows, columns);
+        }
         else if (s_useAvx2) MicroKernelAvx2(kc, packedA, packedB, c, ldc, beta, rows, columns);
         else MicroKernelPortable(kc, packedA, packedB, c, ldc, beta, rows, columns);
     }
@@ -416,6 +425,51 @@ public static unsafe class CpuGemm
         StorePartialTile(tile, c, ldc, beta, rows, columns);
     }
 
+    /// <summary>The 12-row strip's first 4 rows (an edge strip of at most 4 rows).</summary>
+    private static void MicroKernelAvx512Rows4(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
+    {
+        int mr = MR;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> bv = Avx512F.LoadAlignedVector512(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), bv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), bv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), bv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), bv, c3);
+            a += mr;
+            b += 16;
+        }
+        float* tile = stackalloc float[4 * NR];
+        Vector512.Store(c0, tile); Vector512.Store(c1, tile + 16); Vector512.Store(c2, tile + 32); Vector512.Store(c3, tile + 48);
+        StorePartialTile(tile, c, ldc, beta, rows, columns);
+    }
+
+    /// <summary>The 12-row strip's first 8 rows (an edge strip of 5 to 8 rows).</summary>
+    private static void MicroKernelAvx512Rows8(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
+    {
+        int mr = MR;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> bv = Avx512F.LoadAlignedVector512(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), bv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), bv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), bv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), bv, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), bv, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), bv, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), bv, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), bv, c7);
+            a += mr;
+            b += 16;
+        }
+        float* tile = stackalloc float[8 * NR];
+        Vector512.Store(c0, tile); Vector512.Store(c1, tile + 16); Vector512.Store(c2, tile + 32); Vector512.Store(c3, tile + 48);
+        Vector512.Store(c4, tile + 64); Vector512.Store(c5, tile + 80); Vector512.Store(c6, tile + 96); Vector512.Store(c7, tile + 112);
+        StorePartialTile(tile, c, ldc, beta, rows, columns);
+    }
+
     /// <summary>Any SIMD width: accumulates the MR×NR tile in a stack buffer with Vector&lt;float&gt;.</summary>
     private static void MicroKernelPortable(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
     {
@@ -441,6 +495,24 @@ public static unsafe class CpuGemm
     /// <summary>Writes the top-left rows×columns of a finished NR-wide tile into C (edge tiles).</summary>
     private static void StorePartialTile(float* tile, float* c, int ldc, float beta, int rows, int columns)
     {
+        if (columns == NR && Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> betaVector = Vector256.Create(beta);
+            for (int i = 0; i < rows; i++)
+            {
+                float* row = c + (nint)i * ldc;
+                float* sums = tile + i * NR;
+                Vector256<float> low = Vector256.Load(sums), high = Vector256.Load(sums + 8);
+                if (beta != 0f)
+                {
+                    low += betaVector * Vector256.Load(row);
+                    high += betaVector * Vector256.Load(row + 8);
+                }
+                Vector256.Store(low, row);
+                Vector256.Store(high, row + 8);
+            }
+            return;
+        }
         for (int i = 0; i < rows; i++)
         {
             float* row = c + (nint)i * ldc;
@@ -467,6 +539,24 @@ public static unsafe class CpuGemm
     private static void ApplyEpilogue(float* c, int ldc, int m, int n, float* bias, UnaryOp activation)
     {
         var biasRow = new ReadOnlySpan<float>(bias, bias == null ? 0 : n);
+        if (ldc == n)
+        {
+            // A contiguous block: the bias row by row, the activation in one call (tiny layers have short rows).
+            if (bias != null)
+                for (int i = 0; i < m; i++)
+                {
+                    var row = new Span<float>(c + (nint)i * ldc, n);
+                    TensorPrimitives.Add(row, biasRow, row);
+                }
+            var block = new Span<float>(c, checked(m * n));
+            switch (activation)
+            {
+                case UnaryOp.Relu: TensorPrimitives.Max(block, 0f, block); break;
+                case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(block, block); break;
+                case UnaryOp.Tanh: TensorPrimitives.Tanh(block, block); break;
+            }
+            return;
+        }
         for (int i = 0; i < m; i++)
         {
             var row = new Span<float>(c + (nint)i * ldc, n);
