@@ -168,7 +168,13 @@ public static partial class BenchCommand
             if (m.Success) gemm[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)] = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
         }
         string version = Execute(Python, ["-c", "import torch; print(torch.__version__)"], out string v) == 0 ? v.Trim() : "?";
-        return $"PyTorch {version} ran {script}.";
+        string note = $"PyTorch {version} ran {script}.";
+        // A distribution build without an optimised BLAS runs its GEMMs at a few GFLOP/s: say so next to its numbers.
+        if (Execute(Python, ["-c", "import torch; print(torch.__config__.show())"], out string config) == 0 && config.Contains("BLAS_INFO=generic", StringComparison.Ordinal))
+            note += " This PyTorch build has no optimised BLAS (BLAS_INFO=generic), so its GEMM-bound figures (MNIST MLP, sgemm) are far below " +
+                "a pip/MKL or OpenBLAS build; design-brief.md's reference on a 2-core AMD EPYC is about 250 steps/s for the MNIST MLP, " +
+                "7,000 for linear regression and ~95 GFLOP/s sgemm per core.";
+        return note;
     }
 
     [GeneratedRegex(@"^(\S+)\s+batch\s+(\d+)\s+([\d.]+) us/step\s+([\d.]+) steps/s")]
