@@ -207,6 +207,22 @@ public static unsafe class CpuGemm
                     for (; i < mr; i++) destination[i] = 0f;
                 }
             }
+            else if (rows == mr && kc >= 8 && Avx.IsSupported)
+            {
+                // A full strip of row-major A: 8×8 and 4×8 blocks transposed in registers.
+                float* source = a + (nint)(ic + ir) * lda + pc;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    int i = 0;
+                    for (; i + 8 <= mr; i += 8) Transpose8x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
+                    for (; i + 4 <= mr; i += 4) Transpose4x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
+                    for (; i < mr; i++)
+                        for (int q = 0; q < 8; q++) strip[(p + q) * mr + i] = alpha * source[(nint)i * lda + p + q];
+                }
+                for (; p < kc; p++)
+                    for (int i = 0; i < mr; i++) strip[p * mr + i] = alpha * source[(nint)i * lda + p];
+            }
             else
             {
                 for (int i = 0; i < rows; i++)
@@ -280,7 +296,13 @@ public static unsafe class CpuGemm
     /// 8 rows of 8 floats with row stride NR: destination[i·NR + r] = source[r·stride + i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose8x8(float* source, int stride, float* destination)
+        => Transpose8x8(source, stride, destination, NR, 1f);
+
+    /// <summary>destination[i·destinationStride + r] = scale · source[r·stride + i] for r, i &lt; 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* source, int stride, float* destination, int destinationStride, float scale)
     {
+        nint ds = destinationStride;
         Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + stride);
         Vector256<float> r2 = Avx.LoadVector256(source + 2 * (nint)stride), r3 = Avx.LoadVector256(source + 3 * (nint)stride);
         Vector256<float> r4 = Avx.LoadVector256(source + 4 * (nint)stride), r5 = Avx.LoadVector256(source + 5 * (nint)stride);
@@ -293,14 +315,38 @@ public static unsafe class CpuGemm
         Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
         Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(destination, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(destination + NR, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(destination + 2 * NR, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(destination + 3 * NR, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(destination + 4 * NR, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(destination + 5 * NR, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(destination + 6 * NR, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(destination + 7 * NR, Avx.Permute2x128(u3, u7, 0x31));
+        Vector256<float> sv = Vector256.Create(scale);
+        Avx.Store(destination, sv * Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(destination + ds, sv * Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(destination + 2 * ds, sv * Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(destination + 3 * ds, sv * Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(destination + 4 * ds, sv * Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(destination + 5 * ds, sv * Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(destination + 6 * ds, sv * Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(destination + 7 * ds, sv * Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>destination[i·destinationStride + r] = scale · source[r·stride + i] for r &lt; 4, i &lt; 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x8(float* source, int stride, float* destination, int destinationStride, float scale)
+    {
+        nint ds = destinationStride;
+        Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + stride);
+        Vector256<float> r2 = Avx.LoadVector256(source + 2 * (nint)stride), r3 = Avx.LoadVector256(source + 3 * (nint)stride);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> sv = Vector256.Create(scale);
+        // u0 holds columns 0 and 4, u1 columns 1 and 5, u2 columns 2 and 6, u3 columns 3 and 7.
+        Vector256<float> u0 = sv * Avx.Shuffle(t0, t2, 0x44), u1 = sv * Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = sv * Avx.Shuffle(t1, t3, 0x44), u3 = sv * Avx.Shuffle(t1, t3, 0xEE);
+        Vector128.Store(u0.GetLower(), destination);
+        Vector128.Store(u1.GetLower(), destination + ds);
+        Vector128.Store(u2.GetLower(), destination + 2 * ds);
+        Vector128.Store(u3.GetLower(), destination + 3 * ds);
+        Vector128.Store(u0.GetUpper(), destination + 4 * ds);
+        Vector128.Store(u1.GetUpper(), destination + 5 * ds);
+        Vector128.Store(u2.GetUpper(), destination + 6 * ds);
+        Vector128.Store(u3.GetUpper(), destination + 7 * ds);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
