@@ -198,6 +198,29 @@ public static unsafe class CpuGemm
             if (transposeA)
             {
                 // op(A)[i, p] = A[p, i]: each depth step is a contiguous run of the strip's rows.
+                if (rows == mr && (mr == 12 || mr == 6) && Vector256.IsHardwareAccelerated)
+                {
+                    // A full strip: 8 + 4 (or 4 + 2) contiguous values per depth step.
+                    Vector256<float> scale8 = Vector256.Create(alpha);
+                    Vector128<float> scale4 = Vector128.Create(alpha);
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* source = a + (nint)(pc + p) * lda + ic + ir;
+                        float* destination = strip + p * mr;
+                        if (mr == 12)
+                        {
+                            Vector256.Store(scale8 * Vector256.Load(source), destination);
+                            Vector128.Store(scale4 * Vector128.Load(source + 8), destination + 8);
+                        }
+                        else
+                        {
+                            Vector128.Store(scale4 * Vector128.Load(source), destination);
+                            destination[4] = alpha * source[4];
+                            destination[5] = alpha * source[5];
+                        }
+                    }
+                    continue;
+                }
                 for (int p = 0; p < kc; p++)
                 {
                     float* source = a + (nint)(pc + p) * lda + ic + ir;
