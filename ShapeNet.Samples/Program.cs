@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ShapeNet.Samples.Autograd;
+using ShapeNet.Samples.Benchmarks;
 using ShapeNet.Samples.BreastCancer;
 using ShapeNet.Samples.GradientDescent;
 using ShapeNet.Samples.LinearModelSearch;
@@ -28,6 +29,7 @@ public static class Program
         root.Subcommands.Add(TabularSample.Command());
         root.Subcommands.Add(PreprocessSample.Command());
         root.Subcommands.Add(MnistMlpSample.Command());
+        root.Subcommands.Add(BenchCommand.Command());
         return root.Parse(args).Invoke();
     }
 }

@@ -151,12 +151,15 @@ public static unsafe class CpuGemm
         float* packedA = arena.PackedA, packedB = arena.PackedB;
         int mr = MR, mcMax = MC;
         bool hasEpilogue = bias != null || activation != UnaryOp.Identity;
+        // Equal depth blocks (784 = 4 × 196, not 3 × 256 + 16): no short last block that costs a whole pass over C.
+        int depthBlocks = (k + KC - 1) / KC;
+        int kcMax = (k + depthBlocks - 1) / depthBlocks;
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC)
+            for (int pc = 0; pc < k; pc += kcMax)
             {
-                int kc = Math.Min(KC, k - pc);
+                int kc = Math.Min(kcMax, k - pc);
                 PackB(transposeB, b, ldb, pc, jc, kc, nc, packedB);
                 // Only the first depth block applies beta; later blocks add onto the partial sums in C.
                 float blockBeta = pc == 0 ? beta : 1f;
@@ -195,6 +198,29 @@ public static unsafe class CpuGemm
             if (transposeA)
             {
                 // op(A)[i, p] = A[p, i]: each depth step is a contiguous run of the strip's rows.
+                if (rows == mr && (mr == 12 || mr == 6) && Vector256.IsHardwareAccelerated)
+                {
+                    // A full strip: 8 + 4 (or 4 + 2) contiguous values per depth step.
+                    Vector256<float> scale8 = Vector256.Create(alpha);
+                    Vector128<float> scale4 = Vector128.Create(alpha);
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* source = a + (nint)(pc + p) * lda + ic + ir;
+                        float* destination = strip + p * mr;
+                        if (mr == 12)
+                        {
+                            Vector256.Store(scale8 * Vector256.Load(source), destination);
+                            Vector128.Store(scale4 * Vector128.Load(source + 8), destination + 8);
+                        }
+                        else
+                        {
+                            Vector128.Store(scale4 * Vector128.Load(source), destination);
+                            destination[4] = alpha * source[4];
+                            destination[5] = alpha * source[5];
+                        }
+                    }
+                    continue;
+                }
                 for (int p = 0; p < kc; p++)
                 {
                     float* source = a + (nint)(pc + p) * lda + ic + ir;
@@ -203,6 +229,22 @@ public static unsafe class CpuGemm
                     for (; i < rows; i++) destination[i] = alpha * source[i];
                     for (; i < mr; i++) destination[i] = 0f;
                 }
+            }
+            else if (rows == mr && kc >= 8 && Avx.IsSupported)
+            {
+                // A full strip of row-major A: 8×8 and 4×8 blocks transposed in registers.
+                float* source = a + (nint)(ic + ir) * lda + pc;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    int i = 0;
+                    for (; i + 8 <= mr; i += 8) Transpose8x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
+                    for (; i + 4 <= mr; i += 4) Transpose4x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
+                    for (; i < mr; i++)
+                        for (int q = 0; q < 8; q++) strip[(p + q) * mr + i] = alpha * source[(nint)i * lda + p + q];
+                }
+                for (; p < kc; p++)
+                    for (int i = 0; i < mr; i++) strip[p * mr + i] = alpha * source[(nint)i * lda + p];
             }
             else
             {
@@ -226,7 +268,20 @@ public static unsafe class CpuGemm
         {
             int columns = Math.Min(NR, nc - jr);
             float* strip = packed + (nint)jr * kc;
-            if (transposeB)
+            if (transposeB && columns == NR && Avx.IsSupported)
+            {
+                // op(B)[p, j] = B[j, p]: 8×8 blocks of the stored rows, transposed in registers.
+                float* rows = b + (nint)(jc + jr) * ldb + pc;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    Transpose8x8(rows + p, ldb, strip + p * NR);
+                    Transpose8x8(rows + 8 * (nint)ldb + p, ldb, strip + p * NR + 8);
+                }
+                for (; p < kc; p++)
+                    for (int j = 0; j < NR; j++) strip[p * NR + j] = rows[(nint)j * ldb + p];
+            }
+            else if (transposeB)
             {
                 // op(B)[p, j] = B[j, p]: read each stored row contiguously, scatter with stride NR.
                 for (int j = 0; j < columns; j++)
@@ -260,10 +315,73 @@ public static unsafe class CpuGemm
         }
     }
 
+    /// <summary>Reads 8 rows of 8 floats (row stride <paramref name="stride"/>) and writes their transpose as
+    /// 8 rows of 8 floats with row stride NR: destination[i·NR + r] = source[r·stride + i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* source, int stride, float* destination)
+        => Transpose8x8(source, stride, destination, NR, 1f);
+
+    /// <summary>destination[i·destinationStride + r] = scale · source[r·stride + i] for r, i &lt; 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* source, int stride, float* destination, int destinationStride, float scale)
+    {
+        nint ds = destinationStride;
+        Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + stride);
+        Vector256<float> r2 = Avx.LoadVector256(source + 2 * (nint)stride), r3 = Avx.LoadVector256(source + 3 * (nint)stride);
+        Vector256<float> r4 = Avx.LoadVector256(source + 4 * (nint)stride), r5 = Avx.LoadVector256(source + 5 * (nint)stride);
+        Vector256<float> r6 = Avx.LoadVector256(source + 6 * (nint)stride), r7 = Avx.LoadVector256(source + 7 * (nint)stride);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Vector256<float> sv = Vector256.Create(scale);
+        Avx.Store(destination, sv * Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(destination + ds, sv * Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(destination + 2 * ds, sv * Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(destination + 3 * ds, sv * Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(destination + 4 * ds, sv * Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(destination + 5 * ds, sv * Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(destination + 6 * ds, sv * Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(destination + 7 * ds, sv * Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>destination[i·destinationStride + r] = scale · source[r·stride + i] for r &lt; 4, i &lt; 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x8(float* source, int stride, float* destination, int destinationStride, float scale)
+    {
+        nint ds = destinationStride;
+        Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + stride);
+        Vector256<float> r2 = Avx.LoadVector256(source + 2 * (nint)stride), r3 = Avx.LoadVector256(source + 3 * (nint)stride);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> sv = Vector256.Create(scale);
+        // u0 holds columns 0 and 4, u1 columns 1 and 5, u2 columns 2 and 6, u3 columns 3 and 7.
+        Vector256<float> u0 = sv * Avx.Shuffle(t0, t2, 0x44), u1 = sv * Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = sv * Avx.Shuffle(t1, t3, 0x44), u3 = sv * Avx.Shuffle(t1, t3, 0xEE);
+        Vector128.Store(u0.GetLower(), destination);
+        Vector128.Store(u1.GetLower(), destination + ds);
+        Vector128.Store(u2.GetLower(), destination + 2 * ds);
+        Vector128.Store(u3.GetLower(), destination + 3 * ds);
+        Vector128.Store(u0.GetUpper(), destination + 4 * ds);
+        Vector128.Store(u1.GetUpper(), destination + 5 * ds);
+        Vector128.Store(u2.GetUpper(), destination + 6 * ds);
+        Vector128.Store(u3.GetUpper(), destination + 7 * ds);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MicroKernel(int kc, float* packedA, float* packedB, float* c, int ldc, float beta, int rows, int columns)
     {
-        if (s_useAvx512) MicroKernelAvx512(kc, packedA, packedB, c, ldc, beta, rows, columns);
+        if (s_useAvx512)
+        {
+            // Edge strips (64 rows = 5 × 12 + 4) compute only the rows they have.
+            if (rows <= 4) MicroKernelAvx512Rows4(kc, packedA, packedB, c, ldc, beta, rows, columns);
+            else if (rows <= 8) MicroKernelAvx512Rows8(kc, packedA, packedB, c, ldc, beta, rows, columns);
+            else MicroKernelAvx512(kc, packedA, packedB, c, ldc, beta, rows, columns);
+        }
         else if (s_useAvx2) MicroKernelAvx2(kc, packedA, packedB, c, ldc, beta, rows, columns);
         else MicroKernelPortable(kc, packedA, packedB, c, ldc, beta, rows, columns);
     }
@@ -376,6 +494,51 @@ public static unsafe class CpuGemm
         StorePartialTile(tile, c, ldc, beta, rows, columns);
     }
 
+    /// <summary>The 12-row strip's first 4 rows (an edge strip of at most 4 rows).</summary>
+    private static void MicroKernelAvx512Rows4(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
+    {
+        int mr = MR;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> bv = Avx512F.LoadAlignedVector512(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), bv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), bv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), bv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), bv, c3);
+            a += mr;
+            b += 16;
+        }
+        float* tile = stackalloc float[4 * NR];
+        Vector512.Store(c0, tile); Vector512.Store(c1, tile + 16); Vector512.Store(c2, tile + 32); Vector512.Store(c3, tile + 48);
+        StorePartialTile(tile, c, ldc, beta, rows, columns);
+    }
+
+    /// <summary>The 12-row strip's first 8 rows (an edge strip of 5 to 8 rows).</summary>
+    private static void MicroKernelAvx512Rows8(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
+    {
+        int mr = MR;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> bv = Avx512F.LoadAlignedVector512(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), bv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), bv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), bv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), bv, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), bv, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), bv, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), bv, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), bv, c7);
+            a += mr;
+            b += 16;
+        }
+        float* tile = stackalloc float[8 * NR];
+        Vector512.Store(c0, tile); Vector512.Store(c1, tile + 16); Vector512.Store(c2, tile + 32); Vector512.Store(c3, tile + 48);
+        Vector512.Store(c4, tile + 64); Vector512.Store(c5, tile + 80); Vector512.Store(c6, tile + 96); Vector512.Store(c7, tile + 112);
+        StorePartialTile(tile, c, ldc, beta, rows, columns);
+    }
+
     /// <summary>Any SIMD width: accumulates the MR×NR tile in a stack buffer with Vector&lt;float&gt;.</summary>
     private static void MicroKernelPortable(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
     {
@@ -401,6 +564,24 @@ public static unsafe class CpuGemm
     /// <summary>Writes the top-left rows×columns of a finished NR-wide tile into C (edge tiles).</summary>
     private static void StorePartialTile(float* tile, float* c, int ldc, float beta, int rows, int columns)
     {
+        if (columns == NR && Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> betaVector = Vector256.Create(beta);
+            for (int i = 0; i < rows; i++)
+            {
+                float* row = c + (nint)i * ldc;
+                float* sums = tile + i * NR;
+                Vector256<float> low = Vector256.Load(sums), high = Vector256.Load(sums + 8);
+                if (beta != 0f)
+                {
+                    low += betaVector * Vector256.Load(row);
+                    high += betaVector * Vector256.Load(row + 8);
+                }
+                Vector256.Store(low, row);
+                Vector256.Store(high, row + 8);
+            }
+            return;
+        }
         for (int i = 0; i < rows; i++)
         {
             float* row = c + (nint)i * ldc;
@@ -427,6 +608,24 @@ public static unsafe class CpuGemm
     private static void ApplyEpilogue(float* c, int ldc, int m, int n, float* bias, UnaryOp activation)
     {
         var biasRow = new ReadOnlySpan<float>(bias, bias == null ? 0 : n);
+        if (ldc == n)
+        {
+            // A contiguous block: the bias row by row, the activation in one call (tiny layers have short rows).
+            if (bias != null)
+                for (int i = 0; i < m; i++)
+                {
+                    var row = new Span<float>(c + (nint)i * ldc, n);
+                    TensorPrimitives.Add(row, biasRow, row);
+                }
+            var block = new Span<float>(c, checked(m * n));
+            switch (activation)
+            {
+                case UnaryOp.Relu: TensorPrimitives.Max(block, 0f, block); break;
+                case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(block, block); break;
+                case UnaryOp.Tanh: TensorPrimitives.Tanh(block, block); break;
+            }
+            return;
+        }
         for (int i = 0; i < m; i++)
         {
             var row = new Span<float>(c + (nint)i * ldc, n);

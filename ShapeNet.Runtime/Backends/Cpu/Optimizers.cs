@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace ShapeNet.Backends.Cpu;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace ShapeNet.Backends.Cpu;
 /// in PyTorch's operation order. PyTorch holds hyperparameters as Python doubles and derives the step
 /// constants (1 − β, bias corrections, step sizes) in double before the float kernel sees them; so do we.
 /// </summary>
-public static class CpuOptimizers
+public static unsafe class CpuOptimizers
 {
     /// <summary>
     /// The double a user most likely wrote for a float hyperparameter: decimal conversion keeps 7 significant
@@ -24,9 +26,86 @@ public static class CpuOptimizers
         CheckLength(parameter.Length, gradient.Length, nameof(gradient));
         bool useMomentum = momentum != 0f;
         if (useMomentum) CheckLength(parameter.Length, momentumBuffer.Length, nameof(momentumBuffer));
-        float negativeLr = (float)-Hyperparameter(lr);
-        float keep = (float)(1.0 - Hyperparameter(dampening));
-        for (int i = 0; i < parameter.Length; i++)
+        fixed (float* p = parameter, g = gradient, b = momentumBuffer)
+        {
+            var args = new SgdArgs
+            {
+                Parameter = p, Gradient = g, Buffer = b, Length = parameter.Length,
+                NegativeLr = (float)-Hyperparameter(lr), Keep = (float)(1.0 - Hyperparameter(dampening)),
+                Momentum = momentum, WeightDecay = weightDecay,
+                UseMomentum = useMomentum, Nesterov = nesterov, Maximize = maximize, FirstStep = firstStep,
+            };
+            if (parameter.Length >= ParallelThreshold && CpuWorkers.TryAcquire())
+            {
+                s_sgd = args;
+                CpuWorkers.RunAndRelease(&SgdPart);
+                return;
+            }
+            SgdRange(in args, 0, parameter.Length);
+        }
+    }
+
+    /// <summary>Parameter tensors at least this long are updated on all cores (the step is memory-bound).</summary>
+    private const int ParallelThreshold = 1 << 15;
+
+    private unsafe struct SgdArgs
+    {
+        public float* Parameter, Gradient, Buffer;
+        public int Length;
+        public float NegativeLr, Keep, Momentum, WeightDecay;
+        public bool UseMomentum, Nesterov, Maximize, FirstStep;
+    }
+
+    private static SgdArgs s_sgd;
+
+    private static void SgdPart(int part, int parts)
+    {
+        int blocks = (s_sgd.Length + 63) / 64;
+        int start = (int)((long)blocks * part / parts) * 64;
+        int end = Math.Min(s_sgd.Length, (int)((long)blocks * (part + 1) / parts) * 64);
+        if (start < end) SgdRange(in s_sgd, start, end);
+    }
+
+    /// <summary>The SGD update of elements [start, end): Vector256 in the body, the same float operations in
+    /// the same order as the scalar tail (no fused multiply-add), so both give PyTorch's bits.</summary>
+    private static void SgdRange(in SgdArgs a, int start, int end)
+    {
+        float* parameter = a.Parameter, gradient = a.Gradient, momentumBuffer = a.Buffer;
+        float negativeLr = a.NegativeLr, keep = a.Keep, momentum = a.Momentum, weightDecay = a.WeightDecay;
+        bool useMomentum = a.UseMomentum, nesterov = a.Nesterov, maximize = a.Maximize, firstStep = a.FirstStep;
+        int i = start;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> vLr = Vector256.Create(negativeLr), vKeep = Vector256.Create(keep);
+            Vector256<float> vMomentum = Vector256.Create(momentum), vDecay = Vector256.Create(weightDecay);
+            if (useMomentum && !nesterov && !maximize && weightDecay == 0f && !firstStep)
+            {
+                // The common case (SGD with momentum): b = μ·b + keep·g; p += −lr·b.
+                for (; i + 8 <= end; i += 8)
+                {
+                    Vector256<float> buffer = Vector256.Load(momentumBuffer + i) * vMomentum + vKeep * Vector256.Load(gradient + i);
+                    Vector256.Store(buffer, momentumBuffer + i);
+                    Vector256.Store(Vector256.Load(parameter + i) + vLr * buffer, parameter + i);
+                }
+            }
+            else
+            {
+                for (; i + 8 <= end; i += 8)
+                {
+                    Vector256<float> g = Vector256.Load(gradient + i);
+                    if (maximize) g = -g;
+                    if (weightDecay != 0f) g += vDecay * Vector256.Load(parameter + i);
+                    if (useMomentum)
+                    {
+                        Vector256<float> buffer = firstStep ? g : Vector256.Load(momentumBuffer + i) * vMomentum + vKeep * g;
+                        Vector256.Store(buffer, momentumBuffer + i);
+                        g = nesterov ? g + vMomentum * buffer : buffer;
+                    }
+                    Vector256.Store(Vector256.Load(parameter + i) + vLr * g, parameter + i);
+                }
+            }
+        }
+        for (; i < end; i++)
         {
             float g = maximize ? -gradient[i] : gradient[i];
             if (weightDecay != 0f) g += weightDecay * parameter[i];

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using ShapeNet.Optim;
+using ShapeNet.Samples.Mnist;
+
+namespace ShapeNet.Samples.Benchmarks;
+
+/// <summary>A seed model set up as torch_baseline.py sets it up: same shapes, loss, optimizer and random data.</summary>
+public sealed record TrainCase(string Name, int Batch, int StepsPerWindow, Func<NetworkPlan> CreatePlan, float[] Input, float[] Target);
+
+/// <summary>The measured training throughput of one <see cref="TrainCase"/>.</summary>
+public sealed record TrainResult(string Name, int Batch, double MicrosecondsPerStep, long AllocatedBytesPerWindow)
+{
+    public double StepsPerSecond => 1e6 / MicrosecondsPerStep;
+}
+
+/// <summary>
+/// Training-step throughput of the generated plans: warm-up (tier-up of the JIT, worker threads, packing buffers),
+/// then the best of several timed windows, each <see cref="TrainCase.StepsPerWindow"/> steps of
+/// <see cref="NetworkPlan.TrainStep(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> on one fixed batch.
+/// </summary>
+public static class TrainBenchmark
+{
+    /// <summary>The seed models that exist in the DSL today, with torch_baseline.py's shapes and step counts
+    /// (<paramref name="steps"/> for the MLP, ten times as many for the tiny models).</summary>
+    public static IReadOnlyList<TrainCase> SeedCases(int steps)
+    {
+        var random = new Random(0);
+        return
+        [
+            new TrainCase("linear-regression", 10, steps * 10, () =>
+            {
+                var plan = new LinearRegression(0).CreatePlan(10);
+                plan.Configure(Loss.Mse(), new Sgd(0.03f, momentum: 0.5f));
+                return plan;
+            }, Normal(random, 10 * 2), Normal(random, 10)),
+            new TrainCase("logistic-8", 32, steps * 10, () =>
+            {
+                var plan = new Logistic8(0).CreatePlan(32);
+                plan.Configure(Loss.Bce(), new Sgd(0.01f, momentum: 0.5f));
+                return plan;
+            }, Normal(random, 32 * 8), Labels(random, 32, 2)),
+            new TrainCase("mnist-mlp", 64, steps, () =>
+            {
+                var plan = new MnistMlp(0).CreatePlan(64);
+                plan.Configure(Loss.CrossEntropy(), new Sgd(0.01f, momentum: 0.5f));
+                return plan;
+            }, Normal(random, 64 * 784), Labels(random, 64, 10)),
+        ];
+    }
+
+    /// <summary>Warms up for at least <paramref name="warmup"/>, then returns the fastest of <paramref name="windows"/> windows.</summary>
+    public static TrainResult Measure(TrainCase c, int windows, TimeSpan warmup)
+    {
+        using NetworkPlan plan = c.CreatePlan();
+        var clock = Stopwatch.StartNew();
+        int warmupSteps = 0;
+        while (clock.Elapsed < warmup || warmupSteps < 200)
+        {
+            plan.TrainStep(c.Input, c.Target, c.Batch);
+            warmupSteps++;
+        }
+        if (!float.IsFinite(plan.Loss)) throw new InvalidOperationException($"{c.Name}: the loss is not finite after warm-up.");
+
+        double best = double.MaxValue;
+        long allocated = long.MaxValue;
+        for (int w = 0; w < windows; w++)
+        {
+            long bytes = GC.GetAllocatedBytesForCurrentThread();
+            long start = Stopwatch.GetTimestamp();
+            for (int s = 0; s < c.StepsPerWindow; s++) plan.TrainStep(c.Input, c.Target, c.Batch);
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - bytes);
+            best = Math.Min(best, seconds / c.StepsPerWindow);
+        }
+        return new TrainResult(c.Name, c.Batch, best * 1e6, allocated);
+    }
+
+    private static float[] Normal(Random random, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+            values[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+        return values;
+    }
+
+    private static float[] Labels(Random random, int count, int classes)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = random.Next(classes);
+        return values;
+    }
+}
