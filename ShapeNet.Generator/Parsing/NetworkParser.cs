@@ -188,7 +188,8 @@ internal static class NetworkParser
         int Ctor(int index) => attribute.ConstructorArguments.Length > index && attribute.ConstructorArguments[index].Value is int v ? v : 0;
 
         int inChannels = Ctor(0), outChannels = Ctor(1);
-        int kernel = attribute.ConstructorArguments.Length > 2 ? Ctor(2) : Named("Kernel") ?? 0;
+        // A named Kernel is assigned after the constructor ran, so it wins over the positional one, as at run time.
+        int kernel = Named("Kernel") ?? (attribute.ConstructorArguments.Length > 2 ? Ctor(2) : 0);
         int kh = Named("KernelHeight") ?? kernel, kw = Named("KernelWidth") ?? kernel;
         int stride = Named("Stride") ?? 1, padding = Named("Padding") ?? 0, dilation = Named("Dilation") ?? 1;
         int sh = Named("StrideHeight") ?? stride, sw = Named("StrideWidth") ?? stride;

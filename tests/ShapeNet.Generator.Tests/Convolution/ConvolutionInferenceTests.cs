@@ -207,4 +207,25 @@ public class ConvolutionInferenceTests
         Assert.Equal("GlobalAvgPool", graph.Nodes[graph.Output].Op);
         Assert.Equal("[Batch, 1, 1, 1]", graph.Nodes[graph.Output].Shape.ToString());
     }
+
+    [Fact]
+    public void A_named_kernel_overrides_the_positional_one_and_height_width_override_the_square_values()
+    {
+        const string source = Dims + """
+            [Network]
+            public partial class Net
+            {
+                [Conv2d(1, 4, 5, Kernel = 3, KernelWidth = 1, Padding = 2, PaddingWidth = 0, DilationHeight = 2)] partial Conv2d Conv { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Batch, Gray, Side, Side> x) => Conv(x);
+            }
+            """;
+
+        CompiledNode conv = Graph(source, "Net").Nodes.Single(n => n.Op == "Conv2d");
+
+        Assert.Equal("in=1 out=4 kh=3 kw=1 sh=1 sw=1 ph=2 pw=0 dh=2 dw=1 groups=1 bias=true", Args(conv));
+        // height: floor((28 + 4 − 2·2 − 1)/1) + 1 = 28; width: 28 − 1 + 1 = 28
+        Assert.Equal("[Batch, 4, 28, 28]", conv.Shape.ToString());
+    }
 }
