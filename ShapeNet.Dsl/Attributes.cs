@@ -49,6 +49,49 @@ public sealed class LinearAttribute : LayerAttribute
     public bool Bias { get; set; } = true;
 }
 
+/// <summary>
+/// 2-D convolution over NCHW input; PyTorch's <c>nn.Conv2d(in, out, kernel_size, stride, padding, dilation, groups, bias)</c>:
+/// weight <c>[out, in/groups, kH, kW]</c>, bias <c>[out]</c>. Output height (width alike):
+/// <c>floor((H + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1</c>. The height/width properties
+/// (<see cref="KernelHeight"/>, …) override the square ones (<see cref="Kernel"/>, …) for their axis.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class Conv2dAttribute : LayerAttribute
+{
+    /// <summary><c>[Conv2d(1, 10, Kernel = 5)]</c>: the kernel is given by name.</summary>
+    public Conv2dAttribute(int inChannels, int outChannels)
+    {
+        InChannels = inChannels;
+        OutChannels = outChannels;
+    }
+
+    /// <summary><c>[Conv2d(1, 10, 5)]</c>: a square kernel.</summary>
+    public Conv2dAttribute(int inChannels, int outChannels, int kernel)
+        : this(inChannels, outChannels)
+    {
+        Kernel = kernel;
+    }
+
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    /// <summary>Square kernel size (required unless both <see cref="KernelHeight"/> and <see cref="KernelWidth"/> are set).</summary>
+    public int Kernel { get; set; }
+    public int KernelHeight { get; set; }
+    public int KernelWidth { get; set; }
+    public int Stride { get; set; } = 1;
+    public int StrideHeight { get; set; }
+    public int StrideWidth { get; set; }
+    public int Padding { get; set; }
+    public int PaddingHeight { get; set; }
+    public int PaddingWidth { get; set; }
+    public int Dilation { get; set; } = 1;
+    public int DilationHeight { get; set; }
+    public int DilationWidth { get; set; }
+    /// <summary>Channel groups; must divide both channel counts (<c>groups = in</c> is a depthwise convolution).</summary>
+    public int Groups { get; set; } = 1;
+    public bool Bias { get; set; } = true;
+}
+
 /// <summary>A member whose type is another <see cref="NetworkAttribute"/> class, used as a layer (a block).</summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class BlockAttribute : LayerAttribute

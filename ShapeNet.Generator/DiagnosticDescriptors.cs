@@ -44,7 +44,7 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' must be declared as 'partial {1} {0} {{ get; }}', but it is {2}", Declarations);
 
     public static readonly DiagnosticDescriptor BadLayerArgument = Error("SN0009", "Layer hyper-parameter is invalid",
-        "Layer '{0}': {1} must be positive, but it is {2}", Declarations);
+        "Layer '{0}': {1}", Declarations);
 
     public static readonly DiagnosticDescriptor NetworkHasBaseClass = Error("SN0010", "Network declares a base class",
         "Network '{0}' derives from '{1}': a [Network] class may not declare a base class, the generator derives it from ShapeNet.Module", Declarations);
@@ -88,6 +88,15 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor BlockInput = Error("SN0111", "Block input shape differs",
         "{0} expects {1} for '{2}', but '{3}' is {4}", Shapes);
+
+    public static readonly DiagnosticDescriptor ConvInChannels = Error("SN0112", "Conv2d input channels differ",
+        "{0} expects {1} input channels, but {2} gives {3} (its shape is {4})", Shapes);
+
+    public static readonly DiagnosticDescriptor PoolWindowTooLarge = Error("SN0113", "Pooling window larger than the padded input",
+        "'{0}': the kernel {1} is larger than the padded input {2} {3} + 2·{4} = {5} ('{6}' is {7})", Shapes);
+
+    public static readonly DiagnosticDescriptor ConvOutputSize = Error("SN0114", "Convolution output size is not positive",
+        "'{0}': the output {1} would be {2}, which is not positive ('{3}' is {4})", Shapes);
 
     // ---- constructs --------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("SN0201", "Statement cannot be compiled to a static graph",

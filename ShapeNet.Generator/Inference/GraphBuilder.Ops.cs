@@ -51,6 +51,26 @@ internal sealed partial class GraphBuilder
             }
             case "Sum": case "Mean":
                 return Reduce(scope, node, x[0]);
+            case "MaxPool2d": case "AvgPool2d":
+                return Pool(scope, node, x[0]);
+            case "AdaptiveAvgPool2d":
+            {
+                int size = int.Parse(node.Arg("outputSize")!, CultureInfo.InvariantCulture);
+                if (size != 1)
+                    return Fail(scope, DiagnosticDescriptors.WrongArguments, node.Location, "AdaptiveAvgPool2d", node.Text,
+                        $"only outputSize 1 (a global average pool, [N, C, 1, 1]) is supported, but it is {size}");
+                return GlobalAvgPool(scope, node, x[0]);
+            }
+            case "GlobalAvgPool":
+                return GlobalAvgPool(scope, node, x[0]);
+            case "Dropout":
+            {
+                double p = double.Parse(node.Arg("p")!, CultureInfo.InvariantCulture);
+                if (!(p >= 0 && p < 1))
+                    return Fail(scope, DiagnosticDescriptors.WrongArguments, node.Location, "Dropout", node.Text,
+                        $"the drop probability p must be in [0, 1), but it is {node.Arg("p")}");
+                return AddOp("Dropout", x, new[] { Named("p", node.Arg("p")!) }, a, node.Text);
+            }
             default:
                 if (OpCatalog.Losses.Contains(node.Op)) return Loss(scope, node, x);
                 return Fail(scope, DiagnosticDescriptors.InternalError, node.Location, node.Text, "no shape rule for op " + node.Op);
@@ -107,8 +127,25 @@ internal sealed partial class GraphBuilder
         Dim flat = merged.Count == 1 ? merged[0] : Dim.Of((int)merged.Aggregate(1L, (p, d) => p * d.Size));
         kept.Add(flat);
         int id = AddOp("Reshape", new[] { input }, new[] { Named("from", "Flatten") }, new Shape(kept.ToEquatableArray()), node.Text);
-        _flattenSources[id] = (_nodes[input].Text, a, axis.Value);
+        _flattenSources[id] = (FirstArgument(node.Text) ?? _nodes[input].Text, a, axis.Value);
         return id;
+    }
+
+    /// <summary>The first argument of a call's text as written (<c>h</c> in <c>Flatten(h, 1)</c>), or null.</summary>
+    private static string? FirstArgument(string call)
+    {
+        int open = call.IndexOf('(');
+        if (open < 0 || !call.EndsWith(")")) return null;
+        int depth = 0;
+        for (int i = open + 1; i < call.Length - 1; i++)
+        {
+            char c = call[i];
+            if (c is '(' or '[' or '{') depth++;
+            else if (c is ')' or ']' or '}') depth--;
+            else if (c == ',' && depth == 0) return call.Substring(open + 1, i - open - 1).Trim();
+        }
+        string all = call.Substring(open + 1, call.Length - open - 2).Trim();
+        return all.Length > 0 ? all : null;
     }
 
     private int Reshape(Scope scope, Node node, int input)
@@ -259,5 +296,83 @@ internal sealed partial class GraphBuilder
                 $"{node.Op} takes an input and a target of the same shape, but {_nodes[x[0]].Text} is {input.ToNamedString()} and {_nodes[x[1]].Text} is {target.ToNamedString()}");
         }
         return AddOp(node.Op, x, new[] { Named("reduction", node.Arg("reduction")!) }, Shape.Scalar, node.Text);
+    }
+
+    // ---- convolution family (NCHW) ---------------------------------------------------------------
+
+    /// <summary>Checks that <paramref name="input"/> is [N, C, H, W] with static C, H and W (SN0110 otherwise).</summary>
+    private bool Nchw(Scope scope, Node node, int input, string what)
+    {
+        Shape a = _nodes[input].Shape;
+        if (a.Rank == 4 && a[1].IsStatic && a[2].IsStatic && a[3].IsStatic) return true;
+        string need = a.Rank == 4 ? what + " [N, C, H, W] with static C, H and W" : what + " [N, C, H, W] of rank 4";
+        Fail(scope, DiagnosticDescriptors.RankMismatch, node.Location, node.Text, need, _nodes[input].Text, a.ToNamedString());
+        return false;
+    }
+
+    private int Conv2d(Scope scope, Node node, LayerModel layer, int input)
+    {
+        if (!Nchw(scope, node, input, "an input")) return -1;
+        Shape x = _nodes[input].Shape;
+        int inChannels = ArgInt(layer.Args, "in"), outChannels = ArgInt(layer.Args, "out");
+        if (x[1].Size != inChannels)
+            return Fail(scope, DiagnosticDescriptors.ConvInChannels, node.Location, layer.MemberName, inChannels, _nodes[input].Text, x[1].ToString(), x.ToNamedString());
+        int? oh = ConvOutput(scope, node, input, "height", x[2].Size, ArgInt(layer.Args, "kh"), ArgInt(layer.Args, "sh"), ArgInt(layer.Args, "ph"), ArgInt(layer.Args, "dh"));
+        if (oh is null) return -1;
+        int? ow = ConvOutput(scope, node, input, "width", x[3].Size, ArgInt(layer.Args, "kw"), ArgInt(layer.Args, "sw"), ArgInt(layer.Args, "pw"), ArgInt(layer.Args, "dw"));
+        if (ow is null) return -1;
+        int first = scope.ParameterBase[layer.MemberName];
+        int[] parameters = Arg(layer.Args, "bias") == "true" ? new[] { first, first + 1 } : new[] { first };
+        var shape = Shape.Of(x[0], Dim.Of(outChannels), Dim.Of(oh.Value), Dim.Of(ow.Value));
+        return Add("Conv2d", new[] { input }, layer.Args.ToArray(), shape, node.Text, scope.Path + layer.ModuleName, parameters, requiresGrad: true);
+    }
+
+    /// <summary>floor((size + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1, or null after SN0114 when it is not positive.</summary>
+    private int? ConvOutput(Scope scope, Node node, int input, string axis, int size, int kernel, int stride, int pad, int dilation)
+    {
+        int numerator = size + 2 * pad - dilation * (kernel - 1) - 1;
+        int result = FloorDiv(numerator, stride) + 1;
+        if (result > 0) return result;
+        string formula = $"floor(({size} + 2·{pad} − {dilation}·({kernel}−1) − 1)/{stride}) + 1 = {result}";
+        Fail(scope, DiagnosticDescriptors.ConvOutputSize, node.Location, node.Text, axis, formula, _nodes[input].Text, _nodes[input].Shape.ToNamedString());
+        return null;
+    }
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    /// <summary>MaxPool2d / AvgPool2d with a square window: stride 0 means the kernel; PyTorch requires padding ≤ kernel / 2.</summary>
+    private int Pool(Scope scope, Node node, int input)
+    {
+        int kernel = int.Parse(node.Arg("kernel")!, CultureInfo.InvariantCulture);
+        int stride = int.Parse(node.Arg("stride")!, CultureInfo.InvariantCulture);
+        int padding = int.Parse(node.Arg("padding")!, CultureInfo.InvariantCulture);
+        string? problem = kernel <= 0 ? $"the kernel must be positive, but it is {kernel}"
+            : stride < 0 ? $"the stride must be positive (or 0 for the kernel size), but it is {stride}"
+            : padding < 0 ? $"the padding must not be negative, but it is {padding}"
+            : 2 * padding > kernel ? $"the padding must be at most half the kernel, but it is {padding} for a kernel of {kernel}"
+            : null;
+        if (problem is not null) return Fail(scope, DiagnosticDescriptors.WrongArguments, node.Location, node.Op, node.Text, problem);
+        if (stride == 0) stride = kernel;
+        if (!Nchw(scope, node, input, "an input")) return -1;
+        Shape x = _nodes[input].Shape;
+        var outSizes = new int[2];
+        for (int i = 0; i < 2; i++)
+        {
+            int size = x[2 + i].Size;
+            if (size + 2 * padding < kernel)
+                return Fail(scope, DiagnosticDescriptors.PoolWindowTooLarge, node.Location, node.Text, kernel, i == 0 ? "height" : "width",
+                    size, padding, size + 2 * padding, _nodes[input].Text, x.ToNamedString());
+            outSizes[i] = (size + 2 * padding - kernel) / stride + 1;
+        }
+        var args = new List<NamedArg> { Named("kh", kernel), Named("kw", kernel), Named("sh", stride), Named("sw", stride), Named("ph", padding), Named("pw", padding) };
+        if (node.Op == "AvgPool2d") args.Add(Named("countIncludePad", node.Arg("countIncludePad")!));
+        return AddOp(node.Op, new[] { input }, args.ToArray(), Shape.Of(x[0], x[1], Dim.Of(outSizes[0]), Dim.Of(outSizes[1])), node.Text);
+    }
+
+    private int GlobalAvgPool(Scope scope, Node node, int input)
+    {
+        if (!Nchw(scope, node, input, "an input")) return -1;
+        Shape x = _nodes[input].Shape;
+        return AddOp("GlobalAvgPool", new[] { input }, new NamedArg[0], Shape.Of(x[0], x[1], Dim.Of(1), Dim.Of(1)), node.Text);
     }
 }

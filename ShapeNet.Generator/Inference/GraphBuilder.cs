@@ -37,6 +37,17 @@ internal sealed partial class GraphBuilder
                     if (Arg(layer.Args, "bias") == "true")
                         _parameters.Add(new ParameterInfo(_parameters.Count, name + ".bias", Shape.Of(Dim.Of(outFeatures)), "uniform", inFeatures));
                     break;
+                case "Conv2d":
+                {
+                    int inChannels = ArgInt(layer.Args, "in"), outChannels = ArgInt(layer.Args, "out"), groups = ArgInt(layer.Args, "groups");
+                    int kh = ArgInt(layer.Args, "kh"), kw = ArgInt(layer.Args, "kw");
+                    int fanIn = inChannels / groups * kh * kw;
+                    _parameters.Add(new ParameterInfo(_parameters.Count, name + ".weight",
+                        Shape.Of(Dim.Of(outChannels), Dim.Of(inChannels / groups), Dim.Of(kh), Dim.Of(kw)), "kaiming_uniform", fanIn));
+                    if (Arg(layer.Args, "bias") == "true")
+                        _parameters.Add(new ParameterInfo(_parameters.Count, name + ".bias", Shape.Of(Dim.Of(outChannels)), "uniform", fanIn));
+                    break;
+                }
                 case "Block" when layer.Block is not null:
                     AddParameters(layer.Block.Layers, name + ".");
                     break;
@@ -105,6 +116,7 @@ internal sealed partial class GraphBuilder
     private int Layer(Scope scope, Node node, int input)
     {
         LayerModel layer = scope.Layers.First(l => l.MemberName == node.Op);
+        if (layer.Kind == "Conv2d") return Conv2d(scope, node, layer, input);
         Shape x = _nodes[input].Shape;
         int inFeatures = ArgInt(layer.Args, "in"), outFeatures = ArgInt(layer.Args, "out");
         if (x.Rank == 0)
@@ -174,7 +186,7 @@ internal sealed partial class GraphBuilder
 
     private static int CountParameters(LayerModel layer) => layer.Kind switch
     {
-        "Linear" => Arg(layer.Args, "bias") == "true" ? 2 : 1,
+        "Linear" or "Conv2d" => Arg(layer.Args, "bias") == "true" ? 2 : 1,
         "Block" when layer.Block is not null => layer.Block.Layers.Sum(CountParameters),
         _ => 0,
     };

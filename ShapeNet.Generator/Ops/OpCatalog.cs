@@ -37,6 +37,9 @@ internal sealed record OpSpec(string DslName, int TensorOperands, IReadOnlyList<
 /// <item><c>MatMul</c> (torch.matmul for ranks 1–2; batched for rank ≥ 3 with equal leading dims; <c>Dot</c> becomes
 /// a 1-D·1-D MatMul), <c>Permute</c> (arg <c>perm</c>), <c>Reshape</c> (Flatten and Reshape; an alias, the shape is the
 /// node's), <c>Detach</c> (an alias that stops the gradient), <c>Concat</c> (arg <c>axis</c>).</item>
+/// <item><c>Conv2d</c> (layer; args <c>in out kh kw sh sw ph pw dh dw groups bias</c>; parameters weight [out, in/groups, kh, kw],
+/// bias [out]); <c>MaxPool2d</c> (args <c>kh kw sh sw ph pw</c>), <c>AvgPool2d</c> (the same and <c>countIncludePad</c>),
+/// <c>GlobalAvgPool</c> (no args; also <c>AdaptiveAvgPool2d(x, 1)</c>): all on [N, C, H, W]; <c>Dropout</c> (arg <c>p</c>, any shape).</item>
 /// <item><c>Sum Mean</c> (args <c>axes</c> sorted and non-negative, <c>keepDim</c>), <c>Softmax LogSoftmax</c> (arg <c>axis</c>).</item>
 /// <item>Losses <c>MseLoss BceLoss BceWithLogitsLoss CrossEntropyLoss NllLoss</c> (arg <c>reduction</c>: <c>Mean</c>/<c>Sum</c>):
 /// inputs (input, target), a scalar output.</item>
@@ -58,6 +61,12 @@ internal static class OpCatalog
         new OpSpec("Transpose", 1, None, "Permute"),
         new OpSpec("Transpose", 1, new[] { new ArgSpec("dim0", ArgKind.Int, null), new ArgSpec("dim1", ArgKind.Int, null) }, "Permute"),
         new OpSpec("Concat", OpSpec.TensorList, new[] { new ArgSpec("axis", ArgKind.Int, "0") }, "Concat"),
+        new OpSpec("MaxPool2d", 1, new[] { new ArgSpec("kernel", ArgKind.Int, null), new ArgSpec("stride", ArgKind.Int, "0"), new ArgSpec("padding", ArgKind.Int, "0") }, "MaxPool2d"),
+        new OpSpec("AvgPool2d", 1, new[] { new ArgSpec("kernel", ArgKind.Int, null), new ArgSpec("stride", ArgKind.Int, "0"), new ArgSpec("padding", ArgKind.Int, "0"),
+            new ArgSpec("countIncludePad", ArgKind.Bool, "true") }, "AvgPool2d"),
+        new OpSpec("AdaptiveAvgPool2d", 1, new[] { new ArgSpec("outputSize", ArgKind.Int, null) }, "GlobalAvgPool"),
+        new OpSpec("GlobalAvgPool", 1, None, "GlobalAvgPool"),
+        new OpSpec("Dropout", 1, new[] { new ArgSpec("p", ArgKind.Double, null) }, "Dropout"),
         new OpSpec("MatMul", 2, None, "MatMul"),
         new OpSpec("Dot", 2, None, "Dot"),
         new OpSpec("Sum", 1, None, "Sum"),
@@ -81,7 +90,7 @@ internal static class OpCatalog
     public static readonly HashSet<string> Losses = new() { "MseLoss", "BceLoss", "BceWithLogitsLoss", "CrossEntropyLoss", "NllLoss" };
 
     /// <summary>Layer attributes (by attribute class name without <c>Attribute</c>) the generator knows.</summary>
-    public static readonly HashSet<string> LayerKinds = new() { "Linear" };
+    public static readonly HashSet<string> LayerKinds = new() { "Linear", "Conv2d" };
 
     public static IEnumerable<string> DslNames => ByDslName.Keys;
 

@@ -133,12 +133,18 @@ internal static class NetworkParser
             int outFeatures = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int o ? o : 0;
             bool bias = attribute.NamedArguments.FirstOrDefault(n => n.Key == "Bias").Value.Value as bool? ?? true;
             LocationInfo? attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
-            if (inFeatures <= 0) context.Report(DiagnosticDescriptors.BadLayerArgument, attributeLocation, property.Name, "in-features", inFeatures);
-            if (outFeatures <= 0) context.Report(DiagnosticDescriptors.BadLayerArgument, attributeLocation, property.Name, "out-features", outFeatures);
+            if (inFeatures <= 0) context.Report(DiagnosticDescriptors.BadLayerArgument, attributeLocation, property.Name, "in-features must be positive, but it is " + inFeatures);
+            if (outFeatures <= 0) context.Report(DiagnosticDescriptors.BadLayerArgument, attributeLocation, property.Name, "out-features must be positive, but it is " + outFeatures);
             if (inFeatures <= 0 || outFeatures <= 0) return null;
             args.Add(new NamedArg("in", inFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             args.Add(new NamedArg("out", outFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             args.Add(new NamedArg("bias", bias ? "true" : "false"));
+        }
+        else if (kind == "Conv2d")
+        {
+            List<NamedArg>? conv = Conv2dArgs(property.Name, attribute!, context);
+            if (conv is null) return null;
+            args.AddRange(conv);
         }
         else if (kind == "Block")
         {
@@ -171,6 +177,83 @@ internal static class NetworkParser
 
         return new LayerModel(property.Name, moduleName, kind, args.ToEquatableArray(),
             property.Type.ToDisplayString(ParseContext.FullyQualified), DeclaredModifiers(declaration!), block, location);
+    }
+
+    /// <summary>Reads <c>[Conv2d(in, out, kernel?, Kernel = .., Stride = .., ...)]</c> into the canonical args
+    /// <c>in out kh kw sh sw ph pw dh dw groups bias</c> (the height/width properties override the square ones);
+    /// null after reporting SN0009 for each invalid value.</summary>
+    private static List<NamedArg>? Conv2dArgs(string member, AttributeData attribute, ParseContext context)
+    {
+        int? Named(string name) => attribute.NamedArguments.FirstOrDefault(n => n.Key == name).Value.Value as int?;
+        int Ctor(int index) => attribute.ConstructorArguments.Length > index && attribute.ConstructorArguments[index].Value is int v ? v : 0;
+
+        int inChannels = Ctor(0), outChannels = Ctor(1);
+        // A named Kernel is assigned after the constructor ran, so it wins over the positional one, as at run time.
+        int kernel = Named("Kernel") ?? (attribute.ConstructorArguments.Length > 2 ? Ctor(2) : 0);
+        int kh = Named("KernelHeight") ?? kernel, kw = Named("KernelWidth") ?? kernel;
+        int stride = Named("Stride") ?? 1, padding = Named("Padding") ?? 0, dilation = Named("Dilation") ?? 1;
+        int sh = Named("StrideHeight") ?? stride, sw = Named("StrideWidth") ?? stride;
+        int ph = Named("PaddingHeight") ?? padding, pw = Named("PaddingWidth") ?? padding;
+        int dh = Named("DilationHeight") ?? dilation, dw = Named("DilationWidth") ?? dilation;
+        int groups = Named("Groups") ?? 1;
+        bool bias = attribute.NamedArguments.FirstOrDefault(n => n.Key == "Bias").Value.Value as bool? ?? true;
+
+        LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
+        bool ok = true;
+        void Positive(string what, int value)
+        {
+            if (value > 0) return;
+            ok = false;
+            context.Report(DiagnosticDescriptors.BadLayerArgument, location, member, what + " must be positive, but it is " + value);
+        }
+        void NotNegative(string what, int value)
+        {
+            if (value >= 0) return;
+            ok = false;
+            context.Report(DiagnosticDescriptors.BadLayerArgument, location, member, what + " must not be negative, but it is " + value);
+        }
+        Positive("in-channels", inChannels);
+        Positive("out-channels", outChannels);
+        if (kh == kw) Positive("the kernel size (Kernel)", kh);
+        else
+        {
+            Positive("the kernel height", kh);
+            Positive("the kernel width", kw);
+        }
+        if (sh == sw) Positive("the stride", sh);
+        else
+        {
+            Positive("the stride height", sh);
+            Positive("the stride width", sw);
+        }
+        if (ph == pw) NotNegative("the padding", ph);
+        else
+        {
+            NotNegative("the padding height", ph);
+            NotNegative("the padding width", pw);
+        }
+        if (dh == dw) Positive("the dilation", dh);
+        else
+        {
+            Positive("the dilation height", dh);
+            Positive("the dilation width", dw);
+        }
+        Positive("groups", groups);
+        if (ok && (inChannels % groups != 0 || outChannels % groups != 0))
+        {
+            ok = false;
+            context.Report(DiagnosticDescriptors.BadLayerArgument, location, member,
+                $"groups must divide both in-channels and out-channels, but {groups} does not divide " +
+                (inChannels % groups != 0 && outChannels % groups != 0 ? $"{inChannels} and {outChannels}" : inChannels % groups != 0 ? inChannels.ToString(System.Globalization.CultureInfo.InvariantCulture) : outChannels.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        if (!ok) return null;
+
+        static NamedArg Int(string name, int value) => new(name, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new List<NamedArg>
+        {
+            Int("in", inChannels), Int("out", outChannels), Int("kh", kh), Int("kw", kw), Int("sh", sh), Int("sw", sw),
+            Int("ph", ph), Int("pw", pw), Int("dh", dh), Int("dw", dw), Int("groups", groups), new("bias", bias ? "true" : "false"),
+        };
     }
 
     /// <summary>The accessibility modifiers exactly as written (<c>""</c> when none): a partial member's

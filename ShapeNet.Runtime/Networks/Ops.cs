@@ -40,6 +40,24 @@ public abstract class Ops
     public static Tensor Transpose(Tensor x, int dim0, int dim1) => x.Transpose(dim0, dim1);
     public static Tensor Concat(Tensor[] tensors, int axis = 0) => Tensor.Cat(tensors, axis);
 
+    // convolution family (x is [N, C, H, W]; stride 0 means the kernel size, PyTorch's default)
+    /// <summary>Max pooling with a square window: [N, C, H, W] → [N, C, OH, OW], OH = floor((H + 2·padding − kernel)/stride) + 1.</summary>
+    public static Tensor MaxPool2d(Tensor x, int kernel, int stride = 0, int padding = 0) => x.MaxPool2d(kernel, stride, padding);
+    /// <summary>Average pooling with a square window; the divisor counts padding when <paramref name="countIncludePad"/>.</summary>
+    public static Tensor AvgPool2d(Tensor x, int kernel, int stride = 0, int padding = 0, bool countIncludePad = true) =>
+        x.AvgPool2d(kernel, stride, padding, countIncludePad);
+    /// <summary>PyTorch's <c>adaptive_avg_pool2d</c>; only <paramref name="outputSize"/> 1 (the global average, [N, C, 1, 1]) is supported.</summary>
+    public static Tensor AdaptiveAvgPool2d(Tensor x, int outputSize) => outputSize == 1
+        ? x.GlobalAvgPool()
+        : throw new ArgumentException($"AdaptiveAvgPool2d supports only outputSize 1 (a global average), not {outputSize}.", nameof(outputSize));
+    /// <summary>The mean of each channel plane: [N, C, H, W] → [N, C, 1, 1].</summary>
+    public static Tensor GlobalAvgPool(Tensor x) => x.GlobalAvgPool();
+    /// <summary>Inverted dropout with drop probability <paramref name="p"/>. Called eagerly it is the identity (inference
+    /// semantics: an eager call has no training mode or seed); a compiled plan applies it in training steps.</summary>
+    public static Tensor Dropout(Tensor x, double p) => p is >= 0 and < 1
+        ? x
+        : throw new ArgumentOutOfRangeException(nameof(p), p, "Dropout's p must be in [0, 1).");
+
     // linear algebra
     /// <summary>torch.matmul for ranks 1–2, and batched for rank ≥ 3 with equal batch dims.</summary>
     public static Tensor MatMul(Tensor a, Tensor b) => a.MatMul(b);
