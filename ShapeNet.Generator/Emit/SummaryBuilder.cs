@@ -61,7 +61,9 @@ internal static class SummaryBuilder
         sb.Append("Forward FLOPs per sample: ").Append(Number(totalFlops)).Append('\n');
         sb.Append("Activations + gradients per sample: ").Append(Number(perSample)).Append(" bytes\n");
         sb.Append("Plan memory at batch ").Append(ShownBatch.ToString(CultureInfo.InvariantCulture)).Append(": ")
-          .Append(Number(plan.BytesAt(ShownBatch) + targetBytes)).Append(" bytes\n");
+          .Append(Number(plan.BytesAt(ShownBatch) + targetBytes)).Append(" bytes")
+          // Its length depends on the core count, known at run time only (NetworkPlan.MemoryBytes includes it).
+          .Append(plan.Convolutions.Count > 0 ? " + the convolution workspace\n" : "\n");
         return sb.ToString();
     }
 

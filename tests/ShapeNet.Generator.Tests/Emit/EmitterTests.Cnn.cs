@@ -105,6 +105,7 @@ public sealed partial class EmitterTests
         Assert.Contains("288,000", source);
         Assert.Contains("640,000", source);
         Assert.Contains("Parameters: 8,490 (33,960 bytes)", source); // 10·25 + 10, 20·250 + 20, 320·10 + 10
+        Assert.Contains("bytes + the convolution workspace", source);
         AssertCompiles(WithConvStandIns(source), BasicCnnUser, ConvStandIns);
     }
 
@@ -129,6 +130,27 @@ public sealed partial class EmitterTests
         var spec = new NetworkSpec(network, g.Build(y, TensorType), EquatableArray<DiagnosticInfo>.Empty);
         AssertCnnGradients(spec, BasicCnnUser.Replace("BasicCnn", "SmoothCnn").Replace("320, 10", "256, 3"),
             "Samples.SmoothCnn", inputPerSample: 144, outputPerSample: 3);
+    }
+
+    /// <summary>One Conv2d layer applied twice: its parameter gradients add both uses (the later use writes first).</summary>
+    [Fact]
+    public void Shared_conv_layer_gradients_add_both_uses()
+    {
+        var g = new HandBuiltGraph();
+        int x = g.Input("x", TensorType, BatchDim, D(3), D(6), D(6));
+        int c1 = g.Conv2d(x, "conv", 3, 3, 3, "Conv(x)", pad: 1);
+        int t1 = g.Unary("Tanh", c1, "Tanh(Conv(x))");
+        int c2 = g.Conv2d(t1, "conv", 3, 3, 3, "Conv(t1)", pad: 1);
+        int flat = g.Op("Reshape", new[] { c2 }, Shape.Of(BatchDim, D(108)), "Flatten(c2)");
+        int y = g.Linear(flat, "fc", 108, 2, "Fc(flat)");
+        NetworkModel network = Network("SharedCnn", ConvLayer("Conv", "conv", ("in", 3), ("out", 3), ("kh", 3), ("ph", 1)), LinearLayer("Fc", "fc", 108, 2));
+        var spec = new NetworkSpec(network, g.Build(y, TensorType), EquatableArray<DiagnosticInfo>.Empty);
+        BufferPlan plan = BufferPlan.Create(spec.Graph!);
+        Assert.False(plan.ParameterAccumulates(c2));
+        Assert.True(plan.ParameterAccumulates(c1));
+        AssertCnnGradients(spec, BasicCnnUser.Replace("BasicCnn", "SharedCnn").Replace("partial Conv2dStandIn Conv1 { get; }", "partial Conv2dStandIn Conv { get; }")
+                .Replace("partial Conv2dStandIn Conv2 { get; }", "").Replace("320, 10", "108, 2"),
+            "Samples.SharedCnn", inputPerSample: 108, outputPerSample: 2);
     }
 
     // ---- (b) grouped, strided, padded and dilated convolutions, average pooling, global pooling, dropout ----
