@@ -272,6 +272,63 @@ public sealed partial class EmitterTests
         Assert.NotEqual(first, plan.OutputToArray()); // a new mask each training pass
     }
 
+    // ---- differentiable functions -----------------------------------------------------------------
+
+    [Fact]
+    public void Pooling_in_a_function_differentiates_on_the_cpu_backend()
+    {
+        var g = new HandBuiltGraph();
+        int x = g.Input("x", TensorType, D(1), D(2), D(4), D(4));
+        int m = g.Pool("MaxPool2d", x, 2, 2, 0, "MaxPool2d(x, 2)");                  // [1, 2, 2, 2]
+        int a = g.Pool("AvgPool2d", m, 2, 1, 0, "AvgPool2d(m, 2, 1)");               // [1, 2, 1, 1]
+        int y = g.Op("Sum", new[] { a }, Shape.Scalar, "Sum(a)");
+        Assembly assembly = EmittedCode.Load(EmitFunction("PoolSum", g.Build(y, TensorType)), """
+            using ShapeNet;
+            namespace Samples;
+            public static partial class Autograd
+            {
+                [Differentiable] public static Tensor PoolSum(Tensor x) => x;
+            }
+            """);
+        float[] values = Enumerable.Range(0, 32).Select(i => (float)((i * 7) % 32)).ToArray(); // distinct: no ties
+        float[] gradient = Gradient(assembly.GetType("Samples.Autograd")!, "PoolSumGrad", new Tensor(values, 1, 2, 4, 4), out float sum);
+        // Each plane: the mean of its four window maxima; d/dx = 1/4 at each maximum, 0 elsewhere.
+        var expected = new float[32];
+        double expectedSum = 0;
+        for (int plane = 0; plane < 2; plane++)
+            for (int wy = 0; wy < 2; wy++)
+                for (int wx = 0; wx < 2; wx++)
+                {
+                    int best = -1;
+                    for (int dy = 0; dy < 2; dy++)
+                        for (int dx = 0; dx < 2; dx++)
+                        {
+                            int i = plane * 16 + (wy * 2 + dy) * 4 + wx * 2 + dx;
+                            if (best < 0 || values[i] > values[best]) best = i;
+                        }
+                    expected[best] = 0.25f;
+                    expectedSum += values[best] / 4;
+                }
+        Assert.Equal(expected, gradient);
+        Assert.Equal(expectedSum, sum, 4);
+    }
+
+    [Fact]
+    public void Dropout_in_a_function_is_an_internal_error_not_wrong_code()
+    {
+        var g = new HandBuiltGraph();
+        int x = g.Input("x", TensorType, D(4));
+        int d = g.Op("Dropout", new[] { x }, g.ShapeOf(x), "Dropout(x, 0.5)", new NamedArg("p", "0.5"));
+        int y = g.Op("Sum", new[] { d }, Shape.Scalar, "Sum(d)");
+        CompiledGraph graph = g.Build(y, TensorType);
+        var model = new GraphModel("Drop", true, EquatableArray<string>.Empty, EquatableArray<GraphInput>.Empty, null, TensorType,
+            EquatableArray<Node>.Empty, graph.Output, null);
+        var function = new FunctionModel("Samples", "Autograd", "public", true, EquatableArray<string>.Empty, "public", model, EquatableArray<DiagnosticInfo>.Empty);
+        (string source, EquatableArray<DiagnosticInfo> diagnostics) = FunctionEmitter.Emit(new FunctionSpec(function, graph, EquatableArray<DiagnosticInfo>.Empty));
+        Assert.Equal(string.Empty, source);
+        Assert.Contains(diagnostics, diagnostic => diagnostic.Id == "SN0900" && diagnostic.Arguments.Any(a => a.Contains("Dropout")));
+    }
+
     // ---- the rule table ---------------------------------------------------------------------------
 
     [Fact]
