@@ -32,6 +32,10 @@ internal sealed class GraphCodeWriter
 
     public BufferPlan Plan { get; }
 
+    /// <summary>For a network plan's forward pass: the bool expression of training mode, the ulong seed and the uint step
+    /// that Dropout draws its mask from; null where Dropout cannot be emitted (differentiable functions).</summary>
+    public (string Training, string Seed, string Step)? DropoutContext { get; set; }
+
     /// <summary>The C# variable holding the current batch size.</summary>
     public string Batch { get; }
 
@@ -139,8 +143,36 @@ internal sealed class GraphCodeWriter
             case "Linear":
                 WriteLinearForward(node, node, "Identity");
                 return;
+            case "Relu" when Plan.FusedLinearOf[node.Id] >= 0 && Node(Plan.FusedLinearOf[node.Id]).Op == "Conv2d":
+                WriteConvForward(Node(Plan.FusedLinearOf[node.Id]), node, node.Op);
+                return;
             case "Relu" or "Sigmoid" or "Tanh" when Plan.FusedLinearOf[node.Id] >= 0:
                 WriteLinearForward(Node(Plan.FusedLinearOf[node.Id]), node, node.Op);
+                return;
+            case "Conv2d":
+                WriteConvForward(node, node, "Identity");
+                return;
+            case "MaxPool2d":
+            {
+                ConvGeometry g = ConvGeometry.For(node, Node(node.Inputs[0]).Shape, Batch);
+                string indices = Plan.Auxiliary(node.Id, "indices") ?? Missing($"no indices buffer for {node.Text}");
+                Comment(header);
+                Call("MaxPool2d_Forward", $"{Value(node.Id)}, {indices}, {Value(node.Inputs[0])}, {g.PoolArguments}");
+                return;
+            }
+            case "AvgPool2d":
+            {
+                ConvGeometry g = ConvGeometry.For(node, Node(node.Inputs[0]).Shape, Batch);
+                Comment(header);
+                Call("AvgPool2d_Forward", $"{Value(node.Id)}, {Value(node.Inputs[0])}, {g.PoolArguments}, countIncludePad: {GradientRules.CountIncludePad(node)}");
+                return;
+            }
+            case "GlobalAvgPool":
+                Comment(header);
+                Call("GlobalAvgPool_Forward", $"{Value(node.Id)}, {Value(node.Inputs[0])}, {GradientRules.PlaneArguments(Node(node.Inputs[0]).Shape, Batch)}");
+                return;
+            case "Dropout":
+                WriteDropoutForward(node, header);
                 return;
             case "MatMul":
             case "Dot":
@@ -208,6 +240,40 @@ internal sealed class GraphCodeWriter
         Comment($"{result.Text}: {result.Shape} <- {xShape}");
         Call("Linear_Forward", $"{Value(result.Id)}, {Value(x)}, {ParameterValue(linear.Parameters[0])}, {bias}, {Rows(xShape)}, {Last(xShape)}, " +
                                $"{Last(linear.Shape)}, global::ShapeNet.Backends.UnaryOp.{activation}");
+    }
+
+    /// <summary>A Conv2d writing <paramref name="result"/>'s buffer (its Relu's when fused), through the shared workspace.</summary>
+    private void WriteConvForward(CompiledNode conv, CompiledNode result, string activation)
+    {
+        if (conv.Parameters.Count == 0)
+        {
+            Fail($"the Conv2d {conv.Text} has no parameters");
+            return;
+        }
+        int x = conv.Inputs[0];
+        Shape xShape = Node(x).Shape;
+        ConvGeometry g = ConvGeometry.For(conv, xShape, Batch);
+        string bias = conv.Parameters.Count > 1 ? ParameterValue(conv.Parameters[1]) : "null";
+        Comment($"{result.Text}: {result.Shape} <- {xShape}");
+        Call("Conv2d_Forward", $"{Value(result.Id)}, {Value(x)}, {ParameterValue(conv.Parameters[0])}, {bias}, {BufferPlan.WorkspaceName}, " +
+                               $"{g.ConvArguments}, global::ShapeNet.Backends.UnaryOp.{activation}");
+    }
+
+    /// <summary>Training: inverted dropout with a mask drawn from (seed + a per-node constant, step); inference: a copy.</summary>
+    private void WriteDropoutForward(CompiledNode node, string header)
+    {
+        if (DropoutContext is not { } context)
+        {
+            Fail($"Dropout ({node.Text}) is supported in networks only");
+            return;
+        }
+        string mask = Plan.Auxiliary(node.Id, "mask") ?? Missing($"no mask buffer for {node.Text}");
+        string n = Count(node.Shape), y = Value(node.Id), x = Value(node.Inputs[0]);
+        ulong salt = unchecked((ulong)(node.Id + 1) * 0x9E3779B97F4A7C15UL);
+        Comment(header + " (training: x·mask/(1 − p); inference: the identity)");
+        _writer.Line($"if ({context.Training}) {_backend}.Dropout_Forward({y}, {mask}, {x}, {n}, {GradientRules.DropoutProbability(node)}, " +
+                     $"unchecked({context.Seed} + 0x{salt:X16}UL), {context.Step});");
+        _writer.Line($"else {_backend}.CopyRows({y}, 0, {n}, {x}, 0, {n}, {n}, 1, accumulate: false);");
     }
 
     private void WriteMatMulForward(CompiledNode node, string header)

@@ -61,7 +61,7 @@ internal static class NetworkEmitter
         var layers = new List<LayerModel>();
         foreach (LayerModel layer in network.Layers)
         {
-            if (layer.Kind is "Linear" or "Block") layers.Add(layer);
+            if (layer.Kind is "Linear" or "Conv2d" or "Block") layers.Add(layer);
             else diagnostics.Add(InternalError(layer.Location ?? location, $"the layer kind {layer.Kind} of {layer.MemberName} has no emitter"));
         }
 
@@ -71,6 +71,11 @@ internal static class NetworkEmitter
             {
                 w.Line($"private readonly global::ShapeNet.LinearLayer {Field(layer)};");
                 w.Line($"private global::ShapeNet.Linear? {Field(layer)}Call;");
+            }
+            else if (layer.Kind == "Conv2d")
+            {
+                w.Line($"private readonly global::ShapeNet.Conv2dLayer {Field(layer)};");
+                w.Line($"private global::ShapeNet.Conv2d? {Field(layer)}Call;");
             }
             else
             {
@@ -96,6 +101,10 @@ internal static class NetworkEmitter
                     string bias = LayerArg(layer, "true", "bias", "Bias");
                     w.Line($"{Field(layer)} = new global::ShapeNet.LinearLayer(init, prefix + {StringLiteral(layer.ModuleName)}, {inFeatures}, {outFeatures}, bias: {bias});");
                 }
+                else if (layer.Kind == "Conv2d")
+                {
+                    w.Line($"{Field(layer)} = new global::ShapeNet.Conv2dLayer(init, prefix + {StringLiteral(layer.ModuleName)}, {ConvLayerArguments(layer)});");
+                }
                 else
                 {
                     w.Line($"{Field(layer)} = new {layer.TypeText}(init, prefix + {StringLiteral(layer.ModuleName + ".")});");
@@ -109,6 +118,8 @@ internal static class NetworkEmitter
             string accessibility = layer.Accessibility.Length > 0 ? layer.Accessibility + " " : string.Empty;
             if (layer.Kind == "Linear")
                 w.Line($"{accessibility}partial global::ShapeNet.Linear {layer.MemberName} => {Field(layer)}Call ??= {Field(layer)}.Forward;");
+            else if (layer.Kind == "Conv2d")
+                w.Line($"{accessibility}partial global::ShapeNet.Conv2d {layer.MemberName} => {Field(layer)}Call ??= {Field(layer)}.Forward;");
             else
                 w.Line($"{accessibility}partial {layer.TypeText} {layer.MemberName} => {Field(layer)};");
         }
@@ -118,7 +129,7 @@ internal static class NetworkEmitter
         {
             foreach (LayerModel layer in layers)
             {
-                if (layer.Kind == "Linear")
+                if (layer.Kind is "Linear" or "Conv2d")
                 {
                     w.Line($"parameters.Add({Field(layer)}.Weight);");
                     if (LayerArg(layer, "true", "bias", "Bias") != "false") w.Line($"parameters.Add({Field(layer)}.Bias!);");
@@ -129,6 +140,15 @@ internal static class NetworkEmitter
                 }
             }
         }
+    }
+
+    /// <summary><c>in, out, kh, kw, sh, sw, ph, pw, dh, dw, groups, bias: b</c> with PyTorch's defaults for absent args
+    /// (a square kernel, stride 1, no padding, dilation 1, one group, a bias).</summary>
+    private static string ConvLayerArguments(LayerModel layer)
+    {
+        string kh = LayerArg(layer, "1", "kh"), sh = LayerArg(layer, "1", "sh"), ph = LayerArg(layer, "0", "ph"), dh = LayerArg(layer, "1", "dh");
+        return string.Join(", ", LayerArg(layer, "1", "in"), LayerArg(layer, "1", "out"), kh, LayerArg(layer, kh, "kw"), sh, LayerArg(layer, sh, "sw"),
+            ph, LayerArg(layer, ph, "pw"), dh, LayerArg(layer, dh, "dw"), LayerArg(layer, "1", "groups")) + ", bias: " + LayerArg(layer, "true", "bias");
     }
 
     private static string Field(LayerModel layer) => "__" + Camel(layer.MemberName);
@@ -173,7 +193,7 @@ internal static class NetworkEmitter
         {
             var forward = new IndentedWriter();
             var backward = new IndentedWriter();
-            var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch");
+            var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch") { DropoutContext = ("training", "DropoutSeed", "dropoutStep") };
             var backwardCode = new GraphCodeWriter(plan, backward, "Backend", "batch", inputGradientSwitch: "ComputeInputGradients");
             forwardCode.WriteForward();
             backwardCode.WriteBackward();
@@ -189,6 +209,7 @@ internal static class NetworkEmitter
             using (w.Block("protected override void ForwardCore(int batch, bool training)"))
             {
                 if (hasDynamicArrays) w.Line("SetBatchInShapes(batch);");
+                if (plan.HasDropout) w.Line("uint dropoutStep = training ? _dropoutStep++ : 0u;");
                 WriteBody(w, forward);
             }
             w.Line();
@@ -228,6 +249,15 @@ internal static class NetworkEmitter
             w.Line($"private readonly {BufferType} {buffer.Name}; // {buffer.Comment}");
         foreach (ConstantArray array in plan.Arrays)
             w.Line($"private readonly {array.ElementType}[] {array.Name} = {array.Initializer("0")}; // {array.Comment}");
+        if (plan.Convolutions.Count > 0)
+            w.Line($"private readonly {BufferType} {BufferPlan.WorkspaceName}; // im2col columns and partial weight gradients, shared by every Conv2d");
+        if (plan.HasDropout)
+        {
+            w.Line("private uint _dropoutStep;");
+            w.Line();
+            w.Line("/// <summary>The seed of the dropout masks; each training forward pass draws new masks (a step counter), each Dropout its own.</summary>");
+            w.Line("public ulong DropoutSeed { get; set; } = 0x5EED0D20u;");
+        }
     }
 
     private static void WriteConstructor(IndentedWriter w, string className, CompiledGraph graph, BufferPlan plan)
@@ -242,6 +272,17 @@ internal static class NetworkEmitter
             }
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
+            if (plan.Convolutions.Count > 0)
+            {
+                // The workspace length depends on the core count: computed here, the largest of every convolution's.
+                string length = "1L";
+                foreach (int conv in plan.Convolutions)
+                {
+                    ConvGeometry g = ConvGeometry.For(graph.Nodes[conv], graph.Nodes[graph.Nodes[conv].Inputs[0]].Shape, BatchCapacity);
+                    length = $"global::System.Math.Max({length}, {BackendType}.Conv2d_WorkspaceLength({g.ConvArguments}))";
+                }
+                w.Line($"{BufferPlan.WorkspaceName} = Allocate({length});");
+            }
             for (int i = 0; i < graph.Inputs.Count; i++)
             {
                 int input = graph.Inputs[i];

@@ -61,11 +61,14 @@ internal static class SummaryBuilder
         sb.Append("Forward FLOPs per sample: ").Append(Number(totalFlops)).Append('\n');
         sb.Append("Activations + gradients per sample: ").Append(Number(perSample)).Append(" bytes\n");
         sb.Append("Plan memory at batch ").Append(ShownBatch.ToString(CultureInfo.InvariantCulture)).Append(": ")
-          .Append(Number(plan.BytesAt(ShownBatch) + targetBytes)).Append(" bytes\n");
+          .Append(Number(plan.BytesAt(ShownBatch) + targetBytes)).Append(" bytes")
+          // Its length depends on the core count, known at run time only (NetworkPlan.MemoryBytes includes it).
+          .Append(plan.Convolutions.Count > 0 ? " + the convolution workspace\n" : "\n");
         return sb.ToString();
     }
 
-    /// <summary>Forward FLOPs per sample: 2·in·out per row for Linear, 2·M·N·K for a product, the output size otherwise.</summary>
+    /// <summary>Forward FLOPs per sample: 2·in·out per row for Linear, 2·out·OH·OW·(in/groups)·kh·kw for Conv2d, 2·M·N·K for a
+    /// product, kh·kw per output for 2-D pooling, the input size for reductions, the output size otherwise.</summary>
     private static long Flops(CompiledGraph graph, CompiledNode node)
     {
         long outputElements = Sizes.StaticCount(node.Shape);
@@ -80,6 +83,22 @@ internal static class SummaryBuilder
                 long inFeatures = x.Rank > 0 && x[x.Rank - 1].IsStatic ? x[x.Rank - 1].Size : 1;
                 return 2 * inFeatures * outputElements;
             }
+            case "Conv2d" when node.Parameters.Count > 0:
+            {
+                // 2·out·OH·OW·(in/groups)·kh·kw: every output element is a dot product over its group's window.
+                Shape weight = graph.Parameters[node.Parameters[0]].Shape;
+                long window = weight.Dims.Skip(1).Where(d => d.IsStatic).Aggregate(1L, (a, d) => a * d.Size);
+                return 2 * window * outputElements;
+            }
+            case "MaxPool2d":
+            case "AvgPool2d":
+            {
+                long kh = long.TryParse(node.Arg("kh"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long h) ? h : 1;
+                long kw = long.TryParse(node.Arg("kw"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long k) ? k : kh;
+                return kh * kw * outputElements;
+            }
+            case "GlobalAvgPool":
+                return Sizes.StaticCount(graph.Nodes[node.Inputs[0]].Shape);
             case "MatMul":
             case "Dot":
             {

@@ -82,6 +82,17 @@ internal static class GradientRules
             // y = softmax(x): dx (+)= y ∘ (dy − Σ dy∘y); log-softmax: dx (+)= dy − softmax(x)·Σ dy.
             ["Softmax"] = new(GradientKind.Rule, Softmax),
             ["LogSoftmax"] = new(GradientKind.Rule, Softmax),
+            // y = conv2d(x, W) + b: dx (+)= transposed convolution of dy (when x receives one), dW (+)= dy ⋆ x, db (+)= Σ_{N,H,W} dy
+            // (a fused Relu was undone in place first).
+            ["Conv2d"] = new(GradientKind.Rule, Conv2d),
+            // y = window maxima: dx (+)= dy scattered to the argmax positions the forward stored.
+            ["MaxPool2d"] = new(GradientKind.Rule, MaxPool2d),
+            // y = window means: dx (+)= dy spread over each window by the forward's divisor.
+            ["AvgPool2d"] = new(GradientKind.Rule, AvgPool2d),
+            // y[N,C,1,1] = plane means: dx (+)= dy / (H·W) broadcast over each plane.
+            ["GlobalAvgPool"] = new(GradientKind.Rule, GlobalAvgPool),
+            // y = x·mask/(1 − p): dx (+)= dy·mask/(1 − p) with the mask of the last training forward.
+            ["Dropout"] = new(GradientKind.Rule, Dropout),
         };
         // y = f(x) element-wise: dx (+)= dy ∘ f'(x) (the kernel reads x or y, whichever f' needs).
         foreach (string op in OpCatalog.UnaryOps) rules[op] = new(GradientKind.Rule, Unary);
@@ -105,6 +116,70 @@ internal static class GradientRules
             $"{dx}, {w.ParameterGradient(node.Parameters[0])}, {dBias}, {w.Gradient(node.Id)}, {w.Value(x)}, {w.ParameterValue(node.Parameters[0])}, " +
             $"{w.Rows(xShape)}, {w.Last(xShape)}, {w.Last(node.Shape)}, accumulateDx: {w.Accumulate(node, 0)}, accumulateParameters: {w.ParameterAccumulate(node)}");
     }
+
+    private static void Conv2d(GraphCodeWriter w, CompiledNode node)
+    {
+        int x = node.Inputs[0];
+        Shape xShape = w.Node(x).Shape;
+        ConvGeometry g = ConvGeometry.For(node, xShape, w.Batch);
+        string dx = w.Receives(x) ? w.OptionalGradient(x) : "null";
+        string dBias = node.Parameters.Count > 1 ? w.ParameterGradient(node.Parameters[1]) : "null";
+        string bias = node.Parameters.Count > 1 ? "bias" : "no bias";
+        string dxText = w.Receives(x) ? $"d({w.Node(x).Text}) {w.Op(node, 0)} convᵀ(d({node.Text}), W); " : "";
+        w.Comment($"{dxText}d({node.Path}.weight), d({node.Path}.{bias}): {xShape} <- {node.Shape}");
+        w.Call("Conv2d_Backward",
+            $"{dx}, {w.ParameterGradient(node.Parameters[0])}, {dBias}, {w.Gradient(node.Id)}, {w.Value(x)}, {w.ParameterValue(node.Parameters[0])}, " +
+            $"{BufferPlan.WorkspaceName}, {g.ConvArguments}, accumulateDx: {w.Accumulate(node, 0)}, accumulateParameters: {w.ParameterAccumulate(node)}");
+    }
+
+    private static void MaxPool2d(GraphCodeWriter w, CompiledNode node)
+    {
+        int x = node.Inputs[0];
+        if (!w.Receives(x)) return;
+        ConvGeometry g = ConvGeometry.For(node, w.Node(x).Shape, w.Batch);
+        string indices = w.Plan.Auxiliary(node.Id, "indices") ?? "null!";
+        w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} d({node.Text}) scattered to the maxima: {w.Node(x).Shape} <- {node.Shape}");
+        w.CallWritingGradientOf(x, "MaxPool2d_Backward", $"{w.Gradient(x)}, {w.Gradient(node.Id)}, {indices}, {g.PoolArguments}, accumulate: {w.Accumulate(node, 0)}");
+    }
+
+    private static void AvgPool2d(GraphCodeWriter w, CompiledNode node)
+    {
+        int x = node.Inputs[0];
+        if (!w.Receives(x)) return;
+        ConvGeometry g = ConvGeometry.For(node, w.Node(x).Shape, w.Batch);
+        w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} d({node.Text}) spread over the windows: {w.Node(x).Shape} <- {node.Shape}");
+        w.CallWritingGradientOf(x, "AvgPool2d_Backward", $"{w.Gradient(x)}, {w.Gradient(node.Id)}, {g.PoolArguments}, countIncludePad: {CountIncludePad(node)}, " +
+                                      $"accumulate: {w.Accumulate(node, 0)}");
+    }
+
+    private static void GlobalAvgPool(GraphCodeWriter w, CompiledNode node)
+    {
+        int x = node.Inputs[0];
+        if (!w.Receives(x)) return;
+        Shape xShape = w.Node(x).Shape;
+        w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} d({node.Text}) / (H·W) over each plane: {xShape} <- {node.Shape}");
+        w.CallWritingGradientOf(x, "GlobalAvgPool_Backward", $"{w.Gradient(x)}, {w.Gradient(node.Id)}, {PlaneArguments(xShape, w.Batch)}, accumulate: {w.Accumulate(node, 0)}");
+    }
+
+    private static void Dropout(GraphCodeWriter w, CompiledNode node)
+    {
+        int x = node.Inputs[0];
+        if (!w.Receives(x)) return;
+        string mask = w.Plan.Auxiliary(node.Id, "mask") ?? "null!";
+        w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} d({node.Text})·mask/(1 − p): {node.Shape}");
+        w.CallWritingGradientOf(x, "Dropout_Backward", $"{w.Gradient(x)}, {w.Gradient(node.Id)}, {mask}, {w.Count(node.Shape)}, {DropoutProbability(node)}, " +
+                                    $"accumulate: {w.Accumulate(node, 0)}");
+    }
+
+    /// <summary><c>true</c> unless the arg <c>countIncludePad</c> is <c>false</c> (PyTorch's default counts the padding).</summary>
+    public static string CountIncludePad(CompiledNode node) => node.Arg("countIncludePad") is "false" or "False" ? "false" : "true";
+
+    /// <summary>The drop probability (arg <c>p</c>, default 0.5) as a float literal.</summary>
+    public static string DropoutProbability(CompiledNode node) => Sizes.Float(new NamedArg("p", node.Arg("p") ?? "0.5").AsDouble());
+
+    /// <summary><c>N, C, H·W</c> of an [N, C, H, W] value for the global pooling calls.</summary>
+    public static string PlaneArguments(Shape x, string batch) =>
+        $"{Sizes.Range(x, 0, 1, batch)}, {(x.Rank > 1 ? Sizes.Range(x, 1, 2, batch) : "1")}, {(x.Rank > 2 ? Sizes.Range(x, 2, x.Rank, batch) : "1")}";
 
     private static void Unary(GraphCodeWriter w, CompiledNode node)
     {

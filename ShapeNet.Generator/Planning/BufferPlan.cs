@@ -19,6 +19,8 @@ internal enum BufferRole
     OutputGradient,
     /// <summary>A gradient slot shared by op gradients whose lifetimes in the backward pass do not overlap.</summary>
     Gradient,
+    /// <summary>Per-node data the backward pass reads: max-pooling indices, a dropout mask.</summary>
+    Auxiliary,
 }
 
 /// <summary>A buffer the plan allocates: <c>StaticElements · batch^DynamicDims</c> floats.</summary>
@@ -55,6 +57,8 @@ internal sealed class BufferPlan
     private readonly List<PlannedBuffer> _buffers = new();
     private readonly List<string> _problems = new();
     private readonly List<string> _missingRules = new();
+    private readonly Dictionary<(int Node, string Role), string> _auxiliary = new();
+    private readonly List<int> _convolutions = new();
     private readonly int[] _group;
 
     private BufferPlan(CompiledGraph graph)
@@ -84,10 +88,11 @@ internal sealed class BufferPlan
     /// <summary>A gradient reaches it in the backward pass (it requires one and feeds the output through differentiable ops).</summary>
     public bool[] ReceivesGradient { get; }
 
-    /// <summary>For a Linear node fused with its only consumer (Relu, Sigmoid or Tanh): that consumer; else −1.</summary>
+    /// <summary>For a Linear node fused with its only consumer (Relu, Sigmoid or Tanh), or a Conv2d fused with its only
+    /// consumer Relu: that consumer; else −1.</summary>
     public int[] FusedActivationOf { get; }
 
-    /// <summary>For an activation fused into the Linear before it: that Linear; else −1.</summary>
+    /// <summary>For an activation fused into the Linear or Conv2d before it: that node; else −1.</summary>
     public int[] FusedLinearOf { get; }
 
     /// <summary>The value buffer of each node (aliases share one; a fused Linear has none).</summary>
@@ -103,6 +108,19 @@ internal sealed class BufferPlan
     public IReadOnlyList<PlannedBuffer> Buffers => _buffers;
 
     public IReadOnlyList<ConstantArray> Arrays => _arrays;
+
+    /// <summary>Live Conv2d nodes; they share one workspace of the largest <c>IBackend.Conv2d_WorkspaceLength</c>
+    /// (computed at run time: it depends on the core count).</summary>
+    public IReadOnlyList<int> Convolutions => _convolutions;
+
+    /// <summary>The name of the shared convolution workspace.</summary>
+    public const string WorkspaceName = "_convWorkspace";
+
+    /// <summary>Whether any live node is a Dropout (the plan then keeps a seed and a step counter).</summary>
+    public bool HasDropout => Graph.Nodes.Any(n => Live[n.Id] && n.Op == "Dropout");
+
+    /// <summary>A node's auxiliary buffer: <c>indices</c> of a MaxPool2d, <c>mask</c> of a Dropout.</summary>
+    public string? Auxiliary(int node, string role) => _auxiliary.TryGetValue((node, role), out string? name) ? name : null;
 
     /// <summary>Internal inconsistencies (an unplannable shape or product); each becomes SN0900.</summary>
     public IReadOnlyList<string> Problems => _problems;
@@ -202,9 +220,10 @@ internal sealed class BufferPlan
     {
         foreach (CompiledNode node in Nodes)
         {
-            if (!Live[node.Id] || node.Op != "Linear" || node.Id == Graph.Output || Consumers[node.Id].Count != 1) continue;
+            if (!Live[node.Id] || node.Op is not ("Linear" or "Conv2d") || node.Id == Graph.Output || Consumers[node.Id].Count != 1) continue;
             CompiledNode consumer = Nodes[Consumers[node.Id][0]];
-            if (consumer.Op is "Relu" or "Sigmoid" or "Tanh")
+            // Conv2d_Forward applies Identity or Relu only; Linear_Forward also Sigmoid and Tanh.
+            if (node.Op == "Conv2d" ? consumer.Op == "Relu" : consumer.Op is "Relu" or "Sigmoid" or "Tanh")
             {
                 FusedActivationOf[node.Id] = consumer.Id;
                 FusedLinearOf[consumer.Id] = node.Id;
@@ -265,6 +284,15 @@ internal sealed class BufferPlan
                 string name = "_" + ValueBaseName(node);
                 ValueName[node.Id] = name;
                 AddBuffer(name, BufferRole.Value, node.Shape, $"{node.Text}: {node.Shape}");
+            }
+            if (node.Op == "Conv2d") _convolutions.Add(node.Id);
+            // Same length as the output: the argmax of each window, the keep mask of each element.
+            string? auxiliary = node.Op switch { "MaxPool2d" => "indices", "Dropout" => "mask", _ => null };
+            if (auxiliary is not null)
+            {
+                string name = "_" + auxiliary + node.Id.ToString(CultureInfo.InvariantCulture);
+                _auxiliary[(node.Id, auxiliary)] = name;
+                AddBuffer(name, BufferRole.Auxiliary, node.Shape, $"{auxiliary} of {node.Text}: {node.Shape}");
             }
         }
     }

@@ -46,6 +46,42 @@ internal sealed class HandBuiltGraph
             new NamedArg("bias", bias ? "true" : "false"));
     }
 
+    /// <summary>A Conv2d layer over [N, C, H, W] with a square kernel, as the canonical node (args in, out, kh, kw, sh, sw,
+    /// ph, pw, dh, dw, groups, bias; parameters weight [out, in/groups, k, k], bias [out]).</summary>
+    public int Conv2d(int x, string path, int inChannels, int outChannels, int kernel, string text, int stride = 1, int pad = 0,
+        int dilation = 1, int groups = 1, bool bias = true)
+    {
+        int fanIn = inChannels / groups * kernel * kernel;
+        if (!_layers.TryGetValue(path, out int[]? parameters))
+        {
+            var list = new List<int> { AddParameter(path + ".weight", Shape.Of(D(outChannels), D(inChannels / groups), D(kernel), D(kernel)), fanIn) };
+            if (bias) list.Add(AddParameter(path + ".bias", Shape.Of(D(outChannels)), fanIn));
+            _layers[path] = parameters = list.ToArray();
+        }
+        Shape xs = ShapeOf(x);
+        int Out(long size) => (int)((size + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1);
+        Shape shape = Shape.Of(xs[0], D(outChannels), D(Out(xs[2].Size)), D(Out(xs[3].Size)));
+        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+        return Add("Conv2d", new[] { x }, shape, text, path, parameters,
+            new NamedArg("in", I(inChannels)), new NamedArg("out", I(outChannels)), new NamedArg("kh", I(kernel)), new NamedArg("kw", I(kernel)),
+            new NamedArg("sh", I(stride)), new NamedArg("sw", I(stride)), new NamedArg("ph", I(pad)), new NamedArg("pw", I(pad)),
+            new NamedArg("dh", I(dilation)), new NamedArg("dw", I(dilation)), new NamedArg("groups", I(groups)), new NamedArg("bias", bias ? "true" : "false"));
+    }
+
+    /// <summary>MaxPool2d or AvgPool2d with a square window (AvgPool2d also gets <c>countIncludePad</c>).</summary>
+    public int Pool(string op, int x, int kernel, int stride, int pad, string text, bool countIncludePad = true)
+    {
+        Shape xs = ShapeOf(x);
+        int Out(long size) => (int)((size + 2 * pad - kernel) / stride + 1);
+        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+        var args = new List<NamedArg>
+        {
+            new("kh", I(kernel)), new("kw", I(kernel)), new("sh", I(stride)), new("sw", I(stride)), new("ph", I(pad)), new("pw", I(pad)),
+        };
+        if (op == "AvgPool2d") args.Add(new NamedArg("countIncludePad", countIncludePad ? "true" : "false"));
+        return Add(op, new[] { x }, Shape.Of(xs[0], xs[1], D(Out(xs[2].Size)), D(Out(xs[3].Size))), text, args: args.ToArray());
+    }
+
     /// <summary>An element-wise op: the operand's shape.</summary>
     public int Unary(string op, int x, string text, params NamedArg[] args) => Add(op, new[] { x }, ShapeOf(x), text, args: args);
 
