@@ -7,7 +7,6 @@ namespace ShapeNet.Generator.Tests.Diagnostics;
 /// <summary>The descriptors, their docs pages and their tests stay in step.</summary>
 public class DiagnosticCatalogTests
 {
-    /// <summary>Ids reported by a stage not merged yet, whose tests come with it (SN0901: the emitter's gradient rules).</summary>
     /// <summary>Every descriptor field, read by reflection (<see cref="DiagnosticDescriptors.All"/> is keyed by id and
     /// would hide a duplicate).</summary>
     private static readonly DiagnosticDescriptor[] Descriptors = typeof(DiagnosticDescriptors)
