@@ -2,6 +2,7 @@ using System.CommandLine;
 using ShapeNet.Samples.Autograd;
 using ShapeNet.Samples.Benchmarks;
 using ShapeNet.Samples.BreastCancer;
+using ShapeNet.Samples.Cnn;
 using ShapeNet.Samples.GradientDescent;
 using ShapeNet.Samples.LinearModelSearch;
 using ShapeNet.Samples.LinearRegression;
@@ -29,6 +30,7 @@ public static class Program
         root.Subcommands.Add(TabularSample.Command());
         root.Subcommands.Add(PreprocessSample.Command());
         root.Subcommands.Add(MnistMlpSample.Command());
+        root.Subcommands.Add(BasicCnnSample.Command());
         root.Subcommands.Add(BenchCommand.Command());
         return root.Parse(args).Invoke();
     }

@@ -14,7 +14,7 @@ public sealed class MnistSampleTests : IDisposable
     public void Quick_run_on_2000_digits_reaches_85_percent()
     {
         // 2,000 training digits and 5 epochs: too little for the sample's own 94 % bar, so only the accuracy is asserted.
-        _run.Run(o => MnistMlpSample.Run(new MnistMlpSample.Options(Epochs: 5, LearningRate: 0.05f, Momentum: 0.9f, BatchSize: 64,
+        _run.Run(o => MnistMlpSample.Run(new MnistClassifier.Options(Epochs: 5, LearningRate: 0.05f, Momentum: 0.9f, BatchSize: 64,
             Seed: 0, DataFolder: null, Limit: 2000, RunsFolder: _run.RunsFolder), o));
         Match match = Regex.Match(_run.Output, @"test accuracy: (\d+\.\d+)\s?%");
         Assert.True(match.Success, _run.Output);
@@ -23,5 +23,26 @@ public sealed class MnistSampleTests : IDisposable
         Assert.Contains("epoch 5/5  loss ", _run.Output);
         Assert.Equal(6, File.ReadAllLines(_run.File("mnist-mlp", "metrics.csv")).Length);
         _run.File("mnist-mlp", "loss.svg");
+    }
+}
+
+public sealed class BasicCnnSampleTests : IDisposable
+{
+    private readonly SampleRun _run = new();
+
+    public void Dispose() => _run.Dispose();
+
+    [Fact]
+    public void Quick_run_of_the_lecture_10_cnn_on_2000_digits_reaches_85_percent()
+    {
+        // 2,000 training digits and 3 epochs: a smoke test that the generated convolution code trains, not the 96.5 % bar.
+        _run.Run(o => ShapeNet.Samples.Cnn.BasicCnnSample.Run(new MnistClassifier.Options(Epochs: 3, LearningRate: 0.02f, Momentum: 0.9f,
+            BatchSize: 64, Seed: 0, DataFolder: null, Limit: 2000, RunsFolder: _run.RunsFolder), o));
+        Match match = Regex.Match(_run.Output, @"test accuracy: (\d+\.\d+)\s?%");
+        Assert.True(match.Success, _run.Output);
+        double accuracy = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(accuracy >= 85, $"test accuracy {accuracy}% < 85%\n{_run.Output}");
+        Assert.Contains("conv1", _run.Output);
+        _run.File("basic-cnn", "model.safetensors");
     }
 }
