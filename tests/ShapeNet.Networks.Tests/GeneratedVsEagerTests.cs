@@ -33,6 +33,18 @@ public class GeneratedVsEagerTests
     }
 
     [Fact]
+    public void BasicCnn()
+    {
+        var model = new BasicCnn(seed: 4);
+        using BasicCnn.Plan plan = model.CreatePlan(Capacity);
+        foreach (int batch in new[] { Capacity, LastBatch })
+        {
+            var x = Tensor<Batch, Gray, Side, Side>.FromArray(TestData.Normal(30 + batch, batch * 784), batch);
+            AssertSame(model.Forward(x), plan.Forward(x), $"BasicCnn logits at batch {batch}");
+        }
+    }
+
+    [Fact]
     public void AllOpsNet()
     {
         var model = new AllOpsNet(seed: 2);
