@@ -16,6 +16,11 @@ public sealed class CpuBackend : IBackend
 {
     public static CpuBackend Instance { get; } = new();
 
+    /// <summary>Managed bytes the backend's worker threads have allocated so far, each read on its own thread after its
+    /// last part of work. With <c>GC.GetAllocatedBytesForCurrentThread</c> on the calling thread it gives an exact
+    /// allocation count for a step, which the process-wide counter (it sees every thread of the host) cannot.</summary>
+    public static long WorkerAllocatedBytes => CpuWorkers.WorkerAllocatedBytes;
+
     private CpuBackend()
     {
     }
