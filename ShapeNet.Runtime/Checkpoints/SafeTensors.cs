@@ -97,22 +97,7 @@ public static class SafeTensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        long fileLength = RandomAccess.GetLength(handle);
-        if (fileLength < 8)
-            throw Invalid(path, $"the file has {fileLength} bytes, too short for the 8-byte header length");
-        Span<byte> lengthBytes = stackalloc byte[8];
-        ReadExactly(handle, lengthBytes, 0);
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        if (headerLength > (ulong)(fileLength - 8))
-            throw Invalid(path, $"the header length {headerLength} goes beyond the end of the file ({fileLength} bytes)");
-        if (headerLength > MaxHeaderBytes)
-            throw Invalid(path, $"the header length {headerLength} exceeds the limit of {MaxHeaderBytes} bytes");
-        var header = new byte[headerLength];
-        ReadExactly(handle, header, 8);
-        long dataStart = 8 + (long)headerLength;
-        long dataLength = fileLength - dataStart;
-
-        List<Entry> entries = ParseHeader(path, header, dataLength, out metadata);
+        List<Entry> entries = ReadEntries(handle, path, out long dataStart, out metadata);
 
         var result = new OrderedDictionary<string, Tensor>(entries.Count, StringComparer.Ordinal);
         foreach (Entry e in entries)
@@ -140,8 +125,16 @@ public static class SafeTensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return ReadEntries(handle, path, out _, out metadata).Select(e => (e.Name, e.DType, e.Shape)).ToList();
+    }
+
+    /// <summary>Reads and validates the length prefix and the JSON header; <paramref name="dataStart"/> is where the
+    /// tensor bytes begin.</summary>
+    private static List<Entry> ReadEntries(SafeFileHandle handle, string path, out long dataStart, out IReadOnlyDictionary<string, string> metadata)
+    {
         long fileLength = RandomAccess.GetLength(handle);
-        if (fileLength < 8) throw Invalid(path, $"the file has {fileLength} bytes, too short for the 8-byte header length");
+        if (fileLength < 8)
+            throw Invalid(path, $"the file has {fileLength} bytes, too short for the 8-byte header length");
         Span<byte> lengthBytes = stackalloc byte[8];
         ReadExactly(handle, lengthBytes, 0);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
@@ -151,8 +144,8 @@ public static class SafeTensors
             throw Invalid(path, $"the header length {headerLength} exceeds the limit of {MaxHeaderBytes} bytes");
         var header = new byte[headerLength];
         ReadExactly(handle, header, 8);
-        return ParseHeader(path, header, fileLength - 8 - (long)headerLength, out metadata)
-            .Select(e => (e.Name, e.DType, e.Shape)).ToList();
+        dataStart = 8 + (long)headerLength;
+        return ParseHeader(path, header, fileLength - dataStart, out metadata);
     }
 
     // ---- header ------------------------------------------------------------------------------

@@ -76,27 +76,8 @@ public static class Mnist
     /// and from the current directory to the folder that holds <c>ShapeNet.sln</c>.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">Neither walk finds the repository, or it lacks <c>data/mnist</c>.</exception>
-    public static string DefaultFolder
-    {
-        get
-        {
-            string[] starts = [AppContext.BaseDirectory, Directory.GetCurrentDirectory()];
-            foreach (string start in starts)
-            {
-                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                {
-                    if (!File.Exists(Path.Combine(dir.FullName, "ShapeNet.sln"))) continue;
-                    string folder = Path.Combine(dir.FullName, "data", "mnist");
-                    if (Directory.Exists(folder)) return folder;
-                    throw new DirectoryNotFoundException(
-                        $"The ShapeNet repository at {dir.FullName} has no data/mnist folder; pass a folder with the MNIST files with --data <folder>.");
-                }
-            }
-            throw new DirectoryNotFoundException(
-                $"Could not find the shipped MNIST: no folder above {starts[0]} or {starts[1]} contains ShapeNet.sln " +
-                "(whose data/mnist holds the digits). Pass a folder with the MNIST files with --data <folder>.");
-        }
-    }
+    public static string DefaultFolder =>
+        ShippedData.Folder("mnist", "Pass a folder with the MNIST files with --data <folder>.");
 
     private static string FindFile(string folder, string name)
     {

@@ -58,10 +58,10 @@ public static class Tabular
     }
 
     /// <summary>The shipped <c>data/breast_cancer</c> folder, found like <see cref="Mnist.DefaultFolder"/>.</summary>
-    public static string BreastCancerFolder => RepositoryData("breast_cancer");
+    public static string BreastCancerFolder => ShippedData.Folder("breast_cancer");
 
     /// <summary>The book's four-row <c>data/house_tiny.csv</c> (<c>NumRooms,RoofType,Price</c>, with missing values).</summary>
-    public static string HouseTinyPath => Path.Combine(RepositoryData(null), "house_tiny.csv");
+    public static string HouseTinyPath => Path.Combine(ShippedData.Folder(null), "house_tiny.csv");
 
     private static Table ReadBreastCancer(string path, int features)
     {
@@ -81,24 +81,5 @@ public static class Tabular
             if (target[r] is not (0 or 1))
                 throw new InvalidDataException($"{path} line {r + 2}: {BreastCancerTarget} must be 0 or 1, found {target[r]}.");
         return table;
-    }
-
-    /// <summary><c>data</c> (or <c>data/<paramref name="name"/></c>) in the repository: walks up to the folder holding <c>ShapeNet.sln</c>.</summary>
-    private static string RepositoryData(string? name)
-    {
-        string what = name is null ? "data" : $"data/{name}";
-        string[] starts = [AppContext.BaseDirectory, Directory.GetCurrentDirectory()];
-        foreach (string start in starts)
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (!File.Exists(Path.Combine(dir.FullName, "ShapeNet.sln"))) continue;
-                string folder = name is null ? Path.Combine(dir.FullName, "data") : Path.Combine(dir.FullName, "data", name);
-                if (Directory.Exists(folder)) return folder;
-                throw new DirectoryNotFoundException($"The ShapeNet repository at {dir.FullName} has no {what} folder.");
-            }
-        }
-        throw new DirectoryNotFoundException(
-            $"Could not find the shipped {what}: no folder above {starts[0]} or {starts[1]} contains ShapeNet.sln.");
     }
 }
