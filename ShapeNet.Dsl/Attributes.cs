@@ -44,8 +44,34 @@ public sealed class LinearAttribute : LayerAttribute
         OutFeatures = outFeatures;
     }
 
+    /// <summary><c>[Linear(nameof(TIn), 16)]</c> in a block generic over <c>TIn</c>: the in-features are the size the
+    /// type parameter is bound to where the block is used.</summary>
+    public LinearAttribute(string inFeatures, int outFeatures)
+    {
+        InFeaturesDim = inFeatures;
+        OutFeatures = outFeatures;
+    }
+
+    /// <summary><c>[Linear(16, nameof(TOut))]</c>: the out-features are a type parameter's size.</summary>
+    public LinearAttribute(int inFeatures, string outFeatures)
+    {
+        InFeatures = inFeatures;
+        OutFeaturesDim = outFeatures;
+    }
+
+    /// <summary><c>[Linear(nameof(TIn), nameof(TOut))]</c>: both sizes are type parameters'.</summary>
+    public LinearAttribute(string inFeatures, string outFeatures)
+    {
+        InFeaturesDim = inFeatures;
+        OutFeaturesDim = outFeatures;
+    }
+
     public int InFeatures { get; }
     public int OutFeatures { get; }
+    /// <summary>The type parameter (<c>nameof(TIn)</c>) whose size is the in-features, or null.</summary>
+    public string? InFeaturesDim { get; }
+    /// <summary>The type parameter whose size is the out-features, or null.</summary>
+    public string? OutFeaturesDim { get; }
     public bool Bias { get; set; } = true;
 }
 
@@ -72,8 +98,56 @@ public sealed class Conv2dAttribute : LayerAttribute
         Kernel = kernel;
     }
 
+    /// <summary><c>[Conv2d(nameof(TIn), 16, Kernel = 1)]</c> in a block generic over <c>TIn</c>: the in-channels are
+    /// the size the type parameter is bound to where the block is used (PyTorch's <c>Conv2d(in_channels, 16, 1)</c>).</summary>
+    public Conv2dAttribute(string inChannels, int outChannels)
+    {
+        InChannelsDim = inChannels;
+        OutChannels = outChannels;
+    }
+
+    /// <summary><c>[Conv2d(nameof(TIn), 16, 1)]</c>: a square kernel.</summary>
+    public Conv2dAttribute(string inChannels, int outChannels, int kernel)
+        : this(inChannels, outChannels)
+    {
+        Kernel = kernel;
+    }
+
+    /// <summary><c>[Conv2d(16, nameof(TOut), Kernel = 3)]</c>: the out-channels are a type parameter's size.</summary>
+    public Conv2dAttribute(int inChannels, string outChannels)
+    {
+        InChannels = inChannels;
+        OutChannelsDim = outChannels;
+    }
+
+    /// <summary><c>[Conv2d(16, nameof(TOut), 3)]</c>: a square kernel.</summary>
+    public Conv2dAttribute(int inChannels, string outChannels, int kernel)
+        : this(inChannels, outChannels)
+    {
+        Kernel = kernel;
+    }
+
+    /// <summary><c>[Conv2d(nameof(TC), nameof(TC), Kernel = 3, Padding = 1)]</c>: both channel counts are type parameters'
+    /// (a residual block over any channel count).</summary>
+    public Conv2dAttribute(string inChannels, string outChannels)
+    {
+        InChannelsDim = inChannels;
+        OutChannelsDim = outChannels;
+    }
+
+    /// <summary><c>[Conv2d(nameof(TC), nameof(TC), 3)]</c>: a square kernel.</summary>
+    public Conv2dAttribute(string inChannels, string outChannels, int kernel)
+        : this(inChannels, outChannels)
+    {
+        Kernel = kernel;
+    }
+
     public int InChannels { get; }
     public int OutChannels { get; }
+    /// <summary>The type parameter (<c>nameof(TIn)</c>) whose size is the in-channels, or null.</summary>
+    public string? InChannelsDim { get; }
+    /// <summary>The type parameter whose size is the out-channels, or null.</summary>
+    public string? OutChannelsDim { get; }
     /// <summary>Square kernel size (required unless both <see cref="KernelHeight"/> and <see cref="KernelWidth"/> are set).</summary>
     public int Kernel { get; set; }
     public int KernelHeight { get; set; }

@@ -23,6 +23,17 @@ public readonly struct Batch : IDim
     public static string Name => "Batch";
 }
 
+/// <summary>
+/// A dimension known only at run time (checked to be at least 1). The generator binds a block's forward method type
+/// parameters to it in the rank-erased overload it adds (<c>Incep1.Forward(h)</c> with <c>h</c> a plain
+/// <see cref="T:ShapeNet.Tensor"/>); inside a compiled network every use is still shape-checked at compile time.
+/// </summary>
+public readonly struct AnyDim : IDim
+{
+    public static int Size => IDim.Dynamic;
+    public static string Name => "Any";
+}
+
 /// <summary>Declares a compile-time dimension: <c>[Dim(28)] public partial struct Side;</c>.</summary>
 [AttributeUsage(AttributeTargets.Struct, AllowMultiple = true, Inherited = false)]
 public sealed class DimAttribute : Attribute

@@ -31,6 +31,8 @@ public static class Program
         root.Subcommands.Add(PreprocessSample.Command());
         root.Subcommands.Add(MnistMlpSample.Command());
         root.Subcommands.Add(BasicCnnSample.Command());
+        root.Subcommands.Add(InceptionCnnSample.Command());
+        root.Subcommands.Add(ResNetCnnSample.Command());
         root.Subcommands.Add(DeepCnnSample.Command());
         root.Subcommands.Add(BenchCommand.Command());
         return root.Parse(args).Invoke();

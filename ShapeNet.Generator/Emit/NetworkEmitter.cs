@@ -124,6 +124,8 @@ internal static class NetworkEmitter
                 w.Line($"{accessibility}partial {layer.TypeText} {layer.MemberName} => {Field(layer)};");
         }
 
+        WriteRankErasedForward(w, network);
+
         w.Line();
         using (w.Block("protected override void AddParameters(global::System.Collections.Generic.List<global::ShapeNet.Parameter> parameters)"))
         {
@@ -140,6 +142,22 @@ internal static class NetworkEmitter
                 }
             }
         }
+    }
+
+    /// <summary>For a forward generic in its dimensions (<c>Forward&lt;TH, TW&gt;(Tensor&lt;Batch, TIn, TH, TW&gt; x)</c>), an overload
+    /// on rank-erased tensors, so a parent's eager code can call <c>Incep1.Forward(h)</c> with an untyped <c>h</c> (C# cannot
+    /// infer TH and TW from it). It binds them to <c>AnyDim</c>: checked at run time only for rank and the static dims; the
+    /// compiled parent checks every use at compile time.</summary>
+    private static void WriteRankErasedForward(IndentedWriter w, NetworkModel network)
+    {
+        GraphModel? forward = network.Forward;
+        if (forward is null || forward.IsStatic || forward.MethodTypeParameters.Count == 0 || forward.Inputs.Count == 0) return;
+        string parameters = string.Join(", ", forward.Inputs.Select(i => $"{TensorType} {i.Name}"));
+        string typeArguments = string.Join(", ", forward.MethodTypeParameters.Select(_ => "global::ShapeNet.AnyDim"));
+        string arguments = string.Join(", ", forward.Inputs.Select(i => i.Name));
+        w.Line();
+        w.Line($"/// <summary><see cref=\"{forward.MethodName}{{{string.Join(", ", forward.MethodTypeParameters)}}}\"/> on rank-erased tensors, its dimensions {string.Join(", ", forward.MethodTypeParameters)} taken from the input at run time.</summary>");
+        w.Line($"public {TensorType} {forward.MethodName}({parameters}) => {forward.MethodName}<{typeArguments}>({arguments});");
     }
 
     /// <summary><c>in, out, kh, kw, sh, sw, ph, pw, dh, dw, groups, bias: b</c> with PyTorch's defaults for absent args

@@ -129,20 +129,18 @@ internal static class NetworkParser
         NetworkModel? block = null;
         if (kind == "Linear")
         {
-            int inFeatures = attribute!.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int i ? i : 0;
-            int outFeatures = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int o ? o : 0;
-            bool bias = attribute.NamedArguments.FirstOrDefault(n => n.Key == "Bias").Value.Value as bool? ?? true;
+            bool bias = attribute!.NamedArguments.FirstOrDefault(n => n.Key == "Bias").Value.Value as bool? ?? true;
             LocationInfo? attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
-            if (inFeatures <= 0) context.Report(DiagnosticDescriptors.BadLayerArgument, attributeLocation, property.Name, "in-features must be positive, but it is " + inFeatures);
-            if (outFeatures <= 0) context.Report(DiagnosticDescriptors.BadLayerArgument, attributeLocation, property.Name, "out-features must be positive, but it is " + outFeatures);
-            if (inFeatures <= 0 || outFeatures <= 0) return null;
-            args.Add(new NamedArg("in", inFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            args.Add(new NamedArg("out", outFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            LayerSize? inFeatures = Size(attribute, 0, "in-features", property, substitution, context, attributeLocation);
+            LayerSize? outFeatures = Size(attribute, 1, "out-features", property, substitution, context, attributeLocation);
+            if (inFeatures is null || outFeatures is null) return null;
+            args.Add(new NamedArg("in", inFeatures.Value.Text));
+            args.Add(new NamedArg("out", outFeatures.Value.Text));
             args.Add(new NamedArg("bias", bias ? "true" : "false"));
         }
         else if (kind == "Conv2d")
         {
-            List<NamedArg>? conv = Conv2dArgs(property.Name, attribute!, context);
+            List<NamedArg>? conv = Conv2dArgs(property, attribute!, substitution, context);
             if (conv is null) return null;
             args.AddRange(conv);
         }
@@ -182,12 +180,18 @@ internal static class NetworkParser
     /// <summary>Reads <c>[Conv2d(in, out, kernel?, Kernel = .., Stride = .., ...)]</c> into the canonical args
     /// <c>in out kh kw sh sw ph pw dh dw groups bias</c> (the height/width properties override the square ones);
     /// null after reporting SN0009 for each invalid value.</summary>
-    private static List<NamedArg>? Conv2dArgs(string member, AttributeData attribute, ParseContext context)
+    private static List<NamedArg>? Conv2dArgs(IPropertySymbol property, AttributeData attribute, IReadOnlyDictionary<string, Dim> substitution, ParseContext context)
     {
+        string member = property.Name;
         int? Named(string name) => attribute.NamedArguments.FirstOrDefault(n => n.Key == name).Value.Value as int?;
         int Ctor(int index) => attribute.ConstructorArguments.Length > index && attribute.ConstructorArguments[index].Value is int v ? v : 0;
 
-        int inChannels = Ctor(0), outChannels = Ctor(1);
+        LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
+        LayerSize? inSize = Size(attribute, 0, "in-channels", property, substitution, context, location);
+        LayerSize? outSize = Size(attribute, 1, "out-channels", property, substitution, context, location);
+        if (inSize is null || outSize is null) return null;
+        // A size still symbolic (the generic block's own declaration) is checked where the block is used.
+        int inChannels = inSize.Value.Value ?? 1, outChannels = outSize.Value.Value ?? 1;
         // A named Kernel is assigned after the constructor ran, so it wins over the positional one, as at run time.
         int kernel = Named("Kernel") ?? (attribute.ConstructorArguments.Length > 2 ? Ctor(2) : 0);
         int kh = Named("KernelHeight") ?? kernel, kw = Named("KernelWidth") ?? kernel;
@@ -198,7 +202,6 @@ internal static class NetworkParser
         int groups = Named("Groups") ?? 1;
         bool bias = attribute.NamedArguments.FirstOrDefault(n => n.Key == "Bias").Value.Value as bool? ?? true;
 
-        LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
         bool ok = true;
         void Positive(string what, int value)
         {
@@ -212,8 +215,6 @@ internal static class NetworkParser
             ok = false;
             context.Report(DiagnosticDescriptors.BadLayerArgument, location, member, what + " must not be negative, but it is " + value);
         }
-        Positive("in-channels", inChannels);
-        Positive("out-channels", outChannels);
         if (kh == kw) Positive("the kernel size (Kernel)", kh);
         else
         {
@@ -239,6 +240,12 @@ internal static class NetworkParser
             Positive("the dilation width", dw);
         }
         Positive("groups", groups);
+        if (ok && groups > 1 && (inSize.Value.Value is null || outSize.Value.Value is null))
+        {
+            ok = false;
+            context.Report(DiagnosticDescriptors.BadLayerArgument, location, member,
+                $"groups must divide both channel counts, but they are a type parameter's size ({inSize.Value.Text}, {outSize.Value.Text}); use groups = 1 or literal channel counts");
+        }
         if (ok && (inChannels % groups != 0 || outChannels % groups != 0))
         {
             ok = false;
@@ -251,9 +258,52 @@ internal static class NetworkParser
         static NamedArg Int(string name, int value) => new(name, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new List<NamedArg>
         {
-            Int("in", inChannels), Int("out", outChannels), Int("kh", kh), Int("kw", kw), Int("sh", sh), Int("sw", sw),
+            new("in", inSize.Value.Text), new("out", outSize.Value.Text), Int("kh", kh), Int("kw", kw), Int("sh", sh), Int("sw", sw),
             Int("ph", ph), Int("pw", pw), Int("dh", dh), Int("dw", dw), Int("groups", groups), new("bias", bias ? "true" : "false"),
         };
+    }
+
+    /// <summary>A layer size as written: a literal, or a type parameter's name (<c>nameof(TIn)</c>). <see cref="Value"/> is
+    /// the size, or null while the type parameter is unbound (the generic block's own declaration: the emitter then
+    /// writes <c>TIn.Size</c>, and the use site checks the bound size). <see cref="Text"/> is the model's argument text.</summary>
+    private readonly record struct LayerSize(int? Value, string Text);
+
+    /// <summary>Constructor argument <paramref name="index"/> of a layer attribute: a positive <c>int</c>, or a string naming a
+    /// class type parameter (bound by <paramref name="substitution"/> where the block is used). Reports SN0009 and returns
+    /// null when it is neither.</summary>
+    private static LayerSize? Size(AttributeData attribute, int index, string what, IPropertySymbol property,
+        IReadOnlyDictionary<string, Dim> substitution, ParseContext context, LocationInfo? location)
+    {
+        object? value = attribute.ConstructorArguments.Length > index ? attribute.ConstructorArguments[index].Value : null;
+        if (value is string name)
+        {
+            INamedTypeSymbol owner = property.ContainingType;
+            if (!owner.TypeParameters.Any(t => t.Name == name))
+            {
+                string generic = owner.TypeParameters.Length == 0
+                    ? owner.Name + " has no type parameters"
+                    : owner.Name + "'s type parameters are " + string.Join(", ", owner.TypeParameters.Select(t => t.Name));
+                context.Report(DiagnosticDescriptors.BadLayerArgument, location, property.Name,
+                    $"{what} '{name}' must name a dimension type parameter of the class (nameof(T)), but {generic}");
+                return null;
+            }
+            if (!substitution.TryGetValue(name, out Dim bound) || bound.Size == Dim.Symbolic)
+                return new LayerSize(null, substitution.TryGetValue(name, out Dim renamed) ? renamed.Name : name);
+            if (!bound.IsStatic || bound.Size <= 0)
+            {
+                context.Report(DiagnosticDescriptors.BadLayerArgument, location, property.Name,
+                    $"{what} {name} must be a positive static size, but {name} is {bound}");
+                return null;
+            }
+            return new LayerSize(bound.Size, bound.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        int size = value is int v ? v : 0;
+        if (size <= 0)
+        {
+            context.Report(DiagnosticDescriptors.BadLayerArgument, location, property.Name, what + " must be positive, but it is " + size);
+            return null;
+        }
+        return new LayerSize(size, size.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>The accessibility modifiers exactly as written (<c>""</c> when none): a partial member's
