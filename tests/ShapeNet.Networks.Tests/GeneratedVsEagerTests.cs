@@ -45,6 +45,57 @@ public class GeneratedVsEagerTests
     }
 
     [Fact]
+    public void DeepCnn()
+    {
+        var model = new DeepCnn(seed: 5);
+        using DeepCnn.Plan plan = model.CreatePlan(Capacity);
+        foreach (int batch in new[] { Capacity, LastBatch })
+        {
+            var x = Tensor<Batch, Gray, Side, Side>.FromArray(TestData.Normal(40 + batch, batch * 784), batch);
+            AssertSame(model.Forward(x), plan.Forward(x), $"DeepCnn logits at batch {batch}");
+        }
+    }
+
+    /// <summary>Two uses of the generic InceptionA block (10 and 20 input channels): the eager path runs each block through its
+    /// rank-erased Forward overload, the plan has them inlined.</summary>
+    [Fact]
+    public void InceptionCnn()
+    {
+        var model = new InceptionCnn(seed: 6);
+        using InceptionCnn.Plan plan = model.CreatePlan(Capacity);
+        foreach (int batch in new[] { Capacity, LastBatch })
+        {
+            var x = Tensor<Batch, Gray, Side, Side>.FromArray(TestData.Normal(50 + batch, batch * 784), batch);
+            AssertSame(model.Forward(x), plan.Forward(x), $"InceptionCnn logits at batch {batch}");
+        }
+    }
+
+    [Fact]
+    public void ResNetCnn()
+    {
+        var model = new ResNetCnn(seed: 7);
+        using ResNetCnn.Plan plan = model.CreatePlan(Capacity);
+        foreach (int batch in new[] { Capacity, LastBatch })
+        {
+            var x = Tensor<Batch, Gray, Side, Side>.FromArray(TestData.Normal(60 + batch, batch * 784), batch);
+            AssertSame(model.Forward(x), plan.Forward(x), $"ResNetCnn logits at batch {batch}");
+        }
+    }
+
+    /// <summary>A block generic in its height and width is typed where it is called with typed dims, and checked at run time
+    /// where it is called with a rank-erased tensor: the wrong channel count is a shape error naming both shapes.</summary>
+    [Fact]
+    public void Generic_block_called_eagerly_checks_its_input()
+    {
+        var block = new ResidualBlock<ResChannels1>(seed: 1);
+        Tensor y = block.Forward(Tensor.Ones(2, 16, 5, 7));
+        Assert.Equal([2, 16, 5, 7], y.Shape);
+        var e = Assert.Throws<ShapeMismatchException>(() => block.Forward(Tensor.Ones(2, 8, 5, 7)));
+        Assert.Contains("ResChannels1=16", e.Message);
+        Assert.Contains("[2, 8, 5, 7]", e.Message);
+    }
+
+    [Fact]
     public void AllOpsNet()
     {
         var model = new AllOpsNet(seed: 2);
