@@ -21,7 +21,8 @@ public sealed record TrainResult(string Name, int Batch, double MicrosecondsPerS
 public static class TrainBenchmark
 {
     /// <summary>The seed models that exist in the DSL today, with torch_baseline.py's shapes and step counts
-    /// (<paramref name="steps"/> for the MLP, ten times as many for the tiny models).</summary>
+    /// (<paramref name="steps"/> for the MLP and the basic CNN, ten times as many for the tiny models, a quarter for the
+    /// lecture-11 CNNs).</summary>
     public static IReadOnlyList<TrainCase> SeedCases(int steps)
     {
         var random = new Random(0);
@@ -45,7 +46,22 @@ public static class TrainBenchmark
                 plan.Configure(Loss.CrossEntropy(), new Sgd(0.01f, momentum: 0.5f));
                 return plan;
             }, Normal(random, 64 * 784), Labels(random, 64, 10)),
+            Cnn("basic-cnn", steps, random, () => new Cnn.BasicCnn(0).CreatePlan(64)),
+            Cnn("inception-cnn", Math.Max(1, steps / 4), random, () => new Cnn.InceptionCnn(0).CreatePlan(64)),
+            Cnn("resnet-cnn", Math.Max(1, steps / 4), random, () => new Cnn.ResNetCnn(0).CreatePlan(64)),
         ];
+    }
+
+    /// <summary>A CNN of the curriculum as torch_baseline.py times it: batch 64 of 1×28×28 normal noise, random labels,
+    /// cross-entropy, SGD lr 0.01 momentum 0.5.</summary>
+    private static TrainCase Cnn(string name, int steps, Random random, Func<NetworkPlan> create)
+    {
+        return new TrainCase(name, 64, steps, () =>
+        {
+            NetworkPlan plan = create();
+            plan.Configure(Loss.CrossEntropy(), new Sgd(0.01f, momentum: 0.5f));
+            return plan;
+        }, Normal(random, 64 * 784), Labels(random, 64, 10));
     }
 
     /// <summary>Warms up for at least <paramref name="warmup"/>, then returns the fastest of <paramref name="windows"/> windows.</summary>
