@@ -146,6 +146,12 @@ internal static class NetworkParser
             if (conv is null) return null;
             args.AddRange(conv);
         }
+        else if (kind == "BatchNorm2d")
+        {
+            List<NamedArg>? batchNorm = BatchNorm2dArgs(property.Name, attribute!, context);
+            if (batchNorm is null) return null;
+            args.AddRange(batchNorm);
+        }
         else if (kind == "Block")
         {
             var blockType = (INamedTypeSymbol)property.Type;
@@ -253,6 +259,39 @@ internal static class NetworkParser
         {
             Int("in", inChannels), Int("out", outChannels), Int("kh", kh), Int("kw", kw), Int("sh", sh), Int("sw", sw),
             Int("ph", ph), Int("pw", pw), Int("dh", dh), Int("dw", dw), Int("groups", groups), new("bias", bias ? "true" : "false"),
+        };
+    }
+
+    /// <summary>Reads <c>[BatchNorm2d(numFeatures, Eps = .., Momentum = .., Affine = ..)]</c> into the canonical args
+    /// <c>features eps momentum affine</c> (PyTorch's defaults 1e-5, 0.1, true); null after reporting SN0009 for each
+    /// invalid value: features ≤ 0, eps ≤ 0, momentum outside [0, 1].</summary>
+    private static List<NamedArg>? BatchNorm2dArgs(string member, AttributeData attribute, ParseContext context)
+    {
+        double? Real(string name)
+        {
+            object? value = attribute.NamedArguments.FirstOrDefault(n => n.Key == name).Value.Value;
+            return value is null ? null : System.Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        int features = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int f ? f : 0;
+        double eps = Real("Eps") ?? 1e-5, momentum = Real("Momentum") ?? 0.1;
+        bool affine = attribute.NamedArguments.FirstOrDefault(n => n.Key == "Affine").Value.Value as bool? ?? true;
+
+        LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
+        static string Text(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        bool ok = true;
+        void Bad(string problem)
+        {
+            ok = false;
+            context.Report(DiagnosticDescriptors.BadLayerArgument, location, member, problem);
+        }
+        if (features <= 0) Bad("the number of features (channels) must be positive, but it is " + features.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (!(eps > 0)) Bad("Eps must be positive, but it is " + Text(eps));
+        if (!(momentum >= 0 && momentum <= 1)) Bad("Momentum must be in [0, 1], but it is " + Text(momentum));
+        if (!ok) return null;
+        return new List<NamedArg>
+        {
+            new("features", features.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("eps", Text(eps)),
+            new("momentum", Text(momentum)), new("affine", affine ? "true" : "false"),
         };
     }
 
