@@ -166,6 +166,40 @@ public sealed class Conv2dAttribute : LayerAttribute
     public bool Bias { get; set; } = true;
 }
 
+/// <summary>
+/// Batch normalisation over the channels of NCHW input; PyTorch's <c>nn.BatchNorm2d(num_features, eps, momentum, affine)</c>
+/// with running statistics (<c>track_running_stats=True</c>, the only mode supported): weight <c>[C]</c> = 1 and bias
+/// <c>[C]</c> = 0 when <see cref="Affine"/>; buffers <c>running_mean</c> = 0, <c>running_var</c> = 1 and
+/// <c>num_batches_tracked</c> = 0. Training normalises with the batch statistics and updates the running ones
+/// (<c>running = (1 − momentum)·running + momentum·batch</c>, the variance unbiased); inference uses the running ones.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class BatchNorm2dAttribute : LayerAttribute
+{
+    /// <summary><c>[BatchNorm2d(20)]</c>: <paramref name="numFeatures"/> is the channel count C of the input [N, C, H, W].</summary>
+    public BatchNorm2dAttribute(int numFeatures)
+    {
+        NumFeatures = numFeatures;
+    }
+
+    /// <summary><c>[BatchNorm2d(nameof(TC))]</c> in a block generic over <c>TC</c>: the channel count is the size the type
+    /// parameter is bound to where the block is used.</summary>
+    public BatchNorm2dAttribute(string numFeatures)
+    {
+        NumFeaturesDim = numFeatures;
+    }
+
+    public int NumFeatures { get; }
+    /// <summary>The type parameter (<c>nameof(TC)</c>) whose size is the channel count, or null.</summary>
+    public string? NumFeaturesDim { get; }
+    /// <summary>Added to the variance before the square root; positive.</summary>
+    public double Eps { get; set; } = 1e-5;
+    /// <summary>The weight of the batch statistic in the running average, in [0, 1].</summary>
+    public double Momentum { get; set; } = 0.1;
+    /// <summary>Whether the layer has a learnable weight and bias.</summary>
+    public bool Affine { get; set; } = true;
+}
+
 /// <summary>A member whose type is another <see cref="NetworkAttribute"/> class, used as a layer (a block).</summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class BlockAttribute : LayerAttribute

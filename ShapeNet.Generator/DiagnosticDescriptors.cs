@@ -89,7 +89,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor BlockInput = Error("SN0111", "Block input shape differs",
         "{0} expects {1} for '{2}', but '{3}' is {4}", Shapes);
 
-    public static readonly DiagnosticDescriptor ConvInChannels = Error("SN0112", "Conv2d input channels differ",
+    public static readonly DiagnosticDescriptor ConvInChannels = Error("SN0112", "Conv2d or BatchNorm2d input channels differ",
         "{0} expects {1} input channels, but {2} gives {3} (its shape is {4})", Shapes);
 
     public static readonly DiagnosticDescriptor PoolWindowTooLarge = Error("SN0113", "Pooling window larger than the padded input",

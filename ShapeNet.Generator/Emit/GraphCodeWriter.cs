@@ -61,6 +61,9 @@ internal sealed class GraphCodeWriter
 
     public string ParameterGradient(int index) => BufferPlan.ParameterGradientName(Plan.Graph.Parameters[index]);
 
+    /// <summary>The plan field of module buffer <paramref name="index"/> (a BatchNorm running statistic).</summary>
+    public string ModuleBuffer(int index) => BufferPlan.ModuleBufferName(Plan.Graph.Buffers[index]);
+
     public string Count(Shape shape) => Sizes.Count(shape, Batch);
 
     /// <summary>The product of all dims but the last (1 for a scalar).</summary>
@@ -174,6 +177,9 @@ internal sealed class GraphCodeWriter
             case "Dropout":
                 WriteDropoutForward(node, header);
                 return;
+            case "BatchNorm2d":
+                WriteBatchNormForward(node, header);
+                return;
             case "MatMul":
             case "Dot":
                 WriteMatMulForward(node, header);
@@ -274,6 +280,36 @@ internal sealed class GraphCodeWriter
         _writer.Line($"if ({context.Training}) {_backend}.Dropout_Forward({y}, {mask}, {x}, {n}, {GradientRules.DropoutProbability(node)}, " +
                      $"unchecked({context.Seed} + 0x{salt:X16}UL), {context.Step});");
         _writer.Line($"else {_backend}.CopyRows({y}, 0, {n}, {x}, 0, {n}, {n}, 1, accumulate: false);");
+    }
+
+    /// <summary>Training: the batch statistics, the running ones updated and the batch counted; inference: the running statistics.
+    /// Either way the statistics used are saved for the backward.</summary>
+    private void WriteBatchNormForward(CompiledNode node, string header)
+    {
+        // The plan's training flag (the one Dropout reads); BatchNorm is a layer, so it only occurs in network plans.
+        if (DropoutContext is not { } context)
+        {
+            Fail($"BatchNorm2d ({node.Text}) is supported in networks only");
+            return;
+        }
+        if (node.Buffers.Count != 3)
+        {
+            Fail($"the BatchNorm2d {node.Text} has no running statistics");
+            return;
+        }
+        bool affine = node.Parameters.Count == 2;
+        string weight = affine ? ParameterValue(node.Parameters[0]) : "null", bias = affine ? ParameterValue(node.Parameters[1]) : "null";
+        string saveMean = Plan.Auxiliary(node.Id, "saveMean") ?? Missing($"no saveMean buffer for {node.Text}");
+        string saveInvStd = Plan.Auxiliary(node.Id, "saveInvStd") ?? Missing($"no saveInvStd buffer for {node.Text}");
+        string momentum = Sizes.Float(new NamedArg("momentum", node.Arg("momentum") ?? "0.1").AsDouble());
+        string eps = Sizes.Float(new NamedArg("eps", node.Arg("eps") ?? "1e-5").AsDouble());
+        string counter = ModuleBuffer(node.Buffers[2]);
+        Comment(header + " (training: batch statistics, running statistics updated; inference: running statistics)");
+        Call("BatchNorm2d_Forward", $"{Value(node.Id)}, {saveMean}, {saveInvStd}, {ModuleBuffer(node.Buffers[0])}, {ModuleBuffer(node.Buffers[1])}, " +
+                                    $"{Value(node.Inputs[0])}, {weight}, {bias}, {GradientRules.PlaneArguments(Node(node.Inputs[0]).Shape, Batch)}, " +
+                                    $"{context.Training}, {momentum}, {eps}");
+        _writer.Line($"if ({context.Training}) {_backend}.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, {counter}, {counter}, 1); " +
+                     $"// {Plan.Graph.Buffers[node.Buffers[2]].Name} += 1");
     }
 
     private void WriteMatMulForward(CompiledNode node, string header)

@@ -61,7 +61,7 @@ internal static class NetworkEmitter
         var layers = new List<LayerModel>();
         foreach (LayerModel layer in network.Layers)
         {
-            if (layer.Kind is "Linear" or "Conv2d" or "Block") layers.Add(layer);
+            if (layer.Kind is "Linear" or "Conv2d" or "BatchNorm2d" or "Block") layers.Add(layer);
             else diagnostics.Add(InternalError(layer.Location ?? location, $"the layer kind {layer.Kind} of {layer.MemberName} has no emitter"));
         }
 
@@ -76,6 +76,11 @@ internal static class NetworkEmitter
             {
                 w.Line($"private readonly global::ShapeNet.Conv2dLayer {Field(layer)};");
                 w.Line($"private global::ShapeNet.Conv2d? {Field(layer)}Call;");
+            }
+            else if (layer.Kind == "BatchNorm2d")
+            {
+                w.Line($"private readonly global::ShapeNet.BatchNorm2dLayer {Field(layer)};");
+                w.Line($"private global::ShapeNet.BatchNorm2d? {Field(layer)}Call;");
             }
             else
             {
@@ -105,6 +110,10 @@ internal static class NetworkEmitter
                 {
                     w.Line($"{Field(layer)} = new global::ShapeNet.Conv2dLayer(init, prefix + {StringLiteral(layer.ModuleName)}, {ConvLayerArguments(layer)});");
                 }
+                else if (layer.Kind == "BatchNorm2d")
+                {
+                    w.Line($"{Field(layer)} = new global::ShapeNet.BatchNorm2dLayer(prefix + {StringLiteral(layer.ModuleName)}, {BatchNormLayerArguments(layer)});");
+                }
                 else
                 {
                     w.Line($"{Field(layer)} = new {layer.TypeText}(init, prefix + {StringLiteral(layer.ModuleName + ".")});");
@@ -120,6 +129,8 @@ internal static class NetworkEmitter
                 w.Line($"{accessibility}partial global::ShapeNet.Linear {layer.MemberName} => {Field(layer)}Call ??= {Field(layer)}.Forward;");
             else if (layer.Kind == "Conv2d")
                 w.Line($"{accessibility}partial global::ShapeNet.Conv2d {layer.MemberName} => {Field(layer)}Call ??= {Field(layer)}.Forward;");
+            else if (layer.Kind == "BatchNorm2d")
+                w.Line($"{accessibility}partial global::ShapeNet.BatchNorm2d {layer.MemberName} => {Field(layer)}Call ??= {Field(layer)}.Forward;");
             else
                 w.Line($"{accessibility}partial {layer.TypeText} {layer.MemberName} => {Field(layer)};");
         }
@@ -136,12 +147,69 @@ internal static class NetworkEmitter
                     w.Line($"parameters.Add({Field(layer)}.Weight);");
                     if (LayerArg(layer, "true", "bias", "Bias") != "false") w.Line($"parameters.Add({Field(layer)}.Bias!);");
                 }
+                else if (layer.Kind == "BatchNorm2d")
+                {
+                    if (LayerArg(layer, "true", "affine") == "false") continue;
+                    w.Line($"parameters.Add({Field(layer)}.Weight!);");
+                    w.Line($"parameters.Add({Field(layer)}.Bias!);");
+                }
                 else
                 {
                     w.Line($"parameters.AddRange({Field(layer)}.Parameters);");
                 }
             }
         }
+        WriteBuffersAndTraining(w, layers);
+    }
+
+    /// <summary>For networks with BatchNorm layers or blocks: <c>AddBuffers</c> (running_mean, running_var, num_batches_tracked
+    /// per BatchNorm2d, blocks depth-first) when any layer holds buffers, and <c>SetTrainingOfLayers</c>, which passes
+    /// <c>Train()</c>/<c>Eval()</c> on to the BatchNorm layers and the blocks.</summary>
+    private static void WriteBuffersAndTraining(IndentedWriter w, List<LayerModel> layers)
+    {
+        if (layers.Any(HasBuffers))
+        {
+            w.Line();
+            using (w.Block("protected override void AddBuffers(global::System.Collections.Generic.List<global::ShapeNet.ModuleBuffer> buffers)"))
+            {
+                foreach (LayerModel layer in layers)
+                {
+                    if (layer.Kind == "BatchNorm2d")
+                    {
+                        w.Line($"buffers.Add({Field(layer)}.RunningMean);");
+                        w.Line($"buffers.Add({Field(layer)}.RunningVar);");
+                        w.Line($"buffers.Add({Field(layer)}.NumBatchesTracked);");
+                    }
+                    else if (layer.Kind == "Block" && HasBuffers(layer))
+                    {
+                        w.Line($"buffers.AddRange({Field(layer)}.Buffers);");
+                    }
+                }
+            }
+        }
+        if (layers.Any(l => l.Kind is "BatchNorm2d" or "Block"))
+        {
+            w.Line();
+            using (w.Block("protected override void SetTrainingOfLayers(bool training)"))
+            {
+                foreach (LayerModel layer in layers)
+                    if (layer.Kind is "BatchNorm2d" or "Block") w.Line($"{Field(layer)}.Training = training;");
+            }
+        }
+    }
+
+    /// <summary>Whether a layer holds buffers: a BatchNorm2d, or a block with one somewhere inside.</summary>
+    private static bool HasBuffers(LayerModel layer) =>
+        layer.Kind == "BatchNorm2d" || layer.Kind == "Block" && layer.Block is not null && layer.Block.Layers.Any(HasBuffers);
+
+    /// <summary><c>features, eps: 1E-05, momentum: 0.1, affine: true</c> (PyTorch's defaults for absent args).</summary>
+    private static string BatchNormLayerArguments(LayerModel layer)
+    {
+        // eps and momentum are doubles (the parser checked them): their round-trip text is a C# double literal.
+        string Real(string name, double fallback) =>
+            (layer.Args.FirstOrDefault(a => a.Name == name) is { Value: not null } arg && arg.Name == name ? arg.AsDouble() : fallback)
+            .ToString("R", CultureInfo.InvariantCulture);
+        return $"{LayerArg(layer, "1", "features")}, eps: {Real("eps", 1e-5)}, momentum: {Real("momentum", 0.1)}, affine: {LayerArg(layer, "true", "affine")}";
     }
 
     /// <summary>For a forward generic in its dimensions (<c>Forward&lt;TH, TW&gt;(Tensor&lt;Batch, TIn, TH, TW&gt; x)</c>), an overload
@@ -263,6 +331,8 @@ internal static class NetworkEmitter
             w.Line($"private readonly {BufferType} {BufferPlan.ParameterValueName(p)}; // {p.Name}: {p.Shape}");
             w.Line($"private readonly {BufferType} {BufferPlan.ParameterGradientName(p)}; // d({p.Name}): {p.Shape}");
         }
+        foreach (BufferInfo b in graph.Buffers)
+            w.Line($"private readonly {BufferType} {BufferPlan.ModuleBufferName(b)}; // {b.Name}: {b.Shape}");
         foreach (PlannedBuffer buffer in plan.Buffers)
             w.Line($"private readonly {BufferType} {buffer.Name}; // {buffer.Comment}");
         foreach (ConstantArray array in plan.Arrays)
@@ -288,6 +358,8 @@ internal static class NetworkEmitter
                 w.Line($"{BufferPlan.ParameterValueName(p)} = ParameterValue({index});");
                 w.Line($"{BufferPlan.ParameterGradientName(p)} = ParameterGradient({index});");
             }
+            foreach (BufferInfo b in graph.Buffers)
+                w.Line($"{BufferPlan.ModuleBufferName(b)} = BufferValue({b.Index.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
             if (plan.Convolutions.Count > 0)

@@ -58,6 +58,12 @@ internal static class SummaryBuilder
         }
         sb.Append(new string('=', total)).Append('\n');
         sb.Append("Parameters: ").Append(Number(parameterCount)).Append(" (").Append(Number(parameterCount * sizeof(float))).Append(" bytes)\n");
+        if (graph.Buffers.Count > 0)
+        {
+            long bufferCount = graph.Buffers.Sum(b => Elements(b.Shape));
+            sb.Append("Buffers (running statistics, not trained): ").Append(Number(bufferCount)).Append(" (")
+              .Append(Number(bufferCount * sizeof(float))).Append(" bytes)\n");
+        }
         sb.Append("Forward FLOPs per sample: ").Append(Number(totalFlops)).Append('\n');
         sb.Append("Activations + gradients per sample: ").Append(Number(perSample)).Append(" bytes\n");
         sb.Append("Plan memory at batch ").Append(ShownBatch.ToString(CultureInfo.InvariantCulture)).Append(": ")
@@ -68,7 +74,8 @@ internal static class SummaryBuilder
     }
 
     /// <summary>Forward FLOPs per sample: 2·in·out per row for Linear, 2·out·OH·OW·(in/groups)·kh·kw for Conv2d, 2·M·N·K for a
-    /// product, kh·kw per output for 2-D pooling, the input size for reductions, the output size otherwise.</summary>
+    /// product, kh·kw per output for 2-D pooling, 2 per element for BatchNorm2d (inference's multiply-add), the input size for
+    /// reductions, the output size otherwise.</summary>
     private static long Flops(CompiledGraph graph, CompiledNode node)
     {
         long outputElements = Sizes.StaticCount(node.Shape);
@@ -99,6 +106,9 @@ internal static class SummaryBuilder
             }
             case "GlobalAvgPool":
                 return Sizes.StaticCount(graph.Nodes[node.Inputs[0]].Shape);
+            case "BatchNorm2d":
+                // y = x·scale + shift per channel; the statistics of a training pass (about 3 more per element) are not counted.
+                return 2 * outputElements;
             case "MatMul":
             case "Dot":
             {

@@ -93,6 +93,9 @@ internal static class GradientRules
             ["GlobalAvgPool"] = new(GradientKind.Rule, GlobalAvgPool),
             // y = x·mask/(1 − p): dx (+)= dy·mask/(1 − p) with the mask of the last training forward.
             ["Dropout"] = new(GradientKind.Rule, Dropout),
+            // y = x̂·γ + β, x̂ = (x − mean)·invStd with the batch statistics the training forward saved:
+            // dx (+)= γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂)) per channel, dγ (+)= Σ dy·x̂, dβ (+)= Σ dy.
+            ["BatchNorm2d"] = new(GradientKind.Rule, BatchNorm2d),
         };
         // y = f(x) element-wise: dx (+)= dy ∘ f'(x) (the kernel reads x or y, whichever f' needs).
         foreach (string op in OpCatalog.UnaryOps) rules[op] = new(GradientKind.Rule, Unary);
@@ -169,6 +172,26 @@ internal static class GradientRules
         w.Comment($"d({w.Node(x).Text}) {w.Op(node, 0)} d({node.Text})·mask/(1 − p): {node.Shape}");
         w.CallWritingGradientOf(x, "Dropout_Backward", $"{w.Gradient(x)}, {w.Gradient(node.Id)}, {mask}, {w.Count(node.Shape)}, {DropoutProbability(node)}, " +
                                     $"accumulate: {w.Accumulate(node, 0)}");
+    }
+
+    private static void BatchNorm2d(GraphCodeWriter w, CompiledNode node)
+    {
+        int x = node.Inputs[0];
+        Shape xShape = w.Node(x).Shape;
+        bool affine = node.Parameters.Count == 2;
+        string weight = affine ? w.ParameterValue(node.Parameters[0]) : "null";
+        string dWeight = affine ? w.ParameterGradient(node.Parameters[0]) : "null", dBias = affine ? w.ParameterGradient(node.Parameters[1]) : "null";
+        string saveMean = w.Plan.Auxiliary(node.Id, "saveMean") ?? "null!", saveInvStd = w.Plan.Auxiliary(node.Id, "saveInvStd") ?? "null!";
+        string dxText = w.Receives(x) ? $"d({w.Node(x).Text}) {w.Op(node, 0)} batch-norm backward of d({node.Text}); " : "";
+        string parameters = affine ? $"d({node.Path}.weight), d({node.Path}.bias)" : "no parameters";
+        // A backward pass always follows a training forward (NetworkPlan checks), so the gradient goes through the batch statistics.
+        w.Comment($"{dxText}{parameters}: {xShape} <- {node.Shape}, through the batch statistics");
+        string rest = $"{w.Gradient(node.Id)}, {w.Value(x)}, {saveMean}, {saveInvStd}, {weight}, {PlaneArguments(xShape, w.Batch)}, training: true, " +
+                      $"accumulateDx: {w.Accumulate(node, 0)}, accumulateParameters: {w.ParameterAccumulate(node)}";
+        if (affine)
+            w.Call("BatchNorm2d_Backward", $"{(w.Receives(x) ? w.OptionalGradient(x) : "null")}, {dWeight}, {dBias}, {rest}");
+        else if (w.Receives(x))
+            w.CallWritingGradientOf(x, "BatchNorm2d_Backward", $"{w.Gradient(x)}, null, null, {rest}");
     }
 
     /// <summary><c>true</c> unless the arg <c>countIncludePad</c> is <c>false</c> (PyTorch's default counts the padding).</summary>

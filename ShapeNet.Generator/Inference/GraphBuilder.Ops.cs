@@ -327,6 +327,24 @@ internal sealed partial class GraphBuilder
         return Add("Conv2d", new[] { input }, layer.Args.ToArray(), shape, node.Text, scope.Path + layer.ModuleName, parameters, requiresGrad: true);
     }
 
+    /// <summary>BatchNorm2d: [N, C, H, W] with C = its features (SN0112, like a convolution's in-channels) to the same shape; the node
+    /// references the layer's weight and bias (when affine) and its three buffers.</summary>
+    private int BatchNorm2d(Scope scope, Node node, LayerModel layer, int input)
+    {
+        if (!Nchw(scope, node, input, "an input")) return -1;
+        Shape x = _nodes[input].Shape;
+        int features = ArgInt(layer.Args, "features");
+        if (x[1].Size != features)
+            return Fail(scope, DiagnosticDescriptors.ConvInChannels, node.Location, layer.MemberName, features, _nodes[input].Text, x[1].ToString(), x.ToNamedString());
+        int first = scope.ParameterBase[layer.MemberName];
+        int[] parameters = Arg(layer.Args, "affine") == "true" ? new[] { first, first + 1 } : new int[0];
+        string path = scope.Path + layer.ModuleName;
+        int buffer = _bufferBase[path];
+        int id = Add("BatchNorm2d", new[] { input }, layer.Args.ToArray(), x, node.Text, path, parameters, requiresGrad: parameters.Length > 0 || _nodes[input].RequiresGrad);
+        _nodes[id] = _nodes[id] with { Buffers = EquatableArray.Create(buffer, buffer + 1, buffer + 2) };
+        return id;
+    }
+
     /// <summary>floor((size + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1, or null after SN0114 when it is not positive.</summary>
     private int? ConvOutput(Scope scope, Node node, int input, string axis, int size, int kernel, int stride, int pad, int dilation)
     {

@@ -14,6 +14,9 @@ internal sealed partial class GraphBuilder
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly List<CompiledNode> _nodes = new();
     private readonly List<ParameterInfo> _parameters = new();
+    private readonly List<BufferInfo> _buffers = new();
+    /// <summary>The first buffer index of each layer with buffers, by its module path (<c>block1.bn</c>).</summary>
+    private readonly Dictionary<string, int> _bufferBase = new();
     /// <summary>For a Reshape node made by Flatten: the flattened operand's text and shape, for SN0101's message.</summary>
     private readonly Dictionary<int, (string Text, Shape Shape, int StartDim)> _flattenSources = new();
     private bool _failed;
@@ -48,12 +51,42 @@ internal sealed partial class GraphBuilder
                         _parameters.Add(new ParameterInfo(_parameters.Count, name + ".bias", Shape.Of(Dim.Of(outChannels)), "uniform", fanIn));
                     break;
                 }
+                case "BatchNorm2d" when Arg(layer.Args, "affine") == "true":
+                {
+                    // PyTorch's init: weight 1, bias 0 (no random draw).
+                    int features = ArgInt(layer.Args, "features");
+                    _parameters.Add(new ParameterInfo(_parameters.Count, name + ".weight", Shape.Of(Dim.Of(features)), "ones", 0));
+                    _parameters.Add(new ParameterInfo(_parameters.Count, name + ".bias", Shape.Of(Dim.Of(features)), "zeros", 0));
+                    break;
+                }
                 case "Block" when layer.Block is not null:
                     AddParameters(layer.Block.Layers, name + ".");
                     break;
             }
         }
         return first;
+    }
+
+    /// <summary>Declares the buffers of <paramref name="layers"/> (running_mean, running_var, num_batches_tracked per
+    /// BatchNorm2d, blocks depth-first), the order of the generated <c>AddBuffers</c>.</summary>
+    public void AddBuffers(EquatableArray<LayerModel> layers, string prefix)
+    {
+        foreach (LayerModel layer in layers)
+        {
+            string name = prefix + layer.ModuleName;
+            if (layer.Kind == "BatchNorm2d")
+            {
+                int features = ArgInt(layer.Args, "features");
+                _bufferBase[name] = _buffers.Count;
+                _buffers.Add(new BufferInfo(_buffers.Count, name + ".running_mean", Shape.Of(Dim.Of(features)), "zeros"));
+                _buffers.Add(new BufferInfo(_buffers.Count, name + ".running_var", Shape.Of(Dim.Of(features)), "ones"));
+                _buffers.Add(new BufferInfo(_buffers.Count, name + ".num_batches_tracked", Shape.Scalar, "zeros"));
+            }
+            else if (layer.Kind == "Block" && layer.Block is not null)
+            {
+                AddBuffers(layer.Block.Layers, name + ".");
+            }
+        }
     }
 
     public CompiledGraph? Build(GraphModel graph, EquatableArray<LayerModel> layers, Dictionary<string, int> parameterBase)
@@ -76,7 +109,10 @@ internal sealed partial class GraphBuilder
             return null;
         }
         return new CompiledGraph(_parameters.ToEquatableArray(), _nodes.ToEquatableArray(), inputIds.ToEquatableArray(),
-            graph.Inputs.Select(i => i.Name).ToEquatableArray(), graph.Inputs.Select(i => i.TypeText).ToEquatableArray(), output, graph.ReturnTypeText);
+            graph.Inputs.Select(i => i.Name).ToEquatableArray(), graph.Inputs.Select(i => i.TypeText).ToEquatableArray(), output, graph.ReturnTypeText)
+        {
+            Buffers = _buffers.ToEquatableArray(),
+        };
     }
 
     /// <summary>How a graph is being inlined: its layers, where their parameters start, the module path, the
@@ -117,6 +153,7 @@ internal sealed partial class GraphBuilder
     {
         LayerModel layer = scope.Layers.First(l => l.MemberName == node.Op);
         if (layer.Kind == "Conv2d") return Conv2d(scope, node, layer, input);
+        if (layer.Kind == "BatchNorm2d") return BatchNorm2d(scope, node, layer, input);
         Shape x = _nodes[input].Shape;
         int inFeatures = ArgInt(layer.Args, "in"), outFeatures = ArgInt(layer.Args, "out");
         if (x.Rank == 0)
@@ -187,6 +224,7 @@ internal sealed partial class GraphBuilder
     private static int CountParameters(LayerModel layer) => layer.Kind switch
     {
         "Linear" or "Conv2d" => Arg(layer.Args, "bias") == "true" ? 2 : 1,
+        "BatchNorm2d" => Arg(layer.Args, "affine") == "true" ? 2 : 0,
         "Block" when layer.Block is not null => layer.Block.Layers.Sum(CountParameters),
         _ => 0,
     };

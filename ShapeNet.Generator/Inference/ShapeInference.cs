@@ -19,6 +19,7 @@ internal static class ShapeInference
         {
             var builder = new GraphBuilder(diagnostics);
             Dictionary<string, int> parameterBase = builder.AddParameters(network.Layers, string.Empty);
+            builder.AddBuffers(network.Layers, string.Empty);
             CompiledGraph? graph = builder.Build(network.Forward, network.Layers, parameterBase);
             return new NetworkSpec(network, graph, diagnostics.ToEquatableArray());
         }

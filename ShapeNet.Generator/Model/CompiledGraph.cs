@@ -9,6 +9,12 @@ namespace ShapeNet.Generator.Model;
 /// <param name="Init">How it is initialised: <c>kaiming_uniform(fanIn)</c> or <c>uniform(fanIn)</c> (±1/√fanIn).</param>
 internal sealed record ParameterInfo(int Index, string Name, Shape Shape, string Init, int FanIn);
 
+/// <summary>A module buffer: state that is not learned (PyTorch's <c>named_buffers</c>, BatchNorm's running statistics).</summary>
+/// <param name="Index">Position in the network's <c>Buffers</c> list (declaration order, blocks depth-first).</param>
+/// <param name="Name">PyTorch-style full name (<c>bn1.running_mean</c>, <c>block.bn.num_batches_tracked</c>).</param>
+/// <param name="Init">Its initial value: <c>zeros</c> or <c>ones</c>.</param>
+internal sealed record BufferInfo(int Index, string Name, Shape Shape, string Init);
+
 /// <summary>One value of the flat graph.</summary>
 /// <param name="Id">Index in <see cref="CompiledGraph.Nodes"/>; inputs always have smaller ids.</param>
 /// <param name="Op">Canonical op name (<c>OpCatalog</c>): <c>Input</c>, <c>Linear</c>, <c>Relu</c>, <c>Add</c>, …</param>
@@ -23,6 +29,10 @@ internal sealed record ParameterInfo(int Index, string Name, Shape Shape, string
 internal sealed record CompiledNode(int Id, string Op, EquatableArray<int> Inputs, EquatableArray<NamedArg> Args, Shape Shape,
     string Text, string Path, EquatableArray<int> Parameters, bool RequiresGrad)
 {
+    /// <summary>For layers with state (BatchNorm2d): indices into <see cref="CompiledGraph.Buffers"/> (running_mean,
+    /// running_var, num_batches_tracked); empty otherwise.</summary>
+    public EquatableArray<int> Buffers { get; init; } = EquatableArray<int>.Empty;
+
     public string? Arg(string name)
     {
         foreach (NamedArg a in Args) if (a.Name == name) return a.Value;
@@ -42,7 +52,11 @@ internal sealed record CompiledGraph(
     EquatableArray<string> InputNames,
     EquatableArray<string> InputTypes,
     int Output,
-    string ReturnType);
+    string ReturnType)
+{
+    /// <summary>The network's buffers, in the order of its <c>Buffers</c> list; empty when it has none.</summary>
+    public EquatableArray<BufferInfo> Buffers { get; init; } = EquatableArray<BufferInfo>.Empty;
+}
 
 /// <summary>Everything the emitter needs for one network class.</summary>
 internal sealed record NetworkSpec(NetworkModel Network, CompiledGraph? Graph, EquatableArray<DiagnosticInfo> Diagnostics);

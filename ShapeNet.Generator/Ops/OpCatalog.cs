@@ -40,6 +40,8 @@ internal sealed record OpSpec(string DslName, int TensorOperands, IReadOnlyList<
 /// <item><c>Conv2d</c> (layer; args <c>in out kh kw sh sw ph pw dh dw groups bias</c>; parameters weight [out, in/groups, kh, kw],
 /// bias [out]); <c>MaxPool2d</c> (args <c>kh kw sh sw ph pw</c>), <c>AvgPool2d</c> (the same and <c>countIncludePad</c>),
 /// <c>GlobalAvgPool</c> (no args; also <c>AdaptiveAvgPool2d(x, 1)</c>): all on [N, C, H, W]; <c>Dropout</c> (arg <c>p</c>, any shape).</item>
+/// <item><c>BatchNorm2d</c> (layer; args <c>features eps momentum affine</c>; parameters weight [C], bias [C] when affine; buffers
+/// running_mean [C], running_var [C], num_batches_tracked []): [N, C, H, W] to the same shape.</item>
 /// <item><c>Sum Mean</c> (args <c>axes</c> sorted and non-negative, <c>keepDim</c>), <c>Softmax LogSoftmax</c> (arg <c>axis</c>).</item>
 /// <item>Losses <c>MseLoss BceLoss BceWithLogitsLoss CrossEntropyLoss NllLoss</c> (arg <c>reduction</c>: <c>Mean</c>/<c>Sum</c>):
 /// inputs (input, target), a scalar output.</item>
@@ -90,7 +92,7 @@ internal static class OpCatalog
     public static readonly HashSet<string> Losses = new() { "MseLoss", "BceLoss", "BceWithLogitsLoss", "CrossEntropyLoss", "NllLoss" };
 
     /// <summary>Layer attributes (by attribute class name without <c>Attribute</c>) the generator knows.</summary>
-    public static readonly HashSet<string> LayerKinds = new() { "Linear", "Conv2d" };
+    public static readonly HashSet<string> LayerKinds = new() { "Linear", "Conv2d", "BatchNorm2d" };
 
     public static IEnumerable<string> DslNames => ByDslName.Keys;
 

@@ -144,6 +144,12 @@ internal static class NetworkParser
             if (conv is null) return null;
             args.AddRange(conv);
         }
+        else if (kind == "BatchNorm2d")
+        {
+            List<NamedArg>? batchNorm = BatchNorm2dArgs(property, attribute!, substitution, context);
+            if (batchNorm is null) return null;
+            args.AddRange(batchNorm);
+        }
         else if (kind == "Block")
         {
             var blockType = (INamedTypeSymbol)property.Type;
@@ -304,6 +310,40 @@ internal static class NetworkParser
             return null;
         }
         return new LayerSize(size, size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Reads <c>[BatchNorm2d(numFeatures, Eps = .., Momentum = .., Affine = ..)]</c> into the canonical args
+    /// <c>features eps momentum affine</c> (PyTorch's defaults 1e-5, 0.1, true); null after reporting SN0009 for each
+    /// invalid value: features ≤ 0, eps ≤ 0, momentum outside [0, 1].</summary>
+    private static List<NamedArg>? BatchNorm2dArgs(IPropertySymbol property, AttributeData attribute, IReadOnlyDictionary<string, Dim> substitution, ParseContext context)
+    {
+        string member = property.Name;
+        double? Real(string name)
+        {
+            object? value = attribute.NamedArguments.FirstOrDefault(n => n.Key == name).Value.Value;
+            return value is null ? null : System.Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        double eps = Real("Eps") ?? 1e-5, momentum = Real("Momentum") ?? 0.1;
+        bool affine = attribute.NamedArguments.FirstOrDefault(n => n.Key == "Affine").Value.Value as bool? ?? true;
+
+        LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
+        static string Text(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        bool ok = true;
+        void Bad(string problem)
+        {
+            ok = false;
+            context.Report(DiagnosticDescriptors.BadLayerArgument, location, member, problem);
+        }
+        LayerSize? features = Size(attribute, 0, "the number of features (channels)", property, substitution, context, location);
+        if (features is null) ok = false;
+        if (!(eps > 0)) Bad("Eps must be positive, but it is " + Text(eps));
+        if (!(momentum >= 0 && momentum <= 1)) Bad("Momentum must be in [0, 1], but it is " + Text(momentum));
+        if (!ok) return null;
+        return new List<NamedArg>
+        {
+            new("features", features!.Value.Text), new("eps", Text(eps)),
+            new("momentum", Text(momentum)), new("affine", affine ? "true" : "false"),
+        };
     }
 
     /// <summary>The accessibility modifiers exactly as written (<c>""</c> when none): a partial member's

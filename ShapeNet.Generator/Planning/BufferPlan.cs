@@ -119,7 +119,8 @@ internal sealed class BufferPlan
     /// <summary>Whether any live node is a Dropout (the plan then keeps a seed and a step counter).</summary>
     public bool HasDropout => Graph.Nodes.Any(n => Live[n.Id] && n.Op == "Dropout");
 
-    /// <summary>A node's auxiliary buffer: <c>indices</c> of a MaxPool2d, <c>mask</c> of a Dropout.</summary>
+    /// <summary>A node's auxiliary buffer: <c>indices</c> of a MaxPool2d, <c>mask</c> of a Dropout, <c>saveMean</c> and
+    /// <c>saveInvStd</c> of a BatchNorm2d.</summary>
     public string? Auxiliary(int node, string role) => _auxiliary.TryGetValue((node, role), out string? name) ? name : null;
 
     /// <summary>Internal inconsistencies (an unplannable shape or product); each becomes SN0900.</summary>
@@ -160,6 +161,9 @@ internal sealed class BufferPlan
     public static string ParameterValueName(ParameterInfo p) => "_" + Identifier(p.Name);
 
     public static string ParameterGradientName(ParameterInfo p) => "_d" + Identifier(p.Name);
+
+    /// <summary>The plan field of a module buffer: <c>bn1.running_mean</c> → <c>_bn1_running_mean</c>.</summary>
+    public static string ModuleBufferName(BufferInfo b) => "_" + Identifier(b.Name);
 
     /// <summary><c>incep1.branch_pool.weight</c> → <c>incep1_branch_pool_weight</c>.</summary>
     public static string Identifier(string text)
@@ -293,6 +297,17 @@ internal sealed class BufferPlan
                 string name = "_" + auxiliary + node.Id.ToString(CultureInfo.InvariantCulture);
                 _auxiliary[(node.Id, auxiliary)] = name;
                 AddBuffer(name, BufferRole.Auxiliary, node.Shape, $"{auxiliary} of {node.Text}: {node.Shape}");
+            }
+            if (node.Op == "BatchNorm2d" && node.Shape.Rank == 4)
+            {
+                // One value per channel: the mean and 1/√(var + eps) the forward normalised with, for the backward.
+                Shape channels = Shape.Of(node.Shape[1]);
+                foreach (string role in new[] { "saveMean", "saveInvStd" })
+                {
+                    string name = "_" + role + node.Id.ToString(CultureInfo.InvariantCulture);
+                    _auxiliary[(node.Id, role)] = name;
+                    AddBuffer(name, BufferRole.Auxiliary, channels, $"{role} of {node.Text}: {channels}");
+                }
             }
         }
     }

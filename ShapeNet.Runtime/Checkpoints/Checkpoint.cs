@@ -7,8 +7,9 @@ using ShapeNet.Optim;
 namespace ShapeNet.Checkpoints;
 
 /// <summary>
-/// Saves and loads a network's parameters, and optionally an optimizer's state, as a safetensors file
-/// (docs/checkpoints.md). Parameters are stored under their exact PyTorch state-dict names (<c>fc1.weight</c>), so
+/// Saves and loads a network's state (its parameters and buffers), and optionally an optimizer's state, as a safetensors
+/// file (docs/checkpoints.md). Parameters and buffers are stored under their exact PyTorch state-dict names
+/// (<c>fc1.weight</c>, <c>bn1.running_mean</c>), so
 /// <c>model.load_state_dict(safetensors.torch.load_file(path))</c> reads a file saved without an optimizer, and a
 /// file PyTorch saved loads here.
 /// </summary>
@@ -27,13 +28,14 @@ public static class Checkpoint
     public const string OptimizerLearningRateKey = "optimizer.lr";
 
     /// <summary>
-    /// Writes every parameter of <paramref name="model"/> (float32, its PyTorch name and shape) and, when
+    /// Writes every parameter of <paramref name="model"/> (float32, its PyTorch name and shape), then every buffer
+    /// (BatchNorm's <c>running_mean</c>, <c>running_var</c> and <c>num_batches_tracked</c>, also float32) and, when
     /// <paramref name="optimizer"/> is given, its state tensors as <c>optimizer.{parameter}.{state}</c> with the
     /// parameter's shape, and in the metadata its class (<c>optimizer.type</c>), step count (<c>optimizer.step</c>),
     /// learning rate (<c>optimizer.lr</c>) and other hyper-parameters (<c>optimizer.Momentum</c>, ...).
     /// <para>
     /// The write is atomic (<see cref="SafeTensors.Write"/>): a failure leaves a previous file at
-    /// <paramref name="path"/> intact. Parameters are read from <see cref="Parameter.Value"/> in host memory; a plan
+    /// <paramref name="path"/> intact. Parameters and buffers are read from host memory; a plan
     /// on the CPU backend shares those arrays, but a plan on a device backend trains device copies, so call
     /// <see cref="NetworkPlan.CopyParametersToHost"/> before saving. Optimizer state is downloaded from the
     /// optimizer's backend.
@@ -51,6 +53,12 @@ public static class Checkpoint
             if (p.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
                 throw new ArgumentException($"Parameter '{p.Name}' starts with '{OptimizerPrefix}', which checkpoints reserve for optimizer state.", nameof(model));
             tensors.Add((p.Name, p.Value));
+        }
+        foreach (ModuleBuffer b in model.Buffers)
+        {
+            if (b.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                throw new ArgumentException($"Buffer '{b.Name}' starts with '{OptimizerPrefix}', which checkpoints reserve for optimizer state.", nameof(model));
+            tensors.Add((b.Name, b.Value));
         }
 
         var meta = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
@@ -86,7 +94,7 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Copies the tensors of a checkpoint into <paramref name="model"/>'s existing parameter arrays in place (so a
+    /// Copies the tensors of a checkpoint into <paramref name="model"/>'s existing parameter and buffer arrays in place (so a
     /// plan bound on the CPU sees the new values at once; on a device backend create the plan after loading) and,
     /// when <paramref name="optimizer"/> is given, uploads the optimizer state and restores its step count and
     /// learning rate.
@@ -140,6 +148,25 @@ public static class Checkpoint
             {
                 loaded.Add(p.Name);
                 Parameter target = p;
+                copies.Add(() => value.Data.AsSpan().CopyTo(target.Value.Data));
+            }
+        }
+        // Buffers (running statistics), checked like parameters.
+        foreach (ModuleBuffer b in model.Buffers)
+        {
+            modelNames.Add(b.Name);
+            if (!file.TryGetValue(b.Name, out Tensor? value))
+            {
+                missing.Add(b.Name);
+            }
+            else if (!value.ShapeSpan.SequenceEqual(b.Value.ShapeSpan))
+            {
+                mismatches.Add(new CheckpointShapeMismatch(b.Name, b.Shape, value.Shape));
+            }
+            else
+            {
+                loaded.Add(b.Name);
+                ModuleBuffer target = b;
                 copies.Add(() => value.Data.AsSpan().CopyTo(target.Value.Data));
             }
         }
@@ -291,7 +318,7 @@ public sealed class CheckpointLoadReport
     /// <summary>Tensors copied (in strict mode: that would have been copied) into the model or optimizer.</summary>
     public IReadOnlyList<string> Loaded { get; }
 
-    /// <summary>Model parameters (and optimizer state, <c>optimizer.…</c>) the file lacks.</summary>
+    /// <summary>Model parameters and buffers (and optimizer state, <c>optimizer.…</c>) the file lacks.</summary>
     public IReadOnlyList<string> Missing { get; }
 
     /// <summary>Tensors of the file the model (or the given optimizer) has no place for.</summary>

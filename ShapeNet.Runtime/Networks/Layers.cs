@@ -62,3 +62,63 @@ public sealed class Conv2dLayer
     public Tensor Forward(Tensor input) =>
         Tensor.Conv2dForward(input, Weight.Value, Bias?.Value, StrideH, StrideW, PadH, PadW, DilationH, DilationW, Groups);
 }
+
+/// <summary>A <c>[BatchNorm2d(numFeatures)]</c> layer member's type: <c>Bn1(x)</c> with x [N, C, H, W].</summary>
+public delegate Tensor BatchNorm2d(Tensor input);
+
+/// <summary>
+/// The parameters, buffers and eager forward of <c>[BatchNorm2d(numFeatures)]</c>, PyTorch's <c>nn.BatchNorm2d</c> with
+/// running statistics: <c>weight [C]</c> = 1 and <c>bias [C]</c> = 0 when <see cref="Affine"/> (no random draw, as
+/// PyTorch), buffers <c>running_mean [C]</c> = 0, <c>running_var [C]</c> = 1 and <c>num_batches_tracked []</c> = 0.
+/// <see cref="Forward"/> follows <see cref="Training"/>, which the owning network's <see cref="Module.Training"/> sets:
+/// training normalises with the batch mean and biased variance of each channel, updates the running statistics
+/// (<c>running = (1 − momentum)·running + momentum·batch</c>, the variance term unbiased) and counts the batch;
+/// inference normalises with the running statistics.
+/// </summary>
+public sealed class BatchNorm2dLayer
+{
+    public BatchNorm2dLayer(string name, int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (numFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures, $"BatchNorm2d {name}: the number of features must be positive.");
+        if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, $"BatchNorm2d {name}: eps must be positive.");
+        if (!(momentum is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"BatchNorm2d {name}: momentum must be in [0, 1].");
+        (NumFeatures, Eps, Momentum, Affine) = (numFeatures, eps, momentum, affine);
+        Weight = affine ? new Parameter(name + ".weight", Tensor.Ones(numFeatures)) : null;
+        Bias = affine ? new Parameter(name + ".bias", Tensor.Zeros(numFeatures)) : null;
+        RunningMean = new ModuleBuffer(name + ".running_mean", Tensor.Zeros(numFeatures));
+        RunningVar = new ModuleBuffer(name + ".running_var", Tensor.Ones(numFeatures));
+        NumBatchesTracked = new ModuleBuffer(name + ".num_batches_tracked", Tensor.Zeros());
+    }
+
+    public int NumFeatures { get; }
+    public double Eps { get; }
+    public double Momentum { get; }
+    public bool Affine { get; }
+    public Parameter? Weight { get; }
+    public Parameter? Bias { get; }
+    public ModuleBuffer RunningMean { get; }
+    public ModuleBuffer RunningVar { get; }
+    /// <summary>Training forward passes so far, a scalar (PyTorch's int64 counter, held as a float: exact up to 2²⁴).</summary>
+    public ModuleBuffer NumBatchesTracked { get; }
+
+    /// <summary>Training mode (batch statistics, running statistics updated) or inference (running statistics).</summary>
+    public bool Training { get; set; } = true;
+
+    /// <summary>Eager forward: x [N, C, H, W] → the same shape, per <see cref="Training"/>.</summary>
+    public Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank != 4 || input.Size(1) != NumFeatures)
+            throw new ArgumentException($"BatchNorm2d({NumFeatures}) expects inputs [N, {NumFeatures}, H, W], got {Tensor.ShapeText(input.ShapeSpan)}.", nameof(input));
+        int n = input.Size(0), c = NumFeatures, plane = input.Size(2) * input.Size(3);
+        Tensor result = Tensor.Zeros(input.Shape);
+        var saveMean = new float[c];
+        var saveInvStd = new float[c];
+        Backends.Cpu.CpuNormalization.BatchNorm2d_Forward(result.Data, saveMean, saveInvStd, RunningMean.Value.Data, RunningVar.Value.Data,
+            input.Data, Weight is null ? default : Weight.Value.Data, Bias is null ? default : Bias.Value.Data, n, c, plane,
+            Training, (float)Momentum, (float)Eps);
+        if (Training) NumBatchesTracked.Value.Data[0] += 1f;
+        return result;
+    }
+}

@@ -2,12 +2,14 @@ namespace ShapeNet;
 
 /// <summary>
 /// The base of every generated network (the generator adds it to the <c>[Network]</c> partial class).
-/// Holds the parameter list and the train/eval mode; the generated part adds the layers, the eager
+/// Holds the parameter and buffer lists and the train/eval mode; the generated part adds the layers, the eager
 /// layer delegates, plans and the compile-time summary.
 /// </summary>
 public abstract class Module : Ops
 {
     private Parameter[]? _parameters;
+    private ModuleBuffer[]? _buffers;
+    private bool _training = true;
 
     protected Module()
     {
@@ -16,8 +18,23 @@ public abstract class Module : Ops
     /// <summary>All parameters, declaration order, blocks depth-first; names are PyTorch's state-dict keys.</summary>
     public IReadOnlyList<Parameter> Parameters => _parameters ??= CollectParameters();
 
-    /// <summary>Training mode (the default) or inference mode, as PyTorch's <c>train()</c>/<c>eval()</c>.</summary>
-    public bool Training { get; set; } = true;
+    /// <summary>All buffers (state that is not learned: BatchNorm running statistics), declaration order, blocks
+    /// depth-first; names are PyTorch's state-dict keys (<c>bn1.running_mean</c>). Optimizers never see them;
+    /// checkpoints save and load them with the parameters.</summary>
+    public IReadOnlyList<ModuleBuffer> Buffers => _buffers ??= CollectBuffers();
+
+    /// <summary>Training mode (the default) or inference mode, as PyTorch's <c>train()</c>/<c>eval()</c>. Setting it also
+    /// sets every layer that depends on it (BatchNorm2d) and every block, recursively. It governs the eager forward; a
+    /// plan takes the mode as an argument (<see cref="NetworkPlan.Forward(bool)"/>).</summary>
+    public bool Training
+    {
+        get => _training;
+        set
+        {
+            _training = value;
+            SetTrainingOfLayers(value);
+        }
+    }
 
     public void Train() => Training = true;
 
@@ -37,10 +54,28 @@ public abstract class Module : Ops
     /// <summary>Appends this network's parameters (and its blocks') in order. Generated.</summary>
     protected internal abstract void AddParameters(List<Parameter> parameters);
 
+    /// <summary>Appends this network's buffers (and its blocks') in order. Generated for networks that have any.</summary>
+    protected internal virtual void AddBuffers(List<ModuleBuffer> buffers)
+    {
+    }
+
+    /// <summary>Passes a new <see cref="Training"/> mode on to the layers and blocks. Generated for networks that have
+    /// BatchNorm layers or blocks.</summary>
+    protected virtual void SetTrainingOfLayers(bool training)
+    {
+    }
+
     private Parameter[] CollectParameters()
     {
         var list = new List<Parameter>();
         AddParameters(list);
+        return list.ToArray();
+    }
+
+    private ModuleBuffer[] CollectBuffers()
+    {
+        var list = new List<ModuleBuffer>();
+        AddBuffers(list);
         return list.ToArray();
     }
 }

@@ -12,12 +12,15 @@ namespace ShapeNet;
 /// Parameters stay owned by the network: the plan binds <see cref="Parameter.Value"/> and <see cref="Parameter.Grad"/>
 /// through <see cref="IBackend.Wrap"/>, which shares the host arrays on the CPU (zero copy). On a device backend the
 /// plan works on device copies; <see cref="CopyGradientsToHost"/> and <see cref="CopyParametersToHost"/> bring them back.
+/// The network's buffers (<see cref="Module.Buffers"/>: BatchNorm running statistics) are bound the same way, without
+/// gradients; a training forward pass updates them.
 /// </para>
 /// </summary>
 public abstract class NetworkPlan : IDisposable
 {
     private readonly DeviceBuffer[] _parameterValues;
     private readonly DeviceBuffer[] _parameterGradients;
+    private readonly DeviceBuffer[] _bufferValues;
     private readonly DeviceBuffer?[] _inputs;
     private readonly DeviceBuffer?[] _inputGradients;
     private readonly List<DeviceBuffer> _owned = new();
@@ -49,6 +52,9 @@ public abstract class NetworkPlan : IDisposable
             _parameterValues[i] = backend.Wrap(parameters[i].Value.Data);
             _parameterGradients[i] = backend.Wrap(parameters[i].Grad.Data);
         }
+        IReadOnlyList<ModuleBuffer> buffers = network.Buffers;
+        _bufferValues = new DeviceBuffer[buffers.Count];
+        for (int i = 0; i < buffers.Count; i++) _bufferValues[i] = backend.Wrap(buffers[i].Value.Data);
         _inputs = new DeviceBuffer?[inputCount];
         _inputGradients = new DeviceBuffer?[inputCount];
     }
@@ -65,7 +71,7 @@ public abstract class NetworkPlan : IDisposable
     public int Batch { get; private set; }
 
     /// <summary>Bytes of the buffers this plan allocated (activations, gradients, workspace, target and loss);
-    /// the parameters and their gradients belong to the network and are not counted.</summary>
+    /// the parameters, their gradients and the buffers belong to the network and are not counted.</summary>
     public long MemoryBytes { get; private set; }
 
     public int InputCount => _inputs.Length;
@@ -243,12 +249,15 @@ public abstract class NetworkPlan : IDisposable
         for (int i = 0; i < parameters.Count; i++) Backend.Download(_parameterGradients[i], parameters[i].Grad.Data);
     }
 
-    /// <summary>Brings the trained parameter values into <see cref="Parameter.Value"/> (nothing to do on the CPU).</summary>
+    /// <summary>Brings the trained parameter values into <see cref="Parameter.Value"/> and the buffers (running statistics)
+    /// into <see cref="ModuleBuffer.Value"/>: the whole state a checkpoint saves (nothing to do on the CPU).</summary>
     public void CopyParametersToHost()
     {
         if (SharesHostMemory) return;
         IReadOnlyList<Parameter> parameters = Network.Parameters;
         for (int i = 0; i < parameters.Count; i++) Backend.Download(_parameterValues[i], parameters[i].Value.Data);
+        IReadOnlyList<ModuleBuffer> buffers = Network.Buffers;
+        for (int i = 0; i < buffers.Count; i++) Backend.Download(_bufferValues[i], buffers[i].Value.Data);
     }
 
     public virtual void Dispose()
@@ -258,6 +267,7 @@ public abstract class NetworkPlan : IDisposable
         {
             foreach (DeviceBuffer buffer in _parameterValues) buffer.Dispose();
             foreach (DeviceBuffer buffer in _parameterGradients) buffer.Dispose();
+            foreach (DeviceBuffer buffer in _bufferValues) buffer.Dispose();
         }
         _owned.Clear();
         GC.SuppressFinalize(this);
@@ -295,6 +305,9 @@ public abstract class NetworkPlan : IDisposable
 
     /// <summary>The gradient of parameter <paramref name="index"/> on the backend.</summary>
     protected DeviceBuffer ParameterGradient(int index) => _parameterGradients[index];
+
+    /// <summary>Buffer <paramref name="index"/> of <see cref="Module.Buffers"/> on the backend.</summary>
+    protected DeviceBuffer BufferValue(int index) => _bufferValues[index];
 
     protected void BindInput(int index, DeviceBuffer value, DeviceBuffer? gradient)
     {

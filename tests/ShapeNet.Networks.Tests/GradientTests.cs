@@ -77,6 +77,40 @@ public class GradientTests(ITestOutputHelper output)
         output.WriteLine($"max |difference| {check.Run(inputs, batch, seed: 92):G3}; {check.Kinks} coordinates with a kink even at step / 8");
     }
 
+    /// <summary>BatchNorm2d in training mode: the plan's backward goes through the batch statistics, and the eager forward
+    /// (Training, the default) normalises each perturbed batch with its own statistics, so finite differences see the same
+    /// function. (The eager passes also update the running statistics, which the training output does not read.) The
+    /// gradient of conv1.bias is zero up to rounding: a per-channel constant before BatchNorm is removed by the mean.</summary>
+    [Fact]
+    public void BatchNormCnn()
+    {
+        const int batch = 5;
+        var model = new BatchNormCnn(seed: 17);
+        using BatchNormCnn.Plan plan = model.CreatePlan(8);
+        float[][] inputs = [TestData.Normal(170, batch * 3 * 8 * 8)];
+        var check = new GradientCheck
+        {
+            Plan = plan,
+            Eager = x => model.Forward(new Tensor(x[0], batch, 3, 8, 8)).Data,
+        };
+        output.WriteLine($"max |difference| {check.Run(inputs, batch, seed: 171):G3}; {check.Kinks} coordinates with a kink even at step / 8");
+    }
+
+    [Fact]
+    public void NestedBatchNorm()
+    {
+        const int batch = 3;
+        var model = new NestedBatchNorm(seed: 18);
+        using NestedBatchNorm.Plan plan = model.CreatePlan(8);
+        float[][] inputs = [TestData.Normal(180, batch * 3 * 8 * 8)];
+        var check = new GradientCheck
+        {
+            Plan = plan,
+            Eager = x => model.Forward(new Tensor(x[0], batch, 3, 8, 8)).Data,
+        };
+        output.WriteLine($"max |difference| {check.Run(inputs, batch, seed: 181):G3}; {check.Kinks} coordinates with a kink even at step / 8");
+    }
+
     [Fact]
     public void Nested_blocks_name_parameters_by_their_path()
     {

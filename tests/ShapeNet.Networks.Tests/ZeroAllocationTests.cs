@@ -6,9 +6,10 @@ using Xunit.Abstractions;
 namespace ShapeNet.Networks.Tests;
 
 /// <summary>
-/// A compiled train step allocates nothing once warm: 100 MnistMlp steps (batch 64, SGD with momentum, cross-entropy)
-/// allocate 0 bytes on the calling thread and 0 on the CPU backend's GEMM worker threads, each thread's own counter
-/// (the process-wide counter would also count the test host's threads).
+/// A compiled train step allocates nothing once warm: 100 MnistMlp steps (batch 64, SGD with momentum, cross-entropy), and
+/// 100 steps of BatchNormCnn (Conv2d, BatchNorm2d with its running statistics, pooling), allocate 0 bytes on the calling
+/// thread and 0 on the CPU backend's worker threads, each thread's own counter (the process-wide counter would also count
+/// the test host's threads).
 /// </summary>
 [Collection(nameof(AllocationMeasurement))]
 public class ZeroAllocationTests(ITestOutputHelper output)
@@ -42,6 +43,28 @@ public class ZeroAllocationTests(ITestOutputHelper output)
             Assert.Equal(0, threadDuring);
             Assert.Equal(0, workersDuring);
         }
+    }
+
+    [Fact]
+    public void Train_steps_with_batch_norm_allocate_nothing()
+    {
+        var model = new BatchNormCnn(seed: 11);
+        using BatchNormCnn.Plan plan = model.CreatePlan(Batch);
+        plan.Configure(Loss.CrossEntropy(), new Sgd(0.01f, momentum: 0.9f));
+        float[] x = TestData.Normal(110, Batch * 3 * 8 * 8);
+        float[] labels = Enumerable.Range(0, Batch).Select(i => (float)(i % 4)).ToArray();
+        for (int i = 0; i < 3; i++) plan.TrainStep(x, labels, Batch);
+
+        long thread = GC.GetAllocatedBytesForCurrentThread();
+        long workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes;
+        for (int i = 0; i < Steps; i++) plan.TrainStep(x, labels, Batch);
+        long threadDuring = GC.GetAllocatedBytesForCurrentThread() - thread;
+        long workersDuring = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes - workers;
+
+        output.WriteLine($"{Steps} BatchNormCnn train steps: {threadDuring} bytes on the calling thread, {workersDuring} bytes on the worker threads");
+        Assert.Equal(0, threadDuring);
+        Assert.Equal(0, workersDuring);
+        Assert.Equal([Steps + 3f], model.Buffers.Single(b => b.Name == "bn1.num_batches_tracked").Value.Data);
     }
 }
 

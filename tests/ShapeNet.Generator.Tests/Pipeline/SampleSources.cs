@@ -59,4 +59,42 @@ public static class SampleSources
             }
         }
         """;
+
+    /// <summary>Conv2d → BatchNorm2d → ReLU → MaxPool → Linear, and a block with a BatchNorm2d: parameters and buffers.</summary>
+    public const string BatchNormCnn = """
+        using ShapeNet;
+
+        namespace Demo;
+
+        [Dim(3)] public partial struct Rgb;
+        [Dim(8)] public partial struct Side;
+        [Dim(6)] public partial struct Maps;
+        [Dim(4)] public partial struct Kinds;
+
+        [Network]
+        public partial class ConvBn
+        {
+            [Conv2d(6, 6, 3, Padding = 1, Bias = false)] partial Conv2d Conv { get; }
+            [BatchNorm2d(6, Momentum = 0.3, Affine = false)] partial BatchNorm2d Bn { get; }
+
+            [Forward]
+            public Tensor<Batch, Maps, Side, Side> Forward(Tensor<Batch, Maps, Side, Side> x) => Relu(Bn(Conv(x)));
+        }
+
+        [Network]
+        public partial class BnCnn
+        {
+            [Conv2d(3, 6, Kernel = 3, Padding = 1)] partial Conv2d Conv1 { get; }
+            [BatchNorm2d(6)] partial BatchNorm2d Bn1 { get; }
+            [Block] partial ConvBn Block { get; }
+            [Linear(96, 4)] partial Linear Fc { get; }
+
+            [Forward]
+            public Tensor<Batch, Kinds> Forward(Tensor<Batch, Rgb, Side, Side> x)
+            {
+                var h = Block.Forward(Relu(Bn1(Conv1(x))));
+                return Fc(Flatten(MaxPool2d(h, 2)));
+            }
+        }
+        """;
 }

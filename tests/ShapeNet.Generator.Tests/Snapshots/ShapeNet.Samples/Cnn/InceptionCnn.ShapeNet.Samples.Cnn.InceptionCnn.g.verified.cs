@@ -51,6 +51,12 @@ namespace ShapeNet.Samples.Cnn
             parameters.Add(__fc.Bias!);
         }
 
+        protected override void SetTrainingOfLayers(bool training)
+        {
+            __incep1.Training = training;
+            __incep2.Training = training;
+        }
+
         /// <summary>The layers, output shapes, parameter counts, FLOPs and plan memory, computed at compile time.</summary>
         public const string Summary =
             "InceptionCnn\n" +

@@ -51,6 +51,12 @@ namespace ShapeNet.Samples.Cnn
             parameters.Add(__fc.Bias!);
         }
 
+        protected override void SetTrainingOfLayers(bool training)
+        {
+            __rblock1.Training = training;
+            __rblock2.Training = training;
+        }
+
         /// <summary>The layers, output shapes, parameter counts, FLOPs and plan memory, computed at compile time.</summary>
         public const string Summary =
             "ResNetCnn\n" +

@@ -49,6 +49,13 @@ namespace ShapeNet.Networks.Tests.Networks
             parameters.Add(__head.Bias!);
         }
 
+        protected override void SetTrainingOfLayers(bool training)
+        {
+            __stem.Training = training;
+            __block1.Training = training;
+            __block2.Training = training;
+        }
+
         /// <summary>The layers, output shapes, parameter counts, FLOPs and plan memory, computed at compile time.</summary>
         public const string Summary =
             "BlockNet\n" +
