@@ -31,7 +31,8 @@ internal static class SummaryBuilder
             if (node.Parameters.Count == 0) parameters = "0";
             else if (countedParameters.Add(node.Parameters[0])) parameters = Number(node.Parameters.Sum(p => Elements(graph.Parameters[p].Shape)));
             else parameters = "(shared)";
-            string name = node.Path.Length > 0 ? node.Path : Truncate(node.Text);
+            // Ops inside a block are named by the block's path too: two uses of one block have the same source text.
+            string name = node.Path.Length > 0 ? node.Path : Truncate(node.Scope.Length > 0 ? node.Scope.TrimEnd('.') + ": " + node.Text : node.Text);
             rows.Add(new[] { name, node.Op, node.Shape.ToString(), parameters, Number(flops) });
         }
 

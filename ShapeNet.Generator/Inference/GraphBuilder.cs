@@ -20,6 +20,8 @@ internal sealed partial class GraphBuilder
     /// <summary>For a Reshape node made by Flatten: the flattened operand's text and shape, for SN0101's message.</summary>
     private readonly Dictionary<int, (string Text, Shape Shape, int StartDim)> _flattenSources = new();
     private bool _failed;
+    /// <summary>The module path of the block being inlined (<see cref="CompiledNode.Scope"/> of the nodes it adds).</summary>
+    private string _scopePath = string.Empty;
 
     public GraphBuilder(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
 
@@ -123,6 +125,20 @@ internal sealed partial class GraphBuilder
     /// <summary>Adds the nodes of <paramref name="scope"/>'s graph with its inputs bound to <paramref name="inputs"/>;
     /// returns the flat id of its output, or −1.</summary>
     private int Inline(Scope scope, IReadOnlyList<int> inputs)
+    {
+        string outerScopePath = _scopePath;
+        _scopePath = scope.Path;
+        try
+        {
+            return InlineNodes(scope, inputs);
+        }
+        finally
+        {
+            _scopePath = outerScopePath;
+        }
+    }
+
+    private int InlineNodes(Scope scope, IReadOnlyList<int> inputs)
     {
         var flat = new int[scope.Graph.Nodes.Count];
         foreach (Node node in scope.Graph.Nodes)
@@ -263,7 +279,7 @@ internal sealed partial class GraphBuilder
     private int Add(string op, int[] inputs, NamedArg[] args, Shape shape, string text, string path, int[] parameters, bool requiresGrad)
     {
         int id = _nodes.Count;
-        _nodes.Add(new CompiledNode(id, op, inputs.ToEquatableArray(), args.ToEquatableArray(), shape, text, path, parameters.ToEquatableArray(), requiresGrad));
+        _nodes.Add(new CompiledNode(id, op, inputs.ToEquatableArray(), args.ToEquatableArray(), shape, text, path, parameters.ToEquatableArray(), requiresGrad, _scopePath));
         return id;
     }
 

@@ -24,10 +24,11 @@ internal sealed record BufferInfo(int Index, string Name, Shape Shape, string In
 /// <param name="Text">The source text of the sub-expression, for comments and messages.</param>
 /// <param name="Path">Module path of the layer that made it (<c>fc1</c>, <c>incep1.branch1x1</c>), empty for ops.</param>
 /// <param name="Parameters">For layers: indices into <see cref="CompiledGraph.Parameters"/> (weight, then bias).</param>
+/// <param name="Scope">Module path of the block whose forward made it (<c>incep1.</c>), empty at the top level.</param>
 /// <param name="RequiresGrad">Whether a gradient flows to this value (it depends on a parameter or an input
 /// that needs a gradient, and not only through <c>Detach</c>).</param>
 internal sealed record CompiledNode(int Id, string Op, EquatableArray<int> Inputs, EquatableArray<NamedArg> Args, Shape Shape,
-    string Text, string Path, EquatableArray<int> Parameters, bool RequiresGrad)
+    string Text, string Path, EquatableArray<int> Parameters, bool RequiresGrad, string Scope = "")
 {
     /// <summary>For layers with state (BatchNorm2d): indices into <see cref="CompiledGraph.Buffers"/> (running_mean,
     /// running_var, num_batches_tracked); empty otherwise.</summary>

@@ -71,9 +71,9 @@ namespace ShapeNet.Samples.Cnn
             "incep1.branch3x3_1                Conv2d     [Batch, 16, 12, 12]      176        46,080\n" +
             "incep1.branch3x3_2                Conv2d     [Batch, 24, 12, 12]    3,480       995,328\n" +
             "incep1.branch3x3_3                Conv2d     [Batch, 24, 12, 12]    5,208     1,492,992\n" +
-            "AvgPool2d(x, 3, stride: 1, padd…  AvgPool2d  [Batch, 10, 12, 12]        0        12,960\n" +
+            "incep1: AvgPool2d(x, 3, stride:…  AvgPool2d  [Batch, 10, 12, 12]        0        12,960\n" +
             "incep1.branch_pool                Conv2d     [Batch, 24, 12, 12]      264        69,120\n" +
-            "Concat([branch1x1, branch5x5, b…  Concat     [Batch, 88, 12, 12]        0        12,672\n" +
+            "incep1: Concat([branch1x1, bran…  Concat     [Batch, 88, 12, 12]        0        12,672\n" +
             "conv2                             Conv2d     [Batch, 20, 8, 8]     44,020     5,632,000\n" +
             "MaxPool2d(Conv2(i1), 2)           MaxPool2d  [Batch, 20, 4, 4]          0         1,280\n" +
             "Relu(MaxPool2d(Conv2(i1), 2))     Relu       [Batch, 20, 4, 4]          0           320\n" +
@@ -83,9 +83,9 @@ namespace ShapeNet.Samples.Cnn
             "incep2.branch3x3_1                Conv2d     [Batch, 16, 4, 4]        336        10,240\n" +
             "incep2.branch3x3_2                Conv2d     [Batch, 24, 4, 4]      3,480       110,592\n" +
             "incep2.branch3x3_3                Conv2d     [Batch, 24, 4, 4]      5,208       165,888\n" +
-            "AvgPool2d(x, 3, stride: 1, padd…  AvgPool2d  [Batch, 20, 4, 4]          0         2,880\n" +
+            "incep2: AvgPool2d(x, 3, stride:…  AvgPool2d  [Batch, 20, 4, 4]          0         2,880\n" +
             "incep2.branch_pool                Conv2d     [Batch, 24, 4, 4]        504        15,360\n" +
-            "Concat([branch1x1, branch5x5, b…  Concat     [Batch, 88, 4, 4]          0         1,408\n" +
+            "incep2: Concat([branch1x1, bran…  Concat     [Batch, 88, 4, 4]          0         1,408\n" +
             "Flatten(i2)                       Reshape    [Batch, 1408]              0             0\n" +
             "fc                                Linear     [Batch, 10]           14,090        28,160\n" +
             "=======================================================================================\n" +

@@ -66,18 +66,18 @@ namespace ShapeNet.Samples.Cnn
             "MaxPool2d(Conv1(x), 2)        MaxPool2d  [Batch, 16, 12, 12]        0         9,216\n" +
             "Relu(MaxPool2d(Conv1(x), 2))  Relu       [Batch, 16, 12, 12]        0         2,304\n" +
             "rblock1.conv1                 Conv2d     [Batch, 16, 12, 12]    2,320       663,552\n" +
-            "Relu(Conv1(x))                Relu       [Batch, 16, 12, 12]        0         2,304\n" +
+            "rblock1: Relu(Conv1(x))       Relu       [Batch, 16, 12, 12]        0         2,304\n" +
             "rblock1.conv2                 Conv2d     [Batch, 16, 12, 12]    2,320       663,552\n" +
-            "x + Conv2(y)                  Add        [Batch, 16, 12, 12]        0         2,304\n" +
-            "Relu(x + Conv2(y))            Relu       [Batch, 16, 12, 12]        0         2,304\n" +
+            "rblock1: x + Conv2(y)         Add        [Batch, 16, 12, 12]        0         2,304\n" +
+            "rblock1: Relu(x + Conv2(y))   Relu       [Batch, 16, 12, 12]        0         2,304\n" +
             "conv2                         Conv2d     [Batch, 32, 8, 8]     12,832     1,638,400\n" +
             "MaxPool2d(Conv2(h), 2)        MaxPool2d  [Batch, 32, 4, 4]          0         2,048\n" +
             "Relu(MaxPool2d(Conv2(h), 2))  Relu       [Batch, 32, 4, 4]          0           512\n" +
             "rblock2.conv1                 Conv2d     [Batch, 32, 4, 4]      9,248       294,912\n" +
-            "Relu(Conv1(x))                Relu       [Batch, 32, 4, 4]          0           512\n" +
+            "rblock2: Relu(Conv1(x))       Relu       [Batch, 32, 4, 4]          0           512\n" +
             "rblock2.conv2                 Conv2d     [Batch, 32, 4, 4]      9,248       294,912\n" +
-            "x + Conv2(y)                  Add        [Batch, 32, 4, 4]          0           512\n" +
-            "Relu(x + Conv2(y))            Relu       [Batch, 32, 4, 4]          0           512\n" +
+            "rblock2: x + Conv2(y)         Add        [Batch, 32, 4, 4]          0           512\n" +
+            "rblock2: Relu(x + Conv2(y))   Relu       [Batch, 32, 4, 4]          0           512\n" +
             "Flatten(h)                    Reshape    [Batch, 512]               0             0\n" +
             "fc                            Linear     [Batch, 10]            5,130        10,240\n" +
             "===================================================================================\n" +

@@ -70,7 +70,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Relu(Bn1(Conv1(x)))        Relu           [Batch, 6, 8, 8]        0           384\n" +
             "block.conv                 Conv2d         [Batch, 6, 8, 8]      324        41,472\n" +
             "block.bn                   BatchNorm2d    [Batch, 6, 8, 8]        0           768\n" +
-            "Relu(Bn(Conv(x)))          Relu           [Batch, 6, 8, 8]        0           384\n" +
+            "block: Relu(Bn(Conv(x)))   Relu           [Batch, 6, 8, 8]        0           384\n" +
             "GlobalAvgPool(h)           GlobalAvgPool  [Batch, 6, 1, 1]        0           384\n" +
             "Flatten(GlobalAvgPool(h))  Reshape        [Batch, 6]              0             0\n" +
             "fc                         Linear         [Batch, 4]             28            48\n" +

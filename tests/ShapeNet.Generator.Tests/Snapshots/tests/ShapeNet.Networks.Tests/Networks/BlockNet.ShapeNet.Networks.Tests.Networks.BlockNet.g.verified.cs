@@ -62,19 +62,19 @@ namespace ShapeNet.Networks.Tests.Networks
             "Layer                           Op       Output shape   Param #  FLOPs/sample\n" +
             "-----------------------------------------------------------------------------\n" +
             "stem.fc                         Linear   [Batch, 24]        312           576\n" +
-            "Tanh(Fc(x))                     Tanh     [Batch, 24]          0            24\n" +
+            "stem: Tanh(Fc(x))               Tanh     [Batch, 24]          0            24\n" +
             "stem.proj                       Linear   [Batch, 24]        576         1,152\n" +
             "Reshape(h, -1, 6, 4)            Reshape  [Batch, 6, 4]        0             0\n" +
             "block1.fc                       Linear   [Batch, 6, 4]       20           192\n" +
-            "Relu(Fc(x))                     Relu     [Batch, 6, 4]        0            24\n" +
-            "x + Relu(Fc(x))                 Add      [Batch, 6, 4]        0            24\n" +
+            "block1: Relu(Fc(x))             Relu     [Batch, 6, 4]        0            24\n" +
+            "block1: x + Relu(Fc(x))         Add      [Batch, 6, 4]        0            24\n" +
             "Flatten(six)                    Reshape  [Batch, 24]          0             0\n" +
             "squeeze                         Linear   [Batch, 12]        300           576\n" +
             "Sigmoid(Squeeze(Flatten(six)))  Sigmoid  [Batch, 12]          0            12\n" +
             "Reshape(squeezed, -1, 3, 4)     Reshape  [Batch, 3, 4]        0             0\n" +
             "block2.fc                       Linear   [Batch, 3, 4]       20            96\n" +
-            "Relu(Fc(x))                     Relu     [Batch, 3, 4]        0            12\n" +
-            "x + Relu(Fc(x))                 Add      [Batch, 3, 4]        0            12\n" +
+            "block2: Relu(Fc(x))             Relu     [Batch, 3, 4]        0            12\n" +
+            "block2: x + Relu(Fc(x))         Add      [Batch, 3, 4]        0            12\n" +
             "Flatten(three)                  Reshape  [Batch, 12]          0             0\n" +
             "head                            Linear   [Batch, 5]          65           120\n" +
             "=============================================================================\n" +
