@@ -171,7 +171,7 @@ internal static class NetworkParser
                 childSubstitution[blockType.TypeParameters[k].Name] = dim.Value;
             }
             // A block's own declaration errors are reported where the block is declared, not at each use.
-            var childContext = new ParseContext(context.Compilation, context.CancellationToken, context.Root);
+            var childContext = new ParseContext(context.Compilation, context.CancellationToken, context.Root, context.UseLocation ?? location);
             block = Parse(blockType.OriginalDefinition, childSubstitution, childContext, path);
         }
         else if (!OpCatalog.LayerKinds.Contains(kind))
@@ -297,7 +297,9 @@ internal static class NetworkParser
                 return new LayerSize(null, substitution.TryGetValue(name, out Dim renamed) ? renamed.Name : name);
             if (!bound.IsStatic || bound.Size <= 0)
             {
-                context.Report(DiagnosticDescriptors.BadLayerArgument, location, property.Name,
+                // Wrong for this use only: reported at the use, to the network being generated (a block's own
+                // declaration errors are reported at the block instead).
+                context.Root.Report(DiagnosticDescriptors.BadLayerArgument, context.UseLocation ?? location, property.ContainingType.Name + "." + property.Name,
                     $"{what} {name} must be a positive static size, but {name} is {bound}");
                 return null;
             }

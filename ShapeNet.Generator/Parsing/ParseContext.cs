@@ -19,12 +19,17 @@ internal sealed class ParseContext
     public const string BatchName = "ShapeNet.Batch";
     public const string TensorName = "ShapeNet.Tensor";
 
-    public ParseContext(Compilation compilation, CancellationToken cancellationToken, ParseContext? root = null)
+    public ParseContext(Compilation compilation, CancellationToken cancellationToken, ParseContext? root = null, LocationInfo? useLocation = null)
     {
         Compilation = compilation;
         CancellationToken = cancellationToken;
         Root = root ?? this;
+        UseLocation = useLocation;
     }
+
+    /// <summary>When this context parses a block for its parent: where the network being generated declares the (outermost)
+    /// block member. Errors that depend on the use's type arguments are reported there, to <see cref="Root"/>.</summary>
+    public LocationInfo? UseLocation { get; }
 
     /// <summary>The context of the network being generated, when this one parses a block inside it.</summary>
     public ParseContext Root { get; }
