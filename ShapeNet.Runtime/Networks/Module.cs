@@ -38,6 +38,25 @@ public abstract class Module : Ops
 
     public void Train() => Training = true;
 
+    /// <summary>The seed of eager <see cref="Dropout"/> masks; each eager call in training mode draws a new mask (a call counter).</summary>
+    public ulong DropoutSeed { get; set; } = 0x5EED0D20u;
+
+    private uint _dropoutCalls;
+
+    /// <summary>Inverted dropout with drop probability <paramref name="p"/>, as PyTorch's <c>F.dropout(x, p, self.training)</c>:
+    /// in <see cref="Training"/> mode each element is zeroed with probability p and the rest scaled by 1/(1 − p), with a new
+    /// mask per call (the same counter-based hash a plan uses, from <see cref="DropoutSeed"/>); in evaluation it is the identity.
+    /// A compiled plan draws its own masks in training steps and is the identity in inference.</summary>
+    public new Tensor Dropout(Tensor x, double p)
+    {
+        Tensor checkedX = Ops.Dropout(x, p);
+        if (!Training || p == 0) return checkedX;
+        var y = Tensor.Zeros(x.Shape);
+        var mask = new float[x.Data.Length];
+        Backends.Cpu.CpuDropout.Dropout_Forward(y.Data, mask, x.Data, (float)p, DropoutSeed, _dropoutCalls++);
+        return y;
+    }
+
     public void Eval() => Training = false;
 
     /// <summary>Total number of scalar parameters.</summary>

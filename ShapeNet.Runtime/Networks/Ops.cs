@@ -52,8 +52,9 @@ public abstract class Ops
         : throw new ArgumentException($"AdaptiveAvgPool2d supports only outputSize 1 (a global average), not {outputSize}.", nameof(outputSize));
     /// <summary>The mean of each channel plane: [N, C, H, W] → [N, C, 1, 1].</summary>
     public static Tensor GlobalAvgPool(Tensor x) => x.GlobalAvgPool();
-    /// <summary>Inverted dropout with drop probability <paramref name="p"/>. Called eagerly it is the identity (inference
-    /// semantics: an eager call has no training mode or seed); a compiled plan applies it in training steps.</summary>
+    /// <summary>Inverted dropout with drop probability <paramref name="p"/>. This static form has no module and so no training
+    /// mode: it is the identity (inference semantics). Inside a network, <see cref="Module.Dropout"/> follows
+    /// <see cref="Module.Training"/>, and a compiled plan applies it in training steps.</summary>
     public static Tensor Dropout(Tensor x, double p) => p is >= 0 and < 1
         ? x
         : throw new ArgumentOutOfRangeException(nameof(p), p, "Dropout's p must be in [0, 1).");
