@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ShapeNet.Backends.Cpu;
 
@@ -32,6 +34,11 @@ public static class CpuPooling
         (int outH, int outW) = CheckPool("MaxPool2d", y.Length, x.Length, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
         CheckLength("MaxPool2d", "indices", indices.Length, y.Length);
         int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        if (kernelH == 2 && kernelW == 2 && strideH == 2 && strideW == 2 && padH == 0 && padW == 0)
+        {
+            MaxPool2x2(y, indices, x, planes, height, width, outH, outW);
+            return;
+        }
         for (int p = 0; p < planes; p++)
         {
             ReadOnlySpan<float> xp = x.Slice(p * inPlane, inPlane);
@@ -62,6 +69,83 @@ public static class CpuPooling
                 }
             }
         }
+    }
+
+    /// <summary>The common 2×2, stride 2, unpadded window (every CNN here) without the general window arithmetic: the same
+    /// comparisons in the same order (row-major, strictly greater wins, NaN sticks), so the same maxima and indices.</summary>
+    private static unsafe void MaxPool2x2(Span<float> y, Span<float> indices, ReadOnlySpan<float> x, int planes, int height, int width,
+        int outH, int outW)
+    {
+        int inPlane = height * width, outPlane = outH * outW;
+        fixed (float* px = x, py = y, pi = indices)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                float* xp = px + (long)p * inPlane, yp = py + (long)p * outPlane, ip = pi + (long)p * outPlane;
+                for (int oh = 0; oh < outH; oh++)
+                {
+                    float* row0 = xp + 2 * oh * width, row1 = row0 + width;
+                    int rowIndex = 2 * oh * width;
+                    float* yRow = yp + oh * outW, iRow = ip + oh * outW;
+                    int ow = 0;
+                    if (Avx2.IsSupported && outW >= 8)
+                    {
+                        // Eight windows at a time, branch-free (random data mispredicts the scalar comparisons); the last
+                        // block overlaps the previous one when outW is not a multiple of 8 (it rewrites the same values).
+                        for (int block = 0; ; block += 8)
+                        {
+                            ow = Math.Min(block, outW - 8);
+                            MaxPool2x2Block(row0 + 2 * ow, row1 + 2 * ow, rowIndex + 2 * ow, width, yRow + ow, iRow + ow);
+                            if (ow == outW - 8) break;
+                        }
+                        continue;
+                    }
+                    for (; ow < outW; ow++)
+                    {
+                        int column = 2 * ow;
+                        float a = row0[column], b = row0[column + 1], c = row1[column], d = row1[column + 1];
+                        float best = a;
+                        int bestIndex = rowIndex + column;
+                        // a is the first candidate: it beats the general loop's −∞ start or, being −∞, keeps a's index anyway.
+                        if (b > best || float.IsNaN(b) && !float.IsNaN(best)) { best = b; bestIndex = rowIndex + column + 1; }
+                        if (c > best || float.IsNaN(c) && !float.IsNaN(best)) { best = c; bestIndex = rowIndex + width + column; }
+                        if (d > best || float.IsNaN(d) && !float.IsNaN(best)) { best = d; bestIndex = rowIndex + width + column + 1; }
+                        yRow[ow] = best;
+                        iRow[ow] = bestIndex;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Windows ow..ow+8 of one output row: a, b from the upper input row, c, d from the lower, compared in that
+    /// order exactly as the scalar loop (strictly greater wins, a NaN replaces a non-NaN maximum and then stays).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MaxPool2x2Block(float* row0, float* row1, int firstIndex, int width, float* y, float* indices)
+    {
+        Vector256<float> u0 = Vector256.Load(row0), u1 = Vector256.Load(row0 + 8);
+        Vector256<float> l0 = Vector256.Load(row1), l1 = Vector256.Load(row1 + 8);
+        // Shuffle takes even (or odd) columns of both vectors per 128-bit lane; the 64-bit permute restores column order.
+        Vector256<float> a = Avx2.Permute4x64(Avx.Shuffle(u0, u1, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        Vector256<float> b = Avx2.Permute4x64(Avx.Shuffle(u0, u1, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+        Vector256<float> c = Avx2.Permute4x64(Avx.Shuffle(l0, l1, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        Vector256<float> d = Avx2.Permute4x64(Avx.Shuffle(l0, l1, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+        Vector256<float> index = Vector256.Create((float)firstIndex) + Vector256.Create(0f, 2f, 4f, 6f, 8f, 10f, 12f, 14f);
+        Vector256<float> best = a, bestIndex = index;
+        Take(b, index + Vector256.Create(1f), ref best, ref bestIndex);
+        Take(c, index + Vector256.Create((float)width), ref best, ref bestIndex);
+        Take(d, index + Vector256.Create((float)(width + 1)), ref best, ref bestIndex);
+        Vector256.Store(best, y);
+        Vector256.Store(bestIndex, indices);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector256<float> value, Vector256<float> index, ref Vector256<float> best, ref Vector256<float> bestIndex)
+    {
+        Vector256<float> valueIsNaN = ~Vector256.Equals(value, value), bestIsNaN = ~Vector256.Equals(best, best);
+        Vector256<float> take = Vector256.GreaterThan(value, best) | Vector256.AndNot(valueIsNaN, bestIsNaN);
+        best = Vector256.ConditionalSelect(take, value, best);
+        bestIndex = Vector256.ConditionalSelect(take, index, bestIndex);
     }
 
     /// <summary>
