@@ -178,6 +178,11 @@ public static class CpuPooling
     {
         (int outH, int outW) = CheckPool("AvgPool2d", y.Length, x.Length, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
         int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        if (IsSameBox3(kernelH, kernelW, strideH, strideW, padH, padW, width))
+        {
+            AvgPool3x3Same(y, x, planes, height, width, countIncludePad, accumulate: false, backward: false);
+            return;
+        }
         for (int p = 0; p < planes; p++)
         {
             ReadOnlySpan<float> xp = x.Slice(p * inPlane, inPlane);
@@ -204,6 +209,11 @@ public static class CpuPooling
         (int outH, int outW) = CheckPool("AvgPool2d backward", dy.Length, dx.Length, batch, channels, height, width, kernelH, kernelW,
             strideH, strideW, padH, padW);
         int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        if (IsSameBox3(kernelH, kernelW, strideH, strideW, padH, padW, width))
+        {
+            AvgPool3x3Same(dx, dy, planes, height, width, countIncludePad, accumulate, backward: true);
+            return;
+        }
         if (!accumulate) dx[..(planes * inPlane)].Clear();
         for (int p = 0; p < planes; p++)
         {
@@ -223,6 +233,73 @@ public static class CpuPooling
                 }
         }
     }
+
+    /// <summary>3×3, stride 1, pad 1 (Inception's pool branch): the output has the input's size.</summary>
+    private static bool IsSameBox3(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, int width)
+        => kernelH == 3 && kernelW == 3 && strideH == 1 && strideW == 1 && padH == 1 && padW == 1 && width <= MaxBoxWidth;
+
+    private const int MaxBoxWidth = 1024;
+
+    /// <summary>
+    /// The 3×3 "same" average as a separable box sum. Every window lies inside the padded input, so count_include_pad
+    /// divides by 9; otherwise by (rows inside)·(columns inside), which factors into a row and a column scale. The
+    /// backward is the same box sum of dy·scale (each input lies in the windows of its 3×3 neighbourhood):
+    /// forward  y[h, w] = scale(h, w) · Σ_{|i|,|j|≤1} x[h+i, w+j];  backward dx[h, w] (+)= Σ_{|i|,|j|≤1} (scale·dy)[h+i, w+j].
+    /// </summary>
+    private static unsafe void AvgPool3x3Same(Span<float> output, ReadOnlySpan<float> input, int planes, int height, int width,
+        bool countIncludePad, bool accumulate, bool backward)
+    {
+        int plane = height * width;
+        float* columnScale = stackalloc float[width];
+        float* vertical = stackalloc float[width];
+        for (int w = 0; w < width; w++)
+            columnScale[w] = countIncludePad ? 1f / 9f : 1f / ((w > 0 ? 1 : 0) + 1 + (w < width - 1 ? 1 : 0));
+        fixed (float* po = output, pi = input)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                float* source = pi + (long)p * plane, destination = po + (long)p * plane;
+                for (int h = 0; h < height; h++)
+                {
+                    // Vertical sum of the three rows (scaled by their row factor in the backward, where dy's rows differ).
+                    float* middle = source + h * width;
+                    float* above = h > 0 ? middle - width : null, below = h < height - 1 ? middle + width : null;
+                    for (int w = 0; w < width; w++)
+                    {
+                        float sum = backward ? middle[w] * RowScale(h, height, countIncludePad) : middle[w];
+                        if (above != null) sum += backward ? above[w] * RowScale(h - 1, height, countIncludePad) : above[w];
+                        if (below != null) sum += backward ? below[w] * RowScale(h + 1, height, countIncludePad) : below[w];
+                        vertical[w] = sum;
+                    }
+                    float* row = destination + h * width;
+                    float rowScale = backward ? 1f : RowScale(h, height, countIncludePad);
+                    for (int w = 0; w < width; w++)
+                    {
+                        float sum;
+                        if (backward)
+                        {
+                            sum = vertical[w] * columnScale[w];
+                            if (w > 0) sum += vertical[w - 1] * columnScale[w - 1];
+                            if (w < width - 1) sum += vertical[w + 1] * columnScale[w + 1];
+                        }
+                        else
+                        {
+                            sum = vertical[w];
+                            if (w > 0) sum += vertical[w - 1];
+                            if (w < width - 1) sum += vertical[w + 1];
+                            sum *= rowScale * columnScale[w];
+                        }
+                        row[w] = accumulate ? row[w] + sum : sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>1 with count_include_pad (the 1/9 is in the column scale), else 1 / (rows of the window inside the input).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float RowScale(int h, int height, bool countIncludePad)
+        => countIncludePad ? 1f : 1f / ((h > 0 ? 1 : 0) + 1 + (h < height - 1 ? 1 : 0));
 
     /// <summary>
     /// x (N,C,plane) -> y (N,C)

@@ -26,6 +26,8 @@ public class PoolingTests
         ["2x2 stride 2 rows of 12 (vector block, overlapping last block)"] = new(2, 3, 6, 24, 2, 2, 2, 2),
         ["2x2 stride 2 odd 5x19 (vector block, dropped column)"] = new(1, 2, 5, 19, 2, 2, 2, 2),
         ["3x3 stride 1 pad 1 (Inception branch)"] = new(2, 3, 5, 6, 3, 3, 1, 1, 1, 1),
+        ["3x3 stride 1 pad 1 on 1x4 (one row)"] = new(1, 2, 1, 4, 3, 3, 1, 1, 1, 1),
+        ["3x3 stride 1 pad 1 on 7x1 (one column)"] = new(2, 1, 7, 1, 3, 3, 1, 1, 1, 1),
         ["3x3 stride 2 pad 1"] = new(1, 2, 7, 8, 3, 3, 2, 2, 1, 1),
         ["rectangular 2x3 stride 1x2 pad 1x0"] = new(2, 2, 6, 7, 2, 3, 1, 2, 1, 0),
         ["overlapping 3x3 stride 2"] = new(2, 2, 9, 7, 3, 3, 2, 2),
