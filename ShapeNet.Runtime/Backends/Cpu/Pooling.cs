@@ -100,6 +100,17 @@ public static class CpuPooling
                         }
                         continue;
                     }
+                    if (Sse.IsSupported && outW >= 4)
+                    {
+                        // The same with four windows (8×8 → 4×4 planes).
+                        for (int block = 0; ; block += 4)
+                        {
+                            ow = Math.Min(block, outW - 4);
+                            MaxPool2x2Block4(row0 + 2 * ow, row1 + 2 * ow, rowIndex + 2 * ow, width, yRow + ow, iRow + ow);
+                            if (ow == outW - 4) break;
+                        }
+                        continue;
+                    }
                     for (; ow < outW; ow++)
                     {
                         int column = 2 * ow;
@@ -137,6 +148,32 @@ public static class CpuPooling
         Take(d, index + Vector256.Create((float)(width + 1)), ref best, ref bestIndex);
         Vector256.Store(best, y);
         Vector256.Store(bestIndex, indices);
+    }
+
+    /// <summary><see cref="MaxPool2x2Block"/> for four windows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MaxPool2x2Block4(float* row0, float* row1, int firstIndex, int width, float* y, float* indices)
+    {
+        Vector128<float> u0 = Vector128.Load(row0), u1 = Vector128.Load(row0 + 4);
+        Vector128<float> l0 = Vector128.Load(row1), l1 = Vector128.Load(row1 + 4);
+        Vector128<float> a = Sse.Shuffle(u0, u1, 0b10_00_10_00), b = Sse.Shuffle(u0, u1, 0b11_01_11_01);
+        Vector128<float> c = Sse.Shuffle(l0, l1, 0b10_00_10_00), d = Sse.Shuffle(l0, l1, 0b11_01_11_01);
+        Vector128<float> index = Vector128.Create((float)firstIndex) + Vector128.Create(0f, 2f, 4f, 6f);
+        Vector128<float> best = a, bestIndex = index;
+        Take(b, index + Vector128.Create(1f), ref best, ref bestIndex);
+        Take(c, index + Vector128.Create((float)width), ref best, ref bestIndex);
+        Take(d, index + Vector128.Create((float)(width + 1)), ref best, ref bestIndex);
+        Vector128.Store(best, y);
+        Vector128.Store(bestIndex, indices);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector128<float> value, Vector128<float> index, ref Vector128<float> best, ref Vector128<float> bestIndex)
+    {
+        Vector128<float> valueIsNaN = ~Vector128.Equals(value, value), bestIsNaN = ~Vector128.Equals(best, best);
+        Vector128<float> take = Vector128.GreaterThan(value, best) | Vector128.AndNot(valueIsNaN, bestIsNaN);
+        best = Vector128.ConditionalSelect(take, value, best);
+        bestIndex = Vector128.ConditionalSelect(take, index, bestIndex);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
