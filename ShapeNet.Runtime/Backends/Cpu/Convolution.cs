@@ -356,7 +356,8 @@ public static unsafe class CpuConvolution
                     new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
                     0f, new Span<float>(columns + (long)group * depth * plane, depth * plane), plane);
             if (!accumulateDx) new Span<float>(dxs, g.InChannels * g.InPlane).Clear();
-            Col2Im(g, columns, dxs);
+            if (g.IsImplicit) Col2ImUnitStride(g, columns, dxs, padded);
+            else Col2Im(g, columns, dxs);
         }
     }
 
@@ -791,6 +792,37 @@ public static unsafe class CpuConvolution
                     else
                         for (int oh = 0; oh < outH; oh++, from += paddedW, to += outW) Copy(from, to, outW);
                 }
+    }
+
+    /// <summary><see cref="Col2Im"/> at unit stride (groups 1): every output row of every tap adds onto one contiguous run,
+    /// of dx itself when there is no padding, else of a zeroed padded buffer whose interior is then added onto dx.</summary>
+    private static void Col2ImUnitStride(in Conv2dGeometry g, float* columns, float* dx, float* padded)
+    {
+        bool pad = g.PadH > 0 || g.PadW > 0;
+        int paddedW = g.InWidth + 2 * g.PadW, paddedH = g.InHeight + 2 * g.PadH, paddedPlane = paddedH * paddedW;
+        float* target = dx;
+        if (pad)
+        {
+            new Span<float>(padded, checked((int)g.PaddedInputLength)).Clear();
+            target = padded;
+        }
+        int outH = g.OutHeight, outW = g.OutWidth, plane = g.OutPlane;
+        float* row = columns;
+        for (int c = 0; c < g.InChannels; c++)
+            for (int i = 0; i < g.KernelH; i++)
+                for (int j = 0; j < g.KernelW; j++, row += plane)
+                {
+                    float* to = target + (long)c * paddedPlane + (long)i * g.DilationH * paddedW + j * g.DilationW;
+                    float* from = row;
+                    for (int oh = 0; oh < outH; oh++, to += paddedW, from += outW) AddTo(from, to, outW);
+                }
+        if (!pad) return;
+        int h = g.InHeight, w = g.InWidth;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* source = padded + ((long)c * paddedH + g.PadH) * paddedW + g.PadW, destination = dx + (long)c * h * w;
+            for (int r = 0; r < h; r++) AddTo(source + r * paddedW, destination + r * w, w);
+        }
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: dx[c, ih, iw] += columns[...] for every in-bounds tap.</summary>
