@@ -289,8 +289,12 @@ public static class CpuPooling
         int plane = height * width;
         float* columnScale = stackalloc float[width];
         float* vertical = stackalloc float[width];
+        float* horizontal = stackalloc float[width];
         for (int w = 0; w < width; w++)
             columnScale[w] = countIncludePad ? 1f / 9f : 1f / ((w > 0 ? 1 : 0) + 1 + (w < width - 1 ? 1 : 0));
+        var columnScales = new ReadOnlySpan<float>(columnScale, width);
+        var verticalRow = new Span<float>(vertical, width);
+        var horizontalRow = new Span<float>(horizontal, width);
         fixed (float* po = output, pi = input)
         {
             for (int p = 0; p < planes; p++)
@@ -298,36 +302,36 @@ public static class CpuPooling
                 float* source = pi + (long)p * plane, destination = po + (long)p * plane;
                 for (int h = 0; h < height; h++)
                 {
-                    // Vertical sum of the three rows (scaled by their row factor in the backward, where dy's rows differ).
-                    float* middle = source + h * width;
-                    float* above = h > 0 ? middle - width : null, below = h < height - 1 ? middle + width : null;
-                    for (int w = 0; w < width; w++)
+                    // Vertical sum of up to three rows; the backward weighs each dy row by its own row scale.
+                    var middle = new ReadOnlySpan<float>(source + h * width, width);
+                    if (backward) TensorPrimitives.Multiply(middle, RowScale(h, height, countIncludePad), verticalRow);
+                    else middle.CopyTo(verticalRow);
+                    if (h > 0)
                     {
-                        float sum = backward ? middle[w] * RowScale(h, height, countIncludePad) : middle[w];
-                        if (above != null) sum += backward ? above[w] * RowScale(h - 1, height, countIncludePad) : above[w];
-                        if (below != null) sum += backward ? below[w] * RowScale(h + 1, height, countIncludePad) : below[w];
-                        vertical[w] = sum;
+                        var above = new ReadOnlySpan<float>(source + (h - 1) * width, width);
+                        if (backward) TensorPrimitives.MultiplyAdd(above, RowScale(h - 1, height, countIncludePad), verticalRow, verticalRow);
+                        else TensorPrimitives.Add(verticalRow, above, verticalRow);
                     }
-                    float* row = destination + h * width;
-                    float rowScale = backward ? 1f : RowScale(h, height, countIncludePad);
-                    for (int w = 0; w < width; w++)
+                    if (h < height - 1)
                     {
-                        float sum;
-                        if (backward)
-                        {
-                            sum = vertical[w] * columnScale[w];
-                            if (w > 0) sum += vertical[w - 1] * columnScale[w - 1];
-                            if (w < width - 1) sum += vertical[w + 1] * columnScale[w + 1];
-                        }
-                        else
-                        {
-                            sum = vertical[w];
-                            if (w > 0) sum += vertical[w - 1];
-                            if (w < width - 1) sum += vertical[w + 1];
-                            sum *= rowScale * columnScale[w];
-                        }
-                        row[w] = accumulate ? row[w] + sum : sum;
+                        var below = new ReadOnlySpan<float>(source + (h + 1) * width, width);
+                        if (backward) TensorPrimitives.MultiplyAdd(below, RowScale(h + 1, height, countIncludePad), verticalRow, verticalRow);
+                        else TensorPrimitives.Add(verticalRow, below, verticalRow);
                     }
+                    // Horizontal sum of three columns, with the column scale applied before (backward) or after (forward).
+                    if (backward) TensorPrimitives.Multiply(verticalRow, columnScales, verticalRow);
+                    horizontal[0] = width > 1 ? vertical[0] + vertical[1] : vertical[0];
+                    for (int w = 1; w < width - 1; w++) horizontal[w] = vertical[w - 1] + vertical[w] + vertical[w + 1];
+                    if (width > 1) horizontal[width - 1] = vertical[width - 2] + vertical[width - 1];
+                    var row = new Span<float>(destination + h * width, width);
+                    if (!backward)
+                    {
+                        TensorPrimitives.Multiply(horizontalRow, columnScales, horizontalRow);
+                        float rowScale = RowScale(h, height, countIncludePad);
+                        if (rowScale != 1f) TensorPrimitives.Multiply(horizontalRow, rowScale, horizontalRow);
+                    }
+                    if (accumulate) TensorPrimitives.Add(row, horizontalRow, row);
+                    else horizontalRow.CopyTo(row);
                 }
             }
         }
