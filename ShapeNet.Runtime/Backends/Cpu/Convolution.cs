@@ -500,10 +500,18 @@ public static unsafe class CpuConvolution
             while (l < nc && runs < maxRuns)
             {
                 int piece = Math.Min(Math.Min(outW - ow, nc - l), nr - (l & (nr - 1)));
-                runSource[runs] = oh * paddedW + ow;
-                runDestination[runs] = (int)((l / nr) * stripStride) + (l & (nr - 1));
-                runLength[runs] = piece;
-                runs++;
+                int from = oh * paddedW + ow, to = (int)((l / nr) * stripStride) + (l & (nr - 1));
+                // Rows that continue each other in the source (1×1, unpadded) and in the same strip: one copy per strip row
+                // (a run never crosses a strip, so it stays at most 16 long).
+                if (runs > 0 && (l & (nr - 1)) != 0 && runSource[runs - 1] + runLength[runs - 1] == from)
+                    runLength[runs - 1] += piece;
+                else
+                {
+                    runSource[runs] = from;
+                    runDestination[runs] = to;
+                    runLength[runs] = piece;
+                    runs++;
+                }
                 l += piece;
                 ow += piece;
                 if (ow == outW)

@@ -51,6 +51,7 @@ public class ConvolutionTests
         ["dilation 2 same pad 2 (implicit dx)"] = new(3, 3, 7, 9, 4, 3, 3, PH: 2, PW: 2, DH: 2, DW: 2),
         ["5x5 pad 2 on 5x7 (implicit dx)"] = new(3, 2, 5, 7, 3, 5, 5, PH: 2, PW: 2),
         ["3x3 pad 1 rows of 21 (runs across strips)"] = new(1, 2, 5, 21, 3, 3, 3, PH: 1, PW: 1),
+        ["1x1 one input channel on 6x11 (depth 1, merged row runs)"] = new(2, 1, 6, 11, 3, 1, 1),
         ["asymmetric pad 2x0 on 6x5 (output grows, implicit dx)"] = new(2, 3, 6, 5, 2, 3, 2, PH: 2),
         ["5x4 pad 1x0 on 6x7 (shrinks: dx by padded col2im)"] = new(2, 3, 6, 7, 2, 5, 4, PH: 1),
         ["dilation 2 pad 1x0 on 9x8 (shrinks: dx by padded col2im)"] = new(3, 2, 9, 8, 3, 3, 3, PH: 1, DH: 2, DW: 2),
