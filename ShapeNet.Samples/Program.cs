@@ -35,6 +35,7 @@ public static class Program
         root.Subcommands.Add(ResNetCnnSample.Command());
         root.Subcommands.Add(DeepCnnSample.Command());
         root.Subcommands.Add(BenchCommand.Command());
+        root.Subcommands.Add(ProfileCommand.Command());
         return root.Parse(args).Invoke();
     }
 }

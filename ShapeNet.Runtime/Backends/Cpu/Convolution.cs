@@ -59,6 +59,21 @@ public readonly struct Conv2dGeometry
     /// mostly packing, so a direct kernel accumulates 8 output columns per register instead. Needs outW ≥ 8.</summary>
     public bool IsDirect => Groups == 1 && InChannels <= DirectMaxChannels && KernelArea > 1 && StrideH == 1 && StrideW == 1
         && DilationH == 1 && DilationW == 1 && PadH == 0 && PadW == 0 && OutWidth >= 8;
+    /// <summary>Dense unit-stride convolutions other than the direct kernel run as an implicit GEMM: the micro-kernel reads a
+    /// weight packed once per call and column strips packed straight from the (zero-padded) input, with no im2col matrix.</summary>
+    public bool IsImplicit => Groups == 1 && StrideH == 1 && StrideW == 1 && !IsDirect;
+    /// <summary>An implicit convolution whose input gradient is itself an implicit convolution: dx = conv(dy padded by
+    /// dilation·(kernel − 1) − pad, the weight flipped and transposed [inC, outC, kH, kW]); needs pad ≤ dilation·(kernel − 1).
+    /// Only when the input plane is at most 5/4 of the output plane ("same" convolutions): the transposed convolution
+    /// multiplies over every input position, so for a shrinking convolution (12×12 → 8×8) it would do 2.25× the work of
+    /// the GEMM and col2im.</summary>
+    public bool HasImplicitInputGradient => IsImplicit && PadH <= DilationH * (KernelH - 1) && PadW <= DilationW * (KernelW - 1)
+        && 4L * InPlane <= 5L * OutPlane;
+    /// <summary>The convolution that computes the input gradient (see <see cref="HasImplicitInputGradient"/>).</summary>
+    public Conv2dGeometry InputGradientGeometry => new(Batch, OutChannels, OutHeight, OutWidth, InChannels, KernelH, KernelW, 1, 1,
+        DilationH * (KernelH - 1) - PadH, DilationW * (KernelW - 1) - PadW, DilationH, DilationW, 1);
+    /// <summary>One sample's input with its zero padding, [inC, H + 2·padH, W + 2·padW].</summary>
+    public long PaddedInputLength => (long)InChannels * (InHeight + 2 * PadH) * (InWidth + 2 * PadW);
     /// <summary>One sample's im2col matrix [inC·kH·kW, outH·outW] (none for the pointwise and direct kernels).</summary>
     public long ColumnLength => IsPointwise || IsDirect ? 0 : (long)InChannels * KernelArea * OutPlane;
 }
@@ -87,8 +102,27 @@ public static unsafe class CpuConvolution
     public static long WorkspaceLength(in Conv2dGeometry g)
     {
         int samples = ConcurrentSamples(g.Batch);
-        return PartialsOffset(g) + (samples - 1) * (long)g.WeightLength;
+        long length = ImplicitOffset(g);
+        if (g.IsImplicit) length += PackedWeightLength(g) + g.WeightLength + samples * PaddedLength(g);
+        return length;
     }
+
+    /// <summary>After the im2col layout (columns, transposed weight, partial weight gradients), the implicit GEMM's: the
+    /// packed weight (forward) or flipped weight (input gradient), the flipped weight itself, and one padded sample per core.</summary>
+    private static long ImplicitOffset(in Conv2dGeometry g) => PartialsOffset(g) + (ConcurrentSamples(g.Batch) - 1) * (long)g.WeightLength;
+
+    /// <summary>Rows rounded up to the widest micro-tile (12), so the length does not depend on the instruction set.</summary>
+    private static long PackedWeightLength(in Conv2dGeometry g)
+    {
+        long forward = RoundUp(g.OutChannels, 12) * (long)g.GroupDepth;
+        long inputGradient = g.HasImplicitInputGradient ? RoundUp(g.InChannels, 12) * (long)g.OutChannels * g.KernelArea : 0;
+        return Math.Max(forward, inputGradient);
+    }
+
+    private static long PaddedLength(in Conv2dGeometry g)
+        => Math.Max(g.PaddedInputLength, g.HasImplicitInputGradient ? g.InputGradientGeometry.PaddedInputLength : 0);
+
+    private static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>The forward GEMM reads the weight as op(A) = (Wᵀ)ᵀ: the GEMM packs a transposed A with contiguous reads and
     /// writes, several times faster for these short, deep matrices than packing W's rows with strided writes. The
@@ -99,7 +133,8 @@ public static unsafe class CpuConvolution
 
     // The operands of the parallel call in flight; written by the thread that owns CpuWorkers.
     private static Conv2dGeometry s_geometry;
-    private static float* s_y, s_x, s_weight, s_transposedWeight, s_bias, s_workspace, s_dx, s_dWeight, s_dy;
+    private static float* s_y, s_x, s_weight, s_transposedWeight, s_bias, s_workspace, s_dx, s_dWeight, s_dy, s_padded;
+    private static long s_paddedLength;
     private static UnaryOp s_activation;
     private static bool s_accumulateDx, s_accumulateParameters;
     private static int s_parts;
@@ -123,6 +158,14 @@ public static unsafe class CpuConvolution
 
         fixed (float* py = y, px = x, pw = weight, pb = bias, pws = workspace)
         {
+            if (g.IsImplicit)
+            {
+                float* packed = pws + ImplicitOffset(g);
+                PackWeight(g, pw, packed);
+                RunImplicit(g, py, px, packed, pb, pws + ImplicitOffset(g) + PackedWeightLength(g) + g.WeightLength, PaddedLength(g),
+                    activation, accumulate: false);
+                return;
+            }
             float* transposedWeight = pws + TransposedWeightOffset(g);
             if (!g.IsDirect) TransposeWeight(g, pw, transposedWeight);
             int parts = ConcurrentSamples(g.Batch);
@@ -198,8 +241,11 @@ public static unsafe class CpuConvolution
         Check(weight.Length, g.WeightLength, "weight", "(outC,inC/groups,kH,kW)", g);
         Check(workspace.Length, WorkspaceLength(g), "workspace", "(Conv2d_WorkspaceLength)", g);
 
-        fixed (float* pdx = dx, pdw = dWeight, pdb = dBias, pdy = dy, px = x, pw = weight, pws = workspace)
+        fixed (float* pdx0 = dx, pdw = dWeight, pdb = dBias, pdy = dy, px = x, pw = weight, pws = workspace)
         {
+            // The input gradient of an implicit convolution is a second implicit convolution, after the weight gradient.
+            bool implicitDx = pdx0 != null && g.HasImplicitInputGradient;
+            float* pdx = implicitDx ? null : pdx0;
             if (g.Batch == 0)
             {
                 if (!accumulateParameters) dWeight.Clear();
@@ -225,7 +271,15 @@ public static unsafe class CpuConvolution
                 }
                 else
                 {
-                    BackwardSamples(g, 0, g.Batch, pdx, pdw, pdy, px, pw, pws, accumulateDx, accumulateParameters);
+                    BackwardSamples(g, 0, g.Batch, pdx, pdw, pdy, px, pw, pws, PaddedBuffer(g, pws, 0), accumulateDx, accumulateParameters);
+                }
+                if (implicitDx)
+                {
+                    Conv2dGeometry t = g.InputGradientGeometry;
+                    float* flipped = pws + ImplicitOffset(g) + PackedWeightLength(g), packed = pws + ImplicitOffset(g);
+                    FlipWeight(g, pw, flipped);
+                    PackWeight(t, flipped, packed);
+                    RunImplicit(t, pdx0, pdy, packed, null, flipped + g.WeightLength, PaddedLength(g), UnaryOp.Identity, accumulateDx);
                 }
             }
         }
@@ -247,11 +301,16 @@ public static unsafe class CpuConvolution
         // Part 0 writes the caller's dWeight (honouring accumulate); the others start their private partial from zero.
         float* dWeight = part == 0 ? s_dWeight : s_workspace + PartialsOffset(g) + (long)(part - 1) * g.WeightLength;
         bool accumulateParameters = part == 0 && s_accumulateParameters;
-        BackwardSamples(g, start, end, s_dx, dWeight, s_dy, s_x, s_weight, columns, s_accumulateDx, accumulateParameters);
+        BackwardSamples(g, start, end, s_dx, dWeight, s_dy, s_x, s_weight, columns, PaddedBuffer(g, s_workspace, part), s_accumulateDx,
+            accumulateParameters);
     }
 
+    /// <summary>The padded-sample buffer of one part (implicit convolutions only).</summary>
+    private static float* PaddedBuffer(in Conv2dGeometry g, float* workspace, int part)
+        => g.IsImplicit ? workspace + ImplicitOffset(g) + PackedWeightLength(g) + g.WeightLength + part * PaddedLength(g) : null;
+
     private static void BackwardSamples(in Conv2dGeometry g, int start, int end, float* dx, float* dWeight, float* dy, float* x,
-        float* weight, float* columns, bool accumulateDx, bool accumulateParameters)
+        float* weight, float* columns, float* padded, bool accumulateDx, bool accumulateParameters)
     {
         int plane = g.OutPlane, depth = g.GroupDepth, groupOut = g.GroupOutChannels, groupBlock = groupOut * depth;
         var weightSpan = new ReadOnlySpan<float>(weight, g.WeightLength);
@@ -271,7 +330,8 @@ public static unsafe class CpuConvolution
             float* b = xs;
             if (!g.IsPointwise)
             {
-                Im2Col(g, xs, columns);
+                if (g.IsImplicit) Im2ColUnitStride(g, xs, padded, columns);
+                else Im2Col(g, xs, columns);
                 b = columns;
             }
             for (int group = 0; group < g.Groups; group++)
@@ -296,8 +356,217 @@ public static unsafe class CpuConvolution
                     new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
                     0f, new Span<float>(columns + (long)group * depth * plane, depth * plane), plane);
             if (!accumulateDx) new Span<float>(dxs, g.InChannels * g.InPlane).Clear();
-            Col2Im(g, columns, dxs);
+            if (g.IsImplicit) Col2ImUnitStride(g, columns, dxs, padded);
+            else Col2Im(g, columns, dxs);
         }
+    }
+
+    /// <summary>W [outC, K] packed as the GEMM's A operand once per call: per depth block of <see cref="DepthBlock"/>, MR-row
+    /// strips stored depth-major, the block starting at pc at offset roundUp(outC, MR)·pc.</summary>
+    private static void PackWeight(in Conv2dGeometry g, float* weight, float* packed)
+    {
+        int m = g.OutChannels, k = g.GroupDepth, kc = DepthBlock(k), mr = CpuGemm.MR;
+        long rows = RoundUp(m, mr);
+        for (int pc = 0; pc < k; pc += kc)
+            CpuGemm.PackA(false, weight, k, 0, pc, m, Math.Min(kc, k - pc), 1f, packed + rows * pc);
+    }
+
+    /// <summary>Equal depth blocks of at most <see cref="CpuGemm.KC"/>, as the GEMM cuts them.</summary>
+    private static int DepthBlock(int k)
+    {
+        int blocks = (k + CpuGemm.KC - 1) / CpuGemm.KC;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /// <summary>W'[c, o, i, j] = W[o, c, kH−1−i, kW−1−j]: the weight of the convolution that computes dx.</summary>
+    private static void FlipWeight(in Conv2dGeometry g, float* weight, float* flipped)
+    {
+        int area = g.KernelArea, inC = g.InChannels, outC = g.OutChannels;
+        for (int o = 0; o < outC; o++)
+            for (int c = 0; c < inC; c++)
+            {
+                float* source = weight + ((long)o * inC + c) * area, destination = flipped + ((long)c * outC + o) * area;
+                for (int t = 0; t < area; t++) destination[t] = source[area - 1 - t];
+            }
+    }
+
+    private static void RunImplicit(in Conv2dGeometry g, float* y, float* x, float* packedWeight, float* bias, float* padded, long paddedLength,
+        UnaryOp activation, bool accumulate)
+    {
+        int parts = ConcurrentSamples(g.Batch);
+        long work = (long)g.Batch * g.OutChannels * g.OutPlane * g.GroupDepth;
+        if (parts > 1 && work >= ParallelThreshold && CpuWorkers.TryAcquire())
+        {
+            s_geometry = g;
+            s_y = y; s_x = x; s_transposedWeight = packedWeight; s_bias = bias; s_padded = padded; s_paddedLength = paddedLength;
+            (s_activation, s_parts, s_accumulateDx) = (activation, parts, accumulate);
+            CpuWorkers.RunAndRelease(&ImplicitPart);
+            return;
+        }
+        ImplicitSamples(g, 0, g.Batch, y, x, packedWeight, bias, padded, activation, accumulate);
+    }
+
+    private static void ImplicitPart(int part, int _)
+    {
+        if (part >= s_parts) return;
+        Conv2dGeometry g = s_geometry;
+        int start = (int)((long)g.Batch * part / s_parts), end = (int)((long)g.Batch * (part + 1) / s_parts);
+        ImplicitSamples(g, start, end, s_y, s_x, s_transposedWeight, s_bias, s_padded + part * s_paddedLength, s_activation, s_accumulateDx);
+    }
+
+    /// <summary>y_s (+)= act(W·col(x_s) + b) for samples [start, end) without forming col: per depth block and NC columns,
+    /// the column strips are packed straight from the zero-padded sample and the micro-kernel writes y_s in place
+    /// (first depth block overwrites unless <paramref name="accumulate"/>).</summary>
+    private static void ImplicitSamples(in Conv2dGeometry g, int start, int end, float* y, float* x, float* packedWeight, float* bias,
+        float* padded, UnaryOp activation, bool accumulate)
+    {
+        int m = g.OutChannels, plane = g.OutPlane, k = g.GroupDepth, kcMax = DepthBlock(k), mr = CpuGemm.MR;
+        int paddedW = g.InWidth + 2 * g.PadW, paddedPlane = (g.InHeight + 2 * g.PadH) * paddedW;
+        bool pad = g.PadH > 0 || g.PadW > 0;
+        long rows = RoundUp(m, mr);
+        float* packedB = CpuGemm.ThreadPackedB;
+        for (int s = start; s < end; s++)
+        {
+            float* xs = x + (long)s * g.InChannels * g.InPlane, ys = y + (long)s * m * plane;
+            float* source = xs;
+            if (pad)
+            {
+                Pad(g, xs, padded);
+                source = padded;
+            }
+            for (int jc = 0; jc < plane; jc += CpuGemm.NC)
+            {
+                int nc = Math.Min(CpuGemm.NC, plane - jc);
+                for (int pc = 0; pc < k; pc += kcMax)
+                {
+                    int kc = Math.Min(kcMax, k - pc);
+                    PackColumns(g, source, paddedW, paddedPlane, pc, kc, jc, nc, packedB);
+                    float beta = pc > 0 || accumulate ? 1f : 0f;
+                    float* a = packedWeight + rows * pc;
+                    for (int jr = 0; jr < nc; jr += CpuGemm.NR)
+                    {
+                        int columns = Math.Min(CpuGemm.NR, nc - jr);
+                        float* b = packedB + (long)jr * kc;
+                        for (int ir = 0; ir < m; ir += mr)
+                            CpuGemm.MicroKernel(kc, a + (long)ir * kc, b, ys + (long)ir * plane + jc + jr, plane, beta, Math.Min(mr, m - ir), columns);
+                    }
+                }
+            }
+            if (bias == null && activation == UnaryOp.Identity) continue;
+            for (int o = 0; o < m; o++)
+            {
+                var row = new Span<float>(ys + (long)o * plane, plane);
+                if (bias != null) TensorPrimitives.Add(row, bias[o], row);
+                if (activation == UnaryOp.Relu) TensorPrimitives.Max(row, 0f, row);
+            }
+        }
+    }
+
+    /// <summary>padded[c, pH + h, pW + w] = x[c, h, w], zero elsewhere.</summary>
+    private static void Pad(in Conv2dGeometry g, float* x, float* padded)
+    {
+        int h = g.InHeight, w = g.InWidth, paddedW = w + 2 * g.PadW, paddedH = h + 2 * g.PadH;
+        new Span<float>(padded, checked((int)g.PaddedInputLength)).Clear();
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* source = x + (long)c * h * w, destination = padded + ((long)c * paddedH + g.PadH) * paddedW + g.PadW;
+            for (int row = 0; row < h; row++) Copy(source + row * w, destination + row * paddedW, w);
+        }
+    }
+
+    /// <summary>Packs depth rows [pc, pc+kc) × output positions [jc, jc+nc) of the implicit column matrix
+    /// col[(c·kH + i)·kW + j, oh·outW + ow] = padded[c, oh + i·dH, ow + j·dW] as the GEMM's NR-column strips (depth-major,
+    /// columns past nc zero). At unit stride each output row is a contiguous run of the padded input, and the runs (where
+    /// they come from, where they go in a strip row) are the same for every depth row: they are listed once, so a depth
+    /// row is a few vector copies. Each output is reused only outC times, so this packing must cost little per value.</summary>
+    private static void PackColumns(in Conv2dGeometry g, float* source, int paddedW, int paddedPlane, int pc, int kc, int jc, int nc,
+        float* packed)
+    {
+        const int nr = CpuGemm.NR;
+        const int maxRuns = 512;
+        int kW = g.KernelW, area = g.KernelArea, outW = g.OutWidth;
+        long stripStride = (long)kc * nr;
+        int* runSource = stackalloc int[maxRuns];
+        int* runDestination = stackalloc int[maxRuns];
+        int* runLength = stackalloc int[maxRuns];
+        int tail = nc % nr;
+        float* tailStrip = packed + nc / nr * stripStride;
+        int firstRow = jc / outW;
+        int runs = 0, oh = firstRow, ow = jc - firstRow * outW, l = 0;
+        // A run never crosses a strip, so each is one short copy; more runs than fit are packed in further passes.
+        while (l < nc)
+        {
+            runs = 0;
+            while (l < nc && runs < maxRuns)
+            {
+                int piece = Math.Min(Math.Min(outW - ow, nc - l), nr - (l & (nr - 1)));
+                int from = oh * paddedW + ow, to = (int)((l / nr) * stripStride) + (l & (nr - 1));
+                // Rows that continue each other in the source (1×1, unpadded) and in the same strip: one copy per strip row
+                // (a run never crosses a strip, so it stays at most 16 long).
+                if (runs > 0 && (l & (nr - 1)) != 0 && runSource[runs - 1] + runLength[runs - 1] == from)
+                    runLength[runs - 1] += piece;
+                else
+                {
+                    runSource[runs] = from;
+                    runDestination[runs] = to;
+                    runLength[runs] = piece;
+                    runs++;
+                }
+                l += piece;
+                ow += piece;
+                if (ow == outW)
+                {
+                    oh++;
+                    ow = 0;
+                }
+            }
+            int c = pc / area, r = pc - c * area, i = r / kW, j = r - i * kW;
+            for (int t = 0; t < kc; t++)
+            {
+                float* rowBase = source + (long)c * paddedPlane + (long)i * g.DilationH * paddedW + j * g.DilationW;
+                float* destinationRow = packed + t * nr;
+                for (int run = 0; run < runs; run++)
+                    CopyShort(rowBase + runSource[run], destinationRow + runDestination[run], runLength[run]);
+                if (++j == kW)
+                {
+                    j = 0;
+                    if (++i == g.KernelH)
+                    {
+                        i = 0;
+                        c++;
+                    }
+                }
+            }
+        }
+        if (tail != 0)
+            for (int t = 0; t < kc; t++)
+                for (int lane = tail; lane < nr; lane++) tailStrip[t * nr + lane] = 0f;
+    }
+
+    /// <summary>Copies at most 16 floats (a piece of a packed strip row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(float* source, float* destination, int count)
+    {
+        if (count >= 8)
+        {
+            Vector256.Store(Vector256.Load(source), destination);
+            source += 8;
+            destination += 8;
+            count -= 8;
+            if (count >= 8)
+            {
+                Vector256.Store(Vector256.Load(source), destination);
+                return;
+            }
+        }
+        if (count >= 4)
+        {
+            Vector128.Store(Vector128.Load(source), destination);
+            source += 4;
+            destination += 4;
+            count -= 4;
+        }
+        for (int i = 0; i < count; i++) destination[i] = source[i];
     }
 
     /// <summary>y[o, oh, ow..ow+8) = act(b[o] + Σ_{c,i,j} W[o,c,i,j]·x[c, oh+i, ow+j..ow+j+8)): 8 output columns in one register,
@@ -504,6 +773,63 @@ public static unsafe class CpuConvolution
                     }
                 }
             }
+        }
+    }
+
+    /// <summary><see cref="Im2Col"/> at unit stride (groups 1): the sample is zero-padded once, then every output row of
+    /// every tap is one contiguous copy, without per-row bounds arithmetic.</summary>
+    private static void Im2ColUnitStride(in Conv2dGeometry g, float* x, float* padded, float* columns)
+    {
+        float* source = x;
+        int paddedW = g.InWidth + 2 * g.PadW, paddedPlane = (g.InHeight + 2 * g.PadH) * paddedW;
+        if (g.PadH > 0 || g.PadW > 0)
+        {
+            Pad(g, x, padded);
+            source = padded;
+        }
+        int outH = g.OutHeight, outW = g.OutWidth, plane = g.OutPlane;
+        float* row = columns;
+        for (int c = 0; c < g.InChannels; c++)
+            for (int i = 0; i < g.KernelH; i++)
+                for (int j = 0; j < g.KernelW; j++, row += plane)
+                {
+                    float* from = source + (long)c * paddedPlane + (long)i * g.DilationH * paddedW + j * g.DilationW;
+                    float* to = row;
+                    if (outW <= 16)
+                        for (int oh = 0; oh < outH; oh++, from += paddedW, to += outW) CopyShort(from, to, outW);
+                    else
+                        for (int oh = 0; oh < outH; oh++, from += paddedW, to += outW) Copy(from, to, outW);
+                }
+    }
+
+    /// <summary><see cref="Col2Im"/> at unit stride (groups 1): every output row of every tap adds onto one contiguous run,
+    /// of dx itself when there is no padding, else of a zeroed padded buffer whose interior is then added onto dx.</summary>
+    private static void Col2ImUnitStride(in Conv2dGeometry g, float* columns, float* dx, float* padded)
+    {
+        bool pad = g.PadH > 0 || g.PadW > 0;
+        int paddedW = g.InWidth + 2 * g.PadW, paddedH = g.InHeight + 2 * g.PadH, paddedPlane = paddedH * paddedW;
+        float* target = dx;
+        if (pad)
+        {
+            new Span<float>(padded, checked((int)g.PaddedInputLength)).Clear();
+            target = padded;
+        }
+        int outH = g.OutHeight, outW = g.OutWidth, plane = g.OutPlane;
+        float* row = columns;
+        for (int c = 0; c < g.InChannels; c++)
+            for (int i = 0; i < g.KernelH; i++)
+                for (int j = 0; j < g.KernelW; j++, row += plane)
+                {
+                    float* to = target + (long)c * paddedPlane + (long)i * g.DilationH * paddedW + j * g.DilationW;
+                    float* from = row;
+                    for (int oh = 0; oh < outH; oh++, to += paddedW, from += outW) AddTo(from, to, outW);
+                }
+        if (!pad) return;
+        int h = g.InHeight, w = g.InWidth;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* source = padded + ((long)c * paddedH + g.PadH) * paddedW + g.PadW, destination = dx + (long)c * h * w;
+            for (int r = 0; r < h; r++) AddTo(source + r * paddedW, destination + r * w, w);
         }
     }
 

@@ -21,16 +21,16 @@ public static unsafe class CpuGemm
     private static readonly bool s_useAvx2 = Fma.IsSupported && Avx2.IsSupported;
 
     /// <summary>Micro-tile width in columns: two Vector256 or one Vector512 per row.</summary>
-    private const int NR = 16;
+    internal const int NR = 16;
     /// <summary>Micro-tile height: 12 rows × one Vector512 or 6 rows × two Vector256 = 12 accumulators,
     /// which leaves registers for the B vectors and the A broadcast.</summary>
-    private static readonly int MR = s_useAvx512 ? 12 : 6;
+    internal static readonly int MR = s_useAvx512 ? 12 : 6;
     /// <summary>Depth of a packed block: a KC×NR strip of B (16 KiB) fits L1 beside the A strip.</summary>
-    private const int KC = 256;
+    internal const int KC = 256;
     /// <summary>Rows of a packed A block: MC×KC floats (~144 KiB on AVX2) stay in L2.</summary>
     private static readonly int MC = MR * 24;
     /// <summary>Columns of a packed B panel: KC×NC floats (2 MiB) is the L3-resident operand.</summary>
-    private const int NC = 2048;
+    internal const int NC = 2048;
 
     /// <summary>Products with fewer multiply-adds than this run on the calling thread: waking a worker
     /// costs more than it saves.</summary>
@@ -144,6 +144,10 @@ public static unsafe class CpuGemm
 
     [ThreadStatic] private static PackingArena? t_arena;
 
+    /// <summary>The calling thread's KC×NC packed-B buffer (64-byte aligned), for kernels that pack op(B) themselves
+    /// (the implicit convolution) and drive <see cref="MicroKernel"/> directly. Not valid across a call to <see cref="Gemm"/>.</summary>
+    internal static float* ThreadPackedB => (t_arena ??= new PackingArena()).PackedB;
+
     private static void GemmBlocked(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* bias, UnaryOp activation)
     {
@@ -188,7 +192,7 @@ public static unsafe class CpuGemm
 
     /// <summary>Packs rows [ic, ic+mc) × depth [pc, pc+kc) of alpha·op(A) as MR-row strips, each stored
     /// depth-major (MR values per depth step); rows past mc are zero so edge tiles need no special kernel.</summary>
-    private static void PackA(bool transposeA, float* a, int lda, int ic, int pc, int mc, int kc, float alpha, float* packed)
+    internal static void PackA(bool transposeA, float* a, int lda, int ic, int pc, int mc, int kc, float alpha, float* packed)
     {
         int mr = MR;
         for (int ir = 0; ir < mc; ir += mr)
@@ -373,7 +377,7 @@ public static unsafe class CpuGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MicroKernel(int kc, float* packedA, float* packedB, float* c, int ldc, float beta, int rows, int columns)
+    internal static void MicroKernel(int kc, float* packedA, float* packedB, float* c, int ldc, float beta, int rows, int columns)
     {
         if (s_useAvx512)
         {

@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ShapeNet.Backends.Cpu;
 
@@ -32,6 +34,11 @@ public static class CpuPooling
         (int outH, int outW) = CheckPool("MaxPool2d", y.Length, x.Length, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
         CheckLength("MaxPool2d", "indices", indices.Length, y.Length);
         int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        if (kernelH == 2 && kernelW == 2 && strideH == 2 && strideW == 2 && padH == 0 && padW == 0)
+        {
+            MaxPool2x2(y, indices, x, planes, height, width, outH, outW);
+            return;
+        }
         for (int p = 0; p < planes; p++)
         {
             ReadOnlySpan<float> xp = x.Slice(p * inPlane, inPlane);
@@ -64,6 +71,120 @@ public static class CpuPooling
         }
     }
 
+    /// <summary>The common 2×2, stride 2, unpadded window (every CNN here) without the general window arithmetic: the same
+    /// comparisons in the same order (row-major, strictly greater wins, NaN sticks), so the same maxima and indices.</summary>
+    private static unsafe void MaxPool2x2(Span<float> y, Span<float> indices, ReadOnlySpan<float> x, int planes, int height, int width,
+        int outH, int outW)
+    {
+        int inPlane = height * width, outPlane = outH * outW;
+        fixed (float* px = x, py = y, pi = indices)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                float* xp = px + (long)p * inPlane, yp = py + (long)p * outPlane, ip = pi + (long)p * outPlane;
+                for (int oh = 0; oh < outH; oh++)
+                {
+                    float* row0 = xp + 2 * oh * width, row1 = row0 + width;
+                    int rowIndex = 2 * oh * width;
+                    float* yRow = yp + oh * outW, iRow = ip + oh * outW;
+                    int ow = 0;
+                    if (Avx2.IsSupported && outW >= 8)
+                    {
+                        // Eight windows at a time, branch-free (random data mispredicts the scalar comparisons); the last
+                        // block overlaps the previous one when outW is not a multiple of 8 (it rewrites the same values).
+                        for (int block = 0; ; block += 8)
+                        {
+                            ow = Math.Min(block, outW - 8);
+                            MaxPool2x2Block(row0 + 2 * ow, row1 + 2 * ow, rowIndex + 2 * ow, width, yRow + ow, iRow + ow);
+                            if (ow == outW - 8) break;
+                        }
+                        continue;
+                    }
+                    if (Sse.IsSupported && outW >= 4)
+                    {
+                        // The same with four windows (8×8 → 4×4 planes).
+                        for (int block = 0; ; block += 4)
+                        {
+                            ow = Math.Min(block, outW - 4);
+                            MaxPool2x2Block4(row0 + 2 * ow, row1 + 2 * ow, rowIndex + 2 * ow, width, yRow + ow, iRow + ow);
+                            if (ow == outW - 4) break;
+                        }
+                        continue;
+                    }
+                    for (; ow < outW; ow++)
+                    {
+                        int column = 2 * ow;
+                        float a = row0[column], b = row0[column + 1], c = row1[column], d = row1[column + 1];
+                        float best = a;
+                        int bestIndex = rowIndex + column;
+                        // a is the first candidate: it beats the general loop's −∞ start or, being −∞, keeps a's index anyway.
+                        if (b > best || float.IsNaN(b) && !float.IsNaN(best)) { best = b; bestIndex = rowIndex + column + 1; }
+                        if (c > best || float.IsNaN(c) && !float.IsNaN(best)) { best = c; bestIndex = rowIndex + width + column; }
+                        if (d > best || float.IsNaN(d) && !float.IsNaN(best)) { best = d; bestIndex = rowIndex + width + column + 1; }
+                        yRow[ow] = best;
+                        iRow[ow] = bestIndex;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Windows ow..ow+8 of one output row: a, b from the upper input row, c, d from the lower, compared in that
+    /// order exactly as the scalar loop (strictly greater wins, a NaN replaces a non-NaN maximum and then stays).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MaxPool2x2Block(float* row0, float* row1, int firstIndex, int width, float* y, float* indices)
+    {
+        Vector256<float> u0 = Vector256.Load(row0), u1 = Vector256.Load(row0 + 8);
+        Vector256<float> l0 = Vector256.Load(row1), l1 = Vector256.Load(row1 + 8);
+        // Shuffle takes even (or odd) columns of both vectors per 128-bit lane; the 64-bit permute restores column order.
+        Vector256<float> a = Avx2.Permute4x64(Avx.Shuffle(u0, u1, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        Vector256<float> b = Avx2.Permute4x64(Avx.Shuffle(u0, u1, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+        Vector256<float> c = Avx2.Permute4x64(Avx.Shuffle(l0, l1, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        Vector256<float> d = Avx2.Permute4x64(Avx.Shuffle(l0, l1, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+        Vector256<float> index = Vector256.Create((float)firstIndex) + Vector256.Create(0f, 2f, 4f, 6f, 8f, 10f, 12f, 14f);
+        Vector256<float> best = a, bestIndex = index;
+        Take(b, index + Vector256.Create(1f), ref best, ref bestIndex);
+        Take(c, index + Vector256.Create((float)width), ref best, ref bestIndex);
+        Take(d, index + Vector256.Create((float)(width + 1)), ref best, ref bestIndex);
+        Vector256.Store(best, y);
+        Vector256.Store(bestIndex, indices);
+    }
+
+    /// <summary><see cref="MaxPool2x2Block"/> for four windows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MaxPool2x2Block4(float* row0, float* row1, int firstIndex, int width, float* y, float* indices)
+    {
+        Vector128<float> u0 = Vector128.Load(row0), u1 = Vector128.Load(row0 + 4);
+        Vector128<float> l0 = Vector128.Load(row1), l1 = Vector128.Load(row1 + 4);
+        Vector128<float> a = Sse.Shuffle(u0, u1, 0b10_00_10_00), b = Sse.Shuffle(u0, u1, 0b11_01_11_01);
+        Vector128<float> c = Sse.Shuffle(l0, l1, 0b10_00_10_00), d = Sse.Shuffle(l0, l1, 0b11_01_11_01);
+        Vector128<float> index = Vector128.Create((float)firstIndex) + Vector128.Create(0f, 2f, 4f, 6f);
+        Vector128<float> best = a, bestIndex = index;
+        Take(b, index + Vector128.Create(1f), ref best, ref bestIndex);
+        Take(c, index + Vector128.Create((float)width), ref best, ref bestIndex);
+        Take(d, index + Vector128.Create((float)(width + 1)), ref best, ref bestIndex);
+        Vector128.Store(best, y);
+        Vector128.Store(bestIndex, indices);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector128<float> value, Vector128<float> index, ref Vector128<float> best, ref Vector128<float> bestIndex)
+    {
+        Vector128<float> valueIsNaN = ~Vector128.Equals(value, value), bestIsNaN = ~Vector128.Equals(best, best);
+        Vector128<float> take = Vector128.GreaterThan(value, best) | Vector128.AndNot(valueIsNaN, bestIsNaN);
+        best = Vector128.ConditionalSelect(take, value, best);
+        bestIndex = Vector128.ConditionalSelect(take, index, bestIndex);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector256<float> value, Vector256<float> index, ref Vector256<float> best, ref Vector256<float> bestIndex)
+    {
+        Vector256<float> valueIsNaN = ~Vector256.Equals(value, value), bestIsNaN = ~Vector256.Equals(best, best);
+        Vector256<float> take = Vector256.GreaterThan(value, best) | Vector256.AndNot(valueIsNaN, bestIsNaN);
+        best = Vector256.ConditionalSelect(take, value, best);
+        bestIndex = Vector256.ConditionalSelect(take, index, bestIndex);
+    }
+
     /// <summary>
     /// dy (N,C,outH,outW), indices (N,C,outH,outW) -> dx (N,C,H,W)
     /// dx[plane, indices] (+)= dy: each output's gradient goes to the input position that won its window.
@@ -94,6 +215,11 @@ public static class CpuPooling
     {
         (int outH, int outW) = CheckPool("AvgPool2d", y.Length, x.Length, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
         int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        if (IsSameBox3(kernelH, kernelW, strideH, strideW, padH, padW, width))
+        {
+            AvgPool3x3Same(y, x, planes, height, width, countIncludePad, accumulate: false, backward: false);
+            return;
+        }
         for (int p = 0; p < planes; p++)
         {
             ReadOnlySpan<float> xp = x.Slice(p * inPlane, inPlane);
@@ -120,6 +246,11 @@ public static class CpuPooling
         (int outH, int outW) = CheckPool("AvgPool2d backward", dy.Length, dx.Length, batch, channels, height, width, kernelH, kernelW,
             strideH, strideW, padH, padW);
         int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        if (IsSameBox3(kernelH, kernelW, strideH, strideW, padH, padW, width))
+        {
+            AvgPool3x3Same(dx, dy, planes, height, width, countIncludePad, accumulate, backward: true);
+            return;
+        }
         if (!accumulate) dx[..(planes * inPlane)].Clear();
         for (int p = 0; p < planes; p++)
         {
@@ -139,6 +270,77 @@ public static class CpuPooling
                 }
         }
     }
+
+    /// <summary>3×3, stride 1, pad 1 (Inception's pool branch): the output has the input's size.</summary>
+    private static bool IsSameBox3(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, int width)
+        => kernelH == 3 && kernelW == 3 && strideH == 1 && strideW == 1 && padH == 1 && padW == 1 && width <= MaxBoxWidth;
+
+    private const int MaxBoxWidth = 1024;
+
+    /// <summary>
+    /// The 3×3 "same" average as a separable box sum. Every window lies inside the padded input, so count_include_pad
+    /// divides by 9; otherwise by (rows inside)·(columns inside), which factors into a row and a column scale. The
+    /// backward is the same box sum of dy·scale (each input lies in the windows of its 3×3 neighbourhood):
+    /// forward  y[h, w] = scale(h, w) · Σ_{|i|,|j|≤1} x[h+i, w+j];  backward dx[h, w] (+)= Σ_{|i|,|j|≤1} (scale·dy)[h+i, w+j].
+    /// </summary>
+    private static unsafe void AvgPool3x3Same(Span<float> output, ReadOnlySpan<float> input, int planes, int height, int width,
+        bool countIncludePad, bool accumulate, bool backward)
+    {
+        int plane = height * width;
+        float* columnScale = stackalloc float[width];
+        float* vertical = stackalloc float[width];
+        float* horizontal = stackalloc float[width];
+        for (int w = 0; w < width; w++)
+            columnScale[w] = countIncludePad ? 1f / 9f : 1f / ((w > 0 ? 1 : 0) + 1 + (w < width - 1 ? 1 : 0));
+        var columnScales = new ReadOnlySpan<float>(columnScale, width);
+        var verticalRow = new Span<float>(vertical, width);
+        var horizontalRow = new Span<float>(horizontal, width);
+        fixed (float* po = output, pi = input)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                float* source = pi + (long)p * plane, destination = po + (long)p * plane;
+                for (int h = 0; h < height; h++)
+                {
+                    // Vertical sum of up to three rows; the backward weighs each dy row by its own row scale.
+                    var middle = new ReadOnlySpan<float>(source + h * width, width);
+                    if (backward) TensorPrimitives.Multiply(middle, RowScale(h, height, countIncludePad), verticalRow);
+                    else middle.CopyTo(verticalRow);
+                    if (h > 0)
+                    {
+                        var above = new ReadOnlySpan<float>(source + (h - 1) * width, width);
+                        if (backward) TensorPrimitives.MultiplyAdd(above, RowScale(h - 1, height, countIncludePad), verticalRow, verticalRow);
+                        else TensorPrimitives.Add(verticalRow, above, verticalRow);
+                    }
+                    if (h < height - 1)
+                    {
+                        var below = new ReadOnlySpan<float>(source + (h + 1) * width, width);
+                        if (backward) TensorPrimitives.MultiplyAdd(below, RowScale(h + 1, height, countIncludePad), verticalRow, verticalRow);
+                        else TensorPrimitives.Add(verticalRow, below, verticalRow);
+                    }
+                    // Horizontal sum of three columns, with the column scale applied before (backward) or after (forward).
+                    if (backward) TensorPrimitives.Multiply(verticalRow, columnScales, verticalRow);
+                    horizontal[0] = width > 1 ? vertical[0] + vertical[1] : vertical[0];
+                    for (int w = 1; w < width - 1; w++) horizontal[w] = vertical[w - 1] + vertical[w] + vertical[w + 1];
+                    if (width > 1) horizontal[width - 1] = vertical[width - 2] + vertical[width - 1];
+                    var row = new Span<float>(destination + h * width, width);
+                    if (!backward)
+                    {
+                        TensorPrimitives.Multiply(horizontalRow, columnScales, horizontalRow);
+                        float rowScale = RowScale(h, height, countIncludePad);
+                        if (rowScale != 1f) TensorPrimitives.Multiply(horizontalRow, rowScale, horizontalRow);
+                    }
+                    if (accumulate) TensorPrimitives.Add(row, horizontalRow, row);
+                    else horizontalRow.CopyTo(row);
+                }
+            }
+        }
+    }
+
+    /// <summary>1 with count_include_pad (the 1/9 is in the column scale), else 1 / (rows of the window inside the input).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float RowScale(int h, int height, bool countIncludePad)
+        => countIncludePad ? 1f : 1f / ((h > 0 ? 1 : 0) + 1 + (h < height - 1 ? 1 : 0));
 
     /// <summary>
     /// x (N,C,plane) -> y (N,C)

@@ -46,6 +46,15 @@ public class ConvolutionTests
         ["single input channel 5x5 (direct, 4 + 1 output channels)"] = new(2, 1, 9, 14, 5, 5, 5),
         ["three input channels 3x3 (direct, overlapping last block)"] = new(2, 3, 6, 13, 4, 3, 3),
         ["four input channels 2x4 (direct)"] = new(1, 4, 5, 12, 2, 2, 4),
+        // Implicit GEMM (unit stride, groups 1): padded input, runs of output rows across 16-column strips, and dx as the
+        // convolution of dy with the flipped weight when the convolution keeps its size.
+        ["dilation 2 same pad 2 (implicit dx)"] = new(3, 3, 7, 9, 4, 3, 3, PH: 2, PW: 2, DH: 2, DW: 2),
+        ["5x5 pad 2 on 5x7 (implicit dx)"] = new(3, 2, 5, 7, 3, 5, 5, PH: 2, PW: 2),
+        ["3x3 pad 1 rows of 21 (runs across strips)"] = new(1, 2, 5, 21, 3, 3, 3, PH: 1, PW: 1),
+        ["1x1 one input channel on 6x11 (depth 1, merged row runs)"] = new(2, 1, 6, 11, 3, 1, 1),
+        ["asymmetric pad 2x0 on 6x5 (output grows, implicit dx)"] = new(2, 3, 6, 5, 2, 3, 2, PH: 2),
+        ["5x4 pad 1x0 on 6x7 (shrinks: dx by padded col2im)"] = new(2, 3, 6, 7, 2, 5, 4, PH: 1),
+        ["dilation 2 pad 1x0 on 9x8 (shrinks: dx by padded col2im)"] = new(3, 2, 9, 8, 3, 3, 3, PH: 1, DH: 2, DW: 2),
     };
 
     /// <summary>The convolutions of the seed CNNs (lectures 10–11) at batch 3, which splits unevenly over the cores.</summary>
@@ -61,6 +70,8 @@ public class ConvolutionTests
         ["inception 3x3 pad 1 (24,24) 4x4"] = new(3, 24, 4, 4, 24, 3, 3, PH: 1, PW: 1),
         ["residual (16,16,k3,pad1) 12x12"] = new(3, 16, 12, 12, 16, 3, 3, PH: 1, PW: 1),
         ["residual (32,32,k3,pad1) 4x4"] = new(3, 32, 4, 4, 32, 3, 3, PH: 1, PW: 1),
+        ["3x3 pad 1 (3,4) 40x60 (column blocks past 2048)"] = new(1, 3, 40, 60, 4, 3, 3, PH: 1, PW: 1),
+        ["1x1 (3,2) 700x1 (more runs than one pass)"] = new(1, 3, 700, 1, 2, 1, 1),
     };
 
     public static TheoryData<string> SmallCases() => new(Small.Keys);
@@ -249,16 +260,25 @@ public class ConvolutionTests
         Assert.Equal(4, IBackend.Conv2d_OutputSize(9, 3, 2, 1, 2));   // floor((9 + 2 − 4 − 1)/2) + 1
         Assert.Equal(12, IBackend.Pool2d_OutputSize(24, 2, 2, 0));
         Assert.Equal(4, IBackend.Pool2d_OutputSize(7, 3, 2, 1));      // floor((7 + 2 − 3)/2) + 1
-        // The pointwise kernel needs no column buffer, only the transposed weight; the direct (one input channel) kernel
-        // needs neither; with a single sample, no partial weight gradient either.
-        Assert.Equal(16 * 10, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1));
+        // The direct (one input channel) kernel needs no workspace at all.
         Assert.Equal(0, IBackend.Conv2d_WorkspaceLength(1, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1));
-        long perSample = 10 * 25 * 8 * 8, weight = 20 * 250;
-        Assert.Equal(perSample + weight, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
-        // Batches: one column buffer per core working on samples, the transposed weight, a partial weight gradient per extra core.
+        // Unit-stride convolutions run as an implicit GEMM. Their workspace is the im2col layout (column buffers for the
+        // weight gradient, the transposed weight, partial weight gradients) followed by the packed weight (rows rounded up
+        // to 12, for the forward or, when dx is a convolution too, the flipped weight), the flipped weight, and one padded
+        // sample per core (the input, or dy padded for dx).
+        // 1×1 "same": no column buffer; dx is the implicit convolution of dy (16 channels, 12×12, no padding).
+        Assert.Equal(16 * 10 + Math.Max(24 * 10, 12 * 16) + 16 * 10 + 16 * 144,
+            IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1));
+        // 5×5 shrinking 12×12 → 8×8: dx keeps the GEMM and col2im, so only the forward's packed weight and padded input.
+        long perSample = 10 * 25 * 8 * 8, weight = 20 * 250, packed = 24 * 250, padded = 10 * 144;
+        Assert.Equal(perSample + weight + packed + weight + padded, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+        // Batches: one column buffer and one padded sample per core working on samples, a partial weight gradient per extra core.
         int cores = Math.Clamp(Environment.ProcessorCount, 1, 16);
-        Assert.Equal(cores * perSample + weight + (cores - 1) * weight,
+        Assert.Equal(cores * perSample + weight + (cores - 1) * weight + packed + weight + cores * padded,
             IBackend.Conv2d_WorkspaceLength(64, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+        // Strided: the im2col layout only.
+        long stridedColumns = 10 * 9 * 6 * 6;
+        Assert.Equal(stridedColumns + 20 * 90, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1));
     }
 
     [Fact]

@@ -23,7 +23,13 @@ public class PoolingTests
     {
         ["2x2 stride 2 (basic CNN)"] = new(2, 3, 8, 8, 2, 2, 2, 2),
         ["2x2 stride 2 odd size drops the last row"] = new(2, 2, 7, 9, 2, 2, 2, 2),
+        ["2x2 stride 2 rows of 12 (vector block, overlapping last block)"] = new(2, 3, 6, 24, 2, 2, 2, 2),
+        ["2x2 stride 2 rows of 6 (four-wide block, overlapping)"] = new(2, 2, 4, 13, 2, 2, 2, 2),
+        ["2x2 stride 2 rows of 2 (scalar)"] = new(1, 2, 4, 5, 2, 2, 2, 2),
+        ["2x2 stride 2 odd 5x19 (vector block, dropped column)"] = new(1, 2, 5, 19, 2, 2, 2, 2),
         ["3x3 stride 1 pad 1 (Inception branch)"] = new(2, 3, 5, 6, 3, 3, 1, 1, 1, 1),
+        ["3x3 stride 1 pad 1 on 1x4 (one row)"] = new(1, 2, 1, 4, 3, 3, 1, 1, 1, 1),
+        ["3x3 stride 1 pad 1 on 7x1 (one column)"] = new(2, 1, 7, 1, 3, 3, 1, 1, 1, 1),
         ["3x3 stride 2 pad 1"] = new(1, 2, 7, 8, 3, 3, 2, 2, 1, 1),
         ["rectangular 2x3 stride 1x2 pad 1x0"] = new(2, 2, 6, 7, 2, 3, 1, 2, 1, 0),
         ["overlapping 3x3 stride 2"] = new(2, 2, 9, 7, 3, 3, 2, 2),
@@ -128,6 +134,27 @@ public class PoolingTests
         MaxForward(c, y, indices, x);
         Assert.Equal(new float[] { -5, -5, -5, -5, -1, -1, -5, -1, -1 }, y);
         Assert.Equal(new float[] { 0, 0, 1, 0, 8, 8, 3, 8, 8 }, indices);
+    }
+
+    [Fact]
+    public void MaxPool_2x2_vector_path_keeps_first_ties_and_sticky_NaN()
+    {
+        // One 2×16 plane, eight windows (a b / c d each): ties, NaN in every position, −∞, and each position winning.
+        float nan = float.NaN, inf = float.NegativeInfinity;
+        float[] top = [1, 1, 0, nan, nan, 2, 0, 1, 0, 1, 0, 9, inf, inf, 1, 2];
+        float[] bottom = [1, 1, 5, 3, nan, 7, 4, 8, 6, 6, 3, 4, inf, inf, nan, 3];
+        var c = new PoolCase(1, 1, 2, 16, 2, 2, 2, 2);
+        float[] y = new float[8], indices = new float[8];
+        MaxForward(c, y, indices, [.. top, .. bottom]);
+        Assert.Equal(new float[] { 1, nan, nan, 8, 6, 9, inf, nan }, y);
+        Assert.Equal(new float[] { 0, 3, 4, 23, 24, 11, 12, 30 }, indices);
+        // The four-wide path (2×8 plane, four windows) on the first half of the same data.
+        c = new PoolCase(1, 1, 2, 8, 2, 2, 2, 2);
+        y = new float[4];
+        indices = new float[4];
+        MaxForward(c, y, indices, [.. top[..8], .. bottom[..8]]);
+        Assert.Equal(new float[] { 1, nan, nan, 8 }, y);
+        Assert.Equal(new float[] { 0, 3, 4, 15 }, indices);
     }
 
     public static TheoryData<string, bool> AvgCases()
