@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ShapeNet.Backends.Cpu;
 
@@ -127,7 +128,67 @@ public static unsafe class CpuConvolution
     /// <summary>The forward GEMM reads the weight as op(A) = (Wᵀ)ᵀ: the GEMM packs a transposed A with contiguous reads and
     /// writes, several times faster for these short, deep matrices than packing W's rows with strided writes. The
     /// transpose is made once per call, after the column buffers.</summary>
-    private static long TransposedWeightOffset(in Conv2dGeometry g) => ConcurrentSamples(g.Batch) * g.ColumnLength;
+    private static long TransposedWeightOffset(in Conv2dGeometry g) => ConcurrentSamples(g.Batch) * PartColumnLength(g);
+
+    /// <summary>Inner dimension the backward GEMMs aim for: samples are batched until their output planes add up to this.</summary>
+    private const int BlockInner = 256;
+
+    /// <summary>Floats a backward block may occupy (its im2col and dy, 256 KB): a larger block falls out of L2 and the
+    /// deep convolutions (88→20 k5: 140k floats per sample) got slower.</summary>
+    private const long BlockBudget = 1 << 16;
+
+    /// <summary>Samples whose weight gradient is one GEMM (GEMM and col2im paths): enough for an inner dimension of about
+    /// <see cref="BlockInner"/> (16 samples of a 4×4 map, 2 of a 12×12 one) within <see cref="BlockBudget"/>, never more
+    /// than one core's share of the batch.</summary>
+    internal static int BlockSamples(in Conv2dGeometry g)
+    {
+        if (g.IsDirect || g.Batch == 0) return 1;
+        int parts = ConcurrentSamples(g.Batch);
+        int share = (g.Batch + parts - 1) / parts;
+        long perSample = (long)(g.InChannels * g.KernelArea + g.OutChannels) * g.OutPlane;
+        int samples = (int)Math.Min((BlockInner + g.OutPlane - 1) / g.OutPlane, BlockBudget / perSample);
+        return Math.Clamp(samples, 1, share);
+    }
+
+    /// <summary>Each core's column buffer: the forward's im2col of one sample, or the backward's block of
+    /// <see cref="BlockSamples"/> samples — their im2col side by side [inC·kH·kW, samples·outH·outW] followed by their dy
+    /// side by side [outC, samples·outH·outW].</summary>
+    private static long PartColumnLength(in Conv2dGeometry g)
+    {
+        long length = g.IsDirect ? 0 : Math.Max(g.ColumnLength, (long)BlockSamples(g) * (g.InChannels * g.KernelArea + g.OutChannels) * g.OutPlane);
+        if (HasShiftedWeightGradient(g))
+            length = Math.Max(length, ShiftedChunk(g) * (ShiftedSampleLength(g) + (long)g.OutChannels * ShiftedInner(g)) + ShiftedTilesLength(g));
+        return length;
+    }
+
+    /// <summary>The direct kernel's convolutions (few input channels) and pointwise ones on planes of at least 64 compute dW
+    /// from shifted copies of the input (see <see cref="ShiftedWeightGradient"/>): there the dot products are long and the
+    /// copies small. Deeper k×k convolutions keep im2col and the GEMM, which measured faster for them (the shifted copies
+    /// are kW times the input, and the dot products' 4×2 tiles reach about a third of the GEMM micro-kernel's rate).</summary>
+    private static bool HasShiftedWeightGradient(in Conv2dGeometry g)
+        => g.IsDirect || (g.IsPointwise && g.Groups == 1 && g.OutPlane >= 64);
+
+    /// <summary>The weight gradient's 4×2 tiles, 8 floats each, tap pairs outer: [⌈K/2⌉, ⌈outC/4⌉, 8].</summary>
+    private static long ShiftedTilesLength(in Conv2dGeometry g) => (g.GroupDepth + 1) / 2 * (long)((g.OutChannels + 3) / 4) * 8;
+
+    /// <summary>One sample's output plane rounded up to a whole number of vectors.</summary>
+    private static int ShiftedInner(in Conv2dGeometry g) => (g.OutPlane + 7) & ~7;
+
+    /// <summary>One sample's shifted copies [kW, inC, H + 2·padH, outW] and the slack the last tap's rounded-up run reads.</summary>
+    private static long ShiftedSampleLength(in Conv2dGeometry g)
+        => RoundUp((long)g.KernelW * g.InChannels * (g.InHeight + 2 * g.PadH) * g.OutWidth + ShiftedInner(g) - g.OutPlane, 8);
+
+    /// <summary>Samples whose dot products run before the horizontal sums: about 512 products per sum, within
+    /// <see cref="BlockBudget"/>, never more than one core's share.</summary>
+    private static int ShiftedChunk(in Conv2dGeometry g)
+    {
+        if (g.Batch == 0) return 1;
+        int parts = ConcurrentSamples(g.Batch);
+        int share = (g.Batch + parts - 1) / parts;
+        long perSample = ShiftedSampleLength(g) + (long)g.OutChannels * ShiftedInner(g);
+        int samples = (int)Math.Min((512 + ShiftedInner(g) - 1) / ShiftedInner(g), BlockBudget / perSample);
+        return Math.Clamp(samples, 1, share);
+    }
 
     private static long PartialsOffset(in Conv2dGeometry g) => TransposedWeightOffset(g) + (g.IsDirect ? 0 : g.WeightLength);
 
@@ -187,7 +248,7 @@ public static unsafe class CpuConvolution
         if (part >= s_parts) return;
         Conv2dGeometry g = s_geometry;
         int start = (int)((long)g.Batch * part / s_parts), end = (int)((long)g.Batch * (part + 1) / s_parts);
-        ForwardSamples(g, start, end, s_y, s_x, s_weight, s_transposedWeight, s_bias, s_workspace + part * g.ColumnLength, s_activation);
+        ForwardSamples(g, start, end, s_y, s_x, s_weight, s_transposedWeight, s_bias, s_workspace + part * PartColumnLength(g), s_activation);
     }
 
     private static void ForwardSamples(in Conv2dGeometry g, int start, int end, float* y, float* x, float* weight, float* transposedWeight,
@@ -207,7 +268,7 @@ public static unsafe class CpuConvolution
             float* b = xs;
             if (!g.IsPointwise)
             {
-                Im2Col(g, xs, columns);
+                Im2Col(g, xs, columns, plane);
                 b = columns;
             }
             for (int group = 0; group < g.Groups; group++)
@@ -297,7 +358,7 @@ public static unsafe class CpuConvolution
         if (part >= s_parts) return;
         Conv2dGeometry g = s_geometry;
         int start = (int)((long)g.Batch * part / s_parts), end = (int)((long)g.Batch * (part + 1) / s_parts);
-        float* columns = s_workspace + part * g.ColumnLength;
+        float* columns = s_workspace + part * PartColumnLength(g);
         // Part 0 writes the caller's dWeight (honouring accumulate); the others start their private partial from zero.
         float* dWeight = part == 0 ? s_dWeight : s_workspace + PartialsOffset(g) + (long)(part - 1) * g.WeightLength;
         bool accumulateParameters = part == 0 && s_accumulateParameters;
@@ -309,6 +370,10 @@ public static unsafe class CpuConvolution
     private static float* PaddedBuffer(in Conv2dGeometry g, float* workspace, int part)
         => g.IsImplicit ? workspace + ImplicitOffset(g) + PackedWeightLength(g) + g.WeightLength + part * PaddedLength(g) : null;
 
+    /// <summary>Samples [start, end) in blocks of <see cref="BlockSamples"/>: the block's im2col matrices side by side and its
+    /// dy side by side make dW (+)= dY_block·col_blockᵀ one GEMM of inner dimension samples·outH·outW (the GEMM packs and
+    /// writes the dW tiles once per block, not per sample), and the column gradient Wᵀ·dY_block one GEMM, scattered back
+    /// sample by sample by col2im.</summary>
     private static void BackwardSamples(in Conv2dGeometry g, int start, int end, float* dx, float* dWeight, float* dy, float* x,
         float* weight, float* columns, float* padded, bool accumulateDx, bool accumulateParameters)
     {
@@ -316,49 +381,208 @@ public static unsafe class CpuConvolution
         var weightSpan = new ReadOnlySpan<float>(weight, g.WeightLength);
         var dWeightSpan = new Span<float>(dWeight, g.WeightLength);
         if (start == end && !accumulateParameters) dWeightSpan.Clear();
-        for (int s = start; s < end; s++)
+        bool shifted = HasShiftedWeightGradient(g);
+        if (shifted) ShiftedWeightGradient(g, start, end, dy, x, dWeight, !accumulateParameters, columns);
+        if (g.IsDirect)
         {
-            float* xs = x + (long)s * g.InChannels * g.InPlane;
-            float* dys = dy + (long)s * g.OutChannels * plane;
-            float beta = s == start && !accumulateParameters ? 0f : 1f;
-            if (g.IsDirect)
+            if (dx != null)
+                for (int s = start; s < end; s++)
+                    DirectInputGradient(g, dx + (long)s * g.InChannels * g.InPlane, dy + (long)s * g.OutChannels * plane, weight, accumulateDx);
+            return;
+        }
+        if (shifted && dx == null) return;
+        int blockSamples = BlockSamples(g), outC = g.OutChannels;
+        long columnRows = (long)g.InChannels * g.KernelArea;
+        float* dyBlock = columns + blockSamples * columnRows * plane;
+        for (int s0 = start; s0 < end; s0 += blockSamples)
+        {
+            int count = Math.Min(blockSamples, end - s0), inner = count * plane;
+            for (int t = 0; t < count && !shifted; t++)
             {
-                DirectWeightGradient(g, xs, dys, dWeight, beta == 0f);
-                if (dx != null) DirectInputGradient(g, dx + (long)s * g.InChannels * g.InPlane, dys, weight, accumulateDx);
-                continue;
+                float* xs = x + (long)(s0 + t) * g.InChannels * g.InPlane;
+                if (g.IsImplicit) Im2ColUnitStride(g, xs, padded, columns + t * plane, inner);
+                else Im2Col(g, xs, columns + t * plane, inner);
             }
-            float* b = xs;
-            if (!g.IsPointwise)
+            // One sample's dy is already [outC, plane]; a block's rows are gathered side by side.
+            float* a = dy + (long)s0 * outC * plane;
+            if (count > 1)
             {
-                if (g.IsImplicit) Im2ColUnitStride(g, xs, padded, columns);
-                else Im2Col(g, xs, columns);
-                b = columns;
+                for (int t = 0; t < count; t++)
+                    for (int o = 0; o < outC; o++)
+                        Copy(a + ((long)t * outC + o) * plane, dyBlock + (long)o * inner + t * plane, plane);
+                a = dyBlock;
             }
-            for (int group = 0; group < g.Groups; group++)
-                CpuGemm.Gemm(false, true, groupOut, depth, plane, 1f,
-                    new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
-                    new ReadOnlySpan<float>(b + (long)group * depth * plane, depth * plane), plane,
+            float beta = s0 == start && !accumulateParameters ? 0f : 1f;
+            for (int group = 0; group < g.Groups && !shifted; group++)
+                CpuGemm.Gemm(false, true, groupOut, depth, inner, 1f,
+                    new ReadOnlySpan<float>(a + (long)group * groupOut * inner, groupOut * inner), inner,
+                    new ReadOnlySpan<float>(columns + (long)group * depth * inner, depth * inner), inner,
                     beta, dWeightSpan.Slice(group * groupBlock, groupBlock), depth);
             if (dx == null) continue;
 
-            float* dxs = dx + (long)s * g.InChannels * g.InPlane;
             if (g.IsPointwise)
             {
-                for (int group = 0; group < g.Groups; group++)
-                    CpuGemm.Gemm(true, false, depth, plane, groupOut, 1f, weightSpan.Slice(group * groupBlock, groupBlock), depth,
-                        new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
-                        accumulateDx ? 1f : 0f, new Span<float>(dxs + (long)group * depth * plane, depth * plane), plane);
+                for (int s = s0; s < s0 + count; s++)
+                {
+                    float* dxs = dx + (long)s * g.InChannels * g.InPlane, dys = dy + (long)s * outC * plane;
+                    for (int group = 0; group < g.Groups; group++)
+                        CpuGemm.Gemm(true, false, depth, plane, groupOut, 1f, weightSpan.Slice(group * groupBlock, groupBlock), depth,
+                            new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
+                            accumulateDx ? 1f : 0f, new Span<float>(dxs + (long)group * depth * plane, depth * plane), plane);
+                }
                 continue;
             }
             // The column gradient reuses the column buffer: the weight gradient above has finished reading it.
             for (int group = 0; group < g.Groups; group++)
-                CpuGemm.Gemm(true, false, depth, plane, groupOut, 1f, weightSpan.Slice(group * groupBlock, groupBlock), depth,
-                    new ReadOnlySpan<float>(dys + (long)group * groupOut * plane, groupOut * plane), plane,
-                    0f, new Span<float>(columns + (long)group * depth * plane, depth * plane), plane);
-            if (!accumulateDx) new Span<float>(dxs, g.InChannels * g.InPlane).Clear();
-            if (g.IsImplicit) Col2ImUnitStride(g, columns, dxs, padded);
-            else Col2Im(g, columns, dxs);
+                CpuGemm.Gemm(true, false, depth, inner, groupOut, 1f, weightSpan.Slice(group * groupBlock, groupBlock), depth,
+                    new ReadOnlySpan<float>(a + (long)group * groupOut * inner, groupOut * inner), inner,
+                    0f, new Span<float>(columns + (long)group * depth * inner, depth * inner), inner);
+            for (int t = 0; t < count; t++)
+            {
+                float* dxs = dx + (long)(s0 + t) * g.InChannels * g.InPlane;
+                if (!accumulateDx) new Span<float>(dxs, g.InChannels * g.InPlane).Clear();
+                if (g.IsImplicit) Col2ImUnitStride(g, columns + t * plane, dxs, padded, inner);
+                else Col2Im(g, columns + t * plane, dxs, inner);
+            }
         }
+    }
+
+    /// <summary>
+    /// dW[o, (c·kH + i)·kW + j] (+)= Σ_s Σ_{oh,ow} dy[s, o, oh, ow]·xpad[s, c, oh + i·dH, ow + j·dW] for a dense unit-stride
+    /// convolution, with neither im2col nor GEMM packing. Per sample the input is copied kW times, shifted by j·dW columns
+    /// and cut to outW columns (zero in the padding): shifted[j, c, h, ow] = xpad[c, h, ow + j·dW]. Then every tap's
+    /// operand is one contiguous run shifted + ((j·inC + c)·paddedH + i·dH)·outW of the output plane's length, as is every
+    /// dy row, and dW is a matrix of dot products: 4 output channels × 2 taps per step (8 accumulators, 6 loads), summed
+    /// over a chunk of samples in registers before the horizontal sums. The plane is rounded up to whole vectors with zeros
+    /// in dy's copy.
+    /// </summary>
+    private static void ShiftedWeightGradient(in Conv2dGeometry g, int start, int end, float* dy, float* x, float* dWeight, bool overwrite,
+        float* buffer)
+    {
+        int outC = g.OutChannels, plane = g.OutPlane, inner = ShiftedInner(g), chunk = ShiftedChunk(g);
+        int inC = g.InChannels, kH = g.KernelH, kW = g.KernelW, depth = g.GroupDepth, paddedH = g.InHeight + 2 * g.PadH, outW = g.OutWidth;
+        long sampleLength = ShiftedSampleLength(g), dyLength = (long)outC * inner;
+        float* dyCopy = buffer + chunk * sampleLength, tiles = dyCopy + chunk * dyLength;
+        if (start == end) return;
+        for (int s0 = start; s0 < end; s0 += chunk)
+        {
+            int count = Math.Min(chunk, end - s0);
+            for (int t = 0; t < count; t++)
+            {
+                ShiftInput(g, x + (long)(s0 + t) * inC * g.InPlane, buffer + t * sampleLength, sampleLength);
+                float* source = dy + (long)(s0 + t) * outC * plane, destination = dyCopy + t * dyLength;
+                for (int o = 0; o < outC; o++)
+                {
+                    Copy(source + (long)o * plane, destination + (long)o * inner, plane);
+                    for (int p = plane; p < inner; p++) destination[(long)o * inner + p] = 0f;
+                }
+            }
+            bool store = s0 == start;
+            float* tile = tiles;
+            for (int k0 = 0; k0 < depth; k0 += 2)
+            {
+                int k1 = Math.Min(k0 + 1, depth - 1);
+                long b0 = ShiftedOffset(k0, inC, kH, kW, paddedH, outW, g.DilationH), b1 = ShiftedOffset(k1, inC, kH, kW, paddedH, outW, g.DilationH);
+                for (int o0 = 0; o0 < outC; o0 += 4, tile += 8)
+                {
+                    int o1 = Math.Min(o0 + 1, outC - 1), o2 = Math.Min(o0 + 2, outC - 1), o3 = Math.Min(o0 + 3, outC - 1);
+                    Vector256<float> sums = ShiftedTile(dyCopy + (long)o0 * inner, (o1 - o0) * inner, (o2 - o0) * inner, (o3 - o0) * inner,
+                        buffer + b0, (int)(b1 - b0), count, dyLength, sampleLength, inner);
+                    if (!store) sums += Vector256.Load(tile);
+                    Vector256.Store(sums, tile);
+                }
+            }
+        }
+        int oBlocks = (outC + 3) / 4;
+        for (int k0 = 0, pair = 0; k0 < depth; k0 += 2, pair++)
+            for (int o = 0; o < outC; o++)
+            {
+                float* tile = tiles + ((long)pair * oBlocks + o / 4) * 8 + (o & 3) * 2;
+                Store(dWeight + (long)o * depth + k0, tile[0], overwrite);
+                if (k0 + 1 < depth) Store(dWeight + (long)o * depth + k0 + 1, tile[1], overwrite);
+            }
+    }
+
+    /// <summary>One 4×2 tile of dot products over <paramref name="count"/> samples: rows d, d + r1, d + r2, d + r3 of dy
+    /// against runs x and x + second, as [o0k0, o0k1, o1k0, o1k1, o2k0, o2k1, o3k0, o3k1]. Its own method so the eight
+    /// accumulators stay in registers.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> ShiftedTile(float* d, int r1, int r2, int r3, float* x, int second, int count, long dyLength,
+        long sampleLength, int inner)
+    {
+        Vector256<float> a00 = Vector256<float>.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int t = 0; t < count; t++, d += dyLength, x += sampleLength)
+        {
+            float* d1 = d + r1, d2 = d + r2, d3 = d + r3, x1 = x + second;
+            for (int p = 0; p < inner; p += 8)
+            {
+                Vector256<float> xa = Vector256.Load(x + p), xb = Vector256.Load(x1 + p), v = Vector256.Load(d + p);
+                a00 = Vector256.FusedMultiplyAdd(v, xa, a00);
+                a01 = Vector256.FusedMultiplyAdd(v, xb, a01);
+                v = Vector256.Load(d1 + p);
+                a10 = Vector256.FusedMultiplyAdd(v, xa, a10);
+                a11 = Vector256.FusedMultiplyAdd(v, xb, a11);
+                v = Vector256.Load(d2 + p);
+                a20 = Vector256.FusedMultiplyAdd(v, xa, a20);
+                a21 = Vector256.FusedMultiplyAdd(v, xb, a21);
+                v = Vector256.Load(d3 + p);
+                a30 = Vector256.FusedMultiplyAdd(v, xa, a30);
+                a31 = Vector256.FusedMultiplyAdd(v, xb, a31);
+            }
+        }
+        return HorizontalSums(a00, a01, a10, a11, a20, a21, a30, a31);
+    }
+
+    /// <summary>[Σa, Σb, Σc, Σd, Σe, Σf, Σg, Σh] by horizontal adds: 6 hadds, 2 lane permutes and an add instead of eight
+    /// separate reductions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> HorizontalSums(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d,
+        Vector256<float> e, Vector256<float> f, Vector256<float> g, Vector256<float> h)
+    {
+        if (Avx.IsSupported)
+        {
+            Vector256<float> q1 = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+            Vector256<float> q2 = Avx.HorizontalAdd(Avx.HorizontalAdd(e, f), Avx.HorizontalAdd(g, h));
+            return Avx.Permute2x128(q1, q2, 0x20) + Avx.Permute2x128(q1, q2, 0x31);
+        }
+        return Vector256.Create(Vector256.Sum(a), Vector256.Sum(b), Vector256.Sum(c), Vector256.Sum(d),
+            Vector256.Sum(e), Vector256.Sum(f), Vector256.Sum(g), Vector256.Sum(h));
+    }
+
+    /// <summary>Where tap k = (c·kH + i)·kW + j starts in a sample's shifted copies: ((j·inC + c)·paddedH + i·dH)·outW.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long ShiftedOffset(int k, int inC, int kH, int kW, int paddedH, int outW, int dilationH)
+    {
+        int c = k / (kH * kW), r = k - c * kH * kW, i = r / kW, j = r - i * kW;
+        return ((long)(j * inC + c) * paddedH + i * dilationH) * outW;
+    }
+
+    /// <summary>shifted[j, c, h, ow] = x[c, h − padH, ow + j·dW − padW] (zero outside x) for h &lt; H + 2·padH, ow &lt; outW,
+    /// then zeros up to <paramref name="length"/>.</summary>
+    private static void ShiftInput(in Conv2dGeometry g, float* x, float* shifted, long length)
+    {
+        int inC = g.InChannels, inH = g.InHeight, inW = g.InWidth, outW = g.OutWidth, paddedH = inH + 2 * g.PadH;
+        float* row = shifted;
+        for (int j = 0; j < g.KernelW; j++)
+        {
+            int offset = j * g.DilationW - g.PadW;
+            ValidRange(offset, 1, inW, outW, out int first, out int last);
+            for (int c = 0; c < inC; c++)
+                for (int h = 0; h < paddedH; h++, row += outW)
+                {
+                    int ih = h - g.PadH;
+                    if ((uint)ih >= (uint)inH || first >= last)
+                    {
+                        new Span<float>(row, outW).Clear();
+                        continue;
+                    }
+                    float* source = x + ((long)c * inH + ih) * inW + offset;
+                    for (int ow = 0; ow < first; ow++) row[ow] = 0f;
+                    Copy(source + first, row + first, last - first);
+                    for (int ow = last; ow < outW; ow++) row[ow] = 0f;
+                }
+        }
+        for (float* end = shifted + length; row < end; row++) *row = 0f;
     }
 
     /// <summary>W [outC, K] packed as the GEMM's A operand once per call: per depth block of <see cref="DepthBlock"/>, MR-row
@@ -740,7 +964,7 @@ public static unsafe class CpuConvolution
     }
 
     /// <summary>columns[(c·kH + i)·kW + j, oh·outW + ow] = x[c, oh·sH − pH + i·dH, ow·sW − pW + j·dW], zero in the padding.</summary>
-    private static void Im2Col(in Conv2dGeometry g, float* x, float* columns)
+    private static void Im2Col(in Conv2dGeometry g, float* x, float* columns, int rowStride)
     {
         int outH = g.OutHeight, outW = g.OutWidth, inH = g.InHeight, inW = g.InWidth, strideW = g.StrideW;
         float* row = columns;
@@ -750,7 +974,7 @@ public static unsafe class CpuConvolution
             for (int i = 0; i < g.KernelH; i++)
             {
                 int rowOffset = i * g.DilationH - g.PadH;
-                for (int j = 0; j < g.KernelW; j++, row += outH * outW)
+                for (int j = 0; j < g.KernelW; j++, row += rowStride)
                 {
                     int columnOffset = j * g.DilationW - g.PadW;
                     ValidRange(columnOffset, strideW, inW, outW, out int first, out int last);
@@ -778,7 +1002,7 @@ public static unsafe class CpuConvolution
 
     /// <summary><see cref="Im2Col"/> at unit stride (groups 1): the sample is zero-padded once, then every output row of
     /// every tap is one contiguous copy, without per-row bounds arithmetic.</summary>
-    private static void Im2ColUnitStride(in Conv2dGeometry g, float* x, float* padded, float* columns)
+    private static void Im2ColUnitStride(in Conv2dGeometry g, float* x, float* padded, float* columns, int rowStride)
     {
         float* source = x;
         int paddedW = g.InWidth + 2 * g.PadW, paddedPlane = (g.InHeight + 2 * g.PadH) * paddedW;
@@ -787,11 +1011,11 @@ public static unsafe class CpuConvolution
             Pad(g, x, padded);
             source = padded;
         }
-        int outH = g.OutHeight, outW = g.OutWidth, plane = g.OutPlane;
+        int outH = g.OutHeight, outW = g.OutWidth;
         float* row = columns;
         for (int c = 0; c < g.InChannels; c++)
             for (int i = 0; i < g.KernelH; i++)
-                for (int j = 0; j < g.KernelW; j++, row += plane)
+                for (int j = 0; j < g.KernelW; j++, row += rowStride)
                 {
                     float* from = source + (long)c * paddedPlane + (long)i * g.DilationH * paddedW + j * g.DilationW;
                     float* to = row;
@@ -804,7 +1028,7 @@ public static unsafe class CpuConvolution
 
     /// <summary><see cref="Col2Im"/> at unit stride (groups 1): every output row of every tap adds onto one contiguous run,
     /// of dx itself when there is no padding, else of a zeroed padded buffer whose interior is then added onto dx.</summary>
-    private static void Col2ImUnitStride(in Conv2dGeometry g, float* columns, float* dx, float* padded)
+    private static void Col2ImUnitStride(in Conv2dGeometry g, float* columns, float* dx, float* padded, int rowStride)
     {
         bool pad = g.PadH > 0 || g.PadW > 0;
         int paddedW = g.InWidth + 2 * g.PadW, paddedH = g.InHeight + 2 * g.PadH, paddedPlane = paddedH * paddedW;
@@ -814,11 +1038,11 @@ public static unsafe class CpuConvolution
             new Span<float>(padded, checked((int)g.PaddedInputLength)).Clear();
             target = padded;
         }
-        int outH = g.OutHeight, outW = g.OutWidth, plane = g.OutPlane;
+        int outH = g.OutHeight, outW = g.OutWidth;
         float* row = columns;
         for (int c = 0; c < g.InChannels; c++)
             for (int i = 0; i < g.KernelH; i++)
-                for (int j = 0; j < g.KernelW; j++, row += plane)
+                for (int j = 0; j < g.KernelW; j++, row += rowStride)
                 {
                     float* to = target + (long)c * paddedPlane + (long)i * g.DilationH * paddedW + j * g.DilationW;
                     float* from = row;
@@ -834,7 +1058,7 @@ public static unsafe class CpuConvolution
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: dx[c, ih, iw] += columns[...] for every in-bounds tap.</summary>
-    private static void Col2Im(in Conv2dGeometry g, float* columns, float* dx)
+    private static void Col2Im(in Conv2dGeometry g, float* columns, float* dx, int rowStride)
     {
         int outH = g.OutHeight, outW = g.OutWidth, inH = g.InHeight, inW = g.InWidth, strideW = g.StrideW;
         float* row = columns;
@@ -844,7 +1068,7 @@ public static unsafe class CpuConvolution
             for (int i = 0; i < g.KernelH; i++)
             {
                 int rowOffset = i * g.DilationH - g.PadH;
-                for (int j = 0; j < g.KernelW; j++, row += outH * outW)
+                for (int j = 0; j < g.KernelW; j++, row += rowStride)
                 {
                     int columnOffset = j * g.DilationW - g.PadW;
                     ValidRange(columnOffset, strideW, inW, outW, out int first, out int last);

@@ -55,6 +55,19 @@ public class ConvolutionTests
         ["asymmetric pad 2x0 on 6x5 (output grows, implicit dx)"] = new(2, 3, 6, 5, 2, 3, 2, PH: 2),
         ["5x4 pad 1x0 on 6x7 (shrinks: dx by padded col2im)"] = new(2, 3, 6, 7, 2, 5, 4, PH: 1),
         ["dilation 2 pad 1x0 on 9x8 (shrinks: dx by padded col2im)"] = new(3, 2, 9, 8, 3, 3, 3, PH: 1, DH: 2, DW: 2),
+        // Backward blocks: several samples' im2col and dy side by side make one weight-gradient GEMM (and one column-gradient
+        // GEMM before col2im); a 4×4 plane takes up to 16 samples a block, capped by one core's share of the batch.
+        ["3x3 pad 1 on 4x4, 19 samples (blocks, last one short)"] = new(19, 2, 4, 4, 3, 3, 3, PH: 1, PW: 1),
+        ["5x5 on 7x7, 9 samples (blocks, col2im from a block)"] = new(9, 2, 7, 7, 3, 5, 5),
+        ["strided 3x3 s2, 7 samples (batched im2col)"] = new(7, 2, 9, 9, 3, 3, 3, SH: 2, SW: 2),
+        ["grouped 1x1 on 3x3, 11 samples (batched, dx per sample)"] = new(11, 4, 3, 3, 6, 1, 1, Groups: 2),
+        ["dilation 2 pad 1 on 5x6, 10 samples (blocks)"] = new(10, 2, 5, 6, 2, 3, 3, PH: 1, PW: 1, DH: 2, DW: 2),
+        // Shifted weight gradient (direct kernel, pointwise on planes ≥ 64): dot products over chunks of samples, 4 output
+        // channels × 2 taps a tile (clamped at odd edges), the plane rounded up to 8 with zeros.
+        ["pointwise 8x9, 5 samples (shifted dW, chunks)"] = new(5, 3, 8, 9, 5, 1, 1),
+        ["pointwise 9x9, 7 output channels (shifted dW, plane 81 → 88)"] = new(3, 2, 9, 9, 7, 1, 1),
+        ["direct 3 channels 3x3 on 10x11, 5 samples (shifted dW, odd depth 27, 6 output channels)"] = new(5, 3, 10, 11, 6, 3, 3),
+        ["direct 1 channel 5x5 on 12x13, batch 1 (shifted dW, plane 72)"] = new(1, 1, 12, 13, 3, 5, 5),
     };
 
     /// <summary>The convolutions of the seed CNNs (lectures 10–11) at batch 3, which splits unevenly over the cores.</summary>
@@ -260,24 +273,30 @@ public class ConvolutionTests
         Assert.Equal(4, IBackend.Conv2d_OutputSize(9, 3, 2, 1, 2));   // floor((9 + 2 − 4 − 1)/2) + 1
         Assert.Equal(12, IBackend.Pool2d_OutputSize(24, 2, 2, 0));
         Assert.Equal(4, IBackend.Pool2d_OutputSize(7, 3, 2, 1));      // floor((7 + 2 − 3)/2) + 1
-        // The direct (one input channel) kernel needs no workspace at all.
-        Assert.Equal(0, IBackend.Conv2d_WorkspaceLength(1, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1));
-        // Unit-stride convolutions run as an implicit GEMM. Their workspace is the im2col layout (column buffers for the
-        // weight gradient, the transposed weight, partial weight gradients) followed by the packed weight (rows rounded up
-        // to 12, for the forward or, when dx is a convolution too, the flipped weight), the flipped weight, and one padded
-        // sample per core (the input, or dy padded for dx).
-        // 1×1 "same": no column buffer; dx is the implicit convolution of dy (16 channels, 12×12, no padding).
-        Assert.Equal(16 * 10 + Math.Max(24 * 10, 12 * 16) + 16 * 10 + 16 * 144,
+        // The direct (one input channel) kernel's weight gradient works on shifted copies of one sample [kW, inC, H, outW],
+        // a copy of its dy [outC, outH·outW rounded up to 8] and the 4×2 tiles of dW [⌈depth/2⌉, ⌈outC/4⌉, 8].
+        Assert.Equal(5 * 28 * 24 + 10 * 576 + 13 * 3 * 8, IBackend.Conv2d_WorkspaceLength(1, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+        // Unit-stride convolutions run as an implicit GEMM. Their workspace is the im2col layout (per core a column buffer —
+        // the backward's block of samples: their im2col and dy side by side, or the shifted copies above —, the transposed
+        // weight, partial weight gradients) followed by the packed weight (rows rounded up to 12, for the forward or, when
+        // dx is a convolution too, the flipped weight), the flipped weight, and one padded sample per core (the input, or dy
+        // padded for dx).
+        // 1×1 "same" on 12×12: the shifted dW (one copy of x, dy, tiles); dx is the implicit convolution of dy.
+        long pointwiseColumns = Math.Max(10 * 144 + 16 * 144 + 5 * 4 * 8, (10 + 16) * 144);
+        Assert.Equal(pointwiseColumns + 16 * 10 + Math.Max(24 * 10, 12 * 16) + 16 * 10 + 16 * 144,
             IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1));
-        // 5×5 shrinking 12×12 → 8×8: dx keeps the GEMM and col2im, so only the forward's packed weight and padded input.
-        long perSample = 10 * 25 * 8 * 8, weight = 20 * 250, packed = 24 * 250, padded = 10 * 144;
+        // 5×5 shrinking 12×12 → 8×8: dx keeps the GEMM and col2im, so only the forward's packed weight and padded input. A
+        // backward block holds im2col [250, 64] and dy [20, 64] per sample.
+        long perSample = (10 * 25 + 20) * 8 * 8, weight = 20 * 250, packed = 24 * 250, padded = 10 * 144;
         Assert.Equal(perSample + weight + packed + weight + padded, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
-        // Batches: one column buffer and one padded sample per core working on samples, a partial weight gradient per extra core.
+        // Batches: per core a block of samples (an inner dimension of 256 = 4 samples, capped at 65536 floats = 3 samples)
+        // and one padded sample, a partial weight gradient per extra core.
         int cores = Math.Clamp(Environment.ProcessorCount, 1, 16);
-        Assert.Equal(cores * perSample + weight + (cores - 1) * weight + packed + weight + cores * padded,
+        int block = Math.Min(3, (64 + cores - 1) / cores);
+        Assert.Equal(cores * block * perSample + weight + (cores - 1) * weight + packed + weight + cores * padded,
             IBackend.Conv2d_WorkspaceLength(64, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
-        // Strided: the im2col layout only.
-        long stridedColumns = 10 * 9 * 6 * 6;
+        // Strided: the im2col layout only (im2col [90, 36] and dy [20, 36] of one sample, the transposed weight).
+        long stridedColumns = (10 * 9 + 20) * 6 * 6;
         Assert.Equal(stridedColumns + 20 * 90, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1));
     }
 
