@@ -196,6 +196,11 @@ public static class CpuPooling
             strideH, strideW, padH, padW);
         CheckLength("MaxPool2d backward", "indices", indices.Length, dy.Length);
         int planes = batch * channels, inPlane = height * width, outPlane = outH * outW;
+        if (kernelH == 2 && kernelW == 2 && strideH == 2 && strideW == 2 && padH == 0 && padW == 0 && Avx2.IsSupported)
+        {
+            MaxPool2x2Backward(dx, dy, indices, planes, height, width, outH, outW, accumulate);
+            return;
+        }
         if (!accumulate) dx[..(planes * inPlane)].Clear();
         for (int p = 0; p < planes; p++)
         {
@@ -203,6 +208,80 @@ public static class CpuPooling
             ReadOnlySpan<float> dyp = dy.Slice(p * outPlane, outPlane), ip = indices.Slice(p * outPlane, outPlane);
             for (int o = 0; o < outPlane; o++) dxp[(int)ip[o]] += dyp[o];
         }
+    }
+
+    /// <summary>2×2 windows at stride 2 do not overlap: each window writes its four dx values (dy at the stored index, zero
+    /// at the others; added when accumulating) instead of a cleared plane and a scatter. Eight windows per step: their
+    /// four candidate positions are compared with the indices and interleaved into the two input rows. Rows and columns
+    /// no window covers (odd sizes) are cleared unless accumulating.</summary>
+    private static unsafe void MaxPool2x2Backward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> indices, int planes,
+        int height, int width, int outH, int outW, bool accumulate)
+    {
+        int inPlane = height * width, outPlane = outH * outW, vectorEnd = outW & ~7;
+        Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        fixed (float* pdx = dx, pdy = dy, pi = indices)
+            for (int p = 0; p < planes; p++)
+            {
+                float* dxp = pdx + (long)p * inPlane, dyp = pdy + (long)p * outPlane, ip = pi + (long)p * outPlane;
+                for (int oh = 0; oh < outH; oh++)
+                {
+                    float* row0 = dxp + 2 * oh * width, row1 = row0 + width, dyRow = dyp + oh * outW, iRow = ip + oh * outW;
+                    int ow = 0;
+                    for (; ow < vectorEnd; ow += 8)
+                    {
+                        Vector256<int> index = Vector256.ConvertToInt32(Vector256.Load(iRow + ow));
+                        Vector256<int> first = Vector256.Create(2 * oh * width + 2 * ow) + lanes;
+                        Vector256<float> d = Vector256.Load(dyRow + ow);
+                        Vector256<float> v00 = Vector256.Equals(index, first).AsSingle() & d;
+                        Vector256<float> v01 = Vector256.Equals(index, first + Vector256<int>.One).AsSingle() & d;
+                        Vector256<float> v10 = Vector256.Equals(index, first + Vector256.Create(width)).AsSingle() & d;
+                        Vector256<float> v11 = Vector256.Equals(index, first + Vector256.Create(width + 1)).AsSingle() & d;
+                        Interleave(v00, v01, row0 + 2 * ow, accumulate);
+                        Interleave(v10, v11, row1 + 2 * ow, accumulate);
+                    }
+                    for (; ow < outW; ow++)
+                    {
+                        int index = (int)iRow[ow], first = 2 * oh * width + 2 * ow;
+                        float d = dyRow[ow];
+                        float* a = row0 + 2 * ow, b = row1 + 2 * ow;
+                        if (accumulate)
+                        {
+                            if (index == first) a[0] += d;
+                            else if (index == first + 1) a[1] += d;
+                            else if (index == first + width) b[0] += d;
+                            else b[1] += d;
+                        }
+                        else
+                        {
+                            a[0] = index == first ? d : 0f;
+                            a[1] = index == first + 1 ? d : 0f;
+                            b[0] = index == first + width ? d : 0f;
+                            b[1] = index == first + width + 1 ? d : 0f;
+                        }
+                    }
+                    if (!accumulate && (width & 1) != 0)
+                    {
+                        row0[width - 1] = 0f;
+                        row1[width - 1] = 0f;
+                    }
+                }
+                if (!accumulate && (height & 1) != 0) new Span<float>(dxp + (height - 1) * width, width).Clear();
+            }
+    }
+
+    /// <summary>[a0, b0, a1, b1, …, a7, b7] stored (or added) at destination.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Interleave(Vector256<float> a, Vector256<float> b, float* destination, bool accumulate)
+    {
+        Vector256<float> low = Avx.UnpackLow(a, b), high = Avx.UnpackHigh(a, b);
+        Vector256<float> first = Avx.Permute2x128(low, high, 0x20), second = Avx.Permute2x128(low, high, 0x31);
+        if (accumulate)
+        {
+            first += Vector256.Load(destination);
+            second += Vector256.Load(destination + 8);
+        }
+        Vector256.Store(first, destination);
+        Vector256.Store(second, destination + 8);
     }
 
     /// <summary>

@@ -27,6 +27,7 @@ public class PoolingTests
         ["2x2 stride 2 rows of 6 (four-wide block, overlapping)"] = new(2, 2, 4, 13, 2, 2, 2, 2),
         ["2x2 stride 2 rows of 2 (scalar)"] = new(1, 2, 4, 5, 2, 2, 2, 2),
         ["2x2 stride 2 odd 5x19 (vector block, dropped column)"] = new(1, 2, 5, 19, 2, 2, 2, 2),
+        ["2x2 stride 2 odd 5x33, 3 samples (two vector blocks a row, dropped row and column)"] = new(3, 2, 5, 33, 2, 2, 2, 2),
         ["3x3 stride 1 pad 1 (Inception branch)"] = new(2, 3, 5, 6, 3, 3, 1, 1, 1, 1),
         ["3x3 stride 1 pad 1 on 1x4 (one row)"] = new(1, 2, 1, 4, 3, 3, 1, 1, 1, 1),
         ["3x3 stride 1 pad 1 on 7x1 (one column)"] = new(2, 1, 7, 1, 3, 3, 1, 1, 1, 1),
