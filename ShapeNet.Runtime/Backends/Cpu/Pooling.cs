@@ -229,7 +229,7 @@ public static class CpuPooling
                     int ow = 0;
                     for (; ow < vectorEnd; ow += 8)
                     {
-                        Vector256<int> index = Vector256.ConvertToInt32(Vector256.Load(iRow + ow));
+                        Vector256<int> index = Avx.ConvertToVector256Int32WithTruncation(Avx.LoadVector256(iRow + ow));
                         Vector256<int> first = Vector256.Create(2 * oh * width + 2 * ow) + lanes;
                         Vector256<float> d = Vector256.Load(dyRow + ow);
                         Vector256<float> v00 = Vector256.Equals(index, first).AsSingle() & d;
@@ -239,25 +239,25 @@ public static class CpuPooling
                         Interleave(v00, v01, row0 + 2 * ow, accumulate);
                         Interleave(v10, v11, row1 + 2 * ow, accumulate);
                     }
+                    if (ow + 4 <= outW)
+                    {
+                        Vector128<int> index = Sse2.ConvertToVector128Int32WithTruncation(Sse.LoadVector128(iRow + ow));
+                        Vector128<int> first = Vector128.Create(2 * oh * width + 2 * ow) + lanes.GetLower();
+                        Vector128<float> d = Vector128.Load(dyRow + ow);
+                        Vector128<float> v00 = Vector128.Equals(index, first).AsSingle() & d;
+                        Vector128<float> v01 = Vector128.Equals(index, first + Vector128<int>.One).AsSingle() & d;
+                        Vector128<float> v10 = Vector128.Equals(index, first + Vector128.Create(width)).AsSingle() & d;
+                        Vector128<float> v11 = Vector128.Equals(index, first + Vector128.Create(width + 1)).AsSingle() & d;
+                        Interleave(v00, v01, row0 + 2 * ow, accumulate);
+                        Interleave(v10, v11, row1 + 2 * ow, accumulate);
+                        ow += 4;
+                    }
                     for (; ow < outW; ow++)
                     {
-                        int index = (int)iRow[ow], first = 2 * oh * width + 2 * ow;
-                        float d = dyRow[ow];
+                        // Branch-free: a random argmax would mispredict a comparison chain about once per window.
                         float* a = row0 + 2 * ow, b = row1 + 2 * ow;
-                        if (accumulate)
-                        {
-                            if (index == first) a[0] += d;
-                            else if (index == first + 1) a[1] += d;
-                            else if (index == first + width) b[0] += d;
-                            else b[1] += d;
-                        }
-                        else
-                        {
-                            a[0] = index == first ? d : 0f;
-                            a[1] = index == first + 1 ? d : 0f;
-                            b[0] = index == first + width ? d : 0f;
-                            b[1] = index == first + width + 1 ? d : 0f;
-                        }
+                        if (!accumulate) a[0] = a[1] = b[0] = b[1] = 0f;
+                        dxp[(int)iRow[ow]] += dyRow[ow];
                     }
                     if (!accumulate && (width & 1) != 0)
                     {
@@ -267,6 +267,20 @@ public static class CpuPooling
                 }
                 if (!accumulate && (height & 1) != 0) new Span<float>(dxp + (height - 1) * width, width).Clear();
             }
+    }
+
+    /// <summary>[a0, b0, a1, b1, a2, b2, a3, b3] stored (or added) at destination.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Interleave(Vector128<float> a, Vector128<float> b, float* destination, bool accumulate)
+    {
+        Vector128<float> first = Sse.UnpackLow(a, b), second = Sse.UnpackHigh(a, b);
+        if (accumulate)
+        {
+            first += Vector128.Load(destination);
+            second += Vector128.Load(destination + 4);
+        }
+        Vector128.Store(first, destination);
+        Vector128.Store(second, destination + 4);
     }
 
     /// <summary>[a0, b0, a1, b1, …, a7, b7] stored (or added) at destination.</summary>
