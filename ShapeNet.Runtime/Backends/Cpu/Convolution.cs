@@ -131,15 +131,15 @@ public static unsafe class CpuConvolution
     private static long TransposedWeightOffset(in Conv2dGeometry g) => ConcurrentSamples(g.Batch) * PartColumnLength(g);
 
     /// <summary>Inner dimension the backward GEMMs aim for: samples are batched until their output planes add up to this.</summary>
-    private const int BlockInner = 256;
+    private const int BlockInner = 128;
 
     /// <summary>Floats a backward block may occupy (its im2col and dy, 256 KB): a larger block falls out of L2 and the
     /// deep convolutions (88→20 k5: 140k floats per sample) got slower.</summary>
     private const long BlockBudget = 1 << 16;
 
     /// <summary>Samples whose weight gradient is one GEMM (GEMM and col2im paths): enough for an inner dimension of about
-    /// <see cref="BlockInner"/> (16 samples of a 4×4 map, 2 of a 12×12 one) within <see cref="BlockBudget"/>, never more
-    /// than one core's share of the batch.</summary>
+    /// <see cref="BlockInner"/> (8 samples of a 4×4 map, 2 of 8×8, 1 of 12×12: two 12×12 samples measured no faster)
+    /// within <see cref="BlockBudget"/>, never more than one core's share of the batch.</summary>
     internal static int BlockSamples(in Conv2dGeometry g)
     {
         if (g.IsDirect || g.Batch == 0) return 1;

@@ -56,7 +56,7 @@ public class ConvolutionTests
         ["5x4 pad 1x0 on 6x7 (shrinks: dx by padded col2im)"] = new(2, 3, 6, 7, 2, 5, 4, PH: 1),
         ["dilation 2 pad 1x0 on 9x8 (shrinks: dx by padded col2im)"] = new(3, 2, 9, 8, 3, 3, 3, PH: 1, DH: 2, DW: 2),
         // Backward blocks: several samples' im2col and dy side by side make one weight-gradient GEMM (and one column-gradient
-        // GEMM before col2im); a 4×4 plane takes up to 16 samples a block, capped by one core's share of the batch.
+        // GEMM before col2im); a 4×4 plane takes up to 8 samples a block, capped by one core's share of the batch.
         ["3x3 pad 1 on 4x4, 19 samples (blocks, last one short)"] = new(19, 2, 4, 4, 3, 3, 3, PH: 1, PW: 1),
         ["5x5 on 7x7, 9 samples (blocks, col2im from a block)"] = new(9, 2, 7, 7, 3, 5, 5),
         ["strided 3x3 s2, 7 samples (batched im2col)"] = new(7, 2, 9, 9, 3, 3, 3, SH: 2, SW: 2),
@@ -289,10 +289,10 @@ public class ConvolutionTests
         // backward block holds im2col [250, 64] and dy [20, 64] per sample.
         long perSample = (10 * 25 + 20) * 8 * 8, weight = 20 * 250, packed = 24 * 250, padded = 10 * 144;
         Assert.Equal(perSample + weight + packed + weight + padded, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
-        // Batches: per core a block of samples (an inner dimension of 256 = 4 samples, capped at 65536 floats = 3 samples)
-        // and one padded sample, a partial weight gradient per extra core.
+        // Batches: per core a block of samples (an inner dimension of 128 = 2 samples of 8×8, within 65536 floats) and one
+        // padded sample, a partial weight gradient per extra core.
         int cores = Math.Clamp(Environment.ProcessorCount, 1, 16);
-        int block = Math.Min(3, (64 + cores - 1) / cores);
+        int block = Math.Min(2, (64 + cores - 1) / cores);
         Assert.Equal(cores * block * perSample + weight + (cores - 1) * weight + packed + weight + cores * padded,
             IBackend.Conv2d_WorkspaceLength(64, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
         // Strided: the im2col layout only (im2col [90, 36] and dy [20, 36] of one sample, the transposed weight).
