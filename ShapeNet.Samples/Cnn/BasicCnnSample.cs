@@ -10,7 +10,7 @@ public static class BasicCnnSample
     public const double ExpectedAccuracy = 0.965;
 
     /// <summary>With momentum 0.9, lr 0.05 makes this network's loss jump between epochs (96.65 % after 15); 0.02 is
-    /// steady (97.95 %). PyTorch reached 97.1 % with 0.05 on a random split of the same digits.</summary>
+    /// steady (97.95 %, 98.05 % after this stop's convolution rewrites). PyTorch reached 97.1 % with 0.05 on a random split of the same digits.</summary>
     public const float DefaultLearningRate = 0.02f;
 
     public static Command Command() =>

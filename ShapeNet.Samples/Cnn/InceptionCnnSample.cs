@@ -7,9 +7,11 @@ namespace ShapeNet.Samples.Cnn;
 /// split and reports test accuracy.</summary>
 public static class InceptionCnnSample
 {
-    /// <summary>The bar on the shipped 8,000/2,000 split.</summary>
+    /// <summary>The bar on the shipped 8,000/2,000 split: 97.35 % at seed 0 with the defaults (98.05 % and 98.30 % at
+    /// seeds 1 and 2; PyTorch reached 97.4 % with lr 0.05 on a random split of the same digits).</summary>
     public const double ExpectedAccuracy = 0.97;
 
+    /// <summary>lr 0.02 with momentum 0.9, as the basic and deep CNN samples (0.05 makes their losses jump).</summary>
     public const float DefaultLearningRate = 0.02f;
 
     public static Command Command() =>
