@@ -131,45 +131,28 @@ public static class Checkpoint
         var problems = new List<string>();
         var copies = new List<Action>();
 
-        // Parameters.
+        // Parameters, then buffers (running statistics), checked alike: each missing, mis-shaped or loadable tensor is noted,
+        // and nothing is copied until every check has passed.
         var modelNames = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Parameter p in model.Parameters)
+        void Plan(string name, Tensor target)
         {
-            modelNames.Add(p.Name);
-            if (!file.TryGetValue(p.Name, out Tensor? value))
+            modelNames.Add(name);
+            if (!file.TryGetValue(name, out Tensor? value))
             {
-                missing.Add(p.Name);
+                missing.Add(name);
             }
-            else if (!value.ShapeSpan.SequenceEqual(p.Value.ShapeSpan))
+            else if (!value.ShapeSpan.SequenceEqual(target.ShapeSpan))
             {
-                mismatches.Add(new CheckpointShapeMismatch(p.Name, p.Shape, value.Shape));
+                mismatches.Add(new CheckpointShapeMismatch(name, target.Shape, value.Shape));
             }
             else
             {
-                loaded.Add(p.Name);
-                Parameter target = p;
-                copies.Add(() => value.Data.AsSpan().CopyTo(target.Value.Data));
+                loaded.Add(name);
+                copies.Add(() => value.Data.AsSpan().CopyTo(target.Data));
             }
         }
-        // Buffers (running statistics), checked like parameters.
-        foreach (ModuleBuffer b in model.Buffers)
-        {
-            modelNames.Add(b.Name);
-            if (!file.TryGetValue(b.Name, out Tensor? value))
-            {
-                missing.Add(b.Name);
-            }
-            else if (!value.ShapeSpan.SequenceEqual(b.Value.ShapeSpan))
-            {
-                mismatches.Add(new CheckpointShapeMismatch(b.Name, b.Shape, value.Shape));
-            }
-            else
-            {
-                loaded.Add(b.Name);
-                ModuleBuffer target = b;
-                copies.Add(() => value.Data.AsSpan().CopyTo(target.Value.Data));
-            }
-        }
+        foreach (Parameter p in model.Parameters) Plan(p.Name, p.Value);
+        foreach (ModuleBuffer b in model.Buffers) Plan(b.Name, b.Value);
         foreach (string name in file.Keys)
             if (!name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !modelNames.Contains(name))
                 unexpected.Add(name);

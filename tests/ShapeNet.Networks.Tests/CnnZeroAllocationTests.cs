@@ -35,11 +35,7 @@ public class CnnZeroAllocationTests(ITestOutputHelper output)
         float[] labels = Enumerable.Range(0, Batch).Select(i => (float)(i % 10)).ToArray();
         for (int i = 0; i < 3; i++) plan.TrainStep(x, labels, Batch);
 
-        long thread = GC.GetAllocatedBytesForCurrentThread();
-        long workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes;
-        for (int i = 0; i < Steps; i++) plan.TrainStep(x, labels, Batch);
-        long threadDuring = GC.GetAllocatedBytesForCurrentThread() - thread;
-        long workersDuring = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes - workers;
+        var (threadDuring, workersDuring) = AllocationProbe.TrainSteps(plan, x, labels, Batch, Steps);
 
         output.WriteLine($"{name}: {Steps} train steps: {threadDuring} bytes on the calling thread, {workersDuring} bytes on the worker threads");
         Assert.Equal(0, threadDuring);

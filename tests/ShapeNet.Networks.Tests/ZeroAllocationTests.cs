@@ -33,11 +33,7 @@ public class ZeroAllocationTests(ITestOutputHelper output)
         var (plan, x, labels) = Setup();
         using (plan)
         {
-            long thread = GC.GetAllocatedBytesForCurrentThread();
-            long workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes;
-            for (int i = 0; i < Steps; i++) plan.TrainStep(x, labels, Batch);
-            long threadDuring = GC.GetAllocatedBytesForCurrentThread() - thread;
-            long workersDuring = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes - workers;
+            var (threadDuring, workersDuring) = AllocationProbe.TrainSteps(plan, x, labels, Batch, Steps);
 
             output.WriteLine($"{Steps} train steps: {threadDuring} bytes on the calling thread, {workersDuring} bytes on the GEMM worker threads");
             Assert.Equal(0, threadDuring);
@@ -55,11 +51,7 @@ public class ZeroAllocationTests(ITestOutputHelper output)
         float[] labels = Enumerable.Range(0, Batch).Select(i => (float)(i % 4)).ToArray();
         for (int i = 0; i < 3; i++) plan.TrainStep(x, labels, Batch);
 
-        long thread = GC.GetAllocatedBytesForCurrentThread();
-        long workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes;
-        for (int i = 0; i < Steps; i++) plan.TrainStep(x, labels, Batch);
-        long threadDuring = GC.GetAllocatedBytesForCurrentThread() - thread;
-        long workersDuring = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes - workers;
+        var (threadDuring, workersDuring) = AllocationProbe.TrainSteps(plan, x, labels, Batch, Steps);
 
         output.WriteLine($"{Steps} BatchNormCnn train steps: {threadDuring} bytes on the calling thread, {workersDuring} bytes on the worker threads");
         Assert.Equal(0, threadDuring);

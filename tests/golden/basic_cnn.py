@@ -29,20 +29,5 @@ class BasicCnn(nn.Module):
         return self.fc(x.view(b, -1))  # logits: CrossEntropyLoss applies log-softmax itself
 
 
-torch.manual_seed(0)
-model = BasicCnn()
-# A separate generator for the data so the weights are exactly PyTorch's manual_seed(0) initialisation.
-g = torch.Generator().manual_seed(1)
-x = torch.randn(4, 1, 28, 28, generator=g).requires_grad_(True)
-labels = torch.randint(0, 10, (4,), generator=g)
-
-logits = model(x)
-loss = nn.CrossEntropyLoss()(logits, labels)
-loss.backward()
-
-out = [(name, p) for name, p in model.named_parameters()]
-out += [("x", x), ("labels", labels.float()), ("logits", logits), ("loss", loss)]
-out += [("grad." + name, p.grad) for name, p in model.named_parameters()]
-out += [("grad.x", x.grad)]
-sntensors.write(os.path.join(here, "basic_cnn.sntensors.gz"), out)
+model, loss = sntensors.write_train_step(os.path.join(here, "basic_cnn.sntensors.gz"), BasicCnn)
 print(f"loss {loss.item():.6f}")

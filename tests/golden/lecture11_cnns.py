@@ -86,19 +86,7 @@ class ResNetCnn(nn.Module):
 
 
 def golden(name, model_class):
-    torch.manual_seed(0)
-    model = model_class()
-    g = torch.Generator().manual_seed(1)
-    x = torch.randn(4, 1, 28, 28, generator=g).requires_grad_(True)
-    labels = torch.randint(0, 10, (4,), generator=g)
-    logits = model(x)
-    loss = nn.CrossEntropyLoss()(logits, labels)
-    loss.backward()
-    out = [(n, p) for n, p in model.named_parameters()]
-    out += [("x", x), ("labels", labels.float()), ("logits", logits), ("loss", loss)]
-    out += [("grad." + n, p.grad) for n, p in model.named_parameters()]
-    out += [("grad.x", x.grad)]
-    sntensors.write(os.path.join(here, name + ".sntensors.gz"), out)
+    model, loss = sntensors.write_train_step(os.path.join(here, name + ".sntensors.gz"), model_class)
     print(f"{name}: {sum(p.numel() for p in model.parameters())} parameters, loss {loss.item():.6f}")
 
 

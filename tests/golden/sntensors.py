@@ -32,3 +32,24 @@ def write(path, tensors):
         with open(path, "wb") as f:
             f.write(bytes(out))
     print(f"wrote {path}: {len(tensors)} tensors")
+
+
+def write_train_step(path, model_class, batch=4):
+    """One cross-entropy train step of a classifier on [batch, 1, 28, 28], for the CNN goldens: the model built after
+    torch.manual_seed(0) (PyTorch's own initialisation), x and labels from a separate generator (seed 1). Writes every
+    parameter, x, labels (class indices as floats), logits, loss (rank 0, mean), every parameter gradient (grad.<name>) and
+    grad.x, and returns the model and the loss."""
+    torch.manual_seed(0)
+    model = model_class()
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(batch, 1, 28, 28, generator=g).requires_grad_(True)
+    labels = torch.randint(0, 10, (batch,), generator=g)
+    logits = model(x)
+    loss = torch.nn.CrossEntropyLoss()(logits, labels)
+    loss.backward()
+    out = [(n, p) for n, p in model.named_parameters()]
+    out += [("x", x), ("labels", labels.float()), ("logits", logits), ("loss", loss)]
+    out += [("grad." + n, p.grad) for n, p in model.named_parameters()]
+    out += [("grad.x", x.grad)]
+    write(path, out)
+    return model, loss
