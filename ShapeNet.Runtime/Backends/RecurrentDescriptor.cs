@@ -62,6 +62,14 @@ public readonly record struct RecurrentDescriptor(RecurrentMode Mode, int InputS
         return kind switch { 0 => [rows, LayerInputSize(layer)], 1 => [rows, HiddenSize], _ => [rows] };
     }
 
+    /// <summary>The number of values of parameter <paramref name="index"/> (no allocation, unlike <see cref="ParameterShape"/>).</summary>
+    public long ParameterLength(int index)
+    {
+        (int layer, _, int kind) = Locate(index);
+        long rows = (long)GateCount * HiddenSize;
+        return kind switch { 0 => checked(rows * LayerInputSize(layer)), 1 => checked(rows * HiddenSize), _ => rows };
+    }
+
     /// <summary>(layer, direction, kind) of parameter <paramref name="index"/>, kind 0..3 = weight_ih, weight_hh, bias_ih, bias_hh.</summary>
     internal (int Layer, int Direction, int Kind) Locate(int index)
     {

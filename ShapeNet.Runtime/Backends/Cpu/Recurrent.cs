@@ -587,11 +587,10 @@ public static class CpuRecurrent
                 $"{descriptor} has {descriptor.ParameterTensorCount} parameter tensors, {name} holds {parameters.Length}.", name);
         for (int p = 0; p < parameters.Length; p++)
         {
-            int[] shape = descriptor.ParameterShape(p);
-            long needed = shape.Length == 1 ? shape[0] : checked((long)shape[0] * shape[1]);
+            long needed = descriptor.ParameterLength(p);
             if (parameters[p] is null || parameters[p].Length != needed)
                 throw new ArgumentException($"{descriptor}: {name}[{p}] ({descriptor.ParameterName(p)}) must hold {needed} values " +
-                    $"{Tensor.ShapeText(shape)}, it holds {parameters[p]?.Length.ToString() ?? "null"}.", name);
+                    $"{Tensor.ShapeText(descriptor.ParameterShape(p))}, it holds {parameters[p]?.Length.ToString() ?? "null"}.", name);
         }
     }
 
