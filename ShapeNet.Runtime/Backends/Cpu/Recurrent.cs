@@ -40,7 +40,7 @@ namespace ShapeNet.Backends.Cpu;
 /// Nothing is allocated: the caller passes a reserve (kept from forward to backward, <see cref="ReserveLength"/>) and a
 /// workspace (scratch, <see cref="WorkspaceLength"/>), both sized by the geometry alone.</para>
 /// </summary>
-public static class CpuRecurrent
+public static unsafe class CpuRecurrent
 {
     /// <summary>Floats the forward pass keeps for the backward pass: per layer and direction the state before each step
     /// [Seq·Batch, H] and the gate cache [Seq·Batch, K·H] (K = 1 RNN: h'; 4 GRU: r, z, n, Gh_n; 6 LSTM: i, f, g, o, c', c);
@@ -52,8 +52,8 @@ public static class CpuRecurrent
     }
 
     /// <summary>Floats of scratch memory <see cref="Recurrent_Forward"/> and <see cref="Recurrent_Backward"/> take (one buffer
-    /// serves both): the input projections Gx and their gradients [Seq·Batch, G·H] (twice for GRU), the running states,
-    /// and the output gradients of the layers below the top.</summary>
+    /// serves both): per direction the input projections Gx and their gradients [Seq·Batch, G·H] (twice for GRU) and the
+    /// running states, then the output gradients of the layers below the top.</summary>
     public static long WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
     {
         Layout layout = Layout.Of(descriptor, seqLength, batch);
@@ -82,32 +82,31 @@ public static class CpuRecurrent
         CheckParameters(descriptor, parameters, nameof(parameters));
         CheckLengths(lengths, seqLength, batch);
 
-        int d = descriptor.Directions, stateSize = layout.StateSize;
         bool dropout = training && descriptor.Dropout > 0f;
         ReadOnlySpan<float> input = x;
-        for (int l = 0; l < descriptor.NumLayers; l++)
+        fixed (float* pOutput = output, pHN = hN, pCN = cN, pReserve = reserve, pWorkspace = workspace, pH0 = h0, pC0 = c0)
+        fixed (int* pLengths = lengths)
         {
-            bool top = l == descriptor.NumLayers - 1;
-            Span<float> layerOutput = top ? output : reserve.Slice(layout.LayerOutputOffset(l), layout.SequenceSize);
-            for (int dir = 0; dir < d; dir++)
+            var states = new States(layout, pHN, pCN, pH0, pC0);
+            for (int l = 0; l < descriptor.NumLayers; l++)
             {
-                int k = l * d + dir;
-                DirectionForward(layout, new Step(layout, descriptor.LayerInputSize(l), dir), layerOutput,
-                    hN.IsEmpty ? default : hN.Slice(k * stateSize, stateSize), cN.IsEmpty ? default : cN.Slice(k * stateSize, stateSize),
-                    reserve.Slice(layout.HistoryOffset(k), layout.HistorySize), reserve.Slice(layout.CacheOffset(k), layout.CacheSize),
-                    workspace, input, h0.IsEmpty ? default : h0.Slice(k * stateSize, stateSize),
-                    c0.IsEmpty ? default : c0.Slice(k * stateSize, stateSize), Weights.Of(descriptor, parameters, k), lengths);
+                bool top = l == descriptor.NumLayers - 1;
+                float* layerOutput = top ? pOutput : pReserve + layout.LayerOutputOffset(l);
+                ForwardLayer(layout, l, descriptor.LayerInputSize(l), input, Weights.Of(descriptor, parameters, l * descriptor.Directions),
+                    descriptor.Bidirectional ? Weights.Of(descriptor, parameters, l * 2 + 1) : default, layerOutput, states, pReserve,
+                    pWorkspace, pLengths, lengths.Length);
+                if (top) break;
+                Span<float> outputOfLayer = reserve.Slice(layout.LayerOutputOffset(l), layout.SequenceSize);
+                if (dropout)
+                {
+                    Span<float> mask = reserve.Slice(layout.LayerMaskOffset(l), layout.SequenceSize);
+                    Span<float> dropped = reserve.Slice(layout.LayerDroppedOffset(l), layout.SequenceSize);
+                    CpuDropout.Dropout_Forward(dropped, mask, outputOfLayer, descriptor.Dropout, dropoutSeed + (ulong)l, dropoutStep);
+                    input = dropped;
+                }
+                else
+                    input = outputOfLayer;
             }
-            if (top) break;
-            if (dropout)
-            {
-                Span<float> mask = reserve.Slice(layout.LayerMaskOffset(l), layout.SequenceSize);
-                Span<float> dropped = reserve.Slice(layout.LayerDroppedOffset(l), layout.SequenceSize);
-                CpuDropout.Dropout_Forward(dropped, mask, layerOutput, descriptor.Dropout, dropoutSeed + (ulong)l, dropoutStep);
-                input = dropped;
-            }
-            else
-                input = layerOutput;
         }
     }
 
@@ -137,35 +136,34 @@ public static class CpuRecurrent
         CheckParameters(descriptor, parameterGradients, nameof(parameterGradients));
         CheckLengths(lengths, seqLength, batch);
 
-        int d = descriptor.Directions, stateSize = layout.StateSize, sequenceSize = layout.SequenceSize;
+        int d = descriptor.Directions, sequenceSize = layout.SequenceSize;
         bool dropout = training && descriptor.Dropout > 0f;
-        ReadOnlySpan<float> dLayerOutput = dOutput;
-        for (int l = descriptor.NumLayers - 1; l >= 0; l--)
+        fixed (float* pDOutput = dOutput, pDhN = dhN, pDcN = dcN, pDh0 = dh0, pDc0 = dc0, pReserve = reserve, pWorkspace = workspace)
+        fixed (int* pLengths = lengths)
         {
-            ReadOnlySpan<float> input = l == 0 ? x
-                : dropout ? reserve.Slice(layout.LayerDroppedOffset(l - 1), sequenceSize)
-                : reserve.Slice(layout.LayerOutputOffset(l - 1), sequenceSize);
-            // Where this layer's input gradient goes: dx, or the gradient of the layer below's output (through dropout).
-            Span<float> dInput = l == 0 ? dx
-                : dropout ? workspace.Slice(layout.DroppedGradientOffset, sequenceSize)
-                : workspace.Slice(layout.LayerGradientOffset(l - 1), sequenceSize);
-            for (int dir = 0; dir < d; dir++)
+            var states = new States(layout, pDhN, pDcN, pDh0, pDc0);
+            float* dLayerOutput = pDOutput;
+            for (int l = descriptor.NumLayers - 1; l >= 0; l--)
             {
-                int k = l * d + dir;
-                DirectionBackward(layout, new Step(layout, descriptor.LayerInputSize(l), dir), dInput,
-                    dh0.IsEmpty ? default : dh0.Slice(k * stateSize, stateSize), dc0.IsEmpty ? default : dc0.Slice(k * stateSize, stateSize),
-                    Gradients.Of(descriptor, parameterGradients, k), workspace, dLayerOutput,
-                    dhN.IsEmpty ? default : dhN.Slice(k * stateSize, stateSize), dcN.IsEmpty ? default : dcN.Slice(k * stateSize, stateSize),
-                    reserve.Slice(layout.HistoryOffset(k), layout.HistorySize), reserve.Slice(layout.CacheOffset(k), layout.CacheSize),
-                    input, Weights.Of(descriptor, parameters, k), lengths,
-                    accumulateInput: dir > 0 || (l == 0 && accumulateDx), accumulateStates: accumulateDx, accumulateParameters);
+                ReadOnlySpan<float> input = l == 0 ? x
+                    : dropout ? reserve.Slice(layout.LayerDroppedOffset(l - 1), sequenceSize)
+                    : reserve.Slice(layout.LayerOutputOffset(l - 1), sequenceSize);
+                // Where this layer's input gradient goes: dx, or the gradient of the layer below's output (through dropout).
+                Span<float> dInput = l == 0 ? dx
+                    : dropout ? workspace.Slice(layout.DroppedGradientOffset, sequenceSize)
+                    : workspace.Slice(layout.LayerGradientOffset(l - 1), sequenceSize);
+                int k = l * d;
+                BackwardLayer(layout, l, descriptor.LayerInputSize(l), input, dInput, Weights.Of(descriptor, parameters, k),
+                    d == 2 ? Weights.Of(descriptor, parameters, k + 1) : default, Gradients.Of(descriptor, parameterGradients, k),
+                    d == 2 ? Gradients.Of(descriptor, parameterGradients, k + 1) : default, dLayerOutput, states, pReserve, pWorkspace,
+                    pLengths, lengths.Length, accumulateInput: l == 0 && accumulateDx, accumulateStates: accumulateDx, accumulateParameters);
+                if (l == 0) break;
+                Span<float> dBelow = workspace.Slice(layout.LayerGradientOffset(l - 1), sequenceSize);
+                if (dropout)
+                    CpuDropout.Dropout_Backward(dBelow, dInput, reserve.Slice(layout.LayerMaskOffset(l - 1), sequenceSize), descriptor.Dropout,
+                        accumulate: false);
+                dLayerOutput = pWorkspace + layout.LayerGradientOffset(l - 1);
             }
-            if (l == 0) break;
-            Span<float> dBelow = workspace.Slice(layout.LayerGradientOffset(l - 1), sequenceSize);
-            if (dropout)
-                CpuDropout.Dropout_Backward(dBelow, dInput, reserve.Slice(layout.LayerMaskOffset(l - 1), sequenceSize), descriptor.Dropout,
-                    accumulate: false);
-            dLayerOutput = dBelow;
         }
     }
 
@@ -265,9 +263,9 @@ public static class CpuRecurrent
         layout.CheckScratch(reserve.Length, workspace.Length);
         var weights = new Weights(weightIh, weightHh, biasIh, biasHh);
         weights.Check(descriptor, descriptor.InputSize);
-        DirectionForward(layout, new Step(layout, descriptor.InputSize, 0), hNext, default, cNext,
-            reserve.Slice(layout.HistoryOffset(0), layout.HistorySize), reserve.Slice(layout.CacheOffset(0), layout.CacheSize),
-            workspace, x, h, c, weights, default);
+        fixed (float* pHNext = hNext, pCNext = cNext, pReserve = reserve, pWorkspace = workspace, pH = h, pC = c)
+            ForwardLayer(layout, 0, descriptor.InputSize, x, weights, default, pHNext, new States(layout, null, pCNext, pH, pC), pReserve,
+                pWorkspace, null, 0);
     }
 
     private static void CellBackward(in RecurrentDescriptor descriptor, Span<float> dx, Span<float> dh, Span<float> dc,
@@ -287,56 +285,193 @@ public static class CpuRecurrent
         var gradients = new Gradients(dWeightIh, dWeightHh, dBiasIh, dBiasHh);
         weights.Check(descriptor with { Bias = false }, descriptor.InputSize);
         gradients.Check(descriptor, descriptor.InputSize);
-        DirectionBackward(layout, new Step(layout, descriptor.InputSize, 0), dx, dh, dc, gradients, workspace, dhNext, default, dcNext,
-            reserve.Slice(layout.HistoryOffset(0), layout.HistorySize), reserve.Slice(layout.CacheOffset(0), layout.CacheSize),
-            x, weights, default, accumulateInputs, accumulateInputs, accumulateParameters);
+        fixed (float* pDhNext = dhNext, pDcNext = dcNext, pDh = dh, pDc = dc, pReserve = reserve, pWorkspace = workspace)
+            BackwardLayer(layout, 0, descriptor.InputSize, x, dx, weights, default, gradients, default, pDhNext,
+                new States(layout, null, pDcNext, pDh, pDc), pReserve, pWorkspace, null, 0, accumulateInputs, accumulateInputs,
+                accumulateParameters);
     }
 
-    // ---- one layer, one direction -------------------------------------------------------------------------------------
+    // ---- one layer: both directions ---------------------------------------------------------------------------------
+
+    /// <summary>Base pointers of the state tensors [L·D, Batch, H] of a call (null when not given): final states (or their
+    /// gradients) and initial states (or theirs).</summary>
+    private readonly struct States
+    {
+        private readonly int _size;
+        private readonly float* _final, _finalCell, _initial, _initialCell;
+
+        public States(in Layout layout, float* final, float* finalCell, float* initial, float* initialCell)
+        {
+            _size = layout.StateSize;
+            _final = final;
+            _finalCell = finalCell;
+            _initial = initial;
+            _initialCell = initialCell;
+        }
+
+        public Region Final(int k) => Region.Of(_final, k * _size, _size);
+        public Region FinalCell(int k) => Region.Of(_finalCell, k * _size, _size);
+        public Region Initial(int k) => Region.Of(_initial, k * _size, _size);
+        public Region InitialCell(int k) => Region.Of(_initialCell, k * _size, _size);
+    }
+
+    /// <summary>A pinned run of floats (null and 0 for none), so a direction's arguments can cross to a worker thread.</summary>
+    private readonly struct Region(float* pointer, int length)
+    {
+        private readonly float* _pointer = pointer;
+        private readonly int _length = length;
+
+        public static Region Of(float* basePointer, int offset, int length) =>
+            basePointer == null ? default : new Region(basePointer + offset, length);
+
+        public Span<float> Span => new(_pointer, _length);
+    }
+
+    /// <summary>Everything one direction's step loop reads and writes (forward or backward), as pinned regions.</summary>
+    private struct Job
+    {
+        public Layout Layout;
+        public Step Step;
+        public Region Output, Final, FinalCell, History, Cache, Gx, Gh, HState, CState, Initial, InitialCell, WeightHh, BiasHh;
+        public Region DOutput, DGx, DGh;
+        public int* Lengths;
+        public int LengthCount;
+        public bool AccumulateStates;
+
+        public readonly ReadOnlySpan<int> LengthSpan => new(Lengths, LengthCount);
+    }
+
+    // The two directions of the call in flight on the worker pool; written by the thread that owns CpuWorkers.
+    private static readonly Job[] s_jobs = new Job[2];
 
     /// <summary>
-    /// Runs one direction of one layer over the sequence: Gx = input·W_ihᵀ + bias for all steps in one GEMM, then per step the
-    /// recurrent GEMM over the running rows and the gate math, writing the direction's half of <paramref name="output"/>, the
-    /// state history and the gate cache. <paramref name="hN"/>/<paramref name="cN"/> (may be empty) get the final states.
-    /// (For a cell, <paramref name="output"/> is hNext and <paramref name="cN"/> cNext.)
+    /// One layer: the input projections of each direction (one GEMM over all steps, split over the cores), then the step loops.
+    /// The two directions of a bidirectional layer are independent, so their loops run side by side, one per core (their
+    /// per-step GEMMs are too small to split); with one core free, one after the other.
     /// </summary>
-    private static void DirectionForward(in Layout layout, in Step step, Span<float> output, Span<float> hN, Span<float> cN,
-        Span<float> history, Span<float> cache, Span<float> workspace, ReadOnlySpan<float> input, ReadOnlySpan<float> h0,
-        ReadOnlySpan<float> c0, in Weights weights, ReadOnlySpan<int> lengths)
+    private static void ForwardLayer(in Layout layout, int layer, int inputSize, ReadOnlySpan<float> input, in Weights forward,
+        in Weights reverse, float* layerOutput, in States states, float* reserve, float* workspace, int* lengths, int lengthCount)
     {
-        RecurrentMode mode = layout.Mode;
-        int t = layout.SeqLength, b = layout.Batch, h = layout.Hidden, gh = layout.GateWidth, cw = layout.CacheWidth * h;
-        int rows = layout.Rows;
-        Span<float> gx = workspace.Slice(layout.GxOffset, rows * gh);
-        Span<float> ghStep = workspace.Slice(layout.GhOffset, b * gh);
-        Span<float> bias = workspace.Slice(layout.BiasOffset, gh);
-        Span<float> hState = workspace.Slice(layout.HStateOffset, b * h);
-        Span<float> cState = mode == RecurrentMode.Lstm ? workspace.Slice(layout.CStateOffset, b * h) : default;
+        int directions = layout.Directions;
+        for (int dir = 0; dir < directions; dir++)
+            Project(layout, new Step(layout, inputSize, dir), workspace, input, dir == 0 ? forward : reverse);
+        fixed (float* w0 = forward.WeightHh, b0 = forward.BiasHh, w1 = reverse.WeightHh, b1 = reverse.BiasHh)
+        {
+            Job first = ForwardJob(layout, layer, inputSize, 0, layerOutput, states, reserve, workspace, lengths, lengthCount,
+                new Region(w0, forward.WeightHh.Length), new Region(b0, forward.BiasHh.Length));
+            if (directions == 1)
+            {
+                Recur(first);
+                return;
+            }
+            Job second = ForwardJob(layout, layer, inputSize, 1, layerOutput, states, reserve, workspace, lengths, lengthCount,
+                new Region(w1, reverse.WeightHh.Length), new Region(b1, reverse.BiasHh.Length));
+            RunPair(first, second, backward: false);
+        }
+    }
 
-        // Input projections of every step at once. RNN and LSTM fold both biases into Gx (the recurrent GEMM then adds onto
-        // it); GRU keeps b_hh with Gh, since r multiplies W_hn·h + b_hn.
+    private static Job ForwardJob(in Layout layout, int layer, int inputSize, int dir, float* layerOutput, in States states,
+        float* reserve, float* workspace, int* lengths, int lengthCount, Region weightHh, Region biasHh)
+    {
+        int k = layer * layout.Directions + dir;
+        return new Job
+        {
+            Layout = layout,
+            Step = new Step(layout, inputSize, dir),
+            Output = new Region(layerOutput, layout.SequenceSize),
+            Final = states.Final(k),
+            FinalCell = states.FinalCell(k),
+            Initial = states.Initial(k),
+            InitialCell = states.InitialCell(k),
+            History = new Region(reserve + layout.HistoryOffset(k), layout.HistorySize),
+            Cache = new Region(reserve + layout.CacheOffset(k), layout.CacheSize),
+            Gx = new Region(workspace + layout.GxOffset(dir), layout.GatesSize),
+            Gh = new Region(workspace + layout.GhOffset(dir), layout.StepGatesSize),
+            HState = new Region(workspace + layout.HStateOffset(dir), layout.StateSize),
+            CState = new Region(workspace + layout.CStateOffset(dir), layout.CellStateSize),
+            WeightHh = weightHh,
+            BiasHh = biasHh,
+            Lengths = lengths,
+            LengthCount = lengthCount,
+        };
+    }
+
+    /// <summary>Runs the two directions' jobs on two cores when the worker pool is free, else one after the other.</summary>
+    private static void RunPair(in Job first, in Job second, bool backward)
+    {
+        if (CpuWorkers.TryAcquire())
+        {
+            s_jobs[0] = first;
+            s_jobs[1] = second;
+            CpuWorkers.RunAndRelease(backward ? &RecurBackwardPart : &RecurPart);
+            return;
+        }
+        if (backward)
+        {
+            RecurBackward(first);
+            RecurBackward(second);
+        }
+        else
+        {
+            Recur(first);
+            Recur(second);
+        }
+    }
+
+    private static void RecurPart(int part, int parts)
+    {
+        if (part < 2) Recur(s_jobs[part]);
+    }
+
+    private static void RecurBackwardPart(int part, int parts)
+    {
+        if (part < 2) RecurBackward(s_jobs[part]);
+    }
+
+    /// <summary>Gx = input·W_ihᵀ + bias for every step of one direction. RNN and LSTM fold both biases into Gx (the recurrent
+    /// GEMM then adds onto it); GRU keeps b_hh with Gh, since r multiplies W_hn·h + b_hn.</summary>
+    private static void Project(in Layout layout, in Step step, float* workspace, ReadOnlySpan<float> input, in Weights weights)
+    {
+        int gh = layout.GateWidth;
+        var gx = new Span<float>(workspace + layout.GxOffset(step.Direction), layout.GatesSize);
+        var bias = new Span<float>(workspace + layout.BiasOffset(step.Direction), gh);
         ReadOnlySpan<float> gxBias = default;
         if (!weights.BiasIh.IsEmpty)
         {
-            if (mode == RecurrentMode.Gru) gxBias = weights.BiasIh;
+            if (layout.Mode == RecurrentMode.Gru) gxBias = weights.BiasIh;
             else
             {
                 TensorPrimitives.Add(weights.BiasIh, weights.BiasHh, bias);
                 gxBias = bias;
             }
         }
-        CpuGemm.GemmWithEpilogue(false, true, rows, gh, step.InputSize, 1f, input, step.InputSize, weights.WeightIh, step.InputSize,
+        CpuGemm.GemmWithEpilogue(false, true, layout.Rows, gh, step.InputSize, 1f, input, step.InputSize, weights.WeightIh, step.InputSize,
             0f, gx, gh, gxBias, UnaryOp.Identity);
+    }
+
+    /// <summary>
+    /// The step loop of one direction: per step the recurrent GEMM over the running rows and the gate math, writing the
+    /// direction's half of the output, the state history and the gate cache; the final states at the end. (For a cell, the
+    /// output is hNext and FinalCell cNext.)
+    /// </summary>
+    private static void Recur(in Job job)
+    {
+        ref readonly Layout layout = ref job.Layout;
+        RecurrentMode mode = layout.Mode;
+        int t = layout.SeqLength, b = layout.Batch, h = layout.Hidden, gh = layout.GateWidth, cw = layout.CacheWidth * h;
+        Span<float> output = job.Output.Span, history = job.History.Span, cache = job.Cache.Span, gx = job.Gx.Span;
+        Span<float> ghStep = job.Gh.Span, hState = job.HState.Span, cState = job.CState.Span;
+        ReadOnlySpan<float> weightHh = job.WeightHh.Span, biasHh = job.BiasHh.Span, h0 = job.Initial.Span, c0 = job.InitialCell.Span;
+        ReadOnlySpan<int> lengths = job.LengthSpan;
 
         if (h0.IsEmpty) hState.Clear(); else h0.CopyTo(hState);
         if (mode == RecurrentMode.Lstm)
         {
             if (c0.IsEmpty) cState.Clear(); else c0.CopyTo(cState);
         }
-
         for (int s = 0; s < t; s++)
         {
-            int ti = step.Direction == 0 ? s : t - 1 - s;
+            int ti = job.Step.Direction == 0 ? s : t - 1 - s;
             int running = RunningRows(lengths, ti, b);
             int firstRow = layout.StepRow(ti), rowStride = layout.RowStride;
             for (int e = 0; e < b; e++)
@@ -344,16 +479,14 @@ public static class CpuRecurrent
             if (running > 0)
             {
                 if (mode == RecurrentMode.Gru)
-                    CpuGemm.GemmWithEpilogue(false, true, running, gh, h, 1f, hState, h, weights.WeightHh, h, 0f, ghStep, gh,
-                        weights.BiasHh, UnaryOp.Identity);
+                    CpuGemm.GemmWithEpilogue(false, true, running, gh, h, 1f, hState, h, weightHh, h, 0f, ghStep, gh, biasHh, UnaryOp.Identity);
                 else
-                    CpuGemm.Gemm(false, true, running, gh, h, 1f, hState, h, weights.WeightHh, h, 1f,
-                        gx[(firstRow * gh)..], rowStride * gh);
+                    CpuGemm.Gemm(false, true, running, gh, h, 1f, hState, h, weightHh, h, 1f, gx[(firstRow * gh)..], rowStride * gh);
             }
             for (int e = 0; e < b; e++)
             {
                 int row = firstRow + e * rowStride;
-                Span<float> outRow = output.Slice(row * layout.OutputWidth + step.Column, h);
+                Span<float> outRow = output.Slice(row * layout.OutputWidth + job.Step.Column, h);
                 if (!IsRunning(lengths, ti, e))
                 {
                     outRow.Clear();
@@ -382,9 +515,153 @@ public static class CpuRecurrent
                 state.CopyTo(outRow);
             }
         }
-        if (!hN.IsEmpty) hState.CopyTo(hN);
-        if (!cN.IsEmpty) cState.CopyTo(cN);
+        if (!job.Final.Span.IsEmpty) hState.CopyTo(job.Final.Span);
+        if (!job.FinalCell.Span.IsEmpty) cState.CopyTo(job.FinalCell.Span);
     }
+
+    /// <summary>
+    /// Backward of <see cref="ForwardLayer"/>: each direction's step loop in the reverse of its forward order (side by side on
+    /// two cores when bidirectional) writes the gate gradients of every step and the initial-state gradients; then one GEMM
+    /// each for dW_ih, dW_hh and the input gradient per direction, split over the cores.
+    /// </summary>
+    private static void BackwardLayer(in Layout layout, int layer, int inputSize, ReadOnlySpan<float> input, Span<float> dInput,
+        in Weights forward, in Weights reverse, in Gradients forwardGradients, in Gradients reverseGradients, float* dLayerOutput,
+        in States states, float* reserve, float* workspace, int* lengths, int lengthCount, bool accumulateInput, bool accumulateStates,
+        bool accumulateParameters)
+    {
+        int directions = layout.Directions;
+        fixed (float* w0 = forward.WeightHh, w1 = reverse.WeightHh)
+        {
+            Job first = BackwardJob(layout, layer, inputSize, 0, dLayerOutput, states, reserve, workspace, lengths, lengthCount,
+                new Region(w0, forward.WeightHh.Length), accumulateStates);
+            if (directions == 1) RecurBackward(first);
+            else
+                RunPair(first, BackwardJob(layout, layer, inputSize, 1, dLayerOutput, states, reserve, workspace, lengths, lengthCount,
+                    new Region(w1, reverse.WeightHh.Length), accumulateStates), backward: true);
+        }
+        for (int dir = 0; dir < directions; dir++)
+        {
+            int k = layer * directions + dir;
+            var dGx = new ReadOnlySpan<float>(workspace + layout.GxGradientOffset(dir), layout.GatesSize);
+            var dGh = new ReadOnlySpan<float>(workspace + layout.GhGradientOffset(dir), layout.GatesSize);
+            var history = new ReadOnlySpan<float>(reserve + layout.HistoryOffset(k), layout.HistorySize);
+            ParameterGradients(layout, new Step(layout, inputSize, dir), dInput, dir == 0 ? forwardGradients : reverseGradients, dGx, dGh,
+                history, input, dir == 0 ? forward.WeightIh : reverse.WeightIh, accumulateInput: dir > 0 || accumulateInput, accumulateParameters);
+        }
+    }
+
+    private static Job BackwardJob(in Layout layout, int layer, int inputSize, int dir, float* dLayerOutput, in States states,
+        float* reserve, float* workspace, int* lengths, int lengthCount, Region weightHh, bool accumulateStates)
+    {
+        int k = layer * layout.Directions + dir;
+        return new Job
+        {
+            Layout = layout,
+            Step = new Step(layout, inputSize, dir),
+            DOutput = Region.Of(dLayerOutput, 0, layout.SequenceSize),
+            Final = states.Final(k),
+            FinalCell = states.FinalCell(k),
+            Initial = states.Initial(k),
+            InitialCell = states.InitialCell(k),
+            History = new Region(reserve + layout.HistoryOffset(k), layout.HistorySize),
+            Cache = new Region(reserve + layout.CacheOffset(k), layout.CacheSize),
+            DGx = new Region(workspace + layout.GxGradientOffset(dir), layout.GatesSize),
+            DGh = new Region(workspace + layout.GhGradientOffset(dir), layout.GatesSize),
+            HState = new Region(workspace + layout.HStateGradientOffset(dir), layout.StateSize),
+            CState = new Region(workspace + layout.CStateGradientOffset(dir), layout.CellStateSize),
+            WeightHh = weightHh,
+            Lengths = lengths,
+            LengthCount = lengthCount,
+            AccumulateStates = accumulateStates,
+        };
+    }
+
+    /// <summary>
+    /// The backward step loop of one direction: steps in the reverse of the forward order, the gate gradients of every step into
+    /// dGx (and dGh for GRU; the same memory otherwise), dh_prev = direct term + dGh·W_hh per step over the running rows; the
+    /// gradients of the initial states (Initial, InitialCell) at the end. Final and FinalCell hold the gradients arriving at h_n
+    /// and c_n, DOutput those at the output sequence (each may be empty).
+    /// </summary>
+    private static void RecurBackward(in Job job)
+    {
+        ref readonly Layout layout = ref job.Layout;
+        RecurrentMode mode = layout.Mode;
+        int t = layout.SeqLength, b = layout.Batch, h = layout.Hidden, gh = layout.GateWidth, cw = layout.CacheWidth * h;
+        Span<float> dGx = job.DGx.Span, dGh = job.DGh.Span, dhState = job.HState.Span, dcState = job.CState.Span;
+        ReadOnlySpan<float> dOutput = job.DOutput.Span, dhN = job.Final.Span, dcN = job.FinalCell.Span;
+        ReadOnlySpan<float> history = job.History.Span, cache = job.Cache.Span, weightHh = job.WeightHh.Span;
+        ReadOnlySpan<int> lengths = job.LengthSpan;
+        if (dhN.IsEmpty) dhState.Clear(); else dhN.CopyTo(dhState);
+        if (mode == RecurrentMode.Lstm)
+        {
+            if (dcN.IsEmpty) dcState.Clear(); else dcN.CopyTo(dcState);
+        }
+
+        for (int s = t - 1; s >= 0; s--)
+        {
+            int ti = job.Step.Direction == 0 ? s : t - 1 - s;
+            int running = RunningRows(lengths, ti, b);
+            int firstRow = layout.StepRow(ti), rowStride = layout.RowStride;
+            for (int e = 0; e < b; e++)
+            {
+                int row = firstRow + e * rowStride;
+                Span<float> dGxRow = dGx.Slice(row * gh, gh);
+                if (!IsRunning(lengths, ti, e))
+                {
+                    dGxRow.Clear();
+                    if (mode == RecurrentMode.Gru) dGh.Slice(row * gh, gh).Clear();
+                    continue;
+                }
+                Span<float> dh = dhState.Slice(e * h, h);
+                if (!dOutput.IsEmpty)
+                    TensorPrimitives.Add(dh, dOutput.Slice(row * layout.OutputWidth + job.Step.Column, h), dh);
+                ReadOnlySpan<float> saved = cache.Slice(row * cw, cw);
+                switch (mode)
+                {
+                    case RecurrentMode.RnnTanh:
+                        for (int j = 0; j < h; j++) dGxRow[j] = dh[j] * (1f - saved[j] * saved[j]);
+                        dh.Clear();
+                        break;
+                    case RecurrentMode.RnnRelu:
+                        for (int j = 0; j < h; j++) dGxRow[j] = saved[j] > 0f ? dh[j] : 0f;
+                        dh.Clear();
+                        break;
+                    case RecurrentMode.Gru:
+                        GruStepBackward(dh, dGxRow, dGh.Slice(row * gh, gh), saved, history.Slice(row * h, h), h);
+                        break;
+                    default:
+                        LstmStepBackward(dh, dcState.Slice(e * h, h), dGxRow, saved, h);
+                        break;
+                }
+            }
+            // dh_prev (+)= dGh·W_hh over the running rows (rows past the last running one are carried unchanged).
+            if (running > 0)
+                CpuGemm.Gemm(false, false, running, h, gh, 1f, dGh[(firstRow * gh)..], rowStride * gh, weightHh, h, 1f, dhState, h);
+        }
+        if (!job.Initial.Span.IsEmpty) Accumulate(job.Initial.Span, dhState, job.AccumulateStates);
+        if (!job.InitialCell.Span.IsEmpty) Accumulate(job.InitialCell.Span, dcState, job.AccumulateStates);
+    }
+
+    /// <summary>dW_ih (+)= dGxᵀ·input, dW_hh (+)= dGhᵀ·history, db_ih (+)= Σ dGx, db_hh (+)= Σ dGh, dInput (+)= dGx·W_ih: one GEMM
+    /// each over every step of one direction.</summary>
+    private static void ParameterGradients(in Layout layout, in Step step, Span<float> dInput, in Gradients gradients,
+        ReadOnlySpan<float> dGx, ReadOnlySpan<float> dGh, ReadOnlySpan<float> history, ReadOnlySpan<float> input,
+        ReadOnlySpan<float> weightIh, bool accumulateInput, bool accumulateParameters)
+    {
+        int rows = layout.Rows, gh = layout.GateWidth, h = layout.Hidden;
+        float beta = accumulateParameters ? 1f : 0f;
+        CpuGemm.Gemm(true, false, gh, step.InputSize, rows, 1f, dGx, gh, input, step.InputSize, beta, gradients.WeightIh, step.InputSize);
+        CpuGemm.Gemm(true, false, gh, h, rows, 1f, dGh, gh, history, h, beta, gradients.WeightHh, h);
+        if (!gradients.BiasIh.IsEmpty)
+        {
+            ColumnSums(gradients.BiasIh, dGx, rows, gh, accumulateParameters);
+            ColumnSums(gradients.BiasHh, dGh, rows, gh, accumulateParameters);
+        }
+        if (!dInput.IsEmpty)
+            CpuGemm.Gemm(false, false, rows, step.InputSize, gh, 1f, dGx, gh, weightIh, step.InputSize, accumulateInput ? 1f : 0f,
+                dInput, step.InputSize);
+    }
+
 
     /// <summary>r, z = σ(Gx + Gh) over the first 2H; n = tanh(Gx_n + r ∘ Gh_n); h' = n + z ∘ (h − n), in place in
     /// <paramref name="state"/>. saved = [r, z, n, Gh_n].</summary>
@@ -415,87 +692,6 @@ public static class CpuRecurrent
         cell.CopyTo(cNew);
         TensorPrimitives.Tanh(cell, state);
         TensorPrimitives.Multiply(state, o, state);
-    }
-
-    /// <summary>
-    /// Backward of <see cref="DirectionForward"/>: steps in the reverse of the forward order, the gate gradients of every step
-    /// into dGx (and dGh for GRU), dh_prev = direct term + dGh·W_hh per step over the running rows, then one GEMM each for
-    /// dW_ih, dW_hh and the input gradient.
-    /// </summary>
-    private static void DirectionBackward(in Layout layout, in Step step, Span<float> dInput, Span<float> dh0, Span<float> dc0,
-        in Gradients gradients, Span<float> workspace, ReadOnlySpan<float> dOutput, ReadOnlySpan<float> dhN, ReadOnlySpan<float> dcN,
-        ReadOnlySpan<float> history, ReadOnlySpan<float> cache, ReadOnlySpan<float> input, in Weights weights,
-        ReadOnlySpan<int> lengths, bool accumulateInput, bool accumulateStates, bool accumulateParameters)
-    {
-        RecurrentMode mode = layout.Mode;
-        int t = layout.SeqLength, b = layout.Batch, h = layout.Hidden, gh = layout.GateWidth, cw = layout.CacheWidth * h;
-        int rows = layout.Rows;
-        Span<float> dGx = workspace.Slice(layout.DGxOffset, rows * gh);
-        Span<float> dGh = mode == RecurrentMode.Gru ? workspace.Slice(layout.DGhOffset, rows * gh) : dGx;
-        Span<float> dhState = workspace.Slice(layout.DhStateOffset, b * h);
-        Span<float> dcState = mode == RecurrentMode.Lstm ? workspace.Slice(layout.DcStateOffset, b * h) : default;
-        if (dhN.IsEmpty) dhState.Clear(); else dhN.CopyTo(dhState);
-        if (mode == RecurrentMode.Lstm)
-        {
-            if (dcN.IsEmpty) dcState.Clear(); else dcN.CopyTo(dcState);
-        }
-
-        for (int s = t - 1; s >= 0; s--)
-        {
-            int ti = step.Direction == 0 ? s : t - 1 - s;
-            int running = RunningRows(lengths, ti, b);
-            int firstRow = layout.StepRow(ti), rowStride = layout.RowStride;
-            for (int e = 0; e < b; e++)
-            {
-                int row = firstRow + e * rowStride;
-                Span<float> dGxRow = dGx.Slice(row * gh, gh);
-                if (!IsRunning(lengths, ti, e))
-                {
-                    dGxRow.Clear();
-                    if (mode == RecurrentMode.Gru) dGh.Slice(row * gh, gh).Clear();
-                    continue;
-                }
-                Span<float> dh = dhState.Slice(e * h, h);
-                if (!dOutput.IsEmpty)
-                    TensorPrimitives.Add(dh, dOutput.Slice(row * layout.OutputWidth + step.Column, h), dh);
-                ReadOnlySpan<float> saved = cache.Slice(row * cw, cw);
-                switch (mode)
-                {
-                    case RecurrentMode.RnnTanh:
-                        for (int j = 0; j < h; j++) dGxRow[j] = dh[j] * (1f - saved[j] * saved[j]);
-                        dh.Clear();
-                        break;
-                    case RecurrentMode.RnnRelu:
-                        for (int j = 0; j < h; j++) dGxRow[j] = saved[j] > 0f ? dh[j] : 0f;
-                        dh.Clear();
-                        break;
-                    case RecurrentMode.Gru:
-                        GruStepBackward(dh, dGxRow, dGh.Slice(row * gh, gh), saved, history.Slice(row * h, h), h);
-                        break;
-                    default:
-                        LstmStepBackward(dh, dcState.Slice(e * h, h), dGxRow, saved, h);
-                        break;
-                }
-            }
-            // dh_prev (+)= dGh·W_hh over the running rows (rows past the last running one are carried unchanged).
-            if (running > 0)
-                CpuGemm.Gemm(false, false, running, h, gh, 1f, dGh[(firstRow * gh)..], rowStride * gh, weights.WeightHh, h,
-                    1f, dhState, h);
-        }
-        if (!dh0.IsEmpty) Accumulate(dh0, dhState, accumulateStates);
-        if (!dc0.IsEmpty) Accumulate(dc0, dcState, accumulateStates);
-
-        float beta = accumulateParameters ? 1f : 0f;
-        CpuGemm.Gemm(true, false, gh, step.InputSize, rows, 1f, dGx, gh, input, step.InputSize, beta, gradients.WeightIh, step.InputSize);
-        CpuGemm.Gemm(true, false, gh, h, rows, 1f, dGh, gh, history, h, beta, gradients.WeightHh, h);
-        if (!gradients.BiasIh.IsEmpty)
-        {
-            ColumnSums(gradients.BiasIh, dGx, rows, gh, accumulateParameters);
-            ColumnSums(gradients.BiasHh, dGh, rows, gh, accumulateParameters);
-        }
-        if (!dInput.IsEmpty)
-            CpuGemm.Gemm(false, false, rows, step.InputSize, gh, 1f, dGx, gh, weights.WeightIh, step.InputSize,
-                accumulateInput ? 1f : 0f, dInput, step.InputSize);
     }
 
     /// <summary>GRU step backward; on entry dh is the total gradient of h', on exit the direct term dh ∘ z of dh_prev.
@@ -658,16 +854,17 @@ public static class CpuRecurrent
     }
 
     /// <summary>Sizes and offsets of the reserve and workspace for one geometry, computed with checked arithmetic before any
-    /// memory is touched; every length fits an int.</summary>
+    /// memory is touched; every length fits an int. The workspace holds one block of scratch per direction (the two directions
+    /// run at the same time), then the gradients of the lower layers' outputs.</summary>
     private readonly struct Layout
     {
         public readonly RecurrentMode Mode;
         public readonly int SeqLength, Batch, Hidden, GateWidth, CacheWidth, OutputWidth, Rows, RowStride, StateSize, SequenceSize;
-        public readonly int HistorySize, CacheSize, ReserveLength, WorkspaceLength;
-        public readonly int GxOffset, GhOffset, BiasOffset, HStateOffset, CStateOffset, DGxOffset, DGhOffset, DhStateOffset,
-            DcStateOffset, DroppedGradientOffset;
-        private readonly int _layerGradientBase, _layerBase, _layerStride, _directions, _statesPerLayers;
-        private readonly bool _batchFirst, _dropout;
+        public readonly int Directions, GatesSize, StepGatesSize, CellStateSize;
+        public readonly int HistorySize, CacheSize, ReserveLength, WorkspaceLength, DroppedGradientOffset;
+        private readonly int _gh, _bias, _hState, _cState, _dGx, _dGh, _dhState, _dcState, _block;
+        private readonly int _layerGradientBase, _layerBase, _layerStride, _statesPerLayers;
+        private readonly bool _batchFirst;
 
         private Layout(in RecurrentDescriptor d, int seqLength, int batch)
         {
@@ -685,33 +882,55 @@ public static class CpuRecurrent
                 _batchFirst = d.BatchFirst;
                 RowStride = d.BatchFirst ? seqLength : 1;
                 StateSize = batch * d.HiddenSize;
-                _directions = d.Directions;
+                Directions = d.Directions;
                 _statesPerLayers = d.NumLayers * d.Directions;
                 SequenceSize = Rows * OutputWidth;
                 _ = Rows * Math.Max(d.InputSize, OutputWidth);
                 HistorySize = Rows * Hidden;
                 CacheSize = Rows * CacheWidth * Hidden;
-                _dropout = d.Dropout > 0f;
+                bool dropout = d.Dropout > 0f;
                 _layerBase = _statesPerLayers * (HistorySize + CacheSize);
-                _layerStride = SequenceSize * (_dropout ? 3 : 1);
+                _layerStride = SequenceSize * (dropout ? 3 : 1);
                 ReserveLength = _layerBase + (d.NumLayers - 1) * _layerStride;
 
-                int gates = Rows * GateWidth;
-                GxOffset = 0;
-                GhOffset = gates;
-                BiasOffset = GhOffset + (d.Mode == RecurrentMode.Gru ? batch * GateWidth : 0);
-                HStateOffset = BiasOffset + GateWidth;
-                CStateOffset = HStateOffset + StateSize;
-                DGxOffset = CStateOffset + (d.Mode == RecurrentMode.Lstm ? StateSize : 0);
-                DGhOffset = DGxOffset + gates;
-                DhStateOffset = DGhOffset + (d.Mode == RecurrentMode.Gru ? gates : 0);
-                DcStateOffset = DhStateOffset + StateSize;
-                _layerGradientBase = DcStateOffset + (d.Mode == RecurrentMode.Lstm ? StateSize : 0);
+                bool gru = d.Mode == RecurrentMode.Gru, lstm = d.Mode == RecurrentMode.Lstm;
+                GatesSize = Rows * GateWidth;
+                StepGatesSize = gru ? batch * GateWidth : 0;
+                CellStateSize = lstm ? StateSize : 0;
+                _gh = GatesSize;
+                _bias = _gh + StepGatesSize;
+                _hState = _bias + GateWidth;
+                _cState = _hState + StateSize;
+                _dGx = _cState + CellStateSize;
+                _dGh = _dGx + GatesSize;
+                _dhState = _dGh + (gru ? GatesSize : 0);
+                _dcState = _dhState + StateSize;
+                _block = _dcState + CellStateSize;
+                _layerGradientBase = Directions * _block;
                 int layerGradients = d.NumLayers > 1 ? Math.Min(d.NumLayers - 1, 2) * SequenceSize : 0;
                 DroppedGradientOffset = _layerGradientBase + layerGradients;
-                WorkspaceLength = DroppedGradientOffset + (d.NumLayers > 1 && _dropout ? SequenceSize : 0);
+                WorkspaceLength = DroppedGradientOffset + (d.NumLayers > 1 && dropout ? SequenceSize : 0);
             }
         }
+
+        public int GxOffset(int dir) => dir * _block;
+
+        public int GhOffset(int dir) => dir * _block + _gh;
+
+        public int BiasOffset(int dir) => dir * _block + _bias;
+
+        public int HStateOffset(int dir) => dir * _block + _hState;
+
+        public int CStateOffset(int dir) => dir * _block + _cState;
+
+        public int GxGradientOffset(int dir) => dir * _block + _dGx;
+
+        /// <summary>GRU's own dGh; for RNN and LSTM dGh is dGx.</summary>
+        public int GhGradientOffset(int dir) => dir * _block + (Mode == RecurrentMode.Gru ? _dGh : _dGx);
+
+        public int HStateGradientOffset(int dir) => dir * _block + _dhState;
+
+        public int CStateGradientOffset(int dir) => dir * _block + _dcState;
 
         public static Layout Of(in RecurrentDescriptor descriptor, int seqLength, int batch) => new(descriptor, seqLength, batch);
 
