@@ -45,3 +45,31 @@ SOURCES
   apt_retry apt-get update -q
   apt_retry apt-get install -y -q --no-install-recommends nvidia-cuda-toolkit libcuda1 libcublas11
 fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+ptx_dir="$(mktemp -d "${TMPDIR:-/tmp}/shapenet-ptx.XXXXXX")"
+trap 'rm -rf "$ptx_dir"' EXIT
+
+echo "== tools"
+ptxas --version | tail -1
+ls -l "$(ldconfig -p | awk '/libcuda.so.1 /{print $NF; exit}')" 2>/dev/null || echo "libcuda.so.1: not in the loader cache"
+ldconfig -p | grep -E 'libcublas.so.1[0-9] |libcudnn.so.[89] ' || true
+
+echo "== PTX of every kernel (tests/ShapeNet.Gpu.Tests PtxTests, written to $ptx_dir)"
+SHAPENET_PTX_DIR="$ptx_dir" dotnet test tests/ShapeNet.Gpu.Tests -c Release --filter "FullyQualifiedName~PtxTests" </dev/null | tail -1
+assembled=0; failed=0
+for file in "$ptx_dir"/*.ptx; do
+  arch="$(basename "$file" | cut -d. -f1)"          # sm_70, sm_80 or sm_90: the architecture the test asked for
+  if ptxas -arch="$arch" -o /dev/null "$file" 2>"$ptx_dir/ptxas.err"; then
+    assembled=$((assembled + 1))
+  else
+    failed=$((failed + 1)); echo "ptxas -arch=$arch $(basename "$file"):"; cat "$ptx_dir/ptxas.err"
+  fi
+done
+echo "ptxas: $assembled files assembled, $failed failed ($(ls "$ptx_dir"/*.ptx | wc -l) kernels × architectures)"
+
+echo "== device selection and exports against the installed libraries (SHAPENET_EXPECT_DRIVER=1)"
+SHAPENET_EXPECT_DRIVER=1 dotnet test tests/ShapeNet.Gpu.Tests -c Release --no-build --filter "FullyQualifiedName~NativeAndDeviceTests" \
+  --logger "console;verbosity=normal" </dev/null | grep -E 'Passed |Failed |Total tests|Passed!|Failed!' | sed 's/^ *//'
+
+[ "$failed" -eq 0 ]
