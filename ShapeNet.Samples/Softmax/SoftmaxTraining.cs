@@ -13,8 +13,13 @@ namespace ShapeNet.Samples.Softmax;
 /// </summary>
 public static class SoftmaxTraining
 {
-    /// <summary>The bar both samples must reach with their defaults on the shipped 20,000/5,000 subset.</summary>
-    public const double ExpectedAccuracy = 0.82;
+    /// <summary>
+    /// The bar both samples must reach with the book's settings on the shipped 20,000/5,000 subset. With lr 0.1 the test
+    /// accuracy swings by up to 5 points from one epoch to the next, so the last epoch's figure is spread: PyTorch 1.13 on the
+    /// same data and settings gave 78.4–83.1 % over seeds 0–9 (median 81.9 %), ShapeNet 76.9–83.0 % (docs/samples.md). The
+    /// bar sits under that spread; the 82 % first planned for this subset is the median, which half the seeds miss.
+    /// </summary>
+    public const double ExpectedAccuracy = 0.76;
 
     /// <summary>Test images <see cref="WritePredictions"/> shows, as rows of <see cref="PredictionColumns"/>.</summary>
     public const int PredictionCount = 18, PredictionColumns = 6;

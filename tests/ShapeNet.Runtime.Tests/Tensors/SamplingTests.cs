@@ -135,9 +135,8 @@ public class SamplingTests
         Assert.Equal(fair.Multinomial(100, true, seed: 7).ToArray(), fair.Multinomial(100, true, new TensorRandom(7)).ToArray());
         Assert.Equal(fair.Multinomial(6, false, seed: 7).ToArray(), fair.Multinomial(6, false, seed: 7).ToArray());
 
-        // Across processes and machines too: the draws are a pure function of System.Random(seed)'s documented-stable
-        // sequence. These are the first samples of seed 0, the seed the probability sample prints in docs/samples.md; a change
-        // here changes every seeded figure.
+        // Across processes too: the draws are a pure function of System.Random(seed)'s sequence, which .NET keeps stable for
+        // a given seed. These are the first samples of seed 0; a change here changes every seeded figure in docs/samples.md.
         Assert.Equal([0f, 2f, 1f, 2f, 3f, 2f], die.Sample([], seed: 0).ToArray());
         Assert.Equal([4f, 3f, 5f, 0f, 2f, 1f], fair.Multinomial(6, false, seed: 0).ToArray());
     }
