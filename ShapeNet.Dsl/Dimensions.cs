@@ -42,3 +42,11 @@ public sealed class DimAttribute : Attribute
 
     public int Size { get; }
 }
+
+/// <summary>The sequence dimension (time steps): sized at run time like <see cref="Batch"/>, bounded by a plan's sequence
+/// capacity. Recurrent layers take <c>[Seq, Batch, Feature]</c> (or <c>[Batch, Seq, Feature]</c> with <c>BatchFirst</c>).</summary>
+public readonly struct Seq : IDim
+{
+    public static int Size => IDim.Dynamic;
+    public static string Name => "Seq";
+}

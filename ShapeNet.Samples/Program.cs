@@ -41,6 +41,7 @@ public static class Program
         root.Subcommands.Add(DeepCnnSample.Command());
         root.Subcommands.Add(BenchCommand.Command());
         root.Subcommands.Add(ProfileCommand.Command());
+        root.Subcommands.Add(RecurrentBenchmark.Command());
         return root.Parse(args).Invoke();
     }
 }

@@ -7,11 +7,11 @@ internal sealed class TypedShape
     private readonly int[] _sizes;
     private readonly string[] _names;
 
-    private TypedShape(int[] sizes, string[] names)
+    private TypedShape(int[] sizes, string[] names, string kind = "Tensor")
     {
         _sizes = sizes;
         _names = names;
-        TypeName = "Tensor<" + string.Join(", ", names) + ">";
+        TypeName = kind + "<" + string.Join(", ", names) + ">";
         Expected = "[" + string.Join(", ", names.Select((name, i) => sizes[i] == IDim.Dynamic ? name : $"{name}={sizes[i]}")) + "]";
     }
 
@@ -34,27 +34,42 @@ internal sealed class TypedShape
     public static TypedShape Of<D1, D2, D3, D4, D5>() where D1 : IDim where D2 : IDim where D3 : IDim where D4 : IDim where D5 : IDim =>
         new([D1.Size, D2.Size, D3.Size, D4.Size, D5.Size], [D1.Name, D2.Name, D3.Name, D4.Name, D5.Name]);
 
+    /// <summary>The same declared shape for an integer handle (<c>IntTensor&lt;Seq, Batch&gt;</c> in messages).</summary>
+    public TypedShape ForIntegers() => new(_sizes, _names, "IntTensor");
+
     /// <summary>Returns <paramref name="tensor"/> when its shape fits: same rank, every static dimension equal,
     /// every dynamic one at least 1. Throws <see cref="ShapeMismatchException"/> otherwise.</summary>
     public Tensor Check(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        int[] actual = tensor.Shape;
+        CheckShape(tensor.Shape, nameof(tensor));
+        return tensor;
+    }
+
+    /// <summary>Returns <paramref name="tensor"/> when its shape fits (as <see cref="Check(Tensor)"/>).</summary>
+    public IntTensor Check(IntTensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        CheckShape(tensor.Shape, nameof(tensor));
+        return tensor;
+    }
+
+    private void CheckShape(int[] actual, string parameter)
+    {
         string Failure(string why) => $"{TypeName}: expected {Expected}, got {Tensor.ShapeText(actual)}: {why}.";
 
         if (actual.Length != _sizes.Length)
-            throw new ShapeMismatchException(Failure($"rank {actual.Length}, expected rank {_sizes.Length}"), nameof(tensor));
+            throw new ShapeMismatchException(Failure($"rank {actual.Length}, expected rank {_sizes.Length}"), parameter);
         for (int axis = 0; axis < _sizes.Length; axis++)
         {
             if (_sizes[axis] == IDim.Dynamic)
             {
                 if (actual[axis] < 1)
-                    throw new ShapeMismatchException(Failure($"axis {axis} is {actual[axis]}, {_names[axis]} must be at least 1"), nameof(tensor));
+                    throw new ShapeMismatchException(Failure($"axis {axis} is {actual[axis]}, {_names[axis]} must be at least 1"), parameter);
             }
             else if (actual[axis] != _sizes[axis])
-                throw new ShapeMismatchException(Failure($"axis {axis} is {actual[axis]}, {_names[axis]} is {_sizes[axis]}"), nameof(tensor));
+                throw new ShapeMismatchException(Failure($"axis {axis} is {actual[axis]}, {_names[axis]} is {_sizes[axis]}"), parameter);
         }
-        return tensor;
     }
 
     /// <summary>A checked tensor holding a copy of <paramref name="data"/>; <paramref name="batch"/> sizes the dynamic
