@@ -52,7 +52,7 @@ internal static class EmitHelpers
     {
         for (int i = 0; i < graph.Inputs.Count; i++)
         {
-            Shape shape = graph.Nodes[graph.Inputs[i]].Shape;
+            Shape shape = graph.ShapeOf(graph.Inputs[i]);
             for (int axis = 0; axis < shape.Rank; axis++)
                 if (shape[axis].IsDynamic) return (i, axis);
         }

@@ -34,8 +34,8 @@ internal static class FunctionEmitter
                 code.WriteForward();
                 if (plan.OutputGradientName is { } seed)
                 {
-                    body.Line($"// d({graph.Nodes[graph.Output].Text}) = 1: the gradient of the sum of the output");
-                    body.Line($"{names.Backend}.Fill({seed}, 1f, 0, {Sizes.Count(graph.Nodes[graph.Output].Shape, names.Batch)});");
+                    body.Line($"// d({graph.TextOf(graph.Output)}) = 1: the gradient of the sum of the output");
+                    body.Line($"{names.Backend}.Fill({seed}, 1f, 0, {Sizes.Count(graph.ShapeOf(graph.Output), names.Batch)});");
                 }
                 code.WriteBackward();
             }
@@ -85,14 +85,14 @@ internal static class FunctionEmitter
             foreach (string line in body.ToString().Split('\n'))
                 if (line.Length > 0) w.Line(line);
 
-            Shape output = graph.Nodes[graph.Output].Shape;
+            Shape output = graph.ShapeOf(graph.Output);
             w.Line($"var {value} = new float[{Sizes.Count(output, batch)}];");
             w.Line($"{backend}.Download({plan.ValueName[graph.Output]}, {value});");
             var returned = new List<string> { Typed(NewTensor(value, output, batch), graph.ReturnType) };
             for (int i = 0; i < graph.Inputs.Count; i++)
             {
                 int input = graph.Inputs[i];
-                Shape shape = graph.Nodes[input].Shape;
+                Shape shape = graph.ShapeOf(input);
                 string local = FreshName("d" + Pascal(graph.InputNames[i]), graph.InputNames.Concat(new[] { backend, batch, value }));
                 w.Line($"var {local} = new float[{Sizes.Count(shape, batch)}];");
                 if (plan.GradientName[input] is { } gradient) w.Line($"{backend}.Download({gradient}, {local});");

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Ops;
 using ShapeNet.Generator.Planning;
 using static ShapeNet.Generator.Emit.EmitHelpers;
 
@@ -56,38 +57,32 @@ internal static class NetworkEmitter
 
     // ---- the class skeleton: layers, constructors, properties, parameters ------------------------
 
+    /// <summary>A layer member with its definition (null for a block).</summary>
+    private sealed record Member(LayerModel Layer, ILayer? Definition);
+
     private static void WriteSkeleton(IndentedWriter w, NetworkModel network, List<DiagnosticInfo> diagnostics, LocationInfo? location)
     {
-        var layers = new List<LayerModel>();
+        var members = new List<Member>();
         foreach (LayerModel layer in network.Layers)
         {
-            if (layer.Kind is "Linear" or "Conv2d" or "BatchNorm2d" or "Block") layers.Add(layer);
+            if (layer.IsBlock) members.Add(new Member(layer, null));
+            else if (Ops.OpRegistry.Layer(layer.Kind) is { } definition) members.Add(new Member(layer, definition));
             else diagnostics.Add(InternalError(layer.Location ?? location, $"the layer kind {layer.Kind} of {layer.MemberName} has no emitter"));
         }
 
-        foreach (LayerModel layer in layers)
+        foreach (Member m in members)
         {
-            if (layer.Kind == "Linear")
+            if (m.Definition is { } d)
             {
-                w.Line($"private readonly global::ShapeNet.LinearLayer {Field(layer)};");
-                w.Line($"private global::ShapeNet.Linear? {Field(layer)}Call;");
-            }
-            else if (layer.Kind == "Conv2d")
-            {
-                w.Line($"private readonly global::ShapeNet.Conv2dLayer {Field(layer)};");
-                w.Line($"private global::ShapeNet.Conv2d? {Field(layer)}Call;");
-            }
-            else if (layer.Kind == "BatchNorm2d")
-            {
-                w.Line($"private readonly global::ShapeNet.BatchNorm2dLayer {Field(layer)};");
-                w.Line($"private global::ShapeNet.BatchNorm2d? {Field(layer)}Call;");
+                w.Line($"private readonly {d.EagerClass} {Field(m.Layer)};");
+                w.Line($"private {DelegateType(d)}? {Field(m.Layer)}Call;");
             }
             else
             {
-                w.Line($"private readonly {layer.TypeText} {Field(layer)};");
+                w.Line($"private readonly {m.Layer.TypeText} {Field(m.Layer)};");
             }
         }
-        if (layers.Count > 0) w.Line();
+        if (members.Count > 0) w.Line();
 
         w.Line("/// <summary>A new network with parameters initialised as PyTorch does, from <paramref name=\"seed\"/>.</summary>");
         using (w.Block($"public {network.ClassName}(int seed = 0) : this(new global::ShapeNet.ParameterInit(seed), \"\")"))
@@ -97,42 +92,23 @@ internal static class NetworkEmitter
         w.Line("/// <summary>A network whose parameters are drawn from <paramref name=\"init\"/> and named <paramref name=\"prefix\"/> + member path.</summary>");
         using (w.Block($"public {network.ClassName}(global::ShapeNet.ParameterInit init, string prefix)"))
         {
-            foreach (LayerModel layer in layers)
+            foreach (Member m in members)
             {
-                if (layer.Kind == "Linear")
-                {
-                    string inFeatures = LayerArg(layer, "1", "in", "inFeatures", "InFeatures");
-                    string outFeatures = LayerArg(layer, "1", "out", "outFeatures", "OutFeatures");
-                    string bias = LayerArg(layer, "true", "bias", "Bias");
-                    w.Line($"{Field(layer)} = new global::ShapeNet.LinearLayer(init, prefix + {StringLiteral(layer.ModuleName)}, {inFeatures}, {outFeatures}, bias: {bias});");
-                }
-                else if (layer.Kind == "Conv2d")
-                {
-                    w.Line($"{Field(layer)} = new global::ShapeNet.Conv2dLayer(init, prefix + {StringLiteral(layer.ModuleName)}, {ConvLayerArguments(layer)});");
-                }
-                else if (layer.Kind == "BatchNorm2d")
-                {
-                    w.Line($"{Field(layer)} = new global::ShapeNet.BatchNorm2dLayer(prefix + {StringLiteral(layer.ModuleName)}, {BatchNormLayerArguments(layer)});");
-                }
+                if (m.Definition is { } d)
+                    w.Line($"{Field(m.Layer)} = new {d.EagerClass}({d.EagerArgumentsOf(m.Layer.Args, "init", "prefix + " + StringLiteral(m.Layer.ModuleName))});");
                 else
-                {
-                    w.Line($"{Field(layer)} = new {layer.TypeText}(init, prefix + {StringLiteral(layer.ModuleName + ".")});");
-                }
+                    w.Line($"{Field(m.Layer)} = new {m.Layer.TypeText}(init, prefix + {StringLiteral(m.Layer.ModuleName + ".")});");
             }
         }
 
-        foreach (LayerModel layer in layers)
+        foreach (Member m in members)
         {
             w.Line();
-            string accessibility = layer.Accessibility.Length > 0 ? layer.Accessibility + " " : string.Empty;
-            if (layer.Kind == "Linear")
-                w.Line($"{accessibility}partial global::ShapeNet.Linear {layer.MemberName} => {Field(layer)}Call ??= {Field(layer)}.Forward;");
-            else if (layer.Kind == "Conv2d")
-                w.Line($"{accessibility}partial global::ShapeNet.Conv2d {layer.MemberName} => {Field(layer)}Call ??= {Field(layer)}.Forward;");
-            else if (layer.Kind == "BatchNorm2d")
-                w.Line($"{accessibility}partial global::ShapeNet.BatchNorm2d {layer.MemberName} => {Field(layer)}Call ??= {Field(layer)}.Forward;");
+            string accessibility = m.Layer.Accessibility.Length > 0 ? m.Layer.Accessibility + " " : string.Empty;
+            if (m.Definition is { } d)
+                w.Line($"{accessibility}partial {DelegateType(d)} {m.Layer.MemberName} => {Field(m.Layer)}Call ??= {Field(m.Layer)}.Forward;");
             else
-                w.Line($"{accessibility}partial {layer.TypeText} {layer.MemberName} => {Field(layer)};");
+                w.Line($"{accessibility}partial {m.Layer.TypeText} {m.Layer.MemberName} => {Field(m.Layer)};");
         }
 
         WriteRankErasedForward(w, network);
@@ -140,77 +116,53 @@ internal static class NetworkEmitter
         w.Line();
         using (w.Block("protected override void AddParameters(global::System.Collections.Generic.List<global::ShapeNet.Parameter> parameters)"))
         {
-            foreach (LayerModel layer in layers)
+            foreach (Member m in members)
             {
-                if (layer.Kind is "Linear" or "Conv2d")
-                {
-                    w.Line($"parameters.Add({Field(layer)}.Weight);");
-                    if (LayerArg(layer, "true", "bias", "Bias") != "false") w.Line($"parameters.Add({Field(layer)}.Bias!);");
-                }
-                else if (layer.Kind == "BatchNorm2d")
-                {
-                    if (LayerArg(layer, "true", "affine") == "false") continue;
-                    w.Line($"parameters.Add({Field(layer)}.Weight!);");
-                    w.Line($"parameters.Add({Field(layer)}.Bias!);");
-                }
+                if (m.Definition is { } d)
+                    foreach (LayerTensor p in d.ParametersOf(m.Layer.Args)) w.Line($"parameters.Add({Field(m.Layer)}.{p.Property});");
                 else
-                {
-                    w.Line($"parameters.AddRange({Field(layer)}.Parameters);");
-                }
+                    w.Line($"parameters.AddRange({Field(m.Layer)}.Parameters);");
             }
         }
-        WriteBuffersAndTraining(w, layers);
+        WriteBuffersAndTraining(w, members);
     }
 
-    /// <summary>For networks with BatchNorm layers or blocks: <c>AddBuffers</c> (running_mean, running_var, num_batches_tracked
-    /// per BatchNorm2d, blocks depth-first) when any layer holds buffers, and <c>SetTrainingOfLayers</c>, which passes
-    /// <c>Train()</c>/<c>Eval()</c> on to the BatchNorm layers and the blocks.</summary>
-    private static void WriteBuffersAndTraining(IndentedWriter w, List<LayerModel> layers)
+    /// <summary><c>AddBuffers</c> (each layer's buffers, blocks depth-first) when any layer holds buffers, and
+    /// <c>SetTrainingOfLayers</c>, which passes <c>Train()</c>/<c>Eval()</c> on to the layers with a training mode and the blocks.</summary>
+    private static void WriteBuffersAndTraining(IndentedWriter w, List<Member> members)
     {
-        if (layers.Any(HasBuffers))
+        if (members.Any(m => HasBuffers(m.Layer)))
         {
             w.Line();
             using (w.Block("protected override void AddBuffers(global::System.Collections.Generic.List<global::ShapeNet.ModuleBuffer> buffers)"))
             {
-                foreach (LayerModel layer in layers)
+                foreach (Member m in members)
                 {
-                    if (layer.Kind == "BatchNorm2d")
-                    {
-                        w.Line($"buffers.Add({Field(layer)}.RunningMean);");
-                        w.Line($"buffers.Add({Field(layer)}.RunningVar);");
-                        w.Line($"buffers.Add({Field(layer)}.NumBatchesTracked);");
-                    }
-                    else if (layer.Kind == "Block" && HasBuffers(layer))
-                    {
-                        w.Line($"buffers.AddRange({Field(layer)}.Buffers);");
-                    }
+                    if (m.Definition is { } d)
+                        foreach (LayerTensor b in d.BuffersOf(m.Layer.Args)) w.Line($"buffers.Add({Field(m.Layer)}.{b.Property});");
+                    else if (HasBuffers(m.Layer))
+                        w.Line($"buffers.AddRange({Field(m.Layer)}.Buffers);");
                 }
             }
         }
-        if (layers.Any(l => l.Kind is "BatchNorm2d" or "Block"))
+        if (members.Any(m => m.Definition is null || m.Definition.HasTrainingMode))
         {
             w.Line();
             using (w.Block("protected override void SetTrainingOfLayers(bool training)"))
             {
-                foreach (LayerModel layer in layers)
-                    if (layer.Kind is "BatchNorm2d" or "Block") w.Line($"{Field(layer)}.Training = training;");
+                foreach (Member m in members)
+                    if (m.Definition is null || m.Definition.HasTrainingMode) w.Line($"{Field(m.Layer)}.Training = training;");
             }
         }
     }
 
-    /// <summary>Whether a layer holds buffers: a BatchNorm2d, or a block with one somewhere inside.</summary>
-    private static bool HasBuffers(LayerModel layer) =>
-        layer.Kind == "BatchNorm2d" || layer.Kind == "Block" && layer.Block is not null && layer.Block.Layers.Any(HasBuffers);
+    /// <summary>Whether a layer holds buffers, or a block has one somewhere inside.</summary>
+    private static bool HasBuffers(LayerModel layer) => layer.IsBlock
+        ? layer.Block is not null && layer.Block.Layers.Any(HasBuffers)
+        : Ops.OpRegistry.Layer(layer.Kind) is { } d && d.BuffersOf(layer.Args).Count > 0;
 
-    /// <summary><c>features, eps: 1E-05, momentum: 0.1, affine: true</c> (PyTorch's defaults for absent args).</summary>
-    private static string BatchNormLayerArguments(LayerModel layer)
-    {
-        // eps and momentum are doubles (the parser checked them): their round-trip text is a C# double literal.
-        string Real(string name, double fallback) =>
-            (layer.Args.FirstOrDefault(a => a.Name == name) is { Value: not null } arg && arg.Name == name ? arg.AsDouble() : fallback)
-            .ToString("R", CultureInfo.InvariantCulture);
-        return $"{LayerArg(layer, "1", "features")}, eps: {Real("eps", 1e-5)}, momentum: {Real("momentum", 0.1)}, affine: {LayerArg(layer, "true", "affine")}";
-    }
+    /// <summary>The layer member's delegate type (<c>global::ShapeNet.Linear</c>), named like its attribute.</summary>
+    private static string DelegateType(ILayer layer) => "global::ShapeNet." + layer.Name;
 
     /// <summary>For a forward generic in its dimensions (<c>Forward&lt;TH, TW&gt;(Tensor&lt;Batch, TIn, TH, TW&gt; x)</c>), an overload
     /// on rank-erased tensors, so a parent's eager code can call <c>Incep1.Forward(h)</c> with an untyped <c>h</c> (C# cannot
@@ -228,28 +180,7 @@ internal static class NetworkEmitter
         w.Line($"public {TensorType} {forward.MethodName}({parameters}) => {forward.MethodName}<{typeArguments}>({arguments});");
     }
 
-    /// <summary><c>in, out, kh, kw, sh, sw, ph, pw, dh, dw, groups, bias: b</c> with PyTorch's defaults for absent args
-    /// (a square kernel, stride 1, no padding, dilation 1, one group, a bias).</summary>
-    private static string ConvLayerArguments(LayerModel layer)
-    {
-        string kh = LayerArg(layer, "1", "kh"), sh = LayerArg(layer, "1", "sh"), ph = LayerArg(layer, "0", "ph"), dh = LayerArg(layer, "1", "dh");
-        return string.Join(", ", LayerArg(layer, "1", "in"), LayerArg(layer, "1", "out"), kh, LayerArg(layer, kh, "kw"), sh, LayerArg(layer, sh, "sw"),
-            ph, LayerArg(layer, ph, "pw"), dh, LayerArg(layer, dh, "dw"), LayerArg(layer, "1", "groups")) + ", bias: " + LayerArg(layer, "true", "bias");
-    }
-
     private static string Field(LayerModel layer) => "__" + Camel(layer.MemberName);
-
-    /// <summary>A layer argument as C#: an integer or bool literal, or a dimension type's size (<c>TIn.Size</c>).</summary>
-    private static string LayerArg(LayerModel layer, string fallback, params string[] names)
-    {
-        foreach (NamedArg arg in layer.Args)
-        {
-            if (!names.Contains(arg.Name)) continue;
-            if (arg.Value is "true" or "false" || int.TryParse(arg.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)) return arg.Value;
-            return arg.Value + ".Size";
-        }
-        return fallback;
-    }
 
     // ---- summary -----------------------------------------------------------------------------
 
@@ -279,7 +210,7 @@ internal static class NetworkEmitter
         {
             var forward = new IndentedWriter();
             var backward = new IndentedWriter();
-            var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch") { DropoutContext = ("training", "DropoutSeed", "dropoutStep") };
+            var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch", variables: new PassVariables("training", "DropoutSeed", "dropoutStep"));
             var backwardCode = new GraphCodeWriter(plan, backward, "Backend", "batch", inputGradientSwitch: "ComputeInputGradients");
             forwardCode.WriteForward();
             backwardCode.WriteBackward();
@@ -337,8 +268,8 @@ internal static class NetworkEmitter
             w.Line($"private readonly {BufferType} {buffer.Name}; // {buffer.Comment}");
         foreach (ConstantArray array in plan.Arrays)
             w.Line($"private readonly {array.ElementType}[] {array.Name} = {array.Initializer("0")}; // {array.Comment}");
-        if (plan.Convolutions.Count > 0)
-            w.Line($"private readonly {BufferType} {BufferPlan.WorkspaceName}; // im2col columns and partial weight gradients, shared by every Conv2d");
+        foreach (WorkspaceRequest workspace in plan.Workspaces)
+            w.Line($"private readonly {BufferType} {workspace.Field}; // {workspace.Comment}");
         if (plan.HasDropout)
         {
             w.Line("private uint _dropoutStep;");
@@ -362,23 +293,20 @@ internal static class NetworkEmitter
                 w.Line($"{BufferPlan.ModuleBufferName(b)} = BufferValue({b.Index.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
-            if (plan.Convolutions.Count > 0)
+            foreach (WorkspaceRequest workspace in plan.Workspaces)
             {
-                // The workspace length depends on the core count: computed here, the largest of every convolution's.
+                // A workspace's length may depend on the core count: computed here, the largest of every request at the capacity.
+                var printer = new CallPrinter(plan, new IndentedWriter(), "backend", BatchCapacity, null, null, new List<string>());
                 string length = "1L";
-                foreach (int conv in plan.Convolutions)
-                {
-                    ConvGeometry g = ConvGeometry.For(graph.Nodes[conv], graph.Nodes[graph.Nodes[conv].Inputs[0]].Shape, BatchCapacity);
-                    length = $"global::System.Math.Max({length}, {BackendType}.Conv2d_WorkspaceLength({g.ConvArguments}))";
-                }
-                w.Line($"{BufferPlan.WorkspaceName} = Allocate({length});");
+                foreach (BackendCall call in workspace.Lengths) length = $"global::System.Math.Max({length}, {printer.Call(call)})";
+                w.Line($"{workspace.Field} = Allocate({length});");
             }
             for (int i = 0; i < graph.Inputs.Count; i++)
             {
                 int input = graph.Inputs[i];
                 w.Line($"BindInput({i}, {plan.ValueName[input]}, {plan.GradientName[input] ?? "null"});");
             }
-            string outputGradient = plan.OutputGradientName ?? $"Allocate({Sizes.Count(graph.Nodes[graph.Output].Shape, BatchCapacity)})";
+            string outputGradient = plan.OutputGradientName ?? $"Allocate({Sizes.Count(graph.ShapeOf(graph.Output), BatchCapacity)})";
             w.Line($"BindOutput({plan.ValueName[graph.Output]}, {outputGradient});");
         }
     }
@@ -390,7 +318,7 @@ internal static class NetworkEmitter
         w.Indent();
         for (int i = 0; i < graph.Inputs.Count; i++)
         {
-            Shape shape = graph.Nodes[graph.Inputs[i]].Shape;
+            Shape shape = graph.ShapeOf(graph.Inputs[i]);
             w.Line($"{i} => {Sizes.Count(shape, "batch")}, // {graph.InputNames[i]}: {shape}");
         }
         w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, \"The network has " +
@@ -398,7 +326,7 @@ internal static class NetworkEmitter
         w.Outdent();
         w.Line("};");
         w.Line();
-        Shape output = graph.Nodes[graph.Output].Shape;
+        Shape output = graph.ShapeOf(graph.Output);
         w.Line($"protected override long OutputLengthFor(int batch) => {Sizes.Count(output, "batch")}; // {output}");
         w.Line();
         string columns = output.Rank > 0 && output[output.Rank - 1].IsStatic ? Sizes.Literal(output[output.Rank - 1].Size) : "1";
@@ -410,7 +338,7 @@ internal static class NetworkEmitter
     {
         var parameters = graph.InputTypes.Zip(graph.InputNames, (type, name) => $"{type} {name}").ToList();
         string signature = string.Join(", ", parameters);
-        Shape output = graph.Nodes[graph.Output].Shape;
+        Shape output = graph.ShapeOf(graph.Output);
         // The overloads' own parameters and locals, renamed when an input has the same name (an input called 'target').
         string batch = FreshName("batch", graph.InputNames);
         string outputName = FreshName("output", graph.InputNames);

@@ -24,7 +24,7 @@ internal static class SummaryBuilder
         long totalFlops = 0;
         foreach (CompiledNode node in graph.Nodes)
         {
-            if (!plan.Live[node.Id] || node.Op == "Input") continue;
+            if (!plan.Live[node.Id] || node.Op == nameof(Ops.Input)) continue;
             long flops = Flops(graph, node);
             totalFlops += flops;
             string parameters;
@@ -33,11 +33,11 @@ internal static class SummaryBuilder
             else parameters = "(shared)";
             // Ops inside a block are named by the block's path too: two uses of one block have the same source text.
             string name = node.Path.Length > 0 ? node.Path : Truncate(node.Scope.Length > 0 ? node.Scope.TrimEnd('.') + ": " + node.Text : node.Text);
-            rows.Add(new[] { name, node.Op, node.Shape.ToString(), parameters, Number(flops) });
+            rows.Add(new[] { name, node.Op, string.Join(", ", node.Outputs.Select(o => graph.ShapeOf(o).ToString())), parameters, Number(flops) });
         }
 
         long parameterCount = graph.Parameters.Sum(p => Elements(p.Shape));
-        Shape output = graph.Nodes[graph.Output].Shape;
+        Shape output = graph.ShapeOf(graph.Output);
         // The runtime adds the loss target (shaped like the output) and two one-float buffers (loss, dLoss).
         long targetBytes = Sizes.At(Sizes.StaticCount(output), Sizes.DynamicCount(output), ShownBatch) * sizeof(float) + 2 * sizeof(float);
         long perSample = plan.BytesPerSample + (Sizes.DynamicCount(output) == 1 ? Sizes.StaticCount(output) * sizeof(float) : 0);
@@ -70,58 +70,13 @@ internal static class SummaryBuilder
         sb.Append("Plan memory at batch ").Append(ShownBatch.ToString(CultureInfo.InvariantCulture)).Append(": ")
           .Append(Number(plan.BytesAt(ShownBatch) + targetBytes)).Append(" bytes")
           // Its length depends on the core count, known at run time only (NetworkPlan.MemoryBytes includes it).
-          .Append(plan.Convolutions.Count > 0 ? " + the convolution workspace\n" : "\n");
+          .Append(string.Concat(plan.Workspaces.Select(ws => " + " + ws.SummaryNote))).Append('\n');
         return sb.ToString();
     }
 
-    /// <summary>Forward FLOPs per sample: 2·in·out per row for Linear, 2·out·OH·OW·(in/groups)·kh·kw for Conv2d, 2·M·N·K for a
-    /// product, kh·kw per output for 2-D pooling, 2 per element for BatchNorm2d (inference's multiply-add), the input size for
-    /// reductions, the output size otherwise.</summary>
-    private static long Flops(CompiledGraph graph, CompiledNode node)
-    {
-        long outputElements = Sizes.StaticCount(node.Shape);
-        switch (node.Op)
-        {
-            case "Reshape":
-            case "Detach":
-                return 0;
-            case "Linear":
-            {
-                Shape x = graph.Nodes[node.Inputs[0]].Shape;
-                long inFeatures = x.Rank > 0 && x[x.Rank - 1].IsStatic ? x[x.Rank - 1].Size : 1;
-                return 2 * inFeatures * outputElements;
-            }
-            case "Conv2d" when node.Parameters.Count > 0:
-            {
-                // 2·out·OH·OW·(in/groups)·kh·kw: every output element is a dot product over its group's window.
-                Shape weight = graph.Parameters[node.Parameters[0]].Shape;
-                long window = weight.Dims.Skip(1).Where(d => d.IsStatic).Aggregate(1L, (a, d) => a * d.Size);
-                return 2 * window * outputElements;
-            }
-            case "MaxPool2d":
-            case "AvgPool2d":
-            {
-                long kh = long.TryParse(node.Arg("kh"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long h) ? h : 1;
-                long kw = long.TryParse(node.Arg("kw"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long k) ? k : kh;
-                return kh * kw * outputElements;
-            }
-            case "GlobalAvgPool":
-                return Sizes.StaticCount(graph.Nodes[node.Inputs[0]].Shape);
-            case "BatchNorm2d":
-                // y = x·scale + shift per channel; the statistics of a training pass (about 3 more per element) are not counted.
-                return 2 * outputElements;
-            case "MatMul":
-            case "Dot":
-            {
-                Shape a = graph.Nodes[node.Inputs[0]].Shape;
-                long k = a.Rank > 0 && a[a.Rank - 1].IsStatic ? a[a.Rank - 1].Size : 1;
-                return 2 * k * outputElements;
-            }
-        }
-        if (Ops.OpCatalog.Losses.Contains(node.Op)) return Sizes.StaticCount(graph.Nodes[node.Inputs[0]].Shape);
-        if (node.Op is "Sum" or "Mean" or "Softmax" or "LogSoftmax") return Sizes.StaticCount(graph.Nodes[node.Inputs[0]].Shape);
-        return outputElements;
-    }
+    /// <summary>Forward FLOPs per sample, as the op's definition counts them (0 for an op the registry does not know).</summary>
+    private static long Flops(CompiledGraph graph, CompiledNode node) =>
+        Ops.OpRegistry.Find(node.Op)?.FlopsOf(node.Args, new Ops.NodeInfo(graph, node)) ?? 0;
 
     private static long Elements(Shape shape) => Sizes.StaticCount(shape);
 

@@ -1,32 +1,31 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
+using Microsoft.CodeAnalysis;
 using ShapeNet.Generator.Model;
 using ShapeNet.Generator.Ops;
 
 namespace ShapeNet.Generator.Inference;
 
-/// <summary>Builds the flat graph: walks a forward body node by node, inlining blocks, computing each shape
-/// with the op's rule and reporting the first error on each path (later nodes that depend on a failed one are
+/// <summary>Builds the flat graph: walks a forward body node by node, inlining blocks, computing each node's shapes with
+/// its definition's shape rule and reporting the first error on each path (later nodes that depend on a failed one are
 /// skipped silently, so one mistake gives one diagnostic).</summary>
-internal sealed partial class GraphBuilder
+internal sealed class GraphBuilder
 {
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly List<CompiledNode> _nodes = new();
+    private readonly List<CompiledValue> _values = new();
     private readonly List<ParameterInfo> _parameters = new();
     private readonly List<BufferInfo> _buffers = new();
     /// <summary>The first buffer index of each layer with buffers, by its module path (<c>block1.bn</c>).</summary>
     private readonly Dictionary<string, int> _bufferBase = new();
-    /// <summary>For a Reshape node made by Flatten: the flattened operand's text and shape, for SN0101's message.</summary>
-    private readonly Dictionary<int, (string Text, Shape Shape, int StartDim)> _flattenSources = new();
     private bool _failed;
     /// <summary>The module path of the block being inlined (<see cref="CompiledNode.Scope"/> of the nodes it adds).</summary>
     private string _scopePath = string.Empty;
 
     public GraphBuilder(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
 
-    /// <summary>Declares the parameters of <paramref name="layers"/> (weight then bias per Linear, blocks depth-first)
-    /// and returns each layer member's first parameter index.</summary>
+    /// <summary>Declares the parameters of <paramref name="layers"/> (each layer's in its declaration order, blocks
+    /// depth-first) and returns each layer member's first parameter index.</summary>
     public Dictionary<string, int> AddParameters(EquatableArray<LayerModel> layers, string prefix)
     {
         var first = new Dictionary<string, int>();
@@ -34,60 +33,34 @@ internal sealed partial class GraphBuilder
         {
             first[layer.MemberName] = _parameters.Count;
             string name = prefix + layer.ModuleName;
-            switch (layer.Kind)
+            if (layer.IsBlock)
             {
-                case "Linear":
-                    int inFeatures = ArgInt(layer.Args, "in"), outFeatures = ArgInt(layer.Args, "out");
-                    _parameters.Add(new ParameterInfo(_parameters.Count, name + ".weight", Shape.Of(Dim.Of(outFeatures), Dim.Of(inFeatures)), "kaiming_uniform", inFeatures));
-                    if (Arg(layer.Args, "bias") == "true")
-                        _parameters.Add(new ParameterInfo(_parameters.Count, name + ".bias", Shape.Of(Dim.Of(outFeatures)), "uniform", inFeatures));
-                    break;
-                case "Conv2d":
-                {
-                    int inChannels = ArgInt(layer.Args, "in"), outChannels = ArgInt(layer.Args, "out"), groups = ArgInt(layer.Args, "groups");
-                    int kh = ArgInt(layer.Args, "kh"), kw = ArgInt(layer.Args, "kw");
-                    int fanIn = inChannels / groups * kh * kw;
-                    _parameters.Add(new ParameterInfo(_parameters.Count, name + ".weight",
-                        Shape.Of(Dim.Of(outChannels), Dim.Of(inChannels / groups), Dim.Of(kh), Dim.Of(kw)), "kaiming_uniform", fanIn));
-                    if (Arg(layer.Args, "bias") == "true")
-                        _parameters.Add(new ParameterInfo(_parameters.Count, name + ".bias", Shape.Of(Dim.Of(outChannels)), "uniform", fanIn));
-                    break;
-                }
-                case "BatchNorm2d" when Arg(layer.Args, "affine") == "true":
-                {
-                    // PyTorch's init: weight 1, bias 0 (no random draw).
-                    int features = ArgInt(layer.Args, "features");
-                    _parameters.Add(new ParameterInfo(_parameters.Count, name + ".weight", Shape.Of(Dim.Of(features)), "ones", 0));
-                    _parameters.Add(new ParameterInfo(_parameters.Count, name + ".bias", Shape.Of(Dim.Of(features)), "zeros", 0));
-                    break;
-                }
-                case "Block" when layer.Block is not null:
-                    AddParameters(layer.Block.Layers, name + ".");
-                    break;
+                if (layer.Block is not null) AddParameters(layer.Block.Layers, name + ".");
+                continue;
             }
+            foreach (LayerTensor p in Definition(layer).ParametersOf(layer.Args))
+                _parameters.Add(new ParameterInfo(_parameters.Count, name + "." + p.Name, Bound(p, layer), p.Init, p.FanIn));
         }
         return first;
     }
 
-    /// <summary>Declares the buffers of <paramref name="layers"/> (running_mean, running_var, num_batches_tracked per
-    /// BatchNorm2d, blocks depth-first), the order of the generated <c>AddBuffers</c>.</summary>
+    /// <summary>Declares the buffers of <paramref name="layers"/> (blocks depth-first), the order of the generated
+    /// <c>AddBuffers</c>.</summary>
     public void AddBuffers(EquatableArray<LayerModel> layers, string prefix)
     {
         foreach (LayerModel layer in layers)
         {
             string name = prefix + layer.ModuleName;
-            if (layer.Kind == "BatchNorm2d")
+            if (layer.IsBlock)
             {
-                int features = ArgInt(layer.Args, "features");
-                _bufferBase[name] = _buffers.Count;
-                _buffers.Add(new BufferInfo(_buffers.Count, name + ".running_mean", Shape.Of(Dim.Of(features)), "zeros"));
-                _buffers.Add(new BufferInfo(_buffers.Count, name + ".running_var", Shape.Of(Dim.Of(features)), "ones"));
-                _buffers.Add(new BufferInfo(_buffers.Count, name + ".num_batches_tracked", Shape.Scalar, "zeros"));
+                if (layer.Block is not null) AddBuffers(layer.Block.Layers, name + ".");
+                continue;
             }
-            else if (layer.Kind == "Block" && layer.Block is not null)
-            {
-                AddBuffers(layer.Block.Layers, name + ".");
-            }
+            IReadOnlyList<LayerTensor> buffers = Definition(layer).BuffersOf(layer.Args);
+            if (buffers.Count == 0) continue;
+            _bufferBase[name] = _buffers.Count;
+            foreach (LayerTensor b in buffers)
+                _buffers.Add(new BufferInfo(_buffers.Count, name + "." + b.Name, Bound(b, layer), b.Init));
         }
     }
 
@@ -97,23 +70,29 @@ internal sealed partial class GraphBuilder
         for (int i = 0; i < graph.Inputs.Count; i++)
         {
             GraphInput input = graph.Inputs[i];
-            inputIds.Add(Add("Input", new int[0], new[] { new NamedArg("index", i.ToString(CultureInfo.InvariantCulture)) }, input.Shape, input.Name, string.Empty, new int[0], requiresGrad: true));
+            inputIds.Add(AddNode(nameof(Ops.Input), new InputArgs(i), new int[0], new[] { input.Shape }, new[] { input.Name }, input.Name, string.Empty,
+                new int[0], new int[0])[0]);
         }
         var scope = new Scope(graph, layers, parameterBase, string.Empty, new Dictionary<string, Dim>(), Report: true);
-        int output = Inline(scope, inputIds);
-        if (_failed || output < 0) return null;
+        int[]? outputs = Inline(scope, inputIds);
+        if (_failed || outputs is null) return null;
 
-        Shape result = _nodes[output].Shape;
-        if (graph.DeclaredReturn is { } declared && !declared.SameAs(result))
+        for (int i = 0; i < outputs.Length && i < graph.DeclaredReturns.Count; i++)
         {
-            Node returned = graph.Nodes[graph.Output];
-            Report(true, DiagnosticDescriptors.ReturnShape, returned.Location, graph.MethodName, declared.ToNamedString(), returned.Text, result.ToNamedString());
-            return null;
+            Shape result = _values[outputs[i]].Shape;
+            if (graph.DeclaredReturns[i].Shape is { } declared && !declared.SameAs(result))
+            {
+                Node returned = graph.Nodes[graph.Outputs[i].Node];
+                Report(true, DiagnosticDescriptors.ReturnShape, returned.Location, graph.MethodName, declared.ToNamedString(), returned.Text, result.ToNamedString());
+                return null;
+            }
         }
-        return new CompiledGraph(_parameters.ToEquatableArray(), _nodes.ToEquatableArray(), inputIds.ToEquatableArray(),
-            graph.Inputs.Select(i => i.Name).ToEquatableArray(), graph.Inputs.Select(i => i.TypeText).ToEquatableArray(), output, graph.ReturnTypeText)
+        return new CompiledGraph(_parameters.ToEquatableArray(), _nodes.ToEquatableArray(), _values.ToEquatableArray(), inputIds.ToEquatableArray(),
+            graph.Inputs.Select(i => i.Name).ToEquatableArray(), graph.Inputs.Select(i => i.TypeText).ToEquatableArray(), outputs.ToEquatableArray(), graph.ReturnTypeText)
         {
             Buffers = _buffers.ToEquatableArray(),
+            ReturnStructure = graph.ReturnStructure,
+            OutputTypes = graph.DeclaredReturns.Select(r => r.TypeText).ToEquatableArray(),
         };
     }
 
@@ -123,8 +102,8 @@ internal sealed partial class GraphBuilder
         Dictionary<string, Dim> Bindings, bool Report);
 
     /// <summary>Adds the nodes of <paramref name="scope"/>'s graph with its inputs bound to <paramref name="inputs"/>;
-    /// returns the flat id of its output, or −1.</summary>
-    private int Inline(Scope scope, IReadOnlyList<int> inputs)
+    /// returns the flat value ids of its outputs, or null.</summary>
+    private int[]? Inline(Scope scope, IReadOnlyList<int> inputs)
     {
         string outerScopePath = _scopePath;
         _scopePath = scope.Path;
@@ -138,87 +117,123 @@ internal sealed partial class GraphBuilder
         }
     }
 
-    private int InlineNodes(Scope scope, IReadOnlyList<int> inputs)
+    private int[]? InlineNodes(Scope scope, IReadOnlyList<int> inputs)
     {
-        var flat = new int[scope.Graph.Nodes.Count];
+        var flat = new int[]?[scope.Graph.Nodes.Count];
+        int Resolve(ValueRef r) => flat[r.Node] is { } outputs && r.Output < outputs.Length ? outputs[r.Output] : -1;
         foreach (Node node in scope.Graph.Nodes)
         {
-            int[] operands = node.Inputs.Select(i => flat[i]).ToArray();
             if (node.Kind == NodeKind.Input)
             {
-                flat[node.Id] = inputs[int.Parse(node.Arg("index")!, CultureInfo.InvariantCulture)];
+                flat[node.Id] = new[] { inputs[((InputArgs)node.Args).Index] };
                 continue;
             }
-            if (operands.Any(o => o < 0))
+            int[] operands = node.Inputs.Select(Resolve).ToArray();
+            if (operands.Any(o => o < 0)) continue;
+            int[]? outputs = node.Kind switch
             {
-                flat[node.Id] = -1;
-                continue;
-            }
-            flat[node.Id] = node.Kind switch
-            {
-                NodeKind.Layer => Layer(scope, node, operands[0]),
+                NodeKind.Layer => Layer(scope, node, operands),
                 NodeKind.Block => Block(scope, node, operands),
                 _ => Op(scope, node, operands),
             };
-            if (flat[node.Id] < 0) _failed = true;
+            flat[node.Id] = outputs;
+            if (outputs is null) _failed = true;
         }
-        return flat[scope.Graph.Output];
+        int[] result = scope.Graph.Outputs.Select(Resolve).ToArray();
+        return result.Any(r => r < 0) ? null : result;
     }
 
-    private int Layer(Scope scope, Node node, int input)
+    private int[]? Op(Scope scope, Node node, int[] operands)
+    {
+        OpDefinition? op = OpRegistry.Find(node.Op);
+        if (op is null)
+        {
+            Fail(scope, DiagnosticDescriptors.InternalError, node.Location, node.Text, "no shape rule for op " + node.Op);
+            return null;
+        }
+        OpResult result = op.InferNode(node.Args, Context(scope, node, string.Empty, operands));
+        return Add(scope, node, op.Name, result, operands, string.Empty, new int[0], new int[0]);
+    }
+
+    private int[]? Layer(Scope scope, Node node, int[] operands)
     {
         LayerModel layer = scope.Layers.First(l => l.MemberName == node.Op);
-        if (layer.Kind == "Conv2d") return Conv2d(scope, node, layer, input);
-        if (layer.Kind == "BatchNorm2d") return BatchNorm2d(scope, node, layer, input);
-        Shape x = _nodes[input].Shape;
-        int inFeatures = ArgInt(layer.Args, "in"), outFeatures = ArgInt(layer.Args, "out");
-        if (x.Rank == 0)
-            return Fail(scope, DiagnosticDescriptors.RankMismatch, node.Location, node.Text, "an input of rank 1 or more [..., " + inFeatures + "]", _nodes[input].Text, x.ToNamedString());
-        Dim last = x[x.Rank - 1];
-        if (!last.IsStatic || last.Size != inFeatures)
-            return Fail(scope, DiagnosticDescriptors.LinearInFeatures, node.Location, layer.MemberName, inFeatures, _nodes[input].Text, DescribeFeatures(input));
-        var dims = x.Dims.Take(x.Rank - 1).Concat(new[] { Dim.Of(outFeatures) });
+        ILayer definition = Definition(layer);
+        OpResult result = ((OpDefinition)definition).InferNode(layer.Args, Context(scope, node, layer.MemberName, operands));
+        if (result.IsFailure) return Add(scope, node, definition.Name, result, operands, string.Empty, new int[0], new int[0]);
+        string path = scope.Path + layer.ModuleName;
         int first = scope.ParameterBase[layer.MemberName];
-        int[] parameters = Arg(layer.Args, "bias") == "true" ? new[] { first, first + 1 } : new[] { first };
-        return Add("Linear", new[] { input }, layer.Args.ToArray(), new Shape(dims.ToEquatableArray()), node.Text, scope.Path + layer.ModuleName, parameters, requiresGrad: true);
+        int[] parameters = Enumerable.Range(first, definition.ParametersOf(result.Args).Count).ToArray();
+        int bufferCount = definition.BuffersOf(result.Args).Count;
+        int[] buffers = bufferCount == 0 ? new int[0] : Enumerable.Range(_bufferBase[path], bufferCount).ToArray();
+        return Add(scope, node, definition.Name, result, operands, path, parameters, buffers);
     }
 
-    /// <summary><c>320 = 20 × 4 × 4 (h is [Batch, 20, 4, 4])</c> for a flattened input, else <c>320 (its shape is [Batch, 320])</c>.</summary>
-    private string DescribeFeatures(int input)
+    private ShapeContext Context(Scope scope, Node node, string member, int[] operands) =>
+        new(node.Text, member, operands, v => _values[v], v => _nodes[_values[v].Node],
+            (descriptor, arguments) => Fail(scope, descriptor, node.Location, arguments));
+
+    /// <summary>Adds the node a shape rule accepted, after checking its result's structure against how the body uses it.</summary>
+    private int[]? Add(Scope scope, Node node, string op, OpResult result, int[] operands, string path, int[] parameters, int[] buffers)
     {
-        Shape shape = _nodes[input].Shape;
-        Dim last = shape[shape.Rank - 1];
-        if (_flattenSources.TryGetValue(input, out var source))
-        {
-            var factors = source.Shape.Dims.Skip(source.StartDim).Select(d => d.ToString()).ToList();
-            if (factors.Count > 1)
-                return $"{last} = {string.Join(" × ", factors)} ({source.Text} is {source.Shape.ToNamedString()})";
-        }
-        return $"{last} (its shape is {shape.ToNamedString()})";
+        if (result.IsFailure) return null;
+        if (!UsedAsWritten(scope, node, result.Structure)) return null;
+        var texts = new string[result.Shapes.Count];
+        string[] names = node.Deconstruction?.Leaves().ToArray() ?? new string[0];
+        for (int j = 0; j < texts.Length; j++)
+            texts[j] = result.Shapes.Count == 1 ? node.Text : j < names.Length && names[j] != "_" ? names[j] : $"{node.Text}[{j}]";
+        return AddNode(op, result.Args, operands, result.Shapes, texts, node.Text, path, parameters, buffers);
     }
 
-    private int Block(Scope scope, Node node, int[] operands)
+    /// <summary>A single result must be used as one tensor; a tuple must be deconstructed with its structure.</summary>
+    private bool UsedAsWritten(Scope scope, Node node, OutputTree structure)
+    {
+        if (node.Deconstruction is null)
+        {
+            if (structure.IsLeaf) return true;
+            string suggestion = "var " + Suggestion(structure) + " = " + node.Text + ";";
+            Fail(scope, DiagnosticDescriptors.InternalError, node.Location, node.Text, $"it returns {structure.Describe()}, but it is used as one tensor; deconstruct it: {suggestion}");
+            return false;
+        }
+        if (node.Deconstruction.Matches(structure)) return true;
+        Fail(scope, DiagnosticDescriptors.InternalError, node.Location, node.Text, $"it returns {structure.Describe()}, but it is used as {node.Deconstruction.Describe()}");
+        return false;
+    }
+
+    private static string Suggestion(OutputTree structure)
+    {
+        int next = 0;
+        string Name(OutputTree t) => t.IsLeaf ? ((char)('a' + next++)).ToString() : "(" + string.Join(", ", t.Items.Select(Name)) + ")";
+        return Name(structure);
+    }
+
+    private int[]? Block(Scope scope, Node node, int[] operands)
     {
         LayerModel layer = scope.Layers.First(l => l.MemberName == node.Op);
         NetworkModel block = layer.Block!;
         GraphModel? forward = block.Forward;
-        if (forward is null) return -1;
+        if (forward is null) return null;
         if (forward.Inputs.Count != operands.Length)
-            return Fail(scope, DiagnosticDescriptors.WrongArguments, node.Location, layer.MemberName + ".Forward", node.Text,
-                $"it takes {forward.Inputs.Count} tensor(s)");
+        {
+            Fail(scope, DiagnosticDescriptors.WrongArguments, node.Location, layer.MemberName + ".Forward", node.Text, $"it takes {forward.Inputs.Count} tensor(s)");
+            return null;
+        }
 
         var bindings = new Dictionary<string, Dim>();
         for (int i = 0; i < operands.Length; i++)
         {
             Shape expected = forward.Inputs[i].Shape;
-            Shape actual = _nodes[operands[i]].Shape;
+            Shape actual = _values[operands[i]].Shape;
             if (!Unify(expected, actual, bindings))
-                return Fail(scope, DiagnosticDescriptors.BlockInput, node.Location, layer.MemberName, Substitute(expected, bindings).ToNamedString(),
-                    forward.Inputs[i].Name, _nodes[operands[i]].Text, actual.ToNamedString());
+            {
+                Fail(scope, DiagnosticDescriptors.BlockInput, node.Location, layer.MemberName, Substitute(expected, bindings).ToNamedString(),
+                    forward.Inputs[i].Name, _values[operands[i]].Text, actual.ToNamedString());
+                return null;
+            }
         }
+        if (!UsedAsWritten(scope, node, forward.ReturnStructure)) return null;
         var childBase = new Dictionary<string, int>();
-        int offset = scope.ParameterBase[layer.MemberName];
-        int index = offset;
+        int index = scope.ParameterBase[layer.MemberName];
         foreach (LayerModel child in block.Layers)
         {
             childBase[child.MemberName] = index;
@@ -226,24 +241,28 @@ internal sealed partial class GraphBuilder
         }
         bool reportInside = scope.Report && !ShapeInference.IsStandalone(block);
         var childScope = new Scope(forward, block.Layers, childBase, scope.Path + layer.ModuleName + ".", bindings, reportInside);
-        int output = Inline(childScope, operands);
-        if (output < 0) return -1;
-        if (forward.DeclaredReturn is { } declared && !Substitute(declared, bindings).SameAs(_nodes[output].Shape))
+        int[]? outputs = Inline(childScope, operands);
+        if (outputs is null) return null;
+
+        for (int i = 0; i < outputs.Length && i < forward.DeclaredReturns.Count; i++)
         {
-            Node returned = forward.Nodes[forward.Output];
-            return Fail(childScope, DiagnosticDescriptors.ReturnShape, returned.Location, forward.MethodName,
-                Substitute(declared, bindings).ToNamedString(), returned.Text, _nodes[output].Shape.ToNamedString());
+            if (forward.DeclaredReturns[i].Shape is not { } declared || Substitute(declared, bindings).SameAs(_values[outputs[i]].Shape)) continue;
+            Node returned = forward.Nodes[forward.Outputs[i].Node];
+            Fail(childScope, DiagnosticDescriptors.ReturnShape, returned.Location, forward.MethodName,
+                Substitute(declared, bindings).ToNamedString(), returned.Text, _values[outputs[i]].Shape.ToNamedString());
+            return null;
         }
-        return output;
+        return outputs;
     }
 
-    private static int CountParameters(LayerModel layer) => layer.Kind switch
-    {
-        "Linear" or "Conv2d" => Arg(layer.Args, "bias") == "true" ? 2 : 1,
-        "BatchNorm2d" => Arg(layer.Args, "affine") == "true" ? 2 : 0,
-        "Block" when layer.Block is not null => layer.Block.Layers.Sum(CountParameters),
-        _ => 0,
-    };
+    private static int CountParameters(LayerModel layer) =>
+        layer.IsBlock ? layer.Block?.Layers.Sum(CountParameters) ?? 0 : Definition(layer).ParametersOf(layer.Args).Count;
+
+    private static ILayer Definition(LayerModel layer) =>
+        OpRegistry.Layer(layer.Kind) ?? throw new System.InvalidOperationException($"the layer kind {layer.Kind} of {layer.MemberName} has no definition");
+
+    private static Shape Bound(LayerTensor tensor, LayerModel layer) =>
+        tensor.Shape ?? throw new System.InvalidOperationException($"{layer.MemberName}.{tensor.Name} has an unbound size");
 
     /// <summary>Matches a block's declared input against the shape it is given, binding its generic dims.</summary>
     private static bool Unify(Shape expected, Shape actual, Dictionary<string, Dim> bindings)
@@ -276,40 +295,33 @@ internal sealed partial class GraphBuilder
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    private int Add(string op, int[] inputs, NamedArg[] args, Shape shape, string text, string path, int[] parameters, bool requiresGrad)
+    private int[] AddNode(string op, OpArgs args, int[] inputs, IReadOnlyList<Shape> shapes, IReadOnlyList<string> texts, string text, string path,
+        int[] parameters, int[] buffers)
     {
         int id = _nodes.Count;
-        _nodes.Add(new CompiledNode(id, op, inputs.ToEquatableArray(), args.ToEquatableArray(), shape, text, path, parameters.ToEquatableArray(), requiresGrad, _scopePath));
-        return id;
+        var outputs = new int[shapes.Count];
+        for (int j = 0; j < shapes.Count; j++)
+        {
+            outputs[j] = _values.Count;
+            _values.Add(new CompiledValue(_values.Count, id, j, shapes[j], texts[j]));
+        }
+        _nodes.Add(new CompiledNode(id, op, args, inputs.ToEquatableArray(), outputs.ToEquatableArray(), text, path, parameters.ToEquatableArray(), _scopePath)
+        {
+            Buffers = buffers.ToEquatableArray(),
+        });
+        return outputs;
     }
 
-    /// <summary>An op node whose gradient flows when any operand's does.</summary>
-    private int AddOp(string op, int[] inputs, NamedArg[] args, Shape shape, string text) =>
-        Add(op, inputs, args, shape, text, string.Empty, new int[0], inputs.Any(i => _nodes[i].RequiresGrad));
-
-    private int Fail(Scope scope, Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args)
+    private void Fail(Scope scope, DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args)
     {
         _failed = true;
         Report(scope.Report, descriptor, location, args);
-        return -1;
     }
 
-    private void Report(bool report, Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args)
+    private void Report(bool report, DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args)
     {
         if (!report) return;
         DiagnosticInfo diagnostic = DiagnosticInfo.Create(descriptor, location, args);
         if (!_diagnostics.Contains(diagnostic)) _diagnostics.Add(diagnostic);
     }
-
-    private static string? Arg(EquatableArray<NamedArg> args, string name)
-    {
-        foreach (NamedArg a in args) if (a.Name == name) return a.Value;
-        return null;
-    }
-
-    private static int ArgInt(EquatableArray<NamedArg> args, string name) => int.Parse(Arg(args, name)!, CultureInfo.InvariantCulture);
-
-    private static NamedArg Named(string name, int value) => new(name, value.ToString(CultureInfo.InvariantCulture));
-
-    private static NamedArg Named(string name, string value) => new(name, value);
 }

@@ -1,12 +1,16 @@
+using System.Linq;
+using ShapeNet.Generator.Ops;
+
 namespace ShapeNet.Generator.Model;
 
 // The output of shape inference and the input of gradient rules, planning and emission: a flat graph
-// (nested blocks inlined), every value with its shape, every layer resolved to its parameters.
+// (nested blocks inlined) of nodes that consume and produce values, every value with its shape, every layer
+// resolved to its parameters.
 
 /// <summary>A learnable tensor: its PyTorch name (<c>fc1.weight</c>), shape, and how it is created.</summary>
 /// <param name="Index">Position in the network's <c>Parameters</c> list (declaration order, blocks depth-first).</param>
 /// <param name="Name">PyTorch-style full name (module path + <c>.weight</c>/<c>.bias</c>).</param>
-/// <param name="Init">How it is initialised: <c>kaiming_uniform(fanIn)</c> or <c>uniform(fanIn)</c> (±1/√fanIn).</param>
+/// <param name="Init">How it is initialised: <c>kaiming_uniform</c>, <c>uniform</c> (±1/√fanIn), <c>ones</c> or <c>zeros</c>.</param>
 internal sealed record ParameterInfo(int Index, string Name, Shape Shape, string Init, int FanIn);
 
 /// <summary>A module buffer: state that is not learned (PyTorch's <c>named_buffers</c>, BatchNorm's running statistics).</summary>
@@ -15,48 +19,68 @@ internal sealed record ParameterInfo(int Index, string Name, Shape Shape, string
 /// <param name="Init">Its initial value: <c>zeros</c> or <c>ones</c>.</param>
 internal sealed record BufferInfo(int Index, string Name, Shape Shape, string Init);
 
-/// <summary>One value of the flat graph.</summary>
-/// <param name="Id">Index in <see cref="CompiledGraph.Nodes"/>; inputs always have smaller ids.</param>
-/// <param name="Op">Canonical op name (<c>OpCatalog</c>): <c>Input</c>, <c>Linear</c>, <c>Relu</c>, <c>Add</c>, …</param>
-/// <param name="Inputs">Ids of the operand nodes.</param>
-/// <param name="Args">Compile-time arguments, normalised by inference (axes non-negative, defaults filled).</param>
-/// <param name="Shape">The inferred output shape.</param>
+/// <summary>One tensor of the flat graph: output <paramref name="Output"/> of node <paramref name="Node"/>.</summary>
+/// <param name="Id">Index in <see cref="CompiledGraph.Values"/>; a node's operands always have smaller ids than its outputs.</param>
+/// <param name="Text">The source text it comes from (the call, or <c>a</c> for a tuple element deconstructed into <c>a</c>).</param>
+internal sealed record CompiledValue(int Id, int Node, int Output, Shape Shape, string Text);
+
+/// <summary>One operation of the flat graph.</summary>
+/// <param name="Id">Index in <see cref="CompiledGraph.Nodes"/>, in evaluation order.</param>
+/// <param name="Op">The definition's name (<c>OpRegistry</c>): <c>Input</c>, <c>Linear</c>, <c>Relu</c>, <c>Add</c>, …</param>
+/// <param name="Args">The definition's typed arguments, normalised by inference.</param>
+/// <param name="Inputs">Value ids of the operands.</param>
+/// <param name="Outputs">Value ids of the results (one unless the op returns a tuple).</param>
 /// <param name="Text">The source text of the sub-expression, for comments and messages.</param>
 /// <param name="Path">Module path of the layer that made it (<c>fc1</c>, <c>incep1.branch1x1</c>), empty for ops.</param>
-/// <param name="Parameters">For layers: indices into <see cref="CompiledGraph.Parameters"/> (weight, then bias).</param>
+/// <param name="Parameters">For layers: indices into <see cref="CompiledGraph.Parameters"/>, in the layer's declaration order.</param>
 /// <param name="Scope">Module path of the block whose forward made it (<c>incep1.</c>), empty at the top level.</param>
-/// <param name="RequiresGrad">Whether a gradient flows to this value (it depends on a parameter or an input
-/// that needs a gradient, and not only through <c>Detach</c>).</param>
-internal sealed record CompiledNode(int Id, string Op, EquatableArray<int> Inputs, EquatableArray<NamedArg> Args, Shape Shape,
-    string Text, string Path, EquatableArray<int> Parameters, bool RequiresGrad, string Scope = "")
+internal sealed record CompiledNode(int Id, string Op, OpArgs Args, EquatableArray<int> Inputs, EquatableArray<int> Outputs,
+    string Text, string Path, EquatableArray<int> Parameters, string Scope = "")
 {
-    /// <summary>For layers with state (BatchNorm2d): indices into <see cref="CompiledGraph.Buffers"/> (running_mean,
-    /// running_var, num_batches_tracked); empty otherwise.</summary>
+    /// <summary>For layers with state (BatchNorm2d): indices into <see cref="CompiledGraph.Buffers"/>, in the layer's
+    /// declaration order; empty otherwise.</summary>
     public EquatableArray<int> Buffers { get; init; } = EquatableArray<int>.Empty;
 
-    public string? Arg(string name)
-    {
-        foreach (NamedArg a in Args) if (a.Name == name) return a.Value;
-        return null;
-    }
+    /// <summary>The single output (ops with one result).</summary>
+    public int Output => Outputs[0];
 }
 
-/// <summary>A shape-checked network or function, ready for gradient rules, planning and emission.</summary>
-/// <param name="Inputs">Node ids of the inputs, in parameter order.</param>
+/// <summary>A shape-checked network or function, ready for planning and emission.</summary>
+/// <param name="Inputs">Value ids of the inputs, in parameter order.</param>
 /// <param name="InputNames">The C# parameter names, for generated signatures.</param>
 /// <param name="InputTypes">The C# parameter types as written (fully qualified), for generated signatures.</param>
+/// <param name="Outputs">Value ids of the returned tensors (the leaves of a returned tuple, in order).</param>
 /// <param name="ReturnType">The C# return type (fully qualified) of the forward method.</param>
 internal sealed record CompiledGraph(
     EquatableArray<ParameterInfo> Parameters,
     EquatableArray<CompiledNode> Nodes,
+    EquatableArray<CompiledValue> Values,
     EquatableArray<int> Inputs,
     EquatableArray<string> InputNames,
     EquatableArray<string> InputTypes,
-    int Output,
+    EquatableArray<int> Outputs,
     string ReturnType)
 {
     /// <summary>The network's buffers, in the order of its <c>Buffers</c> list; empty when it has none.</summary>
     public EquatableArray<BufferInfo> Buffers { get; init; } = EquatableArray<BufferInfo>.Empty;
+
+    /// <summary>The returned tuple's structure (<see cref="OutputTree.Single"/> for one tensor).</summary>
+    public OutputTree ReturnStructure { get; init; } = OutputTree.Single;
+
+    /// <summary>The C# type of each returned tensor, in the order of <see cref="Outputs"/>.</summary>
+    public EquatableArray<string> OutputTypes { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>The first (for a single-tensor forward, the only) output: the one a train step's loss reads.</summary>
+    public int Output => Outputs[0];
+
+    public CompiledNode Producer(int value) => Nodes[Values[value].Node];
+
+    public Shape ShapeOf(int value) => Values[value].Shape;
+
+    public string TextOf(int value) => Values[value].Text;
+
+    /// <summary>The id of the last node the outputs depend on (the first node of the backward pass).</summary>
+    public int LastNode => Outputs.Max(o => Values[o].Node);
 }
 
 /// <summary>Everything the emitter needs for one network class.</summary>

@@ -1,4 +1,4 @@
-using System.Globalization;
+using ShapeNet.Generator.Ops;
 
 namespace ShapeNet.Generator.Model;
 
@@ -6,24 +6,11 @@ namespace ShapeNet.Generator.Model;
 // EquatableArray, strings, numbers): the incremental pipeline compares them to decide what to re-run.
 // No ISymbol, SyntaxNode, Location or Compilation may appear here (a test walks the model to check).
 
-/// <summary>A named compile-time argument of an op or layer, its value in invariant text
-/// (<c>"1"</c>, <c>"0.5"</c>, <c>"true"</c>, <c>"Mean"</c>, axes as <c>"0,1"</c>).</summary>
-internal readonly record struct NamedArg(string Name, string Value)
-{
-    public int AsInt() => int.Parse(Value, CultureInfo.InvariantCulture);
-
-    public double AsDouble() => double.Parse(Value, CultureInfo.InvariantCulture);
-
-    public bool AsBool() => Value == "true";
-
-    public int[] AsInts() => Value.Length == 0 ? new int[0] : System.Array.ConvertAll(Value.Split(','), s => int.Parse(s, CultureInfo.InvariantCulture));
-}
-
 internal enum NodeKind
 {
-    /// <summary>A parameter of the forward method; <see cref="Node.Op"/> is its name, the arg "index" its position.</summary>
+    /// <summary>A parameter of the forward method; <see cref="Node.Op"/> is its name, <see cref="InputArgs"/> its position.</summary>
     Input,
-    /// <summary>A built-in op (<see cref="Node.Op"/> is its canonical name from <c>OpCatalog</c>).</summary>
+    /// <summary>A built-in op (<see cref="Node.Op"/> is its definition's name in <c>OpRegistry</c>, <see cref="Node.Args"/> its typed arguments).</summary>
     Op,
     /// <summary>A call of a layer member (<see cref="Node.Op"/> is the member name).</summary>
     Layer,
@@ -31,42 +18,63 @@ internal enum NodeKind
     Block,
 }
 
-/// <summary>One operation of a parsed forward body, in evaluation order (SSA: each node is a value).</summary>
-internal sealed record Node(int Id, NodeKind Kind, string Op, EquatableArray<int> Inputs, EquatableArray<NamedArg> Args,
-    string Text, LocationInfo? Location)
+/// <summary>The position of a forward method's parameter.</summary>
+internal sealed record InputArgs(int Index) : OpArgs;
+
+/// <summary>One value of a parsed forward body: output <see cref="Output"/> of node <see cref="Node"/> (0 unless the node
+/// returns a tuple).</summary>
+internal readonly record struct ValueRef(int Node, int Output)
 {
-    public string? Arg(string name)
-    {
-        foreach (NamedArg a in Args) if (a.Name == name) return a.Value;
-        return null;
-    }
+    public static ValueRef Of(int node) => new(node, 0);
 }
+
+/// <summary>One operation of a parsed forward body, in evaluation order (SSA: each node makes values).</summary>
+/// <param name="Deconstruction">How the result is used: null for one tensor, or the tuple pattern it is deconstructed into
+/// (<c>var (a, b) = Chunk(x, 2, 1)</c>).</param>
+internal sealed record Node(int Id, NodeKind Kind, string Op, EquatableArray<ValueRef> Inputs, OpArgs Args,
+    string Text, LocationInfo? Location, TuplePattern? Deconstruction = null);
 
 /// <summary>A typed input of a forward or differentiable method.</summary>
 internal sealed record GraphInput(string Name, Shape Shape, string TypeText, LocationInfo? Location);
 
 /// <summary>The parsed body of a <c>[Forward]</c> or <c>[Differentiable]</c> method.</summary>
+/// <param name="Outputs">The returned values: one, or the leaves of a returned tuple (<c>return (a, (b, c));</c>) in order.</param>
+/// <param name="ReturnStructure">The returned tuple's structure (<see cref="OutputTree.Single"/> for one tensor).</param>
+/// <param name="DeclaredReturns">The declared shape of each returned tensor (null where the type is the rank-erased
+/// <c>Tensor</c>), in the order of <paramref name="Outputs"/>.</param>
 internal sealed record GraphModel(
     string MethodName,
     bool IsStatic,
     EquatableArray<string> MethodTypeParameters,
     EquatableArray<GraphInput> Inputs,
-    Shape? DeclaredReturn,
+    EquatableArray<DeclaredReturn> DeclaredReturns,
     string ReturnTypeText,
     EquatableArray<Node> Nodes,
-    int Output,
+    EquatableArray<ValueRef> Outputs,
+    OutputTree ReturnStructure,
     LocationInfo? Location);
 
+/// <summary>One tensor of a forward method's declared return type: its shape (null for the rank-erased <c>Tensor</c>) and
+/// its C# type (fully qualified).</summary>
+internal sealed record DeclaredReturn(Shape? Shape, string TypeText);
+
 /// <summary>A layer member: <c>[Linear(784, 512)] partial Linear Fc1 { get; }</c> or a block.</summary>
+/// <param name="Kind">The layer's definition name (<c>Linear</c>, <c>Conv2d</c>, <c>BatchNorm2d</c>) or <c>Block</c>.</param>
+/// <param name="Args">The layer's typed arguments (<see cref="NoArgs"/> for a block).</param>
 internal sealed record LayerModel(
     string MemberName,
     string ModuleName,
     string Kind,
-    EquatableArray<NamedArg> Args,
+    OpArgs Args,
     string TypeText,
     string Accessibility,
     NetworkModel? Block,
-    LocationInfo? Location);
+    LocationInfo? Location)
+{
+    public const string BlockKind = "Block";
+
+    public bool IsBlock => Kind == BlockKind;
+}
 
 /// <summary>A <c>[Network]</c> class as parsed, with class type arguments already substituted for blocks.</summary>
 internal sealed record NetworkModel(

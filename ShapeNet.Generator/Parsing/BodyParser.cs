@@ -25,7 +25,10 @@ internal sealed class BodyParser
     private readonly IMethodSymbol _method;
     private readonly IReadOnlyDictionary<string, Dim> _substitution;
     private readonly List<Node> _nodes = new();
+    /// <summary>Locals and parameters bound to values: handles into <see cref="_values"/>.</summary>
     private readonly Dictionary<string, int> _locals = new();
+    /// <summary>Every value made so far (a node's output); expressions return handles into this list, −1 for a failure.</summary>
+    private readonly List<ValueRef> _values = new();
     private readonly Dictionary<string, double> _loopConstants = new();
     /// <summary>Parameters and locals whose value failed to parse (already reported): uses of them are skipped silently.</summary>
     private readonly HashSet<string> _failedNames = new();
@@ -62,7 +65,7 @@ internal sealed class BodyParser
                 continue;
             }
             inputs.Add(new GraphInput(p.Name, shape, p.Type.ToDisplayString(ParseContext.FullyQualified), location));
-            int id = Add(NodeKind.Input, p.Name, new int[0], new[] { new NamedArg("index", i.ToString(CultureInfo.InvariantCulture)) }, p.Name, location);
+            int id = Add(NodeKind.Input, p.Name, new int[0], new InputArgs(i), p.Name, location);
             _locals[p.Name] = id;
         }
 
@@ -86,8 +89,9 @@ internal sealed class BodyParser
 
         if (_failed || _output < 0) return null;
         return new GraphModel(_method.Name, _method.IsStatic, _method.TypeParameters.Select(t => t.Name).ToEquatableArray(),
-            inputs.ToEquatableArray(), declaredReturn, _method.ReturnType.ToDisplayString(ParseContext.FullyQualified),
-            _nodes.ToEquatableArray(), _output, LocationInfo.From(declaration.Identifier.GetLocation()));
+            inputs.ToEquatableArray(), EquatableArray.Create(new DeclaredReturn(declaredReturn, _method.ReturnType.ToDisplayString(ParseContext.FullyQualified))),
+            _method.ReturnType.ToDisplayString(ParseContext.FullyQualified), _nodes.ToEquatableArray(), EquatableArray.Create(_values[_output]), OutputTree.Single,
+            LocationInfo.From(declaration.Identifier.GetLocation()));
     }
 
     // ---- statements ----------------------------------------------------------------------------
@@ -168,10 +172,10 @@ internal sealed class BodyParser
         string? op = assignment.Kind() switch
         {
             SyntaxKind.SimpleAssignmentExpression => null,
-            SyntaxKind.AddAssignmentExpression => "Add",
-            SyntaxKind.SubtractAssignmentExpression => "Sub",
-            SyntaxKind.MultiplyAssignmentExpression => "Mul",
-            SyntaxKind.DivideAssignmentExpression => "Div",
+            SyntaxKind.AddAssignmentExpression => nameof(Ops.Add),
+            SyntaxKind.SubtractAssignmentExpression => nameof(Ops.Sub),
+            SyntaxKind.MultiplyAssignmentExpression => nameof(Ops.Mul),
+            SyntaxKind.DivideAssignmentExpression => nameof(Ops.Div),
             _ => "?",
         };
         if (op == "?")
@@ -279,17 +283,17 @@ internal sealed class BodyParser
             case BinaryExpressionSyntax binary:
                 string? op = binary.Kind() switch
                 {
-                    SyntaxKind.AddExpression => "Add",
-                    SyntaxKind.SubtractExpression => "Sub",
-                    SyntaxKind.MultiplyExpression => "Mul",
-                    SyntaxKind.DivideExpression => "Div",
+                    SyntaxKind.AddExpression => nameof(Ops.Add),
+                    SyntaxKind.SubtractExpression => nameof(Ops.Sub),
+                    SyntaxKind.MultiplyExpression => nameof(Ops.Mul),
+                    SyntaxKind.DivideExpression => nameof(Ops.Div),
                     _ => null,
                 };
                 if (op is null) return Fail(binary, $"the operator '{binary.OperatorToken.Text}' is not a tensor op; use +, -, * or /");
                 return Arithmetic(op, binary, binary.Left, binary.Right);
             case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
                 int operand = Expression(unary.Operand);
-                return operand < 0 ? -1 : Add(NodeKind.Op, "Neg", new[] { operand }, new NamedArg[0], ParseContext.TextOf(unary), LocationInfo.From(unary));
+                return operand < 0 ? -1 : Add(NodeKind.Op, nameof(Ops.Neg), new[] { operand }, NoArgs.Value, ParseContext.TextOf(unary), LocationInfo.From(unary));
             case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
                 return Expression(unary.Operand);
             case ConditionalExpressionSyntax:
@@ -313,10 +317,10 @@ internal sealed class BodyParser
             if (x < 0) return -1;
             return op switch
             {
-                "Add" => Scalar("AddScalar", x, b, text, location),
-                "Sub" => Scalar("AddScalar", x, -b, text, location),
-                "Mul" => Scalar("MulScalar", x, b, text, location),
-                _ => Scalar("MulScalar", x, 1.0 / b, text, location),
+                nameof(Ops.Add) => Scalar(nameof(Ops.AddScalar), x, b, text, location),
+                nameof(Ops.Sub) => Scalar(nameof(Ops.AddScalar), x, -b, text, location),
+                nameof(Ops.Mul) => Scalar(nameof(Ops.MulScalar), x, b, text, location),
+                _ => Scalar(nameof(Ops.MulScalar), x, 1.0 / b, text, location),
             };
         }
         if (leftConstant)
@@ -325,20 +329,20 @@ internal sealed class BodyParser
             if (x < 0) return -1;
             return op switch
             {
-                "Add" => Scalar("AddScalar", x, a, text, location),
-                "Sub" => Scalar("RSubScalar", x, a, text, location),
-                "Mul" => Scalar("MulScalar", x, a, text, location),
-                _ => Scalar("RDivScalar", x, a, text, location),
+                nameof(Ops.Add) => Scalar(nameof(Ops.AddScalar), x, a, text, location),
+                nameof(Ops.Sub) => Scalar(nameof(Ops.RSubScalar), x, a, text, location),
+                nameof(Ops.Mul) => Scalar(nameof(Ops.MulScalar), x, a, text, location),
+                _ => Scalar(nameof(Ops.RDivScalar), x, a, text, location),
             };
         }
         int l = Expression(left);
         int r = Expression(right);
         if (l < 0 || r < 0) return -1;
-        return Add(NodeKind.Op, op, new[] { l, r }, new NamedArg[0], text, location);
+        return Add(NodeKind.Op, op, new[] { l, r }, NoArgs.Value, text, location);
     }
 
     private int Scalar(string op, int input, double c, string text, LocationInfo? location) =>
-        Add(NodeKind.Op, op, new[] { input }, new[] { new NamedArg("c", Format(c)) }, text, location);
+        Add(NodeKind.Op, op, new[] { input }, new ScalarArgs(c), text, location);
 
     private int Invocation(InvocationExpressionSyntax invocation)
     {
@@ -353,7 +357,7 @@ internal sealed class BodyParser
                 name = m.Name.Identifier.Text;
                 break;
             case MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner, Name.Identifier.Text: "Forward" }
-                when _layers.TryGetValue(owner.Identifier.Text, out LayerModel? block) && block.Kind == "Block":
+                when _layers.TryGetValue(owner.Identifier.Text, out LayerModel? block) && block.IsBlock:
                 blockMember = owner.Identifier.Text;
                 break;
             case MemberAccessExpressionSyntax m when IsOpsClass(m.Expression):
@@ -379,18 +383,26 @@ internal sealed class BodyParser
 
         if (_layers.TryGetValue(name, out LayerModel? layer))
         {
-            if (layer.Kind == "Block") return Fail(invocation, $"call a block through its forward method: {name}.Forward(...)");
-            if (invocation.ArgumentList.Arguments.Count != 1)
+            if (layer.IsBlock) return Fail(invocation, $"call a block through its forward method: {name}.Forward(...)");
+            int tensors = OpRegistry.Layer(layer.Kind)?.TensorInputs ?? 1;
+            if (invocation.ArgumentList.Arguments.Count != tensors)
             {
                 _failed = true;
-                _context.Report(DiagnosticDescriptors.WrongArguments, LocationInfo.From(invocation), name, ParseContext.TextOf(invocation), "a layer takes one tensor");
+                _context.Report(DiagnosticDescriptors.WrongArguments, LocationInfo.From(invocation), name, ParseContext.TextOf(invocation),
+                    tensors == 1 ? "a layer takes one tensor" : $"the layer takes {tensors} tensors");
                 return -1;
             }
-            int input = Expression(invocation.ArgumentList.Arguments[0].Expression);
-            return input < 0 ? -1 : Add(NodeKind.Layer, name, new[] { input }, new NamedArg[0], ParseContext.TextOf(invocation), LocationInfo.From(invocation));
+            var inputs = new List<int>();
+            foreach (ArgumentSyntax argument in invocation.ArgumentList.Arguments)
+            {
+                int input = Expression(argument.Expression);
+                if (input < 0) return -1;
+                inputs.Add(input);
+            }
+            return Add(NodeKind.Layer, name, inputs.ToArray(), NoArgs.Value, ParseContext.TextOf(invocation), LocationInfo.From(invocation));
         }
 
-        if (OpCatalog.ByDslName.TryGetValue(name, out OpSpec[]? overloads)) return OpCall(invocation, name, overloads);
+        if (OpRegistry.Calls(name) is { } overloads) return OpCall(invocation, name, overloads);
 
         _failed = true;
         _context.Report(DiagnosticDescriptors.UnknownCall, LocationInfo.From(invocation.Expression), name, _ownerName);
@@ -443,67 +455,66 @@ internal sealed class BodyParser
             if (id < 0) return -1;
             inputs.Add(id);
         }
-        return Add(NodeKind.Block, member, inputs.ToArray(), new NamedArg[0], ParseContext.TextOf(invocation), LocationInfo.From(invocation));
+        return Add(NodeKind.Block, member, inputs.ToArray(), NoArgs.Value, ParseContext.TextOf(invocation), LocationInfo.From(invocation));
     }
 
-    private int OpCall(InvocationExpressionSyntax invocation, string name, OpSpec[] overloads)
+    private int OpCall(InvocationExpressionSyntax invocation, string name, IReadOnlyList<DslCall> overloads)
     {
         SeparatedSyntaxList<ArgumentSyntax> args = invocation.ArgumentList.Arguments;
-        foreach (OpSpec spec in overloads)
+        foreach (DslCall call in overloads)
         {
-            if (!Match(spec, args, out List<ExpressionSyntax> tensors, out Dictionary<string, List<ExpressionSyntax>> values)) continue;
-            var operandIds = new List<int>();
+            if (!Match(call, args, out List<ExpressionSyntax> tensors, out Dictionary<string, List<ExpressionSyntax>> given)) continue;
+            var operands = new List<int>();
             bool ok = true;
             foreach (ExpressionSyntax t in tensors)
             {
                 int id = Expression(t);
                 if (id < 0) ok = false;
-                operandIds.Add(id);
+                operands.Add(id);
             }
-            var named = new List<NamedArg>();
-            foreach (ArgSpec a in spec.Args)
+            var values = new Dictionary<string, object>();
+            foreach (DslParameter p in call.Parameters)
             {
-                if (!values.TryGetValue(a.Name, out List<ExpressionSyntax>? given))
+                if (p.IsTensor) continue;
+                if (!given.TryGetValue(p.Name, out List<ExpressionSyntax>? expressions))
                 {
-                    named.Add(new NamedArg(a.Name, a.Default!));
+                    values[p.Name] = p.Default!;
                     continue;
                 }
-                string? value = ConstantArg(a, given, name);
+                object? value = ConstantArg(p, expressions, name);
                 if (value is null) ok = false;
-                else named.Add(new NamedArg(a.Name, value));
+                else values[p.Name] = value;
             }
             if (!ok) return -1;
-            return Add(NodeKind.Op, name, operandIds.ToArray(), named.ToArray(), ParseContext.TextOf(invocation), LocationInfo.From(invocation));
+            return Add(NodeKind.Op, call.Op.Name, operands.ToArray(), call.Bind(new DslArguments(values)), ParseContext.TextOf(invocation), LocationInfo.From(invocation));
         }
 
         _failed = true;
-        string signatures = string.Join(" or ", overloads.Select(Signature));
+        string signatures = string.Join(" or ", overloads.Select(o => o.Signature));
         _context.Report(DiagnosticDescriptors.WrongArguments, LocationInfo.From(invocation), name, ParseContext.TextOf(invocation), "expected " + signatures);
         return -1;
     }
 
-    private static string Signature(OpSpec spec)
-    {
-        var parts = new List<string>();
-        if (spec.TensorOperands == OpSpec.TensorList) parts.Add("[tensors]");
-        for (int i = 0; i < spec.TensorOperands; i++) parts.Add(spec.TensorOperands == 1 ? "x" : ((char)('a' + i)).ToString());
-        foreach (ArgSpec a in spec.Args) parts.Add(a.Default is null ? a.Name : a.Name + " = " + a.Default);
-        return spec.DslName + "(" + string.Join(", ", parts) + ")";
-    }
-
-    /// <summary>Assigns call arguments to a spec's tensor operands and named constants; false when they do not fit.</summary>
-    private static bool Match(OpSpec spec, SeparatedSyntaxList<ArgumentSyntax> args, out List<ExpressionSyntax> tensors,
+    /// <summary>Assigns call arguments to a call's tensor operands and named constants; false when they do not fit.</summary>
+    private static bool Match(DslCall call, SeparatedSyntaxList<ArgumentSyntax> args, out List<ExpressionSyntax> tensors,
         out Dictionary<string, List<ExpressionSyntax>> values)
     {
         tensors = new List<ExpressionSyntax>();
         values = new Dictionary<string, List<ExpressionSyntax>>();
-        int position = 0;
         var positional = args.Where(a => a.NameColon is null).Select(a => a.Expression).ToList();
-        if (spec.TensorOperands == OpSpec.TensorList)
+        List<DslParameter> tensorParameters = call.Parameters.Where(p => p.IsTensor).ToList();
+        List<DslParameter> constants = call.Parameters.Where(p => !p.IsTensor).ToList();
+        int position = 0;
+        foreach (DslParameter p in tensorParameters)
         {
-            if (positional.Count == 0) return false;
-            ExpressionSyntax list = positional[0];
-            IEnumerable<ExpressionSyntax>? elements = list switch
+            if (position >= positional.Count) return false;
+            ExpressionSyntax argument = positional[position++];
+            if (p.Kind == DslKind.Tensor)
+            {
+                tensors.Add(argument);
+                continue;
+            }
+            IEnumerable<ExpressionSyntax>? elements = argument switch
             {
                 CollectionExpressionSyntax c => c.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression),
                 ImplicitArrayCreationExpressionSyntax ia => ia.Initializer.Expressions,
@@ -511,56 +522,54 @@ internal sealed class BodyParser
                 _ => null,
             };
             if (elements is null) return false;
+            int before = tensors.Count;
             tensors.AddRange(elements);
-            if (tensors.Count == 0) return false;
-            position = 1;
-        }
-        else
-        {
-            if (positional.Count < spec.TensorOperands) return false;
-            tensors.AddRange(positional.Take(spec.TensorOperands));
-            position = spec.TensorOperands;
+            if (tensors.Count == before) return false;
         }
 
-        int argIndex = 0;
+        int constant = 0;
         for (; position < positional.Count; position++)
         {
-            if (argIndex >= spec.Args.Count) return false;
-            ArgSpec a = spec.Args[argIndex];
-            if (!values.TryGetValue(a.Name, out List<ExpressionSyntax>? list)) values[a.Name] = list = new List<ExpressionSyntax>();
+            if (constant >= constants.Count) return false;
+            DslParameter p = constants[constant];
+            if (!values.TryGetValue(p.Name, out List<ExpressionSyntax>? list)) values[p.Name] = list = new List<ExpressionSyntax>();
             list.Add(positional[position]);
-            if (a.Kind != ArgKind.IntList) argIndex++;
+            if (p.Kind != DslKind.IntList) constant++;
         }
         foreach (ArgumentSyntax named in args.Where(a => a.NameColon is not null))
         {
             string argName = named.NameColon!.Name.Identifier.Text;
-            ArgSpec? a = spec.Args.FirstOrDefault(s => s.Name == argName);
-            if (a is null || values.ContainsKey(argName)) return false;
+            DslParameter? p = constants.FirstOrDefault(s => s.Name == argName);
+            if (p is null || values.ContainsKey(argName)) return false;
             values[argName] = new List<ExpressionSyntax> { named.Expression };
         }
-        foreach (ArgSpec a in spec.Args)
-            if (a.Default is null && !values.ContainsKey(a.Name)) return false;
+        foreach (DslParameter p in constants)
+            if (p.Default is null && !values.ContainsKey(p.Name)) return false;
         return true;
     }
 
-    /// <summary>Reads a compile-time argument as invariant text; null after reporting SN0204.</summary>
-    private string? ConstantArg(ArgSpec spec, List<ExpressionSyntax> given, string opName)
+    /// <summary>Reads a compile-time argument (int, double, bool, string, int[] or a reduction); null after reporting SN0204.</summary>
+    private object? ConstantArg(DslParameter parameter, List<ExpressionSyntax> given, string opName)
     {
-        switch (spec.Kind)
+        switch (parameter.Kind)
         {
-            case ArgKind.Int:
-                return TryConstant(given[0], out double i) && i == System.Math.Floor(i) ? Format(i) : NotConstant(spec, given[0], opName);
-            case ArgKind.Double:
-                return TryConstant(given[0], out double d) ? Format(d) : NotConstant(spec, given[0], opName);
-            case ArgKind.Bool:
+            case DslKind.Int:
+                return TryConstant(given[0], out double i) && i == System.Math.Floor(i) && i >= int.MinValue && i <= int.MaxValue
+                    ? (int)i : NotConstant(parameter, given[0], opName);
+            case DslKind.Double:
+                return TryConstant(given[0], out double d) ? d : NotConstant(parameter, given[0], opName);
+            case DslKind.Bool:
                 Optional<object?> b = _model.GetConstantValue(given[0], _context.CancellationToken);
-                return b.HasValue && b.Value is bool flag ? (flag ? "true" : "false") : NotConstant(spec, given[0], opName);
-            case ArgKind.Reduction:
+                return b.HasValue && b.Value is bool flag ? flag : NotConstant(parameter, given[0], opName);
+            case DslKind.String:
+                Optional<object?> text = _model.GetConstantValue(given[0], _context.CancellationToken);
+                return text.HasValue && text.Value is string s ? s : NotConstant(parameter, given[0], opName);
+            case DslKind.Reduction:
                 Optional<object?> r = _model.GetConstantValue(given[0], _context.CancellationToken);
-                return r.HasValue && r.Value is int ri && ri is 0 or 1 ? (ri == 0 ? "Mean" : "Sum") : NotConstant(spec, given[0], opName);
-            case ArgKind.Axes:
-            case ArgKind.IntList:
-                var ints = new List<string>();
+                return r.HasValue && r.Value is int ri && ri is 0 or 1 ? (LossReduction)ri : NotConstant(parameter, given[0], opName);
+            case DslKind.Axes:
+            case DslKind.IntList:
+                var ints = new List<int>();
                 foreach (ExpressionSyntax e in given)
                 {
                     IEnumerable<ExpressionSyntax> items = e switch
@@ -572,20 +581,21 @@ internal sealed class BodyParser
                     };
                     foreach (ExpressionSyntax item in items)
                     {
-                        if (!TryConstant(item, out double v) || v != System.Math.Floor(v)) return NotConstant(spec, item, opName);
-                        ints.Add(Format(v));
+                        if (!TryConstant(item, out double v) || v != System.Math.Floor(v) || v < int.MinValue || v > int.MaxValue)
+                            return NotConstant(parameter, item, opName);
+                        ints.Add((int)v);
                     }
                 }
-                return string.Join(",", ints);
+                return ints.ToArray();
             default:
-                return NotConstant(spec, given[0], opName);
+                return NotConstant(parameter, given[0], opName);
         }
     }
 
-    private string? NotConstant(ArgSpec spec, ExpressionSyntax expression, string opName)
+    private object? NotConstant(DslParameter parameter, ExpressionSyntax expression, string opName)
     {
         _failed = true;
-        _context.Report(DiagnosticDescriptors.NonConstantArgument, LocationInfo.From(expression), spec.Name, opName, ParseContext.TextOf(expression));
+        _context.Report(DiagnosticDescriptors.NonConstantArgument, LocationInfo.From(expression), parameter.Name, opName, ParseContext.TextOf(expression));
         return null;
     }
 
@@ -631,7 +641,6 @@ internal sealed class BodyParser
 
     private bool IsFromThisTree(SyntaxNode node) => node.SyntaxTree == _model.SyntaxTree;
 
-    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private int Fail(SyntaxNode node, string why)
     {
@@ -640,10 +649,12 @@ internal sealed class BodyParser
         return -1;
     }
 
-    private int Add(NodeKind kind, string op, int[] inputs, NamedArg[] args, string text, LocationInfo? location)
+    /// <summary>Adds a node with one result and returns the handle of that value.</summary>
+    private int Add(NodeKind kind, string op, int[] inputs, OpArgs args, string text, LocationInfo? location)
     {
         int id = _nodes.Count;
-        _nodes.Add(new Node(id, kind, op, inputs.ToEquatableArray(), args.ToEquatableArray(), text, location));
-        return id;
+        _nodes.Add(new Node(id, kind, op, inputs.Select(h => _values[h]).ToEquatableArray(), args, text, location));
+        _values.Add(ValueRef.Of(id));
+        return _values.Count - 1;
     }
 }

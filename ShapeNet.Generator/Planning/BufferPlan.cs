@@ -2,8 +2,9 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
-using ShapeNet.Generator.Gradients;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Ops;
 
 namespace ShapeNet.Generator.Planning;
 
@@ -11,7 +12,7 @@ internal enum BufferRole
 {
     /// <summary>An input's value, uploaded before the forward pass.</summary>
     Input,
-    /// <summary>The forward value of one op (kept for the backward pass).</summary>
+    /// <summary>The forward value of one op output (kept for the backward pass).</summary>
     Value,
     /// <summary>The gradient w.r.t. an input (read by the caller after the backward pass).</summary>
     InputGradient,
@@ -41,11 +42,14 @@ internal sealed record ConstantArray(string Name, string ElementType, IReadOnlyL
 }
 
 /// <summary>
-/// Decides every buffer of a compiled graph: which nodes are computed (those the output depends on), which value
-/// buffers alias (Reshape, Detach), which Linear layers fuse with their activation, which nodes receive a gradient,
-/// where each gradient lives, and for every backward write whether it is the first (<c>accumulate: false</c>, so no
-/// buffer needs zeroing) or a later one (<c>accumulate: true</c>). Gradient buffers of different ops share slots when
-/// their lifetimes in the backward pass do not overlap. A pure function of the graph.
+/// Decides every buffer of a compiled graph: which nodes are computed (those the outputs depend on), which value buffers
+/// alias (Reshape, Detach), which layers fuse with their activation, which values receive a gradient, where each gradient
+/// lives, and for every backward write whether it is the first (<c>accumulate: false</c>, so no buffer needs zeroing) or a
+/// later one (<c>accumulate: true</c>). Gradient buffers of different values share slots when their lifetimes in the
+/// backward pass do not overlap. What each op needs besides its outputs (auxiliary buffers, constant arrays, workspaces)
+/// it asks for in its definition's <c>Plan</c>. A pure function of the graph.
+/// <para>Only output 0 is seeded with a gradient (a train step's loss reads it); the other outputs of a tuple-returning
+/// forward are results for inference and receive none.</para>
 /// </summary>
 internal sealed class BufferPlan
 {
@@ -58,50 +62,50 @@ internal sealed class BufferPlan
     private readonly List<string> _problems = new();
     private readonly List<string> _missingRules = new();
     private readonly Dictionary<(int Node, string Role), string> _auxiliary = new();
-    private readonly List<int> _convolutions = new();
+    private readonly List<WorkspaceRequest> _workspaces = new();
     private readonly int[] _group;
 
     private BufferPlan(CompiledGraph graph)
     {
         Graph = graph;
-        int n = graph.Nodes.Count;
+        int n = graph.Nodes.Count, v = graph.Values.Count;
         Live = new bool[n];
-        RequiresGrad = new bool[n];
-        ReceivesGradient = new bool[n];
+        RequiresGrad = new bool[v];
+        ReceivesGradient = new bool[v];
         FusedActivationOf = Enumerable.Repeat(-1, n).ToArray();
-        FusedLinearOf = Enumerable.Repeat(-1, n).ToArray();
-        ValueName = new string?[n];
-        GradientName = new string?[n];
-        Consumers = new List<int>[n];
-        for (int i = 0; i < n; i++) Consumers[i] = new List<int>();
-        _group = Enumerable.Range(0, n).ToArray();
+        FusedInto = Enumerable.Repeat(-1, n).ToArray();
+        ValueName = new string?[v];
+        GradientName = new string?[v];
+        Consumers = new List<int>[v];
+        for (int i = 0; i < v; i++) Consumers[i] = new List<int>();
+        _group = Enumerable.Range(0, v).ToArray();
     }
 
     public CompiledGraph Graph { get; }
 
-    /// <summary>Nodes the output depends on; the others are not computed.</summary>
+    /// <summary>Nodes the outputs depend on; the others are not computed.</summary>
     public bool[] Live { get; }
 
-    /// <summary>Depends on a parameter or an input other than through <c>Detach</c> or a loss target.</summary>
+    /// <summary>Values that depend on a parameter or an input other than through <c>Detach</c>, a loss target or an
+    /// integer output.</summary>
     public bool[] RequiresGrad { get; }
 
-    /// <summary>A gradient reaches it in the backward pass (it requires one and feeds the output through differentiable ops).</summary>
+    /// <summary>Values a gradient reaches in the backward pass (they require one and feed output 0 through differentiable ops).</summary>
     public bool[] ReceivesGradient { get; }
 
-    /// <summary>For a Linear node fused with its only consumer (Relu, Sigmoid or Tanh), or a Conv2d fused with its only
-    /// consumer Relu: that consumer; else −1.</summary>
+    /// <summary>For a layer node fused with its only consumer, an activation its kernel applies: that consumer; else −1.</summary>
     public int[] FusedActivationOf { get; }
 
-    /// <summary>For an activation fused into the Linear or Conv2d before it: that node; else −1.</summary>
-    public int[] FusedLinearOf { get; }
+    /// <summary>For an activation fused into the layer before it: that layer's node; else −1.</summary>
+    public int[] FusedInto { get; }
 
-    /// <summary>The value buffer of each node (aliases share one; a fused Linear has none).</summary>
+    /// <summary>The value buffer of each value (aliases share one; a fused layer's output has none).</summary>
     public string?[] ValueName { get; }
 
-    /// <summary>The gradient buffer of each node receiving a gradient.</summary>
+    /// <summary>The gradient buffer of each value receiving a gradient.</summary>
     public string?[] GradientName { get; }
 
-    /// <summary>Live consumers of each node, one entry per use, in id order.</summary>
+    /// <summary>Live consumer nodes of each value, one entry per use, in id order.</summary>
     public List<int>[] Consumers { get; }
 
     /// <summary>Buffers to allocate, in declaration order: inputs, values, input gradients, output gradient, shared slots.</summary>
@@ -109,19 +113,17 @@ internal sealed class BufferPlan
 
     public IReadOnlyList<ConstantArray> Arrays => _arrays;
 
-    /// <summary>Live Conv2d nodes; they share one workspace of the largest <c>IBackend.Conv2d_WorkspaceLength</c>
-    /// (computed at run time: it depends on the core count).</summary>
-    public IReadOnlyList<int> Convolutions => _convolutions;
+    /// <summary>Shared workspaces, in the order first requested.</summary>
+    public IReadOnlyList<WorkspaceRequest> Workspaces => _workspaces;
 
-    /// <summary>The name of the shared convolution workspace.</summary>
-    public const string WorkspaceName = "_convWorkspace";
+    /// <summary>Whether a live node draws dropout masks (the plan then keeps a seed and a step counter).</summary>
+    public bool HasDropout { get; internal set; }
 
-    /// <summary>Whether any live node is a Dropout (the plan then keeps a seed and a step counter).</summary>
-    public bool HasDropout => Graph.Nodes.Any(n => Live[n.Id] && n.Op == "Dropout");
-
-    /// <summary>A node's auxiliary buffer: <c>indices</c> of a MaxPool2d, <c>mask</c> of a Dropout, <c>saveMean</c> and
-    /// <c>saveInvStd</c> of a BatchNorm2d.</summary>
+    /// <summary>A node's auxiliary buffer (<c>indices</c> of a MaxPool2d, <c>mask</c> of a Dropout, …), or null.</summary>
     public string? Auxiliary(int node, string role) => _auxiliary.TryGetValue((node, role), out string? name) ? name : null;
+
+    /// <summary>The plan field of workspace <paramref name="name"/>, or null when none was requested.</summary>
+    public string? WorkspaceField(string name) => _workspaces.FirstOrDefault(w => w.Field == name)?.Field;
 
     /// <summary>Internal inconsistencies (an unplannable shape or product); each becomes SN0900.</summary>
     public IReadOnlyList<string> Problems => _problems;
@@ -135,15 +137,15 @@ internal sealed class BufferPlan
     /// adds to the buffer (a previous contribution was written) or overwrites it (the first one).</summary>
     public bool Accumulates(int node, int operand) => _accumulate.TryGetValue((node, operand), out bool a) && a;
 
-    /// <summary>Whether a Linear node's parameter gradients add (the layer's parameters were written by a later use
+    /// <summary>Whether a layer node's parameter gradients add (the layer's parameters were written by a later use
     /// of the same layer, processed first in the backward pass) or are overwritten.</summary>
     public bool ParameterAccumulates(int node) => _parameterAccumulate.TryGetValue(node, out bool a) && a;
 
-    public ConstantArray Array(int node, string role) => _arraysByUse[(node, role)];
+    public ConstantArray? Array(int node, string role) => _arraysByUse.TryGetValue((node, role), out ConstantArray? array) ? array : null;
 
-    /// <summary>Whether the gradient of <paramref name="node"/> lives in an input's gradient buffer (the input or a Reshape of it).</summary>
-    public bool HoldsInputGradient(int node) =>
-        GradientName[node] is { } name && _buffers.Any(b => b.Name == name && b.Role == BufferRole.InputGradient);
+    /// <summary>Whether the gradient of <paramref name="value"/> lives in an input's gradient buffer (the input or a Reshape of it).</summary>
+    public bool HoldsInputGradient(int value) =>
+        GradientName[value] is { } name && _buffers.Any(b => b.Name == name && b.Role == BufferRole.InputGradient);
 
     /// <summary>Plan memory at <paramref name="batch"/>: every allocated buffer.</summary>
     public long BytesAt(long batch) => _buffers.Sum(b => b.BytesAt(batch));
@@ -174,6 +176,40 @@ internal sealed class BufferPlan
         return sb.ToString();
     }
 
+    /// <summary>How gradients flow through <paramref name="node"/>; null for an op the registry does not know.</summary>
+    public static Differentiation? DifferentiationOf(CompiledNode node) => OpRegistry.Find(node.Op)?.DifferentiationOf(node.Args);
+
+    // ---- requests from op definitions (PlanContext) --------------------------------------------
+
+    internal void AddAuxiliary(int node, string role, Shape shape, string comment)
+    {
+        string name = "_" + role + node.ToString(CultureInfo.InvariantCulture);
+        _auxiliary[(node, role)] = name;
+        AddBuffer(name, BufferRole.Auxiliary, shape, comment);
+    }
+
+    internal void AddArray(int node, string role, string elementType, List<string> values, List<int> dynamic, string comment, string prefix)
+    {
+        string key = elementType + ":" + string.Join(",", values.Select((v, i) => dynamic.Contains(i) ? "B" : v));
+        if (!_arraysByContent.TryGetValue(key, out ConstantArray? array))
+        {
+            int index = _arrays.Count(a => a.Name.StartsWith(prefix, System.StringComparison.Ordinal));
+            array = new ConstantArray(prefix + index.ToString(CultureInfo.InvariantCulture), elementType, values, dynamic, comment);
+            _arraysByContent[key] = array;
+            _arrays.Add(array);
+        }
+        _arraysByUse[(node, role)] = array;
+    }
+
+    internal void AddWorkspace(string field, string comment, string summaryNote, BackendCall length)
+    {
+        WorkspaceRequest? workspace = _workspaces.FirstOrDefault(w => w.Field == field);
+        if (workspace is null) _workspaces.Add(workspace = new WorkspaceRequest(field, comment, summaryNote, new List<BackendCall>()));
+        workspace.Lengths.Add(length);
+    }
+
+    // ---- the plan --------------------------------------------------------------------------------
+
     private IReadOnlyList<CompiledNode> Nodes => Graph.Nodes;
 
     private void Build()
@@ -185,18 +221,17 @@ internal sealed class BufferPlan
         FindReceivesGradient();
         NameValues();
         PlanGradients();
-        PlanArrays();
     }
 
     private void FindLive()
     {
-        Live[Graph.Output] = true;
-        for (int id = Graph.Output; id >= 0; id--)
+        foreach (int output in Graph.Outputs) Live[Graph.Values[output].Node] = true;
+        for (int id = Graph.LastNode; id >= 0; id--)
         {
             if (!Live[id]) continue;
-            foreach (int input in Nodes[id].Inputs) Live[input] = true;
+            foreach (int input in Nodes[id].Inputs) Live[Graph.Values[input].Node] = true;
         }
-        foreach (int input in Graph.Inputs) Live[input] = true;
+        foreach (int input in Graph.Inputs) Live[Graph.Values[input].Node] = true;
     }
 
     private void FindConsumers()
@@ -213,10 +248,13 @@ internal sealed class BufferPlan
         foreach (CompiledNode node in Nodes)
         {
             if (!Live[node.Id]) continue;
-            GradientRule? rule = GradientRules.Find(node.Op);
-            bool fromOperands = rule is not null && rule.DifferentiableOperands(node).Any(i => RequiresGrad[node.Inputs[i]]);
-            RequiresGrad[node.Id] = node.Op == "Input" || node.Parameters.Count > 0 || fromOperands ||
-                                    (rule is null && node.Inputs.Any(i => RequiresGrad[i]));
+            Differentiation? d = DifferentiationOf(node);
+            bool requires;
+            if (d is null) requires = node.Parameters.Count > 0 || node.Inputs.Any(i => RequiresGrad[i]);
+            else if (d.Kind == GradientKind.Leaf) requires = true;
+            else requires = node.Parameters.Count > 0 || d.DifferentiatedOperands(node.Inputs.Count).Any(i => RequiresGrad[node.Inputs[i]]);
+            for (int j = 0; j < node.Outputs.Count; j++)
+                RequiresGrad[node.Outputs[j]] = requires && (d is null || !d.IsConstantOutput(j));
         }
     }
 
@@ -224,13 +262,15 @@ internal sealed class BufferPlan
     {
         foreach (CompiledNode node in Nodes)
         {
-            if (!Live[node.Id] || node.Op is not ("Linear" or "Conv2d") || node.Id == Graph.Output || Consumers[node.Id].Count != 1) continue;
-            CompiledNode consumer = Nodes[Consumers[node.Id][0]];
-            // Conv2d_Forward applies Identity or Relu only; Linear_Forward also Sigmoid and Tanh.
-            if (node.Op == "Conv2d" ? consumer.Op == "Relu" : consumer.Op is "Relu" or "Sigmoid" or "Tanh")
+            if (!Live[node.Id] || OpRegistry.Find(node.Op) is not ILayer layer || node.Outputs.Count != 1) continue;
+            int value = node.Output;
+            if (Graph.Outputs.Contains(value) || Consumers[value].Count != 1) continue;
+            CompiledNode consumer = Nodes[Consumers[value][0]];
+            // The kernel applies the activation to its output; the backward needs the activation's derivative from y alone.
+            if (layer.FusibleActivations.Contains(consumer.Op) && OpRegistry.Find(consumer.Op) is IActivation { DerivativeFromOutput: true })
             {
                 FusedActivationOf[node.Id] = consumer.Id;
-                FusedLinearOf[consumer.Id] = node.Id;
+                FusedInto[consumer.Id] = node.Id;
             }
         }
     }
@@ -238,26 +278,24 @@ internal sealed class BufferPlan
     private void FindReceivesGradient()
     {
         ReceivesGradient[Graph.Output] = RequiresGrad[Graph.Output];
-        for (int id = Graph.Output; id >= 0; id--)
+        for (int id = Graph.LastNode; id >= 0; id--)
         {
-            if (!Live[id] || !ReceivesGradient[id]) continue;
             CompiledNode node = Nodes[id];
-            GradientRule? rule = GradientRules.Find(node.Op);
-            if (rule is null)
+            if (!Live[id] || !node.Outputs.Any(o => ReceivesGradient[o])) continue;
+            Differentiation? d = DifferentiationOf(node);
+            if (d is null)
             {
                 _missingRules.Add(node.Op + " (" + node.Text + ")");
                 continue;
             }
-            foreach (int operand in rule.DifferentiableOperands(node))
+            var differentiated = new HashSet<int>(d.DifferentiatedOperands(node.Inputs.Count));
+            for (int operand = 0; operand < node.Inputs.Count; operand++)
             {
                 int input = node.Inputs[operand];
-                if (RequiresGrad[input]) ReceivesGradient[input] = true;
-            }
-            if (rule.HasNonDifferentiableTarget)
-            {
-                int target = node.Inputs[1];
-                if (RequiresGrad[target] && Nodes[target].Op != "Input")
-                    _missingRules.Add("the target of " + node.Op + " (" + node.Text + "), which depends on parameters");
+                if (!RequiresGrad[input]) continue;
+                if (differentiated.Contains(operand)) ReceivesGradient[input] = true;
+                else if (d.Kind == GradientKind.Rule && Graph.Producer(input).Op != nameof(Input))
+                    _missingRules.Add(d.DataOperands + " of " + node.Op + " (" + node.Text + "), which depends on parameters");
             }
         }
     }
@@ -267,63 +305,50 @@ internal sealed class BufferPlan
         foreach (CompiledNode node in Nodes)
         {
             if (!Live[node.Id]) continue;
-            if (!Sizes.IsPlannable(node.Shape))
+            if (node.Outputs.Any(o => !Sizes.IsPlannable(Graph.ShapeOf(o))))
             {
-                _problems.Add($"the shape {node.Shape} of {node.Text} has an unbound dimension");
+                _problems.Add($"the shape {string.Join(", ", node.Outputs.Select(o => Graph.ShapeOf(o)))} of {node.Text} has an unbound dimension");
                 continue;
             }
-            GradientRule? rule = GradientRules.Find(node.Op);
-            if (node.Op == "Input")
+            OpDefinition? op = OpRegistry.Find(node.Op);
+            Differentiation? d = op?.DifferentiationOf(node.Args);
+            if (d?.Kind == GradientKind.Leaf)
             {
-                string name = "_" + Identifier(InputName(node.Id));
-                ValueName[node.Id] = name;
-                AddBuffer(name, BufferRole.Input, node.Shape, $"{InputName(node.Id)}: {node.Shape}");
+                string input = InputName(node.Output);
+                string name = "_" + Identifier(input);
+                ValueName[node.Output] = name;
+                AddBuffer(name, BufferRole.Input, node.Shape(Graph), $"{input}: {node.Shape(Graph)}");
             }
-            else if (rule is { Kind: GradientKind.Alias or GradientKind.StopGradient })
+            else if (d?.Kind is GradientKind.Alias or GradientKind.Stop)
             {
-                ValueName[node.Id] = ValueName[node.Inputs[0]];
+                ValueName[node.Output] = ValueName[node.Inputs[0]];
             }
             else if (FusedActivationOf[node.Id] < 0)
             {
-                string name = "_" + ValueBaseName(node);
-                ValueName[node.Id] = name;
-                AddBuffer(name, BufferRole.Value, node.Shape, $"{node.Text}: {node.Shape}");
-            }
-            if (node.Op == "Conv2d") _convolutions.Add(node.Id);
-            // Same length as the output: the argmax of each window, the keep mask of each element.
-            string? auxiliary = node.Op switch { "MaxPool2d" => "indices", "Dropout" => "mask", _ => null };
-            if (auxiliary is not null)
-            {
-                string name = "_" + auxiliary + node.Id.ToString(CultureInfo.InvariantCulture);
-                _auxiliary[(node.Id, auxiliary)] = name;
-                AddBuffer(name, BufferRole.Auxiliary, node.Shape, $"{auxiliary} of {node.Text}: {node.Shape}");
-            }
-            if (node.Op == "BatchNorm2d" && node.Shape.Rank == 4)
-            {
-                // One value per channel: the mean and 1/√(var + eps) the forward normalised with, for the backward.
-                Shape channels = Shape.Of(node.Shape[1]);
-                foreach (string role in new[] { "saveMean", "saveInvStd" })
+                foreach (int output in node.Outputs)
                 {
-                    string name = "_" + role + node.Id.ToString(CultureInfo.InvariantCulture);
-                    _auxiliary[(node.Id, role)] = name;
-                    AddBuffer(name, BufferRole.Auxiliary, channels, $"{role} of {node.Text}: {channels}");
+                    string name = "_" + ValueBaseName(node, output);
+                    ValueName[output] = name;
+                    AddBuffer(name, BufferRole.Value, Graph.ShapeOf(output), $"{Graph.TextOf(output)}: {Graph.ShapeOf(output)}");
                 }
             }
+            op?.PlanNode(node.Args, new PlanContext(this, node));
         }
     }
 
     private void PlanGradients()
     {
-        // Gradient groups: a Reshape shares its input's gradient buffer, a fused Linear its activation's.
+        // Gradient groups: an alias (Reshape) shares its operand's gradient buffer, a fused layer its activation's.
         foreach (CompiledNode node in Nodes)
         {
-            if (!ReceivesGradient[node.Id]) continue;
-            if (GradientRules.Find(node.Op)?.Kind == GradientKind.Alias) Union(node.Id, node.Inputs[0]);
-            if (FusedActivationOf[node.Id] >= 0) Union(node.Id, FusedActivationOf[node.Id]);
+            if (!Live[node.Id] || !node.Outputs.Any(o => ReceivesGradient[o])) continue;
+            if (DifferentiationOf(node)?.Kind == GradientKind.Alias) Union(node.Output, node.Inputs[0]);
+            if (FusedActivationOf[node.Id] >= 0) Union(node.Output, Nodes[FusedActivationOf[node.Id]].Output);
         }
 
-        // The backward pass visits nodes in decreasing id; step t = Output − id.
-        int Step(int id) => Graph.Output - id;
+        // The backward pass visits nodes in decreasing id; step t = LastNode − id.
+        int last = Graph.LastNode;
+        int Step(int nodeId) => last - nodeId;
         var written = new HashSet<int>();
         var firstWrite = new Dictionary<int, int>();
         var writtenParameters = new HashSet<int>();
@@ -332,17 +357,14 @@ internal sealed class BufferPlan
             written.Add(Find(Graph.Output));
             firstWrite[Find(Graph.Output)] = -1;
         }
-        for (int id = Graph.Output; id >= 0; id--)
+        for (int id = last; id >= 0; id--)
         {
-            if (!ReceivesGradient[id]) continue;
             CompiledNode node = Nodes[id];
-            GradientRule? rule = GradientRules.Find(node.Op);
-            if (rule is not { Kind: GradientKind.Rule }) continue;
-            if (node.Parameters.Count > 0)
-            {
-                _parameterAccumulate[id] = !writtenParameters.Add(node.Parameters[0]);
-            }
-            foreach (int operand in rule.DifferentiableOperands(node))
+            if (!Live[id] || !node.Outputs.Any(o => ReceivesGradient[o])) continue;
+            Differentiation? d = DifferentiationOf(node);
+            if (d is not { Kind: GradientKind.Rule }) continue;
+            if (node.Parameters.Count > 0) _parameterAccumulate[id] = !writtenParameters.Add(node.Parameters[0]);
+            foreach (int operand in d.DifferentiatedOperands(node.Inputs.Count))
             {
                 int input = node.Inputs[operand];
                 if (!ReceivesGradient[input]) continue;
@@ -361,26 +383,25 @@ internal sealed class BufferPlan
             if (groupName.ContainsKey(group)) continue;
             string name = "_d" + Identifier(InputName(input));
             groupName[group] = name;
-            AddBuffer(name, BufferRole.InputGradient, Nodes[input].Shape, $"d({InputName(input)}): {Nodes[input].Shape}");
+            AddBuffer(name, BufferRole.InputGradient, Graph.ShapeOf(input), $"d({InputName(input)}): {Graph.ShapeOf(input)}");
         }
         if (ReceivesGradient[Graph.Output] && !groupName.ContainsKey(Find(Graph.Output)))
         {
-            CompiledNode output = Nodes[Graph.Output];
-            string name = "_d" + (ValueName[Graph.Output] ?? "_output").Substring(1);
+            string name = "_d" + (ValueName[Graph.Output] ?? "__output").Substring(1);
             groupName[Find(Graph.Output)] = name;
-            AddBuffer(name, BufferRole.OutputGradient, output.Shape, $"d({output.Text}): {output.Shape}");
+            AddBuffer(name, BufferRole.OutputGradient, Graph.ShapeOf(Graph.Output), $"d({Graph.TextOf(Graph.Output)}): {Graph.ShapeOf(Graph.Output)}");
         }
 
         // Shared slots for the other groups: interval [first write, backward of the group's first node], greedy by start.
         var intervals = firstWrite
             .Where(kv => !groupName.ContainsKey(kv.Key))
-            .Select(kv => (Group: kv.Key, Start: kv.Value, End: Step(kv.Key)))
+            .Select(kv => (Group: kv.Key, Start: kv.Value, End: Step(Graph.Values[kv.Key].Node)))
             .OrderBy(x => x.Start).ThenBy(x => x.Group)
             .ToList();
         var slots = new List<(long Static, int Dynamic, int FreeAfter, List<string> Members, string Name)>();
         foreach (var (group, start, end) in intervals)
         {
-            Shape shape = Nodes[group].Shape;
+            Shape shape = Graph.ShapeOf(group);
             long elements = Sizes.StaticCount(shape);
             int dynamic = Sizes.DynamicCount(shape);
             int chosen = -1;
@@ -389,7 +410,7 @@ internal sealed class BufferPlan
                 if (slots[s].FreeAfter >= start || slots[s].Dynamic != dynamic) continue;
                 if (chosen < 0 || Better(slots[s].Static, slots[chosen].Static, elements)) chosen = s;
             }
-            string member = "d(" + Nodes[group].Text + ")";
+            string member = "d(" + Graph.TextOf(group) + ")";
             if (chosen < 0)
             {
                 slots.Add((elements, dynamic, end, new List<string> { member }, "_gradient" + slots.Count.ToString(CultureInfo.InvariantCulture)));
@@ -406,9 +427,9 @@ internal sealed class BufferPlan
         foreach (var slot in slots)
             _buffers.Add(new PlannedBuffer(slot.Name, BufferRole.Gradient, slot.Static, slot.Dynamic, string.Join(", ", slot.Members)));
 
-        for (int id = 0; id < Nodes.Count; id++)
+        for (int value = 0; value < Graph.Values.Count; value++)
         {
-            if (ReceivesGradient[id] && groupName.TryGetValue(Find(id), out string? name)) GradientName[id] = name;
+            if (ReceivesGradient[value] && groupName.TryGetValue(Find(value), out string? name)) GradientName[value] = name;
         }
         foreach (int input in Graph.Inputs)
         {
@@ -424,101 +445,21 @@ internal sealed class BufferPlan
         return candidateFits ? candidate < current : candidate > current;
     }
 
-    private void PlanArrays()
-    {
-        foreach (CompiledNode node in Nodes)
-        {
-            if (!Live[node.Id] || !Sizes.IsPlannable(node.Shape)) continue;
-            if (Ops.OpCatalog.BinaryOps.Contains(node.Op))
-            {
-                int rank = node.Shape.Rank;
-                AddShapeArray(node.Id, "a", Nodes[node.Inputs[0]].Shape, rank);
-                AddShapeArray(node.Id, "b", Nodes[node.Inputs[1]].Shape, rank);
-                AddShapeArray(node.Id, "z", node.Shape, rank);
-            }
-            else if (node.Op is "Sum" or "Mean")
-            {
-                Shape x = Nodes[node.Inputs[0]].Shape;
-                AddShapeArray(node.Id, "x", x, x.Rank);
-                int[] axes = ReducedAxes(node, x.Rank);
-                AddArray(node.Id, "axes", "bool", Enumerable.Range(0, x.Rank).Select(i => axes.Contains(i) ? "true" : "false").ToList(),
-                    new List<int>(), "reduce axes " + (axes.Length == 0 ? "none" : string.Join(", ", axes)), "_reduceAxes");
-            }
-            else if (node.Op == "Permute")
-            {
-                Shape x = Nodes[node.Inputs[0]].Shape;
-                int[] perm = Permutation(node, x.Rank);
-                int[] inverse = new int[perm.Length];
-                for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
-                AddShapeArray(node.Id, "x", x, x.Rank);
-                AddShapeArray(node.Id, "y", node.Shape, node.Shape.Rank);
-                AddArray(node.Id, "perm", "int", perm.Select(p => Sizes.Literal(p)).ToList(), new List<int>(), "permutation", "_permutation");
-                AddArray(node.Id, "inverse", "int", inverse.Select(p => Sizes.Literal(p)).ToList(), new List<int>(), "inverse permutation", "_permutation");
-            }
-        }
-    }
-
-    /// <summary>The reduced axes of a Sum/Mean (arg <c>axes</c>; absent or empty means all).</summary>
-    public static int[] ReducedAxes(CompiledNode node, int rank)
-    {
-        string? text = node.Arg("axes") ?? node.Arg("axis");
-        int[] axes = string.IsNullOrEmpty(text) ? Enumerable.Range(0, rank).ToArray() : new NamedArg("axes", text!).AsInts();
-        return axes.Select(a => a < 0 ? a + rank : a).ToArray();
-    }
-
-    /// <summary>The permutation of a Permute (arg <c>perm</c>; absent means the last two axes swapped).</summary>
-    public static int[] Permutation(CompiledNode node, int rank)
-    {
-        string? text = node.Arg("perm");
-        if (!string.IsNullOrEmpty(text)) return new NamedArg("perm", text!).AsInts();
-        int[] perm = Enumerable.Range(0, rank).ToArray();
-        if (rank >= 2) (perm[rank - 2], perm[rank - 1]) = (perm[rank - 1], perm[rank - 2]);
-        return perm;
-    }
-
-    private void AddShapeArray(int node, string role, Shape shape, int rank)
-    {
-        int pad = rank - shape.Rank;
-        var values = new List<string>();
-        var dynamic = new List<int>();
-        for (int i = 0; i < pad; i++) values.Add("1");
-        foreach (Dim d in shape.Dims)
-        {
-            if (d.IsDynamic) dynamic.Add(values.Count);
-            values.Add(d.IsDynamic ? "0" : Sizes.Literal(d.Size));
-        }
-        string comment = "[" + string.Join(", ", values.Select((v, i) => dynamic.Contains(i) ? "Batch" : v)) + "]";
-        AddArray(node, role, "int", values, dynamic, comment, "_shape");
-    }
-
-    private void AddArray(int node, string role, string elementType, List<string> values, List<int> dynamic, string comment, string prefix)
-    {
-        string key = elementType + ":" + string.Join(",", values.Select((v, i) => dynamic.Contains(i) ? "B" : v));
-        if (!_arraysByContent.TryGetValue(key, out ConstantArray? array))
-        {
-            int index = _arrays.Count(a => a.Name.StartsWith(prefix, System.StringComparison.Ordinal));
-            array = new ConstantArray(prefix + index.ToString(CultureInfo.InvariantCulture), elementType, values, dynamic, comment);
-            _arraysByContent[key] = array;
-            _arrays.Add(array);
-        }
-        _arraysByUse[(node, role)] = array;
-    }
-
     private void AddBuffer(string name, BufferRole role, Shape shape, string comment) =>
         _buffers.Add(new PlannedBuffer(name, role, Sizes.StaticCount(shape), Sizes.DynamicCount(shape), comment));
 
-    private string InputName(int nodeId)
+    private string InputName(int value)
     {
         for (int i = 0; i < Graph.Inputs.Count; i++)
-            if (Graph.Inputs[i] == nodeId) return i < Graph.InputNames.Count ? Graph.InputNames[i] : "input" + i.ToString(CultureInfo.InvariantCulture);
+            if (Graph.Inputs[i] == value) return i < Graph.InputNames.Count ? Graph.InputNames[i] : "input" + i.ToString(CultureInfo.InvariantCulture);
         return "input";
     }
 
-    /// <summary><c>fc1_1</c> for a layer (its path), <c>relu2</c> for an op.</summary>
-    private static string ValueBaseName(CompiledNode node)
+    /// <summary><c>fc1_1</c> for a layer (its path), <c>relu2</c> for an op; the number is the value's id.</summary>
+    private static string ValueBaseName(CompiledNode node, int value)
     {
         string stem = node.Path.Length > 0 ? Identifier(node.Path) : char.ToLowerInvariant(node.Op[0]) + node.Op.Substring(1);
-        string id = node.Id.ToString(CultureInfo.InvariantCulture);
+        string id = value.ToString(CultureInfo.InvariantCulture);
         return char.IsDigit(stem[stem.Length - 1]) ? stem + "_" + id : stem + id;
     }
 
@@ -536,4 +477,10 @@ internal sealed class BufferPlan
         if (ra < rb) _group[rb] = ra;
         else _group[ra] = rb;
     }
+}
+
+internal static class CompiledNodeExtensions
+{
+    /// <summary>The shape of the node's single output.</summary>
+    public static Shape Shape(this CompiledNode node, CompiledGraph graph) => graph.ShapeOf(node.Output);
 }

@@ -13,7 +13,7 @@ public static unsafe class CpuOptimizers
     /// The double a user most likely wrote for a float hyperparameter: decimal conversion keeps 7 significant
     /// digits, so 0.9f comes back as 0.9 (not 0.89999997615814209) and 1 − β matches PyTorch's constant bit for bit.
     /// </summary>
-    private static double Hyperparameter(float value)
+    internal static double Hyperparameter(float value)
         => float.IsFinite(value) && MathF.Abs(value) < 1e27f ? (double)(decimal)value : value;
 
     /// <summary>

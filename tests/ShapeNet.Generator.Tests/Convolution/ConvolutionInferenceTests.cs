@@ -1,4 +1,5 @@
 using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Ops;
 using ShapeNet.Generator.Tests.Infrastructure;
 
 namespace ShapeNet.Generator.Tests.Convolution;
@@ -50,7 +51,7 @@ public class ConvolutionInferenceTests
 
     private static string Describe(ParameterInfo p) => $"{p.Name} {p.Shape} {p.Init} {p.FanIn}";
 
-    private static string Args(CompiledNode n) => string.Join(" ", n.Args.Select(a => a.Name + "=" + a.Value));
+    private static string Args(CompiledNode n) => n.Args.ToString()!;
 
     [Fact]
     public void Lecture_10_basic_cnn_parameters_follow_pytorch()
@@ -74,16 +75,16 @@ public class ConvolutionInferenceTests
         CompiledGraph graph = Graph(BasicCnn, "Net");
 
         CompiledNode[] convs = graph.Nodes.Where(n => n.Op == "Conv2d").ToArray();
-        Assert.Equal(new[] { "[Batch, 10, 24, 24]", "[Batch, 20, 8, 8]" }, convs.Select(n => n.Shape.ToString()));
-        Assert.Equal("in=1 out=10 kh=5 kw=5 sh=1 sw=1 ph=0 pw=0 dh=1 dw=1 groups=1 bias=true", Args(convs[0]));
+        Assert.Equal(new[] { "[Batch, 10, 24, 24]", "[Batch, 20, 8, 8]" }, convs.Select(n => graph.ShapeOf(n.Output).ToString()));
+        Assert.Equal("Conv2dArgs { In = 1, Out = 10, KernelH = 5, KernelW = 5, StrideH = 1, StrideW = 1, PadH = 0, PadW = 0, DilationH = 1, DilationW = 1, Groups = 1, Bias = True }", Args(convs[0]));
         Assert.Equal(new[] { "conv1", "conv2" }, convs.Select(n => n.Path));
         Assert.Equal(new[] { 0, 1 }, convs[0].Parameters);
         Assert.Equal(new[] { 2, 3 }, convs[1].Parameters);
 
         CompiledNode[] pools = graph.Nodes.Where(n => n.Op == "MaxPool2d").ToArray();
-        Assert.Equal(new[] { "[Batch, 10, 12, 12]", "[Batch, 20, 4, 4]" }, pools.Select(n => n.Shape.ToString()));
-        Assert.Equal("kh=2 kw=2 sh=2 sw=2 ph=0 pw=0", Args(pools[0]));
-        Assert.Equal("[Batch, 10]", graph.Nodes[graph.Output].Shape.ToString());
+        Assert.Equal(new[] { "[Batch, 10, 12, 12]", "[Batch, 20, 4, 4]" }, pools.Select(n => graph.ShapeOf(n.Output).ToString()));
+        Assert.Equal("Pool2dArgs { Kernel = 2, Stride = 2, Padding = 0, CountIncludePad = True }", Args(pools[0]));
+        Assert.Equal("[Batch, 10]", graph.ShapeOf(graph.Output).ToString());
     }
 
     [Fact]
@@ -108,12 +109,12 @@ public class ConvolutionInferenceTests
         Assert.Equal(new[] { "depth.weight [16, 2, 3, 1] kaiming_uniform 6", "strided.weight [4, 16, 3, 3] kaiming_uniform 144", "strided.bias [4] uniform 144" },
             graph.Parameters.Select(Describe));
         CompiledNode[] convs = graph.Nodes.Where(n => n.Op == "Conv2d").ToArray();
-        Assert.Equal("in=8 out=16 kh=3 kw=1 sh=1 sw=1 ph=1 pw=0 dh=1 dw=1 groups=4 bias=false", Args(convs[0]));
+        Assert.Equal("Conv2dArgs { In = 8, Out = 16, KernelH = 3, KernelW = 1, StrideH = 1, StrideW = 1, PadH = 1, PadW = 0, DilationH = 1, DilationW = 1, Groups = 4, Bias = False }", Args(convs[0]));
         Assert.Equal(new[] { 0 }, convs[0].Parameters);
-        Assert.Equal("[Batch, 16, 28, 28]", convs[0].Shape.ToString());
+        Assert.Equal("[Batch, 16, 28, 28]", graph.ShapeOf(convs[0].Output).ToString());
         // height: floor((28 + 2 − 2·2 − 1)/2) + 1 = 13; width: floor((28 + 2 − 2·2 − 1)/1) + 1 = 26
-        Assert.Equal("in=16 out=4 kh=3 kw=3 sh=2 sw=1 ph=1 pw=1 dh=2 dw=2 groups=1 bias=true", Args(convs[1]));
-        Assert.Equal("[Batch, 4, 13, 26]", convs[1].Shape.ToString());
+        Assert.Equal("Conv2dArgs { In = 16, Out = 4, KernelH = 3, KernelW = 3, StrideH = 2, StrideW = 1, PadH = 1, PadW = 1, DilationH = 2, DilationW = 2, Groups = 1, Bias = True }", Args(convs[1]));
+        Assert.Equal("[Batch, 4, 13, 26]", graph.ShapeOf(convs[1].Output).ToString());
         Assert.Equal(new[] { 1, 2 }, convs[1].Parameters);
     }
 
@@ -169,18 +170,18 @@ public class ConvolutionInferenceTests
         }, graph.Parameters.Select(Describe));
 
         CompiledNode avg = graph.Nodes.Single(n => n.Op == "AvgPool2d");
-        Assert.Equal("kh=3 kw=3 sh=1 sw=1 ph=1 pw=1 countIncludePad=true", Args(avg));
-        Assert.Equal("[Batch, 10, 12, 12]", avg.Shape.ToString());
+        Assert.Equal("Pool2dArgs { Kernel = 3, Stride = 1, Padding = 1, CountIncludePad = True }", Args(avg));
+        Assert.Equal("[Batch, 10, 12, 12]", graph.ShapeOf(avg.Output).ToString());
         CompiledNode pool = graph.Nodes.Single(n => n.Path == "incep1.branch_pool");
         Assert.Equal(new[] { 14, 15 }, pool.Parameters);
-        Assert.Equal("[Batch, 88, 12, 12]", graph.Nodes.Single(n => n.Op == "Concat").Shape.ToString());
+        Assert.Equal("[Batch, 88, 12, 12]", graph.ShapeOf(graph.Nodes.Single(n => n.Op == "Concat").Output).ToString());
         CompiledNode global = graph.Nodes.Single(n => n.Op == "GlobalAvgPool");
-        Assert.Empty(global.Args);
-        Assert.Equal("[Batch, 88, 1, 1]", global.Shape.ToString());
-        CompiledNode dropout = graph.Nodes[graph.Output];
+        Assert.Equal(new GlobalAvgPoolArgs(null), global.Args);
+        Assert.Equal("[Batch, 88, 1, 1]", graph.ShapeOf(global.Output).ToString());
+        CompiledNode dropout = graph.Producer(graph.Output);
         Assert.Equal("Dropout", dropout.Op);
-        Assert.Equal("p=0.5", Args(dropout));
-        Assert.Equal("[Batch, 88, 1, 1]", dropout.Shape.ToString());
+        Assert.Equal("DropoutArgs { P = 0.5 }", Args(dropout));
+        Assert.Equal("[Batch, 88, 1, 1]", graph.ShapeOf(dropout.Output).ToString());
     }
 
     [Fact]
@@ -199,13 +200,13 @@ public class ConvolutionInferenceTests
         CompiledGraph graph = Graph(source, "Net");
 
         CompiledNode max = graph.Nodes.Single(n => n.Op == "MaxPool2d");
-        Assert.Equal("kh=3 kw=3 sh=3 sw=3 ph=1 pw=1", Args(max));
-        Assert.Equal("[Batch, 1, 10, 10]", max.Shape.ToString());
+        Assert.Equal("Pool2dArgs { Kernel = 3, Stride = 3, Padding = 1, CountIncludePad = True }", Args(max));
+        Assert.Equal("[Batch, 1, 10, 10]", graph.ShapeOf(max.Output).ToString());
         CompiledNode avg = graph.Nodes.Single(n => n.Op == "AvgPool2d");
-        Assert.Equal("kh=2 kw=2 sh=2 sw=2 ph=0 pw=0 countIncludePad=false", Args(avg));
-        Assert.Equal("[Batch, 1, 5, 5]", avg.Shape.ToString());
-        Assert.Equal("GlobalAvgPool", graph.Nodes[graph.Output].Op);
-        Assert.Equal("[Batch, 1, 1, 1]", graph.Nodes[graph.Output].Shape.ToString());
+        Assert.Equal("Pool2dArgs { Kernel = 2, Stride = 2, Padding = 0, CountIncludePad = False }", Args(avg));
+        Assert.Equal("[Batch, 1, 5, 5]", graph.ShapeOf(avg.Output).ToString());
+        Assert.Equal("GlobalAvgPool", graph.Producer(graph.Output).Op);
+        Assert.Equal("[Batch, 1, 1, 1]", graph.ShapeOf(graph.Output).ToString());
     }
 
     [Fact]
@@ -222,10 +223,11 @@ public class ConvolutionInferenceTests
             }
             """;
 
-        CompiledNode conv = Graph(source, "Net").Nodes.Single(n => n.Op == "Conv2d");
+        CompiledGraph graph = Graph(source, "Net");
+        CompiledNode conv = graph.Nodes.Single(n => n.Op == "Conv2d");
 
-        Assert.Equal("in=1 out=4 kh=3 kw=1 sh=1 sw=1 ph=2 pw=0 dh=2 dw=1 groups=1 bias=true", Args(conv));
+        Assert.Equal("Conv2dArgs { In = 1, Out = 4, KernelH = 3, KernelW = 1, StrideH = 1, StrideW = 1, PadH = 2, PadW = 0, DilationH = 2, DilationW = 1, Groups = 1, Bias = True }", Args(conv));
         // height: floor((28 + 4 − 2·2 − 1)/1) + 1 = 28; width: 28 − 1 + 1 = 28
-        Assert.Equal("[Batch, 4, 28, 28]", conv.Shape.ToString());
+        Assert.Equal("[Batch, 4, 28, 28]", graph.ShapeOf(conv.Output).ToString());
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using ShapeNet.Generator.Inference;
 using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Ops;
 using ShapeNet.Generator.Tests.Infrastructure;
 using Xunit.Sdk;
 
@@ -17,14 +18,20 @@ public class InternalDiagnosticsTests
     private static readonly Shape PixelsBatch = Shape.Of(Dim.Batch, new Dim("Pixels", 784));
 
     private static Node InputNode(int index, string name) =>
-        new(index, NodeKind.Input, name, EquatableArray<int>.Empty, EquatableArray.Create(new NamedArg("index", index.ToString())), name, null);
+        new(index, NodeKind.Input, name, EquatableArray<ValueRef>.Empty, new InputArgs(index), name, null);
+
+    private static Node Call(int id, NodeKind kind, string op, int input, string text, LocationInfo? location = null) =>
+        new(id, kind, op, EquatableArray.Create(ValueRef.Of(input)), NoArgs.Value, text, location);
+
+    private static EquatableArray<DeclaredReturn> ReturnsTensor => EquatableArray.Create(new DeclaredReturn(null, "global::ShapeNet.Tensor"));
 
     /// <summary>An MLP-like network whose forward is <paramref name="nodes"/> (node 0 is the input x), with no layers.</summary>
     private static NetworkModel Network(params Node[] nodes)
     {
         var forward = new GraphModel("Forward", false, EquatableArray<string>.Empty,
             EquatableArray.Create(new GraphInput("x", PixelsBatch, "global::ShapeNet.Tensor<global::ShapeNet.Batch, global::Curriculum.Pixels>", null)),
-            null, "global::ShapeNet.Tensor", EquatableArray.Create(nodes), nodes.Length - 1, ForwardLocation);
+            ReturnsTensor, "global::ShapeNet.Tensor", EquatableArray.Create(nodes), EquatableArray.Create(ValueRef.Of(nodes.Length - 1)), OutputTree.Single,
+            ForwardLocation);
         return new NetworkModel("Curriculum", "Mlp", "public", EquatableArray<string>.Empty, EquatableArray<string>.Empty,
             EquatableArray<LayerModel>.Empty, forward, EquatableArray<DiagnosticInfo>.Empty);
     }
@@ -38,7 +45,7 @@ public class InternalDiagnosticsTests
     {
         NetworkModel network = Network(
             InputNode(0, "x"),
-            new Node(1, NodeKind.Layer, "Fc9", EquatableArray.Create(0), EquatableArray<NamedArg>.Empty, "Fc9(x)", null));
+            Call(1, NodeKind.Layer, "Fc9", 0, "Fc9(x)"));
 
         NetworkSpec spec = ShapeInference.Infer(network);
 
@@ -56,7 +63,7 @@ public class InternalDiagnosticsTests
     {
         NetworkModel network = Network(
             InputNode(0, "x"),
-            new Node(1, NodeKind.Op, "Relu", EquatableArray.Create(7), EquatableArray<NamedArg>.Empty, "Relu(y)", null));
+            Call(1, NodeKind.Op, "Relu", 7, "Relu(y)"));
 
         NetworkSpec spec = ShapeInference.Infer(network);
 
@@ -70,19 +77,19 @@ public class InternalDiagnosticsTests
     [Fact]
     public void SN0900_for_an_op_without_a_shape_rule()
     {
-        var gelu = new LocationInfo("Input0.cs", 260, 7, 16, 16, 16, 23);
+        var frobnicate = new LocationInfo("Input0.cs", 260, 7, 16, 16, 16, 23);
         NetworkModel network = Network(
             InputNode(0, "x"),
-            new Node(1, NodeKind.Op, "Gelu", EquatableArray.Create(0), EquatableArray<NamedArg>.Empty, "Gelu(x)", gelu));
+            Call(1, NodeKind.Op, "Frobnicate", 0, "Frobnicate(x)", frobnicate));
 
         NetworkSpec spec = ShapeInference.Infer(network);
 
         Assert.Null(spec.Graph);
         DiagnosticInfo diagnostic = Assert.Single(spec.Diagnostics);
         Assert.Equal("SN0900", diagnostic.Id);
-        Assert.Equal(gelu, diagnostic.Location);
+        Assert.Equal(frobnicate, diagnostic.Location);
         Assert.Equal(
-            "ShapeNet's generator failed on 'Gelu(x)': no shape rule for op Gelu. This is a bug in ShapeNet; the network was not generated",
+            "ShapeNet's generator failed on 'Frobnicate(x)': no shape rule for op Frobnicate. This is a bug in ShapeNet; the network was not generated",
             Message(diagnostic));
     }
 
@@ -90,9 +97,9 @@ public class InternalDiagnosticsTests
     public void SN0900_when_inference_of_a_function_throws()
     {
         var graph = new GraphModel("Swish", true, EquatableArray<string>.Empty,
-            EquatableArray.Create(new GraphInput("x", PixelsBatch, "global::ShapeNet.Tensor", null)), null, "global::ShapeNet.Tensor",
-            EquatableArray.Create(InputNode(0, "x"), new Node(1, NodeKind.Layer, "Fc", EquatableArray.Create(0), EquatableArray<NamedArg>.Empty, "Fc(x)", null)),
-            1, ForwardLocation);
+            EquatableArray.Create(new GraphInput("x", PixelsBatch, "global::ShapeNet.Tensor", null)), ReturnsTensor, "global::ShapeNet.Tensor",
+            EquatableArray.Create(InputNode(0, "x"), Call(1, NodeKind.Layer, "Fc", 0, "Fc(x)")),
+            EquatableArray.Create(ValueRef.Of(1)), OutputTree.Single, ForwardLocation);
         var function = new FunctionModel("Curriculum", "Activations", "public", true, EquatableArray<string>.Empty, "public", graph,
             EquatableArray<DiagnosticInfo>.Empty);
 

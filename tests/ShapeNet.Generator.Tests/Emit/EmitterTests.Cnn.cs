@@ -3,8 +3,8 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using ShapeNet.Backends;
 using ShapeNet.Generator.Emit;
-using ShapeNet.Generator.Gradients;
 using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Ops;
 using ShapeNet.Generator.Planning;
 using static ShapeNet.Generator.Tests.Emit.HandBuiltGraph;
 
@@ -38,9 +38,10 @@ public sealed partial class EmitterTests
     private static string WithConvStandIns(string emitted) =>
         Regex.Replace(emitted.Replace("global::ShapeNet.Conv2dLayer", "global::Samples.Conv2dLayerStandIn"), @"global::ShapeNet\.Conv2d\b", "global::Samples.Conv2dStandIn");
 
-    private static LayerModel ConvLayer(string member, string module, params (string Name, int Value)[] args) =>
+    private static LayerModel ConvLayer(string member, string module, int inChannels, int outChannels, int kernel, int stride = 1, int pad = 0,
+        int dilation = 1, int groups = 1, bool bias = true) =>
         new(member, module, "Conv2d",
-            args.Select(a => new NamedArg(a.Name, a.Value.ToString(CultureInfo.InvariantCulture))).ToEquatableArray(),
+            new Conv2dArgs(SizeArg.Of(inChannels), SizeArg.Of(outChannels), kernel, kernel, stride, stride, pad, pad, dilation, dilation, groups, bias),
             "global::ShapeNet.Conv2d", "", null, null);
 
     // ---- (a) the lecture-10 basic CNN -------------------------------------------------------------
@@ -58,8 +59,8 @@ public sealed partial class EmitterTests
         int flat = g.Op("Reshape", new[] { h2 }, Shape.Of(BatchDim, D(320)), "h2.Reshape(-1, 320)");
         int y = g.Linear(flat, "fc", 320, 10, "Fc(flat)");
         NetworkModel network = Network("BasicCnn",
-            ConvLayer("Conv1", "conv1", ("in", 1), ("out", 10), ("kh", 5), ("kw", 5), ("sh", 1), ("sw", 1), ("ph", 0), ("pw", 0), ("dh", 1), ("dw", 1), ("groups", 1)),
-            ConvLayer("Conv2", "conv2", ("in", 10), ("out", 20), ("kh", 5), ("kw", 5), ("sh", 1), ("sw", 1), ("ph", 0), ("pw", 0), ("dh", 1), ("dw", 1), ("groups", 1)),
+            ConvLayer("Conv1", "conv1", 1, 10, 5),
+            ConvLayer("Conv2", "conv2", 10, 20, 5),
             LinearLayer("Fc", "fc", 320, 10));
         return new NetworkSpec(network, g.Build(y, TensorType), EquatableArray<DiagnosticInfo>.Empty);
     }
@@ -125,8 +126,8 @@ public sealed partial class EmitterTests
         int t = g.Unary("Tanh", c2, "Tanh(Conv2(t1))");
         int flat = g.Op("Reshape", new[] { t }, Shape.Of(BatchDim, D(256)), "Flatten(t)");
         int y = g.Linear(flat, "fc", 256, 3, "Fc(flat)");
-        NetworkModel network = Network("SmoothCnn", ConvLayer("Conv1", "conv1", ("in", 1), ("out", 4), ("kh", 5)),
-            ConvLayer("Conv2", "conv2", ("in", 4), ("out", 4), ("kh", 3), ("ph", 1)), LinearLayer("Fc", "fc", 256, 3));
+        NetworkModel network = Network("SmoothCnn", ConvLayer("Conv1", "conv1", 1, 4, 5),
+            ConvLayer("Conv2", "conv2", 4, 4, 3, pad: 1), LinearLayer("Fc", "fc", 256, 3));
         var spec = new NetworkSpec(network, g.Build(y, TensorType), EquatableArray<DiagnosticInfo>.Empty);
         AssertCnnGradients(spec, BasicCnnUser.Replace("BasicCnn", "SmoothCnn").Replace("320, 10", "256, 3"),
             "Samples.SmoothCnn", inputPerSample: 144, outputPerSample: 3);
@@ -143,7 +144,7 @@ public sealed partial class EmitterTests
         int c2 = g.Conv2d(t1, "conv", 3, 3, 3, "Conv(t1)", pad: 1);
         int flat = g.Op("Reshape", new[] { c2 }, Shape.Of(BatchDim, D(108)), "Flatten(c2)");
         int y = g.Linear(flat, "fc", 108, 2, "Fc(flat)");
-        NetworkModel network = Network("SharedCnn", ConvLayer("Conv", "conv", ("in", 3), ("out", 3), ("kh", 3), ("ph", 1)), LinearLayer("Fc", "fc", 108, 2));
+        NetworkModel network = Network("SharedCnn", ConvLayer("Conv", "conv", 3, 3, 3, pad: 1), LinearLayer("Fc", "fc", 108, 2));
         var spec = new NetworkSpec(network, g.Build(y, TensorType), EquatableArray<DiagnosticInfo>.Empty);
         BufferPlan plan = BufferPlan.Create(spec.Graph!);
         Assert.False(plan.ParameterAccumulates(c2));
@@ -162,18 +163,15 @@ public sealed partial class EmitterTests
         int c1 = g.Conv2d(x, "conv1", 4, 6, 3, "Conv1(x)", stride: 2, pad: 1, groups: 2);            // [B, 6, 4, 4]
         int h1 = g.Unary("Relu", c1, "Relu(Conv1(x))");                                                // fused
         int a1 = g.Pool("AvgPool2d", h1, 3, 1, 1, "AvgPool2d(h1, 3, 1, 1)");                           // [B, 6, 4, 4], counts the padding
-        int d1 = g.Op("Dropout", new[] { a1 }, g.ShapeOf(a1), "Dropout(a1, p)", new NamedArg("p", dropout.ToString("R", CultureInfo.InvariantCulture)));
+        int d1 = g.Op("Dropout", new[] { a1 }, g.ShapeOf(a1), "Dropout(a1, p)", new DropoutArgs(dropout));
         int c2 = g.Conv2d(d1, "conv2", 6, 8, 3, "Conv2(d1)", pad: 2, dilation: 2, bias: false);        // [B, 8, 4, 4]
         int a2 = g.Pool("AvgPool2d", c2, 3, 2, 1, "AvgPool2d(c2, 3, 2, 1, false)", countIncludePad: false); // [B, 8, 2, 2]
         int gp = g.Op("GlobalAvgPool", new[] { a2 }, Shape.Of(BatchDim, D(8), D(1), D(1)), "GlobalAvgPool(a2)");
         int flat = g.Op("Reshape", new[] { gp }, Shape.Of(BatchDim, D(8)), "Flatten(gp)");
         int y = g.Linear(flat, "fc", 8, 3, "Fc(flat)");
         NetworkModel network = Network("PoolingCnn",
-            ConvLayer("Conv1", "conv1", ("in", 4), ("out", 6), ("kh", 3), ("sh", 2), ("ph", 1), ("groups", 2)),
-            ConvLayer("Conv2", "conv2", ("in", 6), ("out", 8), ("kh", 3), ("ph", 2), ("dh", 2)) with
-            {
-                Args = new[] { new NamedArg("in", "6"), new NamedArg("out", "8"), new NamedArg("kh", "3"), new NamedArg("ph", "2"), new NamedArg("dh", "2"), new NamedArg("bias", "false") }.ToEquatableArray(),
-            },
+            ConvLayer("Conv1", "conv1", 4, 6, 3, stride: 2, pad: 1, groups: 2),
+            ConvLayer("Conv2", "conv2", 6, 8, 3, pad: 2, dilation: 2, bias: false),
             LinearLayer("Fc", "fc", 8, 3));
         return new NetworkSpec(network, g.Build(y, TensorType), EquatableArray<DiagnosticInfo>.Empty);
     }
@@ -230,7 +228,7 @@ public sealed partial class EmitterTests
     {
         var g = new HandBuiltGraph();
         int x = g.Input("x", TensorType, BatchDim, D(64));
-        int y = g.Op("Dropout", new[] { x }, g.ShapeOf(x), "Dropout(x, 0.5)", new NamedArg("p", "0.5"));
+        int y = g.Op("Dropout", new[] { x }, g.ShapeOf(x), "Dropout(x, 0.5)", new DropoutArgs(0.5));
         var spec = new NetworkSpec(Network("Drop"), g.Build(y, TensorType), EquatableArray<DiagnosticInfo>.Empty);
         (string source, EquatableArray<DiagnosticInfo> diagnostics) = NetworkEmitter.Emit(spec);
         Assert.Empty(diagnostics);
@@ -318,11 +316,10 @@ public sealed partial class EmitterTests
     {
         var g = new HandBuiltGraph();
         int x = g.Input("x", TensorType, D(4));
-        int d = g.Op("Dropout", new[] { x }, g.ShapeOf(x), "Dropout(x, 0.5)", new NamedArg("p", "0.5"));
+        int d = g.Op("Dropout", new[] { x }, g.ShapeOf(x), "Dropout(x, 0.5)", new DropoutArgs(0.5));
         int y = g.Op("Sum", new[] { d }, Shape.Scalar, "Sum(d)");
         CompiledGraph graph = g.Build(y, TensorType);
-        var model = new GraphModel("Drop", true, EquatableArray<string>.Empty, EquatableArray<GraphInput>.Empty, null, TensorType,
-            EquatableArray<Node>.Empty, graph.Output, null);
+        GraphModel model = FunctionModelOf("Drop", graph);
         var function = new FunctionModel("Samples", "Autograd", "public", true, EquatableArray<string>.Empty, "public", model, EquatableArray<DiagnosticInfo>.Empty);
         (string source, EquatableArray<DiagnosticInfo> diagnostics) = FunctionEmitter.Emit(new FunctionSpec(function, graph, EquatableArray<DiagnosticInfo>.Empty));
         Assert.Equal(string.Empty, source);
@@ -335,8 +332,16 @@ public sealed partial class EmitterTests
     public void Cnn_ops_have_gradient_rules()
     {
         foreach (string op in new[] { "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "Dropout" })
-            Assert.Equal(GradientKind.Rule, GradientRules.Find(op)?.Kind);
+            Assert.Equal(GradientKind.Rule, OpRegistry.Get(op).DifferentiationOf(Args(op)).Kind);
     }
+
+    private static OpArgs Args(string op) => op switch
+    {
+        "Conv2d" => new Conv2dArgs(SizeArg.Of(1), SizeArg.Of(1), 1, 1, 1, 1, 0, 0, 1, 1, 1, true),
+        "MaxPool2d" or "AvgPool2d" => new Pool2dArgs(2, 2, 0),
+        "GlobalAvgPool" => new GlobalAvgPoolArgs(null),
+        _ => new DropoutArgs(0.5),
+    };
 
     // ---- finite differences on the CPU backend -----------------------------------------------------
 

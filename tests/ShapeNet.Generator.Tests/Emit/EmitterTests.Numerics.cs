@@ -1,6 +1,7 @@
 using System.Reflection;
 using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Ops;
 using static ShapeNet.Generator.Tests.Emit.HandBuiltGraph;
 
 namespace ShapeNet.Generator.Tests.Emit;
@@ -110,7 +111,7 @@ public sealed partial class EmitterTests
     {
         var twoDot = new HandBuiltGraph();
         int x1 = twoDot.Input("x", TensorType, D(4));
-        int y1 = twoDot.Op("MulScalar", new[] { twoDot.Op("Dot", new[] { x1, x1 }, Shape.Scalar, "Dot(x, x)") }, Shape.Scalar, "2 * Dot(x, x)", new NamedArg("c", "2"));
+        int y1 = twoDot.Op("MulScalar", new[] { twoDot.Op("Dot", new[] { x1, x1 }, Shape.Scalar, "Dot(x, x)") }, Shape.Scalar, "2 * Dot(x, x)", new ScalarArgs(2));
 
         var sumSquares = new HandBuiltGraph();
         int x2 = sumSquares.Input("x", TensorType, D(4));
@@ -143,8 +144,8 @@ public sealed partial class EmitterTests
         var g = new HandBuiltGraph();
         int logits = g.Input("logits", TensorType, D(3), D(4));
         int labels = g.Input("labels", TensorType, D(3));
-        int logp = g.Op("LogSoftmax", new[] { logits }, g.ShapeOf(logits), "LogSoftmax(logits, 1)", new NamedArg("axis", "1"));
-        int loss = g.Op("NllLoss", new[] { logp, labels }, Shape.Scalar, "NllLoss(logp, labels)", new NamedArg("reduction", "Mean"));
+        int logp = g.Op("LogSoftmax", new[] { logits }, g.ShapeOf(logits), "LogSoftmax(logits, 1)", new SoftmaxArgs(1));
+        int loss = g.Op("NllLoss", new[] { logp, labels }, Shape.Scalar, "NllLoss(logp, labels)", new LossArgs(LossReduction.Mean));
         Assembly assembly = EmittedCode.Load(OnReferenceBackend(EmitFunction("Nll", g.Build(loss, TensorType))), """
             using ShapeNet;
             namespace Samples;

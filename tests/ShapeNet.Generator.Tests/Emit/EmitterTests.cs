@@ -1,6 +1,5 @@
 using System.Globalization;
 using ShapeNet.Generator.Emit;
-using ShapeNet.Generator.Gradients;
 using ShapeNet.Generator.Model;
 using ShapeNet.Generator.Ops;
 using ShapeNet.Generator.Planning;
@@ -127,7 +126,7 @@ public sealed partial class EmitterTests
         BufferPlan plan = BufferPlan.Create(g.Build(y, Typed("Four")));
 
         Assert.Equal(-1, plan.FusedActivationOf[h]);
-        Assert.Equal(-1, plan.FusedLinearOf[r]);
+        Assert.Equal(-1, plan.FusedInto[r]);
         Assert.NotNull(plan.ValueName[h]);
         // d(h) gets the Add's operand 1 first (the Add runs first backwards), then the Relu's.
         Assert.False(plan.Accumulates(y, 1));
@@ -246,16 +245,16 @@ public sealed partial class EmitterTests
         var g = new HandBuiltGraph();
         int x = g.Input("x", $"global::ShapeNet.Tensor<{BatchType}, global::Samples.Two, global::Samples.Three>", BatchDim, D("Two", 2), D("Three", 3));
         int w = g.Input("w", $"global::ShapeNet.Tensor<global::Samples.Ten, global::Samples.Four>", D("Ten", 10), D("Four", 4));
-        int t = g.Op("Permute", new[] { x }, Shape.Of(BatchDim, D("Three", 3), D("Two", 2)), "Transpose(x)", new NamedArg("perm", "0,2,1"));
+        int t = g.Op("Permute", new[] { x }, Shape.Of(BatchDim, D("Three", 3), D("Two", 2)), "Transpose(x)", new PermuteArgs(false, 1, 2));
         int m = g.Op("MatMul", new[] { x, t }, Shape.Of(BatchDim, D("Two", 2), D("Two", 2)), "MatMul(x, t)");
-        int c = g.Op("Concat", new[] { m, x }, Shape.Of(BatchDim, D("Two", 2), D(5)), "Concat([m, x], 2)", new NamedArg("axis", "2"));
+        int c = g.Op("Concat", new[] { m, x }, Shape.Of(BatchDim, D("Two", 2), D(5)), "Concat([m, x], 2)", new ConcatArgs(2));
         int f = g.Op("Reshape", new[] { c }, Shape.Of(BatchDim, D(10)), "Flatten(c)");
         int h = g.Linear(f, "fc", 10, 4, "Fc(f)");
         int p = g.Op("MatMul", new[] { f, w }, Shape.Of(BatchDim, D("Four", 4)), "MatMul(f, w)");
         int q = g.Op("Add", new[] { h, p }, Shape.Of(BatchDim, D("Four", 4)), "Fc(f) + MatMul(f, w)");
-        int s = g.Op("Softmax", new[] { q }, g.ShapeOf(q), "Softmax(q, 1)", new NamedArg("axis", "1"));
-        int r = g.Op("Sum", new[] { s }, Shape.Of(BatchDim, D(1)), "Sum(s, 1, keepDim: true)", new NamedArg("axes", "1"), new NamedArg("keepDim", "true"));
-        int mean = g.Op("Mean", new[] { q }, Shape.Of(BatchDim, D(1)), "Mean(q, 1, keepDim: true)", new NamedArg("axes", "1"), new NamedArg("keepDim", "true"));
+        int s = g.Op("Softmax", new[] { q }, g.ShapeOf(q), "Softmax(q, 1)", new SoftmaxArgs(1));
+        int r = g.Op("Sum", new[] { s }, Shape.Of(BatchDim, D(1)), "Sum(s, 1, keepDim: true)", new ReduceArgs(EquatableArray.Create(1), true));
+        int mean = g.Op("Mean", new[] { q }, Shape.Of(BatchDim, D(1)), "Mean(q, 1, keepDim: true)", new ReduceArgs(EquatableArray.Create(1), true));
         int y = g.Op("Mul", new[] { s, g.Op("Add", new[] { r, mean }, Shape.Of(BatchDim, D(1)), "r + mean") }, g.ShapeOf(s), "s * (r + mean)");
         return new NetworkSpec(Network("Mixed", LinearLayer("Fc", "fc", 10, 4)), g.Build(y, Typed("Four")), EquatableArray<DiagnosticInfo>.Empty);
     }
@@ -279,10 +278,10 @@ public sealed partial class EmitterTests
     public void Generic_block_and_network_with_errors_get_the_skeleton_but_no_plan()
     {
         var block = new NetworkModel("Samples", "Head", "public", EquatableArray.Create("TIn"), EquatableArray<string>.Empty,
-            EquatableArray.Create(new LayerModel("Fc", "fc", "Linear", EquatableArray.Create(new NamedArg("in", "TIn"), new NamedArg("out", "10")),
+            EquatableArray.Create(new LayerModel("Fc", "fc", "Linear", new LinearArgs(SizeArg.Symbolic("TIn"), SizeArg.Of(10), true),
                 "global::ShapeNet.Linear", "", null, null)), null, EquatableArray<DiagnosticInfo>.Empty);
         var parent = Network("Outer",
-            new LayerModel("Head1", "head1", "Block", EquatableArray<NamedArg>.Empty, "global::Samples.Head<global::Samples.Pixels>", "public", block, null),
+            new LayerModel("Head1", "head1", "Block", NoArgs.Value, "global::Samples.Head<global::Samples.Pixels>", "public", block, null),
             LinearLayer("Out", "out", 10, 10));
         (string blockSource, var blockDiagnostics) = NetworkEmitter.Emit(new NetworkSpec(block, null, EquatableArray<DiagnosticInfo>.Empty));
         (string parentSource, var parentDiagnostics) = NetworkEmitter.Emit(new NetworkSpec(parent, null, EquatableArray<DiagnosticInfo>.Empty));
@@ -311,18 +310,23 @@ public sealed partial class EmitterTests
     // ---- gradient rules -------------------------------------------------------------------------
 
     [Fact]
-    public void Every_canonical_op_of_the_catalog_has_a_gradient_rule()
+    public void The_registry_holds_one_definition_per_op_and_every_dsl_call_names_its_op()
     {
-        var canonical = new SortedSet<string>(StringComparer.Ordinal) { "Input" };
-        foreach (OpSpec[] specs in OpCatalog.ByDslName.Values)
-            foreach (OpSpec spec in specs) canonical.Add(spec.Canonical);
-        canonical.UnionWith(OpCatalog.UnaryOps);
-        canonical.UnionWith(OpCatalog.BinaryOps);
-        canonical.UnionWith(OpCatalog.Losses);
-        canonical.UnionWith(OpCatalog.LayerKinds);
-
-        string[] missing = canonical.Where(op => GradientRules.Find(op) is null).ToArray();
-        Assert.True(missing.Length == 0, "no gradient rule for: " + string.Join(", ", missing));
+        string[] expected =
+        [
+            "Abs", "Add", "AddScalar", "AvgPool2d", "BatchNorm2d", "BceLoss", "BceWithLogitsLoss", "Concat", "Conv2d", "CrossEntropyLoss", "Detach", "Div",
+            "Dropout", "Exp", "GlobalAvgPool", "Input", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean", "MseLoss", "Mul", "MulScalar", "Neg",
+            "NllLoss", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), OpRegistry.All.Select(op => op.Name));
+        Assert.All(OpRegistry.All, op => Assert.Equal(op.GetType().Name, op.Name));
+        foreach (OpDefinition op in OpRegistry.All)
+            foreach (DslCall call in op.Calls)
+            {
+                Assert.Same(op, call.Op);
+                Assert.Contains(call, OpRegistry.Calls(call.Name)!);
+            }
+        Assert.Equal(new[] { "BatchNorm2d", "Conv2d", "Linear" }, OpRegistry.All.OfType<ILayer>().Select(l => l.Name));
     }
 
     [Fact]
@@ -352,7 +356,7 @@ public sealed partial class EmitterTests
         var twoDot = new HandBuiltGraph();
         int x1 = twoDot.Input("x", four, D("Four", 4));
         int dot = twoDot.Op("Dot", new[] { x1, x1 }, Shape.Scalar, "Dot(x, x)");
-        int y1 = twoDot.Op("MulScalar", new[] { dot }, Shape.Scalar, "2 * Dot(x, x)", new NamedArg("c", "2"));
+        int y1 = twoDot.Op("MulScalar", new[] { dot }, Shape.Scalar, "2 * Dot(x, x)", new ScalarArgs(2));
 
         var sumSquares = new HandBuiltGraph();
         int x2 = sumSquares.Input("x", four, D("Four", 4));
@@ -397,8 +401,7 @@ public sealed partial class EmitterTests
 
     private static string EmitFunction(string name, CompiledGraph graph)
     {
-        var model = new GraphModel(name, true, EquatableArray<string>.Empty, EquatableArray<GraphInput>.Empty, null, TensorType,
-            EquatableArray<Node>.Empty, graph.Output, null);
+        GraphModel model = FunctionModelOf(name, graph);
         var function = new FunctionModel("Samples", "Autograd", "public", true, EquatableArray<string>.Empty, "public", model, EquatableArray<DiagnosticInfo>.Empty);
         (string source, EquatableArray<DiagnosticInfo> diagnostics) = FunctionEmitter.Emit(new FunctionSpec(function, graph, EquatableArray<DiagnosticInfo>.Empty));
         Assert.Empty(diagnostics);
@@ -412,8 +415,13 @@ public sealed partial class EmitterTests
     /// <summary>A Linear layer member; <paramref name="accessibility"/> is the modifier as declared (empty when implicit).</summary>
     private static LayerModel LinearLayer(string member, string module, int inFeatures, int outFeatures, string accessibility = "") =>
         new(member, module, "Linear",
-            EquatableArray.Create(new NamedArg("in", inFeatures.ToString(CultureInfo.InvariantCulture)), new NamedArg("out", outFeatures.ToString(CultureInfo.InvariantCulture))),
+            new LinearArgs(SizeArg.Of(inFeatures), SizeArg.Of(outFeatures), true),
             "global::ShapeNet.Linear", accessibility, null, null);
+
+    /// <summary>The parsed model of a static differentiable function whose compiled graph is <paramref name="graph"/>.</summary>
+    private static GraphModel FunctionModelOf(string name, CompiledGraph graph) =>
+        new(name, true, EquatableArray<string>.Empty, EquatableArray<GraphInput>.Empty, EquatableArray.Create(new DeclaredReturn(null, TensorType)), TensorType,
+            EquatableArray<Node>.Empty, EquatableArray.Create(ValueRef.Of(graph.Output)), OutputTree.Single, null);
 
     private static NetworkModel Network(string name, params LayerModel[] layers) =>
         new("Samples", name, "public", EquatableArray<string>.Empty, EquatableArray<string>.Empty, layers.ToEquatableArray(), null,

@@ -1,12 +1,14 @@
-using System.Globalization;
 using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Ops;
 
 namespace ShapeNet.Generator.Tests.Emit;
 
-/// <summary>Builds a <see cref="CompiledGraph"/> by hand, as shape inference would produce it.</summary>
+/// <summary>Builds a <see cref="CompiledGraph"/> by hand, as shape inference would produce it: one value per node, so a
+/// node's id is also its output's value id.</summary>
 internal sealed class HandBuiltGraph
 {
     private readonly List<CompiledNode> _nodes = new();
+    private readonly List<CompiledValue> _values = new();
     private readonly List<ParameterInfo> _parameters = new();
     private readonly Dictionary<string, int[]> _layers = new();
     private readonly List<int> _inputs = new();
@@ -19,11 +21,11 @@ internal sealed class HandBuiltGraph
 
     public static Dim D(int size) => Dim.Of(size);
 
-    public Shape ShapeOf(int node) => _nodes[node].Shape;
+    public Shape ShapeOf(int node) => _values[node].Shape;
 
     public int Input(string name, string type, params Dim[] dims)
     {
-        int id = Add("Input", new int[0], Shape.Of(dims), name, args: new[] { new NamedArg("index", _inputs.Count.ToString(CultureInfo.InvariantCulture)) });
+        int id = Add("Input", new InputArgs(_inputs.Count), new int[0], Shape.Of(dims), name);
         _inputs.Add(id);
         _inputNames.Add(name);
         _inputTypes.Add(type);
@@ -41,13 +43,11 @@ internal sealed class HandBuiltGraph
         }
         Shape xs = ShapeOf(x);
         Shape shape = new(xs.Dims.Take(xs.Rank - 1).Append(D(outFeatures)).ToEquatableArray());
-        return Add("Linear", new[] { x }, shape, text, path, parameters,
-            new NamedArg("in", inFeatures.ToString(CultureInfo.InvariantCulture)), new NamedArg("out", outFeatures.ToString(CultureInfo.InvariantCulture)),
-            new NamedArg("bias", bias ? "true" : "false"));
+        return Add("Linear", new LinearArgs(SizeArg.Of(inFeatures), SizeArg.Of(outFeatures), bias), new[] { x }, shape, text, path, parameters);
     }
 
-    /// <summary>A Conv2d layer over [N, C, H, W] with a square kernel, as the canonical node (args in, out, kh, kw, sh, sw,
-    /// ph, pw, dh, dw, groups, bias; parameters weight [out, in/groups, k, k], bias [out]).</summary>
+    /// <summary>A Conv2d layer over [N, C, H, W] with a square kernel, as the canonical node (parameters weight
+    /// [out, in/groups, k, k], bias [out]).</summary>
     public int Conv2d(int x, string path, int inChannels, int outChannels, int kernel, string text, int stride = 1, int pad = 0,
         int dilation = 1, int groups = 1, bool bias = true)
     {
@@ -61,47 +61,55 @@ internal sealed class HandBuiltGraph
         Shape xs = ShapeOf(x);
         int Out(long size) => (int)((size + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1);
         Shape shape = Shape.Of(xs[0], D(outChannels), D(Out(xs[2].Size)), D(Out(xs[3].Size)));
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-        return Add("Conv2d", new[] { x }, shape, text, path, parameters,
-            new NamedArg("in", I(inChannels)), new NamedArg("out", I(outChannels)), new NamedArg("kh", I(kernel)), new NamedArg("kw", I(kernel)),
-            new NamedArg("sh", I(stride)), new NamedArg("sw", I(stride)), new NamedArg("ph", I(pad)), new NamedArg("pw", I(pad)),
-            new NamedArg("dh", I(dilation)), new NamedArg("dw", I(dilation)), new NamedArg("groups", I(groups)), new NamedArg("bias", bias ? "true" : "false"));
+        var args = new Conv2dArgs(SizeArg.Of(inChannels), SizeArg.Of(outChannels), kernel, kernel, stride, stride, pad, pad, dilation, dilation, groups, bias);
+        return Add("Conv2d", args, new[] { x }, shape, text, path, parameters);
     }
 
-    /// <summary>MaxPool2d or AvgPool2d with a square window (AvgPool2d also gets <c>countIncludePad</c>).</summary>
+    /// <summary>MaxPool2d or AvgPool2d with a square window.</summary>
     public int Pool(string op, int x, int kernel, int stride, int pad, string text, bool countIncludePad = true)
     {
         Shape xs = ShapeOf(x);
         int Out(long size) => (int)((size + 2 * pad - kernel) / stride + 1);
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-        var args = new List<NamedArg>
-        {
-            new("kh", I(kernel)), new("kw", I(kernel)), new("sh", I(stride)), new("sw", I(stride)), new("ph", I(pad)), new("pw", I(pad)),
-        };
-        if (op == "AvgPool2d") args.Add(new NamedArg("countIncludePad", countIncludePad ? "true" : "false"));
-        return Add(op, new[] { x }, Shape.Of(xs[0], xs[1], D(Out(xs[2].Size)), D(Out(xs[3].Size))), text, args: args.ToArray());
+        return Add(op, new Pool2dArgs(kernel, stride, pad, countIncludePad), new[] { x }, Shape.Of(xs[0], xs[1], D(Out(xs[2].Size)), D(Out(xs[3].Size))), text);
     }
 
     /// <summary>An element-wise op: the operand's shape.</summary>
-    public int Unary(string op, int x, string text, params NamedArg[] args) => Add(op, new[] { x }, ShapeOf(x), text, args: args);
+    public int Unary(string op, int x, string text, OpArgs? args = null) => Add(op, args ?? NoArgs.Value, new[] { x }, ShapeOf(x), text);
 
-    public int Op(string op, int[] inputs, Shape shape, string text, params NamedArg[] args) => Add(op, inputs, shape, text, args: args);
+    /// <summary>An op with the arguments inference would give it (<paramref name="args"/>, or the defaults of a call without
+    /// constants: every axis for Sum/Mean, Flatten for Reshape).</summary>
+    public int Op(string op, int[] inputs, Shape shape, string text, OpArgs? args = null) =>
+        Add(op, args ?? DefaultArgs(op, inputs), inputs, shape, text);
 
     public CompiledGraph Build(int output, string returnType) => new(
-        _parameters.ToEquatableArray(), _nodes.ToEquatableArray(), _inputs.ToEquatableArray(),
-        _inputNames.ToEquatableArray(), _inputTypes.ToEquatableArray(), output, returnType);
+        _parameters.ToEquatableArray(), _nodes.ToEquatableArray(), _values.ToEquatableArray(), _inputs.ToEquatableArray(),
+        _inputNames.ToEquatableArray(), _inputTypes.ToEquatableArray(), EquatableArray.Create(output), returnType)
+    {
+        OutputTypes = EquatableArray.Create(returnType),
+    };
+
+    private OpArgs DefaultArgs(string op, int[] inputs) => op switch
+    {
+        "Sum" or "Mean" => new ReduceArgs(Enumerable.Range(0, ShapeOf(inputs[0]).Rank).ToEquatableArray(), false),
+        "Reshape" => new ReshapeArgs(1, EquatableArray<int>.Empty),
+        "MatMul" => new MatMulArgs(false),
+        "Dot" => new MatMulArgs(true),
+        "GlobalAvgPool" => new GlobalAvgPoolArgs(null),
+        _ => NoArgs.Value,
+    };
 
     private int AddParameter(string name, Shape shape, int fanIn)
     {
-        _parameters.Add(new ParameterInfo(_parameters.Count, name, shape, "kaiming_uniform(" + fanIn.ToString(CultureInfo.InvariantCulture) + ")", fanIn));
+        _parameters.Add(new ParameterInfo(_parameters.Count, name, shape, "kaiming_uniform", fanIn));
         return _parameters.Count - 1;
     }
 
-    private int Add(string op, int[] inputs, Shape shape, string text, string path = "", int[]? parameters = null, params NamedArg[] args)
+    private int Add(string op, OpArgs args, int[] inputs, Shape shape, string text, string path = "", int[]? parameters = null)
     {
         int id = _nodes.Count;
-        _nodes.Add(new CompiledNode(id, op, inputs.ToEquatableArray(), args.ToEquatableArray(), shape, text, path,
-            (parameters ?? new int[0]).ToEquatableArray(), RequiresGrad: true));
+        if (op == "Dot") op = "MatMul";
+        _values.Add(new CompiledValue(id, id, 0, shape, text));
+        _nodes.Add(new CompiledNode(id, op, args, inputs.ToEquatableArray(), EquatableArray.Create(id), text, path, (parameters ?? new int[0]).ToEquatableArray()));
         return id;
     }
 }

@@ -1,0 +1,20 @@
+using System.Collections.Generic;
+using ShapeNet.Generator.Inference;
+
+namespace ShapeNet.Generator.Ops;
+
+/// <summary>c / x; dx = −dy·c / x². Made by the parser from an operator with a constant operand.</summary>
+internal sealed class RDivScalar : UnaryElementwiseOp<ScalarArgs>
+{
+    public override string Name => "RDivScalar";
+
+    public override IReadOnlyList<DslCall> Calls { get; } = new DslCall[0];
+
+    public override string UnaryCode => "RDivScalar";
+
+    public override bool DerivativeFromOutput => false;
+
+    protected override double Parameter(ScalarArgs args) => args.C;
+
+    protected override OpResult Infer(ScalarArgs args, ShapeContext c) => SameShape(args, c);
+}

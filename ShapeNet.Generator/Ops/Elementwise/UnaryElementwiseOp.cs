@@ -1,0 +1,59 @@
+using ShapeNet.Generator.Emit;
+using ShapeNet.Generator.Inference;
+using ShapeNet.Generator.Planning;
+
+namespace ShapeNet.Generator.Ops;
+
+/// <summary>
+/// The family of element-wise unary ops, one backend <c>UnaryOp</c> each: y = f(x) has x's shape, its forward is
+/// <c>Unary_Forward</c> and its backward <c>Unary_Backward</c> (dx (+)= dy ∘ f'(x); the kernel reads x or y, whichever f'
+/// needs). A member of the family declares its name and DSL call, its backend code, its scalar parameter and whether f'
+/// is a function of y alone (then a Linear or Conv2d before it may fuse it, and its backward runs in place on dy).
+/// </summary>
+internal abstract class UnaryElementwiseOp<TArgs> : OpDefinition<TArgs>, IActivation where TArgs : OpArgs
+{
+    /// <summary>The backend's <c>UnaryOp</c> member.</summary>
+    public abstract string UnaryCode { get; }
+
+    /// <summary>Whether f' is computed from the output y alone (Relu, Sigmoid, Tanh, Exp, Sqrt).</summary>
+    public abstract bool DerivativeFromOutput { get; }
+
+    /// <summary>The kernel's scalar parameter (an exponent, a slope; 0 when the op has none).</summary>
+    protected abstract double Parameter(TArgs args);
+
+    /// <summary>The shape rule of an element-wise op: the operand's shape.</summary>
+    protected static OpResult SameShape(TArgs args, ShapeContext c) => OpResult.Of(args, c.Shape(0));
+
+    protected sealed override Differentiation Gradient(TArgs args) => Differentiation.AllOperands;
+
+    protected sealed override void Plan(TArgs args, PlanContext p)
+    {
+        // Nothing but the output: the backward reads x and y, which the plan keeps.
+    }
+
+    protected sealed override void Forward(TArgs args, ForwardContext f)
+    {
+        f.Comment(f.Header);
+        f.Call("Unary_Forward", Code, CallArg.Float(Parameter(args)), f.Output(0), f.Input(0), CallContext.Count(f.Shape));
+    }
+
+    protected sealed override void Backward(TArgs args, BackwardContext b)
+    {
+        if (b.IsFusedIntoProducer)
+        {
+            // The pre-activation was not stored: the derivative is a function of the output y.
+            b.Comment($"d(pre-activation of {b.Text}) = d({b.Text}) · {Name}'(y), in place: {b.Shape}");
+            b.Call("Unary_Backward", Code, CallArg.Float(Parameter(args)), b.OutputGradient(0), b.OutputGradient(0), b.Output(0), b.Output(0),
+                CallContext.Count(b.Shape), CallArg.Named("accumulate", CallArg.Bool(false)));
+            return;
+        }
+        if (!b.Receives(0)) return;
+        b.Comment($"d({b.InputText(0)}) {b.Assign(0)} d({b.Text}) · {Name}': {b.Shape}");
+        b.CallWritingGradientOf(0, "Unary_Backward", Code, CallArg.Float(Parameter(args)), b.InputGradient(0), b.OutputGradient(0), b.Input(0), b.Output(0),
+            CallContext.Count(b.Shape), CallArg.Named("accumulate", b.Accumulate(0)));
+    }
+
+    protected override long Flops(TArgs args, NodeInfo n) => Sizes.StaticCount(n.Shape);
+
+    private CallArg Code => CallArg.Enum("UnaryOp", UnaryCode);
+}

@@ -1,0 +1,91 @@
+using System.Collections.Generic;
+using System.Linq;
+using ShapeNet.Generator.Emit;
+using ShapeNet.Generator.Inference;
+using ShapeNet.Generator.Model;
+using ShapeNet.Generator.Planning;
+
+namespace ShapeNet.Generator.Ops;
+
+/// <summary>A reshape as written: <c>Flatten(x, startDim)</c> (<see cref="FlattenFrom"/>, normalised by inference) or
+/// <c>Reshape(x, sizes)</c> (<see cref="Sizes"/>, −1 once for an inferred size). The result's shape is the node's.</summary>
+internal sealed record ReshapeArgs(int? FlattenFrom, EquatableArray<int> Sizes) : OpArgs;
+
+/// <summary>The same data under another shape (Flatten and Reshape): the operand's value and gradient buffers, no code.
+/// The batch cannot be merged into a static dimension (SN0109).</summary>
+internal sealed class Reshape : OpDefinition<ReshapeArgs>
+{
+    public override string Name => "Reshape";
+
+    public override IReadOnlyList<DslCall> Calls { get; } = new[]
+    {
+        Dsl.Call("Flatten", a => new ReshapeArgs(a.Int("startDim"), EquatableArray<int>.Empty), Dsl.Tensor("x"), Dsl.Int("startDim", 1)),
+        Dsl.Call("Reshape", a => new ReshapeArgs(null, a.Ints("shape")), Dsl.Tensor("x"), Dsl.IntList("shape")),
+    };
+
+    protected override OpResult Infer(ReshapeArgs args, ShapeContext c) => args.FlattenFrom is int start ? Flatten(args, start, c) : ReshapeTo(args, c);
+
+    private static OpResult Flatten(ReshapeArgs args, int start, ShapeContext c)
+    {
+        Shape a = c.Shape(0);
+        if (a.Rank == 0) return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "a tensor of rank 1 or more", c.OperandText(0), a.ToNamedString());
+        if (!c.TryAxis(a, start, out int axis)) return OpResult.Failure;
+        var kept = a.Dims.Take(axis).ToList();
+        var merged = a.Dims.Skip(axis).ToList();
+        if (merged.Count(d => !d.IsStatic) > 0 && merged.Count > 1)
+            return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text,
+                $"flattening from axis {axis} would merge {string.Join(", ", merged.Where(d => !d.IsStatic))} into a static dimension; flatten from axis 1 (the default) to keep the batch");
+        Dim flat = merged.Count == 1 ? merged[0] : Dim.Of(checked((int)merged.Aggregate(1L, (p, d) => checked(p * d.Size))));
+        kept.Add(flat);
+        return OpResult.Of(args with { FlattenFrom = axis }, new Shape(kept.ToEquatableArray()));
+    }
+
+    private static OpResult ReshapeTo(ReshapeArgs args, ShapeContext c)
+    {
+        Shape a = c.Shape(0);
+        int[] requested = args.Sizes.ToArray();
+        string requestedText = string.Join(", ", requested);
+        int inferred = System.Array.IndexOf(requested, -1);
+        if (requested.Count(s => s == -1) > 1 || requested.Any(s => s < -1 || s == 0))
+            return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text, $"sizes must be positive, with at most one -1 to infer, but [{requestedText}] was given");
+        long known = requested.Where(s => s > 0).Aggregate(1L, (p, s) => checked(p * s));
+        long staticCount = a.StaticElementCount;
+        var dims = requested.Select(Dim.Of).ToArray();
+        if (a.HasDynamic)
+        {
+            if (inferred < 0)
+                return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text, $"{c.OperandText(0)} {a.ToNamedString()} has the run-time dimension Batch; write -1 where the batch goes");
+            if (known != staticCount)
+                return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text,
+                    $"-1 can stand for Batch only when the other sizes multiply to the rest of {a.ToNamedString()} ({staticCount}), but they multiply to {known}");
+            dims[inferred] = Dim.Batch;
+        }
+        else if (inferred >= 0)
+        {
+            if (known == 0 || staticCount % known != 0)
+                return c.Fail(DiagnosticDescriptors.ReshapeCount, c.Text, a.ToNamedString(), staticCount, requestedText, "a multiple of " + known);
+            dims[inferred] = Dim.Of((int)(staticCount / known));
+        }
+        else if (known != staticCount)
+        {
+            return c.Fail(DiagnosticDescriptors.ReshapeCount, c.Text, a.ToNamedString(), staticCount, requestedText, known);
+        }
+        return OpResult.Of(args, new Shape(dims.ToEquatableArray()));
+    }
+
+    protected override Differentiation Gradient(ReshapeArgs args) => Differentiation.Alias;
+
+    protected override void Plan(ReshapeArgs args, PlanContext p)
+    {
+        // The operand's buffers.
+    }
+
+    protected override void Forward(ReshapeArgs args, ForwardContext f) => f.CommentOnly($"{f.Header} (the same buffer as {f.InputText(0)})");
+
+    protected override void Backward(ReshapeArgs args, BackwardContext b)
+    {
+        // An alias: the gradient is the operand's buffer.
+    }
+
+    protected override long Flops(ReshapeArgs args, NodeInfo n) => 0;
+}
