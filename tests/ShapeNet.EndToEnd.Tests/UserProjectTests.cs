@@ -101,7 +101,7 @@ public sealed class UserProjectTests(ITestOutputHelper log, PackedFeed feed) : I
     }
 
     /// <summary>The package holds what an IDE and the compiler need: both assemblies with their XML documentation (help
-    /// text), and the generator as an analyzer.</summary>
+    /// text), and the generator and its code fixes as analyzers.</summary>
     [Fact]
     public void The_package_ships_the_XML_documentation_and_the_generator()
     {
@@ -112,7 +112,7 @@ public sealed class UserProjectTests(ITestOutputHelper log, PackedFeed feed) : I
                  {
                      "lib/net10.0/ShapeNet.Runtime.dll", "lib/net10.0/ShapeNet.Runtime.xml",
                      "lib/net10.0/ShapeNet.Dsl.dll", "lib/net10.0/ShapeNet.Dsl.xml",
-                     "analyzers/dotnet/cs/ShapeNet.Generator.dll",
+                     "analyzers/dotnet/cs/ShapeNet.Generator.dll", "analyzers/dotnet/cs/ShapeNet.CodeFixes.dll",
                  })
             Assert.True(entries.Contains(expected), $"The package lacks {expected}; it holds {string.Join(", ", entries)}.");
 
