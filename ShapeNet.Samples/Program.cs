@@ -9,8 +9,10 @@ using ShapeNet.Samples.LinearRegression;
 using ShapeNet.Samples.LogisticRegression;
 using ShapeNet.Samples.Mnist;
 using ShapeNet.Samples.Optimizers;
+using ShapeNet.Samples.Probability;
 using ShapeNet.Samples.Preprocessing;
 using ShapeNet.Samples.Quadratic;
+using ShapeNet.Samples.Softmax;
 
 namespace ShapeNet.Samples;
 
@@ -27,8 +29,11 @@ public static class Program
         root.Subcommands.Add(OptimizersSample.Command());
         root.Subcommands.Add(LogisticRegressionSample.Command());
         root.Subcommands.Add(AutogradSample.Command());
+        root.Subcommands.Add(ProbabilitySample.Command());
         root.Subcommands.Add(TabularSample.Command());
         root.Subcommands.Add(PreprocessSample.Command());
+        root.Subcommands.Add(SoftmaxScratchSample.Command());
+        root.Subcommands.Add(SoftmaxConciseSample.Command());
         root.Subcommands.Add(MnistMlpSample.Command());
         root.Subcommands.Add(BasicCnnSample.Command());
         root.Subcommands.Add(InceptionCnnSample.Command());

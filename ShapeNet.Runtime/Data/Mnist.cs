@@ -35,7 +35,15 @@ public static class Mnist
     /// <param name="normalize">Applied once at load time, so batches cost nothing extra; e.g. <see cref="Normalization"/>.</param>
     /// <exception cref="FileNotFoundException">A file of the split is missing.</exception>
     /// <exception cref="InvalidDataException">A file is not MNIST-shaped IDX, or images and labels disagree in count.</exception>
-    public static TensorDataset Load(string folder, MnistSplit split, Normalize? normalize = null)
+    public static TensorDataset Load(string folder, MnistSplit split, Normalize? normalize = null) =>
+        LoadIdx(folder, split, normalize, "a digit 0–9");
+
+    /// <summary>
+    /// Reads a split of any data set in MNIST's file layout (MNIST, Fashion-MNIST): images <c>[n, 1, 28, 28]</c> scaled to
+    /// 0–1, then <paramref name="normalize"/>d if given, and labels <c>[n]</c> (class 0–9 as a float).
+    /// <paramref name="labelMeaning"/> completes the error for a label out of range ("is not {labelMeaning}").
+    /// </summary>
+    internal static TensorDataset LoadIdx(string folder, MnistSplit split, Normalize? normalize, string labelMeaning)
     {
         ArgumentNullException.ThrowIfNull(folder);
         string prefix = split == MnistSplit.Train ? "train" : "t10k";
@@ -65,7 +73,7 @@ public static class Mnist
         for (int i = 0; i < count; i++)
         {
             if (classes[i] >= Classes)
-                throw new InvalidDataException($"{Path.GetFileName(labelsPath)}: label {classes[i]} at index {i} is not a digit 0–9.");
+                throw new InvalidDataException($"{Path.GetFileName(labelsPath)}: label {classes[i]} at index {i} is not {labelMeaning}.");
             labelData[i] = classes[i];
         }
         return new TensorDataset(new Tensor(imageData, count, 1, Side, Side), new Tensor(labelData, count));

@@ -197,6 +197,26 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>
+    /// PyTorch's <c>F.one_hot(y, num_classes)</c>: for a tensor of class indices (whole numbers stored as floats, as labels
+    /// and <see cref="ArgMax(int, bool)"/> are), a tensor with one more axis of <paramref name="numClasses"/> holding 1 at each
+    /// element's class and 0 elsewhere: labels <c>[n]</c> give <c>[n, numClasses]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An element is not a whole number in 0..<paramref name="numClasses"/> − 1.</exception>
+    public Tensor OneHot(int numClasses)
+    {
+        if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), $"OneHot needs at least one class, got {numClasses}.");
+        Tensor result = Empty([.. _shape, numClasses]);
+        for (int i = 0; i < _data.Length; i++)
+        {
+            float index = _data[i];
+            if (!(index >= 0 && index < numClasses && index == MathF.Floor(index)))
+                throw new ArgumentException($"OneHot: element {i} is {index}; class indices are whole numbers 0..{numClasses - 1}.");
+            result._data[i * numClasses + (int)index] = 1;
+        }
+        return result;
+    }
+
     /// <summary>Steps the odometer over every axis but the innermost; returns the new storage offset.</summary>
     private static long AdvanceOuter(int[] position, int[] counts, long[] strides, long offset)
     {

@@ -29,6 +29,9 @@ public sealed class RunLog(string sample, string? root = null)
     /// <summary>Writes <paramref name="plot"/> as <c>&lt;curve&gt;.svg</c>; returns its path.</summary>
     public string WritePlot(string curve, SvgPlot plot) => Write(curve + ".svg", plot.ToSvg());
 
+    /// <summary>Writes <paramref name="grid"/> as <c>&lt;name&gt;.svg</c>; returns its path.</summary>
+    public string WriteImages(string name, ImageGrid grid) => Write(name + ".svg", grid.ToSvg());
+
     /// <summary>Saves <paramref name="model"/>'s parameters (PyTorch names, safetensors) as <c>model.safetensors</c>;
     /// returns its path. The save is atomic: an interrupted run leaves the previous checkpoint intact.</summary>
     public string SaveCheckpoint(Module model, ShapeNet.Optim.Optimizer? optimizer = null)

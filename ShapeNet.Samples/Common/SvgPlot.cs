@@ -6,17 +6,24 @@ namespace ShapeNet.Samples.Common;
 /// <summary>
 /// A small line plot written as SVG by hand: a frame with axes, "nice" ticks and their labels, axis labels, a title,
 /// one or more series as polylines, optional point markers and a legend. Numbers are written with the invariant culture
-/// and text is XML-escaped. Non-finite points are skipped (a diverging run does not break the plot).
+/// and text is XML-escaped. Non-finite points are skipped (a diverging run does not break the plot). Fixed axis limits
+/// (matplotlib's <c>xlim</c>/<c>ylim</c>) clip what lies outside them.
 /// </summary>
 public sealed class SvgPlot(string title, string xLabel, string yLabel)
 {
     private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
-    private readonly List<(string Name, double[] X, double[] Y, bool Markers)> _series = [];
-    private readonly List<(double Y, string Label)> _horizontalLines = [];
+    private readonly List<(string Name, double[] X, double[] Y, bool Markers, string Color, string? Dash)> _series = [];
+    private readonly List<(double Y, string Label, string Color)> _horizontalLines = [];
     private readonly List<(double X, string Label)> _verticalLines = [];
 
     public int Width { get; init; } = 640;
     public int Height { get; init; } = 400;
+
+    /// <summary>Fixed x-axis limits (matplotlib's <c>xlim</c>); null fits the data.</summary>
+    public (double Min, double Max)? XLimits { get; init; }
+
+    /// <summary>Fixed y-axis limits (matplotlib's <c>ylim</c>); null fits the data.</summary>
+    public (double Min, double Max)? YLimits { get; init; }
 
     public string Title { get; } = title;
     public string XLabel { get; } = xLabel;
@@ -24,18 +31,19 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel)
 
     public int SeriesCount => _series.Count;
 
-    /// <summary>Adds a series (x and y of equal length).</summary>
-    public SvgPlot Add(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, bool markers = false)
+    /// <summary>Adds a series (x and y of equal length), drawn in <paramref name="color"/> (default: the next palette colour)
+    /// and solid, or dashed with the SVG <c>stroke-dasharray</c> <paramref name="dash"/> (<c>"6 3"</c>).</summary>
+    public SvgPlot Add(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, bool markers = false, string? color = null, string? dash = null)
     {
         if (x.Count != y.Count) throw new ArgumentException($"Series '{name}' has {x.Count} x values but {y.Count} y values.", nameof(y));
-        _series.Add((name, x.ToArray(), y.ToArray(), markers));
+        _series.Add((name, x.ToArray(), y.ToArray(), markers, color ?? Palette[_series.Count % Palette.Length], dash));
         return this;
     }
 
-    /// <summary>A dashed horizontal reference line (e.g. P = 0.5).</summary>
-    public SvgPlot HorizontalLine(double y, string label)
+    /// <summary>A dashed horizontal reference line (e.g. P = 0.5), grey unless <paramref name="color"/> says otherwise.</summary>
+    public SvgPlot HorizontalLine(double y, string label, string color = "#888")
     {
-        _horizontalLines.Add((y, label));
+        _horizontalLines.Add((y, label, color));
         return this;
     }
 
@@ -50,11 +58,11 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel)
     {
         const double left = 70, right = 20, top = 40, bottom = 55;
         double plotWidth = Width - left - right, plotHeight = Height - top - bottom;
-        (double xMin, double xMax) = Range(_series.SelectMany(s => Finite(s.X, s.Y).Select(p => p.X)).Concat(_verticalLines.Select(l => l.X)));
-        (double yMin, double yMax) = Range(_series.SelectMany(s => Finite(s.X, s.Y).Select(p => p.Y)).Concat(_horizontalLines.Select(l => l.Y)));
-        double[] xTicks = Ticks(xMin, xMax), yTicks = Ticks(yMin, yMax);
-        xMin = Math.Min(xMin, xTicks[0]); xMax = Math.Max(xMax, xTicks[^1]);
-        yMin = Math.Min(yMin, yTicks[0]); yMax = Math.Max(yMax, yTicks[^1]);
+        (double xMin, double xMax) = XLimits ?? Range(_series.SelectMany(s => Finite(s.X, s.Y).Select(p => p.X)).Concat(_verticalLines.Select(l => l.X)));
+        (double yMin, double yMax) = YLimits ?? Range(_series.SelectMany(s => Finite(s.X, s.Y).Select(p => p.Y)).Concat(_horizontalLines.Select(l => l.Y)));
+        double[] xTicks = AxisTicks(xMin, xMax, XLimits is not null), yTicks = AxisTicks(yMin, yMax, YLimits is not null);
+        if (XLimits is null) { xMin = Math.Min(xMin, xTicks[0]); xMax = Math.Max(xMax, xTicks[^1]); }
+        if (YLimits is null) { yMin = Math.Min(yMin, yTicks[0]); yMax = Math.Max(yMax, yTicks[^1]); }
         double Sx(double x) => left + (x - xMin) / (xMax - xMin) * plotWidth;
         double Sy(double y) => top + plotHeight - (y - yMin) / (yMax - yMin) * plotHeight;
 
@@ -62,6 +70,7 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel)
         svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
         svg.Append($"  <title>{Escape(Title)}</title>\n");
         svg.Append($"  <rect x=\"0\" y=\"0\" width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n");
+        svg.Append($"  <clipPath id=\"plot-area\"><rect x=\"{N(left)}\" y=\"{N(top)}\" width=\"{N(plotWidth)}\" height=\"{N(plotHeight)}\"/></clipPath>\n");
         svg.Append($"  <text x=\"{N(left + plotWidth / 2)}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(Title)}</text>\n");
 
         svg.Append("  <g class=\"grid\" stroke=\"#e0e0e0\" stroke-width=\"1\">\n");
@@ -83,28 +92,27 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel)
         svg.Append($"  <text class=\"x-label\" x=\"{N(left + plotWidth / 2)}\" y=\"{N(Height - 12)}\" text-anchor=\"middle\">{Escape(XLabel)}</text>\n");
         svg.Append($"  <text class=\"y-label\" x=\"16\" y=\"{N(top + plotHeight / 2)}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {N(top + plotHeight / 2)})\">{Escape(YLabel)}</text>\n");
 
-        foreach ((double y, string label) in _horizontalLines)
+        foreach ((string name, double[] xs, double[] ys, bool markers, string color, string? dash) in _series)
         {
-            svg.Append($"  <line class=\"reference\" x1=\"{N(left)}\" y1=\"{N(Sy(y))}\" x2=\"{N(left + plotWidth)}\" y2=\"{N(Sy(y))}\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n");
+            var points = Finite(xs, ys).Select(p => $"{N(Sx(p.X))},{N(Sy(p.Y))}").ToList();
+            svg.Append($"  <g class=\"series\" data-name=\"{Escape(name)}\" clip-path=\"url(#plot-area)\">\n");
+            svg.Append($"    <polyline fill=\"none\" stroke=\"{Escape(color)}\" stroke-width=\"2\"{DashAttribute(dash)} points=\"{string.Join(" ", points)}\"/>\n");
+            if (markers)
+                foreach ((double x, double y) in Finite(xs, ys))
+                    svg.Append($"    <circle cx=\"{N(Sx(x))}\" cy=\"{N(Sy(y))}\" r=\"3\" fill=\"{Escape(color)}\"/>\n");
+            svg.Append("  </g>\n");
+        }
+
+        // Reference lines over the series, as matplotlib draws an axhline added after the curves.
+        foreach ((double y, string label, string color) in _horizontalLines)
+        {
+            svg.Append($"  <line class=\"reference\" x1=\"{N(left)}\" y1=\"{N(Sy(y))}\" x2=\"{N(left + plotWidth)}\" y2=\"{N(Sy(y))}\" stroke=\"{Escape(color)}\" stroke-dasharray=\"4 3\"/>\n");
             svg.Append($"  <text x=\"{N(left + plotWidth - 4)}\" y=\"{N(Sy(y) - 4)}\" text-anchor=\"end\" fill=\"#555\">{Escape(label)}</text>\n");
         }
         foreach ((double x, string label) in _verticalLines)
         {
             svg.Append($"  <line class=\"reference\" x1=\"{N(Sx(x))}\" y1=\"{N(top)}\" x2=\"{N(Sx(x))}\" y2=\"{N(top + plotHeight)}\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n");
             svg.Append($"  <text x=\"{N(Sx(x) + 4)}\" y=\"{N(top + 14)}\" fill=\"#555\">{Escape(label)}</text>\n");
-        }
-
-        for (int i = 0; i < _series.Count; i++)
-        {
-            (string name, double[] xs, double[] ys, bool markers) = _series[i];
-            string color = Palette[i % Palette.Length];
-            var points = Finite(xs, ys).Select(p => $"{N(Sx(p.X))},{N(Sy(p.Y))}").ToList();
-            svg.Append($"  <g class=\"series\" data-name=\"{Escape(name)}\">\n");
-            svg.Append($"    <polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(" ", points)}\"/>\n");
-            if (markers)
-                foreach ((double x, double y) in Finite(xs, ys))
-                    svg.Append($"    <circle cx=\"{N(Sx(x))}\" cy=\"{N(Sy(y))}\" r=\"3\" fill=\"{color}\"/>\n");
-            svg.Append("  </g>\n");
         }
 
         if (_series.Count > 0)
@@ -124,7 +132,7 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel)
             for (int i = 0; i < _series.Count; i++)
             {
                 double y = legendY + 9 + i * 18;
-                svg.Append($"    <line x1=\"{N(legendX)}\" y1=\"{N(y)}\" x2=\"{N(legendX + 22)}\" y2=\"{N(y)}\" stroke=\"{Palette[i % Palette.Length]}\" stroke-width=\"2\"/>\n");
+                svg.Append($"    <line x1=\"{N(legendX)}\" y1=\"{N(y)}\" x2=\"{N(legendX + 22)}\" y2=\"{N(y)}\" stroke=\"{Escape(_series[i].Color)}\" stroke-width=\"2\"{DashAttribute(_series[i].Dash)}/>\n");
                 svg.Append($"    <text x=\"{N(legendX + 28)}\" y=\"{N(y + 4)}\">{Escape(_series[i].Name)}</text>\n");
             }
             svg.Append("  </g>\n");
@@ -173,6 +181,18 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel)
         }
         return ticks.ToArray();
     }
+
+    /// <summary>The ticks of an axis: <see cref="Ticks"/>, and for fixed limits only those within them.</summary>
+    private static double[] AxisTicks(double min, double max, bool fixedLimits)
+    {
+        double[] ticks = Ticks(min, max);
+        if (!fixedLimits) return ticks;
+        double slack = (max - min) * 1e-9;
+        double[] inside = ticks.Where(t => t >= min - slack && t <= max + slack).ToArray();
+        return inside.Length > 0 ? inside : [min, max];
+    }
+
+    private static string DashAttribute(string? dash) => dash is null ? "" : $" stroke-dasharray=\"{Escape(dash)}\"";
 
     private static string TickLabel(double value, double[] ticks)
     {

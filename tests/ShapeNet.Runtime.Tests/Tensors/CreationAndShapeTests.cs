@@ -93,6 +93,20 @@ public class CreationAndShapeTests
     }
 
     [Fact]
+    public void Sampling_from_the_default_generator_restarts_with_manual_seed()
+    {
+        // Here rather than in SamplingTests: tests of one class run one at a time, and this class also reseeds the default generator.
+        Tensor fair = Tensor.Ones(6) / 6;
+        var die = new ShapeNet.Distributions.Multinomial(10, fair);
+        Tensor.ManualSeed(11);
+        float[] counts = die.Sample().ToArray(), indices = fair.Multinomial(3).ToArray();
+        Tensor.ManualSeed(11);
+        Assert.Equal(counts, die.Sample().ToArray());
+        Assert.Equal(indices, fair.Multinomial(3).ToArray());
+        Assert.Equal(counts, die.Sample([], seed: 11).ToArray());
+    }
+
+    [Fact]
     public void Rand_is_uniform_in_zero_one()
     {
         float[] values = Tensor.Rand([1000], seed: 3).ToArray();

@@ -204,4 +204,19 @@ public class PrintingTests
         string text = Tensor.FromArray(Enumerable.Range(0, 2000).Select(i => (float)(i % 10)).ToArray(), 2, 1000).ToString();
         Assert.Equal("tensor([[0., 1., 2.,  ..., 7., 8., 9.],\n        [0., 1., 2.,  ..., 7., 8., 9.]])", text);
     }
+
+    [Fact]
+    public void OneHot_marks_each_class_index_and_rejects_non_classes()
+    {
+        Tensor y = Tensor.FromArray([0f, 2f, 1f]);
+
+        Tensor oneHot = y.OneHot(3);
+
+        Assert.Equal([3, 3], oneHot.Shape);
+        Assert.Equal([1f, 0, 0, 0, 0, 1, 0, 1, 0], oneHot.ToArray());
+        Assert.Equal([2, 2, 4], Tensor.Zeros(2, 2).OneHot(4).Shape);
+        Assert.Equal("OneHot: element 1 is 3; class indices are whole numbers 0..2.", Assert.Throws<ArgumentException>(() => Tensor.FromArray([0f, 3f]).OneHot(3)).Message);
+        Assert.Equal("OneHot: element 0 is 0.5; class indices are whole numbers 0..2.", Assert.Throws<ArgumentException>(() => Tensor.FromArray([0.5f]).OneHot(3)).Message);
+        Assert.StartsWith("OneHot needs at least one class, got 0.", Assert.Throws<ArgumentOutOfRangeException>(() => y.OneHot(0)).Message);
+    }
 }
