@@ -32,9 +32,9 @@ public sealed class GpuElementwise
     public void Unary_Forward(UnaryOp op, float parameter, ArrayView<float> y, ArrayView<float> x, long n)
     {
         CheckOp(op);
-        GpuKernels.Need(y, n, $"Unary {op}", "y");
-        GpuKernels.Need(x, n, $"Unary {op}", "x");
-        int count = GpuKernels.Count(n, $"Unary {op}");
+        GpuKernels.Need(y, n, "Unary", op, "y");
+        GpuKernels.Need(x, n, "Unary", op, "x");
+        int count = GpuKernels.Count(n, "Unary", op);
         if (count > 0) _unaryForward(_k.Stream, count, y, x, (int)op, parameter);
     }
 
@@ -44,12 +44,11 @@ public sealed class GpuElementwise
         ArrayView<float> y, long n, bool accumulate)
     {
         CheckOp(op);
-        string name = $"Unary {op} backward";
-        GpuKernels.Need(dx, n, name, "dx");
-        GpuKernels.Need(dy, n, name, "dy");
-        if (op is UnaryOp.Log or UnaryOp.Abs or UnaryOp.Pow or UnaryOp.RDivScalar) GpuKernels.Need(x, n, name, "x");
-        if (op is UnaryOp.Relu or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Exp or UnaryOp.Sqrt) GpuKernels.Need(y, n, name, "y");
-        int count = GpuKernels.Count(n, name);
+        GpuKernels.Need(dx, n, "Unary backward", op, "dx");
+        GpuKernels.Need(dy, n, "Unary backward", op, "dy");
+        if (op is UnaryOp.Log or UnaryOp.Abs or UnaryOp.Pow or UnaryOp.RDivScalar) GpuKernels.Need(x, n, "Unary backward", op, "x");
+        if (op is UnaryOp.Relu or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Exp or UnaryOp.Sqrt) GpuKernels.Need(y, n, "Unary backward", op, "y");
+        int count = GpuKernels.Count(n, "Unary backward", op);
         if (count > 0) _unaryBackward(_k.Stream, count, dx, dy, x, y, (int)op, parameter, accumulate ? 1 : 0);
     }
 
@@ -59,10 +58,10 @@ public sealed class GpuElementwise
     {
         CheckOp(op);
         Walk.CheckBroadcast(aShape, bShape, zShape);
-        GpuKernels.Need(z, Walk.Product(zShape), $"Binary {op}", "z");
-        GpuKernels.Need(a, Walk.Product(aShape), $"Binary {op}", "a");
-        GpuKernels.Need(b, Walk.Product(bShape), $"Binary {op}", "b");
-        int count = GpuKernels.Count(Walk.Product(zShape), $"Binary {op}");
+        GpuKernels.Need(z, Walk.Product(zShape), "Binary", op, "z");
+        GpuKernels.Need(a, Walk.Product(aShape), "Binary", op, "a");
+        GpuKernels.Need(b, Walk.Product(bShape), "Binary", op, "b");
+        int count = GpuKernels.Count(Walk.Product(zShape), "Binary", op);
         if (count > 0) _binaryForward(_k.Stream, count, z, a, b, (int)op, Walk.Broadcast(aShape, bShape, zShape));
     }
 
@@ -75,16 +74,15 @@ public sealed class GpuElementwise
         if (operand is not (0 or 1))
             throw new ArgumentOutOfRangeException(nameof(operand), operand, "The operand is 0 (a) or 1 (b).");
         Walk.CheckBroadcast(aShape, bShape, zShape);
-        string name = $"Binary {op} backward";
         ReadOnlySpan<int> ownShape = operand == 0 ? aShape : bShape, otherShape = operand == 0 ? bShape : aShape;
-        GpuKernels.Need(dOperand, Walk.Product(ownShape), name, "dOperand");
-        GpuKernels.Need(dz, Walk.Product(zShape), name, "dz");
+        GpuKernels.Need(dOperand, Walk.Product(ownShape), "Binary backward", op, "dOperand");
+        GpuKernels.Need(dz, Walk.Product(zShape), "Binary backward", op, "dz");
         if (op is BinaryOp.Mul or BinaryOp.Div)
         {
-            GpuKernels.Need(a, Walk.Product(aShape), name, "a");
-            GpuKernels.Need(b, Walk.Product(bShape), name, "b");
+            GpuKernels.Need(a, Walk.Product(aShape), "Binary backward", op, "a");
+            GpuKernels.Need(b, Walk.Product(bShape), "Binary backward", op, "b");
         }
-        int count = GpuKernels.Count(Walk.Product(ownShape), name);
+        int count = GpuKernels.Count(Walk.Product(ownShape), "Binary backward", op);
         if (count == 0) return;
         ArrayView<float> own = operand == 0 ? a : b, other = operand == 0 ? b : a;
         // term code: op·2 + operand

@@ -70,6 +70,18 @@ public sealed class GpuKernels
         => n is >= 0 and <= int.MaxValue ? (int)n
             : throw new ArgumentOutOfRangeException(what, n, $"{what}: {n} elements; device kernels index up to {int.MaxValue}.");
 
+    /// <summary>As <see cref="Count(long, string)"/>, the op named by a kind (formatted only on failure: launches allocate nothing).</summary>
+    internal static int Count<TDetail>(long n, string what, TDetail detail) where TDetail : struct
+        => n is >= 0 and <= int.MaxValue ? (int)n
+            : throw new ArgumentOutOfRangeException(what, n, $"{what} {detail}: {n} elements; device kernels index up to {int.MaxValue}.");
+
+    /// <summary>As <see cref="Need(ArrayView{float}, long, string, string)"/>, the op named by a kind (formatted only on failure).</summary>
+    internal static void Need<TDetail>(ArrayView<float> view, long needed, string op, TDetail detail, string operand) where TDetail : struct
+    {
+        if (view.Length < needed)
+            throw new ArgumentException($"{op} {detail}: {operand} needs {needed} values, the view has {view.Length}.", operand);
+    }
+
     /// <summary>Checks that a view holds at least <paramref name="needed"/> floats and names the operand otherwise.</summary>
     internal static void Need(ArrayView<float> view, long needed, string op, string operand)
     {

@@ -24,7 +24,7 @@ public sealed class GpuLayout
         int rank = xShape.Length;
         if (permutation.Length != rank || rank > Walk.MaxRank)
             throw new ArgumentException($"Permutation of length {permutation.Length} for x of rank {rank}.", nameof(permutation));
-        long[] xStrides = Walk.Strides(xShape);
+        Span<long> xStrides = Walk.Strides(xShape, stackalloc long[Walk.MaxRank]);
         long count = Walk.Product(xShape);
         Span<bool> seen = stackalloc bool[rank];
         var walk = new Walk();

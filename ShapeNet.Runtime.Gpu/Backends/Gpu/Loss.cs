@@ -34,7 +34,7 @@ public sealed class GpuLoss
         int rows, int cols)
     {
         CheckSizes(kind, input, target, rows, cols);
-        GpuKernels.Need(loss, 1, $"{kind} loss", "loss");
+        GpuKernels.Need(loss, 1, "Loss", kind, "loss");
         _forward(_k.Stream, new KernelConfig(1, _k.ReductionGroupSize), loss, input, target, (int)kind, reduction == Reduction.Mean ? 1 : 0, rows, cols);
     }
 
@@ -43,8 +43,8 @@ public sealed class GpuLoss
         ArrayView<float> input, ArrayView<float> target, int rows, int cols, bool accumulate)
     {
         CheckSizes(kind, input, target, rows, cols);
-        GpuKernels.Need(dInput, (long)rows * cols, $"{kind} loss backward", "dInput");
-        GpuKernels.Need(dLoss, 1, $"{kind} loss backward", "dLoss");
+        GpuKernels.Need(dInput, (long)rows * cols, "Loss backward", kind, "dInput");
+        GpuKernels.Need(dLoss, 1, "Loss backward", kind, "dLoss");
         double divisor = reduction == Reduction.Mean ? MeanDivisor(kind, rows, cols) : 0;
         if (kind is LossKind.CrossEntropy or LossKind.Nll)
         {
@@ -52,7 +52,7 @@ public sealed class GpuLoss
         }
         else
         {
-            int count = GpuKernels.Count((long)rows * cols, $"{kind} loss backward");
+            int count = GpuKernels.Count((long)rows * cols, "Loss backward", kind);
             if (count > 0) _backwardElements(_k.Stream, count, dInput, dLoss, input, target, (int)kind, cols, divisor, accumulate ? 1 : 0);
         }
     }
@@ -65,9 +65,9 @@ public sealed class GpuLoss
         if (kind is < LossKind.Mse or > LossKind.Nll) throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown loss.");
         if (rows < 0 || cols <= 0) throw new ArgumentException($"{kind} loss over [{rows}, {cols}]: rows must be non-negative and cols positive.");
         long count = (long)rows * cols;
-        GpuKernels.Count(count, $"{kind} loss");
-        GpuKernels.Need(input, count, $"{kind} loss", "input");
-        GpuKernels.Need(target, kind is LossKind.CrossEntropy or LossKind.Nll ? rows : count, $"{kind} loss", "target");
+        GpuKernels.Count(count, "Loss", kind);
+        GpuKernels.Need(input, count, "Loss", kind, "input");
+        GpuKernels.Need(target, kind is LossKind.CrossEntropy or LossKind.Nll ? rows : count, "Loss", kind, "target");
     }
 
     // ---- device code ---------------------------------------------------------------------------

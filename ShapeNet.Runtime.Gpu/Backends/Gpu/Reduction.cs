@@ -27,10 +27,10 @@ public sealed class GpuReduction
     /// <summary>As <see cref="Reduce_Forward"/>, adding into y when <paramref name="accumulate"/> (bias gradients).</summary>
     internal void Reduce(ReduceOp op, ArrayView<float> y, ArrayView<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes, bool accumulate)
     {
-        int[] yShape = ReducedShape(op, xShape, reduceAxes, out long reducedCount);
-        GpuKernels.Need(x, Walk.Product(xShape), $"Reduce {op}", "x");
-        GpuKernels.Need(y, Walk.Product(yShape), $"Reduce {op}", "y");
-        int count = GpuKernels.Count(Walk.Product(yShape), $"Reduce {op}");
+        Span<int> yShape = ReducedShape(op, xShape, reduceAxes, stackalloc int[Walk.MaxRank], out long reducedCount);
+        GpuKernels.Need(x, Walk.Product(xShape), "Reduce", op, "x");
+        GpuKernels.Need(y, Walk.Product(yShape), "Reduce", op, "y");
+        int count = GpuKernels.Count(Walk.Product(yShape), "Reduce", op);
         if (count == 0) return;
         float divisor = op == ReduceOp.Mean ? reducedCount : 0f;
         _forward(_k.Stream, count, y, x, ReductionWalk.Create(yShape, yShape, xShape), divisor, accumulate ? 1 : 0);
@@ -40,23 +40,23 @@ public sealed class GpuReduction
     public void Reduce_Backward(ReduceOp op, ArrayView<float> dx, ArrayView<float> dy, ReadOnlySpan<int> xShape,
         ReadOnlySpan<bool> reduceAxes, bool accumulate)
     {
-        int[] yShape = ReducedShape(op, xShape, reduceAxes, out long reducedCount);
-        GpuKernels.Need(dx, Walk.Product(xShape), $"Reduce {op} backward", "dx");
-        GpuKernels.Need(dy, Walk.Product(yShape), $"Reduce {op} backward", "dy");
-        int count = GpuKernels.Count(Walk.Product(xShape), $"Reduce {op} backward");
+        Span<int> yShape = ReducedShape(op, xShape, reduceAxes, stackalloc int[Walk.MaxRank], out long reducedCount);
+        GpuKernels.Need(dx, Walk.Product(xShape), "Reduce backward", op, "dx");
+        GpuKernels.Need(dy, Walk.Product(yShape), "Reduce backward", op, "dy");
+        int count = GpuKernels.Count(Walk.Product(xShape), "Reduce backward", op);
         if (count == 0) return;
         float scale = op == ReduceOp.Mean ? 1f / reducedCount : 1f;
         _backward(_k.Stream, count, dx, dy, Walk.Broadcast(xShape, yShape, xShape), scale, accumulate ? 1 : 0);
     }
 
-    private static int[] ReducedShape(ReduceOp op, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes, out long reducedCount)
+    private static Span<int> ReducedShape(ReduceOp op, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes, Span<int> yShape, out long reducedCount)
     {
         if (op is not (ReduceOp.Sum or ReduceOp.Mean)) throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown reduction.");
         if (reduceAxes.Length != xShape.Length)
             throw new ArgumentException($"reduceAxes has {reduceAxes.Length} flags for x of rank {xShape.Length}.", nameof(reduceAxes));
         if (xShape.Length > Walk.MaxRank)
             throw new ArgumentException($"Rank {xShape.Length} exceeds the supported {Walk.MaxRank}.", nameof(xShape));
-        var yShape = new int[xShape.Length];
+        yShape = yShape[..xShape.Length];
         reducedCount = 1;
         for (int d = 0; d < xShape.Length; d++)
         {

@@ -63,10 +63,11 @@ public unsafe struct Walk
         Rank++;
     }
 
-    /// <summary>Row-major strides of a contiguous shape.</summary>
-    internal static long[] Strides(ReadOnlySpan<int> shape)
+    /// <summary>Row-major strides of a contiguous shape, into <paramref name="strides"/> (as long as the shape).</summary>
+    internal static Span<long> Strides(ReadOnlySpan<int> shape, Span<long> strides)
     {
-        var strides = new long[shape.Length];
+        if (shape.Length > MaxRank) throw new ArgumentException($"Rank {shape.Length} exceeds the supported {MaxRank}.");
+        strides = strides[..shape.Length];
         long stride = 1;
         for (int d = shape.Length - 1; d >= 0; d--)
         {
@@ -100,7 +101,7 @@ public unsafe struct Walk
     /// <summary>The walk over z's elements in order, with a's and b's offsets (stride 0 on their broadcast axes).</summary>
     internal static Walk Broadcast(ReadOnlySpan<int> aShape, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)
     {
-        long[] aStrides = Strides(aShape), bStrides = Strides(bShape);
+        Span<long> aStrides = Strides(aShape, stackalloc long[MaxRank]), bStrides = Strides(bShape, stackalloc long[MaxRank]);
         var walk = new Walk();
         for (int d = 0; d < zShape.Length; d++)
             walk.Append(zShape[d], aShape[d] == 1 ? 0 : aStrides[d], bShape[d] == 1 ? 0 : bStrides[d]);
@@ -121,7 +122,7 @@ public struct ReductionWalk
     /// <summary>Operand (operandShape, broadcast to zShape) and a second operand (otherShape, broadcast to zShape).</summary>
     internal static ReductionWalk Create(ReadOnlySpan<int> operandShape, ReadOnlySpan<int> otherShape, ReadOnlySpan<int> zShape)
     {
-        long[] zStrides = Walk.Strides(zShape), otherStrides = Walk.Strides(otherShape);
+        Span<long> zStrides = Walk.Strides(zShape, stackalloc long[Walk.MaxRank]), otherStrides = Walk.Strides(otherShape, stackalloc long[Walk.MaxRank]);
         var walk = new ReductionWalk();
         for (int d = 0; d < zShape.Length; d++)
         {
