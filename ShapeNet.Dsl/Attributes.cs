@@ -4,12 +4,55 @@ namespace ShapeNet;
 /// Marks a <c>partial class</c> as a network: its layer properties and its <see cref="ForwardAttribute"/>
 /// method are compiled by the ShapeNet generator into shape-checked forward, backward and train-step code.
 /// </summary>
+/// <remarks>
+/// The generator derives the class from <c>ShapeNet.Module</c> (so the ops, <c>Relu</c>, <c>Softmax</c>, …, are in scope),
+/// implements the layer properties, and adds a constructor taking a seed, <c>Summary</c> and <c>CreatePlan(batchCapacity)</c>.
+/// A shape mistake in the forward body is a compile error (SN01xx) at the offending expression.
+/// </remarks>
+/// <example>
+/// <code>
+/// [Dim(784)] public partial struct Pixels;
+/// [Dim(10)]  public partial struct Digits;
+///
+/// [Network]
+/// public partial class Mlp
+/// {
+///     [Linear(784, 128)] partial Linear Fc1 { get; }
+///     [Linear(128, 10)]  partial Linear Fc2 { get; }
+///
+///     [Forward]
+///     public Tensor&lt;Batch, Digits&gt; Forward(Tensor&lt;Batch, Pixels&gt; x)
+///     {
+///         var h = Relu(Fc1(x));
+///         return Fc2(h);
+///     }
+/// }
+///
+/// var model = new Mlp(seed: 0);
+/// using Mlp.Plan plan = model.CreatePlan(batchCapacity: 64);
+/// plan.Configure(Loss.CrossEntropy(), new Sgd(0.01f, momentum: 0.5f));
+/// plan.TrainStep(features, labels, batch: 64);
+/// </code>
+/// </example>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class NetworkAttribute : Attribute
 {
 }
 
 /// <summary>The network's forward method: typed parameters and return, a plain C# body.</summary>
+/// <remarks>Intermediates are <c>var</c> (rank-erased tensors); the generator infers and checks each one's shape. Called
+/// directly, the body runs eagerly (slow, no gradients): the reference the generated plan is tested against.</remarks>
+/// <example>
+/// <code>
+/// [Forward]
+/// public Tensor&lt;Batch, Digits&gt; Forward(Tensor&lt;Batch, Gray, Side, Side&gt; x)
+/// {
+///     var h = Relu(MaxPool2d(Conv1(x), 2));   // [Batch, 10, 12, 12]
+///     h = Relu(MaxPool2d(Conv2(h), 2));       // [Batch, 20, 4, 4]
+///     return Fc(Flatten(h));                  // [Batch, 10]
+/// }
+/// </code>
+/// </example>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class ForwardAttribute : Attribute
 {
@@ -19,6 +62,19 @@ public sealed class ForwardAttribute : Attribute
 /// A static function without learnable parameters whose gradient the generator writes:
 /// for <c>Y(x)</c> it emits <c>YGrad(x)</c> returning the value and the gradient of its sum w.r.t. each input.
 /// </summary>
+/// <example>
+/// <code>
+/// using static ShapeNet.Ops;
+///
+/// public static partial class AutogradExamples
+/// {
+///     [Differentiable]
+///     public static Tensor TwiceDot(Tensor&lt;Four&gt; x) => 2 * Dot(x, x);
+/// }
+///
+/// var result = AutogradExamples.TwiceDotGrad(x);   // result.Value = 2·x·x, result.DX = 4x
+/// </code>
+/// </example>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class DifferentiableAttribute : Attribute
 {
@@ -35,9 +91,16 @@ public abstract class LayerAttribute : Attribute
 }
 
 /// <summary><c>y = x Wᵀ + b</c> over the last axis; PyTorch's <c>nn.Linear(in, out, bias)</c>.</summary>
+/// <example>
+/// <code>
+/// [Linear(320, 10)] partial Linear Fc { get; }               // weight [10, 320], bias [10]
+/// [Linear(8, 6, Bias = false)] partial Linear Hidden { get; }
+/// </code>
+/// </example>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class LinearAttribute : LayerAttribute
 {
+    /// <summary><c>[Linear(784, 512)]</c>: a layer taking <paramref name="inFeatures"/> features to <paramref name="outFeatures"/>.</summary>
     public LinearAttribute(int inFeatures, int outFeatures)
     {
         InFeatures = inFeatures;
@@ -66,12 +129,15 @@ public sealed class LinearAttribute : LayerAttribute
         OutFeaturesDim = outFeatures;
     }
 
+    /// <summary>The size of the input's last axis (0 when <see cref="InFeaturesDim"/> names it).</summary>
     public int InFeatures { get; }
+    /// <summary>The size of the output's last axis (0 when <see cref="OutFeaturesDim"/> names it).</summary>
     public int OutFeatures { get; }
     /// <summary>The type parameter (<c>nameof(TIn)</c>) whose size is the in-features, or null.</summary>
     public string? InFeaturesDim { get; }
     /// <summary>The type parameter whose size is the out-features, or null.</summary>
     public string? OutFeaturesDim { get; }
+    /// <summary>Whether the layer adds a learnable bias <c>[out]</c> (PyTorch's <c>bias=True</c>, the default).</summary>
     public bool Bias { get; set; } = true;
 }
 
@@ -81,6 +147,13 @@ public sealed class LinearAttribute : LayerAttribute
 /// <c>floor((H + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1</c>. The height/width properties
 /// (<see cref="KernelHeight"/>, …) override the square ones (<see cref="Kernel"/>, …) for their axis.
 /// </summary>
+/// <example>
+/// <code>
+/// [Conv2d(1, 10, Kernel = 5)]              partial Conv2d Conv1 { get; }   // [N, 1, 28, 28] → [N, 10, 24, 24]
+/// [Conv2d(16, 24, Kernel = 3, Padding = 1)] partial Conv2d Conv3 { get; }   // keeps height and width
+/// [Conv2d(nameof(TIn), 16, Kernel = 1)]    partial Conv2d Branch1x1 { get; } // in a block generic over TIn
+/// </code>
+/// </example>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class Conv2dAttribute : LayerAttribute
 {
@@ -142,7 +215,9 @@ public sealed class Conv2dAttribute : LayerAttribute
         Kernel = kernel;
     }
 
+    /// <summary>The input's channel count C (0 when <see cref="InChannelsDim"/> names it).</summary>
     public int InChannels { get; }
+    /// <summary>The output's channel count (0 when <see cref="OutChannelsDim"/> names it).</summary>
     public int OutChannels { get; }
     /// <summary>The type parameter (<c>nameof(TIn)</c>) whose size is the in-channels, or null.</summary>
     public string? InChannelsDim { get; }
@@ -150,19 +225,31 @@ public sealed class Conv2dAttribute : LayerAttribute
     public string? OutChannelsDim { get; }
     /// <summary>Square kernel size (required unless both <see cref="KernelHeight"/> and <see cref="KernelWidth"/> are set).</summary>
     public int Kernel { get; set; }
+    /// <summary>The kernel's height, overriding <see cref="Kernel"/> for the vertical axis (0: use <see cref="Kernel"/>).</summary>
     public int KernelHeight { get; set; }
+    /// <summary>The kernel's width, overriding <see cref="Kernel"/> for the horizontal axis (0: use <see cref="Kernel"/>).</summary>
     public int KernelWidth { get; set; }
+    /// <summary>The step between windows on both axes (default 1).</summary>
     public int Stride { get; set; } = 1;
+    /// <summary>The vertical stride, overriding <see cref="Stride"/> (0: use <see cref="Stride"/>).</summary>
     public int StrideHeight { get; set; }
+    /// <summary>The horizontal stride, overriding <see cref="Stride"/> (0: use <see cref="Stride"/>).</summary>
     public int StrideWidth { get; set; }
+    /// <summary>Zeros added on each side of both axes (default 0).</summary>
     public int Padding { get; set; }
+    /// <summary>Zeros added above and below, overriding <see cref="Padding"/> (0: use <see cref="Padding"/>).</summary>
     public int PaddingHeight { get; set; }
+    /// <summary>Zeros added left and right, overriding <see cref="Padding"/> (0: use <see cref="Padding"/>).</summary>
     public int PaddingWidth { get; set; }
+    /// <summary>The spacing between kernel taps on both axes (default 1: adjacent taps).</summary>
     public int Dilation { get; set; } = 1;
+    /// <summary>The vertical dilation, overriding <see cref="Dilation"/> (0: use <see cref="Dilation"/>).</summary>
     public int DilationHeight { get; set; }
+    /// <summary>The horizontal dilation, overriding <see cref="Dilation"/> (0: use <see cref="Dilation"/>).</summary>
     public int DilationWidth { get; set; }
     /// <summary>Channel groups; must divide both channel counts (<c>groups = in</c> is a depthwise convolution).</summary>
     public int Groups { get; set; } = 1;
+    /// <summary>Whether the layer adds a learnable bias <c>[out]</c> (default true).</summary>
     public bool Bias { get; set; } = true;
 }
 
@@ -189,6 +276,7 @@ public sealed class BatchNorm2dAttribute : LayerAttribute
         NumFeaturesDim = numFeatures;
     }
 
+    /// <summary>The input's channel count C (0 when <see cref="NumFeaturesDim"/> names it).</summary>
     public int NumFeatures { get; }
     /// <summary>The type parameter (<c>nameof(TC)</c>) whose size is the channel count, or null.</summary>
     public string? NumFeaturesDim { get; }
@@ -209,6 +297,8 @@ public sealed class BlockAttribute : LayerAttribute
 /// <summary>Reduction of a loss over the batch, as PyTorch's <c>reduction=</c>.</summary>
 public enum Reduction
 {
+    /// <summary>The mean over the batch (PyTorch's default, <c>reduction='mean'</c>).</summary>
     Mean = 0,
+    /// <summary>The sum over the batch (<c>reduction='sum'</c>).</summary>
     Sum = 1,
 }

@@ -19,7 +19,9 @@ public interface IDim
 /// <summary>The batch dimension: sized at run time, bounded by a plan's batch capacity.</summary>
 public readonly struct Batch : IDim
 {
+    /// <summary><see cref="IDim.Dynamic"/>: the batch is sized at run time.</summary>
     public static int Size => IDim.Dynamic;
+    /// <summary><c>"Batch"</c>.</summary>
     public static string Name => "Batch";
 }
 
@@ -30,16 +32,31 @@ public readonly struct Batch : IDim
 /// </summary>
 public readonly struct AnyDim : IDim
 {
+    /// <summary><see cref="IDim.Dynamic"/>: the size is whatever the tensor has.</summary>
     public static int Size => IDim.Dynamic;
+    /// <summary><c>"Any"</c>.</summary>
     public static string Name => "Any";
 }
 
 /// <summary>Declares a compile-time dimension: <c>[Dim(28)] public partial struct Side;</c>.</summary>
+/// <remarks>The generator implements <see cref="IDim"/> on the struct; the size must be positive (SN0001) and a struct
+/// has one size (SN0002).</remarks>
+/// <example>
+/// <code>
+/// [Dim(1)]  public partial struct Gray;
+/// [Dim(28)] public partial struct Side;
+/// [Dim(10)] public partial struct Digits;
+///
+/// // Tensor&lt;Batch, Gray, Side, Side&gt; is an MNIST batch [Batch, 1, 28, 28].
+/// </code>
+/// </example>
 [AttributeUsage(AttributeTargets.Struct, AllowMultiple = true, Inherited = false)]
 public sealed class DimAttribute : Attribute
 {
+    /// <summary>Declares the dimension's <paramref name="size"/>, a positive constant.</summary>
     public DimAttribute(int size) => Size = size;
 
+    /// <summary>The dimension's size.</summary>
     public int Size { get; }
 }
 

@@ -5,7 +5,8 @@ namespace ShapeNet.Generator;
 /// <summary>
 /// Every diagnostic the generator reports. Ids are never reused; each has a page docs/diagnostics/SNxxxx.md
 /// and a test. Ranges: SN00xx declarations, SN01xx shapes, SN02xx constructs a static graph cannot take,
-/// SN09xx internal failures.
+/// SN09xx internal failures. Each carries an absolute help link to its page (<see cref="HelpLink"/>), so an IDE's "show
+/// help" opens it; AnalyzerReleases.Shipped.md / Unshipped.md list every id by release.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -14,9 +15,27 @@ internal static class DiagnosticDescriptors
     private const string Constructs = "ShapeNet.Constructs";
     private const string Internal = "ShapeNet.Internal";
 
+    /// <summary>The base of the documentation's published pages, ending in '/': the build's <c>ShapeNetDocsUrl</c>
+    /// (Directory.Build.props), stored in this assembly's metadata.</summary>
+    public static readonly string DocsUrl = ReadDocsUrl();
+
+    /// <summary>The absolute address of a diagnostic's page, docs/diagnostics/{id}.md.</summary>
+    public static string HelpLink(string id) => DocsUrl + "diagnostics/" + id + ".md";
+
     private static DiagnosticDescriptor Error(string id, string title, string message, string category) =>
-        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-            helpLinkUri: "docs/diagnostics/" + id + ".md");
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static string ReadDocsUrl()
+    {
+        foreach (object attribute in typeof(DiagnosticDescriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false))
+        {
+            var metadata = (System.Reflection.AssemblyMetadataAttribute)attribute;
+            if (metadata.Key == "ShapeNetDocsUrl" && !string.IsNullOrEmpty(metadata.Value))
+                return metadata.Value!.EndsWith("/", System.StringComparison.Ordinal) ? metadata.Value : metadata.Value + "/";
+        }
+        // Only a build that bypassed Directory.Build.props lacks the metadata; the link is then the repository-relative path.
+        return "docs/";
+    }
 
     // ---- declarations ------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor DimSizeNotPositive = Error("SN0001", "Dimension size must be positive",

@@ -26,11 +26,9 @@ public sealed class ShapeNetGenerator : IIncrementalGenerator
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.ParseDims);
-        context.RegisterSourceOutput(dims, static (spc, dim) =>
-        {
-            Report(spc, dim.Diagnostics);
-            spc.AddSource(DimEmitter.HintName(dim), DimEmitter.Emit(dim));
-        });
+        context.RegisterSourceOutput(dims, static (spc, dim) => spc.AddSource(DimEmitter.HintName(dim), DimEmitter.Emit(dim)));
+        context.RegisterSourceOutput(dims.Select(static (dim, _) => dim.Diagnostics).Combine(context.CompilationProvider),
+            static (spc, d) => Report(spc, d.Left, d.Right));
 
         IncrementalValuesProvider<NetworkSpec> networks = context.SyntaxProvider
             .ForAttributeWithMetadataName(ParseContext.NetworkAttributeName,
@@ -48,7 +46,8 @@ public sealed class ShapeNetGenerator : IIncrementalGenerator
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> networkDiagnostics = networkSources
             .Select(static (s, _) => s.Diagnostics)
             .WithTrackingName(TrackingNames.NetworkDiagnostics);
-        context.RegisterSourceOutput(networkDiagnostics, static (spc, diagnostics) => Report(spc, diagnostics));
+        // Combined with the compilation only to place each diagnostic in its syntax tree (below): the models stay plain data.
+        context.RegisterSourceOutput(networkDiagnostics.Combine(context.CompilationProvider), static (spc, d) => Report(spc, d.Left, d.Right));
 
         IncrementalValuesProvider<FunctionSpec> functions = context.SyntaxProvider
             .ForAttributeWithMetadataName(ParseContext.DifferentiableAttributeName,
@@ -69,17 +68,43 @@ public sealed class ShapeNetGenerator : IIncrementalGenerator
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> functionDiagnostics = functionSources
             .Select(static (s, _) => s.Diagnostics)
             .WithTrackingName(TrackingNames.FunctionDiagnostics);
-        context.RegisterSourceOutput(functionDiagnostics, static (spc, diagnostics) => Report(spc, diagnostics));
+        context.RegisterSourceOutput(functionDiagnostics.Combine(context.CompilationProvider), static (spc, d) => Report(spc, d.Left, d.Right));
     }
 
-    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+    /// <summary>Reports <paramref name="diagnostics"/>, each placed in the syntax tree of <paramref name="compilation"/> its location
+    /// names: an in-source location (not only a file path and span) is what lets an IDE or a test hand the diagnostic to a
+    /// code fix (ShapeNet.CodeFixes), and lets <c>#pragma warning</c> apply.</summary>
+    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics, Compilation compilation)
     {
+        if (diagnostics.Count == 0) return;
         foreach (DiagnosticInfo d in diagnostics)
         {
             object[] args = new object[d.Arguments.Count];
             for (int i = 0; i < args.Length; i++) args[i] = d.Arguments[i];
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Get(d.Id), d.Location?.ToLocation(), args));
+            ImmutableDictionary<string, string?>? properties = null;
+            if (d.Properties.Count > 0)
+            {
+                ImmutableDictionary<string, string?>.Builder builder = ImmutableDictionary.CreateBuilder<string, string?>();
+                foreach (DiagnosticProperty p in d.Properties) builder[p.Key] = p.Value;
+                properties = builder.ToImmutable();
+            }
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Get(d.Id), InSource(d.Location, compilation), properties, args));
         }
+    }
+
+    private static Location? InSource(LocationInfo? location, Compilation compilation)
+    {
+        if (location is not { } l) return null;
+        SyntaxTree? match = null;
+        foreach (SyntaxTree tree in compilation.SyntaxTrees)
+        {
+            if (tree.FilePath != l.FilePath) continue;
+            if (match is not null) return l.ToLocation();   // two trees share the path: keep the path and span
+            match = tree;
+        }
+        return match is not null && l.Start + l.Length <= match.Length
+            ? Location.Create(match, new Microsoft.CodeAnalysis.Text.TextSpan(l.Start, l.Length))
+            : l.ToLocation();
     }
 }
 

@@ -83,7 +83,8 @@ internal sealed class GraphBuilder
             if (graph.DeclaredReturns[i].Shape is { } declared && !declared.SameAs(result))
             {
                 Node returned = graph.Nodes[graph.Outputs[i].Node];
-                Report(true, DiagnosticDescriptors.ReturnShape, returned.Location, graph.MethodName, declared.ToNamedString(), returned.Text, result.ToNamedString());
+                Report(true, DiagnosticDescriptors.ReturnShape, returned.Location, ReturnTypeFix(result), graph.MethodName, declared.ToNamedString(),
+                    returned.Text, result.ToNamedString());
                 return null;
             }
         }
@@ -171,7 +172,7 @@ internal sealed class GraphBuilder
 
     private ShapeContext Context(Scope scope, Node node, string member, int[] operands) =>
         new(node.Text, member, operands, v => _values[v], v => _nodes[_values[v].Node],
-            (descriptor, arguments) => Fail(scope, descriptor, node.Location, arguments));
+            (descriptor, properties, arguments) => Fail(scope, descriptor, node.Location, properties, arguments));
 
     /// <summary>Adds the node a shape rule accepted, after checking its result's structure against how the body uses it.</summary>
     private int[]? Add(Scope scope, Node node, string op, OpResult result, int[] operands, string path, int[] parameters, int[] buffers)
@@ -226,8 +227,8 @@ internal sealed class GraphBuilder
             Shape actual = _values[operands[i]].Shape;
             if (!Unify(expected, actual, bindings))
             {
-                Fail(scope, DiagnosticDescriptors.BlockInput, node.Location, layer.MemberName, Substitute(expected, bindings).ToNamedString(),
-                    forward.Inputs[i].Name, _values[operands[i]].Text, actual.ToNamedString());
+                Fail(scope, DiagnosticDescriptors.BlockInput, node.Location, BlockTypeArgumentFix(layer.MemberName, Substitute(expected, bindings), actual),
+                    layer.MemberName, Substitute(expected, bindings).ToNamedString(), forward.Inputs[i].Name, _values[operands[i]].Text, actual.ToNamedString());
                 return null;
             }
         }
@@ -248,7 +249,7 @@ internal sealed class GraphBuilder
         {
             if (forward.DeclaredReturns[i].Shape is not { } declared || Substitute(declared, bindings).SameAs(_values[outputs[i]].Shape)) continue;
             Node returned = forward.Nodes[forward.Outputs[i].Node];
-            Fail(childScope, DiagnosticDescriptors.ReturnShape, returned.Location, forward.MethodName,
+            Fail(childScope, DiagnosticDescriptors.ReturnShape, returned.Location, ReturnTypeFix(_values[outputs[i]].Shape), forward.MethodName,
                 Substitute(declared, bindings).ToNamedString(), returned.Text, _values[outputs[i]].Shape.ToNamedString());
             return null;
         }
@@ -312,16 +313,58 @@ internal sealed class GraphBuilder
         return outputs;
     }
 
-    private void Fail(Scope scope, DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args)
+    private void Fail(Scope scope, DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args) =>
+        Fail(scope, descriptor, location, System.Array.Empty<DiagnosticProperty>(), args);
+
+    private void Fail(Scope scope, DiagnosticDescriptor descriptor, LocationInfo? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
     {
         _failed = true;
-        Report(scope.Report, descriptor, location, args);
+        Report(scope.Report, descriptor, location, properties, args);
     }
 
-    private void Report(bool report, DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args)
+    private void Report(bool report, DiagnosticDescriptor descriptor, LocationInfo? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
     {
         if (!report) return;
-        DiagnosticInfo diagnostic = DiagnosticInfo.Create(descriptor, location, args);
+        DiagnosticInfo diagnostic = DiagnosticInfo.Create(descriptor, location, args) with { Properties = properties.ToEquatableArray() };
         if (!_diagnostics.Contains(diagnostic)) _diagnostics.Add(diagnostic);
+    }
+
+    // ---- what a code fix needs (Diagnostic.Properties) ----------------------------------------
+
+    /// <summary>SN0111: at the first axis where the block's declared input, with its dimension arguments substituted, names a
+    /// dimension type whose size the given tensor does not have, that type (<c>Twenty</c>), the size given and the given
+    /// axis's dimension type if it has one; a fix replaces the block member's type argument. Nothing for a rank mismatch.</summary>
+    private static IReadOnlyList<DiagnosticProperty> BlockTypeArgumentFix(string block, Shape expected, Shape actual)
+    {
+        if (expected.Rank != actual.Rank) return System.Array.Empty<DiagnosticProperty>();
+        for (int axis = 0; axis < expected.Rank; axis++)
+        {
+            Dim e = expected[axis], a = actual[axis];
+            if (e.SameSizeAs(a) || e.Size == Dim.Symbolic) continue;
+            if (!e.IsStatic || e.Name.Length == 0 || !a.IsStatic) return System.Array.Empty<DiagnosticProperty>();
+            var properties = new List<DiagnosticProperty>
+            {
+                new(DiagnosticProperties.Block, block),
+                new(DiagnosticProperties.ExpectedDimension, e.Name),
+                new(DiagnosticProperties.Size, a.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            };
+            if (a.Name.Length > 0) properties.Add(new(DiagnosticProperties.ActualDimension, a.Name));
+            return properties;
+        }
+        return System.Array.Empty<DiagnosticProperty>();
+    }
+
+    /// <summary>SN0107: the returned shape, for a fix that declares it (<see cref="DiagnosticProperties.Shape"/>); nothing when
+    /// an axis is still a generic block's type parameter.</summary>
+    private static IReadOnlyList<DiagnosticProperty> ReturnTypeFix(Shape returned)
+    {
+        var axes = new List<string>();
+        foreach (Dim d in returned.Dims)
+        {
+            if (d.Size == Dim.Symbolic) return System.Array.Empty<DiagnosticProperty>();
+            axes.Add(d.IsDynamic ? d.ToString() : d.Name.Length > 0 ? d.Name + "=" + d.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : d.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return new[] { new DiagnosticProperty(DiagnosticProperties.Shape, string.Join(";", axes)) };
     }
 }

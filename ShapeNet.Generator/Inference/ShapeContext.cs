@@ -17,10 +17,10 @@ internal sealed class ShapeContext
     private readonly IReadOnlyList<int> _operands;
     private readonly Func<int, CompiledValue> _value;
     private readonly Func<int, CompiledNode> _producer;
-    private readonly Action<DiagnosticDescriptor, object[]> _report;
+    private readonly Action<DiagnosticDescriptor, IReadOnlyList<DiagnosticProperty>, object[]> _report;
 
     public ShapeContext(string text, string member, IReadOnlyList<int> operands, Func<int, CompiledValue> value, Func<int, CompiledNode> producer,
-        Action<DiagnosticDescriptor, object[]> report)
+        Action<DiagnosticDescriptor, IReadOnlyList<DiagnosticProperty>, object[]> report)
     {
         Text = text;
         Member = member;
@@ -46,8 +46,44 @@ internal sealed class ShapeContext
     /// <summary>Reports <paramref name="descriptor"/> at the call and returns <see cref="OpResult.Failure"/>.</summary>
     public OpResult Fail(DiagnosticDescriptor descriptor, params object[] arguments)
     {
-        _report(descriptor, arguments);
+        _report(descriptor, Array.Empty<DiagnosticProperty>(), arguments);
         return OpResult.Failure;
+    }
+
+    /// <summary>Reports <paramref name="descriptor"/> at the call with <paramref name="properties"/> for a code fix (the values
+    /// the fix needs: keys in <see cref="DiagnosticProperties"/>) and returns <see cref="OpResult.Failure"/>.</summary>
+    public OpResult Fail(DiagnosticDescriptor descriptor, IReadOnlyList<DiagnosticProperty> properties, params object[] arguments)
+    {
+        _report(descriptor, properties, arguments);
+        return OpResult.Failure;
+    }
+
+    /// <summary>The properties that let a code fix change a layer's size argument: the layer, the attribute argument's
+    /// position and the size inferred for it (SN0101, SN0112).</summary>
+    public IReadOnlyList<DiagnosticProperty> LayerSizeFix(int argument, Dim actual)
+    {
+        var properties = new List<DiagnosticProperty>
+        {
+            new(DiagnosticProperties.Layer, Member),
+            new(DiagnosticProperties.Argument, argument.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        if (actual.IsStatic) properties.Add(new(DiagnosticProperties.Size, actual.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return properties;
+    }
+
+    /// <summary>The feature count of operand <paramref name="operand"/> flattened from axis 1, when it has more than two axes and
+    /// all after the first are static; else null.</summary>
+    public long? FlattenedFeatures(int operand)
+    {
+        Shape shape = Shape(operand);
+        if (shape.Rank <= 2) return null;
+        long product = 1;
+        for (int axis = 1; axis < shape.Rank; axis++)
+        {
+            if (!shape[axis].IsStatic) return null;
+            product *= shape[axis].Size;
+        }
+        return product;
     }
 
     /// <summary>Normalises <paramref name="axis"/> (−1 is the last) for <paramref name="shape"/>; false after reporting SN0105.</summary>

@@ -21,9 +21,15 @@ internal readonly record struct LocationInfo(string FilePath, int Start, int Len
         new LinePositionSpan(new LinePosition(StartLine, StartColumn), new LinePosition(EndLine, EndColumn)));
 }
 
-/// <summary>A diagnostic as data: the descriptor's id, where, and the message arguments.</summary>
+/// <summary>A diagnostic as data: the descriptor's id, where, and the message arguments; <see cref="Properties"/> carries
+/// inferred values to code fixes (keys in <see cref="ShapeNet.DiagnosticProperties"/>).</summary>
 internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
 {
+    public EquatableArray<DiagnosticProperty> Properties { get; init; } = EquatableArray<DiagnosticProperty>.Empty;
+
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] arguments) =>
         new(descriptor.Id, location, System.Linq.Enumerable.Select(arguments, a => System.Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty).ToEquatableArray());
 }
+
+/// <summary>One entry of a diagnostic's <c>Properties</c>.</summary>
+internal readonly record struct DiagnosticProperty(string Key, string Value);

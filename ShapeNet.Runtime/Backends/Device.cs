@@ -7,8 +7,11 @@ namespace ShapeNet;
 /// <summary>Where a network runs: the CPU, an NVIDIA GPU through CUDA, or CUDA when it is usable and the CPU otherwise.</summary>
 public enum Device
 {
+    /// <summary>The CPU backend (the reference, always available).</summary>
     Cpu,
+    /// <summary>An NVIDIA GPU through CUDA; selecting it fails, with the reason, when CUDA is unusable.</summary>
     Cuda,
+    /// <summary>CUDA when it is usable, else the CPU (with a notice saying why).</summary>
     Auto,
 }
 
@@ -19,6 +22,7 @@ public enum Device
 /// </summary>
 public interface IDeviceProvider
 {
+    /// <summary>The device this provider supplies.</summary>
     Device Device { get; }
 
     /// <summary>Creates the device's backend, or says in a few words why the device is unusable

@@ -41,7 +41,17 @@ public static class Checkpoint
     /// optimizer's backend.
     /// </para>
     /// </summary>
+    /// <param name="path">The file to write (<c>.safetensors</c>); its folder must exist.</param>
+    /// <param name="model">The network whose parameters and buffers are saved.</param>
+    /// <param name="optimizer">The optimizer whose state is saved too, to resume training; null saves the model only.</param>
     /// <param name="metadata">Extra string metadata (epoch, notes); keys starting with <c>optimizer.</c> are reserved.</param>
+    /// <example>
+    /// <code>
+    /// Checkpoint.Save("runs/mnist.safetensors", model);             // loads in PyTorch with load_state_dict
+    /// Checkpoint.Save("runs/resume.safetensors", model, optimizer,
+    ///     new Dictionary&lt;string, string&gt; { ["epoch"] = "3" });
+    /// </code>
+    /// </example>
     public static void Save(string path, Module model, Optimizer? optimizer = null, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -277,6 +287,7 @@ public static class Checkpoint
 /// <summary>A tensor whose shape in the checkpoint differs from the model's (or the optimizer state's).</summary>
 public sealed record CheckpointShapeMismatch(string Name, int[] ModelShape, int[] FileShape)
 {
+    /// <summary><c>fc1.weight is [512, 784] in the model but [256, 784] in the file</c>.</summary>
     public override string ToString() =>
         $"{Name} is {Tensor.ShapeText(ModelShape)} in the model but {Tensor.ShapeText(FileShape)} in the file";
 }
@@ -333,9 +344,11 @@ public sealed class CheckpointLoadReport
 /// lists every missing, unexpected and mis-shaped tensor at once. Nothing was loaded.</summary>
 public sealed class CheckpointMismatchException : Exception
 {
+    /// <summary>An exception whose message lists every problem of <paramref name="report"/>.</summary>
     public CheckpointMismatchException(CheckpointLoadReport report)
         : base(BuildMessage(report)) => Report = report;
 
+    /// <summary>What matched and what did not.</summary>
     public CheckpointLoadReport Report { get; }
 
     private static string BuildMessage(CheckpointLoadReport report)

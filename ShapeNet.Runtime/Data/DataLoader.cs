@@ -43,6 +43,15 @@ public readonly struct MiniBatch
 /// for the batch after next (the previous batch is still intact while the current one is used), and at most until the
 /// enumeration ends; copy them to keep them longer. For the same reason a loader runs one enumeration at a time.</para>
 /// </remarks>
+/// <example>
+/// <code>
+/// var loader = new DataLoader(Mnist.Load(Mnist.DefaultFolder, MnistSplit.Train, Mnist.Normalization), batchSize: 64, shuffle: true);
+/// loader.EnsureFeatureShape&lt;Gray, Side, Side&gt;();     // fails here, naming both shapes, if the model disagrees
+/// for (int epoch = 0; epoch &lt; 10; epoch++)
+///     foreach (MiniBatch batch in loader)
+///         plan.TrainStep(batch.Features.Data, batch.Targets.Data, batch.Count);
+/// </code>
+/// </example>
 public sealed class DataLoader : IEnumerable<MiniBatch>
 {
     /// <summary>How many filled batches the prefetch worker may keep ready ahead of the caller.</summary>

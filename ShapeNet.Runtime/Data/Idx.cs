@@ -75,6 +75,7 @@ public sealed class IdxArray
     /// <summary>A tensor with the file's dimensions holding <see cref="ToSingles"/>.</summary>
     public Tensor ToTensor() => new(ToSingles(), _dimensions);
 
+    /// <summary>The element type, dimensions and source file: <c>ubyte[60000, 28, 28] from train-images-idx3-ubyte.gz</c>.</summary>
     public override string ToString() => $"{Idx.TypeName(ElementType)}{Tensor.ShapeText(_dimensions)} from {Source}";
 }
 

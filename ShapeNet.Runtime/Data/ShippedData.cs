@@ -5,6 +5,7 @@ namespace ShapeNet.Data;
 internal static class ShippedData
 {
     /// <summary><c>data</c>, or <c>data/<paramref name="name"/></c>, in the repository.</summary>
+    /// <param name="name">The folder under <c>data</c>, or null for <c>data</c> itself.</param>
     /// <param name="advice">Appended to the error, e.g. how to point at the data elsewhere.</param>
     /// <exception cref="DirectoryNotFoundException">Neither walk finds the repository, or it lacks the folder.</exception>
     public static string Folder(string? name, string advice = "")

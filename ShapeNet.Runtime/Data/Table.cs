@@ -33,6 +33,7 @@ public abstract class TableColumn
     /// <summary>The same values under another name.</summary>
     public abstract TableColumn Rename(string name);
 
+    /// <summary>The name, kind, length and missing count: <c>Price (numeric, 4 rows, 0 missing)</c>.</summary>
     public override string ToString() => $"{Name} ({(this is NumericColumn ? "numeric" : "categorical")}, {Length} rows, {MissingCount} missing)";
 }
 

@@ -10,6 +10,8 @@ public delegate Tensor Conv2d(Tensor input);
 /// <summary>The parameters and eager forward of <c>[Linear(in, out)]</c>: <c>weight [out, in]</c>, <c>bias [out]</c>.</summary>
 public sealed class LinearLayer
 {
+    /// <summary>Creates <c>{name}.weight [out, in]</c> and (with <paramref name="bias"/>) <c>{name}.bias [out]</c> from
+    /// U(−1/√in, 1/√in), drawn from <paramref name="init"/> (PyTorch's default initialisation).</summary>
     public LinearLayer(ParameterInit init, string name, int inFeatures, int outFeatures, bool bias = true)
     {
         InFeatures = inFeatures;
@@ -18,9 +20,13 @@ public sealed class LinearLayer
         Bias = bias ? init.Create(name + ".bias", inFeatures, outFeatures) : null;
     }
 
+    /// <summary>The size of the input's last axis.</summary>
     public int InFeatures { get; }
+    /// <summary>The size of the output's last axis.</summary>
     public int OutFeatures { get; }
+    /// <summary><c>weight [out, in]</c>.</summary>
     public Parameter Weight { get; }
+    /// <summary><c>bias [out]</c>, or null for a layer without bias.</summary>
     public Parameter? Bias { get; }
 
     /// <summary>Eager forward over the last axis: x [..., in] → [..., out].</summary>
@@ -31,6 +37,8 @@ public sealed class LinearLayer
 /// <c>bias [out]</c>, both from U(−1/√fanIn, 1/√fanIn) with fanIn = in/groups·kH·kW (PyTorch's defaults).</summary>
 public sealed class Conv2dLayer
 {
+    /// <summary>Creates <c>{name}.weight [out, in/groups, kH, kW]</c> and (with <paramref name="bias"/>) <c>{name}.bias [out]</c>,
+    /// drawn from <paramref name="init"/>; the sizes are those of the <c>[Conv2d]</c> attribute with each axis resolved.</summary>
     public Conv2dLayer(ParameterInit init, string name, int inChannels, int outChannels, int kernelH, int kernelW,
         int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool bias = true)
     {
@@ -44,18 +52,31 @@ public sealed class Conv2dLayer
         Bias = bias ? init.Create(name + ".bias", fanIn, outChannels) : null;
     }
 
+    /// <summary>The input's channel count.</summary>
     public int InChannels { get; }
+    /// <summary>The output's channel count.</summary>
     public int OutChannels { get; }
+    /// <summary>The kernel's height.</summary>
     public int KernelH { get; }
+    /// <summary>The kernel's width.</summary>
     public int KernelW { get; }
+    /// <summary>The vertical stride.</summary>
     public int StrideH { get; }
+    /// <summary>The horizontal stride.</summary>
     public int StrideW { get; }
+    /// <summary>Zeros added above and below.</summary>
     public int PadH { get; }
+    /// <summary>Zeros added left and right.</summary>
     public int PadW { get; }
+    /// <summary>The vertical spacing of kernel taps.</summary>
     public int DilationH { get; }
+    /// <summary>The horizontal spacing of kernel taps.</summary>
     public int DilationW { get; }
+    /// <summary>The channel groups.</summary>
     public int Groups { get; }
+    /// <summary><c>weight [out, in/groups, kH, kW]</c>.</summary>
     public Parameter Weight { get; }
+    /// <summary><c>bias [out]</c>, or null for a layer without bias.</summary>
     public Parameter? Bias { get; }
 
     /// <summary>Eager forward: x [N, in, H, W] → [N, out, OH, OW].</summary>
@@ -77,6 +98,8 @@ public delegate Tensor BatchNorm2d(Tensor input);
 /// </summary>
 public sealed class BatchNorm2dLayer
 {
+    /// <summary>Creates the layer's parameters (when <paramref name="affine"/>) and buffers named <c>{name}.weight</c>, …,
+    /// <c>{name}.num_batches_tracked</c>, in training mode.</summary>
     public BatchNorm2dLayer(string name, int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -91,13 +114,21 @@ public sealed class BatchNorm2dLayer
         NumBatchesTracked = new ModuleBuffer(name + ".num_batches_tracked", Tensor.Zeros());
     }
 
+    /// <summary>The channel count C.</summary>
     public int NumFeatures { get; }
+    /// <summary>Added to the variance before the square root.</summary>
     public double Eps { get; }
+    /// <summary>The weight of the batch statistic in the running average.</summary>
     public double Momentum { get; }
+    /// <summary>Whether the layer has a learnable weight and bias.</summary>
     public bool Affine { get; }
+    /// <summary><c>weight [C]</c> (the scale γ), or null when not <see cref="Affine"/>.</summary>
     public Parameter? Weight { get; }
+    /// <summary><c>bias [C]</c> (the shift β), or null when not <see cref="Affine"/>.</summary>
     public Parameter? Bias { get; }
+    /// <summary><c>running_mean [C]</c>, the running average of the batch means.</summary>
     public ModuleBuffer RunningMean { get; }
+    /// <summary><c>running_var [C]</c>, the running average of the unbiased batch variances.</summary>
     public ModuleBuffer RunningVar { get; }
     /// <summary>Training forward passes so far, a scalar (PyTorch's int64 counter, held as a float: exact up to 2²⁴).</summary>
     public ModuleBuffer NumBatchesTracked { get; }

@@ -11,6 +11,7 @@ public abstract class Module : Ops
     private ModuleBuffer[]? _buffers;
     private bool _training = true;
 
+    /// <summary>For the generated part of a <c>[Network]</c> class; not derived from by hand.</summary>
     protected Module()
     {
     }
@@ -36,6 +37,7 @@ public abstract class Module : Ops
         }
     }
 
+    /// <summary>Sets <see cref="Training"/> mode, as PyTorch's <c>model.train()</c>.</summary>
     public void Train() => Training = true;
 
     /// <summary>The seed of eager <see cref="Dropout"/> masks; each eager call in training mode draws a new mask (a call counter).</summary>
@@ -57,6 +59,8 @@ public abstract class Module : Ops
         return y;
     }
 
+    /// <summary>Sets inference mode (<see cref="Training"/> false), as PyTorch's <c>model.eval()</c>: BatchNorm uses its running
+    /// statistics and dropout is the identity.</summary>
     public void Eval() => Training = false;
 
     /// <summary>Total number of scalar parameters.</summary>

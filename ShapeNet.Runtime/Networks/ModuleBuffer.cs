@@ -7,6 +7,7 @@ namespace ShapeNet;
 /// </summary>
 public sealed class ModuleBuffer
 {
+    /// <summary>A buffer named <paramref name="name"/> (its state-dict key) holding <paramref name="value"/>.</summary>
     public ModuleBuffer(string name, Tensor value)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -21,7 +22,9 @@ public sealed class ModuleBuffer
     /// <summary>The values, host memory. A plan on the CPU backend shares this array (zero copy).</summary>
     public Tensor Value { get; }
 
+    /// <summary>The value's shape.</summary>
     public int[] Shape => Value.Shape;
 
+    /// <summary>The name and shape: <c>bn1.running_mean [20]</c>.</summary>
     public override string ToString() => $"{Name} {Tensor.ShapeText(Value.ShapeSpan)}";
 }

@@ -16,6 +16,20 @@ namespace ShapeNet;
 /// gradients; a training forward pass updates them.
 /// </para>
 /// </summary>
+/// <example>
+/// <code>
+/// var model = new BasicCnn(seed: 0);
+/// using BasicCnn.Plan plan = model.CreatePlan(batchCapacity: 64);
+/// plan.Configure(Loss.CrossEntropy(), new Sgd(0.01f, momentum: 0.5f));
+///
+/// foreach (MiniBatch batch in loader)
+///     plan.TrainStep(batch.Features.Data, batch.Targets.Data, batch.Count);   // forward, loss, backward, update
+/// Console.WriteLine(plan.Loss);
+///
+/// var logits = new float[64 * 10];
+/// plan.Forward(images, logits, batch: 64);                                     // inference
+/// </code>
+/// </example>
 public abstract class NetworkPlan : IDisposable
 {
     private readonly DeviceBuffer[] _parameterValues;
@@ -62,6 +76,7 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>The network whose parameters this plan trains.</summary>
     public Module Network { get; }
 
+    /// <summary>The backend that runs the plan's calls and owns its buffers.</summary>
     public IBackend Backend { get; }
 
     /// <summary>The largest batch the buffers hold.</summary>
@@ -74,6 +89,7 @@ public abstract class NetworkPlan : IDisposable
     /// the parameters, their gradients and the buffers belong to the network and are not counted.</summary>
     public long MemoryBytes { get; private set; }
 
+    /// <summary>The number of tensor inputs of the network's forward method.</summary>
     public int InputCount => _inputs.Length;
 
     /// <summary>Whether the backward pass also writes the gradients w.r.t. the inputs (<see cref="InputGradient"/>).
@@ -84,6 +100,7 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>The loss <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> minimises (see <see cref="Configure"/>).</summary>
     public Loss? LossFunction { get; private set; }
 
+    /// <summary>The optimizer each train step applies (see <see cref="Configure"/>), or null before it.</summary>
     public Optimizer? Optimizer { get; private set; }
 
     /// <summary>The loss of the last train step. Reading it waits for the device: it is the one host read of a step.</summary>
@@ -260,6 +277,7 @@ public abstract class NetworkPlan : IDisposable
         for (int i = 0; i < buffers.Count; i++) Backend.Download(_bufferValues[i], buffers[i].Value.Data);
     }
 
+    /// <summary>Frees the plan's buffers (and, on a device backend, the device copies of the parameters and buffers).</summary>
     public virtual void Dispose()
     {
         foreach (DeviceBuffer buffer in _owned) buffer.Dispose();
@@ -309,6 +327,7 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>Buffer <paramref name="index"/> of <see cref="Module.Buffers"/> on the backend.</summary>
     protected DeviceBuffer BufferValue(int index) => _bufferValues[index];
 
+    /// <summary>Registers input <paramref name="index"/>'s value buffer and its gradient buffer. Generated.</summary>
     protected void BindInput(int index, DeviceBuffer value, DeviceBuffer? gradient)
     {
         _inputs[index] = value;

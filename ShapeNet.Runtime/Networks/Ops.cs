@@ -14,20 +14,30 @@ public abstract class Ops
     }
 
     // activations and element-wise functions
+    /// <summary><c>max(x, 0)</c> element-wise.</summary>
     public static Tensor Relu(Tensor x) => x.Relu();
+    /// <summary><c>1 / (1 + e^−x)</c> element-wise.</summary>
     public static Tensor Sigmoid(Tensor x) => x.Sigmoid();
+    /// <summary>The hyperbolic tangent element-wise.</summary>
     public static Tensor Tanh(Tensor x) => x.Tanh();
+    /// <summary><c>e^x</c> element-wise.</summary>
     public static Tensor Exp(Tensor x) => x.Exp();
+    /// <summary>The natural logarithm element-wise.</summary>
     public static Tensor Log(Tensor x) => x.Log();
+    /// <summary>The absolute value element-wise.</summary>
     public static Tensor Abs(Tensor x) => x.Abs();
+    /// <summary>The square root element-wise.</summary>
     public static Tensor Sqrt(Tensor x) => x.Sqrt();
+    /// <summary><c>x^exponent</c> element-wise, with a constant <paramref name="exponent"/>.</summary>
     public static Tensor Pow(Tensor x, double exponent) => x.Pow(exponent);
 
     /// <summary>The same values, cut from the gradient (PyTorch's <c>detach()</c>).</summary>
     public static Tensor Detach(Tensor x) => x.Detach();
 
     // softmax
+    /// <summary>The softmax along <paramref name="axis"/> (negative counts from the end): each slice sums to 1.</summary>
     public static Tensor Softmax(Tensor x, int axis) => x.Softmax(axis);
+    /// <summary>The logarithm of the softmax along <paramref name="axis"/>, computed stably.</summary>
     public static Tensor LogSoftmax(Tensor x, int axis) => x.LogSoftmax(axis);
 
     // shape
@@ -37,7 +47,9 @@ public abstract class Ops
     public static Tensor Reshape(Tensor x, params int[] shape) => x.Reshape(shape);
     /// <summary>Swaps the last two axes (a matrix transpose for rank 2).</summary>
     public static Tensor Transpose(Tensor x) => x.Transpose(-2, -1);
+    /// <summary>Swaps axes <paramref name="dim0"/> and <paramref name="dim1"/> (negative counts from the end).</summary>
     public static Tensor Transpose(Tensor x, int dim0, int dim1) => x.Transpose(dim0, dim1);
+    /// <summary>Concatenates along <paramref name="axis"/>; the other axes must agree (PyTorch's <c>torch.cat</c>).</summary>
     public static Tensor Concat(Tensor[] tensors, int axis = 0) => Tensor.Cat(tensors, axis);
 
     // convolution family (x is [N, C, H, W]; stride 0 means the kernel size, PyTorch's default)
@@ -66,17 +78,28 @@ public abstract class Ops
     public static Tensor Dot(Tensor a, Tensor b) => a.Dot(b);
 
     // reductions
+    /// <summary>The sum of all elements: a scalar tensor.</summary>
     public static Tensor Sum(Tensor x) => x.Sum();
+    /// <summary>The sum over <paramref name="axis"/>, which is kept with size 1 when <paramref name="keepDim"/>.</summary>
     public static Tensor Sum(Tensor x, int axis, bool keepDim = false) => x.Sum(axis, keepDim);
+    /// <summary>The sum over several <paramref name="axes"/>, kept with size 1 when <paramref name="keepDim"/>.</summary>
     public static Tensor Sum(Tensor x, int[] axes, bool keepDim = false) => x.Sum(axes, keepDim);
+    /// <summary>The mean of all elements: a scalar tensor.</summary>
     public static Tensor Mean(Tensor x) => x.Mean();
+    /// <summary>The mean over <paramref name="axis"/>, which is kept with size 1 when <paramref name="keepDim"/>.</summary>
     public static Tensor Mean(Tensor x, int axis, bool keepDim = false) => x.Mean(axis, keepDim);
+    /// <summary>The mean over several <paramref name="axes"/>, kept with size 1 when <paramref name="keepDim"/>.</summary>
     public static Tensor Mean(Tensor x, int[] axes, bool keepDim = false) => x.Mean(axes, keepDim);
 
     // losses (input first, then target; class indices as floats for CrossEntropy / Nll)
+    /// <summary>Mean squared error <c>(input − target)²</c>, reduced over all elements (PyTorch's <c>F.mse_loss</c>).</summary>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.Mse(input, target, reduction);
+    /// <summary>Binary cross-entropy of probabilities <paramref name="input"/> in (0, 1) against 0/1 targets (<c>F.binary_cross_entropy</c>).</summary>
     public static Tensor BceLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.Bce(input, target, reduction);
+    /// <summary>Binary cross-entropy of logits (a sigmoid folded in, numerically stable; <c>F.binary_cross_entropy_with_logits</c>).</summary>
     public static Tensor BceWithLogitsLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.BceWithLogits(input, target, reduction);
+    /// <summary>Cross-entropy of logits <c>[N, classes]</c> against class indices <c>[N]</c> stored as floats (<c>F.cross_entropy</c>).</summary>
     public static Tensor CrossEntropyLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.CrossEntropy(input, target, reduction);
+    /// <summary>Negative log-likelihood of log-probabilities <c>[N, classes]</c> against class indices <c>[N]</c> (<c>F.nll_loss</c>).</summary>
     public static Tensor NllLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.Nll(input, target, reduction);
 }

@@ -3,6 +3,8 @@ namespace ShapeNet;
 /// <summary>A learnable tensor of a network: its PyTorch-style name, its value and its gradient.</summary>
 public sealed class Parameter
 {
+    /// <summary>A parameter named <paramref name="name"/> (its state-dict key) holding <paramref name="value"/>, with a zero gradient
+    /// of the same shape.</summary>
     public Parameter(string name, Tensor value)
     {
         Name = name;
@@ -19,7 +21,9 @@ public sealed class Parameter
     /// <summary>The gradient written by the last backward pass (host copy; see <see cref="NetworkPlan"/>).</summary>
     public Tensor Grad { get; }
 
+    /// <summary>The value's shape.</summary>
     public int[] Shape => Value.Shape;
 
+    /// <summary>The name and shape: <c>fc1.weight [512, 784]</c>.</summary>
     public override string ToString() => $"{Name} {Tensor.ShapeText(Value.ShapeSpan)}";
 }

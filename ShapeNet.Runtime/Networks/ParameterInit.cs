@@ -9,6 +9,7 @@ public sealed class ParameterInit
 {
     private readonly Random _random;
 
+    /// <summary>An initialiser whose draws are fixed by <paramref name="seed"/>.</summary>
     public ParameterInit(int seed) => _random = new Random(seed);
 
     /// <summary>Fills <paramref name="values"/> from U(−bound, bound), bound = 1/√fanIn (PyTorch's Linear and Conv defaults).</summary>

@@ -15,6 +15,7 @@ public abstract class Optimizer : IDisposable
     private readonly OrderedDictionary<string, DeviceBuffer> _state = new();
     private float _learningRate;
 
+    /// <summary>An optimizer starting at <paramref name="learningRate"/>.</summary>
     protected Optimizer(float learningRate) => LearningRate = learningRate;
 
     /// <summary>The learning rate of the next step; schedules set it between steps.</summary>

@@ -77,16 +77,24 @@ public sealed partial class Tensor
     public static Tensor operator /(Tensor a, Tensor b) => Binary(BinaryOp.Div, a, b);
 
     // Tensor–number arithmetic: the number applies to every element, on either side.
-    public static Tensor operator +(Tensor a, float c) => NotNull(a).Unary(UnaryOp.AddScalar, c);
-    public static Tensor operator +(float c, Tensor a) => NotNull(a).Unary(UnaryOp.AddScalar, c);
+    /// <summary>Element-wise sum of a tensor and a number (the number applies to every element).</summary>
+public static Tensor operator +(Tensor a, float c) => NotNull(a).Unary(UnaryOp.AddScalar, c);
+    /// <summary>Element-wise sum of a tensor and a number (the number applies to every element).</summary>
+public static Tensor operator +(float c, Tensor a) => NotNull(a).Unary(UnaryOp.AddScalar, c);
     // x − c is x + (−c) exactly in IEEE arithmetic.
-    public static Tensor operator -(Tensor a, float c) => NotNull(a).Unary(UnaryOp.AddScalar, -c);
-    public static Tensor operator -(float c, Tensor a) => NotNull(a).Unary(UnaryOp.RSubScalar, c);
-    public static Tensor operator *(Tensor a, float c) => NotNull(a).Unary(UnaryOp.MulScalar, c);
-    public static Tensor operator *(float c, Tensor a) => NotNull(a).Unary(UnaryOp.MulScalar, c);
+    /// <summary>Element-wise difference of a tensor and a number (the number applies to every element).</summary>
+public static Tensor operator -(Tensor a, float c) => NotNull(a).Unary(UnaryOp.AddScalar, -c);
+    /// <summary>Element-wise difference of a tensor and a number (the number applies to every element).</summary>
+public static Tensor operator -(float c, Tensor a) => NotNull(a).Unary(UnaryOp.RSubScalar, c);
+    /// <summary>Element-wise product of a tensor and a number (the number applies to every element).</summary>
+public static Tensor operator *(Tensor a, float c) => NotNull(a).Unary(UnaryOp.MulScalar, c);
+    /// <summary>Element-wise product of a tensor and a number (the number applies to every element).</summary>
+public static Tensor operator *(float c, Tensor a) => NotNull(a).Unary(UnaryOp.MulScalar, c);
     // Dividing (rather than multiplying by 1/c) keeps results identical to PyTorch's.
-    public static Tensor operator /(Tensor a, float c) => Binary(BinaryOp.Div, a, Scalar(c));
-    public static Tensor operator /(float c, Tensor a) => NotNull(a).Unary(UnaryOp.RDivScalar, c);
+    /// <summary>Element-wise quotient of a tensor and a number (the number applies to every element).</summary>
+public static Tensor operator /(Tensor a, float c) => Binary(BinaryOp.Div, a, Scalar(c));
+    /// <summary>Element-wise quotient of a tensor and a number (the number applies to every element).</summary>
+public static Tensor operator /(float c, Tensor a) => NotNull(a).Unary(UnaryOp.RDivScalar, c);
     /// <summary>Element-wise negation.</summary>
     public static Tensor operator -(Tensor a) => NotNull(a).Unary(UnaryOp.Neg);
 
@@ -157,13 +165,21 @@ public sealed partial class Tensor
     /// <summary>1 where this is at least <paramref name="other"/>, else 0.</summary>
     public Tensor Ge(Tensor other) => Compare(this, other, static (a, b) => a >= b);
 
+    /// <summary>1 where <paramref name="a"/> is less than <paramref name="b"/> (broadcast), else 0.</summary>
     public static Tensor operator <(Tensor a, Tensor b) => NotNull(a).Lt(b);
+    /// <summary>1 where <paramref name="a"/> is greater than <paramref name="b"/> (broadcast), else 0.</summary>
     public static Tensor operator >(Tensor a, Tensor b) => NotNull(a).Gt(b);
+    /// <summary>1 where <paramref name="a"/> is at most <paramref name="b"/> (broadcast), else 0.</summary>
     public static Tensor operator <=(Tensor a, Tensor b) => NotNull(a).Le(b);
+    /// <summary>1 where <paramref name="a"/> is at least <paramref name="b"/> (broadcast), else 0.</summary>
     public static Tensor operator >=(Tensor a, Tensor b) => NotNull(a).Ge(b);
+    /// <summary>1 where <paramref name="a"/> is less than <paramref name="c"/> (broadcast), else 0.</summary>
     public static Tensor operator <(Tensor a, float c) => NotNull(a).Lt(c);
+    /// <summary>1 where <paramref name="a"/> is greater than <paramref name="c"/> (broadcast), else 0.</summary>
     public static Tensor operator >(Tensor a, float c) => NotNull(a).Gt(c);
+    /// <summary>1 where <paramref name="a"/> is at most <paramref name="c"/> (broadcast), else 0.</summary>
     public static Tensor operator <=(Tensor a, float c) => NotNull(a).Le(c);
+    /// <summary>1 where <paramref name="a"/> is at least <paramref name="c"/> (broadcast), else 0.</summary>
     public static Tensor operator >=(Tensor a, float c) => NotNull(a).Ge(c);
 
     private static Tensor Compare(Tensor a, Tensor b, Func<float, float, bool> predicate)

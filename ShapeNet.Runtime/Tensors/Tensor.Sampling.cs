@@ -7,7 +7,7 @@ public sealed partial class Tensor
     /// PyTorch's <c>torch.multinomial(input, num_samples, replacement)</c>: draws <paramref name="numSamples"/> category indices
     /// from each row of this tensor of non-negative weights (<c>[K]</c> gives <c>[numSamples]</c>, <c>[N, K]</c> gives
     /// <c>[N, numSamples]</c>; each row's weights need not sum to 1), from the default generator (see <see cref="ManualSeed"/>).
-    /// Without replacement a row's indices are distinct, in the order drawn. Indices are stored as floats, as <see cref="ArgMax"/> does.
+    /// Without replacement a row's indices are distinct, in the order drawn. Indices are stored as floats, as <see cref="ArgMax(int, bool)"/> does.
     /// </summary>
     /// <exception cref="ArgumentException">The tensor is not rank 1 or 2, a weight is negative or not finite, a row sums to 0, or
     /// (without replacement) a row has fewer positive weights than <paramref name="numSamples"/>.</exception>

@@ -5,6 +5,15 @@ namespace ShapeNet;
 /// basics API, the eager execution of a <c>[Forward]</c> body, parameters and data all use it.
 /// Compiled plans run on <see cref="Backends.DeviceBuffer"/>s instead.
 /// </summary>
+/// <example>
+/// <code>
+/// Tensor x = Tensor.Arange(12).Reshape(3, 4);
+/// Tensor y = Tensor.Ones(3, 4);
+/// Tensor z = x * y + 1;                       // element-wise, broadcast by NumPy rules
+/// Console.WriteLine(z.Sum(axis: 0));          // [15, 18, 21, 24]
+/// float[] values = z.ToArray();
+/// </code>
+/// </example>
 public sealed partial class Tensor
 {
     private readonly float[] _data;

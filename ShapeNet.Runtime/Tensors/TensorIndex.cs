@@ -44,6 +44,7 @@ public readonly struct Slice
         }
     }
 
+    /// <summary>The range, with <c>:step</c> when the step is not 1.</summary>
     public override string ToString() => StepSize == 1 ? Range.ToString() : $"{Range}:{StepSize}";
 }
 
@@ -69,13 +70,17 @@ public readonly struct TensorIndex
     /// <summary>True for a single position (the axis is removed), false for a slice (the axis is kept).</summary>
     public bool IsSingle { get; }
 
+    /// <summary>A single position; negative counts from the end (<c>x[-1]</c> is the last).</summary>
     public static implicit operator TensorIndex(int position) =>
         new(position >= 0 ? Index.FromStart(position) : Index.FromEnd(-position));
 
+    /// <summary>A single position, from the start or the end (<c>x[^1]</c>).</summary>
     public static implicit operator TensorIndex(Index position) => new(position);
 
+    /// <summary>A slice with step 1 (<c>x[1..3]</c>); the axis is kept.</summary>
     public static implicit operator TensorIndex(Range range) => new(new Slice(range));
 
+    /// <summary>A slice with a step (<c>x[Slice.Step(2)]</c>); the axis is kept.</summary>
     public static implicit operator TensorIndex(Slice slice) => new(slice);
 
     /// <summary>Resolves against an axis of <paramref name="size"/>: first index, count and step. A single position
@@ -95,5 +100,6 @@ public readonly struct TensorIndex
         return ((int)position, 1, 1);
     }
 
+    /// <summary>The position or the slice as written.</summary>
     public override string ToString() => IsSingle ? _position.ToString() : _slice.ToString();
 }

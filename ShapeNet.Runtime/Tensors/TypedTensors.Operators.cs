@@ -6,26 +6,47 @@ namespace ShapeNet;
 public readonly partial struct Tensor<D1>
     where D1 : IDim
 {
+    /// <summary>Element-wise sum of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1> a, Tensor<D1> b) => a.Value + b.Value;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1> a, Tensor b) => a.Value + b;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor a, Tensor<D1> b) => a + b.Value;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1> a, float c) => a.Value + c;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(float c, Tensor<D1> a) => c + a.Value;
+    /// <summary>Element-wise difference of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1> a, Tensor<D1> b) => a.Value - b.Value;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1> a, Tensor b) => a.Value - b;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor a, Tensor<D1> b) => a - b.Value;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1> a, float c) => a.Value - c;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(float c, Tensor<D1> a) => c - a.Value;
+    /// <summary>Element-wise product of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1> a, Tensor<D1> b) => a.Value * b.Value;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1> a, Tensor b) => a.Value * b;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor a, Tensor<D1> b) => a * b.Value;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1> a, float c) => a.Value * c;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(float c, Tensor<D1> a) => c * a.Value;
+    /// <summary>Element-wise quotient of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1> a, Tensor<D1> b) => a.Value / b.Value;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1> a, Tensor b) => a.Value / b;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor a, Tensor<D1> b) => a / b.Value;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1> a, float c) => a.Value / c;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(float c, Tensor<D1> a) => c / a.Value;
+    /// <summary>Element-wise negation; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1> a) => -a.Value;
 }
 
@@ -33,26 +54,47 @@ public readonly partial struct Tensor<D1, D2>
     where D1 : IDim
     where D2 : IDim
 {
+    /// <summary>Element-wise sum of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2> a, Tensor<D1, D2> b) => a.Value + b.Value;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2> a, Tensor b) => a.Value + b;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor a, Tensor<D1, D2> b) => a + b.Value;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2> a, float c) => a.Value + c;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(float c, Tensor<D1, D2> a) => c + a.Value;
+    /// <summary>Element-wise difference of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2> a, Tensor<D1, D2> b) => a.Value - b.Value;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2> a, Tensor b) => a.Value - b;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor a, Tensor<D1, D2> b) => a - b.Value;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2> a, float c) => a.Value - c;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(float c, Tensor<D1, D2> a) => c - a.Value;
+    /// <summary>Element-wise product of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2> a, Tensor<D1, D2> b) => a.Value * b.Value;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2> a, Tensor b) => a.Value * b;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor a, Tensor<D1, D2> b) => a * b.Value;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2> a, float c) => a.Value * c;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(float c, Tensor<D1, D2> a) => c * a.Value;
+    /// <summary>Element-wise quotient of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2> a, Tensor<D1, D2> b) => a.Value / b.Value;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2> a, Tensor b) => a.Value / b;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor a, Tensor<D1, D2> b) => a / b.Value;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2> a, float c) => a.Value / c;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(float c, Tensor<D1, D2> a) => c / a.Value;
+    /// <summary>Element-wise negation; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2> a) => -a.Value;
 }
 
@@ -61,26 +103,47 @@ public readonly partial struct Tensor<D1, D2, D3>
     where D2 : IDim
     where D3 : IDim
 {
+    /// <summary>Element-wise sum of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2, D3> a, Tensor<D1, D2, D3> b) => a.Value + b.Value;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2, D3> a, Tensor b) => a.Value + b;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor a, Tensor<D1, D2, D3> b) => a + b.Value;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2, D3> a, float c) => a.Value + c;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(float c, Tensor<D1, D2, D3> a) => c + a.Value;
+    /// <summary>Element-wise difference of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3> a, Tensor<D1, D2, D3> b) => a.Value - b.Value;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3> a, Tensor b) => a.Value - b;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor a, Tensor<D1, D2, D3> b) => a - b.Value;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3> a, float c) => a.Value - c;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(float c, Tensor<D1, D2, D3> a) => c - a.Value;
+    /// <summary>Element-wise product of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2, D3> a, Tensor<D1, D2, D3> b) => a.Value * b.Value;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2, D3> a, Tensor b) => a.Value * b;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor a, Tensor<D1, D2, D3> b) => a * b.Value;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2, D3> a, float c) => a.Value * c;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(float c, Tensor<D1, D2, D3> a) => c * a.Value;
+    /// <summary>Element-wise quotient of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2, D3> a, Tensor<D1, D2, D3> b) => a.Value / b.Value;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2, D3> a, Tensor b) => a.Value / b;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor a, Tensor<D1, D2, D3> b) => a / b.Value;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2, D3> a, float c) => a.Value / c;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(float c, Tensor<D1, D2, D3> a) => c / a.Value;
+    /// <summary>Element-wise negation; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3> a) => -a.Value;
 }
 
@@ -90,26 +153,47 @@ public readonly partial struct Tensor<D1, D2, D3, D4>
     where D3 : IDim
     where D4 : IDim
 {
+    /// <summary>Element-wise sum of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2, D3, D4> a, Tensor<D1, D2, D3, D4> b) => a.Value + b.Value;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2, D3, D4> a, Tensor b) => a.Value + b;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor a, Tensor<D1, D2, D3, D4> b) => a + b.Value;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2, D3, D4> a, float c) => a.Value + c;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(float c, Tensor<D1, D2, D3, D4> a) => c + a.Value;
+    /// <summary>Element-wise difference of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3, D4> a, Tensor<D1, D2, D3, D4> b) => a.Value - b.Value;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3, D4> a, Tensor b) => a.Value - b;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor a, Tensor<D1, D2, D3, D4> b) => a - b.Value;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3, D4> a, float c) => a.Value - c;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(float c, Tensor<D1, D2, D3, D4> a) => c - a.Value;
+    /// <summary>Element-wise product of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2, D3, D4> a, Tensor<D1, D2, D3, D4> b) => a.Value * b.Value;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2, D3, D4> a, Tensor b) => a.Value * b;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor a, Tensor<D1, D2, D3, D4> b) => a * b.Value;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2, D3, D4> a, float c) => a.Value * c;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(float c, Tensor<D1, D2, D3, D4> a) => c * a.Value;
+    /// <summary>Element-wise quotient of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2, D3, D4> a, Tensor<D1, D2, D3, D4> b) => a.Value / b.Value;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2, D3, D4> a, Tensor b) => a.Value / b;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor a, Tensor<D1, D2, D3, D4> b) => a / b.Value;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2, D3, D4> a, float c) => a.Value / c;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(float c, Tensor<D1, D2, D3, D4> a) => c / a.Value;
+    /// <summary>Element-wise negation; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3, D4> a) => -a.Value;
 }
 
@@ -120,25 +204,46 @@ public readonly partial struct Tensor<D1, D2, D3, D4, D5>
     where D4 : IDim
     where D5 : IDim
 {
+    /// <summary>Element-wise sum of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2, D3, D4, D5> a, Tensor<D1, D2, D3, D4, D5> b) => a.Value + b.Value;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2, D3, D4, D5> a, Tensor b) => a.Value + b;
+    /// <summary>Element-wise sum with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor a, Tensor<D1, D2, D3, D4, D5> b) => a + b.Value;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(Tensor<D1, D2, D3, D4, D5> a, float c) => a.Value + c;
+    /// <summary>Element-wise sum of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator +(float c, Tensor<D1, D2, D3, D4, D5> a) => c + a.Value;
+    /// <summary>Element-wise difference of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3, D4, D5> a, Tensor<D1, D2, D3, D4, D5> b) => a.Value - b.Value;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3, D4, D5> a, Tensor b) => a.Value - b;
+    /// <summary>Element-wise difference with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor a, Tensor<D1, D2, D3, D4, D5> b) => a - b.Value;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3, D4, D5> a, float c) => a.Value - c;
+    /// <summary>Element-wise difference of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(float c, Tensor<D1, D2, D3, D4, D5> a) => c - a.Value;
+    /// <summary>Element-wise product of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2, D3, D4, D5> a, Tensor<D1, D2, D3, D4, D5> b) => a.Value * b.Value;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2, D3, D4, D5> a, Tensor b) => a.Value * b;
+    /// <summary>Element-wise product with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor a, Tensor<D1, D2, D3, D4, D5> b) => a * b.Value;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(Tensor<D1, D2, D3, D4, D5> a, float c) => a.Value * c;
+    /// <summary>Element-wise product of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator *(float c, Tensor<D1, D2, D3, D4, D5> a) => c * a.Value;
+    /// <summary>Element-wise quotient of two tensors of the same shape; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2, D3, D4, D5> a, Tensor<D1, D2, D3, D4, D5> b) => a.Value / b.Value;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2, D3, D4, D5> a, Tensor b) => a.Value / b;
+    /// <summary>Element-wise quotient with a rank-erased tensor, broadcast by NumPy rules; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor a, Tensor<D1, D2, D3, D4, D5> b) => a / b.Value;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(Tensor<D1, D2, D3, D4, D5> a, float c) => a.Value / c;
+    /// <summary>Element-wise quotient of a tensor and a scalar; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator /(float c, Tensor<D1, D2, D3, D4, D5> a) => c / a.Value;
+    /// <summary>Element-wise negation; the result is a rank-erased <see cref="Tensor"/>.</summary>
     public static Tensor operator -(Tensor<D1, D2, D3, D4, D5> a) => -a.Value;
 }

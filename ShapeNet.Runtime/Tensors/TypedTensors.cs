@@ -48,11 +48,13 @@ public readonly partial struct Tensor<D1>
     /// dimension sized at run time (<see cref="Batch"/>).</summary>
     public static Tensor<D1> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator Tensor(Tensor<D1> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
     public static implicit operator Tensor<D1>(Tensor value) => new(value);
 
+    /// <summary>The tensor\'s values, or <c>default</c> and the type for a default handle.</summary>
     public override string ToString() => _value?.ToString() ?? $"default {Declared.TypeName}";
 }
 
@@ -101,11 +103,13 @@ public readonly partial struct Tensor<D1, D2>
     /// dimension sized at run time (<see cref="Batch"/>).</summary>
     public static Tensor<D1, D2> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator Tensor(Tensor<D1, D2> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
     public static implicit operator Tensor<D1, D2>(Tensor value) => new(value);
 
+    /// <summary>The tensor\'s values, or <c>default</c> and the type for a default handle.</summary>
     public override string ToString() => _value?.ToString() ?? $"default {Declared.TypeName}";
 }
 
@@ -155,11 +159,13 @@ public readonly partial struct Tensor<D1, D2, D3>
     /// dimension sized at run time (<see cref="Batch"/>).</summary>
     public static Tensor<D1, D2, D3> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator Tensor(Tensor<D1, D2, D3> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
     public static implicit operator Tensor<D1, D2, D3>(Tensor value) => new(value);
 
+    /// <summary>The tensor\'s values, or <c>default</c> and the type for a default handle.</summary>
     public override string ToString() => _value?.ToString() ?? $"default {Declared.TypeName}";
 }
 
@@ -210,11 +216,13 @@ public readonly partial struct Tensor<D1, D2, D3, D4>
     /// dimension sized at run time (<see cref="Batch"/>).</summary>
     public static Tensor<D1, D2, D3, D4> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator Tensor(Tensor<D1, D2, D3, D4> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
     public static implicit operator Tensor<D1, D2, D3, D4>(Tensor value) => new(value);
 
+    /// <summary>The tensor\'s values, or <c>default</c> and the type for a default handle.</summary>
     public override string ToString() => _value?.ToString() ?? $"default {Declared.TypeName}";
 }
 
@@ -266,10 +274,12 @@ public readonly partial struct Tensor<D1, D2, D3, D4, D5>
     /// dimension sized at run time (<see cref="Batch"/>).</summary>
     public static Tensor<D1, D2, D3, D4, D5> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator Tensor(Tensor<D1, D2, D3, D4, D5> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
     public static implicit operator Tensor<D1, D2, D3, D4, D5>(Tensor value) => new(value);
 
+    /// <summary>The tensor\'s values, or <c>default</c> and the type for a default handle.</summary>
     public override string ToString() => _value?.ToString() ?? $"default {Declared.TypeName}";
 }

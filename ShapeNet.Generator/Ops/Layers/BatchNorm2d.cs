@@ -73,7 +73,7 @@ internal sealed class BatchNorm2d : LayerDefinition<BatchNorm2dArgs>
         if (!c.IsNchw(0)) return OpResult.Failure;
         Shape x = c.Shape(0);
         if (x[1].Size != args.Features.Value)
-            return c.Fail(DiagnosticDescriptors.ConvInChannels, c.Member, args.Features.Value, c.OperandText(0), x[1].ToString(), x.ToNamedString());
+            return c.Fail(DiagnosticDescriptors.ConvInChannels, c.LayerSizeFix(argument: 0, x[1]), c.Member, args.Features.Value, c.OperandText(0), x[1].ToString(), x.ToNamedString());
         return OpResult.Of(args, x);
     }
 

@@ -106,7 +106,7 @@ internal sealed class Conv2d : LayerDefinition<Conv2dArgs>
         if (!c.IsNchw(0)) return OpResult.Failure;
         Shape x = c.Shape(0);
         if (x[1].Size != args.In.Value)
-            return c.Fail(DiagnosticDescriptors.ConvInChannels, c.Member, args.In.Value, c.OperandText(0), x[1].ToString(), x.ToNamedString());
+            return c.Fail(DiagnosticDescriptors.ConvInChannels, c.LayerSizeFix(argument: 0, x[1]), c.Member, args.In.Value, c.OperandText(0), x[1].ToString(), x.ToNamedString());
         int? oh = OutputSize(c, "height", x[2].Size, args.KernelH, args.StrideH, args.PadH, args.DilationH);
         if (oh is null) return OpResult.Failure;
         int? ow = OutputSize(c, "width", x[3].Size, args.KernelW, args.StrideW, args.PadW, args.DilationW);

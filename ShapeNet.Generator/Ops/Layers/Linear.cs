@@ -56,7 +56,12 @@ internal sealed class Linear : LayerDefinition<LinearArgs>
             return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "an input of rank 1 or more [..., " + inFeatures + "]", c.OperandText(0), x.ToNamedString());
         Dim last = x[x.Rank - 1];
         if (!last.IsStatic || last.Size != inFeatures)
-            return c.Fail(DiagnosticDescriptors.LinearInFeatures, c.Member, inFeatures, c.OperandText(0), c.DescribeLastAxis(0));
+        {
+            var fix = new List<DiagnosticProperty>(c.LayerSizeFix(argument: 0, last));
+            if (c.FlattenedFeatures(0) is long flattened)
+                fix.Add(new DiagnosticProperty(DiagnosticProperties.FlattenedSize, flattened.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return c.Fail(DiagnosticDescriptors.LinearInFeatures, fix, c.Member, inFeatures, c.OperandText(0), c.DescribeLastAxis(0));
+        }
         return OpResult.Of(args, new Shape(x.Dims.Take(x.Rank - 1).Concat(new[] { Dim.Of(args.Out.Value) }).ToEquatableArray()));
     }
 

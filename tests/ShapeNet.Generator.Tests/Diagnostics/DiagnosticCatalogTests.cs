@@ -54,8 +54,61 @@ public class DiagnosticCatalogTests
             };
             Assert.True(expected == d.Category, $"{d.Id} has category {d.Category}, but its range is {expected}");
             Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity);
-            Assert.Equal("docs/diagnostics/" + d.Id + ".md", d.HelpLinkUri);
         }
+    }
+
+    [Fact]
+    public void Every_help_link_is_the_absolute_address_of_the_docs_page()
+    {
+        // The base comes from Directory.Build.props (ShapeNetDocsUrl) through the generator's assembly metadata.
+        string props = File.ReadAllText(Path.Combine(RepositoryRoot(), "Directory.Build.props"));
+        Match repository = Regex.Match(props, "<ShapeNetRepositoryUrl>([^<]+)</ShapeNetRepositoryUrl>");
+        Assert.True(repository.Success, "Directory.Build.props has no <ShapeNetRepositoryUrl>");
+        Assert.Equal(repository.Groups[1].Value + "/blob/main/docs/", DiagnosticDescriptors.DocsUrl);
+
+        foreach (DiagnosticDescriptor d in Descriptors)
+        {
+            Assert.True(Uri.TryCreate(d.HelpLinkUri, UriKind.Absolute, out Uri? link) && link.Scheme == Uri.UriSchemeHttps,
+                $"{d.Id}: help link '{d.HelpLinkUri}' is not an absolute https address");
+            Assert.Equal(DiagnosticDescriptors.DocsUrl + "diagnostics/" + d.Id + ".md", d.HelpLinkUri);
+            string page = Path.Combine(RepositoryRoot(), "docs", "diagnostics", d.Id + ".md");
+            Assert.True(File.Exists(page), $"{d.Id}: its help link names {page}, which does not exist");
+        }
+    }
+
+    /// <summary>AnalyzerReleases.Shipped.md and Unshipped.md (Roslyn's release tracking, also checked by the RS2000-series
+    /// analyzers at build time): each id once, with its descriptor's category and severity; no row without a descriptor.</summary>
+    [Fact]
+    public void The_release_tracking_files_list_every_descriptor_once()
+    {
+        string generator = Path.Combine(RepositoryRoot(), "ShapeNet.Generator");
+        var rows = new List<(string Id, string Category, string Severity, string File)>();
+        foreach (string file in new[] { "AnalyzerReleases.Shipped.md", "AnalyzerReleases.Unshipped.md" })
+        {
+            string section = string.Empty;
+            foreach (string line in File.ReadLines(Path.Combine(generator, file)))
+            {
+                if (line.StartsWith("### ", StringComparison.Ordinal)) section = line[4..].Trim();
+                Match row = Regex.Match(line, @"^(SN\d{4})\s*\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|");
+                if (row.Success && section == "New Rules")
+                    rows.Add((row.Groups[1].Value, row.Groups[2].Value, row.Groups[3].Value, file));
+            }
+        }
+
+        var problems = new List<string>();
+        foreach (DiagnosticDescriptor d in Descriptors)
+        {
+            var listed = rows.Where(r => r.Id == d.Id).ToList();
+            if (listed.Count == 0)
+                problems.Add($"{d.Id} is in no release file: add '{d.Id} | {d.Category} | {d.DefaultSeverity} | {d.Title}' to AnalyzerReleases.Unshipped.md");
+            else if (listed.Count > 1)
+                problems.Add($"{d.Id} is listed {listed.Count} times ({string.Join(", ", listed.Select(r => r.File))})");
+            else if (listed[0].Category != d.Category || listed[0].Severity != d.DefaultSeverity.ToString())
+                problems.Add($"{d.Id} is listed as {listed[0].Category} | {listed[0].Severity}, but its descriptor is {d.Category} | {d.DefaultSeverity}");
+        }
+        foreach (var row in rows.Where(r => Descriptors.All(d => d.Id != r.Id)))
+            problems.Add($"{row.Id} in {row.File} has no descriptor (a removed rule belongs under '### Removed Rules')");
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
     [Fact]
