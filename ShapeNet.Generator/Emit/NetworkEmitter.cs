@@ -299,7 +299,12 @@ internal static class NetworkEmitter
                 w.Line($"{BufferPlan.ModuleBufferName(b)} = BufferValue({b.Index.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
-            // A workspace's length is the backend's (it may depend on the core count): the largest of every request at the capacity.
+            // Each descriptor is prepared once (a device backend creates its own descriptors and picks its algorithms), before
+            // the workspaces are sized: a workspace's length is the backend's (it may depend on the core count or the algorithm),
+            // the largest of every request at the capacity.
+            foreach (PlannedDescriptor descriptor in plan.Descriptors)
+                foreach (SizeExpr capacity in descriptor.Capacities)
+                    w.Line($"backend.Prepare(in {descriptor.Name}, {capacity.Format(BatchCapacity)});");
             for (int i = 0; i < plan.Workspaces.Count; i++) w.Line($"{plan.Workspaces[i].Field} = Allocate({workspaceLengths[i]});");
             for (int i = 0; i < graph.Inputs.Count; i++)
             {

@@ -30,6 +30,33 @@ public interface IBackend
                   long rowLength, long rows, bool accumulate);
     /// <summary>Waits until all queued work is done (no-op on the CPU).</summary>
     void Synchronize();
+    /// <summary>Whether <see cref="DeviceBuffer"/>s are host memory that <see cref="Wrap"/> shares with the caller (the CPU backend):
+    /// then a plan trains the network's own parameter arrays and has nothing to copy back. A device backend says false.</summary>
+    bool SharesHostMemory { get; }
+
+    // ---- staged uploads -----------------------------------------------------------------------
+    /// <summary>Host memory the backend owns (pinned on a device) to write <paramref name="count"/> floats into, which
+    /// <see cref="EndUpload"/> then sends to <paramref name="destination"/> from <paramref name="destinationOffset"/>: the
+    /// caller fills the span directly (a data loader can write a batch straight into it), so an upload is one host copy. The
+    /// span is valid until <see cref="EndUpload"/>; one upload is staged at a time. The CPU backend hands out the destination
+    /// itself (no copy at all). A plan uploads its inputs, targets and output gradients this way.</summary>
+    Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count);
+    /// <summary>Sends the span of <see cref="BeginUpload"/> (same arguments) to the destination; on a device the copy may be
+    /// asynchronous (queued on the backend's stream, before any later call that reads the destination).</summary>
+    void EndUpload(DeviceBuffer destination, long destinationOffset, int count);
+
+    // ---- plan-time preparation ----------------------------------------------------------------
+    /// <summary>Called once per descriptor when a plan is built, before any call takes it, with the largest batch (for Linear,
+    /// rows) the plan will pass: a device backend creates its own descriptors and chooses its algorithms here (cuDNN
+    /// tensor, filter and convolution descriptors, the forward and backward algorithms), keyed on the descriptor's value,
+    /// so the calls only look them up. The CPU backend needs nothing.</summary>
+    void Prepare(in Conv2dDesc desc, int batchCapacity);
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    void Prepare(in Pool2dDesc desc, int batchCapacity);
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    void Prepare(in BatchNormDesc desc, int batchCapacity);
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    void Prepare(in LinearDesc desc, int rowCapacity);
 
     // ---- int32 buffers (token ids, sequence lengths, class labels) -----------------------------
     /// <summary>A zero-filled buffer of <paramref name="length"/> int32 values (<see cref="DeviceBuffer.ElementType"/> Int32).

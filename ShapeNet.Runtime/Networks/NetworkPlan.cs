@@ -145,7 +145,7 @@ public abstract class NetworkPlan : IDisposable
         long expected = InputLengthFor(index, Batch);
         if (values.Length != expected)
             throw new ArgumentException($"Input {index} needs {expected} floats for a batch of {Batch}, but {values.Length} were given.", nameof(values));
-        Backend.Upload(values, InputBuffer(index));
+        Stage(values, InputBuffer(index));
     }
 
     /// <summary>Uploads the target of the current batch: class indices for cross-entropy and NLL, else one value per output element.</summary>
@@ -155,7 +155,7 @@ public abstract class NetworkPlan : IDisposable
         long expected = loss.TargetLength(OutputRows(Batch), OutputColumns);
         if (target.Length != expected)
             throw new ArgumentException($"The {loss.Kind} target needs {expected} floats for a batch of {Batch}, but {target.Length} were given.", nameof(target));
-        Backend.Upload(target, _target!);
+        Stage(target, _target!);
     }
 
     /// <summary>Runs the forward pass on the uploaded inputs. <paramref name="training"/> keeps what
@@ -226,7 +226,7 @@ public abstract class NetworkPlan : IDisposable
         long expected = OutputLengthFor(Batch);
         if (outputGradient.Length != expected)
             throw new ArgumentException($"The output gradient needs {expected} floats for a batch of {Batch}, but {outputGradient.Length} were given.", nameof(outputGradient));
-        Backend.Upload(outputGradient, _outputGradient!);
+        Stage(outputGradient, _outputGradient!);
         RunBackward(Batch);
     }
 
@@ -357,7 +357,15 @@ public abstract class NetworkPlan : IDisposable
 
     private int OutputRows(int batch) => (int)(OutputLengthFor(batch) / OutputColumns);
 
-    private bool SharesHostMemory => Backend is Backends.Cpu.CpuBackend;
+    private bool SharesHostMemory => Backend.SharesHostMemory;
+
+    /// <summary>An upload through the backend's staging buffer (<see cref="IBackend.BeginUpload"/>): the destination itself on the
+    /// CPU, pinned host memory on a device.</summary>
+    private void Stage(ReadOnlySpan<float> values, DeviceBuffer destination)
+    {
+        values.CopyTo(Backend.BeginUpload(destination, 0, values.Length));
+        Backend.EndUpload(destination, 0, values.Length);
+    }
 
     private void RequireSingleInput()
     {

@@ -64,6 +64,37 @@ public sealed class CpuBackend : IBackend
     {
     }
 
+    /// <summary>True: buffers are the host arrays.</summary>
+    public bool SharesHostMemory => true;
+
+    /// <summary>The destination itself: the caller writes in place, nothing is copied twice.</summary>
+    public Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count) => Span(destination, destinationOffset, count);
+
+    /// <summary>Nothing to send: <see cref="BeginUpload"/> handed out the destination.</summary>
+    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count)
+    {
+    }
+
+    /// <summary>Nothing to prepare: the span kernels choose their path per call from the geometry.</summary>
+    public void Prepare(in Conv2dDesc desc, int batchCapacity)
+    {
+    }
+
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    public void Prepare(in Pool2dDesc desc, int batchCapacity)
+    {
+    }
+
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    public void Prepare(in BatchNormDesc desc, int batchCapacity)
+    {
+    }
+
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    public void Prepare(in LinearDesc desc, int rowCapacity)
+    {
+    }
+
     public DeviceBuffer AllocateInt32(long length) => new CpuIntBuffer(new int[checked((int)length)]);
 
     public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0)

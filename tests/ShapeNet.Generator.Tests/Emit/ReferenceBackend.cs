@@ -43,6 +43,31 @@ public sealed class ReferenceBackend : IBackend
     {
     }
 
+    public bool SharesHostMemory => true;
+
+    public Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count) => Data(destination).AsSpan((int)destinationOffset, count);
+
+    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count)
+    {
+    }
+
+    // Nothing to prepare: the naive loops read the descriptor at each call.
+    public void Prepare(in Conv2dDesc desc, int batchCapacity)
+    {
+    }
+
+    public void Prepare(in Pool2dDesc desc, int batchCapacity)
+    {
+    }
+
+    public void Prepare(in BatchNormDesc desc, int batchCapacity)
+    {
+    }
+
+    public void Prepare(in LinearDesc desc, int rowCapacity)
+    {
+    }
+
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
         DeviceBuffer b, long bOffset, int ldb, float beta, DeviceBuffer c, long cOffset, int ldc,
         int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0)

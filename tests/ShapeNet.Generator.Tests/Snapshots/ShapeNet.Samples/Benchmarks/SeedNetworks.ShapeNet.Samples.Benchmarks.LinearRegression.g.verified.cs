@@ -65,6 +65,7 @@ namespace ShapeNet.Samples.Benchmarks
                 _fc1 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity * 2);
                 _dfc1 = Allocate(batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_fc1, _dfc1);
             }

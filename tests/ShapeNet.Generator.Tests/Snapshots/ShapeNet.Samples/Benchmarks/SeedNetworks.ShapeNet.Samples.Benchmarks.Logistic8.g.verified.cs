@@ -110,6 +110,9 @@ namespace ShapeNet.Samples.Benchmarks
                 _dsigmoid6 = Allocate(batchCapacity);
                 _gradient0 = Allocate(batchCapacity * 4);
                 _gradient1 = Allocate(batchCapacity * 6);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_sigmoid6, _dsigmoid6);
             }

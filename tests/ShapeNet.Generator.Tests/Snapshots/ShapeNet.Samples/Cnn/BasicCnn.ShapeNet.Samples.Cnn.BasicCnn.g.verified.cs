@@ -127,6 +127,11 @@ namespace ShapeNet.Samples.Cnn
                 _dfc8 = Allocate(batchCapacity * 10);
                 _gradient0 = Allocate(batchCapacity * 1440);
                 _gradient1 = Allocate(batchCapacity * 5760);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _pool2dDesc0, batchCapacity);
+                backend.Prepare(in _conv2dDesc1, batchCapacity);
+                backend.Prepare(in _pool2dDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc8, _dfc8);

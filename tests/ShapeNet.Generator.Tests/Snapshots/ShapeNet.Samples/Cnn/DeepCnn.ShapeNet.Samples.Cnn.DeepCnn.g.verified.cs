@@ -189,6 +189,15 @@ namespace ShapeNet.Samples.Cnn
                 _dfc3_15 = Allocate(batchCapacity * 10);
                 _gradient0 = Allocate(batchCapacity * 3136);
                 _gradient1 = Allocate(batchCapacity * 12544);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _pool2dDesc0, batchCapacity);
+                backend.Prepare(in _conv2dDesc1, batchCapacity);
+                backend.Prepare(in _pool2dDesc1, batchCapacity);
+                backend.Prepare(in _conv2dDesc2, batchCapacity);
+                backend.Prepare(in _pool2dDesc2, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc2, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc3_15, _dfc3_15);

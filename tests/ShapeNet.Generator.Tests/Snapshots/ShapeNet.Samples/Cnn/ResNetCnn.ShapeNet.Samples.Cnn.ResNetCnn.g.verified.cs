@@ -209,6 +209,15 @@ namespace ShapeNet.Samples.Cnn
                 _gradient0 = Allocate(batchCapacity * 2304);
                 _gradient1 = Allocate(batchCapacity * 9216);
                 _gradient2 = Allocate(batchCapacity * 2304);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _pool2dDesc0, batchCapacity);
+                backend.Prepare(in _conv2dDesc1, batchCapacity);
+                backend.Prepare(in _conv2dDesc2, batchCapacity);
+                backend.Prepare(in _conv2dDesc3, batchCapacity);
+                backend.Prepare(in _pool2dDesc1, batchCapacity);
+                backend.Prepare(in _conv2dDesc4, batchCapacity);
+                backend.Prepare(in _conv2dDesc5, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc2, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc3, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc4, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc5, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc18, _dfc18);

@@ -65,6 +65,7 @@ namespace ShapeNet.Samples.LinearRegression
                 _linear1 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity);
                 _dlinear1 = Allocate(batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_linear1, _dlinear1);
             }

@@ -66,6 +66,7 @@ namespace ShapeNet.Samples.LogisticRegression
                 _sigmoid2 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity);
                 _dsigmoid2 = Allocate(batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_sigmoid2, _dsigmoid2);
             }

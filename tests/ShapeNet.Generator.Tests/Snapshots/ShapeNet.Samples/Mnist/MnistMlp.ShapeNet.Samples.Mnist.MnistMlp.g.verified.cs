@@ -149,6 +149,11 @@ namespace ShapeNet.Samples.Mnist
                 _dfc5_9 = Allocate(batchCapacity * 10);
                 _gradient0 = Allocate(batchCapacity * 256);
                 _gradient1 = Allocate(batchCapacity * 512);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity);
+                backend.Prepare(in _linearDesc3, batchCapacity);
+                backend.Prepare(in _linearDesc4, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_fc5_9, _dfc5_9);
             }

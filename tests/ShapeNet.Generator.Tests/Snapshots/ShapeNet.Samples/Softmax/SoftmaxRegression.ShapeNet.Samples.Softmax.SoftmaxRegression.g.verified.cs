@@ -66,6 +66,7 @@ namespace ShapeNet.Samples.Softmax
                 _v1_2 = Allocate(batchCapacity * 10);
                 _dx = Allocate(batchCapacity * 784);
                 _dv1_2 = Allocate(batchCapacity * 10);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_v1_2, _dv1_2);
             }

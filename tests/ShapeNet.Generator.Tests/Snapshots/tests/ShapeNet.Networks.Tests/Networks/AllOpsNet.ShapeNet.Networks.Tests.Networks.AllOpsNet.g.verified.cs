@@ -414,6 +414,10 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient6 = Allocate(batchCapacity * 12);
                 _gradient7 = Allocate(batchCapacity * 12);
                 _gradient8 = Allocate(batchCapacity * 12);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity);
+                backend.Prepare(in _linearDesc3, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_logSoftmax99, _dlogSoftmax99);
             }

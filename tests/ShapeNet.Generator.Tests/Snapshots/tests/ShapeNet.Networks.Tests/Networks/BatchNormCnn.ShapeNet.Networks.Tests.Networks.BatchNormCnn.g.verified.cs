@@ -141,6 +141,10 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc6 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 384);
                 _gradient1 = Allocate(batchCapacity * 384);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _batchNormDesc0, batchCapacity);
+                backend.Prepare(in _pool2dDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc6, _dfc6);

@@ -170,6 +170,11 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc9 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 384);
                 _gradient1 = Allocate(batchCapacity * 384);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _batchNormDesc0, batchCapacity);
+                backend.Prepare(in _conv2dDesc1, batchCapacity);
+                backend.Prepare(in _batchNormDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc9, _dfc9);

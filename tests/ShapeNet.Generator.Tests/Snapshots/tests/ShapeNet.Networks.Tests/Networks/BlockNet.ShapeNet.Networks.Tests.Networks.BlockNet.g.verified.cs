@@ -171,6 +171,12 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient0 = Allocate(batchCapacity * 24);
                 _gradient1 = Allocate(batchCapacity * 24);
                 _gradient2 = Allocate(batchCapacity * 24);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity * 6);
+                backend.Prepare(in _linearDesc2, batchCapacity * 3);
+                backend.Prepare(in _linearDesc3, batchCapacity);
+                backend.Prepare(in _linearDesc4, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_head16, _dhead16);
             }

@@ -82,6 +82,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dx = Allocate(batchCapacity * 12);
                 _dproj3 = Allocate(batchCapacity * 24);
                 _gradient0 = Allocate(batchCapacity * 24);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_proj3, _dproj3);
             }

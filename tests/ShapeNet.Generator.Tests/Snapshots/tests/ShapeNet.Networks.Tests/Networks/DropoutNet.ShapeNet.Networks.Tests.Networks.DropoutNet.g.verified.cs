@@ -98,6 +98,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc2_4 = Allocate(batchCapacity * 16);
                 _gradient0 = Allocate(batchCapacity * 16);
                 _gradient1 = Allocate(batchCapacity * 16);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_fc2_4, _dfc2_4);
             }

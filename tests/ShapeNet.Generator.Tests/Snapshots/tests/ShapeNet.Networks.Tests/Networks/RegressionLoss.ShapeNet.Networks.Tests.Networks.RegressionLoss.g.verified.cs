@@ -96,6 +96,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dmseLoss5 = Allocate(1);
                 _gradient0 = Allocate(batchCapacity * 3);
                 _gradient1 = Allocate(batchCapacity * 8);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindInput(1, _target, _dtarget);
                 BindOutput(_mseLoss5, _dmseLoss5);
