@@ -53,6 +53,7 @@ namespace ShapeNet.Samples.Benchmarks
             private readonly global::ShapeNet.Backends.DeviceBuffer _fc1; // Fc(x): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 2]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dfc1; // d(Fc(x)): [Batch, 1]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(2, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(x)
 
             internal Plan(LinearRegression network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -81,13 +82,13 @@ namespace ShapeNet.Samples.Benchmarks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Fc(x): [Batch, 1] <- [Batch, 2]
-                Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, batch, 2, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 2] <- [Batch, 1]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _dfc1, _x, _fc_weight, batch, 2, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _dfc1, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

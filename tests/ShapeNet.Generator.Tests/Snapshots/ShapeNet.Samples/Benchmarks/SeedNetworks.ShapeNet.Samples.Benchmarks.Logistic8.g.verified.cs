@@ -84,6 +84,9 @@ namespace ShapeNet.Samples.Benchmarks
             private readonly global::ShapeNet.Backends.DeviceBuffer _dsigmoid6; // d(Sigmoid(Fc3(h))): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Fc2(h))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Fc1(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(8, 6, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Fc1(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(6, 4, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Fc2(h)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(4, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Fc3(h)
 
             internal Plan(Logistic8 network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -124,11 +127,11 @@ namespace ShapeNet.Samples.Benchmarks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Sigmoid(Fc1(x)): [Batch, 6] <- [Batch, 8]
-                Backend.Linear_Forward(_sigmoid2, _x, _fc1_weight, _fc1_bias, batch, 8, 6, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid2, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // Sigmoid(Fc2(h)): [Batch, 4] <- [Batch, 6]
-                Backend.Linear_Forward(_sigmoid4, _sigmoid2, _fc2_weight, _fc2_bias, batch, 6, 4, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid4, _sigmoid2, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
                 // Sigmoid(Fc3(h)): [Batch, 1] <- [Batch, 4]
-                Backend.Linear_Forward(_sigmoid6, _sigmoid4, _fc3_weight, _fc3_bias, batch, 4, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid6, _sigmoid4, _fc3_weight, _fc3_bias, in _linearDesc2, batch);
             }
 
             protected override void BackwardCore(int batch)
@@ -136,15 +139,15 @@ namespace ShapeNet.Samples.Benchmarks
                 // d(pre-activation of Sigmoid(Fc3(h))) = d(Sigmoid(Fc3(h))) · Sigmoid'(y), in place: [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _dsigmoid6, _dsigmoid6, _sigmoid6, _sigmoid6, batch, accumulate: false);
                 // d(Sigmoid(Fc2(h))) = d(Fc3(h))·W; d(fc3.weight), d(fc3.bias): [Batch, 4] <- [Batch, 1]
-                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _dsigmoid6, _sigmoid4, _fc3_weight, batch, 4, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _dsigmoid6, _sigmoid4, _fc3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Sigmoid(Fc2(h))) = d(Sigmoid(Fc2(h))) · Sigmoid'(y), in place: [Batch, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient0, _gradient0, _sigmoid4, _sigmoid4, batch * 4, accumulate: false);
                 // d(Sigmoid(Fc1(x))) = d(Fc2(h))·W; d(fc2.weight), d(fc2.bias): [Batch, 6] <- [Batch, 4]
-                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _sigmoid2, _fc2_weight, batch, 6, 4, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _sigmoid2, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Sigmoid(Fc1(x))) = d(Sigmoid(Fc1(x))) · Sigmoid'(y), in place: [Batch, 6]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient1, _gradient1, _sigmoid2, _sigmoid2, batch * 6, accumulate: false);
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 8] <- [Batch, 6]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, batch, 8, 6, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -53,6 +53,7 @@ namespace ShapeNet.Samples.LinearRegression
             private readonly global::ShapeNet.Backends.DeviceBuffer _linear1; // Linear(x): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dlinear1; // d(Linear(x)): [Batch, 1]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Linear(x)
 
             internal Plan(LinearModel network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -81,13 +82,13 @@ namespace ShapeNet.Samples.LinearRegression
             protected override void ForwardCore(int batch, bool training)
             {
                 // Linear(x): [Batch, 1] <- [Batch, 1]
-                Backend.Linear_Forward(_linear1, _x, _linear_weight, _linear_bias, batch, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_linear1, _x, _linear_weight, _linear_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(x) = d(Linear(x))·W; d(linear.weight), d(linear.bias): [Batch, 1] <- [Batch, 1]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear_weight, _dlinear_bias, _dlinear1, _x, _linear_weight, batch, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear_weight, _dlinear_bias, _dlinear1, _x, _linear_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -54,6 +54,7 @@ namespace ShapeNet.Samples.LogisticRegression
             private readonly global::ShapeNet.Backends.DeviceBuffer _sigmoid2; // Sigmoid(Linear(x)): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dsigmoid2; // d(Sigmoid(Linear(x))): [Batch, 1]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(1, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Linear(x)
 
             internal Plan(LogisticModel network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -82,7 +83,7 @@ namespace ShapeNet.Samples.LogisticRegression
             protected override void ForwardCore(int batch, bool training)
             {
                 // Sigmoid(Linear(x)): [Batch, 1] <- [Batch, 1]
-                Backend.Linear_Forward(_sigmoid2, _x, _linear_weight, _linear_bias, batch, 1, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid2, _x, _linear_weight, _linear_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
@@ -90,7 +91,7 @@ namespace ShapeNet.Samples.LogisticRegression
                 // d(pre-activation of Sigmoid(Linear(x))) = d(Sigmoid(Linear(x))) · Sigmoid'(y), in place: [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _dsigmoid2, _dsigmoid2, _sigmoid2, _sigmoid2, batch, accumulate: false);
                 // d(x) = d(Linear(x))·W; d(linear.weight), d(linear.bias): [Batch, 1] <- [Batch, 1]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear_weight, _dlinear_bias, _dsigmoid2, _x, _linear_weight, batch, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear_weight, _dlinear_bias, _dsigmoid2, _x, _linear_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

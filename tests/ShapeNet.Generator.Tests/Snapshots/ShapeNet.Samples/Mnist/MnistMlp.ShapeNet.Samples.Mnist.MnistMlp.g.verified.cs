@@ -111,6 +111,11 @@ namespace ShapeNet.Samples.Mnist
             private readonly global::ShapeNet.Backends.DeviceBuffer _dfc5_9; // d(Fc5(h)): [Batch, 10]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Fc4(h)), d(Fc2(h))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Fc3(h)), d(Fc1(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(784, 512, global::ShapeNet.Backends.UnaryOp.Relu); // Fc1(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(512, 256, global::ShapeNet.Backends.UnaryOp.Relu); // Fc2(h)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(256, 128, global::ShapeNet.Backends.UnaryOp.Relu); // Fc3(h)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc3 = new(128, 64, global::ShapeNet.Backends.UnaryOp.Relu); // Fc4(h)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc4 = new(64, 10, global::ShapeNet.Backends.UnaryOp.Identity); // Fc5(h)
 
             internal Plan(MnistMlp network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -161,37 +166,37 @@ namespace ShapeNet.Samples.Mnist
             protected override void ForwardCore(int batch, bool training)
             {
                 // Relu(Fc1(x)): [Batch, 512] <- [Batch, 784]
-                Backend.Linear_Forward(_relu2, _x, _fc1_weight, _fc1_bias, batch, 784, 512, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu2, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // Relu(Fc2(h)): [Batch, 256] <- [Batch, 512]
-                Backend.Linear_Forward(_relu4, _relu2, _fc2_weight, _fc2_bias, batch, 512, 256, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu4, _relu2, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
                 // Relu(Fc3(h)): [Batch, 128] <- [Batch, 256]
-                Backend.Linear_Forward(_relu6, _relu4, _fc3_weight, _fc3_bias, batch, 256, 128, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu6, _relu4, _fc3_weight, _fc3_bias, in _linearDesc2, batch);
                 // Relu(Fc4(h)): [Batch, 64] <- [Batch, 128]
-                Backend.Linear_Forward(_relu8, _relu6, _fc4_weight, _fc4_bias, batch, 128, 64, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu8, _relu6, _fc4_weight, _fc4_bias, in _linearDesc3, batch);
                 // Fc5(h): [Batch, 10] <- [Batch, 64]
-                Backend.Linear_Forward(_fc5_9, _relu8, _fc5_weight, _fc5_bias, batch, 64, 10, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc5_9, _relu8, _fc5_weight, _fc5_bias, in _linearDesc4, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Relu(Fc4(h))) = d(Fc5(h))·W; d(fc5.weight), d(fc5.bias): [Batch, 64] <- [Batch, 10]
-                Backend.Linear_Backward(_gradient0, _dfc5_weight, _dfc5_bias, _dfc5_9, _relu8, _fc5_weight, batch, 64, 10, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc5_weight, _dfc5_bias, _dfc5_9, _relu8, _fc5_weight, in _linearDesc4, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc4(h))) = d(Relu(Fc4(h))) · Relu'(y), in place: [Batch, 64]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu8, _relu8, batch * 64, accumulate: false);
                 // d(Relu(Fc3(h))) = d(Fc4(h))·W; d(fc4.weight), d(fc4.bias): [Batch, 128] <- [Batch, 64]
-                Backend.Linear_Backward(_gradient1, _dfc4_weight, _dfc4_bias, _gradient0, _relu6, _fc4_weight, batch, 128, 64, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc4_weight, _dfc4_bias, _gradient0, _relu6, _fc4_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc3(h))) = d(Relu(Fc3(h))) · Relu'(y), in place: [Batch, 128]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu6, _relu6, batch * 128, accumulate: false);
                 // d(Relu(Fc2(h))) = d(Fc3(h))·W; d(fc3.weight), d(fc3.bias): [Batch, 256] <- [Batch, 128]
-                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _gradient1, _relu4, _fc3_weight, batch, 256, 128, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _gradient1, _relu4, _fc3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc2(h))) = d(Relu(Fc2(h))) · Relu'(y), in place: [Batch, 256]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu4, _relu4, batch * 256, accumulate: false);
                 // d(Relu(Fc1(x))) = d(Fc2(h))·W; d(fc2.weight), d(fc2.bias): [Batch, 512] <- [Batch, 256]
-                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _relu2, _fc2_weight, batch, 512, 256, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _relu2, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc1(x))) = d(Relu(Fc1(x))) · Relu'(y), in place: [Batch, 512]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu2, _relu2, batch * 512, accumulate: false);
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 784] <- [Batch, 512]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, batch, 784, 512, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

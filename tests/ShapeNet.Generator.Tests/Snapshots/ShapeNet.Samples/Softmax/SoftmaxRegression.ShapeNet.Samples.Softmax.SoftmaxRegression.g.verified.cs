@@ -54,6 +54,7 @@ namespace ShapeNet.Samples.Softmax
             private readonly global::ShapeNet.Backends.DeviceBuffer _v1_2; // Linear(Flatten(x)): [Batch, 10]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 1, 28, 28]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dv1_2; // d(Linear(Flatten(x))): [Batch, 10]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(784, 10, global::ShapeNet.Backends.UnaryOp.Identity); // Linear(Flatten(x))
 
             internal Plan(SoftmaxRegression network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -83,13 +84,13 @@ namespace ShapeNet.Samples.Softmax
             {
                 // Flatten(x): [Batch, 784] <- [Batch, 1, 28, 28] (the same buffer as x)
                 // Linear(Flatten(x)): [Batch, 10] <- [Batch, 784]
-                Backend.Linear_Forward(_v1_2, _x, _v1_weight, _v1_bias, batch, 784, 10, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_v1_2, _x, _v1_weight, _v1_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Flatten(x)) = d(Linear(Flatten(x)))·W; d(1.weight), d(1.bias): [Batch, 784] <- [Batch, 10]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dv1_weight, _dv1_bias, _dv1_2, _x, _v1_weight, batch, 784, 10, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dv1_weight, _dv1_bias, _dv1_2, _x, _v1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -292,6 +292,10 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly int[] _permutation1 = { 1, 0 }; // permutation
             private readonly int[] _shape8 = { 1, 1 }; // [1, 1]
             private readonly bool[] _reduceAxes3 = { true, true }; // reduce axes 0, 1
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(8, 12, global::ShapeNet.Backends.UnaryOp.Identity); // Fc1(x / (inputScale + 1f))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(24, 12, global::ShapeNet.Backends.UnaryOp.Tanh); // Mix(joined)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(12, 12, global::ShapeNet.Backends.UnaryOp.Tanh); // Fc2(z)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc3 = new(12, 5, global::ShapeNet.Backends.UnaryOp.Identity); // Head(z)
 
             internal Plan(AllOpsNet network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -437,7 +441,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // x / (inputScale + 1f): [Batch, 8] <- [Batch, 8], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Div, _div5, _x, _shape0, _addScalar4, _shape1, _shape0);
                 // Fc1(x / (inputScale + 1f)): [Batch, 12] <- [Batch, 8]
-                Backend.Linear_Forward(_fc1_6, _div5, _fc1_weight, _fc1_bias, batch, 8, 12, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc1_6, _div5, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // Mean(h, 0): [12] <- [Batch, 12]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean7, _fc1_6, _shape2, _reduceAxes1);
                 // h - Mean(h, 0): [Batch, 12] <- [Batch, 12], [12]
@@ -565,7 +569,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.CopyRows(_concat70, 0, 24, _add67, 0, 12, 12, batch, accumulate: false);
                 Backend.CopyRows(_concat70, 12, 24, _mul69, 0, 12, 12, batch, accumulate: false);
                 // Tanh(Mix(joined)): [Batch, 12] <- [Batch, 24]
-                Backend.Linear_Forward(_tanh72, _concat70, _mix_weight, null, batch, 24, 12, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh72, _concat70, _mix_weight, null, in _linearDesc1, batch);
                 // Abs(z): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Abs, 0f, _abs73, _tanh72, batch * 12);
                 // Mean(Abs(z), 1, keepDim: true): [Batch, 1] <- [Batch, 12]
@@ -575,13 +579,13 @@ namespace ShapeNet.Networks.Tests.Networks
                 // z / (Mean(Abs(z), 1, keepDim: true) + 1f): [Batch, 12] <- [Batch, 12], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Div, _div76, _tanh72, _shape2, _addScalar75, _shape1, _shape2);
                 // Tanh(Fc2(z)): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Forward(_tanh78, _div76, _fc2_weight, null, batch, 12, 12, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh78, _div76, _fc2_weight, null, in _linearDesc2, batch);
                 // Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar79, _tanh78, batch * 12);
                 // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add80, _div76, _shape2, _mulScalar79, _shape2, _shape2);
                 // Tanh(Fc2(z)): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Forward(_tanh82, _add80, _fc2_weight, null, batch, 12, 12, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh82, _add80, _fc2_weight, null, in _linearDesc2, batch);
                 // Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar83, _tanh82, batch * 12);
                 // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
@@ -612,7 +616,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f: [Batch, 12] <- [Batch, 12], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add97, _sub95, _shape2, _mulScalar96, _shape1, _shape2);
                 // Head(z): [Batch, 5] <- [Batch, 12]
-                Backend.Linear_Forward(_head98, _add97, _head_weight, _head_bias, batch, 12, 5, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_head98, _add97, _head_weight, _head_bias, in _linearDesc3, batch);
                 // LogSoftmax(Head(z), 1): [Batch, 5] <- [Batch, 5]
                 Backend.Softmax_Forward(_logSoftmax99, _head98, batch, 5, 1, log: true);
             }
@@ -623,7 +627,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Head(z)) = LogSoftmax backward of d(LogSoftmax(Head(z), 1)): [Batch, 5]
                 Backend.Softmax_Backward(_gradient0, _dlogSoftmax99, _logSoftmax99, batch, 5, 1, log: true, accumulate: false);
                 // d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) = d(Head(z))·W; d(head.weight), d(head.bias): [Batch, 12] <- [Batch, 5]
-                Backend.Linear_Backward(_gradient1, _dhead_weight, _dhead_bias, _gradient0, _add97, _head_weight, batch, 12, 5, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dhead_weight, _dhead_bias, _gradient0, _add97, _head_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
                 // d(z + rowTotal * 0.01f - Sum(h) * 0.001f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _gradient1, _sub95, _shape2, _mulScalar96, _shape1, _shape2, accumulate: false);
                 // d(rowMean * 0.1f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) · ∂/∂b: [Batch, 1] <- [Batch, 12]
@@ -665,7 +669,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(pre-activation of Tanh(Fc2(z))) = d(Tanh(Fc2(z))) · Tanh'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient5, _gradient5, _tanh82, _tanh82, batch * 12, accumulate: false);
                 // d(z + Tanh(Fc2(z)) * 0.5f) += d(Fc2(z))·W; d(fc2.weight), d(fc2.no bias): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient1, _dfc2_weight, null, _gradient5, _add80, _fc2_weight, batch, 12, 12, accumulateDx: true, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc2_weight, null, _gradient5, _add80, _fc2_weight, in _linearDesc2, batch, accumulateDx: true, accumulateParameters: false);
                 // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient2, _gradient1, _div76, _shape2, _mulScalar79, _shape2, _shape2, accumulate: false);
                 // d(Tanh(Fc2(z)) * 0.5f) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
@@ -675,7 +679,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(pre-activation of Tanh(Fc2(z))) = d(Tanh(Fc2(z))) · Tanh'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient1, _tanh78, _tanh78, batch * 12, accumulate: false);
                 // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) += d(Fc2(z))·W; d(fc2.weight), d(fc2.no bias): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient2, _dfc2_weight, null, _gradient1, _div76, _fc2_weight, batch, 12, 12, accumulateDx: true, accumulateParameters: true);
+                Backend.Linear_Backward(_gradient2, _dfc2_weight, null, _gradient1, _div76, _fc2_weight, in _linearDesc2, batch, accumulateDx: true, accumulateParameters: true);
                 // d(Tanh(Mix(joined))) = d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _gradient1, _gradient2, _tanh72, _shape2, _addScalar75, _shape1, _shape2, accumulate: false);
                 // d(Mean(Abs(z), 1, keepDim: true) + 1f) = d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) · ∂/∂b: [Batch, 1] <- [Batch, 12]
@@ -689,7 +693,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(pre-activation of Tanh(Mix(joined))) = d(Tanh(Mix(joined))) · Tanh'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient1, _tanh72, _tanh72, batch * 12, accumulate: false);
                 // d(Concat([projected + offset, normed * Tanh(energy)], 1)) = d(Mix(joined))·W; d(mix.weight), d(mix.no bias): [Batch, 24] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient2, _dmix_weight, null, _gradient1, _concat70, _mix_weight, batch, 24, 12, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient2, _dmix_weight, null, _gradient1, _concat70, _mix_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(projected + offset) = its part of d(Concat([projected + offset, normed * Tanh(energy)], 1)): [Batch, 12] <- [Batch, 24]
                 Backend.CopyRows(_gradient1, 0, 12, _gradient2, 0, 24, 12, batch, accumulate: false);
                 // d(normed * Tanh(energy)) = its part of d(Concat([projected + offset, normed * Tanh(energy)], 1)): [Batch, 12] <- [Batch, 24]
@@ -857,7 +861,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Fc1(x / (inputScale + 1f))) += broadcast(d(Mean(h, 0))) / count: [Batch, 12] <- [12]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient0, _gradient3, _shape2, _reduceAxes1, accumulate: true);
                 // d(x / (inputScale + 1f)) = d(Fc1(x / (inputScale + 1f)))·W; d(fc1.weight), d(fc1.bias): [Batch, 8] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient1, _dfc1_weight, _dfc1_bias, _gradient0, _div5, _fc1_weight, batch, 8, 12, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc1_weight, _dfc1_bias, _gradient0, _div5, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(x) += d(x / (inputScale + 1f)) · ∂/∂a: [Batch, 8] <- [Batch, 8]
                 if (ComputeInputGradients) Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _dx, _gradient1, _x, _shape0, _addScalar4, _shape1, _shape0, accumulate: true);
             }

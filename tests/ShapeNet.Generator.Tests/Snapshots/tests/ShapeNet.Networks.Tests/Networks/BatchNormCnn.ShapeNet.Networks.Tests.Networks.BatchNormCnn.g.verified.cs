@@ -106,6 +106,10 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(MaxPool2d(h, 2)), d(Bn1(Conv1(x)))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Relu(Bn1(Conv1(x)))), d(Conv1(x))
             private readonly global::ShapeNet.Backends.DeviceBuffer _convWorkspace; // im2col columns and partial weight gradients, shared by every Conv2d
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc0 = new(3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv1(x)
+            private readonly global::ShapeNet.Backends.BatchNormDesc _batchNormDesc0 = new(6, 64, 0.1f, 1E-05f); // Bn1(Conv1(x))
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc0 = new(6, 8, 8, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(h, 2)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(96, 4, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(Flatten(MaxPool2d(h, 2)))
 
             internal Plan(BatchNormCnn network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -137,7 +141,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc6 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 384);
                 _gradient1 = Allocate(batchCapacity * 384);
-                _convWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+                _convWorkspace = Allocate(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc6, _dfc6);
             }
@@ -155,31 +159,31 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Conv1(x): [Batch, 6, 8, 8] <- [Batch, 3, 8, 8]
-                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, batch, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
                 // Bn1(Conv1(x)): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8] (training: batch statistics, running statistics updated; inference: running statistics)
-                Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, batch, 6, 64, training, 0.1f, 1E-05f);
+                Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, in _batchNormDesc0, batch, training);
                 if (training) Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _bn1_num_batches_tracked, _bn1_num_batches_tracked, 1); // bn1.num_batches_tracked += 1
                 // Relu(Bn1(Conv1(x))): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _bn1_2, batch * 384);
                 // MaxPool2d(h, 2): [Batch, 6, 4, 4] <- [Batch, 6, 8, 8]
-                Backend.MaxPool2d_Forward(_maxPool2d4, _indices4, _relu3, batch, 6, 8, 8, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d4, _indices4, _relu3, in _pool2dDesc0, batch);
                 // Flatten(MaxPool2d(h, 2)): [Batch, 96] <- [Batch, 6, 4, 4] (the same buffer as MaxPool2d(h, 2))
                 // Fc(Flatten(MaxPool2d(h, 2))): [Batch, 4] <- [Batch, 96]
-                Backend.Linear_Forward(_fc6, _maxPool2d4, _fc_weight, _fc_bias, batch, 96, 4, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc6, _maxPool2d4, _fc_weight, _fc_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Flatten(MaxPool2d(h, 2))) = d(Fc(Flatten(MaxPool2d(h, 2))))·W; d(fc.weight), d(fc.bias): [Batch, 96] <- [Batch, 4]
-                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc6, _maxPool2d4, _fc_weight, batch, 96, 4, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc6, _maxPool2d4, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Bn1(Conv1(x)))) = d(MaxPool2d(h, 2)) scattered to the maxima: [Batch, 6, 8, 8] <- [Batch, 6, 4, 4]
-                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices4, batch, 6, 8, 8, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices4, in _pool2dDesc0, batch, accumulate: false);
                 // d(Bn1(Conv1(x))) = d(Relu(Bn1(Conv1(x)))) · Relu': [Batch, 6, 8, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _bn1_2, _relu3, batch * 384, accumulate: false);
                 // d(Conv1(x)) = batch-norm backward of d(Bn1(Conv1(x))); d(bn1.weight), d(bn1.bias): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8], through the batch statistics
-                Backend.BatchNorm2d_Backward(_gradient1, _dbn1_weight, _dbn1_bias, _gradient0, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, batch, 6, 64, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.BatchNorm2d_Backward(_gradient1, _dbn1_weight, _dbn1_bias, _gradient0, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, in _batchNormDesc0, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 3, 8, 8] <- [Batch, 6, 8, 8]
-                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, batch, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

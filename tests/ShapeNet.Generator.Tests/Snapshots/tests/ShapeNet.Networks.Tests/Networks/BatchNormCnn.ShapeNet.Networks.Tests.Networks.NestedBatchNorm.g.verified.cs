@@ -125,6 +125,11 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(GlobalAvgPool(h)), d(Bn(Conv(x))), d(Relu(Bn1(Conv1(x)))), d(Conv1(x))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Relu(Bn(Conv(x)))), d(Conv(x)), d(Bn1(Conv1(x)))
             private readonly global::ShapeNet.Backends.DeviceBuffer _convWorkspace; // im2col columns and partial weight gradients, shared by every Conv2d
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc0 = new(3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv1(x)
+            private readonly global::ShapeNet.Backends.BatchNormDesc _batchNormDesc0 = new(6, 64, 0.1f, 1E-05f); // Bn1(Conv1(x))
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc1 = new(6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv(x)
+            private readonly global::ShapeNet.Backends.BatchNormDesc _batchNormDesc1 = new(6, 64, 0.3f, 0.001f); // Bn(Conv(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(6, 4, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(Flatten(GlobalAvgPool(h)))
 
             internal Plan(NestedBatchNorm network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -165,7 +170,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc9 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 384);
                 _gradient1 = Allocate(batchCapacity * 384);
-                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc9, _dfc9);
             }
@@ -183,16 +188,16 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Conv1(x): [Batch, 6, 8, 8] <- [Batch, 3, 8, 8]
-                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, batch, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
                 // Bn1(Conv1(x)): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8] (training: batch statistics, running statistics updated; inference: running statistics)
-                Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, batch, 6, 64, training, 0.1f, 1E-05f);
+                Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, in _batchNormDesc0, batch, training);
                 if (training) Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _bn1_num_batches_tracked, _bn1_num_batches_tracked, 1); // bn1.num_batches_tracked += 1
                 // Relu(Bn1(Conv1(x))): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _bn1_2, batch * 384);
                 // Conv(x): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
-                Backend.Conv2d_Forward(_block_conv4, _relu3, _block_conv_weight, null, _convWorkspace, batch, 6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_block_conv4, _relu3, _block_conv_weight, null, _convWorkspace, in _conv2dDesc1, batch);
                 // Bn(Conv(x)): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8] (training: batch statistics, running statistics updated; inference: running statistics)
-                Backend.BatchNorm2d_Forward(_block_bn5, _saveMean5, _saveInvStd5, _block_bn_running_mean, _block_bn_running_var, _block_conv4, null, null, batch, 6, 64, training, 0.3f, 0.001f);
+                Backend.BatchNorm2d_Forward(_block_bn5, _saveMean5, _saveInvStd5, _block_bn_running_mean, _block_bn_running_var, _block_conv4, null, null, in _batchNormDesc1, batch, training);
                 if (training) Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _block_bn_num_batches_tracked, _block_bn_num_batches_tracked, 1); // block.bn.num_batches_tracked += 1
                 // Relu(Bn(Conv(x))): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu6, _block_bn5, batch * 384);
@@ -200,27 +205,27 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.GlobalAvgPool_Forward(_globalAvgPool7, _relu6, batch, 6, 64);
                 // Flatten(GlobalAvgPool(h)): [Batch, 6] <- [Batch, 6, 1, 1] (the same buffer as GlobalAvgPool(h))
                 // Fc(Flatten(GlobalAvgPool(h))): [Batch, 4] <- [Batch, 6]
-                Backend.Linear_Forward(_fc9, _globalAvgPool7, _fc_weight, _fc_bias, batch, 6, 4, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc9, _globalAvgPool7, _fc_weight, _fc_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Flatten(GlobalAvgPool(h))) = d(Fc(Flatten(GlobalAvgPool(h))))·W; d(fc.weight), d(fc.bias): [Batch, 6] <- [Batch, 4]
-                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc9, _globalAvgPool7, _fc_weight, batch, 6, 4, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc9, _globalAvgPool7, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Bn(Conv(x)))) = d(GlobalAvgPool(h)) / (H·W) over each plane: [Batch, 6, 8, 8] <- [Batch, 6, 1, 1]
                 Backend.GlobalAvgPool_Backward(_gradient1, _gradient0, batch, 6, 64, accumulate: false);
                 // d(Bn(Conv(x))) = d(Relu(Bn(Conv(x)))) · Relu': [Batch, 6, 8, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _block_bn5, _relu6, batch * 384, accumulate: false);
                 // d(Conv(x)) = batch-norm backward of d(Bn(Conv(x))); no parameters: [Batch, 6, 8, 8] <- [Batch, 6, 8, 8], through the batch statistics
-                Backend.BatchNorm2d_Backward(_gradient1, null, null, _gradient0, _block_conv4, _saveMean5, _saveInvStd5, null, batch, 6, 64, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.BatchNorm2d_Backward(_gradient1, null, null, _gradient0, _block_conv4, _saveMean5, _saveInvStd5, null, in _batchNormDesc1, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Bn1(Conv1(x)))) = convᵀ(d(Conv(x)), W); d(block.conv.weight), d(block.conv.no bias): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
-                Backend.Conv2d_Backward(_gradient0, _dblock_conv_weight, null, _gradient1, _relu3, _block_conv_weight, _convWorkspace, batch, 6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient0, _dblock_conv_weight, null, _gradient1, _relu3, _block_conv_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Bn1(Conv1(x))) = d(Relu(Bn1(Conv1(x)))) · Relu': [Batch, 6, 8, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient0, _bn1_2, _relu3, batch * 384, accumulate: false);
                 // d(Conv1(x)) = batch-norm backward of d(Bn1(Conv1(x))); d(bn1.weight), d(bn1.bias): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8], through the batch statistics
-                Backend.BatchNorm2d_Backward(_gradient0, _dbn1_weight, _dbn1_bias, _gradient1, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, batch, 6, 64, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.BatchNorm2d_Backward(_gradient0, _dbn1_weight, _dbn1_bias, _gradient1, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, in _batchNormDesc0, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 3, 8, 8] <- [Batch, 6, 8, 8]
-                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient0, _x, _conv1_weight, _convWorkspace, batch, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient0, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -65,6 +65,8 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 12]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dproj3; // d(Proj(Tanh(Fc(x)))): [Batch, 24]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Fc(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(12, 24, global::ShapeNet.Backends.UnaryOp.Tanh); // Fc(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(24, 24, global::ShapeNet.Backends.UnaryOp.Identity); // Proj(Tanh(Fc(x)))
 
             internal Plan(Stem network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -97,19 +99,19 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Tanh(Fc(x)): [Batch, 24] <- [Batch, 12]
-                Backend.Linear_Forward(_tanh2, _x, _fc_weight, _fc_bias, batch, 12, 24, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh2, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
                 // Proj(Tanh(Fc(x))): [Batch, 24] <- [Batch, 24]
-                Backend.Linear_Forward(_proj3, _tanh2, _proj_weight, null, batch, 24, 24, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_proj3, _tanh2, _proj_weight, null, in _linearDesc1, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Tanh(Fc(x))) = d(Proj(Tanh(Fc(x))))·W; d(proj.weight), d(proj.no bias): [Batch, 24] <- [Batch, 24]
-                Backend.Linear_Backward(_gradient0, _dproj_weight, null, _dproj3, _tanh2, _proj_weight, batch, 24, 24, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dproj_weight, null, _dproj3, _tanh2, _proj_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Tanh(Fc(x))) = d(Tanh(Fc(x))) · Tanh'(y), in place: [Batch, 24]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient0, _gradient0, _tanh2, _tanh2, batch * 24, accumulate: false);
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 12] <- [Batch, 24]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient0, _x, _fc_weight, batch, 12, 24, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient0, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
