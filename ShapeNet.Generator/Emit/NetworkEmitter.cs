@@ -42,6 +42,8 @@ internal static class NetworkEmitter
                         WriteSummary(w, spec, plan);
                         w.Line();
                         WritePlan(w, network, spec.Graph, plan, diagnostics, location);
+                        w.Line();
+                        OnnxEmitter.Write(w, network.ClassName, spec.Graph);
                     }
                 }
             }

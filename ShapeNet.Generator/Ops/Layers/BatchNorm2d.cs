@@ -147,4 +147,15 @@ internal sealed class BatchNorm2d : LayerDefinition<BatchNorm2dArgs>
     protected override long Flops(BatchNorm2dArgs args, NodeInfo n) => 2 * Sizes.StaticCount(n.Shape);
 
     private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Inference mode: BatchNormalization with the running statistics (<c>bn.running_mean</c>, <c>bn.running_var</c>); without
+    /// affine parameters the scale is 1 and the shift 0. <c>num_batches_tracked</c> is not exported (inference does not read it).</summary>
+    protected override void Onnx(BatchNorm2dArgs args, OnnxContext o)
+    {
+        int channels = args.Features.Value;
+        string scale = args.Affine ? o.Parameter("weight") : o.Filled("scale", channels, 1);
+        string shift = args.Affine ? o.Parameter("bias") : o.Filled("shift", channels, 0);
+        o.Op("BatchNormalization", new[] { o.Input(0), scale, shift, o.ModuleBuffer("running_mean"), o.ModuleBuffer("running_var") }, new[] { o.Output(0) },
+            OnnxAttr.Float("epsilon", args.Eps), OnnxAttr.Float("momentum", 1 - args.Momentum));
+    }
 }

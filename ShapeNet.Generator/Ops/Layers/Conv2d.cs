@@ -168,4 +168,11 @@ internal sealed class Conv2d : LayerDefinition<Conv2dArgs>
     }
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Conv with PyTorch's weight layout [out, in/groups, kH, kW] (ONNX's too) and symmetric pads.</summary>
+    protected override void Onnx(Conv2dArgs args, OnnxContext o) =>
+        o.Op("Conv", new[] { o.Input(0), o.Parameter("weight"), o.OptionalParameter("bias") }.Where(n => n.Length > 0).ToArray(), new[] { o.Output(0) },
+            OnnxAttr.Ints("dilations", args.DilationH, args.DilationW), OnnxAttr.Int("group", args.Groups),
+            OnnxAttr.Ints("kernel_shape", args.KernelH, args.KernelW), OnnxAttr.Ints("pads", args.PadH, args.PadW, args.PadH, args.PadW),
+            OnnxAttr.Ints("strides", args.StrideH, args.StrideW));
 }

@@ -100,4 +100,26 @@ internal sealed class Linear : LayerDefinition<LinearArgs>
         long inFeatures = x.Rank > 0 && x[x.Rank - 1].IsStatic ? x[x.Rank - 1].Size : 1;
         return 2 * inFeatures * Sizes.StaticCount(n.Shape);
     }
+
+    /// <summary>Gemm(x, W, b, transB = 1) for a matrix x (what PyTorch exports); for other ranks MatMul(x, Transpose(W)) + b.</summary>
+    protected override void Onnx(LinearArgs args, OnnxContext o)
+    {
+        string weight = o.Parameter("weight");
+        if (o.InputShape(0).Rank == 2)
+        {
+            o.Op("Gemm", new[] { o.Input(0), weight, o.OptionalParameter("bias") }.Where(n => n.Length > 0).ToArray(), new[] { o.Output(0) },
+                OnnxAttr.Float("alpha", 1), OnnxAttr.Float("beta", 1), OnnxAttr.Int("transB", 1));
+            return;
+        }
+        string transposed = o.Temp("weight_t");
+        o.Op("Transpose", new[] { weight }, new[] { transposed }, OnnxAttr.Ints("perm", 1, 0));
+        if (!args.Bias)
+        {
+            o.Op("MatMul", new[] { o.Input(0), transposed }, new[] { o.Output(0) });
+            return;
+        }
+        string product = o.Temp("MatMul_output_0");
+        o.Op("MatMul", new[] { o.Input(0), transposed }, new[] { product });
+        o.Op("Add", new[] { product, o.Parameter("bias") }, new[] { o.Output(0) });
+    }
 }

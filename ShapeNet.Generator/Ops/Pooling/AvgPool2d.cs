@@ -45,4 +45,8 @@ internal sealed class AvgPool2d : OpDefinition<Pool2dArgs>
     protected override long Flops(Pool2dArgs args, NodeInfo n) => (long)args.Kernel * args.Kernel * Sizes.StaticCount(n.Shape);
 
     private static ConvGeometry Geometry(Pool2dArgs args, NodeInfo n) => ConvGeometry.Pool(n.InputShape(0), args.Kernel, args.Stride, args.Padding);
+
+    protected override void Onnx(Pool2dArgs args, OnnxContext o) => o.Unary("AveragePool", OnnxAttr.Int("count_include_pad", args.CountIncludePad ? 1 : 0),
+        OnnxAttr.Ints("kernel_shape", args.Kernel, args.Kernel), OnnxAttr.Ints("pads", args.Padding, args.Padding, args.Padding, args.Padding),
+        OnnxAttr.Ints("strides", args.Stride, args.Stride));
 }

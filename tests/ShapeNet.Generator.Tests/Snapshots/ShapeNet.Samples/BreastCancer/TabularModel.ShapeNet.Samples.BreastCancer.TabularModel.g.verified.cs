@@ -185,5 +185,36 @@ namespace ShapeNet.Samples.BreastCancer
                 TrainStepOnUploaded();
             }
         }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("TabularModel", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 8); // x: [Batch, 8]
+            model.Initializer("linear1.weight", Parameters[0].Value, 6, 8);
+            model.Initializer("linear1.bias", Parameters[1].Value, 6);
+            model.Initializer("linear2.weight", Parameters[2].Value, 4, 6);
+            model.Initializer("linear2.bias", Parameters[3].Value, 4);
+            model.Initializer("linear3.weight", Parameters[4].Value, 1, 4);
+            model.Initializer("linear3.bias", Parameters[5].Value, 1);
+            model.Node("Gemm", "/linear1/Gemm", new string[] { "x", "linear1.weight", "linear1.bias" }, new string[] { "/linear1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/linear1/Linear_output_0" }, new string[] { "/Sigmoid_output_0" });
+            model.Node("Gemm", "/linear2/Gemm", new string[] { "/Sigmoid_output_0", "linear2.weight", "linear2.bias" }, new string[] { "/linear2/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid_1", new string[] { "/linear2/Linear_output_0" }, new string[] { "/Sigmoid_1_output_0" });
+            model.Node("Gemm", "/linear3/Gemm", new string[] { "/Sigmoid_1_output_0", "linear3.weight", "linear3.bias" }, new string[] { "/linear3/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid_2", new string[] { "/linear3/Linear_output_0" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1); // [Batch, 1]
+            return model;
+        }
     }
 }

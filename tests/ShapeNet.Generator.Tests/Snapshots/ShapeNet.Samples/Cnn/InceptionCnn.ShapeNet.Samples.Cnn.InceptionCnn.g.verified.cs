@@ -518,5 +518,84 @@ namespace ShapeNet.Samples.Cnn
                 TrainStepOnUploaded();
             }
         }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("InceptionCnn", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1, 28, 28); // x: [Batch, 1, 28, 28]
+            model.Initializer("conv1.weight", Parameters[0].Value, 10, 1, 5, 5);
+            model.Initializer("conv1.bias", Parameters[1].Value, 10);
+            model.Initializer("conv2.weight", Parameters[2].Value, 20, 88, 5, 5);
+            model.Initializer("conv2.bias", Parameters[3].Value, 20);
+            model.Initializer("incep1.branch1x1.weight", Parameters[4].Value, 16, 10, 1, 1);
+            model.Initializer("incep1.branch1x1.bias", Parameters[5].Value, 16);
+            model.Initializer("incep1.branch5x5_1.weight", Parameters[6].Value, 16, 10, 1, 1);
+            model.Initializer("incep1.branch5x5_1.bias", Parameters[7].Value, 16);
+            model.Initializer("incep1.branch5x5_2.weight", Parameters[8].Value, 24, 16, 5, 5);
+            model.Initializer("incep1.branch5x5_2.bias", Parameters[9].Value, 24);
+            model.Initializer("incep1.branch3x3_1.weight", Parameters[10].Value, 16, 10, 1, 1);
+            model.Initializer("incep1.branch3x3_1.bias", Parameters[11].Value, 16);
+            model.Initializer("incep1.branch3x3_2.weight", Parameters[12].Value, 24, 16, 3, 3);
+            model.Initializer("incep1.branch3x3_2.bias", Parameters[13].Value, 24);
+            model.Initializer("incep1.branch3x3_3.weight", Parameters[14].Value, 24, 24, 3, 3);
+            model.Initializer("incep1.branch3x3_3.bias", Parameters[15].Value, 24);
+            model.Initializer("incep1.branch_pool.weight", Parameters[16].Value, 24, 10, 1, 1);
+            model.Initializer("incep1.branch_pool.bias", Parameters[17].Value, 24);
+            model.Initializer("incep2.branch1x1.weight", Parameters[18].Value, 16, 20, 1, 1);
+            model.Initializer("incep2.branch1x1.bias", Parameters[19].Value, 16);
+            model.Initializer("incep2.branch5x5_1.weight", Parameters[20].Value, 16, 20, 1, 1);
+            model.Initializer("incep2.branch5x5_1.bias", Parameters[21].Value, 16);
+            model.Initializer("incep2.branch5x5_2.weight", Parameters[22].Value, 24, 16, 5, 5);
+            model.Initializer("incep2.branch5x5_2.bias", Parameters[23].Value, 24);
+            model.Initializer("incep2.branch3x3_1.weight", Parameters[24].Value, 16, 20, 1, 1);
+            model.Initializer("incep2.branch3x3_1.bias", Parameters[25].Value, 16);
+            model.Initializer("incep2.branch3x3_2.weight", Parameters[26].Value, 24, 16, 3, 3);
+            model.Initializer("incep2.branch3x3_2.bias", Parameters[27].Value, 24);
+            model.Initializer("incep2.branch3x3_3.weight", Parameters[28].Value, 24, 24, 3, 3);
+            model.Initializer("incep2.branch3x3_3.bias", Parameters[29].Value, 24);
+            model.Initializer("incep2.branch_pool.weight", Parameters[30].Value, 24, 20, 1, 1);
+            model.Initializer("incep2.branch_pool.bias", Parameters[31].Value, 24);
+            model.Initializer("fc.weight", Parameters[32].Value, 10, 1408);
+            model.Initializer("fc.bias", Parameters[33].Value, 10);
+            model.Node("Conv", "/conv1/Conv", new string[] { "x", "conv1.weight", "conv1.bias" }, new string[] { "/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool", new string[] { "/conv1/Conv2d_output_0" }, new string[] { "/MaxPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu", new string[] { "/MaxPool2d_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Conv", "/incep1/branch1x1/Conv", new string[] { "/Relu_output_0", "incep1.branch1x1.weight", "incep1.branch1x1.bias" }, new string[] { "/incep1/branch1x1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch5x5_1/Conv", new string[] { "/Relu_output_0", "incep1.branch5x5_1.weight", "incep1.branch5x5_1.bias" }, new string[] { "/incep1/branch5x5_1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch5x5_2/Conv", new string[] { "/incep1/branch5x5_1/Conv2d_output_0", "incep1.branch5x5_2.weight", "incep1.branch5x5_2.bias" }, new string[] { "/incep1/branch5x5_2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 2, 2, 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch3x3_1/Conv", new string[] { "/Relu_output_0", "incep1.branch3x3_1.weight", "incep1.branch3x3_1.bias" }, new string[] { "/incep1/branch3x3_1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch3x3_2/Conv", new string[] { "/incep1/branch3x3_1/Conv2d_output_0", "incep1.branch3x3_2.weight", "incep1.branch3x3_2.bias" }, new string[] { "/incep1/branch3x3_2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch3x3_3/Conv", new string[] { "/incep1/branch3x3_2/Conv2d_output_0", "incep1.branch3x3_3.weight", "incep1.branch3x3_3.bias" }, new string[] { "/incep1/branch3x3_3/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("AveragePool", "/incep1/AveragePool", new string[] { "/Relu_output_0" }, new string[] { "/incep1/AvgPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("count_include_pad", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch_pool/Conv", new string[] { "/incep1/AvgPool2d_output_0", "incep1.branch_pool.weight", "incep1.branch_pool.bias" }, new string[] { "/incep1/branch_pool/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Concat", "/incep1/Concat", new string[] { "/incep1/branch1x1/Conv2d_output_0", "/incep1/branch5x5_2/Conv2d_output_0", "/incep1/branch3x3_3/Conv2d_output_0", "/incep1/branch_pool/Conv2d_output_0" }, new string[] { "/incep1/Concat_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Conv", "/conv2/Conv", new string[] { "/incep1/Concat_output_0", "conv2.weight", "conv2.bias" }, new string[] { "/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool_1", new string[] { "/conv2/Conv2d_output_0" }, new string[] { "/MaxPool2d_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu_1", new string[] { "/MaxPool2d_1_output_0" }, new string[] { "/Relu_1_output_0" });
+            model.Node("Conv", "/incep2/branch1x1/Conv", new string[] { "/Relu_1_output_0", "incep2.branch1x1.weight", "incep2.branch1x1.bias" }, new string[] { "/incep2/branch1x1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch5x5_1/Conv", new string[] { "/Relu_1_output_0", "incep2.branch5x5_1.weight", "incep2.branch5x5_1.bias" }, new string[] { "/incep2/branch5x5_1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch5x5_2/Conv", new string[] { "/incep2/branch5x5_1/Conv2d_output_0", "incep2.branch5x5_2.weight", "incep2.branch5x5_2.bias" }, new string[] { "/incep2/branch5x5_2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 2, 2, 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch3x3_1/Conv", new string[] { "/Relu_1_output_0", "incep2.branch3x3_1.weight", "incep2.branch3x3_1.bias" }, new string[] { "/incep2/branch3x3_1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch3x3_2/Conv", new string[] { "/incep2/branch3x3_1/Conv2d_output_0", "incep2.branch3x3_2.weight", "incep2.branch3x3_2.bias" }, new string[] { "/incep2/branch3x3_2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch3x3_3/Conv", new string[] { "/incep2/branch3x3_2/Conv2d_output_0", "incep2.branch3x3_3.weight", "incep2.branch3x3_3.bias" }, new string[] { "/incep2/branch3x3_3/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("AveragePool", "/incep2/AveragePool", new string[] { "/Relu_1_output_0" }, new string[] { "/incep2/AvgPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("count_include_pad", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch_pool/Conv", new string[] { "/incep2/AvgPool2d_output_0", "incep2.branch_pool.weight", "incep2.branch_pool.bias" }, new string[] { "/incep2/branch_pool/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Concat", "/incep2/Concat", new string[] { "/incep2/branch1x1/Conv2d_output_0", "/incep2/branch5x5_2/Conv2d_output_0", "/incep2/branch3x3_3/Conv2d_output_0", "/incep2/branch_pool/Conv2d_output_0" }, new string[] { "/incep2/Concat_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Flatten", "/Flatten", new string[] { "/incep2/Concat_output_0" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Reshape_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 10); // [Batch, 10]
+            return model;
+        }
     }
 }

@@ -350,5 +350,56 @@ namespace ShapeNet.Samples.Cnn
                 TrainStepOnUploaded();
             }
         }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("ResNetCnn", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1, 28, 28); // x: [Batch, 1, 28, 28]
+            model.Initializer("conv1.weight", Parameters[0].Value, 16, 1, 5, 5);
+            model.Initializer("conv1.bias", Parameters[1].Value, 16);
+            model.Initializer("conv2.weight", Parameters[2].Value, 32, 16, 5, 5);
+            model.Initializer("conv2.bias", Parameters[3].Value, 32);
+            model.Initializer("rblock1.conv1.weight", Parameters[4].Value, 16, 16, 3, 3);
+            model.Initializer("rblock1.conv1.bias", Parameters[5].Value, 16);
+            model.Initializer("rblock1.conv2.weight", Parameters[6].Value, 16, 16, 3, 3);
+            model.Initializer("rblock1.conv2.bias", Parameters[7].Value, 16);
+            model.Initializer("rblock2.conv1.weight", Parameters[8].Value, 32, 32, 3, 3);
+            model.Initializer("rblock2.conv1.bias", Parameters[9].Value, 32);
+            model.Initializer("rblock2.conv2.weight", Parameters[10].Value, 32, 32, 3, 3);
+            model.Initializer("rblock2.conv2.bias", Parameters[11].Value, 32);
+            model.Initializer("fc.weight", Parameters[12].Value, 10, 512);
+            model.Initializer("fc.bias", Parameters[13].Value, 10);
+            model.Node("Conv", "/conv1/Conv", new string[] { "x", "conv1.weight", "conv1.bias" }, new string[] { "/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool", new string[] { "/conv1/Conv2d_output_0" }, new string[] { "/MaxPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu", new string[] { "/MaxPool2d_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Conv", "/rblock1/conv1/Conv", new string[] { "/Relu_output_0", "rblock1.conv1.weight", "rblock1.conv1.bias" }, new string[] { "/rblock1/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Relu", "/rblock1/Relu", new string[] { "/rblock1/conv1/Conv2d_output_0" }, new string[] { "/rblock1/Relu_output_0" });
+            model.Node("Conv", "/rblock1/conv2/Conv", new string[] { "/rblock1/Relu_output_0", "rblock1.conv2.weight", "rblock1.conv2.bias" }, new string[] { "/rblock1/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Add", "/rblock1/Add", new string[] { "/Relu_output_0", "/rblock1/conv2/Conv2d_output_0" }, new string[] { "/rblock1/Add_output_0" });
+            model.Node("Relu", "/rblock1/Relu_1", new string[] { "/rblock1/Add_output_0" }, new string[] { "/rblock1/Relu_1_output_0" });
+            model.Node("Conv", "/conv2/Conv", new string[] { "/rblock1/Relu_1_output_0", "conv2.weight", "conv2.bias" }, new string[] { "/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool_1", new string[] { "/conv2/Conv2d_output_0" }, new string[] { "/MaxPool2d_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu_1", new string[] { "/MaxPool2d_1_output_0" }, new string[] { "/Relu_1_output_0" });
+            model.Node("Conv", "/rblock2/conv1/Conv", new string[] { "/Relu_1_output_0", "rblock2.conv1.weight", "rblock2.conv1.bias" }, new string[] { "/rblock2/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Relu", "/rblock2/Relu", new string[] { "/rblock2/conv1/Conv2d_output_0" }, new string[] { "/rblock2/Relu_output_0" });
+            model.Node("Conv", "/rblock2/conv2/Conv", new string[] { "/rblock2/Relu_output_0", "rblock2.conv2.weight", "rblock2.conv2.bias" }, new string[] { "/rblock2/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Add", "/rblock2/Add", new string[] { "/Relu_1_output_0", "/rblock2/conv2/Conv2d_output_0" }, new string[] { "/rblock2/Add_output_0" });
+            model.Node("Relu", "/rblock2/Relu_1", new string[] { "/rblock2/Add_output_0" }, new string[] { "/rblock2/Relu_1_output_0" });
+            model.Node("Flatten", "/Flatten", new string[] { "/rblock2/Relu_1_output_0" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Reshape_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 10); // [Batch, 10]
+            return model;
+        }
     }
 }

@@ -127,5 +127,28 @@ namespace ShapeNet.Samples.LogisticRegression
                 TrainStepOnUploaded();
             }
         }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("LogisticModel", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1); // x: [Batch, 1]
+            model.Initializer("linear.weight", Parameters[0].Value, 1, 1);
+            model.Initializer("linear.bias", Parameters[1].Value, 1);
+            model.Node("Gemm", "/linear/Gemm", new string[] { "x", "linear.weight", "linear.bias" }, new string[] { "/linear/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/linear/Linear_output_0" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1); // [Batch, 1]
+            return model;
+        }
     }
 }

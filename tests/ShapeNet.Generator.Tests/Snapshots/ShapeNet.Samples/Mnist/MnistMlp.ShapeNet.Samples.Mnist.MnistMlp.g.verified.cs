@@ -236,5 +236,43 @@ namespace ShapeNet.Samples.Mnist
                 TrainStepOnUploaded();
             }
         }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("MnistMlp", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 784); // x: [Batch, 784]
+            model.Initializer("fc1.weight", Parameters[0].Value, 512, 784);
+            model.Initializer("fc1.bias", Parameters[1].Value, 512);
+            model.Initializer("fc2.weight", Parameters[2].Value, 256, 512);
+            model.Initializer("fc2.bias", Parameters[3].Value, 256);
+            model.Initializer("fc3.weight", Parameters[4].Value, 128, 256);
+            model.Initializer("fc3.bias", Parameters[5].Value, 128);
+            model.Initializer("fc4.weight", Parameters[6].Value, 64, 128);
+            model.Initializer("fc4.bias", Parameters[7].Value, 64);
+            model.Initializer("fc5.weight", Parameters[8].Value, 10, 64);
+            model.Initializer("fc5.bias", Parameters[9].Value, 10);
+            model.Node("Gemm", "/fc1/Gemm", new string[] { "x", "fc1.weight", "fc1.bias" }, new string[] { "/fc1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Gemm", "/fc2/Gemm", new string[] { "/Relu_output_0", "fc2.weight", "fc2.bias" }, new string[] { "/fc2/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu_1", new string[] { "/fc2/Linear_output_0" }, new string[] { "/Relu_1_output_0" });
+            model.Node("Gemm", "/fc3/Gemm", new string[] { "/Relu_1_output_0", "fc3.weight", "fc3.bias" }, new string[] { "/fc3/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu_2", new string[] { "/fc3/Linear_output_0" }, new string[] { "/Relu_2_output_0" });
+            model.Node("Gemm", "/fc4/Gemm", new string[] { "/Relu_2_output_0", "fc4.weight", "fc4.bias" }, new string[] { "/fc4/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu_3", new string[] { "/fc4/Linear_output_0" }, new string[] { "/Relu_3_output_0" });
+            model.Node("Gemm", "/fc5/Gemm", new string[] { "/Relu_3_output_0", "fc5.weight", "fc5.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 10); // [Batch, 10]
+            return model;
+        }
     }
 }

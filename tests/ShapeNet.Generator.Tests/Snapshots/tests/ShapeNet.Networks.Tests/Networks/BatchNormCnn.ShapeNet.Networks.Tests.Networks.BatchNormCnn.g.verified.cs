@@ -222,5 +222,38 @@ namespace ShapeNet.Networks.Tests.Networks
                 TrainStepOnUploaded();
             }
         }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("BatchNormCnn", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3, 8, 8); // x: [Batch, 3, 8, 8]
+            model.Initializer("conv1.weight", Parameters[0].Value, 6, 3, 3, 3);
+            model.Initializer("conv1.bias", Parameters[1].Value, 6);
+            model.Initializer("bn1.weight", Parameters[2].Value, 6);
+            model.Initializer("bn1.bias", Parameters[3].Value, 6);
+            model.Initializer("fc.weight", Parameters[4].Value, 4, 96);
+            model.Initializer("fc.bias", Parameters[5].Value, 4);
+            model.Initializer("bn1.running_mean", Buffers[0].Value, 6);
+            model.Initializer("bn1.running_var", Buffers[1].Value, 6);
+            model.Node("Conv", "/conv1/Conv", new string[] { "x", "conv1.weight", "conv1.bias" }, new string[] { "/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("BatchNormalization", "/bn1/BatchNormalization", new string[] { "/conv1/Conv2d_output_0", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var" }, new string[] { "/bn1/BatchNorm2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("epsilon", 1E-05f), global::ShapeNet.Onnx.OnnxAttribute.Float("momentum", 0.9f));
+            model.Node("Relu", "/Relu", new string[] { "/bn1/BatchNorm2d_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("MaxPool", "/MaxPool", new string[] { "/Relu_output_0" }, new string[] { "/MaxPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Flatten", "/Flatten", new string[] { "/MaxPool2d_output_0" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Reshape_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // [Batch, 4]
+            return model;
+        }
     }
 }

@@ -287,5 +287,57 @@ namespace ShapeNet.Networks.Tests.Networks
                 TrainStepOnUploaded();
             }
         }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("BlockNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 12); // x: [Batch, 12]
+            model.Initializer("stem.fc.weight", Parameters[0].Value, 24, 12);
+            model.Initializer("stem.fc.bias", Parameters[1].Value, 24);
+            model.Initializer("stem.proj.weight", Parameters[2].Value, 24, 24);
+            model.Initializer("block1.fc.weight", Parameters[3].Value, 4, 4);
+            model.Initializer("block1.fc.bias", Parameters[4].Value, 4);
+            model.Initializer("squeeze.weight", Parameters[5].Value, 12, 24);
+            model.Initializer("squeeze.bias", Parameters[6].Value, 12);
+            model.Initializer("block2.fc.weight", Parameters[7].Value, 4, 4);
+            model.Initializer("block2.fc.bias", Parameters[8].Value, 4);
+            model.Initializer("head.weight", Parameters[9].Value, 5, 12);
+            model.Initializer("head.bias", Parameters[10].Value, 5);
+            model.Node("Gemm", "/stem/fc/Gemm", new string[] { "x", "stem.fc.weight", "stem.fc.bias" }, new string[] { "/stem/fc/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Tanh", "/stem/Tanh", new string[] { "/stem/fc/Linear_output_0" }, new string[] { "/stem/Tanh_output_0" });
+            model.Node("Gemm", "/stem/proj/Gemm", new string[] { "/stem/Tanh_output_0", "stem.proj.weight" }, new string[] { "/stem/proj/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Int64Constant("/shape", new long[] { -1, 6, 4 }, 3);
+            model.Node("Reshape", "/Reshape", new string[] { "/stem/proj/Linear_output_0", "/shape" }, new string[] { "/Reshape_output_0" });
+            model.Node("Transpose", "/block1/fc/Transpose", new string[] { "block1.fc.weight" }, new string[] { "/block1/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/block1/fc/MatMul", new string[] { "/Reshape_output_0", "/block1/fc/weight_t" }, new string[] { "/block1/fc/MatMul_output_0" });
+            model.Node("Add", "/block1/fc/Add", new string[] { "/block1/fc/MatMul_output_0", "block1.fc.bias" }, new string[] { "/block1/fc/Linear_output_0" });
+            model.Node("Relu", "/block1/Relu", new string[] { "/block1/fc/Linear_output_0" }, new string[] { "/block1/Relu_output_0" });
+            model.Node("Add", "/block1/Add", new string[] { "/Reshape_output_0", "/block1/Relu_output_0" }, new string[] { "/block1/Add_output_0" });
+            model.Node("Flatten", "/Flatten", new string[] { "/block1/Add_output_0" }, new string[] { "/Reshape_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/squeeze/Gemm", new string[] { "/Reshape_1_output_0", "squeeze.weight", "squeeze.bias" }, new string[] { "/squeeze/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/squeeze/Linear_output_0" }, new string[] { "/Sigmoid_output_0" });
+            model.Int64Constant("/shape_1", new long[] { -1, 3, 4 }, 3);
+            model.Node("Reshape", "/Reshape_1", new string[] { "/Sigmoid_output_0", "/shape_1" }, new string[] { "/Reshape_2_output_0" });
+            model.Node("Transpose", "/block2/fc/Transpose", new string[] { "block2.fc.weight" }, new string[] { "/block2/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/block2/fc/MatMul", new string[] { "/Reshape_2_output_0", "/block2/fc/weight_t" }, new string[] { "/block2/fc/MatMul_output_0" });
+            model.Node("Add", "/block2/fc/Add", new string[] { "/block2/fc/MatMul_output_0", "block2.fc.bias" }, new string[] { "/block2/fc/Linear_output_0" });
+            model.Node("Relu", "/block2/Relu", new string[] { "/block2/fc/Linear_output_0" }, new string[] { "/block2/Relu_output_0" });
+            model.Node("Add", "/block2/Add", new string[] { "/Reshape_2_output_0", "/block2/Relu_output_0" }, new string[] { "/block2/Add_output_0" });
+            model.Node("Flatten", "/Flatten_1", new string[] { "/block2/Add_output_0" }, new string[] { "/Reshape_3_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/head/Gemm", new string[] { "/Reshape_3_output_0", "head.weight", "head.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5); // [Batch, 5]
+            return model;
+        }
     }
 }

@@ -148,5 +148,30 @@ namespace ShapeNet.Networks.Tests.Networks
                 TrainStepOnUploaded();
             }
         }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("Stem", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 12); // x: [Batch, 12]
+            model.Initializer("fc.weight", Parameters[0].Value, 24, 12);
+            model.Initializer("fc.bias", Parameters[1].Value, 24);
+            model.Initializer("proj.weight", Parameters[2].Value, 24, 24);
+            model.Node("Gemm", "/fc/Gemm", new string[] { "x", "fc.weight", "fc.bias" }, new string[] { "/fc/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Tanh", "/Tanh", new string[] { "/fc/Linear_output_0" }, new string[] { "/Tanh_output_0" });
+            model.Node("Gemm", "/proj/Gemm", new string[] { "/Tanh_output_0", "proj.weight" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 24); // [Batch, 24]
+            return model;
+        }
     }
 }

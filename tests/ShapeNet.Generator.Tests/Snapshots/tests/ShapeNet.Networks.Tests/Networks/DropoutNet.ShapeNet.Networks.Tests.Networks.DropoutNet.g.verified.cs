@@ -170,5 +170,32 @@ namespace ShapeNet.Networks.Tests.Networks
                 TrainStepOnUploaded();
             }
         }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("DropoutNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 16); // x: [Batch, 16]
+            model.Initializer("fc1.weight", Parameters[0].Value, 16, 16);
+            model.Initializer("fc1.bias", Parameters[1].Value, 16);
+            model.Initializer("fc2.weight", Parameters[2].Value, 16, 16);
+            model.Initializer("fc2.bias", Parameters[3].Value, 16);
+            model.Node("Gemm", "/fc1/Gemm", new string[] { "x", "fc1.weight", "fc1.bias" }, new string[] { "/fc1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Identity", "/Identity", new string[] { "/Relu_output_0" }, new string[] { "/Dropout_output_0" });
+            model.Node("Gemm", "/fc2/Gemm", new string[] { "/Dropout_output_0", "fc2.weight", "fc2.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 16); // [Batch, 16]
+            return model;
+        }
     }
 }
