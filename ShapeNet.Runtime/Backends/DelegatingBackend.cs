@@ -39,6 +39,7 @@ public abstract class DelegatingBackend : IBackend
         => Inner.UploadInt32(source, destination, destinationOffset);
     public virtual void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0)
         => Inner.DownloadInt32(source, destination, sourceOffset);
+    public virtual void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n) => Inner.Axpy(alpha, x, xOffset, y, yOffset, n);
     public virtual void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda, DeviceBuffer b, long bOffset, int ldb, float beta, DeviceBuffer c, long cOffset, int ldc, int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0)
         => Inner.Gemm(transposeA, transposeB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, batchCount, strideA, strideB, strideC);
     public virtual void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, in LinearDesc desc, int rows)

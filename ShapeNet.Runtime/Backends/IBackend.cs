@@ -65,7 +65,11 @@ public interface IBackend
     void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0);
     void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0);
 
-    // ---- GEMM ---------------------------------------------------------------------------------
+    // ---- BLAS ---------------------------------------------------------------------------------
+    /// <summary>y[yOffset + i] += alpha · x[xOffset + i] for i &lt; n (BLAS axpy). A plan adds each train step's batch-weighted loss
+    /// to its loss sum on the device with it, so reading the loss is needed only when a caller asks.</summary>
+    void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n);
+
     /// <summary>Row-major C = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n; strided batch.
     /// lda/ldb/ldc are row strides of A, B, C as stored.</summary>
     void Gemm(bool transposeA, bool transposeB, int m, int n, int k,

@@ -44,6 +44,8 @@ public abstract class NetworkPlan : IDisposable
     private DeviceBuffer? _target;
     private DeviceBuffer? _loss;
     private DeviceBuffer? _lossGradient;
+    private DeviceBuffer? _lossSum;
+    private long _lossSamples;
     private bool _forwardKeptForBackward;
     private bool _inputGradientsWritten;
 
@@ -103,7 +105,9 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>The optimizer each train step applies (see <see cref="Configure"/>), or null before it.</summary>
     public Optimizer? Optimizer { get; private set; }
 
-    /// <summary>The loss of the last train step. Reading it waits for the device: it is the one host read of a step.</summary>
+    /// <summary>The loss of the last train step. Reading it waits for the device (it synchronises and copies one float to the
+    /// host), so a training loop that only reports progress should read <see cref="ReadAverageLoss"/> every N steps or at the
+    /// end of an epoch instead: a train step itself reads nothing back.</summary>
     public float Loss
     {
         get
@@ -112,6 +116,31 @@ public abstract class NetworkPlan : IDisposable
             Backend.Download(_loss, _lossHost);
             return _lossHost[0];
         }
+    }
+
+    /// <summary>Samples of the train steps since the last <see cref="ReadAverageLoss"/> that reset (or since the plan was built):
+    /// counted on the host, no device read.</summary>
+    public long LossSamples => _lossSamples;
+
+    /// <summary>The mean loss of the train steps since the last reset, each step's loss weighted by its batch size (for a
+    /// mean-reduced loss: the mean over those samples, the partial last batch of an epoch counted by its size). Each train step
+    /// adds batch · loss to a sum on the device; this is the one read: it synchronises, copies one float and, when
+    /// <paramref name="reset"/>, starts a new sum. Throws when no step ran since the last reset.</summary>
+    public float ReadAverageLoss(bool reset = true)
+    {
+        if (_lossSum is null) throw new InvalidOperationException("No train step has run yet: call Configure and TrainStep first.");
+        if (_lossSamples == 0) throw new InvalidOperationException("No train step ran since the average loss was last read and reset.");
+        Backend.Download(_lossSum, _lossHost);
+        float average = (float)(_lossHost[0] / (double)_lossSamples);
+        if (reset) ResetAverageLoss();
+        return average;
+    }
+
+    /// <summary>Starts a new loss sum for <see cref="ReadAverageLoss"/> (an epoch boundary when the last read did not reset).</summary>
+    public void ResetAverageLoss()
+    {
+        if (_lossSum is not null) Backend.Fill(_lossSum, 0f, 0, 1);
+        _lossSamples = 0;
     }
 
     /// <summary>The number of output floats at the current batch.</summary>
@@ -212,6 +241,8 @@ public abstract class NetworkPlan : IDisposable
         int rows = OutputRows(batch);
         ForwardCore(batch, training: true);
         Backend.Loss_Forward(loss.Kind, loss.Reduction, _loss!, _output!, _target!, rows, OutputColumns);
+        Backend.Axpy(batch, _loss!, 0, _lossSum!, 0, 1); // the sum ReadAverageLoss reads: nothing comes back to the host here
+        _lossSamples += batch;
         Backend.Loss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _target!, rows, OutputColumns, accumulate: false);
         RunBackward(batch);
         Optimizer!.Step();
@@ -342,6 +373,7 @@ public abstract class NetworkPlan : IDisposable
         _target = Allocate(OutputLengthFor(BatchCapacity));
         _loss = Allocate(1);
         _lossGradient = Allocate(1);
+        _lossSum = Allocate(1);
         Backend.Fill(_lossGradient, 1f, 0, 1);
     }
 

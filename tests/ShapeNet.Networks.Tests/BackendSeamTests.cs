@@ -68,4 +68,31 @@ public class BackendSeamTests
         for (int i = 0; i < onCpu.Parameters.Count; i++)
             Assert.Equal(onCpu.Parameters[i].Value.Data, onDevice.Parameters[i].Value.Data); // the same kernels: bit for bit
     }
+
+    [Fact]
+    public void The_loss_is_summed_on_the_device_and_read_as_a_batch_weighted_mean_only_when_asked()
+    {
+        var backend = new CopyingBackend();
+        using BatchNormCnn.Plan plan = new BatchNormCnn(seed: 22).CreatePlan(Capacity, backend);
+        plan.Configure(Loss.CrossEntropy(), new Sgd(0.05f));
+        float[] labels = [0, 1, 2, 3, 3, 2, 1, 0];
+        int[] batches = [8, 8, 5];
+        double weighted = 0;
+        for (int step = 0; step < batches.Length; step++)
+        {
+            plan.TrainStep(Input(40 + step, batches[step]), labels.AsSpan(0, batches[step]), batches[step]);
+            weighted += (double)plan.Loss * batches[step];
+        }
+        Assert.Equal(21, plan.LossSamples);
+        double expected = weighted / 21;
+        float average = plan.ReadAverageLoss(reset: false);
+        Assert.True(Math.Abs(average - expected) <= 1e-6 * Math.Abs(expected), $"average {average} vs the batch-weighted mean {expected}");
+        Assert.Equal(average, plan.ReadAverageLoss()); // reading without a reset left the sum alone; this read resets it
+
+        Assert.Equal(0, plan.LossSamples);
+        var error = Assert.Throws<InvalidOperationException>(() => plan.ReadAverageLoss());
+        Assert.Contains("No train step ran since the average loss was last read and reset", error.Message);
+        plan.TrainStep(Input(50, 4), labels.AsSpan(0, 4), 4);
+        Assert.Equal(plan.Loss, plan.ReadAverageLoss(), 6); // a new sum: just this step
+    }
 }

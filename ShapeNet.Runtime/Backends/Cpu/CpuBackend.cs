@@ -153,6 +153,12 @@ public sealed class CpuBackend : IBackend
             lengths == null ? default : IntSpan(lengths, 0, batch), seqLength, batch, training, accumulateDx, accumulateParameters);
     }
 
+    public void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n)
+    {
+        Span<float> ys = Span(y, yOffset, n);
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(Span(x, xOffset, n), alpha, ys, ys);
+    }
+
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
         DeviceBuffer b, long bOffset, int ldb, float beta, DeviceBuffer c, long cOffset, int ldc,
         int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0)

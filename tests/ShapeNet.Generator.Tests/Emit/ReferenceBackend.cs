@@ -68,6 +68,12 @@ public sealed class ReferenceBackend : IBackend
     {
     }
 
+    public void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n)
+    {
+        float[] xv = Data(x), yv = Data(y);
+        for (long i = 0; i < n; i++) yv[yOffset + i] = (float)(yv[yOffset + i] + (double)alpha * xv[xOffset + i]);
+    }
+
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
         DeviceBuffer b, long bOffset, int ldb, float beta, DeviceBuffer c, long cOffset, int ldc,
         int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0)

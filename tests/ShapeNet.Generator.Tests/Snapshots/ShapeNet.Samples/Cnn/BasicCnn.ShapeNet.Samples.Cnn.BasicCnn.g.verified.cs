@@ -58,7 +58,7 @@ namespace ShapeNet.Samples.Cnn
             "Parameters: 8,490 (33,960 bytes)\n" +
             "Forward FLOPs per sample: 943,200\n" +
             "Activations + gradients per sample: 84,472 bytes\n" +
-            "Plan memory at batch 64: 5,406,216 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 5,406,220 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -86,7 +86,7 @@ namespace ShapeNet.Samples.Cnn
             "Parameters: 106,058 (424,232 bytes)\n" +
             "Forward FLOPs per sample: 4,046,848\n" +
             "Activations + gradients per sample: 199,928 bytes\n" +
-            "Plan memory at batch 64: 12,795,400 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 12,795,404 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -92,7 +92,7 @@ namespace ShapeNet.Samples.Cnn
             "Parameters: 97,298 (389,192 bytes)\n" +
             "Forward FLOPs per sample: 12,077,120\n" +
             "Activations + gradients per sample: 312,568 bytes\n" +
-            "Plan memory at batch 64: 20,004,360 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 20,004,364 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -84,7 +84,7 @@ namespace ShapeNet.Samples.Cnn
             "Parameters: 41,514 (166,056 bytes)\n" +
             "Forward FLOPs per sample: 4,048,896\n" +
             "Activations + gradients per sample: 185,592 bytes\n" +
-            "Plan memory at batch 64: 11,877,896 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 11,877,900 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -73,7 +73,7 @@ namespace ShapeNet.Samples.Mnist
             "Parameters: 575,050 (2,300,200 bytes)\n" +
             "Forward FLOPs per sample: 1,149,120\n" +
             "Activations + gradients per sample: 13,304 bytes\n" +
-            "Plan memory at batch 64: 851,464 bytes\n";
+            "Plan memory at batch 64: 851,468 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -79,7 +79,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Buffers (running statistics, not trained): 26 (104 bytes)\n" +
             "Forward FLOPs per sample: 64,944\n" +
             "Activations + gradients per sample: 13,896 bytes\n" +
-            "Plan memory at batch 64: 889,448 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 889,452 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

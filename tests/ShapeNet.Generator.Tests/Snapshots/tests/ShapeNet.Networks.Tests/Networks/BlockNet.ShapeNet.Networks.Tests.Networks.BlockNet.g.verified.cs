@@ -81,7 +81,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 1,293 (5,172 bytes)\n" +
             "Forward FLOPs per sample: 2,820\n" +
             "Activations + gradients per sample: 972 bytes\n" +
-            "Plan memory at batch 64: 62,216 bytes\n";
+            "Plan memory at batch 64: 62,220 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -47,7 +47,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 544 (2,176 bytes)\n" +
             "Forward FLOPs per sample: 1,056\n" +
             "Activations + gradients per sample: 640 bytes\n" +
-            "Plan memory at batch 64: 40,968 bytes\n";
+            "Plan memory at batch 64: 40,972 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

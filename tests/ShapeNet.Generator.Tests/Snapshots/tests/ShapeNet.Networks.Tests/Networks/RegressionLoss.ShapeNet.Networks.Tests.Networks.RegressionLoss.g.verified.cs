@@ -47,7 +47,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 83 (332 bytes)\n" +
             "Forward FLOPs per sample: 155\n" +
             "Activations + gradients per sample: 160 bytes\n" +
-            "Plan memory at batch 64: 10,260 bytes\n";
+            "Plan memory at batch 64: 10,264 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
