@@ -14,7 +14,33 @@ public sealed class GpuFixture : IDisposable
         Context = Context.Create(builder => builder.CPU(CPUDeviceKind.Nvidia).EnableAlgorithms());
         Accelerator = Context.CreateCPUAccelerator(0);
         Kernels = new GpuKernels(Accelerator);
+        Backend = new GpuBackend(Kernels);
     }
+
+    /// <summary>The backend over the shared kernels (its arenas live as long as the test assembly).</summary>
+    public GpuBackend Backend { get; }
+
+    private GpuBackend? _vendor;
+
+    /// <summary>A backend whose GEMMs go through <see cref="CuBlasGemm"/> and convolutions through <see cref="CuDnnConvolution"/>,
+    /// with managed stand-ins for the two libraries' calls (<see cref="ManagedCuBlas"/>, <see cref="ManagedCuDnn"/>).</summary>
+    public GpuBackend VendorBackend
+    {
+        get
+        {
+            lock (this)
+            {
+                if (_vendor != null) return _vendor;
+                var kernels = new GpuKernels(Accelerator);
+                CuBlas = new ManagedCuBlas(Accelerator);
+                CuDnn = new ManagedCuDnn(Accelerator);
+                return _vendor = new GpuBackend(kernels, new CuBlasGemm(kernels, CuBlas), k => new CuDnnConvolution(k, CuDnn));
+            }
+        }
+    }
+
+    public ManagedCuBlas? CuBlas { get; private set; }
+    public ManagedCuDnn? CuDnn { get; private set; }
 
     public Context Context { get; }
     public CPUAccelerator Accelerator { get; }
@@ -37,6 +63,8 @@ public sealed class GpuFixture : IDisposable
 
     public void Dispose()
     {
+        Backend.Dispose();
+        _vendor?.Dispose();
         Accelerator.Dispose();
         Context.Dispose();
     }

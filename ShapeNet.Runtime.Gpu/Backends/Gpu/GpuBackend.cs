@@ -1,0 +1,373 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ShapeNet.Backends.Cpu;
+using ShapeNet.Native;
+
+namespace ShapeNet.Backends.Gpu;
+
+/// <summary>
+/// <see cref="IBackend"/> on an ILGPU accelerator: a CUDA GPU, or ILGPU's CPU accelerator (how CI runs every line of it without
+/// a GPU). Buffers are views into arenas of device memory (a plan's buffers, allocated together, share one); every call queues
+/// work on one stream and returns; the host waits only where it reads (<see cref="Download"/>, the loss, the outputs) or calls
+/// <see cref="Synchronize"/>. Uploads go through pinned staging memory. GEMMs (Linear, the im2col convolution) go through
+/// <see cref="IGpuBlas"/> (cuBLAS on CUDA), convolutions through <see cref="IGpuConvolution"/> (cuDNN on CUDA when installed,
+/// else ShapeNet's im2col + GEMM); everything else is ShapeNet's own kernels (<see cref="GpuKernels"/>).
+/// </summary>
+public sealed class GpuBackend : IBackend, IDisposable
+{
+    /// <summary>Floats of the first arena; each further arena doubles it (or fits the request).</summary>
+    internal const long FirstArenaLength = 1L << 22;
+
+    private readonly Context? _ownedContext;
+    private readonly List<GpuArena> _arenas = [];
+    private readonly GpuStaging _staging;
+    private GpuArena? _current;
+    private long _nextArenaLength = FirstArenaLength;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _scratch;
+    private bool _disposed;
+
+    /// <summary>A backend over <paramref name="accelerator"/> and its default stream. <paramref name="blas"/> and
+    /// <paramref name="convolution"/> default to ShapeNet's kernels; <see cref="CreateCuda"/> passes cuBLAS and cuDNN.</summary>
+    public GpuBackend(Accelerator accelerator, IGpuBlas? blas = null, Func<GpuKernels, IGpuConvolution>? convolution = null,
+        Context? ownedContext = null)
+        : this(new GpuKernels(accelerator ?? throw new ArgumentNullException(nameof(accelerator))), blas, convolution, ownedContext)
+    {
+    }
+
+    /// <summary>A backend over kernels already loaded (tests share one set across backends; loading compiles them).</summary>
+    public GpuBackend(GpuKernels kernels, IGpuBlas? blas = null, Func<GpuKernels, IGpuConvolution>? convolution = null,
+        Context? ownedContext = null)
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        Accelerator accelerator = kernels.Accelerator;
+        _ownedContext = ownedContext;
+        Kernels = kernels;
+        if (blas != null) Kernels.Blas = blas;
+        Convolution = convolution?.Invoke(Kernels) ?? Kernels.Convolution;
+        _staging = new GpuStaging(accelerator);
+        Name = accelerator switch
+        {
+            CudaAccelerator cuda => $"cuda ({cuda.Name}, sm_{cuda.Architecture.Major}{cuda.Architecture.Minor}; {Kernels.Blas.Name}; {Convolution.Name})",
+            CPUAccelerator => "gpu kernels on ILGPU's CPU accelerator",
+            _ => $"gpu kernels on {accelerator.Name}",
+        };
+    }
+
+    /// <summary>The CUDA backend on device <paramref name="deviceIndex"/>: ILGPU's CUDA accelerator (with the ILGPU.Algorithms
+    /// intrinsics the kernels need), cuBLAS when a libcublas of CUDA 13/12/11 loads (else ShapeNet's GEMM kernel) and cuDNN 9/8
+    /// when it loads (else the im2col convolution). <paramref name="notes"/> receives what was found.</summary>
+    public static GpuBackend CreateCuda(int deviceIndex = 0, bool allowTf32 = false, Action<string>? notes = null)
+    {
+        Context context = Context.Create(builder => builder.Cuda().EnableAlgorithms());
+        try
+        {
+            CudaAccelerator accelerator = context.CreateCudaAccelerator(deviceIndex);
+            var kernels = new GpuKernels(accelerator);
+            // Kernel launches, cuBLAS and cuDNN all use the accelerator's context, current on this thread.
+            accelerator.Bind();
+            IGpuBlas? blas = null;
+            NativeLibraryProbe cublas = NativeLibraries.Probe(NativeLibraries.CuBlas, NativeLibraries.CuBlasNames);
+            if (cublas.Found) blas = new CuBlasGemm(kernels, ICuBlasApi.Native, allowTf32);
+            else notes?.Invoke($"cuBLAS: {cublas.NotFoundText}; GEMMs use ShapeNet's kernel");
+            NativeLibraryProbe cudnn = NativeLibraries.Probe(NativeLibraries.CuDnn, NativeLibraries.CuDnnNames);
+            Func<GpuKernels, IGpuConvolution>? convolution = null;
+            if (cudnn.Found) convolution = k => new CuDnnConvolution(k);
+            else notes?.Invoke($"cuDNN: {cudnn.NotFoundText}; convolutions use im2col + GEMM");
+            return new GpuBackend(kernels, blas, convolution, context);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    public string Name { get; }
+
+    /// <summary>The kernel families, the accelerator and the stream.</summary>
+    public GpuKernels Kernels { get; }
+
+    /// <summary>The convolution engine (cuDNN or ShapeNet's im2col + GEMM).</summary>
+    public IGpuConvolution Convolution { get; }
+
+    public Accelerator Accelerator => Kernels.Accelerator;
+
+    /// <summary>Device memory held in arenas, in floats.</summary>
+    public long ArenaFloats
+    {
+        get
+        {
+            long total = 0;
+            foreach (GpuArena arena in _arenas)
+                if (!arena.Freed) total += arena.Capacity;
+            return total;
+        }
+    }
+
+    /// <summary>Device allocations made for buffers (arenas) so far.</summary>
+    public int ArenaCount { get; private set; }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    public DeviceBuffer Allocate(long length)
+    {
+        ArrayView<float> view = Carve(length);
+        Kernels.Elementwise.Fill(view, 0f, length);
+        return new GpuBuffer(_current!, view);
+    }
+
+    /// <summary>A device copy of <paramref name="host"/> (copied now, synchronously: plans wrap parameters once, when built).</summary>
+    public DeviceBuffer Wrap(float[] host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArrayView<float> view = Carve(host.Length);
+        if (host.Length > 0) view.CopyFromCPU(Kernels.Stream, host);
+        return new GpuBuffer(_current!, view);
+    }
+
+    public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, long destinationOffset = 0)
+        => _staging.Upload(source, View(destination, destinationOffset, source.Length, "Upload"), Kernels.Stream, Synchronize);
+
+    public void Download(DeviceBuffer source, Span<float> destination, long sourceOffset = 0)
+    {
+        ArrayView<float> view = View(source, sourceOffset, destination.Length, "Download");
+        if (destination.Length > 0) view.SubView(0, destination.Length).CopyToCPU(Kernels.Stream, destination);
+        Synchronize();
+    }
+
+    public void Fill(DeviceBuffer destination, float value, long offset, long count)
+        => Kernels.Elementwise.Fill(View(destination, offset, count, "Fill"), value, count);
+
+    public void CopyRows(DeviceBuffer destination, long destinationOffset, long destinationStride, DeviceBuffer source, long sourceOffset,
+        long sourceStride, long rowLength, long rows, bool accumulate)
+        => Kernels.Layout.CopyRows(Rest(destination, destinationOffset), destinationStride, Rest(source, sourceOffset), sourceStride,
+            rowLength, rows, accumulate);
+
+    /// <summary>Waits for the stream (and frees the staging memory for reuse).</summary>
+    public void Synchronize()
+    {
+        Kernels.Stream.Synchronize();
+        _staging.Reset();
+    }
+
+    // ---- GEMM and linear ------------------------------------------------------------------------
+
+    public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
+        DeviceBuffer b, long bOffset, int ldb, float beta, DeviceBuffer c, long cOffset, int ldc,
+        int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0)
+        => Kernels.Blas.Gemm(transposeA, transposeB, m, n, k, alpha, Rest(a, aOffset), lda, Rest(b, bOffset), ldb, beta, Rest(c, cOffset), ldc,
+            batchCount, strideA, strideB, strideC, default, GpuGemm.BiasMode.None, 0, UnaryOp.Identity);
+
+    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, int rows, int inFeatures,
+        int outFeatures, UnaryOp activation)
+        => Kernels.Linear.Linear_Forward(View(y), View(x), View(weight), Optional(bias), rows, inFeatures, outFeatures, activation);
+
+    public void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
+        DeviceBuffer weight, int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters)
+        => Kernels.Linear.Linear_Backward(Optional(dx), View(dWeight), Optional(dBias), View(dy), View(x), View(weight),
+            rows, inFeatures, outFeatures, accumulateDx, accumulateParameters);
+
+    // ---- convolution, pooling, normalisation, dropout ---------------------------------------------
+
+    public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace,
+        int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
+        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, UnaryOp activation)
+    {
+        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
+            strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        Convolution.Forward(View(y), View(x), View(weight), Optional(bias), Workspace(workspace, g), g, activation);
+    }
+
+    public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
+        DeviceBuffer weight, DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH,
+        int kernelW, int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool accumulateDx,
+        bool accumulateParameters)
+    {
+        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
+            strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        Convolution.Backward(Optional(dx), View(dWeight), Optional(dBias), View(dy), View(x), View(weight), Workspace(workspace, g), g,
+            accumulateDx, accumulateParameters);
+    }
+
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW)
+        => Kernels.Pooling.MaxPool2d_Forward(View(y), View(indices), View(x), batch, channels, height, width, kernelH, kernelW,
+            strideH, strideW, padH, padW);
+
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate)
+        => Kernels.Pooling.MaxPool2d_Backward(View(dx), View(dy), View(indices), batch, channels, height, width, kernelH, kernelW,
+            strideH, strideW, padH, padW, accumulate);
+
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad)
+        => Kernels.Pooling.AvgPool2d_Forward(View(y), View(x), batch, channels, height, width, kernelH, kernelW, strideH, strideW,
+            padH, padW, countIncludePad);
+
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width,
+        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate)
+        => Kernels.Pooling.AvgPool2d_Backward(View(dx), View(dy), batch, channels, height, width, kernelH, kernelW, strideH, strideW,
+            padH, padW, countIncludePad, accumulate);
+
+    public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize)
+        => Kernels.Pooling.GlobalAvgPool_Forward(View(y), View(x), batch, channels, planeSize);
+
+    public void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate)
+        => Kernels.Pooling.GlobalAvgPool_Backward(View(dx), View(dy), batch, channels, planeSize, accumulate);
+
+    public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean,
+        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize,
+        bool training, float momentum, float eps)
+        => Kernels.Normalization.BatchNorm2d_Forward(View(y), View(saveMean), View(saveInvStd), Optional(runningMean), Optional(runningVar),
+            View(x), Optional(weight), Optional(bias), batch, channels, planeSize, training, momentum, eps);
+
+    public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize,
+        bool training, bool accumulateDx, bool accumulateParameters)
+        => Kernels.Normalization.BatchNorm2d_Backward(Optional(dx), Optional(dWeight), Optional(dBias), View(dy), View(x), View(saveMean),
+            View(saveInvStd), Optional(weight), batch, channels, planeSize, training, accumulateDx, accumulateParameters);
+
+    public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step)
+        => Kernels.Dropout.Dropout_Forward(View(y), View(mask), View(x), n, p, seed, step);
+
+    public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate)
+        => Kernels.Dropout.Dropout_Backward(View(dx), View(dy), View(mask), n, p, accumulate);
+
+    // ---- element-wise, reductions, layout -----------------------------------------------------------
+
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
+        => Kernels.Elementwise.Unary_Forward(op, parameter, View(y), View(x), n);
+
+    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n,
+        bool accumulate)
+        => Kernels.Elementwise.Unary_Backward(op, parameter, View(dx), View(dy), View(x), View(y), n, accumulate);
+
+    public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b,
+        ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)
+        => Kernels.Elementwise.Binary_Forward(op, View(z), View(a), aShape, View(b), bShape, zShape);
+
+    public void Binary_Backward(BinaryOp op, int operand, DeviceBuffer dOperand, DeviceBuffer dz, DeviceBuffer a, ReadOnlySpan<int> aShape,
+        DeviceBuffer b, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape, bool accumulate)
+        => Kernels.Elementwise.Binary_Backward(op, operand, View(dOperand), View(dz), View(a), aShape, View(b), bShape, zShape, accumulate);
+
+    public void Reduce_Forward(ReduceOp op, DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes)
+        => Kernels.Reduction.Reduce_Forward(op, View(y), View(x), xShape, reduceAxes);
+
+    public void Reduce_Backward(ReduceOp op, DeviceBuffer dx, DeviceBuffer dy, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes,
+        bool accumulate)
+        => Kernels.Reduction.Reduce_Backward(op, View(dx), View(dy), xShape, reduceAxes, accumulate);
+
+    public void Softmax_Forward(DeviceBuffer y, DeviceBuffer x, int outer, int dim, int inner, bool log)
+        => Kernels.Softmax.Softmax_Forward(View(y), View(x), outer, dim, inner, log);
+
+    public void Softmax_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer y, int outer, int dim, int inner, bool log, bool accumulate)
+        => Kernels.Softmax.Softmax_Backward(View(dx), View(dy), View(y), outer, dim, inner, log, accumulate);
+
+    public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate)
+        => Kernels.Layout.Permute(View(y), View(x), xShape, permutation, accumulate);
+
+    // ---- losses and optimizers ----------------------------------------------------------------------
+
+    public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
+        => Kernels.Loss.Loss_Forward(kind, reduction, View(loss), View(input), View(target), rows, cols);
+
+    public void Loss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input,
+        DeviceBuffer target, int rows, int cols, bool accumulate)
+        => Kernels.Loss.Loss_Backward(kind, reduction, View(dInput), View(dLoss), View(input), View(target), rows, cols, accumulate);
+
+    public void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n, float lr, float momentum,
+        float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep)
+        => Kernels.Optimizers.Sgd_Step(View(parameter), View(gradient), Optional(momentumBuffer), n, lr, momentum, dampening, weightDecay,
+            nesterov, maximize, firstStep);
+
+    public void Adam_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer expAvg, DeviceBuffer expAvgSquare,
+        DeviceBuffer? maxExpAvgSquare, long n, float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay,
+        bool maximize, int step)
+        => Kernels.Optimizers.Adam_Step(View(parameter), View(gradient), View(expAvg), View(expAvgSquare), Optional(maxExpAvgSquare), n,
+            lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, maximize, step);
+
+    public void Adagrad_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer stateSum, long n, float lr, float lrDecay,
+        float weightDecay, float eps, bool maximize, int step)
+        => Kernels.Optimizers.Adagrad_Step(View(parameter), View(gradient), View(stateSum), n, lr, lrDecay, weightDecay, eps, maximize, step);
+
+    public void RmsProp_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer squareAvg, DeviceBuffer? gradAvg,
+        DeviceBuffer? momentumBuffer, long n, float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize)
+        => Kernels.Optimizers.RmsProp_Step(View(parameter), View(gradient), View(squareAvg), Optional(gradAvg), Optional(momentumBuffer), n,
+            lr, alpha, eps, weightDecay, momentum, centered, maximize);
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    /// <summary>Frees every arena, the staging memory, cuBLAS/cuDNN handles and (for <see cref="CreateCuda"/>) the accelerator.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Synchronize();
+        foreach (GpuArena arena in _arenas) arena.Free();
+        _arenas.Clear();
+        _scratch?.Dispose();
+        _staging.Dispose();
+        if (!ReferenceEquals(Convolution, Kernels.Convolution)) Convolution.Dispose();
+        Kernels.Blas.Dispose();
+        if (_ownedContext != null)
+        {
+            Kernels.Accelerator.Dispose();
+            _ownedContext.Dispose();
+        }
+    }
+
+    private ArrayView<float> Carve(long length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "A buffer length cannot be negative.");
+        if (_current != null && _current.TryCarve(length, out ArrayView<float> view)) return view;
+        long capacity = Math.Max(_nextArenaLength, length);
+        _nextArenaLength = Math.Min(_nextArenaLength * 2, 1L << 28);
+        _arenas.RemoveAll(a => a.Freed);
+        _current = new GpuArena(Kernels.Accelerator, capacity);
+        _arenas.Add(_current);
+        ArenaCount++;
+        if (!_current.TryCarve(length, out view)) throw new InvalidOperationException($"A new arena of {capacity} floats cannot hold {length}.");
+        return view;
+    }
+
+    /// <summary>The workspace the convolution engine needs: the plan's when it is large enough (sized by the plan with
+    /// <see cref="IGpuConvolution.WorkspaceLength"/>), else the backend's own scratch, grown on first use of a geometry.</summary>
+    private ArrayView<float> Workspace(DeviceBuffer? workspace, in Conv2dGeometry g)
+    {
+        long needed = Convolution.WorkspaceLength(g);
+        if (workspace is GpuBuffer gpu && gpu.View.Length >= needed) return gpu.View;
+        if (_scratch == null || _scratch.Length < needed)
+        {
+            _scratch?.Dispose();
+            _scratch = Kernels.Accelerator.Allocate1D<float>(Math.Max(needed, 1));
+        }
+        return _scratch.View;
+    }
+
+    private static ArrayView<float> View(DeviceBuffer buffer)
+        => buffer is GpuBuffer gpu ? gpu.View
+            : throw new ArgumentException($"The GPU backend got a {buffer?.GetType().Name ?? "null"}, not a GpuBuffer (a buffer of another backend?).",
+                nameof(buffer));
+
+    private static ArrayView<float> Optional(DeviceBuffer? buffer) => buffer == null ? default : View(buffer);
+
+    private static ArrayView<float> Rest(DeviceBuffer buffer, long offset)
+    {
+        ArrayView<float> view = View(buffer);
+        if (offset < 0 || offset > view.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Offset {offset} is outside a buffer of {view.Length} floats.");
+        return view.SubView(offset, view.Length - offset);
+    }
+
+    private static ArrayView<float> View(DeviceBuffer buffer, long offset, long count, string op)
+    {
+        ArrayView<float> view = View(buffer);
+        if (offset < 0 || count < 0 || offset + count > view.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset,
+                $"{op}: floats {offset}..{offset + count} are outside a buffer of {view.Length}.");
+        return view.SubView(offset, count);
+    }
+}
