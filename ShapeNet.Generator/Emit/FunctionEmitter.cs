@@ -18,7 +18,7 @@ internal static class FunctionEmitter
     {
         FunctionModel function = spec.Function;
         GraphModel? model = function.Graph;
-        LocationInfo? location = model?.Location;
+        SourceRef? location = model?.Location;
         var diagnostics = new List<DiagnosticInfo>();
         if (model is null || spec.Graph is null) return (string.Empty, diagnostics.ToEquatableArray());
         try

@@ -21,7 +21,7 @@ internal static class NetworkEmitter
     public static (string Source, EquatableArray<DiagnosticInfo> Diagnostics) Emit(NetworkSpec spec)
     {
         NetworkModel network = spec.Network;
-        LocationInfo? location = network.Forward?.Location;
+        SourceRef? location = network.Forward?.Location;
         var diagnostics = new List<DiagnosticInfo>();
         try
         {
@@ -60,7 +60,7 @@ internal static class NetworkEmitter
     /// <summary>A layer member with its definition (null for a block).</summary>
     private sealed record Member(LayerModel Layer, ILayer? Definition);
 
-    private static void WriteSkeleton(IndentedWriter w, NetworkModel network, List<DiagnosticInfo> diagnostics, LocationInfo? location)
+    private static void WriteSkeleton(IndentedWriter w, NetworkModel network, List<DiagnosticInfo> diagnostics, SourceRef? location)
     {
         var members = new List<Member>();
         foreach (LayerModel layer in network.Layers)
@@ -199,7 +199,7 @@ internal static class NetworkEmitter
     // ---- the plan ------------------------------------------------------------------------------
 
     private static void WritePlan(IndentedWriter w, NetworkModel network, CompiledGraph graph, BufferPlan plan,
-        List<DiagnosticInfo> diagnostics, LocationInfo? location)
+        List<DiagnosticInfo> diagnostics, SourceRef? location)
     {
         string className = network.ClassName;
         w.Line($"/// <summary>A plan of this network for at most <paramref name=\"batchCapacity\"/> samples per step on <paramref name=\"backend\"/> (the CPU by default).</summary>");

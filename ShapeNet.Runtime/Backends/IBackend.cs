@@ -29,6 +29,13 @@ public interface IBackend
     /// <summary>Waits until all queued work is done (no-op on the CPU).</summary>
     void Synchronize();
 
+    // ---- int32 buffers (token ids, sequence lengths, class labels) -----------------------------
+    /// <summary>A zero-filled buffer of <paramref name="length"/> int32 values (<see cref="DeviceBuffer.ElementType"/> Int32).
+    /// Only the id, length and label operands of the calls below take one.</summary>
+    DeviceBuffer AllocateInt32(long length);
+    void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0);
+    void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0);
+
     // ---- GEMM ---------------------------------------------------------------------------------
     /// <summary>Row-major C = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n; strided batch.
     /// lda/ldb/ldc are row strides of A, B, C as stored.</summary>
@@ -109,6 +116,48 @@ public interface IBackend
     /// <summary>dx (+)= dy·mask/(1 − p).</summary>
     void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate);
 
+    // ---- embedding and recurrent layers (PyTorch semantics; ids and lengths are Int32 buffers) ---
+    /// <summary>ids (n) -> y (n,dim): y[r, :] = weight[ids[r], :] (<c>nn.Embedding</c>). Every id is checked before anything is
+    /// read: one outside [0, num) throws, naming the value, its row and the limit.</summary>
+    void Embedding_Forward(DeviceBuffer y, DeviceBuffer weight, DeviceBuffer ids, int n, int num, int dim);
+    /// <summary>dWeight[ids[r], :] (+)= dy[r, :] for every row whose id is not <paramref name="paddingIdx"/> (−1 for none): the
+    /// padding row gets no gradient. Without <paramref name="accumulate"/> rows no id selects become 0.</summary>
+    void Embedding_Backward(DeviceBuffer dWeight, DeviceBuffer dy, DeviceBuffer ids, int n, int num, int dim, int paddingIdx, bool accumulate);
+    /// <summary>ids (n) -> y (n,classes): one-hot rows as floats (<c>F.one_hot</c>); ids are checked as for Embedding.</summary>
+    void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes);
+
+    /// <summary>Floats of the reserve a recurrent stack's forward keeps for its backward (<see cref="Cpu.CpuRecurrent.ReserveLength"/>):
+    /// a pure function of the geometry, so a plan allocates it once at its capacity.</summary>
+    static long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => Cpu.CpuRecurrent.ReserveLength(descriptor, seqLength, batch);
+
+    /// <summary>Floats of the scratch workspace of <see cref="Recurrent_Forward"/> and <see cref="Recurrent_Backward"/> (one serves both).</summary>
+    static long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => Cpu.CpuRecurrent.WorkspaceLength(descriptor, seqLength, batch);
+
+    /// <summary>Binds a stack's parameter (or gradient) buffers, in PyTorch's <c>named_parameters()</c> order
+    /// (<see cref="RecurrentDescriptor"/>), into one handle the recurrent calls take. Called once per plan, so the calls
+    /// themselves allocate nothing; the buffers are checked against the descriptor's shapes here.</summary>
+    RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors);
+
+    /// <summary>x (Seq,Batch,In) or (Batch,Seq,In), h0/c0 (L·D,Batch,H), lengths (Batch, Int32)
+    /// -> output (Seq,Batch,D·H) or (Batch,Seq,D·H), hN/cN (L·D,Batch,H), reserve.
+    /// The whole stack (<c>nn.RNN</c>/<c>nn.GRU</c>/<c>nn.LSTM</c>): every layer, both directions, dropout between layers when
+    /// training (mask seed <paramref name="dropoutSeed"/> + layer, <paramref name="dropoutStep"/>). Null h0/c0 are zeros, null
+    /// hN/cN are not written, null lengths means every example has seqLength steps (a length of 0 or past seqLength throws).
+    /// A cell (<c>nn.GRUCell</c>) is a one-layer, one-direction stack at seqLength 1 (output = h').</summary>
+    void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN,
+                           DeviceBuffer reserve, DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0,
+                           RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training,
+                           ulong dropoutSeed, uint dropoutStep);
+    /// <summary>Backward through time of <see cref="Recurrent_Forward"/> with the same arguments: dx, dh0, dc0 (+)= with
+    /// accumulateDx (each may be null: not computed); parameter gradients (+)= with accumulateParameters. Null dOutput, dhN
+    /// or dcN mean no gradient arrives there.</summary>
+    void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
+                            RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN,
+                            DeviceBuffer? dcN, DeviceBuffer reserve, DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths,
+                            int seqLength, int batch, bool training, bool accumulateDx, bool accumulateParameters);
+
     // ---- element-wise -------------------------------------------------------------------------
     /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent or the scalar of the op.</summary>
     void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n);
@@ -150,6 +199,13 @@ public interface IBackend
     void Loss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss,
                        DeviceBuffer input, DeviceBuffer target, int rows, int cols, bool accumulate);
 
+    /// <summary>Cross-entropy or NLL with int32 class indices: loss[0] = L(input[rows, cols], targets[rows]). A target outside
+    /// [0, cols) throws, naming the value, its row and the limit.</summary>
+    void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols);
+    /// <summary>dInput (+)= dLoss[0] · ∂L/∂input of <see cref="IndexLoss_Forward"/>.</summary>
+    void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input,
+                            DeviceBuffer targets, int rows, int cols, bool accumulate);
+
     // ---- optimizers (PyTorch's update formulas, one call per parameter tensor) -----------------
     void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n,
                   float lr, float momentum, float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep);
@@ -167,13 +223,38 @@ public interface IBackend
 /// <summary>Memory owned by a backend. Opaque to generated code.</summary>
 public abstract class DeviceBuffer : IDisposable
 {
-    protected DeviceBuffer(long length) => Length = length;
+    protected DeviceBuffer(long length, BufferElementType elementType = BufferElementType.Float32)
+    {
+        Length = length;
+        ElementType = elementType;
+    }
 
+    /// <summary>Elements (floats or ints) the buffer holds.</summary>
     public long Length { get; }
+
+    /// <summary>Float32 for values and gradients; Int32 for ids, lengths and labels (<see cref="IBackend.AllocateInt32"/>).</summary>
+    public BufferElementType ElementType { get; }
 
     public virtual void Dispose()
     {
     }
+}
+
+/// <summary>What a <see cref="DeviceBuffer"/> holds.</summary>
+public enum BufferElementType
+{
+    Float32,
+    Int32,
+}
+
+/// <summary>A recurrent stack's parameter (or gradient) buffers bound once by <see cref="IBackend.Recurrent_Bind"/>, in PyTorch's
+/// order: opaque to generated code, each backend keeps what its kernels want (the CPU backend the host arrays).</summary>
+public abstract class RecurrentTensors
+{
+    protected RecurrentTensors(RecurrentDescriptor descriptor) => Descriptor = descriptor;
+
+    /// <summary>The stack the tensors belong to.</summary>
+    public RecurrentDescriptor Descriptor { get; }
 }
 
 public enum UnaryOp

@@ -250,4 +250,38 @@ public sealed class TimingBackend(IBackend inner) : IBackend
         => inner.RmsProp_Step(parameter, gradient, squareAvg, gradAvg, momentumBuffer, n, lr, alpha, eps, weightDecay, momentum, centered, maximize);
 
     private static string Shape(ReadOnlySpan<int> shape) => string.Join("×", shape.ToArray());
+    public DeviceBuffer AllocateInt32(long length) => inner.AllocateInt32(length);
+    public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0)
+    { long t = Start(); inner.UploadInt32(source, destination, destinationOffset); Stop(t, "UploadInt32"); }
+    public void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0)
+    { long t = Start(); inner.DownloadInt32(source, destination, sourceOffset); Stop(t, "DownloadInt32"); }
+    public void Embedding_Forward(DeviceBuffer y, DeviceBuffer weight, DeviceBuffer ids, int n, int num, int dim)
+    { long t = Start(); inner.Embedding_Forward(y, weight, ids, n, num, dim); Stop(t, $"Embedding fwd {n}×{dim}"); }
+    public void Embedding_Backward(DeviceBuffer dWeight, DeviceBuffer dy, DeviceBuffer ids, int n, int num, int dim, int paddingIdx, bool accumulate)
+    { long t = Start(); inner.Embedding_Backward(dWeight, dy, ids, n, num, dim, paddingIdx, accumulate); Stop(t, $"Embedding bwd {n}×{dim}"); }
+    public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes)
+    { long t = Start(); inner.OneHot_Forward(y, ids, n, classes); Stop(t, $"OneHot {n}×{classes}"); }
+    public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors) => inner.Recurrent_Bind(descriptor, tensors);
+    public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN, DeviceBuffer reserve,
+        DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength,
+        int batch, bool training, ulong dropoutSeed, uint dropoutStep)
+    {
+        long t = Start();
+        inner.Recurrent_Forward(descriptor, output, hN, cN, reserve, workspace, x, h0, c0, parameters, lengths, seqLength, batch, training, dropoutSeed, dropoutStep);
+        Stop(t, $"{descriptor} fwd {seqLength}×{batch}");
+    }
+    public void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
+        RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN, DeviceBuffer? dcN, DeviceBuffer reserve,
+        DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training, bool accumulateDx, bool accumulateParameters)
+    {
+        long t = Start();
+        inner.Recurrent_Backward(descriptor, dx, dh0, dc0, parameterGradients, workspace, dOutput, dhN, dcN, reserve, x, parameters, lengths, seqLength,
+            batch, training, accumulateDx, accumulateParameters);
+        Stop(t, $"{descriptor} bwd {seqLength}×{batch}");
+    }
+    public void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols)
+    { long t = Start(); inner.IndexLoss_Forward(kind, reduction, loss, input, targets, rows, cols); Stop(t, $"{kind} (int targets) fwd"); }
+    public void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer targets,
+        int rows, int cols, bool accumulate)
+    { long t = Start(); inner.IndexLoss_Backward(kind, reduction, dInput, dLoss, input, targets, rows, cols, accumulate); Stop(t, $"{kind} (int targets) bwd"); }
 }

@@ -8,6 +8,22 @@ public sealed class CpuBuffer : DeviceBuffer
     public float[] Array { get; }
 }
 
+/// <summary>Host memory of int32 values (ids, lengths, labels) for the CPU backend.</summary>
+public sealed class CpuIntBuffer : DeviceBuffer
+{
+    public CpuIntBuffer(int[] array) : base(array.Length, BufferElementType.Int32) => Array = array;
+
+    public int[] Array { get; }
+}
+
+/// <summary>A recurrent stack's tensors as the span kernels take them: the host arrays in PyTorch's order.</summary>
+public sealed class CpuRecurrentTensors : RecurrentTensors
+{
+    public CpuRecurrentTensors(RecurrentDescriptor descriptor, float[][] arrays) : base(descriptor) => Arrays = arrays;
+
+    public float[][] Arrays { get; }
+}
+
 /// <summary>
 /// The reference backend. A thin adapter: each call turns (buffer, offset, size) into spans and hands them to the
 /// static span kernels (CpuGemm, CpuLinear, CpuElementwise, ...), which hold all the arithmetic.
@@ -46,6 +62,64 @@ public sealed class CpuBackend : IBackend
 
     public void Synchronize()
     {
+    }
+
+    public DeviceBuffer AllocateInt32(long length) => new CpuIntBuffer(new int[checked((int)length)]);
+
+    public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0)
+        => source.CopyTo(IntSpan(destination, destinationOffset, source.Length));
+
+    public void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0)
+        => IntSpan(source, sourceOffset, destination.Length).CopyTo(destination);
+
+    public void Embedding_Forward(DeviceBuffer y, DeviceBuffer weight, DeviceBuffer ids, int n, int num, int dim)
+        => CpuEmbedding.Embedding_Forward(Span(y, 0, (long)n * dim), Span(weight, 0, (long)num * dim), IntSpan(ids, 0, n), num, dim);
+
+    public void Embedding_Backward(DeviceBuffer dWeight, DeviceBuffer dy, DeviceBuffer ids, int n, int num, int dim, int paddingIdx, bool accumulate)
+        => CpuEmbedding.Embedding_Backward(Span(dWeight, 0, (long)num * dim), Span(dy, 0, (long)n * dim), IntSpan(ids, 0, n), num, dim,
+            paddingIdx, accumulate);
+
+    public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes)
+        => CpuEmbedding.OneHot_Forward(Span(y, 0, (long)n * classes), IntSpan(ids, 0, n), classes);
+
+    public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors)
+    {
+        descriptor.Validate();
+        if (tensors.Length != descriptor.ParameterTensorCount)
+            throw new ArgumentException($"{descriptor} has {descriptor.ParameterTensorCount} parameter tensors, {tensors.Length} were given.",
+                nameof(tensors));
+        var arrays = new float[tensors.Length][];
+        for (int p = 0; p < arrays.Length; p++)
+        {
+            arrays[p] = Array(tensors[p]);
+            if (arrays[p].Length != descriptor.ParameterLength(p))
+                throw new ArgumentException($"{descriptor}: {descriptor.ParameterName(p)} needs {descriptor.ParameterLength(p)} values, " +
+                    $"its buffer holds {arrays[p].Length}.", nameof(tensors));
+        }
+        return new CpuRecurrentTensors(descriptor, arrays);
+    }
+
+    public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN,
+        DeviceBuffer reserve, DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0, RecurrentTensors parameters,
+        DeviceBuffer? lengths, int seqLength, int batch, bool training, ulong dropoutSeed, uint dropoutStep)
+    {
+        long rows = (long)seqLength * batch, states = (long)descriptor.NumLayers * descriptor.Directions * batch * descriptor.HiddenSize;
+        CpuRecurrent.Recurrent_Forward(descriptor, Span(output, 0, rows * descriptor.OutputSize), Optional(hN, states), Optional(cN, states),
+            Array(reserve), Array(workspace), Span(x, 0, rows * descriptor.InputSize), Optional(h0, states), Optional(c0, states),
+            Tensors(descriptor, parameters), lengths == null ? default : IntSpan(lengths, 0, batch), seqLength, batch, training,
+            dropoutSeed, dropoutStep);
+    }
+
+    public void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
+        RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN, DeviceBuffer? dcN,
+        DeviceBuffer reserve, DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training,
+        bool accumulateDx, bool accumulateParameters)
+    {
+        long rows = (long)seqLength * batch, states = (long)descriptor.NumLayers * descriptor.Directions * batch * descriptor.HiddenSize;
+        CpuRecurrent.Recurrent_Backward(descriptor, Optional(dx, rows * descriptor.InputSize), Optional(dh0, states), Optional(dc0, states),
+            Tensors(descriptor, parameterGradients), Array(workspace), Optional(dOutput, rows * descriptor.OutputSize), Optional(dhN, states),
+            Optional(dcN, states), Array(reserve), Span(x, 0, rows * descriptor.InputSize), Tensors(descriptor, parameters),
+            lengths == null ? default : IntSpan(lengths, 0, batch), seqLength, batch, training, accumulateDx, accumulateParameters);
     }
 
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
@@ -208,6 +282,14 @@ public sealed class CpuBackend : IBackend
         => CpuLoss.Loss_Backward(kind, reduction, Span(dInput, 0, (long)rows * cols), Array(dLoss)[0],
             Span(input, 0, (long)rows * cols), Span(target, 0, TargetCount(kind, rows, cols)), rows, cols, accumulate);
 
+    public void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols)
+        => Array(loss)[0] = CpuLoss.IndexLoss_Forward(kind, reduction, Span(input, 0, (long)rows * cols), IntSpan(targets, 0, rows), rows, cols);
+
+    public void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input,
+        DeviceBuffer targets, int rows, int cols, bool accumulate)
+        => CpuLoss.IndexLoss_Backward(kind, reduction, Span(dInput, 0, (long)rows * cols), Array(dLoss)[0], Span(input, 0, (long)rows * cols),
+            IntSpan(targets, 0, rows), rows, cols, accumulate);
+
     public void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n, float lr, float momentum,
         float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep)
         => CpuOptimizers.Sgd_Step(Span(parameter, 0, n), Span(gradient, 0, n), Optional(momentumBuffer, n),
@@ -232,6 +314,20 @@ public sealed class CpuBackend : IBackend
     private static float[] Array(DeviceBuffer buffer)
         => buffer is CpuBuffer cpu ? cpu.Array
             : throw new ArgumentException($"The CPU backend got a {buffer.GetType().Name}, not a CpuBuffer.", nameof(buffer));
+
+    private static Span<int> IntSpan(DeviceBuffer buffer, long offset, long length)
+        => (buffer is CpuIntBuffer ints ? ints.Array
+            : throw new ArgumentException($"The CPU backend needs an int32 buffer (AllocateInt32) here, not a {buffer.GetType().Name}.", nameof(buffer)))
+            .AsSpan(checked((int)offset), checked((int)length));
+
+    private static ReadOnlySpan<float[]> Tensors(in RecurrentDescriptor descriptor, RecurrentTensors tensors)
+    {
+        if (tensors is not CpuRecurrentTensors cpu)
+            throw new ArgumentException($"The CPU backend got {tensors.GetType().Name}: bind the tensors with its Recurrent_Bind.", nameof(tensors));
+        if (cpu.Descriptor != descriptor)
+            throw new ArgumentException($"The tensors were bound for {cpu.Descriptor}, the call is for {descriptor}.", nameof(tensors));
+        return cpu.Arrays;
+    }
 
     private static Span<float> Span(DeviceBuffer buffer, long offset, long length) => Array(buffer).AsSpan(checked((int)offset), checked((int)length));
 

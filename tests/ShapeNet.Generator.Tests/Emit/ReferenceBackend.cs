@@ -338,6 +338,41 @@ public sealed class ReferenceBackend : IBackend
 
     public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate) => throw NotEmitted();
 
+    public DeviceBuffer AllocateInt32(long length) => throw NotRecurrent();
+
+    public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0) => throw NotRecurrent();
+
+    public void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0) => throw NotRecurrent();
+
+    public void Embedding_Forward(DeviceBuffer y, DeviceBuffer weight, DeviceBuffer ids, int n, int num, int dim) => throw NotRecurrent();
+
+    public void Embedding_Backward(DeviceBuffer dWeight, DeviceBuffer dy, DeviceBuffer ids, int n, int num, int dim, int paddingIdx, bool accumulate) =>
+        throw NotRecurrent();
+
+    public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes) => throw NotRecurrent();
+
+    public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors) => throw NotRecurrent();
+
+    public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN, DeviceBuffer reserve,
+        DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength,
+        int batch, bool training, ulong dropoutSeed, uint dropoutStep) => throw NotRecurrent();
+
+    public void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
+        RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN, DeviceBuffer? dcN, DeviceBuffer reserve,
+        DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training, bool accumulateDx,
+        bool accumulateParameters) => throw NotRecurrent();
+
+    public void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols) =>
+        throw NotRecurrent();
+
+    public void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer targets,
+        int rows, int cols, bool accumulate) => throw NotRecurrent();
+
+    /// <summary>Integer inputs and recurrent layers are checked on the CPU backend against float64 references and PyTorch
+    /// (ShapeNet.Runtime.Tests, ShapeNet.Networks.Tests).</summary>
+    private static NotSupportedException NotRecurrent() =>
+        new("The reference backend has no int32 buffers, embedding or recurrent calls; the CPU backend's tests check them.");
+
     /// <summary>The emitter does not emit the convolution family yet; the CPU backend's tests check those kernels.</summary>
     private static NotSupportedException NotEmitted() =>
         new("The emitter does not emit convolution, pooling, normalisation or dropout calls yet.");
