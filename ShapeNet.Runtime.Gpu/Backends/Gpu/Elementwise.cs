@@ -16,6 +16,7 @@ public sealed class GpuElementwise
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, Walk> _binaryForward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ReductionWalk, int> _binaryBackward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, float> _fill;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>> _widen;
 
     internal GpuElementwise(GpuKernels k)
     {
@@ -26,6 +27,7 @@ public sealed class GpuElementwise
         _binaryForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, Walk>(BinaryForwardKernel);
         _binaryBackward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ReductionWalk, int>(BinaryBackwardKernel);
         _fill = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, float>(FillKernel);
+        _widen = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>>(WidenKernel);
     }
 
     /// <summary>x (n) -> y (n): y = f(x); parameter is the exponent (Pow) or the scalar c.</summary>
@@ -91,6 +93,18 @@ public sealed class GpuElementwise
     }
 
     /// <summary>destination[0, count) = value.</summary>
+    /// <summary>y[i] = (float)x[i] for i &lt; count (int32 class labels to the float labels the loss kernels read).</summary>
+    public void Widen(ArrayView<float> y, ArrayView<int> x, long count)
+    {
+        GpuKernels.Need(y, count, "Widen", "y");
+        if (x.Length < count) throw new ArgumentException($"Widen: x needs {count} values, the view has {x.Length}.", nameof(x));
+        int n = GpuKernels.Count(count, "Widen");
+        if (n > 0) _widen(_k.Stream, n, y, x);
+    }
+
+    [Kernel]
+    internal static void WidenKernel(Index1D i, ArrayView<float> y, ArrayView<int> x) => y[i] = x[i];
+
     public void Fill(ArrayView<float> destination, float value, long count)
     {
         GpuKernels.Need(destination, count, "Fill", "destination");

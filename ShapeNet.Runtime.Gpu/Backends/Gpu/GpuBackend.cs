@@ -7,6 +7,21 @@ using ShapeNet.Native;
 
 namespace ShapeNet.Backends.Gpu;
 
+/// <summary>A recurrent stack's parameter (or gradient) buffers on the GPU backend, with the host arrays the stack calls use.</summary>
+public sealed class GpuRecurrentTensors : RecurrentTensors
+{
+    internal GpuRecurrentTensors(RecurrentDescriptor descriptor, GpuBuffer[] buffers, float[][] hosts) : base(descriptor)
+    {
+        Buffers = buffers;
+        Hosts = hosts;
+    }
+
+    /// <summary>The device buffers, in PyTorch's order.</summary>
+    public IReadOnlyList<GpuBuffer> Buffers { get; }
+
+    internal float[][] Hosts { get; }
+}
+
 /// <summary>
 /// <see cref="IBackend"/> on an ILGPU accelerator: a CUDA GPU, or ILGPU's CPU accelerator (how CI runs every line of it without
 /// a GPU). Buffers are views into arenas of device memory (a plan's buffers, allocated together, share one); every call queues
@@ -26,6 +41,7 @@ public sealed class GpuBackend : IBackend, IDisposable
     private GpuArena? _current;
     private long _nextArenaLength = FirstArenaLength;
     private MemoryBuffer1D<float, Stride1D.Dense>? _scratch;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _labels;
     private bool _disposed;
 
     /// <summary>A backend over <paramref name="accelerator"/> and its default stream. <paramref name="blas"/> and
@@ -152,6 +168,124 @@ public sealed class GpuBackend : IBackend, IDisposable
         _staging.Reset();
     }
 
+    // ---- int32 buffers --------------------------------------------------------------------------
+
+    /// <summary>A zero-filled int32 buffer, carved from the float arena (4 bytes either way).</summary>
+    public DeviceBuffer AllocateInt32(long length)
+    {
+        ArrayView<float> view = Carve(length);
+        Kernels.Elementwise.Fill(view, 0f, length); // all-zero bits: int 0
+        return new GpuIntBuffer(_current!, view.Cast<int>());
+    }
+
+    /// <summary>Queues the upload and keeps the host copy the id, label and length checks read.</summary>
+    public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0)
+    {
+        GpuIntBuffer ints = Ints(destination);
+        if (destinationOffset < 0 || destinationOffset + source.Length > ints.Length)
+            throw new ArgumentOutOfRangeException(nameof(destinationOffset), destinationOffset,
+                $"UploadInt32: values {destinationOffset}..{destinationOffset + source.Length} are outside a buffer of {ints.Length}.");
+        if (source.IsEmpty) return;
+        source.CopyTo(ints.Host.AsSpan(checked((int)destinationOffset)));
+        // Small (ids, labels, lengths): from the host copy, which stays put until the next upload to this buffer.
+        ints.View.SubView(destinationOffset, source.Length).CopyFromCPUUnsafeAsync(Kernels.Stream, ref ints.Host[destinationOffset], source.Length);
+    }
+
+    public void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0)
+    {
+        GpuIntBuffer ints = Ints(source);
+        if (sourceOffset < 0 || sourceOffset + destination.Length > ints.Length)
+            throw new ArgumentOutOfRangeException(nameof(sourceOffset), sourceOffset,
+                $"DownloadInt32: values {sourceOffset}..{sourceOffset + destination.Length} are outside a buffer of {ints.Length}.");
+        if (destination.Length > 0) ints.View.SubView(sourceOffset, destination.Length).CopyToCPU(Kernels.Stream, destination);
+        Synchronize();
+    }
+
+    // ---- embedding ----------------------------------------------------------------------------------
+
+    public void Embedding_Forward(DeviceBuffer y, DeviceBuffer weight, DeviceBuffer ids, int n, int num, int dim)
+    {
+        GpuEmbedding.CheckIds(IdSpan(ids, n), num, "Embedding");
+        Kernels.Embedding.Embedding_Forward(View(y), Ints(ids).View, View(weight), n, num, dim);
+    }
+
+    public void Embedding_Backward(DeviceBuffer dWeight, DeviceBuffer dy, DeviceBuffer ids, int n, int num, int dim, int paddingIdx, bool accumulate)
+    {
+        GpuEmbedding.CheckIds(IdSpan(ids, n), num, "Embedding");
+        Kernels.Embedding.Embedding_Backward(View(dWeight), View(dy), Ints(ids).View, n, num, dim, paddingIdx, accumulate);
+    }
+
+    public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes)
+    {
+        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), classes, "OneHot needs at least one class.");
+        GpuEmbedding.CheckIds(IdSpan(ids, n), classes, "OneHot");
+        Kernels.Embedding.OneHot_Forward(View(y), Ints(ids).View, n, classes);
+    }
+
+    // ---- recurrent stacks ---------------------------------------------------------------------------
+    // The stacks run CpuRecurrent on host copies (download, compute, upload: each call synchronises). The device has the cell
+    // kernels (Kernels.Recurrent, parity-tested against CpuRecurrent's cells); the step loop over them is not written yet.
+
+    public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors)
+    {
+        descriptor.Validate();
+        if (tensors.Length != descriptor.ParameterTensorCount)
+            throw new ArgumentException($"{descriptor} has {descriptor.ParameterTensorCount} parameter tensors, {tensors.Length} were given.",
+                nameof(tensors));
+        var buffers = new GpuBuffer[tensors.Length];
+        var hosts = new float[tensors.Length][];
+        for (int p = 0; p < buffers.Length; p++)
+        {
+            buffers[p] = Floats(tensors[p]);
+            if (buffers[p].Length != descriptor.ParameterLength(p))
+                throw new ArgumentException($"{descriptor}: {descriptor.ParameterName(p)} needs {descriptor.ParameterLength(p)} values, " +
+                    $"its buffer holds {buffers[p].Length}.", nameof(tensors));
+            hosts[p] = buffers[p].Host;
+        }
+        return new GpuRecurrentTensors(descriptor, buffers, hosts);
+    }
+
+    public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN,
+        DeviceBuffer reserve, DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0, RecurrentTensors parameters,
+        DeviceBuffer? lengths, int seqLength, int batch, bool training, ulong dropoutSeed, uint dropoutStep)
+    {
+        long rows = (long)seqLength * batch, states = StateLength(descriptor, batch);
+        GpuRecurrentTensors p = RecurrentTensorsOf(parameters);
+        Synchronize();
+        foreach (GpuBuffer tensor in p.Buffers) ToHost(tensor, tensor.Length);
+        CpuRecurrent.Recurrent_Forward(descriptor, HostSpan(output, rows * descriptor.OutputSize), OptionalHost(hN, states),
+            OptionalHost(cN, states), Floats(reserve).Host, Floats(workspace).Host, ToHost(x, rows * descriptor.InputSize),
+            h0 == null ? default : ToHost(h0, states), c0 == null ? default : ToHost(c0, states), p.Hosts,
+            lengths == null ? default : IdSpan(lengths, batch), seqLength, batch, training, dropoutSeed, dropoutStep);
+        FromHost(output, rows * descriptor.OutputSize);
+        if (hN != null) FromHost(hN, states);
+        if (cN != null) FromHost(cN, states);
+    }
+
+    public void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
+        RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN, DeviceBuffer? dcN,
+        DeviceBuffer reserve, DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training,
+        bool accumulateDx, bool accumulateParameters)
+    {
+        long rows = (long)seqLength * batch, states = StateLength(descriptor, batch);
+        GpuRecurrentTensors p = RecurrentTensorsOf(parameters), g = RecurrentTensorsOf(parameterGradients);
+        Synchronize();
+        foreach (GpuBuffer tensor in p.Buffers) ToHost(tensor, tensor.Length);
+        if (accumulateParameters) foreach (GpuBuffer tensor in g.Buffers) ToHost(tensor, tensor.Length);
+        Span<float> Gradient(DeviceBuffer? buffer, long length)
+            => buffer == null ? default : accumulateDx ? ToHost(buffer, length) : HostSpan(buffer, length);
+        // The reserve is the host copy the forward wrote (it never went to the device).
+        CpuRecurrent.Recurrent_Backward(descriptor, Gradient(dx, rows * descriptor.InputSize), Gradient(dh0, states), Gradient(dc0, states),
+            g.Hosts, Floats(workspace).Host, dOutput == null ? default : ToHost(dOutput, rows * descriptor.OutputSize),
+            dhN == null ? default : ToHost(dhN, states), dcN == null ? default : ToHost(dcN, states), Floats(reserve).Host,
+            ToHost(x, rows * descriptor.InputSize), p.Hosts, lengths == null ? default : IdSpan(lengths, batch), seqLength, batch, training,
+            accumulateDx, accumulateParameters);
+        if (dx != null) FromHost(dx, rows * descriptor.InputSize);
+        if (dh0 != null) FromHost(dh0, states);
+        if (dc0 != null) FromHost(dc0, states);
+        foreach (GpuBuffer tensor in g.Buffers) FromHost(tensor, tensor.Length);
+    }
+
     // ---- GEMM and linear ------------------------------------------------------------------------
 
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
@@ -270,6 +404,16 @@ public sealed class GpuBackend : IBackend, IDisposable
 
     // ---- losses and optimizers ----------------------------------------------------------------------
 
+    /// <summary>Cross-entropy/NLL with int32 labels: checked on the host copy (the CPU backend's message), widened to floats on the
+    /// device, then the float-label kernels.</summary>
+    public void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols)
+        => Kernels.Loss.Loss_Forward(kind, reduction, View(loss), View(input), FloatLabels(kind, targets, rows, cols), rows, cols);
+
+    public void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input,
+        DeviceBuffer targets, int rows, int cols, bool accumulate)
+        => Kernels.Loss.Loss_Backward(kind, reduction, View(dInput), View(dLoss), View(input), FloatLabels(kind, targets, rows, cols), rows, cols,
+            accumulate);
+
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
         => Kernels.Loss.Loss_Forward(kind, reduction, View(loss), View(input), View(target), rows, cols);
 
@@ -308,6 +452,7 @@ public sealed class GpuBackend : IBackend, IDisposable
         foreach (GpuArena arena in _arenas) arena.Free();
         _arenas.Clear();
         _scratch?.Dispose();
+        _labels?.Dispose();
         _staging.Dispose();
         if (!ReferenceEquals(Convolution, Kernels.Convolution)) Convolution.Dispose();
         Kernels.Blas.Dispose();
@@ -345,6 +490,73 @@ public sealed class GpuBackend : IBackend, IDisposable
             _scratch = Kernels.Accelerator.Allocate1D<float>(Math.Max(needed, 1));
         }
         return _scratch.View;
+    }
+
+    private ArrayView<float> FloatLabels(LossKind kind, DeviceBuffer targets, int rows, int cols)
+    {
+        if (kind is not (LossKind.CrossEntropy or LossKind.Nll))
+            throw new ArgumentException($"Integer targets are class indices: cross-entropy or NLL, not {kind}.", nameof(kind));
+        ReadOnlySpan<int> labels = IdSpan(targets, rows);
+        for (int r = 0; r < labels.Length; r++)
+            if ((uint)labels[r] >= (uint)cols)
+                throw new ArgumentOutOfRangeException(nameof(targets), labels[r],
+                    $"{kind}: target {labels[r]} of row {r} is outside [0, {cols}): the input has {cols} classes.");
+        if (_labels == null || _labels.Length < rows)
+        {
+            _labels?.Dispose();
+            _labels = Kernels.Accelerator.Allocate1D<float>(Math.Max(rows, 64));
+        }
+        Kernels.Elementwise.Widen(_labels.View, Ints(targets).View, rows);
+        return _labels.View;
+    }
+
+    private static GpuBuffer Floats(DeviceBuffer buffer)
+        => buffer as GpuBuffer ?? throw new ArgumentException(
+            $"The GPU backend got a {buffer?.GetType().Name ?? "null"}, not a GpuBuffer of floats (a buffer of another backend, or an int32 buffer?).",
+            nameof(buffer));
+
+    private static GpuIntBuffer Ints(DeviceBuffer buffer)
+        => buffer as GpuIntBuffer ?? throw new ArgumentException(
+            $"The GPU backend needs an int32 buffer (AllocateInt32) here, not a {buffer?.GetType().Name ?? "null"}.", nameof(buffer));
+
+    /// <summary>The host copy of the first <paramref name="n"/> ids, labels or lengths.</summary>
+    private static ReadOnlySpan<int> IdSpan(DeviceBuffer buffer, int n)
+    {
+        GpuIntBuffer ints = Ints(buffer);
+        if (n < 0 || n > ints.Length)
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"{n} ids do not fit an int32 buffer of {ints.Length}.");
+        return ints.Host.AsSpan(0, n);
+    }
+
+    private static long StateLength(in RecurrentDescriptor d, int batch) => (long)d.NumLayers * d.Directions * batch * d.HiddenSize;
+
+    private static GpuRecurrentTensors RecurrentTensorsOf(RecurrentTensors tensors)
+        => tensors as GpuRecurrentTensors ?? throw new ArgumentException(
+            $"The GPU backend got {tensors?.GetType().Name ?? "null"}: bind the tensors with its Recurrent_Bind.", nameof(tensors));
+
+    /// <summary>The buffer's first <paramref name="length"/> floats copied into its host memory (the stream is synchronised).</summary>
+    private Span<float> ToHost(DeviceBuffer buffer, long length)
+    {
+        GpuBuffer gpu = Floats(buffer);
+        Span<float> host = HostSpan(gpu, length);
+        if (length > 0) gpu.View.SubView(0, length).CopyToCPU(Kernels.Stream, host);
+        return host;
+    }
+
+    private static Span<float> HostSpan(DeviceBuffer buffer, long length)
+    {
+        GpuBuffer gpu = Floats(buffer);
+        if (length > gpu.Length) throw new ArgumentException($"{length} floats do not fit a buffer of {gpu.Length}.", nameof(buffer));
+        return gpu.Host.AsSpan(0, checked((int)length));
+    }
+
+    private static Span<float> OptionalHost(DeviceBuffer? buffer, long length) => buffer == null ? default : HostSpan(buffer, length);
+
+    /// <summary>The host memory's first <paramref name="length"/> floats back to the device (synchronously).</summary>
+    private void FromHost(DeviceBuffer buffer, long length)
+    {
+        GpuBuffer gpu = Floats(buffer);
+        if (length > 0) gpu.View.SubView(0, length).CopyFromCPU(Kernels.Stream, gpu.Host.AsSpan(0, checked((int)length)));
     }
 
     private static ArrayView<float> View(DeviceBuffer buffer)

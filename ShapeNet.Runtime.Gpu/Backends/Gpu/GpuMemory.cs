@@ -18,7 +18,41 @@ public sealed class GpuBuffer : DeviceBuffer
     /// <summary>The buffer's floats on the device.</summary>
     public ArrayView<float> View { get; }
 
+    /// <summary>Host memory for the calls that still run on the host (recurrent stacks; see GpuBackend), made on first use.</summary>
+    internal float[] Host => _host ??= new float[Length];
+
+    private float[]? _host;
+
     /// <summary>Returns the buffer's share of its arena; the arena's device memory is freed when its last buffer is.</summary>
+    public override void Dispose()
+    {
+        _arena?.Release();
+        _arena = null;
+    }
+}
+
+/// <summary>
+/// A backend buffer of int32 values (token ids, sequence lengths, class labels) on the device, with the host copy of what was
+/// uploaded: only <see cref="GpuBackend.UploadInt32"/> writes these buffers (no kernel does), so the copy is always current and
+/// ids, labels and lengths are checked on the host, with the CPU backend's messages, without waiting for the device.
+/// </summary>
+public sealed class GpuIntBuffer : DeviceBuffer
+{
+    private GpuArena? _arena;
+
+    internal GpuIntBuffer(GpuArena arena, ArrayView<int> view) : base(view.Length, BufferElementType.Int32)
+    {
+        _arena = arena;
+        View = view;
+        Host = new int[view.Length];
+    }
+
+    /// <summary>The buffer's ints on the device.</summary>
+    public ArrayView<int> View { get; }
+
+    /// <summary>What the device holds (kept by every upload).</summary>
+    internal int[] Host { get; }
+
     public override void Dispose()
     {
         _arena?.Release();
