@@ -104,8 +104,9 @@ public sealed class BackendParityTests(GpuFixture gpu)
         var w = Pair(Parity.Random(outF * inF, 22));
         var bias = withBias ? Pair(Parity.Random(outF, 23)) : default;
         var y = Zeros(rows * outF);
-        _cpu.Linear_Forward(y.Cpu, x.Cpu, w.Cpu, bias.Cpu, rows, inF, outF, activation);
-        G.Linear_Forward(y.Gpu, x.Gpu, w.Gpu, bias.Gpu, rows, inF, outF, activation);
+        var desc = new LinearDesc(inF, outF, activation);
+        _cpu.Linear_Forward(y.Cpu, x.Cpu, w.Cpu, bias.Cpu, desc, rows);
+        G.Linear_Forward(y.Gpu, x.Gpu, w.Gpu, bias.Gpu, desc, rows);
         Close(y, $"Linear forward {activation} bias={withBias}{Path}", ProductRtol, ProductAtol);
         var dy = Pair(Parity.Random(rows * outF, 24));
         foreach (bool accumulate in new[] { false, true })
@@ -113,8 +114,8 @@ public sealed class BackendParityTests(GpuFixture gpu)
             var dx = Pair(Parity.Random(rows * inF, 25));
             var dw = Pair(Parity.Random(outF * inF, 26));
             var db = withBias ? Pair(Parity.Random(outF, 27)) : default;
-            _cpu.Linear_Backward(dx.Cpu, dw.Cpu, db.Cpu, dy.Cpu, x.Cpu, w.Cpu, rows, inF, outF, accumulate, accumulate);
-            G.Linear_Backward(dx.Gpu, dw.Gpu, db.Gpu, dy.Gpu, x.Gpu, w.Gpu, rows, inF, outF, accumulate, accumulate);
+            _cpu.Linear_Backward(dx.Cpu, dw.Cpu, db.Cpu, dy.Cpu, x.Cpu, w.Cpu, desc, rows, accumulate, accumulate);
+            G.Linear_Backward(dx.Gpu, dw.Gpu, db.Gpu, dy.Gpu, x.Gpu, w.Gpu, desc, rows, accumulate, accumulate);
             Close(dx, $"Linear dx accumulate={accumulate}{Path}", ProductRtol, ProductAtol);
             Close(dw, $"Linear dW accumulate={accumulate}{Path}", ProductRtol, ProductAtol);
             if (withBias) Close(db, $"Linear db accumulate={accumulate}{Path}", ProductRtol, ProductAtol);
@@ -132,17 +133,18 @@ public sealed class BackendParityTests(GpuFixture gpu)
         int dh, int dw, int groups, UnaryOp activation, bool vendor)
     {
         _vendor = vendor;
-        var g = new Conv2dGeometry(batch, inC, h, w, outC, kh, kw, sh, sw, ph, pw, dh, dw, groups);
+        var desc = new Conv2dDesc(inC, h, w, outC, kh, kw, sh, sw, ph, pw, dh, dw, groups, activation);
+        Conv2dGeometry g = desc.Geometry(batch);
         string what = $"Conv2d {Parity.Shape(batch, inC, h, w)}→{outC} k{kh}×{kw} s{sh}×{sw} p{ph}×{pw} d{dh}×{dw} g{groups}{Path}";
         var x = Pair(Parity.Random((int)g.InputLength, 31));
         var weight = Pair(Parity.Random(g.WeightLength, 32));
         var bias = Pair(Parity.Random(outC, 33));
-        long cpuWork = IBackend.Conv2d_WorkspaceLength(batch, inC, h, w, outC, kh, kw, sh, sw, ph, pw, dh, dw, groups);
+        long cpuWork = _cpu.Conv2d_WorkspaceLength(desc, batch);
         DeviceBuffer? cpuWorkspace = cpuWork > 0 ? _cpu.Allocate(cpuWork) : null;
-        DeviceBuffer gpuWorkspace = G.Allocate(G.Convolution.WorkspaceLength(g));
+        DeviceBuffer gpuWorkspace = G.Allocate(G.Conv2d_WorkspaceLength(desc, batch));
         var y = Zeros(g.OutputLength);
-        _cpu.Conv2d_Forward(y.Cpu, x.Cpu, weight.Cpu, bias.Cpu, cpuWorkspace, batch, inC, h, w, outC, kh, kw, sh, sw, ph, pw, dh, dw, groups, activation);
-        G.Conv2d_Forward(y.Gpu, x.Gpu, weight.Gpu, bias.Gpu, gpuWorkspace, batch, inC, h, w, outC, kh, kw, sh, sw, ph, pw, dh, dw, groups, activation);
+        _cpu.Conv2d_Forward(y.Cpu, x.Cpu, weight.Cpu, bias.Cpu, cpuWorkspace, desc, batch);
+        G.Conv2d_Forward(y.Gpu, x.Gpu, weight.Gpu, bias.Gpu, gpuWorkspace, desc, batch);
         Close(y, what + " forward", ProductRtol, ProductAtol);
         var dy = Pair(Parity.Random((int)g.OutputLength, 34));
         foreach (bool accumulate in new[] { false, true })
@@ -150,11 +152,9 @@ public sealed class BackendParityTests(GpuFixture gpu)
             var dx = Pair(Parity.Random((int)g.InputLength, 35));
             var dW = Pair(Parity.Random(g.WeightLength, 36));
             var db = Pair(Parity.Random(outC, 37));
-            _cpu.Conv2d_Backward(dx.Cpu, dW.Cpu, db.Cpu, dy.Cpu, x.Cpu, weight.Cpu, cpuWorkspace, batch, inC, h, w, outC, kh, kw, sh, sw, ph, pw,
-                dh, dw, groups, accumulate, accumulate);
+            _cpu.Conv2d_Backward(dx.Cpu, dW.Cpu, db.Cpu, dy.Cpu, x.Cpu, weight.Cpu, cpuWorkspace, desc, batch, accumulate, accumulate);
             // The plan's workspace, or none: then the backend uses its own scratch (what a plan sized for the CPU would pass).
-            G.Conv2d_Backward(dx.Gpu, dW.Gpu, db.Gpu, dy.Gpu, x.Gpu, weight.Gpu, accumulate ? null : gpuWorkspace, batch, inC, h, w, outC, kh, kw, sh, sw, ph, pw,
-                dh, dw, groups, accumulate, accumulate);
+            G.Conv2d_Backward(dx.Gpu, dW.Gpu, db.Gpu, dy.Gpu, x.Gpu, weight.Gpu, accumulate ? null : gpuWorkspace, desc, batch, accumulate, accumulate);
             Close(dx, $"{what} dx accumulate={accumulate}", ProductRtol, ProductAtol);
             Close(dW, $"{what} dW accumulate={accumulate}", ProductRtol, ProductAtol);
             Close(db, $"{what} db accumulate={accumulate}", ProductRtol, ProductAtol);
@@ -175,13 +175,14 @@ public sealed class BackendParityTests(GpuFixture gpu)
         var backend = new GpuBackend(kernels, new CuBlasGemm(kernels, cublas), k => convolution = new CuDnnConvolution(k, cudnn));
         Assert.Equal("cuBLAS 12.4.5", kernels.Blas.Name);
         Assert.Equal("cuDNN 9.1.0", backend.Convolution.Name);
-        var g = new Conv2dGeometry(1, 2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        Assert.Equal(ManagedCuDnn.AlgorithmBytes / sizeof(float), backend.Convolution.WorkspaceLength(g));
+        var desc = new Conv2dDesc(2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, UnaryOp.Relu);
+        Conv2dGeometry g = desc.Geometry(1);
+        Assert.Equal(ManagedCuDnn.AlgorithmBytes / sizeof(float), backend.Conv2d_WorkspaceLength(desc, 1));
         DeviceBuffer x = backend.Wrap(Parity.Random((int)g.InputLength, 131)), w = backend.Wrap(Parity.Random(g.WeightLength, 132));
         DeviceBuffer y = backend.Allocate(g.OutputLength), small = backend.Allocate(4);
         // A workspace too small for the chosen algorithm is replaced by the backend's scratch, never overrun.
-        backend.Conv2d_Forward(y, x, w, null, small, 1, 2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, UnaryOp.Relu);
-        backend.Linear_Forward(y, x, w, null, 2, 9, 3, UnaryOp.Identity);
+        backend.Conv2d_Forward(y, x, w, null, small, desc, 1);
+        backend.Linear_Forward(y, x, w, null, new LinearDesc(9, 3), 2);
         Assert.Equal(1, convolution!.GeometryCount);
         Assert.Equal(["cublasCreate_v2", "cublasSetStream_v2", "cublasSetMathMode", "cublasSgemm_v2"], cublas.Calls);
         Assert.Equal(4, cudnn.LiveDescriptors);
@@ -197,32 +198,33 @@ public sealed class BackendParityTests(GpuFixture gpu)
     [InlineData(1, 3, 7, 5, 3, 2, 2, 1, 1, 1)]
     public void Pooling_forward_and_backward_match(int batch, int channels, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
     {
-        int outH = IBackend.Pool2d_OutputSize(h, kh, sh, ph), outW = IBackend.Pool2d_OutputSize(w, kw, sw, pw);
-        int inCount = batch * channels * h * w, outCount = batch * channels * outH * outW;
+        var maxDesc = new Pool2dDesc(channels, h, w, kh, kw, sh, sw, ph, pw);
+        int inCount = batch * channels * h * w, outCount = (int)(batch * maxDesc.OutputLength);
         string what = $"k{kh}×{kw} s{sh}×{sw} p{ph}×{pw} on {Parity.Shape(batch, channels, h, w)}";
         var x = Pair(Parity.Random(inCount, 41));
         var dy = Pair(Parity.Random(outCount, 42));
         var y = Zeros(outCount);
         var indices = Zeros(outCount);
-        _cpu.MaxPool2d_Forward(y.Cpu, indices.Cpu, x.Cpu, batch, channels, h, w, kh, kw, sh, sw, ph, pw);
-        G.MaxPool2d_Forward(y.Gpu, indices.Gpu, x.Gpu, batch, channels, h, w, kh, kw, sh, sw, ph, pw);
+        _cpu.MaxPool2d_Forward(y.Cpu, indices.Cpu, x.Cpu, maxDesc, batch);
+        G.MaxPool2d_Forward(y.Gpu, indices.Gpu, x.Gpu, maxDesc, batch);
         Exact(y, "MaxPool2d forward " + what);
         Exact(indices, "MaxPool2d indices " + what);
         foreach (bool accumulate in new[] { false, true })
         {
             var dx = Pair(Parity.Random(inCount, 43));
-            _cpu.MaxPool2d_Backward(dx.Cpu, dy.Cpu, indices.Cpu, batch, channels, h, w, kh, kw, sh, sw, ph, pw, accumulate);
-            G.MaxPool2d_Backward(dx.Gpu, dy.Gpu, indices.Gpu, batch, channels, h, w, kh, kw, sh, sw, ph, pw, accumulate);
+            _cpu.MaxPool2d_Backward(dx.Cpu, dy.Cpu, indices.Cpu, maxDesc, batch, accumulate);
+            G.MaxPool2d_Backward(dx.Gpu, dy.Gpu, indices.Gpu, maxDesc, batch, accumulate);
             Close(dx, $"MaxPool2d backward {what} accumulate={accumulate}");
             foreach (bool includePad in new[] { true, false })
             {
+                var avgDesc = new Pool2dDesc(channels, h, w, kh, kw, sh, sw, ph, pw, includePad);
                 var avg = Zeros(outCount);
-                _cpu.AvgPool2d_Forward(avg.Cpu, x.Cpu, batch, channels, h, w, kh, kw, sh, sw, ph, pw, includePad);
-                G.AvgPool2d_Forward(avg.Gpu, x.Gpu, batch, channels, h, w, kh, kw, sh, sw, ph, pw, includePad);
+                _cpu.AvgPool2d_Forward(avg.Cpu, x.Cpu, avgDesc, batch);
+                G.AvgPool2d_Forward(avg.Gpu, x.Gpu, avgDesc, batch);
                 Close(avg, $"AvgPool2d forward {what} countIncludePad={includePad}");
                 var dxa = Pair(Parity.Random(inCount, 44));
-                _cpu.AvgPool2d_Backward(dxa.Cpu, dy.Cpu, batch, channels, h, w, kh, kw, sh, sw, ph, pw, includePad, accumulate);
-                G.AvgPool2d_Backward(dxa.Gpu, dy.Gpu, batch, channels, h, w, kh, kw, sh, sw, ph, pw, includePad, accumulate);
+                _cpu.AvgPool2d_Backward(dxa.Cpu, dy.Cpu, avgDesc, batch, accumulate);
+                G.AvgPool2d_Backward(dxa.Gpu, dy.Gpu, avgDesc, batch, accumulate);
                 Close(dxa, $"AvgPool2d backward {what} countIncludePad={includePad} accumulate={accumulate}");
             }
             var gy = Zeros(batch * channels);
@@ -254,10 +256,9 @@ public sealed class BackendParityTests(GpuFixture gpu)
         var y = Zeros(count);
         var saveMean = Zeros(channels);
         var saveInvStd = Zeros(channels);
-        _cpu.BatchNorm2d_Forward(y.Cpu, saveMean.Cpu, saveInvStd.Cpu, runningMean.Cpu, runningVar.Cpu, x.Cpu, weight.Cpu, bias.Cpu,
-            batch, channels, plane, training, 0.1f, 1e-5f);
-        G.BatchNorm2d_Forward(y.Gpu, saveMean.Gpu, saveInvStd.Gpu, runningMean.Gpu, runningVar.Gpu, x.Gpu, weight.Gpu, bias.Gpu,
-            batch, channels, plane, training, 0.1f, 1e-5f);
+        var desc = new BatchNormDesc(channels, plane, 0.1f, 1e-5f);
+        _cpu.BatchNorm2d_Forward(y.Cpu, saveMean.Cpu, saveInvStd.Cpu, runningMean.Cpu, runningVar.Cpu, x.Cpu, weight.Cpu, bias.Cpu, desc, batch, training);
+        G.BatchNorm2d_Forward(y.Gpu, saveMean.Gpu, saveInvStd.Gpu, runningMean.Gpu, runningVar.Gpu, x.Gpu, weight.Gpu, bias.Gpu, desc, batch, training);
         Close(y, what + " y", ProductRtol, ProductAtol);
         Close(saveMean, what + " saved mean", ProductRtol, ProductAtol);
         Close(saveInvStd, what + " saved inverse std", ProductRtol, ProductAtol);
@@ -270,9 +271,9 @@ public sealed class BackendParityTests(GpuFixture gpu)
             var dWeight = affine ? Pair(Parity.Random(channels, 58)) : default;
             var dBias = affine ? Pair(Parity.Random(channels, 59)) : default;
             _cpu.BatchNorm2d_Backward(dx.Cpu, dWeight.Cpu, dBias.Cpu, dy.Cpu, x.Cpu, saveMean.Cpu, saveInvStd.Cpu, weight.Cpu,
-                batch, channels, plane, training, accumulate, accumulate);
+                desc, batch, training, accumulate, accumulate);
             G.BatchNorm2d_Backward(dx.Gpu, dWeight.Gpu, dBias.Gpu, dy.Gpu, x.Gpu, saveMean.Gpu, saveInvStd.Gpu, weight.Gpu,
-                batch, channels, plane, training, accumulate, accumulate);
+                desc, batch, training, accumulate, accumulate);
             Close(dx, $"{what} dx accumulate={accumulate}", ProductRtol, ProductAtol);
             if (affine)
             {

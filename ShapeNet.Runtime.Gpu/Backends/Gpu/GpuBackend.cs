@@ -294,56 +294,50 @@ public sealed class GpuBackend : IBackend, IDisposable
         => Kernels.Blas.Gemm(transposeA, transposeB, m, n, k, alpha, Rest(a, aOffset), lda, Rest(b, bOffset), ldb, beta, Rest(c, cOffset), ldc,
             batchCount, strideA, strideB, strideC, default, GpuGemm.BiasMode.None, 0, UnaryOp.Identity);
 
-    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, int rows, int inFeatures,
-        int outFeatures, UnaryOp activation)
-        => Kernels.Linear.Linear_Forward(View(y), View(x), View(weight), Optional(bias), rows, inFeatures, outFeatures, activation);
+    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, in LinearDesc desc, int rows)
+        => Kernels.Linear.Linear_Forward(View(y), View(x), View(weight), Optional(bias), rows, desc.InFeatures, desc.OutFeatures, desc.Activation);
 
     public void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer weight, int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters)
+        DeviceBuffer weight, in LinearDesc desc, int rows, bool accumulateDx, bool accumulateParameters)
         => Kernels.Linear.Linear_Backward(Optional(dx), View(dWeight), Optional(dBias), View(dy), View(x), View(weight),
-            rows, inFeatures, outFeatures, accumulateDx, accumulateParameters);
+            rows, desc.InFeatures, desc.OutFeatures, accumulateDx, accumulateParameters);
 
     // ---- convolution, pooling, normalisation, dropout ---------------------------------------------
 
+    /// <summary>The convolution engine's workspace for this geometry: im2col's one-sample column block, or the largest workspace
+    /// of the cuDNN algorithms chosen for it (choosing them here, when the plan is built).</summary>
+    public long Conv2d_WorkspaceLength(in Conv2dDesc desc, int batch) => Convolution.WorkspaceLength(desc.Geometry(batch));
+
     public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace,
-        int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, UnaryOp activation)
+        in Conv2dDesc desc, int batch)
     {
-        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
-            strideH, strideW, padH, padW, dilationH, dilationW, groups);
-        Convolution.Forward(View(y), View(x), View(weight), Optional(bias), Workspace(workspace, g), g, activation);
+        Conv2dGeometry g = desc.Geometry(batch);
+        Convolution.Forward(View(y), View(x), View(weight), Optional(bias), Workspace(workspace, g), g, desc.Activation);
     }
 
     public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer weight, DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH,
-        int kernelW, int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool accumulateDx,
-        bool accumulateParameters)
+        DeviceBuffer weight, DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters)
     {
-        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
-            strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        Conv2dGeometry g = desc.Geometry(batch);
         Convolution.Backward(Optional(dx), View(dWeight), Optional(dBias), View(dy), View(x), View(weight), Workspace(workspace, g), g,
             accumulateDx, accumulateParameters);
     }
 
-    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW)
-        => Kernels.Pooling.MaxPool2d_Forward(View(y), View(indices), View(x), batch, channels, height, width, kernelH, kernelW,
-            strideH, strideW, padH, padW);
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch)
+        => Kernels.Pooling.MaxPool2d_Forward(View(y), View(indices), View(x), batch, desc.Channels, desc.Height, desc.Width,
+            desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW);
 
-    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate)
-        => Kernels.Pooling.MaxPool2d_Backward(View(dx), View(dy), View(indices), batch, channels, height, width, kernelH, kernelW,
-            strideH, strideW, padH, padW, accumulate);
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate)
+        => Kernels.Pooling.MaxPool2d_Backward(View(dx), View(dy), View(indices), batch, desc.Channels, desc.Height, desc.Width,
+            desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW, accumulate);
 
-    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad)
-        => Kernels.Pooling.AvgPool2d_Forward(View(y), View(x), batch, channels, height, width, kernelH, kernelW, strideH, strideW,
-            padH, padW, countIncludePad);
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch)
+        => Kernels.Pooling.AvgPool2d_Forward(View(y), View(x), batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW,
+            desc.StrideH, desc.StrideW, desc.PadH, desc.PadW, desc.CountIncludePad);
 
-    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate)
-        => Kernels.Pooling.AvgPool2d_Backward(View(dx), View(dy), batch, channels, height, width, kernelH, kernelW, strideH, strideW,
-            padH, padW, countIncludePad, accumulate);
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate)
+        => Kernels.Pooling.AvgPool2d_Backward(View(dx), View(dy), batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW,
+            desc.StrideH, desc.StrideW, desc.PadH, desc.PadW, desc.CountIncludePad, accumulate);
 
     public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize)
         => Kernels.Pooling.GlobalAvgPool_Forward(View(y), View(x), batch, channels, planeSize);
@@ -352,16 +346,15 @@ public sealed class GpuBackend : IBackend, IDisposable
         => Kernels.Pooling.GlobalAvgPool_Backward(View(dx), View(dy), batch, channels, planeSize, accumulate);
 
     public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean,
-        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize,
-        bool training, float momentum, float eps)
+        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training)
         => Kernels.Normalization.BatchNorm2d_Forward(View(y), View(saveMean), View(saveInvStd), Optional(runningMean), Optional(runningVar),
-            View(x), Optional(weight), Optional(bias), batch, channels, planeSize, training, momentum, eps);
+            View(x), Optional(weight), Optional(bias), batch, desc.Channels, desc.PlaneSize, training, desc.Momentum, desc.Eps);
 
     public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, in BatchNormDesc desc, int batch,
         bool training, bool accumulateDx, bool accumulateParameters)
         => Kernels.Normalization.BatchNorm2d_Backward(Optional(dx), Optional(dWeight), Optional(dBias), View(dy), View(x), View(saveMean),
-            View(saveInvStd), Optional(weight), batch, channels, planeSize, training, accumulateDx, accumulateParameters);
+            View(saveInvStd), Optional(weight), batch, desc.Channels, desc.PlaneSize, training, accumulateDx, accumulateParameters);
 
     public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step)
         => Kernels.Dropout.Dropout_Forward(View(y), View(mask), View(x), n, p, seed, step);
