@@ -44,6 +44,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Command());
         root.Subcommands.Add(ProfileCommand.Command());
         root.Subcommands.Add(RecurrentBenchmark.Command());
+        root.Subcommands.Add(GpuBenchCommand.Command());
         var device = new Option<string>("--device")
         {
             Description = "cpu, cuda or auto (CUDA when usable, else the CPU with a line saying why). Samples that build a network plan " +
