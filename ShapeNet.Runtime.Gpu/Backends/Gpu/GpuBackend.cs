@@ -7,19 +7,13 @@ using ShapeNet.Native;
 
 namespace ShapeNet.Backends.Gpu;
 
-/// <summary>A recurrent stack's parameter (or gradient) buffers on the GPU backend, with the host arrays the stack calls use.</summary>
+/// <summary>A recurrent stack's parameter (or gradient) buffers on the GPU backend.</summary>
 public sealed class GpuRecurrentTensors : RecurrentTensors
 {
-    internal GpuRecurrentTensors(RecurrentDescriptor descriptor, GpuBuffer[] buffers, float[][] hosts) : base(descriptor)
-    {
-        Buffers = buffers;
-        Hosts = hosts;
-    }
+    internal GpuRecurrentTensors(RecurrentDescriptor descriptor, GpuBuffer[] buffers) : base(descriptor) => Buffers = buffers;
 
     /// <summary>The device buffers, in PyTorch's order.</summary>
     public IReadOnlyList<GpuBuffer> Buffers { get; }
-
-    internal float[][] Hosts { get; }
 }
 
 /// <summary>
@@ -223,8 +217,8 @@ public sealed class GpuBackend : IBackend, IDisposable
     }
 
     // ---- recurrent stacks ---------------------------------------------------------------------------
-    // The stacks run CpuRecurrent on host copies (download, compute, upload: each call synchronises). The device has the cell
-    // kernels (Kernels.Recurrent, parity-tested against CpuRecurrent's cells); the step loop over them is not written yet.
+    // On the device (GpuRecurrentStack: one GEMM per step and layer direction, gate kernels, the CPU's reserve and workspace
+    // layout). Lengths are checked on the host copy of their int32 buffer, with the CPU backend's messages.
 
     public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors)
     {
@@ -233,16 +227,14 @@ public sealed class GpuBackend : IBackend, IDisposable
             throw new ArgumentException($"{descriptor} has {descriptor.ParameterTensorCount} parameter tensors, {tensors.Length} were given.",
                 nameof(tensors));
         var buffers = new GpuBuffer[tensors.Length];
-        var hosts = new float[tensors.Length][];
         for (int p = 0; p < buffers.Length; p++)
         {
             buffers[p] = Floats(tensors[p]);
             if (buffers[p].Length != descriptor.ParameterLength(p))
                 throw new ArgumentException($"{descriptor}: {descriptor.ParameterName(p)} needs {descriptor.ParameterLength(p)} values, " +
                     $"its buffer holds {buffers[p].Length}.", nameof(tensors));
-            hosts[p] = buffers[p].Host;
         }
-        return new GpuRecurrentTensors(descriptor, buffers, hosts);
+        return new GpuRecurrentTensors(descriptor, buffers);
     }
 
     public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN,
@@ -250,16 +242,11 @@ public sealed class GpuBackend : IBackend, IDisposable
         DeviceBuffer? lengths, int seqLength, int batch, bool training, ulong dropoutSeed, uint dropoutStep)
     {
         long rows = (long)seqLength * batch, states = StateLength(descriptor, batch);
-        GpuRecurrentTensors p = RecurrentTensorsOf(parameters);
-        Synchronize();
-        foreach (GpuBuffer tensor in p.Buffers) ToHost(tensor, tensor.Length);
-        CpuRecurrent.Recurrent_Forward(descriptor, HostSpan(output, rows * descriptor.OutputSize), OptionalHost(hN, states),
-            OptionalHost(cN, states), Floats(reserve).Host, Floats(workspace).Host, ToHost(x, rows * descriptor.InputSize),
-            h0 == null ? default : ToHost(h0, states), c0 == null ? default : ToHost(c0, states), p.Hosts,
-            lengths == null ? default : IdSpan(lengths, batch), seqLength, batch, training, dropoutSeed, dropoutStep);
-        FromHost(output, rows * descriptor.OutputSize);
-        if (hN != null) FromHost(hN, states);
-        if (cN != null) FromHost(cN, states);
+        CheckRecurrent(descriptor, lengths, seqLength, batch, (x, rows * descriptor.InputSize, "x"), (output, rows * descriptor.OutputSize, "output"),
+            (h0, states, "h0"), (hN, states, "hN"), (c0, states, "c0"), (cN, states, "cN"));
+        Kernels.RecurrentStack.Forward(descriptor, View(output), Optional(hN), descriptor.HasCellState ? Optional(cN) : default, View(reserve),
+            View(workspace), View(x), Optional(h0), descriptor.HasCellState ? Optional(c0) : default, RecurrentTensorsOf(parameters).Buffers,
+            lengths == null ? default : Ints(lengths).View, seqLength, batch, training, dropoutSeed, dropoutStep);
     }
 
     public void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
@@ -268,22 +255,40 @@ public sealed class GpuBackend : IBackend, IDisposable
         bool accumulateDx, bool accumulateParameters)
     {
         long rows = (long)seqLength * batch, states = StateLength(descriptor, batch);
-        GpuRecurrentTensors p = RecurrentTensorsOf(parameters), g = RecurrentTensorsOf(parameterGradients);
-        Synchronize();
-        foreach (GpuBuffer tensor in p.Buffers) ToHost(tensor, tensor.Length);
-        if (accumulateParameters) foreach (GpuBuffer tensor in g.Buffers) ToHost(tensor, tensor.Length);
-        Span<float> Gradient(DeviceBuffer? buffer, long length)
-            => buffer == null ? default : accumulateDx ? ToHost(buffer, length) : HostSpan(buffer, length);
-        // The reserve is the host copy the forward wrote (it never went to the device).
-        CpuRecurrent.Recurrent_Backward(descriptor, Gradient(dx, rows * descriptor.InputSize), Gradient(dh0, states), Gradient(dc0, states),
-            g.Hosts, Floats(workspace).Host, dOutput == null ? default : ToHost(dOutput, rows * descriptor.OutputSize),
-            dhN == null ? default : ToHost(dhN, states), dcN == null ? default : ToHost(dcN, states), Floats(reserve).Host,
-            ToHost(x, rows * descriptor.InputSize), p.Hosts, lengths == null ? default : IdSpan(lengths, batch), seqLength, batch, training,
-            accumulateDx, accumulateParameters);
-        if (dx != null) FromHost(dx, rows * descriptor.InputSize);
-        if (dh0 != null) FromHost(dh0, states);
-        if (dc0 != null) FromHost(dc0, states);
-        foreach (GpuBuffer tensor in g.Buffers) FromHost(tensor, tensor.Length);
+        CheckRecurrent(descriptor, lengths, seqLength, batch, (x, rows * descriptor.InputSize, "x"), (dx, rows * descriptor.InputSize, "dx"),
+            (dOutput, rows * descriptor.OutputSize, "dOutput"), (dh0, states, "dh0"), (dhN, states, "dhN"), (dc0, states, "dc0"), (dcN, states, "dcN"));
+        Kernels.RecurrentStack.Backward(descriptor, Optional(dx), Optional(dh0), descriptor.HasCellState ? Optional(dc0) : default,
+            RecurrentTensorsOf(parameterGradients).Buffers, View(workspace), Optional(dOutput), Optional(dhN),
+            descriptor.HasCellState ? Optional(dcN) : default, View(reserve), View(x), RecurrentTensorsOf(parameters).Buffers,
+            lengths == null ? default : Ints(lengths).View, seqLength, batch, training, accumulateDx, accumulateParameters);
+    }
+
+    /// <summary>Operand sizes, cell-state operands only for LSTM, and lengths in [1, seqLength] (the CPU backend's messages).</summary>
+    private static void CheckRecurrent(in RecurrentDescriptor d, DeviceBuffer? lengths, int seqLength, int batch,
+        params ReadOnlySpan<(DeviceBuffer? Buffer, long Length, string Name)> operands)
+    {
+        d.Validate();
+        if (seqLength < 1) throw new ArgumentOutOfRangeException(nameof(seqLength), seqLength, $"{d}: the sequence length must be at least 1.");
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{d}: the batch must be at least 1.");
+        foreach ((DeviceBuffer? buffer, long length, string name) in operands)
+        {
+            if (buffer == null) continue;
+            if (!d.HasCellState && name is "c0" or "cN" or "dc0" or "dcN")
+                throw new ArgumentException($"{d.Mode} has no cell state: {name} must be null.", name);
+            if (Floats(buffer).Length < length)
+                throw new ArgumentException($"{d.Mode}: {name} needs {length} floats, its buffer holds {buffer.Length}.", name);
+        }
+        if (lengths == null) return;
+        ReadOnlySpan<int> values = IdSpan(lengths, batch);
+        for (int e = 0; e < batch; e++)
+        {
+            int length = values[e];
+            if (length < 1)
+                throw new ArgumentOutOfRangeException(nameof(lengths), length, $"Example {e} has length {length}: every sequence needs at least one step.");
+            if (length > seqLength)
+                throw new ArgumentOutOfRangeException(nameof(lengths), length,
+                    $"Example {e} has length {length}, more than the padded sequence length {seqLength}.");
+        }
     }
 
     // ---- GEMM and linear ------------------------------------------------------------------------
@@ -526,31 +531,6 @@ public sealed class GpuBackend : IBackend, IDisposable
     private static GpuRecurrentTensors RecurrentTensorsOf(RecurrentTensors tensors)
         => tensors as GpuRecurrentTensors ?? throw new ArgumentException(
             $"The GPU backend got {tensors?.GetType().Name ?? "null"}: bind the tensors with its Recurrent_Bind.", nameof(tensors));
-
-    /// <summary>The buffer's first <paramref name="length"/> floats copied into its host memory (the stream is synchronised).</summary>
-    private Span<float> ToHost(DeviceBuffer buffer, long length)
-    {
-        GpuBuffer gpu = Floats(buffer);
-        Span<float> host = HostSpan(gpu, length);
-        if (length > 0) gpu.View.SubView(0, length).CopyToCPU(Kernels.Stream, host);
-        return host;
-    }
-
-    private static Span<float> HostSpan(DeviceBuffer buffer, long length)
-    {
-        GpuBuffer gpu = Floats(buffer);
-        if (length > gpu.Length) throw new ArgumentException($"{length} floats do not fit a buffer of {gpu.Length}.", nameof(buffer));
-        return gpu.Host.AsSpan(0, checked((int)length));
-    }
-
-    private static Span<float> OptionalHost(DeviceBuffer? buffer, long length) => buffer == null ? default : HostSpan(buffer, length);
-
-    /// <summary>The host memory's first <paramref name="length"/> floats back to the device (synchronously).</summary>
-    private void FromHost(DeviceBuffer buffer, long length)
-    {
-        GpuBuffer gpu = Floats(buffer);
-        if (length > 0) gpu.View.SubView(0, length).CopyFromCPU(Kernels.Stream, gpu.Host.AsSpan(0, checked((int)length)));
-    }
 
     private static ArrayView<float> View(DeviceBuffer buffer)
         => buffer is GpuBuffer gpu ? gpu.View

@@ -28,6 +28,7 @@ public sealed class GpuKernels
     private GpuLinear? _linear;
     private GpuEmbedding? _embedding;
     private GpuRecurrent? _recurrent;
+    private GpuRecurrentStack? _recurrentStack;
     private IGpuBlas? _blas;
 
     public GpuKernels(Accelerator accelerator, AcceleratorStream? stream = null)
@@ -67,6 +68,7 @@ public sealed class GpuKernels
     public GpuLinear Linear => _linear ??= new GpuLinear(this);
     public GpuEmbedding Embedding => _embedding ??= new GpuEmbedding(this);
     public GpuRecurrent Recurrent => _recurrent ??= new GpuRecurrent(this);
+    public GpuRecurrentStack RecurrentStack => _recurrentStack ??= new GpuRecurrentStack(this);
 
     /// <summary>Who multiplies for Linear, the im2col convolution and the recurrent cells: ShapeNet's GEMM kernel unless set
     /// (the backend sets cuBLAS on a CUDA accelerator).</summary>

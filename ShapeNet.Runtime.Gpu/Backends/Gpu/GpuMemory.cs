@@ -18,11 +18,6 @@ public sealed class GpuBuffer : DeviceBuffer
     /// <summary>The buffer's floats on the device.</summary>
     public ArrayView<float> View { get; }
 
-    /// <summary>Host memory for the calls that still run on the host (recurrent stacks; see GpuBackend), made on first use.</summary>
-    internal float[] Host => _host ??= new float[Length];
-
-    private float[]? _host;
-
     /// <summary>Returns the buffer's share of its arena; the arena's device memory is freed when its last buffer is.</summary>
     public override void Dispose()
     {
