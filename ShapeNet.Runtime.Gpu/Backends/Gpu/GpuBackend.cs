@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -172,7 +173,8 @@ public sealed class GpuBackend : IBackend, IDisposable
         return new GpuIntBuffer(_current!, view.Cast<int>());
     }
 
-    /// <summary>Queues the upload and keeps the host copy the id, label and length checks read.</summary>
+    /// <summary>Queues the upload (through the pinned staging memory, as float uploads: the next upload may overwrite the
+    /// host copy before the device has read it) and keeps the host copy the id, label and length checks read.</summary>
     public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0)
     {
         GpuIntBuffer ints = Ints(destination);
@@ -181,8 +183,8 @@ public sealed class GpuBackend : IBackend, IDisposable
                 $"UploadInt32: values {destinationOffset}..{destinationOffset + source.Length} are outside a buffer of {ints.Length}.");
         if (source.IsEmpty) return;
         source.CopyTo(ints.Host.AsSpan(checked((int)destinationOffset)));
-        // Small (ids, labels, lengths): from the host copy, which stays put until the next upload to this buffer.
-        ints.View.SubView(destinationOffset, source.Length).CopyFromCPUUnsafeAsync(Kernels.Stream, ref ints.Host[destinationOffset], source.Length);
+        _staging.Upload(MemoryMarshal.Cast<int, float>(source), ints.View.SubView(destinationOffset, source.Length).Cast<float>(), Kernels.Stream,
+            Synchronize);
     }
 
     public void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0)
