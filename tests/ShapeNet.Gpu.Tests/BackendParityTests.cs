@@ -483,3 +483,44 @@ public sealed class BackendParityTests(GpuFixture gpu)
         again.Dispose();
     }
 }
+
+/// <summary>The backend-seam members the plan uses beyond the kernels (staged uploads, Axpy for the loss sum, preparation),
+/// against what they must produce.</summary>
+[Collection(GpuCollection.Name)]
+public sealed class BackendSeamTests(GpuFixture gpu)
+{
+    [Fact]
+    public void Staged_uploads_axpy_and_preparation_work_on_the_device()
+    {
+        using var backend = new GpuBackend(gpu.Kernels);
+        Assert.False(backend.SharesHostMemory);
+        DeviceBuffer target = backend.Allocate(100);
+        float[] expected = new float[100];
+        for (int round = 0; round < 50; round++)
+        {
+            Span<float> staged = backend.BeginUpload(target, 10 + round, 40);
+            for (int i = 0; i < 40; i++) staged[i] = expected[10 + round + i] = round * 100 + i;
+            backend.EndUpload(target, 10 + round, 40);
+        }
+        var back = new float[100];
+        backend.Download(target, back);
+        Parity.Exact(expected, back, "staged uploads in stream order");
+        Assert.Throws<InvalidOperationException>(() => backend.EndUpload(target, 0, 3));
+        backend.BeginUpload(target, 0, 3);
+        Assert.Throws<InvalidOperationException>(() => backend.Upload([1f], target));
+        backend.EndUpload(target, 0, 3);
+
+        DeviceBuffer x = backend.Wrap([1f, 2f, 3f, 4f]), sum = backend.Wrap([10f, 20f, 30f, 40f, 50f]);
+        backend.Axpy(0.5f, x, 1, sum, 2, 3);
+        var sums = new float[5];
+        backend.Download(sum, sums);
+        Assert.Equal([10f, 20f, 31f, 41.5f, 52f], sums);
+
+        var desc = new Conv2dDesc(2, 6, 6, 3, 3, 3);
+        backend.Prepare(desc, 4);
+        backend.Prepare(new Pool2dDesc(3, 4, 4, 2, 2, 2, 2), 4);
+        backend.Prepare(new BatchNormDesc(3, 16), 4);
+        backend.Prepare(new LinearDesc(5, 2), 4);
+        Assert.Equal(GpuConvolution.WorkspaceLength(desc.Geometry(4)), backend.Conv2d_WorkspaceLength(desc, 4));
+    }
+}

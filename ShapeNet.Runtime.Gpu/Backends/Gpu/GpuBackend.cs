@@ -156,6 +156,42 @@ public sealed class GpuBackend : IBackend, IDisposable
         => Kernels.Layout.CopyRows(Rest(destination, destinationOffset), destinationStride, Rest(source, sourceOffset), sourceStride,
             rowLength, rows, accumulate);
 
+    /// <summary>False: buffers are device memory; a plan trains device copies and copies them back when asked.</summary>
+    public bool SharesHostMemory => false;
+
+    /// <summary>Pinned staging floats for the caller to fill; <see cref="EndUpload"/> queues their copy to the destination.</summary>
+    public Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count)
+    {
+        View(destination, destinationOffset, count, "BeginUpload");
+        return _staging.Begin(count, Synchronize);
+    }
+
+    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count)
+        => _staging.End(count, View(destination, destinationOffset, count, "EndUpload"), Kernels.Stream);
+
+    /// <summary>Chooses the convolution engine's algorithms and workspace for the plan's largest batch (cuDNN: descriptors and
+    /// cudnnFind* now, not during a step).</summary>
+    public void Prepare(in Conv2dDesc desc, int batchCapacity) => Convolution.WorkspaceLength(desc.Geometry(batchCapacity));
+
+    /// <summary>Nothing to prepare: pooling is ShapeNet's kernel.</summary>
+    public void Prepare(in Pool2dDesc desc, int batchCapacity)
+    {
+    }
+
+    /// <summary>Nothing to prepare: batch norm is ShapeNet's kernel.</summary>
+    public void Prepare(in BatchNormDesc desc, int batchCapacity)
+    {
+    }
+
+    /// <summary>Nothing to prepare: cuBLAS needs no per-shape state.</summary>
+    public void Prepare(in LinearDesc desc, int rowCapacity)
+    {
+    }
+
+    /// <summary>y[yOffset + i] += alpha·x[xOffset + i] for i &lt; n, on the stream (the plan's loss sum).</summary>
+    public void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n)
+        => Kernels.Elementwise.Axpy(alpha, View(x, xOffset, n, "Axpy"), View(y, yOffset, n, "Axpy"), n);
+
     /// <summary>Waits for the stream (and frees the staging memory for reuse).</summary>
     public void Synchronize()
     {

@@ -132,20 +132,48 @@ internal sealed class GpuStaging : IDisposable
     {
         long length = source.Length;
         if (length == 0) return;
-        if (_host == null || _used + length > _host.Length)
-        {
-            synchronize();
-            if (_host == null || length > _host.Length)
-            {
-                _host?.Dispose();
-                // Room for a few uploads of this size between synchronisations (input and target of a step).
-                _host = _accelerator.AllocatePageLocked1D<float>(Math.Max(4 * length, 1 << 16));
-            }
-        }
-        Span<float> pinned = _host.Span.Slice(checked((int)_used), source.Length);
+        if (_pending >= 0) throw new InvalidOperationException("Upload during a staged upload (BeginUpload without EndUpload).");
+        Reserve(length, synchronize);
+        Span<float> pinned = _host!.Span.Slice(checked((int)_used), source.Length);
         source.CopyTo(pinned);
         destination.SubView(0, length).CopyFromCPUUnsafeAsync(stream, ref pinned[0], length);
         _used += length;
+    }
+
+    /// <summary>Pinned floats for the caller to fill (the backend seam's staged upload): valid until <see cref="End"/>.</summary>
+    public Span<float> Begin(int count, Action synchronize)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "An upload cannot have a negative length.");
+        if (_pending >= 0) throw new InvalidOperationException("BeginUpload: the previous staged upload was not ended (one at a time).");
+        Reserve(count, synchronize);
+        _pending = count;
+        return count == 0 ? default : _host!.Span.Slice(checked((int)_used), count);
+    }
+
+    /// <summary>Queues the copy of the span <see cref="Begin"/> handed out to <paramref name="destination"/>.</summary>
+    public void End(int count, ArrayView<float> destination, AcceleratorStream stream)
+    {
+        if (_pending != count)
+            throw new InvalidOperationException(_pending < 0 ? "EndUpload without BeginUpload."
+                : $"EndUpload of {count} floats after BeginUpload of {_pending}: pass the same arguments.");
+        _pending = -1;
+        if (count == 0) return;
+        destination.SubView(0, count).CopyFromCPUUnsafeAsync(stream, ref _host!.Span[checked((int)_used)], count);
+        _used += count;
+    }
+
+    private int _pending = -1;
+
+    private void Reserve(long length, Action synchronize)
+    {
+        if (_host != null && _used + length <= _host.Length) return;
+        synchronize();
+        if (_host == null || length > _host.Length)
+        {
+            _host?.Dispose();
+            // Room for a few uploads of this size between synchronisations (input and target of a step).
+            _host = _accelerator.AllocatePageLocked1D<float>(Math.Max(4 * length, 1 << 16));
+        }
     }
 
     /// <summary>Called after the stream was synchronised: every earlier copy has read its pinned floats.</summary>
