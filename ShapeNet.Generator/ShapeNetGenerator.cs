@@ -32,7 +32,7 @@ public sealed class ShapeNetGenerator : IIncrementalGenerator
 
         IncrementalValuesProvider<NetworkSpec> networks = context.SyntaxProvider
             .ForAttributeWithMetadataName(ParseContext.NetworkAttributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 static (ctx, ct) => NetworkParser.Parse(ctx, ct))
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)
@@ -42,7 +42,10 @@ public sealed class ShapeNetGenerator : IIncrementalGenerator
         IncrementalValuesProvider<EmittedSource> networkSources = networks
             .Select(static (spec, _) => GeneratedCode.ForNetwork(spec))
             .WithTrackingName(TrackingNames.EmitNetworks);
-        context.RegisterSourceOutput(networkSources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
+        context.RegisterSourceOutput(networkSources, static (spc, source) =>
+        {
+            if (source.Text.Length > 0) spc.AddSource(source.HintName, source.Text);
+        });
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> networkDiagnostics = networkSources
             .Select(static (s, _) => s.Diagnostics)
             .WithTrackingName(TrackingNames.NetworkDiagnostics);
