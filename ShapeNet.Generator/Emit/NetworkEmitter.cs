@@ -291,6 +291,9 @@ internal static class NetworkEmitter
             }
             foreach (BufferInfo b in graph.Buffers)
                 w.Line($"{BufferPlan.ModuleBufferName(b)} = BufferValue({b.Index.ToString(CultureInfo.InvariantCulture)});");
+            // The batch capacity is checked against the largest buffer first, so the int products below cannot wrap.
+            foreach (var degree in plan.Buffers.Where(b => b.DynamicDims > 0).GroupBy(b => b.DynamicDims).OrderBy(g => g.Key))
+                w.Line($"RequireBatchCapacity({BatchCapacity}, perSample: {Sizes.Literal(degree.Max(b => b.StaticElements))}, batchDims: {degree.Key.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
             foreach (WorkspaceRequest workspace in plan.Workspaces)

@@ -60,6 +60,7 @@ namespace ShapeNet.Samples.Benchmarks
                 _dfc_weight = ParameterGradient(0);
                 _fc_bias = ParameterValue(1);
                 _dfc_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 2, batchDims: 1);
                 _x = Allocate(batchCapacity * 2);
                 _fc1 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity * 2);

@@ -99,6 +99,7 @@ namespace ShapeNet.Samples.BreastCancer
                 _dlinear3_weight = ParameterGradient(4);
                 _linear3_bias = ParameterValue(5);
                 _dlinear3_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 8, batchDims: 1);
                 _x = Allocate(batchCapacity * 8);
                 _sigmoid2 = Allocate(batchCapacity * 6);
                 _sigmoid4 = Allocate(batchCapacity * 4);

@@ -108,6 +108,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc_weight = ParameterGradient(4);
                 _fc_bias = ParameterValue(5);
                 _dfc_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 5760, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _conv1_1 = Allocate(batchCapacity * 5760);
                 _maxPool2d2 = Allocate(batchCapacity * 1440);

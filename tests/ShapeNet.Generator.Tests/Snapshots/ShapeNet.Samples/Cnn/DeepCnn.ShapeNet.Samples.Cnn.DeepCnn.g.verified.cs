@@ -163,6 +163,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc3_weight = ParameterGradient(10);
                 _fc3_bias = ParameterValue(11);
                 _dfc3_bias = ParameterGradient(11);
+                RequireBatchCapacity(batchCapacity, perSample: 12544, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _relu2 = Allocate(batchCapacity * 12544);
                 _maxPool2d3 = Allocate(batchCapacity * 3136);

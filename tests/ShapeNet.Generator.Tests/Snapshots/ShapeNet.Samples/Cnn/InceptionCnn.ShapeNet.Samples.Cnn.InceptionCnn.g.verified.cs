@@ -275,6 +275,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc_weight = ParameterGradient(32);
                 _fc_bias = ParameterValue(33);
                 _dfc_bias = ParameterGradient(33);
+                RequireBatchCapacity(batchCapacity, perSample: 12672, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _conv1_1 = Allocate(batchCapacity * 5760);
                 _maxPool2d2 = Allocate(batchCapacity * 1440);

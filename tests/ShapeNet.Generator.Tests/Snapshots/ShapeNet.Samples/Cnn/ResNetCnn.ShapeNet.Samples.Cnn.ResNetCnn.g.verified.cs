@@ -177,6 +177,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc_weight = ParameterGradient(12);
                 _fc_bias = ParameterValue(13);
                 _dfc_bias = ParameterGradient(13);
+                RequireBatchCapacity(batchCapacity, perSample: 9216, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _conv1_1 = Allocate(batchCapacity * 9216);
                 _maxPool2d2 = Allocate(batchCapacity * 2304);

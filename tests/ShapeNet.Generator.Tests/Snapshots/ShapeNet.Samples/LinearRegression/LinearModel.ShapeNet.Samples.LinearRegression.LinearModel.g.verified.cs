@@ -60,6 +60,7 @@ namespace ShapeNet.Samples.LinearRegression
                 _dlinear_weight = ParameterGradient(0);
                 _linear_bias = ParameterValue(1);
                 _dlinear_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 1, batchDims: 1);
                 _x = Allocate(batchCapacity);
                 _linear1 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity);

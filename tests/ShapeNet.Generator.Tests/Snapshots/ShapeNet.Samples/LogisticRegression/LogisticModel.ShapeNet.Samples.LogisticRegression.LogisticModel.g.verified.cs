@@ -61,6 +61,7 @@ namespace ShapeNet.Samples.LogisticRegression
                 _dlinear_weight = ParameterGradient(0);
                 _linear_bias = ParameterValue(1);
                 _dlinear_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 1, batchDims: 1);
                 _x = Allocate(batchCapacity);
                 _sigmoid2 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity);

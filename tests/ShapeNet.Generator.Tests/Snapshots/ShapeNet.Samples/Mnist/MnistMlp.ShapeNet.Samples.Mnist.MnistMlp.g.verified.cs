@@ -134,6 +134,7 @@ namespace ShapeNet.Samples.Mnist
                 _dfc5_weight = ParameterGradient(8);
                 _fc5_bias = ParameterValue(9);
                 _dfc5_bias = ParameterGradient(9);
+                RequireBatchCapacity(batchCapacity, perSample: 784, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _relu2 = Allocate(batchCapacity * 512);
                 _relu4 = Allocate(batchCapacity * 256);

@@ -61,6 +61,7 @@ namespace ShapeNet.Samples.Softmax
                 _dv1_weight = ParameterGradient(0);
                 _v1_bias = ParameterValue(1);
                 _dv1_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 784, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _v1_2 = Allocate(batchCapacity * 10);
                 _dx = Allocate(batchCapacity * 784);

@@ -307,6 +307,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dhead_weight = ParameterGradient(4);
                 _head_bias = ParameterValue(5);
                 _dhead_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 24, batchDims: 1);
                 _x = Allocate(batchCapacity * 8);
                 _abs1 = Allocate(batchCapacity * 8);
                 _mean2 = Allocate(batchCapacity);

@@ -124,6 +124,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _bn1_running_mean = BufferValue(0);
                 _bn1_running_var = BufferValue(1);
                 _bn1_num_batches_tracked = BufferValue(2);
+                RequireBatchCapacity(batchCapacity, perSample: 384, batchDims: 1);
                 _x = Allocate(batchCapacity * 192);
                 _conv1_1 = Allocate(batchCapacity * 384);
                 _bn1_2 = Allocate(batchCapacity * 384);

@@ -148,6 +148,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _block_bn_running_mean = BufferValue(3);
                 _block_bn_running_var = BufferValue(4);
                 _block_bn_num_batches_tracked = BufferValue(5);
+                RequireBatchCapacity(batchCapacity, perSample: 384, batchDims: 1);
                 _x = Allocate(batchCapacity * 192);
                 _conv1_1 = Allocate(batchCapacity * 384);
                 _bn1_2 = Allocate(batchCapacity * 384);

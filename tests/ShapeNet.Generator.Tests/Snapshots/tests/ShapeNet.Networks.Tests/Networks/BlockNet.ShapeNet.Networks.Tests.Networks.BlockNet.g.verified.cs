@@ -152,6 +152,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dhead_weight = ParameterGradient(9);
                 _head_bias = ParameterValue(10);
                 _dhead_bias = ParameterGradient(10);
+                RequireBatchCapacity(batchCapacity, perSample: 24, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _tanh2 = Allocate(batchCapacity * 24);
                 _stem_proj3 = Allocate(batchCapacity * 24);

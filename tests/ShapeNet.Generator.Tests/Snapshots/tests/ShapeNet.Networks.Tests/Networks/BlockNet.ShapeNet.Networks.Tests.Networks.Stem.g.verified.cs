@@ -74,6 +74,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc_bias = ParameterGradient(1);
                 _proj_weight = ParameterValue(2);
                 _dproj_weight = ParameterGradient(2);
+                RequireBatchCapacity(batchCapacity, perSample: 24, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _tanh2 = Allocate(batchCapacity * 24);
                 _proj3 = Allocate(batchCapacity * 24);

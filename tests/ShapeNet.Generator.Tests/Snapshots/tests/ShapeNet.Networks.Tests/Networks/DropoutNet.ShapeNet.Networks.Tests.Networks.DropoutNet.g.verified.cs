@@ -87,6 +87,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc2_weight = ParameterGradient(2);
                 _fc2_bias = ParameterValue(3);
                 _dfc2_bias = ParameterGradient(3);
+                RequireBatchCapacity(batchCapacity, perSample: 16, batchDims: 1);
                 _x = Allocate(batchCapacity * 16);
                 _relu2 = Allocate(batchCapacity * 16);
                 _dropout3 = Allocate(batchCapacity * 16);

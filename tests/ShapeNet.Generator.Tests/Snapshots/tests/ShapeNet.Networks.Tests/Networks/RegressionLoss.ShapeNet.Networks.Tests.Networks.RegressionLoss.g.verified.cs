@@ -84,6 +84,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc2_weight = ParameterGradient(2);
                 _fc2_bias = ParameterValue(3);
                 _dfc2_bias = ParameterGradient(3);
+                RequireBatchCapacity(batchCapacity, perSample: 8, batchDims: 1);
                 _x = Allocate(batchCapacity * 6);
                 _target = Allocate(batchCapacity * 3);
                 _tanh3 = Allocate(batchCapacity * 8);
