@@ -313,7 +313,7 @@ internal sealed class GraphBuilder
 
     /// <summary>Whether <paramref name="shape"/>'s static dims multiply to at most <see cref="MaxTensorElements"/>; SN0116 otherwise
     /// (the product is exact: it is computed in saturating steps and shown from a big integer).</summary>
-    private bool WithinTensorLimit(Shape shape, string what, LocationInfo? location, bool report)
+    private bool WithinTensorLimit(Shape shape, string what, SourceRef? location, bool report)
     {
         long product = 1;
         foreach (Dim d in shape.Dims)
@@ -347,16 +347,16 @@ internal sealed class GraphBuilder
         return outputs;
     }
 
-    private void Fail(Scope scope, DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args) =>
+    private void Fail(Scope scope, DiagnosticDescriptor descriptor, SourceRef? location, params object[] args) =>
         Fail(scope, descriptor, location, System.Array.Empty<DiagnosticProperty>(), args);
 
-    private void Fail(Scope scope, DiagnosticDescriptor descriptor, LocationInfo? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
+    private void Fail(Scope scope, DiagnosticDescriptor descriptor, SourceRef? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
     {
         _failed = true;
         Report(scope.Report, descriptor, location, properties, args);
     }
 
-    private void Report(bool report, DiagnosticDescriptor descriptor, LocationInfo? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
+    private void Report(bool report, DiagnosticDescriptor descriptor, SourceRef? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
     {
         if (!report) return;
         DiagnosticInfo diagnostic = DiagnosticInfo.Create(descriptor, location, args) with { Properties = properties.ToEquatableArray() };
