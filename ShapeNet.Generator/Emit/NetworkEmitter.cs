@@ -212,7 +212,8 @@ internal static class NetworkEmitter
         {
             var forward = new IndentedWriter();
             var backward = new IndentedWriter();
-            var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch", variables: new PassVariables("training", "DropoutSeed", "dropoutStep"));
+            var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch", variables: new PassVariables("training", "DropoutSeed", "dropoutStep"),
+                finiteSwitch: "CheckFinite");
             var backwardCode = new GraphCodeWriter(plan, backward, "Backend", "batch", inputGradientSwitch: "ComputeInputGradients");
             forwardCode.WriteForward();
             backwardCode.WriteBackward();

@@ -52,6 +52,8 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>The managed thread id of the call running on this plan, 0 when none: a second thread entering while it is set
     /// is concurrent use (<see cref="Enter"/>). One interlocked exchange per public call, no allocation.</summary>
     private int _owner;
+    /// <summary>Host copy of a buffer being checked by <see cref="RequireFinite"/> (allocated only with <see cref="CheckFinite"/> on).</summary>
+    private float[]? _finiteScratch;
 
     /// <summary>Binds the network's parameters; the generated constructor then allocates its buffers with
     /// <see cref="Allocate"/> and registers them with <see cref="BindInput"/> and <see cref="BindOutput"/>.</summary>
@@ -294,6 +296,7 @@ public abstract class NetworkPlan : IDisposable
             int rows = OutputRows(batch);
             ForwardCore(batch, training: true);
             Backend.Loss_Forward(loss.Kind, loss.Reduction, _loss!, _output!, _target!, rows, OutputColumns);
+        if (CheckFinite) RequireFinite(_loss!, 1, "the loss");
             Backend.Loss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _target!, rows, OutputColumns, accumulate: false);
             RunBackward(batch);
             Optimizer!.Step();
@@ -481,6 +484,27 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>The backend buffer of input <paramref name="index"/>.</summary>
     protected DeviceBuffer InputBuffer(int index) =>
         _inputs[index] ?? throw new InvalidOperationException($"Input {index} was not bound by the generated plan.");
+
+    /// <summary>
+    /// Anomaly detection, off by default (PyTorch's <c>torch.autograd.detect_anomaly</c> is the model): when on, every value of
+    /// the forward pass and the loss are checked right after the op that writes them, and the first NaN or infinity throws a
+    /// <see cref="NonFiniteException"/> naming that op, as written in the forward method (<c>Fc1(x)</c>). Each check copies the
+    /// value to the host: a debugging aid, several times slower, and it allocates.
+    /// </summary>
+    public bool CheckFinite { get; set; }
+
+    /// <summary>Called by the generated forward pass after each op when <see cref="CheckFinite"/> is on: throws when one of the
+    /// first <paramref name="length"/> values of <paramref name="values"/> is not finite.</summary>
+    protected void RequireFinite(DeviceBuffer values, long length, string producer)
+    {
+        if (_finiteScratch is null || _finiteScratch.Length < length) _finiteScratch = new float[length];
+        Span<float> host = _finiteScratch.AsSpan(0, (int)length);
+        Backend.Download(values, host);
+        for (int i = 0; i < host.Length; i++)
+        {
+            if (!float.IsFinite(host[i])) throw new NonFiniteException(producer, i, length, host[i]);
+        }
+    }
 
     /// <summary>Checked before the generated constructor allocates anything: every buffer of <paramref name="perSample"/> floats per
     /// sample (times the batch <paramref name="batchDims"/> times) must fit an array at <paramref name="batchCapacity"/>, so the

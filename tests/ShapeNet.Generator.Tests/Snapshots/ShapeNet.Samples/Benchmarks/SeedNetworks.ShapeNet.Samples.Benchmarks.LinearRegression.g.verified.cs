@@ -82,8 +82,10 @@ namespace ShapeNet.Samples.Benchmarks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 2, "x");
                 // Fc(x): [Batch, 1] <- [Batch, 2]
                 Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc1, batch, "Fc(x)");
             }
 
             protected override void BackwardCore(int batch)

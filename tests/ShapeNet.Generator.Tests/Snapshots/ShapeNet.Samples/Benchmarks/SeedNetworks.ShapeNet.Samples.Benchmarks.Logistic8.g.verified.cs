@@ -127,12 +127,16 @@ namespace ShapeNet.Samples.Benchmarks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 8, "x");
                 // Sigmoid(Fc1(x)): [Batch, 6] <- [Batch, 8]
                 Backend.Linear_Forward(_sigmoid2, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_sigmoid2, batch * 6, "Sigmoid(Fc1(x))");
                 // Sigmoid(Fc2(h)): [Batch, 4] <- [Batch, 6]
                 Backend.Linear_Forward(_sigmoid4, _sigmoid2, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_sigmoid4, batch * 4, "Sigmoid(Fc2(h))");
                 // Sigmoid(Fc3(h)): [Batch, 1] <- [Batch, 4]
                 Backend.Linear_Forward(_sigmoid6, _sigmoid4, _fc3_weight, _fc3_bias, in _linearDesc2, batch);
+                if (CheckFinite) RequireFinite(_sigmoid6, batch, "Sigmoid(Fc3(h))");
             }
 
             protected override void BackwardCore(int batch)

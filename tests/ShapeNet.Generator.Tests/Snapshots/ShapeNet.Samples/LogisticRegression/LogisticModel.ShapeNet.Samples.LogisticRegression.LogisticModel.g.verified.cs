@@ -83,8 +83,10 @@ namespace ShapeNet.Samples.LogisticRegression
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch, "x");
                 // Sigmoid(Linear(x)): [Batch, 1] <- [Batch, 1]
                 Backend.Linear_Forward(_sigmoid2, _x, _linear_weight, _linear_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_sigmoid2, batch, "Sigmoid(Linear(x))");
             }
 
             protected override void BackwardCore(int batch)

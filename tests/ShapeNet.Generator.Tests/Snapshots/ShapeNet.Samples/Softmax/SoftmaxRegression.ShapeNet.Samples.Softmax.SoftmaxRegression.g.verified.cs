@@ -83,9 +83,12 @@ namespace ShapeNet.Samples.Softmax
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 784, "x");
                 // Flatten(x): [Batch, 784] <- [Batch, 1, 28, 28] (the same buffer as x)
+                if (CheckFinite) RequireFinite(_x, batch * 784, "Flatten(x)");
                 // Linear(Flatten(x)): [Batch, 10] <- [Batch, 784]
                 Backend.Linear_Forward(_v1_2, _x, _v1_weight, _v1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_v1_2, batch * 10, "Linear(Flatten(x))");
             }
 
             protected override void BackwardCore(int batch)
