@@ -87,4 +87,22 @@ public class PlanHardeningTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new MnistMlp(seed: 4).CreatePlan(int.MaxValue));
         Assert.StartsWith("The batch capacity 2,147,483,647 is too large for this network: a buffer of 784 floats per sample would hold more than 2,147,483,591 floats. Use a capacity of at most 2,739,137.", e.Message);
     }
+
+    [Fact]
+    public void The_same_seed_and_data_give_the_same_parameters_bit_for_bit()
+    {
+        var first = new MnistMlp(seed: 5);
+        var second = new MnistMlp(seed: 5);
+        using (MnistMlp.Plan a = Configured(first, new Adam(0.01f)))
+        using (MnistMlp.Plan b = Configured(second, new Adam(0.01f)))
+        {
+            for (int step = 0; step < 5; step++)
+            {
+                a.TrainStep(X, Labels, Batch);
+                b.TrainStep(X, Labels, Batch);
+            }
+        }
+        foreach ((Parameter p, Parameter q) in first.Parameters.Zip(second.Parameters))
+            Assert.True(p.Value.Data.AsSpan().SequenceEqual(q.Value.Data), $"{p.Name} differs");
+    }
 }
