@@ -73,6 +73,7 @@ public static class TabularSample
             var loader = new DataLoader(train, batchSize, shuffle: true, seed: options.Seed);
             loader.EnsureFeatureShape<Measurements>();
             loader.EnsureTargetShape(1);
+            long step = 0;
             TrainingProgress.Run(output, name, epochs, progress =>
             {
                 for (int epoch = 0; epoch < epochs; epoch++)
@@ -80,8 +81,11 @@ public static class TabularSample
                     // The epoch's loss is the mean over its samples of the per-batch mean BCE (the last batch is short), summed on
                     // the device by each step and read once per epoch.
                     foreach (MiniBatch b in loader)
+                    {
                         plan.TrainStep(b.Features.Data.AsSpan(0, b.Count * 8), b.Targets.Data.AsSpan(0, b.Count), b.Count);
-                    losses[epoch] = plan.ReadAverageLoss();
+                        step++;
+                    }
+                    losses[epoch] = FiniteLoss.ReadAverage(plan, step);
                     progress.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * train.Count);
                 }
             });
@@ -94,7 +98,7 @@ public static class TabularSample
                 for (int epoch = 0; epoch < epochs; epoch++)
                 {
                     plan.TrainStep(features, targets, train.Count);
-                    losses[epoch] = plan.Loss;
+                    losses[epoch] = FiniteLoss.Read(plan, epoch + 1);
                     progress.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * train.Count);
                     if (epoch + 1 == LectureEpochs && epochs > LectureEpochs) lectureAccuracy = Accuracy(plan, test, batchSize);
                 }

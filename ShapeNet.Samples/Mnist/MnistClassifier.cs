@@ -63,7 +63,7 @@ public static class MnistClassifier
                 }
                 steps += batches;
                 // The epoch's mean loss over its samples, summed on the device by each step: the one read of the epoch.
-                double epochLoss = plan.ReadAverageLoss();
+                double epochLoss = FiniteLoss.ReadAverage(plan, steps);
                 losses.Add(epochLoss);
                 progress.Report(epoch, epochLoss, (long)epoch * train.Count);
             }
