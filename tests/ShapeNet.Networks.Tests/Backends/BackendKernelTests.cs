@@ -2,7 +2,7 @@ using ShapeNet.Backends;
 using ShapeNet.Backends.Cpu;
 using ShapeNet.Runtime.Tests.Support;
 
-namespace ShapeNet.Runtime.Tests.Backends;
+namespace ShapeNet.Networks.Tests.Backends;
 
 /// <summary>
 /// The kernel suite of the backend seam, written once over every <see cref="IBackend"/> in <see cref="TestBackends"/>: each
@@ -15,6 +15,27 @@ namespace ShapeNet.Runtime.Tests.Backends;
 /// </summary>
 public class BackendKernelTests
 {
+    /// <summary>Seeded inputs (the runtime tests' helpers, which this project does not link).</summary>
+    private static class TestData
+    {
+        public static float[] Uniform(int seed, int count, float low = -1f, float high = 1f)
+        {
+            var random = new Random(seed);
+            var values = new float[count];
+            for (int i = 0; i < count; i++) values[i] = low + (high - low) * random.NextSingle();
+            return values;
+        }
+
+        /// <summary>Magnitudes in [low, high] with a random sign (away from a kink or pole at 0).</summary>
+        public static float[] AwayFromZero(int seed, int count, float low, float high)
+        {
+            var random = new Random(seed);
+            var values = new float[count];
+            for (int i = 0; i < count; i++) values[i] = (low + (high - low) * random.NextSingle()) * (random.Next(2) == 0 ? -1f : 1f);
+            return values;
+        }
+    }
+
     // An independent implementation differs from the CPU's float kernels by rounding (dot products of ≤ 100 terms).
     private const double Rtol = 1e-4, Atol = 1e-5;
 

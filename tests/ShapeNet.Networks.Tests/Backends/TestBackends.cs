@@ -4,7 +4,7 @@ using ShapeNet.Generator.Tests.Emit;
 using ShapeNet.Networks.Tests.Support;
 using ShapeNet.Samples.Benchmarks;
 
-namespace ShapeNet.Runtime.Tests.Backends;
+namespace ShapeNet.Networks.Tests.Backends;
 
 /// <summary>What a backend implements, by family of <see cref="IBackend"/> calls.</summary>
 [Flags]
@@ -28,10 +28,10 @@ public enum KernelFamily
 /// <summary>
 /// Every <see cref="IBackend"/> the kernel suite (<see cref="BackendKernelTests"/>) runs over, by name (theory data must be
 /// serialisable). A new backend joins the whole suite by adding one line here: the GPU backend adds itself on ILGPU's CPU
-/// accelerator. The test-only backends are linked from the projects that own them: the tests' <see cref="CopyingBackend"/>
-/// (the CPU as a device: copies, its own staging buffer), the profiler's <see cref="TimingBackend"/> (a decorator) and the
-/// emitter tests' <see cref="ReferenceBackend"/> (naive loops in double, an independent implementation of the calls the
-/// emitter tests use; it does not implement the convolution family nor the optimizers, said below).
+/// accelerator. The suite lives in this project because it sees every test-only backend: its own <see cref="CopyingBackend"/>
+/// (the CPU as a device: copies, its own staging buffer), the samples' profiler <see cref="TimingBackend"/> (a decorator) and
+/// the emitter tests' <see cref="ReferenceBackend"/> (linked; naive loops in double, an independent implementation of the calls
+/// the emitter tests use; it does not implement the convolution family nor the optimizers, said below).
 /// </summary>
 public static class TestBackends
 {
