@@ -270,6 +270,8 @@ internal static class NetworkEmitter
             w.Line($"private readonly {array.ElementType}[] {array.Name} = {array.Initializer("0")}; // {array.Comment}");
         foreach (WorkspaceRequest workspace in plan.Workspaces)
             w.Line($"private readonly {BufferType} {workspace.Field}; // {workspace.Comment}");
+        foreach (PlanHandle handle in plan.Handles)
+            w.Line($"private readonly {handle.Type} {handle.Field}; // {handle.Comment}");
         if (plan.HasDropout)
         {
             w.Line("private uint _dropoutStep;");
@@ -292,7 +294,7 @@ internal static class NetworkEmitter
             foreach (BufferInfo b in graph.Buffers)
                 w.Line($"{BufferPlan.ModuleBufferName(b)} = BufferValue({b.Index.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
-                w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
+                w.Line($"{buffer.Name} = {(buffer.Int32 ? "AllocateInt32" : "Allocate")}({buffer.Length(BatchCapacity)});");
             foreach (WorkspaceRequest workspace in plan.Workspaces)
             {
                 // A workspace's length may depend on the core count: computed here, the largest of every request at the capacity.
@@ -301,6 +303,8 @@ internal static class NetworkEmitter
                 foreach (BackendCall call in workspace.Lengths) length = $"global::System.Math.Max({length}, {printer.Call(call)})";
                 w.Line($"{workspace.Field} = Allocate({length});");
             }
+            foreach (PlanHandle handle in plan.Handles)
+                w.Line($"{handle.Field} = {handle.Initializer};");
             for (int i = 0; i < graph.Inputs.Count; i++)
             {
                 int input = graph.Inputs[i];
@@ -332,6 +336,8 @@ internal static class NetworkEmitter
         string columns = output.Rank > 0 && output[output.Rank - 1].IsStatic ? Sizes.Literal(output[output.Rank - 1].Size) : "1";
         w.Line($"protected override int OutputColumns => {columns};");
     }
+
+    private static bool IsIntegerInput(CompiledGraph graph, int i) => graph.Producer(graph.Inputs[i]).Args is InputArgs { Integer: true };
 
     /// <summary>Forward and train-step overloads with the network's own parameter types.</summary>
     private static void WriteTypedOverloads(IndentedWriter w, CompiledGraph graph)
@@ -383,9 +389,21 @@ internal static class NetworkEmitter
             w.Line($"UploadTarget({target}.Data);");
             w.Line("TrainStepOnUploaded();");
         }
+        bool hasIntegerInput = Enumerable.Range(0, graph.Inputs.Count).Any(i => IsIntegerInput(graph, i));
+        if (hasIntegerInput)
+        {
+            w.Line();
+            w.Line("/// <summary>One training step with integer class indices as the target (cross-entropy, NLL); allocates nothing.</summary>");
+            using (w.Block($"public void TrainStep({signature}, global::ShapeNet.IntTensor {target})"))
+            {
+                Upload();
+                w.Line($"UploadTarget({target}.Data);");
+                w.Line("TrainStepOnUploaded();");
+            }
+        }
         if (graph.Inputs.Count > 1)
         {
-            string spans = string.Join(", ", graph.InputNames.Select(n => $"global::System.ReadOnlySpan<float> {n}"));
+            string spans = string.Join(", ", graph.InputNames.Select((n, i) => $"global::System.ReadOnlySpan<{(IsIntegerInput(graph, i) ? "int" : "float")}> {n}"));
             w.Line();
             w.Line($"/// <summary>One training step from flat row-major spans of <paramref name=\"{batch}\"/> samples.</summary>");
             using (w.Block($"public void TrainStep({spans}, global::System.ReadOnlySpan<float> {target}, int {batch})"))

@@ -27,6 +27,9 @@ internal enum BufferRole
 /// <summary>A buffer the plan allocates: <c>StaticElements · batch^DynamicDims</c> floats.</summary>
 internal sealed record PlannedBuffer(string Name, BufferRole Role, long StaticElements, int DynamicDims, string Comment)
 {
+    /// <summary>An int32 buffer (an <c>IntTensor</c> input): allocated with <c>AllocateInt32</c>.</summary>
+    public bool Int32 { get; init; }
+
     public string Length(string batch) => Sizes.Format(StaticElements, DynamicDims, batch);
 
     public long BytesAt(long batch) => Sizes.At(StaticElements, DynamicDims, batch) * sizeof(float);
@@ -63,6 +66,7 @@ internal sealed class BufferPlan
     private readonly List<string> _missingRules = new();
     private readonly Dictionary<(int Node, string Role), string> _auxiliary = new();
     private readonly List<WorkspaceRequest> _workspaces = new();
+    private readonly List<PlanHandle> _handles = new();
     private readonly int[] _group;
 
     private BufferPlan(CompiledGraph graph)
@@ -115,6 +119,9 @@ internal sealed class BufferPlan
 
     /// <summary>Shared workspaces, in the order first requested.</summary>
     public IReadOnlyList<WorkspaceRequest> Workspaces => _workspaces;
+
+    /// <summary>Objects a plan makes once in its constructor for its calls (a recurrent layer's bound parameter tensors).</summary>
+    public IReadOnlyList<PlanHandle> Handles => _handles;
 
     /// <summary>Whether a live node draws dropout masks (the plan then keeps a seed and a step counter).</summary>
     public bool HasDropout { get; internal set; }
@@ -199,6 +206,11 @@ internal sealed class BufferPlan
             _arrays.Add(array);
         }
         _arraysByUse[(node, role)] = array;
+    }
+
+    internal void AddHandle(PlanHandle handle)
+    {
+        if (!_handles.Any(h => h.Field == handle.Field)) _handles.Add(handle);
     }
 
     internal void AddWorkspace(string field, string comment, string summaryNote, BackendCall length)
@@ -312,12 +324,13 @@ internal sealed class BufferPlan
             }
             OpDefinition? op = OpRegistry.Find(node.Op);
             Differentiation? d = op?.DifferentiationOf(node.Args);
-            if (d?.Kind == GradientKind.Leaf)
+            if (node.Op == nameof(Input))
             {
                 string input = InputName(node.Output);
                 string name = "_" + Identifier(input);
                 ValueName[node.Output] = name;
-                AddBuffer(name, BufferRole.Input, node.Shape(Graph), $"{input}: {node.Shape(Graph)}");
+                bool integer = node.Args is InputArgs { Integer: true };
+                AddBuffer(name, BufferRole.Input, node.Shape(Graph), $"{input}: {node.Shape(Graph)}{(integer ? " (int32)" : string.Empty)}", integer);
             }
             else if (d?.Kind is GradientKind.Alias or GradientKind.Stop)
             {
@@ -445,8 +458,8 @@ internal sealed class BufferPlan
         return candidateFits ? candidate < current : candidate > current;
     }
 
-    private void AddBuffer(string name, BufferRole role, Shape shape, string comment) =>
-        _buffers.Add(new PlannedBuffer(name, role, Sizes.StaticCount(shape), Sizes.DynamicCount(shape), comment));
+    private void AddBuffer(string name, BufferRole role, Shape shape, string comment, bool int32 = false) =>
+        _buffers.Add(new PlannedBuffer(name, role, Sizes.StaticCount(shape), Sizes.DynamicCount(shape), comment) { Int32 = int32 });
 
     private string InputName(int value)
     {
