@@ -54,6 +54,13 @@ internal sealed class PlanContext : NodeInfo
     /// largest <paramref name="length"/> (a backend call of sizes at the batch capacity).</summary>
     public void Workspace(string field, string comment, string summaryNote, BackendCall length) => _plan.AddWorkspace(field, comment, summaryNote, length);
 
+    /// <summary>The activation this layer's kernel applies (see <see cref="CallContext.FusedActivation"/>).</summary>
+    public CallArg FusedActivation => _plan.FusedActivation(Id);
+
+    /// <summary>The plan field of descriptor <paramref name="type"/>(<paramref name="arguments"/>): the one a call argument
+    /// <c>CallArg.Descriptor(type, …)</c> with the same constants prints.</summary>
+    public string DescriptorField(string type, IReadOnlyList<string> arguments, string comment) => _plan.Descriptor(type, string.Join(", ", arguments), comment);
+
     /// <summary>A field made once in the plan constructor (bound recurrent parameters); shared by name.</summary>
     public void Handle(string field, string type, string initializer, string comment) => _plan.AddHandle(new PlanHandle(field, type, initializer, comment));
 

@@ -98,6 +98,10 @@ internal sealed class Embedding : LayerDefinition<EmbeddingArgs>
             CallArg.Int(args.Num), CallArg.Int(args.Dim), CallArg.Int(args.PaddingIdx), CallArg.Named("accumulate", b.ParameterAccumulate));
     }
 
+    /// <summary>ONNX's Gather of the table's rows by the ids (ONNX takes int32 indices).</summary>
+    protected override void Onnx(EmbeddingArgs args, OnnxContext o) =>
+        o.Op("Gather", new[] { o.Parameter("weight"), o.Input(0) }, new[] { o.Output(0) }, OnnxAttr.Int("axis", 0));
+
     /// <summary>A copy: no arithmetic.</summary>
     protected override long Flops(EmbeddingArgs args, NodeInfo n) => 0;
 }

@@ -51,4 +51,7 @@ internal sealed class OneHot : OpDefinition<OneHotArgs>
     }
 
     protected override long Flops(OneHotArgs args, NodeInfo n) => 0;
+
+    protected override void Onnx(OneHotArgs args, OnnxContext o) =>
+        o.Unsupported("OneHot is not exported to ONNX yet (integer graph inputs are not exported)");
 }

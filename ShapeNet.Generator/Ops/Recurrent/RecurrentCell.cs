@@ -16,9 +16,14 @@ internal sealed record CellArgs(string Mode, int Input, int Hidden, bool Bias, b
     public int Gates => Mode switch { "Gru" => 3, "Lstm" => 4, _ => 1 };
 
     /// <summary>A cell is the one-layer, one-direction stack at sequence length 1.</summary>
-    public string Descriptor =>
-        "new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode." + Mode + ", " +
-        Input.ToString(CultureInfo.InvariantCulture) + ", " + Hidden.ToString(CultureInfo.InvariantCulture) + ", 1, false, " + (Bias ? "true" : "false") + ")";
+    public IReadOnlyList<string> DescriptorArguments => new[]
+    {
+        "global::ShapeNet.Backends.RecurrentMode." + Mode, Input.ToString(CultureInfo.InvariantCulture), Hidden.ToString(CultureInfo.InvariantCulture),
+        "1", "false", Bias ? "true" : "false", "false", "0f",
+    };
+
+    /// <summary>The plan's <c>RecurrentDescriptor</c> field for this cell, as a call argument.</summary>
+    public CallArg Descriptor(string comment) => CallArg.Descriptor("RecurrentDescriptor", comment, DescriptorArguments.Select(CallArg.Code).ToArray());
 }
 
 /// <summary>
@@ -108,16 +113,16 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
         if (x.Rank != 2) return;
         SizeExpr batch = SizeExpr.Product(new[] { x[0] });
         p.Workspace("_reserve" + p.Id.ToString(CultureInfo.InvariantCulture), $"reserve of {p.Text}: its gates, kept for the backward",
-            $"the reserve of {p.Text}", CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength", CallArg.Code(args.Descriptor), CallArg.Int(1), batch));
+            $"the reserve of {p.Text}", CallContext.Backend("Recurrent_ReserveLength", args.Descriptor(p.Text), CallArg.Int(1), batch));
         p.Workspace(WorkspaceField, "scratch of the recurrent layers (input projections, their gradients, running states)", "the recurrent workspace",
-            CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength", CallArg.Code(args.Descriptor), CallArg.Int(1), batch));
+            CallContext.Backend("Recurrent_WorkspaceLength", args.Descriptor(p.Text), CallArg.Int(1), batch));
         var names = new List<string> { "weight_ih", "weight_hh" };
         if (args.Bias) names.AddRange(new[] { "bias_ih", "bias_hh" });
         foreach (bool gradient in new[] { false, true })
         {
             string buffers = string.Join(", ", names.Select(n => p.ParameterField(n, gradient)));
             p.Handle(RecurrentLayerDefinition.HandleOf(p, gradient), "global::ShapeNet.Backends.RecurrentTensors",
-                $"Backend.Recurrent_Bind({args.Descriptor}, new {EmitHelpers.BufferType}[] {{ {buffers} }})",
+                $"Backend.Recurrent_Bind(in {p.DescriptorField("RecurrentDescriptor", args.DescriptorArguments, p.Text)}, new {EmitHelpers.BufferType}[] {{ {buffers} }})",
                 $"{p.Path}'s parameter {(gradient ? "gradients" : "values")}, bound once");
         }
     }
@@ -125,7 +130,7 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
     protected override void Forward(CellArgs args, ForwardContext f)
     {
         f.Comment(f.Header);
-        f.Call("Recurrent_Forward", CallArg.Code(args.Descriptor), f.Output(0), BufferRef.Null, args.IsLstm ? f.Output(1) : BufferRef.Null,
+        f.Call("Recurrent_Forward", args.Descriptor(f.Text), f.Output(0), BufferRef.Null, args.IsLstm ? f.Output(1) : BufferRef.Null,
             f.Workspace("_reserve" + f.Id.ToString(CultureInfo.InvariantCulture)), f.Workspace(WorkspaceField), f.Input(0),
             args.HasState ? f.Input(1) : BufferRef.Null, args.HasState && args.IsLstm ? f.Input(2) : BufferRef.Null,
             CallArg.Code(RecurrentLayerDefinition.HandleOf(f, false)), BufferRef.Null, CallArg.Int(1), SizeExpr.Product(new[] { f.InputShape(0)[0] }),
@@ -138,7 +143,7 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
         if (args.HasState) operands.AddRange(args.IsLstm ? new[] { 1, 2 } : new[] { 1 });
         string accumulate = RecurrentLayerDefinition.AccumulateInputs(b, operands);
         b.Comment($"d({b.InputText(0)}){(args.HasState ? ", d(state)" : string.Empty)}, d({b.Path}.*) from d({b.Text}): {b.InputShape(0)} <- {b.Shape}");
-        b.Call("Recurrent_Backward", CallArg.Code(args.Descriptor), b.OptionalInputGradient(0),
+        b.Call("Recurrent_Backward", args.Descriptor(b.Text), b.OptionalInputGradient(0),
             args.HasState ? b.OptionalInputGradient(1) : BufferRef.Null, args.HasState && args.IsLstm ? b.OptionalInputGradient(2) : BufferRef.Null,
             CallArg.Code(RecurrentLayerDefinition.HandleOf(b, true)), b.Workspace(WorkspaceField),
             b.OutputReceives(0) ? b.OutputGradient(0) : BufferRef.Null, BufferRef.Null, args.IsLstm && b.OutputReceives(1) ? b.OutputGradient(1) : BufferRef.Null,
@@ -146,6 +151,9 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
             BufferRef.Null, CallArg.Int(1), SizeExpr.Product(new[] { b.InputShape(0)[0] }), CallArg.Named("training", CallArg.Bool(true)),
             CallArg.Named("accumulateDx", CallArg.Code(accumulate)), CallArg.Named("accumulateParameters", b.ParameterAccumulate));
     }
+
+    protected override void Onnx(CellArgs args, OnnxContext o) =>
+        o.Unsupported("recurrent cells are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
 
     protected override long Flops(CellArgs args, NodeInfo n) => 2L * args.Gates * args.Hidden * (args.Input + args.Hidden);
 }

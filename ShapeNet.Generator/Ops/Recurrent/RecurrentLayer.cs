@@ -28,11 +28,15 @@ internal sealed record RecurrentArgs(string Mode, int Input, int Hidden, int Lay
     /// <summary>Operand index of the lengths (after x and the state tensors given).</summary>
     public int LengthsOperand => 1 + (HasState ? StateTensors : 0);
 
-    /// <summary><c>new global::ShapeNet.Backends.RecurrentDescriptor(…)</c>: a readonly struct built in place (no allocation).</summary>
-    public string Descriptor =>
-        "new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode." + Mode + ", " +
-        string.Join(", ", new[] { Input, Hidden, Layers }.Select(v => v.ToString(CultureInfo.InvariantCulture))) + ", " + Bool(Bidirectional) + ", " +
-        Bool(Bias) + ", " + Bool(BatchFirst) + ", " + Sizes.Float(Dropout) + ")";
+    /// <summary>The plan's <c>RecurrentDescriptor</c> field for this stack (a readonly struct, shared by equal layers), as a call argument.</summary>
+    public CallArg Descriptor(string comment) => CallArg.Descriptor("RecurrentDescriptor", comment, DescriptorArguments.Select(CallArg.Code).ToArray());
+
+    /// <summary><c>RecurrentMode.Gru, 10, 16, 2, true, true, false, 0f</c>: the descriptor's constructor arguments.</summary>
+    public IReadOnlyList<string> DescriptorArguments => new[]
+    {
+        "global::ShapeNet.Backends.RecurrentMode." + Mode, Input.ToString(CultureInfo.InvariantCulture), Hidden.ToString(CultureInfo.InvariantCulture),
+        Layers.ToString(CultureInfo.InvariantCulture), Bool(Bidirectional), Bool(Bias), Bool(BatchFirst), Sizes.Float(Dropout),
+    };
 
     private static string Bool(bool value) => value ? "true" : "false";
 }
@@ -190,9 +194,9 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
         if (x.Rank != 3) return;
         CallArg seq = SeqLength(args, x), batch = BatchSize(args, x);
         p.Workspace("_reserve" + p.Id.ToString(CultureInfo.InvariantCulture), $"reserve of {p.Text}: what its forward keeps for its backward",
-            $"the reserve of {p.Path}", CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength", CallArg.Code(args.Descriptor), seq, batch));
+            $"the reserve of {p.Path}", CallContext.Backend("Recurrent_ReserveLength", args.Descriptor(p.Text), seq, batch));
         p.Workspace(WorkspaceField, "scratch of the recurrent layers (input projections, their gradients, running states)", "the recurrent workspace",
-            CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength", CallArg.Code(args.Descriptor), seq, batch));
+            CallContext.Backend("Recurrent_WorkspaceLength", args.Descriptor(p.Text), seq, batch));
         BindParameters(args, p);
         if (args.Dropout > 0 && args.Layers > 1) p.UsesDropoutSeed();
     }
@@ -206,7 +210,7 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
         {
             string buffers = string.Join(", ", names.Select(n => p.ParameterField(n, gradient)));
             p.Handle(stem + (gradient ? "Gradients" : "Parameters"), "global::ShapeNet.Backends.RecurrentTensors",
-                $"Backend.Recurrent_Bind({args.Descriptor}, new {EmitHelpers.BufferType}[] {{ {buffers} }})",
+                $"Backend.Recurrent_Bind(in {p.DescriptorField("RecurrentDescriptor", args.DescriptorArguments, p.Text)}, new {EmitHelpers.BufferType}[] {{ {buffers} }})",
                 $"{p.Path}'s parameter {(gradient ? "gradients" : "values")}, bound once");
         }
     }
@@ -238,7 +242,7 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
         Shape x = f.InputShape(0);
         bool dropout = args.Dropout > 0 && args.Layers > 1;
         f.Comment(f.Header);
-        f.Call("Recurrent_Forward", CallArg.Code(args.Descriptor), f.Output(0), f.Output(1), args.IsLstm ? f.Output(2) : BufferRef.Null,
+        f.Call("Recurrent_Forward", args.Descriptor(f.Text), f.Output(0), f.Output(1), args.IsLstm ? f.Output(2) : BufferRef.Null,
             f.Workspace("_reserve" + f.Id.ToString(CultureInfo.InvariantCulture)), f.Workspace(WorkspaceField), f.Input(0),
             args.HasState ? f.Input(1) : BufferRef.Null, args.HasState && args.IsLstm ? f.Input(2) : BufferRef.Null, CallArg.Code(HandleOf(f, false)),
             args.HasLengths ? f.Input(args.LengthsOperand) : BufferRef.Null, SeqLength(args, x), BatchSize(args, x), f.Training,
@@ -255,7 +259,7 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
         string accumulate = RecurrentLayerDefinition.AccumulateInputs(b, operands);
         string states = args.IsLstm ? "h_n, c_n" : "h_n";
         b.Comment($"d({b.InputText(0)}){(args.HasState ? ", d(initial state)" : string.Empty)}, d({b.Path}.*) through time from d(output), d({states}): {x} <- {b.Shape}");
-        b.Call("Recurrent_Backward", CallArg.Code(args.Descriptor), b.OptionalInputGradient(0),
+        b.Call("Recurrent_Backward", args.Descriptor(b.Text), b.OptionalInputGradient(0),
             args.HasState ? b.OptionalInputGradient(1) : BufferRef.Null, args.HasState && args.IsLstm ? b.OptionalInputGradient(2) : BufferRef.Null,
             CallArg.Code(HandleOf(b, true)), b.Workspace(WorkspaceField),
             b.OutputReceives(0) ? b.OutputGradient(0) : BufferRef.Null, b.OutputReceives(1) ? b.OutputGradient(1) : BufferRef.Null,
@@ -266,6 +270,11 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
     }
 
     /// <summary>Per sample: 2·G·H·(in + H) multiply-adds per step, layer and direction (the gate element-wise work not counted).</summary>
+    /// <summary>ONNX's RNN, GRU and LSTM order gates and lay out weights otherwise (GRU z, r, h; LSTM i, o, f, c; directions in one
+    /// tensor) and take packed lengths another way: not exported yet.</summary>
+    protected override void Onnx(RecurrentArgs args, OnnxContext o) =>
+        o.Unsupported("recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+
     protected override long Flops(RecurrentArgs args, NodeInfo n)
     {
         Shape x = n.InputShape(0);

@@ -69,4 +69,7 @@ internal sealed class Select : OpDefinition<SelectArgs>
     }
 
     protected override long Flops(SelectArgs args, NodeInfo n) => 0;
+
+    protected override void Onnx(SelectArgs args, OnnxContext o) =>
+        o.Unsupported("indexing x[i] is not exported to ONNX yet");
 }

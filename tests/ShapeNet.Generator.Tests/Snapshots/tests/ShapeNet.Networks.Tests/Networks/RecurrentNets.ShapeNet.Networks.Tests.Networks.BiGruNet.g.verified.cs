@@ -135,6 +135,8 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient2; // d(hN[-1])
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve3; // reserve of Gru(Embedding(ids), lengths: lengths): what its forward keeps for its backward
             private readonly global::ShapeNet.Backends.DeviceBuffer _recurrentWorkspace; // scratch of the recurrent layers (input projections, their gradients, running states)
+            private readonly global::ShapeNet.Backends.RecurrentDescriptor _recurrentDescriptor0 = new(global::ShapeNet.Backends.RecurrentMode.Gru, 10, 16, 2, true, true, false, 0f); // Gru(Embedding(ids), lengths: lengths)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(32, 5, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(Concat([hN[-2], hN[-1]], 1))
             private readonly global::ShapeNet.Backends.RecurrentTensors _gruParameters; // gru's parameter values, bound once
             private readonly global::ShapeNet.Backends.RecurrentTensors _gruGradients; // gru's parameter gradients, bound once
 
@@ -191,10 +193,10 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient0 = Allocate(batchCapacity * 64);
                 _gradient1 = Allocate(batchCapacity * 70);
                 _gradient2 = Allocate(batchCapacity * 16);
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 10, 16, 2, true, true, false, 0f), 7, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 10, 16, 2, true, true, false, 0f), 7, batchCapacity)));
-                _gruParameters = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 10, 16, 2, true, true, false, 0f), new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0, _gru_weight_ih_l0_reverse, _gru_weight_hh_l0_reverse, _gru_bias_ih_l0_reverse, _gru_bias_hh_l0_reverse, _gru_weight_ih_l1, _gru_weight_hh_l1, _gru_bias_ih_l1, _gru_bias_hh_l1, _gru_weight_ih_l1_reverse, _gru_weight_hh_l1_reverse, _gru_bias_ih_l1_reverse, _gru_bias_hh_l1_reverse });
-                _gruGradients = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 10, 16, 2, true, true, false, 0f), new global::ShapeNet.Backends.DeviceBuffer[] { _dgru_weight_ih_l0, _dgru_weight_hh_l0, _dgru_bias_ih_l0, _dgru_bias_hh_l0, _dgru_weight_ih_l0_reverse, _dgru_weight_hh_l0_reverse, _dgru_bias_ih_l0_reverse, _dgru_bias_hh_l0_reverse, _dgru_weight_ih_l1, _dgru_weight_hh_l1, _dgru_bias_ih_l1, _dgru_bias_hh_l1, _dgru_weight_ih_l1_reverse, _dgru_weight_hh_l1_reverse, _dgru_bias_ih_l1_reverse, _dgru_bias_hh_l1_reverse });
+                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 7, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 7, batchCapacity)));
+                _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0, _gru_weight_ih_l0_reverse, _gru_weight_hh_l0_reverse, _gru_bias_ih_l0_reverse, _gru_bias_hh_l0_reverse, _gru_weight_ih_l1, _gru_weight_hh_l1, _gru_bias_ih_l1, _gru_bias_hh_l1, _gru_weight_ih_l1_reverse, _gru_weight_hh_l1_reverse, _gru_bias_ih_l1_reverse, _gru_bias_hh_l1_reverse });
+                _gruGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dgru_weight_ih_l0, _dgru_weight_hh_l0, _dgru_bias_ih_l0, _dgru_bias_hh_l0, _dgru_weight_ih_l0_reverse, _dgru_weight_hh_l0_reverse, _dgru_bias_ih_l0_reverse, _dgru_bias_hh_l0_reverse, _dgru_weight_ih_l1, _dgru_weight_hh_l1, _dgru_bias_ih_l1, _dgru_bias_hh_l1, _dgru_weight_ih_l1_reverse, _dgru_weight_hh_l1_reverse, _dgru_bias_ih_l1_reverse, _dgru_bias_hh_l1_reverse });
                 BindInput(0, _ids, null);
                 BindInput(1, _lengths, null);
                 BindOutput(_fc8, _dfc8);
@@ -216,7 +218,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // Embedding(ids): [7, Batch, 10] <- ids [7, Batch]
                 Backend.Embedding_Forward(_embedding2, _embedding_weight, _ids, batch * 7, 32, 10);
                 // Gru(Embedding(ids), lengths: lengths): [7, Batch, 32], [4, Batch, 16] <- [7, Batch, 10], [Batch]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 10, 16, 2, true, true, false, 0f), _gru3, _gru4, null, _reserve3, _recurrentWorkspace, _embedding2, null, null, _gruParameters, _lengths, 7, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _gru3, _gru4, null, _reserve3, _recurrentWorkspace, _embedding2, null, null, _gruParameters, _lengths, 7, batch, training, 0UL, 0u);
                 // hN[-2]: [Batch, 16] <- [4, Batch, 16]
                 Backend.CopyRows(_select5, 0, batch * 16, _gru4, 2 * batch * 16, batch * 16, batch * 16, 1, accumulate: false);
                 // hN[-1]: [Batch, 16] <- [4, Batch, 16]
@@ -225,13 +227,13 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.CopyRows(_concat7, 0, 32, _select5, 0, 16, 16, batch, accumulate: false);
                 Backend.CopyRows(_concat7, 16, 32, _select6, 0, 16, 16, batch, accumulate: false);
                 // Fc(Concat([hN[-2], hN[-1]], 1)): [Batch, 5] <- [Batch, 32]
-                Backend.Linear_Forward(_fc8, _concat7, _fc_weight, _fc_bias, batch, 32, 5, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc8, _concat7, _fc_weight, _fc_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Concat([hN[-2], hN[-1]], 1)) = d(Fc(Concat([hN[-2], hN[-1]], 1)))·W; d(fc.weight), d(fc.bias): [Batch, 32] <- [Batch, 5]
-                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc8, _concat7, _fc_weight, batch, 32, 5, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc8, _concat7, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(hN[-2]) = its part of d(Concat([hN[-2], hN[-1]], 1)): [Batch, 16] <- [Batch, 32]
                 Backend.CopyRows(_gradient1, 0, 16, _gradient0, 0, 32, 16, batch, accumulate: false);
                 // d(hN[-1]) = its part of d(Concat([hN[-2], hN[-1]], 1)): [Batch, 16] <- [Batch, 32]
@@ -242,7 +244,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Gru(Embedding(ids), lengths: lengths).HN)[2] += d(hN[-2]): [Batch, 16]
                 Backend.CopyRows(_gradient0, 2 * batch * 16, batch * 16, _gradient1, 0, batch * 16, batch * 16, 1, accumulate: true);
                 // d(Embedding(ids)), d(gru.*) through time from d(output), d(h_n): [7, Batch, 10] <- [7, Batch, 32]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 10, 16, 2, true, true, false, 0f), _gradient1, null, null, _gruGradients, _recurrentWorkspace, null, _gradient0, null, _reserve3, _embedding2, _gruParameters, _lengths, 7, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient1, null, null, _gruGradients, _recurrentWorkspace, null, _gradient0, null, _reserve3, _embedding2, _gruParameters, _lengths, 7, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(embedding.weight)[ids] = d(Embedding(ids)), padding row 0 none: [32, 10] <- [7, Batch, 10]
                 Backend.Embedding_Backward(_dembedding_weight, _gradient1, _ids, batch * 7, 32, 10, 0, accumulate: false);
             }
@@ -302,6 +304,22 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            throw new global::System.NotSupportedException("BiGruNet cannot be exported to ONNX: Gru (Gru(Embedding(ids), lengths: lengths)): recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's); Select (hN[-2]): indexing x[i] is not exported to ONNX yet; Select (hN[-1]): indexing x[i] is not exported to ONNX yet");
         }
     }
 }

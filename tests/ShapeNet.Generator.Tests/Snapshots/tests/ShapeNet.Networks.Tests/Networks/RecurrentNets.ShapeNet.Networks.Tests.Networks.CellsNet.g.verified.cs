@@ -97,6 +97,8 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve3; // reserve of Rnn(c): its gates, kept for the backward
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve5; // reserve of Lstm(x[1], (h, c)): its gates, kept for the backward
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve6; // reserve of Rnn(Lstm(x[1], (h, c)).H, h): its gates, kept for the backward
+            private readonly global::ShapeNet.Backends.RecurrentDescriptor _recurrentDescriptor0 = new(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, false, 0f); // Lstm(x[0])
+            private readonly global::ShapeNet.Backends.RecurrentDescriptor _recurrentDescriptor1 = new(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true, false, 0f); // Rnn(c)
             private readonly global::ShapeNet.Backends.RecurrentTensors _lstmParameters; // lstm's parameter values, bound once
             private readonly global::ShapeNet.Backends.RecurrentTensors _lstmGradients; // lstm's parameter gradients, bound once
             private readonly global::ShapeNet.Backends.RecurrentTensors _rnnParameters; // rnn's parameter values, bound once
@@ -135,15 +137,15 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient1 = Allocate(batchCapacity * 4);
                 _gradient2 = Allocate(batchCapacity * 4);
                 _gradient3 = Allocate(batchCapacity * 3);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), 1, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), 1, batchCapacity)));
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), 1, batchCapacity)));
-                _reserve5 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), 1, batchCapacity)));
-                _reserve6 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), 1, batchCapacity)));
-                _lstmParameters = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih, _lstm_weight_hh, _lstm_bias_ih, _lstm_bias_hh });
-                _lstmGradients = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih, _dlstm_weight_hh, _dlstm_bias_ih, _dlstm_bias_hh });
-                _rnnParameters = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih, _rnn_weight_hh, _rnn_bias_ih, _rnn_bias_hh });
-                _rnnGradients = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), new global::ShapeNet.Backends.DeviceBuffer[] { _drnn_weight_ih, _drnn_weight_hh, _drnn_bias_ih, _drnn_bias_hh });
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
+                _reserve5 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve6 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
+                _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih, _lstm_weight_hh, _lstm_bias_ih, _lstm_bias_hh });
+                _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih, _dlstm_weight_hh, _dlstm_bias_ih, _dlstm_bias_hh });
+                _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor1, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih, _rnn_weight_hh, _rnn_bias_ih, _rnn_bias_hh });
+                _rnnGradients = Backend.Recurrent_Bind(in _recurrentDescriptor1, new global::ShapeNet.Backends.DeviceBuffer[] { _drnn_weight_ih, _drnn_weight_hh, _drnn_bias_ih, _drnn_bias_hh });
                 BindInput(0, _x, _dx);
                 BindOutput(_rnn8, _drnn8);
             }
@@ -163,34 +165,34 @@ namespace ShapeNet.Networks.Tests.Networks
                 // x[0]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select1, 0, batch * 3, _x, 0 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
                 // Lstm(x[0]): [Batch, 4], [Batch, 4] <- [Batch, 3]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), _lstm2, null, _lstm3, _reserve2, _recurrentWorkspace, _select1, null, null, _lstmParameters, null, 1, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _lstm2, null, _lstm3, _reserve2, _recurrentWorkspace, _select1, null, null, _lstmParameters, null, 1, batch, training, 0UL, 0u);
                 // Rnn(c): [Batch, 4] <- [Batch, 4]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), _rnn4, null, null, _reserve3, _recurrentWorkspace, _lstm3, null, null, _rnnParameters, null, 1, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor1, _rnn4, null, null, _reserve3, _recurrentWorkspace, _lstm3, null, null, _rnnParameters, null, 1, batch, training, 0UL, 0u);
                 // x[1]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select5, 0, batch * 3, _x, 1 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
                 // Lstm(x[1], (h, c)): [Batch, 4], [Batch, 4] <- [Batch, 3], [Batch, 4], [Batch, 4]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), _lstm6, null, _lstm7, _reserve5, _recurrentWorkspace, _select5, _rnn4, _lstm3, _lstmParameters, null, 1, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _lstm6, null, _lstm7, _reserve5, _recurrentWorkspace, _select5, _rnn4, _lstm3, _lstmParameters, null, 1, batch, training, 0UL, 0u);
                 // Rnn(Lstm(x[1], (h, c)).H, h): [Batch, 4] <- [Batch, 4], [Batch, 4]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), _rnn8, null, null, _reserve6, _recurrentWorkspace, _lstm6, _rnn4, null, _rnnParameters, null, 1, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor1, _rnn8, null, null, _reserve6, _recurrentWorkspace, _lstm6, _rnn4, null, _rnnParameters, null, 1, batch, training, 0UL, 0u);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Lstm(x[1], (h, c)).H), d(state), d(rnn.*) from d(Rnn(Lstm(x[1], (h, c)).H, h)): [Batch, 4] <- [Batch, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), _gradient1, _gradient0, null, _rnnGradients, _recurrentWorkspace, _drnn8, null, null, _reserve6, _lstm6, _rnnParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.Recurrent_Backward(in _recurrentDescriptor1, _gradient1, _gradient0, null, _rnnGradients, _recurrentWorkspace, _drnn8, null, null, _reserve6, _lstm6, _rnnParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(x[1]) = 0, then Lstm(x[1], (h, c))'s backward adds to it with its other operands' gradients
                 Backend.Fill(_gradient3, 0f, 0, batch * 3);
                 // d(Lstm(x[0]).C) = 0, then Lstm(x[1], (h, c))'s backward adds to it with its other operands' gradients
                 Backend.Fill(_gradient2, 0f, 0, batch * 4);
                 // d(x[1]), d(state), d(lstm.*) from d(Lstm(x[1], (h, c))): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), _gradient3, _gradient0, _gradient2, _lstmGradients, _recurrentWorkspace, _gradient1, null, null, _reserve5, _select5, _lstmParameters, null, 1, batch, training: true, accumulateDx: true, accumulateParameters: false);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient3, _gradient0, _gradient2, _lstmGradients, _recurrentWorkspace, _gradient1, null, null, _reserve5, _select5, _lstmParameters, null, 1, batch, training: true, accumulateDx: true, accumulateParameters: false);
                 // d(x) = 0 except [1] = d(x[1]): [4, Batch, 3]
                 if (ComputeInputGradients) Backend.Fill(_dx, 0f, 0, batch * 12);
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 1 * batch * 3, batch * 3, _gradient3, 0, batch * 3, batch * 3, 1, accumulate: true);
                 // d(Lstm(x[0]).C), d(rnn.*) from d(Rnn(c)): [Batch, 4] <- [Batch, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true), _gradient2, null, null, _rnnGradients, _recurrentWorkspace, _gradient0, null, null, _reserve3, _lstm3, _rnnParameters, null, 1, batch, training: true, accumulateDx: true, accumulateParameters: true);
+                Backend.Recurrent_Backward(in _recurrentDescriptor1, _gradient2, null, null, _rnnGradients, _recurrentWorkspace, _gradient0, null, null, _reserve3, _lstm3, _rnnParameters, null, 1, batch, training: true, accumulateDx: true, accumulateParameters: true);
                 // d(x[0]), d(lstm.*) from d(Lstm(x[0])): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true), _gradient3, null, null, _lstmGradients, _recurrentWorkspace, null, null, _gradient2, _reserve2, _select1, _lstmParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient3, null, null, _lstmGradients, _recurrentWorkspace, null, null, _gradient2, _reserve2, _select1, _lstmParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
                 // d(x)[0] += d(x[0]): [Batch, 3]
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 0 * batch * 3, batch * 3, _gradient3, 0, batch * 3, batch * 3, 1, accumulate: true);
             }
@@ -226,6 +228,22 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            throw new global::System.NotSupportedException("CellsNet cannot be exported to ONNX: Select (x[0]): indexing x[i] is not exported to ONNX yet; LstmCell (Lstm(x[0])): recurrent cells are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's); RnnCell (Rnn(c)): recurrent cells are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's); Select (x[1]): indexing x[i] is not exported to ONNX yet; LstmCell (Lstm(x[1], (h, c))): recurrent cells are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's); RnnCell (Rnn(Lstm(x[1], (h, c)).H, h)): recurrent cells are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
         }
     }
 }

@@ -83,6 +83,7 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve5; // reserve of Cell(x[t], h): its gates, kept for the backward
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve7; // reserve of Cell(x[t], h): its gates, kept for the backward
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve9; // reserve of Cell(x[t], h): its gates, kept for the backward
+            private readonly global::ShapeNet.Backends.RecurrentDescriptor _recurrentDescriptor0 = new(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true, false, 0f); // Cell(x[t], h)
             private readonly global::ShapeNet.Backends.RecurrentTensors _cellParameters; // cell's parameter values, bound once
             private readonly global::ShapeNet.Backends.RecurrentTensors _cellGradients; // cell's parameter gradients, bound once
 
@@ -112,13 +113,13 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient0 = Allocate(batchCapacity * 4);
                 _gradient1 = Allocate(batchCapacity * 4);
                 _gradient2 = Allocate(batchCapacity * 3);
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), 1, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), 1, batchCapacity)));
-                _reserve5 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), 1, batchCapacity)));
-                _reserve7 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), 1, batchCapacity)));
-                _reserve9 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), 1, batchCapacity)));
-                _cellParameters = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
-                _cellGradients = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
+                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve5 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve7 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve9 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _cellParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
+                _cellGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
                 BindInput(0, _x, _dx);
                 BindInput(1, _h0, _dh0);
                 BindOutput(_cell9, _dcell9);
@@ -140,38 +141,38 @@ namespace ShapeNet.Networks.Tests.Networks
                 // x[t]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select2, 0, batch * 3, _x, 0 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), _cell3, null, null, _reserve3, _recurrentWorkspace, _select2, _h0, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell3, null, null, _reserve3, _recurrentWorkspace, _select2, _h0, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
                 // x[t]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select4, 0, batch * 3, _x, 1 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), _cell5, null, null, _reserve5, _recurrentWorkspace, _select4, _cell3, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell5, null, null, _reserve5, _recurrentWorkspace, _select4, _cell3, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
                 // x[t]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select6, 0, batch * 3, _x, 2 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), _cell7, null, null, _reserve7, _recurrentWorkspace, _select6, _cell5, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell7, null, null, _reserve7, _recurrentWorkspace, _select6, _cell5, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
                 // x[t]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select8, 0, batch * 3, _x, 3 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), _cell9, null, null, _reserve9, _recurrentWorkspace, _select8, _cell7, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell9, null, null, _reserve9, _recurrentWorkspace, _select8, _cell7, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), _gradient1, _gradient0, null, _cellGradients, _recurrentWorkspace, _dcell9, null, null, _reserve9, _select8, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient1, _gradient0, null, _cellGradients, _recurrentWorkspace, _dcell9, null, null, _reserve9, _select8, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(x) = 0 except [3] = d(x[t]): [4, Batch, 3]
                 if (ComputeInputGradients) Backend.Fill(_dx, 0f, 0, batch * 12);
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 3 * batch * 3, batch * 3, _gradient1, 0, batch * 3, batch * 3, 1, accumulate: true);
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), _gradient2, _gradient1, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve7, _select6, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient2, _gradient1, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve7, _select6, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
                 // d(x)[2] += d(x[t]): [Batch, 3]
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 2 * batch * 3, batch * 3, _gradient2, 0, batch * 3, batch * 3, 1, accumulate: true);
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), _gradient2, _gradient0, null, _cellGradients, _recurrentWorkspace, _gradient1, null, null, _reserve5, _select4, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient2, _gradient0, null, _cellGradients, _recurrentWorkspace, _gradient1, null, null, _reserve5, _select4, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
                 // d(x)[1] += d(x[t]): [Batch, 3]
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 1 * batch * 3, batch * 3, _gradient2, 0, batch * 3, batch * 3, 1, accumulate: true);
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true), _gradient2, ComputeInputGradients ? _dh0 : null, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve3, _select2, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient2, ComputeInputGradients ? _dh0 : null, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve3, _select2, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
                 // d(x)[0] += d(x[t]): [Batch, 3]
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 0 * batch * 3, batch * 3, _gradient2, 0, batch * 3, batch * 3, 1, accumulate: true);
             }
@@ -220,6 +221,22 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            throw new global::System.NotSupportedException("GruCellLoopNet cannot be exported to ONNX: Select (x[t]): indexing x[i] is not exported to ONNX yet; GruCell (Cell(x[t], h)): recurrent cells are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
         }
     }
 }

@@ -82,6 +82,7 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve3; // reserve of Lstm(x, (h0, c0)): what its forward keeps for its backward
             private readonly global::ShapeNet.Backends.DeviceBuffer _recurrentWorkspace; // scratch of the recurrent layers (input projections, their gradients, running states)
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve4; // reserve of Lstm(x, (h0, c0)): what its forward keeps for its backward
+            private readonly global::ShapeNet.Backends.RecurrentDescriptor _recurrentDescriptor0 = new(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f); // Lstm(x, (h0, c0))
             private readonly global::ShapeNet.Backends.RecurrentTensors _lstmParameters; // lstm's parameter values, bound once
             private readonly global::ShapeNet.Backends.RecurrentTensors _lstmGradients; // lstm's parameter gradients, bound once
 
@@ -111,11 +112,11 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dadd9 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 4);
                 _gradient1 = Allocate(batchCapacity * 4);
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), 4, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), 4, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), 4, batchCapacity)));
-                _reserve4 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), 4, batchCapacity)));
-                _lstmParameters = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih_l0, _lstm_weight_hh_l0, _lstm_bias_ih_l0, _lstm_bias_hh_l0 });
-                _lstmGradients = Backend.Recurrent_Bind(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih_l0, _dlstm_weight_hh_l0, _dlstm_bias_ih_l0, _dlstm_bias_hh_l0 });
+                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve4 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih_l0, _lstm_weight_hh_l0, _lstm_bias_ih_l0, _lstm_bias_hh_l0 });
+                _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih_l0, _dlstm_weight_hh_l0, _dlstm_bias_ih_l0, _dlstm_bias_hh_l0 });
                 BindInput(0, _x, _dx);
                 BindInput(1, _h0, _dh0);
                 BindInput(2, _c0, _dc0);
@@ -138,9 +139,9 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 SetBatchInShapes(batch);
                 // Lstm(x, (h0, c0)): [Batch, 4, 4], [1, Batch, 4], [1, Batch, 4] <- [Batch, 4, 3], [1, Batch, 4], [1, Batch, 4]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), _lstm3, _lstm4, _lstm5, _reserve3, _recurrentWorkspace, _x, _h0, _c0, _lstmParameters, null, 4, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _lstm3, _lstm4, _lstm5, _reserve3, _recurrentWorkspace, _x, _h0, _c0, _lstmParameters, null, 4, batch, training, 0UL, 0u);
                 // Lstm(x, (h0, c0)): [Batch, 4, 4], [1, Batch, 4], [1, Batch, 4] <- [Batch, 4, 3], [1, Batch, 4], [1, Batch, 4]
-                Backend.Recurrent_Forward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), _lstm6, _lstm7, _lstm8, _reserve4, _recurrentWorkspace, _x, _h0, _c0, _lstmParameters, null, 4, batch, training, 0UL, 0u);
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _lstm6, _lstm7, _lstm8, _reserve4, _recurrentWorkspace, _x, _h0, _c0, _lstmParameters, null, 4, batch, training, 0UL, 0u);
                 // Lstm(x, (h0, c0)).State.C + Lstm(x, (h0, c0)).State.H: [1, Batch, 4] <- [1, Batch, 4], [1, Batch, 4]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add9, _lstm5, _shape0, _lstm7, _shape0, _shape0);
             }
@@ -153,9 +154,9 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Lstm(x, (h0, c0)).State.H) = d(Lstm(x, (h0, c0)).State.C + Lstm(x, (h0, c0)).State.H) · ∂/∂b: [1, Batch, 4] <- [1, Batch, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient1, _dadd9, _lstm5, _shape0, _lstm7, _shape0, _shape0, accumulate: false);
                 // d(x), d(initial state), d(lstm.*) through time from d(output), d(h_n, c_n): [Batch, 4, 3] <- [Batch, 4, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, ComputeInputGradients ? _dc0 : null, _lstmGradients, _recurrentWorkspace, null, _gradient1, null, _reserve4, _x, _lstmParameters, null, 4, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, ComputeInputGradients ? _dc0 : null, _lstmGradients, _recurrentWorkspace, null, _gradient1, null, _reserve4, _x, _lstmParameters, null, 4, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(x), d(initial state), d(lstm.*) through time from d(output), d(h_n, c_n): [Batch, 4, 3] <- [Batch, 4, 4]
-                Backend.Recurrent_Backward(new global::ShapeNet.Backends.RecurrentDescriptor(global::ShapeNet.Backends.RecurrentMode.Lstm, 3, 4, 1, false, true, true, 0f), ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, ComputeInputGradients ? _dc0 : null, _lstmGradients, _recurrentWorkspace, null, null, _gradient0, _reserve3, _x, _lstmParameters, null, 4, batch, training: true, accumulateDx: true, accumulateParameters: true);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, ComputeInputGradients ? _dc0 : null, _lstmGradients, _recurrentWorkspace, null, null, _gradient0, _reserve3, _x, _lstmParameters, null, 4, batch, training: true, accumulateDx: true, accumulateParameters: true);
             }
 
             private void SetBatchInShapes(int batch)
@@ -211,6 +212,22 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            throw new global::System.NotSupportedException("LstmNet cannot be exported to ONNX: Lstm (Lstm(x, (h0, c0))): recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
         }
     }
 }
