@@ -109,12 +109,14 @@ public interface IBackend
     /// <summary>ids (n) -> y (n,classes): one-hot rows as floats (<c>F.one_hot</c>); ids are checked as for Embedding.</summary>
     void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes);
 
-    /// <summary>Floats of the reserve this backend's recurrent forward keeps for its backward (the CPU's:
-    /// <see cref="Cpu.CpuRecurrent.ReserveLength"/>): a function of the geometry, so a plan allocates it once at its capacity.</summary>
-    long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch);
+    /// <summary>Floats of the reserve a recurrent stack's forward keeps for its backward (<see cref="Cpu.CpuRecurrent.ReserveLength"/>):
+    /// a pure function of the geometry, so a plan allocates it once at its capacity. Every backend lays the reserve out this way.</summary>
+    static long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => Cpu.CpuRecurrent.ReserveLength(descriptor, seqLength, batch);
 
     /// <summary>Floats of the scratch workspace of <see cref="Recurrent_Forward"/> and <see cref="Recurrent_Backward"/> (one serves both).</summary>
-    long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch);
+    static long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => Cpu.CpuRecurrent.WorkspaceLength(descriptor, seqLength, batch);
 
     /// <summary>Binds a stack's parameter (or gradient) buffers, in PyTorch's <c>named_parameters()</c> order
     /// (<see cref="RecurrentDescriptor"/>), into one handle the recurrent calls take. Called once per plan, so the calls

@@ -348,10 +348,6 @@ public sealed class ReferenceBackend : IBackend
 
     public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes) => throw NotRecurrent();
 
-    public long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch) => throw NotRecurrent();
-
-    public long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch) => throw NotRecurrent();
-
     public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors) => throw NotRecurrent();
 
     public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN, DeviceBuffer reserve,

@@ -179,6 +179,7 @@ namespace ShapeNet.Samples.Benchmarks
                 _dfc_weight = ParameterGradient(17);
                 _fc_bias = ParameterValue(18);
                 _dfc_bias = ParameterGradient(18);
+                RequireBatchCapacity(batchCapacity, perSample: 2400, batchDims: 1);
                 _ids = AllocateInt32(batchCapacity * 12);
                 _e1 = Allocate(batchCapacity * 1200);
                 _g2 = Allocate(batchCapacity * 2400);
@@ -191,8 +192,8 @@ namespace ShapeNet.Samples.Benchmarks
                 _gradient0 = Allocate(batchCapacity * 400);
                 _gradient1 = Allocate(batchCapacity * 1200);
                 _gradient2 = Allocate(batchCapacity * 100);
-                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 12, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 12, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 12, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 12, batchCapacity)));
                 _gParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _g_weight_ih_l0, _g_weight_hh_l0, _g_bias_ih_l0, _g_bias_hh_l0, _g_weight_ih_l0_reverse, _g_weight_hh_l0_reverse, _g_bias_ih_l0_reverse, _g_bias_hh_l0_reverse, _g_weight_ih_l1, _g_weight_hh_l1, _g_bias_ih_l1, _g_bias_hh_l1, _g_weight_ih_l1_reverse, _g_weight_hh_l1_reverse, _g_bias_ih_l1_reverse, _g_bias_hh_l1_reverse });
                 _gGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dg_weight_ih_l0, _dg_weight_hh_l0, _dg_bias_ih_l0, _dg_bias_hh_l0, _dg_weight_ih_l0_reverse, _dg_weight_hh_l0_reverse, _dg_bias_ih_l0_reverse, _dg_bias_hh_l0_reverse, _dg_weight_ih_l1, _dg_weight_hh_l1, _dg_bias_ih_l1, _dg_bias_hh_l1, _dg_weight_ih_l1_reverse, _dg_weight_hh_l1_reverse, _dg_bias_ih_l1_reverse, _dg_bias_hh_l1_reverse });
                 BindInput(0, _ids, null);
@@ -211,19 +212,27 @@ namespace ShapeNet.Samples.Benchmarks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_ids, batch * 12, "ids");
                 // E(ids): [12, Batch, 100] <- ids [12, Batch]
                 Backend.Embedding_Forward(_e1, _e_weight, _ids, batch * 12, 128, 100);
+                if (CheckFinite) RequireFinite(_e1, batch * 1200, "E(ids)");
                 // G(E(ids)): [12, Batch, 200], [4, Batch, 100] <- [12, Batch, 100]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _g2, _g3, null, _reserve2, _recurrentWorkspace, _e1, null, null, _gParameters, null, 12, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_g2, batch * 2400, "G(E(ids))[0]");
+                if (CheckFinite) RequireFinite(_g3, batch * 400, "G(E(ids)).HN");
                 // h[-1]: [Batch, 100] <- [4, Batch, 100]
                 Backend.CopyRows(_select4, 0, batch * 100, _g3, 3 * batch * 100, batch * 100, batch * 100, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select4, batch * 100, "h[-1]");
                 // h[-2]: [Batch, 100] <- [4, Batch, 100]
                 Backend.CopyRows(_select5, 0, batch * 100, _g3, 2 * batch * 100, batch * 100, batch * 100, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select5, batch * 100, "h[-2]");
                 // Concat([h[-1], h[-2]], 1): [Batch, 200] <- [Batch, 100], [Batch, 100]
                 Backend.CopyRows(_concat6, 0, 200, _select4, 0, 100, 100, batch, accumulate: false);
                 Backend.CopyRows(_concat6, 100, 200, _select5, 0, 100, 100, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat6, batch * 200, "Concat([h[-1], h[-2]], 1)");
                 // Fc(Concat([h[-1], h[-2]], 1)): [Batch, 18] <- [Batch, 200]
                 Backend.Linear_Forward(_fc7, _concat6, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc7, batch * 18, "Fc(Concat([h[-1], h[-2]], 1))");
             }
 
             protected override void BackwardCore(int batch)

@@ -112,6 +112,7 @@ namespace ShapeNet.Samples.Recurrent
                 _dfc_weight = ParameterGradient(5);
                 _fc_bias = ParameterValue(6);
                 _dfc_bias = ParameterGradient(6);
+                RequireBatchCapacity(batchCapacity, perSample: 50, batchDims: 1);
                 _ids = AllocateInt32(batchCapacity * 5);
                 _embedding1 = Allocate(batchCapacity * 50);
                 _rnn2 = Allocate(batchCapacity * 40);
@@ -120,8 +121,8 @@ namespace ShapeNet.Samples.Recurrent
                 _dfc4 = Allocate(batchCapacity * 20);
                 _gradient0 = Allocate(batchCapacity * 40);
                 _gradient1 = Allocate(batchCapacity * 50);
-                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih_l0, _rnn_weight_hh_l0, _rnn_bias_ih_l0, _rnn_bias_hh_l0 });
                 _rnnGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _drnn_weight_ih_l0, _drnn_weight_hh_l0, _drnn_bias_ih_l0, _drnn_bias_hh_l0 });
                 BindInput(0, _ids, null);
@@ -140,12 +141,17 @@ namespace ShapeNet.Samples.Recurrent
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_ids, batch * 5, "ids");
                 // Embedding(ids): [Batch, 5, 10] <- ids [Batch, 5]
                 Backend.Embedding_Forward(_embedding1, _embedding_weight, _ids, batch * 5, 4, 10);
+                if (CheckFinite) RequireFinite(_embedding1, batch * 50, "Embedding(ids)");
                 // Rnn(Embedding(ids)): [Batch, 5, 8], [1, Batch, 8] <- [Batch, 5, 10]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _rnn2, _rnn3, null, _reserve2, _recurrentWorkspace, _embedding1, null, null, _rnnParameters, null, 5, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_rnn2, batch * 40, "Rnn(Embedding(ids)).Output");
+                if (CheckFinite) RequireFinite(_rnn3, batch * 8, "Rnn(Embedding(ids))[1]");
                 // Fc(Rnn(Embedding(ids)).Output): [Batch, 5, 4] <- [Batch, 5, 8]
                 Backend.Linear_Forward(_fc4, _rnn2, _fc_weight, _fc_bias, in _linearDesc0, batch * 5);
+                if (CheckFinite) RequireFinite(_fc4, batch * 20, "Fc(Rnn(Embedding(ids)).Output)");
             }
 
             protected override void BackwardCore(int batch)

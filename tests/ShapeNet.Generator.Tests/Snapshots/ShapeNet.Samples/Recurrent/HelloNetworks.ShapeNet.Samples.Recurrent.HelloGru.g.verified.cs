@@ -101,6 +101,7 @@ namespace ShapeNet.Samples.Recurrent
                 _dfc_weight = ParameterGradient(4);
                 _fc_bias = ParameterValue(5);
                 _dfc_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 40, batchDims: 1);
                 _ids = AllocateInt32(batchCapacity * 5);
                 _oneHot1 = Allocate(batchCapacity * 20);
                 _gru2 = Allocate(batchCapacity * 40);
@@ -108,8 +109,8 @@ namespace ShapeNet.Samples.Recurrent
                 _fc4 = Allocate(batchCapacity * 20);
                 _dfc4 = Allocate(batchCapacity * 20);
                 _gradient0 = Allocate(batchCapacity * 40);
-                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0 });
                 _gruGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dgru_weight_ih_l0, _dgru_weight_hh_l0, _dgru_bias_ih_l0, _dgru_bias_hh_l0 });
                 BindInput(0, _ids, null);
@@ -128,12 +129,17 @@ namespace ShapeNet.Samples.Recurrent
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_ids, batch * 5, "ids");
                 // OneHot(ids, 4): [Batch, 5, 4] <- ids [Batch, 5]
                 Backend.OneHot_Forward(_oneHot1, _ids, batch * 5, 4);
+                if (CheckFinite) RequireFinite(_oneHot1, batch * 20, "OneHot(ids, 4)");
                 // Gru(OneHot(ids, 4)): [Batch, 5, 8], [1, Batch, 8] <- [Batch, 5, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _gru2, _gru3, null, _reserve2, _recurrentWorkspace, _oneHot1, null, null, _gruParameters, null, 5, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_gru2, batch * 40, "Gru(OneHot(ids, 4)).Output");
+                if (CheckFinite) RequireFinite(_gru3, batch * 8, "Gru(OneHot(ids, 4))[1]");
                 // Fc(Gru(OneHot(ids, 4)).Output): [Batch, 5, 4] <- [Batch, 5, 8]
                 Backend.Linear_Forward(_fc4, _gru2, _fc_weight, _fc_bias, in _linearDesc0, batch * 5);
+                if (CheckFinite) RequireFinite(_fc4, batch * 20, "Fc(Gru(OneHot(ids, 4)).Output)");
             }
 
             protected override void BackwardCore(int batch)

@@ -102,6 +102,7 @@ namespace ShapeNet.Samples.Recurrent
                 _dfc_weight = ParameterGradient(4);
                 _fc_bias = ParameterValue(5);
                 _dfc_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 40, batchDims: 1);
                 _ids = AllocateInt32(batchCapacity * 5);
                 _oneHot1 = Allocate(batchCapacity * 20);
                 _lstm2 = Allocate(batchCapacity * 40);
@@ -110,8 +111,8 @@ namespace ShapeNet.Samples.Recurrent
                 _fc5 = Allocate(batchCapacity * 20);
                 _dfc5 = Allocate(batchCapacity * 20);
                 _gradient0 = Allocate(batchCapacity * 40);
-                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih_l0, _lstm_weight_hh_l0, _lstm_bias_ih_l0, _lstm_bias_hh_l0 });
                 _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih_l0, _dlstm_weight_hh_l0, _dlstm_bias_ih_l0, _dlstm_bias_hh_l0 });
                 BindInput(0, _ids, null);
@@ -130,12 +131,18 @@ namespace ShapeNet.Samples.Recurrent
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_ids, batch * 5, "ids");
                 // OneHot(ids, 4): [Batch, 5, 4] <- ids [Batch, 5]
                 Backend.OneHot_Forward(_oneHot1, _ids, batch * 5, 4);
+                if (CheckFinite) RequireFinite(_oneHot1, batch * 20, "OneHot(ids, 4)");
                 // Lstm(OneHot(ids, 4)): [Batch, 5, 8], [1, Batch, 8], [1, Batch, 8] <- [Batch, 5, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _lstm2, _lstm3, _lstm4, _reserve2, _recurrentWorkspace, _oneHot1, null, null, _lstmParameters, null, 5, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_lstm2, batch * 40, "Lstm(OneHot(ids, 4)).Output");
+                if (CheckFinite) RequireFinite(_lstm3, batch * 8, "Lstm(OneHot(ids, 4))[1]");
+                if (CheckFinite) RequireFinite(_lstm4, batch * 8, "Lstm(OneHot(ids, 4))[2]");
                 // Fc(Lstm(OneHot(ids, 4)).Output): [Batch, 5, 4] <- [Batch, 5, 8]
                 Backend.Linear_Forward(_fc5, _lstm2, _fc_weight, _fc_bias, in _linearDesc0, batch * 5);
+                if (CheckFinite) RequireFinite(_fc5, batch * 20, "Fc(Lstm(OneHot(ids, 4)).Output)");
             }
 
             protected override void BackwardCore(int batch)

@@ -82,13 +82,14 @@ namespace ShapeNet.Samples.Recurrent
                 _drnn_bias_ih_l0 = ParameterGradient(2);
                 _rnn_bias_hh_l0 = ParameterValue(3);
                 _drnn_bias_hh_l0 = ParameterGradient(3);
+                RequireBatchCapacity(batchCapacity, perSample: 20, batchDims: 1);
                 _ids = AllocateInt32(batchCapacity * 5);
                 _oneHot1 = Allocate(batchCapacity * 20);
                 _rnn2 = Allocate(batchCapacity * 20);
                 _rnn3 = Allocate(batchCapacity * 4);
                 _drnn2 = Allocate(batchCapacity * 20);
-                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih_l0, _rnn_weight_hh_l0, _rnn_bias_ih_l0, _rnn_bias_hh_l0 });
                 _rnnGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _drnn_weight_ih_l0, _drnn_weight_hh_l0, _drnn_bias_ih_l0, _drnn_bias_hh_l0 });
                 BindInput(0, _ids, null);
@@ -107,10 +108,14 @@ namespace ShapeNet.Samples.Recurrent
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_ids, batch * 5, "ids");
                 // OneHot(ids, 4): [Batch, 5, 4] <- ids [Batch, 5]
                 Backend.OneHot_Forward(_oneHot1, _ids, batch * 5, 4);
+                if (CheckFinite) RequireFinite(_oneHot1, batch * 20, "OneHot(ids, 4)");
                 // Rnn(OneHot(ids, 4)): [Batch, 5, 4], [1, Batch, 4] <- [Batch, 5, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _rnn2, _rnn3, null, _reserve2, _recurrentWorkspace, _oneHot1, null, null, _rnnParameters, null, 5, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_rnn2, batch * 20, "Rnn(OneHot(ids, 4)).Output");
+                if (CheckFinite) RequireFinite(_rnn3, batch * 4, "Rnn(OneHot(ids, 4))[1]");
             }
 
             protected override void BackwardCore(int batch)

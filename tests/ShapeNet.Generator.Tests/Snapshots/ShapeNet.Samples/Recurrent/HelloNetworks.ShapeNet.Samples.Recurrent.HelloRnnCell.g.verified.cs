@@ -110,6 +110,7 @@ namespace ShapeNet.Samples.Recurrent
                 _dcell_bias_ih = ParameterGradient(2);
                 _cell_bias_hh = ParameterValue(3);
                 _dcell_bias_hh = ParameterGradient(3);
+                RequireBatchCapacity(batchCapacity, perSample: 20, batchDims: 1);
                 _ids = AllocateInt32(batchCapacity * 5);
                 _oneHot1 = Allocate(batchCapacity * 20);
                 _select2 = Allocate(batchCapacity * 4);
@@ -130,12 +131,12 @@ namespace ShapeNet.Samples.Recurrent
                 _gradient0 = Allocate(batchCapacity * 16);
                 _gradient1 = Allocate(batchCapacity * 12);
                 _gradient2 = Allocate(batchCapacity * 8);
-                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve5 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve8 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve11 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve14 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve5 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve8 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve11 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve14 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
                 _cellParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
                 _cellGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
                 BindInput(0, _ids, null);
@@ -154,41 +155,58 @@ namespace ShapeNet.Samples.Recurrent
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_ids, batch * 5, "ids");
                 // OneHot(ids, 4): [5, Batch, 4] <- ids [5, Batch]
                 Backend.OneHot_Forward(_oneHot1, _ids, batch * 5, 4);
+                if (CheckFinite) RequireFinite(_oneHot1, batch * 20, "OneHot(ids, 4)");
                 // x[0]: [Batch, 4] <- [5, Batch, 4]
                 Backend.CopyRows(_select2, 0, batch * 4, _oneHot1, 0 * batch * 4, batch * 4, batch * 4, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select2, batch * 4, "x[0]");
                 // Cell(x[0]): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell3, null, null, _reserve3, _recurrentWorkspace, _select2, null, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell3, batch * 4, "Cell(x[0])");
                 // x[t]: [Batch, 4] <- [5, Batch, 4]
                 Backend.CopyRows(_select4, 0, batch * 4, _oneHot1, 1 * batch * 4, batch * 4, batch * 4, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select4, batch * 4, "x[t]");
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 4], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell5, null, null, _reserve5, _recurrentWorkspace, _select4, _cell3, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell5, batch * 4, "Cell(x[t], h)");
                 // Concat([outputs, h], 1): [Batch, 8] <- [Batch, 4], [Batch, 4]
                 Backend.CopyRows(_concat6, 0, 8, _cell3, 0, 4, 4, batch, accumulate: false);
                 Backend.CopyRows(_concat6, 4, 8, _cell5, 0, 4, 4, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat6, batch * 8, "Concat([outputs, h], 1)");
                 // x[t]: [Batch, 4] <- [5, Batch, 4]
                 Backend.CopyRows(_select7, 0, batch * 4, _oneHot1, 2 * batch * 4, batch * 4, batch * 4, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select7, batch * 4, "x[t]");
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 4], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell8, null, null, _reserve8, _recurrentWorkspace, _select7, _cell5, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell8, batch * 4, "Cell(x[t], h)");
                 // Concat([outputs, h], 1): [Batch, 12] <- [Batch, 8], [Batch, 4]
                 Backend.CopyRows(_concat9, 0, 12, _concat6, 0, 8, 8, batch, accumulate: false);
                 Backend.CopyRows(_concat9, 8, 12, _cell8, 0, 4, 4, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat9, batch * 12, "Concat([outputs, h], 1)");
                 // x[t]: [Batch, 4] <- [5, Batch, 4]
                 Backend.CopyRows(_select10, 0, batch * 4, _oneHot1, 3 * batch * 4, batch * 4, batch * 4, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select10, batch * 4, "x[t]");
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 4], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell11, null, null, _reserve11, _recurrentWorkspace, _select10, _cell8, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell11, batch * 4, "Cell(x[t], h)");
                 // Concat([outputs, h], 1): [Batch, 16] <- [Batch, 12], [Batch, 4]
                 Backend.CopyRows(_concat12, 0, 16, _concat9, 0, 12, 12, batch, accumulate: false);
                 Backend.CopyRows(_concat12, 12, 16, _cell11, 0, 4, 4, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat12, batch * 16, "Concat([outputs, h], 1)");
                 // x[t]: [Batch, 4] <- [5, Batch, 4]
                 Backend.CopyRows(_select13, 0, batch * 4, _oneHot1, 4 * batch * 4, batch * 4, batch * 4, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select13, batch * 4, "x[t]");
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 4], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell14, null, null, _reserve14, _recurrentWorkspace, _select13, _cell11, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell14, batch * 4, "Cell(x[t], h)");
                 // Concat([outputs, h], 1): [Batch, 20] <- [Batch, 16], [Batch, 4]
                 Backend.CopyRows(_concat15, 0, 20, _concat12, 0, 16, 16, batch, accumulate: false);
                 Backend.CopyRows(_concat15, 16, 20, _cell14, 0, 4, 4, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat15, batch * 20, "Concat([outputs, h], 1)");
                 // Reshape(outputs, -1, 5, 4): [Batch, 5, 4] <- [Batch, 20] (the same buffer as Concat([outputs, h], 1))
+                if (CheckFinite) RequireFinite(_concat15, batch * 20, "Reshape(outputs, -1, 5, 4)");
             }
 
             protected override void BackwardCore(int batch)

@@ -180,6 +180,7 @@ namespace ShapeNet.Samples.Recurrent
                 _dfc_weight = ParameterGradient(17);
                 _fc_bias = ParameterValue(18);
                 _dfc_bias = ParameterGradient(18);
+                RequireBatchCapacity(batchCapacity, perSample: 2800, batchDims: 1);
                 _ids = AllocateInt32(batchCapacity * 14);
                 _lengths = AllocateInt32(batchCapacity);
                 _embedding2 = Allocate(batchCapacity * 1400);
@@ -193,8 +194,8 @@ namespace ShapeNet.Samples.Recurrent
                 _gradient0 = Allocate(batchCapacity * 400);
                 _gradient1 = Allocate(batchCapacity * 1400);
                 _gradient2 = Allocate(batchCapacity * 100);
-                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 14, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 14, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 14, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 14, batchCapacity)));
                 _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0, _gru_weight_ih_l0_reverse, _gru_weight_hh_l0_reverse, _gru_bias_ih_l0_reverse, _gru_bias_hh_l0_reverse, _gru_weight_ih_l1, _gru_weight_hh_l1, _gru_bias_ih_l1, _gru_bias_hh_l1, _gru_weight_ih_l1_reverse, _gru_weight_hh_l1_reverse, _gru_bias_ih_l1_reverse, _gru_bias_hh_l1_reverse });
                 _gruGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dgru_weight_ih_l0, _dgru_weight_hh_l0, _dgru_bias_ih_l0, _dgru_bias_hh_l0, _dgru_weight_ih_l0_reverse, _dgru_weight_hh_l0_reverse, _dgru_bias_ih_l0_reverse, _dgru_bias_hh_l0_reverse, _dgru_weight_ih_l1, _dgru_weight_hh_l1, _dgru_bias_ih_l1, _dgru_bias_hh_l1, _dgru_weight_ih_l1_reverse, _dgru_weight_hh_l1_reverse, _dgru_bias_ih_l1_reverse, _dgru_bias_hh_l1_reverse });
                 BindInput(0, _ids, null);
@@ -215,19 +216,28 @@ namespace ShapeNet.Samples.Recurrent
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_ids, batch * 14, "ids");
+                if (CheckFinite) RequireFinite(_lengths, batch, "lengths");
                 // Embedding(ids): [14, Batch, 100] <- ids [14, Batch]
                 Backend.Embedding_Forward(_embedding2, _embedding_weight, _ids, batch * 14, 63, 100);
+                if (CheckFinite) RequireFinite(_embedding2, batch * 1400, "Embedding(ids)");
                 // Gru(Embedding(ids), lengths: lengths): [14, Batch, 200], [4, Batch, 100] <- [14, Batch, 100], [Batch]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _gru3, _gru4, null, _reserve3, _recurrentWorkspace, _embedding2, null, null, _gruParameters, _lengths, 14, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_gru3, batch * 2800, "Gru(Embedding(ids), lengths: lengths)[0]");
+                if (CheckFinite) RequireFinite(_gru4, batch * 400, "Gru(Embedding(ids), lengths: lengths).HN");
                 // hN[-2]: [Batch, 100] <- [4, Batch, 100]
                 Backend.CopyRows(_select5, 0, batch * 100, _gru4, 2 * batch * 100, batch * 100, batch * 100, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select5, batch * 100, "hN[-2]");
                 // hN[-1]: [Batch, 100] <- [4, Batch, 100]
                 Backend.CopyRows(_select6, 0, batch * 100, _gru4, 3 * batch * 100, batch * 100, batch * 100, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select6, batch * 100, "hN[-1]");
                 // Concat([hN[-2], hN[-1]], 1): [Batch, 200] <- [Batch, 100], [Batch, 100]
                 Backend.CopyRows(_concat7, 0, 200, _select5, 0, 100, 100, batch, accumulate: false);
                 Backend.CopyRows(_concat7, 100, 200, _select6, 0, 100, 100, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat7, batch * 200, "Concat([hN[-2], hN[-1]], 1)");
                 // Fc(Concat([hN[-2], hN[-1]], 1)): [Batch, 10] <- [Batch, 200]
                 Backend.Linear_Forward(_fc8, _concat7, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc8, batch * 10, "Fc(Concat([hN[-2], hN[-1]], 1))");
             }
 
             protected override void BackwardCore(int batch)

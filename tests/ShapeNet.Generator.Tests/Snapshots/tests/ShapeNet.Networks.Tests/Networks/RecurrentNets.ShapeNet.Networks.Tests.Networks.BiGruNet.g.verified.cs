@@ -180,6 +180,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc_weight = ParameterGradient(17);
                 _fc_bias = ParameterValue(18);
                 _dfc_bias = ParameterGradient(18);
+                RequireBatchCapacity(batchCapacity, perSample: 224, batchDims: 1);
                 _ids = AllocateInt32(batchCapacity * 7);
                 _lengths = AllocateInt32(batchCapacity);
                 _embedding2 = Allocate(batchCapacity * 70);
@@ -193,8 +194,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient0 = Allocate(batchCapacity * 64);
                 _gradient1 = Allocate(batchCapacity * 70);
                 _gradient2 = Allocate(batchCapacity * 16);
-                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 7, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 7, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 7, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 7, batchCapacity)));
                 _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0, _gru_weight_ih_l0_reverse, _gru_weight_hh_l0_reverse, _gru_bias_ih_l0_reverse, _gru_bias_hh_l0_reverse, _gru_weight_ih_l1, _gru_weight_hh_l1, _gru_bias_ih_l1, _gru_bias_hh_l1, _gru_weight_ih_l1_reverse, _gru_weight_hh_l1_reverse, _gru_bias_ih_l1_reverse, _gru_bias_hh_l1_reverse });
                 _gruGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dgru_weight_ih_l0, _dgru_weight_hh_l0, _dgru_bias_ih_l0, _dgru_bias_hh_l0, _dgru_weight_ih_l0_reverse, _dgru_weight_hh_l0_reverse, _dgru_bias_ih_l0_reverse, _dgru_bias_hh_l0_reverse, _dgru_weight_ih_l1, _dgru_weight_hh_l1, _dgru_bias_ih_l1, _dgru_bias_hh_l1, _dgru_weight_ih_l1_reverse, _dgru_weight_hh_l1_reverse, _dgru_bias_ih_l1_reverse, _dgru_bias_hh_l1_reverse });
                 BindInput(0, _ids, null);
@@ -215,19 +216,28 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_ids, batch * 7, "ids");
+                if (CheckFinite) RequireFinite(_lengths, batch, "lengths");
                 // Embedding(ids): [7, Batch, 10] <- ids [7, Batch]
                 Backend.Embedding_Forward(_embedding2, _embedding_weight, _ids, batch * 7, 32, 10);
+                if (CheckFinite) RequireFinite(_embedding2, batch * 70, "Embedding(ids)");
                 // Gru(Embedding(ids), lengths: lengths): [7, Batch, 32], [4, Batch, 16] <- [7, Batch, 10], [Batch]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _gru3, _gru4, null, _reserve3, _recurrentWorkspace, _embedding2, null, null, _gruParameters, _lengths, 7, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_gru3, batch * 224, "Gru(Embedding(ids), lengths: lengths)[0]");
+                if (CheckFinite) RequireFinite(_gru4, batch * 64, "Gru(Embedding(ids), lengths: lengths).HN");
                 // hN[-2]: [Batch, 16] <- [4, Batch, 16]
                 Backend.CopyRows(_select5, 0, batch * 16, _gru4, 2 * batch * 16, batch * 16, batch * 16, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select5, batch * 16, "hN[-2]");
                 // hN[-1]: [Batch, 16] <- [4, Batch, 16]
                 Backend.CopyRows(_select6, 0, batch * 16, _gru4, 3 * batch * 16, batch * 16, batch * 16, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select6, batch * 16, "hN[-1]");
                 // Concat([hN[-2], hN[-1]], 1): [Batch, 32] <- [Batch, 16], [Batch, 16]
                 Backend.CopyRows(_concat7, 0, 32, _select5, 0, 16, 16, batch, accumulate: false);
                 Backend.CopyRows(_concat7, 16, 32, _select6, 0, 16, 16, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat7, batch * 32, "Concat([hN[-2], hN[-1]], 1)");
                 // Fc(Concat([hN[-2], hN[-1]], 1)): [Batch, 5] <- [Batch, 32]
                 Backend.Linear_Forward(_fc8, _concat7, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc8, batch * 5, "Fc(Concat([hN[-2], hN[-1]], 1))");
             }
 
             protected override void BackwardCore(int batch)

@@ -122,6 +122,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _drnn_bias_ih = ParameterGradient(6);
                 _rnn_bias_hh = ParameterValue(7);
                 _drnn_bias_hh = ParameterGradient(7);
+                RequireBatchCapacity(batchCapacity, perSample: 12, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _select1 = Allocate(batchCapacity * 3);
                 _lstm2 = Allocate(batchCapacity * 4);
@@ -137,11 +138,11 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient1 = Allocate(batchCapacity * 4);
                 _gradient2 = Allocate(batchCapacity * 4);
                 _gradient3 = Allocate(batchCapacity * 3);
-                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)));
-                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
-                _reserve5 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve6 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
+                _reserve5 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve6 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
                 _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih, _lstm_weight_hh, _lstm_bias_ih, _lstm_bias_hh });
                 _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih, _dlstm_weight_hh, _dlstm_bias_ih, _dlstm_bias_hh });
                 _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor1, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih, _rnn_weight_hh, _rnn_bias_ih, _rnn_bias_hh });
@@ -162,18 +163,27 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 12, "x");
                 // x[0]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select1, 0, batch * 3, _x, 0 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select1, batch * 3, "x[0]");
                 // Lstm(x[0]): [Batch, 4], [Batch, 4] <- [Batch, 3]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _lstm2, null, _lstm3, _reserve2, _recurrentWorkspace, _select1, null, null, _lstmParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_lstm2, batch * 4, "Lstm(x[0])[0]");
+                if (CheckFinite) RequireFinite(_lstm3, batch * 4, "Lstm(x[0]).C");
                 // Rnn(c): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor1, _rnn4, null, null, _reserve3, _recurrentWorkspace, _lstm3, null, null, _rnnParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_rnn4, batch * 4, "Rnn(c)");
                 // x[1]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select5, 0, batch * 3, _x, 1 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select5, batch * 3, "x[1]");
                 // Lstm(x[1], (h, c)): [Batch, 4], [Batch, 4] <- [Batch, 3], [Batch, 4], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _lstm6, null, _lstm7, _reserve5, _recurrentWorkspace, _select5, _rnn4, _lstm3, _lstmParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_lstm6, batch * 4, "Lstm(x[1], (h, c)).H");
+                if (CheckFinite) RequireFinite(_lstm7, batch * 4, "Lstm(x[1], (h, c))[1]");
                 // Rnn(Lstm(x[1], (h, c)).H, h): [Batch, 4] <- [Batch, 4], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor1, _rnn8, null, null, _reserve6, _recurrentWorkspace, _lstm6, _rnn4, null, _rnnParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_rnn8, batch * 4, "Rnn(Lstm(x[1], (h, c)).H, h)");
             }
 
             protected override void BackwardCore(int batch)

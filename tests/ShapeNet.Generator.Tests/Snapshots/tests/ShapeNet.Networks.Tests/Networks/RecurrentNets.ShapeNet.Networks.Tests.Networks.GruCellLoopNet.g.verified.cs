@@ -97,6 +97,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dcell_bias_ih = ParameterGradient(2);
                 _cell_bias_hh = ParameterValue(3);
                 _dcell_bias_hh = ParameterGradient(3);
+                RequireBatchCapacity(batchCapacity, perSample: 12, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _h0 = Allocate(batchCapacity * 4);
                 _select2 = Allocate(batchCapacity * 3);
@@ -113,11 +114,11 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient0 = Allocate(batchCapacity * 4);
                 _gradient1 = Allocate(batchCapacity * 4);
                 _gradient2 = Allocate(batchCapacity * 3);
-                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve5 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve7 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve9 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve5 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve7 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve9 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
                 _cellParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
                 _cellGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
                 BindInput(0, _x, _dx);
@@ -138,22 +139,32 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 12, "x");
+                if (CheckFinite) RequireFinite(_h0, batch * 4, "h0");
                 // x[t]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select2, 0, batch * 3, _x, 0 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select2, batch * 3, "x[t]");
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell3, null, null, _reserve3, _recurrentWorkspace, _select2, _h0, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell3, batch * 4, "Cell(x[t], h)");
                 // x[t]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select4, 0, batch * 3, _x, 1 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select4, batch * 3, "x[t]");
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell5, null, null, _reserve5, _recurrentWorkspace, _select4, _cell3, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell5, batch * 4, "Cell(x[t], h)");
                 // x[t]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select6, 0, batch * 3, _x, 2 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select6, batch * 3, "x[t]");
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell7, null, null, _reserve7, _recurrentWorkspace, _select6, _cell5, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell7, batch * 4, "Cell(x[t], h)");
                 // x[t]: [Batch, 3] <- [4, Batch, 3]
                 Backend.CopyRows(_select8, 0, batch * 3, _x, 3 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_select8, batch * 3, "x[t]");
                 // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell9, null, null, _reserve9, _recurrentWorkspace, _select8, _cell7, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell9, batch * 4, "Cell(x[t], h)");
             }
 
             protected override void BackwardCore(int batch)

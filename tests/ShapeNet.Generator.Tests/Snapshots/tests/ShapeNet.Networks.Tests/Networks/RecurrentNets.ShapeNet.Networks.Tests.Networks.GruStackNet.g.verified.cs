@@ -143,6 +143,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dgru_bias_ih_l1_reverse = ParameterGradient(14);
                 _gru_bias_hh_l1_reverse = ParameterValue(15);
                 _dgru_bias_hh_l1_reverse = ParameterGradient(15);
+                RequireBatchCapacity(batchCapacity, perSample: 32, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _h0 = Allocate(batchCapacity * 16);
                 _gru2 = Allocate(batchCapacity * 32);
@@ -150,8 +151,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dx = Allocate(batchCapacity * 12);
                 _dh0 = Allocate(batchCapacity * 16);
                 _dgru2 = Allocate(batchCapacity * 32);
-                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
                 _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0, _gru_weight_ih_l0_reverse, _gru_weight_hh_l0_reverse, _gru_bias_ih_l0_reverse, _gru_bias_hh_l0_reverse, _gru_weight_ih_l1, _gru_weight_hh_l1, _gru_bias_ih_l1, _gru_bias_hh_l1, _gru_weight_ih_l1_reverse, _gru_weight_hh_l1_reverse, _gru_bias_ih_l1_reverse, _gru_bias_hh_l1_reverse });
                 _gruGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dgru_weight_ih_l0, _dgru_weight_hh_l0, _dgru_bias_ih_l0, _dgru_bias_hh_l0, _dgru_weight_ih_l0_reverse, _dgru_weight_hh_l0_reverse, _dgru_bias_ih_l0_reverse, _dgru_bias_hh_l0_reverse, _dgru_weight_ih_l1, _dgru_weight_hh_l1, _dgru_bias_ih_l1, _dgru_bias_hh_l1, _dgru_weight_ih_l1_reverse, _dgru_weight_hh_l1_reverse, _dgru_bias_ih_l1_reverse, _dgru_bias_hh_l1_reverse });
                 BindInput(0, _x, _dx);
@@ -172,8 +173,12 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 12, "x");
+                if (CheckFinite) RequireFinite(_h0, batch * 16, "h0");
                 // Gru(x, h0): [4, Batch, 8], [4, Batch, 4] <- [4, Batch, 3], [4, Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _gru2, _gru3, null, _reserve2, _recurrentWorkspace, _x, _h0, null, _gruParameters, null, 4, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_gru2, batch * 32, "Gru(x, h0).Output");
+                if (CheckFinite) RequireFinite(_gru3, batch * 16, "Gru(x, h0)[1]");
             }
 
             protected override void BackwardCore(int batch)

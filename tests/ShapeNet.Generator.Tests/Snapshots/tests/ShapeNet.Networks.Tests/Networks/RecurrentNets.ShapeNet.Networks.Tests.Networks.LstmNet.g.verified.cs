@@ -96,6 +96,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dlstm_bias_ih_l0 = ParameterGradient(2);
                 _lstm_bias_hh_l0 = ParameterValue(3);
                 _dlstm_bias_hh_l0 = ParameterGradient(3);
+                RequireBatchCapacity(batchCapacity, perSample: 16, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _h0 = Allocate(batchCapacity * 4);
                 _c0 = Allocate(batchCapacity * 4);
@@ -112,9 +113,9 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dadd9 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 4);
                 _gradient1 = Allocate(batchCapacity * 4);
-                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _reserve4 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve4 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
                 _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih_l0, _lstm_weight_hh_l0, _lstm_bias_ih_l0, _lstm_bias_hh_l0 });
                 _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih_l0, _dlstm_weight_hh_l0, _dlstm_bias_ih_l0, _dlstm_bias_hh_l0 });
                 BindInput(0, _x, _dx);
@@ -138,12 +139,22 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 SetBatchInShapes(batch);
+                if (CheckFinite) RequireFinite(_x, batch * 12, "x");
+                if (CheckFinite) RequireFinite(_h0, batch * 4, "h0");
+                if (CheckFinite) RequireFinite(_c0, batch * 4, "c0");
                 // Lstm(x, (h0, c0)): [Batch, 4, 4], [1, Batch, 4], [1, Batch, 4] <- [Batch, 4, 3], [1, Batch, 4], [1, Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _lstm3, _lstm4, _lstm5, _reserve3, _recurrentWorkspace, _x, _h0, _c0, _lstmParameters, null, 4, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_lstm3, batch * 16, "Lstm(x, (h0, c0))[0]");
+                if (CheckFinite) RequireFinite(_lstm4, batch * 4, "Lstm(x, (h0, c0))[1]");
+                if (CheckFinite) RequireFinite(_lstm5, batch * 4, "Lstm(x, (h0, c0)).State.C");
                 // Lstm(x, (h0, c0)): [Batch, 4, 4], [1, Batch, 4], [1, Batch, 4] <- [Batch, 4, 3], [1, Batch, 4], [1, Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _lstm6, _lstm7, _lstm8, _reserve4, _recurrentWorkspace, _x, _h0, _c0, _lstmParameters, null, 4, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_lstm6, batch * 16, "Lstm(x, (h0, c0))[0]");
+                if (CheckFinite) RequireFinite(_lstm7, batch * 4, "Lstm(x, (h0, c0)).State.H");
+                if (CheckFinite) RequireFinite(_lstm8, batch * 4, "Lstm(x, (h0, c0))[2]");
                 // Lstm(x, (h0, c0)).State.C + Lstm(x, (h0, c0)).State.H: [1, Batch, 4] <- [1, Batch, 4], [1, Batch, 4]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add9, _lstm5, _shape0, _lstm7, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add9, batch * 4, "Lstm(x, (h0, c0)).State.C + Lstm(x, (h0, c0)).State.H");
             }
 
             protected override void BackwardCore(int batch)

@@ -101,13 +101,14 @@ namespace ShapeNet.Networks.Tests.Networks
                 _drnn_bias_ih_l1 = ParameterGradient(6);
                 _rnn_bias_hh_l1 = ParameterValue(7);
                 _drnn_bias_hh_l1 = ParameterGradient(7);
+                RequireBatchCapacity(batchCapacity, perSample: 16, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _rnn1 = Allocate(batchCapacity * 16);
                 _rnn2 = Allocate(batchCapacity * 8);
                 _dx = Allocate(batchCapacity * 12);
                 _drnn2 = Allocate(batchCapacity * 8);
-                _reserve1 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve1 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
                 _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih_l0, _rnn_weight_hh_l0, _rnn_bias_ih_l0, _rnn_bias_hh_l0, _rnn_weight_ih_l1, _rnn_weight_hh_l1, _rnn_bias_ih_l1, _rnn_bias_hh_l1 });
                 _rnnGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _drnn_weight_ih_l0, _drnn_weight_hh_l0, _drnn_bias_ih_l0, _drnn_bias_hh_l0, _drnn_weight_ih_l1, _drnn_weight_hh_l1, _drnn_bias_ih_l1, _drnn_bias_hh_l1 });
                 BindInput(0, _x, _dx);
@@ -126,8 +127,11 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 12, "x");
                 // Rnn(x): [4, Batch, 4], [2, Batch, 4] <- [4, Batch, 3]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _rnn1, _rnn2, null, _reserve1, _recurrentWorkspace, _x, null, null, _rnnParameters, null, 4, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_rnn1, batch * 16, "Rnn(x)[0]");
+                if (CheckFinite) RequireFinite(_rnn2, batch * 8, "Rnn(x).HN");
             }
 
             protected override void BackwardCore(int batch)
