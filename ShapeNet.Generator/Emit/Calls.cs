@@ -106,6 +106,14 @@ internal abstract record CallArg
     /// capacity of <paramref name="batch"/> (the batch or rows the call passes beside it).</summary>
     public static CallArg Descriptor(string type, string comment, SizeExpr batch, params CallArg[] arguments) =>
         new DescriptorArg(type, arguments.ToEquatableArray(), comment, batch);
+
+    /// <summary>A descriptor no call passes a batch with and the plan does not prepare (a recurrent stack's: it is bound with
+    /// <c>Recurrent_Bind</c> instead).</summary>
+    public static CallArg Descriptor(string type, string comment, params CallArg[] arguments) =>
+        new DescriptorArg(type, arguments.ToEquatableArray(), comment, NoBatch);
+
+    /// <summary>The batch of a descriptor that is not prepared.</summary>
+    public static readonly SizeExpr NoBatch = SizeExpr.Of(0);
 }
 
 internal sealed record BufferArg(BufferRef Buffer) : CallArg;

@@ -315,8 +315,9 @@ public sealed partial class EmitterTests
         string[] expected =
         [
             "Abs", "Add", "AddScalar", "AvgPool2d", "BatchNorm2d", "BceLoss", "BceWithLogitsLoss", "Concat", "Conv2d", "CrossEntropyLoss", "Detach", "Div",
-            "Dropout", "Exp", "GlobalAvgPool", "Input", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean", "MseLoss", "Mul", "MulScalar", "Neg",
-            "NllLoss", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh",
+            "Dropout", "Embedding", "Exp", "GlobalAvgPool", "Gru", "GruCell", "Input", "Linear", "Log", "LogSoftmax", "Lstm", "LstmCell", "MatMul",
+            "MaxPool2d", "Mean", "MseLoss", "Mul", "MulScalar", "Neg", "NllLoss", "OneHot", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu",
+            "Reshape", "Rnn", "RnnCell", "Select", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), OpRegistry.All.Select(op => op.Name));
         Assert.All(OpRegistry.All, op => Assert.Equal(op.GetType().Name, op.Name));
@@ -326,7 +327,8 @@ public sealed partial class EmitterTests
                 Assert.Same(op, call.Op);
                 Assert.Contains(call, OpRegistry.Calls(call.Name)!);
             }
-        Assert.Equal(new[] { "BatchNorm2d", "Conv2d", "Linear" }, OpRegistry.All.OfType<ILayer>().Select(l => l.Name));
+        Assert.Equal(new[] { "BatchNorm2d", "Conv2d", "Embedding", "Gru", "GruCell", "Linear", "Lstm", "LstmCell", "Rnn", "RnnCell" },
+            OpRegistry.All.OfType<ILayer>().Select(l => l.Name));
     }
 
     [Fact]
