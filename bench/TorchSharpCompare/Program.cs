@@ -164,37 +164,52 @@ internal sealed class Comparison(Options options)
         torch.set_num_threads(threads);
     }
 
-    /// <summary>Steps per second over a window of at least <paramref name="seconds"/> and 2 steps.</summary>
+    /// <summary>Steps per second over a window of at least <paramref name="seconds"/> and 2 steps: per second of the calling
+    /// thread's CPU time when the run is single-threaded (both frameworks then compute on the calling thread only, so
+    /// time the scheduler gives to other processes is not counted), per second of wall time otherwise.</summary>
     private static double Window(Action step, double seconds)
     {
-        long start = Stopwatch.GetTimestamp(), limit = (long)(seconds * Stopwatch.Frequency);
+        bool cpuClock = CpuBackend.Threads == 1;
+        Func<double> clock = cpuClock ? ThreadCpuSeconds : WallSeconds;
+        double start = clock();
         int steps = 0;
-        long elapsed;
+        double elapsed;
         do
         {
             step();
             steps++;
-            elapsed = Stopwatch.GetTimestamp() - start;
-        } while (elapsed < limit || steps < 2);
-        return steps * (double)Stopwatch.Frequency / elapsed;
+            elapsed = clock() - start;
+        } while (elapsed < seconds || steps < 2);
+        return steps / elapsed;
+    }
+
+    private static double WallSeconds() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec time);
+
+    /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID).</summary>
+    internal static double ThreadCpuSeconds()
+    {
+        if (ClockGetTime(3, out Timespec t) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
+        return t.Seconds + t.Nanoseconds * 1e-9;
     }
 
     /// <summary>A ShapeNet window, counting the managed bytes the calling thread and the CPU worker threads allocate.</summary>
     private double MeasureShapeNet(Row row)
     {
         long thread = GC.GetAllocatedBytesForCurrentThread(), workers = CpuBackend.WorkerAllocatedBytes;
-        long start = Stopwatch.GetTimestamp(), limit = (long)(options.WindowSeconds * Stopwatch.Frequency);
         int steps = 0;
-        long elapsed;
-        do
-        {
-            row.ShapeNet();
-            steps++;
-            elapsed = Stopwatch.GetTimestamp() - start;
-        } while (elapsed < limit || steps < 2);
+        double rate = Window(() => { row.ShapeNet(); steps++; }, options.WindowSeconds);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - thread + CpuBackend.WorkerAllocatedBytes - workers;
         if (row.CountsAllocation) _maxAllocatedPerStep = Math.Max(_maxAllocatedPerStep, allocated / steps);
-        return steps * (double)Stopwatch.Frequency / elapsed;
+        return rate;
     }
 
     private List<Row> Rows()
@@ -286,6 +301,7 @@ internal sealed class Comparison(Options options)
         sb.AppendLine(CultureInfo.InvariantCulture, $"- SIMD: {Machine.Simd}. ShapeNet chooses its kernels at run time: **{Machine.ShapeNetPath}** here.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Date: {date}. Load average (1, 5, 15 min) at start {load0}, at end {load1}: the machine is shared with other builds, so figures are noisy; the per-round range shows how much.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Method: {options.Rounds} rounds; in each round, at each thread count, each row runs one ≥ {options.WindowSeconds:0.##} s window of ShapeNet and one of libtorch, the order alternating between rows and rounds (A,B / B,A). After ≥ {options.WarmupSeconds:0.##} s of warm-up per row and thread count. Threads: `CpuBackend.Threads` and `torch.set_num_threads`; libtorch runs with `OMP_WAIT_POLICY=PASSIVE`.");
+        sb.AppendLine("- Clocks: at **1 thread** both frameworks compute on the calling thread only, so rates are per second of that thread's **CPU time** (`CLOCK_THREAD_CPUTIME_ID`): time the scheduler hands to other processes is not counted, which keeps 1-thread figures meaningful on a loaded machine (caches are still shared). At **2 threads** rates are per second of **wall time**, and on a machine whose load average exceeds its 2 cores they mostly measure the scheduler: every fork–join waits for the thread that was preempted last.");
         sb.AppendLine("- Training: one step = upload, forward, loss, backward, SGD (momentum 0.5) on one fixed batch of normal noise with random labels, the seed models of `shared/bench/torch_baseline.py` layer for layer. libtorch: `zero_grad`, forward, loss, `backward`, `step` inside a dispose scope.");
         sb.AppendLine("- Inference: one forward pass at batch 1 or 64 (ShapeNet `NetworkPlan.Forward`, libtorch `eval()` under `no_grad`), as latency per call.");
         sb.AppendLine("- sgemm: C = A·B, square float32, into an existing C (`CpuGemm.Gemm` beta 0; libtorch `addmm_` beta 0).");
@@ -295,7 +311,8 @@ internal sealed class Comparison(Options options)
         Section(sb, "Training steps", "steps/s", rows.Where(r => r.Kind == Kind.Train), rates, rate => rate.ToString(rate >= 100 ? "N0" : "N1", CultureInfo.InvariantCulture));
         Section(sb, "Inference latency", "µs per call", rows.Where(r => r.Kind == Kind.Inference), rates, rate => (1e6 / rate).ToString(1e6 / rate >= 100 ? "N0" : "N1", CultureInfo.InvariantCulture));
         Section(sb, "sgemm", "GFLOP/s", rows.Where(r => r.Kind == Kind.Gemm), rates, null);
-        sb.AppendLine(CultureInfo.InvariantCulture, $"FMA peak of this machine at its nominal {Machine.NominalGhz:0.##} GHz (2 FMA pipes × 8 float32 lanes × 2 flops per core per cycle: Zen 4 runs a 512-bit FMA as two 256-bit halves): {Machine.PeakGflopsPerCore:0} GFLOP/s per core; the sgemm table's figures as a fraction of it:");
+        double peak1 = Machine.MeasuredFmaPeakGflops();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"FMA peak of one core, measured by the program (16 independent {Machine.FmaWidth}-bit FMA chains in registers, on thread CPU time, best of 5): **{peak1:0.#} GFLOP/s** (the nominal {Machine.NominalGhz:0.##} GHz × 32 flops per cycle would be {Machine.NominalGhz * 32:0}: the core boosts above it). The sgemm medians as a fraction of it (of twice it at 2 threads):");
         sb.AppendLine();
         sb.AppendLine("| n | threads | ShapeNet | libtorch |");
         sb.AppendLine("|---:|---:|---:|---:|");
@@ -304,7 +321,7 @@ internal sealed class Comparison(Options options)
             {
                 var list = rates[row][t];
                 double ours = Median(list.Select(p => p.Ours)) * row.FlopsPerStep / 1e9, theirs = Median(list.Select(p => p.Theirs)) * row.FlopsPerStep / 1e9;
-                double peak = Machine.PeakGflopsPerCore * t;
+                double peak = peak1 * t;
                 sb.AppendLine(CultureInfo.InvariantCulture, $"| {row.Batch} | {t} | {ours / peak:P0} | {theirs / peak:P0} |");
             }
         sb.AppendLine();
@@ -394,7 +411,56 @@ internal static class Machine
 
     public static double NominalGhz => double.TryParse(CpuInfo("cpu MHz"), CultureInfo.InvariantCulture, out double mhz) ? mhz / 1000 : double.NaN;
 
-    public static double PeakGflopsPerCore => NominalGhz * 32;
+    public static int FmaWidth => Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? 512 : 256;
+
+    /// <summary>GFLOP/s of one core on independent FMAs (no memory traffic): the ceiling a GEMM kernel can approach.</summary>
+    public static double MeasuredFmaPeakGflops()
+    {
+        double best = 0;
+        for (int i = 0; i < 5; i++) best = Math.Max(best, FmaBurst());
+        return best;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static double FmaBurst()
+    {
+        const int Iterations = 2_000_000;
+        double start = Comparison.ThreadCpuSeconds();
+        double flops;
+        if (FmaWidth == 512)
+        {
+            Vector512<float> m = Vector512.Create(0.999999f), a = Vector512.Create(1e-7f);
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+            for (int i = 0; i < Iterations; i++)
+            {
+                c0 = Avx512F.FusedMultiplyAdd(c0, m, a); c1 = Avx512F.FusedMultiplyAdd(c1, m, a); c2 = Avx512F.FusedMultiplyAdd(c2, m, a); c3 = Avx512F.FusedMultiplyAdd(c3, m, a);
+                c4 = Avx512F.FusedMultiplyAdd(c4, m, a); c5 = Avx512F.FusedMultiplyAdd(c5, m, a); c6 = Avx512F.FusedMultiplyAdd(c6, m, a); c7 = Avx512F.FusedMultiplyAdd(c7, m, a);
+                c8 = Avx512F.FusedMultiplyAdd(c8, m, a); c9 = Avx512F.FusedMultiplyAdd(c9, m, a); c10 = Avx512F.FusedMultiplyAdd(c10, m, a); c11 = Avx512F.FusedMultiplyAdd(c11, m, a);
+                c12 = Avx512F.FusedMultiplyAdd(c12, m, a); c13 = Avx512F.FusedMultiplyAdd(c13, m, a); c14 = Avx512F.FusedMultiplyAdd(c14, m, a); c15 = Avx512F.FusedMultiplyAdd(c15, m, a);
+            }
+            Sink = (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15).ToScalar();
+            flops = 2.0 * 16 * 16 * Iterations;
+        }
+        else
+        {
+            Vector256<float> m = Vector256.Create(0.999999f), a = Vector256.Create(1e-7f);
+            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            Vector256<float> c8 = default, c9 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+            for (int i = 0; i < Iterations; i++)
+            {
+                c0 = Fma.MultiplyAdd(c0, m, a); c1 = Fma.MultiplyAdd(c1, m, a); c2 = Fma.MultiplyAdd(c2, m, a); c3 = Fma.MultiplyAdd(c3, m, a);
+                c4 = Fma.MultiplyAdd(c4, m, a); c5 = Fma.MultiplyAdd(c5, m, a); c6 = Fma.MultiplyAdd(c6, m, a); c7 = Fma.MultiplyAdd(c7, m, a);
+                c8 = Fma.MultiplyAdd(c8, m, a); c9 = Fma.MultiplyAdd(c9, m, a); c10 = Fma.MultiplyAdd(c10, m, a); c11 = Fma.MultiplyAdd(c11, m, a);
+                c12 = Fma.MultiplyAdd(c12, m, a); c13 = Fma.MultiplyAdd(c13, m, a); c14 = Fma.MultiplyAdd(c14, m, a); c15 = Fma.MultiplyAdd(c15, m, a);
+            }
+            Sink = (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15).ToScalar();
+            flops = 2.0 * 16 * 8 * Iterations;
+        }
+        return flops / (Comparison.ThreadCpuSeconds() - start) / 1e9;
+    }
+
+    public static float Sink;
 
     public static string Description => $"{Model}, {Environment.ProcessorCount} cores at {NominalGhz:0.##} GHz (nominal), " +
         $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}";
