@@ -145,12 +145,12 @@ internal sealed class Comparison(Options options)
         }
         string load1 = LoadAverage();
 
-        string report = Report(rows, rates, date, load0, load1);
+        string path = Path.IsPathRooted(options.Output) ? options.Output : Path.Combine(SolutionFolder() ?? Directory.GetCurrentDirectory(), options.Output);
+        string report = Report(rows, rates, date, load0, load1, ColdStartBlock(options.Output == "-" ? null : path));
         Console.WriteLine();
         Console.Write(report);
         if (options.Output != "-")
         {
-            string path = Path.IsPathRooted(options.Output) ? options.Output : Path.Combine(SolutionFolder() ?? Directory.GetCurrentDirectory(), options.Output);
             File.WriteAllText(path, report);
             Console.WriteLine($"wrote {path}");
         }
@@ -287,8 +287,18 @@ internal sealed class Comparison(Options options)
 
     private static Tensor Labels(float[] target) => torch.tensor(target.Select(v => (long)v).ToArray());
 
+    /// <summary>The cold-start section bench/ColdStart/coldstart.py wrote into the report, kept as it is.</summary>
+    private static string ColdStartBlock(string? path)
+    {
+        const string Begin = "<!-- cold-start -->", End = "<!-- /cold-start -->";
+        if (path is null || !File.Exists(path)) return "";
+        string text = File.ReadAllText(path);
+        int begin = text.IndexOf(Begin, StringComparison.Ordinal), end = text.IndexOf(End, StringComparison.Ordinal);
+        return begin >= 0 && end > begin ? text[begin..(end + End.Length)] + "\n\n" : "";
+    }
+
     private string Report(List<Row> rows, Dictionary<Row, Dictionary<int, List<(double Ours, double Theirs)>>> rates,
-        string date, string load0, string load1)
+        string date, string load0, string load1, string coldStart)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Performance");
@@ -325,11 +335,13 @@ internal sealed class Comparison(Options options)
                 sb.AppendLine(CultureInfo.InvariantCulture, $"| {row.Batch} | {t} | {ours / peak:P0} | {theirs / peak:P0} |");
             }
         sb.AppendLine();
+        sb.Append(coldStart);
         sb.AppendLine("## Reproduce");
         sb.AppendLine();
         sb.AppendLine("```");
         sb.AppendLine("dotnet run --project bench/TorchSharpCompare -c Release            # writes docs/performance.md");
         sb.AppendLine("dotnet run --project bench/TorchSharpCompare -c Release -- --rounds 3 --only sgemm --output -");
+        sb.AppendLine("python3 bench/ColdStart/coldstart.py                                 # rewrites the cold-start section");
         sb.AppendLine("```");
         sb.AppendLine();
         sb.AppendLine("Options: `--rounds N`, `--window SECONDS`, `--warmup SECONDS`, `--threads 1,2`, `--only PREFIX,...`, `--output PATH` (`-` prints only).");
@@ -342,7 +354,7 @@ internal sealed class Comparison(Options options)
         sb.AppendLine("  not a reference any more; `dotnet run --project ShapeNet.Samples -c Release -- bench` still prints it.");
         sb.AppendLine("- TorchSharp 0.107.0's `libLibTorchSharp.so` requires `GLIBCXX_3.4.32` (GCC 13's libstdc++), which Debian 12 lacks, for one");
         sb.AppendLine("  symbol it never calls. The benchmark's build marks that requirement weak in its own copy of the library");
-        sb.AppendLine("  (`weaken_version_need.py`), nothing on the machine changes.");
+        sb.AppendLine("  (`bench/weaken_version_need.py`, `bench/WeakenGlibcxx.targets`), nothing on the machine changes.");
         return sb.ToString();
     }
 
