@@ -13,7 +13,13 @@ internal static unsafe class CpuWorkers
     /// <summary>Most parts a parallel kernel can be split into (the caller plus one per worker thread).</summary>
     public static readonly int PartCount = Math.Clamp(Environment.ProcessorCount, 1, 16);
 
+    private static readonly ManualResetEventSlim s_done = CreateDoneEvent();
     private static readonly ManualResetEventSlim[] s_start = CreateWorkers();
+
+    /// <summary>How long the calling thread spins for the workers to finish before it blocks: long enough to catch parts
+    /// that end together on an idle machine, short enough not to burn the time slice a preempted worker needs when the
+    /// machine is oversubscribed (a spinning caller and its descheduled worker share one scheduling group).</summary>
+    private static readonly long s_spinTicks = System.Diagnostics.Stopwatch.Frequency / 20_000;   // 50 µs
     private static delegate*<int, int, void> s_body;
     private static int s_threads = PartCount;
     private static int s_parts;
@@ -66,11 +72,37 @@ internal static unsafe class CpuWorkers
         finally
         {
             // Even if part 0 throws, the workers still read the operands: wait for them before handing the pool back.
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref s_pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+            WaitForWorkers();
             s_body = null;
             Volatile.Write(ref s_owned, 0);
         }
+    }
+
+    /// <summary>Spins briefly, then blocks on <see cref="s_done"/>, which the last worker to finish sets. A Set left over
+    /// from an earlier call only causes one more check: the count, not the event, says when the parts are done.</summary>
+    private static void WaitForWorkers()
+    {
+        if (Volatile.Read(ref s_pending) == 0) return;
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + s_spinTicks;
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref s_pending) != 0)
+        {
+            if (System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+            s_done.Wait();
+            s_done.Reset();
+        }
+    }
+
+    private static ManualResetEventSlim CreateDoneEvent()
+    {
+        var done = new ManualResetEventSlim(false, spinCount: 1);
+        // The first blocking wait creates the event's lock object: do it now, so a training step never allocates it.
+        done.Wait(1);
+        return done;
     }
 
     private static ManualResetEventSlim[] CreateWorkers()
@@ -95,7 +127,7 @@ internal static unsafe class CpuWorkers
             start.Reset();
             s_body(part, s_parts);
             Volatile.Write(ref s_allocatedBytes[part - 1], GC.GetAllocatedBytesForCurrentThread());
-            Interlocked.Decrement(ref s_pending);
+            if (Interlocked.Decrement(ref s_pending) == 0) s_done.Set();
         }
     }
 }
