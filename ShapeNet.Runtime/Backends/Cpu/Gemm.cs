@@ -81,6 +81,20 @@ public static unsafe class CpuGemm
                 ApplyEpilogue(pc, ldc, m, n, pbias, activation);
                 return;
             }
+            if (m <= GemvMaxRows && !transposeA && transposeB && k >= GemvMinDepth)
+            {
+                // One or two rows times a weight matrix stored row by row (batch-1 inference through a linear layer):
+                // streaming dot products read op(B) once, where packing would read and write it before the product.
+                if ((long)n * k >= GemvParallelThreshold && CpuWorkers.TryAcquire())
+                {
+                    (s_m, s_n, s_k, s_alpha, s_beta, s_lda, s_ldb, s_ldc, s_activation) = (m, n, k, alpha, beta, lda, ldb, ldc, activation);
+                    s_a = pa; s_b = pb; s_c = pc; s_bias = pbias;
+                    CpuWorkers.RunAndRelease(&GemvPart);
+                    return;
+                }
+                Gemv(m, 0, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, activation);
+                return;
+            }
             if ((long)m * n * k >= ParallelThreshold && CpuWorkers.TryAcquire())
             {
                 (s_transposeA, s_transposeB, s_m, s_n, s_k, s_alpha, s_beta) = (transposeA, transposeB, m, n, k, alpha, beta);
@@ -92,6 +106,115 @@ public static unsafe class CpuGemm
             GemmBlocked(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, activation);
         }
     }
+
+    /// <summary>Products with at most this many rows of C, op(A) = A and op(B) = Bᵀ take the dot-product path.</summary>
+    internal const int GemvMaxRows = 2;
+    /// <summary>The dot-product path needs at least one full vector of depth (its tail reloads the last full vector).</summary>
+    private const int GemvMinDepth = 16;
+    /// <summary>op(B) sizes (n·k) from which the dot-product path splits C's columns over the threads: it is bound by
+    /// reading B, and each core brings its own bandwidth from L2/L3.</summary>
+    private const long GemvParallelThreshold = 1L << 16;
+
+    private static void GemvPart(int part, int parts)
+    {
+        int blocks = (s_n + 3) / 4;
+        int start = (int)((long)blocks * part / parts) * 4, end = Math.Min(s_n, (int)((long)blocks * (part + 1) / parts) * 4);
+        if (start < end)
+            Gemv(s_m, start, end, s_k, s_alpha, s_a, s_lda, s_b, s_ldb, s_beta, s_c, s_ldc, s_bias, s_activation);
+    }
+
+    /// <summary>
+    /// C[i, j] = alpha·dot(A row i, B row j) + beta·C[i, j] for i &lt; m (at most 2), j in [j0, j1), then bias and activation
+    /// on those columns. Four rows of B at a time, one vector accumulator per (row of A, row of B); the depth tail reloads
+    /// the last full vector with the lanes already counted masked to zero (no scalar loop); each dot product is reduced in
+    /// a fixed order, so results do not depend on the thread count.
+    /// </summary>
+    private static void Gemv(int m, int j0, int j1, int k, float alpha, float* a, int lda, float* b, int ldb, float beta,
+        float* c, int ldc, float* bias, UnaryOp activation)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            float* row = a + (nint)i * lda;
+            float* cRow = c + (nint)i * ldc;
+            int j = j0;
+            for (; j + 4 <= j1; j += 4)
+            {
+                float* b0 = b + (nint)j * ldb;
+                Dot4(row, b0, b0 + ldb, b0 + 2 * (nint)ldb, b0 + 3 * (nint)ldb, k, out float d0, out float d1, out float d2, out float d3);
+                cRow[j] = Combine(alpha * d0, beta, cRow[j]);
+                cRow[j + 1] = Combine(alpha * d1, beta, cRow[j + 1]);
+                cRow[j + 2] = Combine(alpha * d2, beta, cRow[j + 2]);
+                cRow[j + 3] = Combine(alpha * d3, beta, cRow[j + 3]);
+            }
+            for (; j < j1; j++)
+            {
+                float* bj = b + (nint)j * ldb;
+                Dot4(row, bj, bj, bj, bj, k, out float d, out _, out _, out _);
+                cRow[j] = Combine(alpha * d, beta, cRow[j]);
+            }
+            if (bias != null || activation != UnaryOp.Identity)
+                ApplyEpilogue(cRow + j0, ldc, 1, j1 - j0, bias == null ? null : bias + j0, activation);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Combine(float product, float beta, float old) => beta == 0f ? product : product + beta * old;
+
+    /// <summary>Four dot products of x with b0..b3 over k ≥ 16 values.</summary>
+    private static void Dot4(float* x, float* b0, float* b1, float* b2, float* b3, int k, out float d0, out float d1, out float d2, out float d3)
+    {
+        if (s_useAvx512)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            int p = 0;
+            for (; p + 16 <= k; p += 16)
+            {
+                Vector512<float> xv = Vector512.Load(x + p);
+                s0 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b0 + p), s0);
+                s1 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b1 + p), s1);
+                s2 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b2 + p), s2);
+                s3 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b3 + p), s3);
+            }
+            if (p < k)
+            {
+                // The last 16 values, the first 16 - (k - p) of them already counted: zero those lanes of x.
+                int start = k - 16;
+                Vector512<float> keep = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(p - start)).AsSingle();
+                Vector512<float> xv = Vector512.Load(x + start) & keep;
+                s0 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b0 + start), s0);
+                s1 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b1 + start), s1);
+                s2 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b2 + start), s2);
+                s3 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b3 + start), s3);
+            }
+            d0 = Vector512.Sum(s0); d1 = Vector512.Sum(s1); d2 = Vector512.Sum(s2); d3 = Vector512.Sum(s3);
+            return;
+        }
+        Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        int q = 0;
+        for (; q + 8 <= k; q += 8)
+        {
+            Vector256<float> xv = Vector256.Load(x + q);
+            t0 = MultiplyAdd(xv, Vector256.Load(b0 + q), t0);
+            t1 = MultiplyAdd(xv, Vector256.Load(b1 + q), t1);
+            t2 = MultiplyAdd(xv, Vector256.Load(b2 + q), t2);
+            t3 = MultiplyAdd(xv, Vector256.Load(b3 + q), t3);
+        }
+        if (q < k)
+        {
+            int start = k - 8;
+            Vector256<float> keep = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(q - start)).AsSingle();
+            Vector256<float> xv = Vector256.Load(x + start) & keep;
+            t0 = MultiplyAdd(xv, Vector256.Load(b0 + start), t0);
+            t1 = MultiplyAdd(xv, Vector256.Load(b1 + start), t1);
+            t2 = MultiplyAdd(xv, Vector256.Load(b2 + start), t2);
+            t3 = MultiplyAdd(xv, Vector256.Load(b3 + start), t3);
+        }
+        d0 = Vector256.Sum(t0); d1 = Vector256.Sum(t1); d2 = Vector256.Sum(t2); d3 = Vector256.Sum(t3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        => s_useAvx2 ? Fma.MultiplyAdd(a, b, c) : a * b + c;
 
     private static void CheckMatrix(int length, int rows, int columns, int leadingDimension, string name)
     {
