@@ -7,6 +7,17 @@ using System.Runtime.Intrinsics.X86;
 
 namespace ShapeNet.Backends.Cpu;
 
+/// <summary>The micro-kernel families of <see cref="CpuGemm"/>, narrowest first.</summary>
+internal enum GemmKernel
+{
+    /// <summary>Vector&lt;float&gt; only: any CPU.</summary>
+    Portable,
+    /// <summary>6×16 tiles of two Vector256 per row, FMA.</summary>
+    Avx2,
+    /// <summary>12×16 tiles of one Vector512 per row.</summary>
+    Avx512,
+}
+
 /// <summary>
 /// Row-major SGEMM, C = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n. GotoBLAS structure:
 /// a KC×NC panel of op(B) is packed into NR-wide column strips (stays in L3/L2), an MC×KC block of alpha·op(A)
@@ -17,18 +28,39 @@ namespace ShapeNet.Backends.Cpu;
 [SkipLocalsInit]
 public static unsafe class CpuGemm
 {
-    private static readonly bool s_useAvx512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
-    private static readonly bool s_useAvx2 = Fma.IsSupported && Avx2.IsSupported;
+    /// <summary>The widest kernel family this CPU runs, chosen at start-up: AVX-512 when <c>Avx512F.IsSupported</c> and
+    /// 512-bit vectors are accelerated, else AVX2 + FMA, else the portable <c>Vector&lt;T&gt;</c> kernels.</summary>
+    internal static readonly GemmKernel BestKernel = Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? GemmKernel.Avx512
+        : Fma.IsSupported && Avx2.IsSupported ? GemmKernel.Avx2 : GemmKernel.Portable;
+
+    private static GemmKernel s_kernel = BestKernel;
+
+    /// <summary>The kernel family in use: <see cref="BestKernel"/>, or a narrower one forced for tests (both SIMD paths
+    /// are tested on an AVX-512 machine) and measurements. Set it only while no GEMM or convolution runs.</summary>
+    internal static GemmKernel Kernel
+    {
+        get => s_kernel;
+        set
+        {
+            if (value > BestKernel) throw new ArgumentOutOfRangeException(nameof(value), value, $"This CPU runs at most the {BestKernel} kernels.");
+            s_kernel = value;
+        }
+    }
+
+    private static bool s_useAvx512 => s_kernel == GemmKernel.Avx512;
+    private static bool s_useAvx2 => s_kernel >= GemmKernel.Avx2;
 
     /// <summary>Micro-tile width in columns: two Vector256 or one Vector512 per row.</summary>
     internal const int NR = 16;
     /// <summary>Micro-tile height: 12 rows × one Vector512 or 6 rows × two Vector256 = 12 accumulators,
     /// which leaves registers for the B vectors and the A broadcast.</summary>
-    internal static readonly int MR = s_useAvx512 ? 12 : 6;
+    internal static int MR => s_useAvx512 ? 12 : 6;
     /// <summary>Depth of a packed block: a KC×NR strip of B (16 KiB) fits L1 beside the A strip.</summary>
     internal const int KC = 256;
-    /// <summary>Rows of a packed A block: MC×KC floats (~144 KiB on AVX2) stay in L2.</summary>
-    private static readonly int MC = MR * 24;
+    /// <summary>Rows of a packed A block: MC×KC floats (~144 KiB on AVX2, 288 KiB on AVX-512) stay in L2.</summary>
+    private static int MC => MR * 24;
+    /// <summary>The largest <see cref="MC"/> of any kernel family: the packing buffer's rows.</summary>
+    private const int MaxMC = 12 * 24;
     /// <summary>Columns of a packed B panel: KC×NC floats (2 MiB) is the L3-resident operand.</summary>
     internal const int NC = 2048;
 
@@ -255,7 +287,7 @@ public static unsafe class CpuGemm
     /// micro-kernel uses aligned loads); the finalizer frees them when the thread is gone.</summary>
     private sealed class PackingArena
     {
-        public readonly float* PackedA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
+        public readonly float* PackedA = (float*)NativeMemory.AlignedAlloc((nuint)(MaxMC * KC * sizeof(float)), 64);
         public readonly float* PackedB = (float*)NativeMemory.AlignedAlloc((nuint)(KC * NC * sizeof(float)), 64);
 
         ~PackingArena()

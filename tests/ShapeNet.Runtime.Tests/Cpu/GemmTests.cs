@@ -29,7 +29,7 @@ public class GemmTests
         return result;
     }
 
-    private static void Check(bool transposeA, bool transposeB, int m, int n, int k, float alpha, float beta, int padding, int seed)
+    internal static void Check(bool transposeA, bool transposeB, int m, int n, int k, float alpha, float beta, int padding, int seed)
     {
         int lda = (transposeA ? m : k) + padding, ldb = (transposeB ? k : n) + padding, ldc = n + padding;
         float[] a = TestData.Uniform(seed, (transposeA ? k : m) * lda);
