@@ -399,6 +399,7 @@ public static unsafe class CpuGemm
                     int i = 0;
                     for (; i + 8 <= mr; i += 8) Transpose8x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
                     for (; i + 4 <= mr; i += 4) Transpose4x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
+                    for (; i + 2 <= mr; i += 2) Transpose2x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
                     for (; i < mr; i++)
                         for (int q = 0; q < 8; q++) strip[(p + q) * mr + i] = alpha * source[(nint)i * lda + p + q];
                 }
@@ -531,6 +532,27 @@ public static unsafe class CpuGemm
         Vector128.Store(u3.GetUpper(), destination + 7 * ds);
     }
 
+    /// <summary>destination[i·destinationStride + r] = scale · source[r·stride + i] for r &lt; 2, i &lt; 8: the last two rows
+    /// of a 6-row AVX2 strip, as eight 64-bit pairs instead of sixteen strided scalar copies.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose2x8(float* source, int stride, float* destination, int destinationStride, float scale)
+    {
+        nint ds = destinationStride;
+        Vector256<float> sv = Vector256.Create(scale);
+        Vector256<float> r0 = sv * Avx.LoadVector256(source), r1 = sv * Avx.LoadVector256(source + stride);
+        // low = (r0[0], r1[0], r0[1], r1[1] | r0[4], r1[4], r0[5], r1[5]), high = the same for columns 2, 3 | 6, 7.
+        Vector256<double> low = Avx.UnpackLow(r0, r1).AsDouble(), high = Avx.UnpackHigh(r0, r1).AsDouble();
+        Vector128<double> low0 = low.GetLower(), low1 = low.GetUpper(), high0 = high.GetLower(), high1 = high.GetUpper();
+        Sse2.StoreScalar((double*)destination, low0);
+        Sse2.StoreHigh((double*)(destination + ds), low0);
+        Sse2.StoreScalar((double*)(destination + 2 * ds), high0);
+        Sse2.StoreHigh((double*)(destination + 3 * ds), high0);
+        Sse2.StoreScalar((double*)(destination + 4 * ds), low1);
+        Sse2.StoreHigh((double*)(destination + 5 * ds), low1);
+        Sse2.StoreScalar((double*)(destination + 6 * ds), high1);
+        Sse2.StoreHigh((double*)(destination + 7 * ds), high1);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void MicroKernel(int kc, float* packedA, float* packedB, float* c, int ldc, float beta, int rows, int columns)
     {
@@ -548,6 +570,7 @@ public static unsafe class CpuGemm
     /// <summary>6×16 tile: 12 Vector256 accumulators; per depth step 2 loads of B, 6 broadcasts of A, 12 FMAs.</summary>
     private static void MicroKernelAvx2(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
     {
+        if (beta != 0f) PrefetchTile(c, ldc, 6);
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
@@ -589,6 +612,20 @@ public static unsafe class CpuGemm
         StorePartialTile(tile, c, ldc, beta, rows, columns);
     }
 
+    /// <summary>Asks for the C tile the kernel will read back (beta ≠ 0: a later depth block) while the FMAs run: its rows
+    /// are ldc apart, often a multiple of 4 KiB, and would otherwise miss together at the end. Each 16-float row spans at
+    /// most two cache lines.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int ldc, int rows)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < rows; i++)
+        {
+            Sse.Prefetch0(c + (nint)i * ldc);
+            Sse.Prefetch0(c + (nint)i * ldc + 15);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(float* c, Vector256<float> low, Vector256<float> high, float beta)
     {
@@ -613,6 +650,7 @@ public static unsafe class CpuGemm
     /// <summary>12×16 tile: 12 Vector512 accumulators; per depth step 1 load of B, 12 broadcasts of A, 12 FMAs.</summary>
     private static void MicroKernelAvx512(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
     {
+        if (beta != 0f) PrefetchTile(c, ldc, 12);
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
         for (int p = 0; p < kc; p++)
