@@ -264,6 +264,14 @@ internal sealed class Comparison(Options options)
             // addmm_ with beta 0 writes A·B into an existing C, as ShapeNet's GEMM does: no output allocation either side.
             rows.Add(new Row($"sgemm {n}", Kind.Gemm, n, () => CpuGemm.Gemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n),
                 () => tc.addmm_(ta, tb, beta: 0, alpha: 1), 2.0 * n * n * n));
+            // On an AVX-512 machine, ShapeNet's AVX2 kernels too (what an AVX2-only CPU runs), against the same libtorch call.
+            if (CpuGemm.BestKernel == GemmKernel.Avx512)
+                rows.Add(new Row($"sgemm {n} (ShapeNet AVX2 path)", Kind.Gemm, n, () =>
+                {
+                    CpuGemm.Kernel = GemmKernel.Avx2;
+                    CpuGemm.Gemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+                    CpuGemm.Kernel = GemmKernel.Avx512;
+                }, () => tc.addmm_(ta, tb, beta: 0, alpha: 1), 2.0 * n * n * n));
         }
         return rows;
     }
@@ -314,7 +322,7 @@ internal sealed class Comparison(Options options)
         sb.AppendLine("- Clocks: at **1 thread** both frameworks compute on the calling thread only, so rates are per second of that thread's **CPU time** (`CLOCK_THREAD_CPUTIME_ID`): time the scheduler hands to other processes is not counted, which keeps 1-thread figures meaningful on a loaded machine (caches are still shared). At **2 threads** rates are per second of **wall time**, and on a machine whose load average exceeds its 2 cores they mostly measure the scheduler: every fork–join waits for the thread that was preempted last.");
         sb.AppendLine("- Training: one step = upload, forward, loss, backward, SGD (momentum 0.5) on one fixed batch of normal noise with random labels, the seed models of `shared/bench/torch_baseline.py` layer for layer. libtorch: `zero_grad`, forward, loss, `backward`, `step` inside a dispose scope.");
         sb.AppendLine("- Inference: one forward pass at batch 1 or 64 (ShapeNet `NetworkPlan.Forward`, libtorch `eval()` under `no_grad`), as latency per call.");
-        sb.AppendLine("- sgemm: C = A·B, square float32, into an existing C (`CpuGemm.Gemm` beta 0; libtorch `addmm_` beta 0).");
+        sb.AppendLine("- sgemm: C = A·B, square float32, into an existing C (`CpuGemm.Gemm` beta 0; libtorch `addmm_` beta 0). On an AVX-512 machine the *ShapeNet AVX2 path* rows force ShapeNet's AVX2 kernels (`CpuGemm.Kernel`), what an AVX2-only CPU runs; libtorch is the same call (MKL chooses its own path).");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Ratio: ShapeNet over libtorch (higher is better for ShapeNet), median over median; the range is the smallest and largest per-round ratio. The **best** line pairs each framework's better thread count (by median).");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Managed allocation per ShapeNet training step and inference call (calling thread + CPU workers), largest over every window: {_maxAllocatedPerStep} bytes.");
         sb.AppendLine();
@@ -326,7 +334,7 @@ internal sealed class Comparison(Options options)
         sb.AppendLine();
         sb.AppendLine("| n | threads | ShapeNet | libtorch |");
         sb.AppendLine("|---:|---:|---:|---:|");
-        foreach (Row row in rows.Where(r => r.Kind == Kind.Gemm))
+        foreach (Row row in rows.Where(r => r.Kind == Kind.Gemm && !r.Name.Contains("AVX2", StringComparison.Ordinal)))
             foreach (int t in options.Threads)
             {
                 var list = rates[row][t];
