@@ -215,12 +215,18 @@ internal sealed class Comparison(Options options)
     private List<Row> Rows()
     {
         var rows = new List<Row>();
-        IReadOnlyList<TrainCase> cases = TrainBenchmark.SeedCases(1);
+        // Seed cases without a TorchSharp twin here (or without a fixed float batch) are listed, not timed.
+        var cases = new List<TrainCase>();
+        foreach (TrainCase c in TrainBenchmark.SeedCases(1))
+        {
+            if (TorchCase(c) is null || c.Input.Length == 0) Console.WriteLine($"{c.Name}: no TorchSharp twin in TorchModels.cs yet, not compared");
+            else cases.Add(c);
+        }
         foreach (TrainCase c in cases)
         {
             NetworkPlan plan = c.CreatePlan();
             _owned.Add(plan);
-            var (model, loss, x, y) = TorchCase(c);
+            var (model, loss, x, y) = TorchCase(c)!.Value;
             var optimizer = torch.optim.SGD(model.parameters(), c.Name == "linear-regression" ? 0.03 : 0.01, momentum: 0.5);
             rows.Add(new Row(c.Name, Kind.Train, c.Batch, () => plan.TrainStep(c.Input, c.Target, c.Batch), () =>
             {
@@ -233,7 +239,7 @@ internal sealed class Comparison(Options options)
         }
         foreach (TrainCase c in cases)
         {
-            var (model, _, x, _) = TorchCase(c);
+            var (model, _, x, _) = TorchCase(c)!.Value;
             model.eval();
             foreach (int batch in new[] { 1, 64 })
             {
@@ -276,8 +282,9 @@ internal sealed class Comparison(Options options)
         return rows;
     }
 
-    /// <summary>The libtorch model, loss and one fixed batch for a ShapeNet case: the same shapes, data and targets.</summary>
-    private static (nn.Module<Tensor, Tensor> Model, nn.Module<Tensor, Tensor, Tensor> Loss, Tensor X, Tensor Y) TorchCase(TrainCase c)
+    /// <summary>The libtorch model, loss and one fixed batch for a ShapeNet case: the same shapes, data and targets; null for
+    /// a case with no twin yet.</summary>
+    private static (nn.Module<Tensor, Tensor> Model, nn.Module<Tensor, Tensor, Tensor> Loss, Tensor X, Tensor Y)? TorchCase(TrainCase c)
     {
         int b = c.Batch;
         return c.Name switch
@@ -289,7 +296,7 @@ internal sealed class Comparison(Options options)
             "basic-cnn" => (new TorchBasicCnn(), nn.CrossEntropyLoss(), torch.tensor(c.Input, [b, 1, 28, 28]), Labels(c.Target)),
             "inception-cnn" => (new TorchInceptionCnn(), nn.CrossEntropyLoss(), torch.tensor(c.Input, [b, 1, 28, 28]), Labels(c.Target)),
             "resnet-cnn" => (new TorchResNetCnn(), nn.CrossEntropyLoss(), torch.tensor(c.Input, [b, 1, 28, 28]), Labels(c.Target)),
-            _ => throw new InvalidOperationException($"No TorchSharp twin for seed case '{c.Name}'."),
+            _ => null,
         };
     }
 
