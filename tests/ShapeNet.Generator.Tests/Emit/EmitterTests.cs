@@ -314,9 +314,9 @@ public sealed partial class EmitterTests
     {
         string[] expected =
         [
-            "Abs", "Add", "AddScalar", "AvgPool2d", "BatchNorm2d", "BceLoss", "BceWithLogitsLoss", "Concat", "Conv2d", "CrossEntropyLoss", "Detach", "Div",
+            "Abs", "Add", "AddScalar", "AvgPool2d", "BatchNorm2d", "BceLoss", "BceWithLogitsLoss", "Chunk", "Concat", "Conv2d", "CrossEntropyLoss", "Detach", "Div",
             "Dropout", "Exp", "GlobalAvgPool", "Input", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean", "MseLoss", "Mul", "MulScalar", "Neg",
-            "NllLoss", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh",
+            "NllLoss", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Softmax", "Split", "Sqrt", "Sub", "Sum", "Tanh", "TopK",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), OpRegistry.All.Select(op => op.Name));
         Assert.All(OpRegistry.All, op => Assert.Equal(op.GetType().Name, op.Name));
