@@ -1,7 +1,9 @@
 namespace ShapeNet.Backends;
 
 /// <summary>
-/// The device interface generated code calls. Every operand is a <see cref="DeviceBuffer"/> plus sizes:
+/// The device interface generated code calls. Every operand is a <see cref="DeviceBuffer"/> plus sizes; an op with a
+/// configuration (Conv2d, pooling, BatchNorm, Linear) takes it as a descriptor (<see cref="Conv2dDesc"/>, <see cref="Pool2dDesc"/>,
+/// <see cref="BatchNormDesc"/>, <see cref="LinearDesc"/>) created once per plan, plus the batch of the call:
 /// generated code does no pointer arithmetic and reads nothing back to the host in the middle of a step,
 /// so a device backend (CUDA) implements the same calls on device memory. The CPU backend is the reference.
 /// Conventions (llm.c style): outputs first, then inputs, then sizes. Row-major, contiguous, float32.
@@ -46,55 +48,37 @@ public interface IBackend
               int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0);
 
     // ---- linear (fused bias + activation) ------------------------------------------------------
-    /// <summary>y[rows,out] = act(x[rows,in] · W[out,in]ᵀ + b[out]); act is Identity, Relu, Sigmoid or Tanh.</summary>
-    void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias,
-                        int rows, int inFeatures, int outFeatures, UnaryOp activation);
+    /// <summary>y[rows,out] = act(x[rows,in] · W[out,in]ᵀ + b[out]); act is <see cref="LinearDesc.Activation"/>.</summary>
+    void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, in LinearDesc desc, int rows);
     /// <summary>dx (+)= dy·W; dW (+)= dyᵀ·x; db (+)= Σ_rows dy. dy is the gradient of the pre-activation.
     /// dx may be null (input needs no gradient).</summary>
-    void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias,
-                         DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-                         int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters);
+    void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
+                         in LinearDesc desc, int rows, bool accumulateDx, bool accumulateParameters);
 
     // ---- convolution, pooling, normalisation, dropout (NCHW, PyTorch semantics) ----------------
-    /// <summary>Floats of the workspace <see cref="Conv2d_Forward"/> and <see cref="Conv2d_Backward"/> take for these sizes
-    /// (one buffer serves both): im2col column buffers for the samples processed at once and per-core partial weight
-    /// gradients. A plan allocates it once; 0 means the calls may get null.</summary>
-    static long Conv2d_WorkspaceLength(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups)
-        => Cpu.CpuConvolution.WorkspaceLength(new Cpu.Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
-            strideH, strideW, padH, padW, dilationH, dilationW, groups));
+    /// <summary>Floats of the workspace <see cref="Conv2d_Forward"/> and <see cref="Conv2d_Backward"/> take for this convolution
+    /// on up to <paramref name="batch"/> samples (one buffer serves both; on the CPU: im2col column buffers for the samples
+    /// processed at once and per-core partial weight gradients). A plan allocates it once, at its batch capacity; 0 means the
+    /// calls may get null.</summary>
+    long Conv2d_WorkspaceLength(in Conv2dDesc desc, int batch);
 
-    /// <summary>Output height or width of a convolution: floor((size + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1.</summary>
-    static int Conv2d_OutputSize(int size, int kernel, int stride, int pad, int dilation)
-        => Cpu.Conv2dGeometry.OutputSize(size, kernel, stride, pad, dilation);
-
-    /// <summary>Output height or width of max and average pooling (ceil_mode = false): floor((size + 2·pad − kernel) / stride) + 1.</summary>
-    static int Pool2d_OutputSize(int size, int kernel, int stride, int pad) => Cpu.CpuPooling.OutputSize(size, kernel, stride, pad);
-
-    /// <summary>y[N,outC,outH,outW] = act(conv2d(x[N,inC,H,W], W[outC,inC/groups,kH,kW]) + b[outC]); act is Identity or Relu.
-    /// workspace holds <see cref="Conv2d_WorkspaceLength"/> floats.</summary>
+    /// <summary>y[N,outC,outH,outW] = act(conv2d(x[N,inC,H,W], W[outC,inC/groups,kH,kW]) + b[outC]); act is
+    /// <see cref="Conv2dDesc.Activation"/>. workspace holds <see cref="Conv2d_WorkspaceLength"/> floats for at least this batch.</summary>
     void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace,
-                        int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-                        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, UnaryOp activation);
+                        in Conv2dDesc desc, int batch);
     /// <summary>dx (+)= conv2d input gradient (dx may be null); dW (+)= weight gradient; db (+)= Σ_{N,outH,outW} dy (db may be null).
     /// dy is the gradient of the pre-activation output.</summary>
     void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-                         DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-                         int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups,
-                         bool accumulateDx, bool accumulateParameters);
+                         DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters);
     /// <summary>y[N,C,outH,outW] = window maxima of x[N,C,H,W] (padding never wins); indices = the winner's ih·W + iw within its
     /// plane, as floats, for the backward.</summary>
-    void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width,
-                           int kernelH, int kernelW, int strideH, int strideW, int padH, int padW);
+    void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch);
     /// <summary>dx (+)= dy scattered to the positions in indices.</summary>
-    void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width,
-                            int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate);
-    /// <summary>y = window means; the divisor counts padding when <paramref name="countIncludePad"/> (PyTorch's default).</summary>
-    void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width,
-                           int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad);
+    void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate);
+    /// <summary>y = window means; the divisor counts padding when <see cref="Pool2dDesc.CountIncludePad"/> (PyTorch's default).</summary>
+    void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch);
     /// <summary>dx (+)= dy spread over each window by the forward's divisor.</summary>
-    void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width,
-                            int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate);
+    void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate);
     /// <summary>y[N,C] = mean of each plane of x[N,C,planeSize] (AdaptiveAvgPool2d(1)).</summary>
     void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize);
     /// <summary>dx (+)= dy / planeSize broadcast over each plane.</summary>
@@ -103,12 +87,11 @@ public interface IBackend
     /// batch mean and biased variance, running = (1 − momentum)·running + momentum·batch with the unbiased variance.
     /// Evaluation: running statistics. saveMean/saveInvStd[C] keep the statistics used; weight/bias null means 1/0.</summary>
     void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean, DeviceBuffer? runningVar,
-                             DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize,
-                             bool training, float momentum, float eps);
+                             DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training);
     /// <summary>dx (+)= BatchNorm input gradient (through the batch statistics when training); dWeight (+)= Σ dy·x̂; dBias (+)= Σ dy.
     /// Null dx, dWeight or dBias are skipped.</summary>
     void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-                              DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize,
+                              DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, in BatchNormDesc desc, int batch,
                               bool training, bool accumulateDx, bool accumulateParameters);
     /// <summary>Training-mode inverted dropout: mask = 1 where hash(seed, step, index) keeps the element (probability 1 − p), else 0;
     /// y = x·mask/(1 − p). The hash is specified in CpuDropout so every backend draws the same mask. Evaluation is the identity.</summary>

@@ -131,70 +131,61 @@ public sealed class CpuBackend : IBackend
                 Rest(b, bOffset + batch * strideB), ldb, beta, Rest(c, cOffset + batch * strideC), ldc);
     }
 
-    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias,
-        int rows, int inFeatures, int outFeatures, UnaryOp activation)
-        => CpuLinear.Linear_Forward(Array(y), Array(x), Array(weight), bias == null ? default : Array(bias),
-            rows, inFeatures, outFeatures, activation);
+    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, in LinearDesc desc, int rows)
+        => CpuLinear.Linear_Forward(Span(y, 0, Rows(rows, desc.OutFeatures)), Span(x, 0, Rows(rows, desc.InFeatures)), Span(weight, 0, desc.WeightLength),
+            Optional(bias, desc.OutFeatures), rows, desc.InFeatures, desc.OutFeatures, desc.Activation);
 
     public void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer weight, int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters)
-        => CpuLinear.Linear_Backward(dx == null ? default : Span(dx, 0, (long)rows * inFeatures),
-            Span(dWeight, 0, (long)outFeatures * inFeatures), dBias == null ? default : Span(dBias, 0, outFeatures),
-            Span(dy, 0, (long)rows * outFeatures), Span(x, 0, (long)rows * inFeatures), Span(weight, 0, (long)outFeatures * inFeatures),
-            rows, inFeatures, outFeatures, accumulateDx, accumulateParameters);
+        DeviceBuffer weight, in LinearDesc desc, int rows, bool accumulateDx, bool accumulateParameters)
+    {
+        long inLength = Rows(rows, desc.InFeatures);
+        CpuLinear.Linear_Backward(Optional(dx, inLength), Span(dWeight, 0, desc.WeightLength), Optional(dBias, desc.OutFeatures),
+            Span(dy, 0, Rows(rows, desc.OutFeatures)), Span(x, 0, inLength), Span(weight, 0, desc.WeightLength),
+            rows, desc.InFeatures, desc.OutFeatures, accumulateDx, accumulateParameters);
+    }
+
+    public long Conv2d_WorkspaceLength(in Conv2dDesc desc, int batch) => CpuConvolution.WorkspaceLength(desc.Geometry(batch));
 
     public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace,
-        int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, UnaryOp activation)
+        in Conv2dDesc desc, int batch)
     {
-        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
-            strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        Conv2dGeometry g = desc.Geometry(batch);
         CpuConvolution.Conv2d_Forward(Span(y, 0, g.OutputLength), Span(x, 0, g.InputLength), Span(weight, 0, g.WeightLength),
-            Optional(bias, outChannels), Workspace(workspace), g, activation);
+            Optional(bias, g.OutChannels), Workspace(workspace), g, desc.Activation);
     }
 
     public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-        DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool accumulateDx, bool accumulateParameters)
+        DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters)
     {
-        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
-            strideH, strideW, padH, padW, dilationH, dilationW, groups);
-        CpuConvolution.Conv2d_Backward(Optional(dx, g.InputLength), Span(dWeight, 0, g.WeightLength), Optional(dBias, outChannels),
+        Conv2dGeometry g = desc.Geometry(batch);
+        CpuConvolution.Conv2d_Backward(Optional(dx, g.InputLength), Span(dWeight, 0, g.WeightLength), Optional(dBias, g.OutChannels),
             Span(dy, 0, g.OutputLength), Span(x, 0, g.InputLength), Span(weight, 0, g.WeightLength), Workspace(workspace), g,
             accumulateDx, accumulateParameters);
     }
 
-    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW)
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch)
     {
-        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
-        CpuPooling.MaxPool2d_Forward(Span(y, 0, pooled), Span(indices, 0, pooled), Span(x, 0, (long)batch * channels * height * width),
-            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
+        long pooled = Rows(batch, desc.OutputLength);
+        CpuPooling.MaxPool2d_Forward(Span(y, 0, pooled), Span(indices, 0, pooled), Span(x, 0, Rows(batch, desc.InputLength)),
+            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW);
     }
 
-    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate)
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate)
     {
-        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
-        CpuPooling.MaxPool2d_Backward(Span(dx, 0, (long)batch * channels * height * width), Span(dy, 0, pooled), Span(indices, 0, pooled),
-            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, accumulate);
+        long pooled = Rows(batch, desc.OutputLength);
+        CpuPooling.MaxPool2d_Backward(Span(dx, 0, Rows(batch, desc.InputLength)), Span(dy, 0, pooled), Span(indices, 0, pooled),
+            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW, accumulate);
     }
 
-    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad)
-    {
-        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
-        CpuPooling.AvgPool2d_Forward(Span(y, 0, pooled), Span(x, 0, (long)batch * channels * height * width),
-            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad);
-    }
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch)
+        => CpuPooling.AvgPool2d_Forward(Span(y, 0, Rows(batch, desc.OutputLength)), Span(x, 0, Rows(batch, desc.InputLength)),
+            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW,
+            desc.CountIncludePad);
 
-    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate)
-    {
-        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
-        CpuPooling.AvgPool2d_Backward(Span(dx, 0, (long)batch * channels * height * width), Span(dy, 0, pooled),
-            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad, accumulate);
-    }
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate)
+        => CpuPooling.AvgPool2d_Backward(Span(dx, 0, Rows(batch, desc.InputLength)), Span(dy, 0, Rows(batch, desc.OutputLength)),
+            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW,
+            desc.CountIncludePad, accumulate);
 
     public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize)
         => CpuPooling.GlobalAvgPool_Forward(Span(y, 0, (long)batch * channels), Span(x, 0, (long)batch * channels * planeSize),
@@ -205,23 +196,24 @@ public sealed class CpuBackend : IBackend
             batch, channels, planeSize, accumulate);
 
     public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean,
-        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize,
-        bool training, float momentum, float eps)
+        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training)
     {
-        long count = (long)batch * channels * planeSize;
+        long count = Rows(batch, desc.SampleLength);
+        int channels = desc.Channels;
         CpuNormalization.BatchNorm2d_Forward(Span(y, 0, count), Span(saveMean, 0, channels), Span(saveInvStd, 0, channels),
             Optional(runningMean, channels), Optional(runningVar, channels), Span(x, 0, count), Optional(weight, channels),
-            Optional(bias, channels), batch, channels, planeSize, training, momentum, eps);
+            Optional(bias, channels), batch, channels, desc.PlaneSize, training, desc.Momentum, desc.Eps);
     }
 
     public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, in BatchNormDesc desc, int batch,
         bool training, bool accumulateDx, bool accumulateParameters)
     {
-        long count = (long)batch * channels * planeSize;
+        long count = Rows(batch, desc.SampleLength);
+        int channels = desc.Channels;
         CpuNormalization.BatchNorm2d_Backward(Optional(dx, count), Optional(dWeight, channels), Optional(dBias, channels),
             Span(dy, 0, count), Span(x, 0, count), Span(saveMean, 0, channels), Span(saveInvStd, 0, channels), Optional(weight, channels),
-            batch, channels, planeSize, training, accumulateDx, accumulateParameters);
+            batch, channels, desc.PlaneSize, training, accumulateDx, accumulateParameters);
     }
 
     public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step)
@@ -351,10 +343,12 @@ public sealed class CpuBackend : IBackend
     /// <summary>The whole workspace buffer: the kernel checks it against the length it needs and names the sizes.</summary>
     private static Span<float> Workspace(DeviceBuffer? workspace) => workspace == null ? default : Array(workspace);
 
-    private static long PooledCount(int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW)
-        => (long)batch * channels * CpuPooling.OutputSize(height, kernelH, strideH, padH, "height")
-            * CpuPooling.OutputSize(width, kernelW, strideW, padW, "width");
+    /// <summary>rows × per-row floats, checked; rows must be at least 1.</summary>
+    private static long Rows(int rows, long perRow)
+    {
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "The batch (or row count) of a call must be at least 1.");
+        return checked(rows * perRow);
+    }
 
     private static long Count(ReadOnlySpan<int> shape)
     {

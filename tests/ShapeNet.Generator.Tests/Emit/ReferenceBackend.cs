@@ -63,8 +63,9 @@ public sealed class ReferenceBackend : IBackend
         }
     }
 
-    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, int rows, int inFeatures, int outFeatures, UnaryOp activation)
+    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, in LinearDesc desc, int rows)
     {
+        (int inFeatures, int outFeatures, UnaryOp activation) = (desc.InFeatures, desc.OutFeatures, desc.Activation);
         float[] yv = Data(y), xv = Data(x), w = Data(weight);
         float[]? bv = bias is null ? null : Data(bias);
         for (int r = 0; r < rows; r++)
@@ -77,8 +78,9 @@ public sealed class ReferenceBackend : IBackend
     }
 
     public void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-        int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters)
+        in LinearDesc desc, int rows, bool accumulateDx, bool accumulateParameters)
     {
+        (int inFeatures, int outFeatures) = (desc.InFeatures, desc.OutFeatures);
         float[] g = Data(dy), xv = Data(x), w = Data(weight), dw = Data(dWeight);
         if (dx is not null)
         {
@@ -328,36 +330,31 @@ public sealed class ReferenceBackend : IBackend
         }
     }
 
-    public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace, int batch,
-        int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
-        int dilationH, int dilationW, int groups, UnaryOp activation) => throw NotEmitted();
+    public long Conv2d_WorkspaceLength(in Conv2dDesc desc, int batch) => 0;
+
+    public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace, in Conv2dDesc desc,
+        int batch) => throw NotEmitted();
 
     public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-        DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW, int strideH,
-        int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
+        DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
 
-    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width, int kernelH,
-        int kernelW, int strideH, int strideW, int padH, int padW) => throw NotEmitted();
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch) => throw NotEmitted();
 
-    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width, int kernelH,
-        int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate) => throw NotEmitted();
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate) => throw NotEmitted();
 
-    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, bool countIncludePad) => throw NotEmitted();
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch) => throw NotEmitted();
 
-    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate) => throw NotEmitted();
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate) => throw NotEmitted();
 
     public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize) => throw NotEmitted();
 
     public void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate) => throw NotEmitted();
 
     public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean, DeviceBuffer? runningVar,
-        DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize, bool training, float momentum, float eps) =>
-        throw NotEmitted();
+        DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training) => throw NotEmitted();
 
     public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize, bool training,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, in BatchNormDesc desc, int batch, bool training,
         bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
 
     public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step) => throw NotEmitted();
