@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 using ShapeNet.Generator.Model;
@@ -64,6 +65,15 @@ internal sealed class TopK : OpDefinition<TopKArgs>
         b.CallWritingGradientOf(0, "TopK_Backward", b.InputGradient(0), b.OutputGradient(0), b.Output(1), CallContext.Range(x, 0, args.Axis),
             CallContext.Range(x, args.Axis, args.Axis + 1), CallContext.Range(x, args.Axis + 1, x.Rank), CallArg.Int(args.K),
             CallArg.Named("accumulate", b.Accumulate(0)));
+    }
+
+    /// <summary>ONNX <c>TopK</c> (sorted; equal values keep the lower index first, as here), its int64 indices cast to float.</summary>
+    protected override void Onnx(TopKArgs args, OnnxContext o)
+    {
+        string indices = o.Temp("indices");
+        o.Op("TopK", new[] { o.Input(0), o.Int64s("k", new long[] { args.K }) }, new[] { o.Output(0), indices },
+            OnnxAttr.Int("axis", args.Axis), OnnxAttr.Int("largest", args.Largest ? 1 : 0), OnnxAttr.Int("sorted", 1));
+        o.Op("Cast", new[] { indices }, new[] { o.Output(1) }, OnnxAttr.Int("to", 1));
     }
 
     /// <summary>About k comparisons per input element.</summary>

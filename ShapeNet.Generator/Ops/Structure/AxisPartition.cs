@@ -87,6 +87,11 @@ internal abstract class AxisPartition<TArgs> : OpDefinition<TArgs> where TArgs :
         }
     }
 
+    /// <summary>ONNX <c>Split</c> with the sizes as an int64 input (opset 13 and later), one output per part.</summary>
+    protected sealed override void Onnx(TArgs args, OnnxContext o) =>
+        o.Op("Split", new[] { o.Input(0), o.Int64s("split", SizesOf(args).Select(s => (long)s).ToArray()) },
+            Enumerable.Range(0, o.OutputCount).Select(o.Output).ToArray(), OnnxAttr.Int("axis", AxisOf(args)));
+
     /// <summary>One copy per element.</summary>
     protected sealed override long Flops(TArgs args, NodeInfo n) => Sizes.StaticCount(n.InputShape(0));
 

@@ -64,6 +64,7 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Sigmoid(b)), d(Fc(x))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient2; // d(b)
             private readonly int[] _shape0 = { 0, 8 }; // [Batch, 8]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(6, 16, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(x)
 
             internal Plan(GatedPair network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -100,7 +101,7 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 SetBatchInShapes(batch);
                 // Fc(x): [Batch, 16] <- [Batch, 6]
-                Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, batch, 6, 16, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
                 // Chunk(Fc(x), 2, 1): [Batch, 8], [Batch, 8] <- [Batch, 16]
                 Backend.CopyRows(_chunk2, 0, 8, _fc1, 0, 16, 8, batch, accumulate: false);
                 // b: [Batch, 8]
@@ -125,7 +126,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Fc(x)) = d(b) at its part: [Batch, 16] <- [Batch, 8]
                 Backend.CopyRows(_gradient1, 8, 16, _gradient2, 0, 8, 8, batch, accumulate: false);
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 6] <- [Batch, 16]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient1, _x, _fc_weight, batch, 6, 16, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient1, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             private void SetBatchInShapes(int batch)
@@ -168,6 +169,33 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("GatedPair", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 6); // x: [Batch, 6]
+            model.Initializer("fc.weight", Parameters[0].Value, 16, 6);
+            model.Initializer("fc.bias", Parameters[1].Value, 16);
+            model.Node("Gemm", "/fc/Gemm", new string[] { "x", "fc.weight", "fc.bias" }, new string[] { "/fc/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Int64Constant("/split", new long[] { 8, 8 }, 2);
+            model.Node("Split", "/Split", new string[] { "/fc/Linear_output_0", "/split" }, new string[] { "/Chunk_output_0", "/Chunk_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/Chunk_output_1" }, new string[] { "output_1" });
+            model.Node("Mul", "/Mul", new string[] { "/Chunk_output_0", "output_1" }, new string[] { "output_0" });
+            model.Output("output_0", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 8); // [Batch, 8]
+            model.Output("output_1", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 8); // [Batch, 8]
+            return model;
         }
     }
 }

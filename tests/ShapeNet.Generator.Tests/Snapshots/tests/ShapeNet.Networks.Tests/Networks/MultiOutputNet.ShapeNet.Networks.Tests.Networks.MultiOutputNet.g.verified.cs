@@ -103,6 +103,9 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(p), d(a * gate), d(b)
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient2; // d(Tanh(q)), d(Mix(gated + gate)), d(Sigmoid(b)), d(Fc(x))
             private readonly int[] _shape0 = { 0, 8 }; // [Batch, 8]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(6, 16, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(8, 6, global::ShapeNet.Backends.UnaryOp.Identity); // Mix(gated + gate)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(5, 3, global::ShapeNet.Backends.UnaryOp.Identity); // Head(Concat([p, Tanh(q)], 1))
 
             internal Plan(MultiOutputNet network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -155,7 +158,7 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 SetBatchInShapes(batch);
                 // Fc(x): [Batch, 16] <- [Batch, 6]
-                Backend.Linear_Forward(_pair_fc1, _x, _pair_fc_weight, _pair_fc_bias, batch, 6, 16, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_pair_fc1, _x, _pair_fc_weight, _pair_fc_bias, in _linearDesc0, batch);
                 // Chunk(Fc(x), 2, 1): [Batch, 8], [Batch, 8] <- [Batch, 16]
                 Backend.CopyRows(_chunk2, 0, 8, _pair_fc1, 0, 16, 8, batch, accumulate: false);
                 // b: [Batch, 8]
@@ -167,7 +170,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // gated + gate: [Batch, 8] <- [Batch, 8], [Batch, 8]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add6, _mul5, _shape0, _sigmoid4, _shape0, _shape0);
                 // Mix(gated + gate): [Batch, 6] <- [Batch, 8]
-                Backend.Linear_Forward(_mix7, _add6, _mix_weight, _mix_bias, batch, 8, 6, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_mix7, _add6, _mix_weight, _mix_bias, in _linearDesc1, batch);
                 // Split(Mix(gated + gate), [2, 3, 1], 1): [Batch, 2], [Batch, 3], [Batch, 1] <- [Batch, 6]
                 Backend.CopyRows(_split8, 0, 2, _mix7, 0, 6, 2, batch, accumulate: false);
                 // q: [Batch, 3]
@@ -180,14 +183,14 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.CopyRows(_concat12, 0, 5, _split8, 0, 2, 2, batch, accumulate: false);
                 Backend.CopyRows(_concat12, 2, 5, _tanh11, 0, 3, 3, batch, accumulate: false);
                 // Head(Concat([p, Tanh(q)], 1)): [Batch, 3] <- [Batch, 5]
-                Backend.Linear_Forward(_head13, _concat12, _head_weight, _head_bias, batch, 5, 3, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_head13, _concat12, _head_weight, _head_bias, in _linearDesc2, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 SetBatchInShapes(batch);
                 // d(Concat([p, Tanh(q)], 1)) = d(Head(Concat([p, Tanh(q)], 1)))·W; d(head.weight), d(head.bias): [Batch, 5] <- [Batch, 3]
-                Backend.Linear_Backward(_gradient0, _dhead_weight, _dhead_bias, _dhead13, _concat12, _head_weight, batch, 5, 3, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dhead_weight, _dhead_bias, _dhead13, _concat12, _head_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(p) = its part of d(Concat([p, Tanh(q)], 1)): [Batch, 2] <- [Batch, 5]
                 Backend.CopyRows(_gradient1, 0, 2, _gradient0, 0, 5, 2, batch, accumulate: false);
                 // d(Tanh(q)) = its part of d(Concat([p, Tanh(q)], 1)): [Batch, 3] <- [Batch, 5]
@@ -201,7 +204,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Mix(gated + gate)) = d(q) at its part: [Batch, 6] <- [Batch, 3]
                 Backend.CopyRows(_gradient2, 2, 6, _gradient0, 0, 3, 3, batch, accumulate: false);
                 // d(gated + gate) = d(Mix(gated + gate))·W; d(mix.weight), d(mix.bias): [Batch, 8] <- [Batch, 6]
-                Backend.Linear_Backward(_gradient0, _dmix_weight, _dmix_bias, _gradient2, _add6, _mix_weight, batch, 8, 6, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dmix_weight, _dmix_bias, _gradient2, _add6, _mix_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(a * gate) = d(gated + gate) · ∂/∂a: [Batch, 8] <- [Batch, 8]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _mul5, _shape0, _sigmoid4, _shape0, _shape0, accumulate: false);
                 // d(Sigmoid(b)) = d(gated + gate) · ∂/∂b: [Batch, 8] <- [Batch, 8]
@@ -217,7 +220,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Fc(x)) = d(b) at its part: [Batch, 16] <- [Batch, 8]
                 Backend.CopyRows(_gradient2, 8, 16, _gradient1, 0, 8, 8, batch, accumulate: false);
                 // d(x) = d(Fc(x))·W; d(pair.fc.weight), d(pair.fc.bias): [Batch, 6] <- [Batch, 16]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dpair_fc_weight, _dpair_fc_bias, _gradient2, _x, _pair_fc_weight, batch, 6, 16, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dpair_fc_weight, _dpair_fc_bias, _gradient2, _x, _pair_fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             private void SetBatchInShapes(int batch)
@@ -256,6 +259,43 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("MultiOutputNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 6); // x: [Batch, 6]
+            model.Initializer("pair.fc.weight", Parameters[0].Value, 16, 6);
+            model.Initializer("pair.fc.bias", Parameters[1].Value, 16);
+            model.Initializer("mix.weight", Parameters[2].Value, 6, 8);
+            model.Initializer("mix.bias", Parameters[3].Value, 6);
+            model.Initializer("head.weight", Parameters[4].Value, 3, 5);
+            model.Initializer("head.bias", Parameters[5].Value, 3);
+            model.Node("Gemm", "/pair/fc/Gemm", new string[] { "x", "pair.fc.weight", "pair.fc.bias" }, new string[] { "/pair/fc/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Int64Constant("/pair/split", new long[] { 8, 8 }, 2);
+            model.Node("Split", "/pair/Split", new string[] { "/pair/fc/Linear_output_0", "/pair/split" }, new string[] { "/pair/Chunk_output_0", "/pair/Chunk_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Sigmoid", "/pair/Sigmoid", new string[] { "/pair/Chunk_output_1" }, new string[] { "/pair/Sigmoid_output_0" });
+            model.Node("Mul", "/pair/Mul", new string[] { "/pair/Chunk_output_0", "/pair/Sigmoid_output_0" }, new string[] { "/pair/Mul_output_0" });
+            model.Node("Add", "/Add", new string[] { "/pair/Mul_output_0", "/pair/Sigmoid_output_0" }, new string[] { "/Add_output_0" });
+            model.Node("Gemm", "/mix/Gemm", new string[] { "/Add_output_0", "mix.weight", "mix.bias" }, new string[] { "/mix/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Int64Constant("/split", new long[] { 2, 3, 1 }, 3);
+            model.Node("Split", "/Split", new string[] { "/mix/Linear_output_0", "/split" }, new string[] { "/Split_output_0", "/Split_output_1", "/Split_output_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Tanh", "/Tanh", new string[] { "/Split_output_1" }, new string[] { "/Tanh_output_0" });
+            model.Node("Concat", "/Concat", new string[] { "/Split_output_0", "/Tanh_output_0" }, new string[] { "/Concat_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/head/Gemm", new string[] { "/Concat_output_0", "head.weight", "head.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // [Batch, 3]
+            return model;
         }
     }
 }

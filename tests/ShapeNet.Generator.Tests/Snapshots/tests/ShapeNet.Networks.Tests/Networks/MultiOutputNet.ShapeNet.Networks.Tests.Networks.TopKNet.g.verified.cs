@@ -57,6 +57,7 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 6]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dtopK2; // d(values): [Batch, 3]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Fc(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(6, 8, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(x)
 
             internal Plan(TopKNet network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -88,7 +89,7 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Fc(x): [Batch, 8] <- [Batch, 6]
-                Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, batch, 6, 8, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
                 // TopK(Fc(x), 3, 1): [Batch, 3], [Batch, 3] <- [Batch, 8]
                 Backend.TopK_Forward(_topK2, _topK3, _fc1, batch, 8, 1, 3, largest: true);
             }
@@ -98,7 +99,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Fc(x)) = d(values) scattered to the top 3: [Batch, 8] <- [Batch, 3]
                 Backend.TopK_Backward(_gradient0, _dtopK2, _topK3, batch, 8, 1, 3, accumulate: false);
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 6] <- [Batch, 8]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient0, _x, _fc_weight, batch, 6, 8, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient0, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -136,6 +137,32 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("TopKNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 6); // x: [Batch, 6]
+            model.Initializer("fc.weight", Parameters[0].Value, 8, 6);
+            model.Initializer("fc.bias", Parameters[1].Value, 8);
+            model.Node("Gemm", "/fc/Gemm", new string[] { "x", "fc.weight", "fc.bias" }, new string[] { "/fc/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Int64Constant("/k", new long[] { 3 }, 1);
+            model.Node("TopK", "/TopK", new string[] { "/fc/Linear_output_0", "/k" }, new string[] { "output_0", "/indices" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1), global::ShapeNet.Onnx.OnnxAttribute.Int("largest", 1), global::ShapeNet.Onnx.OnnxAttribute.Int("sorted", 1));
+            model.Node("Cast", "/Cast", new string[] { "/indices" }, new string[] { "output_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("to", 1));
+            model.Output("output_0", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // [Batch, 3]
+            model.Output("output_1", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // [Batch, 3]
+            return model;
         }
     }
 }
