@@ -172,6 +172,11 @@ internal static class NetworkEmitter
     /// compiled parent checks every use at compile time.</summary>
     private static void WriteRankErasedForward(IndentedWriter w, NetworkModel network)
     {
+        if (network.Forward is { ReturnStructure.IsLeaf: false })
+        {
+            WriteRankErasedTupleForward(w, network);
+            return;
+        }
         GraphModel? forward = network.Forward;
         if (forward is null || forward.IsStatic || forward.MethodTypeParameters.Count == 0 || forward.Inputs.Count == 0) return;
         string parameters = string.Join(", ", forward.Inputs.Select(i => $"{TensorType} {i.Name}"));
@@ -179,11 +184,25 @@ internal static class NetworkEmitter
         string arguments = string.Join(", ", forward.Inputs.Select(i => i.Name));
         w.Line();
         w.Line($"/// <summary><see cref=\"{forward.MethodName}{{{string.Join(", ", forward.MethodTypeParameters)}}}\"/> on rank-erased tensors, its dimensions {string.Join(", ", forward.MethodTypeParameters)} taken from the input at run time.</summary>");
-        string Erased(OutputTree tree) => tree.IsLeaf ? TensorType : "(" + string.Join(", ", tree.Items.Select(Erased)) + ")";
-        w.Line($"public {Erased(forward.ReturnStructure)} {forward.MethodName}({parameters}) => {forward.MethodName}<{typeArguments}>({arguments});");
+        w.Line($"public {TensorType} {forward.MethodName}({parameters}) => {forward.MethodName}<{typeArguments}>({arguments});");
     }
 
     private static string Field(LayerModel layer) => "__" + Camel(layer.MemberName);
+
+    /// <summary><see cref="WriteRankErasedForward"/> for a forward that returns a (nested) tuple: the same tuple of rank-erased
+    /// tensors (<c>(Tensor, (Tensor, Tensor))</c>), converted element-wise from the typed one.</summary>
+    private static void WriteRankErasedTupleForward(IndentedWriter w, NetworkModel network)
+    {
+        GraphModel forward = network.Forward!;
+        if (forward.IsStatic || forward.MethodTypeParameters.Count == 0 || forward.Inputs.Count == 0) return;
+        string Erased(OutputTree tree) => tree.IsLeaf ? TensorType : "(" + string.Join(", ", tree.Items.Select(Erased)) + ")";
+        string parameters = string.Join(", ", forward.Inputs.Select(i => $"{TensorType} {i.Name}"));
+        string typeArguments = string.Join(", ", forward.MethodTypeParameters.Select(_ => "global::ShapeNet.AnyDim"));
+        string arguments = string.Join(", ", forward.Inputs.Select(i => i.Name));
+        w.Line();
+        w.Line($"/// <summary><see cref=\"{forward.MethodName}{{{string.Join(", ", forward.MethodTypeParameters)}}}\"/> on rank-erased tensors, its dimensions {string.Join(", ", forward.MethodTypeParameters)} taken from the input at run time.</summary>");
+        w.Line($"public {Erased(forward.ReturnStructure)} {forward.MethodName}({parameters}) => {forward.MethodName}<{typeArguments}>({arguments});");
+    }
 
     // ---- summary -----------------------------------------------------------------------------
 

@@ -32,9 +32,7 @@ internal sealed class BodyParser
     private readonly Dictionary<string, double> _loopConstants = new();
     /// <summary>Parameters and locals whose value failed to parse (already reported): uses of them are skipped silently.</summary>
     private readonly HashSet<string> _failedNames = new();
-    /// <summary>The returned values' handles: one, or the leaves of a returned tuple in order.</summary>
-    private readonly List<int> _outputs = new();
-    private OutputTree _returnStructure = OutputTree.Single;
+    private int _output = -1;
     private bool _returned;
     private bool _failed;
 
@@ -89,7 +87,7 @@ internal sealed class BodyParser
             Statement(body);
         }
 
-        if (_failed || _outputs.Count == 0 || _outputs.Any(o => o < 0)) return null;
+        if (_failed || _output < 0 || _outputs.Any(o => o < 0)) return null;
         if (declaredStructure is not null && !SameStructure(declaredStructure, _returnStructure))
         {
             _context.Report(DiagnosticDescriptors.TupleStructure, _context.At((SyntaxNode?)_returnSyntax ?? declaration.Identifier.Parent), _returnText,
@@ -126,6 +124,9 @@ internal sealed class BodyParser
     private static bool SameStructure(OutputTree a, OutputTree b) =>
         a.IsLeaf == b.IsLeaf && (a.IsLeaf || a.Items.Count == b.Items.Count && a.Items.Zip(b.Items, SameStructure).All(same => same));
 
+    /// <summary>The returned values' handles (<see cref="_output"/> is the first): one, or the leaves of a returned tuple in order.</summary>
+    private readonly List<int> _outputs = new();
+    private OutputTree _returnStructure = OutputTree.Single;
     private ExpressionSyntax? _returnSyntax;
     private string _returnText = string.Empty;
 
@@ -137,6 +138,7 @@ internal sealed class BodyParser
         _returnText = ParseContext.TextOf(expression);
         _outputs.Clear();
         _returnStructure = ReturnTree(expression);
+        _output = _outputs.Count > 0 ? _outputs[0] : -1;
     }
 
     private OutputTree ReturnTree(ExpressionSyntax expression)
@@ -172,6 +174,9 @@ internal sealed class BodyParser
                     int id = Expression(v.Initializer.Value);
                     Bind(v.Identifier.Text, id);
                 }
+                break;
+            case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: DeclarationExpressionSyntax or TupleExpressionSyntax } deconstruction }:
+                Deconstruction(deconstruction);
                 break;
             case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
                 Assignment(assignment);
@@ -217,11 +222,6 @@ internal sealed class BodyParser
 
     private void Assignment(AssignmentExpressionSyntax assignment)
     {
-        if (assignment.Left is DeclarationExpressionSyntax or TupleExpressionSyntax)
-        {
-            Deconstruction(assignment);
-            return;
-        }
         if (assignment.Left is not IdentifierNameSyntax target || !_locals.ContainsKey(target.Identifier.Text) && assignment.Kind() != SyntaxKind.SimpleAssignmentExpression)
         {
             Fail(assignment.Left, "only local variables can be assigned in a forward body");
@@ -523,24 +523,18 @@ internal sealed class BodyParser
         if (_layers.TryGetValue(name, out LayerModel? layer))
         {
             if (layer.IsBlock) return Fail(invocation, $"call a block through its forward method: {name}.Forward(...)");
-            ILayer? definition = OpRegistry.Layer(layer.Kind);
-            int most = definition?.TensorInputs ?? 1, least = definition?.MinTensorInputs ?? most;
-            // A tuple literal argument passes its tensors in order: Lstm(x, (h0, c0)) has the operands x, h0, c0.
-            var operands = new List<ExpressionSyntax>();
-            foreach (ArgumentSyntax argument in invocation.ArgumentList.Arguments) Flatten(argument.Expression, operands);
-            if (operands.Count < least || operands.Count > most)
+            int tensors = OpRegistry.Layer(layer.Kind)?.TensorInputs ?? 1;
+            if (invocation.ArgumentList.Arguments.Count != tensors)
             {
                 _failed = true;
                 _context.Report(DiagnosticDescriptors.WrongArguments, _context.At(invocation), name, ParseContext.TextOf(invocation),
-                    most == 1 ? "a layer takes one tensor"
-                    : least == most ? $"the layer takes {most} tensors"
-                    : $"the layer takes {least} to {most} tensors");
+                    tensors == 1 ? "a layer takes one tensor" : $"the layer takes {tensors} tensors");
                 return -1;
             }
             var inputs = new List<int>();
-            foreach (ExpressionSyntax operand in operands)
+            foreach (ArgumentSyntax argument in invocation.ArgumentList.Arguments)
             {
-                int input = Expression(operand);
+                int input = Expression(argument.Expression);
                 if (input < 0) return -1;
                 inputs.Add(input);
             }
@@ -552,15 +546,6 @@ internal sealed class BodyParser
         _failed = true;
         _context.Report(DiagnosticDescriptors.UnknownCall, _context.At(invocation.Expression), name, _ownerName);
         return -1;
-    }
-
-    private static void Flatten(ExpressionSyntax expression, List<ExpressionSyntax> operands)
-    {
-        while (expression is ParenthesizedExpressionSyntax p) expression = p.Expression;
-        if (expression is TupleExpressionSyntax tuple)
-            foreach (ArgumentSyntax item in tuple.Arguments) Flatten(item.Expression, operands);
-        else
-            operands.Add(expression);
     }
 
     /// <summary>A call <c>Fc1(x)</c> or <c>Block1.Forward(x)</c> of a member declared as a layer or block whose

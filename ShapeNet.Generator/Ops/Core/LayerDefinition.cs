@@ -38,12 +38,8 @@ internal interface ILayer
 {
     string Name { get; }
 
-    /// <summary>How many tensors a call of the layer takes at most (<c>Fc1(x)</c>: 1; <c>Lstm(x, (h0, c0))</c>: 3, a tuple
-    /// argument counting its tensors).</summary>
+    /// <summary>How many tensors a call of the layer takes (<c>Fc1(x)</c>: 1).</summary>
     int TensorInputs { get; }
-
-    /// <summary>How many it takes at least (the others optional, as an initial state: <c>Gru(x)</c> or <c>Gru(x, h0)</c>).</summary>
-    int MinTensorInputs { get; }
 
     /// <summary>The typed arguments from the attribute, or null after reporting SN0009.</summary>
     OpArgs? BindAttribute(ILayerAttribute attribute);
@@ -77,9 +73,6 @@ internal abstract class LayerDefinition<TArgs> : OpDefinition<TArgs>, ILayer whe
     public sealed override IReadOnlyList<DslCall> Calls => System.Array.Empty<DslCall>();
 
     public abstract int TensorInputs { get; }
-
-    /// <summary>The fewest tensors a call passes (the rest optional); <see cref="TensorInputs"/> unless overridden.</summary>
-    public virtual int MinTensorInputs => TensorInputs;
 
     public abstract string EagerClass { get; }
 
