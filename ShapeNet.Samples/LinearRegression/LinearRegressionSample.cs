@@ -48,15 +48,16 @@ public static class LinearRegressionSample
     {
         (float[] x, float[] y) = LectureData();
         var model = new LinearModel(seed);
-        using LinearModel.Plan plan = model.CreatePlan(x.Length);
+        using LinearModel.Plan plan = model.CreatePlan(x.Length, SampleDevice.Backend);
         plan.Configure(Loss.Mse(Reduction.Sum), optimizer);
         var losses = new double[epochs];
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             plan.TrainStep(x, y, x.Length);
-            losses[epoch] = plan.Loss;
+            losses[epoch] = FiniteLoss.Read(plan, epoch + 1);
             progress?.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * x.Length);
         }
+        plan.CopyParametersToHost(); // w and b are read from the network (a no-op on the CPU)
         return (model, losses);
     }
 

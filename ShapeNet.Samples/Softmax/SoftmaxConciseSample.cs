@@ -23,7 +23,7 @@ public static class SoftmaxConciseSample
         (TensorDataset train, TensorDataset test) = SoftmaxTraining.LoadData(options, output);
         SoftmaxRegression model = CreateModel(options.Seed);
         output.WriteLine(SoftmaxRegression.Summary);
-        using SoftmaxRegression.Plan plan = model.CreatePlan(options.BatchSize);
+        using SoftmaxRegression.Plan plan = model.CreatePlan(options.BatchSize, SampleDevice.Backend);
         plan.Configure(Loss.CrossEntropy(), new Sgd(options.LearningRate));
 
         var loader = new DataLoader(train, options.BatchSize, shuffle: true, seed: options.Seed);
@@ -31,9 +31,11 @@ public static class SoftmaxConciseSample
         var logits = new float[options.BatchSize * 10];
         SoftmaxTraining.Predict net = images => Predict(plan, images);
         var clock = Stopwatch.StartNew();
+        long step = 0;
         List<SoftmaxTraining.EpochMetrics> history = SoftmaxTraining.TrainCh3(Name, loader, test, options.Epochs,
-            batch => TrainBatch(plan, batch, logits), net, output);
+            batch => TrainBatch(plan, batch, logits, ++step), net, output);
         double seconds = clock.Elapsed.TotalSeconds;
+        plan.CopyParametersToHost(); // the checkpoint reads the network's arrays (a no-op on the CPU)
         var log = new RunLog(Name, options.RunsFolder);
         output.WriteLine($"checkpoint: {log.SaveCheckpoint(model)} (keys 1.weight, 1.bias: the book's nn.Sequential state dict)");
         return SoftmaxTraining.Finish(Name, "d2l 3.7: concise softmax regression", history, net, test, seconds, options, output);
@@ -50,13 +52,13 @@ public static class SoftmaxConciseSample
 
     /// <summary>One step of d2l's <c>train_epoch_ch3</c> with a built-in optimizer: the plan's train step (forward, mean
     /// cross-entropy, backward, SGD update), then the summed loss and the correct predictions of the step's forward pass,
-    /// read from its output before the next step.</summary>
-    public static (double LossSum, int Correct) TrainBatch(NetworkPlan plan, MiniBatch batch, float[] logits)
+    /// read from its output before the next step. A loss that is not finite stops the run, naming <paramref name="step"/>.</summary>
+    public static (double LossSum, int Correct) TrainBatch(NetworkPlan plan, MiniBatch batch, float[] logits, long step)
     {
         int n = batch.Count;
         plan.TrainStep(batch.Features.Data.AsSpan(0, n * 784), batch.Targets.Data.AsSpan(0, n), n);
         plan.DownloadOutput(logits);
-        return ((double)plan.Loss * n, SoftmaxTraining.CountCorrect(logits, 10, batch.Targets.Data.AsSpan(0, n)));
+        return ((double)FiniteLoss.Read(plan, step) * n, SoftmaxTraining.CountCorrect(logits, 10, batch.Targets.Data.AsSpan(0, n)));
     }
 
     /// <summary>The plan's inference forward on <paramref name="images"/> (at most its batch capacity): logits <c>[n, 10]</c>.</summary>

@@ -17,6 +17,7 @@ public sealed class GpuKernels
     private GpuElementwise? _elementwise;
     private GpuReduction? _reduction;
     private GpuSoftmax? _softmax;
+    private GpuTopK? _topK;
     private GpuLoss? _loss;
     private GpuOptimizers? _optimizers;
     private GpuPooling? _pooling;
@@ -27,6 +28,9 @@ public sealed class GpuKernels
     private GpuConvolution? _convolution;
     private GpuLinear? _linear;
     private GpuEmbedding? _embedding;
+    private GpuRecurrent? _recurrent;
+    private GpuRecurrentStack? _recurrentStack;
+    private IGpuBlas? _blas;
 
     public GpuKernels(Accelerator accelerator, AcceleratorStream? stream = null)
     {
@@ -54,6 +58,7 @@ public sealed class GpuKernels
     public GpuElementwise Elementwise => _elementwise ??= new GpuElementwise(this);
     public GpuReduction Reduction => _reduction ??= new GpuReduction(this);
     public GpuSoftmax Softmax => _softmax ??= new GpuSoftmax(this);
+    public GpuTopK TopK => _topK ??= new GpuTopK(this);
     public GpuLoss Loss => _loss ??= new GpuLoss(this);
     public GpuOptimizers Optimizers => _optimizers ??= new GpuOptimizers(this);
     public GpuPooling Pooling => _pooling ??= new GpuPooling(this);
@@ -64,6 +69,16 @@ public sealed class GpuKernels
     public GpuConvolution Convolution => _convolution ??= new GpuConvolution(this);
     public GpuLinear Linear => _linear ??= new GpuLinear(this);
     public GpuEmbedding Embedding => _embedding ??= new GpuEmbedding(this);
+    public GpuRecurrent Recurrent => _recurrent ??= new GpuRecurrent(this);
+    public GpuRecurrentStack RecurrentStack => _recurrentStack ??= new GpuRecurrentStack(this);
+
+    /// <summary>Who multiplies for Linear, the im2col convolution and the recurrent cells: ShapeNet's GEMM kernel unless set
+    /// (the backend sets cuBLAS on a CUDA accelerator).</summary>
+    public IGpuBlas Blas
+    {
+        get => _blas ??= new KernelGemm(this);
+        set => _blas = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <summary>An element count as a kernel index (ILGPU's 1-D index is 32-bit).</summary>
     internal static int Count(long n, string what)

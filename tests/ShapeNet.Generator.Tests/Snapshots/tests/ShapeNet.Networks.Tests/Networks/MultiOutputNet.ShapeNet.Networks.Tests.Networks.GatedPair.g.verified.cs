@@ -72,6 +72,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc_weight = ParameterGradient(0);
                 _fc_bias = ParameterValue(1);
                 _dfc_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 16, batchDims: 1);
                 _x = Allocate(batchCapacity * 6);
                 _fc1 = Allocate(batchCapacity * 16);
                 _chunk2 = Allocate(batchCapacity * 8);
@@ -100,16 +101,22 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 SetBatchInShapes(batch);
+                if (CheckFinite) RequireFinite(_x, batch * 6, "x");
                 // Fc(x): [Batch, 16] <- [Batch, 6]
                 Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc1, batch * 16, "Fc(x)");
                 // Chunk(Fc(x), 2, 1): [Batch, 8], [Batch, 8] <- [Batch, 16]
                 Backend.CopyRows(_chunk2, 0, 8, _fc1, 0, 16, 8, batch, accumulate: false);
                 // b: [Batch, 8]
                 Backend.CopyRows(_chunk3, 0, 8, _fc1, 8, 16, 8, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_chunk2, batch * 8, "a");
+                if (CheckFinite) RequireFinite(_chunk3, batch * 8, "b");
                 // Sigmoid(b): [Batch, 8] <- [Batch, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _sigmoid4, _chunk3, batch * 8);
+                if (CheckFinite) RequireFinite(_sigmoid4, batch * 8, "Sigmoid(b)");
                 // a * gate: [Batch, 8] <- [Batch, 8], [Batch, 8]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul5, _chunk2, _shape0, _sigmoid4, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_mul5, batch * 8, "a * gate");
             }
 
             protected override void BackwardCore(int batch)

@@ -121,6 +121,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dhead_weight = ParameterGradient(4);
                 _head_bias = ParameterValue(5);
                 _dhead_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 16, batchDims: 1);
                 _x = Allocate(batchCapacity * 6);
                 _pair_fc1 = Allocate(batchCapacity * 16);
                 _chunk2 = Allocate(batchCapacity * 8);
@@ -157,33 +158,47 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 SetBatchInShapes(batch);
+                if (CheckFinite) RequireFinite(_x, batch * 6, "x");
                 // Fc(x): [Batch, 16] <- [Batch, 6]
                 Backend.Linear_Forward(_pair_fc1, _x, _pair_fc_weight, _pair_fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_pair_fc1, batch * 16, "Fc(x)");
                 // Chunk(Fc(x), 2, 1): [Batch, 8], [Batch, 8] <- [Batch, 16]
                 Backend.CopyRows(_chunk2, 0, 8, _pair_fc1, 0, 16, 8, batch, accumulate: false);
                 // b: [Batch, 8]
                 Backend.CopyRows(_chunk3, 0, 8, _pair_fc1, 8, 16, 8, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_chunk2, batch * 8, "a");
+                if (CheckFinite) RequireFinite(_chunk3, batch * 8, "b");
                 // Sigmoid(b): [Batch, 8] <- [Batch, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _sigmoid4, _chunk3, batch * 8);
+                if (CheckFinite) RequireFinite(_sigmoid4, batch * 8, "Sigmoid(b)");
                 // a * gate: [Batch, 8] <- [Batch, 8], [Batch, 8]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul5, _chunk2, _shape0, _sigmoid4, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_mul5, batch * 8, "a * gate");
                 // gated + gate: [Batch, 8] <- [Batch, 8], [Batch, 8]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add6, _mul5, _shape0, _sigmoid4, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add6, batch * 8, "gated + gate");
                 // Mix(gated + gate): [Batch, 6] <- [Batch, 8]
                 Backend.Linear_Forward(_mix7, _add6, _mix_weight, _mix_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_mix7, batch * 6, "Mix(gated + gate)");
                 // Split(Mix(gated + gate), [2, 3, 1], 1): [Batch, 2], [Batch, 3], [Batch, 1] <- [Batch, 6]
                 Backend.CopyRows(_split8, 0, 2, _mix7, 0, 6, 2, batch, accumulate: false);
                 // q: [Batch, 3]
                 Backend.CopyRows(_split9, 0, 3, _mix7, 2, 6, 3, batch, accumulate: false);
                 // Split(Mix(gated + gate), [2, 3, 1], 1)[2]: [Batch, 1]
                 Backend.CopyRows(_split10, 0, 1, _mix7, 5, 6, 1, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_split8, batch * 2, "p");
+                if (CheckFinite) RequireFinite(_split9, batch * 3, "q");
+                if (CheckFinite) RequireFinite(_split10, batch, "Split(Mix(gated + gate), [2, 3, 1], 1)[2]");
                 // Tanh(q): [Batch, 3] <- [Batch, 3]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _tanh11, _split9, batch * 3);
+                if (CheckFinite) RequireFinite(_tanh11, batch * 3, "Tanh(q)");
                 // Concat([p, Tanh(q)], 1): [Batch, 5] <- [Batch, 2], [Batch, 3]
                 Backend.CopyRows(_concat12, 0, 5, _split8, 0, 2, 2, batch, accumulate: false);
                 Backend.CopyRows(_concat12, 2, 5, _tanh11, 0, 3, 3, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat12, batch * 5, "Concat([p, Tanh(q)], 1)");
                 // Head(Concat([p, Tanh(q)], 1)): [Batch, 3] <- [Batch, 5]
                 Backend.Linear_Forward(_head13, _concat12, _head_weight, _head_bias, in _linearDesc2, batch);
+                if (CheckFinite) RequireFinite(_head13, batch * 3, "Head(Concat([p, Tanh(q)], 1))");
             }
 
             protected override void BackwardCore(int batch)

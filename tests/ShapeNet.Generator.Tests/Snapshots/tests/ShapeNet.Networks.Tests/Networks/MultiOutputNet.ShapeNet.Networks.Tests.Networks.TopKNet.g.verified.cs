@@ -65,6 +65,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc_weight = ParameterGradient(0);
                 _fc_bias = ParameterValue(1);
                 _dfc_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 8, batchDims: 1);
                 _x = Allocate(batchCapacity * 6);
                 _fc1 = Allocate(batchCapacity * 8);
                 _topK2 = Allocate(batchCapacity * 3);
@@ -88,10 +89,14 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 6, "x");
                 // Fc(x): [Batch, 8] <- [Batch, 6]
                 Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc1, batch * 8, "Fc(x)");
                 // TopK(Fc(x), 3, 1): [Batch, 3], [Batch, 3] <- [Batch, 8]
                 Backend.TopK_Forward(_topK2, _topK3, _fc1, batch, 8, 1, 3, largest: true);
+                if (CheckFinite) RequireFinite(_topK2, batch * 3, "values");
+                if (CheckFinite) RequireFinite(_topK3, batch * 3, "indices");
             }
 
             protected override void BackwardCore(int batch)
