@@ -110,11 +110,12 @@ public interface IBackend
     void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate);
 
     // ---- element-wise -------------------------------------------------------------------------
-    /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent or the scalar of the op.</summary>
-    void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n);
+    /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent, the scalar or the activation's first
+    /// constant, <paramref name="parameter2"/> the second of the activations that have two (Softplus, Hardtanh): see <see cref="UnaryOp"/>.</summary>
+    void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0);
     /// <summary>dx (+)= dy · f'(x); x is the forward input and y its output (a kernel uses whichever it needs).</summary>
     void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy,
-                        DeviceBuffer x, DeviceBuffer y, long n, bool accumulate);
+                        DeviceBuffer x, DeviceBuffer y, long n, bool accumulate, float parameter2 = 0);
     /// <summary>z = a ∘ b with NumPy broadcasting. All three shapes have the same rank (left-padded with 1),
     /// each dimension of a and b is either equal to z's or 1.</summary>
     void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape,
@@ -197,6 +198,20 @@ public enum UnaryOp
     /// <summary>c / x, c = parameter.</summary>
     RDivScalar,
     Sqrt,
+    /// <summary>x if x &gt; 0 else slope·x, slope = parameter (PyTorch's <c>leaky_relu</c>).</summary>
+    LeakyRelu,
+    /// <summary>x if x &gt; 0 else α·(eˣ − 1), α = parameter (<c>elu</c>).</summary>
+    Elu,
+    /// <summary>x·Φ(x) = x·(1 + erf(x/√2))/2 (<c>gelu</c>, <c>approximate='none'</c>).</summary>
+    Gelu,
+    /// <summary>x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2 (<c>gelu</c>, <c>approximate='tanh'</c>).</summary>
+    GeluTanh,
+    /// <summary>x·σ(x) (<c>silu</c>).</summary>
+    Silu,
+    /// <summary>log(1 + e^(β·x))/β, or x where β·x &gt; threshold; β = parameter, threshold = parameter2 (<c>softplus</c>).</summary>
+    Softplus,
+    /// <summary>min(max(x, lo), hi), lo = parameter, hi = parameter2 (<c>hardtanh</c>).</summary>
+    Hardtanh,
 }
 
 public enum BinaryOp

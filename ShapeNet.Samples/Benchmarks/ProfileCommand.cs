@@ -202,10 +202,10 @@ public sealed class TimingBackend(IBackend inner) : IBackend
     { long t = Start(); inner.Dropout_Forward(y, mask, x, n, p, seed, step); Stop(t, $"Dropout fwd {n}"); }
     public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate)
     { long t = Start(); inner.Dropout_Backward(dx, dy, mask, n, p, accumulate); Stop(t, $"Dropout bwd {n}"); }
-    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
-    { long t = Start(); inner.Unary_Forward(op, parameter, y, x, n); Stop(t, $"{op} fwd {n}"); }
-    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate)
-    { long t = Start(); inner.Unary_Backward(op, parameter, dx, dy, x, y, n, accumulate); Stop(t, $"{op} bwd {n}{(accumulate ? " acc" : "")}"); }
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
+    { long t = Start(); inner.Unary_Forward(op, parameter, y, x, n, parameter2); Stop(t, $"{op} fwd {n}"); }
+    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate, float parameter2 = 0)
+    { long t = Start(); inner.Unary_Backward(op, parameter, dx, dy, x, y, n, accumulate, parameter2); Stop(t, $"{op} bwd {n}{(accumulate ? " acc" : "")}"); }
     public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b, ReadOnlySpan<int> bShape,
         ReadOnlySpan<int> zShape)
     { long t = Start(); inner.Binary_Forward(op, z, a, aShape, b, bShape, zShape); Stop(t, $"{op} fwd {Shape(zShape)}"); }

@@ -156,12 +156,12 @@ public sealed class CpuBackend : IBackend
     public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate)
         => CpuDropout.Dropout_Backward(Span(dx, 0, n), Span(dy, 0, n), Span(mask, 0, n), p, accumulate);
 
-    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
-        => CpuElementwise.Unary_Forward(op, parameter, Span(y, 0, n), Span(x, 0, n));
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
+        => CpuElementwise.Unary_Forward(op, parameter, Span(y, 0, n), Span(x, 0, n), parameter2);
 
     public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y,
-        long n, bool accumulate)
-        => CpuElementwise.Unary_Backward(op, parameter, Span(dx, 0, n), Span(dy, 0, n), Span(x, 0, n), Span(y, 0, n), accumulate);
+        long n, bool accumulate, float parameter2 = 0)
+        => CpuElementwise.Unary_Backward(op, parameter, Span(dx, 0, n), Span(dy, 0, n), Span(x, 0, n), Span(y, 0, n), accumulate, parameter2);
 
     public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b,
         ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)

@@ -315,8 +315,9 @@ public sealed partial class EmitterTests
         string[] expected =
         [
             "Abs", "Add", "AddScalar", "AvgPool2d", "BatchNorm2d", "BceLoss", "BceWithLogitsLoss", "Concat", "Conv2d", "CrossEntropyLoss", "Detach", "Div",
-            "Dropout", "Exp", "GlobalAvgPool", "Input", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean", "MseLoss", "Mul", "MulScalar", "Neg",
-            "NllLoss", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh",
+            "Dropout", "Elu", "Exp", "Gelu", "GlobalAvgPool", "Hardtanh", "Input", "LeakyRelu", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean",
+            "MseLoss", "Mul", "MulScalar", "Neg", "NllLoss", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Silu", "Softmax",
+            "Softplus", "Sqrt", "Sub", "Sum", "Tanh",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), OpRegistry.All.Select(op => op.Name));
         Assert.All(OpRegistry.All, op => Assert.Equal(op.GetType().Name, op.Name));

@@ -1,4 +1,5 @@
 using ShapeNet.Backends;
+using ShapeNet.Runtime.Tests.Support;
 
 namespace ShapeNet.Generator.Tests.Emit;
 
@@ -110,19 +111,21 @@ public sealed class ReferenceBackend : IBackend
         }
     }
 
-    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
     {
         float[] yv = Data(y), xv = Data(x);
-        for (long i = 0; i < n; i++) yv[i] = (float)Apply(op, parameter, xv[i]);
+        for (long i = 0; i < n; i++)
+            yv[i] = (float)(ActivationReference.Handles(op) ? ActivationReference.Forward(op, parameter, parameter2, xv[i]) : Apply(op, parameter, xv[i]));
     }
 
-    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate)
+    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate,
+        float parameter2 = 0)
     {
         float[] dxv = Data(dx), g = Data(dy), xv = Data(x), yv = Data(y);
         for (long i = 0; i < n; i++)
         {
             double xi = xv[i], yi = yv[i];
-            double derivative = op switch
+            double derivative = ActivationReference.Handles(op) ? ActivationReference.Derivative(op, parameter, parameter2, xi) : op switch
             {
                 UnaryOp.Identity or UnaryOp.AddScalar => 1,
                 UnaryOp.Relu => yi > 0 ? 1 : 0,

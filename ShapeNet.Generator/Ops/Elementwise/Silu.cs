@@ -1,0 +1,20 @@
+using System.Collections.Generic;
+using ShapeNet.Generator.Inference;
+
+namespace ShapeNet.Generator.Ops;
+
+/// <summary>PyTorch's <c>F.silu</c> (swish): x·σ(x); dx = dy·σ(x)·(1 + x·(1 − σ(x))), from the input.</summary>
+internal sealed class Silu : UnaryElementwiseOp<NoArgs>
+{
+    public override string Name => "Silu";
+
+    public override IReadOnlyList<DslCall> Calls { get; } = new[] { Dsl.Call("Silu", Dsl.Tensor("x")) };
+
+    public override string UnaryCode => "Silu";
+
+    public override bool DerivativeFromOutput => false;
+
+    protected override double Parameter(NoArgs args) => 0;
+
+    protected override OpResult Infer(NoArgs args, ShapeContext c) => SameShape(args, c);
+}
