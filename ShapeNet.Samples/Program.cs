@@ -8,6 +8,7 @@ using ShapeNet.Samples.LinearModelSearch;
 using ShapeNet.Samples.LinearRegression;
 using ShapeNet.Samples.LogisticRegression;
 using ShapeNet.Samples.Mnist;
+using ShapeNet.Samples.Onnx;
 using ShapeNet.Samples.Optimizers;
 using ShapeNet.Samples.Probability;
 using ShapeNet.Samples.Preprocessing;
@@ -39,6 +40,7 @@ public static class Program
         root.Subcommands.Add(InceptionCnnSample.Command());
         root.Subcommands.Add(ResNetCnnSample.Command());
         root.Subcommands.Add(DeepCnnSample.Command());
+        root.Subcommands.Add(ExportCommand.Command());
         root.Subcommands.Add(BenchCommand.Command());
         root.Subcommands.Add(ProfileCommand.Command());
         root.Subcommands.Add(RecurrentBenchmark.Command());

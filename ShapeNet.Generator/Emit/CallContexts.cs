@@ -48,6 +48,10 @@ internal abstract class CallContext : NodeInfo
 
     public BufferRef Workspace(string name) => BufferRef.Workspace(name);
 
+    /// <summary><c>UnaryOp.Relu</c> (…) when this layer's kernel applies its consumer's activation, else <c>UnaryOp.Identity</c>;
+    /// the same in the forward and the backward, so both share one descriptor.</summary>
+    public CallArg FusedActivation => Plan.FusedActivation(Id);
+
     /// <summary>This node's constant array <paramref name="role"/> (requested in its <c>Plan</c>).</summary>
     public CallArg Array(string role) => new ArrayArg(Id, role);
 

@@ -81,7 +81,18 @@ internal sealed class CallPrinter
         NamedArg n => n.Name + ": " + Argument(n.Value),
         ArrayArg a => Plan.Array(a.Node, a.Role)?.Name ?? Missing($"no constant array {a.Role} for node {a.Node}"),
         PlanVariableArg v => Variable(v.Variable, v.Salt),
+        DescriptorArg d => "in " + Plan.Descriptor(d.Type, string.Join(", ", d.Arguments.Select(a => ConstantArgument(a, d))), d.Comment),
         _ => Missing("an unknown call argument " + argument.GetType().Name),
+    };
+
+    /// <summary>A descriptor argument: a constant (a size with the batch in it cannot be one).</summary>
+    private string ConstantArgument(CallArg argument, DescriptorArg descriptor) => argument switch
+    {
+        SizeArgument { Size.DynamicDims: > 0 } => Missing($"a {descriptor.Type} of {descriptor.Comment} needs constant sizes, not one with the batch"),
+        SizeProductArg { Left.DynamicDims: > 0 } or SizeProductArg { Right.DynamicDims: > 0 } =>
+            Missing($"a {descriptor.Type} of {descriptor.Comment} needs constant sizes, not one with the batch"),
+        BufferArg or ArrayArg or PlanVariableArg or DescriptorArg => Missing($"a {descriptor.Type} of {descriptor.Comment} takes constants only"),
+        _ => Argument(argument),
     };
 
     private string Buffer(BufferRef b)

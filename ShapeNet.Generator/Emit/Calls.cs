@@ -100,6 +100,10 @@ internal abstract record CallArg
     public static CallArg Named(string name, CallArg value) => new NamedArg(name, value);
 
     public static readonly CallArg Null = new BufferArg(BufferRef.Null);
+
+    /// <summary>An op descriptor <c>global::ShapeNet.Backends.{type}</c> built from constant <paramref name="arguments"/>, passed as
+    /// <c>in _name</c>: created once (a plan field, a function local), shared by equal descriptors.</summary>
+    public static CallArg Descriptor(string type, string comment, params CallArg[] arguments) => new DescriptorArg(type, arguments.ToEquatableArray(), comment);
 }
 
 internal sealed record BufferArg(BufferRef Buffer) : CallArg;
@@ -113,6 +117,10 @@ internal sealed record CodeArg(string CSharp) : CallArg;
 internal sealed record SizeProductArg(SizeExpr Left, SizeExpr Right) : CallArg;
 
 internal sealed record NamedArg(string Name, CallArg Value) : CallArg;
+
+/// <summary>An op descriptor (<c>Conv2dDesc</c>, <c>Pool2dDesc</c>, …) of constant arguments; <see cref="Comment"/> names the op for
+/// the declaration (the first of the ops sharing it).</summary>
+internal sealed record DescriptorArg(string Type, EquatableArray<CallArg> Arguments, string Comment) : CallArg;
 
 /// <summary>Constant array <see cref="Role"/> of node <see cref="Node"/> (a shape, reduce flags, a permutation).</summary>
 internal sealed record ArrayArg(int Node, string Role) : CallArg;

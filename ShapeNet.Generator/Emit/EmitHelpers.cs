@@ -92,14 +92,14 @@ internal static class EmitHelpers
         return sb.Append('"').ToString();
     }
 
-    public static DiagnosticInfo InternalError(LocationInfo? location, string message) =>
+    public static DiagnosticInfo InternalError(SourceRef? location, string message) =>
         DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, "the generated code", message);
 
-    public static DiagnosticInfo NoGradientRule(LocationInfo? location, string what) =>
+    public static DiagnosticInfo NoGradientRule(SourceRef? location, string what) =>
         DiagnosticInfo.Create(DiagnosticDescriptors.MissingGradientRule, location, what);
 
     /// <summary>SN0901 for each op without a rule, SN0900 for each planning or writing problem.</summary>
-    public static IEnumerable<DiagnosticInfo> PlanDiagnostics(BufferPlan plan, IEnumerable<string> writerFailures, LocationInfo? location) =>
+    public static IEnumerable<DiagnosticInfo> PlanDiagnostics(BufferPlan plan, IEnumerable<string> writerFailures, SourceRef? location) =>
         plan.MissingRules.Select(m => NoGradientRule(location, m))
             .Concat(plan.Problems.Concat(writerFailures).Distinct(StringComparer.Ordinal).Select(p => InternalError(location, p)));
 }

@@ -18,7 +18,7 @@ internal static class FunctionEmitter
     {
         FunctionModel function = spec.Function;
         GraphModel? model = function.Graph;
-        LocationInfo? location = model?.Location;
+        SourceRef? location = model?.Location;
         var diagnostics = new List<DiagnosticInfo>();
         if (model is null || spec.Graph is null) return (string.Empty, diagnostics.ToEquatableArray());
         try
@@ -80,6 +80,8 @@ internal static class FunctionEmitter
                 w.Line($"{BufferType} {buffer.Name} = {backend}.Allocate({buffer.Length(batch)}); // {buffer.Comment}");
             foreach (ConstantArray array in plan.Arrays)
                 w.Line($"{array.ElementType}[] {array.Name} = {array.Initializer(batch)}; // {array.Comment}");
+            foreach (PlannedDescriptor descriptor in plan.Descriptors)
+                w.Line($"global::ShapeNet.Backends.{descriptor.Type} {descriptor.Name} = new({descriptor.Arguments}); // {descriptor.Comment}");
             for (int i = 0; i < graph.Inputs.Count; i++)
                 w.Line($"{backend}.Upload({Untyped(graph.InputNames[i], graph.InputTypes[i])}.Data, {plan.ValueName[graph.Inputs[i]]});");
             foreach (string line in body.ToString().Split('\n'))

@@ -24,8 +24,7 @@ internal static class GeneratedCode
     public static EmittedSource ForFunction(FunctionSpec spec)
     {
         FunctionModel f = spec.Function;
-        string hint = (f.Namespace.Length > 0 ? f.Namespace + "." : string.Empty) + string.Join(".", f.ContainingTypes) +
-            (f.ContainingTypes.Count > 0 ? "." : string.Empty) + f.ContainingClass + "." + (f.Graph?.MethodName ?? "Function") + ".Grad.g.cs";
+        string hint = f.HintName;
         try
         {
             (string source, EquatableArray<DiagnosticInfo> emitted) = FunctionEmitter.Emit(spec);
@@ -37,7 +36,7 @@ internal static class GeneratedCode
         }
     }
 
-    private static EmittedSource Failed(string hint, EquatableArray<DiagnosticInfo> diagnostics, LocationInfo? location, string construct, System.Exception e) =>
+    private static EmittedSource Failed(string hint, EquatableArray<DiagnosticInfo> diagnostics, SourceRef? location, string construct, System.Exception e) =>
         new(hint, string.Empty, diagnostics.Concat(new[]
         {
             DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, construct, e.GetType().Name + ": " + e.Message),

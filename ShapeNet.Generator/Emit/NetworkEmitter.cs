@@ -21,7 +21,7 @@ internal static class NetworkEmitter
     public static (string Source, EquatableArray<DiagnosticInfo> Diagnostics) Emit(NetworkSpec spec)
     {
         NetworkModel network = spec.Network;
-        LocationInfo? location = network.Forward?.Location;
+        SourceRef? location = network.Forward?.Location;
         var diagnostics = new List<DiagnosticInfo>();
         try
         {
@@ -42,6 +42,8 @@ internal static class NetworkEmitter
                         WriteSummary(w, spec, plan);
                         w.Line();
                         WritePlan(w, network, spec.Graph, plan, diagnostics, location);
+                        w.Line();
+                        OnnxEmitter.Write(w, network.ClassName, spec.Graph);
                     }
                 }
             }
@@ -60,7 +62,7 @@ internal static class NetworkEmitter
     /// <summary>A layer member with its definition (null for a block).</summary>
     private sealed record Member(LayerModel Layer, ILayer? Definition);
 
-    private static void WriteSkeleton(IndentedWriter w, NetworkModel network, List<DiagnosticInfo> diagnostics, LocationInfo? location)
+    private static void WriteSkeleton(IndentedWriter w, NetworkModel network, List<DiagnosticInfo> diagnostics, SourceRef? location)
     {
         var members = new List<Member>();
         foreach (LayerModel layer in network.Layers)
@@ -199,7 +201,7 @@ internal static class NetworkEmitter
     // ---- the plan ------------------------------------------------------------------------------
 
     private static void WritePlan(IndentedWriter w, NetworkModel network, CompiledGraph graph, BufferPlan plan,
-        List<DiagnosticInfo> diagnostics, LocationInfo? location)
+        List<DiagnosticInfo> diagnostics, SourceRef? location)
     {
         string className = network.ClassName;
         w.Line($"/// <summary>A plan of this network for at most <paramref name=\"batchCapacity\"/> samples per step on <paramref name=\"backend\"/> (the CPU by default).</summary>");
@@ -216,9 +218,13 @@ internal static class NetworkEmitter
             backwardCode.WriteBackward();
             diagnostics.AddRange(forwardCode.Failures.Concat(backwardCode.Failures).Distinct(StringComparer.Ordinal).Select(f => InternalError(location, f)));
 
+            // Workspace lengths are printed before the fields, so every descriptor they name is declared.
+            var workspacePrinter = new CallPrinter(plan, new IndentedWriter(), "backend", BatchCapacity, null, null, new List<string>());
+            var workspaceLengths = plan.Workspaces.Select(workspace =>
+                workspace.Lengths.Aggregate("1L", (length, call) => $"global::System.Math.Max({length}, {workspacePrinter.Call(call)})")).ToList();
             WriteFields(w, graph, plan);
             w.Line();
-            WriteConstructor(w, className, graph, plan);
+            WriteConstructor(w, className, graph, plan, workspaceLengths);
             w.Line();
             WriteLengths(w, graph);
             w.Line();
@@ -270,6 +276,8 @@ internal static class NetworkEmitter
             w.Line($"private readonly {array.ElementType}[] {array.Name} = {array.Initializer("0")}; // {array.Comment}");
         foreach (WorkspaceRequest workspace in plan.Workspaces)
             w.Line($"private readonly {BufferType} {workspace.Field}; // {workspace.Comment}");
+        foreach (PlannedDescriptor descriptor in plan.Descriptors)
+            w.Line($"private readonly global::ShapeNet.Backends.{descriptor.Type} {descriptor.Name} = new({descriptor.Arguments}); // {descriptor.Comment}");
         if (plan.HasDropout)
         {
             w.Line("private uint _dropoutStep;");
@@ -279,7 +287,7 @@ internal static class NetworkEmitter
         }
     }
 
-    private static void WriteConstructor(IndentedWriter w, string className, CompiledGraph graph, BufferPlan plan)
+    private static void WriteConstructor(IndentedWriter w, string className, CompiledGraph graph, BufferPlan plan, List<string> workspaceLengths)
     {
         using (w.Block($"internal Plan({className} network, int batchCapacity, {BackendType} backend) : base(network, batchCapacity, backend, inputCount: {graph.Inputs.Count})"))
         {
@@ -293,14 +301,8 @@ internal static class NetworkEmitter
                 w.Line($"{BufferPlan.ModuleBufferName(b)} = BufferValue({b.Index.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
-            foreach (WorkspaceRequest workspace in plan.Workspaces)
-            {
-                // A workspace's length may depend on the core count: computed here, the largest of every request at the capacity.
-                var printer = new CallPrinter(plan, new IndentedWriter(), "backend", BatchCapacity, null, null, new List<string>());
-                string length = "1L";
-                foreach (BackendCall call in workspace.Lengths) length = $"global::System.Math.Max({length}, {printer.Call(call)})";
-                w.Line($"{workspace.Field} = Allocate({length});");
-            }
+            // A workspace's length is the backend's (it may depend on the core count): the largest of every request at the capacity.
+            for (int i = 0; i < plan.Workspaces.Count; i++) w.Line($"{plan.Workspaces[i].Field} = Allocate({workspaceLengths[i]});");
             for (int i = 0; i < graph.Inputs.Count; i++)
             {
                 int input = graph.Inputs[i];

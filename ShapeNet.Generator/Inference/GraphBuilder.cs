@@ -313,16 +313,16 @@ internal sealed class GraphBuilder
         return outputs;
     }
 
-    private void Fail(Scope scope, DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args) =>
+    private void Fail(Scope scope, DiagnosticDescriptor descriptor, SourceRef? location, params object[] args) =>
         Fail(scope, descriptor, location, System.Array.Empty<DiagnosticProperty>(), args);
 
-    private void Fail(Scope scope, DiagnosticDescriptor descriptor, LocationInfo? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
+    private void Fail(Scope scope, DiagnosticDescriptor descriptor, SourceRef? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
     {
         _failed = true;
         Report(scope.Report, descriptor, location, properties, args);
     }
 
-    private void Report(bool report, DiagnosticDescriptor descriptor, LocationInfo? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
+    private void Report(bool report, DiagnosticDescriptor descriptor, SourceRef? location, IReadOnlyList<DiagnosticProperty> properties, params object[] args)
     {
         if (!report) return;
         DiagnosticInfo diagnostic = DiagnosticInfo.Create(descriptor, location, args) with { Properties = properties.ToEquatableArray() };

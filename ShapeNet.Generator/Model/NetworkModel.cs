@@ -4,7 +4,9 @@ namespace ShapeNet.Generator.Model;
 
 // The generator's model. Every type here must be immutable and have structural equality (records,
 // EquatableArray, strings, numbers): the incremental pipeline compares them to decide what to re-run.
-// No ISymbol, SyntaxNode, Location or Compilation may appear here (a test walks the model to check).
+// No ISymbol, SyntaxNode, Location or Compilation may appear here (a test walks the model to check), and no source
+// position either: locations are SourceRefs into the parse's LocationTable, so a network moved within its file has an
+// equal model and inference, planning and emission stay cached.
 
 internal enum NodeKind
 {
@@ -32,10 +34,10 @@ internal readonly record struct ValueRef(int Node, int Output)
 /// <param name="Deconstruction">How the result is used: null for one tensor, or the tuple pattern it is deconstructed into
 /// (<c>var (a, b) = Chunk(x, 2, 1)</c>).</param>
 internal sealed record Node(int Id, NodeKind Kind, string Op, EquatableArray<ValueRef> Inputs, OpArgs Args,
-    string Text, LocationInfo? Location, TuplePattern? Deconstruction = null);
+    string Text, SourceRef? Location, TuplePattern? Deconstruction = null);
 
 /// <summary>A typed input of a forward or differentiable method.</summary>
-internal sealed record GraphInput(string Name, Shape Shape, string TypeText, LocationInfo? Location);
+internal sealed record GraphInput(string Name, Shape Shape, string TypeText, SourceRef? Location);
 
 /// <summary>The parsed body of a <c>[Forward]</c> or <c>[Differentiable]</c> method.</summary>
 /// <param name="Outputs">The returned values: one, or the leaves of a returned tuple (<c>return (a, (b, c));</c>) in order.</param>
@@ -52,7 +54,7 @@ internal sealed record GraphModel(
     EquatableArray<Node> Nodes,
     EquatableArray<ValueRef> Outputs,
     OutputTree ReturnStructure,
-    LocationInfo? Location);
+    SourceRef? Location);
 
 /// <summary>One tensor of a forward method's declared return type: its shape (null for the rank-erased <c>Tensor</c>) and
 /// its C# type (fully qualified).</summary>
@@ -69,7 +71,7 @@ internal sealed record LayerModel(
     string TypeText,
     string Accessibility,
     NetworkModel? Block,
-    LocationInfo? Location)
+    SourceRef? Location)
 {
     public const string BlockKind = "Block";
 
@@ -103,7 +105,12 @@ internal sealed record FunctionModel(
     EquatableArray<string> ContainingTypes,
     string Accessibility,
     GraphModel? Graph,
-    EquatableArray<DiagnosticInfo> Diagnostics);
+    EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>Hint name for the generated file (<c>Demo.Autograd.SumOf.Grad.g.cs</c>).</summary>
+    public string HintName => (Namespace.Length > 0 ? Namespace + "." : string.Empty) + string.Join(".", ContainingTypes) +
+        (ContainingTypes.Count > 0 ? "." : string.Empty) + ContainingClass + "." + (Graph?.MethodName ?? "Function") + ".Grad.g.cs";
+}
 
 /// <summary>A <c>[Dim(n)]</c> struct.</summary>
 internal sealed record DimModel(

@@ -54,7 +54,7 @@ internal sealed class BodyParser
         for (int i = 0; i < _method.Parameters.Length; i++)
         {
             IParameterSymbol p = _method.Parameters[i];
-            LocationInfo? location = LocationInfo.From(p.Locations.FirstOrDefault());
+            SourceRef? location = _context.At(p.Locations.FirstOrDefault());
             Shape? shape = _context.ResolveTensorShape(p.Type, _substitution, location, out bool isTensor);
             if (shape is null)
             {
@@ -70,10 +70,10 @@ internal sealed class BodyParser
         }
 
         Shape? declaredReturn = _context.ResolveTensorShape(_method.ReturnType, _substitution,
-            LocationInfo.From(declaration.ReturnType), out bool returnIsTensor);
+            _context.At(declaration.ReturnType), out bool returnIsTensor);
         if (!returnIsTensor)
         {
-            _context.Report(DiagnosticDescriptors.InputNotTyped, LocationInfo.From(declaration.ReturnType), "The return value", _method.Name,
+            _context.Report(DiagnosticDescriptors.InputNotTyped, _context.At(declaration.ReturnType), "The return value", _method.Name,
                 _method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
             _failed = true;
         }
@@ -91,7 +91,7 @@ internal sealed class BodyParser
         return new GraphModel(_method.Name, _method.IsStatic, _method.TypeParameters.Select(t => t.Name).ToEquatableArray(),
             inputs.ToEquatableArray(), EquatableArray.Create(new DeclaredReturn(declaredReturn, _method.ReturnType.ToDisplayString(ParseContext.FullyQualified))),
             _method.ReturnType.ToDisplayString(ParseContext.FullyQualified), _nodes.ToEquatableArray(), EquatableArray.Create(_values[_output]), OutputTree.Single,
-            LocationInfo.From(declaration.Identifier.GetLocation()));
+            _context.At(declaration.Identifier.GetLocation()));
     }
 
     // ---- statements ----------------------------------------------------------------------------
@@ -158,7 +158,7 @@ internal sealed class BodyParser
     {
         _failed = true;
         SyntaxToken first = statement.GetFirstToken();
-        _context.Report(DiagnosticDescriptors.UnsupportedStatement, LocationInfo.From(first.GetLocation()), keyword, advice);
+        _context.Report(DiagnosticDescriptors.UnsupportedStatement, _context.At(first.GetLocation()), keyword, advice);
     }
 
     private void Assignment(AssignmentExpressionSyntax assignment)
@@ -293,7 +293,7 @@ internal sealed class BodyParser
                 return Arithmetic(op, binary, binary.Left, binary.Right);
             case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
                 int operand = Expression(unary.Operand);
-                return operand < 0 ? -1 : Add(NodeKind.Op, nameof(Ops.Neg), new[] { operand }, NoArgs.Value, ParseContext.TextOf(unary), LocationInfo.From(unary));
+                return operand < 0 ? -1 : Add(NodeKind.Op, nameof(Ops.Neg), new[] { operand }, NoArgs.Value, ParseContext.TextOf(unary), _context.At(unary));
             case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
                 return Expression(unary.Operand);
             case ConditionalExpressionSyntax:
@@ -307,7 +307,7 @@ internal sealed class BodyParser
     private int Arithmetic(string op, SyntaxNode whole, ExpressionSyntax left, ExpressionSyntax right)
     {
         string text = ParseContext.TextOf(whole);
-        LocationInfo? location = LocationInfo.From(whole);
+        SourceRef? location = _context.At(whole);
         bool leftConstant = TryConstant(left, out double a);
         bool rightConstant = TryConstant(right, out double b);
         if (leftConstant && rightConstant) return Fail(whole, "both operands are constants; at least one must be a tensor");
@@ -341,7 +341,7 @@ internal sealed class BodyParser
         return Add(NodeKind.Op, op, new[] { l, r }, NoArgs.Value, text, location);
     }
 
-    private int Scalar(string op, int input, double c, string text, LocationInfo? location) =>
+    private int Scalar(string op, int input, double c, string text, SourceRef? location) =>
         Add(NodeKind.Op, op, new[] { input }, new ScalarArgs(c), text, location);
 
     private int Invocation(InvocationExpressionSyntax invocation)
@@ -377,7 +377,7 @@ internal sealed class BodyParser
         if (name == _method.Name && IsSelfCall(invocation))
         {
             _failed = true;
-            _context.Report(DiagnosticDescriptors.Recursion, LocationInfo.From(invocation), _method.Name);
+            _context.Report(DiagnosticDescriptors.Recursion, _context.At(invocation), _method.Name);
             return -1;
         }
 
@@ -388,7 +388,7 @@ internal sealed class BodyParser
             if (invocation.ArgumentList.Arguments.Count != tensors)
             {
                 _failed = true;
-                _context.Report(DiagnosticDescriptors.WrongArguments, LocationInfo.From(invocation), name, ParseContext.TextOf(invocation),
+                _context.Report(DiagnosticDescriptors.WrongArguments, _context.At(invocation), name, ParseContext.TextOf(invocation),
                     tensors == 1 ? "a layer takes one tensor" : $"the layer takes {tensors} tensors");
                 return -1;
             }
@@ -399,13 +399,13 @@ internal sealed class BodyParser
                 if (input < 0) return -1;
                 inputs.Add(input);
             }
-            return Add(NodeKind.Layer, name, inputs.ToArray(), NoArgs.Value, ParseContext.TextOf(invocation), LocationInfo.From(invocation));
+            return Add(NodeKind.Layer, name, inputs.ToArray(), NoArgs.Value, ParseContext.TextOf(invocation), _context.At(invocation));
         }
 
         if (OpRegistry.Calls(name) is { } overloads) return OpCall(invocation, name, overloads);
 
         _failed = true;
-        _context.Report(DiagnosticDescriptors.UnknownCall, LocationInfo.From(invocation.Expression), name, _ownerName);
+        _context.Report(DiagnosticDescriptors.UnknownCall, _context.At(invocation.Expression), name, _ownerName);
         return -1;
     }
 
@@ -455,7 +455,7 @@ internal sealed class BodyParser
             if (id < 0) return -1;
             inputs.Add(id);
         }
-        return Add(NodeKind.Block, member, inputs.ToArray(), NoArgs.Value, ParseContext.TextOf(invocation), LocationInfo.From(invocation));
+        return Add(NodeKind.Block, member, inputs.ToArray(), NoArgs.Value, ParseContext.TextOf(invocation), _context.At(invocation));
     }
 
     private int OpCall(InvocationExpressionSyntax invocation, string name, IReadOnlyList<DslCall> overloads)
@@ -486,12 +486,12 @@ internal sealed class BodyParser
                 else values[p.Name] = value;
             }
             if (!ok) return -1;
-            return Add(NodeKind.Op, call.Op.Name, operands.ToArray(), call.Bind(new DslArguments(values)), ParseContext.TextOf(invocation), LocationInfo.From(invocation));
+            return Add(NodeKind.Op, call.Op.Name, operands.ToArray(), call.Bind(new DslArguments(values)), ParseContext.TextOf(invocation), _context.At(invocation));
         }
 
         _failed = true;
         string signatures = string.Join(" or ", overloads.Select(o => o.Signature));
-        _context.Report(DiagnosticDescriptors.WrongArguments, LocationInfo.From(invocation), name, ParseContext.TextOf(invocation), "expected " + signatures);
+        _context.Report(DiagnosticDescriptors.WrongArguments, _context.At(invocation), name, ParseContext.TextOf(invocation), "expected " + signatures);
         return -1;
     }
 
@@ -595,7 +595,7 @@ internal sealed class BodyParser
     private object? NotConstant(DslParameter parameter, ExpressionSyntax expression, string opName)
     {
         _failed = true;
-        _context.Report(DiagnosticDescriptors.NonConstantArgument, LocationInfo.From(expression), parameter.Name, opName, ParseContext.TextOf(expression));
+        _context.Report(DiagnosticDescriptors.NonConstantArgument, _context.At(expression), parameter.Name, opName, ParseContext.TextOf(expression));
         return null;
     }
 
@@ -645,12 +645,12 @@ internal sealed class BodyParser
     private int Fail(SyntaxNode node, string why)
     {
         _failed = true;
-        _context.Report(DiagnosticDescriptors.UnsupportedExpression, LocationInfo.From(node), ParseContext.TextOf(node), why);
+        _context.Report(DiagnosticDescriptors.UnsupportedExpression, _context.At(node), ParseContext.TextOf(node), why);
         return -1;
     }
 
     /// <summary>Adds a node with one result and returns the handle of that value.</summary>
-    private int Add(NodeKind kind, string op, int[] inputs, OpArgs args, string text, LocationInfo? location)
+    private int Add(NodeKind kind, string op, int[] inputs, OpArgs args, string text, SourceRef? location)
     {
         int id = _nodes.Count;
         _nodes.Add(new Node(id, kind, op, inputs.Select(h => _values[h]).ToEquatableArray(), args, text, location));

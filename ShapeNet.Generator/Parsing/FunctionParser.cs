@@ -10,7 +10,7 @@ namespace ShapeNet.Generator.Parsing;
 /// <summary>Reads a <c>[Differentiable] static</c> method into a <see cref="FunctionModel"/>.</summary>
 internal static class FunctionParser
 {
-    public static FunctionModel? Parse(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
+    public static Parsed<FunctionModel>? Parse(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax declaration) return null;
         INamedTypeSymbol owner = method.ContainingType;
@@ -20,7 +20,7 @@ internal static class FunctionParser
         {
             bool ownerPartial = owner.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
             if (!method.IsStatic || !ownerPartial || method.IsGenericMethod)
-                parse.Report(DiagnosticDescriptors.BadDifferentiable, LocationInfo.From(declaration.Identifier.GetLocation()), method.Name);
+                parse.Report(DiagnosticDescriptors.BadDifferentiable, parse.At(declaration.Identifier.GetLocation()), method.Name);
             else
                 graph = new BodyParser(parse, method, owner.Name, new Dictionary<string, LayerModel>(), new Dictionary<string, Dim>()).Parse(declaration);
         }
@@ -30,10 +30,11 @@ internal static class FunctionParser
         }
         catch (System.Exception e)
         {
-            parse.Report(DiagnosticDescriptors.InternalError, LocationInfo.From(declaration.Identifier.GetLocation()), method.Name, e.GetType().Name + ": " + e.Message.TrimEnd('.'));
+            parse.Report(DiagnosticDescriptors.InternalError, parse.At(declaration.Identifier.GetLocation()), method.Name, e.GetType().Name + ": " + e.Message.TrimEnd('.'));
             graph = null;
         }
-        return new FunctionModel(ParseContext.NamespaceOf(owner), owner.Name, ParseContext.Accessibility(owner.DeclaredAccessibility), owner.IsStatic,
+        var model = new FunctionModel(ParseContext.NamespaceOf(owner), owner.Name, ParseContext.Accessibility(owner.DeclaredAccessibility), owner.IsStatic,
             ParseContext.ContainingTypes(owner), ParseContext.Accessibility(method.DeclaredAccessibility), graph, parse.Diagnostics.ToEquatableArray());
+        return new Parsed<FunctionModel>(model.HintName, model, parse.Locations);
     }
 }

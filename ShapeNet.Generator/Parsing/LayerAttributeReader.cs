@@ -15,10 +15,10 @@ internal sealed class LayerAttributeReader : ILayerAttribute
     private readonly IPropertySymbol _property;
     private readonly IReadOnlyDictionary<string, Dim> _substitution;
     private readonly ParseContext _context;
-    private readonly LocationInfo? _location;
+    private readonly SourceRef? _location;
 
     public LayerAttributeReader(AttributeData attribute, IPropertySymbol property, IReadOnlyDictionary<string, Dim> substitution, ParseContext context,
-        LocationInfo? location)
+        SourceRef? location)
     {
         _attribute = attribute;
         _property = property;

@@ -16,7 +16,7 @@ internal static class NetworkParser
 
     /// <summary>The pipeline's transform. Only a class's first declaration yields a model (partial classes
     /// match once per declaration); the generator never throws: a failure becomes SN0900.</summary>
-    public static NetworkModel? Parse(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
+    public static Parsed<NetworkModel>? Parse(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not INamedTypeSymbol type) return null;
         if (type.DeclaringSyntaxReferences.Length > 1 && type.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) != context.TargetNode)
@@ -24,7 +24,8 @@ internal static class NetworkParser
         var parse = new ParseContext(context.SemanticModel.Compilation, cancellationToken);
         try
         {
-            return Parse(type, NoSubstitution, parse, new List<string>());
+            NetworkModel model = Parse(type, NoSubstitution, parse, new List<string>());
+            return new Parsed<NetworkModel>(model.HintName + ".g.cs", model, parse.Locations);
         }
         catch (System.OperationCanceledException)
         {
@@ -33,10 +34,11 @@ internal static class NetworkParser
         catch (System.Exception e)
         {
             var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
-                LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message.TrimEnd('.'));
-            return new NetworkModel(ParseContext.NamespaceOf(type), type.Name, ParseContext.Accessibility(type.DeclaredAccessibility),
+                parse.At(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message.TrimEnd('.'));
+            var failed = new NetworkModel(ParseContext.NamespaceOf(type), type.Name, ParseContext.Accessibility(type.DeclaredAccessibility),
                 type.TypeParameters.Select(t => t.Name).ToEquatableArray(), ParseContext.ContainingTypes(type),
                 EquatableArray<LayerModel>.Empty, null, EquatableArray.Create(diagnostic));
+            return new Parsed<NetworkModel>(failed.HintName + ".g.cs", failed, parse.Locations);
         }
     }
 
@@ -45,20 +47,20 @@ internal static class NetworkParser
     public static NetworkModel Parse(INamedTypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, ParseContext context, List<string> path)
     {
         string fullName = type.OriginalDefinition.ToDisplayString();
-        LocationInfo? classLocation = LocationInfo.From(type.Locations.FirstOrDefault());
+        SourceRef? classLocation = context.At(type.Locations.FirstOrDefault());
 
         foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax(context.CancellationToken) is ClassDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                context.Report(DiagnosticDescriptors.MustBePartial, LocationInfo.From(declaration.Identifier.GetLocation()), "Network class", type.Name,
+                context.Report(DiagnosticDescriptors.MustBePartial, context.At(declaration.Identifier.GetLocation()), "Network class", type.Name,
                     "its layers, constructors and compiled plan");
         }
 
         if (type.BaseType is { } baseType && baseType.SpecialType != SpecialType.System_Object && baseType.ToDisplayString() != "ShapeNet.Module")
         {
-            LocationInfo? baseLocation = type.DeclaringSyntaxReferences
+            SourceRef? baseLocation = type.DeclaringSyntaxReferences
                 .Select(r => r.GetSyntax(context.CancellationToken)).OfType<ClassDeclarationSyntax>()
-                .Select(c => c.BaseList?.Types.FirstOrDefault()).Where(t => t is not null).Select(t => LocationInfo.From(t!)).FirstOrDefault() ?? classLocation;
+                .Select(c => c.BaseList?.Types.FirstOrDefault()).Where(t => t is not null).Select(t => context.At(t!)).FirstOrDefault() ?? classLocation;
             context.Report(DiagnosticDescriptors.NetworkHasBaseClass, baseLocation, type.Name, baseType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
         }
 
@@ -82,7 +84,7 @@ internal static class NetworkParser
         else
         {
             if (forwards.Count > 1)
-                context.Report(DiagnosticDescriptors.SeveralForwards, LocationInfo.From(forwards[1].Locations.FirstOrDefault()), type.Name, forwards[0].Name, forwards[1].Name);
+                context.Report(DiagnosticDescriptors.SeveralForwards, context.At(forwards[1].Locations.FirstOrDefault()), type.Name, forwards[0].Name, forwards[1].Name);
             if (forwards[0].DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) is MethodDeclarationSyntax method)
             {
                 var byName = layers.ToDictionary(l => l.MemberName);
@@ -104,7 +106,7 @@ internal static class NetworkParser
         string kind = attribute?.AttributeClass?.Name is { } attributeName && attributeName.EndsWith("Attribute")
             ? attributeName.Substring(0, attributeName.Length - "Attribute".Length)
             : LayerModel.BlockKind;
-        LocationInfo? location = LocationInfo.From(property.Locations.FirstOrDefault());
+        SourceRef? location = context.At(property.Locations.FirstOrDefault());
         string moduleName = attribute?.NamedArguments.FirstOrDefault(n => n.Key == "Name").Value.Value as string ?? SnakeCase(property.Name);
 
         PropertyDeclarationSyntax? declaration = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(context.CancellationToken))
@@ -154,7 +156,7 @@ internal static class NetworkParser
         else
         {
             if (OpRegistry.Layer(kind) is not { } definition) return null;
-            LocationInfo? attributeLocation = LocationInfo.From(attribute!.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
+            SourceRef? attributeLocation = context.At(attribute!.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken));
             OpArgs? bound = definition.BindAttribute(new LayerAttributeReader(attribute, property, substitution, context, attributeLocation));
             if (bound is null) return null;
             args = bound;

@@ -19,7 +19,7 @@ internal sealed class ParseContext
     public const string BatchName = "ShapeNet.Batch";
     public const string TensorName = "ShapeNet.Tensor";
 
-    public ParseContext(Compilation compilation, CancellationToken cancellationToken, ParseContext? root = null, LocationInfo? useLocation = null)
+    public ParseContext(Compilation compilation, CancellationToken cancellationToken, ParseContext? root = null, SourceRef? useLocation = null)
     {
         Compilation = compilation;
         CancellationToken = cancellationToken;
@@ -29,7 +29,7 @@ internal sealed class ParseContext
 
     /// <summary>When this context parses a block for its parent: where the network being generated declares the (outermost)
     /// block member. Errors that depend on the use's type arguments are reported there, to <see cref="Root"/>.</summary>
-    public LocationInfo? UseLocation { get; }
+    public SourceRef? UseLocation { get; }
 
     /// <summary>The context of the network being generated, when this one parses a block inside it.</summary>
     public ParseContext Root { get; }
@@ -40,13 +40,39 @@ internal sealed class ParseContext
 
     public List<DiagnosticInfo> Diagnostics { get; } = new();
 
-    public void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args) =>
+    /// <summary>The locations taken so far, shared by a network and the blocks parsed inside it (held by <see cref="Root"/>).</summary>
+    private readonly List<LocationInfo> _locations = new();
+
+    /// <summary>Each location's reference, so one place (a block's node parsed once per use) has one reference and the
+    /// diagnostics reported there compare equal.</summary>
+    private readonly Dictionary<LocationInfo, int> _refs = new();
+
+    /// <summary>A location-free reference to <paramref name="location"/> (null for none): the location goes into the root's
+    /// table, the reference into the model.</summary>
+    public SourceRef? At(Location? location)
+    {
+        if (LocationInfo.From(location) is not { } info) return null;
+        if (!Root._refs.TryGetValue(info, out int index))
+        {
+            index = Root._locations.Count;
+            Root._locations.Add(info);
+            Root._refs[info] = index;
+        }
+        return new SourceRef(index);
+    }
+
+    public SourceRef? At(SyntaxNode? node) => node is null ? null : At(node.GetLocation());
+
+    /// <summary>The table the references of this parse index.</summary>
+    public LocationTable Locations => new(Root._locations.ToEquatableArray());
+
+    public void Report(DiagnosticDescriptor descriptor, SourceRef? location, params object[] args) =>
         Diagnostics.Add(DiagnosticInfo.Create(descriptor, location, args));
 
     public SemanticModel ModelFor(SyntaxNode node) => Compilation.GetSemanticModel(node.SyntaxTree);
 
     /// <summary>The dimension a type argument stands for, or null (SN0007 reported) when it is not one.</summary>
-    public Dim? ResolveDim(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, LocationInfo? location)
+    public Dim? ResolveDim(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, SourceRef? location)
     {
         if (type is ITypeParameterSymbol tp)
         {
@@ -62,7 +88,7 @@ internal sealed class ParseContext
     }
 
     /// <summary>The shape of <c>Tensor&lt;D1, …&gt;</c>; null for the rank-erased <c>Tensor</c> or any other type.</summary>
-    public Shape? ResolveTensorShape(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, LocationInfo? location, out bool isTensor)
+    public Shape? ResolveTensorShape(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, SourceRef? location, out bool isTensor)
     {
         isTensor = false;
         if (type is not INamedTypeSymbol named || named.ContainingNamespace?.ToDisplayString() != "ShapeNet" || named.Name != "Tensor")

@@ -34,6 +34,9 @@ internal sealed record PlannedBuffer(string Name, BufferRole Role, long StaticEl
 
 /// <summary>A constant array a backend call takes (a shape, reduce flags, a permutation). In a plan it is a readonly
 /// field; entries listed in <see cref="DynamicIndices"/> hold the batch and are set at the start of each pass.</summary>
+/// <summary>An op descriptor the plan creates once: <c>{Type} {Name} = new {Type}({Arguments})</c>.</summary>
+internal sealed record PlannedDescriptor(string Name, string Type, string Arguments, string Comment);
+
 internal sealed record ConstantArray(string Name, string ElementType, IReadOnlyList<string> Values, IReadOnlyList<int> DynamicIndices, string Comment)
 {
     /// <summary><c>{ 0, 512 }</c> with <paramref name="batch"/> in the dynamic entries.</summary>
@@ -63,6 +66,8 @@ internal sealed class BufferPlan
     private readonly List<string> _missingRules = new();
     private readonly Dictionary<(int Node, string Role), string> _auxiliary = new();
     private readonly List<WorkspaceRequest> _workspaces = new();
+    private readonly Dictionary<string, PlannedDescriptor> _descriptorsByContent = new();
+    private readonly List<PlannedDescriptor> _descriptors = new();
     private readonly int[] _group;
 
     private BufferPlan(CompiledGraph graph)
@@ -115,6 +120,28 @@ internal sealed class BufferPlan
 
     /// <summary>Shared workspaces, in the order first requested.</summary>
     public IReadOnlyList<WorkspaceRequest> Workspaces => _workspaces;
+
+    /// <summary>Op descriptors, in the order first printed (each once; equal ones shared).</summary>
+    public IReadOnlyList<PlannedDescriptor> Descriptors => _descriptors;
+
+    /// <summary>The name of the descriptor <paramref name="type"/>(<paramref name="arguments"/>), declared on first use:
+    /// <c>Conv2dDesc</c> → <c>_conv2dDesc0</c>, <c>_conv2dDesc1</c>, ….</summary>
+    public string Descriptor(string type, string arguments, string comment)
+    {
+        string key = type + "(" + arguments + ")";
+        if (_descriptorsByContent.TryGetValue(key, out PlannedDescriptor? descriptor)) return descriptor.Name;
+        string prefix = "_" + char.ToLowerInvariant(type[0]) + type.Substring(1);
+        int index = _descriptors.Count(d => d.Type == type);
+        descriptor = new PlannedDescriptor(prefix + index.ToString(CultureInfo.InvariantCulture), type, arguments, comment);
+        _descriptorsByContent[key] = descriptor;
+        _descriptors.Add(descriptor);
+        return descriptor.Name;
+    }
+
+    /// <summary><c>UnaryOp.Relu</c> (…) when <paramref name="node"/> is a layer whose kernel applies its consumer's activation,
+    /// else <c>UnaryOp.Identity</c>.</summary>
+    public CallArg FusedActivation(int node) => CallArg.Enum("UnaryOp", FusedActivationOf[node] < 0 ? "Identity"
+        : (OpRegistry.Find(Nodes[FusedActivationOf[node]].Op) as IActivation)?.UnaryCode ?? "Identity");
 
     /// <summary>Whether a live node draws dropout masks (the plan then keeps a seed and a step counter).</summary>
     public bool HasDropout { get; internal set; }

@@ -14,18 +14,16 @@ internal sealed record ConvGeometry(SizeExpr Batch, SizeExpr Channels, SizeExpr 
 
     public static SizeExpr Axis(Shape shape, int axis) => shape.Rank > axis ? CallContext.Range(shape, axis, axis + 1) : SizeExpr.Of(1);
 
-    /// <summary><c>batch, inC, H, W, outC, kh, kw, sh, sw, ph, pw, dh, dw, groups</c> as Conv2d_Forward/Backward take them.</summary>
-    public IEnumerable<CallArg> ConvArguments => new CallArg[]
-    {
-        Batch, Channels, Height, Width, OutChannels, CallArg.Int(KernelH), CallArg.Int(KernelW), CallArg.Int(StrideH), CallArg.Int(StrideW),
-        CallArg.Int(PadH), CallArg.Int(PadW), CallArg.Int(DilationH), CallArg.Int(DilationW), CallArg.Int(Groups),
-    };
+    /// <summary><c>in _conv2dDescN</c>: <c>Conv2dDesc(inC, H, W, outC, kh, kw, sh, sw, ph, pw, dh, dw, groups, activation)</c>, shared by
+    /// the forward, the backward and the workspace size; the batch is passed beside it.</summary>
+    public CallArg ConvDescriptor(string comment, CallArg activation) => CallArg.Descriptor("Conv2dDesc", comment,
+        Channels, Height, Width, OutChannels, CallArg.Int(KernelH), CallArg.Int(KernelW), CallArg.Int(StrideH), CallArg.Int(StrideW),
+        CallArg.Int(PadH), CallArg.Int(PadW), CallArg.Int(DilationH), CallArg.Int(DilationW), CallArg.Int(Groups), activation);
 
-    /// <summary><c>batch, C, H, W, kh, kw, sh, sw, ph, pw</c> as the pooling calls take them.</summary>
-    public IEnumerable<CallArg> PoolArguments => new CallArg[]
-    {
-        Batch, Channels, Height, Width, CallArg.Int(KernelH), CallArg.Int(KernelW), CallArg.Int(StrideH), CallArg.Int(StrideW), CallArg.Int(PadH), CallArg.Int(PadW),
-    };
+    /// <summary><c>in _pool2dDescN</c>: <c>Pool2dDesc(C, H, W, kh, kw, sh, sw, ph, pw, countIncludePad)</c>; the batch is passed beside it.</summary>
+    public CallArg PoolDescriptor(string comment, bool countIncludePad = true) => CallArg.Descriptor("Pool2dDesc", comment,
+        Channels, Height, Width, CallArg.Int(KernelH), CallArg.Int(KernelW), CallArg.Int(StrideH), CallArg.Int(StrideW), CallArg.Int(PadH), CallArg.Int(PadW),
+        CallArg.Bool(countIncludePad));
 
     /// <summary><c>N, C, H·W</c> of an [N, C, H, W] value, as the per-plane calls (global pooling, batch norm) take them.</summary>
     public static IEnumerable<CallArg> PlaneArguments(Shape x) => new CallArg[]

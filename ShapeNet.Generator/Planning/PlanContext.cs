@@ -50,6 +50,9 @@ internal sealed class PlanContext : NodeInfo
     /// largest <paramref name="length"/> (a backend call of sizes at the batch capacity).</summary>
     public void Workspace(string field, string comment, string summaryNote, BackendCall length) => _plan.AddWorkspace(field, comment, summaryNote, length);
 
+    /// <summary>The activation this layer's kernel applies (see <see cref="CallContext.FusedActivation"/>).</summary>
+    public CallArg FusedActivation => _plan.FusedActivation(Id);
+
     /// <summary>The plan keeps a dropout seed and a step counter (a new mask each training step).</summary>
     public void UsesDropoutSeed() => _plan.HasDropout = true;
 

@@ -1,7 +1,9 @@
 namespace ShapeNet.Backends;
 
 /// <summary>
-/// The device interface generated code calls. Every operand is a <see cref="DeviceBuffer"/> plus sizes:
+/// The device interface generated code calls. Every operand is a <see cref="DeviceBuffer"/> plus sizes; an op with a
+/// configuration (Conv2d, pooling, BatchNorm, Linear) takes it as a descriptor (<see cref="Conv2dDesc"/>, <see cref="Pool2dDesc"/>,
+/// <see cref="BatchNormDesc"/>, <see cref="LinearDesc"/>) created once per plan, plus the batch of the call:
 /// generated code does no pointer arithmetic and reads nothing back to the host in the middle of a step,
 /// so a device backend (CUDA) implements the same calls on device memory. The CPU backend is the reference.
 /// Conventions (llm.c style): outputs first, then inputs, then sizes. Row-major, contiguous, float32.
@@ -29,6 +31,13 @@ public interface IBackend
     /// <summary>Waits until all queued work is done (no-op on the CPU).</summary>
     void Synchronize();
 
+    // ---- int32 buffers (token ids, sequence lengths, class labels) -----------------------------
+    /// <summary>A zero-filled buffer of <paramref name="length"/> int32 values (<see cref="DeviceBuffer.ElementType"/> Int32).
+    /// Only the id, length and label operands of the calls below take one.</summary>
+    DeviceBuffer AllocateInt32(long length);
+    void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0);
+    void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0);
+
     // ---- GEMM ---------------------------------------------------------------------------------
     /// <summary>Row-major C = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n; strided batch.
     /// lda/ldb/ldc are row strides of A, B, C as stored.</summary>
@@ -39,55 +48,37 @@ public interface IBackend
               int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0);
 
     // ---- linear (fused bias + activation) ------------------------------------------------------
-    /// <summary>y[rows,out] = act(x[rows,in] · W[out,in]ᵀ + b[out]); act is Identity, Relu, Sigmoid or Tanh.</summary>
-    void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias,
-                        int rows, int inFeatures, int outFeatures, UnaryOp activation);
+    /// <summary>y[rows,out] = act(x[rows,in] · W[out,in]ᵀ + b[out]); act is <see cref="LinearDesc.Activation"/>.</summary>
+    void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, in LinearDesc desc, int rows);
     /// <summary>dx (+)= dy·W; dW (+)= dyᵀ·x; db (+)= Σ_rows dy. dy is the gradient of the pre-activation.
     /// dx may be null (input needs no gradient).</summary>
-    void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias,
-                         DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-                         int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters);
+    void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
+                         in LinearDesc desc, int rows, bool accumulateDx, bool accumulateParameters);
 
     // ---- convolution, pooling, normalisation, dropout (NCHW, PyTorch semantics) ----------------
-    /// <summary>Floats of the workspace <see cref="Conv2d_Forward"/> and <see cref="Conv2d_Backward"/> take for these sizes
-    /// (one buffer serves both): im2col column buffers for the samples processed at once and per-core partial weight
-    /// gradients. A plan allocates it once; 0 means the calls may get null.</summary>
-    static long Conv2d_WorkspaceLength(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups)
-        => Cpu.CpuConvolution.WorkspaceLength(new Cpu.Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
-            strideH, strideW, padH, padW, dilationH, dilationW, groups));
+    /// <summary>Floats of the workspace <see cref="Conv2d_Forward"/> and <see cref="Conv2d_Backward"/> take for this convolution
+    /// on up to <paramref name="batch"/> samples (one buffer serves both; on the CPU: im2col column buffers for the samples
+    /// processed at once and per-core partial weight gradients). A plan allocates it once, at its batch capacity; 0 means the
+    /// calls may get null.</summary>
+    long Conv2d_WorkspaceLength(in Conv2dDesc desc, int batch);
 
-    /// <summary>Output height or width of a convolution: floor((size + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1.</summary>
-    static int Conv2d_OutputSize(int size, int kernel, int stride, int pad, int dilation)
-        => Cpu.Conv2dGeometry.OutputSize(size, kernel, stride, pad, dilation);
-
-    /// <summary>Output height or width of max and average pooling (ceil_mode = false): floor((size + 2·pad − kernel) / stride) + 1.</summary>
-    static int Pool2d_OutputSize(int size, int kernel, int stride, int pad) => Cpu.CpuPooling.OutputSize(size, kernel, stride, pad);
-
-    /// <summary>y[N,outC,outH,outW] = act(conv2d(x[N,inC,H,W], W[outC,inC/groups,kH,kW]) + b[outC]); act is Identity or Relu.
-    /// workspace holds <see cref="Conv2d_WorkspaceLength"/> floats.</summary>
+    /// <summary>y[N,outC,outH,outW] = act(conv2d(x[N,inC,H,W], W[outC,inC/groups,kH,kW]) + b[outC]); act is
+    /// <see cref="Conv2dDesc.Activation"/>. workspace holds <see cref="Conv2d_WorkspaceLength"/> floats for at least this batch.</summary>
     void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace,
-                        int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-                        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, UnaryOp activation);
+                        in Conv2dDesc desc, int batch);
     /// <summary>dx (+)= conv2d input gradient (dx may be null); dW (+)= weight gradient; db (+)= Σ_{N,outH,outW} dy (db may be null).
     /// dy is the gradient of the pre-activation output.</summary>
     void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-                         DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-                         int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups,
-                         bool accumulateDx, bool accumulateParameters);
+                         DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters);
     /// <summary>y[N,C,outH,outW] = window maxima of x[N,C,H,W] (padding never wins); indices = the winner's ih·W + iw within its
     /// plane, as floats, for the backward.</summary>
-    void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width,
-                           int kernelH, int kernelW, int strideH, int strideW, int padH, int padW);
+    void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch);
     /// <summary>dx (+)= dy scattered to the positions in indices.</summary>
-    void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width,
-                            int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate);
-    /// <summary>y = window means; the divisor counts padding when <paramref name="countIncludePad"/> (PyTorch's default).</summary>
-    void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width,
-                           int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad);
+    void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate);
+    /// <summary>y = window means; the divisor counts padding when <see cref="Pool2dDesc.CountIncludePad"/> (PyTorch's default).</summary>
+    void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch);
     /// <summary>dx (+)= dy spread over each window by the forward's divisor.</summary>
-    void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width,
-                            int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate);
+    void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate);
     /// <summary>y[N,C] = mean of each plane of x[N,C,planeSize] (AdaptiveAvgPool2d(1)).</summary>
     void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize);
     /// <summary>dx (+)= dy / planeSize broadcast over each plane.</summary>
@@ -96,18 +87,59 @@ public interface IBackend
     /// batch mean and biased variance, running = (1 − momentum)·running + momentum·batch with the unbiased variance.
     /// Evaluation: running statistics. saveMean/saveInvStd[C] keep the statistics used; weight/bias null means 1/0.</summary>
     void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean, DeviceBuffer? runningVar,
-                             DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize,
-                             bool training, float momentum, float eps);
+                             DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training);
     /// <summary>dx (+)= BatchNorm input gradient (through the batch statistics when training); dWeight (+)= Σ dy·x̂; dBias (+)= Σ dy.
     /// Null dx, dWeight or dBias are skipped.</summary>
     void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-                              DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize,
+                              DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, in BatchNormDesc desc, int batch,
                               bool training, bool accumulateDx, bool accumulateParameters);
     /// <summary>Training-mode inverted dropout: mask = 1 where hash(seed, step, index) keeps the element (probability 1 − p), else 0;
     /// y = x·mask/(1 − p). The hash is specified in CpuDropout so every backend draws the same mask. Evaluation is the identity.</summary>
     void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step);
     /// <summary>dx (+)= dy·mask/(1 − p).</summary>
     void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate);
+
+    // ---- embedding and recurrent layers (PyTorch semantics; ids and lengths are Int32 buffers) ---
+    /// <summary>ids (n) -> y (n,dim): y[r, :] = weight[ids[r], :] (<c>nn.Embedding</c>). Every id is checked before anything is
+    /// read: one outside [0, num) throws, naming the value, its row and the limit.</summary>
+    void Embedding_Forward(DeviceBuffer y, DeviceBuffer weight, DeviceBuffer ids, int n, int num, int dim);
+    /// <summary>dWeight[ids[r], :] (+)= dy[r, :] for every row whose id is not <paramref name="paddingIdx"/> (−1 for none): the
+    /// padding row gets no gradient. Without <paramref name="accumulate"/> rows no id selects become 0.</summary>
+    void Embedding_Backward(DeviceBuffer dWeight, DeviceBuffer dy, DeviceBuffer ids, int n, int num, int dim, int paddingIdx, bool accumulate);
+    /// <summary>ids (n) -> y (n,classes): one-hot rows as floats (<c>F.one_hot</c>); ids are checked as for Embedding.</summary>
+    void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes);
+
+    /// <summary>Floats of the reserve a recurrent stack's forward keeps for its backward (<see cref="Cpu.CpuRecurrent.ReserveLength"/>):
+    /// a pure function of the geometry, so a plan allocates it once at its capacity.</summary>
+    static long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => Cpu.CpuRecurrent.ReserveLength(descriptor, seqLength, batch);
+
+    /// <summary>Floats of the scratch workspace of <see cref="Recurrent_Forward"/> and <see cref="Recurrent_Backward"/> (one serves both).</summary>
+    static long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => Cpu.CpuRecurrent.WorkspaceLength(descriptor, seqLength, batch);
+
+    /// <summary>Binds a stack's parameter (or gradient) buffers, in PyTorch's <c>named_parameters()</c> order
+    /// (<see cref="RecurrentDescriptor"/>), into one handle the recurrent calls take. Called once per plan, so the calls
+    /// themselves allocate nothing; the buffers are checked against the descriptor's shapes here.</summary>
+    RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors);
+
+    /// <summary>x (Seq,Batch,In) or (Batch,Seq,In), h0/c0 (L·D,Batch,H), lengths (Batch, Int32)
+    /// -> output (Seq,Batch,D·H) or (Batch,Seq,D·H), hN/cN (L·D,Batch,H), reserve.
+    /// The whole stack (<c>nn.RNN</c>/<c>nn.GRU</c>/<c>nn.LSTM</c>): every layer, both directions, dropout between layers when
+    /// training (mask seed <paramref name="dropoutSeed"/> + layer, <paramref name="dropoutStep"/>). Null h0/c0 are zeros, null
+    /// hN/cN are not written, null lengths means every example has seqLength steps (a length of 0 or past seqLength throws).
+    /// A cell (<c>nn.GRUCell</c>) is a one-layer, one-direction stack at seqLength 1 (output = h').</summary>
+    void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN,
+                           DeviceBuffer reserve, DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0,
+                           RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training,
+                           ulong dropoutSeed, uint dropoutStep);
+    /// <summary>Backward through time of <see cref="Recurrent_Forward"/> with the same arguments: dx, dh0, dc0 (+)= with
+    /// accumulateDx (each may be null: not computed); parameter gradients (+)= with accumulateParameters. Null dOutput, dhN
+    /// or dcN mean no gradient arrives there.</summary>
+    void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
+                            RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN,
+                            DeviceBuffer? dcN, DeviceBuffer reserve, DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths,
+                            int seqLength, int batch, bool training, bool accumulateDx, bool accumulateParameters);
 
     // ---- element-wise -------------------------------------------------------------------------
     /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent, the scalar or the activation's first
@@ -151,6 +183,13 @@ public interface IBackend
     void Loss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss,
                        DeviceBuffer input, DeviceBuffer target, int rows, int cols, bool accumulate);
 
+    /// <summary>Cross-entropy or NLL with int32 class indices: loss[0] = L(input[rows, cols], targets[rows]). A target outside
+    /// [0, cols) throws, naming the value, its row and the limit.</summary>
+    void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols);
+    /// <summary>dInput (+)= dLoss[0] · ∂L/∂input of <see cref="IndexLoss_Forward"/>.</summary>
+    void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input,
+                            DeviceBuffer targets, int rows, int cols, bool accumulate);
+
     // ---- optimizers (PyTorch's update formulas, one call per parameter tensor) -----------------
     void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n,
                   float lr, float momentum, float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep);
@@ -168,13 +207,38 @@ public interface IBackend
 /// <summary>Memory owned by a backend. Opaque to generated code.</summary>
 public abstract class DeviceBuffer : IDisposable
 {
-    protected DeviceBuffer(long length) => Length = length;
+    protected DeviceBuffer(long length, BufferElementType elementType = BufferElementType.Float32)
+    {
+        Length = length;
+        ElementType = elementType;
+    }
 
+    /// <summary>Elements (floats or ints) the buffer holds.</summary>
     public long Length { get; }
+
+    /// <summary>Float32 for values and gradients; Int32 for ids, lengths and labels (<see cref="IBackend.AllocateInt32"/>).</summary>
+    public BufferElementType ElementType { get; }
 
     public virtual void Dispose()
     {
     }
+}
+
+/// <summary>What a <see cref="DeviceBuffer"/> holds.</summary>
+public enum BufferElementType
+{
+    Float32,
+    Int32,
+}
+
+/// <summary>A recurrent stack's parameter (or gradient) buffers bound once by <see cref="IBackend.Recurrent_Bind"/>, in PyTorch's
+/// order: opaque to generated code, each backend keeps what its kernels want (the CPU backend the host arrays).</summary>
+public abstract class RecurrentTensors
+{
+    protected RecurrentTensors(RecurrentDescriptor descriptor) => Descriptor = descriptor;
+
+    /// <summary>The stack the tensors belong to.</summary>
+    public RecurrentDescriptor Descriptor { get; }
 }
 
 public enum UnaryOp

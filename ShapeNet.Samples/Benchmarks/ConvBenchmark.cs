@@ -45,13 +45,11 @@ public static class ConvBenchmark
             DeviceBuffer? dx = layer.InputGradient ? backend.Allocate((long)Batch * layer.InC * layer.Size * layer.Size) : null;
             DeviceBuffer dWeight = backend.Allocate(layer.OutC * layer.InC * layer.Kernel * layer.Kernel);
             DeviceBuffer dBias = backend.Allocate(layer.OutC);
-            DeviceBuffer workspace = backend.Allocate(IBackend.Conv2d_WorkspaceLength(Batch, layer.InC, layer.Size, layer.Size, layer.OutC,
-                layer.Kernel, layer.Kernel, 1, 1, 0, 0, 1, 1, 1));
+            var desc = new Conv2dDesc(layer.InC, layer.Size, layer.Size, layer.OutC, layer.Kernel, layer.Kernel, activation: UnaryOp.Relu);
+            DeviceBuffer workspace = backend.Allocate(backend.Conv2d_WorkspaceLength(desc, Batch));
 
-            void Forward() => backend.Conv2d_Forward(y, x, weight, bias, workspace, Batch, layer.InC, layer.Size, layer.Size, layer.OutC,
-                layer.Kernel, layer.Kernel, 1, 1, 0, 0, 1, 1, 1, UnaryOp.Relu);
-            void Backward() => backend.Conv2d_Backward(dx, dWeight, dBias, dy, x, weight, workspace, Batch, layer.InC, layer.Size, layer.Size,
-                layer.OutC, layer.Kernel, layer.Kernel, 1, 1, 0, 0, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+            void Forward() => backend.Conv2d_Forward(y, x, weight, bias, workspace, desc, Batch);
+            void Backward() => backend.Conv2d_Backward(dx, dWeight, dBias, dy, x, weight, workspace, desc, Batch, accumulateDx: false, accumulateParameters: false);
 
             double forwardFlops = 2 * layer.MultiplyAdds, backwardFlops = 2 * layer.MultiplyAdds * (layer.InputGradient ? 2 : 1);
             (double forwardSeconds, double forwardCpu) = BestSeconds(Forward);

@@ -91,8 +91,11 @@ public sealed class TimingBackend(IBackend inner) : IBackend
         Totals[key] = Totals.TryGetValue(key, out var t) ? (t.Ticks + ticks, t.Calls + 1) : (ticks, 1);
     }
 
-    private static string Conv(int batch, int inC, int h, int w, int outC, int kH, int kW, int sH, int pH, int dH, int groups)
-        => $"{inC}→{outC} k{kH}x{kW} s{sH} p{pH}{(dH != 1 ? $" d{dH}" : "")}{(groups != 1 ? $" g{groups}" : "")} on {batch}×{h}×{w}";
+    private static string Conv(in Conv2dDesc d, int batch)
+        => $"{d.InChannels}→{d.OutChannels} k{d.KernelH}x{d.KernelW} s{d.StrideH} p{d.PadH}{(d.DilationH != 1 ? $" d{d.DilationH}" : "")}" +
+           $"{(d.Groups != 1 ? $" g{d.Groups}" : "")} on {batch}×{d.InHeight}×{d.InWidth}";
+
+    private static string Pool(in Pool2dDesc d, int batch) => $"k{d.KernelH} s{d.StrideH} p{d.PadH} on {batch}×{d.Channels}×{d.Height}×{d.Width}";
 
     public string Name => inner.Name;
     public DeviceBuffer Allocate(long length) => inner.Allocate(length);
@@ -119,84 +122,55 @@ public sealed class TimingBackend(IBackend inner) : IBackend
         inner.Gemm(transposeA, transposeB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, batchCount, strideA, strideB, strideC);
         Stop(t, $"Gemm {m}×{n}×{k}");
     }
-    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, int rows, int inFeatures, int outFeatures,
-        UnaryOp activation)
-    { long t = Start(); inner.Linear_Forward(y, x, weight, bias, rows, inFeatures, outFeatures, activation); Stop(t, $"Linear fwd {rows}×{inFeatures}→{outFeatures}"); }
+    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, in LinearDesc desc, int rows)
+    { long t = Start(); inner.Linear_Forward(y, x, weight, bias, desc, rows); Stop(t, $"Linear fwd {rows}×{desc.InFeatures}→{desc.OutFeatures}"); }
     public void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-        int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters)
+        in LinearDesc desc, int rows, bool accumulateDx, bool accumulateParameters)
     {
         long t = Start();
-        inner.Linear_Backward(dx, dWeight, dBias, dy, x, weight, rows, inFeatures, outFeatures, accumulateDx, accumulateParameters);
-        Stop(t, $"Linear bwd {rows}×{inFeatures}→{outFeatures}");
+        inner.Linear_Backward(dx, dWeight, dBias, dy, x, weight, desc, rows, accumulateDx, accumulateParameters);
+        Stop(t, $"Linear bwd {rows}×{desc.InFeatures}→{desc.OutFeatures}");
     }
-    public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace, int batch,
-        int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
-        int dilationH, int dilationW, int groups, UnaryOp activation)
+    public long Conv2d_WorkspaceLength(in Conv2dDesc desc, int batch) => inner.Conv2d_WorkspaceLength(desc, batch);
+    public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace, in Conv2dDesc desc, int batch)
     {
         long t = Start();
-        inner.Conv2d_Forward(y, x, weight, bias, workspace, batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW, strideH, strideW,
-            padH, padW, dilationH, dilationW, groups, activation);
-        Stop(t, $"Conv fwd {Conv(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW, strideH, padH, dilationH, groups)}" +
-            (activation == UnaryOp.Relu ? " +relu" : ""));
+        inner.Conv2d_Forward(y, x, weight, bias, workspace, desc, batch);
+        Stop(t, $"Conv fwd {Conv(desc, batch)}" + (desc.Activation == UnaryOp.Relu ? " +relu" : ""));
     }
     public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-        DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW, int strideH,
-        int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool accumulateDx, bool accumulateParameters)
+        DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters)
     {
         long t = Start();
-        inner.Conv2d_Backward(dx, dWeight, dBias, dy, x, weight, workspace, batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
-            strideH, strideW, padH, padW, dilationH, dilationW, groups, accumulateDx, accumulateParameters);
-        Stop(t, $"Conv bwd {Conv(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW, strideH, padH, dilationH, groups)}" +
-            (dx == null ? " (dW)" : accumulateDx ? " (dW, dx acc)" : " (dW, dx)"));
+        inner.Conv2d_Backward(dx, dWeight, dBias, dy, x, weight, workspace, desc, batch, accumulateDx, accumulateParameters);
+        Stop(t, $"Conv bwd {Conv(desc, batch)}" + (dx == null ? " (dW)" : accumulateDx ? " (dW, dx acc)" : " (dW, dx)"));
     }
-    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width, int kernelH,
-        int kernelW, int strideH, int strideW, int padH, int padW)
-    {
-        long t = Start();
-        inner.MaxPool2d_Forward(y, indices, x, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
-        Stop(t, $"MaxPool fwd k{kernelH} s{strideH} p{padH} on {batch}×{channels}×{height}×{width}");
-    }
-    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate)
-    {
-        long t = Start();
-        inner.MaxPool2d_Backward(dx, dy, indices, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, accumulate);
-        Stop(t, $"MaxPool bwd k{kernelH} s{strideH} p{padH} on {batch}×{channels}×{height}×{width}");
-    }
-    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, bool countIncludePad)
-    {
-        long t = Start();
-        inner.AvgPool2d_Forward(y, x, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad);
-        Stop(t, $"AvgPool fwd k{kernelH} s{strideH} p{padH} on {batch}×{channels}×{height}×{width}");
-    }
-    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate)
-    {
-        long t = Start();
-        inner.AvgPool2d_Backward(dx, dy, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad, accumulate);
-        Stop(t, $"AvgPool bwd k{kernelH} s{strideH} p{padH} on {batch}×{channels}×{height}×{width}{(accumulate ? " acc" : "")}");
-    }
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch)
+    { long t = Start(); inner.MaxPool2d_Forward(y, indices, x, desc, batch); Stop(t, $"MaxPool fwd {Pool(desc, batch)}"); }
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate)
+    { long t = Start(); inner.MaxPool2d_Backward(dx, dy, indices, desc, batch, accumulate); Stop(t, $"MaxPool bwd {Pool(desc, batch)}"); }
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch)
+    { long t = Start(); inner.AvgPool2d_Forward(y, x, desc, batch); Stop(t, $"AvgPool fwd {Pool(desc, batch)}"); }
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate)
+    { long t = Start(); inner.AvgPool2d_Backward(dx, dy, desc, batch, accumulate); Stop(t, $"AvgPool bwd {Pool(desc, batch)}{(accumulate ? " acc" : "")}"); }
     public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize)
     { long t = Start(); inner.GlobalAvgPool_Forward(y, x, batch, channels, planeSize); Stop(t, "GlobalAvgPool fwd"); }
     public void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate)
     { long t = Start(); inner.GlobalAvgPool_Backward(dx, dy, batch, channels, planeSize, accumulate); Stop(t, "GlobalAvgPool bwd"); }
     public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean,
-        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize, bool training,
-        float momentum, float eps)
+        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training)
     {
         long t = Start();
-        inner.BatchNorm2d_Forward(y, saveMean, saveInvStd, runningMean, runningVar, x, weight, bias, batch, channels, planeSize, training, momentum, eps);
-        Stop(t, $"BatchNorm fwd {batch}×{channels}×{planeSize}");
+        inner.BatchNorm2d_Forward(y, saveMean, saveInvStd, runningMean, runningVar, x, weight, bias, desc, batch, training);
+        Stop(t, $"BatchNorm fwd {batch}×{desc.Channels}×{desc.PlaneSize}");
     }
     public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize, bool training,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, in BatchNormDesc desc, int batch, bool training,
         bool accumulateDx, bool accumulateParameters)
     {
         long t = Start();
-        inner.BatchNorm2d_Backward(dx, dWeight, dBias, dy, x, saveMean, saveInvStd, weight, batch, channels, planeSize, training, accumulateDx,
-            accumulateParameters);
-        Stop(t, $"BatchNorm bwd {batch}×{channels}×{planeSize}");
+        inner.BatchNorm2d_Backward(dx, dWeight, dBias, dy, x, saveMean, saveInvStd, weight, desc, batch, training, accumulateDx, accumulateParameters);
+        Stop(t, $"BatchNorm bwd {batch}×{desc.Channels}×{desc.PlaneSize}");
     }
     public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step)
     { long t = Start(); inner.Dropout_Forward(y, mask, x, n, p, seed, step); Stop(t, $"Dropout fwd {n}"); }
@@ -250,4 +224,38 @@ public sealed class TimingBackend(IBackend inner) : IBackend
         => inner.RmsProp_Step(parameter, gradient, squareAvg, gradAvg, momentumBuffer, n, lr, alpha, eps, weightDecay, momentum, centered, maximize);
 
     private static string Shape(ReadOnlySpan<int> shape) => string.Join("×", shape.ToArray());
+    public DeviceBuffer AllocateInt32(long length) => inner.AllocateInt32(length);
+    public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0)
+    { long t = Start(); inner.UploadInt32(source, destination, destinationOffset); Stop(t, "UploadInt32"); }
+    public void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0)
+    { long t = Start(); inner.DownloadInt32(source, destination, sourceOffset); Stop(t, "DownloadInt32"); }
+    public void Embedding_Forward(DeviceBuffer y, DeviceBuffer weight, DeviceBuffer ids, int n, int num, int dim)
+    { long t = Start(); inner.Embedding_Forward(y, weight, ids, n, num, dim); Stop(t, $"Embedding fwd {n}×{dim}"); }
+    public void Embedding_Backward(DeviceBuffer dWeight, DeviceBuffer dy, DeviceBuffer ids, int n, int num, int dim, int paddingIdx, bool accumulate)
+    { long t = Start(); inner.Embedding_Backward(dWeight, dy, ids, n, num, dim, paddingIdx, accumulate); Stop(t, $"Embedding bwd {n}×{dim}"); }
+    public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes)
+    { long t = Start(); inner.OneHot_Forward(y, ids, n, classes); Stop(t, $"OneHot {n}×{classes}"); }
+    public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors) => inner.Recurrent_Bind(descriptor, tensors);
+    public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN, DeviceBuffer reserve,
+        DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength,
+        int batch, bool training, ulong dropoutSeed, uint dropoutStep)
+    {
+        long t = Start();
+        inner.Recurrent_Forward(descriptor, output, hN, cN, reserve, workspace, x, h0, c0, parameters, lengths, seqLength, batch, training, dropoutSeed, dropoutStep);
+        Stop(t, $"{descriptor} fwd {seqLength}×{batch}");
+    }
+    public void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
+        RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN, DeviceBuffer? dcN, DeviceBuffer reserve,
+        DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training, bool accumulateDx, bool accumulateParameters)
+    {
+        long t = Start();
+        inner.Recurrent_Backward(descriptor, dx, dh0, dc0, parameterGradients, workspace, dOutput, dhN, dcN, reserve, x, parameters, lengths, seqLength,
+            batch, training, accumulateDx, accumulateParameters);
+        Stop(t, $"{descriptor} bwd {seqLength}×{batch}");
+    }
+    public void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols)
+    { long t = Start(); inner.IndexLoss_Forward(kind, reduction, loss, input, targets, rows, cols); Stop(t, $"{kind} (int targets) fwd"); }
+    public void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer targets,
+        int rows, int cols, bool accumulate)
+    { long t = Start(); inner.IndexLoss_Backward(kind, reduction, dInput, dLoss, input, targets, rows, cols, accumulate); Stop(t, $"{kind} (int targets) bwd"); }
 }

@@ -113,6 +113,7 @@ public static class TabularSample
         output.WriteLine($"train accuracy {Report.Number(trainAccuracy * 100, "F2")}%");
 
         var log = new RunLog(name, options.RunsFolder);
+        output.WriteLine($"checkpoint: {log.SaveCheckpoint(model)}");
         log.WriteMetrics(["epoch", "loss"], losses.Select((l, i) => (IReadOnlyList<double>)[i + 1, l]));
         log.WritePlot("loss", new SvgPlot(options.Loader ? "Lecture 8: BCE (mean) per epoch, DataLoader batch " + batchSize : "Lecture 7: BCE (mean) per epoch, full batch",
                 "epoch", "loss")

@@ -75,6 +75,7 @@ public static class LinearRegressionSample
         float w = model.Parameters[0].Value.Data[0], b = model.Parameters[1].Value.Data[0];
         output.WriteLine($"w = {Report.Number(w)}, b = {Report.Number(b)}, final loss {Report.Number(losses[^1], "G6")}");
         var log = new RunLog("linear-regression", options.RunsFolder);
+        output.WriteLine($"checkpoint: {log.SaveCheckpoint(model)}");
         log.WriteMetrics(["epoch", "loss"], losses.Select((l, i) => (IReadOnlyList<double>)[i + 1, l]));
         log.WritePlot("loss", new SvgPlot("Lecture 5: Linear(1, 1), MSE (sum), SGD", "epoch", "loss")
             .Add($"SGD lr {options.LearningRate}", Enumerable.Range(1, losses.Length).Select(e => (double)e).ToList(), losses));

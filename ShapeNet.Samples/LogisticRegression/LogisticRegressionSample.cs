@@ -60,6 +60,7 @@ public static class LogisticRegressionSample
         double crossing = -b / w; // sigmoid(w·x + b) = 0.5 where w·x + b = 0
 
         var log = new RunLog("logistic-regression", options.RunsFolder);
+        output.WriteLine($"checkpoint: {log.SaveCheckpoint(model)}");
         log.WriteMetrics(["epoch", "loss"], losses.Select((l, i) => (IReadOnlyList<double>)[i + 1, l]));
         log.WriteMetrics(["hours", "p_pass"], grid.Select((h, i) => (IReadOnlyList<double>)[h, probability[i]]), "p_pass.csv");
         log.WritePlot("p_pass", new SvgPlot("Lecture 6: P(pass) after x hours", "hours", "probability of pass")

@@ -1,5 +1,5 @@
-using System;
 using System.Collections.Generic;
+using System;
 using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 using ShapeNet.Generator.Model;
@@ -36,10 +36,12 @@ internal abstract class OpDefinition
 
     internal abstract long FlopsOf(OpArgs args, NodeInfo node);
 
+    internal abstract void WriteOnnx(OpArgs args, OnnxContext context);
+
     public override string ToString() => Name;
 }
 
-/// <summary>An op definition over its own argument record <typeparamref name="TArgs"/>: implement the six stages.</summary>
+/// <summary>An op definition over its own argument record <typeparamref name="TArgs"/>: implement the seven stages.</summary>
 internal abstract class OpDefinition<TArgs> : OpDefinition where TArgs : OpArgs
 {
     /// <summary>The shape rule: checks the operands (reporting the first problem through <paramref name="c"/>) and returns
@@ -65,6 +67,11 @@ internal abstract class OpDefinition<TArgs> : OpDefinition where TArgs : OpArgs
     /// <summary>Forward FLOPs per sample (the summary's last column).</summary>
     protected abstract long Flops(TArgs args, NodeInfo n);
 
+    /// <summary>The op in ONNX, in inference mode: the standard nodes that compute its outputs from its operands (and the
+    /// layer's parameters and buffers, as initializers under their PyTorch names). An op ONNX cannot express calls
+    /// <see cref="OnnxContext.Unsupported"/>, so the export fails naming it instead of writing a wrong file.</summary>
+    protected abstract void Onnx(TArgs args, OnnxContext o);
+
     internal sealed override OpResult InferNode(OpArgs args, ShapeContext context) => Infer(Typed(args), context);
 
     internal sealed override Differentiation DifferentiationOf(OpArgs args) => Gradient(Typed(args));
@@ -76,6 +83,8 @@ internal abstract class OpDefinition<TArgs> : OpDefinition where TArgs : OpArgs
     internal sealed override void WriteBackward(OpArgs args, BackwardContext context) => Backward(Typed(args), context);
 
     internal sealed override long FlopsOf(OpArgs args, NodeInfo node) => Flops(Typed(args), node);
+
+    internal sealed override void WriteOnnx(OpArgs args, OnnxContext context) => Onnx(Typed(args), context);
 
     private TArgs Typed(OpArgs args) => args as TArgs
         ?? throw new InvalidOperationException($"{Name} was given {args.GetType().Name}, but its arguments are {typeof(TArgs).Name}");

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 
 namespace ShapeNet.Generator.Ops;
@@ -17,4 +18,7 @@ internal sealed class AddScalar : UnaryElementwiseOp<ScalarArgs>
     protected override double Parameter(ScalarArgs args) => args.C;
 
     protected override OpResult Infer(ScalarArgs args, ShapeContext c) => SameShape(args, c);
+
+    /// <summary>Add(x, c) with c a float32 scalar constant.</summary>
+    protected override void Onnx(ScalarArgs args, OnnxContext o) => o.Op("Add", new[] { o.Input(0), o.Scalar("c", args.C) }, new[] { o.Output(0) });
 }

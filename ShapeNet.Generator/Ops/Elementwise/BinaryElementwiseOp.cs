@@ -72,4 +72,7 @@ internal abstract class BinaryElementwiseOp : OpDefinition<NoArgs>
     protected sealed override long Flops(NoArgs args, NodeInfo n) => Sizes.StaticCount(n.Shape);
 
     private CallArg Code => CallArg.Enum("BinaryOp", Name);
+
+    /// <summary>ONNX's Add, Sub, Mul and Div broadcast as NumPy does, as this family does: the op of the same name.</summary>
+    protected sealed override void Onnx(NoArgs args, OnnxContext o) => o.Op(Name, new[] { o.Input(0), o.Input(1) }, new[] { o.Output(0) });
 }

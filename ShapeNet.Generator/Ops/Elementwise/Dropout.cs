@@ -58,4 +58,7 @@ internal sealed class Dropout : OpDefinition<DropoutArgs>
     }
 
     protected override long Flops(DropoutArgs args, NodeInfo n) => Sizes.StaticCount(n.Shape);
+
+    /// <summary>Inference mode: the identity (PyTorch's exporter in eval mode drops it the same way).</summary>
+    protected override void Onnx(DropoutArgs args, OnnxContext o) => o.Unary("Identity");
 }

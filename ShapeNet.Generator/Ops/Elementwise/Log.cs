@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 
 namespace ShapeNet.Generator.Ops;
@@ -17,4 +18,6 @@ internal sealed class Log : UnaryElementwiseOp<NoArgs>
     protected override double Parameter(NoArgs args) => 0;
 
     protected override OpResult Infer(NoArgs args, ShapeContext c) => SameShape(args, c);
+
+    protected override void Onnx(NoArgs args, OnnxContext o) => o.Unary("Log");
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 
 namespace ShapeNet.Generator.Ops;
@@ -23,4 +24,7 @@ internal sealed class Pow : UnaryElementwiseOp<PowArgs>
     protected override double Parameter(PowArgs args) => args.Exponent;
 
     protected override OpResult Infer(PowArgs args, ShapeContext c) => SameShape(args, c);
+
+    /// <summary>Pow(x, p) with p a float32 scalar constant.</summary>
+    protected override void Onnx(PowArgs args, OnnxContext o) => o.Op("Pow", new[] { o.Input(0), o.Scalar("exponent", args.Exponent) }, new[] { o.Output(0) });
 }

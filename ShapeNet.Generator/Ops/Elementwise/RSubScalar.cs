@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 
 namespace ShapeNet.Generator.Ops;
@@ -17,4 +18,7 @@ internal sealed class RSubScalar : UnaryElementwiseOp<ScalarArgs>
     protected override double Parameter(ScalarArgs args) => args.C;
 
     protected override OpResult Infer(ScalarArgs args, ShapeContext c) => SameShape(args, c);
+
+    /// <summary>Sub(c, x) with c a float32 scalar constant.</summary>
+    protected override void Onnx(ScalarArgs args, OnnxContext o) => o.Op("Sub", new[] { o.Scalar("c", args.C), o.Input(0) }, new[] { o.Output(0) });
 }

@@ -108,10 +108,8 @@ internal sealed class BatchNorm2d : LayerDefinition<BatchNorm2dArgs>
         f.Call("BatchNorm2d_Forward", new CallArg[]
             {
                 f.Output(0), f.Auxiliary("saveMean"), f.Auxiliary("saveInvStd"), f.ModuleBuffer("running_mean"), f.ModuleBuffer("running_var"), f.Input(0),
-                f.OptionalParameter("weight"), f.OptionalParameter("bias"),
-            }
-            .Concat(ConvGeometry.PlaneArguments(f.InputShape(0)))
-            .Concat(new[] { f.Training, CallArg.Float(args.Momentum), CallArg.Float(args.Eps) }).ToArray());
+                f.OptionalParameter("weight"), f.OptionalParameter("bias"), Descriptor(args, f), CallContext.Range(f.InputShape(0), 0, 1), f.Training,
+            });
         BufferRef count = f.ModuleBuffer("num_batches_tracked");
         f.Add(new CallStatement(null,
             CallContext.Backend("Unary_Forward", CallArg.Enum("UnaryOp", "AddScalar"), CallArg.Float(1), count, count, CallArg.Int(1)),
@@ -125,21 +123,39 @@ internal sealed class BatchNorm2d : LayerDefinition<BatchNorm2dArgs>
         string dx = b.Receives(0) ? $"d({b.InputText(0)}) {b.Assign(0)} batch-norm backward of d({b.Text}); " : "";
         string parameters = args.Affine ? $"d({b.Path}.weight), d({b.Path}.bias)" : "no parameters";
         b.Comment($"{dx}{parameters}: {x} <- {b.Shape}, through the batch statistics");
-        IEnumerable<CallArg> rest = new CallArg[] { b.OutputGradient(0), b.Input(0), b.Auxiliary("saveMean"), b.Auxiliary("saveInvStd"), b.OptionalParameter("weight") }
-            .Concat(ConvGeometry.PlaneArguments(x))
-            .Concat(new[]
-            {
-                CallArg.Named("training", CallArg.Bool(true)), CallArg.Named("accumulateDx", b.Accumulate(0)),
-                CallArg.Named("accumulateParameters", b.ParameterAccumulate),
-            });
+        IEnumerable<CallArg> rest = new CallArg[]
+        {
+            b.OutputGradient(0), b.Input(0), b.Auxiliary("saveMean"), b.Auxiliary("saveInvStd"), b.OptionalParameter("weight"), Descriptor(args, b),
+            CallContext.Range(x, 0, 1), CallArg.Named("training", CallArg.Bool(true)), CallArg.Named("accumulateDx", b.Accumulate(0)),
+            CallArg.Named("accumulateParameters", b.ParameterAccumulate),
+        };
         if (args.Affine)
             b.Call("BatchNorm2d_Backward", new CallArg[] { b.OptionalInputGradient(0), b.ParameterGradient("weight"), b.ParameterGradient("bias") }.Concat(rest).ToArray());
         else if (b.Receives(0))
             b.CallWritingGradientOf(0, "BatchNorm2d_Backward", new CallArg[] { b.InputGradient(0), CallArg.Null, CallArg.Null }.Concat(rest).ToArray());
     }
 
+    /// <summary>The node's <c>BatchNormDesc(C, plane, momentum, eps)</c> for x [N, C, …] (plane = the product of the axes after C).</summary>
+    private static CallArg Descriptor(BatchNorm2dArgs args, NodeInfo n)
+    {
+        Shape x = n.InputShape(0);
+        return CallArg.Descriptor("BatchNormDesc", n.Text, x.Rank > 1 ? CallContext.Range(x, 1, 2) : SizeExpr.Of(1),
+            x.Rank > 2 ? CallContext.Range(x, 2, x.Rank) : SizeExpr.Of(1), CallArg.Float(args.Momentum), CallArg.Float(args.Eps));
+    }
+
     /// <summary>y = x·scale + shift per channel; the statistics of a training pass (about 3 more per element) are not counted.</summary>
     protected override long Flops(BatchNorm2dArgs args, NodeInfo n) => 2 * Sizes.StaticCount(n.Shape);
 
     private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Inference mode: BatchNormalization with the running statistics (<c>bn.running_mean</c>, <c>bn.running_var</c>); without
+    /// affine parameters the scale is 1 and the shift 0. <c>num_batches_tracked</c> is not exported (inference does not read it).</summary>
+    protected override void Onnx(BatchNorm2dArgs args, OnnxContext o)
+    {
+        int channels = args.Features.Value;
+        string scale = args.Affine ? o.Parameter("weight") : o.Filled("scale", channels, 1);
+        string shift = args.Affine ? o.Parameter("bias") : o.Filled("shift", channels, 0);
+        o.Op("BatchNormalization", new[] { o.Input(0), scale, shift, o.ModuleBuffer("running_mean"), o.ModuleBuffer("running_var") }, new[] { o.Output(0) },
+            OnnxAttr.Float("epsilon", args.Eps), OnnxAttr.Float("momentum", 1 - args.Momentum));
+    }
 }

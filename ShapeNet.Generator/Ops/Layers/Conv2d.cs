@@ -129,13 +129,13 @@ internal sealed class Conv2d : LayerDefinition<Conv2dArgs>
 
     protected override void Plan(Conv2dArgs args, PlanContext p) =>
         p.Workspace(WorkspaceField, "im2col columns and partial weight gradients, shared by every Conv2d", "the convolution workspace",
-            CallContext.Backend("global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength", Geometry(args, p).ConvArguments.ToArray()));
+            CallContext.Backend("Conv2d_WorkspaceLength", Descriptor(args, p, p.FusedActivation), Geometry(args, p).Batch));
 
     protected override void Forward(Conv2dArgs args, ForwardContext f)
     {
         f.Comment($"{f.ResultText}: {f.ResultShape} <- {f.InputShape(0)}");
-        f.Call("Conv2d_Forward", new CallArg[] { f.Result, f.Input(0), f.Parameter("weight"), f.OptionalParameter("bias"), f.Workspace(WorkspaceField) }
-            .Concat(Geometry(args, f).ConvArguments).Append(f.Activation).ToArray());
+        f.Call("Conv2d_Forward", f.Result, f.Input(0), f.Parameter("weight"), f.OptionalParameter("bias"), f.Workspace(WorkspaceField),
+            Descriptor(args, f, f.FusedActivation), Geometry(args, f).Batch);
     }
 
     protected override void Backward(Conv2dArgs args, BackwardContext b)
@@ -144,13 +144,9 @@ internal sealed class Conv2d : LayerDefinition<Conv2dArgs>
         string bias = args.Bias ? "bias" : "no bias";
         string dx = b.Receives(0) ? $"d({b.InputText(0)}) {b.Assign(0)} convᵀ(d({b.Text}), W); " : "";
         b.Comment($"{dx}d({b.Path}.weight), d({b.Path}.{bias}): {x} <- {b.Shape}");
-        b.Call("Conv2d_Backward", new CallArg[]
-            {
-                b.OptionalInputGradient(0), b.ParameterGradient("weight"), b.OptionalParameterGradient("bias"), b.OutputGradient(0), b.Input(0),
-                b.Parameter("weight"), b.Workspace(WorkspaceField),
-            }
-            .Concat(Geometry(args, b).ConvArguments)
-            .Append(CallArg.Named("accumulateDx", b.Accumulate(0))).Append(CallArg.Named("accumulateParameters", b.ParameterAccumulate)).ToArray());
+        b.Call("Conv2d_Backward", b.OptionalInputGradient(0), b.ParameterGradient("weight"), b.OptionalParameterGradient("bias"), b.OutputGradient(0),
+            b.Input(0), b.Parameter("weight"), b.Workspace(WorkspaceField), Descriptor(args, b, b.FusedActivation), Geometry(args, b).Batch,
+            CallArg.Named("accumulateDx", b.Accumulate(0)), CallArg.Named("accumulateParameters", b.ParameterAccumulate));
     }
 
     /// <summary>2·out·OH·OW·(in/groups)·kh·kw: every output element is a dot product over its group's window.</summary>
@@ -161,6 +157,9 @@ internal sealed class Conv2d : LayerDefinition<Conv2dArgs>
         return 2 * window * Sizes.StaticCount(n.Shape);
     }
 
+    /// <summary>The node's <c>Conv2dDesc</c> (one per distinct convolution, a plan field).</summary>
+    private static CallArg Descriptor(Conv2dArgs a, NodeInfo n, CallArg activation) => Geometry(a, n).ConvDescriptor(n.Text, activation);
+
     private static ConvGeometry Geometry(Conv2dArgs a, NodeInfo n)
     {
         Shape x = n.InputShape(0);
@@ -169,4 +168,11 @@ internal sealed class Conv2d : LayerDefinition<Conv2dArgs>
     }
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Conv with PyTorch's weight layout [out, in/groups, kH, kW] (ONNX's too) and symmetric pads.</summary>
+    protected override void Onnx(Conv2dArgs args, OnnxContext o) =>
+        o.Op("Conv", new[] { o.Input(0), o.Parameter("weight"), o.OptionalParameter("bias") }.Where(n => n.Length > 0).ToArray(), new[] { o.Output(0) },
+            OnnxAttr.Ints("dilations", args.DilationH, args.DilationW), OnnxAttr.Int("group", args.Groups),
+            OnnxAttr.Ints("kernel_shape", args.KernelH, args.KernelW), OnnxAttr.Ints("pads", args.PadH, args.PadW, args.PadH, args.PadW),
+            OnnxAttr.Ints("strides", args.StrideH, args.StrideW));
 }

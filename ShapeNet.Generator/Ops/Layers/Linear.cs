@@ -76,8 +76,8 @@ internal sealed class Linear : LayerDefinition<LinearArgs>
     {
         Shape x = f.InputShape(0);
         f.Comment($"{f.ResultText}: {f.ResultShape} <- {x}");
-        f.Call("Linear_Forward", f.Result, f.Input(0), f.Parameter("weight"), f.OptionalParameter("bias"), CallContext.Rows(x), CallContext.Last(x),
-            CallContext.Last(f.Shape), f.Activation);
+        f.Call("Linear_Forward", f.Result, f.Input(0), f.Parameter("weight"), f.OptionalParameter("bias"), Descriptor(f, f.FusedActivation),
+            CallContext.Rows(x));
     }
 
     protected override void Backward(LinearArgs args, BackwardContext b)
@@ -86,9 +86,12 @@ internal sealed class Linear : LayerDefinition<LinearArgs>
         string bias = args.Bias ? "bias" : "no bias";
         b.Comment($"d({b.InputText(0)}) {b.Assign(0)} d({b.Text})·W; d({b.Path}.weight), d({b.Path}.{bias}): {x} <- {b.Shape}");
         b.Call("Linear_Backward", b.OptionalInputGradient(0), b.ParameterGradient("weight"), b.OptionalParameterGradient("bias"), b.OutputGradient(0),
-            b.Input(0), b.Parameter("weight"), CallContext.Rows(x), CallContext.Last(x), CallContext.Last(b.Shape),
-            CallArg.Named("accumulateDx", b.Accumulate(0)), CallArg.Named("accumulateParameters", b.ParameterAccumulate));
+            b.Input(0), b.Parameter("weight"), Descriptor(b, b.FusedActivation), CallContext.Rows(x), CallArg.Named("accumulateDx", b.Accumulate(0)), CallArg.Named("accumulateParameters", b.ParameterAccumulate));
     }
+
+    /// <summary>The node's <c>LinearDesc(in, out, activation)</c>, shared by its forward and backward; the rows are passed beside it.</summary>
+    private static CallArg Descriptor(NodeInfo n, CallArg activation) =>
+        CallArg.Descriptor("LinearDesc", n.Text, CallContext.Last(n.InputShape(0)), CallContext.Last(n.Shape), activation);
 
     /// <summary>2·in·out per row: a multiply-add per weight.</summary>
     protected override long Flops(LinearArgs args, NodeInfo n)
@@ -96,5 +99,27 @@ internal sealed class Linear : LayerDefinition<LinearArgs>
         Shape x = n.InputShape(0);
         long inFeatures = x.Rank > 0 && x[x.Rank - 1].IsStatic ? x[x.Rank - 1].Size : 1;
         return 2 * inFeatures * Sizes.StaticCount(n.Shape);
+    }
+
+    /// <summary>Gemm(x, W, b, transB = 1) for a matrix x (what PyTorch exports); for other ranks MatMul(x, Transpose(W)) + b.</summary>
+    protected override void Onnx(LinearArgs args, OnnxContext o)
+    {
+        string weight = o.Parameter("weight");
+        if (o.InputShape(0).Rank == 2)
+        {
+            o.Op("Gemm", new[] { o.Input(0), weight, o.OptionalParameter("bias") }.Where(n => n.Length > 0).ToArray(), new[] { o.Output(0) },
+                OnnxAttr.Float("alpha", 1), OnnxAttr.Float("beta", 1), OnnxAttr.Int("transB", 1));
+            return;
+        }
+        string transposed = o.Temp("weight_t");
+        o.Op("Transpose", new[] { weight }, new[] { transposed }, OnnxAttr.Ints("perm", 1, 0));
+        if (!args.Bias)
+        {
+            o.Op("MatMul", new[] { o.Input(0), transposed }, new[] { o.Output(0) });
+            return;
+        }
+        string product = o.Temp("MatMul_output_0");
+        o.Op("MatMul", new[] { o.Input(0), transposed }, new[] { product });
+        o.Op("Add", new[] { product, o.Parameter("bias") }, new[] { o.Output(0) });
     }
 }

@@ -111,4 +111,7 @@ internal sealed class MatMul : OpDefinition<MatMulArgs>
 
     /// <summary>GEMM's beta: 1 adds to an earlier contribution, 0 overwrites.</summary>
     private static CallArg Beta(BackwardContext b, int operand) => CallArg.Float(b.Plan.Accumulates(b.Id, operand) ? 1 : 0);
+
+    /// <summary>ONNX's MatMul is torch.matmul (a 1-D·1-D product included).</summary>
+    protected override void Onnx(MatMulArgs args, OnnxContext o) => o.Op("MatMul", new[] { o.Input(0), o.Input(1) }, new[] { o.Output(0) });
 }

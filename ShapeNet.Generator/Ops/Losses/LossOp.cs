@@ -86,4 +86,7 @@ internal abstract class LossOp : OpDefinition<LossArgs>
     private CallArg KindCode => CallArg.Enum("LossKind", Kind);
 
     private static CallArg ReductionCode(LossArgs args) => CallArg.Code("global::ShapeNet.Reduction." + args.Reduction);
+
+    protected sealed override void Onnx(LossArgs args, OnnxContext o) =>
+        o.Unsupported($"{Name} is a training loss; export the network without it (the train step adds the loss at run time, see docs/onnx.md)");
 }

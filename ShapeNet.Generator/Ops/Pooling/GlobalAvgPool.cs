@@ -56,4 +56,6 @@ internal sealed class GlobalAvgPool : OpDefinition<GlobalAvgPoolArgs>
 
     /// <summary>One addition per input element.</summary>
     protected override long Flops(GlobalAvgPoolArgs args, NodeInfo n) => Sizes.StaticCount(n.InputShape(0));
+
+    protected override void Onnx(GlobalAvgPoolArgs args, OnnxContext o) => o.Unary("GlobalAveragePool");
 }

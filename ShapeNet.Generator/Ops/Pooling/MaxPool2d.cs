@@ -27,19 +27,23 @@ internal sealed class MaxPool2d : OpDefinition<Pool2dArgs>
     protected override void Forward(Pool2dArgs args, ForwardContext f)
     {
         f.Comment(f.Header);
-        f.Call("MaxPool2d_Forward", new CallArg[] { f.Output(0), f.Auxiliary("indices"), f.Input(0) }.Concat(Geometry(args, f).PoolArguments).ToArray());
+        f.Call("MaxPool2d_Forward", f.Output(0), f.Auxiliary("indices"), f.Input(0), Geometry(args, f).PoolDescriptor(f.Text), Geometry(args, f).Batch);
     }
 
     protected override void Backward(Pool2dArgs args, BackwardContext b)
     {
         if (!b.Receives(0)) return;
         b.Comment($"d({b.InputText(0)}) {b.Assign(0)} d({b.Text}) scattered to the maxima: {b.InputShape(0)} <- {b.Shape}");
-        b.CallWritingGradientOf(0, "MaxPool2d_Backward", new CallArg[] { b.InputGradient(0), b.OutputGradient(0), b.Auxiliary("indices") }
-            .Concat(Geometry(args, b).PoolArguments).Append(CallArg.Named("accumulate", b.Accumulate(0))).ToArray());
+        b.CallWritingGradientOf(0, "MaxPool2d_Backward", b.InputGradient(0), b.OutputGradient(0), b.Auxiliary("indices"),
+            Geometry(args, b).PoolDescriptor(b.Text), Geometry(args, b).Batch, CallArg.Named("accumulate", b.Accumulate(0)));
     }
 
     /// <summary>kh·kw comparisons per output element.</summary>
     protected override long Flops(Pool2dArgs args, NodeInfo n) => (long)args.Kernel * args.Kernel * Sizes.StaticCount(n.Shape);
 
     private static ConvGeometry Geometry(Pool2dArgs args, NodeInfo n) => ConvGeometry.Pool(n.InputShape(0), args.Kernel, args.Stride, args.Padding);
+
+    /// <summary>MaxPool pads with −∞, as PyTorch does.</summary>
+    protected override void Onnx(Pool2dArgs args, OnnxContext o) => o.Unary("MaxPool", OnnxAttr.Ints("kernel_shape", args.Kernel, args.Kernel),
+        OnnxAttr.Ints("pads", args.Padding, args.Padding, args.Padding, args.Padding), OnnxAttr.Ints("strides", args.Stride, args.Stride));
 }

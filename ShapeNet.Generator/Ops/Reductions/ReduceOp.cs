@@ -81,4 +81,6 @@ internal abstract class ReduceOp : OpDefinition<ReduceArgs>
     protected sealed override long Flops(ReduceArgs args, NodeInfo n) => Sizes.StaticCount(n.InputShape(0));
 
     private CallArg Code => CallArg.Enum("ReduceOp", Name);
+
+    protected sealed override void Onnx(ReduceArgs args, OnnxContext o) => o.Reduce("Reduce" + Name, o.Input(0), o.Output(0), args.Axes, args.KeepDim);
 }

@@ -54,4 +54,7 @@ internal abstract class SoftmaxOp : OpDefinition<SoftmaxArgs>
 
     /// <summary>About one exponential per input element.</summary>
     protected sealed override long Flops(SoftmaxArgs args, NodeInfo n) => Sizes.StaticCount(n.InputShape(0));
+
+    /// <summary>ONNX's Softmax and LogSoftmax (opset 13 and later) normalise along one axis, as PyTorch's do.</summary>
+    protected sealed override void Onnx(SoftmaxArgs args, OnnxContext o) => o.Unary(Name, OnnxAttr.Int("axis", args.Axis));
 }

@@ -92,4 +92,7 @@ internal sealed class Concat : OpDefinition<ConcatArgs>
             return new Layout(CallContext.Range(n.Shape, 0, axis), SizeExpr.Product(n.Shape.Dims.Skip(axis)), lengths, offsets);
         }
     }
+
+    protected override void Onnx(ConcatArgs args, OnnxContext o) =>
+        o.Op("Concat", Enumerable.Range(0, o.InputCount).Select(o.Input).ToArray(), new[] { o.Output(0) }, OnnxAttr.Int("axis", args.Axis));
 }

@@ -29,4 +29,6 @@ internal sealed class Detach : OpDefinition<NoArgs>
     }
 
     protected override long Flops(NoArgs args, NodeInfo n) => 0;
+
+    protected override void Onnx(NoArgs args, OnnxContext o) => o.Unary("Identity");
 }

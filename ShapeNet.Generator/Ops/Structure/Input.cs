@@ -36,4 +36,9 @@ internal sealed class Input : OpDefinition<InputArgs>
     }
 
     protected override long Flops(InputArgs args, NodeInfo n) => 0;
+
+    protected override void Onnx(InputArgs args, OnnxContext o)
+    {
+        // A graph input, named by the exporter after the forward method's parameter.
+    }
 }

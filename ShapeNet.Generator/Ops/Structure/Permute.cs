@@ -76,4 +76,6 @@ internal sealed class Permute : OpDefinition<PermuteArgs>
     }
 
     protected override long Flops(PermuteArgs args, NodeInfo n) => Sizes.StaticCount(n.Shape);
+
+    protected override void Onnx(PermuteArgs args, OnnxContext o) => o.Unary("Transpose", OnnxAttr.Ints("perm", args.Permutation(o.InputShape(0).Rank)));
 }

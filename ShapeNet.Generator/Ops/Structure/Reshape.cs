@@ -88,4 +88,14 @@ internal sealed class Reshape : OpDefinition<ReshapeArgs>
     }
 
     protected override long Flops(ReshapeArgs args, NodeInfo n) => 0;
+
+    /// <summary><c>Flatten(x)</c> from axis 1 is ONNX's Flatten (what PyTorch exports); any other shape is a Reshape to the
+    /// inferred shape with the batch as −1.</summary>
+    protected override void Onnx(ReshapeArgs args, OnnxContext o)
+    {
+        if (args.FlattenFrom == 1)
+            o.Unary("Flatten", OnnxAttr.Int("axis", 1));
+        else
+            o.Op("Reshape", new[] { o.Input(0), o.Int64s("shape", o.ReshapeTarget(o.Shape)) }, new[] { o.Output(0) });
+    }
 }

@@ -8,6 +8,22 @@ public sealed class CpuBuffer : DeviceBuffer
     public float[] Array { get; }
 }
 
+/// <summary>Host memory of int32 values (ids, lengths, labels) for the CPU backend.</summary>
+public sealed class CpuIntBuffer : DeviceBuffer
+{
+    public CpuIntBuffer(int[] array) : base(array.Length, BufferElementType.Int32) => Array = array;
+
+    public int[] Array { get; }
+}
+
+/// <summary>A recurrent stack's tensors as the span kernels take them: the host arrays in PyTorch's order.</summary>
+public sealed class CpuRecurrentTensors : RecurrentTensors
+{
+    public CpuRecurrentTensors(RecurrentDescriptor descriptor, float[][] arrays) : base(descriptor) => Arrays = arrays;
+
+    public float[][] Arrays { get; }
+}
+
 /// <summary>
 /// The reference backend. A thin adapter: each call turns (buffer, offset, size) into spans and hands them to the
 /// static span kernels (CpuGemm, CpuLinear, CpuElementwise, ...), which hold all the arithmetic.
@@ -48,6 +64,64 @@ public sealed class CpuBackend : IBackend
     {
     }
 
+    public DeviceBuffer AllocateInt32(long length) => new CpuIntBuffer(new int[checked((int)length)]);
+
+    public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0)
+        => source.CopyTo(IntSpan(destination, destinationOffset, source.Length));
+
+    public void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0)
+        => IntSpan(source, sourceOffset, destination.Length).CopyTo(destination);
+
+    public void Embedding_Forward(DeviceBuffer y, DeviceBuffer weight, DeviceBuffer ids, int n, int num, int dim)
+        => CpuEmbedding.Embedding_Forward(Span(y, 0, (long)n * dim), Span(weight, 0, (long)num * dim), IntSpan(ids, 0, n), num, dim);
+
+    public void Embedding_Backward(DeviceBuffer dWeight, DeviceBuffer dy, DeviceBuffer ids, int n, int num, int dim, int paddingIdx, bool accumulate)
+        => CpuEmbedding.Embedding_Backward(Span(dWeight, 0, (long)num * dim), Span(dy, 0, (long)n * dim), IntSpan(ids, 0, n), num, dim,
+            paddingIdx, accumulate);
+
+    public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes)
+        => CpuEmbedding.OneHot_Forward(Span(y, 0, (long)n * classes), IntSpan(ids, 0, n), classes);
+
+    public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors)
+    {
+        descriptor.Validate();
+        if (tensors.Length != descriptor.ParameterTensorCount)
+            throw new ArgumentException($"{descriptor} has {descriptor.ParameterTensorCount} parameter tensors, {tensors.Length} were given.",
+                nameof(tensors));
+        var arrays = new float[tensors.Length][];
+        for (int p = 0; p < arrays.Length; p++)
+        {
+            arrays[p] = Array(tensors[p]);
+            if (arrays[p].Length != descriptor.ParameterLength(p))
+                throw new ArgumentException($"{descriptor}: {descriptor.ParameterName(p)} needs {descriptor.ParameterLength(p)} values, " +
+                    $"its buffer holds {arrays[p].Length}.", nameof(tensors));
+        }
+        return new CpuRecurrentTensors(descriptor, arrays);
+    }
+
+    public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN,
+        DeviceBuffer reserve, DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0, RecurrentTensors parameters,
+        DeviceBuffer? lengths, int seqLength, int batch, bool training, ulong dropoutSeed, uint dropoutStep)
+    {
+        long rows = (long)seqLength * batch, states = (long)descriptor.NumLayers * descriptor.Directions * batch * descriptor.HiddenSize;
+        CpuRecurrent.Recurrent_Forward(descriptor, Span(output, 0, rows * descriptor.OutputSize), Optional(hN, states), Optional(cN, states),
+            Array(reserve), Array(workspace), Span(x, 0, rows * descriptor.InputSize), Optional(h0, states), Optional(c0, states),
+            Tensors(descriptor, parameters), lengths == null ? default : IntSpan(lengths, 0, batch), seqLength, batch, training,
+            dropoutSeed, dropoutStep);
+    }
+
+    public void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
+        RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN, DeviceBuffer? dcN,
+        DeviceBuffer reserve, DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training,
+        bool accumulateDx, bool accumulateParameters)
+    {
+        long rows = (long)seqLength * batch, states = (long)descriptor.NumLayers * descriptor.Directions * batch * descriptor.HiddenSize;
+        CpuRecurrent.Recurrent_Backward(descriptor, Optional(dx, rows * descriptor.InputSize), Optional(dh0, states), Optional(dc0, states),
+            Tensors(descriptor, parameterGradients), Array(workspace), Optional(dOutput, rows * descriptor.OutputSize), Optional(dhN, states),
+            Optional(dcN, states), Array(reserve), Span(x, 0, rows * descriptor.InputSize), Tensors(descriptor, parameters),
+            lengths == null ? default : IntSpan(lengths, 0, batch), seqLength, batch, training, accumulateDx, accumulateParameters);
+    }
+
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
         DeviceBuffer b, long bOffset, int ldb, float beta, DeviceBuffer c, long cOffset, int ldc,
         int batchCount = 1, long strideA = 0, long strideB = 0, long strideC = 0)
@@ -57,70 +131,61 @@ public sealed class CpuBackend : IBackend
                 Rest(b, bOffset + batch * strideB), ldb, beta, Rest(c, cOffset + batch * strideC), ldc);
     }
 
-    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias,
-        int rows, int inFeatures, int outFeatures, UnaryOp activation)
-        => CpuLinear.Linear_Forward(Array(y), Array(x), Array(weight), bias == null ? default : Array(bias),
-            rows, inFeatures, outFeatures, activation);
+    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, in LinearDesc desc, int rows)
+        => CpuLinear.Linear_Forward(Span(y, 0, Rows(rows, desc.OutFeatures)), Span(x, 0, Rows(rows, desc.InFeatures)), Span(weight, 0, desc.WeightLength),
+            Optional(bias, desc.OutFeatures), rows, desc.InFeatures, desc.OutFeatures, desc.Activation);
 
     public void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer weight, int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters)
-        => CpuLinear.Linear_Backward(dx == null ? default : Span(dx, 0, (long)rows * inFeatures),
-            Span(dWeight, 0, (long)outFeatures * inFeatures), dBias == null ? default : Span(dBias, 0, outFeatures),
-            Span(dy, 0, (long)rows * outFeatures), Span(x, 0, (long)rows * inFeatures), Span(weight, 0, (long)outFeatures * inFeatures),
-            rows, inFeatures, outFeatures, accumulateDx, accumulateParameters);
+        DeviceBuffer weight, in LinearDesc desc, int rows, bool accumulateDx, bool accumulateParameters)
+    {
+        long inLength = Rows(rows, desc.InFeatures);
+        CpuLinear.Linear_Backward(Optional(dx, inLength), Span(dWeight, 0, desc.WeightLength), Optional(dBias, desc.OutFeatures),
+            Span(dy, 0, Rows(rows, desc.OutFeatures)), Span(x, 0, inLength), Span(weight, 0, desc.WeightLength),
+            rows, desc.InFeatures, desc.OutFeatures, accumulateDx, accumulateParameters);
+    }
+
+    public long Conv2d_WorkspaceLength(in Conv2dDesc desc, int batch) => CpuConvolution.WorkspaceLength(desc.Geometry(batch));
 
     public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace,
-        int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, UnaryOp activation)
+        in Conv2dDesc desc, int batch)
     {
-        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
-            strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        Conv2dGeometry g = desc.Geometry(batch);
         CpuConvolution.Conv2d_Forward(Span(y, 0, g.OutputLength), Span(x, 0, g.InputLength), Span(weight, 0, g.WeightLength),
-            Optional(bias, outChannels), Workspace(workspace), g, activation);
+            Optional(bias, g.OutChannels), Workspace(workspace), g, desc.Activation);
     }
 
     public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-        DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool accumulateDx, bool accumulateParameters)
+        DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters)
     {
-        var g = new Conv2dGeometry(batch, inChannels, inHeight, inWidth, outChannels, kernelH, kernelW,
-            strideH, strideW, padH, padW, dilationH, dilationW, groups);
-        CpuConvolution.Conv2d_Backward(Optional(dx, g.InputLength), Span(dWeight, 0, g.WeightLength), Optional(dBias, outChannels),
+        Conv2dGeometry g = desc.Geometry(batch);
+        CpuConvolution.Conv2d_Backward(Optional(dx, g.InputLength), Span(dWeight, 0, g.WeightLength), Optional(dBias, g.OutChannels),
             Span(dy, 0, g.OutputLength), Span(x, 0, g.InputLength), Span(weight, 0, g.WeightLength), Workspace(workspace), g,
             accumulateDx, accumulateParameters);
     }
 
-    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW)
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch)
     {
-        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
-        CpuPooling.MaxPool2d_Forward(Span(y, 0, pooled), Span(indices, 0, pooled), Span(x, 0, (long)batch * channels * height * width),
-            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
+        long pooled = Rows(batch, desc.OutputLength);
+        CpuPooling.MaxPool2d_Forward(Span(y, 0, pooled), Span(indices, 0, pooled), Span(x, 0, Rows(batch, desc.InputLength)),
+            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW);
     }
 
-    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate)
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate)
     {
-        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
-        CpuPooling.MaxPool2d_Backward(Span(dx, 0, (long)batch * channels * height * width), Span(dy, 0, pooled), Span(indices, 0, pooled),
-            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, accumulate);
+        long pooled = Rows(batch, desc.OutputLength);
+        CpuPooling.MaxPool2d_Backward(Span(dx, 0, Rows(batch, desc.InputLength)), Span(dy, 0, pooled), Span(indices, 0, pooled),
+            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW, accumulate);
     }
 
-    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad)
-    {
-        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
-        CpuPooling.AvgPool2d_Forward(Span(y, 0, pooled), Span(x, 0, (long)batch * channels * height * width),
-            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad);
-    }
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch)
+        => CpuPooling.AvgPool2d_Forward(Span(y, 0, Rows(batch, desc.OutputLength)), Span(x, 0, Rows(batch, desc.InputLength)),
+            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW,
+            desc.CountIncludePad);
 
-    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width,
-        int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate)
-    {
-        long pooled = PooledCount(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW);
-        CpuPooling.AvgPool2d_Backward(Span(dx, 0, (long)batch * channels * height * width), Span(dy, 0, pooled),
-            batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad, accumulate);
-    }
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate)
+        => CpuPooling.AvgPool2d_Backward(Span(dx, 0, Rows(batch, desc.InputLength)), Span(dy, 0, Rows(batch, desc.OutputLength)),
+            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW,
+            desc.CountIncludePad, accumulate);
 
     public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize)
         => CpuPooling.GlobalAvgPool_Forward(Span(y, 0, (long)batch * channels), Span(x, 0, (long)batch * channels * planeSize),
@@ -131,23 +196,24 @@ public sealed class CpuBackend : IBackend
             batch, channels, planeSize, accumulate);
 
     public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean,
-        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize,
-        bool training, float momentum, float eps)
+        DeviceBuffer? runningVar, DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training)
     {
-        long count = (long)batch * channels * planeSize;
+        long count = Rows(batch, desc.SampleLength);
+        int channels = desc.Channels;
         CpuNormalization.BatchNorm2d_Forward(Span(y, 0, count), Span(saveMean, 0, channels), Span(saveInvStd, 0, channels),
             Optional(runningMean, channels), Optional(runningVar, channels), Span(x, 0, count), Optional(weight, channels),
-            Optional(bias, channels), batch, channels, planeSize, training, momentum, eps);
+            Optional(bias, channels), batch, channels, desc.PlaneSize, training, desc.Momentum, desc.Eps);
     }
 
     public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, in BatchNormDesc desc, int batch,
         bool training, bool accumulateDx, bool accumulateParameters)
     {
-        long count = (long)batch * channels * planeSize;
+        long count = Rows(batch, desc.SampleLength);
+        int channels = desc.Channels;
         CpuNormalization.BatchNorm2d_Backward(Optional(dx, count), Optional(dWeight, channels), Optional(dBias, channels),
             Span(dy, 0, count), Span(x, 0, count), Span(saveMean, 0, channels), Span(saveInvStd, 0, channels), Optional(weight, channels),
-            batch, channels, planeSize, training, accumulateDx, accumulateParameters);
+            batch, channels, desc.PlaneSize, training, accumulateDx, accumulateParameters);
     }
 
     public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step)
@@ -208,6 +274,14 @@ public sealed class CpuBackend : IBackend
         => CpuLoss.Loss_Backward(kind, reduction, Span(dInput, 0, (long)rows * cols), Array(dLoss)[0],
             Span(input, 0, (long)rows * cols), Span(target, 0, TargetCount(kind, rows, cols)), rows, cols, accumulate);
 
+    public void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols)
+        => Array(loss)[0] = CpuLoss.IndexLoss_Forward(kind, reduction, Span(input, 0, (long)rows * cols), IntSpan(targets, 0, rows), rows, cols);
+
+    public void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input,
+        DeviceBuffer targets, int rows, int cols, bool accumulate)
+        => CpuLoss.IndexLoss_Backward(kind, reduction, Span(dInput, 0, (long)rows * cols), Array(dLoss)[0], Span(input, 0, (long)rows * cols),
+            IntSpan(targets, 0, rows), rows, cols, accumulate);
+
     public void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n, float lr, float momentum,
         float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep)
         => CpuOptimizers.Sgd_Step(Span(parameter, 0, n), Span(gradient, 0, n), Optional(momentumBuffer, n),
@@ -233,6 +307,20 @@ public sealed class CpuBackend : IBackend
         => buffer is CpuBuffer cpu ? cpu.Array
             : throw new ArgumentException($"The CPU backend got a {buffer.GetType().Name}, not a CpuBuffer.", nameof(buffer));
 
+    private static Span<int> IntSpan(DeviceBuffer buffer, long offset, long length)
+        => (buffer is CpuIntBuffer ints ? ints.Array
+            : throw new ArgumentException($"The CPU backend needs an int32 buffer (AllocateInt32) here, not a {buffer.GetType().Name}.", nameof(buffer)))
+            .AsSpan(checked((int)offset), checked((int)length));
+
+    private static ReadOnlySpan<float[]> Tensors(in RecurrentDescriptor descriptor, RecurrentTensors tensors)
+    {
+        if (tensors is not CpuRecurrentTensors cpu)
+            throw new ArgumentException($"The CPU backend got {tensors.GetType().Name}: bind the tensors with its Recurrent_Bind.", nameof(tensors));
+        if (cpu.Descriptor != descriptor)
+            throw new ArgumentException($"The tensors were bound for {cpu.Descriptor}, the call is for {descriptor}.", nameof(tensors));
+        return cpu.Arrays;
+    }
+
     private static Span<float> Span(DeviceBuffer buffer, long offset, long length) => Array(buffer).AsSpan(checked((int)offset), checked((int)length));
 
     /// <summary>The buffer from <paramref name="offset"/> to its end: for strided operands whose extent the kernel checks itself.</summary>
@@ -243,10 +331,12 @@ public sealed class CpuBackend : IBackend
     /// <summary>The whole workspace buffer: the kernel checks it against the length it needs and names the sizes.</summary>
     private static Span<float> Workspace(DeviceBuffer? workspace) => workspace == null ? default : Array(workspace);
 
-    private static long PooledCount(int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW)
-        => (long)batch * channels * CpuPooling.OutputSize(height, kernelH, strideH, padH, "height")
-            * CpuPooling.OutputSize(width, kernelW, strideW, padW, "width");
+    /// <summary>rows × per-row floats, checked; rows must be at least 1.</summary>
+    private static long Rows(int rows, long perRow)
+    {
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "The batch (or row count) of a call must be at least 1.");
+        return checked(rows * perRow);
+    }
 
     private static long Count(ReadOnlySpan<int> shape)
     {

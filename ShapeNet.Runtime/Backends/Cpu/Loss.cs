@@ -107,6 +107,68 @@ public static class CpuLoss
         }
     }
 
+    /// <summary>
+    /// input (rows,cols), targets (rows) int32 class indices -> loss ()
+    /// Cross-entropy (log-softmax of each row, minus the target's entry) or NLL (minus the target's entry) with integer targets.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, cols): names the value, its row and the limit.</exception>
+    public static float IndexLoss_Forward(LossKind kind, Reduction reduction, ReadOnlySpan<float> input, ReadOnlySpan<int> targets,
+        int rows, int cols)
+    {
+        CheckIndexSizes(kind, input.Length, targets.Length, rows, cols);
+        CheckTargets(kind, targets[..rows], cols);
+        double total = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = input.Slice(r * cols, cols);
+            total += (kind == LossKind.CrossEntropy ? LogSumExp(row) : 0f) - row[targets[r]];
+        }
+        return (float)(reduction == Reduction.Mean ? total / rows : total);
+    }
+
+    /// <summary>
+    /// input (rows,cols), targets (rows) int32 -> dInput (rows,cols)
+    /// dInput (+)= dLoss·∂L/∂input of <see cref="IndexLoss_Forward"/>.
+    /// </summary>
+    public static void IndexLoss_Backward(LossKind kind, Reduction reduction, Span<float> dInput, float dLoss, ReadOnlySpan<float> input,
+        ReadOnlySpan<int> targets, int rows, int cols, bool accumulate)
+    {
+        CheckIndexSizes(kind, input.Length, targets.Length, rows, cols);
+        if (dInput.Length != input.Length)
+            throw new ArgumentException($"dInput has {dInput.Length} values, the input {input.Length}.", nameof(dInput));
+        CheckTargets(kind, targets[..rows], cols);
+        float scale = reduction == Reduction.Mean ? (float)(dLoss / (double)rows) : dLoss;
+        if (!accumulate) dInput.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> gradient = dInput.Slice(r * cols, cols);
+            if (kind == LossKind.CrossEntropy)
+            {
+                ReadOnlySpan<float> row = input.Slice(r * cols, cols);
+                float logSum = LogSumExp(row);
+                for (int c = 0; c < cols; c++) gradient[c] += scale * MathF.Exp(row[c] - logSum);
+            }
+            gradient[targets[r]] -= scale;
+        }
+    }
+
+    private static void CheckTargets(LossKind kind, ReadOnlySpan<int> targets, int cols)
+    {
+        for (int r = 0; r < targets.Length; r++)
+            if ((uint)targets[r] >= (uint)cols)
+                throw new ArgumentOutOfRangeException(nameof(targets), targets[r],
+                    $"{kind}: target {targets[r]} of row {r} is outside [0, {cols}): the input has {cols} classes.");
+    }
+
+    private static void CheckIndexSizes(LossKind kind, int inputLength, int targetLength, int rows, int cols)
+    {
+        if (kind is not (LossKind.CrossEntropy or LossKind.Nll))
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only CrossEntropy and Nll take integer class indices.");
+        long count = (long)rows * cols;
+        if (inputLength != count || targetLength < rows)
+            throw new ArgumentException($"{kind} loss over [{rows}, {cols}] needs {count} inputs and {rows} targets; got {inputLength} and {targetLength}.");
+    }
+
     /// <summary>max + log Σ exp(x − max): stable for any logits.</summary>
     private static float LogSumExp(ReadOnlySpan<float> row)
     {

@@ -93,9 +93,13 @@ public sealed partial class EmitterTests
         Assert.Contains("partial global::ShapeNet.Conv2d Conv1 => __conv1Call ??= __conv1.Forward;", source);
         Assert.Contains("parameters.Add(__conv2.Weight);", source);
         Assert.Contains("parameters.Add(__conv2.Bias!);", source);
-        Assert.Contains("_convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1))", source);
-        Assert.Contains("Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, batch, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);", source);
-        Assert.Contains("Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, batch, 10, 24, 24, 2, 2, 2, 2, 0, 0);", source);
+        // One descriptor per op, a plan field created with the plan; the workspace is the backend's size for each at the capacity.
+        Assert.Contains("private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc0 = new(1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv1(x)", source);
+        Assert.Contains("private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc0 = new(10, 24, 24, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Conv1(x), 2)", source);
+        Assert.Contains("_convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)));", source);
+        Assert.Contains("Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);", source);
+        Assert.Contains("Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, in _pool2dDesc0, batch);", source);
+        Assert.Contains("Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices2, in _pool2dDesc0, batch, accumulate: false);", source);
         Assert.Contains("Backend.MaxPool2d_Backward(", source);
         // Conv1's input is the network input: its gradient only on request.
         Assert.Contains("Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias,", source);
@@ -203,10 +207,10 @@ public sealed partial class EmitterTests
         Assert.Contains("__conv1 = new global::ShapeNet.Conv2dLayer(init, prefix + \"conv1\", 4, 6, 3, 3, 2, 2, 1, 1, 1, 1, 2, bias: true);", source);
         Assert.Contains("__conv2 = new global::ShapeNet.Conv2dLayer(init, prefix + \"conv2\", 6, 8, 3, 3, 1, 1, 2, 2, 2, 2, 1, bias: false);", source);
         Assert.DoesNotContain("parameters.Add(__conv2.Bias!);", source);
-        Assert.Contains("batch, 4, 7, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1, 2, global::ShapeNet.Backends.UnaryOp.Relu);", source);
+        Assert.Contains("Conv2dDesc _conv2dDesc0 = new(4, 7, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1, 2, global::ShapeNet.Backends.UnaryOp.Relu);", source);
         Assert.Contains("Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f,", source);
-        Assert.Contains("countIncludePad: true", source);
-        Assert.Contains("countIncludePad: false", source);
+        Assert.Matches(@"Pool2dDesc _pool2dDesc\d = new\([^)]*, true\); // AvgPool2d", source);
+        Assert.Matches(@"Pool2dDesc _pool2dDesc\d = new\([^)]*, false\); // AvgPool2d", source);
         Assert.Contains("Backend.GlobalAvgPool_Forward(", source);
         Assert.Contains("Backend.GlobalAvgPool_Backward(", source);
         Assert.Contains("if (training) Backend.Dropout_Forward(", source);

@@ -64,8 +64,9 @@ public sealed class ReferenceBackend : IBackend
         }
     }
 
-    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, int rows, int inFeatures, int outFeatures, UnaryOp activation)
+    public void Linear_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, in LinearDesc desc, int rows)
     {
+        (int inFeatures, int outFeatures, UnaryOp activation) = (desc.InFeatures, desc.OutFeatures, desc.Activation);
         float[] yv = Data(y), xv = Data(x), w = Data(weight);
         float[]? bv = bias is null ? null : Data(bias);
         for (int r = 0; r < rows; r++)
@@ -78,8 +79,9 @@ public sealed class ReferenceBackend : IBackend
     }
 
     public void Linear_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-        int rows, int inFeatures, int outFeatures, bool accumulateDx, bool accumulateParameters)
+        in LinearDesc desc, int rows, bool accumulateDx, bool accumulateParameters)
     {
+        (int inFeatures, int outFeatures) = (desc.InFeatures, desc.OutFeatures);
         float[] g = Data(dy), xv = Data(x), w = Data(weight), dw = Data(dWeight);
         if (dx is not null)
         {
@@ -305,41 +307,71 @@ public sealed class ReferenceBackend : IBackend
         }
     }
 
-    public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace, int batch,
-        int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
-        int dilationH, int dilationW, int groups, UnaryOp activation) => throw NotEmitted();
+    public long Conv2d_WorkspaceLength(in Conv2dDesc desc, int batch) => 0;
+
+    public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace, in Conv2dDesc desc,
+        int batch) => throw NotEmitted();
 
     public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-        DeviceBuffer? workspace, int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW, int strideH,
-        int strideW, int padH, int padW, int dilationH, int dilationW, int groups, bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
+        DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
 
-    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, int batch, int channels, int height, int width, int kernelH,
-        int kernelW, int strideH, int strideW, int padH, int padW) => throw NotEmitted();
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch) => throw NotEmitted();
 
-    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int batch, int channels, int height, int width, int kernelH,
-        int kernelW, int strideH, int strideW, int padH, int padW, bool accumulate) => throw NotEmitted();
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate) => throw NotEmitted();
 
-    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, bool countIncludePad) => throw NotEmitted();
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch) => throw NotEmitted();
 
-    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH, int padW, bool countIncludePad, bool accumulate) => throw NotEmitted();
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate) => throw NotEmitted();
 
     public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize) => throw NotEmitted();
 
     public void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate) => throw NotEmitted();
 
     public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean, DeviceBuffer? runningVar,
-        DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, int batch, int channels, int planeSize, bool training, float momentum, float eps) =>
-        throw NotEmitted();
+        DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training) => throw NotEmitted();
 
     public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
-        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, int batch, int channels, int planeSize, bool training,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, in BatchNormDesc desc, int batch, bool training,
         bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
 
     public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step) => throw NotEmitted();
 
     public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate) => throw NotEmitted();
+
+    public DeviceBuffer AllocateInt32(long length) => throw NotRecurrent();
+
+    public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0) => throw NotRecurrent();
+
+    public void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0) => throw NotRecurrent();
+
+    public void Embedding_Forward(DeviceBuffer y, DeviceBuffer weight, DeviceBuffer ids, int n, int num, int dim) => throw NotRecurrent();
+
+    public void Embedding_Backward(DeviceBuffer dWeight, DeviceBuffer dy, DeviceBuffer ids, int n, int num, int dim, int paddingIdx, bool accumulate) =>
+        throw NotRecurrent();
+
+    public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes) => throw NotRecurrent();
+
+    public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors) => throw NotRecurrent();
+
+    public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN, DeviceBuffer reserve,
+        DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength,
+        int batch, bool training, ulong dropoutSeed, uint dropoutStep) => throw NotRecurrent();
+
+    public void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0,
+        RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN, DeviceBuffer? dcN, DeviceBuffer reserve,
+        DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training, bool accumulateDx,
+        bool accumulateParameters) => throw NotRecurrent();
+
+    public void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols) =>
+        throw NotRecurrent();
+
+    public void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer targets,
+        int rows, int cols, bool accumulate) => throw NotRecurrent();
+
+    /// <summary>Integer inputs and recurrent layers are checked on the CPU backend against float64 references and PyTorch
+    /// (ShapeNet.Runtime.Tests, ShapeNet.Networks.Tests).</summary>
+    private static NotSupportedException NotRecurrent() =>
+        new("The reference backend has no int32 buffers, embedding or recurrent calls; the CPU backend's tests check them.");
 
     /// <summary>The emitter does not emit the convolution family yet; the CPU backend's tests check those kernels.</summary>
     private static NotSupportedException NotEmitted() =>

@@ -49,6 +49,31 @@ public static class CachingAssert
     }
 
     /// <summary>
+    /// The second run of the same input (a cloned compilation) is fully cached: every tracked step of the generator's own
+    /// is Cached or Unchanged with outputs equal to the first run's, every source output that adds a file is Cached (the
+    /// diagnostics outputs, combined with the compilation to place their locations, may re-run to an Unchanged result), the
+    /// generated sources are the same, and no step output holds a Roslyn object.
+    /// </summary>
+    public static void SecondRunFullyCached(GeneratorResult first, GeneratorResult second)
+    {
+        string[] own = StepsByName(first.RunResult).Keys.Where(n => !IsRoslynInternalStep(n)).ToArray();
+        AllStepsCached(first.RunResult, second.RunResult, own);
+        var notCached = second.GeneratorRun.TrackedOutputSteps
+            .SelectMany(step => step.Value.SelectMany(run => run.Outputs).Select(o => (step.Key, o.Reason, o.Value)))
+            .Where(o => o.Reason != IncrementalStepRunReason.Cached && (o.Reason != IncrementalStepRunReason.Unchanged || AddsSource(o.Value)))
+            .ToArray();
+        if (notCached.Length > 0)
+            throw new XunitException("The second run re-ran output steps: " + string.Join(", ", notCached.Select(o => $"{o.Key}: {o.Reason}")));
+        Assert.Equal(first.GeneratedSources, second.GeneratedSources);
+        AssertNoRoslynObjectsInModel(second.RunResult, own);
+    }
+
+    /// <summary>Whether a source-output step's output (Roslyn's pair of generated sources and diagnostics) adds a file.</summary>
+    public static bool AddsSource(object value) =>
+        value is System.Runtime.CompilerServices.ITuple { Length: 2 } pair && pair[0] is System.Collections.IEnumerable sources
+        && sources.Cast<object>().Any(s => s.GetType().Name == "GeneratedSourceText");
+
+    /// <summary>
     /// Fails if the output of any tracked step of the generator's own (every tracked step except Roslyn's
     /// built-in inputs and <c>ForAttributeWithMetadataName</c> internals) holds a Roslyn object; prints the path to
     /// each offender.

@@ -22,21 +22,24 @@ public static class RoslynObjectFinder
 
     /// <summary>The paths (<c>root.Layers[0].Syntax</c>) and types of the forbidden values reachable from
     /// <paramref name="root"/>; empty when it is clean.</summary>
-    public static IReadOnlyList<string> Find(object? root, string rootName = "root")
+    public static IReadOnlyList<string> Find(object? root, string rootName = "root") => Find(root, rootName, Forbidden);
+
+    /// <summary>The paths and types of the values of any of <paramref name="forbidden"/> types reachable from <paramref name="root"/>.</summary>
+    public static IReadOnlyList<string> Find(object? root, string rootName, IReadOnlyList<Type> forbidden)
     {
         var found = new List<string>();
-        Walk(root, rootName, 0, new HashSet<object>(ReferenceEqualityComparer.Instance), found);
+        Walk(root, rootName, 0, new HashSet<object>(ReferenceEqualityComparer.Instance), found, forbidden);
         return found;
     }
 
     /// <summary>Whether <paramref name="type"/> is, or derives from or implements, a forbidden Roslyn type.</summary>
     public static bool IsForbidden(Type type) => Forbidden.Any(f => f.IsAssignableFrom(type));
 
-    private static void Walk(object? value, string path, int depth, HashSet<object> visited, List<string> found)
+    private static void Walk(object? value, string path, int depth, HashSet<object> visited, List<string> found, IReadOnlyList<Type> forbidden)
     {
         if (value is null || depth > MaxDepth) return;
         Type type = value.GetType();
-        if (IsForbidden(type))
+        if (forbidden.Any(f => f.IsAssignableFrom(type)))
         {
             found.Add($"{path}: {type.FullName}");
             return;
@@ -48,7 +51,7 @@ public static class RoslynObjectFinder
         {
             int index = 0;
             foreach (object? item in EnumerateSafely(sequence))
-                Walk(item, $"{path}[{index++}]", depth + 1, visited, found);
+                Walk(item, $"{path}[{index++}]", depth + 1, visited, found, forbidden);
             return;
         }
 
@@ -56,7 +59,7 @@ public static class RoslynObjectFinder
         for (Type? t = type; t is not null && t != typeof(object) && t != typeof(ValueType); t = t.BaseType)
         {
             foreach (FieldInfo field in t.GetFields(Instance | BindingFlags.DeclaredOnly))
-                Walk(field.GetValue(value), $"{path}.{MemberName(field)}", depth + 1, visited, found);
+                Walk(field.GetValue(value), $"{path}.{MemberName(field)}", depth + 1, visited, found, forbidden);
         }
         // Fields hold all state; properties are read too, for members computed from something the fields hide
         // (records' EqualityContract and indexers excluded).
@@ -68,7 +71,7 @@ public static class RoslynObjectFinder
             try { propertyValue = property.GetValue(value); }
             catch (TargetInvocationException) { continue; }
             if (propertyValue is not null && !propertyValue.GetType().IsValueType && visited.Contains(propertyValue)) continue;
-            Walk(propertyValue, $"{path}.{property.Name}", depth + 1, visited, found);
+            Walk(propertyValue, $"{path}.{property.Name}", depth + 1, visited, found, forbidden);
         }
     }
 

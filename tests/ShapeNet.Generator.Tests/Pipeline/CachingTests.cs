@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.CodeAnalysis;
 using ShapeNet.Generator.Tests.Infrastructure;
 
 namespace ShapeNet.Generator.Tests.Pipeline;
@@ -72,6 +74,86 @@ public class CachingTests
         Assert.Contains(Microsoft.CodeAnalysis.IncrementalStepRunReason.Modified, reasons);
         Assert.Contains("eps: 0.001", second.GeneratedSources.Values.Single(s => s.Contains("partial class BnCnn", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public void A_network_moved_within_its_file_leaves_inference_planning_and_emission_cached()
+    {
+        // Blank lines above everything: every network, function and dimension moves, nothing else changes.
+        static string Moved(string source) => source.Replace("namespace Demo;", "namespace Demo;\n\n\n\n");
+        GeneratorResult first = GeneratorHarness.Run(SampleSources.Mlp, SampleSources.Autograd);
+        GeneratorResult second = first.Rerun(c => GeneratorHarness.ReplaceFile("Input1.cs", Moved(SampleSources.Autograd))(
+            GeneratorHarness.ReplaceFile("Input0.cs", Moved(SampleSources.Mlp))(c)));
+
+        first.AssertNoErrors();
+        second.AssertNoErrors();
+        // The parse re-ran (its location table moved); the model without locations compares equal …
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.ParseNetworks));
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.ParseFunctions));
+        Assert.All(Reasons(second, TrackingNames.NetworkModels), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
+        Assert.All(Reasons(second, TrackingNames.FunctionModels), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
+        // … so inference, planning and emission (one step: the emitter plans) and the generated files are not run at all.
+        foreach (string step in new[]
+                 {
+                     TrackingNames.InferNetworks, TrackingNames.EmitNetworks, TrackingNames.NetworkFiles, TrackingNames.NetworkDiagnostics,
+                     TrackingNames.InferFunctions, TrackingNames.EmitFunctions, TrackingNames.FunctionFiles, TrackingNames.FunctionDiagnostics,
+                     TrackingNames.EmitDims, TrackingNames.DimDiagnostics,
+                 })
+        {
+            IncrementalStepRunReason[] reasons = Reasons(second, step);
+            // Roslyn records a diagnostics step of a network without diagnostics only when it runs; the others must be there.
+            Assert.True(reasons.Length > 0 || step.EndsWith("Diagnostics", StringComparison.Ordinal), $"step {step} did not run");
+            Assert.True(reasons.All(r => r == IncrementalStepRunReason.Cached), $"step {step}: {string.Join(", ", reasons)}");
+        }
+        CachingAssert.AllStepsCached(first.RunResult, second.RunResult, TrackingNames.AfterParse);
+        Assert.Equal(first.GeneratedSources, second.GeneratedSources);
+    }
+
+    [Fact]
+    public void An_edit_that_moves_only_a_diagnostic_regenerates_no_source()
+    {
+        string broken = SampleSources.Mlp.Replace("[Linear(512, 256)]", "[Linear(500, 256)]");
+        string moved = broken.Replace("h = Relu(Fc2(h));", "\n\nh = Relu(Fc2(h));");
+        var (first, second) = GeneratorHarness.RunTwice(broken, GeneratorHarness.ReplaceFile("Input0.cs", moved));
+
+        Diagnostic before = Assert.Single(first.GeneratorDiagnostics);
+        Diagnostic after = Assert.Single(second.GeneratorDiagnostics);
+        Assert.Equal("SN0101", before.Id);
+        Assert.Equal(before.GetMessage(CultureInfo.InvariantCulture), after.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Equal(before.Location.GetLineSpan().StartLinePosition.Line + 2, after.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Same(second.InputCompilation.SyntaxTrees.Single(t => t.FilePath == "Input0.cs"), after.Location.SourceTree);
+
+        // The skeleton of the broken network is still generated; its file step and the source output are cached.
+        Assert.NotEmpty(first.GeneratedSources);
+        Assert.All(Reasons(second, TrackingNames.NetworkFiles), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.All(Reasons(second, TrackingNames.NetworkDiagnostics), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        var sourceOutputs = second.GeneratorRun.TrackedOutputSteps[WellKnownGeneratorOutputs.SourceOutput]
+            .SelectMany(s => s.Outputs)
+            .Where(o => CachingAssert.AddsSource(o.Value))
+            .ToArray();
+        Assert.NotEmpty(sourceOutputs);
+        Assert.All(sourceOutputs, o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+        Assert.Equal(first.GeneratedSources, second.GeneratedSources);
+    }
+
+    [Fact]
+    public void The_model_after_the_parse_holds_no_source_positions()
+    {
+        GeneratorResult result = GeneratorHarness.Run(SampleSources.Mlp.Replace("[Linear(512, 256)]", "[Linear(500, 256)]"), SampleSources.BatchNormCnn.Replace("namespace Demo;", "namespace Demo2;"));
+
+        var offenders = new List<string>();
+        foreach (string step in TrackingNames.AfterParse)
+        {
+            if (!result.GeneratorRun.TrackedSteps.TryGetValue(step, out var runs)) continue;
+            object[] outputs = runs.SelectMany(r => r.Outputs).Select(o => o.Value).ToArray();
+            for (int i = 0; i < outputs.Length; i++)
+                offenders.AddRange(RoslynObjectFinder.Find(outputs[i], $"{step}[{i}]", [typeof(Model.LocationInfo), typeof(Model.LocationTable)]));
+        }
+        Assert.True(offenders.Count == 0, "Source positions after the parse:" + Environment.NewLine + string.Join(Environment.NewLine, offenders));
+        Assert.Contains(result.GeneratorDiagnostics, d => d.Id == "SN0101" && d.Location.IsInSource);
+    }
+
+    private static IncrementalStepRunReason[] Reasons(GeneratorResult result, string step) =>
+        result.GeneratorRun.TrackedSteps.TryGetValue(step, out var runs) ? runs.SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray() : [];
 
     private static object[] Outputs(GeneratorResult result, string step) =>
         result.RunResult.Results[0].TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Value).ToArray();

@@ -57,6 +57,10 @@ public class GeneratedCodeSnapshotTests
         Assert.True(hintNames.Length > 0, $"Nothing was generated for {file}. Generated: {string.Join(", ", result.GeneratedSources.Keys)}");
         foreach (string hintName in hintNames)
             Snapshot.Verify(result.GeneratedSources[hintName], SnapshotName(file, hintName));
+
+        // The NetEscapades.EnumGenerators harness check: the same input run again through the same driver is all cached.
+        GeneratorResult second = result.Rerun(compilation => compilation.Clone());
+        CachingAssert.SecondRunFullyCached(result, second);
     }
 
     [Fact]

@@ -130,7 +130,7 @@ public class ConvolutionTests
 
     private DeviceBuffer Workspace(ConvCase c)
     {
-        long length = IBackend.Conv2d_WorkspaceLength(c.N, c.InC, c.H, c.W, c.OutC, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, c.DH, c.DW, c.Groups);
+        long length = _backend.Conv2d_WorkspaceLength(Desc(c), c.N);
         var garbage = new float[length];
         Array.Fill(garbage, float.NaN);
         return _backend.Wrap(garbage);
@@ -138,13 +138,15 @@ public class ConvolutionTests
 
     private void Forward(ConvCase c, float[] y, float[] x, float[] w, float[]? b, DeviceBuffer workspace, UnaryOp activation)
         => _backend.Conv2d_Forward(_backend.Wrap(y), _backend.Wrap(x), _backend.Wrap(w), b == null ? null : _backend.Wrap(b), workspace,
-            c.N, c.InC, c.H, c.W, c.OutC, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, c.DH, c.DW, c.Groups, activation);
+            Desc(c, activation), c.N);
+
+    private static Conv2dDesc Desc(ConvCase c, UnaryOp activation = UnaryOp.Identity)
+        => new(c.InC, c.H, c.W, c.OutC, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, c.DH, c.DW, c.Groups, activation);
 
     private void Backward(ConvCase c, float[]? dx, float[] dw, float[]? db, float[] dy, float[] x, float[] w, DeviceBuffer workspace,
         bool accumulateDx, bool accumulateParameters)
         => _backend.Conv2d_Backward(dx == null ? null : _backend.Wrap(dx), _backend.Wrap(dw), db == null ? null : _backend.Wrap(db),
-            _backend.Wrap(dy), _backend.Wrap(x), _backend.Wrap(w), workspace,
-            c.N, c.InC, c.H, c.W, c.OutC, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, c.DH, c.DW, c.Groups, accumulateDx, accumulateParameters);
+            _backend.Wrap(dy), _backend.Wrap(x), _backend.Wrap(w), workspace, Desc(c), c.N, accumulateDx, accumulateParameters);
 
     [Theory]
     [MemberData(nameof(SmallCases))]
@@ -269,13 +271,13 @@ public class ConvolutionTests
     [Fact]
     public void Output_size_and_workspace_length_follow_the_formulas()
     {
-        Assert.Equal(24, IBackend.Conv2d_OutputSize(28, 5, 1, 0, 1));
-        Assert.Equal(4, IBackend.Conv2d_OutputSize(9, 3, 2, 1, 2));   // floor((9 + 2 − 4 − 1)/2) + 1
-        Assert.Equal(12, IBackend.Pool2d_OutputSize(24, 2, 2, 0));
-        Assert.Equal(4, IBackend.Pool2d_OutputSize(7, 3, 2, 1));      // floor((7 + 2 − 3)/2) + 1
+        Assert.Equal(24, Conv2dDesc.OutputSize(28, 5, 1, 0, 1));
+        Assert.Equal(4, Conv2dDesc.OutputSize(9, 3, 2, 1, 2));   // floor((9 + 2 − 4 − 1)/2) + 1
+        Assert.Equal(12, Pool2dDesc.OutputSize(24, 2, 2, 0));
+        Assert.Equal(4, Pool2dDesc.OutputSize(7, 3, 2, 1));      // floor((7 + 2 − 3)/2) + 1
         // The direct (one input channel) kernel's weight gradient works on shifted copies of one sample [kW, inC, H, outW],
         // a copy of its dy [outC, outH·outW rounded up to 8] and the 4×2 tiles of dW [⌈depth/2⌉, ⌈outC/4⌉, 8].
-        Assert.Equal(5 * 28 * 24 + 10 * 576 + 13 * 3 * 8, IBackend.Conv2d_WorkspaceLength(1, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+        Assert.Equal(5 * 28 * 24 + 10 * 576 + 13 * 3 * 8, _backend.Conv2d_WorkspaceLength(new Conv2dDesc(1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1), 1));
         // Unit-stride convolutions run as an implicit GEMM. Their workspace is the im2col layout (per core a column buffer —
         // the backward's block of samples: their im2col and dy side by side, or the shifted copies above —, the transposed
         // weight, partial weight gradients) followed by the packed weight (rows rounded up to 12, for the forward or, when
@@ -284,20 +286,20 @@ public class ConvolutionTests
         // 1×1 "same" on 12×12: the shifted dW (one copy of x, dy, tiles); dx is the implicit convolution of dy.
         long pointwiseColumns = Math.Max(10 * 144 + 16 * 144 + 5 * 4 * 8, (10 + 16) * 144);
         Assert.Equal(pointwiseColumns + 16 * 10 + Math.Max(24 * 10, 12 * 16) + 16 * 10 + 16 * 144,
-            IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1));
+            _backend.Conv2d_WorkspaceLength(new Conv2dDesc(10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1), 1));
         // 5×5 shrinking 12×12 → 8×8: dx keeps the GEMM and col2im, so only the forward's packed weight and padded input. A
         // backward block holds im2col [250, 64] and dy [20, 64] per sample.
         long perSample = (10 * 25 + 20) * 8 * 8, weight = 20 * 250, packed = 24 * 250, padded = 10 * 144;
-        Assert.Equal(perSample + weight + packed + weight + padded, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+        Assert.Equal(perSample + weight + packed + weight + padded, _backend.Conv2d_WorkspaceLength(new Conv2dDesc(10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1), 1));
         // Batches: per core a block of samples (an inner dimension of 128 = 2 samples of 8×8, within 65536 floats) and one
         // padded sample, a partial weight gradient per extra core.
         int cores = Math.Clamp(Environment.ProcessorCount, 1, 16);
         int block = Math.Min(2, (64 + cores - 1) / cores);
         Assert.Equal(cores * block * perSample + weight + (cores - 1) * weight + packed + weight + cores * padded,
-            IBackend.Conv2d_WorkspaceLength(64, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+            _backend.Conv2d_WorkspaceLength(new Conv2dDesc(10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1), 64));
         // Strided: the im2col layout only (im2col [90, 36] and dy [20, 36] of one sample, the transposed weight).
         long stridedColumns = (10 * 9 + 20) * 6 * 6;
-        Assert.Equal(stridedColumns + 20 * 90, IBackend.Conv2d_WorkspaceLength(1, 10, 12, 12, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1));
+        Assert.Equal(stridedColumns + 20 * 90, _backend.Conv2d_WorkspaceLength(new Conv2dDesc(10, 12, 12, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1), 1));
     }
 
     [Fact]
@@ -308,10 +310,13 @@ public class ConvolutionTests
         var error = Assert.Throws<ArgumentException>(() => Forward(c, y, x, w, null, _backend.Allocate(1), UnaryOp.Identity));
         Assert.Contains("workspace", error.Message);
         Assert.Contains("3→4", error.Message);
-        Assert.Throws<ArgumentException>(() => _backend.Conv2d_Forward(_backend.Wrap(y), _backend.Wrap(x), _backend.Wrap(w), null, null,
-            2, 3, 7, 9, 4, 3, 3, 1, 1, 0, 0, 1, 1, groups: 2, UnaryOp.Identity));
-        Assert.Throws<ArgumentException>(() => IBackend.Conv2d_OutputSize(4, 5, 1, 0, 1));
-        Assert.Throws<ArgumentException>(() => Forward(c, y, x, w, null, Workspace(c), UnaryOp.Tanh));
+        var groups = Assert.Throws<ArgumentException>(() => new Conv2dDesc(3, 7, 9, 4, 3, 3, groups: 2));
+        Assert.Contains("groups 2 must divide both inChannels 3 and outChannels 4", groups.Message);
+        var tooLarge = Assert.Throws<ArgumentException>(() => new Conv2dDesc(65536, 256, 256, 65536, 3, 3, padH: 1, padW: 1));
+        Assert.Contains("Conv2d(65536→65536, 256×256, kernel 3×3, stride 1×1, pad 1×1) is too large", tooLarge.Message);
+        Assert.Throws<ArgumentException>(() => Conv2dDesc.OutputSize(4, 5, 1, 0, 1));
+        var activation = Assert.Throws<ArgumentException>(() => Forward(c, y, x, w, null, Workspace(c), UnaryOp.Tanh));
+        Assert.Contains("Identity or Relu, not Tanh", activation.Message);
     }
 }
 
@@ -324,17 +329,14 @@ public class ConvolutionAllocationTests
     private void RunKernels(DeviceBuffer[] buffers, DeviceBuffer[] pointwise, DeviceBuffer[] direct)
     {
         // The direct kernel (one input channel, the first MNIST conv) needs no column buffer, only the partial weight gradients.
-        _backend.Conv2d_Forward(direct[1], direct[0], direct[2], direct[3], direct[6], 16, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, UnaryOp.Relu);
-        _backend.Conv2d_Backward(null, direct[4], direct[5], direct[1], direct[0], direct[2], direct[6], 16, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1,
-            false, false);
+        _backend.Conv2d_Forward(direct[1], direct[0], direct[2], direct[3], direct[6], new Conv2dDesc(1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, UnaryOp.Relu), 16);
+        _backend.Conv2d_Backward(null, direct[4], direct[5], direct[1], direct[0], direct[2], direct[6], new Conv2dDesc(1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1), 16, false, false);
         (DeviceBuffer x, DeviceBuffer w, DeviceBuffer b, DeviceBuffer y, DeviceBuffer ws, DeviceBuffer dx, DeviceBuffer dw, DeviceBuffer db) =
             (buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5], buffers[6], buffers[7]);
-        _backend.Conv2d_Forward(y, x, w, b, ws, 16, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, UnaryOp.Relu);
-        _backend.Conv2d_Backward(dx, dw, db, y, x, w, ws, 16, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, false, true);
-        _backend.Conv2d_Forward(pointwise[1], pointwise[0], pointwise[2], null, pointwise[3], 16, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1,
-            UnaryOp.Identity);
-        _backend.Conv2d_Backward(pointwise[4], pointwise[5], null, pointwise[1], pointwise[0], pointwise[2], pointwise[3],
-            16, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, false);
+        _backend.Conv2d_Forward(y, x, w, b, ws, new Conv2dDesc(10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, UnaryOp.Relu), 16);
+        _backend.Conv2d_Backward(dx, dw, db, y, x, w, ws, new Conv2dDesc(10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1), 16, false, true);
+        _backend.Conv2d_Forward(pointwise[1], pointwise[0], pointwise[2], null, pointwise[3], new Conv2dDesc(10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, UnaryOp.Identity), 16);
+        _backend.Conv2d_Backward(pointwise[4], pointwise[5], null, pointwise[1], pointwise[0], pointwise[2], pointwise[3], new Conv2dDesc(10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1), 16, true, false);
     }
 
     [Fact]
@@ -344,20 +346,20 @@ public class ConvolutionAllocationTests
         [
             _backend.Wrap(TestData.Uniform(1, 16 * 10 * 144)), _backend.Wrap(TestData.Uniform(2, 20 * 10 * 25)),
             _backend.Wrap(TestData.Uniform(3, 20)), _backend.Allocate(16 * 20 * 64),
-            _backend.Allocate(IBackend.Conv2d_WorkspaceLength(16, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1)),
+            _backend.Allocate(_backend.Conv2d_WorkspaceLength(new Conv2dDesc(10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1), 16)),
             _backend.Allocate(16 * 10 * 144), _backend.Allocate(20 * 10 * 25), _backend.Allocate(20),
         ];
         DeviceBuffer[] pointwise =
         [
             buffers[0], _backend.Allocate(16 * 16 * 144), _backend.Wrap(TestData.Uniform(4, 16 * 10)),
-            _backend.Allocate(IBackend.Conv2d_WorkspaceLength(16, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)),
+            _backend.Allocate(_backend.Conv2d_WorkspaceLength(new Conv2dDesc(10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1), 16)),
             _backend.Allocate(16 * 10 * 144), _backend.Allocate(16 * 10),
         ];
         DeviceBuffer[] direct =
         [
             _backend.Wrap(TestData.Uniform(5, 16 * 28 * 28)), _backend.Allocate(16 * 10 * 24 * 24), _backend.Wrap(TestData.Uniform(6, 10 * 25)),
             _backend.Wrap(TestData.Uniform(7, 10)), _backend.Allocate(10 * 25), _backend.Allocate(10),
-            _backend.Allocate(IBackend.Conv2d_WorkspaceLength(16, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1)),
+            _backend.Allocate(_backend.Conv2d_WorkspaceLength(new Conv2dDesc(1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1), 16)),
         ];
         for (int i = 0; i < 3; i++) RunKernels(buffers, pointwise, direct);
         long before = GC.GetAllocatedBytesForCurrentThread();

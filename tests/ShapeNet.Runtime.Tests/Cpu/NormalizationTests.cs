@@ -60,7 +60,7 @@ public class NormalizationTests
         float[]? weight, float[]? bias, int n, int channels, int plane, bool training)
         => _backend.BatchNorm2d_Forward(_backend.Wrap(y), _backend.Wrap(saveMean), _backend.Wrap(saveInvStd),
             runningMean == null ? null : _backend.Wrap(runningMean), runningVar == null ? null : _backend.Wrap(runningVar), _backend.Wrap(x),
-            weight == null ? null : _backend.Wrap(weight), bias == null ? null : _backend.Wrap(bias), n, channels, plane, training, Momentum, Eps);
+            weight == null ? null : _backend.Wrap(weight), bias == null ? null : _backend.Wrap(bias), new BatchNormDesc(channels, plane, Momentum, Eps), n, training);
 
     [Theory]
     [MemberData(nameof(Shapes))]
@@ -185,6 +185,6 @@ public class NormalizationTests
     private void Backward(float[] dx, float[] dw, float[]? db, float[] dy, float[] x, float[] saveMean, float[] saveInvStd, float[] weight,
         int n, int channels, int plane, bool training, bool accumulate)
         => _backend.BatchNorm2d_Backward(_backend.Wrap(dx), _backend.Wrap(dw), db == null ? null : _backend.Wrap(db), _backend.Wrap(dy),
-            _backend.Wrap(x), _backend.Wrap(saveMean), _backend.Wrap(saveInvStd), _backend.Wrap(weight), n, channels, plane, training,
-            accumulate, accumulate);
+            _backend.Wrap(x), _backend.Wrap(saveMean), _backend.Wrap(saveInvStd), _backend.Wrap(weight), new BatchNormDesc(channels, plane), n,
+            training, accumulate, accumulate);
 }

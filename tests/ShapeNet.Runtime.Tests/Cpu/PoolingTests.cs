@@ -87,7 +87,9 @@ public class PoolingTests
     }
 
     private void MaxForward(PoolCase c, float[] y, float[] indices, float[] x)
-        => _backend.MaxPool2d_Forward(_backend.Wrap(y), _backend.Wrap(indices), _backend.Wrap(x), c.N, c.C, c.H, c.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW);
+        => _backend.MaxPool2d_Forward(_backend.Wrap(y), _backend.Wrap(indices), _backend.Wrap(x), Desc(c), c.N);
+
+    private static Pool2dDesc Desc(PoolCase c, bool countIncludePad = true) => new(c.C, c.H, c.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, countIncludePad);
 
     [Theory]
     [MemberData(nameof(CaseNames))]
@@ -117,11 +119,9 @@ public class PoolingTests
         float[] dx = TestData.Uniform(4, c.InputLength);
         double[] expected = Numerics.FiniteDifference(v => MaxReference(c, v), TestData.ToDouble(x), TestData.ToDouble(dy));
         double[] old = TestData.ToDouble(dx);
-        _backend.MaxPool2d_Backward(_backend.Wrap(dx), _backend.Wrap(dy), _backend.Wrap(indices), c.N, c.C, c.H, c.W, c.KH, c.KW,
-            c.SH, c.SW, c.PH, c.PW, accumulate: true);
+        _backend.MaxPool2d_Backward(_backend.Wrap(dx), _backend.Wrap(dy), _backend.Wrap(indices), Desc(c), c.N, accumulate: true);
         Numerics.AssertClose(expected.Select((g, i) => g + old[i]).ToArray(), dx, 1e-6, 1e-6, $"maxpool dx (accumulate) {name}", c.N, c.C, c.H, c.W);
-        _backend.MaxPool2d_Backward(_backend.Wrap(dx), _backend.Wrap(dy), _backend.Wrap(indices), c.N, c.C, c.H, c.W, c.KH, c.KW,
-            c.SH, c.SW, c.PH, c.PW, accumulate: false);
+        _backend.MaxPool2d_Backward(_backend.Wrap(dx), _backend.Wrap(dy), _backend.Wrap(indices), Desc(c), c.N, accumulate: false);
         Numerics.AssertClose(expected, dx, 1e-6, 1e-6, $"maxpool dx (overwrite) {name}", c.N, c.C, c.H, c.W);
     }
 
@@ -175,7 +175,7 @@ public class PoolingTests
     {
         PoolCase c = Cases[name];
         float[] x = TestData.Uniform(5, c.InputLength), y = new float[c.OutputLength];
-        _backend.AvgPool2d_Forward(_backend.Wrap(y), _backend.Wrap(x), c.N, c.C, c.H, c.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, countIncludePad);
+        _backend.AvgPool2d_Forward(_backend.Wrap(y), _backend.Wrap(x), Desc(c, countIncludePad), c.N);
         Numerics.AssertClose(AvgReference(c, TestData.ToDouble(x), countIncludePad), y, 1e-6, 1e-6,
             $"avgpool forward {name} countIncludePad={countIncludePad}", c.N, c.C, c.OutH, c.OutW);
     }
@@ -188,12 +188,10 @@ public class PoolingTests
         float[] x = TestData.Uniform(6, c.InputLength), dy = TestData.Uniform(7, c.OutputLength), dx = TestData.Uniform(8, c.InputLength);
         double[] old = TestData.ToDouble(dx);
         double[] expected = Numerics.FiniteDifference(v => AvgReference(c, v, countIncludePad), TestData.ToDouble(x), TestData.ToDouble(dy));
-        _backend.AvgPool2d_Backward(_backend.Wrap(dx), _backend.Wrap(dy), c.N, c.C, c.H, c.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW,
-            countIncludePad, accumulate: true);
+        _backend.AvgPool2d_Backward(_backend.Wrap(dx), _backend.Wrap(dy), Desc(c, countIncludePad), c.N, accumulate: true);
         Numerics.AssertClose(expected.Select((g, i) => g + old[i]).ToArray(), dx, 1e-5, 1e-6,
             $"avgpool dx (accumulate) {name} countIncludePad={countIncludePad}", c.N, c.C, c.H, c.W);
-        _backend.AvgPool2d_Backward(_backend.Wrap(dx), _backend.Wrap(dy), c.N, c.C, c.H, c.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW,
-            countIncludePad, accumulate: false);
+        _backend.AvgPool2d_Backward(_backend.Wrap(dx), _backend.Wrap(dy), Desc(c, countIncludePad), c.N, accumulate: false);
         Numerics.AssertClose(expected, dx, 1e-5, 1e-6, $"avgpool dx (overwrite) {name} countIncludePad={countIncludePad}", c.N, c.C, c.H, c.W);
     }
 
@@ -203,9 +201,9 @@ public class PoolingTests
         // 3×3 window, stride 1, pad 1 on a 2×2 plane of ones: the corner window covers 4 values of a 9-tap window.
         var c = new PoolCase(1, 1, 2, 2, 3, 3, 1, 1, 1, 1);
         float[] x = [1, 1, 1, 1], y = new float[4];
-        _backend.AvgPool2d_Forward(_backend.Wrap(y), _backend.Wrap(x), 1, 1, 2, 2, 3, 3, 1, 1, 1, 1, countIncludePad: true);
+        _backend.AvgPool2d_Forward(_backend.Wrap(y), _backend.Wrap(x), new Pool2dDesc(1, 2, 2, 3, 3, 1, 1, 1, 1, countIncludePad: true), 1);
         Assert.All(y, v => Assert.Equal(4f / 9f, v, 1e-7f));
-        _backend.AvgPool2d_Forward(_backend.Wrap(y), _backend.Wrap(x), 1, 1, 2, 2, 3, 3, 1, 1, 1, 1, countIncludePad: false);
+        _backend.AvgPool2d_Forward(_backend.Wrap(y), _backend.Wrap(x), new Pool2dDesc(1, 2, 2, 3, 3, 1, 1, 1, 1, countIncludePad: false), 1);
         Assert.All(y, v => Assert.Equal(1f, v, 1e-7f));
         Assert.Equal(c.OutH * c.OutW, y.Length);
     }
@@ -244,6 +242,6 @@ public class PoolingTests
             2, 3, 8, 8, 2, 2, 2, 2, 0, 0, countIncludePad: true));
         Assert.Contains("(2,3,8,8)", error.Message);
         // PyTorch: pad should be at most half of the kernel.
-        Assert.Throws<ArgumentException>(() => IBackend.Pool2d_OutputSize(8, 2, 2, 2));
+        Assert.Throws<ArgumentException>(() => Pool2dDesc.OutputSize(8, 2, 2, 2));
     }
 }

@@ -37,8 +37,8 @@ public class ZeroAllocationTests
         // 320³ multiply-adds: large enough to be split over the worker threads.
         _backend.Gemm(false, false, Size, Size, Size, 1f, _a, 0, Size, _b, 0, Size, 0f, _c, 0, Size);
         _backend.Gemm(true, true, Size, Size, Size, 0.5f, _a, 0, Size, _b, 0, Size, 1f, _c, 0, Size);
-        _backend.Linear_Forward(_y, _x, _w, _bias, Rows, In, Out, UnaryOp.Tanh);
-        _backend.Linear_Backward(_dx, _dw, _db, _dy, _x, _w, Rows, In, Out, accumulateDx: false, accumulateParameters: true);
+        _backend.Linear_Forward(_y, _x, _w, _bias, new LinearDesc(In, Out, UnaryOp.Tanh), Rows);
+        _backend.Linear_Backward(_dx, _dw, _db, _dy, _x, _w, new LinearDesc(In, Out), Rows, accumulateDx: false, accumulateParameters: true);
     }
 
     [Fact]

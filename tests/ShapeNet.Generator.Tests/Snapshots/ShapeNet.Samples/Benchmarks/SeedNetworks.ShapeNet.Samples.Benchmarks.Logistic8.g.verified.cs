@@ -84,6 +84,9 @@ namespace ShapeNet.Samples.Benchmarks
             private readonly global::ShapeNet.Backends.DeviceBuffer _dsigmoid6; // d(Sigmoid(Fc3(h))): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Fc2(h))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Fc1(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(8, 6, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Fc1(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(6, 4, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Fc2(h)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(4, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Fc3(h)
 
             internal Plan(Logistic8 network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -124,11 +127,11 @@ namespace ShapeNet.Samples.Benchmarks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Sigmoid(Fc1(x)): [Batch, 6] <- [Batch, 8]
-                Backend.Linear_Forward(_sigmoid2, _x, _fc1_weight, _fc1_bias, batch, 8, 6, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid2, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // Sigmoid(Fc2(h)): [Batch, 4] <- [Batch, 6]
-                Backend.Linear_Forward(_sigmoid4, _sigmoid2, _fc2_weight, _fc2_bias, batch, 6, 4, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid4, _sigmoid2, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
                 // Sigmoid(Fc3(h)): [Batch, 1] <- [Batch, 4]
-                Backend.Linear_Forward(_sigmoid6, _sigmoid4, _fc3_weight, _fc3_bias, batch, 4, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid6, _sigmoid4, _fc3_weight, _fc3_bias, in _linearDesc2, batch);
             }
 
             protected override void BackwardCore(int batch)
@@ -136,15 +139,15 @@ namespace ShapeNet.Samples.Benchmarks
                 // d(pre-activation of Sigmoid(Fc3(h))) = d(Sigmoid(Fc3(h))) · Sigmoid'(y), in place: [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _dsigmoid6, _dsigmoid6, _sigmoid6, _sigmoid6, batch, accumulate: false);
                 // d(Sigmoid(Fc2(h))) = d(Fc3(h))·W; d(fc3.weight), d(fc3.bias): [Batch, 4] <- [Batch, 1]
-                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _dsigmoid6, _sigmoid4, _fc3_weight, batch, 4, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _dsigmoid6, _sigmoid4, _fc3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Sigmoid(Fc2(h))) = d(Sigmoid(Fc2(h))) · Sigmoid'(y), in place: [Batch, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient0, _gradient0, _sigmoid4, _sigmoid4, batch * 4, accumulate: false);
                 // d(Sigmoid(Fc1(x))) = d(Fc2(h))·W; d(fc2.weight), d(fc2.bias): [Batch, 6] <- [Batch, 4]
-                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _sigmoid2, _fc2_weight, batch, 6, 4, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _sigmoid2, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Sigmoid(Fc1(x))) = d(Sigmoid(Fc1(x))) · Sigmoid'(y), in place: [Batch, 6]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient1, _gradient1, _sigmoid2, _sigmoid2, batch * 6, accumulate: false);
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 8] <- [Batch, 6]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, batch, 8, 6, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -178,6 +181,37 @@ namespace ShapeNet.Samples.Benchmarks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("Logistic8", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 8); // x: [Batch, 8]
+            model.Initializer("fc1.weight", Parameters[0].Value, 6, 8);
+            model.Initializer("fc1.bias", Parameters[1].Value, 6);
+            model.Initializer("fc2.weight", Parameters[2].Value, 4, 6);
+            model.Initializer("fc2.bias", Parameters[3].Value, 4);
+            model.Initializer("fc3.weight", Parameters[4].Value, 1, 4);
+            model.Initializer("fc3.bias", Parameters[5].Value, 1);
+            model.Node("Gemm", "/fc1/Gemm", new string[] { "x", "fc1.weight", "fc1.bias" }, new string[] { "/fc1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Sigmoid_output_0" });
+            model.Node("Gemm", "/fc2/Gemm", new string[] { "/Sigmoid_output_0", "fc2.weight", "fc2.bias" }, new string[] { "/fc2/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid_1", new string[] { "/fc2/Linear_output_0" }, new string[] { "/Sigmoid_1_output_0" });
+            model.Node("Gemm", "/fc3/Gemm", new string[] { "/Sigmoid_1_output_0", "fc3.weight", "fc3.bias" }, new string[] { "/fc3/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid_2", new string[] { "/fc3/Linear_output_0" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1); // [Batch, 1]
+            return model;
         }
     }
 }

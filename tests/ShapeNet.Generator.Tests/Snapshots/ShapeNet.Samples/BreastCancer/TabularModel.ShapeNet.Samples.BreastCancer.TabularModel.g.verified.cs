@@ -84,6 +84,9 @@ namespace ShapeNet.Samples.BreastCancer
             private readonly global::ShapeNet.Backends.DeviceBuffer _dsigmoid6; // d(Sigmoid(Linear3(g))): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Linear2(h))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Linear1(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(8, 6, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Linear1(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(6, 4, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Linear2(h)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(4, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Linear3(g)
 
             internal Plan(TabularModel network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -124,11 +127,11 @@ namespace ShapeNet.Samples.BreastCancer
             protected override void ForwardCore(int batch, bool training)
             {
                 // Sigmoid(Linear1(x)): [Batch, 6] <- [Batch, 8]
-                Backend.Linear_Forward(_sigmoid2, _x, _linear1_weight, _linear1_bias, batch, 8, 6, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid2, _x, _linear1_weight, _linear1_bias, in _linearDesc0, batch);
                 // Sigmoid(Linear2(h)): [Batch, 4] <- [Batch, 6]
-                Backend.Linear_Forward(_sigmoid4, _sigmoid2, _linear2_weight, _linear2_bias, batch, 6, 4, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid4, _sigmoid2, _linear2_weight, _linear2_bias, in _linearDesc1, batch);
                 // Sigmoid(Linear3(g)): [Batch, 1] <- [Batch, 4]
-                Backend.Linear_Forward(_sigmoid6, _sigmoid4, _linear3_weight, _linear3_bias, batch, 4, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid6, _sigmoid4, _linear3_weight, _linear3_bias, in _linearDesc2, batch);
             }
 
             protected override void BackwardCore(int batch)
@@ -136,15 +139,15 @@ namespace ShapeNet.Samples.BreastCancer
                 // d(pre-activation of Sigmoid(Linear3(g))) = d(Sigmoid(Linear3(g))) · Sigmoid'(y), in place: [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _dsigmoid6, _dsigmoid6, _sigmoid6, _sigmoid6, batch, accumulate: false);
                 // d(Sigmoid(Linear2(h))) = d(Linear3(g))·W; d(linear3.weight), d(linear3.bias): [Batch, 4] <- [Batch, 1]
-                Backend.Linear_Backward(_gradient0, _dlinear3_weight, _dlinear3_bias, _dsigmoid6, _sigmoid4, _linear3_weight, batch, 4, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dlinear3_weight, _dlinear3_bias, _dsigmoid6, _sigmoid4, _linear3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Sigmoid(Linear2(h))) = d(Sigmoid(Linear2(h))) · Sigmoid'(y), in place: [Batch, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient0, _gradient0, _sigmoid4, _sigmoid4, batch * 4, accumulate: false);
                 // d(Sigmoid(Linear1(x))) = d(Linear2(h))·W; d(linear2.weight), d(linear2.bias): [Batch, 6] <- [Batch, 4]
-                Backend.Linear_Backward(_gradient1, _dlinear2_weight, _dlinear2_bias, _gradient0, _sigmoid2, _linear2_weight, batch, 6, 4, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dlinear2_weight, _dlinear2_bias, _gradient0, _sigmoid2, _linear2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Sigmoid(Linear1(x))) = d(Sigmoid(Linear1(x))) · Sigmoid'(y), in place: [Batch, 6]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient1, _gradient1, _sigmoid2, _sigmoid2, batch * 6, accumulate: false);
                 // d(x) = d(Linear1(x))·W; d(linear1.weight), d(linear1.bias): [Batch, 8] <- [Batch, 6]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear1_weight, _dlinear1_bias, _gradient1, _x, _linear1_weight, batch, 8, 6, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear1_weight, _dlinear1_bias, _gradient1, _x, _linear1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -178,6 +181,37 @@ namespace ShapeNet.Samples.BreastCancer
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("TabularModel", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 8); // x: [Batch, 8]
+            model.Initializer("linear1.weight", Parameters[0].Value, 6, 8);
+            model.Initializer("linear1.bias", Parameters[1].Value, 6);
+            model.Initializer("linear2.weight", Parameters[2].Value, 4, 6);
+            model.Initializer("linear2.bias", Parameters[3].Value, 4);
+            model.Initializer("linear3.weight", Parameters[4].Value, 1, 4);
+            model.Initializer("linear3.bias", Parameters[5].Value, 1);
+            model.Node("Gemm", "/linear1/Gemm", new string[] { "x", "linear1.weight", "linear1.bias" }, new string[] { "/linear1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/linear1/Linear_output_0" }, new string[] { "/Sigmoid_output_0" });
+            model.Node("Gemm", "/linear2/Gemm", new string[] { "/Sigmoid_output_0", "linear2.weight", "linear2.bias" }, new string[] { "/linear2/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid_1", new string[] { "/linear2/Linear_output_0" }, new string[] { "/Sigmoid_1_output_0" });
+            model.Node("Gemm", "/linear3/Gemm", new string[] { "/Sigmoid_1_output_0", "linear3.weight", "linear3.bias" }, new string[] { "/linear3/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid_2", new string[] { "/linear3/Linear_output_0" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1); // [Batch, 1]
+            return model;
         }
     }
 }

@@ -93,6 +93,11 @@ namespace ShapeNet.Samples.Cnn
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Relu(MaxPool2d(Conv2(h), 2))), d(Conv2(h)), d(MaxPool2d(Conv1(x), 2))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(MaxPool2d(Conv2(h), 2)), d(Relu(MaxPool2d(Conv1(x), 2))), d(Conv1(x))
             private readonly global::ShapeNet.Backends.DeviceBuffer _convWorkspace; // im2col columns and partial weight gradients, shared by every Conv2d
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc0 = new(1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv1(x)
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc0 = new(10, 24, 24, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Conv1(x), 2)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc1 = new(10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv2(h)
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc1 = new(20, 8, 8, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Conv2(h), 2)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(320, 10, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(Flatten(h))
 
             internal Plan(BasicCnn network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -122,7 +127,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc8 = Allocate(batchCapacity * 10);
                 _gradient0 = Allocate(batchCapacity * 1440);
                 _gradient1 = Allocate(batchCapacity * 5760);
-                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1)));
+                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc8, _dfc8);
             }
@@ -140,38 +145,38 @@ namespace ShapeNet.Samples.Cnn
             protected override void ForwardCore(int batch, bool training)
             {
                 // Conv1(x): [Batch, 10, 24, 24] <- [Batch, 1, 28, 28]
-                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, batch, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
                 // MaxPool2d(Conv1(x), 2): [Batch, 10, 12, 12] <- [Batch, 10, 24, 24]
-                Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, batch, 10, 24, 24, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, in _pool2dDesc0, batch);
                 // Relu(MaxPool2d(Conv1(x), 2)): [Batch, 10, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _maxPool2d2, batch * 1440);
                 // Conv2(h): [Batch, 20, 8, 8] <- [Batch, 10, 12, 12]
-                Backend.Conv2d_Forward(_conv2_4, _relu3, _conv2_weight, _conv2_bias, _convWorkspace, batch, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv2_4, _relu3, _conv2_weight, _conv2_bias, _convWorkspace, in _conv2dDesc1, batch);
                 // MaxPool2d(Conv2(h), 2): [Batch, 20, 4, 4] <- [Batch, 20, 8, 8]
-                Backend.MaxPool2d_Forward(_maxPool2d5, _indices5, _conv2_4, batch, 20, 8, 8, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d5, _indices5, _conv2_4, in _pool2dDesc1, batch);
                 // Relu(MaxPool2d(Conv2(h), 2)): [Batch, 20, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu6, _maxPool2d5, batch * 320);
                 // Flatten(h): [Batch, 320] <- [Batch, 20, 4, 4] (the same buffer as Relu(MaxPool2d(Conv2(h), 2)))
                 // Fc(Flatten(h)): [Batch, 10] <- [Batch, 320]
-                Backend.Linear_Forward(_fc8, _relu6, _fc_weight, _fc_bias, batch, 320, 10, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc8, _relu6, _fc_weight, _fc_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Flatten(h)) = d(Fc(Flatten(h)))·W; d(fc.weight), d(fc.bias): [Batch, 320] <- [Batch, 10]
-                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc8, _relu6, _fc_weight, batch, 320, 10, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc8, _relu6, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(MaxPool2d(Conv2(h), 2)) = d(Relu(MaxPool2d(Conv2(h), 2))) · Relu': [Batch, 20, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient0, _maxPool2d5, _relu6, batch * 320, accumulate: false);
                 // d(Conv2(h)) = d(MaxPool2d(Conv2(h), 2)) scattered to the maxima: [Batch, 20, 8, 8] <- [Batch, 20, 4, 4]
-                Backend.MaxPool2d_Backward(_gradient0, _gradient1, _indices5, batch, 20, 8, 8, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient0, _gradient1, _indices5, in _pool2dDesc1, batch, accumulate: false);
                 // d(Relu(MaxPool2d(Conv1(x), 2))) = convᵀ(d(Conv2(h)), W); d(conv2.weight), d(conv2.bias): [Batch, 10, 12, 12] <- [Batch, 20, 8, 8]
-                Backend.Conv2d_Backward(_gradient1, _dconv2_weight, _dconv2_bias, _gradient0, _relu3, _conv2_weight, _convWorkspace, batch, 10, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient1, _dconv2_weight, _dconv2_bias, _gradient0, _relu3, _conv2_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(MaxPool2d(Conv1(x), 2)) = d(Relu(MaxPool2d(Conv1(x), 2))) · Relu': [Batch, 10, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _maxPool2d2, _relu3, batch * 1440, accumulate: false);
                 // d(Conv1(x)) = d(MaxPool2d(Conv1(x), 2)) scattered to the maxima: [Batch, 10, 24, 24] <- [Batch, 10, 12, 12]
-                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices2, batch, 10, 24, 24, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices2, in _pool2dDesc0, batch, accumulate: false);
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 1, 28, 28] <- [Batch, 10, 24, 24]
-                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, batch, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -205,6 +210,39 @@ namespace ShapeNet.Samples.Cnn
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("BasicCnn", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1, 28, 28); // x: [Batch, 1, 28, 28]
+            model.Initializer("conv1.weight", Parameters[0].Value, 10, 1, 5, 5);
+            model.Initializer("conv1.bias", Parameters[1].Value, 10);
+            model.Initializer("conv2.weight", Parameters[2].Value, 20, 10, 5, 5);
+            model.Initializer("conv2.bias", Parameters[3].Value, 20);
+            model.Initializer("fc.weight", Parameters[4].Value, 10, 320);
+            model.Initializer("fc.bias", Parameters[5].Value, 10);
+            model.Node("Conv", "/conv1/Conv", new string[] { "x", "conv1.weight", "conv1.bias" }, new string[] { "/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool", new string[] { "/conv1/Conv2d_output_0" }, new string[] { "/MaxPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu", new string[] { "/MaxPool2d_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Conv", "/conv2/Conv", new string[] { "/Relu_output_0", "conv2.weight", "conv2.bias" }, new string[] { "/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool_1", new string[] { "/conv2/Conv2d_output_0" }, new string[] { "/MaxPool2d_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu_1", new string[] { "/MaxPool2d_1_output_0" }, new string[] { "/Relu_1_output_0" });
+            model.Node("Flatten", "/Flatten", new string[] { "/Relu_1_output_0" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Reshape_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 10); // [Batch, 10]
+            return model;
         }
     }
 }

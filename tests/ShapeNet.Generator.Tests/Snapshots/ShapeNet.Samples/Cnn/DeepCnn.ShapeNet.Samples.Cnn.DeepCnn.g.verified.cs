@@ -136,6 +136,15 @@ namespace ShapeNet.Samples.Cnn
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Fc2(f)), d(MaxPool2d(Relu(Conv3(h)), 2)), d(MaxPool2d(Relu(Conv2(h)), 2)), d(MaxPool2d(Relu(Conv1(x)), 2))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Fc1(Flatten(h))), d(Conv3(h)), d(Conv2(h)), d(Conv1(x))
             private readonly global::ShapeNet.Backends.DeviceBuffer _convWorkspace; // im2col columns and partial weight gradients, shared by every Conv2d
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc0 = new(1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu); // Conv1(x)
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc0 = new(16, 28, 28, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Relu(Conv1(x)), 2)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc1 = new(16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu); // Conv2(h)
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc1 = new(32, 14, 14, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Relu(Conv2(h)), 2)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc2 = new(32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu); // Conv3(h)
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc2 = new(64, 7, 7, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Relu(Conv3(h)), 2)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(576, 128, global::ShapeNet.Backends.UnaryOp.Relu); // Fc1(Flatten(h))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(128, 64, global::ShapeNet.Backends.UnaryOp.Relu); // Fc2(f)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(64, 10, global::ShapeNet.Backends.UnaryOp.Identity); // Fc3(f)
 
             internal Plan(DeepCnn network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -180,7 +189,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc3_15 = Allocate(batchCapacity * 10);
                 _gradient0 = Allocate(batchCapacity * 3136);
                 _gradient1 = Allocate(batchCapacity * 12544);
-                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc2, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc3_15, _dfc3_15);
             }
@@ -198,56 +207,56 @@ namespace ShapeNet.Samples.Cnn
             protected override void ForwardCore(int batch, bool training)
             {
                 // Relu(Conv1(x)): [Batch, 16, 28, 28] <- [Batch, 1, 28, 28]
-                Backend.Conv2d_Forward(_relu2, _x, _conv1_weight, _conv1_bias, _convWorkspace, batch, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Conv2d_Forward(_relu2, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
                 // MaxPool2d(Relu(Conv1(x)), 2): [Batch, 16, 14, 14] <- [Batch, 16, 28, 28]
-                Backend.MaxPool2d_Forward(_maxPool2d3, _indices3, _relu2, batch, 16, 28, 28, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d3, _indices3, _relu2, in _pool2dDesc0, batch);
                 // Relu(Conv2(h)): [Batch, 32, 14, 14] <- [Batch, 16, 14, 14]
-                Backend.Conv2d_Forward(_relu5, _maxPool2d3, _conv2_weight, _conv2_bias, _convWorkspace, batch, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Conv2d_Forward(_relu5, _maxPool2d3, _conv2_weight, _conv2_bias, _convWorkspace, in _conv2dDesc1, batch);
                 // MaxPool2d(Relu(Conv2(h)), 2): [Batch, 32, 7, 7] <- [Batch, 32, 14, 14]
-                Backend.MaxPool2d_Forward(_maxPool2d6, _indices6, _relu5, batch, 32, 14, 14, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d6, _indices6, _relu5, in _pool2dDesc1, batch);
                 // Relu(Conv3(h)): [Batch, 64, 7, 7] <- [Batch, 32, 7, 7]
-                Backend.Conv2d_Forward(_relu8, _maxPool2d6, _conv3_weight, _conv3_bias, _convWorkspace, batch, 32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Conv2d_Forward(_relu8, _maxPool2d6, _conv3_weight, _conv3_bias, _convWorkspace, in _conv2dDesc2, batch);
                 // MaxPool2d(Relu(Conv3(h)), 2): [Batch, 64, 3, 3] <- [Batch, 64, 7, 7]
-                Backend.MaxPool2d_Forward(_maxPool2d9, _indices9, _relu8, batch, 64, 7, 7, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d9, _indices9, _relu8, in _pool2dDesc2, batch);
                 // Flatten(h): [Batch, 576] <- [Batch, 64, 3, 3] (the same buffer as MaxPool2d(Relu(Conv3(h)), 2))
                 // Relu(Fc1(Flatten(h))): [Batch, 128] <- [Batch, 576]
-                Backend.Linear_Forward(_relu12, _maxPool2d9, _fc1_weight, _fc1_bias, batch, 576, 128, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu12, _maxPool2d9, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // Relu(Fc2(f)): [Batch, 64] <- [Batch, 128]
-                Backend.Linear_Forward(_relu14, _relu12, _fc2_weight, _fc2_bias, batch, 128, 64, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu14, _relu12, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
                 // Fc3(f): [Batch, 10] <- [Batch, 64]
-                Backend.Linear_Forward(_fc3_15, _relu14, _fc3_weight, _fc3_bias, batch, 64, 10, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc3_15, _relu14, _fc3_weight, _fc3_bias, in _linearDesc2, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Relu(Fc2(f))) = d(Fc3(f))·W; d(fc3.weight), d(fc3.bias): [Batch, 64] <- [Batch, 10]
-                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _dfc3_15, _relu14, _fc3_weight, batch, 64, 10, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _dfc3_15, _relu14, _fc3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc2(f))) = d(Relu(Fc2(f))) · Relu'(y), in place: [Batch, 64]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu14, _relu14, batch * 64, accumulate: false);
                 // d(Relu(Fc1(Flatten(h)))) = d(Fc2(f))·W; d(fc2.weight), d(fc2.bias): [Batch, 128] <- [Batch, 64]
-                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _relu12, _fc2_weight, batch, 128, 64, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _relu12, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc1(Flatten(h)))) = d(Relu(Fc1(Flatten(h)))) · Relu'(y), in place: [Batch, 128]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu12, _relu12, batch * 128, accumulate: false);
                 // d(Flatten(h)) = d(Fc1(Flatten(h)))·W; d(fc1.weight), d(fc1.bias): [Batch, 576] <- [Batch, 128]
-                Backend.Linear_Backward(_gradient0, _dfc1_weight, _dfc1_bias, _gradient1, _maxPool2d9, _fc1_weight, batch, 576, 128, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc1_weight, _dfc1_bias, _gradient1, _maxPool2d9, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Conv3(h))) = d(MaxPool2d(Relu(Conv3(h)), 2)) scattered to the maxima: [Batch, 64, 7, 7] <- [Batch, 64, 3, 3]
-                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices9, batch, 64, 7, 7, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices9, in _pool2dDesc2, batch, accumulate: false);
                 // d(pre-activation of Relu(Conv3(h))) = d(Relu(Conv3(h))) · Relu'(y), in place: [Batch, 64, 7, 7]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu8, _relu8, batch * 3136, accumulate: false);
                 // d(MaxPool2d(Relu(Conv2(h)), 2)) = convᵀ(d(Conv3(h)), W); d(conv3.weight), d(conv3.bias): [Batch, 32, 7, 7] <- [Batch, 64, 7, 7]
-                Backend.Conv2d_Backward(_gradient0, _dconv3_weight, _dconv3_bias, _gradient1, _maxPool2d6, _conv3_weight, _convWorkspace, batch, 32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient0, _dconv3_weight, _dconv3_bias, _gradient1, _maxPool2d6, _conv3_weight, _convWorkspace, in _conv2dDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Conv2(h))) = d(MaxPool2d(Relu(Conv2(h)), 2)) scattered to the maxima: [Batch, 32, 14, 14] <- [Batch, 32, 7, 7]
-                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices6, batch, 32, 14, 14, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices6, in _pool2dDesc1, batch, accumulate: false);
                 // d(pre-activation of Relu(Conv2(h))) = d(Relu(Conv2(h))) · Relu'(y), in place: [Batch, 32, 14, 14]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu5, _relu5, batch * 6272, accumulate: false);
                 // d(MaxPool2d(Relu(Conv1(x)), 2)) = convᵀ(d(Conv2(h)), W); d(conv2.weight), d(conv2.bias): [Batch, 16, 14, 14] <- [Batch, 32, 14, 14]
-                Backend.Conv2d_Backward(_gradient0, _dconv2_weight, _dconv2_bias, _gradient1, _maxPool2d3, _conv2_weight, _convWorkspace, batch, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient0, _dconv2_weight, _dconv2_bias, _gradient1, _maxPool2d3, _conv2_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Conv1(x))) = d(MaxPool2d(Relu(Conv1(x)), 2)) scattered to the maxima: [Batch, 16, 28, 28] <- [Batch, 16, 14, 14]
-                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices3, batch, 16, 28, 28, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices3, in _pool2dDesc0, batch, accumulate: false);
                 // d(pre-activation of Relu(Conv1(x))) = d(Relu(Conv1(x))) · Relu'(y), in place: [Batch, 16, 28, 28]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu2, _relu2, batch * 12544, accumulate: false);
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 1, 28, 28] <- [Batch, 16, 28, 28]
-                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, batch, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -281,6 +290,52 @@ namespace ShapeNet.Samples.Cnn
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("DeepCnn", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1, 28, 28); // x: [Batch, 1, 28, 28]
+            model.Initializer("conv1.weight", Parameters[0].Value, 16, 1, 3, 3);
+            model.Initializer("conv1.bias", Parameters[1].Value, 16);
+            model.Initializer("conv2.weight", Parameters[2].Value, 32, 16, 3, 3);
+            model.Initializer("conv2.bias", Parameters[3].Value, 32);
+            model.Initializer("conv3.weight", Parameters[4].Value, 64, 32, 3, 3);
+            model.Initializer("conv3.bias", Parameters[5].Value, 64);
+            model.Initializer("fc1.weight", Parameters[6].Value, 128, 576);
+            model.Initializer("fc1.bias", Parameters[7].Value, 128);
+            model.Initializer("fc2.weight", Parameters[8].Value, 64, 128);
+            model.Initializer("fc2.bias", Parameters[9].Value, 64);
+            model.Initializer("fc3.weight", Parameters[10].Value, 10, 64);
+            model.Initializer("fc3.bias", Parameters[11].Value, 10);
+            model.Node("Conv", "/conv1/Conv", new string[] { "x", "conv1.weight", "conv1.bias" }, new string[] { "/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Relu", "/Relu", new string[] { "/conv1/Conv2d_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("MaxPool", "/MaxPool", new string[] { "/Relu_output_0" }, new string[] { "/MaxPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Conv", "/conv2/Conv", new string[] { "/MaxPool2d_output_0", "conv2.weight", "conv2.bias" }, new string[] { "/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Relu", "/Relu_1", new string[] { "/conv2/Conv2d_output_0" }, new string[] { "/Relu_1_output_0" });
+            model.Node("MaxPool", "/MaxPool_1", new string[] { "/Relu_1_output_0" }, new string[] { "/MaxPool2d_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Conv", "/conv3/Conv", new string[] { "/MaxPool2d_1_output_0", "conv3.weight", "conv3.bias" }, new string[] { "/conv3/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Relu", "/Relu_2", new string[] { "/conv3/Conv2d_output_0" }, new string[] { "/Relu_2_output_0" });
+            model.Node("MaxPool", "/MaxPool_2", new string[] { "/Relu_2_output_0" }, new string[] { "/MaxPool2d_2_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Flatten", "/Flatten", new string[] { "/MaxPool2d_2_output_0" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc1/Gemm", new string[] { "/Reshape_output_0", "fc1.weight", "fc1.bias" }, new string[] { "/fc1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu_3", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Relu_3_output_0" });
+            model.Node("Gemm", "/fc2/Gemm", new string[] { "/Relu_3_output_0", "fc2.weight", "fc2.bias" }, new string[] { "/fc2/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu_4", new string[] { "/fc2/Linear_output_0" }, new string[] { "/Relu_4_output_0" });
+            model.Node("Gemm", "/fc3/Gemm", new string[] { "/Relu_4_output_0", "fc3.weight", "fc3.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 10); // [Batch, 10]
+            return model;
         }
     }
 }

@@ -204,6 +204,23 @@ namespace ShapeNet.Samples.Cnn
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient3; // d(Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))), d(Branch3x3_1(x)), d(Branch5x5_1(x)), d(Branch5x5_2(Branch5x5_1(x)))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient4; // d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))), d(Relu(MaxPool2d(Conv2(i1), 2))), d(Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))), d(Branch3x3_1(x)), d(Branch5x5_1(x))
             private readonly global::ShapeNet.Backends.DeviceBuffer _convWorkspace; // im2col columns and partial weight gradients, shared by every Conv2d
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc0 = new(1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv1(x)
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc0 = new(10, 24, 24, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Conv1(x), 2)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc1 = new(10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Branch1x1(x)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc2 = new(16, 12, 12, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Branch5x5_2(Branch5x5_1(x))
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc3 = new(16, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Branch3x3_2(Branch3x3_1(x))
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc4 = new(24, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc1 = new(10, 12, 12, 3, 3, 1, 1, 1, 1, true); // AvgPool2d(x, 3, stride: 1, padding: 1)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc5 = new(10, 12, 12, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc6 = new(88, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv2(i1)
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc2 = new(20, 8, 8, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Conv2(i1), 2)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc7 = new(20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Branch1x1(x)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc8 = new(16, 4, 4, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Branch5x5_2(Branch5x5_1(x))
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc9 = new(16, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Branch3x3_2(Branch3x3_1(x))
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc10 = new(24, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc3 = new(20, 4, 4, 3, 3, 1, 1, 1, 1, true); // AvgPool2d(x, 3, stride: 1, padding: 1)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc11 = new(20, 4, 4, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(1408, 10, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(Flatten(i2))
 
             internal Plan(InceptionCnn network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -310,7 +327,7 @@ namespace ShapeNet.Samples.Cnn
                 _gradient2 = Allocate(batchCapacity * 12672);
                 _gradient3 = Allocate(batchCapacity * 3456);
                 _gradient4 = Allocate(batchCapacity * 3456);
-                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 16, 12, 12, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 16, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 24, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 10, 12, 12, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 88, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 16, 4, 4, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 16, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 24, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 20, 4, 4, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1)));
+                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc2, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc3, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc4, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc5, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc6, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc7, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc7, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc8, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc7, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc9, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc10, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc11, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc26, _dfc26);
             }
@@ -328,54 +345,54 @@ namespace ShapeNet.Samples.Cnn
             protected override void ForwardCore(int batch, bool training)
             {
                 // Conv1(x): [Batch, 10, 24, 24] <- [Batch, 1, 28, 28]
-                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, batch, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
                 // MaxPool2d(Conv1(x), 2): [Batch, 10, 12, 12] <- [Batch, 10, 24, 24]
-                Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, batch, 10, 24, 24, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, in _pool2dDesc0, batch);
                 // Relu(MaxPool2d(Conv1(x), 2)): [Batch, 10, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _maxPool2d2, batch * 1440);
                 // Branch1x1(x): [Batch, 16, 12, 12] <- [Batch, 10, 12, 12]
-                Backend.Conv2d_Forward(_incep1_branch1x1_4, _relu3, _incep1_branch1x1_weight, _incep1_branch1x1_bias, _convWorkspace, batch, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep1_branch1x1_4, _relu3, _incep1_branch1x1_weight, _incep1_branch1x1_bias, _convWorkspace, in _conv2dDesc1, batch);
                 // Branch5x5_1(x): [Batch, 16, 12, 12] <- [Batch, 10, 12, 12]
-                Backend.Conv2d_Forward(_incep1_branch5x5_1_5, _relu3, _incep1_branch5x5_1_weight, _incep1_branch5x5_1_bias, _convWorkspace, batch, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep1_branch5x5_1_5, _relu3, _incep1_branch5x5_1_weight, _incep1_branch5x5_1_bias, _convWorkspace, in _conv2dDesc1, batch);
                 // Branch5x5_2(Branch5x5_1(x)): [Batch, 24, 12, 12] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Forward(_incep1_branch5x5_2_6, _incep1_branch5x5_1_5, _incep1_branch5x5_2_weight, _incep1_branch5x5_2_bias, _convWorkspace, batch, 16, 12, 12, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep1_branch5x5_2_6, _incep1_branch5x5_1_5, _incep1_branch5x5_2_weight, _incep1_branch5x5_2_bias, _convWorkspace, in _conv2dDesc2, batch);
                 // Branch3x3_1(x): [Batch, 16, 12, 12] <- [Batch, 10, 12, 12]
-                Backend.Conv2d_Forward(_incep1_branch3x3_1_7, _relu3, _incep1_branch3x3_1_weight, _incep1_branch3x3_1_bias, _convWorkspace, batch, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep1_branch3x3_1_7, _relu3, _incep1_branch3x3_1_weight, _incep1_branch3x3_1_bias, _convWorkspace, in _conv2dDesc1, batch);
                 // Branch3x3_2(Branch3x3_1(x)): [Batch, 24, 12, 12] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Forward(_incep1_branch3x3_2_8, _incep1_branch3x3_1_7, _incep1_branch3x3_2_weight, _incep1_branch3x3_2_bias, _convWorkspace, batch, 16, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep1_branch3x3_2_8, _incep1_branch3x3_1_7, _incep1_branch3x3_2_weight, _incep1_branch3x3_2_bias, _convWorkspace, in _conv2dDesc3, batch);
                 // Branch3x3_3(Branch3x3_2(Branch3x3_1(x))): [Batch, 24, 12, 12] <- [Batch, 24, 12, 12]
-                Backend.Conv2d_Forward(_incep1_branch3x3_3_9, _incep1_branch3x3_2_8, _incep1_branch3x3_3_weight, _incep1_branch3x3_3_bias, _convWorkspace, batch, 24, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep1_branch3x3_3_9, _incep1_branch3x3_2_8, _incep1_branch3x3_3_weight, _incep1_branch3x3_3_bias, _convWorkspace, in _conv2dDesc4, batch);
                 // AvgPool2d(x, 3, stride: 1, padding: 1): [Batch, 10, 12, 12] <- [Batch, 10, 12, 12]
-                Backend.AvgPool2d_Forward(_avgPool2d10, _relu3, batch, 10, 12, 12, 3, 3, 1, 1, 1, 1, countIncludePad: true);
+                Backend.AvgPool2d_Forward(_avgPool2d10, _relu3, in _pool2dDesc1, batch);
                 // BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1)): [Batch, 24, 12, 12] <- [Batch, 10, 12, 12]
-                Backend.Conv2d_Forward(_incep1_branch_pool11, _avgPool2d10, _incep1_branch_pool_weight, _incep1_branch_pool_bias, _convWorkspace, batch, 10, 12, 12, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep1_branch_pool11, _avgPool2d10, _incep1_branch_pool_weight, _incep1_branch_pool_bias, _convWorkspace, in _conv2dDesc5, batch);
                 // Concat([branch1x1, branch5x5, branch3x3, branchPool], 1): [Batch, 88, 12, 12] <- [Batch, 16, 12, 12], [Batch, 24, 12, 12], [Batch, 24, 12, 12], [Batch, 24, 12, 12]
                 Backend.CopyRows(_concat12, 0 * 144, 12672, _incep1_branch1x1_4, 0, 2304, 2304, batch, accumulate: false);
                 Backend.CopyRows(_concat12, 16 * 144, 12672, _incep1_branch5x5_2_6, 0, 3456, 3456, batch, accumulate: false);
                 Backend.CopyRows(_concat12, 40 * 144, 12672, _incep1_branch3x3_3_9, 0, 3456, 3456, batch, accumulate: false);
                 Backend.CopyRows(_concat12, 64 * 144, 12672, _incep1_branch_pool11, 0, 3456, 3456, batch, accumulate: false);
                 // Conv2(i1): [Batch, 20, 8, 8] <- [Batch, 88, 12, 12]
-                Backend.Conv2d_Forward(_conv2_13, _concat12, _conv2_weight, _conv2_bias, _convWorkspace, batch, 88, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv2_13, _concat12, _conv2_weight, _conv2_bias, _convWorkspace, in _conv2dDesc6, batch);
                 // MaxPool2d(Conv2(i1), 2): [Batch, 20, 4, 4] <- [Batch, 20, 8, 8]
-                Backend.MaxPool2d_Forward(_maxPool2d14, _indices14, _conv2_13, batch, 20, 8, 8, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d14, _indices14, _conv2_13, in _pool2dDesc2, batch);
                 // Relu(MaxPool2d(Conv2(i1), 2)): [Batch, 20, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu15, _maxPool2d14, batch * 320);
                 // Branch1x1(x): [Batch, 16, 4, 4] <- [Batch, 20, 4, 4]
-                Backend.Conv2d_Forward(_incep2_branch1x1_16, _relu15, _incep2_branch1x1_weight, _incep2_branch1x1_bias, _convWorkspace, batch, 20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep2_branch1x1_16, _relu15, _incep2_branch1x1_weight, _incep2_branch1x1_bias, _convWorkspace, in _conv2dDesc7, batch);
                 // Branch5x5_1(x): [Batch, 16, 4, 4] <- [Batch, 20, 4, 4]
-                Backend.Conv2d_Forward(_incep2_branch5x5_1_17, _relu15, _incep2_branch5x5_1_weight, _incep2_branch5x5_1_bias, _convWorkspace, batch, 20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep2_branch5x5_1_17, _relu15, _incep2_branch5x5_1_weight, _incep2_branch5x5_1_bias, _convWorkspace, in _conv2dDesc7, batch);
                 // Branch5x5_2(Branch5x5_1(x)): [Batch, 24, 4, 4] <- [Batch, 16, 4, 4]
-                Backend.Conv2d_Forward(_incep2_branch5x5_2_18, _incep2_branch5x5_1_17, _incep2_branch5x5_2_weight, _incep2_branch5x5_2_bias, _convWorkspace, batch, 16, 4, 4, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep2_branch5x5_2_18, _incep2_branch5x5_1_17, _incep2_branch5x5_2_weight, _incep2_branch5x5_2_bias, _convWorkspace, in _conv2dDesc8, batch);
                 // Branch3x3_1(x): [Batch, 16, 4, 4] <- [Batch, 20, 4, 4]
-                Backend.Conv2d_Forward(_incep2_branch3x3_1_19, _relu15, _incep2_branch3x3_1_weight, _incep2_branch3x3_1_bias, _convWorkspace, batch, 20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep2_branch3x3_1_19, _relu15, _incep2_branch3x3_1_weight, _incep2_branch3x3_1_bias, _convWorkspace, in _conv2dDesc7, batch);
                 // Branch3x3_2(Branch3x3_1(x)): [Batch, 24, 4, 4] <- [Batch, 16, 4, 4]
-                Backend.Conv2d_Forward(_incep2_branch3x3_2_20, _incep2_branch3x3_1_19, _incep2_branch3x3_2_weight, _incep2_branch3x3_2_bias, _convWorkspace, batch, 16, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep2_branch3x3_2_20, _incep2_branch3x3_1_19, _incep2_branch3x3_2_weight, _incep2_branch3x3_2_bias, _convWorkspace, in _conv2dDesc9, batch);
                 // Branch3x3_3(Branch3x3_2(Branch3x3_1(x))): [Batch, 24, 4, 4] <- [Batch, 24, 4, 4]
-                Backend.Conv2d_Forward(_incep2_branch3x3_3_21, _incep2_branch3x3_2_20, _incep2_branch3x3_3_weight, _incep2_branch3x3_3_bias, _convWorkspace, batch, 24, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep2_branch3x3_3_21, _incep2_branch3x3_2_20, _incep2_branch3x3_3_weight, _incep2_branch3x3_3_bias, _convWorkspace, in _conv2dDesc10, batch);
                 // AvgPool2d(x, 3, stride: 1, padding: 1): [Batch, 20, 4, 4] <- [Batch, 20, 4, 4]
-                Backend.AvgPool2d_Forward(_avgPool2d22, _relu15, batch, 20, 4, 4, 3, 3, 1, 1, 1, 1, countIncludePad: true);
+                Backend.AvgPool2d_Forward(_avgPool2d22, _relu15, in _pool2dDesc3, batch);
                 // BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1)): [Batch, 24, 4, 4] <- [Batch, 20, 4, 4]
-                Backend.Conv2d_Forward(_incep2_branch_pool23, _avgPool2d22, _incep2_branch_pool_weight, _incep2_branch_pool_bias, _convWorkspace, batch, 20, 4, 4, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_incep2_branch_pool23, _avgPool2d22, _incep2_branch_pool_weight, _incep2_branch_pool_bias, _convWorkspace, in _conv2dDesc11, batch);
                 // Concat([branch1x1, branch5x5, branch3x3, branchPool], 1): [Batch, 88, 4, 4] <- [Batch, 16, 4, 4], [Batch, 24, 4, 4], [Batch, 24, 4, 4], [Batch, 24, 4, 4]
                 Backend.CopyRows(_concat24, 0 * 16, 1408, _incep2_branch1x1_16, 0, 256, 256, batch, accumulate: false);
                 Backend.CopyRows(_concat24, 16 * 16, 1408, _incep2_branch5x5_2_18, 0, 384, 384, batch, accumulate: false);
@@ -383,13 +400,13 @@ namespace ShapeNet.Samples.Cnn
                 Backend.CopyRows(_concat24, 64 * 16, 1408, _incep2_branch_pool23, 0, 384, 384, batch, accumulate: false);
                 // Flatten(i2): [Batch, 1408] <- [Batch, 88, 4, 4] (the same buffer as Concat([branch1x1, branch5x5, branch3x3, branchPool], 1))
                 // Fc(Flatten(i2)): [Batch, 10] <- [Batch, 1408]
-                Backend.Linear_Forward(_fc26, _concat24, _fc_weight, _fc_bias, batch, 1408, 10, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc26, _concat24, _fc_weight, _fc_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Flatten(i2)) = d(Fc(Flatten(i2)))·W; d(fc.weight), d(fc.bias): [Batch, 1408] <- [Batch, 10]
-                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc26, _concat24, _fc_weight, batch, 1408, 10, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc26, _concat24, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Branch1x1(x)) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 16, 4, 4] <- [Batch, 88, 4, 4]
                 Backend.CopyRows(_gradient1, 0, 256, _gradient0, 0 * 16, 1408, 256, batch, accumulate: false);
                 // d(Branch5x5_2(Branch5x5_1(x))) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 24, 4, 4] <- [Batch, 88, 4, 4]
@@ -399,27 +416,27 @@ namespace ShapeNet.Samples.Cnn
                 // d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 24, 4, 4] <- [Batch, 88, 4, 4]
                 Backend.CopyRows(_gradient4, 0, 384, _gradient0, 64 * 16, 1408, 384, batch, accumulate: false);
                 // d(AvgPool2d(x, 3, stride: 1, padding: 1)) = convᵀ(d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))), W); d(incep2.branch_pool.weight), d(incep2.branch_pool.bias): [Batch, 20, 4, 4] <- [Batch, 24, 4, 4]
-                Backend.Conv2d_Backward(_gradient0, _dincep2_branch_pool_weight, _dincep2_branch_pool_bias, _gradient4, _avgPool2d22, _incep2_branch_pool_weight, _convWorkspace, batch, 20, 4, 4, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient0, _dincep2_branch_pool_weight, _dincep2_branch_pool_bias, _gradient4, _avgPool2d22, _incep2_branch_pool_weight, _convWorkspace, in _conv2dDesc11, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(MaxPool2d(Conv2(i1), 2))) = d(AvgPool2d(x, 3, stride: 1, padding: 1)) spread over the windows: [Batch, 20, 4, 4] <- [Batch, 20, 4, 4]
-                Backend.AvgPool2d_Backward(_gradient4, _gradient0, batch, 20, 4, 4, 3, 3, 1, 1, 1, 1, countIncludePad: true, accumulate: false);
+                Backend.AvgPool2d_Backward(_gradient4, _gradient0, in _pool2dDesc3, batch, accumulate: false);
                 // d(Branch3x3_2(Branch3x3_1(x))) = convᵀ(d(Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))), W); d(incep2.branch3x3_3.weight), d(incep2.branch3x3_3.bias): [Batch, 24, 4, 4] <- [Batch, 24, 4, 4]
-                Backend.Conv2d_Backward(_gradient0, _dincep2_branch3x3_3_weight, _dincep2_branch3x3_3_bias, _gradient3, _incep2_branch3x3_2_20, _incep2_branch3x3_3_weight, _convWorkspace, batch, 24, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient0, _dincep2_branch3x3_3_weight, _dincep2_branch3x3_3_bias, _gradient3, _incep2_branch3x3_2_20, _incep2_branch3x3_3_weight, _convWorkspace, in _conv2dDesc10, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Branch3x3_1(x)) = convᵀ(d(Branch3x3_2(Branch3x3_1(x))), W); d(incep2.branch3x3_2.weight), d(incep2.branch3x3_2.bias): [Batch, 16, 4, 4] <- [Batch, 24, 4, 4]
-                Backend.Conv2d_Backward(_gradient3, _dincep2_branch3x3_2_weight, _dincep2_branch3x3_2_bias, _gradient0, _incep2_branch3x3_1_19, _incep2_branch3x3_2_weight, _convWorkspace, batch, 16, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient3, _dincep2_branch3x3_2_weight, _dincep2_branch3x3_2_bias, _gradient0, _incep2_branch3x3_1_19, _incep2_branch3x3_2_weight, _convWorkspace, in _conv2dDesc9, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(MaxPool2d(Conv2(i1), 2))) += convᵀ(d(Branch3x3_1(x)), W); d(incep2.branch3x3_1.weight), d(incep2.branch3x3_1.bias): [Batch, 20, 4, 4] <- [Batch, 16, 4, 4]
-                Backend.Conv2d_Backward(_gradient4, _dincep2_branch3x3_1_weight, _dincep2_branch3x3_1_bias, _gradient3, _relu15, _incep2_branch3x3_1_weight, _convWorkspace, batch, 20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, accumulateDx: true, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient4, _dincep2_branch3x3_1_weight, _dincep2_branch3x3_1_bias, _gradient3, _relu15, _incep2_branch3x3_1_weight, _convWorkspace, in _conv2dDesc7, batch, accumulateDx: true, accumulateParameters: false);
                 // d(Branch5x5_1(x)) = convᵀ(d(Branch5x5_2(Branch5x5_1(x))), W); d(incep2.branch5x5_2.weight), d(incep2.branch5x5_2.bias): [Batch, 16, 4, 4] <- [Batch, 24, 4, 4]
-                Backend.Conv2d_Backward(_gradient3, _dincep2_branch5x5_2_weight, _dincep2_branch5x5_2_bias, _gradient2, _incep2_branch5x5_1_17, _incep2_branch5x5_2_weight, _convWorkspace, batch, 16, 4, 4, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient3, _dincep2_branch5x5_2_weight, _dincep2_branch5x5_2_bias, _gradient2, _incep2_branch5x5_1_17, _incep2_branch5x5_2_weight, _convWorkspace, in _conv2dDesc8, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(MaxPool2d(Conv2(i1), 2))) += convᵀ(d(Branch5x5_1(x)), W); d(incep2.branch5x5_1.weight), d(incep2.branch5x5_1.bias): [Batch, 20, 4, 4] <- [Batch, 16, 4, 4]
-                Backend.Conv2d_Backward(_gradient4, _dincep2_branch5x5_1_weight, _dincep2_branch5x5_1_bias, _gradient3, _relu15, _incep2_branch5x5_1_weight, _convWorkspace, batch, 20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, accumulateDx: true, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient4, _dincep2_branch5x5_1_weight, _dincep2_branch5x5_1_bias, _gradient3, _relu15, _incep2_branch5x5_1_weight, _convWorkspace, in _conv2dDesc7, batch, accumulateDx: true, accumulateParameters: false);
                 // d(Relu(MaxPool2d(Conv2(i1), 2))) += convᵀ(d(Branch1x1(x)), W); d(incep2.branch1x1.weight), d(incep2.branch1x1.bias): [Batch, 20, 4, 4] <- [Batch, 16, 4, 4]
-                Backend.Conv2d_Backward(_gradient4, _dincep2_branch1x1_weight, _dincep2_branch1x1_bias, _gradient1, _relu15, _incep2_branch1x1_weight, _convWorkspace, batch, 20, 4, 4, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, accumulateDx: true, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient4, _dincep2_branch1x1_weight, _dincep2_branch1x1_bias, _gradient1, _relu15, _incep2_branch1x1_weight, _convWorkspace, in _conv2dDesc7, batch, accumulateDx: true, accumulateParameters: false);
                 // d(MaxPool2d(Conv2(i1), 2)) = d(Relu(MaxPool2d(Conv2(i1), 2))) · Relu': [Batch, 20, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient2, _gradient4, _maxPool2d14, _relu15, batch * 320, accumulate: false);
                 // d(Conv2(i1)) = d(MaxPool2d(Conv2(i1), 2)) scattered to the maxima: [Batch, 20, 8, 8] <- [Batch, 20, 4, 4]
-                Backend.MaxPool2d_Backward(_gradient0, _gradient2, _indices14, batch, 20, 8, 8, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient0, _gradient2, _indices14, in _pool2dDesc2, batch, accumulate: false);
                 // d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)) = convᵀ(d(Conv2(i1)), W); d(conv2.weight), d(conv2.bias): [Batch, 88, 12, 12] <- [Batch, 20, 8, 8]
-                Backend.Conv2d_Backward(_gradient2, _dconv2_weight, _dconv2_bias, _gradient0, _concat12, _conv2_weight, _convWorkspace, batch, 88, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient2, _dconv2_weight, _dconv2_bias, _gradient0, _concat12, _conv2_weight, _convWorkspace, in _conv2dDesc6, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Branch1x1(x)) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 16, 12, 12] <- [Batch, 88, 12, 12]
                 Backend.CopyRows(_gradient0, 0, 2304, _gradient2, 0 * 144, 12672, 2304, batch, accumulate: false);
                 // d(Branch5x5_2(Branch5x5_1(x))) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 24, 12, 12] <- [Batch, 88, 12, 12]
@@ -429,27 +446,27 @@ namespace ShapeNet.Samples.Cnn
                 // d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 24, 12, 12] <- [Batch, 88, 12, 12]
                 Backend.CopyRows(_gradient1, 0, 3456, _gradient2, 64 * 144, 12672, 3456, batch, accumulate: false);
                 // d(AvgPool2d(x, 3, stride: 1, padding: 1)) = convᵀ(d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))), W); d(incep1.branch_pool.weight), d(incep1.branch_pool.bias): [Batch, 10, 12, 12] <- [Batch, 24, 12, 12]
-                Backend.Conv2d_Backward(_gradient2, _dincep1_branch_pool_weight, _dincep1_branch_pool_bias, _gradient1, _avgPool2d10, _incep1_branch_pool_weight, _convWorkspace, batch, 10, 12, 12, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient2, _dincep1_branch_pool_weight, _dincep1_branch_pool_bias, _gradient1, _avgPool2d10, _incep1_branch_pool_weight, _convWorkspace, in _conv2dDesc5, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(MaxPool2d(Conv1(x), 2))) = d(AvgPool2d(x, 3, stride: 1, padding: 1)) spread over the windows: [Batch, 10, 12, 12] <- [Batch, 10, 12, 12]
-                Backend.AvgPool2d_Backward(_gradient1, _gradient2, batch, 10, 12, 12, 3, 3, 1, 1, 1, 1, countIncludePad: true, accumulate: false);
+                Backend.AvgPool2d_Backward(_gradient1, _gradient2, in _pool2dDesc1, batch, accumulate: false);
                 // d(Branch3x3_2(Branch3x3_1(x))) = convᵀ(d(Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))), W); d(incep1.branch3x3_3.weight), d(incep1.branch3x3_3.bias): [Batch, 24, 12, 12] <- [Batch, 24, 12, 12]
-                Backend.Conv2d_Backward(_gradient2, _dincep1_branch3x3_3_weight, _dincep1_branch3x3_3_bias, _gradient4, _incep1_branch3x3_2_8, _incep1_branch3x3_3_weight, _convWorkspace, batch, 24, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient2, _dincep1_branch3x3_3_weight, _dincep1_branch3x3_3_bias, _gradient4, _incep1_branch3x3_2_8, _incep1_branch3x3_3_weight, _convWorkspace, in _conv2dDesc4, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Branch3x3_1(x)) = convᵀ(d(Branch3x3_2(Branch3x3_1(x))), W); d(incep1.branch3x3_2.weight), d(incep1.branch3x3_2.bias): [Batch, 16, 12, 12] <- [Batch, 24, 12, 12]
-                Backend.Conv2d_Backward(_gradient4, _dincep1_branch3x3_2_weight, _dincep1_branch3x3_2_bias, _gradient2, _incep1_branch3x3_1_7, _incep1_branch3x3_2_weight, _convWorkspace, batch, 16, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient4, _dincep1_branch3x3_2_weight, _dincep1_branch3x3_2_bias, _gradient2, _incep1_branch3x3_1_7, _incep1_branch3x3_2_weight, _convWorkspace, in _conv2dDesc3, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(MaxPool2d(Conv1(x), 2))) += convᵀ(d(Branch3x3_1(x)), W); d(incep1.branch3x3_1.weight), d(incep1.branch3x3_1.bias): [Batch, 10, 12, 12] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Backward(_gradient1, _dincep1_branch3x3_1_weight, _dincep1_branch3x3_1_bias, _gradient4, _relu3, _incep1_branch3x3_1_weight, _convWorkspace, batch, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, accumulateDx: true, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient1, _dincep1_branch3x3_1_weight, _dincep1_branch3x3_1_bias, _gradient4, _relu3, _incep1_branch3x3_1_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: true, accumulateParameters: false);
                 // d(Branch5x5_1(x)) = convᵀ(d(Branch5x5_2(Branch5x5_1(x))), W); d(incep1.branch5x5_2.weight), d(incep1.branch5x5_2.bias): [Batch, 16, 12, 12] <- [Batch, 24, 12, 12]
-                Backend.Conv2d_Backward(_gradient4, _dincep1_branch5x5_2_weight, _dincep1_branch5x5_2_bias, _gradient3, _incep1_branch5x5_1_5, _incep1_branch5x5_2_weight, _convWorkspace, batch, 16, 12, 12, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient4, _dincep1_branch5x5_2_weight, _dincep1_branch5x5_2_bias, _gradient3, _incep1_branch5x5_1_5, _incep1_branch5x5_2_weight, _convWorkspace, in _conv2dDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(MaxPool2d(Conv1(x), 2))) += convᵀ(d(Branch5x5_1(x)), W); d(incep1.branch5x5_1.weight), d(incep1.branch5x5_1.bias): [Batch, 10, 12, 12] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Backward(_gradient1, _dincep1_branch5x5_1_weight, _dincep1_branch5x5_1_bias, _gradient4, _relu3, _incep1_branch5x5_1_weight, _convWorkspace, batch, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, accumulateDx: true, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient1, _dincep1_branch5x5_1_weight, _dincep1_branch5x5_1_bias, _gradient4, _relu3, _incep1_branch5x5_1_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: true, accumulateParameters: false);
                 // d(Relu(MaxPool2d(Conv1(x), 2))) += convᵀ(d(Branch1x1(x)), W); d(incep1.branch1x1.weight), d(incep1.branch1x1.bias): [Batch, 10, 12, 12] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Backward(_gradient1, _dincep1_branch1x1_weight, _dincep1_branch1x1_bias, _gradient0, _relu3, _incep1_branch1x1_weight, _convWorkspace, batch, 10, 12, 12, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, accumulateDx: true, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient1, _dincep1_branch1x1_weight, _dincep1_branch1x1_bias, _gradient0, _relu3, _incep1_branch1x1_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: true, accumulateParameters: false);
                 // d(MaxPool2d(Conv1(x), 2)) = d(Relu(MaxPool2d(Conv1(x), 2))) · Relu': [Batch, 10, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _maxPool2d2, _relu3, batch * 1440, accumulate: false);
                 // d(Conv1(x)) = d(MaxPool2d(Conv1(x), 2)) scattered to the maxima: [Batch, 10, 24, 24] <- [Batch, 10, 12, 12]
-                Backend.MaxPool2d_Backward(_gradient2, _gradient0, _indices2, batch, 10, 24, 24, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient2, _gradient0, _indices2, in _pool2dDesc0, batch, accumulate: false);
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 1, 28, 28] <- [Batch, 10, 24, 24]
-                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient2, _x, _conv1_weight, _convWorkspace, batch, 1, 28, 28, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient2, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -483,6 +500,85 @@ namespace ShapeNet.Samples.Cnn
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("InceptionCnn", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1, 28, 28); // x: [Batch, 1, 28, 28]
+            model.Initializer("conv1.weight", Parameters[0].Value, 10, 1, 5, 5);
+            model.Initializer("conv1.bias", Parameters[1].Value, 10);
+            model.Initializer("conv2.weight", Parameters[2].Value, 20, 88, 5, 5);
+            model.Initializer("conv2.bias", Parameters[3].Value, 20);
+            model.Initializer("incep1.branch1x1.weight", Parameters[4].Value, 16, 10, 1, 1);
+            model.Initializer("incep1.branch1x1.bias", Parameters[5].Value, 16);
+            model.Initializer("incep1.branch5x5_1.weight", Parameters[6].Value, 16, 10, 1, 1);
+            model.Initializer("incep1.branch5x5_1.bias", Parameters[7].Value, 16);
+            model.Initializer("incep1.branch5x5_2.weight", Parameters[8].Value, 24, 16, 5, 5);
+            model.Initializer("incep1.branch5x5_2.bias", Parameters[9].Value, 24);
+            model.Initializer("incep1.branch3x3_1.weight", Parameters[10].Value, 16, 10, 1, 1);
+            model.Initializer("incep1.branch3x3_1.bias", Parameters[11].Value, 16);
+            model.Initializer("incep1.branch3x3_2.weight", Parameters[12].Value, 24, 16, 3, 3);
+            model.Initializer("incep1.branch3x3_2.bias", Parameters[13].Value, 24);
+            model.Initializer("incep1.branch3x3_3.weight", Parameters[14].Value, 24, 24, 3, 3);
+            model.Initializer("incep1.branch3x3_3.bias", Parameters[15].Value, 24);
+            model.Initializer("incep1.branch_pool.weight", Parameters[16].Value, 24, 10, 1, 1);
+            model.Initializer("incep1.branch_pool.bias", Parameters[17].Value, 24);
+            model.Initializer("incep2.branch1x1.weight", Parameters[18].Value, 16, 20, 1, 1);
+            model.Initializer("incep2.branch1x1.bias", Parameters[19].Value, 16);
+            model.Initializer("incep2.branch5x5_1.weight", Parameters[20].Value, 16, 20, 1, 1);
+            model.Initializer("incep2.branch5x5_1.bias", Parameters[21].Value, 16);
+            model.Initializer("incep2.branch5x5_2.weight", Parameters[22].Value, 24, 16, 5, 5);
+            model.Initializer("incep2.branch5x5_2.bias", Parameters[23].Value, 24);
+            model.Initializer("incep2.branch3x3_1.weight", Parameters[24].Value, 16, 20, 1, 1);
+            model.Initializer("incep2.branch3x3_1.bias", Parameters[25].Value, 16);
+            model.Initializer("incep2.branch3x3_2.weight", Parameters[26].Value, 24, 16, 3, 3);
+            model.Initializer("incep2.branch3x3_2.bias", Parameters[27].Value, 24);
+            model.Initializer("incep2.branch3x3_3.weight", Parameters[28].Value, 24, 24, 3, 3);
+            model.Initializer("incep2.branch3x3_3.bias", Parameters[29].Value, 24);
+            model.Initializer("incep2.branch_pool.weight", Parameters[30].Value, 24, 20, 1, 1);
+            model.Initializer("incep2.branch_pool.bias", Parameters[31].Value, 24);
+            model.Initializer("fc.weight", Parameters[32].Value, 10, 1408);
+            model.Initializer("fc.bias", Parameters[33].Value, 10);
+            model.Node("Conv", "/conv1/Conv", new string[] { "x", "conv1.weight", "conv1.bias" }, new string[] { "/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool", new string[] { "/conv1/Conv2d_output_0" }, new string[] { "/MaxPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu", new string[] { "/MaxPool2d_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Conv", "/incep1/branch1x1/Conv", new string[] { "/Relu_output_0", "incep1.branch1x1.weight", "incep1.branch1x1.bias" }, new string[] { "/incep1/branch1x1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch5x5_1/Conv", new string[] { "/Relu_output_0", "incep1.branch5x5_1.weight", "incep1.branch5x5_1.bias" }, new string[] { "/incep1/branch5x5_1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch5x5_2/Conv", new string[] { "/incep1/branch5x5_1/Conv2d_output_0", "incep1.branch5x5_2.weight", "incep1.branch5x5_2.bias" }, new string[] { "/incep1/branch5x5_2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 2, 2, 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch3x3_1/Conv", new string[] { "/Relu_output_0", "incep1.branch3x3_1.weight", "incep1.branch3x3_1.bias" }, new string[] { "/incep1/branch3x3_1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch3x3_2/Conv", new string[] { "/incep1/branch3x3_1/Conv2d_output_0", "incep1.branch3x3_2.weight", "incep1.branch3x3_2.bias" }, new string[] { "/incep1/branch3x3_2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch3x3_3/Conv", new string[] { "/incep1/branch3x3_2/Conv2d_output_0", "incep1.branch3x3_3.weight", "incep1.branch3x3_3.bias" }, new string[] { "/incep1/branch3x3_3/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("AveragePool", "/incep1/AveragePool", new string[] { "/Relu_output_0" }, new string[] { "/incep1/AvgPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("count_include_pad", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep1/branch_pool/Conv", new string[] { "/incep1/AvgPool2d_output_0", "incep1.branch_pool.weight", "incep1.branch_pool.bias" }, new string[] { "/incep1/branch_pool/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Concat", "/incep1/Concat", new string[] { "/incep1/branch1x1/Conv2d_output_0", "/incep1/branch5x5_2/Conv2d_output_0", "/incep1/branch3x3_3/Conv2d_output_0", "/incep1/branch_pool/Conv2d_output_0" }, new string[] { "/incep1/Concat_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Conv", "/conv2/Conv", new string[] { "/incep1/Concat_output_0", "conv2.weight", "conv2.bias" }, new string[] { "/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool_1", new string[] { "/conv2/Conv2d_output_0" }, new string[] { "/MaxPool2d_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu_1", new string[] { "/MaxPool2d_1_output_0" }, new string[] { "/Relu_1_output_0" });
+            model.Node("Conv", "/incep2/branch1x1/Conv", new string[] { "/Relu_1_output_0", "incep2.branch1x1.weight", "incep2.branch1x1.bias" }, new string[] { "/incep2/branch1x1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch5x5_1/Conv", new string[] { "/Relu_1_output_0", "incep2.branch5x5_1.weight", "incep2.branch5x5_1.bias" }, new string[] { "/incep2/branch5x5_1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch5x5_2/Conv", new string[] { "/incep2/branch5x5_1/Conv2d_output_0", "incep2.branch5x5_2.weight", "incep2.branch5x5_2.bias" }, new string[] { "/incep2/branch5x5_2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 2, 2, 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch3x3_1/Conv", new string[] { "/Relu_1_output_0", "incep2.branch3x3_1.weight", "incep2.branch3x3_1.bias" }, new string[] { "/incep2/branch3x3_1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch3x3_2/Conv", new string[] { "/incep2/branch3x3_1/Conv2d_output_0", "incep2.branch3x3_2.weight", "incep2.branch3x3_2.bias" }, new string[] { "/incep2/branch3x3_2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch3x3_3/Conv", new string[] { "/incep2/branch3x3_2/Conv2d_output_0", "incep2.branch3x3_3.weight", "incep2.branch3x3_3.bias" }, new string[] { "/incep2/branch3x3_3/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("AveragePool", "/incep2/AveragePool", new string[] { "/Relu_1_output_0" }, new string[] { "/incep2/AvgPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("count_include_pad", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Conv", "/incep2/branch_pool/Conv", new string[] { "/incep2/AvgPool2d_output_0", "incep2.branch_pool.weight", "incep2.branch_pool.bias" }, new string[] { "/incep2/branch_pool/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Concat", "/incep2/Concat", new string[] { "/incep2/branch1x1/Conv2d_output_0", "/incep2/branch5x5_2/Conv2d_output_0", "/incep2/branch3x3_3/Conv2d_output_0", "/incep2/branch_pool/Conv2d_output_0" }, new string[] { "/incep2/Concat_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Flatten", "/Flatten", new string[] { "/incep2/Concat_output_0" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Reshape_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 10); // [Batch, 10]
+            return model;
         }
     }
 }

@@ -146,6 +146,15 @@ namespace ShapeNet.Samples.Cnn
             private readonly int[] _shape0 = { 0, 16, 12, 12 }; // [Batch, 16, 12, 12]
             private readonly int[] _shape1 = { 0, 32, 4, 4 }; // [Batch, 32, 4, 4]
             private readonly global::ShapeNet.Backends.DeviceBuffer _convWorkspace; // im2col columns and partial weight gradients, shared by every Conv2d
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc0 = new(1, 28, 28, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv1(x)
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc0 = new(16, 24, 24, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Conv1(x), 2)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc1 = new(16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu); // Conv1(x)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc2 = new(16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv2(y)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc3 = new(16, 12, 12, 32, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv2(h)
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc1 = new(32, 8, 8, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(Conv2(h), 2)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc4 = new(32, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu); // Conv1(x)
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc5 = new(32, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv2(y)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(512, 10, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(Flatten(h))
 
             internal Plan(ResNetCnn network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -200,7 +209,7 @@ namespace ShapeNet.Samples.Cnn
                 _gradient0 = Allocate(batchCapacity * 2304);
                 _gradient1 = Allocate(batchCapacity * 9216);
                 _gradient2 = Allocate(batchCapacity * 2304);
-                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 1, 28, 28, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 16, 12, 12, 32, 5, 5, 1, 1, 0, 0, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 32, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 32, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc2, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc3, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc4, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc5, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc18, _dfc18);
             }
@@ -219,43 +228,43 @@ namespace ShapeNet.Samples.Cnn
             {
                 SetBatchInShapes(batch);
                 // Conv1(x): [Batch, 16, 24, 24] <- [Batch, 1, 28, 28]
-                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, batch, 1, 28, 28, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
                 // MaxPool2d(Conv1(x), 2): [Batch, 16, 12, 12] <- [Batch, 16, 24, 24]
-                Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, batch, 16, 24, 24, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, in _pool2dDesc0, batch);
                 // Relu(MaxPool2d(Conv1(x), 2)): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _maxPool2d2, batch * 2304);
                 // Relu(Conv1(x)): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Forward(_relu5, _relu3, _rblock1_conv1_weight, _rblock1_conv1_bias, _convWorkspace, batch, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Conv2d_Forward(_relu5, _relu3, _rblock1_conv1_weight, _rblock1_conv1_bias, _convWorkspace, in _conv2dDesc1, batch);
                 // Conv2(y): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Forward(_rblock1_conv2_6, _relu5, _rblock1_conv2_weight, _rblock1_conv2_bias, _convWorkspace, batch, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_rblock1_conv2_6, _relu5, _rblock1_conv2_weight, _rblock1_conv2_bias, _convWorkspace, in _conv2dDesc2, batch);
                 // x + Conv2(y): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12], [Batch, 16, 12, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add7, _relu3, _shape0, _rblock1_conv2_6, _shape0, _shape0);
                 // Relu(x + Conv2(y)): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu8, _add7, batch * 2304);
                 // Conv2(h): [Batch, 32, 8, 8] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Forward(_conv2_9, _relu8, _conv2_weight, _conv2_bias, _convWorkspace, batch, 16, 12, 12, 32, 5, 5, 1, 1, 0, 0, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv2_9, _relu8, _conv2_weight, _conv2_bias, _convWorkspace, in _conv2dDesc3, batch);
                 // MaxPool2d(Conv2(h), 2): [Batch, 32, 4, 4] <- [Batch, 32, 8, 8]
-                Backend.MaxPool2d_Forward(_maxPool2d10, _indices10, _conv2_9, batch, 32, 8, 8, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d10, _indices10, _conv2_9, in _pool2dDesc1, batch);
                 // Relu(MaxPool2d(Conv2(h), 2)): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu11, _maxPool2d10, batch * 512);
                 // Relu(Conv1(x)): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
-                Backend.Conv2d_Forward(_relu13, _relu11, _rblock2_conv1_weight, _rblock2_conv1_bias, _convWorkspace, batch, 32, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Conv2d_Forward(_relu13, _relu11, _rblock2_conv1_weight, _rblock2_conv1_bias, _convWorkspace, in _conv2dDesc4, batch);
                 // Conv2(y): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
-                Backend.Conv2d_Forward(_rblock2_conv2_14, _relu13, _rblock2_conv2_weight, _rblock2_conv2_bias, _convWorkspace, batch, 32, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_rblock2_conv2_14, _relu13, _rblock2_conv2_weight, _rblock2_conv2_bias, _convWorkspace, in _conv2dDesc5, batch);
                 // x + Conv2(y): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4], [Batch, 32, 4, 4]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add15, _relu11, _shape1, _rblock2_conv2_14, _shape1, _shape1);
                 // Relu(x + Conv2(y)): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu16, _add15, batch * 512);
                 // Flatten(h): [Batch, 512] <- [Batch, 32, 4, 4] (the same buffer as Relu(x + Conv2(y)))
                 // Fc(Flatten(h)): [Batch, 10] <- [Batch, 512]
-                Backend.Linear_Forward(_fc18, _relu16, _fc_weight, _fc_bias, batch, 512, 10, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc18, _relu16, _fc_weight, _fc_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 SetBatchInShapes(batch);
                 // d(Flatten(h)) = d(Fc(Flatten(h)))·W; d(fc.weight), d(fc.bias): [Batch, 512] <- [Batch, 10]
-                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc18, _relu16, _fc_weight, batch, 512, 10, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc18, _relu16, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(x + Conv2(y)) = d(Relu(x + Conv2(y))) · Relu': [Batch, 32, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient0, _add15, _relu16, batch * 512, accumulate: false);
                 // d(Relu(MaxPool2d(Conv2(h), 2))) = d(x + Conv2(y)) · ∂/∂a: [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
@@ -263,17 +272,17 @@ namespace ShapeNet.Samples.Cnn
                 // d(Conv2(y)) = d(x + Conv2(y)) · ∂/∂b: [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient1, _relu11, _shape1, _rblock2_conv2_14, _shape1, _shape1, accumulate: false);
                 // d(Relu(Conv1(x))) = convᵀ(d(Conv2(y)), W); d(rblock2.conv2.weight), d(rblock2.conv2.bias): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
-                Backend.Conv2d_Backward(_gradient1, _drblock2_conv2_weight, _drblock2_conv2_bias, _gradient2, _relu13, _rblock2_conv2_weight, _convWorkspace, batch, 32, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient1, _drblock2_conv2_weight, _drblock2_conv2_bias, _gradient2, _relu13, _rblock2_conv2_weight, _convWorkspace, in _conv2dDesc5, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Conv1(x))) = d(Relu(Conv1(x))) · Relu'(y), in place: [Batch, 32, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu13, _relu13, batch * 512, accumulate: false);
                 // d(Relu(MaxPool2d(Conv2(h), 2))) += convᵀ(d(Conv1(x)), W); d(rblock2.conv1.weight), d(rblock2.conv1.bias): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
-                Backend.Conv2d_Backward(_gradient0, _drblock2_conv1_weight, _drblock2_conv1_bias, _gradient1, _relu11, _rblock2_conv1_weight, _convWorkspace, batch, 32, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: true, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient0, _drblock2_conv1_weight, _drblock2_conv1_bias, _gradient1, _relu11, _rblock2_conv1_weight, _convWorkspace, in _conv2dDesc4, batch, accumulateDx: true, accumulateParameters: false);
                 // d(MaxPool2d(Conv2(h), 2)) = d(Relu(MaxPool2d(Conv2(h), 2))) · Relu': [Batch, 32, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient0, _maxPool2d10, _relu11, batch * 512, accumulate: false);
                 // d(Conv2(h)) = d(MaxPool2d(Conv2(h), 2)) scattered to the maxima: [Batch, 32, 8, 8] <- [Batch, 32, 4, 4]
-                Backend.MaxPool2d_Backward(_gradient0, _gradient1, _indices10, batch, 32, 8, 8, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient0, _gradient1, _indices10, in _pool2dDesc1, batch, accumulate: false);
                 // d(Relu(x + Conv2(y))) = convᵀ(d(Conv2(h)), W); d(conv2.weight), d(conv2.bias): [Batch, 16, 12, 12] <- [Batch, 32, 8, 8]
-                Backend.Conv2d_Backward(_gradient1, _dconv2_weight, _dconv2_bias, _gradient0, _relu8, _conv2_weight, _convWorkspace, batch, 16, 12, 12, 32, 5, 5, 1, 1, 0, 0, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient1, _dconv2_weight, _dconv2_bias, _gradient0, _relu8, _conv2_weight, _convWorkspace, in _conv2dDesc3, batch, accumulateDx: false, accumulateParameters: false);
                 // d(x + Conv2(y)) = d(Relu(x + Conv2(y))) · Relu': [Batch, 16, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _add7, _relu8, batch * 2304, accumulate: false);
                 // d(Relu(MaxPool2d(Conv1(x), 2))) = d(x + Conv2(y)) · ∂/∂a: [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
@@ -281,17 +290,17 @@ namespace ShapeNet.Samples.Cnn
                 // d(Conv2(y)) = d(x + Conv2(y)) · ∂/∂b: [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient0, _relu3, _shape0, _rblock1_conv2_6, _shape0, _shape0, accumulate: false);
                 // d(Relu(Conv1(x))) = convᵀ(d(Conv2(y)), W); d(rblock1.conv2.weight), d(rblock1.conv2.bias): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Backward(_gradient0, _drblock1_conv2_weight, _drblock1_conv2_bias, _gradient2, _relu5, _rblock1_conv2_weight, _convWorkspace, batch, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient0, _drblock1_conv2_weight, _drblock1_conv2_bias, _gradient2, _relu5, _rblock1_conv2_weight, _convWorkspace, in _conv2dDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Conv1(x))) = d(Relu(Conv1(x))) · Relu'(y), in place: [Batch, 16, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu5, _relu5, batch * 2304, accumulate: false);
                 // d(Relu(MaxPool2d(Conv1(x), 2))) += convᵀ(d(Conv1(x)), W); d(rblock1.conv1.weight), d(rblock1.conv1.bias): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
-                Backend.Conv2d_Backward(_gradient1, _drblock1_conv1_weight, _drblock1_conv1_bias, _gradient0, _relu3, _rblock1_conv1_weight, _convWorkspace, batch, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: true, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient1, _drblock1_conv1_weight, _drblock1_conv1_bias, _gradient0, _relu3, _rblock1_conv1_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: true, accumulateParameters: false);
                 // d(MaxPool2d(Conv1(x), 2)) = d(Relu(MaxPool2d(Conv1(x), 2))) · Relu': [Batch, 16, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _maxPool2d2, _relu3, batch * 2304, accumulate: false);
                 // d(Conv1(x)) = d(MaxPool2d(Conv1(x), 2)) scattered to the maxima: [Batch, 16, 24, 24] <- [Batch, 16, 12, 12]
-                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices2, batch, 16, 24, 24, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices2, in _pool2dDesc0, batch, accumulate: false);
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 1, 28, 28] <- [Batch, 16, 24, 24]
-                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, batch, 1, 28, 28, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             private void SetBatchInShapes(int batch)
@@ -331,6 +340,57 @@ namespace ShapeNet.Samples.Cnn
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("ResNetCnn", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1, 28, 28); // x: [Batch, 1, 28, 28]
+            model.Initializer("conv1.weight", Parameters[0].Value, 16, 1, 5, 5);
+            model.Initializer("conv1.bias", Parameters[1].Value, 16);
+            model.Initializer("conv2.weight", Parameters[2].Value, 32, 16, 5, 5);
+            model.Initializer("conv2.bias", Parameters[3].Value, 32);
+            model.Initializer("rblock1.conv1.weight", Parameters[4].Value, 16, 16, 3, 3);
+            model.Initializer("rblock1.conv1.bias", Parameters[5].Value, 16);
+            model.Initializer("rblock1.conv2.weight", Parameters[6].Value, 16, 16, 3, 3);
+            model.Initializer("rblock1.conv2.bias", Parameters[7].Value, 16);
+            model.Initializer("rblock2.conv1.weight", Parameters[8].Value, 32, 32, 3, 3);
+            model.Initializer("rblock2.conv1.bias", Parameters[9].Value, 32);
+            model.Initializer("rblock2.conv2.weight", Parameters[10].Value, 32, 32, 3, 3);
+            model.Initializer("rblock2.conv2.bias", Parameters[11].Value, 32);
+            model.Initializer("fc.weight", Parameters[12].Value, 10, 512);
+            model.Initializer("fc.bias", Parameters[13].Value, 10);
+            model.Node("Conv", "/conv1/Conv", new string[] { "x", "conv1.weight", "conv1.bias" }, new string[] { "/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool", new string[] { "/conv1/Conv2d_output_0" }, new string[] { "/MaxPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu", new string[] { "/MaxPool2d_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Conv", "/rblock1/conv1/Conv", new string[] { "/Relu_output_0", "rblock1.conv1.weight", "rblock1.conv1.bias" }, new string[] { "/rblock1/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Relu", "/rblock1/Relu", new string[] { "/rblock1/conv1/Conv2d_output_0" }, new string[] { "/rblock1/Relu_output_0" });
+            model.Node("Conv", "/rblock1/conv2/Conv", new string[] { "/rblock1/Relu_output_0", "rblock1.conv2.weight", "rblock1.conv2.bias" }, new string[] { "/rblock1/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Add", "/rblock1/Add", new string[] { "/Relu_output_0", "/rblock1/conv2/Conv2d_output_0" }, new string[] { "/rblock1/Add_output_0" });
+            model.Node("Relu", "/rblock1/Relu_1", new string[] { "/rblock1/Add_output_0" }, new string[] { "/rblock1/Relu_1_output_0" });
+            model.Node("Conv", "/conv2/Conv", new string[] { "/rblock1/Relu_1_output_0", "conv2.weight", "conv2.bias" }, new string[] { "/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 5, 5), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("MaxPool", "/MaxPool_1", new string[] { "/conv2/Conv2d_output_0" }, new string[] { "/MaxPool2d_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Relu", "/Relu_1", new string[] { "/MaxPool2d_1_output_0" }, new string[] { "/Relu_1_output_0" });
+            model.Node("Conv", "/rblock2/conv1/Conv", new string[] { "/Relu_1_output_0", "rblock2.conv1.weight", "rblock2.conv1.bias" }, new string[] { "/rblock2/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Relu", "/rblock2/Relu", new string[] { "/rblock2/conv1/Conv2d_output_0" }, new string[] { "/rblock2/Relu_output_0" });
+            model.Node("Conv", "/rblock2/conv2/Conv", new string[] { "/rblock2/Relu_output_0", "rblock2.conv2.weight", "rblock2.conv2.bias" }, new string[] { "/rblock2/conv2/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("Add", "/rblock2/Add", new string[] { "/Relu_1_output_0", "/rblock2/conv2/Conv2d_output_0" }, new string[] { "/rblock2/Add_output_0" });
+            model.Node("Relu", "/rblock2/Relu_1", new string[] { "/rblock2/Add_output_0" }, new string[] { "/rblock2/Relu_1_output_0" });
+            model.Node("Flatten", "/Flatten", new string[] { "/rblock2/Relu_1_output_0" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Reshape_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 10); // [Batch, 10]
+            return model;
         }
     }
 }

@@ -54,6 +54,7 @@ namespace ShapeNet.Samples.LogisticRegression
             private readonly global::ShapeNet.Backends.DeviceBuffer _sigmoid2; // Sigmoid(Linear(x)): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dsigmoid2; // d(Sigmoid(Linear(x))): [Batch, 1]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(1, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Linear(x)
 
             internal Plan(LogisticModel network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -82,7 +83,7 @@ namespace ShapeNet.Samples.LogisticRegression
             protected override void ForwardCore(int batch, bool training)
             {
                 // Sigmoid(Linear(x)): [Batch, 1] <- [Batch, 1]
-                Backend.Linear_Forward(_sigmoid2, _x, _linear_weight, _linear_bias, batch, 1, 1, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid2, _x, _linear_weight, _linear_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
@@ -90,7 +91,7 @@ namespace ShapeNet.Samples.LogisticRegression
                 // d(pre-activation of Sigmoid(Linear(x))) = d(Sigmoid(Linear(x))) · Sigmoid'(y), in place: [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _dsigmoid2, _dsigmoid2, _sigmoid2, _sigmoid2, batch, accumulate: false);
                 // d(x) = d(Linear(x))·W; d(linear.weight), d(linear.bias): [Batch, 1] <- [Batch, 1]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear_weight, _dlinear_bias, _dsigmoid2, _x, _linear_weight, batch, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear_weight, _dlinear_bias, _dsigmoid2, _x, _linear_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -124,6 +125,29 @@ namespace ShapeNet.Samples.LogisticRegression
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("LogisticModel", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1); // x: [Batch, 1]
+            model.Initializer("linear.weight", Parameters[0].Value, 1, 1);
+            model.Initializer("linear.bias", Parameters[1].Value, 1);
+            model.Node("Gemm", "/linear/Gemm", new string[] { "x", "linear.weight", "linear.bias" }, new string[] { "/linear/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/linear/Linear_output_0" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1); // [Batch, 1]
+            return model;
         }
     }
 }

@@ -111,6 +111,11 @@ namespace ShapeNet.Samples.Mnist
             private readonly global::ShapeNet.Backends.DeviceBuffer _dfc5_9; // d(Fc5(h)): [Batch, 10]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Fc4(h)), d(Fc2(h))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Fc3(h)), d(Fc1(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(784, 512, global::ShapeNet.Backends.UnaryOp.Relu); // Fc1(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(512, 256, global::ShapeNet.Backends.UnaryOp.Relu); // Fc2(h)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(256, 128, global::ShapeNet.Backends.UnaryOp.Relu); // Fc3(h)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc3 = new(128, 64, global::ShapeNet.Backends.UnaryOp.Relu); // Fc4(h)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc4 = new(64, 10, global::ShapeNet.Backends.UnaryOp.Identity); // Fc5(h)
 
             internal Plan(MnistMlp network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -161,37 +166,37 @@ namespace ShapeNet.Samples.Mnist
             protected override void ForwardCore(int batch, bool training)
             {
                 // Relu(Fc1(x)): [Batch, 512] <- [Batch, 784]
-                Backend.Linear_Forward(_relu2, _x, _fc1_weight, _fc1_bias, batch, 784, 512, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu2, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // Relu(Fc2(h)): [Batch, 256] <- [Batch, 512]
-                Backend.Linear_Forward(_relu4, _relu2, _fc2_weight, _fc2_bias, batch, 512, 256, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu4, _relu2, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
                 // Relu(Fc3(h)): [Batch, 128] <- [Batch, 256]
-                Backend.Linear_Forward(_relu6, _relu4, _fc3_weight, _fc3_bias, batch, 256, 128, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu6, _relu4, _fc3_weight, _fc3_bias, in _linearDesc2, batch);
                 // Relu(Fc4(h)): [Batch, 64] <- [Batch, 128]
-                Backend.Linear_Forward(_relu8, _relu6, _fc4_weight, _fc4_bias, batch, 128, 64, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu8, _relu6, _fc4_weight, _fc4_bias, in _linearDesc3, batch);
                 // Fc5(h): [Batch, 10] <- [Batch, 64]
-                Backend.Linear_Forward(_fc5_9, _relu8, _fc5_weight, _fc5_bias, batch, 64, 10, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc5_9, _relu8, _fc5_weight, _fc5_bias, in _linearDesc4, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Relu(Fc4(h))) = d(Fc5(h))·W; d(fc5.weight), d(fc5.bias): [Batch, 64] <- [Batch, 10]
-                Backend.Linear_Backward(_gradient0, _dfc5_weight, _dfc5_bias, _dfc5_9, _relu8, _fc5_weight, batch, 64, 10, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc5_weight, _dfc5_bias, _dfc5_9, _relu8, _fc5_weight, in _linearDesc4, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc4(h))) = d(Relu(Fc4(h))) · Relu'(y), in place: [Batch, 64]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu8, _relu8, batch * 64, accumulate: false);
                 // d(Relu(Fc3(h))) = d(Fc4(h))·W; d(fc4.weight), d(fc4.bias): [Batch, 128] <- [Batch, 64]
-                Backend.Linear_Backward(_gradient1, _dfc4_weight, _dfc4_bias, _gradient0, _relu6, _fc4_weight, batch, 128, 64, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc4_weight, _dfc4_bias, _gradient0, _relu6, _fc4_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc3(h))) = d(Relu(Fc3(h))) · Relu'(y), in place: [Batch, 128]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu6, _relu6, batch * 128, accumulate: false);
                 // d(Relu(Fc2(h))) = d(Fc3(h))·W; d(fc3.weight), d(fc3.bias): [Batch, 256] <- [Batch, 128]
-                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _gradient1, _relu4, _fc3_weight, batch, 256, 128, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _gradient1, _relu4, _fc3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc2(h))) = d(Relu(Fc2(h))) · Relu'(y), in place: [Batch, 256]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu4, _relu4, batch * 256, accumulate: false);
                 // d(Relu(Fc1(x))) = d(Fc2(h))·W; d(fc2.weight), d(fc2.bias): [Batch, 512] <- [Batch, 256]
-                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _relu2, _fc2_weight, batch, 512, 256, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _relu2, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Relu(Fc1(x))) = d(Relu(Fc1(x))) · Relu'(y), in place: [Batch, 512]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu2, _relu2, batch * 512, accumulate: false);
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 784] <- [Batch, 512]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, batch, 784, 512, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -225,6 +230,44 @@ namespace ShapeNet.Samples.Mnist
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("MnistMlp", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 784); // x: [Batch, 784]
+            model.Initializer("fc1.weight", Parameters[0].Value, 512, 784);
+            model.Initializer("fc1.bias", Parameters[1].Value, 512);
+            model.Initializer("fc2.weight", Parameters[2].Value, 256, 512);
+            model.Initializer("fc2.bias", Parameters[3].Value, 256);
+            model.Initializer("fc3.weight", Parameters[4].Value, 128, 256);
+            model.Initializer("fc3.bias", Parameters[5].Value, 128);
+            model.Initializer("fc4.weight", Parameters[6].Value, 64, 128);
+            model.Initializer("fc4.bias", Parameters[7].Value, 64);
+            model.Initializer("fc5.weight", Parameters[8].Value, 10, 64);
+            model.Initializer("fc5.bias", Parameters[9].Value, 10);
+            model.Node("Gemm", "/fc1/Gemm", new string[] { "x", "fc1.weight", "fc1.bias" }, new string[] { "/fc1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Gemm", "/fc2/Gemm", new string[] { "/Relu_output_0", "fc2.weight", "fc2.bias" }, new string[] { "/fc2/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu_1", new string[] { "/fc2/Linear_output_0" }, new string[] { "/Relu_1_output_0" });
+            model.Node("Gemm", "/fc3/Gemm", new string[] { "/Relu_1_output_0", "fc3.weight", "fc3.bias" }, new string[] { "/fc3/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu_2", new string[] { "/fc3/Linear_output_0" }, new string[] { "/Relu_2_output_0" });
+            model.Node("Gemm", "/fc4/Gemm", new string[] { "/Relu_2_output_0", "fc4.weight", "fc4.bias" }, new string[] { "/fc4/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu_3", new string[] { "/fc4/Linear_output_0" }, new string[] { "/Relu_3_output_0" });
+            model.Node("Gemm", "/fc5/Gemm", new string[] { "/Relu_3_output_0", "fc5.weight", "fc5.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 10); // [Batch, 10]
+            return model;
         }
     }
 }

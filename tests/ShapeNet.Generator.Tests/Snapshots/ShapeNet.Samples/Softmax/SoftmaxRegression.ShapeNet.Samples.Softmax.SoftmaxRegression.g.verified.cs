@@ -54,6 +54,7 @@ namespace ShapeNet.Samples.Softmax
             private readonly global::ShapeNet.Backends.DeviceBuffer _v1_2; // Linear(Flatten(x)): [Batch, 10]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 1, 28, 28]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dv1_2; // d(Linear(Flatten(x))): [Batch, 10]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(784, 10, global::ShapeNet.Backends.UnaryOp.Identity); // Linear(Flatten(x))
 
             internal Plan(SoftmaxRegression network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -83,13 +84,13 @@ namespace ShapeNet.Samples.Softmax
             {
                 // Flatten(x): [Batch, 784] <- [Batch, 1, 28, 28] (the same buffer as x)
                 // Linear(Flatten(x)): [Batch, 10] <- [Batch, 784]
-                Backend.Linear_Forward(_v1_2, _x, _v1_weight, _v1_bias, batch, 784, 10, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_v1_2, _x, _v1_weight, _v1_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Flatten(x)) = d(Linear(Flatten(x)))·W; d(1.weight), d(1.bias): [Batch, 784] <- [Batch, 10]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dv1_weight, _dv1_bias, _dv1_2, _x, _v1_weight, batch, 784, 10, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dv1_weight, _dv1_bias, _dv1_2, _x, _v1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -123,6 +124,29 @@ namespace ShapeNet.Samples.Softmax
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("SoftmaxRegression", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 1, 28, 28); // x: [Batch, 1, 28, 28]
+            model.Initializer("1.weight", Parameters[0].Value, 10, 784);
+            model.Initializer("1.bias", Parameters[1].Value, 10);
+            model.Node("Flatten", "/Flatten", new string[] { "x" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/1/Gemm", new string[] { "/Reshape_output_0", "1.weight", "1.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 10); // [Batch, 10]
+            return model;
         }
     }
 }

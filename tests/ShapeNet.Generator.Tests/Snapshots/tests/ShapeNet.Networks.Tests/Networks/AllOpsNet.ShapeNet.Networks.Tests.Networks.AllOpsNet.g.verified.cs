@@ -292,6 +292,10 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly int[] _permutation1 = { 1, 0 }; // permutation
             private readonly int[] _shape8 = { 1, 1 }; // [1, 1]
             private readonly bool[] _reduceAxes3 = { true, true }; // reduce axes 0, 1
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(8, 12, global::ShapeNet.Backends.UnaryOp.Identity); // Fc1(x / (inputScale + 1f))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(24, 12, global::ShapeNet.Backends.UnaryOp.Tanh); // Mix(joined)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(12, 12, global::ShapeNet.Backends.UnaryOp.Tanh); // Fc2(z)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc3 = new(12, 5, global::ShapeNet.Backends.UnaryOp.Identity); // Head(z)
 
             internal Plan(AllOpsNet network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -437,7 +441,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // x / (inputScale + 1f): [Batch, 8] <- [Batch, 8], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Div, _div5, _x, _shape0, _addScalar4, _shape1, _shape0);
                 // Fc1(x / (inputScale + 1f)): [Batch, 12] <- [Batch, 8]
-                Backend.Linear_Forward(_fc1_6, _div5, _fc1_weight, _fc1_bias, batch, 8, 12, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc1_6, _div5, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // Mean(h, 0): [12] <- [Batch, 12]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean7, _fc1_6, _shape2, _reduceAxes1);
                 // h - Mean(h, 0): [Batch, 12] <- [Batch, 12], [12]
@@ -565,7 +569,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.CopyRows(_concat70, 0, 24, _add67, 0, 12, 12, batch, accumulate: false);
                 Backend.CopyRows(_concat70, 12, 24, _mul69, 0, 12, 12, batch, accumulate: false);
                 // Tanh(Mix(joined)): [Batch, 12] <- [Batch, 24]
-                Backend.Linear_Forward(_tanh72, _concat70, _mix_weight, null, batch, 24, 12, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh72, _concat70, _mix_weight, null, in _linearDesc1, batch);
                 // Abs(z): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Abs, 0f, _abs73, _tanh72, batch * 12);
                 // Mean(Abs(z), 1, keepDim: true): [Batch, 1] <- [Batch, 12]
@@ -575,13 +579,13 @@ namespace ShapeNet.Networks.Tests.Networks
                 // z / (Mean(Abs(z), 1, keepDim: true) + 1f): [Batch, 12] <- [Batch, 12], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Div, _div76, _tanh72, _shape2, _addScalar75, _shape1, _shape2);
                 // Tanh(Fc2(z)): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Forward(_tanh78, _div76, _fc2_weight, null, batch, 12, 12, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh78, _div76, _fc2_weight, null, in _linearDesc2, batch);
                 // Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar79, _tanh78, batch * 12);
                 // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add80, _div76, _shape2, _mulScalar79, _shape2, _shape2);
                 // Tanh(Fc2(z)): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Forward(_tanh82, _add80, _fc2_weight, null, batch, 12, 12, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh82, _add80, _fc2_weight, null, in _linearDesc2, batch);
                 // Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar83, _tanh82, batch * 12);
                 // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
@@ -612,7 +616,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f: [Batch, 12] <- [Batch, 12], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add97, _sub95, _shape2, _mulScalar96, _shape1, _shape2);
                 // Head(z): [Batch, 5] <- [Batch, 12]
-                Backend.Linear_Forward(_head98, _add97, _head_weight, _head_bias, batch, 12, 5, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_head98, _add97, _head_weight, _head_bias, in _linearDesc3, batch);
                 // LogSoftmax(Head(z), 1): [Batch, 5] <- [Batch, 5]
                 Backend.Softmax_Forward(_logSoftmax99, _head98, batch, 5, 1, log: true);
             }
@@ -623,7 +627,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Head(z)) = LogSoftmax backward of d(LogSoftmax(Head(z), 1)): [Batch, 5]
                 Backend.Softmax_Backward(_gradient0, _dlogSoftmax99, _logSoftmax99, batch, 5, 1, log: true, accumulate: false);
                 // d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) = d(Head(z))·W; d(head.weight), d(head.bias): [Batch, 12] <- [Batch, 5]
-                Backend.Linear_Backward(_gradient1, _dhead_weight, _dhead_bias, _gradient0, _add97, _head_weight, batch, 12, 5, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dhead_weight, _dhead_bias, _gradient0, _add97, _head_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
                 // d(z + rowTotal * 0.01f - Sum(h) * 0.001f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _gradient1, _sub95, _shape2, _mulScalar96, _shape1, _shape2, accumulate: false);
                 // d(rowMean * 0.1f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) · ∂/∂b: [Batch, 1] <- [Batch, 12]
@@ -665,7 +669,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(pre-activation of Tanh(Fc2(z))) = d(Tanh(Fc2(z))) · Tanh'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient5, _gradient5, _tanh82, _tanh82, batch * 12, accumulate: false);
                 // d(z + Tanh(Fc2(z)) * 0.5f) += d(Fc2(z))·W; d(fc2.weight), d(fc2.no bias): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient1, _dfc2_weight, null, _gradient5, _add80, _fc2_weight, batch, 12, 12, accumulateDx: true, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc2_weight, null, _gradient5, _add80, _fc2_weight, in _linearDesc2, batch, accumulateDx: true, accumulateParameters: false);
                 // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient2, _gradient1, _div76, _shape2, _mulScalar79, _shape2, _shape2, accumulate: false);
                 // d(Tanh(Fc2(z)) * 0.5f) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
@@ -675,7 +679,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(pre-activation of Tanh(Fc2(z))) = d(Tanh(Fc2(z))) · Tanh'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient1, _tanh78, _tanh78, batch * 12, accumulate: false);
                 // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) += d(Fc2(z))·W; d(fc2.weight), d(fc2.no bias): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient2, _dfc2_weight, null, _gradient1, _div76, _fc2_weight, batch, 12, 12, accumulateDx: true, accumulateParameters: true);
+                Backend.Linear_Backward(_gradient2, _dfc2_weight, null, _gradient1, _div76, _fc2_weight, in _linearDesc2, batch, accumulateDx: true, accumulateParameters: true);
                 // d(Tanh(Mix(joined))) = d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _gradient1, _gradient2, _tanh72, _shape2, _addScalar75, _shape1, _shape2, accumulate: false);
                 // d(Mean(Abs(z), 1, keepDim: true) + 1f) = d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) · ∂/∂b: [Batch, 1] <- [Batch, 12]
@@ -689,7 +693,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(pre-activation of Tanh(Mix(joined))) = d(Tanh(Mix(joined))) · Tanh'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient1, _tanh72, _tanh72, batch * 12, accumulate: false);
                 // d(Concat([projected + offset, normed * Tanh(energy)], 1)) = d(Mix(joined))·W; d(mix.weight), d(mix.no bias): [Batch, 24] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient2, _dmix_weight, null, _gradient1, _concat70, _mix_weight, batch, 24, 12, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient2, _dmix_weight, null, _gradient1, _concat70, _mix_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(projected + offset) = its part of d(Concat([projected + offset, normed * Tanh(energy)], 1)): [Batch, 12] <- [Batch, 24]
                 Backend.CopyRows(_gradient1, 0, 12, _gradient2, 0, 24, 12, batch, accumulate: false);
                 // d(normed * Tanh(energy)) = its part of d(Concat([projected + offset, normed * Tanh(energy)], 1)): [Batch, 12] <- [Batch, 24]
@@ -857,7 +861,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Fc1(x / (inputScale + 1f))) += broadcast(d(Mean(h, 0))) / count: [Batch, 12] <- [12]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient0, _gradient3, _shape2, _reduceAxes1, accumulate: true);
                 // d(x / (inputScale + 1f)) = d(Fc1(x / (inputScale + 1f)))·W; d(fc1.weight), d(fc1.bias): [Batch, 8] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient1, _dfc1_weight, _dfc1_bias, _gradient0, _div5, _fc1_weight, batch, 8, 12, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc1_weight, _dfc1_bias, _gradient0, _div5, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(x) += d(x / (inputScale + 1f)) · ∂/∂a: [Batch, 8] <- [Batch, 8]
                 if (ComputeInputGradients) Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _dx, _gradient1, _x, _shape0, _addScalar4, _shape1, _shape0, accumulate: true);
             }
@@ -904,6 +908,158 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("AllOpsNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 8); // x: [Batch, 8]
+            model.Initializer("fc1.weight", Parameters[0].Value, 12, 8);
+            model.Initializer("fc1.bias", Parameters[1].Value, 12);
+            model.Initializer("mix.weight", Parameters[2].Value, 12, 24);
+            model.Initializer("fc2.weight", Parameters[3].Value, 12, 12);
+            model.Initializer("head.weight", Parameters[4].Value, 5, 12);
+            model.Initializer("head.bias", Parameters[5].Value, 5);
+            model.Node("Abs", "/Abs", new string[] { "x" }, new string[] { "/Abs_output_0" });
+            model.Reduce("ReduceMean", "/ReduceMean", "/Abs_output_0", "/Mean_output_0", new long[] { 1 }, keepDims: true);
+            model.Node("Identity", "/Identity", new string[] { "/Mean_output_0" }, new string[] { "/Detach_output_0" });
+            model.Constant("/c", new float[] { 1f });
+            model.Node("Add", "/Add", new string[] { "/Detach_output_0", "/c" }, new string[] { "/AddScalar_output_0" });
+            model.Node("Div", "/Div", new string[] { "x", "/AddScalar_output_0" }, new string[] { "/Div_output_0" });
+            model.Node("Gemm", "/fc1/Gemm", new string[] { "/Div_output_0", "fc1.weight", "fc1.bias" }, new string[] { "/fc1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Reduce("ReduceMean", "/ReduceMean_1", "/fc1/Linear_output_0", "/Mean_1_output_0", new long[] { 0 }, keepDims: false);
+            model.Node("Sub", "/Sub", new string[] { "/fc1/Linear_output_0", "/Mean_1_output_0" }, new string[] { "/Sub_output_0" });
+            model.Node("Mul", "/Mul", new string[] { "/Sub_output_0", "/Sub_output_0" }, new string[] { "/Mul_output_0" });
+            model.Reduce("ReduceMean", "/ReduceMean_2", "/Mul_output_0", "/Mean_2_output_0", new long[] { 0 }, keepDims: false);
+            model.Constant("/c_1", new float[] { 0.001f });
+            model.Node("Add", "/Add_1", new string[] { "/Mean_2_output_0", "/c_1" }, new string[] { "/AddScalar_1_output_0" });
+            model.Node("Sqrt", "/Sqrt", new string[] { "/AddScalar_1_output_0" }, new string[] { "/Sqrt_output_0" });
+            model.Node("Div", "/Div_1", new string[] { "/Sub_output_0", "/Sqrt_output_0" }, new string[] { "/Div_1_output_0" });
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Sigmoid_output_0" });
+            model.Node("Tanh", "/Tanh", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Tanh_output_0" });
+            model.Node("Mul", "/Mul_1", new string[] { "/Sigmoid_output_0", "/Tanh_output_0" }, new string[] { "/Mul_1_output_0" });
+            model.Node("Relu", "/Relu", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Add", "/Add_2", new string[] { "/Mul_1_output_0", "/Relu_output_0" }, new string[] { "/Add_output_0" });
+            model.Node("Abs", "/Abs_1", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Abs_1_output_0" });
+            model.Constant("/c_2", new float[] { 0.25f });
+            model.Node("Mul", "/Mul_2", new string[] { "/Abs_1_output_0", "/c_2" }, new string[] { "/MulScalar_output_0" });
+            model.Node("Sub", "/Sub_1", new string[] { "/Add_output_0", "/MulScalar_output_0" }, new string[] { "/Sub_1_output_0" });
+            model.Node("Abs", "/Abs_2", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Abs_2_output_0" });
+            model.Node("Neg", "/Neg", new string[] { "/Abs_2_output_0" }, new string[] { "/Neg_output_0" });
+            model.Constant("/c_3", new float[] { 0.25f });
+            model.Node("Mul", "/Mul_3", new string[] { "/Neg_output_0", "/c_3" }, new string[] { "/MulScalar_1_output_0" });
+            model.Node("Exp", "/Exp", new string[] { "/MulScalar_1_output_0" }, new string[] { "/Exp_output_0" });
+            model.Node("Sigmoid", "/Sigmoid_1", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Sigmoid_1_output_0" });
+            model.Constant("/exponent", new float[] { 1.5f });
+            model.Node("Pow", "/Pow", new string[] { "/Sigmoid_1_output_0", "/exponent" }, new string[] { "/Pow_output_0" });
+            model.Node("Add", "/Add_3", new string[] { "/Exp_output_0", "/Pow_output_0" }, new string[] { "/Add_1_output_0" });
+            model.Node("Log", "/Log", new string[] { "/Add_1_output_0" }, new string[] { "/Log_output_0" });
+            model.Node("Sigmoid", "/Sigmoid_2", new string[] { "/Div_1_output_0" }, new string[] { "/Sigmoid_2_output_0" });
+            model.Node("Log", "/Log_1", new string[] { "/Sigmoid_2_output_0" }, new string[] { "/Log_1_output_0" });
+            model.Node("Add", "/Add_4", new string[] { "/Log_output_0", "/Log_1_output_0" }, new string[] { "/Add_2_output_0" });
+            model.Constant("/exponent_1", new float[] { 2f });
+            model.Node("Pow", "/Pow_1", new string[] { "/fc1/Linear_output_0", "/exponent_1" }, new string[] { "/Pow_1_output_0" });
+            model.Constant("/c_4", new float[] { 1f });
+            model.Node("Add", "/Add_5", new string[] { "/Pow_1_output_0", "/c_4" }, new string[] { "/AddScalar_2_output_0" });
+            model.Node("Sqrt", "/Sqrt_1", new string[] { "/AddScalar_2_output_0" }, new string[] { "/Sqrt_1_output_0" });
+            model.Constant("/c_5", new float[] { 2f });
+            model.Node("Mul", "/Mul_4", new string[] { "/Sub_1_output_0", "/c_5" }, new string[] { "/MulScalar_2_output_0" });
+            model.Constant("/c_6", new float[] { 1f });
+            model.Node("Add", "/Add_6", new string[] { "/MulScalar_2_output_0", "/c_6" }, new string[] { "/AddScalar_3_output_0" });
+            model.Constant("/c_7", new float[] { 3f });
+            model.Node("Sub", "/Sub_2", new string[] { "/c_7", "/Sqrt_1_output_0" }, new string[] { "/RSubScalar_output_0" });
+            model.Constant("/c_8", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_5", new string[] { "/RSubScalar_output_0", "/c_8" }, new string[] { "/MulScalar_3_output_0" });
+            model.Node("Sub", "/Sub_3", new string[] { "/AddScalar_3_output_0", "/MulScalar_3_output_0" }, new string[] { "/Sub_2_output_0" });
+            model.Constant("/c_9", new float[] { 0.5f });
+            model.Node("Add", "/Add_7", new string[] { "/Add_2_output_0", "/c_9" }, new string[] { "/AddScalar_4_output_0" });
+            model.Constant("/c_10", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_6", new string[] { "/AddScalar_4_output_0", "/c_10" }, new string[] { "/MulScalar_4_output_0" });
+            model.Node("Add", "/Add_8", new string[] { "/Sub_2_output_0", "/MulScalar_4_output_0" }, new string[] { "/Add_3_output_0" });
+            model.Constant("/c_11", new float[] { 1f });
+            model.Node("Div", "/Div_2", new string[] { "/c_11", "/Sqrt_1_output_0" }, new string[] { "/RDivScalar_output_0" });
+            model.Node("Sub", "/Sub_4", new string[] { "/Add_3_output_0", "/RDivScalar_output_0" }, new string[] { "/Sub_3_output_0" });
+            model.Constant("/c_12", new float[] { -1f });
+            model.Node("Add", "/Add_9", new string[] { "/Sqrt_1_output_0", "/c_12" }, new string[] { "/AddScalar_5_output_0" });
+            model.Node("Add", "/Add_10", new string[] { "/Sub_3_output_0", "/AddScalar_5_output_0" }, new string[] { "/Add_4_output_0" });
+            model.Int64Constant("/shape", new long[] { -1, 3, 4 }, 3);
+            model.Node("Reshape", "/Reshape", new string[] { "/Add_4_output_0", "/shape" }, new string[] { "/Reshape_output_0" });
+            model.Node("Transpose", "/Transpose", new string[] { "/Reshape_output_0" }, new string[] { "/Permute_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1));
+            model.Node("MatMul", "/MatMul", new string[] { "/Reshape_output_0", "/Permute_output_0" }, new string[] { "/MatMul_output_0" });
+            model.Constant("/c_13", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_7", new string[] { "/MatMul_output_0", "/c_13" }, new string[] { "/MulScalar_5_output_0" });
+            model.Node("Softmax", "/Softmax", new string[] { "/MulScalar_5_output_0" }, new string[] { "/Softmax_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 2));
+            model.Node("MatMul", "/MatMul_1", new string[] { "/Softmax_output_0", "/Reshape_output_0" }, new string[] { "/MatMul_1_output_0" });
+            model.Reduce("ReduceMean", "/ReduceMean_3", "/MatMul_1_output_0", "/Mean_3_output_0", new long[] { 1, 2 }, keepDims: true);
+            model.Node("Sub", "/Sub_5", new string[] { "/MatMul_1_output_0", "/Mean_3_output_0" }, new string[] { "/Sub_4_output_0" });
+            model.Node("Mul", "/Mul_8", new string[] { "/Reshape_output_0", "/Reshape_output_0" }, new string[] { "/Mul_2_output_0" });
+            model.Reduce("ReduceSum", "/ReduceSum", "/Mul_2_output_0", "/Sum_output_0", new long[] { 1, 2 }, keepDims: false);
+            model.Int64Constant("/shape_1", new long[] { -1, 1 }, 2);
+            model.Node("Reshape", "/Reshape_1", new string[] { "/Sum_output_0", "/shape_1" }, new string[] { "/Reshape_1_output_0" });
+            model.Node("Transpose", "/Transpose_1", new string[] { "/Div_1_output_0" }, new string[] { "/Permute_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/MatMul_2", new string[] { "/Permute_1_output_0", "/Div_1_output_0" }, new string[] { "/MatMul_2_output_0" });
+            model.Constant("/c_14", new float[] { 0.0625f });
+            model.Node("Mul", "/Mul_9", new string[] { "/MatMul_2_output_0", "/c_14" }, new string[] { "/MulScalar_6_output_0" });
+            model.Node("Flatten", "/Flatten", new string[] { "/Sub_4_output_0" }, new string[] { "/Reshape_2_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("MatMul", "/MatMul_3", new string[] { "/Reshape_2_output_0", "/MulScalar_6_output_0" }, new string[] { "/MatMul_3_output_0" });
+            model.Reduce("ReduceMean", "/ReduceMean_4", "/MatMul_3_output_0", "/Mean_4_output_0", new long[] { 0 }, keepDims: false);
+            model.Node("MatMul", "/MatMul_4", new string[] { "/Mean_4_output_0", "/Mean_4_output_0" }, new string[] { "/MatMul_4_output_0" });
+            model.Constant("/c_15", new float[] { 0.01f });
+            model.Node("Mul", "/Mul_10", new string[] { "/MatMul_4_output_0", "/c_15" }, new string[] { "/MulScalar_7_output_0" });
+            model.Node("Add", "/Add_11", new string[] { "/MatMul_3_output_0", "/MulScalar_7_output_0" }, new string[] { "/Add_5_output_0" });
+            model.Node("Tanh", "/Tanh_1", new string[] { "/Reshape_1_output_0" }, new string[] { "/Tanh_1_output_0" });
+            model.Node("Mul", "/Mul_11", new string[] { "/Div_1_output_0", "/Tanh_1_output_0" }, new string[] { "/Mul_3_output_0" });
+            model.Node("Concat", "/Concat", new string[] { "/Add_5_output_0", "/Mul_3_output_0" }, new string[] { "/Concat_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/mix/Gemm", new string[] { "/Concat_output_0", "mix.weight" }, new string[] { "/mix/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Tanh", "/Tanh_2", new string[] { "/mix/Linear_output_0" }, new string[] { "/Tanh_2_output_0" });
+            model.Node("Abs", "/Abs_3", new string[] { "/Tanh_2_output_0" }, new string[] { "/Abs_3_output_0" });
+            model.Reduce("ReduceMean", "/ReduceMean_5", "/Abs_3_output_0", "/Mean_5_output_0", new long[] { 1 }, keepDims: true);
+            model.Constant("/c_16", new float[] { 1f });
+            model.Node("Add", "/Add_12", new string[] { "/Mean_5_output_0", "/c_16" }, new string[] { "/AddScalar_6_output_0" });
+            model.Node("Div", "/Div_3", new string[] { "/Tanh_2_output_0", "/AddScalar_6_output_0" }, new string[] { "/Div_2_output_0" });
+            model.Node("Gemm", "/fc2/Gemm", new string[] { "/Div_2_output_0", "fc2.weight" }, new string[] { "/fc2/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Tanh", "/Tanh_3", new string[] { "/fc2/Linear_output_0" }, new string[] { "/Tanh_3_output_0" });
+            model.Constant("/c_17", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_12", new string[] { "/Tanh_3_output_0", "/c_17" }, new string[] { "/MulScalar_8_output_0" });
+            model.Node("Add", "/Add_13", new string[] { "/Div_2_output_0", "/MulScalar_8_output_0" }, new string[] { "/Add_6_output_0" });
+            model.Node("Gemm", "/fc2/Gemm_1", new string[] { "/Add_6_output_0", "fc2.weight" }, new string[] { "/fc2/Linear_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Tanh", "/Tanh_4", new string[] { "/fc2/Linear_1_output_0" }, new string[] { "/Tanh_4_output_0" });
+            model.Constant("/c_18", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_13", new string[] { "/Tanh_4_output_0", "/c_18" }, new string[] { "/MulScalar_9_output_0" });
+            model.Node("Add", "/Add_14", new string[] { "/Add_6_output_0", "/MulScalar_9_output_0" }, new string[] { "/Add_7_output_0" });
+            model.Reduce("ReduceSum", "/ReduceSum_1", "/Add_7_output_0", "/Sum_1_output_0", new long[] { 1 }, keepDims: true);
+            model.Reduce("ReduceMean", "/ReduceMean_6", "/Add_7_output_0", "/Mean_6_output_0", new long[] { 0, 1 }, keepDims: false);
+            model.Node("Mul", "/Mul_14", new string[] { "/Sum_1_output_0", "/Mean_6_output_0" }, new string[] { "/Mul_4_output_0" });
+            model.Reduce("ReduceSum", "/ReduceSum_2", "x", "/Sum_2_output_0", new long[] { 1 }, keepDims: false);
+            model.Int64Constant("/shape_2", new long[] { -1, 1 }, 2);
+            model.Node("Reshape", "/Reshape_2", new string[] { "/Sum_2_output_0", "/shape_2" }, new string[] { "/Reshape_3_output_0" });
+            model.Constant("/c_19", new float[] { 0.125f });
+            model.Node("Mul", "/Mul_15", new string[] { "/Reshape_3_output_0", "/c_19" }, new string[] { "/MulScalar_10_output_0" });
+            model.Constant("/c_20", new float[] { 0.01f });
+            model.Node("Mul", "/Mul_16", new string[] { "/Mul_4_output_0", "/c_20" }, new string[] { "/MulScalar_11_output_0" });
+            model.Node("Add", "/Add_15", new string[] { "/Add_7_output_0", "/MulScalar_11_output_0" }, new string[] { "/Add_8_output_0" });
+            model.Reduce("ReduceSum", "/ReduceSum_3", "/fc1/Linear_output_0", "/Sum_3_output_0", new long[] { 0, 1 }, keepDims: false);
+            model.Constant("/c_21", new float[] { 0.001f });
+            model.Node("Mul", "/Mul_17", new string[] { "/Sum_3_output_0", "/c_21" }, new string[] { "/MulScalar_12_output_0" });
+            model.Node("Sub", "/Sub_6", new string[] { "/Add_8_output_0", "/MulScalar_12_output_0" }, new string[] { "/Sub_5_output_0" });
+            model.Constant("/c_22", new float[] { 0.1f });
+            model.Node("Mul", "/Mul_18", new string[] { "/MulScalar_10_output_0", "/c_22" }, new string[] { "/MulScalar_13_output_0" });
+            model.Node("Add", "/Add_16", new string[] { "/Sub_5_output_0", "/MulScalar_13_output_0" }, new string[] { "/Add_9_output_0" });
+            model.Node("Gemm", "/head/Gemm", new string[] { "/Add_9_output_0", "head.weight", "head.bias" }, new string[] { "/head/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("LogSoftmax", "/LogSoftmax", new string[] { "/head/Linear_output_0" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5); // [Batch, 5]
+            return model;
         }
     }
 }

@@ -106,6 +106,10 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(MaxPool2d(h, 2)), d(Bn1(Conv1(x)))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Relu(Bn1(Conv1(x)))), d(Conv1(x))
             private readonly global::ShapeNet.Backends.DeviceBuffer _convWorkspace; // im2col columns and partial weight gradients, shared by every Conv2d
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc0 = new(3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv1(x)
+            private readonly global::ShapeNet.Backends.BatchNormDesc _batchNormDesc0 = new(6, 64, 0.1f, 1E-05f); // Bn1(Conv1(x))
+            private readonly global::ShapeNet.Backends.Pool2dDesc _pool2dDesc0 = new(6, 8, 8, 2, 2, 2, 2, 0, 0, true); // MaxPool2d(h, 2)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(96, 4, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(Flatten(MaxPool2d(h, 2)))
 
             internal Plan(BatchNormCnn network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -137,7 +141,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc6 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 384);
                 _gradient1 = Allocate(batchCapacity * 384);
-                _convWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+                _convWorkspace = Allocate(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc6, _dfc6);
             }
@@ -155,31 +159,31 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Conv1(x): [Batch, 6, 8, 8] <- [Batch, 3, 8, 8]
-                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, batch, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
                 // Bn1(Conv1(x)): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8] (training: batch statistics, running statistics updated; inference: running statistics)
-                Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, batch, 6, 64, training, 0.1f, 1E-05f);
+                Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, in _batchNormDesc0, batch, training);
                 if (training) Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _bn1_num_batches_tracked, _bn1_num_batches_tracked, 1); // bn1.num_batches_tracked += 1
                 // Relu(Bn1(Conv1(x))): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _bn1_2, batch * 384);
                 // MaxPool2d(h, 2): [Batch, 6, 4, 4] <- [Batch, 6, 8, 8]
-                Backend.MaxPool2d_Forward(_maxPool2d4, _indices4, _relu3, batch, 6, 8, 8, 2, 2, 2, 2, 0, 0);
+                Backend.MaxPool2d_Forward(_maxPool2d4, _indices4, _relu3, in _pool2dDesc0, batch);
                 // Flatten(MaxPool2d(h, 2)): [Batch, 96] <- [Batch, 6, 4, 4] (the same buffer as MaxPool2d(h, 2))
                 // Fc(Flatten(MaxPool2d(h, 2))): [Batch, 4] <- [Batch, 96]
-                Backend.Linear_Forward(_fc6, _maxPool2d4, _fc_weight, _fc_bias, batch, 96, 4, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc6, _maxPool2d4, _fc_weight, _fc_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Flatten(MaxPool2d(h, 2))) = d(Fc(Flatten(MaxPool2d(h, 2))))·W; d(fc.weight), d(fc.bias): [Batch, 96] <- [Batch, 4]
-                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc6, _maxPool2d4, _fc_weight, batch, 96, 4, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc6, _maxPool2d4, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Bn1(Conv1(x)))) = d(MaxPool2d(h, 2)) scattered to the maxima: [Batch, 6, 8, 8] <- [Batch, 6, 4, 4]
-                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices4, batch, 6, 8, 8, 2, 2, 2, 2, 0, 0, accumulate: false);
+                Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices4, in _pool2dDesc0, batch, accumulate: false);
                 // d(Bn1(Conv1(x))) = d(Relu(Bn1(Conv1(x)))) · Relu': [Batch, 6, 8, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _bn1_2, _relu3, batch * 384, accumulate: false);
                 // d(Conv1(x)) = batch-norm backward of d(Bn1(Conv1(x))); d(bn1.weight), d(bn1.bias): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8], through the batch statistics
-                Backend.BatchNorm2d_Backward(_gradient1, _dbn1_weight, _dbn1_bias, _gradient0, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, batch, 6, 64, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.BatchNorm2d_Backward(_gradient1, _dbn1_weight, _dbn1_bias, _gradient0, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, in _batchNormDesc0, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 3, 8, 8] <- [Batch, 6, 8, 8]
-                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, batch, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -213,6 +217,39 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("BatchNormCnn", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3, 8, 8); // x: [Batch, 3, 8, 8]
+            model.Initializer("conv1.weight", Parameters[0].Value, 6, 3, 3, 3);
+            model.Initializer("conv1.bias", Parameters[1].Value, 6);
+            model.Initializer("bn1.weight", Parameters[2].Value, 6);
+            model.Initializer("bn1.bias", Parameters[3].Value, 6);
+            model.Initializer("fc.weight", Parameters[4].Value, 4, 96);
+            model.Initializer("fc.bias", Parameters[5].Value, 4);
+            model.Initializer("bn1.running_mean", Buffers[0].Value, 6);
+            model.Initializer("bn1.running_var", Buffers[1].Value, 6);
+            model.Node("Conv", "/conv1/Conv", new string[] { "x", "conv1.weight", "conv1.bias" }, new string[] { "/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("BatchNormalization", "/bn1/BatchNormalization", new string[] { "/conv1/Conv2d_output_0", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var" }, new string[] { "/bn1/BatchNorm2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("epsilon", 1E-05f), global::ShapeNet.Onnx.OnnxAttribute.Float("momentum", 0.9f));
+            model.Node("Relu", "/Relu", new string[] { "/bn1/BatchNorm2d_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("MaxPool", "/MaxPool", new string[] { "/Relu_output_0" }, new string[] { "/MaxPool2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 2, 2), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 0, 0, 0, 0), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 2, 2));
+            model.Node("Flatten", "/Flatten", new string[] { "/MaxPool2d_output_0" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Reshape_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // [Batch, 4]
+            return model;
         }
     }
 }

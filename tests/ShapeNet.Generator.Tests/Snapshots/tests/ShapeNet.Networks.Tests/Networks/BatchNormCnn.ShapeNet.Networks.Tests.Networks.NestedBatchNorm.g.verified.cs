@@ -125,6 +125,11 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(GlobalAvgPool(h)), d(Bn(Conv(x))), d(Relu(Bn1(Conv1(x)))), d(Conv1(x))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Relu(Bn(Conv(x)))), d(Conv(x)), d(Bn1(Conv1(x)))
             private readonly global::ShapeNet.Backends.DeviceBuffer _convWorkspace; // im2col columns and partial weight gradients, shared by every Conv2d
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc0 = new(3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv1(x)
+            private readonly global::ShapeNet.Backends.BatchNormDesc _batchNormDesc0 = new(6, 64, 0.1f, 1E-05f); // Bn1(Conv1(x))
+            private readonly global::ShapeNet.Backends.Conv2dDesc _conv2dDesc1 = new(6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity); // Conv(x)
+            private readonly global::ShapeNet.Backends.BatchNormDesc _batchNormDesc1 = new(6, 64, 0.3f, 0.001f); // Bn(Conv(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(6, 4, global::ShapeNet.Backends.UnaryOp.Identity); // Fc(Flatten(GlobalAvgPool(h)))
 
             internal Plan(NestedBatchNorm network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -165,7 +170,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc9 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 384);
                 _gradient1 = Allocate(batchCapacity * 384);
-                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1)), global::ShapeNet.Backends.IBackend.Conv2d_WorkspaceLength(batchCapacity, 6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+                _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc9, _dfc9);
             }
@@ -183,16 +188,16 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Conv1(x): [Batch, 6, 8, 8] <- [Batch, 3, 8, 8]
-                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, batch, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
                 // Bn1(Conv1(x)): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8] (training: batch statistics, running statistics updated; inference: running statistics)
-                Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, batch, 6, 64, training, 0.1f, 1E-05f);
+                Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, in _batchNormDesc0, batch, training);
                 if (training) Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _bn1_num_batches_tracked, _bn1_num_batches_tracked, 1); // bn1.num_batches_tracked += 1
                 // Relu(Bn1(Conv1(x))): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _bn1_2, batch * 384);
                 // Conv(x): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
-                Backend.Conv2d_Forward(_block_conv4, _relu3, _block_conv_weight, null, _convWorkspace, batch, 6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Conv2d_Forward(_block_conv4, _relu3, _block_conv_weight, null, _convWorkspace, in _conv2dDesc1, batch);
                 // Bn(Conv(x)): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8] (training: batch statistics, running statistics updated; inference: running statistics)
-                Backend.BatchNorm2d_Forward(_block_bn5, _saveMean5, _saveInvStd5, _block_bn_running_mean, _block_bn_running_var, _block_conv4, null, null, batch, 6, 64, training, 0.3f, 0.001f);
+                Backend.BatchNorm2d_Forward(_block_bn5, _saveMean5, _saveInvStd5, _block_bn_running_mean, _block_bn_running_var, _block_conv4, null, null, in _batchNormDesc1, batch, training);
                 if (training) Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _block_bn_num_batches_tracked, _block_bn_num_batches_tracked, 1); // block.bn.num_batches_tracked += 1
                 // Relu(Bn(Conv(x))): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu6, _block_bn5, batch * 384);
@@ -200,27 +205,27 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.GlobalAvgPool_Forward(_globalAvgPool7, _relu6, batch, 6, 64);
                 // Flatten(GlobalAvgPool(h)): [Batch, 6] <- [Batch, 6, 1, 1] (the same buffer as GlobalAvgPool(h))
                 // Fc(Flatten(GlobalAvgPool(h))): [Batch, 4] <- [Batch, 6]
-                Backend.Linear_Forward(_fc9, _globalAvgPool7, _fc_weight, _fc_bias, batch, 6, 4, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc9, _globalAvgPool7, _fc_weight, _fc_bias, in _linearDesc0, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Flatten(GlobalAvgPool(h))) = d(Fc(Flatten(GlobalAvgPool(h))))·W; d(fc.weight), d(fc.bias): [Batch, 6] <- [Batch, 4]
-                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc9, _globalAvgPool7, _fc_weight, batch, 6, 4, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc9, _globalAvgPool7, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Bn(Conv(x)))) = d(GlobalAvgPool(h)) / (H·W) over each plane: [Batch, 6, 8, 8] <- [Batch, 6, 1, 1]
                 Backend.GlobalAvgPool_Backward(_gradient1, _gradient0, batch, 6, 64, accumulate: false);
                 // d(Bn(Conv(x))) = d(Relu(Bn(Conv(x)))) · Relu': [Batch, 6, 8, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _block_bn5, _relu6, batch * 384, accumulate: false);
                 // d(Conv(x)) = batch-norm backward of d(Bn(Conv(x))); no parameters: [Batch, 6, 8, 8] <- [Batch, 6, 8, 8], through the batch statistics
-                Backend.BatchNorm2d_Backward(_gradient1, null, null, _gradient0, _block_conv4, _saveMean5, _saveInvStd5, null, batch, 6, 64, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.BatchNorm2d_Backward(_gradient1, null, null, _gradient0, _block_conv4, _saveMean5, _saveInvStd5, null, in _batchNormDesc1, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Bn1(Conv1(x)))) = convᵀ(d(Conv(x)), W); d(block.conv.weight), d(block.conv.no bias): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
-                Backend.Conv2d_Backward(_gradient0, _dblock_conv_weight, null, _gradient1, _relu3, _block_conv_weight, _convWorkspace, batch, 6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(_gradient0, _dblock_conv_weight, null, _gradient1, _relu3, _block_conv_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Bn1(Conv1(x))) = d(Relu(Bn1(Conv1(x)))) · Relu': [Batch, 6, 8, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient0, _bn1_2, _relu3, batch * 384, accumulate: false);
                 // d(Conv1(x)) = batch-norm backward of d(Bn1(Conv1(x))); d(bn1.weight), d(bn1.bias): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8], through the batch statistics
-                Backend.BatchNorm2d_Backward(_gradient0, _dbn1_weight, _dbn1_bias, _gradient1, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, batch, 6, 64, training: true, accumulateDx: false, accumulateParameters: false);
+                Backend.BatchNorm2d_Backward(_gradient0, _dbn1_weight, _dbn1_bias, _gradient1, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, in _batchNormDesc0, batch, training: true, accumulateDx: false, accumulateParameters: false);
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 3, 8, 8] <- [Batch, 6, 8, 8]
-                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient0, _x, _conv1_weight, _convWorkspace, batch, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, accumulateDx: false, accumulateParameters: false);
+                Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient0, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -254,6 +259,47 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("NestedBatchNorm", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3, 8, 8); // x: [Batch, 3, 8, 8]
+            model.Initializer("conv1.weight", Parameters[0].Value, 6, 3, 3, 3);
+            model.Initializer("conv1.bias", Parameters[1].Value, 6);
+            model.Initializer("bn1.weight", Parameters[2].Value, 6);
+            model.Initializer("bn1.bias", Parameters[3].Value, 6);
+            model.Initializer("block.conv.weight", Parameters[4].Value, 6, 6, 3, 3);
+            model.Initializer("fc.weight", Parameters[5].Value, 4, 6);
+            model.Initializer("fc.bias", Parameters[6].Value, 4);
+            model.Initializer("bn1.running_mean", Buffers[0].Value, 6);
+            model.Initializer("bn1.running_var", Buffers[1].Value, 6);
+            model.Initializer("block.bn.running_mean", Buffers[3].Value, 6);
+            model.Initializer("block.bn.running_var", Buffers[4].Value, 6);
+            model.Node("Conv", "/conv1/Conv", new string[] { "x", "conv1.weight", "conv1.bias" }, new string[] { "/conv1/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Node("BatchNormalization", "/bn1/BatchNormalization", new string[] { "/conv1/Conv2d_output_0", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var" }, new string[] { "/bn1/BatchNorm2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("epsilon", 1E-05f), global::ShapeNet.Onnx.OnnxAttribute.Float("momentum", 0.9f));
+            model.Node("Relu", "/Relu", new string[] { "/bn1/BatchNorm2d_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Conv", "/block/conv/Conv", new string[] { "/Relu_output_0", "block.conv.weight" }, new string[] { "/block/conv/Conv2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("dilations", 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Int("group", 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("kernel_shape", 3, 3), global::ShapeNet.Onnx.OnnxAttribute.Ints("pads", 1, 1, 1, 1), global::ShapeNet.Onnx.OnnxAttribute.Ints("strides", 1, 1));
+            model.Constant("/block/bn/scale", global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Repeat(1f, 6)), 6);
+            model.Constant("/block/bn/shift", global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Repeat(0f, 6)), 6);
+            model.Node("BatchNormalization", "/block/bn/BatchNormalization", new string[] { "/block/conv/Conv2d_output_0", "/block/bn/scale", "/block/bn/shift", "block.bn.running_mean", "block.bn.running_var" }, new string[] { "/block/bn/BatchNorm2d_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("epsilon", 0.001f), global::ShapeNet.Onnx.OnnxAttribute.Float("momentum", 0.7f));
+            model.Node("Relu", "/block/Relu", new string[] { "/block/bn/BatchNorm2d_output_0" }, new string[] { "/block/Relu_output_0" });
+            model.Node("GlobalAveragePool", "/GlobalAveragePool", new string[] { "/block/Relu_output_0" }, new string[] { "/GlobalAvgPool_output_0" });
+            model.Node("Flatten", "/Flatten", new string[] { "/GlobalAvgPool_output_0" }, new string[] { "/Reshape_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Reshape_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // [Batch, 4]
+            return model;
         }
     }
 }

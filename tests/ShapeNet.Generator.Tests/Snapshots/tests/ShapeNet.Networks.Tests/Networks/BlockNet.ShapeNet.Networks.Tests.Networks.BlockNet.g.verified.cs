@@ -127,6 +127,11 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient2; // d(Fc(x)), d(Fc(x))
             private readonly int[] _shape0 = { 0, 6, 4 }; // [Batch, 6, 4]
             private readonly int[] _shape1 = { 0, 3, 4 }; // [Batch, 3, 4]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(12, 24, global::ShapeNet.Backends.UnaryOp.Tanh); // Fc(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(24, 24, global::ShapeNet.Backends.UnaryOp.Identity); // Proj(Tanh(Fc(x)))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(4, 4, global::ShapeNet.Backends.UnaryOp.Relu); // Fc(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc3 = new(24, 12, global::ShapeNet.Backends.UnaryOp.Sigmoid); // Squeeze(Flatten(six))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc4 = new(12, 5, global::ShapeNet.Backends.UnaryOp.Identity); // Head(Flatten(three))
 
             internal Plan(BlockNet network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -184,32 +189,32 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 SetBatchInShapes(batch);
                 // Tanh(Fc(x)): [Batch, 24] <- [Batch, 12]
-                Backend.Linear_Forward(_tanh2, _x, _stem_fc_weight, _stem_fc_bias, batch, 12, 24, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh2, _x, _stem_fc_weight, _stem_fc_bias, in _linearDesc0, batch);
                 // Proj(Tanh(Fc(x))): [Batch, 24] <- [Batch, 24]
-                Backend.Linear_Forward(_stem_proj3, _tanh2, _stem_proj_weight, null, batch, 24, 24, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_stem_proj3, _tanh2, _stem_proj_weight, null, in _linearDesc1, batch);
                 // Reshape(h, -1, 6, 4): [Batch, 6, 4] <- [Batch, 24] (the same buffer as Proj(Tanh(Fc(x))))
                 // Relu(Fc(x)): [Batch, 6, 4] <- [Batch, 6, 4]
-                Backend.Linear_Forward(_relu6, _stem_proj3, _block1_fc_weight, _block1_fc_bias, batch * 6, 4, 4, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu6, _stem_proj3, _block1_fc_weight, _block1_fc_bias, in _linearDesc2, batch * 6);
                 // x + Relu(Fc(x)): [Batch, 6, 4] <- [Batch, 6, 4], [Batch, 6, 4]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add7, _stem_proj3, _shape0, _relu6, _shape0, _shape0);
                 // Flatten(six): [Batch, 24] <- [Batch, 6, 4] (the same buffer as x + Relu(Fc(x)))
                 // Sigmoid(Squeeze(Flatten(six))): [Batch, 12] <- [Batch, 24]
-                Backend.Linear_Forward(_sigmoid10, _add7, _squeeze_weight, _squeeze_bias, batch, 24, 12, global::ShapeNet.Backends.UnaryOp.Sigmoid);
+                Backend.Linear_Forward(_sigmoid10, _add7, _squeeze_weight, _squeeze_bias, in _linearDesc3, batch);
                 // Reshape(squeezed, -1, 3, 4): [Batch, 3, 4] <- [Batch, 12] (the same buffer as Sigmoid(Squeeze(Flatten(six))))
                 // Relu(Fc(x)): [Batch, 3, 4] <- [Batch, 3, 4]
-                Backend.Linear_Forward(_relu13, _sigmoid10, _block2_fc_weight, _block2_fc_bias, batch * 3, 4, 4, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu13, _sigmoid10, _block2_fc_weight, _block2_fc_bias, in _linearDesc2, batch * 3);
                 // x + Relu(Fc(x)): [Batch, 3, 4] <- [Batch, 3, 4], [Batch, 3, 4]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add14, _sigmoid10, _shape1, _relu13, _shape1, _shape1);
                 // Flatten(three): [Batch, 12] <- [Batch, 3, 4] (the same buffer as x + Relu(Fc(x)))
                 // Head(Flatten(three)): [Batch, 5] <- [Batch, 12]
-                Backend.Linear_Forward(_head16, _add14, _head_weight, _head_bias, batch, 12, 5, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_head16, _add14, _head_weight, _head_bias, in _linearDesc4, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 SetBatchInShapes(batch);
                 // d(Flatten(three)) = d(Head(Flatten(three)))·W; d(head.weight), d(head.bias): [Batch, 12] <- [Batch, 5]
-                Backend.Linear_Backward(_gradient0, _dhead_weight, _dhead_bias, _dhead16, _add14, _head_weight, batch, 12, 5, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dhead_weight, _dhead_bias, _dhead16, _add14, _head_weight, in _linearDesc4, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Reshape(squeezed, -1, 3, 4)) = d(x + Relu(Fc(x))) · ∂/∂a: [Batch, 3, 4] <- [Batch, 3, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _sigmoid10, _shape1, _relu13, _shape1, _shape1, accumulate: false);
                 // d(Relu(Fc(x))) = d(x + Relu(Fc(x))) · ∂/∂b: [Batch, 3, 4] <- [Batch, 3, 4]
@@ -217,11 +222,11 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(pre-activation of Relu(Fc(x))) = d(Relu(Fc(x))) · Relu'(y), in place: [Batch, 3, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient2, _gradient2, _relu13, _relu13, batch * 12, accumulate: false);
                 // d(Reshape(squeezed, -1, 3, 4)) += d(Fc(x))·W; d(block2.fc.weight), d(block2.fc.bias): [Batch, 3, 4] <- [Batch, 3, 4]
-                Backend.Linear_Backward(_gradient1, _dblock2_fc_weight, _dblock2_fc_bias, _gradient2, _sigmoid10, _block2_fc_weight, batch * 3, 4, 4, accumulateDx: true, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dblock2_fc_weight, _dblock2_fc_bias, _gradient2, _sigmoid10, _block2_fc_weight, in _linearDesc2, batch * 3, accumulateDx: true, accumulateParameters: false);
                 // d(pre-activation of Sigmoid(Squeeze(Flatten(six)))) = d(Sigmoid(Squeeze(Flatten(six)))) · Sigmoid'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient1, _gradient1, _sigmoid10, _sigmoid10, batch * 12, accumulate: false);
                 // d(Flatten(six)) = d(Squeeze(Flatten(six)))·W; d(squeeze.weight), d(squeeze.bias): [Batch, 24] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient0, _dsqueeze_weight, _dsqueeze_bias, _gradient1, _add7, _squeeze_weight, batch, 24, 12, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dsqueeze_weight, _dsqueeze_bias, _gradient1, _add7, _squeeze_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Reshape(h, -1, 6, 4)) = d(x + Relu(Fc(x))) · ∂/∂a: [Batch, 6, 4] <- [Batch, 6, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _stem_proj3, _shape0, _relu6, _shape0, _shape0, accumulate: false);
                 // d(Relu(Fc(x))) = d(x + Relu(Fc(x))) · ∂/∂b: [Batch, 6, 4] <- [Batch, 6, 4]
@@ -229,13 +234,13 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(pre-activation of Relu(Fc(x))) = d(Relu(Fc(x))) · Relu'(y), in place: [Batch, 6, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient2, _gradient2, _relu6, _relu6, batch * 24, accumulate: false);
                 // d(Reshape(h, -1, 6, 4)) += d(Fc(x))·W; d(block1.fc.weight), d(block1.fc.bias): [Batch, 6, 4] <- [Batch, 6, 4]
-                Backend.Linear_Backward(_gradient1, _dblock1_fc_weight, _dblock1_fc_bias, _gradient2, _stem_proj3, _block1_fc_weight, batch * 6, 4, 4, accumulateDx: true, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dblock1_fc_weight, _dblock1_fc_bias, _gradient2, _stem_proj3, _block1_fc_weight, in _linearDesc2, batch * 6, accumulateDx: true, accumulateParameters: false);
                 // d(Tanh(Fc(x))) = d(Proj(Tanh(Fc(x))))·W; d(stem.proj.weight), d(stem.proj.no bias): [Batch, 24] <- [Batch, 24]
-                Backend.Linear_Backward(_gradient0, _dstem_proj_weight, null, _gradient1, _tanh2, _stem_proj_weight, batch, 24, 24, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dstem_proj_weight, null, _gradient1, _tanh2, _stem_proj_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Tanh(Fc(x))) = d(Tanh(Fc(x))) · Tanh'(y), in place: [Batch, 24]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient0, _gradient0, _tanh2, _tanh2, batch * 24, accumulate: false);
                 // d(x) = d(Fc(x))·W; d(stem.fc.weight), d(stem.fc.bias): [Batch, 12] <- [Batch, 24]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dstem_fc_weight, _dstem_fc_bias, _gradient0, _x, _stem_fc_weight, batch, 12, 24, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dstem_fc_weight, _dstem_fc_bias, _gradient0, _x, _stem_fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             private void SetBatchInShapes(int batch)
@@ -275,6 +280,58 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("BlockNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 12); // x: [Batch, 12]
+            model.Initializer("stem.fc.weight", Parameters[0].Value, 24, 12);
+            model.Initializer("stem.fc.bias", Parameters[1].Value, 24);
+            model.Initializer("stem.proj.weight", Parameters[2].Value, 24, 24);
+            model.Initializer("block1.fc.weight", Parameters[3].Value, 4, 4);
+            model.Initializer("block1.fc.bias", Parameters[4].Value, 4);
+            model.Initializer("squeeze.weight", Parameters[5].Value, 12, 24);
+            model.Initializer("squeeze.bias", Parameters[6].Value, 12);
+            model.Initializer("block2.fc.weight", Parameters[7].Value, 4, 4);
+            model.Initializer("block2.fc.bias", Parameters[8].Value, 4);
+            model.Initializer("head.weight", Parameters[9].Value, 5, 12);
+            model.Initializer("head.bias", Parameters[10].Value, 5);
+            model.Node("Gemm", "/stem/fc/Gemm", new string[] { "x", "stem.fc.weight", "stem.fc.bias" }, new string[] { "/stem/fc/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Tanh", "/stem/Tanh", new string[] { "/stem/fc/Linear_output_0" }, new string[] { "/stem/Tanh_output_0" });
+            model.Node("Gemm", "/stem/proj/Gemm", new string[] { "/stem/Tanh_output_0", "stem.proj.weight" }, new string[] { "/stem/proj/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Int64Constant("/shape", new long[] { -1, 6, 4 }, 3);
+            model.Node("Reshape", "/Reshape", new string[] { "/stem/proj/Linear_output_0", "/shape" }, new string[] { "/Reshape_output_0" });
+            model.Node("Transpose", "/block1/fc/Transpose", new string[] { "block1.fc.weight" }, new string[] { "/block1/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/block1/fc/MatMul", new string[] { "/Reshape_output_0", "/block1/fc/weight_t" }, new string[] { "/block1/fc/MatMul_output_0" });
+            model.Node("Add", "/block1/fc/Add", new string[] { "/block1/fc/MatMul_output_0", "block1.fc.bias" }, new string[] { "/block1/fc/Linear_output_0" });
+            model.Node("Relu", "/block1/Relu", new string[] { "/block1/fc/Linear_output_0" }, new string[] { "/block1/Relu_output_0" });
+            model.Node("Add", "/block1/Add", new string[] { "/Reshape_output_0", "/block1/Relu_output_0" }, new string[] { "/block1/Add_output_0" });
+            model.Node("Flatten", "/Flatten", new string[] { "/block1/Add_output_0" }, new string[] { "/Reshape_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/squeeze/Gemm", new string[] { "/Reshape_1_output_0", "squeeze.weight", "squeeze.bias" }, new string[] { "/squeeze/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/squeeze/Linear_output_0" }, new string[] { "/Sigmoid_output_0" });
+            model.Int64Constant("/shape_1", new long[] { -1, 3, 4 }, 3);
+            model.Node("Reshape", "/Reshape_1", new string[] { "/Sigmoid_output_0", "/shape_1" }, new string[] { "/Reshape_2_output_0" });
+            model.Node("Transpose", "/block2/fc/Transpose", new string[] { "block2.fc.weight" }, new string[] { "/block2/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/block2/fc/MatMul", new string[] { "/Reshape_2_output_0", "/block2/fc/weight_t" }, new string[] { "/block2/fc/MatMul_output_0" });
+            model.Node("Add", "/block2/fc/Add", new string[] { "/block2/fc/MatMul_output_0", "block2.fc.bias" }, new string[] { "/block2/fc/Linear_output_0" });
+            model.Node("Relu", "/block2/Relu", new string[] { "/block2/fc/Linear_output_0" }, new string[] { "/block2/Relu_output_0" });
+            model.Node("Add", "/block2/Add", new string[] { "/Reshape_2_output_0", "/block2/Relu_output_0" }, new string[] { "/block2/Add_output_0" });
+            model.Node("Flatten", "/Flatten_1", new string[] { "/block2/Add_output_0" }, new string[] { "/Reshape_3_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/head/Gemm", new string[] { "/Reshape_3_output_0", "head.weight", "head.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5); // [Batch, 5]
+            return model;
         }
     }
 }

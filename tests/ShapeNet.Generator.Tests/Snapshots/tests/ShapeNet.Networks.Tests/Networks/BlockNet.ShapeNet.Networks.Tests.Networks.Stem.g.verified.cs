@@ -65,6 +65,8 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 12]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dproj3; // d(Proj(Tanh(Fc(x)))): [Batch, 24]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Fc(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(12, 24, global::ShapeNet.Backends.UnaryOp.Tanh); // Fc(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(24, 24, global::ShapeNet.Backends.UnaryOp.Identity); // Proj(Tanh(Fc(x)))
 
             internal Plan(Stem network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -97,19 +99,19 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Tanh(Fc(x)): [Batch, 24] <- [Batch, 12]
-                Backend.Linear_Forward(_tanh2, _x, _fc_weight, _fc_bias, batch, 12, 24, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh2, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
                 // Proj(Tanh(Fc(x))): [Batch, 24] <- [Batch, 24]
-                Backend.Linear_Forward(_proj3, _tanh2, _proj_weight, null, batch, 24, 24, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_proj3, _tanh2, _proj_weight, null, in _linearDesc1, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Tanh(Fc(x))) = d(Proj(Tanh(Fc(x))))·W; d(proj.weight), d(proj.no bias): [Batch, 24] <- [Batch, 24]
-                Backend.Linear_Backward(_gradient0, _dproj_weight, null, _dproj3, _tanh2, _proj_weight, batch, 24, 24, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dproj_weight, null, _dproj3, _tanh2, _proj_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Tanh(Fc(x))) = d(Tanh(Fc(x))) · Tanh'(y), in place: [Batch, 24]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient0, _gradient0, _tanh2, _tanh2, batch * 24, accumulate: false);
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 12] <- [Batch, 24]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient0, _x, _fc_weight, batch, 12, 24, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient0, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -143,6 +145,31 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("Stem", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 12); // x: [Batch, 12]
+            model.Initializer("fc.weight", Parameters[0].Value, 24, 12);
+            model.Initializer("fc.bias", Parameters[1].Value, 24);
+            model.Initializer("proj.weight", Parameters[2].Value, 24, 24);
+            model.Node("Gemm", "/fc/Gemm", new string[] { "x", "fc.weight", "fc.bias" }, new string[] { "/fc/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Tanh", "/Tanh", new string[] { "/fc/Linear_output_0" }, new string[] { "/Tanh_output_0" });
+            model.Node("Gemm", "/proj/Gemm", new string[] { "/Tanh_output_0", "proj.weight" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 24); // [Batch, 24]
+            return model;
         }
     }
 }

@@ -72,6 +72,8 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _dfc2_4; // d(Fc2(Dropout(Relu(Fc1(x)), 0.25))): [Batch, 16]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Dropout(Relu(Fc1(x)), 0.25))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Fc1(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(16, 16, global::ShapeNet.Backends.UnaryOp.Relu); // Fc1(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(16, 16, global::ShapeNet.Backends.UnaryOp.Identity); // Fc2(Dropout(Relu(Fc1(x)), 0.25))
             private uint _dropoutStep;
 
             /// <summary>The seed of the dropout masks; each training forward pass draws new masks (a step counter), each Dropout its own.</summary>
@@ -114,24 +116,24 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 uint dropoutStep = training ? _dropoutStep++ : 0u;
                 // Relu(Fc1(x)): [Batch, 16] <- [Batch, 16]
-                Backend.Linear_Forward(_relu2, _x, _fc1_weight, _fc1_bias, batch, 16, 16, global::ShapeNet.Backends.UnaryOp.Relu);
+                Backend.Linear_Forward(_relu2, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // Dropout(Relu(Fc1(x)), 0.25): [Batch, 16] <- [Batch, 16] (training: x·mask/(1 − p); inference: the identity)
                 if (training) Backend.Dropout_Forward(_dropout3, _mask3, _relu2, batch * 16, 0.25f, unchecked(DropoutSeed + 0x78DDE6E5FD29F054UL), dropoutStep);
                 else Backend.CopyRows(_dropout3, 0, batch * 16, _relu2, 0, batch * 16, batch * 16, 1, accumulate: false);
                 // Fc2(Dropout(Relu(Fc1(x)), 0.25)): [Batch, 16] <- [Batch, 16]
-                Backend.Linear_Forward(_fc2_4, _dropout3, _fc2_weight, _fc2_bias, batch, 16, 16, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc2_4, _dropout3, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 // d(Dropout(Relu(Fc1(x)), 0.25)) = d(Fc2(Dropout(Relu(Fc1(x)), 0.25)))·W; d(fc2.weight), d(fc2.bias): [Batch, 16] <- [Batch, 16]
-                Backend.Linear_Backward(_gradient0, _dfc2_weight, _dfc2_bias, _dfc2_4, _dropout3, _fc2_weight, batch, 16, 16, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dfc2_weight, _dfc2_bias, _dfc2_4, _dropout3, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Relu(Fc1(x))) = d(Dropout(Relu(Fc1(x)), 0.25))·mask/(1 − p): [Batch, 16]
                 Backend.Dropout_Backward(_gradient1, _gradient0, _mask3, batch * 16, 0.25f, accumulate: false);
                 // d(pre-activation of Relu(Fc1(x))) = d(Relu(Fc1(x))) · Relu'(y), in place: [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu2, _relu2, batch * 16, accumulate: false);
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 16] <- [Batch, 16]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, batch, 16, 16, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -165,6 +167,33 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("DropoutNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 16); // x: [Batch, 16]
+            model.Initializer("fc1.weight", Parameters[0].Value, 16, 16);
+            model.Initializer("fc1.bias", Parameters[1].Value, 16);
+            model.Initializer("fc2.weight", Parameters[2].Value, 16, 16);
+            model.Initializer("fc2.bias", Parameters[3].Value, 16);
+            model.Node("Gemm", "/fc1/Gemm", new string[] { "x", "fc1.weight", "fc1.bias" }, new string[] { "/fc1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Relu", "/Relu", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Relu_output_0" });
+            model.Node("Identity", "/Identity", new string[] { "/Relu_output_0" }, new string[] { "/Dropout_output_0" });
+            model.Node("Gemm", "/fc2/Gemm", new string[] { "/Dropout_output_0", "fc2.weight", "fc2.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 16); // [Batch, 16]
+            return model;
         }
     }
 }

@@ -73,6 +73,8 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _dmseLoss5; // d(MseLoss(prediction, target)): []
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Fc2(Tanh(Fc1(x))))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Fc1(x))
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(6, 8, global::ShapeNet.Backends.UnaryOp.Tanh); // Fc1(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(8, 3, global::ShapeNet.Backends.UnaryOp.Identity); // Fc2(Tanh(Fc1(x)))
 
             internal Plan(RegressionLoss network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 2)
             {
@@ -113,9 +115,9 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 // Tanh(Fc1(x)): [Batch, 8] <- [Batch, 6]
-                Backend.Linear_Forward(_tanh3, _x, _fc1_weight, _fc1_bias, batch, 6, 8, global::ShapeNet.Backends.UnaryOp.Tanh);
+                Backend.Linear_Forward(_tanh3, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // Fc2(Tanh(Fc1(x))): [Batch, 3] <- [Batch, 8]
-                Backend.Linear_Forward(_fc2_4, _tanh3, _fc2_weight, _fc2_bias, batch, 8, 3, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc2_4, _tanh3, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
                 // MseLoss(prediction, target): [] <- [Batch, 3], [Batch, 3]
                 Backend.Loss_Forward(global::ShapeNet.Backends.LossKind.Mse, global::ShapeNet.Reduction.Mean, _mseLoss5, _fc2_4, _target, batch, 3);
             }
@@ -127,11 +129,11 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(target) = d(MseLoss(prediction, target)) · ∂MseLoss/∂target (the input's rule, operands swapped): [Batch, 3]
                 if (ComputeInputGradients) Backend.Loss_Backward(global::ShapeNet.Backends.LossKind.Mse, global::ShapeNet.Reduction.Mean, _dtarget, _dmseLoss5, _target, _fc2_4, batch, 3, accumulate: false);
                 // d(Tanh(Fc1(x))) = d(Fc2(Tanh(Fc1(x))))·W; d(fc2.weight), d(fc2.bias): [Batch, 8] <- [Batch, 3]
-                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _tanh3, _fc2_weight, batch, 8, 3, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _tanh3, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
                 // d(pre-activation of Tanh(Fc1(x))) = d(Tanh(Fc1(x))) · Tanh'(y), in place: [Batch, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient1, _tanh3, _tanh3, batch * 8, accumulate: false);
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 6] <- [Batch, 8]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, batch, 6, 8, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -178,6 +180,22 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target_);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            throw new global::System.NotSupportedException("RegressionLoss cannot be exported to ONNX: MseLoss (MseLoss(prediction, target)): MseLoss is a training loss; export the network without it (the train step adds the loss at run time, see docs/onnx.md)");
         }
     }
 }
