@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 
 namespace ShapeNet.Generator.Ops;
@@ -23,4 +24,6 @@ internal sealed class Elu : UnaryElementwiseOp<EluArgs>
     protected override double Parameter(EluArgs args) => args.Alpha;
 
     protected override OpResult Infer(EluArgs args, ShapeContext c) => SameShape(args, c);
+
+    protected override void Onnx(EluArgs args, OnnxContext o) => o.Unary("Elu", OnnxAttr.Float("alpha", args.Alpha));
 }

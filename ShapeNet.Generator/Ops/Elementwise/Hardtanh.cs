@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 
 namespace ShapeNet.Generator.Ops;
@@ -34,4 +35,8 @@ internal sealed class Hardtanh : UnaryElementwiseOp<HardtanhArgs>
                 $"minVal ({args.MinVal.ToString("R", CultureInfo.InvariantCulture)}) must not be greater than maxVal ({args.MaxVal.ToString("R", CultureInfo.InvariantCulture)})");
         return SameShape(args, c);
     }
+
+    /// <summary>Clip(x, minVal, maxVal), the bounds as scalar inputs (opset 11+).</summary>
+    protected override void Onnx(HardtanhArgs args, OnnxContext o) =>
+        o.Op("Clip", new[] { o.Input(0), o.Scalar("min", args.MinVal), o.Scalar("max", args.MaxVal) }, new[] { o.Output(0) });
 }

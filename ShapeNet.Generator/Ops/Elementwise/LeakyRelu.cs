@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 
 namespace ShapeNet.Generator.Ops;
@@ -23,4 +24,6 @@ internal sealed class LeakyRelu : UnaryElementwiseOp<LeakyReluArgs>
     protected override double Parameter(LeakyReluArgs args) => args.NegativeSlope;
 
     protected override OpResult Infer(LeakyReluArgs args, ShapeContext c) => SameShape(args, c);
+
+    protected override void Onnx(LeakyReluArgs args, OnnxContext o) => o.Unary("LeakyRelu", OnnxAttr.Float("alpha", args.NegativeSlope));
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 
 namespace ShapeNet.Generator.Ops;
@@ -17,4 +18,12 @@ internal sealed class Silu : UnaryElementwiseOp<NoArgs>
     protected override double Parameter(NoArgs args) => 0;
 
     protected override OpResult Infer(NoArgs args, ShapeContext c) => SameShape(args, c);
+
+    /// <summary>x · Sigmoid(x) (ONNX has no SiLU before opset 22's Swish).</summary>
+    protected override void Onnx(NoArgs args, OnnxContext o)
+    {
+        string sigmoid = o.Temp("sigmoid");
+        o.Op("Sigmoid", new[] { o.Input(0) }, new[] { sigmoid });
+        o.Op("Mul", new[] { o.Input(0), sigmoid }, new[] { o.Output(0) });
+    }
 }

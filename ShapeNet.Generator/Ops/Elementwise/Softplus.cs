@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 
 namespace ShapeNet.Generator.Ops;
@@ -31,5 +32,17 @@ internal sealed class Softplus : UnaryElementwiseOp<SoftplusArgs>
         if (args.Beta == 0)
             return c.Fail(DiagnosticDescriptors.WrongArguments, "Softplus", c.Text, "beta must not be 0 (the result is divided by it)");
         return SameShape(args, c);
+    }
+
+    /// <summary>Where(β·x &gt; threshold, x, Softplus(β·x)/β): ONNX's Softplus has neither β nor the threshold, and the
+    /// switch to linear is written out so the exported values equal PyTorch's even for a small threshold.</summary>
+    protected override void Onnx(SoftplusArgs args, OnnxContext o)
+    {
+        string scaled = o.Temp("scaled"), softplus = o.Temp("softplus"), smooth = o.Temp("smooth"), linear = o.Temp("linear");
+        o.Op("Mul", new[] { o.Input(0), o.Scalar("beta", args.Beta) }, new[] { scaled });
+        o.Op("Softplus", new[] { scaled }, new[] { softplus });
+        o.Op("Div", new[] { softplus, o.Scalar("beta", args.Beta) }, new[] { smooth });
+        o.Op("Greater", new[] { scaled, o.Scalar("threshold", args.Threshold) }, new[] { linear });
+        o.Op("Where", new[] { linear, o.Input(0), smooth }, new[] { o.Output(0) });
     }
 }
