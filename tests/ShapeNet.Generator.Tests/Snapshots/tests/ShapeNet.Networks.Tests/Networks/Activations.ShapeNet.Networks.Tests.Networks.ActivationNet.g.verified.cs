@@ -136,6 +136,9 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient3; // d(Softplus(b)), d(Softplus(Fc3(b), beta: 2, threshold: 5)), d(Silu(a) * 0.5f), d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)), d(Elu(h, 1.5))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient4; // d(Hardtanh(b, minVal: -0.5, maxVal: 2))
             private readonly int[] _shape0 = { 0, 16 }; // [Batch, 16]
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc0 = new(8, 16, global::ShapeNet.Backends.UnaryOp.Identity); // Fc1(x)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc1 = new(16, 16, global::ShapeNet.Backends.UnaryOp.Identity); // Fc2(a)
+            private readonly global::ShapeNet.Backends.LinearDesc _linearDesc2 = new(16, 5, global::ShapeNet.Backends.UnaryOp.Identity); // Head(Elu(c) + LeakyRelu(c))
 
             internal Plan(ActivationNet network, int batchCapacity, global::ShapeNet.Backends.IBackend backend) : base(network, batchCapacity, backend, inputCount: 1)
             {
@@ -204,7 +207,7 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 SetBatchInShapes(batch);
                 // Fc1(x): [Batch, 16] <- [Batch, 8]
-                Backend.Linear_Forward(_fc1_1, _x, _fc1_weight, _fc1_bias, batch, 8, 16, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc1_1, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
                 // LeakyRelu(h, negativeSlope: 0.2): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.LeakyRelu, 0.2f, _leakyRelu2, _fc1_1, batch * 16);
                 // Elu(h, 1.5): [Batch, 16] <- [Batch, 16]
@@ -216,7 +219,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h): [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add6, _add4, _shape0, _gelu5, _shape0, _shape0);
                 // Fc2(a): [Batch, 16] <- [Batch, 16]
-                Backend.Linear_Forward(_fc2_7, _add6, _fc2_weight, _fc2_bias, batch, 16, 16, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc2_7, _add6, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
                 // Gelu(Fc2(a), approximate: "tanh"): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.GeluTanh, 0f, _gelu8, _fc2_7, batch * 16);
                 // Silu(a): [Batch, 16] <- [Batch, 16]
@@ -226,7 +229,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f: [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add11, _gelu8, _shape0, _mulScalar10, _shape0, _shape0);
                 // Fc3(b): [Batch, 16] <- [Batch, 16]
-                Backend.Linear_Forward(_fc3_12, _add11, _fc3_weight, _fc3_bias, batch, 16, 16, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_fc3_12, _add11, _fc3_weight, _fc3_bias, in _linearDesc1, batch);
                 // Softplus(Fc3(b), beta: 2, threshold: 5): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Softplus, 2f, _softplus13, _fc3_12, batch * 16, parameter2: 5f);
                 // Hardtanh(b, minVal: -0.5, maxVal: 2): [Batch, 16] <- [Batch, 16]
@@ -248,14 +251,14 @@ namespace ShapeNet.Networks.Tests.Networks
                 // Elu(c) + LeakyRelu(c): [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add22, _elu20, _shape0, _leakyRelu21, _shape0, _shape0);
                 // Head(Elu(c) + LeakyRelu(c)): [Batch, 5] <- [Batch, 16]
-                Backend.Linear_Forward(_head23, _add22, _head_weight, _head_bias, batch, 16, 5, global::ShapeNet.Backends.UnaryOp.Identity);
+                Backend.Linear_Forward(_head23, _add22, _head_weight, _head_bias, in _linearDesc2, batch);
             }
 
             protected override void BackwardCore(int batch)
             {
                 SetBatchInShapes(batch);
                 // d(Elu(c) + LeakyRelu(c)) = d(Head(Elu(c) + LeakyRelu(c)))·W; d(head.weight), d(head.bias): [Batch, 16] <- [Batch, 5]
-                Backend.Linear_Backward(_gradient0, _dhead_weight, _dhead_bias, _dhead23, _add22, _head_weight, batch, 16, 5, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient0, _dhead_weight, _dhead_bias, _dhead23, _add22, _head_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
                 // d(Elu(c)) = d(Elu(c) + LeakyRelu(c)) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _elu20, _shape0, _leakyRelu21, _shape0, _shape0, accumulate: false);
                 // d(LeakyRelu(c)) = d(Elu(c) + LeakyRelu(c)) · ∂/∂b: [Batch, 16] <- [Batch, 16]
@@ -285,7 +288,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Fc3(b)) = d(Softplus(Fc3(b), beta: 2, threshold: 5)) · Softplus': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Softplus, 2f, _gradient2, _gradient3, _fc3_12, _softplus13, batch * 16, accumulate: false, parameter2: 5f);
                 // d(Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f) += d(Fc3(b))·W; d(fc3.weight), d(fc3.bias): [Batch, 16] <- [Batch, 16]
-                Backend.Linear_Backward(_gradient1, _dfc3_weight, _dfc3_bias, _gradient2, _add11, _fc3_weight, batch, 16, 16, accumulateDx: true, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dfc3_weight, _dfc3_bias, _gradient2, _add11, _fc3_weight, in _linearDesc1, batch, accumulateDx: true, accumulateParameters: false);
                 // d(Gelu(Fc2(a), approximate: "tanh")) = d(Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient2, _gradient1, _gelu8, _shape0, _mulScalar10, _shape0, _shape0, accumulate: false);
                 // d(Silu(a) * 0.5f) = d(Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f) · ∂/∂b: [Batch, 16] <- [Batch, 16]
@@ -297,7 +300,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Fc2(a)) = d(Gelu(Fc2(a), approximate: "tanh")) · Gelu': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.GeluTanh, 0f, _gradient1, _gradient2, _fc2_7, _gelu8, batch * 16, accumulate: false);
                 // d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)) += d(Fc2(a))·W; d(fc2.weight), d(fc2.bias): [Batch, 16] <- [Batch, 16]
-                Backend.Linear_Backward(_gradient3, _dfc2_weight, _dfc2_bias, _gradient1, _add6, _fc2_weight, batch, 16, 16, accumulateDx: true, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient3, _dfc2_weight, _dfc2_bias, _gradient1, _add6, _fc2_weight, in _linearDesc1, batch, accumulateDx: true, accumulateParameters: false);
                 // d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5)) = d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient3, _add4, _shape0, _gelu5, _shape0, _shape0, accumulate: false);
                 // d(Gelu(h)) = d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)) · ∂/∂b: [Batch, 16] <- [Batch, 16]
@@ -313,7 +316,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 // d(Fc1(x)) += d(LeakyRelu(h, negativeSlope: 0.2)) · LeakyRelu': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.LeakyRelu, 0.2f, _gradient0, _gradient2, _fc1_1, _leakyRelu2, batch * 16, accumulate: true);
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 8] <- [Batch, 16]
-                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient0, _x, _fc1_weight, batch, 8, 16, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient0, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
             }
 
             private void SetBatchInShapes(int batch)
@@ -352,6 +355,95 @@ namespace ShapeNet.Networks.Tests.Networks
                 UploadTarget(target.Data);
                 TrainStepOnUploaded();
             }
+        }
+
+        /// <summary>Writes this network to <paramref name="path"/> as an ONNX model in inference mode (BatchNorm with its running statistics,
+        /// Dropout as the identity), with the parameters under their PyTorch names; see docs/onnx.md.</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public void ExportOnnx(string path, int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).Save(path);
+
+        /// <summary>This network as the bytes of an ONNX model (see <see cref="ExportOnnx"/>).</summary>
+        /// <param name="batch">A fixed batch size, or null (the default) for a dynamic batch axis named <c>batch</c>.</param>
+        /// <param name="opset">The ONNX opset, 17 (the default) to 21.</param>
+        public byte[] ToOnnx(int? batch = null, int opset = global::ShapeNet.Onnx.OnnxModelBuilder.DefaultOpset) => OnnxModel(batch, opset).ToArray();
+
+        private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
+        {
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("ActivationNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 8); // x: [Batch, 8]
+            model.Initializer("fc1.weight", Parameters[0].Value, 16, 8);
+            model.Initializer("fc1.bias", Parameters[1].Value, 16);
+            model.Initializer("fc2.weight", Parameters[2].Value, 16, 16);
+            model.Initializer("fc2.bias", Parameters[3].Value, 16);
+            model.Initializer("fc3.weight", Parameters[4].Value, 16, 16);
+            model.Initializer("fc3.bias", Parameters[5].Value, 16);
+            model.Initializer("head.weight", Parameters[6].Value, 5, 16);
+            model.Initializer("head.bias", Parameters[7].Value, 5);
+            model.Node("Gemm", "/fc1/Gemm", new string[] { "x", "fc1.weight", "fc1.bias" }, new string[] { "/fc1/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("LeakyRelu", "/LeakyRelu", new string[] { "/fc1/Linear_output_0" }, new string[] { "/LeakyRelu_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 0.2f));
+            model.Node("Elu", "/Elu", new string[] { "/fc1/Linear_output_0" }, new string[] { "/Elu_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1.5f));
+            model.Node("Add", "/Add", new string[] { "/LeakyRelu_output_0", "/Elu_output_0" }, new string[] { "/Add_output_0" });
+            model.Constant("/inv_sqrt2", new float[] { 0.70710677f });
+            model.Node("Mul", "/Mul", new string[] { "/fc1/Linear_output_0", "/inv_sqrt2" }, new string[] { "/scaled" });
+            model.Node("Erf", "/Erf", new string[] { "/scaled" }, new string[] { "/erf" });
+            model.Constant("/one", new float[] { 1f });
+            model.Node("Add", "/Add_1", new string[] { "/erf", "/one" }, new string[] { "/one_plus" });
+            model.Constant("/half", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_1", new string[] { "/fc1/Linear_output_0", "/half" }, new string[] { "/half_x" });
+            model.Node("Mul", "/Mul_2", new string[] { "/half_x", "/one_plus" }, new string[] { "/Gelu_output_0" });
+            model.Node("Add", "/Add_2", new string[] { "/Add_output_0", "/Gelu_output_0" }, new string[] { "/Add_1_output_0" });
+            model.Node("Gemm", "/fc2/Gemm", new string[] { "/Add_1_output_0", "fc2.weight", "fc2.bias" }, new string[] { "/fc2/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Mul", "/Mul_3", new string[] { "/fc2/Linear_output_0", "/fc2/Linear_output_0" }, new string[] { "/square" });
+            model.Node("Mul", "/Mul_4", new string[] { "/square", "/fc2/Linear_output_0" }, new string[] { "/cube" });
+            model.Constant("/kappa", new float[] { 0.044715f });
+            model.Node("Mul", "/Mul_5", new string[] { "/cube", "/kappa" }, new string[] { "/cube_term" });
+            model.Node("Add", "/Add_3", new string[] { "/fc2/Linear_output_0", "/cube_term" }, new string[] { "/sum" });
+            model.Constant("/sqrt_2_over_pi", new float[] { 0.7978846f });
+            model.Node("Mul", "/Mul_6", new string[] { "/sum", "/sqrt_2_over_pi" }, new string[] { "/inner" });
+            model.Node("Tanh", "/Tanh", new string[] { "/inner" }, new string[] { "/tanh" });
+            model.Constant("/one_1", new float[] { 1f });
+            model.Node("Add", "/Add_4", new string[] { "/tanh", "/one_1" }, new string[] { "/one_plus_1" });
+            model.Constant("/half_1", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_7", new string[] { "/fc2/Linear_output_0", "/half_1" }, new string[] { "/half_x_1" });
+            model.Node("Mul", "/Mul_8", new string[] { "/half_x_1", "/one_plus_1" }, new string[] { "/Gelu_1_output_0" });
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/Add_1_output_0" }, new string[] { "/sigmoid" });
+            model.Node("Mul", "/Mul_9", new string[] { "/Add_1_output_0", "/sigmoid" }, new string[] { "/Silu_output_0" });
+            model.Constant("/c", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_10", new string[] { "/Silu_output_0", "/c" }, new string[] { "/MulScalar_output_0" });
+            model.Node("Add", "/Add_5", new string[] { "/Gelu_1_output_0", "/MulScalar_output_0" }, new string[] { "/Add_2_output_0" });
+            model.Node("Gemm", "/fc3/Gemm", new string[] { "/Add_2_output_0", "fc3.weight", "fc3.bias" }, new string[] { "/fc3/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Constant("/beta", new float[] { 2f });
+            model.Node("Mul", "/Mul_11", new string[] { "/fc3/Linear_output_0", "/beta" }, new string[] { "/scaled_1" });
+            model.Node("Softplus", "/Softplus", new string[] { "/scaled_1" }, new string[] { "/softplus" });
+            model.Constant("/beta_1", new float[] { 2f });
+            model.Node("Div", "/Div", new string[] { "/softplus", "/beta_1" }, new string[] { "/smooth" });
+            model.Constant("/threshold", new float[] { 5f });
+            model.Node("Greater", "/Greater", new string[] { "/scaled_1", "/threshold" }, new string[] { "/linear" });
+            model.Node("Where", "/Where", new string[] { "/linear", "/fc3/Linear_output_0", "/smooth" }, new string[] { "/Softplus_output_0" });
+            model.Constant("/min", new float[] { -0.5f });
+            model.Constant("/max", new float[] { 2f });
+            model.Node("Clip", "/Clip", new string[] { "/Add_2_output_0", "/min", "/max" }, new string[] { "/Hardtanh_output_0" });
+            model.Node("Add", "/Add_6", new string[] { "/Softplus_output_0", "/Hardtanh_output_0" }, new string[] { "/Add_3_output_0" });
+            model.Constant("/beta_2", new float[] { 1f });
+            model.Node("Mul", "/Mul_12", new string[] { "/Add_2_output_0", "/beta_2" }, new string[] { "/scaled_2" });
+            model.Node("Softplus", "/Softplus_1", new string[] { "/scaled_2" }, new string[] { "/softplus_1" });
+            model.Constant("/beta_3", new float[] { 1f });
+            model.Node("Div", "/Div_1", new string[] { "/softplus_1", "/beta_3" }, new string[] { "/smooth_1" });
+            model.Constant("/threshold_1", new float[] { 20f });
+            model.Node("Greater", "/Greater_1", new string[] { "/scaled_2", "/threshold_1" }, new string[] { "/linear_1" });
+            model.Node("Where", "/Where_1", new string[] { "/linear_1", "/Add_2_output_0", "/smooth_1" }, new string[] { "/Softplus_1_output_0" });
+            model.Node("Add", "/Add_7", new string[] { "/Add_3_output_0", "/Softplus_1_output_0" }, new string[] { "/Add_4_output_0" });
+            model.Constant("/min_1", new float[] { -1f });
+            model.Constant("/max_1", new float[] { 1f });
+            model.Node("Clip", "/Clip_1", new string[] { "/fc1/Linear_output_0", "/min_1", "/max_1" }, new string[] { "/Hardtanh_1_output_0" });
+            model.Node("Add", "/Add_8", new string[] { "/Add_4_output_0", "/Hardtanh_1_output_0" }, new string[] { "/Add_5_output_0" });
+            model.Node("Elu", "/Elu_1", new string[] { "/Add_5_output_0" }, new string[] { "/Elu_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f));
+            model.Node("LeakyRelu", "/LeakyRelu_1", new string[] { "/Add_5_output_0" }, new string[] { "/LeakyRelu_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 0.01f));
+            model.Node("Add", "/Add_9", new string[] { "/Elu_1_output_0", "/LeakyRelu_1_output_0" }, new string[] { "/Add_6_output_0" });
+            model.Node("Gemm", "/head/Gemm", new string[] { "/Add_6_output_0", "head.weight", "head.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5); // [Batch, 5]
+            return model;
         }
     }
 }
