@@ -174,6 +174,13 @@ public interface IBackend
     /// by the inverse permutation with accumulate.</summary>
     void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate);
 
+    // ---- indexing -----------------------------------------------------------------------------
+    /// <summary>y[i] = x[i, indices[i]] for x [rows, cols] and class indices [rows] stored as floats: PyTorch's
+    /// <c>x[range(rows), indices]</c>. An index that is not an integer in [0, cols) throws, naming the value, its row and cols.</summary>
+    void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols);
+    /// <summary>dx[i, indices[i]] (+)= dy[i], the scatter; without accumulate every other entry of dx becomes 0.</summary>
+    void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate);
+
     // ---- losses -------------------------------------------------------------------------------
     /// <summary>loss[0] = L(input[rows, cols], target). Cross-entropy and NLL take class indices [rows]
     /// stored as floats; the others take a target shaped like the input.</summary>

@@ -98,6 +98,21 @@ public abstract class Ops
         ? x
         : throw new ArgumentOutOfRangeException(nameof(p), p, "Dropout's p must be in [0, 1).");
 
+    // indexing
+    /// <summary>One entry per row: <c>x[i, indices[i]]</c> for <paramref name="x"/> [N, C] and class indices [N] stored as floats,
+    /// a tensor [N] (PyTorch's <c>x[range(n), y]</c>, or <c>x.gather(1, y[:, None]).squeeze(1)</c>). An index that is not an
+    /// integer in [0, C) throws, naming the value, its row and C.</summary>
+    public static Tensor Pick(Tensor x, Tensor indices)
+    {
+        int[] shape = NotNull(x).Shape, indexShape = NotNull(indices).Shape;
+        if (shape.Length != 2 || indexShape.Length != 1 || indexShape[0] != shape[0])
+            throw new ArgumentException($"Pick takes x [N, C] and indices [N], one per row, but x is {Tensor.ShapeText(shape)} and indices is " +
+                $"{Tensor.ShapeText(indexShape)}.", nameof(indices));
+        var picked = new float[shape[0]];
+        Backends.Cpu.CpuPick.Pick_Forward(picked, x.Data, indices.Data, shape[0], shape[1]);
+        return new Tensor(picked, shape[0]);
+    }
+
     // linear algebra
     /// <summary>torch.matmul for ranks 1–2, and batched for rank ≥ 3 with equal batch dims.</summary>
     public static Tensor MatMul(Tensor a, Tensor b) => a.MatMul(b);

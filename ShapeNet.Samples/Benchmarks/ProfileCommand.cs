@@ -200,6 +200,10 @@ public sealed class TimingBackend(IBackend inner) : IBackend
     { long t = Start(); inner.Softmax_Backward(dx, dy, y, outer, dim, inner1, log, accumulate); Stop(t, "Softmax bwd"); }
     public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate)
     { long t = Start(); inner.Permute(y, x, xShape, permutation, accumulate); Stop(t, $"Permute {Shape(xShape)}"); }
+    public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols)
+    { long t = Start(); inner.Pick_Forward(y, x, indices, rows, cols); Stop(t, $"Pick fwd {rows}x{cols}"); }
+    public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate)
+    { long t = Start(); inner.Pick_Backward(dx, dy, indices, rows, cols, accumulate); Stop(t, $"Pick bwd {rows}x{cols}{(accumulate ? " acc" : "")}"); }
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
     { long t = Start(); inner.Loss_Forward(kind, reduction, loss, input, target, rows, cols); Stop(t, $"Loss {kind} fwd"); }
     public void Loss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer target,

@@ -265,6 +265,12 @@ public sealed class CpuBackend : IBackend
         CpuLayout.Permute(Span(y, 0, count), Span(x, 0, count), xShape, permutation, accumulate);
     }
 
+    public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols)
+        => CpuPick.Pick_Forward(Span(y, 0, rows), Span(x, 0, (long)rows * cols), Span(indices, 0, rows), rows, cols);
+
+    public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate)
+        => CpuPick.Pick_Backward(Span(dx, 0, (long)rows * cols), Span(dy, 0, rows), Span(indices, 0, rows), rows, cols, accumulate);
+
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
         => Array(loss)[0] = CpuLoss.Loss_Forward(kind, reduction, Span(input, 0, (long)rows * cols),
             Span(target, 0, TargetCount(kind, rows, cols)), rows, cols);

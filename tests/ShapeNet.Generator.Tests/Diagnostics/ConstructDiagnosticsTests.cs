@@ -167,6 +167,26 @@ public class ConstructDiagnosticsTests
     }
 
     [Fact]
+    public void SN0110_pick_needs_one_index_per_row()
+    {
+        Only(Mlp("""
+                    var h = Fc1(x);
+                    return Fc2(h) + Pick(h, h);
+            """), "SN0110", 18, 25,
+            "'Pick(h, h)' needs indices [N] of rank 1, one per row of x, but 'Fc1(x)' is [Batch, 128]");
+    }
+
+    [Fact]
+    public void SN0205_pick_needs_as_many_indices_as_rows()
+    {
+        Only(Mlp("""
+                    var h = Fc1(x);
+                    return Fc2(h) + Pick(h, Sum(h, 0));
+            """), "SN0205", 18, 25,
+            "Pick cannot be called as 'Pick(h, Sum(h, 0))': it needs one index per row of x, but Fc1(x) is [Batch, 128] and Sum(h, 0) is [128]");
+    }
+
+    [Fact]
     public void SN0203_call_of_an_unknown_function()
     {
         string source = Mlp("""

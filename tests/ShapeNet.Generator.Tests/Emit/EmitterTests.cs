@@ -316,7 +316,7 @@ public sealed partial class EmitterTests
         [
             "Abs", "Add", "AddScalar", "AvgPool2d", "BatchNorm2d", "BceLoss", "BceWithLogitsLoss", "Concat", "Conv2d", "CrossEntropyLoss", "Detach", "Div",
             "Dropout", "Elu", "Exp", "Gelu", "GlobalAvgPool", "Hardtanh", "Input", "LeakyRelu", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean",
-            "MseLoss", "Mul", "MulScalar", "Neg", "NllLoss", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Silu", "Softmax",
+            "MseLoss", "Mul", "MulScalar", "Neg", "NllLoss", "Permute", "Pick", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Silu", "Softmax",
             "Softplus", "Sqrt", "Sub", "Sum", "Tanh",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), OpRegistry.All.Select(op => op.Name));

@@ -256,6 +256,19 @@ public sealed class ReferenceBackend : IBackend
         }
     }
 
+    public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols)
+    {
+        float[] yv = Data(y), xv = Data(x), iv = Data(indices);
+        for (int r = 0; r < rows; r++) yv[r] = xv[r * cols + (int)iv[r]];
+    }
+
+    public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate)
+    {
+        float[] d = Data(dx), g = Data(dy), iv = Data(indices);
+        if (!accumulate) Array.Clear(d, 0, rows * cols);
+        for (int r = 0; r < rows; r++) d[r * cols + (int)iv[r]] += g[r];
+    }
+
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
     {
         float[] x = Data(input), t = Data(target);
