@@ -44,6 +44,44 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Command());
         root.Subcommands.Add(ProfileCommand.Command());
         root.Subcommands.Add(RecurrentBenchmark.Command());
-        return root.Parse(args).Invoke();
+        root.Subcommands.Add(GpuBenchCommand.Command());
+        var device = new Option<string>("--device")
+        {
+            Description = "cpu, cuda or auto (CUDA when usable, else the CPU with a line saying why). Samples that build a network plan " +
+                          "run it there; eager-tensor samples and the benchmarks run on the CPU.",
+            DefaultValueFactory = _ => "auto",
+            Recursive = true,
+        };
+        device.Validators.Add(result =>
+        {
+            try
+            {
+                Devices.Parse(result.GetValueOrDefault<string>());
+            }
+            catch (ArgumentException)
+            {
+                result.AddError($"--device takes cpu, cuda or auto, not '{result.GetValueOrDefault<string>()}'.");
+            }
+        });
+        root.Options.Add(device);
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count == 0)
+        {
+            GpuDevice.Register();
+            SampleDevice.Configure(Devices.Parse(parse.GetValue(device)!));
+            if (SampleDevice.Requested == Device.Cuda)
+            {
+                try
+                {
+                    _ = SampleDevice.Choice;
+                }
+                catch (InvalidOperationException e)
+                {
+                    Console.Error.WriteLine($"error: {e.Message}");
+                    return 1;
+                }
+            }
+        }
+        return parse.Invoke();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ShapeNet.Backends;
 using ShapeNet.Optim;
 using ShapeNet.Samples.Mnist;
 
@@ -22,33 +23,33 @@ public static class TrainBenchmark
 {
     /// <summary>The seed models that exist in the DSL today, with torch_baseline.py's shapes and step counts
     /// (<paramref name="steps"/> for the MLP and the basic CNN, ten times as many for the tiny models, a quarter for the
-    /// lecture-11 CNNs).</summary>
-    public static IReadOnlyList<TrainCase> SeedCases(int steps)
+    /// lecture-11 CNNs), on <paramref name="backend"/> (the CPU when null).</summary>
+    public static IReadOnlyList<TrainCase> SeedCases(int steps, IBackend? backend = null)
     {
         var random = new Random(0);
         return
         [
             new TrainCase("linear-regression", 10, steps * 10, () =>
             {
-                var plan = new LinearRegression(0).CreatePlan(10);
+                var plan = new LinearRegression(0).CreatePlan(10, backend);
                 plan.Configure(Loss.Mse(), new Sgd(0.03f, momentum: 0.5f));
                 return plan;
             }, Normal(random, 10 * 2), Normal(random, 10)),
             new TrainCase("logistic-8", 32, steps * 10, () =>
             {
-                var plan = new Logistic8(0).CreatePlan(32);
+                var plan = new Logistic8(0).CreatePlan(32, backend);
                 plan.Configure(Loss.Bce(), new Sgd(0.01f, momentum: 0.5f));
                 return plan;
             }, Normal(random, 32 * 8), Labels(random, 32, 2)),
             new TrainCase("mnist-mlp", 64, steps, () =>
             {
-                var plan = new MnistMlp(0).CreatePlan(64);
+                var plan = new MnistMlp(0).CreatePlan(64, backend);
                 plan.Configure(Loss.CrossEntropy(), new Sgd(0.01f, momentum: 0.5f));
                 return plan;
             }, Normal(random, 64 * 784), Labels(random, 64, 10)),
-            Cnn("basic-cnn", steps, random, () => new Cnn.BasicCnn(0).CreatePlan(64)),
-            Cnn("inception-cnn", Math.Max(1, steps / 4), random, () => new Cnn.InceptionCnn(0).CreatePlan(64)),
-            Cnn("resnet-cnn", Math.Max(1, steps / 4), random, () => new Cnn.ResNetCnn(0).CreatePlan(64)),
+            Cnn("basic-cnn", steps, random, () => new Cnn.BasicCnn(0).CreatePlan(64, backend)),
+            Cnn("inception-cnn", Math.Max(1, steps / 4), random, () => new Cnn.InceptionCnn(0).CreatePlan(64, backend)),
+            Cnn("resnet-cnn", Math.Max(1, steps / 4), random, () => new Cnn.ResNetCnn(0).CreatePlan(64, backend)),
         ];
     }
 
@@ -84,6 +85,7 @@ public static class TrainBenchmark
             long bytes = GC.GetAllocatedBytesForCurrentThread();
             long start = Stopwatch.GetTimestamp();
             for (int s = 0; s < c.StepsPerWindow; s++) plan.TrainStep(c.Input, c.Target, c.Batch);
+            plan.Backend.Synchronize(); // a device queues the steps: the window ends when they are done (a no-op on the CPU)
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - bytes);
             best = Math.Min(best, seconds / c.StepsPerWindow);

@@ -66,7 +66,7 @@ public static class TabularSample
 
         var model = new TabularModel(options.Seed);
         var losses = new double[epochs];
-        using TabularModel.Plan plan = model.CreatePlan(batchSize);
+        using TabularModel.Plan plan = model.CreatePlan(batchSize, SampleDevice.Backend);
         plan.Configure(Loss.Bce(Reduction.Mean), new Sgd(options.LearningRate));
         if (options.Loader)
         {

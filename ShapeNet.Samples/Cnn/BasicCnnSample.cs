@@ -19,7 +19,7 @@ public static class BasicCnnSample
     public static int Run(MnistClassifier.Options options, TextWriter output)
     {
         var model = new BasicCnn(options.Seed);
-        using BasicCnn.Plan plan = model.CreatePlan(options.BatchSize);
+        using BasicCnn.Plan plan = model.CreatePlan(options.BatchSize, SampleDevice.Backend);
         return MnistClassifier.Train("basic-cnn", "Lecture 10: basic CNN", BasicCnn.Summary, model, plan, ExpectedAccuracy, options, output);
     }
 }

@@ -19,7 +19,7 @@ public static class DeepCnnSample
     public static int Run(MnistClassifier.Options options, TextWriter output)
     {
         var model = new DeepCnn(options.Seed);
-        using DeepCnn.Plan plan = model.CreatePlan(options.BatchSize);
+        using DeepCnn.Plan plan = model.CreatePlan(options.BatchSize, SampleDevice.Backend);
         return MnistClassifier.Train("deep-cnn", "Exercise: deep CNN", DeepCnn.Summary, model, plan, ExpectedAccuracy, options, output);
     }
 }

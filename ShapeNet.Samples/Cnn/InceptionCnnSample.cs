@@ -20,7 +20,7 @@ public static class InceptionCnnSample
     public static int Run(MnistClassifier.Options options, TextWriter output)
     {
         var model = new InceptionCnn(options.Seed);
-        using InceptionCnn.Plan plan = model.CreatePlan(options.BatchSize);
+        using InceptionCnn.Plan plan = model.CreatePlan(options.BatchSize, SampleDevice.Backend);
         return MnistClassifier.Train("inception-cnn", "Lecture 11: Inception CNN", InceptionCnn.Summary, model, plan, ExpectedAccuracy, options, output);
     }
 }

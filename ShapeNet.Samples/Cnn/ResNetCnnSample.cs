@@ -20,7 +20,7 @@ public static class ResNetCnnSample
     public static int Run(MnistClassifier.Options options, TextWriter output)
     {
         var model = new ResNetCnn(options.Seed);
-        using ResNetCnn.Plan plan = model.CreatePlan(options.BatchSize);
+        using ResNetCnn.Plan plan = model.CreatePlan(options.BatchSize, SampleDevice.Backend);
         return MnistClassifier.Train("resnet-cnn", "Lecture 11: residual CNN", ResNetCnn.Summary, model, plan, ExpectedAccuracy, options, output);
     }
 }

@@ -48,7 +48,7 @@ public static class LinearRegressionSample
     {
         (float[] x, float[] y) = LectureData();
         var model = new LinearModel(seed);
-        using LinearModel.Plan plan = model.CreatePlan(x.Length);
+        using LinearModel.Plan plan = model.CreatePlan(x.Length, SampleDevice.Backend);
         plan.Configure(Loss.Mse(Reduction.Sum), optimizer);
         var losses = new double[epochs];
         for (int epoch = 0; epoch < epochs; epoch++)
@@ -57,6 +57,7 @@ public static class LinearRegressionSample
             losses[epoch] = plan.Loss;
             progress?.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * x.Length);
         }
+        plan.CopyParametersToHost(); // w and b are read from the network (a no-op on the CPU)
         return (model, losses);
     }
 

@@ -34,7 +34,7 @@ public static class LogisticRegressionSample
 
         var model = new LogisticModel(options.Seed);
         var losses = new double[options.Epochs];
-        using (LogisticModel.Plan plan = model.CreatePlan(hours.Length))
+        using (LogisticModel.Plan plan = model.CreatePlan(hours.Length, SampleDevice.Backend))
         {
             plan.Configure(Loss.Bce(Reduction.Sum), new Sgd(options.LearningRate));
             TrainingProgress.Run(output, "logistic-regression", options.Epochs, sink =>
@@ -46,6 +46,7 @@ public static class LogisticRegressionSample
                     sink.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * hours.Length);
                 }
             });
+            plan.CopyParametersToHost(); // w and b are read from the network (a no-op on the CPU)
         }
 
         float w = model.Parameters[0].Value.Data[0], b = model.Parameters[1].Value.Data[0];

@@ -73,6 +73,7 @@ public static class MnistClassifier
             $"{seconds / Math.Max(1, options.Epochs):F2} s per epoch)");
 
         double accuracy = Evaluate(plan, test, options.BatchSize);
+        plan.CopyParametersToHost(); // the checkpoint reads the network's arrays (a no-op on the CPU, which trains them in place)
         var log = new RunLog(sample, options.RunsFolder);
         log.WriteMetrics(["epoch", "loss"], losses.Select((l, i) => (IReadOnlyList<double>)[i + 1, l]));
         log.WritePlot("loss", new SvgPlot(title + " training loss", "epoch", "mean cross-entropy")

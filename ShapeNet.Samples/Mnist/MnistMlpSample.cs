@@ -15,7 +15,7 @@ public static class MnistMlpSample
     public static int Run(MnistClassifier.Options options, TextWriter output)
     {
         var model = new MnistMlp(options.Seed);
-        using MnistMlp.Plan plan = model.CreatePlan(options.BatchSize);
+        using MnistMlp.Plan plan = model.CreatePlan(options.BatchSize, SampleDevice.Backend);
         return MnistClassifier.Train("mnist-mlp", "Lecture 9: MNIST MLP", MnistMlp.Summary, model, plan, ExpectedAccuracy, options, output);
     }
 }

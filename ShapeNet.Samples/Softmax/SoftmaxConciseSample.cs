@@ -23,7 +23,7 @@ public static class SoftmaxConciseSample
         (TensorDataset train, TensorDataset test) = SoftmaxTraining.LoadData(options, output);
         SoftmaxRegression model = CreateModel(options.Seed);
         output.WriteLine(SoftmaxRegression.Summary);
-        using SoftmaxRegression.Plan plan = model.CreatePlan(options.BatchSize);
+        using SoftmaxRegression.Plan plan = model.CreatePlan(options.BatchSize, SampleDevice.Backend);
         plan.Configure(Loss.CrossEntropy(), new Sgd(options.LearningRate));
 
         var loader = new DataLoader(train, options.BatchSize, shuffle: true, seed: options.Seed);
@@ -34,6 +34,7 @@ public static class SoftmaxConciseSample
         List<SoftmaxTraining.EpochMetrics> history = SoftmaxTraining.TrainCh3(Name, loader, test, options.Epochs,
             batch => TrainBatch(plan, batch, logits), net, output);
         double seconds = clock.Elapsed.TotalSeconds;
+        plan.CopyParametersToHost(); // the checkpoint reads the network's arrays (a no-op on the CPU)
         var log = new RunLog(Name, options.RunsFolder);
         output.WriteLine($"checkpoint: {log.SaveCheckpoint(model)} (keys 1.weight, 1.bias: the book's nn.Sequential state dict)");
         return SoftmaxTraining.Finish(Name, "d2l 3.7: concise softmax regression", history, net, test, seconds, options, output);

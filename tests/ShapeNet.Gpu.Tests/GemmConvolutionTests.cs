@@ -1,3 +1,5 @@
+using ILGPU;
+using ILGPU.Runtime;
 using ShapeNet.Backends;
 using ShapeNet.Backends.Cpu;
 using ShapeNet.Backends.Gpu;
@@ -131,30 +133,43 @@ public sealed class GemmConvolutionTests(GpuFixture gpu)
         }
     }
 
-    [Fact]
-    public void Embedding_gathers_rows_and_sums_their_gradients_in_row_order()
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(4)]
+    public void Embedding_and_one_hot_match_the_cpu_with_int32_ids_and_padding(int paddingIdx)
     {
         const int num = 5, dim = 3, rows = 7;
         float[] weight = Parity.Random(num * dim, 161), dy = Parity.Random(rows * dim, 162), old = Parity.Random(num * dim, 163);
-        float[] indices = [4, 0, 4, 2, 4, 0, 1];
-        // Reference: nn.Embedding's definition, written out.
+        int[] ids = [4, 0, 4, 2, 4, 0, 1];
         float[] y = new float[rows * dim];
-        for (int r = 0; r < rows; r++)
-            for (int j = 0; j < dim; j++) y[r * dim + j] = weight[(int)indices[r] * dim + j];
+        CpuEmbedding.Embedding_Forward(y, weight, ids, num, dim);
         using var wDevice = gpu.Upload(weight);
-        using var iDevice = gpu.Upload(indices);
+        using var idDevice = gpu.Accelerator.Allocate1D<int>(ids.Length);
+        idDevice.View.CopyFromCPU(ids);
         using var yDevice = gpu.Upload(new float[y.Length]);
-        gpu.Kernels.Embedding.Embedding_Forward(yDevice.View, iDevice.View, wDevice.View, rows, num, dim);
+        gpu.Kernels.Embedding.Embedding_Forward(yDevice.View, idDevice.View, wDevice.View, rows, num, dim);
         Parity.Exact(y, gpu.Download(yDevice, y.Length), "Embedding forward");
         foreach (bool accumulate in new[] { false, true })
         {
-            float[] dW = accumulate ? (float[])old.Clone() : new float[num * dim];
-            for (int r = 0; r < rows; r++)
-                for (int j = 0; j < dim; j++) dW[(int)indices[r] * dim + j] += dy[r * dim + j];
+            float[] dW = (float[])old.Clone();
+            CpuEmbedding.Embedding_Backward(dW, dy, ids, num, dim, paddingIdx, accumulate);
             using var dwDevice = gpu.Upload(old);
             using var dyDevice = gpu.Upload(dy);
-            gpu.Kernels.Embedding.Embedding_Backward(dwDevice.View, dyDevice.View, iDevice.View, rows, num, dim, accumulate);
-            Parity.Exact(dW, gpu.Download(dwDevice, dW.Length), $"Embedding backward accumulate={accumulate}");
+            gpu.Kernels.Embedding.Embedding_Backward(dwDevice.View, dyDevice.View, idDevice.View, rows, num, dim, paddingIdx, accumulate);
+            Parity.Exact(dW, gpu.Download(dwDevice, dW.Length), $"Embedding backward paddingIdx={paddingIdx} accumulate={accumulate}");
         }
+        float[] oneHot = new float[rows * num];
+        CpuEmbedding.OneHot_Forward(oneHot, ids, num);
+        using var oneHotDevice = gpu.Upload(new float[oneHot.Length]);
+        gpu.Kernels.Embedding.OneHot_Forward(oneHotDevice.View, idDevice.View, rows, num);
+        Parity.Exact(oneHot, gpu.Download(oneHotDevice, oneHot.Length), "OneHot forward");
+    }
+
+    [Fact]
+    public void Embedding_ids_are_checked_on_the_host_with_the_cpu_message()
+    {
+        var gpuError = Assert.Throws<ArgumentOutOfRangeException>(() => GpuEmbedding.CheckIds([1, 5, 0], 5, "Embedding"));
+        var cpuError = Assert.Throws<ArgumentOutOfRangeException>(() => CpuEmbedding.Embedding_Forward(new float[6], new float[10], [1, 5, 0], 5, 2));
+        Assert.Equal(cpuError.Message, gpuError.Message);
     }
 }

@@ -11,7 +11,7 @@ namespace ShapeNet.Backends.Gpu;
 /// groups with bias and activation in its epilogue. Backward per sample: im2col again, dW (+)= dY·colᵀ, dcol = Wᵀ·dY, and
 /// col2im gathers dcol into dx (each input element sums the taps that read it: no atomics).
 /// </summary>
-public sealed class GpuConvolution
+public sealed class GpuConvolution : IGpuConvolution
 {
     private readonly GpuKernels _k;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ConvArgs> _im2col;
@@ -26,6 +26,22 @@ public sealed class GpuConvolution
 
     /// <summary>Floats of the workspace both passes take: one sample's column matrix.</summary>
     public static long WorkspaceLength(in Conv2dGeometry g) => (long)g.InChannels * g.KernelArea * g.OutPlane;
+
+    public string Name => "ShapeNet im2col + GEMM";
+
+    long IGpuConvolution.WorkspaceLength(in Conv2dGeometry g) => WorkspaceLength(g);
+
+    void IGpuConvolution.Forward(ArrayView<float> y, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
+        ArrayView<float> workspace, in Conv2dGeometry g, UnaryOp activation)
+        => Conv2d_Forward(y, x, weight, bias, workspace, g, activation);
+
+    void IGpuConvolution.Backward(ArrayView<float> dx, ArrayView<float> dWeight, ArrayView<float> dBias, ArrayView<float> dy,
+        ArrayView<float> x, ArrayView<float> weight, ArrayView<float> workspace, in Conv2dGeometry g, bool accumulateDx, bool accumulateParameters)
+        => Conv2d_Backward(dx, dWeight, dBias, dy, x, weight, workspace, g, accumulateDx, accumulateParameters);
+
+    void IDisposable.Dispose()
+    {
+    }
 
     /// <summary>x (N,inC,H,W), weight (outC,inC/groups,kH,kW), bias (outC or empty) -> y (N,outC,outH,outW) = act(conv + b);
     /// act is Identity or Relu.</summary>
@@ -44,9 +60,9 @@ public sealed class GpuConvolution
         for (int n = 0; n < g.Batch; n++)
         {
             _im2col(_k.Stream, columns, workspace, x.SubView(n * inSample, inSample), args);
-            _k.Gemm.Gemm(false, false, ocg, plane, depth, 1f, weight, depth, workspace, plane, 0f, y.SubView(n * outSample, outSample), plane,
-                bias, bias.Length > 0 ? GpuGemm.BiasMode.PerRow : GpuGemm.BiasMode.None, activation,
-                g.Groups, (long)ocg * depth, (long)depth * plane, (long)ocg * plane, _k.TiledGemm, strideBias: ocg);
+            _k.Blas.Gemm(false, false, ocg, plane, depth, 1f, weight, depth, workspace, plane, 0f, y.SubView(n * outSample, outSample), plane,
+                g.Groups, (long)ocg * depth, (long)depth * plane, (long)ocg * plane,
+                bias, bias.Length > 0 ? GpuGemm.BiasMode.PerRow : GpuGemm.BiasMode.None, ocg, activation);
         }
     }
 
@@ -70,12 +86,11 @@ public sealed class GpuConvolution
         {
             ArrayView<float> dySample = dy.SubView(n * outSample, outSample);
             _im2col(_k.Stream, columns, workspace, x.SubView(n * inSample, inSample), args);
-            _k.Gemm.Gemm(false, true, ocg, depth, plane, 1f, dySample, plane, workspace, plane, n > 0 || accumulateParameters ? 1f : 0f,
-                dWeight, depth, default, GpuGemm.BiasMode.None, UnaryOp.Identity,
-                g.Groups, (long)ocg * plane, (long)depth * plane, (long)ocg * depth, _k.TiledGemm);
+            _k.Blas.Gemm(false, true, ocg, depth, plane, 1f, dySample, plane, workspace, plane, n > 0 || accumulateParameters ? 1f : 0f,
+                dWeight, depth, g.Groups, (long)ocg * plane, (long)depth * plane, (long)ocg * depth, default, GpuGemm.BiasMode.None, 0, UnaryOp.Identity);
             if (dx.Length == 0) continue;
-            _k.Gemm.Gemm(true, false, depth, plane, ocg, 1f, weight, depth, dySample, plane, 0f, workspace, plane, default, GpuGemm.BiasMode.None,
-                UnaryOp.Identity, g.Groups, (long)ocg * depth, (long)ocg * plane, (long)depth * plane, _k.TiledGemm);
+            _k.Blas.Gemm(true, false, depth, plane, ocg, 1f, weight, depth, dySample, plane, 0f, workspace, plane,
+                g.Groups, (long)ocg * depth, (long)ocg * plane, (long)depth * plane, default, GpuGemm.BiasMode.None, 0, UnaryOp.Identity);
             _col2im(_k.Stream, inputs, dx.SubView(n * inSample, inSample), workspace, args, accumulateDx ? 1 : 0);
         }
         if (dBias.Length > 0)

@@ -16,6 +16,8 @@ public sealed class GpuElementwise
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, Walk> _binaryForward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ReductionWalk, int> _binaryBackward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, float> _fill;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>> _widen;
+    private readonly Action<AcceleratorStream, Index1D, float, ArrayView<float>, ArrayView<float>> _axpy;
 
     internal GpuElementwise(GpuKernels k)
     {
@@ -26,6 +28,8 @@ public sealed class GpuElementwise
         _binaryForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, Walk>(BinaryForwardKernel);
         _binaryBackward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ReductionWalk, int>(BinaryBackwardKernel);
         _fill = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, float>(FillKernel);
+        _widen = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>>(WidenKernel);
+        _axpy = a.LoadAutoGroupedKernel<Index1D, float, ArrayView<float>, ArrayView<float>>(AxpyKernel);
     }
 
     /// <summary>x (n) -> y (n): y = f(x); parameter is the exponent (Pow), the scalar c or an activation's first constant,
@@ -92,6 +96,30 @@ public sealed class GpuElementwise
     }
 
     /// <summary>destination[0, count) = value.</summary>
+    /// <summary>y[i] = (float)x[i] for i &lt; count (int32 class labels to the float labels the loss kernels read).</summary>
+    public void Widen(ArrayView<float> y, ArrayView<int> x, long count)
+    {
+        GpuKernels.Need(y, count, "Widen", "y");
+        if (x.Length < count) throw new ArgumentException($"Widen: x needs {count} values, the view has {x.Length}.", nameof(x));
+        int n = GpuKernels.Count(count, "Widen");
+        if (n > 0) _widen(_k.Stream, n, y, x);
+    }
+
+    /// <summary>y (+)= alpha·x over n elements (BLAS axpy: the plan's loss sum on the device).</summary>
+    public void Axpy(float alpha, ArrayView<float> x, ArrayView<float> y, long n)
+    {
+        GpuKernels.Need(x, n, "Axpy", "x");
+        GpuKernels.Need(y, n, "Axpy", "y");
+        int count = GpuKernels.Count(n, "Axpy");
+        if (count > 0) _axpy(_k.Stream, count, alpha, x, y);
+    }
+
+    [Kernel]
+    internal static void AxpyKernel(Index1D i, float alpha, ArrayView<float> x, ArrayView<float> y) => y[i] += alpha * x[i];
+
+    [Kernel]
+    internal static void WidenKernel(Index1D i, ArrayView<float> y, ArrayView<int> x) => y[i] = x[i];
+
     public void Fill(ArrayView<float> destination, float value, long count)
     {
         GpuKernels.Need(destination, count, "Fill", "destination");

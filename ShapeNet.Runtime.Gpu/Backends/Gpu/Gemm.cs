@@ -18,12 +18,14 @@ public sealed class GpuGemm
     private readonly GpuKernels _k;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _naive;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _tiled;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, GemmArgs> _epilogue;
 
     internal GpuGemm(GpuKernels k)
     {
         _k = k;
         _naive = k.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernel);
         _tiled = k.Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmTiledKernel);
+        _epilogue = k.Accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, GemmArgs>(EpilogueKernel);
     }
 
     /// <summary>C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] for b &lt; batchCount; op(A) is m×k, op(B) k×n; lda/ldb/ldc are the
@@ -68,7 +70,7 @@ public sealed class GpuGemm
         }
     }
 
-    private static void CheckOperand(string name, ArrayView<float> view, int rows, int cols, int ld, int batchCount, long stride)
+    internal static void CheckOperand(string name, ArrayView<float> view, int rows, int cols, int ld, int batchCount, long stride)
     {
         if (rows == 0 || cols == 0) return;
         if (ld < cols) throw new ArgumentException($"GEMM: the row stride of {name} ({ld}) is below its {cols} columns.", name);
@@ -76,6 +78,27 @@ public sealed class GpuGemm
         if (stride < 0 || extent > view.Length)
             throw new ArgumentException($"GEMM: {name} ({batchCount} × {rows}×{cols}, row stride {ld}, batch stride {stride}) needs {extent} values, " +
                 $"the view has {view.Length}.", name);
+    }
+
+    /// <summary>C = act(C + bias) over a strided batch of m×n matrices (row stride ldc): the epilogue after a vendor GEMM
+    /// (cuBLAS has none), the same arithmetic as the fused one (alpha·sum + beta·C is what the GEMM left in C).</summary>
+    public void Epilogue(ArrayView<float> c, int m, int n, int ldc, int batchCount, long strideC, ArrayView<float> bias, BiasMode biasMode,
+        long strideBias, UnaryOp activation)
+    {
+        if (biasMode == BiasMode.None && activation == UnaryOp.Identity) return;
+        if (activation is not (UnaryOp.Identity or UnaryOp.Relu or UnaryOp.Sigmoid or UnaryOp.Tanh))
+            throw new ArgumentException($"The GEMM epilogue applies Identity, Relu, Sigmoid or Tanh, not {activation}.", nameof(activation));
+        CheckOperand("C", c, m, n, ldc, batchCount, strideC);
+        if (biasMode != BiasMode.None)
+            GpuKernels.Need(bias, (batchCount - 1) * strideBias + (biasMode == BiasMode.PerColumn ? n : m), "GEMM epilogue", "bias");
+        long outputs = (long)m * n * batchCount;
+        if (outputs == 0) return;
+        var args = new GemmArgs
+        {
+            M = m, N = n, Ldc = ldc, StrideC = strideC, BiasMode = (int)biasMode, Activation = (int)activation, StrideBias = strideBias,
+            Alpha = 1f, Beta = 0f,
+        };
+        _epilogue(_k.Stream, GpuKernels.Count(outputs, "GEMM epilogue"), c, bias, args);
     }
 
     public enum BiasMode
@@ -130,6 +153,17 @@ public sealed class GpuGemm
         }
         long at = batch * g.StrideC + (long)row * g.Ldc + column;
         c[at] = Epilogue(sum, c, at, bias, batch, row, column, g);
+    }
+
+    /// <summary>One thread per element of C: C = act(C + bias) (alpha 1, beta 0: the GEMM already wrote alpha·AB + beta·C).</summary>
+    [Kernel]
+    internal static void EpilogueKernel(Index1D index, ArrayView<float> c, ArrayView<float> bias, GemmArgs g)
+    {
+        long perBatch = (long)g.M * g.N;
+        long batch = index / perBatch;
+        int within = (int)(index % perBatch), row = within / g.N, column = within % g.N;
+        long at = batch * g.StrideC + (long)row * g.Ldc + column;
+        c[at] = Epilogue(c[at], c, at, bias, batch, row, column, g);
     }
 
     /// <summary>One 16×16 group per output tile: the group stages a 16×16 tile of op(A) and of op(B) in shared memory per

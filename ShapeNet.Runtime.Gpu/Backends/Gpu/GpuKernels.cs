@@ -27,6 +27,9 @@ public sealed class GpuKernels
     private GpuConvolution? _convolution;
     private GpuLinear? _linear;
     private GpuEmbedding? _embedding;
+    private GpuRecurrent? _recurrent;
+    private GpuRecurrentStack? _recurrentStack;
+    private IGpuBlas? _blas;
 
     public GpuKernels(Accelerator accelerator, AcceleratorStream? stream = null)
     {
@@ -64,6 +67,16 @@ public sealed class GpuKernels
     public GpuConvolution Convolution => _convolution ??= new GpuConvolution(this);
     public GpuLinear Linear => _linear ??= new GpuLinear(this);
     public GpuEmbedding Embedding => _embedding ??= new GpuEmbedding(this);
+    public GpuRecurrent Recurrent => _recurrent ??= new GpuRecurrent(this);
+    public GpuRecurrentStack RecurrentStack => _recurrentStack ??= new GpuRecurrentStack(this);
+
+    /// <summary>Who multiplies for Linear, the im2col convolution and the recurrent cells: ShapeNet's GEMM kernel unless set
+    /// (the backend sets cuBLAS on a CUDA accelerator).</summary>
+    public IGpuBlas Blas
+    {
+        get => _blas ??= new KernelGemm(this);
+        set => _blas = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <summary>An element count as a kernel index (ILGPU's 1-D index is 32-bit).</summary>
     internal static int Count(long n, string what)
