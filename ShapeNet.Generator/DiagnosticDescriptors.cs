@@ -74,6 +74,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor BlockCycle = Error("SN0012", "Block contains itself",
         "Block '{0}' of type '{1}' contains itself through {2}; a network cannot be its own layer", Declarations);
 
+    public static readonly DiagnosticDescriptor NetworkNotGenerated = Error("SN0013", "Network cannot be generated here",
+        "Network '{0}' cannot be generated: {1}", Declarations);
+
     // ---- shapes ------------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor LinearInFeatures = Error("SN0101", "Linear input features differ",
         "{0} expects {1} input features, but {2} gives {3}", Shapes);
@@ -117,6 +120,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ConvOutputSize = Error("SN0114", "Convolution output size is not positive",
         "'{0}': the output {1} would be {2}, which is not positive ('{3}' is {4})", Shapes);
 
+    public static readonly DiagnosticDescriptor SizeOverflow = Error("SN0115", "Size arithmetic overflows",
+        "{0}'s {1} {2} overflows: sizes are 32-bit integers, at most 2,147,483,647", Shapes);
+
+    public static readonly DiagnosticDescriptor TensorTooLarge = Error("SN0116", "Tensor larger than the plan's memory limit",
+        "{0} is {1}: {2} elements without the batch, over the limit of {3} one tensor can hold", Shapes);
+
     // ---- constructs --------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("SN0201", "Statement cannot be compiled to a static graph",
         "The '{0}' statement cannot be compiled into a network's static graph: {1}", Constructs);
@@ -135,6 +144,12 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedExpression = Error("SN0206", "Expression cannot be compiled",
         "'{0}' cannot be compiled into a network's static graph: {1}", Constructs);
+
+    public static readonly DiagnosticDescriptor UnrollTooLarge = Error("SN0207", "Unrolled loops too large",
+        "The loop '{0}' unrolls to more than {1} {2} in total (nested loops count together); unroll fewer iterations or write a smaller body", Constructs);
+
+    public static readonly DiagnosticDescriptor LoopCounterOverflow = Error("SN0208", "Loop counter overflows",
+        "The loop '{0}' overflows its counter: after {1} the next value {2} is past {3}.MaxValue ({4}), so the loop would never end when run eagerly", Constructs);
 
     // ---- internal ----------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor InternalError = Error("SN0900", "Internal generator error",

@@ -45,7 +45,7 @@ public sealed class ShapeNetGenerator : IIncrementalGenerator
 
         IncrementalValuesProvider<Parsed<NetworkModel>> parsedNetworks = context.SyntaxProvider
             .ForAttributeWithMetadataName(ParseContext.NetworkAttributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 static (ctx, ct) => NetworkParser.Parse(ctx, ct))
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)

@@ -14,10 +14,10 @@ internal static class DimEmitter
         w.Line("#nullable enable");
         w.Line();
         var scopes = new List<IndentedWriter.BlockScope>();
-        if (dim.Namespace.Length > 0) scopes.Add(w.Block("namespace " + dim.Namespace));
-        foreach (string containing in dim.ContainingTypes) scopes.Add(w.Block("partial class " + containing));
+        if (dim.Namespace.Length > 0) scopes.Add(w.Block("namespace " + EmitHelpers.Namespace(dim.Namespace)));
+        foreach (string containing in dim.ContainingTypes) scopes.Add(w.Block("partial class " + EmitHelpers.Id(containing)));
         string size = dim.Size.ToString(CultureInfo.InvariantCulture);
-        using (w.Block($"partial struct {dim.Name} : global::ShapeNet.IDim"))
+        using (w.Block($"partial struct {EmitHelpers.Id(dim.Name)} : global::ShapeNet.IDim"))
         {
             w.Line($"/// <summary>{size}, as declared by <c>[Dim({size})]</c>.</summary>");
             w.Line($"public static int Size => {size};");

@@ -25,10 +25,19 @@ internal static class EmitHelpers
     public static List<IndentedWriter.BlockScope> OpenContainers(IndentedWriter w, string ns, IEnumerable<string> containingTypes)
     {
         var scopes = new List<IndentedWriter.BlockScope>();
-        if (ns.Length > 0) scopes.Add(w.Block("namespace " + ns));
-        foreach (string type in containingTypes) scopes.Add(w.Block("partial class " + type));
+        if (ns.Length > 0) scopes.Add(w.Block("namespace " + Namespace(ns)));
+        foreach (string type in containingTypes) scopes.Add(w.Block("partial class " + Id(type)));
         return scopes;
     }
+
+    /// <summary><paramref name="name"/> as a C# identifier: a keyword gets the verbatim prefix (<c>@class</c>), as the user
+    /// wrote it. Models hold names as symbols give them (<c>class</c>); everything that writes a user's name as an identifier
+    /// into generated code goes through here.</summary>
+    public static string Id(string name) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+
+    /// <summary>A dotted namespace with each part through <see cref="Id"/>.</summary>
+    public static string Namespace(string ns) => string.Join(".", ns.Split('.').Select(Id));
 
     public static void Close(List<IndentedWriter.BlockScope> scopes)
     {
@@ -95,8 +104,8 @@ internal static class EmitHelpers
     public static DiagnosticInfo InternalError(SourceRef? location, string message) =>
         DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, "the generated code", message);
 
-    public static DiagnosticInfo NoGradientRule(SourceRef? location, string what) =>
-        DiagnosticInfo.Create(DiagnosticDescriptors.MissingGradientRule, location, what);
+    public static DiagnosticInfo NoGradientRule(SourceRef? location, MissingRule missing) =>
+        DiagnosticInfo.Create(DiagnosticDescriptors.MissingGradientRule, location, missing.Text, missing.Op);
 
     /// <summary>SN0901 for each op without a rule, SN0900 for each planning or writing problem.</summary>
     public static IEnumerable<DiagnosticInfo> PlanDiagnostics(BufferPlan plan, IEnumerable<string> writerFailures, SourceRef? location) =>

@@ -45,7 +45,7 @@ internal static class FunctionEmitter
             var w = new IndentedWriter();
             FileHeader(w);
             List<IndentedWriter.BlockScope> containers = OpenContainers(w, function.Namespace, function.ContainingTypes);
-            using (w.Block((function.ContainingIsStatic ? "static " : string.Empty) + "partial class " + function.ContainingClass))
+            using (w.Block((function.ContainingIsStatic ? "static " : string.Empty) + "partial class " + Id(function.ContainingClass)))
             {
                 WriteMethod(w, function, model, graph, plan, body, names);
             }
@@ -67,15 +67,15 @@ internal static class FunctionEmitter
         string backend = names.Backend, batch = names.Batch, value = names.Value;
         var results = new List<string> { $"{graph.ReturnType} Value" };
         for (int i = 0; i < graph.Inputs.Count; i++) results.Add($"{graph.InputTypes[i]} D{Pascal(graph.InputNames[i])}");
-        string parameters = string.Join(", ", graph.InputTypes.Zip(graph.InputNames, (t, n) => $"{t} {n}"));
+        string parameters = string.Join(", ", graph.InputTypes.Zip(graph.InputNames, (t, n) => $"{t} {Id(n)}"));
         string accessibility = function.Accessibility.Length > 0 ? function.Accessibility + " " : string.Empty;
 
         w.Line($"/// <summary>{model.MethodName} and the gradient of the sum of its output w.r.t. each input.</summary>");
-        using (w.Block($"{accessibility}static ({string.Join(", ", results)}) {model.MethodName}Grad({parameters})"))
+        using (w.Block($"{accessibility}static ({string.Join(", ", results)}) {Id(model.MethodName + "Grad")}({parameters})"))
         {
             w.Line($"{BackendType} {backend} = {CpuBackend};");
             (int Input, int Axis)? batchSource = BatchSource(graph);
-            if (batchSource is { } s) w.Line($"int {batch} = {Untyped(graph.InputNames[s.Input], graph.InputTypes[s.Input])}.Size({s.Axis});");
+            if (batchSource is { } s) w.Line($"int {batch} = {Untyped(Id(graph.InputNames[s.Input]), graph.InputTypes[s.Input])}.Size({s.Axis});");
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{BufferType} {buffer.Name} = {backend}.Allocate({buffer.Length(batch)}); // {buffer.Comment}");
             foreach (ConstantArray array in plan.Arrays)
@@ -83,7 +83,7 @@ internal static class FunctionEmitter
             foreach (PlannedDescriptor descriptor in plan.Descriptors)
                 w.Line($"global::ShapeNet.Backends.{descriptor.Type} {descriptor.Name} = new({descriptor.Arguments}); // {descriptor.Comment}");
             for (int i = 0; i < graph.Inputs.Count; i++)
-                w.Line($"{backend}.Upload({Untyped(graph.InputNames[i], graph.InputTypes[i])}.Data, {plan.ValueName[graph.Inputs[i]]});");
+                w.Line($"{backend}.Upload({Untyped(Id(graph.InputNames[i]), graph.InputTypes[i])}.Data, {plan.ValueName[graph.Inputs[i]]});");
             foreach (string line in body.ToString().Split('\n'))
                 if (line.Length > 0) w.Line(line);
 

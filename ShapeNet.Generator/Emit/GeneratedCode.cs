@@ -10,6 +10,9 @@ internal static class GeneratedCode
     public static EmittedSource ForNetwork(NetworkSpec spec)
     {
         string hint = spec.Network.HintName + ".g.cs";
+        // SN0013: no partial declaration is written for a type the generator cannot extend (it would clash with it).
+        if (spec.Network.Diagnostics.Any(d => d.Id == DiagnosticDescriptors.NetworkNotGenerated.Id))
+            return new EmittedSource(hint, string.Empty, spec.Diagnostics);
         try
         {
             (string source, EquatableArray<DiagnosticInfo> emitted) = NetworkEmitter.Emit(spec);

@@ -16,13 +16,22 @@ internal sealed class GraphCodeWriter
     private readonly List<string> _failures = new();
     private readonly CallPrinter _printer;
     private readonly bool _hasPlanVariables;
+    private readonly IndentedWriter _writer;
+    private readonly string _batch;
+    private readonly string? _finiteSwitch;
 
     /// <param name="inputGradientSwitch">A bool expression that enables writing gradients w.r.t. the inputs (a plan computes
     /// them on request only), or null to always write them.</param>
     /// <param name="variables">The network plan's training flag, dropout seed and step; null in differentiable functions.</param>
-    public GraphCodeWriter(BufferPlan plan, IndentedWriter writer, string backend, string batch, string? inputGradientSwitch = null, PassVariables? variables = null)
+    /// <param name="finiteSwitch">A bool expression that enables a finite check of every value right after the node that writes it
+    /// (a plan's <c>CheckFinite</c>), or null for none.</param>
+    public GraphCodeWriter(BufferPlan plan, IndentedWriter writer, string backend, string batch, string? inputGradientSwitch = null, PassVariables? variables = null,
+        string? finiteSwitch = null)
     {
         Plan = plan;
+        _writer = writer;
+        _batch = batch;
+        _finiteSwitch = finiteSwitch;
         _printer = new CallPrinter(plan, writer, backend, batch, inputGradientSwitch, variables, _failures);
         _hasPlanVariables = variables is not null;
     }
@@ -49,6 +58,19 @@ internal sealed class GraphCodeWriter
             var statements = new List<CallStatement>();
             op.WriteForward(writer.Args, new ForwardContext(Plan, writer, activation, _hasPlanVariables, statements, _failures));
             Print(statements, node);
+            if (_finiteSwitch is not null) WriteFiniteCheck(node);
+        }
+    }
+
+    /// <summary>Anomaly detection (PyTorch's <c>detect_anomaly</c>): with the switch on, each value is checked right after the node
+    /// that wrote it, in execution order, so the first check that fails names the first op that made a NaN or an infinity.</summary>
+    private void WriteFiniteCheck(CompiledNode node)
+    {
+        foreach (int value in node.Outputs)
+        {
+            if (Plan.ValueName[value] is not { } buffer) continue;
+            string length = Sizes.Count(Plan.Graph.ShapeOf(value), _batch);
+            _writer.Line($"if ({_finiteSwitch}) RequireFinite({buffer}, {length}, {EmitHelpers.StringLiteral(Plan.Graph.Values[value].Text)});");
         }
     }
 

@@ -29,7 +29,7 @@ internal static class NetworkEmitter
             FileHeader(w);
             List<IndentedWriter.BlockScope> containers = OpenContainers(w, network.Namespace, network.ContainingTypes);
             string typeParameters = network.IsGeneric ? "<" + string.Join(", ", network.TypeParameters) + ">" : string.Empty;
-            using (w.Block($"partial class {network.ClassName}{typeParameters} : global::ShapeNet.Module"))
+            using (w.Block($"partial class {Id(network.ClassName)}{typeParameters} : global::ShapeNet.Module"))
             {
                 WriteSkeleton(w, network, diagnostics, location);
                 if (!network.IsGeneric && spec.Graph is not null)
@@ -87,12 +87,12 @@ internal static class NetworkEmitter
         if (members.Count > 0) w.Line();
 
         w.Line("/// <summary>A new network with parameters initialised as PyTorch does, from <paramref name=\"seed\"/>.</summary>");
-        using (w.Block($"public {network.ClassName}(int seed = 0) : this(new global::ShapeNet.ParameterInit(seed), \"\")"))
+        using (w.Block($"public {Id(network.ClassName)}(int seed = 0) : this(new global::ShapeNet.ParameterInit(seed), \"\")"))
         {
         }
         w.Line();
         w.Line("/// <summary>A network whose parameters are drawn from <paramref name=\"init\"/> and named <paramref name=\"prefix\"/> + member path.</summary>");
-        using (w.Block($"public {network.ClassName}(global::ShapeNet.ParameterInit init, string prefix)"))
+        using (w.Block($"public {Id(network.ClassName)}(global::ShapeNet.ParameterInit init, string prefix)"))
         {
             foreach (Member m in members)
             {
@@ -108,9 +108,9 @@ internal static class NetworkEmitter
             w.Line();
             string accessibility = m.Layer.Accessibility.Length > 0 ? m.Layer.Accessibility + " " : string.Empty;
             if (m.Definition is { } d)
-                w.Line($"{accessibility}partial {DelegateType(d)} {m.Layer.MemberName} => {Field(m.Layer)}Call ??= {Field(m.Layer)}.Forward;");
+                w.Line($"{accessibility}partial {DelegateType(d)} {Id(m.Layer.MemberName)} => {Field(m.Layer)}Call ??= {Field(m.Layer)}.Forward;");
             else
-                w.Line($"{accessibility}partial {m.Layer.TypeText} {m.Layer.MemberName} => {Field(m.Layer)};");
+                w.Line($"{accessibility}partial {m.Layer.TypeText} {Id(m.Layer.MemberName)} => {Field(m.Layer)};");
         }
 
         WriteRankErasedForward(w, network);
@@ -174,12 +174,12 @@ internal static class NetworkEmitter
     {
         GraphModel? forward = network.Forward;
         if (forward is null || forward.IsStatic || forward.MethodTypeParameters.Count == 0 || forward.Inputs.Count == 0) return;
-        string parameters = string.Join(", ", forward.Inputs.Select(i => $"{TensorType} {i.Name}"));
+        string parameters = string.Join(", ", forward.Inputs.Select(i => $"{TensorType} {Id(i.Name)}"));
         string typeArguments = string.Join(", ", forward.MethodTypeParameters.Select(_ => "global::ShapeNet.AnyDim"));
-        string arguments = string.Join(", ", forward.Inputs.Select(i => i.Name));
+        string arguments = string.Join(", ", forward.Inputs.Select(i => Id(i.Name)));
         w.Line();
         w.Line($"/// <summary><see cref=\"{forward.MethodName}{{{string.Join(", ", forward.MethodTypeParameters)}}}\"/> on rank-erased tensors, its dimensions {string.Join(", ", forward.MethodTypeParameters)} taken from the input at run time.</summary>");
-        w.Line($"public {TensorType} {forward.MethodName}({parameters}) => {forward.MethodName}<{typeArguments}>({arguments});");
+        w.Line($"public {TensorType} {Id(forward.MethodName)}({parameters}) => {Id(forward.MethodName)}<{typeArguments}>({arguments});");
     }
 
     private static string Field(LayerModel layer) => "__" + Camel(layer.MemberName);
@@ -203,7 +203,7 @@ internal static class NetworkEmitter
     private static void WritePlan(IndentedWriter w, NetworkModel network, CompiledGraph graph, BufferPlan plan,
         List<DiagnosticInfo> diagnostics, SourceRef? location)
     {
-        string className = network.ClassName;
+        string className = Id(network.ClassName);
         w.Line($"/// <summary>A plan of this network for at most <paramref name=\"batchCapacity\"/> samples per step on <paramref name=\"backend\"/> (the CPU by default).</summary>");
         w.Line($"public Plan CreatePlan(int batchCapacity, {BackendType}? backend = null) => new Plan(this, batchCapacity, backend ?? {CpuBackend});");
         w.Line();
@@ -212,7 +212,8 @@ internal static class NetworkEmitter
         {
             var forward = new IndentedWriter();
             var backward = new IndentedWriter();
-            var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch", variables: new PassVariables("training", "DropoutSeed", "dropoutStep"));
+            var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch", variables: new PassVariables("training", "DropoutSeed", "dropoutStep"),
+                finiteSwitch: "CheckFinite");
             var backwardCode = new GraphCodeWriter(plan, backward, "Backend", "batch", inputGradientSwitch: "ComputeInputGradients");
             forwardCode.WriteForward();
             backwardCode.WriteBackward();
@@ -299,6 +300,9 @@ internal static class NetworkEmitter
             }
             foreach (BufferInfo b in graph.Buffers)
                 w.Line($"{BufferPlan.ModuleBufferName(b)} = BufferValue({b.Index.ToString(CultureInfo.InvariantCulture)});");
+            // The batch capacity is checked against the largest buffer first, so the int products below cannot wrap.
+            foreach (var degree in plan.Buffers.Where(b => b.DynamicDims > 0).GroupBy(b => b.DynamicDims).OrderBy(g => g.Key))
+                w.Line($"RequireBatchCapacity({BatchCapacity}, perSample: {Sizes.Literal(degree.Max(b => b.StaticElements))}, batchDims: {degree.Key.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
             // A workspace's length is the backend's (it may depend on the core count): the largest of every request at the capacity.
@@ -338,7 +342,7 @@ internal static class NetworkEmitter
     /// <summary>Forward and train-step overloads with the network's own parameter types.</summary>
     private static void WriteTypedOverloads(IndentedWriter w, CompiledGraph graph)
     {
-        var parameters = graph.InputTypes.Zip(graph.InputNames, (type, name) => $"{type} {name}").ToList();
+        var parameters = graph.InputTypes.Zip(graph.InputNames, (type, name) => $"{type} {Id(name)}").ToList();
         string signature = string.Join(", ", parameters);
         Shape output = graph.ShapeOf(graph.Output);
         // The overloads' own parameters and locals, renamed when an input has the same name (an input called 'target').
@@ -347,7 +351,7 @@ internal static class NetworkEmitter
         string target = FreshName("target", graph.InputNames);
         (int Input, int Axis)? batchSource = BatchSource(graph);
         string batchExpression = batchSource is { } s
-            ? $"{Untyped(graph.InputNames[s.Input], graph.InputTypes[s.Input])}.Size({s.Axis})"
+            ? $"{Untyped(Id(graph.InputNames[s.Input]), graph.InputTypes[s.Input])}.Size({s.Axis})"
             : "1";
 
         void Upload()
@@ -355,7 +359,7 @@ internal static class NetworkEmitter
             w.Line($"int {batch} = {batchExpression};");
             w.Line($"SetBatch({batch});");
             for (int i = 0; i < graph.Inputs.Count; i++)
-                w.Line($"UploadInput({i}, {Untyped(graph.InputNames[i], graph.InputTypes[i])}.Data);");
+                w.Line($"UploadInput({i}, {Untyped(Id(graph.InputNames[i]), graph.InputTypes[i])}.Data);");
         }
 
         w.Line();
@@ -387,13 +391,13 @@ internal static class NetworkEmitter
         }
         if (graph.Inputs.Count > 1)
         {
-            string spans = string.Join(", ", graph.InputNames.Select(n => $"global::System.ReadOnlySpan<float> {n}"));
+            string spans = string.Join(", ", graph.InputNames.Select(n => $"global::System.ReadOnlySpan<float> {Id(n)}"));
             w.Line();
             w.Line($"/// <summary>One training step from flat row-major spans of <paramref name=\"{batch}\"/> samples.</summary>");
             using (w.Block($"public void TrainStep({spans}, global::System.ReadOnlySpan<float> {target}, int {batch})"))
             {
                 w.Line($"SetBatch({batch});");
-                for (int i = 0; i < graph.Inputs.Count; i++) w.Line($"UploadInput({i}, {graph.InputNames[i]});");
+                for (int i = 0; i < graph.Inputs.Count; i++) w.Line($"UploadInput({i}, {Id(graph.InputNames[i])});");
                 w.Line($"UploadTarget({target});");
                 w.Line("TrainStepOnUploaded();");
             }

@@ -39,7 +39,11 @@ internal sealed class GraphBuilder
                 continue;
             }
             foreach (LayerTensor p in Definition(layer).ParametersOf(layer.Args))
-                _parameters.Add(new ParameterInfo(_parameters.Count, name + "." + p.Name, Bound(p, layer), p.Init, p.FanIn));
+            {
+                Shape shape = Bound(p, layer);
+                if (!WithinTensorLimit(shape, $"{prefix}{layer.MemberName}'s {p.Name}", layer.Location, report: true)) _failed = true;
+                _parameters.Add(new ParameterInfo(_parameters.Count, name + "." + p.Name, shape, p.Init, p.FanIn));
+            }
         }
         return first;
     }
@@ -70,6 +74,7 @@ internal sealed class GraphBuilder
         for (int i = 0; i < graph.Inputs.Count; i++)
         {
             GraphInput input = graph.Inputs[i];
+            if (!WithinTensorLimit(input.Shape, $"Input '{input.Name}'", input.Location, report: true)) return null;
             inputIds.Add(AddNode(nameof(Ops.Input), new InputArgs(i), new int[0], new[] { input.Shape }, new[] { input.Name }, input.Name, string.Empty,
                 new int[0], new int[0])[0]);
         }
@@ -179,6 +184,12 @@ internal sealed class GraphBuilder
     {
         if (result.IsFailure) return null;
         if (!UsedAsWritten(scope, node, result.Structure)) return null;
+        foreach (Shape shape in result.Shapes)
+        {
+            if (WithinTensorLimit(shape, "'" + node.Text + "'", node.Location, scope.Report)) continue;
+            _failed = true;
+            return null;
+        }
         var texts = new string[result.Shapes.Count];
         string[] names = node.Deconstruction?.Leaves().ToArray() ?? new string[0];
         for (int j = 0; j < texts.Length; j++)
@@ -295,6 +306,29 @@ internal sealed class GraphBuilder
         new(shape.Dims.Select(d => d.Size == Dim.Symbolic && bindings.TryGetValue(d.Name, out Dim b) ? b : d).ToEquatableArray());
 
     // ---- helpers -------------------------------------------------------------------------------
+
+    /// <summary>The most elements one tensor may hold per sample: a float array's limit (<c>Array.MaxLength</c>). Every shape
+    /// the graph holds is checked against it, so every size the planner and emitter multiply later fits.</summary>
+    public const long MaxTensorElements = 0x7FFFFFC7;
+
+    /// <summary>Whether <paramref name="shape"/>'s static dims multiply to at most <see cref="MaxTensorElements"/>; SN0116 otherwise
+    /// (the product is exact: it is computed in saturating steps and shown from a big integer).</summary>
+    private bool WithinTensorLimit(Shape shape, string what, SourceRef? location, bool report)
+    {
+        long product = 1;
+        foreach (Dim d in shape.Dims)
+        {
+            if (!d.IsStatic) continue;
+            product *= d.Size;   // both factors are at most 2³¹, so the product fits a long before the check below
+            if (product <= MaxTensorElements) continue;
+            System.Numerics.BigInteger exact = shape.Dims.Where(x => x.IsStatic).Aggregate(System.Numerics.BigInteger.One, (a, x) => a * x.Size);
+            Report(report, DiagnosticDescriptors.TensorTooLarge, location, System.Array.Empty<DiagnosticProperty>(), what, shape.ToNamedString(),
+                exact.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                MaxTensorElements.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+            return false;
+        }
+        return true;
+    }
 
     private int[] AddNode(string op, OpArgs args, int[] inputs, IReadOnlyList<Shape> shapes, IReadOnlyList<string> texts, string text, string path,
         int[] parameters, int[] buffers)

@@ -46,7 +46,7 @@ internal sealed record Shape(EquatableArray<Dim> Dims)
     public bool HasDynamic => Dims.Any(d => d.IsDynamic);
 
     /// <summary>The product of the static dims (dynamic dims excluded).</summary>
-    public long StaticElementCount => Dims.Where(d => d.IsStatic).Aggregate(1L, (a, d) => a * d.Size);
+    public long StaticElementCount => Dims.Where(d => d.IsStatic).Aggregate(1L, (a, d) => checked(a * d.Size));
 
     public bool SameAs(Shape other) => Rank == other.Rank && Dims.Zip(other.Dims, (a, b) => a.SameSizeAs(b)).All(x => x);
 

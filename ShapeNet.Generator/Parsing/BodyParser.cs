@@ -17,6 +17,11 @@ namespace ShapeNet.Generator.Parsing;
 internal sealed class BodyParser
 {
     private const int MaxUnrolledIterations = 1024;
+    /// <summary>The most loop iterations unrolled in one body, all loops together (a nest of loops multiplies).</summary>
+    private const int MaxTotalIterations = 16384;
+    /// <summary>The most nodes one body may hold after unrolling: this keeps the generator's time and the generated code
+    /// proportional to what the user wrote, whatever the loop nest.</summary>
+    private const int MaxNodes = 16384;
 
     private readonly ParseContext _context;
     private readonly SemanticModel _model;
@@ -33,6 +38,10 @@ internal sealed class BodyParser
     /// <summary>Parameters and locals whose value failed to parse (already reported): uses of them are skipped silently.</summary>
     private readonly HashSet<string> _failedNames = new();
     private int _output = -1;
+    /// <summary>Iterations unrolled so far in this body (every loop, nested ones included).</summary>
+    private int _unrolledIterations;
+    /// <summary>Set once SN0207 was reported: every enclosing loop stops unrolling.</summary>
+    private bool _unrollExhausted;
     private bool _returned;
     private bool _failed;
 
@@ -116,7 +125,7 @@ internal sealed class BodyParser
                 {
                     if (v.Initializer is null) continue;
                     int id = Expression(v.Initializer.Value);
-                    Bind(v.Identifier.Text, id);
+                    Bind(v.Identifier.ValueText, id);
                 }
                 break;
             case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
@@ -163,12 +172,12 @@ internal sealed class BodyParser
 
     private void Assignment(AssignmentExpressionSyntax assignment)
     {
-        if (assignment.Left is not IdentifierNameSyntax target || !_locals.ContainsKey(target.Identifier.Text) && assignment.Kind() != SyntaxKind.SimpleAssignmentExpression)
+        if (assignment.Left is not IdentifierNameSyntax target || !_locals.ContainsKey(target.Identifier.ValueText) && assignment.Kind() != SyntaxKind.SimpleAssignmentExpression)
         {
             Fail(assignment.Left, "only local variables can be assigned in a forward body");
             return;
         }
-        string name = target.Identifier.Text;
+        string name = target.Identifier.ValueText;
         string? op = assignment.Kind() switch
         {
             SyntaxKind.SimpleAssignmentExpression => null,
@@ -213,22 +222,24 @@ internal sealed class BodyParser
             || !TryConstant(declaration.Variables[0].Initializer!.Value, out double start)
             || loop.Condition is not BinaryExpressionSyntax condition
             || condition.Left is not IdentifierNameSyntax conditionVariable
-            || conditionVariable.Identifier.Text != declaration.Variables[0].Identifier.Text
+            || conditionVariable.Identifier.ValueText != declaration.Variables[0].Identifier.ValueText
             || !TryConstant(condition.Right, out double bound)
             || loop.Incrementors.Count != 1
-            || !TryStep(loop.Incrementors[0], declaration.Variables[0].Identifier.Text, out double step)
+            || !TryStep(loop.Incrementors[0], declaration.Variables[0].Identifier.ValueText, out double step)
             || step <= 0)
         {
             Unsupported(loop, "for", advice);
             return;
         }
-        string variable = declaration.Variables[0].Identifier.Text;
+        string variable = declaration.Variables[0].Identifier.ValueText;
         bool inclusive = condition.IsKind(SyntaxKind.LessThanOrEqualExpression);
         if (!inclusive && !condition.IsKind(SyntaxKind.LessThanExpression))
         {
             Unsupported(loop, "for", advice);
             return;
         }
+        if (_unrollExhausted) return;
+        if (CounterOverflow(loop, declaration, start, bound, step, inclusive)) return;
         int iterations = 0;
         for (double i = start; inclusive ? i <= bound : i < bound; i += step)
         {
@@ -237,24 +248,68 @@ internal sealed class BodyParser
                 Unsupported(loop, "for", $"at most {MaxUnrolledIterations} iterations are unrolled");
                 return;
             }
+            if (++_unrolledIterations > MaxTotalIterations || _nodes.Count > MaxNodes)
+            {
+                bool nodes = _nodes.Count > MaxNodes;
+                _context.Report(DiagnosticDescriptors.UnrollTooLarge, _context.At(loop.ForKeyword.GetLocation()), LoopHeader(loop),
+                    (nodes ? MaxNodes : MaxTotalIterations).ToString("N0", CultureInfo.InvariantCulture), nodes ? "graph nodes" : "iterations");
+                _failed = true;
+                _unrollExhausted = true;
+                break;
+            }
             _loopConstants[variable] = i;
             Statement(loop.Statement);
-            if (_returned) break;
+            if (_returned || _unrollExhausted) break;
         }
         _loopConstants.Remove(variable);
     }
+
+    /// <summary>The loop's header as written, on one line: <c>for (int i = 0; i &lt; 1024; i++)</c>.</summary>
+    private static string LoopHeader(ForStatementSyntax loop) =>
+        ParseContext.TextOf(loop.WithStatement(SyntaxFactory.EmptyStatement())).TrimEnd(';').TrimEnd();
+
+    /// <summary>SN0208 when the counter's next value after the last iteration is past its type's range: C# wraps it, so the
+    /// eager loop never ends although the plan unrolls a finite count.</summary>
+    private bool CounterOverflow(ForStatementSyntax loop, VariableDeclarationSyntax declaration, double start, double bound, double step, bool inclusive)
+    {
+        ITypeSymbol? type = _model.GetTypeInfo(declaration.Type, _context.CancellationToken).Type;
+        (double max, string name) = type?.SpecialType switch
+        {
+            SpecialType.System_SByte => ((double)sbyte.MaxValue, "sbyte"),
+            SpecialType.System_Byte => ((double)byte.MaxValue, "byte"),
+            SpecialType.System_Int16 => ((double)short.MaxValue, "short"),
+            SpecialType.System_UInt16 => ((double)ushort.MaxValue, "ushort"),
+            SpecialType.System_Int32 => ((double)int.MaxValue, "int"),
+            SpecialType.System_UInt32 => ((double)uint.MaxValue, "uint"),
+            SpecialType.System_Int64 => ((double)long.MaxValue, "long"),
+            SpecialType.System_UInt64 => ((double)ulong.MaxValue, "ulong"),
+            _ => (double.PositiveInfinity, ""),
+        };
+        if (double.IsPositiveInfinity(max) || (inclusive ? start > bound : start >= bound)) return false;
+        double count = System.Math.Floor((bound - start) / step) + 1;
+        double last = start + (count - 1) * step;
+        if (!inclusive && last >= bound) last -= step;
+        double next = last + step;
+        if (next <= max) return false;
+        _context.Report(DiagnosticDescriptors.LoopCounterOverflow, _context.At(loop.ForKeyword.GetLocation()), LoopHeader(loop),
+            N(last), N(next), name, N(max));
+        _failed = true;
+        return true;
+    }
+
+    private static string N(double value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
     private static bool TryStep(ExpressionSyntax incrementor, string variable, out double step)
     {
         step = 0;
         switch (incrementor)
         {
-            case PostfixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id } p when id.Identifier.Text == variable && p.IsKind(SyntaxKind.PostIncrementExpression):
-            case PrefixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id2 } q when id2.Identifier.Text == variable && q.IsKind(SyntaxKind.PreIncrementExpression):
+            case PostfixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id } p when id.Identifier.ValueText == variable && p.IsKind(SyntaxKind.PostIncrementExpression):
+            case PrefixUnaryExpressionSyntax { Operand: IdentifierNameSyntax id2 } q when id2.Identifier.ValueText == variable && q.IsKind(SyntaxKind.PreIncrementExpression):
                 step = 1;
                 return true;
             case AssignmentExpressionSyntax { Left: IdentifierNameSyntax id3, Right: LiteralExpressionSyntax lit } a
-                when id3.Identifier.Text == variable && a.IsKind(SyntaxKind.AddAssignmentExpression) && lit.Token.Value is int k:
+                when id3.Identifier.ValueText == variable && a.IsKind(SyntaxKind.AddAssignmentExpression) && lit.Token.Value is int k:
                 step = k;
                 return true;
             default:
@@ -274,8 +329,8 @@ internal sealed class BodyParser
             case CastExpressionSyntax c:
                 return Expression(c.Expression);
             case IdentifierNameSyntax id:
-                if (_locals.TryGetValue(id.Identifier.Text, out int local)) return local;
-                if (_failedNames.Contains(id.Identifier.Text)) return -1;
+                if (_locals.TryGetValue(id.Identifier.ValueText, out int local)) return local;
+                if (_failedNames.Contains(id.Identifier.ValueText)) return -1;
                 if (TryConstant(id, out _)) return Fail(id, "a constant is not a tensor; combine it with a tensor (x * 2) or use an op");
                 return Fail(id, "only the method's parameters and its locals are tensors here; pass other tensors as parameters or declare a layer");
             case InvocationExpressionSyntax invocation:
@@ -351,17 +406,17 @@ internal sealed class BodyParser
         switch (invocation.Expression)
         {
             case IdentifierNameSyntax id:
-                name = id.Identifier.Text;
+                name = id.Identifier.ValueText;
                 break;
             case MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } m:
-                name = m.Name.Identifier.Text;
+                name = m.Name.Identifier.ValueText;
                 break;
-            case MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner, Name.Identifier.Text: "Forward" }
-                when _layers.TryGetValue(owner.Identifier.Text, out LayerModel? block) && block.IsBlock:
-                blockMember = owner.Identifier.Text;
+            case MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner, Name.Identifier.ValueText: "Forward" }
+                when _layers.TryGetValue(owner.Identifier.ValueText, out LayerModel? block) && block.IsBlock:
+                blockMember = owner.Identifier.ValueText;
                 break;
             case MemberAccessExpressionSyntax m when IsOpsClass(m.Expression):
-                name = m.Name.Identifier.Text;
+                name = m.Name.Identifier.ValueText;
                 break;
         }
 
@@ -415,9 +470,9 @@ internal sealed class BodyParser
     {
         string? member = callee switch
         {
-            IdentifierNameSyntax id => id.Identifier.Text,
-            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } m => m.Name.Identifier.Text,
-            MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner, Name.Identifier.Text: "Forward" } => owner.Identifier.Text,
+            IdentifierNameSyntax id => id.Identifier.ValueText,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } m => m.Name.Identifier.ValueText,
+            MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner, Name.Identifier.ValueText: "Forward" } => owner.Identifier.ValueText,
             _ => null,
         };
         if (member is null || _layers.ContainsKey(member)) return false;
@@ -538,7 +593,7 @@ internal sealed class BodyParser
         }
         foreach (ArgumentSyntax named in args.Where(a => a.NameColon is not null))
         {
-            string argName = named.NameColon!.Name.Identifier.Text;
+            string argName = named.NameColon!.Name.Identifier.ValueText;
             DslParameter? p = constants.FirstOrDefault(s => s.Name == argName);
             if (p is null || values.ContainsKey(argName)) return false;
             values[argName] = new List<ExpressionSyntax> { named.Expression };
@@ -602,7 +657,7 @@ internal sealed class BodyParser
     private bool TryConstant(ExpressionSyntax expression, out double value)
     {
         value = 0;
-        if (expression is IdentifierNameSyntax id && _loopConstants.TryGetValue(id.Identifier.Text, out value)) return true;
+        if (expression is IdentifierNameSyntax id && _loopConstants.TryGetValue(id.Identifier.ValueText, out value)) return true;
         if (expression is PrefixUnaryExpressionSyntax neg && neg.IsKind(SyntaxKind.UnaryMinusExpression) && TryConstant(neg.Operand, out double inner))
         {
             value = -inner;
@@ -637,7 +692,7 @@ internal sealed class BodyParser
     }
 
     private bool ContainsLoopConstant(SyntaxNode node) =>
-        _loopConstants.Count > 0 && node.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(i => _loopConstants.ContainsKey(i.Identifier.Text));
+        _loopConstants.Count > 0 && node.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(i => _loopConstants.ContainsKey(i.Identifier.ValueText));
 
     private bool IsFromThisTree(SyntaxNode node) => node.SyntaxTree == _model.SyntaxTree;
 

@@ -22,6 +22,14 @@ internal static class NetworkParser
         if (type.DeclaringSyntaxReferences.Length > 1 && type.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) != context.TargetNode)
             return null;
         var parse = new ParseContext(context.SemanticModel.Compilation, cancellationToken);
+        if (NotGeneratable(type) is { } reason)
+        {
+            var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotGenerated, parse.At(type.Locations.FirstOrDefault()), type.Name, reason);
+            var skipped = new NetworkModel(ParseContext.NamespaceOf(type), type.Name, ParseContext.Accessibility(type.DeclaredAccessibility),
+                type.TypeParameters.Select(t => t.Name).ToEquatableArray(), ParseContext.ContainingTypes(type),
+                EquatableArray<LayerModel>.Empty, null, EquatableArray.Create(diagnostic));
+            return new Parsed<NetworkModel>(skipped.HintName + ".g.cs", skipped, parse.Locations);
+        }
         try
         {
             NetworkModel model = Parse(type, NoSubstitution, parse, new List<string>());
@@ -40,6 +48,21 @@ internal static class NetworkParser
                 EquatableArray<LayerModel>.Empty, null, EquatableArray.Create(diagnostic));
             return new Parsed<NetworkModel>(failed.HintName + ".g.cs", failed, parse.Locations);
         }
+    }
+
+    /// <summary>Why the generator cannot add members to <paramref name="type"/> (SN0013), or null: a record's generated
+    /// members would clash with the record's own, and a class nested in a generic type would need the outer type's parameters
+    /// (the generated partial declaration would otherwise name a different, non-generic type).</summary>
+    private static string? NotGeneratable(INamedTypeSymbol type)
+    {
+        if (type.IsRecord)
+            return "it is a record; declare it as 'partial class " + type.Name + "'";
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (outer.TypeParameters.Length > 0)
+                return $"it is nested in the generic type '{outer.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'; declare it outside generic types (a network's own type parameters make it a generic block)";
+        }
+        return null;
     }
 
     /// <summary>Parses <paramref name="type"/> with its class type parameters bound by <paramref name="substitution"/>

@@ -71,7 +71,8 @@ internal sealed class ParseContext
 
     public SemanticModel ModelFor(SyntaxNode node) => Compilation.GetSemanticModel(node.SyntaxTree);
 
-    /// <summary>The dimension a type argument stands for, or null (SN0007 reported) when it is not one.</summary>
+    /// <summary>The dimension a type argument stands for, or null when it is not one (SN0007 reported) or its size is not
+    /// positive (SN0001 is reported on the dimension itself).</summary>
     public Dim? ResolveDim(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, SourceRef? location)
     {
         if (type is ITypeParameterSymbol tp)
@@ -82,7 +83,11 @@ internal sealed class ParseContext
         if (type.ToDisplayString() == BatchName) return Dim.Batch;
         AttributeData? dim = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DimAttributeName);
         if (dim is not null && dim.ConstructorArguments.Length == 1 && dim.ConstructorArguments[0].Value is int size)
+        {
+            // A size that is not positive was reported once on the dimension (SN0001); a tensor using it is not built.
+            if (size <= 0) return null;
             return new Dim(type.Name, size);
+        }
         Report(DiagnosticDescriptors.NotADimension, location, type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
         return null;
     }
@@ -124,11 +129,19 @@ internal sealed class ParseContext
         return names.ToEquatableArray();
     }
 
-    public static string NamespaceOf(ISymbol symbol) =>
-        symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : string.Empty;
+    /// <summary>The dotted namespace of <paramref name="symbol"/> as symbols name it (<c>namespace</c>, not <c>@namespace</c>): hint names
+    /// cannot hold '@', and the emitter escapes keywords where it writes the namespace (<see cref="Emit.EmitHelpers.Namespace"/>).</summary>
+    public static string NamespaceOf(ISymbol symbol)
+    {
+        var parts = new List<string>();
+        for (INamespaceSymbol? ns = symbol.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            parts.Insert(0, ns.Name);
+        return string.Join(".", parts);
+    }
 
     public static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
-        .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+        .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier
+            | SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
 
     /// <summary>The source text of a node on one line, for messages (<c>Flatten(h)</c>).</summary>
     public static string TextOf(SyntaxNode node) => System.Text.RegularExpressions.Regex.Replace(node.ToString(), @"\s+", " ").Trim();

@@ -63,7 +63,7 @@ internal sealed class BufferPlan
     private readonly List<ConstantArray> _arrays = new();
     private readonly List<PlannedBuffer> _buffers = new();
     private readonly List<string> _problems = new();
-    private readonly List<string> _missingRules = new();
+    private readonly List<MissingRule> _missingRules = new();
     private readonly Dictionary<(int Node, string Role), string> _auxiliary = new();
     private readonly List<WorkspaceRequest> _workspaces = new();
     private readonly Dictionary<string, PlannedDescriptor> _descriptorsByContent = new();
@@ -156,7 +156,7 @@ internal sealed class BufferPlan
     public IReadOnlyList<string> Problems => _problems;
 
     /// <summary>Ops a gradient must flow through that have no rule; each becomes SN0901.</summary>
-    public IReadOnlyList<string> MissingRules => _missingRules;
+    public IReadOnlyList<MissingRule> MissingRules => _missingRules;
 
     public string? OutputGradientName => GradientName[Graph.Output];
 
@@ -312,7 +312,7 @@ internal sealed class BufferPlan
             Differentiation? d = DifferentiationOf(node);
             if (d is null)
             {
-                _missingRules.Add(node.Op + " (" + node.Text + ")");
+                _missingRules.Add(new MissingRule(node.Text, node.Op));
                 continue;
             }
             var differentiated = new HashSet<int>(d.DifferentiatedOperands(node.Inputs.Count));
@@ -322,7 +322,7 @@ internal sealed class BufferPlan
                 if (!RequiresGrad[input]) continue;
                 if (differentiated.Contains(operand)) ReceivesGradient[input] = true;
                 else if (d.Kind == GradientKind.Rule && Graph.Producer(input).Op != nameof(Input))
-                    _missingRules.Add(d.DataOperands + " of " + node.Op + " (" + node.Text + "), which depends on parameters");
+                    _missingRules.Add(new MissingRule(node.Text, $"{node.Op}: its {d.DataOperands} depends on parameters"));
             }
         }
     }
@@ -511,3 +511,6 @@ internal static class CompiledNodeExtensions
     /// <summary>The shape of the node's single output.</summary>
     public static Shape Shape(this CompiledNode node, CompiledGraph graph) => graph.ShapeOf(node.Output);
 }
+
+/// <summary>An op a gradient must flow through without a rule (SN0901): the call as written and the op, with why.</summary>
+internal sealed record MissingRule(string Text, string Op);

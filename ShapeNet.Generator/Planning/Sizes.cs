@@ -6,7 +6,9 @@ using ShapeNet.Generator.Model;
 namespace ShapeNet.Generator.Planning;
 
 /// <summary>Element counts as C# expressions: static dims multiply into one literal, each dynamic dim is the
-/// batch variable (<c>batch * 784</c>, <c>512</c>, <c>batchCapacity * 10</c>).</summary>
+/// batch variable (<c>batch * 784</c>, <c>512</c>, <c>batchCapacity * 10</c>). All arithmetic is checked: shape inference
+/// rejects (SN0116) any tensor over <see cref="Inference.GraphBuilder.MaxTensorElements"/> first, so an overflow here is a
+/// bug and surfaces as SN0900, never as a wrong size in generated code.</summary>
 internal static class Sizes
 {
     public static string Product(IEnumerable<Dim> dims, string batch)
@@ -16,7 +18,7 @@ internal static class Sizes
         foreach (Dim d in dims)
         {
             if (d.IsDynamic) dynamic++;
-            else constant *= d.Size;
+            else constant = checked(constant * d.Size);
         }
         return Format(constant, dynamic, batch);
     }
@@ -34,7 +36,7 @@ internal static class Sizes
     /// <summary>Dims <c>[from, to)</c> of <paramref name="shape"/>.</summary>
     public static string Range(Shape shape, int from, int to, string batch) => Product(shape.Dims.Skip(from).Take(to - from), batch);
 
-    public static long StaticCount(Shape shape) => shape.Dims.Where(d => !d.IsDynamic).Aggregate(1L, (a, d) => a * d.Size);
+    public static long StaticCount(Shape shape) => shape.Dims.Where(d => !d.IsDynamic).Aggregate(1L, (a, d) => checked(a * d.Size));
 
     public static int DynamicCount(Shape shape) => shape.Dims.Count(d => d.IsDynamic);
 
@@ -42,7 +44,7 @@ internal static class Sizes
     public static long At(long constant, int dynamicDims, long batch)
     {
         long n = constant;
-        for (int i = 0; i < dynamicDims; i++) n *= batch;
+        for (int i = 0; i < dynamicDims; i++) n = checked(n * batch);
         return n;
     }
 

@@ -41,7 +41,7 @@ public static class Checkpoint
     /// optimizer's backend.
     /// </para>
     /// </summary>
-    /// <param name="path">The file to write (<c>.safetensors</c>); its folder must exist.</param>
+    /// <param name="path">The file to write (<c>.safetensors</c>); its folder is created when missing (<c>runs/</c>).</param>
     /// <param name="model">The network whose parameters and buffers are saved.</param>
     /// <param name="optimizer">The optimizer whose state is saved too, to resume training; null saves the model only.</param>
     /// <param name="metadata">Extra string metadata (epoch, notes); keys starting with <c>optimizer.</c> are reserved.</param>
@@ -56,6 +56,7 @@ public static class Checkpoint
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(model);
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
 
         var tensors = new List<(string Name, Tensor Value)>();
         foreach (Parameter p in model.Parameters)

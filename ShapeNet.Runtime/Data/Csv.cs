@@ -50,7 +50,15 @@ public static class Csv
         file.Position = 0;
         Stream stream = compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return Read(reader, path, options);
+        try
+        {
+            return Read(reader, path, options);
+        }
+        catch (InvalidDataException e) when (e.Source == typeof(GZipStream).Assembly.GetName().Name)
+        {
+            // The decompressor's message ("unsupported compression method") names neither the file nor where it failed.
+            throw new InvalidDataException($"{path}: the gzip data is corrupt near compressed byte {file.Position:N0} of {file.Length:N0}: {e.Message}", e);
+        }
     }
 
     /// <summary>Parses CSV text; <paramref name="source"/> names it in error messages.</summary>

@@ -135,8 +135,22 @@ public static class Idx
         file.Position = 0;
         if (!compressed) return ReadStream(file, path, "the file", expected);
         using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        return ReadStream(gzip, path, "the decompressed file", expected);
+        try
+        {
+            return ReadStream(gzip, path, "the decompressed file", expected);
+        }
+        catch (InvalidDataException e) when (e.Source != IdxErrorSource)
+        {
+            // GZipStream's own message ("unsupported compression method") names neither the file nor where it failed.
+            throw new InvalidDataException($"{Path.GetFileName(path)}: the gzip data is corrupt near compressed byte {Thousands(file.Position)} " +
+                $"of {Thousands(file.Length)}: {e.Message}", e);
+        }
     }
+
+    /// <summary>Marks the reader's own <see cref="InvalidDataException"/>s, so only the decompressor's are wrapped.</summary>
+    private const string IdxErrorSource = "ShapeNet.Data.Idx";
+
+    private static InvalidDataException Invalid(string message) => new(message) { Source = IdxErrorSource };
 
     private static IdxArray ReadStream(Stream stream, string path, string whatHasTheBytes, (IdxElementType Type, int Rank)? expected)
     {
@@ -144,50 +158,102 @@ public static class Idx
         Span<byte> magicBytes = stackalloc byte[4];
         int magicRead = stream.ReadAtLeast(magicBytes, 4, throwOnEndOfStream: false);
         if (magicRead < 4)
-            throw new InvalidDataException($"{name}: expected an IDX file of at least a 4-byte magic number, {whatHasTheBytes} has {magicRead} bytes.");
+            throw Invalid($"{name}: expected an IDX file of at least a 4-byte magic number, {whatHasTheBytes} has {magicRead} bytes.");
         uint magic = BinaryPrimitives.ReadUInt32BigEndian(magicBytes);
         var type = (IdxElementType)magicBytes[2];
         int rank = magicBytes[3];
 
         if (expected is { } e && magic != MagicNumber(e.Type, e.Rank))
-            throw new InvalidDataException($"{name}: expected the magic number {DescribeMagic(MagicNumber(e.Type, e.Rank))}, found {DescribeMagic(magic)}.");
+            throw Invalid($"{name}: expected the magic number {DescribeMagic(MagicNumber(e.Type, e.Rank))}, found {DescribeMagic(magic)}.");
         if (magicBytes[0] != 0 || magicBytes[1] != 0 || !Enum.IsDefined(type))
-            throw new InvalidDataException($"{name}: expected an IDX magic number 0x0000TTRR with TT one of 08, 09, 0B, 0C, 0D, 0E, found {DescribeMagic(magic)}.");
+            throw Invalid($"{name}: expected an IDX magic number 0x0000TTRR with TT one of 08, 09, 0B, 0C, 0D, 0E, found {DescribeMagic(magic)}.");
 
         int headerBytes = 4 + 4 * rank;
         var dimensionBytes = new byte[4 * rank];
         int dimensionsRead = stream.ReadAtLeast(dimensionBytes, dimensionBytes.Length, throwOnEndOfStream: false);
         if (dimensionsRead < dimensionBytes.Length)
-            throw new InvalidDataException($"{name}: expected a {headerBytes}-byte header for {rank} dimensions, {whatHasTheBytes} has {4 + dimensionsRead} bytes.");
+            throw Invalid($"{name}: expected a {headerBytes}-byte header for {rank} dimensions, {whatHasTheBytes} has {4 + dimensionsRead} bytes.");
 
         var dimensions = new int[rank];
-        long count = 1;
         for (int i = 0; i < rank; i++)
         {
             uint size = BinaryPrimitives.ReadUInt32BigEndian(dimensionBytes.AsSpan(4 * i));
             if (size > int.MaxValue)
-                throw new InvalidDataException($"{name}: dimension {i} is {Thousands(size)}; sizes above {Thousands(int.MaxValue)} are not supported.");
+                throw Invalid($"{name}: dimension {i} is {Thousands(size)}; sizes above {Thousands(int.MaxValue)} are not supported.");
             dimensions[i] = (int)size;
-            count *= size;
         }
+        // Checked: [65536, 65536, 65536, 65536] wraps a 64-bit product to 0 and would be accepted with no data.
+        long count = ElementCount(dimensions);
         if (count > Array.MaxLength)
-            throw new InvalidDataException($"{name}: {Tensor.ShapeText(dimensions)} has {Thousands(count)} elements; one array holds at most {Thousands(Array.MaxLength)}.");
+            throw Invalid($"{name}: {Tensor.ShapeText(dimensions)} has {ElementCountText(dimensions)} elements; one array holds at most {Thousands(Array.MaxLength)}.");
 
         int elementSize = ElementSize(type);
         long dataBytes = count * elementSize;
-        Array values = Allocate(type, (int)count);
-        Span<byte> target = AsBytes(values);
-        int dataRead = stream.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
-        if (dataRead < target.Length || stream.ReadByte() != -1)
+        InvalidDataException WrongLength(string has) => Invalid(
+            $"{name}: expected {Thousands(headerBytes + dataBytes)} bytes " +
+            $"(a {headerBytes}-byte header and {Thousands(dataBytes)} bytes of data for " +
+            $"{TypeName(type)} {Tensor.ShapeText(dimensions)}), {whatHasTheBytes} has {has}.");
+
+        Array values;
+        if (stream.CanSeek)
         {
-            string has = dataRead < target.Length ? Thousands(headerBytes + (long)dataRead) : "more";
-            throw new InvalidDataException(
-                $"{name}: expected {Thousands(headerBytes + dataBytes)} bytes " +
-                $"(a {headerBytes}-byte header and {Thousands(dataBytes)} bytes of data for " +
-                $"{TypeName(type)} {Tensor.ShapeText(dimensions)}), {whatHasTheBytes} has {has}.");
+            // The declared size is checked against the file's length before anything that large is allocated: a 12-byte
+            // file claiming 2·10⁹ items fails here, not after a 1.9 GB allocation.
+            long remaining = stream.Length - stream.Position;
+            if (remaining != dataBytes) throw WrongLength(Thousands(headerBytes + remaining));
+            values = Allocate(type, (int)count);
+            Span<byte> target = AsBytes(values);
+            int dataRead = stream.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
+            if (dataRead < target.Length) throw WrongLength(Thousands(headerBytes + (long)dataRead));
+        }
+        else
+        {
+            // Decompressed data has no length up front: the buffer grows as bytes arrive, so memory stays within twice what
+            // the stream really holds, whatever the header declares.
+            byte[] bytes = ReadUpTo(stream, dataBytes);
+            if (bytes.Length < dataBytes) throw WrongLength(Thousands(headerBytes + (long)bytes.Length));
+            if (stream.ReadByte() != -1) throw WrongLength("more");
+            values = Allocate(type, (int)count);
+            bytes.CopyTo(AsBytes(values));
         }
         ToHostOrder(values);
         return new IdxArray(path, type, dimensions, values);
+    }
+
+    /// <summary>At most <paramref name="limit"/> bytes of <paramref name="stream"/>: 1 MiB first, doubling while bytes keep coming.</summary>
+    private static byte[] ReadUpTo(Stream stream, long limit)
+    {
+        byte[] buffer = new byte[(int)Math.Min(limit, 1 << 20)];
+        int filled = 0;
+        while (true)
+        {
+            filled += stream.ReadAtLeast(buffer.AsSpan(filled), buffer.Length - filled, throwOnEndOfStream: false);
+            if (filled < buffer.Length || buffer.Length == limit) break;
+            Array.Resize(ref buffer, (int)Math.Min(limit, (long)buffer.Length * 2));
+        }
+        if (filled < buffer.Length) Array.Resize(ref buffer, filled);
+        return buffer;
+    }
+
+    /// <summary>The product of <paramref name="dimensions"/>, saturated at <see cref="long.MaxValue"/> (each is at most 2³¹ − 1).</summary>
+    private static long ElementCount(ReadOnlySpan<int> dimensions)
+    {
+        long count = 1;
+        foreach (int d in dimensions) if (d == 0) return 0;
+        foreach (int d in dimensions)
+        {
+            if (count > long.MaxValue / d) return long.MaxValue;
+            count *= d;
+        }
+        return count;
+    }
+
+    /// <summary>The exact element count for a message (<c>18,446,744,073,709,551,616</c>).</summary>
+    private static string ElementCountText(ReadOnlySpan<int> dimensions)
+    {
+        System.Numerics.BigInteger count = System.Numerics.BigInteger.One;
+        foreach (int d in dimensions) count *= d;
+        return count.ToString("N0", CultureInfo.InvariantCulture);
     }
 
     /// <summary><c>47,040,016</c>, the same on every machine.</summary>

@@ -46,6 +46,14 @@ public abstract class NetworkPlan : IDisposable
     private DeviceBuffer? _lossGradient;
     private bool _forwardKeptForBackward;
     private bool _inputGradientsWritten;
+    /// <summary>Whether a train step has computed the loss: <see cref="Loss"/> before that is an error, not 0.</summary>
+    private bool _lossComputed;
+    private bool _disposed;
+    /// <summary>The managed thread id of the call running on this plan, 0 when none: a second thread entering while it is set
+    /// is concurrent use (<see cref="Enter"/>). One interlocked exchange per public call, no allocation.</summary>
+    private int _owner;
+    /// <summary>Host copy of a buffer being checked by <see cref="RequireFinite"/> (allocated only with <see cref="CheckFinite"/> on).</summary>
+    private float[]? _finiteScratch;
 
     /// <summary>Binds the network's parameters; the generated constructor then allocates its buffers with
     /// <see cref="Allocate"/> and registers them with <see cref="BindInput"/> and <see cref="BindOutput"/>.</summary>
@@ -108,9 +116,18 @@ public abstract class NetworkPlan : IDisposable
     {
         get
         {
-            if (_loss is null) throw new InvalidOperationException("No train step has run yet: call Configure and TrainStep first.");
-            Backend.Download(_loss, _lossHost);
-            return _lossHost[0];
+            bool entered = Enter();
+            try
+            {
+                if (!_lossComputed || _loss is null)
+                    throw new InvalidOperationException("No train step has run yet, so there is no loss: call Configure(loss, optimizer) and TrainStep first.");
+                Backend.Download(_loss, _lossHost);
+                return _lossHost[0];
+            }
+            finally
+            {
+                Exit(entered);
+            }
         }
     }
 
@@ -121,68 +138,124 @@ public abstract class NetworkPlan : IDisposable
     /// the optimizer to the parameters.</summary>
     public void Configure(Loss loss, Optimizer optimizer)
     {
-        ArgumentNullException.ThrowIfNull(loss);
-        ArgumentNullException.ThrowIfNull(optimizer);
-        LossFunction = loss;
-        Optimizer = optimizer;
-        IReadOnlyList<Parameter> parameters = Network.Parameters;
-        var slots = new (Parameter Parameter, DeviceBuffer Value, DeviceBuffer Grad)[parameters.Count];
-        for (int i = 0; i < slots.Length; i++) slots[i] = (parameters[i], _parameterValues[i], _parameterGradients[i]);
-        optimizer.Bind(Backend, slots);
+        bool entered = Enter();
+        try
+        {
+            ArgumentNullException.ThrowIfNull(loss);
+            ArgumentNullException.ThrowIfNull(optimizer);
+            LossFunction = loss;
+            Optimizer = optimizer;
+            IReadOnlyList<Parameter> parameters = Network.Parameters;
+            var slots = new (Parameter Parameter, DeviceBuffer Value, DeviceBuffer Grad)[parameters.Count];
+            for (int i = 0; i < slots.Length; i++) slots[i] = (parameters[i], _parameterValues[i], _parameterGradients[i]);
+            optimizer.Bind(Backend, slots);
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Sets the batch size of the next uploads and step.</summary>
     public void SetBatch(int batch)
     {
-        if (batch < 1 || batch > BatchCapacity)
-            throw new ArgumentOutOfRangeException(nameof(batch), $"The batch size {batch} is outside this plan's range 1..{BatchCapacity} (its batch capacity).");
-        Batch = batch;
+        bool entered = Enter();
+        try
+        {
+            if (batch < 1 || batch > BatchCapacity)
+                throw new ArgumentOutOfRangeException(nameof(batch), $"The batch size {batch} is outside this plan's range 1..{BatchCapacity} (its batch capacity).");
+            Batch = batch;
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Uploads input <paramref name="index"/> for the current <see cref="Batch"/>.</summary>
     public void UploadInput(int index, ReadOnlySpan<float> values)
     {
-        long expected = InputLengthFor(index, Batch);
-        if (values.Length != expected)
-            throw new ArgumentException($"Input {index} needs {expected} floats for a batch of {Batch}, but {values.Length} were given.", nameof(values));
-        Backend.Upload(values, InputBuffer(index));
+        bool entered = Enter();
+        try
+        {
+            long expected = InputLengthFor(index, Batch);
+            if (values.Length != expected)
+                throw new ArgumentException($"Input {index} needs {expected} floats for a batch of {Batch}, but {values.Length} were given.", nameof(values));
+            Backend.Upload(values, InputBuffer(index));
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Uploads the target of the current batch: class indices for cross-entropy and NLL, else one value per output element.</summary>
     public void UploadTarget(ReadOnlySpan<float> target)
     {
-        Loss loss = LossFunction ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before uploading a target.");
-        long expected = loss.TargetLength(OutputRows(Batch), OutputColumns);
-        if (target.Length != expected)
-            throw new ArgumentException($"The {loss.Kind} target needs {expected} floats for a batch of {Batch}, but {target.Length} were given.", nameof(target));
-        Backend.Upload(target, _target!);
+        bool entered = Enter();
+        try
+        {
+            Loss loss = LossFunction ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before uploading a target.");
+            long expected = loss.TargetLength(OutputRows(Batch), OutputColumns);
+            if (target.Length != expected)
+                throw new ArgumentException($"The {loss.Kind} target needs {expected} floats for a batch of {Batch}, but {target.Length} were given.", nameof(target));
+            Backend.Upload(target, _target!);
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Runs the forward pass on the uploaded inputs. <paramref name="training"/> keeps what
     /// <see cref="Backward"/> needs.</summary>
     public void Forward(bool training = false)
     {
-        ForwardCore(Batch, training);
-        _forwardKeptForBackward = training;
+        bool entered = Enter();
+        try
+        {
+            ForwardCore(Batch, training);
+            _forwardKeptForBackward = training;
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Inference for a single-input network: uploads, runs forward, downloads the output.</summary>
     public void Forward(ReadOnlySpan<float> input, Span<float> output, int batch)
     {
-        RequireSingleInput();
-        SetBatch(batch);
-        UploadInput(0, input);
-        Forward();
-        DownloadOutput(output);
+        bool entered = Enter();
+        try
+        {
+            RequireSingleInput();
+            SetBatch(batch);
+            UploadInput(0, input);
+            Forward();
+            DownloadOutput(output);
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Copies the output of the last forward pass into <paramref name="destination"/>.</summary>
     public void DownloadOutput(Span<float> destination)
     {
-        long length = OutputLengthFor(Batch);
-        if (destination.Length < length)
-            throw new ArgumentException($"The output needs {length} floats for a batch of {Batch}, but the destination holds {destination.Length}.", nameof(destination));
-        Backend.Download(_output!, destination[..(int)length]);
+        bool entered = Enter();
+        try
+        {
+            long length = OutputLengthFor(Batch);
+            if (destination.Length < length)
+                throw new ArgumentException($"The output needs {length} floats for a batch of {Batch}, but the destination holds {destination.Length}.", nameof(destination));
+            Backend.Download(_output!, destination[..(int)length]);
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>The output of the last forward pass as a new array.</summary>
@@ -197,56 +270,98 @@ public abstract class NetworkPlan : IDisposable
     /// (gradient of the loss seeded with 1) and the optimizer update. Allocates nothing; <see cref="Loss"/> reads the loss.</summary>
     public void TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> target, int batch)
     {
-        RequireSingleInput();
-        SetBatch(batch);
-        UploadInput(0, input);
-        UploadTarget(target);
-        TrainStepOnUploaded();
+        bool entered = Enter();
+        try
+        {
+            RequireSingleInput();
+            SetBatch(batch);
+            UploadInput(0, input);
+            UploadTarget(target);
+            TrainStepOnUploaded();
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>The train step on inputs and target already uploaded for the current <see cref="Batch"/>.</summary>
     public void TrainStepOnUploaded()
     {
-        Loss loss = LossFunction ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before TrainStep.");
-        int batch = Batch;
-        int rows = OutputRows(batch);
-        ForwardCore(batch, training: true);
-        Backend.Loss_Forward(loss.Kind, loss.Reduction, _loss!, _output!, _target!, rows, OutputColumns);
-        Backend.Loss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _target!, rows, OutputColumns, accumulate: false);
-        RunBackward(batch);
-        Optimizer!.Step();
-        _forwardKeptForBackward = false;
+        bool entered = Enter();
+        try
+        {
+            Loss loss = LossFunction ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before TrainStep.");
+            int batch = Batch;
+            int rows = OutputRows(batch);
+            ForwardCore(batch, training: true);
+            Backend.Loss_Forward(loss.Kind, loss.Reduction, _loss!, _output!, _target!, rows, OutputColumns);
+        if (CheckFinite) RequireFinite(_loss!, 1, "the loss");
+            Backend.Loss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _target!, rows, OutputColumns, accumulate: false);
+            RunBackward(batch);
+            Optimizer!.Step();
+            _forwardKeptForBackward = false;
+            _lossComputed = true;
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Backward from a gradient of the output computed outside the plan (a custom loss), after
     /// <c>Forward(training: true)</c>. Writes the parameter and input gradients; call <see cref="Step"/> to update.</summary>
     public void Backward(ReadOnlySpan<float> outputGradient)
     {
-        if (!_forwardKeptForBackward) throw new InvalidOperationException("Backward needs a preceding Forward(training: true) on the same batch.");
-        long expected = OutputLengthFor(Batch);
-        if (outputGradient.Length != expected)
-            throw new ArgumentException($"The output gradient needs {expected} floats for a batch of {Batch}, but {outputGradient.Length} were given.", nameof(outputGradient));
-        Backend.Upload(outputGradient, _outputGradient!);
-        RunBackward(Batch);
+        bool entered = Enter();
+        try
+        {
+            if (!_forwardKeptForBackward) throw new InvalidOperationException("Backward needs a preceding Forward(training: true) on the same batch.");
+            long expected = OutputLengthFor(Batch);
+            if (outputGradient.Length != expected)
+                throw new ArgumentException($"The output gradient needs {expected} floats for a batch of {Batch}, but {outputGradient.Length} were given.", nameof(outputGradient));
+            Backend.Upload(outputGradient, _outputGradient!);
+            RunBackward(Batch);
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>The optimizer update from the current gradients (after <see cref="Backward"/>).</summary>
     public void Step()
     {
-        Optimizer optimizer = Optimizer ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before Step.");
-        optimizer.Step();
+        bool entered = Enter();
+        try
+        {
+            Optimizer optimizer = Optimizer ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before Step.");
+            optimizer.Step();
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>The gradient of the last backward pass w.r.t. input <paramref name="index"/>, into <paramref name="destination"/>.</summary>
     public void CopyInputGradient(int index, Span<float> destination)
     {
-        long length = InputLengthFor(index, Batch);
-        if (destination.Length < length)
-            throw new ArgumentException($"Input {index}'s gradient needs {length} floats for a batch of {Batch}, but the destination holds {destination.Length}.", nameof(destination));
-        if (!_inputGradientsWritten)
-            throw new InvalidOperationException("The last backward pass did not compute input gradients: set ComputeInputGradients = true before it.");
-        DeviceBuffer gradient = _inputGradients[index] ?? throw new InvalidOperationException($"Input {index} has no gradient buffer.");
-        Backend.Download(gradient, destination[..(int)length]);
+        bool entered = Enter();
+        try
+        {
+            long length = InputLengthFor(index, Batch);
+            if (destination.Length < length)
+                throw new ArgumentException($"Input {index}'s gradient needs {length} floats for a batch of {Batch}, but the destination holds {destination.Length}.", nameof(destination));
+            if (!_inputGradientsWritten)
+                throw new InvalidOperationException("The last backward pass did not compute input gradients: set ComputeInputGradients = true before it.");
+            DeviceBuffer gradient = _inputGradients[index] ?? throw new InvalidOperationException($"Input {index} has no gradient buffer.");
+            Backend.Download(gradient, destination[..(int)length]);
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>The gradient of the last backward pass w.r.t. input <paramref name="index"/>, as a new array.</summary>
@@ -261,25 +376,43 @@ public abstract class NetworkPlan : IDisposable
     /// shares host memory, as the CPU backend does).</summary>
     public void CopyGradientsToHost()
     {
-        if (SharesHostMemory) return;
-        IReadOnlyList<Parameter> parameters = Network.Parameters;
-        for (int i = 0; i < parameters.Count; i++) Backend.Download(_parameterGradients[i], parameters[i].Grad.Data);
+        bool entered = Enter();
+        try
+        {
+            if (SharesHostMemory) return;
+            IReadOnlyList<Parameter> parameters = Network.Parameters;
+            for (int i = 0; i < parameters.Count; i++) Backend.Download(_parameterGradients[i], parameters[i].Grad.Data);
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Brings the trained parameter values into <see cref="Parameter.Value"/> and the buffers (running statistics)
     /// into <see cref="ModuleBuffer.Value"/>: the whole state a checkpoint saves (nothing to do on the CPU).</summary>
     public void CopyParametersToHost()
     {
-        if (SharesHostMemory) return;
-        IReadOnlyList<Parameter> parameters = Network.Parameters;
-        for (int i = 0; i < parameters.Count; i++) Backend.Download(_parameterValues[i], parameters[i].Value.Data);
-        IReadOnlyList<ModuleBuffer> buffers = Network.Buffers;
-        for (int i = 0; i < buffers.Count; i++) Backend.Download(_bufferValues[i], buffers[i].Value.Data);
+        bool entered = Enter();
+        try
+        {
+            if (SharesHostMemory) return;
+            IReadOnlyList<Parameter> parameters = Network.Parameters;
+            for (int i = 0; i < parameters.Count; i++) Backend.Download(_parameterValues[i], parameters[i].Value.Data);
+            IReadOnlyList<ModuleBuffer> buffers = Network.Buffers;
+            for (int i = 0; i < buffers.Count; i++) Backend.Download(_bufferValues[i], buffers[i].Value.Data);
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Frees the plan's buffers (and, on a device backend, the device copies of the parameters and buffers).</summary>
     public virtual void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         foreach (DeviceBuffer buffer in _owned) buffer.Dispose();
         if (!SharesHostMemory)
         {
@@ -312,6 +445,9 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>A zero-filled buffer owned by the plan and counted in <see cref="MemoryBytes"/>.</summary>
     protected DeviceBuffer Allocate(long length)
     {
+        if (length < 0 || length > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(length), $"A buffer of this plan would hold {length:N0} floats at the batch capacity {BatchCapacity:N0}; " +
+                $"at most {Array.MaxLength:N0} fit. Create the plan with a smaller batch capacity.");
         DeviceBuffer buffer = Backend.Allocate(length);
         _owned.Add(buffer);
         MemoryBytes += length * sizeof(float);
@@ -348,6 +484,61 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>The backend buffer of input <paramref name="index"/>.</summary>
     protected DeviceBuffer InputBuffer(int index) =>
         _inputs[index] ?? throw new InvalidOperationException($"Input {index} was not bound by the generated plan.");
+
+    /// <summary>
+    /// Anomaly detection, off by default (PyTorch's <c>torch.autograd.detect_anomaly</c> is the model): when on, every value of
+    /// the forward pass and the loss are checked right after the op that writes them, and the first NaN or infinity throws a
+    /// <see cref="NonFiniteException"/> naming that op, as written in the forward method (<c>Fc1(x)</c>). Each check copies the
+    /// value to the host: a debugging aid, several times slower, and it allocates.
+    /// </summary>
+    public bool CheckFinite { get; set; }
+
+    /// <summary>Called by the generated forward pass after each op when <see cref="CheckFinite"/> is on: throws when one of the
+    /// first <paramref name="length"/> values of <paramref name="values"/> is not finite.</summary>
+    protected void RequireFinite(DeviceBuffer values, long length, string producer)
+    {
+        if (_finiteScratch is null || _finiteScratch.Length < length) _finiteScratch = new float[length];
+        Span<float> host = _finiteScratch.AsSpan(0, (int)length);
+        Backend.Download(values, host);
+        for (int i = 0; i < host.Length; i++)
+        {
+            if (!float.IsFinite(host[i])) throw new NonFiniteException(producer, i, length, host[i]);
+        }
+    }
+
+    /// <summary>Checked before the generated constructor allocates anything: every buffer of <paramref name="perSample"/> floats per
+    /// sample (times the batch <paramref name="batchDims"/> times) must fit an array at <paramref name="batchCapacity"/>, so the
+    /// generated int arithmetic (<c>batchCapacity * 784</c>) cannot wrap.</summary>
+    protected static void RequireBatchCapacity(int batchCapacity, long perSample, int batchDims)
+    {
+        long total = perSample;
+        for (int i = 0; i < batchDims; i++)
+        {
+            if (batchCapacity > 0 && total > Array.MaxLength / batchCapacity)
+                throw new ArgumentOutOfRangeException(nameof(batchCapacity), $"The batch capacity {batchCapacity:N0} is too large for this network: " +
+                    $"a buffer of {perSample:N0} floats per sample would hold more than {Array.MaxLength:N0} floats. " +
+                    $"Use a capacity of at most {Array.MaxLength / Math.Max(1, perSample):N0}.");
+            total *= batchCapacity;
+        }
+    }
+
+    /// <summary>Starts a public call: throws when the plan is disposed, or when another thread is inside a call on it. Returns
+    /// whether this call took ownership (false for a nested call on the same thread, e.g. TrainStep → UploadInput).</summary>
+    private bool Enter()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int me = Environment.CurrentManagedThreadId;
+        int owner = Interlocked.CompareExchange(ref _owner, me, 0);
+        if (owner == 0) return true;
+        if (owner == me) return false;
+        throw new InvalidOperationException($"This plan is in use by thread {owner} while thread {me} called it: a plan holds one batch's " +
+            "buffers and cannot run two calls at once. Create one plan per thread (CreatePlan), or serialise the calls.");
+    }
+
+    private void Exit(bool entered)
+    {
+        if (entered) Volatile.Write(ref _owner, 0);
+    }
 
     private void RunBackward(int batch)
     {

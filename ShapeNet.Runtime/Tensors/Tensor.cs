@@ -24,12 +24,9 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(shape);
-        long count = 1;
         foreach (int d in shape)
-        {
             if (d < 0) throw new ArgumentException($"Shape {ShapeText(shape)} has a negative dimension.", nameof(shape));
-            count *= d;
-        }
+        long count = SizeMath.Product("Tensor", "the shape", shape);
         if (count != data.Length)
             throw new ArgumentException($"Shape {ShapeText(shape)} needs {count} elements, but the data has {data.Length}.", nameof(data));
         _data = data;
@@ -67,15 +64,9 @@ public sealed partial class Tensor
     /// <summary>The number of elements of <paramref name="shape"/>; throws when it does not fit an array.</summary>
     internal static int ElementCount(ReadOnlySpan<int> shape)
     {
-        long count = 1;
         foreach (int d in shape)
-        {
             if (d < 0) throw new ArgumentException($"Shape {ShapeText(shape)} has a negative dimension.", nameof(shape));
-            count *= d;
-            if (count > Array.MaxLength)
-                throw new ArgumentException($"Shape {ShapeText(shape)} has more elements than an array can hold.", nameof(shape));
-        }
-        return (int)count;
+        return (int)SizeMath.Product("Tensor", "the shape", shape);
     }
 
     /// <summary>Row-major strides (in elements) of <paramref name="shape"/>.</summary>
@@ -86,7 +77,7 @@ public sealed partial class Tensor
         for (int axis = shape.Length - 1; axis >= 0; axis--)
         {
             strides[axis] = stride;
-            stride *= shape[axis];
+            stride = checked(stride * shape[axis]);
         }
         return strides;
     }

@@ -73,6 +73,7 @@ public static class TabularSample
             var loader = new DataLoader(train, batchSize, shuffle: true, seed: options.Seed);
             loader.EnsureFeatureShape<Measurements>();
             loader.EnsureTargetShape(1);
+            long step = 0;
             TrainingProgress.Run(output, name, epochs, progress =>
             {
                 for (int epoch = 0; epoch < epochs; epoch++)
@@ -82,7 +83,7 @@ public static class TabularSample
                     foreach (MiniBatch b in loader)
                     {
                         plan.TrainStep(b.Features.Data.AsSpan(0, b.Count * 8), b.Targets.Data.AsSpan(0, b.Count), b.Count);
-                        lossSum += plan.Loss * b.Count;
+                        lossSum += FiniteLoss.Read(plan, ++step) * b.Count;
                     }
                     losses[epoch] = lossSum / train.Count;
                     progress.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * train.Count);
@@ -97,7 +98,7 @@ public static class TabularSample
                 for (int epoch = 0; epoch < epochs; epoch++)
                 {
                     plan.TrainStep(features, targets, train.Count);
-                    losses[epoch] = plan.Loss;
+                    losses[epoch] = FiniteLoss.Read(plan, epoch + 1);
                     progress.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * train.Count);
                     if (epoch + 1 == LectureEpochs && epochs > LectureEpochs) lectureAccuracy = Accuracy(plan, test, batchSize);
                 }

@@ -54,7 +54,7 @@ public static class LinearRegressionSample
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             plan.TrainStep(x, y, x.Length);
-            losses[epoch] = plan.Loss;
+            losses[epoch] = FiniteLoss.Read(plan, epoch + 1);
             progress?.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * x.Length);
         }
         plan.CopyParametersToHost(); // w and b are read from the network (a no-op on the CPU)

@@ -42,7 +42,7 @@ public static class LogisticRegressionSample
                 for (int epoch = 0; epoch < options.Epochs; epoch++)
                 {
                     plan.TrainStep(hours, pass, hours.Length);
-                    losses[epoch] = plan.Loss;
+                    losses[epoch] = FiniteLoss.Read(plan, epoch + 1);
                     sink.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * hours.Length);
                 }
             });

@@ -60,7 +60,7 @@ public static class MnistClassifier
                 foreach (MiniBatch b in loader)
                 {
                     plan.TrainStep(b.Features.Data.AsSpan(0, b.Count * 784), b.Targets.Data.AsSpan(0, b.Count), b.Count);
-                    lossSum += plan.Loss;
+                    lossSum += FiniteLoss.Read(plan, steps + batches + 1);
                     batches++;
                 }
                 steps += batches;

@@ -31,8 +31,9 @@ public static class SoftmaxConciseSample
         var logits = new float[options.BatchSize * 10];
         SoftmaxTraining.Predict net = images => Predict(plan, images);
         var clock = Stopwatch.StartNew();
+        long step = 0;
         List<SoftmaxTraining.EpochMetrics> history = SoftmaxTraining.TrainCh3(Name, loader, test, options.Epochs,
-            batch => TrainBatch(plan, batch, logits), net, output);
+            batch => TrainBatch(plan, batch, logits, ++step), net, output);
         double seconds = clock.Elapsed.TotalSeconds;
         plan.CopyParametersToHost(); // the checkpoint reads the network's arrays (a no-op on the CPU)
         var log = new RunLog(Name, options.RunsFolder);
@@ -51,13 +52,13 @@ public static class SoftmaxConciseSample
 
     /// <summary>One step of d2l's <c>train_epoch_ch3</c> with a built-in optimizer: the plan's train step (forward, mean
     /// cross-entropy, backward, SGD update), then the summed loss and the correct predictions of the step's forward pass,
-    /// read from its output before the next step.</summary>
-    public static (double LossSum, int Correct) TrainBatch(NetworkPlan plan, MiniBatch batch, float[] logits)
+    /// read from its output before the next step. A loss that is not finite stops the run, naming <paramref name="step"/>.</summary>
+    public static (double LossSum, int Correct) TrainBatch(NetworkPlan plan, MiniBatch batch, float[] logits, long step)
     {
         int n = batch.Count;
         plan.TrainStep(batch.Features.Data.AsSpan(0, n * 784), batch.Targets.Data.AsSpan(0, n), n);
         plan.DownloadOutput(logits);
-        return ((double)plan.Loss * n, SoftmaxTraining.CountCorrect(logits, 10, batch.Targets.Data.AsSpan(0, n)));
+        return ((double)FiniteLoss.Read(plan, step) * n, SoftmaxTraining.CountCorrect(logits, 10, batch.Targets.Data.AsSpan(0, n)));
     }
 
     /// <summary>The plan's inference forward on <paramref name="images"/> (at most its batch capacity): logits <c>[n, 10]</c>.</summary>

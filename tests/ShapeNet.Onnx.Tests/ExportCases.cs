@@ -35,6 +35,7 @@ public sealed record ExportCase(Func<Module> Create, Func<Module, int, NetworkPl
     /// <summary>Networks that together use every op ONNX export maps (see each class's summary).</summary>
     public static readonly IReadOnlyDictionary<string, ExportCase> OpCoverage = new Dictionary<string, ExportCase>
     {
+        ["TwoInputNet"] = Of(() => new TwoInputNet(25), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["AllOpsNet"] = Of(() => new AllOpsNet(12), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["BatchNormCnn"] = Of(() => new BatchNormCnn(13), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["NestedBatchNorm"] = Of(() => new NestedBatchNorm(14), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),

@@ -54,6 +54,15 @@ public sealed class ModelStructureTests
     }
 
     [Fact]
+    public void Inputs_keep_their_names_and_shapes()
+    {
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(new TwoInputNet(1).ToOnnx());
+        Assert.Equal(["x", "shift"], session.InputNames);
+        Assert.Equal([-1, 3], session.InputMetadata["x"].Dimensions);
+        Assert.Equal([3], session.InputMetadata["shift"].Dimensions);
+    }
+
+    [Fact]
     public void A_loss_in_the_forward_is_refused_by_name()
     {
         var network = new LossInsideNet(1);

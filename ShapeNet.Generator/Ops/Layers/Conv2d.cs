@@ -107,16 +107,31 @@ internal sealed class Conv2d : LayerDefinition<Conv2dArgs>
         Shape x = c.Shape(0);
         if (x[1].Size != args.In.Value)
             return c.Fail(DiagnosticDescriptors.ConvInChannels, c.LayerSizeFix(argument: 0, x[1]), c.Member, args.In.Value, c.OperandText(0), x[1].ToString(), x.ToNamedString());
-        int? oh = OutputSize(c, "height", x[2].Size, args.KernelH, args.StrideH, args.PadH, args.DilationH);
+        bool square = args.KernelH == args.KernelW && args.DilationH == args.DilationW;
+        int? oh = OutputSize(c, "height", square, x[2].Size, args.KernelH, args.StrideH, args.PadH, args.DilationH);
         if (oh is null) return OpResult.Failure;
-        int? ow = OutputSize(c, "width", x[3].Size, args.KernelW, args.StrideW, args.PadW, args.DilationW);
+        int? ow = OutputSize(c, "width", square, x[3].Size, args.KernelW, args.StrideW, args.PadW, args.DilationW);
         if (ow is null) return OpResult.Failure;
         return OpResult.Of(args, Shape.Of(x[0], Dim.Of(args.Out.Value), Dim.Of(oh.Value), Dim.Of(ow.Value)));
     }
 
-    /// <summary>floor((size + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1, or null after SN0114 when it is not positive.</summary>
-    private static int? OutputSize(ShapeContext c, string axis, int size, int kernel, int stride, int pad, int dilation)
+    /// <summary>floor((size + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1, or null after SN0114 when it is not positive, or
+    /// after SN0115 when the receptive field dilation·(kernel − 1) + 1 or the padded size does not fit the 32-bit sizes the
+    /// kernels index with.</summary>
+    private static int? OutputSize(ShapeContext c, string axis, bool square, int size, int kernel, int stride, int pad, int dilation)
     {
+        string layer = c.Member.Length > 0 ? c.Member : c.Text;
+        if ((long)dilation * (kernel - 1) + 1 > int.MaxValue)
+        {
+            c.Fail(DiagnosticDescriptors.SizeOverflow, layer, square ? "receptive field" : "receptive field " + axis,
+                $"{N(dilation)}·{N(kernel - 1L)}+1");
+            return null;
+        }
+        if (size + 2L * pad > int.MaxValue)
+        {
+            c.Fail(DiagnosticDescriptors.SizeOverflow, layer, "padded " + axis, $"{N(size)}+2·{N(pad)}");
+            return null;
+        }
         long numerator = size + 2L * pad - (long)dilation * (kernel - 1) - 1;
         long result = (numerator >= 0 ? numerator / stride : -((-numerator + stride - 1) / stride)) + 1;
         if (result > 0) return checked((int)result);
@@ -166,6 +181,8 @@ internal sealed class Conv2d : LayerDefinition<Conv2dArgs>
         return new ConvGeometry(ConvGeometry.Axis(x, 0), ConvGeometry.Axis(x, 1), ConvGeometry.Axis(x, 2), ConvGeometry.Axis(x, 3), SizeExpr.Of(a.Out.Value),
             a.KernelH, a.KernelW, a.StrideH, a.StrideW, a.PadH, a.PadW, a.DilationH, a.DilationW, a.Groups);
     }
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 

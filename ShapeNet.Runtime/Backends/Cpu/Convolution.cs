@@ -28,6 +28,15 @@ public readonly struct Conv2dGeometry
         (StrideH, StrideW, PadH, PadW, DilationH, DilationW, Groups) = (strideH, strideW, padH, padW, dilationH, dilationW, groups);
         OutHeight = OutputSize(inHeight, kernelH, strideH, padH, dilationH, "height");
         OutWidth = OutputSize(inWidth, kernelW, strideW, padW, dilationW, "width");
+        // Every derived size below is computed in int or long arithmetic by the kernels; check here, once, that each fits.
+        SizeMath.Product("Conv2d", "the input plane", [inHeight, inWidth], int.MaxValue);
+        SizeMath.Product("Conv2d", "the output plane", [OutHeight, OutWidth], int.MaxValue);
+        SizeMath.Product("Conv2d", "the padded input plane", [inHeight + 2L * padH, inWidth + 2L * padW], int.MaxValue);
+        SizeMath.Product("Conv2d", "the weight", [outChannels, inChannels / groups, kernelH, kernelW], int.MaxValue);
+        SizeMath.Product("Conv2d", "the input", [batch, inChannels, inHeight, inWidth]);
+        SizeMath.Product("Conv2d", "the output", [batch, outChannels, OutHeight, OutWidth]);
+        SizeMath.Product("Conv2d", "one sample's padded input", [inChannels, inHeight + 2L * padH, inWidth + 2L * padW]);
+        SizeMath.Product("Conv2d", "one sample's im2col columns", [inChannels, kernelH, kernelW, OutHeight, OutWidth]);
     }
 
     /// <summary>floor((size + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1, validated to be at least 1.</summary>
@@ -36,10 +45,14 @@ public readonly struct Conv2dGeometry
         if (size <= 0 || kernel <= 0 || stride <= 0 || dilation <= 0 || pad < 0)
             throw new ArgumentException($"Conv2d {axis}: input {size}, kernel {kernel}, stride {stride}, pad {pad} and dilation {dilation} " +
                 "must be positive (pad non-negative).");
-        int span = dilation * (kernel - 1) + 1;
-        if (size + 2 * pad < span)
-            throw new ArgumentException($"Conv2d {axis}: the dilated kernel spans {span} but the padded input is {size + 2 * pad}.");
-        return (size + 2 * pad - span) / stride + 1;
+        long span = (long)dilation * (kernel - 1) + 1, padded = size + 2L * pad;
+        if (span > int.MaxValue)
+            throw new ArgumentException($"Conv2d {axis}: the receptive field {dilation:N0}·{kernel - 1}+1 overflows a 32-bit size.");
+        if (padded > int.MaxValue)
+            throw new ArgumentException($"Conv2d {axis}: the padded input {size:N0}+2·{pad:N0} overflows a 32-bit size.");
+        if (padded < span)
+            throw new ArgumentException($"Conv2d {axis}: the dilated kernel spans {span} but the padded input is {padded}.");
+        return (int)((padded - span) / stride + 1);
     }
 
     public int InPlane => InHeight * InWidth;
@@ -94,8 +107,8 @@ public static unsafe class CpuConvolution
     /// <summary>Batches with fewer multiply-adds than this run on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 18;
 
-    /// <summary>Samples processed at once: one per core, never more than the batch.</summary>
-    private static int ConcurrentSamples(int batch) => Math.Max(1, Math.Min(batch, CpuWorkers.PartCount));
+    /// <summary>Samples processed at once: one per thread in use, never more than the batch.</summary>
+    private static int ConcurrentSamples(int batch) => Math.Max(1, Math.Min(batch, CpuWorkers.Threads));
 
     /// <summary>Floats of workspace <see cref="Conv2d_Forward"/> and <see cref="Conv2d_Backward"/> need: one im2col
     /// buffer per concurrently processed sample, the transposed weight (GEMM paths), and a partial weight gradient per

@@ -438,14 +438,16 @@ internal unsafe struct BroadcastWalk
             throw new ArgumentException($"Broadcast shapes must have equal ranks: a {Tensor.ShapeText(aShape)}, " +
                 $"b {Tensor.ShapeText(bShape)}, z {Tensor.ShapeText(zShape)}.");
         if (rank > CpuElementwise.MaxRank) throw new ArgumentException($"Rank {rank} exceeds the supported {CpuElementwise.MaxRank}.");
-        long aCount = 1, bCount = 1, zCount = 1;
         for (int d = 0; d < rank; d++)
         {
             if ((aShape[d] != zShape[d] && aShape[d] != 1) || (bShape[d] != zShape[d] && bShape[d] != 1))
                 throw new ArgumentException($"Cannot broadcast a {Tensor.ShapeText(aShape)} and b " +
                     $"{Tensor.ShapeText(bShape)} to z {Tensor.ShapeText(zShape)} (axis {d}).");
-            aCount *= aShape[d]; bCount *= bShape[d]; zCount *= zShape[d];
         }
+        // Checked: a wrapped count could match a short buffer and let the walk run past it.
+        long aCount = SizeMath.Product("Broadcast", "operand a", aShape);
+        long bCount = SizeMath.Product("Broadcast", "operand b", bShape);
+        long zCount = SizeMath.Product("Broadcast", "result z", zShape);
         if ((aLength >= 0 && aLength != aCount) || (bLength >= 0 && bLength != bCount) || zLength != zCount)
             throw new ArgumentException($"Data lengths a {aLength}, b {bLength}, z {zLength} do not match the shapes " +
                 $"{Tensor.ShapeText(aShape)}, {Tensor.ShapeText(bShape)}, {Tensor.ShapeText(zShape)}.");

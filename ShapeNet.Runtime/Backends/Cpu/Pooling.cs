@@ -15,12 +15,13 @@ public static class CpuPooling
     /// <summary>floor((size + 2·pad − kernel) / stride) + 1; PyTorch requires pad ≤ kernel / 2.</summary>
     public static int OutputSize(int size, int kernel, int stride, int pad, string axis = "size")
     {
-        if (size <= 0 || kernel <= 0 || stride <= 0 || pad < 0 || 2 * pad > kernel)
+        if (size <= 0 || kernel <= 0 || stride <= 0 || pad < 0 || 2L * pad > kernel)
             throw new ArgumentException($"Pool2d {axis}: input {size}, kernel {kernel}, stride {stride} must be positive " +
                 $"and pad {pad} at most half the kernel.");
-        if (size + 2 * pad < kernel)
-            throw new ArgumentException($"Pool2d {axis}: the kernel {kernel} is larger than the padded input {size + 2 * pad}.");
-        return (size + 2 * pad - kernel) / stride + 1;
+        long padded = size + 2L * pad;
+        if (padded < kernel)
+            throw new ArgumentException($"Pool2d {axis}: the kernel {kernel} is larger than the padded input {padded}.");
+        return SizeMath.ToInt("Pool2d: the output size", (padded - kernel) / stride + 1);
     }
 
     /// <summary>
@@ -484,7 +485,8 @@ public static class CpuPooling
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         int outH = OutputSize(height, kernelH, strideH, padH, "height"), outW = OutputSize(width, kernelW, strideW, padW, "width");
-        long inputNeeded = (long)batch * channels * height * width, outputNeeded = (long)batch * channels * outH * outW;
+        long inputNeeded = SizeMath.Product(op, "the input", [batch, channels, height, width]);
+        long outputNeeded = SizeMath.Product(op, "the output", [batch, channels, outH, outW]);
         if (inputLength < inputNeeded || outputLength < outputNeeded)
             throw new ArgumentException($"{op} k{kernelH}×{kernelW} s{strideH}×{strideW} p{padH}×{padW} on ({batch},{channels},{height},{width}) → " +
                 $"({batch},{channels},{outH},{outW}) needs {inputNeeded} input and {outputNeeded} output values, got {inputLength} and {outputLength}.");
@@ -496,8 +498,8 @@ public static class CpuPooling
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(planeSize);
-        int planes = batch * channels;
-        if (outputLength < planes || inputLength < (long)planes * planeSize)
+        int planes = (int)SizeMath.Product(op, "the planes", [batch, channels]);
+        if (outputLength < planes || inputLength < SizeMath.Product(op, "the input", [batch, channels, planeSize]))
             throw new ArgumentException($"{op} on ({batch},{channels},{planeSize}) needs {planes} pooled and {(long)planes * planeSize} " +
                 $"plane values, got {outputLength} and {inputLength}.");
         return planes;

@@ -42,3 +42,13 @@ public partial class LossInsideNet
     [Forward]
     public Tensor Forward(Tensor<Batch, Three> x, Tensor<Batch, Three> target) => MseLoss(Fc(x), target);
 }
+
+/// <summary>Two inputs, one without a batch axis: graph inputs keep the parameter names and their own shapes.</summary>
+[Network]
+public partial class TwoInputNet
+{
+    [Linear(3, 3)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Batch, Three> Forward(Tensor<Batch, Three> x, Tensor<Three> shift) => Sigmoid(Fc(x) - shift) * shift;
+}

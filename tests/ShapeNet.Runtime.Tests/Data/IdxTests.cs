@@ -95,7 +95,7 @@ public class IdxTests
 
         Assert.Contains("expected a 16-byte header for 3 dimensions, the file has 8 bytes",
             Assert.Throws<InvalidDataException>(() => Idx.Read(shortHeader)).Message);
-        Assert.Contains("expected 10 bytes (a 8-byte header and 2 bytes of data for ubyte [2]), the file has more",
+        Assert.Contains("expected 10 bytes (a 8-byte header and 2 bytes of data for ubyte [2]), the file has 11",
             Assert.Throws<InvalidDataException>(() => Idx.Read(extra)).Message);
     }
 }

@@ -61,6 +61,7 @@ namespace ShapeNet.Samples.Benchmarks
                 _dfc_weight = ParameterGradient(0);
                 _fc_bias = ParameterValue(1);
                 _dfc_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 2, batchDims: 1);
                 _x = Allocate(batchCapacity * 2);
                 _fc1 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity * 2);
@@ -81,8 +82,10 @@ namespace ShapeNet.Samples.Benchmarks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 2, "x");
                 // Fc(x): [Batch, 1] <- [Batch, 2]
                 Backend.Linear_Forward(_fc1, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc1, batch, "Fc(x)");
             }
 
             protected override void BackwardCore(int batch)

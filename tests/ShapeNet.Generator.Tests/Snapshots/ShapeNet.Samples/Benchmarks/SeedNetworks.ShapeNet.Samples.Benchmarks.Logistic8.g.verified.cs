@@ -102,6 +102,7 @@ namespace ShapeNet.Samples.Benchmarks
                 _dfc3_weight = ParameterGradient(4);
                 _fc3_bias = ParameterValue(5);
                 _dfc3_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 8, batchDims: 1);
                 _x = Allocate(batchCapacity * 8);
                 _sigmoid2 = Allocate(batchCapacity * 6);
                 _sigmoid4 = Allocate(batchCapacity * 4);
@@ -126,12 +127,16 @@ namespace ShapeNet.Samples.Benchmarks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 8, "x");
                 // Sigmoid(Fc1(x)): [Batch, 6] <- [Batch, 8]
                 Backend.Linear_Forward(_sigmoid2, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_sigmoid2, batch * 6, "Sigmoid(Fc1(x))");
                 // Sigmoid(Fc2(h)): [Batch, 4] <- [Batch, 6]
                 Backend.Linear_Forward(_sigmoid4, _sigmoid2, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_sigmoid4, batch * 4, "Sigmoid(Fc2(h))");
                 // Sigmoid(Fc3(h)): [Batch, 1] <- [Batch, 4]
                 Backend.Linear_Forward(_sigmoid6, _sigmoid4, _fc3_weight, _fc3_bias, in _linearDesc2, batch);
+                if (CheckFinite) RequireFinite(_sigmoid6, batch, "Sigmoid(Fc3(h))");
             }
 
             protected override void BackwardCore(int batch)

@@ -102,6 +102,7 @@ namespace ShapeNet.Samples.BreastCancer
                 _dlinear3_weight = ParameterGradient(4);
                 _linear3_bias = ParameterValue(5);
                 _dlinear3_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 8, batchDims: 1);
                 _x = Allocate(batchCapacity * 8);
                 _sigmoid2 = Allocate(batchCapacity * 6);
                 _sigmoid4 = Allocate(batchCapacity * 4);
@@ -126,12 +127,16 @@ namespace ShapeNet.Samples.BreastCancer
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 8, "x");
                 // Sigmoid(Linear1(x)): [Batch, 6] <- [Batch, 8]
                 Backend.Linear_Forward(_sigmoid2, _x, _linear1_weight, _linear1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_sigmoid2, batch * 6, "Sigmoid(Linear1(x))");
                 // Sigmoid(Linear2(h)): [Batch, 4] <- [Batch, 6]
                 Backend.Linear_Forward(_sigmoid4, _sigmoid2, _linear2_weight, _linear2_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_sigmoid4, batch * 4, "Sigmoid(Linear2(h))");
                 // Sigmoid(Linear3(g)): [Batch, 1] <- [Batch, 4]
                 Backend.Linear_Forward(_sigmoid6, _sigmoid4, _linear3_weight, _linear3_bias, in _linearDesc2, batch);
+                if (CheckFinite) RequireFinite(_sigmoid6, batch, "Sigmoid(Linear3(g))");
             }
 
             protected override void BackwardCore(int batch)

@@ -113,6 +113,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc_weight = ParameterGradient(4);
                 _fc_bias = ParameterValue(5);
                 _dfc_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 5760, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _conv1_1 = Allocate(batchCapacity * 5760);
                 _maxPool2d2 = Allocate(batchCapacity * 1440);
@@ -144,21 +145,30 @@ namespace ShapeNet.Samples.Cnn
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 784, "x");
                 // Conv1(x): [Batch, 10, 24, 24] <- [Batch, 1, 28, 28]
                 Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_conv1_1, batch * 5760, "Conv1(x)");
                 // MaxPool2d(Conv1(x), 2): [Batch, 10, 12, 12] <- [Batch, 10, 24, 24]
                 Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, in _pool2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d2, batch * 1440, "MaxPool2d(Conv1(x), 2)");
                 // Relu(MaxPool2d(Conv1(x), 2)): [Batch, 10, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _maxPool2d2, batch * 1440);
+                if (CheckFinite) RequireFinite(_relu3, batch * 1440, "Relu(MaxPool2d(Conv1(x), 2))");
                 // Conv2(h): [Batch, 20, 8, 8] <- [Batch, 10, 12, 12]
                 Backend.Conv2d_Forward(_conv2_4, _relu3, _conv2_weight, _conv2_bias, _convWorkspace, in _conv2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_conv2_4, batch * 1280, "Conv2(h)");
                 // MaxPool2d(Conv2(h), 2): [Batch, 20, 4, 4] <- [Batch, 20, 8, 8]
                 Backend.MaxPool2d_Forward(_maxPool2d5, _indices5, _conv2_4, in _pool2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d5, batch * 320, "MaxPool2d(Conv2(h), 2)");
                 // Relu(MaxPool2d(Conv2(h), 2)): [Batch, 20, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu6, _maxPool2d5, batch * 320);
+                if (CheckFinite) RequireFinite(_relu6, batch * 320, "Relu(MaxPool2d(Conv2(h), 2))");
                 // Flatten(h): [Batch, 320] <- [Batch, 20, 4, 4] (the same buffer as Relu(MaxPool2d(Conv2(h), 2)))
+                if (CheckFinite) RequireFinite(_relu6, batch * 320, "Flatten(h)");
                 // Fc(Flatten(h)): [Batch, 10] <- [Batch, 320]
                 Backend.Linear_Forward(_fc8, _relu6, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc8, batch * 10, "Fc(Flatten(h))");
             }
 
             protected override void BackwardCore(int batch)

@@ -172,6 +172,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc3_weight = ParameterGradient(10);
                 _fc3_bias = ParameterValue(11);
                 _dfc3_bias = ParameterGradient(11);
+                RequireBatchCapacity(batchCapacity, perSample: 12544, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _relu2 = Allocate(batchCapacity * 12544);
                 _maxPool2d3 = Allocate(batchCapacity * 3136);
@@ -206,25 +207,36 @@ namespace ShapeNet.Samples.Cnn
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 784, "x");
                 // Relu(Conv1(x)): [Batch, 16, 28, 28] <- [Batch, 1, 28, 28]
                 Backend.Conv2d_Forward(_relu2, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_relu2, batch * 12544, "Relu(Conv1(x))");
                 // MaxPool2d(Relu(Conv1(x)), 2): [Batch, 16, 14, 14] <- [Batch, 16, 28, 28]
                 Backend.MaxPool2d_Forward(_maxPool2d3, _indices3, _relu2, in _pool2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d3, batch * 3136, "MaxPool2d(Relu(Conv1(x)), 2)");
                 // Relu(Conv2(h)): [Batch, 32, 14, 14] <- [Batch, 16, 14, 14]
                 Backend.Conv2d_Forward(_relu5, _maxPool2d3, _conv2_weight, _conv2_bias, _convWorkspace, in _conv2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_relu5, batch * 6272, "Relu(Conv2(h))");
                 // MaxPool2d(Relu(Conv2(h)), 2): [Batch, 32, 7, 7] <- [Batch, 32, 14, 14]
                 Backend.MaxPool2d_Forward(_maxPool2d6, _indices6, _relu5, in _pool2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d6, batch * 1568, "MaxPool2d(Relu(Conv2(h)), 2)");
                 // Relu(Conv3(h)): [Batch, 64, 7, 7] <- [Batch, 32, 7, 7]
                 Backend.Conv2d_Forward(_relu8, _maxPool2d6, _conv3_weight, _conv3_bias, _convWorkspace, in _conv2dDesc2, batch);
+                if (CheckFinite) RequireFinite(_relu8, batch * 3136, "Relu(Conv3(h))");
                 // MaxPool2d(Relu(Conv3(h)), 2): [Batch, 64, 3, 3] <- [Batch, 64, 7, 7]
                 Backend.MaxPool2d_Forward(_maxPool2d9, _indices9, _relu8, in _pool2dDesc2, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d9, batch * 576, "MaxPool2d(Relu(Conv3(h)), 2)");
                 // Flatten(h): [Batch, 576] <- [Batch, 64, 3, 3] (the same buffer as MaxPool2d(Relu(Conv3(h)), 2))
+                if (CheckFinite) RequireFinite(_maxPool2d9, batch * 576, "Flatten(h)");
                 // Relu(Fc1(Flatten(h))): [Batch, 128] <- [Batch, 576]
                 Backend.Linear_Forward(_relu12, _maxPool2d9, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_relu12, batch * 128, "Relu(Fc1(Flatten(h)))");
                 // Relu(Fc2(f)): [Batch, 64] <- [Batch, 128]
                 Backend.Linear_Forward(_relu14, _relu12, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_relu14, batch * 64, "Relu(Fc2(f))");
                 // Fc3(f): [Batch, 10] <- [Batch, 64]
                 Backend.Linear_Forward(_fc3_15, _relu14, _fc3_weight, _fc3_bias, in _linearDesc2, batch);
+                if (CheckFinite) RequireFinite(_fc3_15, batch * 10, "Fc3(f)");
             }
 
             protected override void BackwardCore(int batch)

@@ -292,6 +292,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc_weight = ParameterGradient(32);
                 _fc_bias = ParameterValue(33);
                 _dfc_bias = ParameterGradient(33);
+                RequireBatchCapacity(batchCapacity, perSample: 12672, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _conv1_1 = Allocate(batchCapacity * 5760);
                 _maxPool2d2 = Allocate(batchCapacity * 1440);
@@ -344,63 +345,90 @@ namespace ShapeNet.Samples.Cnn
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 784, "x");
                 // Conv1(x): [Batch, 10, 24, 24] <- [Batch, 1, 28, 28]
                 Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_conv1_1, batch * 5760, "Conv1(x)");
                 // MaxPool2d(Conv1(x), 2): [Batch, 10, 12, 12] <- [Batch, 10, 24, 24]
                 Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, in _pool2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d2, batch * 1440, "MaxPool2d(Conv1(x), 2)");
                 // Relu(MaxPool2d(Conv1(x), 2)): [Batch, 10, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _maxPool2d2, batch * 1440);
+                if (CheckFinite) RequireFinite(_relu3, batch * 1440, "Relu(MaxPool2d(Conv1(x), 2))");
                 // Branch1x1(x): [Batch, 16, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.Conv2d_Forward(_incep1_branch1x1_4, _relu3, _incep1_branch1x1_weight, _incep1_branch1x1_bias, _convWorkspace, in _conv2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_incep1_branch1x1_4, batch * 2304, "Branch1x1(x)");
                 // Branch5x5_1(x): [Batch, 16, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.Conv2d_Forward(_incep1_branch5x5_1_5, _relu3, _incep1_branch5x5_1_weight, _incep1_branch5x5_1_bias, _convWorkspace, in _conv2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_incep1_branch5x5_1_5, batch * 2304, "Branch5x5_1(x)");
                 // Branch5x5_2(Branch5x5_1(x)): [Batch, 24, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Forward(_incep1_branch5x5_2_6, _incep1_branch5x5_1_5, _incep1_branch5x5_2_weight, _incep1_branch5x5_2_bias, _convWorkspace, in _conv2dDesc2, batch);
+                if (CheckFinite) RequireFinite(_incep1_branch5x5_2_6, batch * 3456, "Branch5x5_2(Branch5x5_1(x))");
                 // Branch3x3_1(x): [Batch, 16, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.Conv2d_Forward(_incep1_branch3x3_1_7, _relu3, _incep1_branch3x3_1_weight, _incep1_branch3x3_1_bias, _convWorkspace, in _conv2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_incep1_branch3x3_1_7, batch * 2304, "Branch3x3_1(x)");
                 // Branch3x3_2(Branch3x3_1(x)): [Batch, 24, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Forward(_incep1_branch3x3_2_8, _incep1_branch3x3_1_7, _incep1_branch3x3_2_weight, _incep1_branch3x3_2_bias, _convWorkspace, in _conv2dDesc3, batch);
+                if (CheckFinite) RequireFinite(_incep1_branch3x3_2_8, batch * 3456, "Branch3x3_2(Branch3x3_1(x))");
                 // Branch3x3_3(Branch3x3_2(Branch3x3_1(x))): [Batch, 24, 12, 12] <- [Batch, 24, 12, 12]
                 Backend.Conv2d_Forward(_incep1_branch3x3_3_9, _incep1_branch3x3_2_8, _incep1_branch3x3_3_weight, _incep1_branch3x3_3_bias, _convWorkspace, in _conv2dDesc4, batch);
+                if (CheckFinite) RequireFinite(_incep1_branch3x3_3_9, batch * 3456, "Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))");
                 // AvgPool2d(x, 3, stride: 1, padding: 1): [Batch, 10, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.AvgPool2d_Forward(_avgPool2d10, _relu3, in _pool2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_avgPool2d10, batch * 1440, "AvgPool2d(x, 3, stride: 1, padding: 1)");
                 // BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1)): [Batch, 24, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.Conv2d_Forward(_incep1_branch_pool11, _avgPool2d10, _incep1_branch_pool_weight, _incep1_branch_pool_bias, _convWorkspace, in _conv2dDesc5, batch);
+                if (CheckFinite) RequireFinite(_incep1_branch_pool11, batch * 3456, "BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))");
                 // Concat([branch1x1, branch5x5, branch3x3, branchPool], 1): [Batch, 88, 12, 12] <- [Batch, 16, 12, 12], [Batch, 24, 12, 12], [Batch, 24, 12, 12], [Batch, 24, 12, 12]
                 Backend.CopyRows(_concat12, 0 * 144, 12672, _incep1_branch1x1_4, 0, 2304, 2304, batch, accumulate: false);
                 Backend.CopyRows(_concat12, 16 * 144, 12672, _incep1_branch5x5_2_6, 0, 3456, 3456, batch, accumulate: false);
                 Backend.CopyRows(_concat12, 40 * 144, 12672, _incep1_branch3x3_3_9, 0, 3456, 3456, batch, accumulate: false);
                 Backend.CopyRows(_concat12, 64 * 144, 12672, _incep1_branch_pool11, 0, 3456, 3456, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat12, batch * 12672, "Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
                 // Conv2(i1): [Batch, 20, 8, 8] <- [Batch, 88, 12, 12]
                 Backend.Conv2d_Forward(_conv2_13, _concat12, _conv2_weight, _conv2_bias, _convWorkspace, in _conv2dDesc6, batch);
+                if (CheckFinite) RequireFinite(_conv2_13, batch * 1280, "Conv2(i1)");
                 // MaxPool2d(Conv2(i1), 2): [Batch, 20, 4, 4] <- [Batch, 20, 8, 8]
                 Backend.MaxPool2d_Forward(_maxPool2d14, _indices14, _conv2_13, in _pool2dDesc2, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d14, batch * 320, "MaxPool2d(Conv2(i1), 2)");
                 // Relu(MaxPool2d(Conv2(i1), 2)): [Batch, 20, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu15, _maxPool2d14, batch * 320);
+                if (CheckFinite) RequireFinite(_relu15, batch * 320, "Relu(MaxPool2d(Conv2(i1), 2))");
                 // Branch1x1(x): [Batch, 16, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.Conv2d_Forward(_incep2_branch1x1_16, _relu15, _incep2_branch1x1_weight, _incep2_branch1x1_bias, _convWorkspace, in _conv2dDesc7, batch);
+                if (CheckFinite) RequireFinite(_incep2_branch1x1_16, batch * 256, "Branch1x1(x)");
                 // Branch5x5_1(x): [Batch, 16, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.Conv2d_Forward(_incep2_branch5x5_1_17, _relu15, _incep2_branch5x5_1_weight, _incep2_branch5x5_1_bias, _convWorkspace, in _conv2dDesc7, batch);
+                if (CheckFinite) RequireFinite(_incep2_branch5x5_1_17, batch * 256, "Branch5x5_1(x)");
                 // Branch5x5_2(Branch5x5_1(x)): [Batch, 24, 4, 4] <- [Batch, 16, 4, 4]
                 Backend.Conv2d_Forward(_incep2_branch5x5_2_18, _incep2_branch5x5_1_17, _incep2_branch5x5_2_weight, _incep2_branch5x5_2_bias, _convWorkspace, in _conv2dDesc8, batch);
+                if (CheckFinite) RequireFinite(_incep2_branch5x5_2_18, batch * 384, "Branch5x5_2(Branch5x5_1(x))");
                 // Branch3x3_1(x): [Batch, 16, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.Conv2d_Forward(_incep2_branch3x3_1_19, _relu15, _incep2_branch3x3_1_weight, _incep2_branch3x3_1_bias, _convWorkspace, in _conv2dDesc7, batch);
+                if (CheckFinite) RequireFinite(_incep2_branch3x3_1_19, batch * 256, "Branch3x3_1(x)");
                 // Branch3x3_2(Branch3x3_1(x)): [Batch, 24, 4, 4] <- [Batch, 16, 4, 4]
                 Backend.Conv2d_Forward(_incep2_branch3x3_2_20, _incep2_branch3x3_1_19, _incep2_branch3x3_2_weight, _incep2_branch3x3_2_bias, _convWorkspace, in _conv2dDesc9, batch);
+                if (CheckFinite) RequireFinite(_incep2_branch3x3_2_20, batch * 384, "Branch3x3_2(Branch3x3_1(x))");
                 // Branch3x3_3(Branch3x3_2(Branch3x3_1(x))): [Batch, 24, 4, 4] <- [Batch, 24, 4, 4]
                 Backend.Conv2d_Forward(_incep2_branch3x3_3_21, _incep2_branch3x3_2_20, _incep2_branch3x3_3_weight, _incep2_branch3x3_3_bias, _convWorkspace, in _conv2dDesc10, batch);
+                if (CheckFinite) RequireFinite(_incep2_branch3x3_3_21, batch * 384, "Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))");
                 // AvgPool2d(x, 3, stride: 1, padding: 1): [Batch, 20, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.AvgPool2d_Forward(_avgPool2d22, _relu15, in _pool2dDesc3, batch);
+                if (CheckFinite) RequireFinite(_avgPool2d22, batch * 320, "AvgPool2d(x, 3, stride: 1, padding: 1)");
                 // BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1)): [Batch, 24, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.Conv2d_Forward(_incep2_branch_pool23, _avgPool2d22, _incep2_branch_pool_weight, _incep2_branch_pool_bias, _convWorkspace, in _conv2dDesc11, batch);
+                if (CheckFinite) RequireFinite(_incep2_branch_pool23, batch * 384, "BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))");
                 // Concat([branch1x1, branch5x5, branch3x3, branchPool], 1): [Batch, 88, 4, 4] <- [Batch, 16, 4, 4], [Batch, 24, 4, 4], [Batch, 24, 4, 4], [Batch, 24, 4, 4]
                 Backend.CopyRows(_concat24, 0 * 16, 1408, _incep2_branch1x1_16, 0, 256, 256, batch, accumulate: false);
                 Backend.CopyRows(_concat24, 16 * 16, 1408, _incep2_branch5x5_2_18, 0, 384, 384, batch, accumulate: false);
                 Backend.CopyRows(_concat24, 40 * 16, 1408, _incep2_branch3x3_3_21, 0, 384, 384, batch, accumulate: false);
                 Backend.CopyRows(_concat24, 64 * 16, 1408, _incep2_branch_pool23, 0, 384, 384, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat24, batch * 1408, "Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
                 // Flatten(i2): [Batch, 1408] <- [Batch, 88, 4, 4] (the same buffer as Concat([branch1x1, branch5x5, branch3x3, branchPool], 1))
+                if (CheckFinite) RequireFinite(_concat24, batch * 1408, "Flatten(i2)");
                 // Fc(Flatten(i2)): [Batch, 10] <- [Batch, 1408]
                 Backend.Linear_Forward(_fc26, _concat24, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc26, batch * 10, "Fc(Flatten(i2))");
             }
 
             protected override void BackwardCore(int batch)

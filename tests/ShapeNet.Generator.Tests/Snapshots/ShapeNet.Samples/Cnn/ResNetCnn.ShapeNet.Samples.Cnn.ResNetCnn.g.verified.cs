@@ -186,6 +186,7 @@ namespace ShapeNet.Samples.Cnn
                 _dfc_weight = ParameterGradient(12);
                 _fc_bias = ParameterValue(13);
                 _dfc_bias = ParameterGradient(13);
+                RequireBatchCapacity(batchCapacity, perSample: 9216, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _conv1_1 = Allocate(batchCapacity * 9216);
                 _maxPool2d2 = Allocate(batchCapacity * 2304);
@@ -227,37 +228,54 @@ namespace ShapeNet.Samples.Cnn
             protected override void ForwardCore(int batch, bool training)
             {
                 SetBatchInShapes(batch);
+                if (CheckFinite) RequireFinite(_x, batch * 784, "x");
                 // Conv1(x): [Batch, 16, 24, 24] <- [Batch, 1, 28, 28]
                 Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_conv1_1, batch * 9216, "Conv1(x)");
                 // MaxPool2d(Conv1(x), 2): [Batch, 16, 12, 12] <- [Batch, 16, 24, 24]
                 Backend.MaxPool2d_Forward(_maxPool2d2, _indices2, _conv1_1, in _pool2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d2, batch * 2304, "MaxPool2d(Conv1(x), 2)");
                 // Relu(MaxPool2d(Conv1(x), 2)): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _maxPool2d2, batch * 2304);
+                if (CheckFinite) RequireFinite(_relu3, batch * 2304, "Relu(MaxPool2d(Conv1(x), 2))");
                 // Relu(Conv1(x)): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Forward(_relu5, _relu3, _rblock1_conv1_weight, _rblock1_conv1_bias, _convWorkspace, in _conv2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_relu5, batch * 2304, "Relu(Conv1(x))");
                 // Conv2(y): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Forward(_rblock1_conv2_6, _relu5, _rblock1_conv2_weight, _rblock1_conv2_bias, _convWorkspace, in _conv2dDesc2, batch);
+                if (CheckFinite) RequireFinite(_rblock1_conv2_6, batch * 2304, "Conv2(y)");
                 // x + Conv2(y): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12], [Batch, 16, 12, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add7, _relu3, _shape0, _rblock1_conv2_6, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add7, batch * 2304, "x + Conv2(y)");
                 // Relu(x + Conv2(y)): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu8, _add7, batch * 2304);
+                if (CheckFinite) RequireFinite(_relu8, batch * 2304, "Relu(x + Conv2(y))");
                 // Conv2(h): [Batch, 32, 8, 8] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Forward(_conv2_9, _relu8, _conv2_weight, _conv2_bias, _convWorkspace, in _conv2dDesc3, batch);
+                if (CheckFinite) RequireFinite(_conv2_9, batch * 2048, "Conv2(h)");
                 // MaxPool2d(Conv2(h), 2): [Batch, 32, 4, 4] <- [Batch, 32, 8, 8]
                 Backend.MaxPool2d_Forward(_maxPool2d10, _indices10, _conv2_9, in _pool2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d10, batch * 512, "MaxPool2d(Conv2(h), 2)");
                 // Relu(MaxPool2d(Conv2(h), 2)): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu11, _maxPool2d10, batch * 512);
+                if (CheckFinite) RequireFinite(_relu11, batch * 512, "Relu(MaxPool2d(Conv2(h), 2))");
                 // Relu(Conv1(x)): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Conv2d_Forward(_relu13, _relu11, _rblock2_conv1_weight, _rblock2_conv1_bias, _convWorkspace, in _conv2dDesc4, batch);
+                if (CheckFinite) RequireFinite(_relu13, batch * 512, "Relu(Conv1(x))");
                 // Conv2(y): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Conv2d_Forward(_rblock2_conv2_14, _relu13, _rblock2_conv2_weight, _rblock2_conv2_bias, _convWorkspace, in _conv2dDesc5, batch);
+                if (CheckFinite) RequireFinite(_rblock2_conv2_14, batch * 512, "Conv2(y)");
                 // x + Conv2(y): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4], [Batch, 32, 4, 4]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add15, _relu11, _shape1, _rblock2_conv2_14, _shape1, _shape1);
+                if (CheckFinite) RequireFinite(_add15, batch * 512, "x + Conv2(y)");
                 // Relu(x + Conv2(y)): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu16, _add15, batch * 512);
+                if (CheckFinite) RequireFinite(_relu16, batch * 512, "Relu(x + Conv2(y))");
                 // Flatten(h): [Batch, 512] <- [Batch, 32, 4, 4] (the same buffer as Relu(x + Conv2(y)))
+                if (CheckFinite) RequireFinite(_relu16, batch * 512, "Flatten(h)");
                 // Fc(Flatten(h)): [Batch, 10] <- [Batch, 512]
                 Backend.Linear_Forward(_fc18, _relu16, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc18, batch * 10, "Fc(Flatten(h))");
             }
 
             protected override void BackwardCore(int batch)

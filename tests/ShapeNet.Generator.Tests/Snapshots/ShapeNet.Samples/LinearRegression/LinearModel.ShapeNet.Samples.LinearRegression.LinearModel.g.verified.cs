@@ -61,6 +61,7 @@ namespace ShapeNet.Samples.LinearRegression
                 _dlinear_weight = ParameterGradient(0);
                 _linear_bias = ParameterValue(1);
                 _dlinear_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 1, batchDims: 1);
                 _x = Allocate(batchCapacity);
                 _linear1 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity);
@@ -81,8 +82,10 @@ namespace ShapeNet.Samples.LinearRegression
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch, "x");
                 // Linear(x): [Batch, 1] <- [Batch, 1]
                 Backend.Linear_Forward(_linear1, _x, _linear_weight, _linear_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_linear1, batch, "Linear(x)");
             }
 
             protected override void BackwardCore(int batch)

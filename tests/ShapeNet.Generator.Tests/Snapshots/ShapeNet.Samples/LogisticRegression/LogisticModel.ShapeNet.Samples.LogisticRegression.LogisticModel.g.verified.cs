@@ -62,6 +62,7 @@ namespace ShapeNet.Samples.LogisticRegression
                 _dlinear_weight = ParameterGradient(0);
                 _linear_bias = ParameterValue(1);
                 _dlinear_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 1, batchDims: 1);
                 _x = Allocate(batchCapacity);
                 _sigmoid2 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity);
@@ -82,8 +83,10 @@ namespace ShapeNet.Samples.LogisticRegression
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch, "x");
                 // Sigmoid(Linear(x)): [Batch, 1] <- [Batch, 1]
                 Backend.Linear_Forward(_sigmoid2, _x, _linear_weight, _linear_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_sigmoid2, batch, "Sigmoid(Linear(x))");
             }
 
             protected override void BackwardCore(int batch)

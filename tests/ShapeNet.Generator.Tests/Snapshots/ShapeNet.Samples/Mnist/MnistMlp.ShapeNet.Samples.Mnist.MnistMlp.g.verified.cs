@@ -139,6 +139,7 @@ namespace ShapeNet.Samples.Mnist
                 _dfc5_weight = ParameterGradient(8);
                 _fc5_bias = ParameterValue(9);
                 _dfc5_bias = ParameterGradient(9);
+                RequireBatchCapacity(batchCapacity, perSample: 784, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _relu2 = Allocate(batchCapacity * 512);
                 _relu4 = Allocate(batchCapacity * 256);
@@ -165,16 +166,22 @@ namespace ShapeNet.Samples.Mnist
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 784, "x");
                 // Relu(Fc1(x)): [Batch, 512] <- [Batch, 784]
                 Backend.Linear_Forward(_relu2, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_relu2, batch * 512, "Relu(Fc1(x))");
                 // Relu(Fc2(h)): [Batch, 256] <- [Batch, 512]
                 Backend.Linear_Forward(_relu4, _relu2, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_relu4, batch * 256, "Relu(Fc2(h))");
                 // Relu(Fc3(h)): [Batch, 128] <- [Batch, 256]
                 Backend.Linear_Forward(_relu6, _relu4, _fc3_weight, _fc3_bias, in _linearDesc2, batch);
+                if (CheckFinite) RequireFinite(_relu6, batch * 128, "Relu(Fc3(h))");
                 // Relu(Fc4(h)): [Batch, 64] <- [Batch, 128]
                 Backend.Linear_Forward(_relu8, _relu6, _fc4_weight, _fc4_bias, in _linearDesc3, batch);
+                if (CheckFinite) RequireFinite(_relu8, batch * 64, "Relu(Fc4(h))");
                 // Fc5(h): [Batch, 10] <- [Batch, 64]
                 Backend.Linear_Forward(_fc5_9, _relu8, _fc5_weight, _fc5_bias, in _linearDesc4, batch);
+                if (CheckFinite) RequireFinite(_fc5_9, batch * 10, "Fc5(h)");
             }
 
             protected override void BackwardCore(int batch)

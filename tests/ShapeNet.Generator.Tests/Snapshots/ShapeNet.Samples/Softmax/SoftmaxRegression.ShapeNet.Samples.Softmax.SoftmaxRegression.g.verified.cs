@@ -62,6 +62,7 @@ namespace ShapeNet.Samples.Softmax
                 _dv1_weight = ParameterGradient(0);
                 _v1_bias = ParameterValue(1);
                 _dv1_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 784, batchDims: 1);
                 _x = Allocate(batchCapacity * 784);
                 _v1_2 = Allocate(batchCapacity * 10);
                 _dx = Allocate(batchCapacity * 784);
@@ -82,9 +83,12 @@ namespace ShapeNet.Samples.Softmax
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 784, "x");
                 // Flatten(x): [Batch, 784] <- [Batch, 1, 28, 28] (the same buffer as x)
+                if (CheckFinite) RequireFinite(_x, batch * 784, "Flatten(x)");
                 // Linear(Flatten(x)): [Batch, 10] <- [Batch, 784]
                 Backend.Linear_Forward(_v1_2, _x, _v1_weight, _v1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_v1_2, batch * 10, "Linear(Flatten(x))");
             }
 
             protected override void BackwardCore(int batch)

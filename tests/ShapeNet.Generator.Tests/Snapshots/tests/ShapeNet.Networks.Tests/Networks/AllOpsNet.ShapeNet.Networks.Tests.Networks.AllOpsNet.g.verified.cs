@@ -311,6 +311,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dhead_weight = ParameterGradient(4);
                 _head_bias = ParameterValue(5);
                 _dhead_bias = ParameterGradient(5);
+                RequireBatchCapacity(batchCapacity, perSample: 24, batchDims: 1);
                 _x = Allocate(batchCapacity * 8);
                 _abs1 = Allocate(batchCapacity * 8);
                 _mean2 = Allocate(batchCapacity);
@@ -431,194 +432,291 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 SetBatchInShapes(batch);
+                if (CheckFinite) RequireFinite(_x, batch * 8, "x");
                 // Abs(x): [Batch, 8] <- [Batch, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Abs, 0f, _abs1, _x, batch * 8);
+                if (CheckFinite) RequireFinite(_abs1, batch * 8, "Abs(x)");
                 // Mean(Abs(x), 1, keepDim: true): [Batch, 1] <- [Batch, 8]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean2, _abs1, _shape0, _reduceAxes0);
+                if (CheckFinite) RequireFinite(_mean2, batch, "Mean(Abs(x), 1, keepDim: true)");
                 // Detach(Mean(Abs(x), 1, keepDim: true)): [Batch, 1] <- [Batch, 1] (the same buffer as Mean(Abs(x), 1, keepDim: true))
+                if (CheckFinite) RequireFinite(_mean2, batch, "Detach(Mean(Abs(x), 1, keepDim: true))");
                 // inputScale + 1f: [Batch, 1] <- [Batch, 1]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _addScalar4, _mean2, batch);
+                if (CheckFinite) RequireFinite(_addScalar4, batch, "inputScale + 1f");
                 // x / (inputScale + 1f): [Batch, 8] <- [Batch, 8], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Div, _div5, _x, _shape0, _addScalar4, _shape1, _shape0);
+                if (CheckFinite) RequireFinite(_div5, batch * 8, "x / (inputScale + 1f)");
                 // Fc1(x / (inputScale + 1f)): [Batch, 12] <- [Batch, 8]
                 Backend.Linear_Forward(_fc1_6, _div5, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc1_6, batch * 12, "Fc1(x / (inputScale + 1f))");
                 // Mean(h, 0): [12] <- [Batch, 12]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean7, _fc1_6, _shape2, _reduceAxes1);
+                if (CheckFinite) RequireFinite(_mean7, 12, "Mean(h, 0)");
                 // h - Mean(h, 0): [Batch, 12] <- [Batch, 12], [12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Sub, _sub8, _fc1_6, _shape2, _mean7, _shape3, _shape2);
+                if (CheckFinite) RequireFinite(_sub8, batch * 12, "h - Mean(h, 0)");
                 // centred * centred: [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul9, _sub8, _shape2, _sub8, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_mul9, batch * 12, "centred * centred");
                 // Mean(centred * centred, 0): [12] <- [Batch, 12]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean10, _mul9, _shape2, _reduceAxes1);
+                if (CheckFinite) RequireFinite(_mean10, 12, "Mean(centred * centred, 0)");
                 // Mean(centred * centred, 0) + 1e-3f: [12] <- [12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 0.001f, _addScalar11, _mean10, 12);
+                if (CheckFinite) RequireFinite(_addScalar11, 12, "Mean(centred * centred, 0) + 1e-3f");
                 // Sqrt(Mean(centred * centred, 0) + 1e-3f): [12] <- [12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Sqrt, 0f, _sqrt12, _addScalar11, 12);
+                if (CheckFinite) RequireFinite(_sqrt12, 12, "Sqrt(Mean(centred * centred, 0) + 1e-3f)");
                 // centred / Sqrt(Mean(centred * centred, 0) + 1e-3f): [Batch, 12] <- [Batch, 12], [12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Div, _div13, _sub8, _shape2, _sqrt12, _shape3, _shape2);
+                if (CheckFinite) RequireFinite(_div13, batch * 12, "centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)");
                 // Sigmoid(h): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _sigmoid14, _fc1_6, batch * 12);
+                if (CheckFinite) RequireFinite(_sigmoid14, batch * 12, "Sigmoid(h)");
                 // Tanh(h): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _tanh15, _fc1_6, batch * 12);
+                if (CheckFinite) RequireFinite(_tanh15, batch * 12, "Tanh(h)");
                 // Sigmoid(h) * Tanh(h): [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul16, _sigmoid14, _shape2, _tanh15, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_mul16, batch * 12, "Sigmoid(h) * Tanh(h)");
                 // Relu(h): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu17, _fc1_6, batch * 12);
+                if (CheckFinite) RequireFinite(_relu17, batch * 12, "Relu(h)");
                 // Sigmoid(h) * Tanh(h) + Relu(h): [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add18, _mul16, _shape2, _relu17, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_add18, batch * 12, "Sigmoid(h) * Tanh(h) + Relu(h)");
                 // Abs(h): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Abs, 0f, _abs19, _fc1_6, batch * 12);
+                if (CheckFinite) RequireFinite(_abs19, batch * 12, "Abs(h)");
                 // Abs(h) * 0.25f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.25f, _mulScalar20, _abs19, batch * 12);
+                if (CheckFinite) RequireFinite(_mulScalar20, batch * 12, "Abs(h) * 0.25f");
                 // Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f: [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Sub, _sub21, _add18, _shape2, _mulScalar20, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_sub21, batch * 12, "Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f");
                 // Abs(h): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Abs, 0f, _abs22, _fc1_6, batch * 12);
+                if (CheckFinite) RequireFinite(_abs22, batch * 12, "Abs(h)");
                 // -Abs(h): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Neg, 0f, _neg23, _abs22, batch * 12);
+                if (CheckFinite) RequireFinite(_neg23, batch * 12, "-Abs(h)");
                 // -Abs(h) / 4f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.25f, _mulScalar24, _neg23, batch * 12);
+                if (CheckFinite) RequireFinite(_mulScalar24, batch * 12, "-Abs(h) / 4f");
                 // Exp(-Abs(h) / 4f): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Exp, 0f, _exp25, _mulScalar24, batch * 12);
+                if (CheckFinite) RequireFinite(_exp25, batch * 12, "Exp(-Abs(h) / 4f)");
                 // Sigmoid(h): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _sigmoid26, _fc1_6, batch * 12);
+                if (CheckFinite) RequireFinite(_sigmoid26, batch * 12, "Sigmoid(h)");
                 // Pow(Sigmoid(h), 1.5): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Pow, 1.5f, _pow27, _sigmoid26, batch * 12);
+                if (CheckFinite) RequireFinite(_pow27, batch * 12, "Pow(Sigmoid(h), 1.5)");
                 // Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5): [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add28, _exp25, _shape2, _pow27, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_add28, batch * 12, "Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5)");
                 // Log(positive): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Log, 0f, _log29, _add28, batch * 12);
+                if (CheckFinite) RequireFinite(_log29, batch * 12, "Log(positive)");
                 // Sigmoid(normed): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _sigmoid30, _div13, batch * 12);
+                if (CheckFinite) RequireFinite(_sigmoid30, batch * 12, "Sigmoid(normed)");
                 // Log(Sigmoid(normed)): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Log, 0f, _log31, _sigmoid30, batch * 12);
+                if (CheckFinite) RequireFinite(_log31, batch * 12, "Log(Sigmoid(normed))");
                 // Log(positive) + Log(Sigmoid(normed)): [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add32, _log29, _shape2, _log31, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_add32, batch * 12, "Log(positive) + Log(Sigmoid(normed))");
                 // Pow(h, 2): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Pow, 2f, _pow33, _fc1_6, batch * 12);
+                if (CheckFinite) RequireFinite(_pow33, batch * 12, "Pow(h, 2)");
                 // Pow(h, 2) + 1f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _addScalar34, _pow33, batch * 12);
+                if (CheckFinite) RequireFinite(_addScalar34, batch * 12, "Pow(h, 2) + 1f");
                 // Sqrt(Pow(h, 2) + 1f): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Sqrt, 0f, _sqrt35, _addScalar34, batch * 12);
+                if (CheckFinite) RequireFinite(_sqrt35, batch * 12, "Sqrt(Pow(h, 2) + 1f)");
                 // 2f * gates: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 2f, _mulScalar36, _sub21, batch * 12);
+                if (CheckFinite) RequireFinite(_mulScalar36, batch * 12, "2f * gates");
                 // 2f * gates + 1f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _addScalar37, _mulScalar36, batch * 12);
+                if (CheckFinite) RequireFinite(_addScalar37, batch * 12, "2f * gates + 1f");
                 // 3f - roots: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.RSubScalar, 3f, _rSubScalar38, _sqrt35, batch * 12);
+                if (CheckFinite) RequireFinite(_rSubScalar38, batch * 12, "3f - roots");
                 // (3f - roots) / 2f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar39, _rSubScalar38, batch * 12);
+                if (CheckFinite) RequireFinite(_mulScalar39, batch * 12, "(3f - roots) / 2f");
                 // 2f * gates + 1f - (3f - roots) / 2f: [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Sub, _sub40, _addScalar37, _shape2, _mulScalar39, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_sub40, batch * 12, "2f * gates + 1f - (3f - roots) / 2f");
                 // 0.5f + logs: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 0.5f, _addScalar41, _add32, batch * 12);
+                if (CheckFinite) RequireFinite(_addScalar41, batch * 12, "0.5f + logs");
                 // (0.5f + logs) * 0.5f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar42, _addScalar41, batch * 12);
+                if (CheckFinite) RequireFinite(_mulScalar42, batch * 12, "(0.5f + logs) * 0.5f");
                 // 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add43, _sub40, _shape2, _mulScalar42, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_add43, batch * 12, "2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f");
                 // 1f / roots: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.RDivScalar, 1f, _rDivScalar44, _sqrt35, batch * 12);
+                if (CheckFinite) RequireFinite(_rDivScalar44, batch * 12, "1f / roots");
                 // 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots: [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Sub, _sub45, _add43, _shape2, _rDivScalar44, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_sub45, batch * 12, "2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots");
                 // roots - 1f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, -1f, _addScalar46, _sqrt35, batch * 12);
+                if (CheckFinite) RequireFinite(_addScalar46, batch * 12, "roots - 1f");
                 // 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots + (roots - 1f): [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add47, _sub45, _shape2, _addScalar46, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_add47, batch * 12, "2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots + (roots - 1f)");
                 // Reshape(mixed, -1, 3, 4): [Batch, 3, 4] <- [Batch, 12] (the same buffer as 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots + (roots - 1f))
+                if (CheckFinite) RequireFinite(_add47, batch * 12, "Reshape(mixed, -1, 3, 4)");
                 // Transpose(tokens, 1, 2): [Batch, 4, 3] <- [Batch, 3, 4]
                 Backend.Permute(_permute49, _add47, _shape4, _permutation0, accumulate: false);
+                if (CheckFinite) RequireFinite(_permute49, batch * 12, "Transpose(tokens, 1, 2)");
                 // MatMul(tokens, Transpose(tokens, 1, 2)): [Batch, 3, 3] <- [Batch, 3, 4], [Batch, 4, 3]
                 Backend.Gemm(false, false, 3, 3, 4, 1f, _add47, 0, 4, _permute49, 0, 3, 0f, _matMul50, 0, 3, batchCount: batch, strideA: 12, strideB: 12, strideC: 9);
+                if (CheckFinite) RequireFinite(_matMul50, batch * 9, "MatMul(tokens, Transpose(tokens, 1, 2))");
                 // MatMul(tokens, Transpose(tokens, 1, 2)) * 0.5f: [Batch, 3, 3] <- [Batch, 3, 3]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar51, _matMul50, batch * 9);
+                if (CheckFinite) RequireFinite(_mulScalar51, batch * 9, "MatMul(tokens, Transpose(tokens, 1, 2)) * 0.5f");
                 // Softmax(scores, 2): [Batch, 3, 3] <- [Batch, 3, 3]
                 Backend.Softmax_Forward(_softmax52, _mulScalar51, batch * 3, 3, 1, log: false);
+                if (CheckFinite) RequireFinite(_softmax52, batch * 9, "Softmax(scores, 2)");
                 // MatMul(Softmax(scores, 2), tokens): [Batch, 3, 4] <- [Batch, 3, 3], [Batch, 3, 4]
                 Backend.Gemm(false, false, 3, 4, 3, 1f, _softmax52, 0, 3, _add47, 0, 4, 0f, _matMul53, 0, 4, batchCount: batch, strideA: 9, strideB: 12, strideC: 12);
+                if (CheckFinite) RequireFinite(_matMul53, batch * 12, "MatMul(Softmax(scores, 2), tokens)");
                 // Mean(attended, [1, 2], keepDim: true): [Batch, 1, 1] <- [Batch, 3, 4]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean54, _matMul53, _shape4, _reduceAxes2);
+                if (CheckFinite) RequireFinite(_mean54, batch, "Mean(attended, [1, 2], keepDim: true)");
                 // attended - Mean(attended, [1, 2], keepDim: true): [Batch, 3, 4] <- [Batch, 3, 4], [Batch, 1, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Sub, _sub55, _matMul53, _shape4, _mean54, _shape6, _shape4);
+                if (CheckFinite) RequireFinite(_sub55, batch * 12, "attended - Mean(attended, [1, 2], keepDim: true)");
                 // tokens * tokens: [Batch, 3, 4] <- [Batch, 3, 4], [Batch, 3, 4]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul56, _add47, _shape4, _add47, _shape4, _shape4);
+                if (CheckFinite) RequireFinite(_mul56, batch * 12, "tokens * tokens");
                 // Sum(tokens * tokens, [1, 2]): [Batch] <- [Batch, 3, 4]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum57, _mul56, _shape4, _reduceAxes2);
+                if (CheckFinite) RequireFinite(_sum57, batch, "Sum(tokens * tokens, [1, 2])");
                 // Reshape(Sum(tokens * tokens, [1, 2]), -1, 1): [Batch, 1] <- [Batch] (the same buffer as Sum(tokens * tokens, [1, 2]))
+                if (CheckFinite) RequireFinite(_sum57, batch, "Reshape(Sum(tokens * tokens, [1, 2]), -1, 1)");
                 // Transpose(normed): [12, Batch] <- [Batch, 12]
                 Backend.Permute(_permute59, _div13, _shape2, _permutation1, accumulate: false);
+                if (CheckFinite) RequireFinite(_permute59, batch * 12, "Transpose(normed)");
                 // MatMul(Transpose(normed), normed): [12, 12] <- [12, Batch], [Batch, 12]
                 Backend.Gemm(false, false, 12, 12, batch, 1f, _permute59, 0, batch, _div13, 0, 12, 0f, _matMul60, 0, 12);
+                if (CheckFinite) RequireFinite(_matMul60, 144, "MatMul(Transpose(normed), normed)");
                 // MatMul(Transpose(normed), normed) / 16f: [12, 12] <- [12, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.0625f, _mulScalar61, _matMul60, 144);
+                if (CheckFinite) RequireFinite(_mulScalar61, 144, "MatMul(Transpose(normed), normed) / 16f");
                 // Flatten(pooled): [Batch, 12] <- [Batch, 3, 4] (the same buffer as attended - Mean(attended, [1, 2], keepDim: true))
+                if (CheckFinite) RequireFinite(_sub55, batch * 12, "Flatten(pooled)");
                 // MatMul(Flatten(pooled), gram): [Batch, 12] <- [Batch, 12], [12, 12]
                 Backend.Gemm(false, false, batch, 12, 12, 1f, _sub55, 0, 12, _mulScalar61, 0, 12, 0f, _matMul63, 0, 12);
+                if (CheckFinite) RequireFinite(_matMul63, batch * 12, "MatMul(Flatten(pooled), gram)");
                 // Mean(projected, 0): [12] <- [Batch, 12]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean64, _matMul63, _shape2, _reduceAxes1);
+                if (CheckFinite) RequireFinite(_mean64, 12, "Mean(projected, 0)");
                 // Dot(centre, centre): [] <- [12], [12]
                 Backend.Gemm(false, false, 1, 1, 12, 1f, _mean64, 0, 12, _mean64, 0, 1, 0f, _matMul65, 0, 1);
+                if (CheckFinite) RequireFinite(_matMul65, 1, "Dot(centre, centre)");
                 // Dot(centre, centre) * 0.01f: [] <- []
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.01f, _mulScalar66, _matMul65, 1);
+                if (CheckFinite) RequireFinite(_mulScalar66, 1, "Dot(centre, centre) * 0.01f");
                 // projected + offset: [Batch, 12] <- [Batch, 12], []
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add67, _matMul63, _shape2, _mulScalar66, _shape8, _shape2);
+                if (CheckFinite) RequireFinite(_add67, batch * 12, "projected + offset");
                 // Tanh(energy): [Batch, 1] <- [Batch, 1]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _tanh68, _sum57, batch);
+                if (CheckFinite) RequireFinite(_tanh68, batch, "Tanh(energy)");
                 // normed * Tanh(energy): [Batch, 12] <- [Batch, 12], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul69, _div13, _shape2, _tanh68, _shape1, _shape2);
+                if (CheckFinite) RequireFinite(_mul69, batch * 12, "normed * Tanh(energy)");
                 // Concat([projected + offset, normed * Tanh(energy)], 1): [Batch, 24] <- [Batch, 12], [Batch, 12]
                 Backend.CopyRows(_concat70, 0, 24, _add67, 0, 12, 12, batch, accumulate: false);
                 Backend.CopyRows(_concat70, 12, 24, _mul69, 0, 12, 12, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_concat70, batch * 24, "Concat([projected + offset, normed * Tanh(energy)], 1)");
                 // Tanh(Mix(joined)): [Batch, 12] <- [Batch, 24]
                 Backend.Linear_Forward(_tanh72, _concat70, _mix_weight, null, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_tanh72, batch * 12, "Tanh(Mix(joined))");
                 // Abs(z): [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Abs, 0f, _abs73, _tanh72, batch * 12);
+                if (CheckFinite) RequireFinite(_abs73, batch * 12, "Abs(z)");
                 // Mean(Abs(z), 1, keepDim: true): [Batch, 1] <- [Batch, 12]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean74, _abs73, _shape2, _reduceAxes0);
+                if (CheckFinite) RequireFinite(_mean74, batch, "Mean(Abs(z), 1, keepDim: true)");
                 // Mean(Abs(z), 1, keepDim: true) + 1f: [Batch, 1] <- [Batch, 1]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _addScalar75, _mean74, batch);
+                if (CheckFinite) RequireFinite(_addScalar75, batch, "Mean(Abs(z), 1, keepDim: true) + 1f");
                 // z / (Mean(Abs(z), 1, keepDim: true) + 1f): [Batch, 12] <- [Batch, 12], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Div, _div76, _tanh72, _shape2, _addScalar75, _shape1, _shape2);
+                if (CheckFinite) RequireFinite(_div76, batch * 12, "z / (Mean(Abs(z), 1, keepDim: true) + 1f)");
                 // Tanh(Fc2(z)): [Batch, 12] <- [Batch, 12]
                 Backend.Linear_Forward(_tanh78, _div76, _fc2_weight, null, in _linearDesc2, batch);
+                if (CheckFinite) RequireFinite(_tanh78, batch * 12, "Tanh(Fc2(z))");
                 // Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar79, _tanh78, batch * 12);
+                if (CheckFinite) RequireFinite(_mulScalar79, batch * 12, "Tanh(Fc2(z)) * 0.5f");
                 // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add80, _div76, _shape2, _mulScalar79, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_add80, batch * 12, "z + Tanh(Fc2(z)) * 0.5f");
                 // Tanh(Fc2(z)): [Batch, 12] <- [Batch, 12]
                 Backend.Linear_Forward(_tanh82, _add80, _fc2_weight, null, in _linearDesc2, batch);
+                if (CheckFinite) RequireFinite(_tanh82, batch * 12, "Tanh(Fc2(z))");
                 // Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar83, _tanh82, batch * 12);
+                if (CheckFinite) RequireFinite(_mulScalar83, batch * 12, "Tanh(Fc2(z)) * 0.5f");
                 // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add84, _add80, _shape2, _mulScalar83, _shape2, _shape2);
+                if (CheckFinite) RequireFinite(_add84, batch * 12, "z + Tanh(Fc2(z)) * 0.5f");
                 // Sum(z, 1, keepDim: true): [Batch, 1] <- [Batch, 12]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum85, _add84, _shape2, _reduceAxes0);
+                if (CheckFinite) RequireFinite(_sum85, batch, "Sum(z, 1, keepDim: true)");
                 // Mean(z): [] <- [Batch, 12]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean86, _add84, _shape2, _reduceAxes3);
+                if (CheckFinite) RequireFinite(_mean86, 1, "Mean(z)");
                 // Sum(z, 1, keepDim: true) * Mean(z): [Batch, 1] <- [Batch, 1], []
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul87, _sum85, _shape1, _mean86, _shape8, _shape1);
+                if (CheckFinite) RequireFinite(_mul87, batch, "Sum(z, 1, keepDim: true) * Mean(z)");
                 // Sum(x, 1): [Batch] <- [Batch, 8]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum88, _x, _shape0, _reduceAxes0);
+                if (CheckFinite) RequireFinite(_sum88, batch, "Sum(x, 1)");
                 // Reshape(Sum(x, 1), -1, 1): [Batch, 1] <- [Batch] (the same buffer as Sum(x, 1))
+                if (CheckFinite) RequireFinite(_sum88, batch, "Reshape(Sum(x, 1), -1, 1)");
                 // Reshape(Sum(x, 1), -1, 1) / 8f: [Batch, 1] <- [Batch, 1]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.125f, _mulScalar90, _sum88, batch);
+                if (CheckFinite) RequireFinite(_mulScalar90, batch, "Reshape(Sum(x, 1), -1, 1) / 8f");
                 // rowTotal * 0.01f: [Batch, 1] <- [Batch, 1]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.01f, _mulScalar91, _mul87, batch);
+                if (CheckFinite) RequireFinite(_mulScalar91, batch, "rowTotal * 0.01f");
                 // z + rowTotal * 0.01f: [Batch, 12] <- [Batch, 12], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add92, _add84, _shape2, _mulScalar91, _shape1, _shape2);
+                if (CheckFinite) RequireFinite(_add92, batch * 12, "z + rowTotal * 0.01f");
                 // Sum(h): [] <- [Batch, 12]
                 Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum93, _fc1_6, _shape2, _reduceAxes3);
+                if (CheckFinite) RequireFinite(_sum93, 1, "Sum(h)");
                 // Sum(h) * 0.001f: [] <- []
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.001f, _mulScalar94, _sum93, 1);
+                if (CheckFinite) RequireFinite(_mulScalar94, 1, "Sum(h) * 0.001f");
                 // z + rowTotal * 0.01f - Sum(h) * 0.001f: [Batch, 12] <- [Batch, 12], []
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Sub, _sub95, _add92, _shape2, _mulScalar94, _shape8, _shape2);
+                if (CheckFinite) RequireFinite(_sub95, batch * 12, "z + rowTotal * 0.01f - Sum(h) * 0.001f");
                 // rowMean * 0.1f: [Batch, 1] <- [Batch, 1]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.1f, _mulScalar96, _mulScalar90, batch);
+                if (CheckFinite) RequireFinite(_mulScalar96, batch, "rowMean * 0.1f");
                 // z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f: [Batch, 12] <- [Batch, 12], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add97, _sub95, _shape2, _mulScalar96, _shape1, _shape2);
+                if (CheckFinite) RequireFinite(_add97, batch * 12, "z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f");
                 // Head(z): [Batch, 5] <- [Batch, 12]
                 Backend.Linear_Forward(_head98, _add97, _head_weight, _head_bias, in _linearDesc3, batch);
+                if (CheckFinite) RequireFinite(_head98, batch * 5, "Head(z)");
                 // LogSoftmax(Head(z), 1): [Batch, 5] <- [Batch, 5]
                 Backend.Softmax_Forward(_logSoftmax99, _head98, batch, 5, 1, log: true);
+                if (CheckFinite) RequireFinite(_logSoftmax99, batch * 5, "LogSoftmax(Head(z), 1)");
             }
 
             protected override void BackwardCore(int batch)

@@ -128,6 +128,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _bn1_running_mean = BufferValue(0);
                 _bn1_running_var = BufferValue(1);
                 _bn1_num_batches_tracked = BufferValue(2);
+                RequireBatchCapacity(batchCapacity, perSample: 384, batchDims: 1);
                 _x = Allocate(batchCapacity * 192);
                 _conv1_1 = Allocate(batchCapacity * 384);
                 _bn1_2 = Allocate(batchCapacity * 384);
@@ -158,18 +159,25 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 192, "x");
                 // Conv1(x): [Batch, 6, 8, 8] <- [Batch, 3, 8, 8]
                 Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_conv1_1, batch * 384, "Conv1(x)");
                 // Bn1(Conv1(x)): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8] (training: batch statistics, running statistics updated; inference: running statistics)
                 Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, in _batchNormDesc0, batch, training);
                 if (training) Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _bn1_num_batches_tracked, _bn1_num_batches_tracked, 1); // bn1.num_batches_tracked += 1
+                if (CheckFinite) RequireFinite(_bn1_2, batch * 384, "Bn1(Conv1(x))");
                 // Relu(Bn1(Conv1(x))): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _bn1_2, batch * 384);
+                if (CheckFinite) RequireFinite(_relu3, batch * 384, "Relu(Bn1(Conv1(x)))");
                 // MaxPool2d(h, 2): [Batch, 6, 4, 4] <- [Batch, 6, 8, 8]
                 Backend.MaxPool2d_Forward(_maxPool2d4, _indices4, _relu3, in _pool2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_maxPool2d4, batch * 96, "MaxPool2d(h, 2)");
                 // Flatten(MaxPool2d(h, 2)): [Batch, 96] <- [Batch, 6, 4, 4] (the same buffer as MaxPool2d(h, 2))
+                if (CheckFinite) RequireFinite(_maxPool2d4, batch * 96, "Flatten(MaxPool2d(h, 2))");
                 // Fc(Flatten(MaxPool2d(h, 2))): [Batch, 4] <- [Batch, 96]
                 Backend.Linear_Forward(_fc6, _maxPool2d4, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc6, batch * 4, "Fc(Flatten(MaxPool2d(h, 2)))");
             }
 
             protected override void BackwardCore(int batch)

@@ -153,6 +153,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _block_bn_running_mean = BufferValue(3);
                 _block_bn_running_var = BufferValue(4);
                 _block_bn_num_batches_tracked = BufferValue(5);
+                RequireBatchCapacity(batchCapacity, perSample: 384, batchDims: 1);
                 _x = Allocate(batchCapacity * 192);
                 _conv1_1 = Allocate(batchCapacity * 384);
                 _bn1_2 = Allocate(batchCapacity * 384);
@@ -187,25 +188,35 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 192, "x");
                 // Conv1(x): [Batch, 6, 8, 8] <- [Batch, 3, 8, 8]
                 Backend.Conv2d_Forward(_conv1_1, _x, _conv1_weight, _conv1_bias, _convWorkspace, in _conv2dDesc0, batch);
+                if (CheckFinite) RequireFinite(_conv1_1, batch * 384, "Conv1(x)");
                 // Bn1(Conv1(x)): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8] (training: batch statistics, running statistics updated; inference: running statistics)
                 Backend.BatchNorm2d_Forward(_bn1_2, _saveMean2, _saveInvStd2, _bn1_running_mean, _bn1_running_var, _conv1_1, _bn1_weight, _bn1_bias, in _batchNormDesc0, batch, training);
                 if (training) Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _bn1_num_batches_tracked, _bn1_num_batches_tracked, 1); // bn1.num_batches_tracked += 1
+                if (CheckFinite) RequireFinite(_bn1_2, batch * 384, "Bn1(Conv1(x))");
                 // Relu(Bn1(Conv1(x))): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu3, _bn1_2, batch * 384);
+                if (CheckFinite) RequireFinite(_relu3, batch * 384, "Relu(Bn1(Conv1(x)))");
                 // Conv(x): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Conv2d_Forward(_block_conv4, _relu3, _block_conv_weight, null, _convWorkspace, in _conv2dDesc1, batch);
+                if (CheckFinite) RequireFinite(_block_conv4, batch * 384, "Conv(x)");
                 // Bn(Conv(x)): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8] (training: batch statistics, running statistics updated; inference: running statistics)
                 Backend.BatchNorm2d_Forward(_block_bn5, _saveMean5, _saveInvStd5, _block_bn_running_mean, _block_bn_running_var, _block_conv4, null, null, in _batchNormDesc1, batch, training);
                 if (training) Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _block_bn_num_batches_tracked, _block_bn_num_batches_tracked, 1); // block.bn.num_batches_tracked += 1
+                if (CheckFinite) RequireFinite(_block_bn5, batch * 384, "Bn(Conv(x))");
                 // Relu(Bn(Conv(x))): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _relu6, _block_bn5, batch * 384);
+                if (CheckFinite) RequireFinite(_relu6, batch * 384, "Relu(Bn(Conv(x)))");
                 // GlobalAvgPool(h): [Batch, 6, 1, 1] <- [Batch, 6, 8, 8]
                 Backend.GlobalAvgPool_Forward(_globalAvgPool7, _relu6, batch, 6, 64);
+                if (CheckFinite) RequireFinite(_globalAvgPool7, batch * 6, "GlobalAvgPool(h)");
                 // Flatten(GlobalAvgPool(h)): [Batch, 6] <- [Batch, 6, 1, 1] (the same buffer as GlobalAvgPool(h))
+                if (CheckFinite) RequireFinite(_globalAvgPool7, batch * 6, "Flatten(GlobalAvgPool(h))");
                 // Fc(Flatten(GlobalAvgPool(h))): [Batch, 4] <- [Batch, 6]
                 Backend.Linear_Forward(_fc9, _globalAvgPool7, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc9, batch * 4, "Fc(Flatten(GlobalAvgPool(h)))");
             }
 
             protected override void BackwardCore(int batch)

@@ -157,6 +157,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dhead_weight = ParameterGradient(9);
                 _head_bias = ParameterValue(10);
                 _dhead_bias = ParameterGradient(10);
+                RequireBatchCapacity(batchCapacity, perSample: 24, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _tanh2 = Allocate(batchCapacity * 24);
                 _stem_proj3 = Allocate(batchCapacity * 24);
@@ -188,26 +189,39 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 SetBatchInShapes(batch);
+                if (CheckFinite) RequireFinite(_x, batch * 12, "x");
                 // Tanh(Fc(x)): [Batch, 24] <- [Batch, 12]
                 Backend.Linear_Forward(_tanh2, _x, _stem_fc_weight, _stem_fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_tanh2, batch * 24, "Tanh(Fc(x))");
                 // Proj(Tanh(Fc(x))): [Batch, 24] <- [Batch, 24]
                 Backend.Linear_Forward(_stem_proj3, _tanh2, _stem_proj_weight, null, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_stem_proj3, batch * 24, "Proj(Tanh(Fc(x)))");
                 // Reshape(h, -1, 6, 4): [Batch, 6, 4] <- [Batch, 24] (the same buffer as Proj(Tanh(Fc(x))))
+                if (CheckFinite) RequireFinite(_stem_proj3, batch * 24, "Reshape(h, -1, 6, 4)");
                 // Relu(Fc(x)): [Batch, 6, 4] <- [Batch, 6, 4]
                 Backend.Linear_Forward(_relu6, _stem_proj3, _block1_fc_weight, _block1_fc_bias, in _linearDesc2, batch * 6);
+                if (CheckFinite) RequireFinite(_relu6, batch * 24, "Relu(Fc(x))");
                 // x + Relu(Fc(x)): [Batch, 6, 4] <- [Batch, 6, 4], [Batch, 6, 4]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add7, _stem_proj3, _shape0, _relu6, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add7, batch * 24, "x + Relu(Fc(x))");
                 // Flatten(six): [Batch, 24] <- [Batch, 6, 4] (the same buffer as x + Relu(Fc(x)))
+                if (CheckFinite) RequireFinite(_add7, batch * 24, "Flatten(six)");
                 // Sigmoid(Squeeze(Flatten(six))): [Batch, 12] <- [Batch, 24]
                 Backend.Linear_Forward(_sigmoid10, _add7, _squeeze_weight, _squeeze_bias, in _linearDesc3, batch);
+                if (CheckFinite) RequireFinite(_sigmoid10, batch * 12, "Sigmoid(Squeeze(Flatten(six)))");
                 // Reshape(squeezed, -1, 3, 4): [Batch, 3, 4] <- [Batch, 12] (the same buffer as Sigmoid(Squeeze(Flatten(six))))
+                if (CheckFinite) RequireFinite(_sigmoid10, batch * 12, "Reshape(squeezed, -1, 3, 4)");
                 // Relu(Fc(x)): [Batch, 3, 4] <- [Batch, 3, 4]
                 Backend.Linear_Forward(_relu13, _sigmoid10, _block2_fc_weight, _block2_fc_bias, in _linearDesc2, batch * 3);
+                if (CheckFinite) RequireFinite(_relu13, batch * 12, "Relu(Fc(x))");
                 // x + Relu(Fc(x)): [Batch, 3, 4] <- [Batch, 3, 4], [Batch, 3, 4]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add14, _sigmoid10, _shape1, _relu13, _shape1, _shape1);
+                if (CheckFinite) RequireFinite(_add14, batch * 12, "x + Relu(Fc(x))");
                 // Flatten(three): [Batch, 12] <- [Batch, 3, 4] (the same buffer as x + Relu(Fc(x)))
+                if (CheckFinite) RequireFinite(_add14, batch * 12, "Flatten(three)");
                 // Head(Flatten(three)): [Batch, 5] <- [Batch, 12]
                 Backend.Linear_Forward(_head16, _add14, _head_weight, _head_bias, in _linearDesc4, batch);
+                if (CheckFinite) RequireFinite(_head16, batch * 5, "Head(Flatten(three))");
             }
 
             protected override void BackwardCore(int batch)

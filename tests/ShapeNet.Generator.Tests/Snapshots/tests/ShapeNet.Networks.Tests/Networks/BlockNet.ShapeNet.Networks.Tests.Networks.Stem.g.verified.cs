@@ -76,6 +76,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc_bias = ParameterGradient(1);
                 _proj_weight = ParameterValue(2);
                 _dproj_weight = ParameterGradient(2);
+                RequireBatchCapacity(batchCapacity, perSample: 24, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _tanh2 = Allocate(batchCapacity * 24);
                 _proj3 = Allocate(batchCapacity * 24);
@@ -98,10 +99,13 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 12, "x");
                 // Tanh(Fc(x)): [Batch, 24] <- [Batch, 12]
                 Backend.Linear_Forward(_tanh2, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_tanh2, batch * 24, "Tanh(Fc(x))");
                 // Proj(Tanh(Fc(x))): [Batch, 24] <- [Batch, 24]
                 Backend.Linear_Forward(_proj3, _tanh2, _proj_weight, null, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_proj3, batch * 24, "Proj(Tanh(Fc(x)))");
             }
 
             protected override void BackwardCore(int batch)

@@ -89,6 +89,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc2_weight = ParameterGradient(2);
                 _fc2_bias = ParameterValue(3);
                 _dfc2_bias = ParameterGradient(3);
+                RequireBatchCapacity(batchCapacity, perSample: 16, batchDims: 1);
                 _x = Allocate(batchCapacity * 16);
                 _relu2 = Allocate(batchCapacity * 16);
                 _dropout3 = Allocate(batchCapacity * 16);
@@ -115,13 +116,17 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 uint dropoutStep = training ? _dropoutStep++ : 0u;
+                if (CheckFinite) RequireFinite(_x, batch * 16, "x");
                 // Relu(Fc1(x)): [Batch, 16] <- [Batch, 16]
                 Backend.Linear_Forward(_relu2, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_relu2, batch * 16, "Relu(Fc1(x))");
                 // Dropout(Relu(Fc1(x)), 0.25): [Batch, 16] <- [Batch, 16] (training: x·mask/(1 − p); inference: the identity)
                 if (training) Backend.Dropout_Forward(_dropout3, _mask3, _relu2, batch * 16, 0.25f, unchecked(DropoutSeed + 0x78DDE6E5FD29F054UL), dropoutStep);
                 else Backend.CopyRows(_dropout3, 0, batch * 16, _relu2, 0, batch * 16, batch * 16, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_dropout3, batch * 16, "Dropout(Relu(Fc1(x)), 0.25)");
                 // Fc2(Dropout(Relu(Fc1(x)), 0.25)): [Batch, 16] <- [Batch, 16]
                 Backend.Linear_Forward(_fc2_4, _dropout3, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_fc2_4, batch * 16, "Fc2(Dropout(Relu(Fc1(x)), 0.25))");
             }
 
             protected override void BackwardCore(int batch)

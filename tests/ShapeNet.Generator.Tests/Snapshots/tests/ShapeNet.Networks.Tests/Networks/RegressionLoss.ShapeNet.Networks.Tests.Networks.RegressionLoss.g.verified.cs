@@ -86,6 +86,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc2_weight = ParameterGradient(2);
                 _fc2_bias = ParameterValue(3);
                 _dfc2_bias = ParameterGradient(3);
+                RequireBatchCapacity(batchCapacity, perSample: 8, batchDims: 1);
                 _x = Allocate(batchCapacity * 6);
                 _target = Allocate(batchCapacity * 3);
                 _tanh3 = Allocate(batchCapacity * 8);
@@ -114,12 +115,17 @@ namespace ShapeNet.Networks.Tests.Networks
 
             protected override void ForwardCore(int batch, bool training)
             {
+                if (CheckFinite) RequireFinite(_x, batch * 6, "x");
+                if (CheckFinite) RequireFinite(_target, batch * 3, "target");
                 // Tanh(Fc1(x)): [Batch, 8] <- [Batch, 6]
                 Backend.Linear_Forward(_tanh3, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_tanh3, batch * 8, "Tanh(Fc1(x))");
                 // Fc2(Tanh(Fc1(x))): [Batch, 3] <- [Batch, 8]
                 Backend.Linear_Forward(_fc2_4, _tanh3, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_fc2_4, batch * 3, "Fc2(Tanh(Fc1(x)))");
                 // MseLoss(prediction, target): [] <- [Batch, 3], [Batch, 3]
                 Backend.Loss_Forward(global::ShapeNet.Backends.LossKind.Mse, global::ShapeNet.Reduction.Mean, _mseLoss5, _fc2_4, _target, batch, 3);
+                if (CheckFinite) RequireFinite(_mseLoss5, 1, "MseLoss(prediction, target)");
             }
 
             protected override void BackwardCore(int batch)

@@ -1,0 +1,70 @@
+using ShapeNet.Networks.Tests.Networks;
+using ShapeNet.Networks.Tests.Support;
+using ShapeNet.Optim;
+
+namespace ShapeNet.Networks.Tests;
+
+/// <summary>Issue 8: a run whose loss became NaN continued silently. A plan's opt-in finite check (PyTorch's anomaly detection)
+/// names the first op that produced a non-finite value.</summary>
+public class FiniteCheckTests
+{
+    private const int Batch = 4;
+    private static readonly float[] Labels = [0, 1, 2, 3];
+
+    private static MnistMlp.Plan Plan(MnistMlp model)
+    {
+        MnistMlp.Plan plan = model.CreatePlan(Batch);
+        plan.Configure(Loss.CrossEntropy(), new Sgd(0.01f));
+        return plan;
+    }
+
+    [Fact]
+    public void A_NaN_input_is_named_as_the_first_non_finite_value()
+    {
+        using MnistMlp.Plan plan = Plan(new MnistMlp(seed: 1));
+        plan.CheckFinite = true;
+        float[] x = TestData.Normal(1, Batch * 784);
+        x[5] = float.NaN;
+
+        var e = Assert.Throws<NonFiniteException>(() => plan.TrainStep(x, Labels, Batch));
+        Assert.Equal("x", e.Producer);
+        Assert.Equal(5, e.Index);
+        Assert.Equal("'x' produced NaN at element 5 of 3,136: the first non-finite value of this pass; everything it was computed from was finite (CheckFinite is on).", e.Message);
+    }
+
+    [Fact]
+    public void An_overflowing_layer_is_named_not_the_ops_after_it()
+    {
+        var model = new MnistMlp(seed: 2);
+        model.Parameters.Single(p => p.Name == "fc2.weight").Value.Data.AsSpan().Fill(3e38f);
+        using MnistMlp.Plan plan = Plan(model);
+        plan.CheckFinite = true;
+        float[] x = TestData.Normal(2, Batch * 784);
+
+        var e = Assert.Throws<NonFiniteException>(() => plan.TrainStep(x, Labels, Batch));
+        Assert.Contains("Fc2(h)", e.Producer);
+        Assert.True(float.IsInfinity(e.Value), $"value {e.Value}");
+    }
+
+    [Fact]
+    public void Without_the_check_the_same_step_runs_and_the_loss_is_not_finite()
+    {
+        var model = new MnistMlp(seed: 2);
+        model.Parameters.Single(p => p.Name == "fc2.weight").Value.Data.AsSpan().Fill(3e38f);
+        using MnistMlp.Plan plan = Plan(model);
+        plan.TrainStep(TestData.Normal(2, Batch * 784), Labels, Batch);
+        Assert.False(float.IsFinite(plan.Loss));
+    }
+
+    [Fact]
+    public void With_finite_values_the_check_changes_nothing()
+    {
+        using MnistMlp.Plan checkedPlan = Plan(new MnistMlp(seed: 3));
+        using MnistMlp.Plan plain = Plan(new MnistMlp(seed: 3));
+        checkedPlan.CheckFinite = true;
+        float[] x = TestData.Normal(3, Batch * 784);
+        checkedPlan.TrainStep(x, Labels, Batch);
+        plain.TrainStep(x, Labels, Batch);
+        Assert.Equal(plain.Loss, checkedPlan.Loss);
+    }
+}
