@@ -158,6 +158,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dhead_weight = ParameterGradient(6);
                 _head_bias = ParameterValue(7);
                 _dhead_bias = ParameterGradient(7);
+                RequireBatchCapacity(batchCapacity, perSample: 16, batchDims: 1);
                 _x = Allocate(batchCapacity * 8);
                 _fc1_1 = Allocate(batchCapacity * 16);
                 _leakyRelu2 = Allocate(batchCapacity * 16);
@@ -206,52 +207,76 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 SetBatchInShapes(batch);
+                if (CheckFinite) RequireFinite(_x, batch * 8, "x");
                 // Fc1(x): [Batch, 16] <- [Batch, 8]
                 Backend.Linear_Forward(_fc1_1, _x, _fc1_weight, _fc1_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc1_1, batch * 16, "Fc1(x)");
                 // LeakyRelu(h, negativeSlope: 0.2): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.LeakyRelu, 0.2f, _leakyRelu2, _fc1_1, batch * 16);
+                if (CheckFinite) RequireFinite(_leakyRelu2, batch * 16, "LeakyRelu(h, negativeSlope: 0.2)");
                 // Elu(h, 1.5): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Elu, 1.5f, _elu3, _fc1_1, batch * 16);
+                if (CheckFinite) RequireFinite(_elu3, batch * 16, "Elu(h, 1.5)");
                 // LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5): [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add4, _leakyRelu2, _shape0, _elu3, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add4, batch * 16, "LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5)");
                 // Gelu(h): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Gelu, 0f, _gelu5, _fc1_1, batch * 16);
+                if (CheckFinite) RequireFinite(_gelu5, batch * 16, "Gelu(h)");
                 // LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h): [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add6, _add4, _shape0, _gelu5, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add6, batch * 16, "LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)");
                 // Fc2(a): [Batch, 16] <- [Batch, 16]
                 Backend.Linear_Forward(_fc2_7, _add6, _fc2_weight, _fc2_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_fc2_7, batch * 16, "Fc2(a)");
                 // Gelu(Fc2(a), approximate: "tanh"): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.GeluTanh, 0f, _gelu8, _fc2_7, batch * 16);
+                if (CheckFinite) RequireFinite(_gelu8, batch * 16, "Gelu(Fc2(a), approximate: \"tanh\")");
                 // Silu(a): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Silu, 0f, _silu9, _add6, batch * 16);
+                if (CheckFinite) RequireFinite(_silu9, batch * 16, "Silu(a)");
                 // Silu(a) * 0.5f: [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar10, _silu9, batch * 16);
+                if (CheckFinite) RequireFinite(_mulScalar10, batch * 16, "Silu(a) * 0.5f");
                 // Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f: [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add11, _gelu8, _shape0, _mulScalar10, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add11, batch * 16, "Gelu(Fc2(a), approximate: \"tanh\") + Silu(a) * 0.5f");
                 // Fc3(b): [Batch, 16] <- [Batch, 16]
                 Backend.Linear_Forward(_fc3_12, _add11, _fc3_weight, _fc3_bias, in _linearDesc1, batch);
+                if (CheckFinite) RequireFinite(_fc3_12, batch * 16, "Fc3(b)");
                 // Softplus(Fc3(b), beta: 2, threshold: 5): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Softplus, 2f, _softplus13, _fc3_12, batch * 16, parameter2: 5f);
+                if (CheckFinite) RequireFinite(_softplus13, batch * 16, "Softplus(Fc3(b), beta: 2, threshold: 5)");
                 // Hardtanh(b, minVal: -0.5, maxVal: 2): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Hardtanh, -0.5f, _hardtanh14, _add11, batch * 16, parameter2: 2f);
+                if (CheckFinite) RequireFinite(_hardtanh14, batch * 16, "Hardtanh(b, minVal: -0.5, maxVal: 2)");
                 // Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2): [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add15, _softplus13, _shape0, _hardtanh14, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add15, batch * 16, "Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2)");
                 // Softplus(b): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Softplus, 1f, _softplus16, _add11, batch * 16, parameter2: 20f);
+                if (CheckFinite) RequireFinite(_softplus16, batch * 16, "Softplus(b)");
                 // Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b): [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add17, _add15, _shape0, _softplus16, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add17, batch * 16, "Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b)");
                 // Hardtanh(h): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Hardtanh, -1f, _hardtanh18, _fc1_1, batch * 16, parameter2: 1f);
+                if (CheckFinite) RequireFinite(_hardtanh18, batch * 16, "Hardtanh(h)");
                 // Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h): [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add19, _add17, _shape0, _hardtanh18, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add19, batch * 16, "Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h)");
                 // Elu(c): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Elu, 1f, _elu20, _add19, batch * 16);
+                if (CheckFinite) RequireFinite(_elu20, batch * 16, "Elu(c)");
                 // LeakyRelu(c): [Batch, 16] <- [Batch, 16]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.LeakyRelu, 0.01f, _leakyRelu21, _add19, batch * 16);
+                if (CheckFinite) RequireFinite(_leakyRelu21, batch * 16, "LeakyRelu(c)");
                 // Elu(c) + LeakyRelu(c): [Batch, 16] <- [Batch, 16], [Batch, 16]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add22, _elu20, _shape0, _leakyRelu21, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add22, batch * 16, "Elu(c) + LeakyRelu(c)");
                 // Head(Elu(c) + LeakyRelu(c)): [Batch, 5] <- [Batch, 16]
                 Backend.Linear_Forward(_head23, _add22, _head_weight, _head_bias, in _linearDesc2, batch);
+                if (CheckFinite) RequireFinite(_head23, batch * 5, "Head(Elu(c) + LeakyRelu(c))");
             }
 
             protected override void BackwardCore(int batch)

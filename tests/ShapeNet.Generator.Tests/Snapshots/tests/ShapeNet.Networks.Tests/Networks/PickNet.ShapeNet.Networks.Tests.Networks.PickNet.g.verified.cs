@@ -81,6 +81,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc_weight = ParameterGradient(0);
                 _fc_bias = ParameterValue(1);
                 _dfc_bias = ParameterGradient(1);
+                RequireBatchCapacity(batchCapacity, perSample: 8, batchDims: 1);
                 _x = Allocate(batchCapacity * 8);
                 _labels = Allocate(batchCapacity);
                 _fc2 = Allocate(batchCapacity * 5);
@@ -116,22 +117,32 @@ namespace ShapeNet.Networks.Tests.Networks
             protected override void ForwardCore(int batch, bool training)
             {
                 SetBatchInShapes(batch);
+                if (CheckFinite) RequireFinite(_x, batch * 8, "x");
+                if (CheckFinite) RequireFinite(_labels, batch, "labels");
                 // Fc(x): [Batch, 5] <- [Batch, 8]
                 Backend.Linear_Forward(_fc2, _x, _fc_weight, _fc_bias, in _linearDesc0, batch);
+                if (CheckFinite) RequireFinite(_fc2, batch * 5, "Fc(x)");
                 // Tanh(scores): [Batch, 5] <- [Batch, 5]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _tanh3, _fc2, batch * 5);
+                if (CheckFinite) RequireFinite(_tanh3, batch * 5, "Tanh(scores)");
                 // Tanh(scores) * 3f: [Batch, 5] <- [Batch, 5]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 3f, _mulScalar4, _tanh3, batch * 5);
+                if (CheckFinite) RequireFinite(_mulScalar4, batch * 5, "Tanh(scores) * 3f");
                 // LogSoftmax(Tanh(scores) * 3f, 1): [Batch, 5] <- [Batch, 5]
                 Backend.Softmax_Forward(_logSoftmax5, _mulScalar4, batch, 5, 1, log: true);
+                if (CheckFinite) RequireFinite(_logSoftmax5, batch * 5, "LogSoftmax(Tanh(scores) * 3f, 1)");
                 // Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels): [Batch] <- [Batch, 5], [Batch]
                 Backend.Pick_Forward(_pick6, _logSoftmax5, _labels, batch, 5);
+                if (CheckFinite) RequireFinite(_pick6, batch, "Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels)");
                 // Pick(scores, labels): [Batch] <- [Batch, 5], [Batch]
                 Backend.Pick_Forward(_pick7, _fc2, _labels, batch, 5);
+                if (CheckFinite) RequireFinite(_pick7, batch, "Pick(scores, labels)");
                 // Pick(scores, labels) * 0.5f: [Batch] <- [Batch]
                 Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar8, _pick7, batch);
+                if (CheckFinite) RequireFinite(_mulScalar8, batch, "Pick(scores, labels) * 0.5f");
                 // Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels) + Pick(scores, labels) * 0.5f: [Batch] <- [Batch], [Batch]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add9, _pick6, _shape0, _mulScalar8, _shape0, _shape0);
+                if (CheckFinite) RequireFinite(_add9, batch, "Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels) + Pick(scores, labels) * 0.5f");
             }
 
             protected override void BackwardCore(int batch)
