@@ -49,6 +49,8 @@ internal sealed class CopyingBackend : IBackend
     public void Reduce_Backward(ReduceOp op, DeviceBuffer dx, DeviceBuffer dy, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes, bool accumulate) => _inner.Reduce_Backward(op, dx, dy, xShape, reduceAxes, accumulate);
     public void Softmax_Forward(DeviceBuffer y, DeviceBuffer x, int outer, int dim, int inner, bool log) => _inner.Softmax_Forward(y, x, outer, dim, inner, log);
     public void Softmax_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer y, int outer, int dim, int inner, bool log, bool accumulate) => _inner.Softmax_Backward(dx, dy, y, outer, dim, inner, log, accumulate);
+    public void TopK_Forward(DeviceBuffer values, DeviceBuffer indices, DeviceBuffer x, int outer, int dim, int inner, int k, bool largest) => _inner.TopK_Forward(values, indices, x, outer, dim, inner, k, largest);
+    public void TopK_Backward(DeviceBuffer dx, DeviceBuffer dValues, DeviceBuffer indices, int outer, int dim, int inner, int k, bool accumulate) => _inner.TopK_Backward(dx, dValues, indices, outer, dim, inner, k, accumulate);
     public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate) => _inner.Permute(y, x, xShape, permutation, accumulate);
     public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols) => _inner.Pick_Forward(y, x, indices, rows, cols);
     public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate) => _inner.Pick_Backward(dx, dy, indices, rows, cols, accumulate);
