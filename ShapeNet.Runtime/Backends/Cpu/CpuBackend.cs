@@ -37,6 +37,18 @@ public sealed class CpuBackend : IBackend
     /// allocation count for a step, which the process-wide counter (it sees every thread of the host) cannot.</summary>
     public static long WorkerAllocatedBytes => CpuWorkers.WorkerAllocatedBytes;
 
+    /// <summary>Threads the CPU kernels use, 1 to <see cref="MaxThreads"/> (default: all cores, at most 16). 1 runs every
+    /// kernel on the calling thread. Results are bit-identical run to run for a given thread count; a different count
+    /// splits some reductions differently. Set it between steps, not while a step runs on another thread.</summary>
+    public static int Threads
+    {
+        get => CpuWorkers.Threads;
+        set => CpuWorkers.Threads = value;
+    }
+
+    /// <summary>The most threads <see cref="Threads"/> accepts on this machine: the core count, at most 16.</summary>
+    public static int MaxThreads => CpuWorkers.PartCount;
+
     private CpuBackend()
     {
     }
@@ -257,6 +269,18 @@ public sealed class CpuBackend : IBackend
     {
         long count = (long)outer * dim * inner;
         CpuSoftmax.Softmax_Backward(Span(dx, 0, count), Span(dy, 0, count), Span(y, 0, count), outer, dim, inner, log, accumulate);
+    }
+
+    public void TopK_Forward(DeviceBuffer values, DeviceBuffer indices, DeviceBuffer x, int outer, int dim, int inner, int k, bool largest)
+    {
+        long kept = (long)outer * k * inner;
+        CpuTopK.Forward(Span(values, 0, kept), Span(indices, 0, kept), Span(x, 0, (long)outer * dim * inner), outer, dim, inner, k, largest);
+    }
+
+    public void TopK_Backward(DeviceBuffer dx, DeviceBuffer dValues, DeviceBuffer indices, int outer, int dim, int inner, int k, bool accumulate)
+    {
+        long kept = (long)outer * k * inner;
+        CpuTopK.Backward(Span(dx, 0, (long)outer * dim * inner), Span(dValues, 0, kept), Span(indices, 0, kept), outer, dim, inner, k, accumulate);
     }
 
     public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate)
