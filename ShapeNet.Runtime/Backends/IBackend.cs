@@ -173,11 +173,12 @@ public interface IBackend
                             int seqLength, int batch, bool training, bool accumulateDx, bool accumulateParameters);
 
     // ---- element-wise -------------------------------------------------------------------------
-    /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent or the scalar of the op.</summary>
-    void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n);
+    /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent, the scalar or the activation's first
+    /// constant, <paramref name="parameter2"/> the second of the activations that have two (Softplus, Hardtanh): see <see cref="UnaryOp"/>.</summary>
+    void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0);
     /// <summary>dx (+)= dy · f'(x); x is the forward input and y its output (a kernel uses whichever it needs).</summary>
     void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy,
-                        DeviceBuffer x, DeviceBuffer y, long n, bool accumulate);
+                        DeviceBuffer x, DeviceBuffer y, long n, bool accumulate, float parameter2 = 0);
     /// <summary>z = a ∘ b with NumPy broadcasting. All three shapes have the same rank (left-padded with 1),
     /// each dimension of a and b is either equal to z's or 1.</summary>
     void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape,
@@ -208,6 +209,13 @@ public interface IBackend
     /// <summary>y (+)= x permuted: y's axis i is x's axis perm[i]. The backward of a permute is the permute
     /// by the inverse permutation with accumulate.</summary>
     void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate);
+
+    // ---- indexing -----------------------------------------------------------------------------
+    /// <summary>y[i] = x[i, indices[i]] for x [rows, cols] and class indices [rows] stored as floats: PyTorch's
+    /// <c>x[range(rows), indices]</c>. An index that is not an integer in [0, cols) throws, naming the value, its row and cols.</summary>
+    void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols);
+    /// <summary>dx[i, indices[i]] (+)= dy[i], the scatter; without accumulate every other entry of dx becomes 0.</summary>
+    void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate);
 
     // ---- losses -------------------------------------------------------------------------------
     /// <summary>loss[0] = L(input[rows, cols], target). Cross-entropy and NLL take class indices [rows]
@@ -297,6 +305,20 @@ public enum UnaryOp
     /// <summary>c / x, c = parameter.</summary>
     RDivScalar,
     Sqrt,
+    /// <summary>x if x &gt; 0 else slope·x, slope = parameter (PyTorch's <c>leaky_relu</c>).</summary>
+    LeakyRelu,
+    /// <summary>x if x &gt; 0 else α·(eˣ − 1), α = parameter (<c>elu</c>).</summary>
+    Elu,
+    /// <summary>x·Φ(x) = x·(1 + erf(x/√2))/2 (<c>gelu</c>, <c>approximate='none'</c>).</summary>
+    Gelu,
+    /// <summary>x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2 (<c>gelu</c>, <c>approximate='tanh'</c>).</summary>
+    GeluTanh,
+    /// <summary>x·σ(x) (<c>silu</c>).</summary>
+    Silu,
+    /// <summary>log(1 + e^(β·x))/β, or x where β·x &gt; threshold; β = parameter, threshold = parameter2 (<c>softplus</c>).</summary>
+    Softplus,
+    /// <summary>min(max(x, lo), hi), lo = parameter, hi = parameter2 (<c>hardtanh</c>).</summary>
+    Hardtanh,
 }
 
 public enum BinaryOp

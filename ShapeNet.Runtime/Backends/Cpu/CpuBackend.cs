@@ -271,12 +271,12 @@ public sealed class CpuBackend : IBackend
     public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate)
         => CpuDropout.Dropout_Backward(Span(dx, 0, n), Span(dy, 0, n), Span(mask, 0, n), p, accumulate);
 
-    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
-        => CpuElementwise.Unary_Forward(op, parameter, Span(y, 0, n), Span(x, 0, n));
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
+        => CpuElementwise.Unary_Forward(op, parameter, Span(y, 0, n), Span(x, 0, n), parameter2);
 
     public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y,
-        long n, bool accumulate)
-        => CpuElementwise.Unary_Backward(op, parameter, Span(dx, 0, n), Span(dy, 0, n), Span(x, 0, n), Span(y, 0, n), accumulate);
+        long n, bool accumulate, float parameter2 = 0)
+        => CpuElementwise.Unary_Backward(op, parameter, Span(dx, 0, n), Span(dy, 0, n), Span(x, 0, n), Span(y, 0, n), accumulate, parameter2);
 
     public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b,
         ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)
@@ -325,6 +325,12 @@ public sealed class CpuBackend : IBackend
         long count = Count(xShape);
         CpuLayout.Permute(Span(y, 0, count), Span(x, 0, count), xShape, permutation, accumulate);
     }
+
+    public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols)
+        => CpuPick.Pick_Forward(Span(y, 0, rows), Span(x, 0, (long)rows * cols), Span(indices, 0, rows), rows, cols);
+
+    public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate)
+        => CpuPick.Pick_Backward(Span(dx, 0, (long)rows * cols), Span(dy, 0, rows), Span(indices, 0, rows), rows, cols, accumulate);
 
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
         => Array(loss)[0] = CpuLoss.Loss_Forward(kind, reduction, Span(input, 0, (long)rows * cols),

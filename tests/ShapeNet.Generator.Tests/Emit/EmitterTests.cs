@@ -315,8 +315,9 @@ public sealed partial class EmitterTests
         string[] expected =
         [
             "Abs", "Add", "AddScalar", "AvgPool2d", "BatchNorm2d", "BceLoss", "BceWithLogitsLoss", "Concat", "Conv2d", "CrossEntropyLoss", "Detach", "Div",
-            "Dropout", "Exp", "GlobalAvgPool", "Input", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean", "MseLoss", "Mul", "MulScalar", "Neg",
-            "NllLoss", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh",
+            "Dropout", "Elu", "Exp", "Gelu", "GlobalAvgPool", "Hardtanh", "Input", "LeakyRelu", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean",
+            "MseLoss", "Mul", "MulScalar", "Neg", "NllLoss", "Permute", "Pick", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Silu", "Softmax",
+            "Softplus", "Sqrt", "Sub", "Sum", "Tanh",
         ];
 
         // The recurrent ops and layers (Ops/Recurrent, Structure/Select).
