@@ -246,12 +246,14 @@ public class BackendKernelTests
         {
             // Ops defined for positive inputs (or with a pole at 0) get x in [0.5, 2]; the others both signs, away from kinks at 0.
             bool positive = op is UnaryOp.Log or UnaryOp.Sqrt or UnaryOp.Pow or UnaryOp.RDivScalar;
+            // The op's constants: Hardtanh's (min, max), Softplus's (beta, threshold), else one scalar (slope, alpha, exponent, c).
+            (float parameter, float parameter2) = op switch { UnaryOp.Hardtanh => (-1f, 1f), UnaryOp.Softplus => (1.5f, 20f), _ => (1.5f, 0f) };
             AgreesWithCpu(name, $"Unary {op}", b =>
             {
                 float[] values = positive ? TestData.Uniform(40, 24, 0.5f, 2f) : TestData.AwayFromZero(40, 24, 0.05f, 2f);
                 DeviceBuffer x = Up(b, values), y = b.Allocate(24), dx = Up(b, TestData.Uniform(41, 24));
-                b.Unary_Forward(op, 1.5f, y, x, 20);
-                b.Unary_Backward(op, 1.5f, dx, Up(b, TestData.Uniform(42, 24)), x, y, 20, accumulate: true);
+                b.Unary_Forward(op, parameter, y, x, 20, parameter2);
+                b.Unary_Backward(op, parameter, dx, Up(b, TestData.Uniform(42, 24)), x, y, 20, accumulate: true, parameter2);
                 return [Down(b, y), Down(b, dx)];
             });
         }

@@ -80,7 +80,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 773 (3,092 bytes)\n" +
             "Forward FLOPs per sample: 1,744\n" +
             "Activations + gradients per sample: 1,852 bytes\n" +
-            "Plan memory at batch 64: 118,536 bytes\n";
+            "Plan memory at batch 64: 118,540 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -190,6 +190,9 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient2 = Allocate(batchCapacity * 16);
                 _gradient3 = Allocate(batchCapacity * 16);
                 _gradient4 = Allocate(batchCapacity * 16);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_head23, _dhead23);
             }
