@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using ShapeNet.Backends;
 using ShapeNet.Backends.Cpu;
 
@@ -9,6 +10,9 @@ namespace ShapeNet.Optim;
 /// <see cref="Step"/> issues one backend call per parameter tensor. State buffers are allocated at bind time,
 /// so a step allocates nothing.
 /// </summary>
+// Checkpoints record the hyper-parameters by reading the public properties of the concrete optimizer
+// (Checkpoint.HyperParameters): the annotation keeps them on every derived type under trimming and NativeAOT.
+[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)]
 public abstract class Optimizer : IDisposable
 {
     private (Parameter Parameter, DeviceBuffer Value, DeviceBuffer Grad)[] _slots = [];

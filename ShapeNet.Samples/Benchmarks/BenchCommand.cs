@@ -8,9 +8,9 @@ using System.Text.RegularExpressions;
 namespace ShapeNet.Samples.Benchmarks;
 
 /// <summary>
-/// <c>bench</c>: sgemm GFLOP/s and the training-step throughput of the seed models, side by side with PyTorch
-/// (torch_baseline.py, run in the same invocation when <c>/usr/bin/python3 -c "import torch"</c> works), written
-/// to docs/performance.md.
+/// <c>bench</c>: sgemm GFLOP/s and the training-step throughput of the seed models, side by side with Debian's PyTorch
+/// (torch_baseline.py, run in the same invocation when <c>/usr/bin/python3 -c "import torch"</c> works). Prints only
+/// unless <c>--output</c> names a file: docs/performance.md comes from bench/TorchSharpCompare (libtorch 2.10).
 /// </summary>
 public static partial class BenchCommand
 {
@@ -23,7 +23,7 @@ public static partial class BenchCommand
         var windows = new Option<int>("--windows") { Description = "Timed windows per model; the fastest is reported.", DefaultValueFactory = _ => 5 };
         var noTorch = new Option<bool>("--no-torch") { Description = "Do not run the PyTorch baseline." };
         var torch = new Option<string?>("--torch") { Description = "Path of torch_baseline.py (default: shared/bench/torch_baseline.py in a folder above the solution)." };
-        var output = new Option<string>("--output") { Description = "Markdown report to write (replaced); '-' prints only.", DefaultValueFactory = _ => "docs/performance.md" };
+        var output = new Option<string>("--output") { Description = "Markdown report to write (replaced); '-' (the default) prints only. docs/performance.md is written by bench/TorchSharpCompare.", DefaultValueFactory = _ => "-" };
         var command = new Command("bench", "Training-step throughput of the seed models and sgemm GFLOP/s, against PyTorch eager CPU.")
         {
             steps, windows, noTorch, torch, output,

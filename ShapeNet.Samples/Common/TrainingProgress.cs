@@ -14,7 +14,8 @@ public interface IProgressSink
 }
 
 /// <summary>
-/// A progress display for long runs: a Spectre.Console progress bar with the loss and samples/s on an interactive
+/// A progress display for long runs: a Spectre.Console progress bar with the loss and the current samples/s (over the
+/// last few seconds of reports, <see cref="RecentRate"/>, not the average since the start) on an interactive
 /// console; plain lines (<c>epoch 3/10  loss 0.1234  52,000 samples/s</c>) when the output is redirected, when the
 /// <c>CI</c> environment variable is set, or when the sample writes to another writer than the console (tests).
 /// </summary>
@@ -52,19 +53,21 @@ public static class TrainingProgress
     /// <summary>Lines are printed every step for short runs and about ten times for long ones, always at the last step.</summary>
     public static int PlainInterval(int totalSteps) => totalSteps <= 20 ? 1 : (int)Math.Ceiling(totalSteps / 10.0);
 
-    private static string Rate(long samples, Stopwatch clock) =>
-        (samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture);
+    /// <summary>How far back the shown samples/s looks: recent enough to follow a change of speed, long enough to be steady.</summary>
+    public static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(3);
 
     private sealed class LiveSink(ProgressTask task) : IProgressSink
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly RecentRate _rate = new(RateWindow);
 
         public void Report(int step, double loss, long samples)
         {
+            double rate = _rate.Update(_clock.Elapsed, samples);
             task.Value = step;
             task.State.Update<int>(StatusColumn.Step, _ => step);
             task.State.Update<double>(StatusColumn.Loss, _ => loss);
-            task.State.Update<double>(StatusColumn.Rate, _ => samples / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9));
+            task.State.Update<double>(StatusColumn.Rate, _ => rate);
         }
     }
 
@@ -85,14 +88,17 @@ public static class TrainingProgress
     private sealed class PlainSink(TextWriter output, string unit, int total) : IProgressSink
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly RecentRate _rate = new(RateWindow);
         private readonly int _interval = PlainInterval(total);
         private readonly int _width = total.ToString(CultureInfo.InvariantCulture).Length;
 
         public void Report(int step, double loss, long samples)
         {
+            // Every report feeds the meter, so a printed line's rate covers the recent steps, not only the printed ones.
+            double rate = _rate.Update(_clock.Elapsed, samples);
             if (step % _interval != 0 && step != total) return;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{unit} {step.ToString(CultureInfo.InvariantCulture).PadLeft(_width)}/{total}  loss {loss:F4}  {Rate(samples, _clock)} samples/s"));
+                $"{unit} {step.ToString(CultureInfo.InvariantCulture).PadLeft(_width)}/{total}  loss {loss:F4}  {rate:N0} samples/s"));
         }
     }
 }

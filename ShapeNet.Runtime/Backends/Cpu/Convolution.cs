@@ -107,8 +107,8 @@ public static unsafe class CpuConvolution
     /// <summary>Batches with fewer multiply-adds than this run on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 18;
 
-    /// <summary>Samples processed at once: one per core, never more than the batch.</summary>
-    private static int ConcurrentSamples(int batch) => Math.Max(1, Math.Min(batch, CpuWorkers.PartCount));
+    /// <summary>Samples processed at once: one per thread in use, never more than the batch.</summary>
+    private static int ConcurrentSamples(int batch) => Math.Max(1, Math.Min(batch, CpuWorkers.Threads));
 
     /// <summary>Floats of workspace <see cref="Conv2d_Forward"/> and <see cref="Conv2d_Backward"/> need: one im2col
     /// buffer per concurrently processed sample, the transposed weight (GEMM paths), and a partial weight gradient per

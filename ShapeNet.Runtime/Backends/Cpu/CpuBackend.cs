@@ -37,6 +37,18 @@ public sealed class CpuBackend : IBackend
     /// allocation count for a step, which the process-wide counter (it sees every thread of the host) cannot.</summary>
     public static long WorkerAllocatedBytes => CpuWorkers.WorkerAllocatedBytes;
 
+    /// <summary>Threads the CPU kernels use, 1 to <see cref="MaxThreads"/> (default: all cores, at most 16). 1 runs every
+    /// kernel on the calling thread. Results are bit-identical run to run for a given thread count; a different count
+    /// splits some reductions differently. Set it between steps, not while a step runs on another thread.</summary>
+    public static int Threads
+    {
+        get => CpuWorkers.Threads;
+        set => CpuWorkers.Threads = value;
+    }
+
+    /// <summary>The most threads <see cref="Threads"/> accepts on this machine: the core count, at most 16.</summary>
+    public static int MaxThreads => CpuWorkers.PartCount;
+
     private CpuBackend()
     {
     }

@@ -10,11 +10,32 @@ namespace ShapeNet.Backends.Cpu;
 /// </summary>
 internal static unsafe class CpuWorkers
 {
-    /// <summary>Number of parts a parallel kernel is split into (the caller plus one per worker).</summary>
+    /// <summary>Most parts a parallel kernel can be split into (the caller plus one per worker thread).</summary>
     public static readonly int PartCount = Math.Clamp(Environment.ProcessorCount, 1, 16);
 
+    private static readonly ManualResetEventSlim s_done = CreateDoneEvent();
     private static readonly ManualResetEventSlim[] s_start = CreateWorkers();
+
+    /// <summary>How long the calling thread spins for the workers to finish before it blocks: long enough to catch parts
+    /// that end together on an idle machine, short enough not to burn the time slice a preempted worker needs when the
+    /// machine is oversubscribed (a spinning caller and its descheduled worker share one scheduling group).</summary>
+    private static readonly long s_spinTicks = System.Diagnostics.Stopwatch.Frequency / 20_000;   // 50 µs
     private static delegate*<int, int, void> s_body;
+    private static int s_threads = PartCount;
+    private static int s_parts;
+
+    /// <summary>Threads a parallel kernel uses, 1 to <see cref="PartCount"/> (default: all). 1 runs every kernel on the
+    /// calling thread. Set it between steps, not while a kernel runs on another thread.</summary>
+    public static int Threads
+    {
+        get => Volatile.Read(ref s_threads);
+        set
+        {
+            if (value < 1 || value > PartCount)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"The CPU backend can use 1 to {PartCount} threads on this machine, not {value}.");
+            Volatile.Write(ref s_threads, value);
+        }
+    }
     private static int s_owned;
     private static int s_pending;
     private static readonly long[] s_allocatedBytes = new long[Math.Max(0, PartCount - 1)];
@@ -32,28 +53,56 @@ internal static unsafe class CpuWorkers
     }
 
     /// <summary>Claims the pool; false when another thread is running a parallel kernel right now.</summary>
-    public static bool TryAcquire() => PartCount > 1 && Interlocked.CompareExchange(ref s_owned, 1, 0) == 0;
+    public static bool TryAcquire() => Threads > 1 && Interlocked.CompareExchange(ref s_owned, 1, 0) == 0;
 
-    /// <summary>Runs body(part, PartCount) for every part, part 0 on the calling thread, returns when all are
-    /// done and releases the pool. The caller must hold the pool (<see cref="TryAcquire"/>).</summary>
+    /// <summary>Runs body(part, <see cref="Threads"/>) for every part, part 0 on the calling thread, returns when all
+    /// are done and releases the pool. The caller must hold the pool (<see cref="TryAcquire"/>).</summary>
     public static void RunAndRelease(delegate*<int, int, void> body)
     {
+        int parts = Threads;
         s_body = body;
-        Volatile.Write(ref s_pending, PartCount - 1);
+        s_parts = parts;
+        Volatile.Write(ref s_pending, parts - 1);
         // Set() is a full fence: the workers see the body and every operand field written before it.
-        for (int w = 0; w < s_start.Length; w++) s_start[w].Set();
+        for (int w = 0; w < parts - 1; w++) s_start[w].Set();
         try
         {
-            body(0, PartCount);
+            body(0, parts);
         }
         finally
         {
             // Even if part 0 throws, the workers still read the operands: wait for them before handing the pool back.
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref s_pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+            WaitForWorkers();
             s_body = null;
             Volatile.Write(ref s_owned, 0);
         }
+    }
+
+    /// <summary>Spins briefly, then blocks on <see cref="s_done"/>, which the last worker to finish sets. A Set left over
+    /// from an earlier call only causes one more check: the count, not the event, says when the parts are done.</summary>
+    private static void WaitForWorkers()
+    {
+        if (Volatile.Read(ref s_pending) == 0) return;
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + s_spinTicks;
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref s_pending) != 0)
+        {
+            if (System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+            s_done.Wait();
+            s_done.Reset();
+        }
+    }
+
+    private static ManualResetEventSlim CreateDoneEvent()
+    {
+        var done = new ManualResetEventSlim(false, spinCount: 1);
+        // The first blocking wait creates the event's lock object: do it now, so a training step never allocates it.
+        done.Wait(1);
+        return done;
     }
 
     private static ManualResetEventSlim[] CreateWorkers()
@@ -76,9 +125,9 @@ internal static unsafe class CpuWorkers
         {
             start.Wait();
             start.Reset();
-            s_body(part, PartCount);
+            s_body(part, s_parts);
             Volatile.Write(ref s_allocatedBytes[part - 1], GC.GetAllocatedBytesForCurrentThread());
-            Interlocked.Decrement(ref s_pending);
+            if (Interlocked.Decrement(ref s_pending) == 0) s_done.Set();
         }
     }
 }

@@ -7,6 +7,17 @@ using System.Runtime.Intrinsics.X86;
 
 namespace ShapeNet.Backends.Cpu;
 
+/// <summary>The micro-kernel families of <see cref="CpuGemm"/>, narrowest first.</summary>
+internal enum GemmKernel
+{
+    /// <summary>Vector&lt;float&gt; only: any CPU.</summary>
+    Portable,
+    /// <summary>6×16 tiles of two Vector256 per row, FMA.</summary>
+    Avx2,
+    /// <summary>12×16 tiles of one Vector512 per row.</summary>
+    Avx512,
+}
+
 /// <summary>
 /// Row-major SGEMM, C = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n. GotoBLAS structure:
 /// a KC×NC panel of op(B) is packed into NR-wide column strips (stays in L3/L2), an MC×KC block of alpha·op(A)
@@ -17,18 +28,39 @@ namespace ShapeNet.Backends.Cpu;
 [SkipLocalsInit]
 public static unsafe class CpuGemm
 {
-    private static readonly bool s_useAvx512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
-    private static readonly bool s_useAvx2 = Fma.IsSupported && Avx2.IsSupported;
+    /// <summary>The widest kernel family this CPU runs, chosen at start-up: AVX-512 when <c>Avx512F.IsSupported</c> and
+    /// 512-bit vectors are accelerated, else AVX2 + FMA, else the portable <c>Vector&lt;T&gt;</c> kernels.</summary>
+    internal static readonly GemmKernel BestKernel = Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? GemmKernel.Avx512
+        : Fma.IsSupported && Avx2.IsSupported ? GemmKernel.Avx2 : GemmKernel.Portable;
+
+    private static GemmKernel s_kernel = BestKernel;
+
+    /// <summary>The kernel family in use: <see cref="BestKernel"/>, or a narrower one forced for tests (both SIMD paths
+    /// are tested on an AVX-512 machine) and measurements. Set it only while no GEMM or convolution runs.</summary>
+    internal static GemmKernel Kernel
+    {
+        get => s_kernel;
+        set
+        {
+            if (value > BestKernel) throw new ArgumentOutOfRangeException(nameof(value), value, $"This CPU runs at most the {BestKernel} kernels.");
+            s_kernel = value;
+        }
+    }
+
+    private static bool s_useAvx512 => s_kernel == GemmKernel.Avx512;
+    private static bool s_useAvx2 => s_kernel >= GemmKernel.Avx2;
 
     /// <summary>Micro-tile width in columns: two Vector256 or one Vector512 per row.</summary>
     internal const int NR = 16;
     /// <summary>Micro-tile height: 12 rows × one Vector512 or 6 rows × two Vector256 = 12 accumulators,
     /// which leaves registers for the B vectors and the A broadcast.</summary>
-    internal static readonly int MR = s_useAvx512 ? 12 : 6;
+    internal static int MR => s_useAvx512 ? 12 : 6;
     /// <summary>Depth of a packed block: a KC×NR strip of B (16 KiB) fits L1 beside the A strip.</summary>
     internal const int KC = 256;
-    /// <summary>Rows of a packed A block: MC×KC floats (~144 KiB on AVX2) stay in L2.</summary>
-    private static readonly int MC = MR * 24;
+    /// <summary>Rows of a packed A block: MC×KC floats (~144 KiB on AVX2, 288 KiB on AVX-512) stay in L2.</summary>
+    private static int MC => MR * 24;
+    /// <summary>The largest <see cref="MC"/> of any kernel family: the packing buffer's rows.</summary>
+    private const int MaxMC = 12 * 24;
     /// <summary>Columns of a packed B panel: KC×NC floats (2 MiB) is the L3-resident operand.</summary>
     internal const int NC = 2048;
 
@@ -81,6 +113,20 @@ public static unsafe class CpuGemm
                 ApplyEpilogue(pc, ldc, m, n, pbias, activation);
                 return;
             }
+            if (m <= GemvMaxRows && !transposeA && transposeB && k >= GemvMinDepth)
+            {
+                // One or two rows times a weight matrix stored row by row (batch-1 inference through a linear layer):
+                // streaming dot products read op(B) once, where packing would read and write it before the product.
+                if ((long)n * k >= GemvParallelThreshold && CpuWorkers.TryAcquire())
+                {
+                    (s_m, s_n, s_k, s_alpha, s_beta, s_lda, s_ldb, s_ldc, s_activation) = (m, n, k, alpha, beta, lda, ldb, ldc, activation);
+                    s_a = pa; s_b = pb; s_c = pc; s_bias = pbias;
+                    CpuWorkers.RunAndRelease(&GemvPart);
+                    return;
+                }
+                Gemv(m, 0, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, activation);
+                return;
+            }
             if ((long)m * n * k >= ParallelThreshold && CpuWorkers.TryAcquire())
             {
                 (s_transposeA, s_transposeB, s_m, s_n, s_k, s_alpha, s_beta) = (transposeA, transposeB, m, n, k, alpha, beta);
@@ -92,6 +138,115 @@ public static unsafe class CpuGemm
             GemmBlocked(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, activation);
         }
     }
+
+    /// <summary>Products with at most this many rows of C, op(A) = A and op(B) = Bᵀ take the dot-product path.</summary>
+    internal const int GemvMaxRows = 2;
+    /// <summary>The dot-product path needs at least one full vector of depth (its tail reloads the last full vector).</summary>
+    private const int GemvMinDepth = 16;
+    /// <summary>op(B) sizes (n·k) from which the dot-product path splits C's columns over the threads: it is bound by
+    /// reading B, and each core brings its own bandwidth from L2/L3.</summary>
+    private const long GemvParallelThreshold = 1L << 16;
+
+    private static void GemvPart(int part, int parts)
+    {
+        int blocks = (s_n + 3) / 4;
+        int start = (int)((long)blocks * part / parts) * 4, end = Math.Min(s_n, (int)((long)blocks * (part + 1) / parts) * 4);
+        if (start < end)
+            Gemv(s_m, start, end, s_k, s_alpha, s_a, s_lda, s_b, s_ldb, s_beta, s_c, s_ldc, s_bias, s_activation);
+    }
+
+    /// <summary>
+    /// C[i, j] = alpha·dot(A row i, B row j) + beta·C[i, j] for i &lt; m (at most 2), j in [j0, j1), then bias and activation
+    /// on those columns. Four rows of B at a time, one vector accumulator per (row of A, row of B); the depth tail reloads
+    /// the last full vector with the lanes already counted masked to zero (no scalar loop); each dot product is reduced in
+    /// a fixed order, so results do not depend on the thread count.
+    /// </summary>
+    private static void Gemv(int m, int j0, int j1, int k, float alpha, float* a, int lda, float* b, int ldb, float beta,
+        float* c, int ldc, float* bias, UnaryOp activation)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            float* row = a + (nint)i * lda;
+            float* cRow = c + (nint)i * ldc;
+            int j = j0;
+            for (; j + 4 <= j1; j += 4)
+            {
+                float* b0 = b + (nint)j * ldb;
+                Dot4(row, b0, b0 + ldb, b0 + 2 * (nint)ldb, b0 + 3 * (nint)ldb, k, out float d0, out float d1, out float d2, out float d3);
+                cRow[j] = Combine(alpha * d0, beta, cRow[j]);
+                cRow[j + 1] = Combine(alpha * d1, beta, cRow[j + 1]);
+                cRow[j + 2] = Combine(alpha * d2, beta, cRow[j + 2]);
+                cRow[j + 3] = Combine(alpha * d3, beta, cRow[j + 3]);
+            }
+            for (; j < j1; j++)
+            {
+                float* bj = b + (nint)j * ldb;
+                Dot4(row, bj, bj, bj, bj, k, out float d, out _, out _, out _);
+                cRow[j] = Combine(alpha * d, beta, cRow[j]);
+            }
+            if (bias != null || activation != UnaryOp.Identity)
+                ApplyEpilogue(cRow + j0, ldc, 1, j1 - j0, bias == null ? null : bias + j0, activation);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Combine(float product, float beta, float old) => beta == 0f ? product : product + beta * old;
+
+    /// <summary>Four dot products of x with b0..b3 over k ≥ 16 values.</summary>
+    private static void Dot4(float* x, float* b0, float* b1, float* b2, float* b3, int k, out float d0, out float d1, out float d2, out float d3)
+    {
+        if (s_useAvx512)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            int p = 0;
+            for (; p + 16 <= k; p += 16)
+            {
+                Vector512<float> xv = Vector512.Load(x + p);
+                s0 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b0 + p), s0);
+                s1 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b1 + p), s1);
+                s2 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b2 + p), s2);
+                s3 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b3 + p), s3);
+            }
+            if (p < k)
+            {
+                // The last 16 values, the first 16 - (k - p) of them already counted: zero those lanes of x.
+                int start = k - 16;
+                Vector512<float> keep = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(p - start)).AsSingle();
+                Vector512<float> xv = Vector512.Load(x + start) & keep;
+                s0 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b0 + start), s0);
+                s1 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b1 + start), s1);
+                s2 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b2 + start), s2);
+                s3 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b3 + start), s3);
+            }
+            d0 = Vector512.Sum(s0); d1 = Vector512.Sum(s1); d2 = Vector512.Sum(s2); d3 = Vector512.Sum(s3);
+            return;
+        }
+        Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        int q = 0;
+        for (; q + 8 <= k; q += 8)
+        {
+            Vector256<float> xv = Vector256.Load(x + q);
+            t0 = MultiplyAdd(xv, Vector256.Load(b0 + q), t0);
+            t1 = MultiplyAdd(xv, Vector256.Load(b1 + q), t1);
+            t2 = MultiplyAdd(xv, Vector256.Load(b2 + q), t2);
+            t3 = MultiplyAdd(xv, Vector256.Load(b3 + q), t3);
+        }
+        if (q < k)
+        {
+            int start = k - 8;
+            Vector256<float> keep = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(q - start)).AsSingle();
+            Vector256<float> xv = Vector256.Load(x + start) & keep;
+            t0 = MultiplyAdd(xv, Vector256.Load(b0 + start), t0);
+            t1 = MultiplyAdd(xv, Vector256.Load(b1 + start), t1);
+            t2 = MultiplyAdd(xv, Vector256.Load(b2 + start), t2);
+            t3 = MultiplyAdd(xv, Vector256.Load(b3 + start), t3);
+        }
+        d0 = Vector256.Sum(t0); d1 = Vector256.Sum(t1); d2 = Vector256.Sum(t2); d3 = Vector256.Sum(t3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        => s_useAvx2 ? Fma.MultiplyAdd(a, b, c) : a * b + c;
 
     private static void CheckMatrix(int length, int rows, int columns, int leadingDimension, string name)
     {
@@ -132,7 +287,7 @@ public static unsafe class CpuGemm
     /// micro-kernel uses aligned loads); the finalizer frees them when the thread is gone.</summary>
     private sealed class PackingArena
     {
-        public readonly float* PackedA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
+        public readonly float* PackedA = (float*)NativeMemory.AlignedAlloc((nuint)(MaxMC * KC * sizeof(float)), 64);
         public readonly float* PackedB = (float*)NativeMemory.AlignedAlloc((nuint)(KC * NC * sizeof(float)), 64);
 
         ~PackingArena()
@@ -244,6 +399,7 @@ public static unsafe class CpuGemm
                     int i = 0;
                     for (; i + 8 <= mr; i += 8) Transpose8x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
                     for (; i + 4 <= mr; i += 4) Transpose4x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
+                    for (; i + 2 <= mr; i += 2) Transpose2x8(source + (nint)i * lda + p, lda, strip + p * mr + i, mr, alpha);
                     for (; i < mr; i++)
                         for (int q = 0; q < 8; q++) strip[(p + q) * mr + i] = alpha * source[(nint)i * lda + p + q];
                 }
@@ -376,6 +532,27 @@ public static unsafe class CpuGemm
         Vector128.Store(u3.GetUpper(), destination + 7 * ds);
     }
 
+    /// <summary>destination[i·destinationStride + r] = scale · source[r·stride + i] for r &lt; 2, i &lt; 8: the last two rows
+    /// of a 6-row AVX2 strip, as eight 64-bit pairs instead of sixteen strided scalar copies.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose2x8(float* source, int stride, float* destination, int destinationStride, float scale)
+    {
+        nint ds = destinationStride;
+        Vector256<float> sv = Vector256.Create(scale);
+        Vector256<float> r0 = sv * Avx.LoadVector256(source), r1 = sv * Avx.LoadVector256(source + stride);
+        // low = (r0[0], r1[0], r0[1], r1[1] | r0[4], r1[4], r0[5], r1[5]), high = the same for columns 2, 3 | 6, 7.
+        Vector256<double> low = Avx.UnpackLow(r0, r1).AsDouble(), high = Avx.UnpackHigh(r0, r1).AsDouble();
+        Vector128<double> low0 = low.GetLower(), low1 = low.GetUpper(), high0 = high.GetLower(), high1 = high.GetUpper();
+        Sse2.StoreScalar((double*)destination, low0);
+        Sse2.StoreHigh((double*)(destination + ds), low0);
+        Sse2.StoreScalar((double*)(destination + 2 * ds), high0);
+        Sse2.StoreHigh((double*)(destination + 3 * ds), high0);
+        Sse2.StoreScalar((double*)(destination + 4 * ds), low1);
+        Sse2.StoreHigh((double*)(destination + 5 * ds), low1);
+        Sse2.StoreScalar((double*)(destination + 6 * ds), high1);
+        Sse2.StoreHigh((double*)(destination + 7 * ds), high1);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void MicroKernel(int kc, float* packedA, float* packedB, float* c, int ldc, float beta, int rows, int columns)
     {
@@ -393,6 +570,7 @@ public static unsafe class CpuGemm
     /// <summary>6×16 tile: 12 Vector256 accumulators; per depth step 2 loads of B, 6 broadcasts of A, 12 FMAs.</summary>
     private static void MicroKernelAvx2(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
     {
+        if (beta != 0f) PrefetchTile(c, ldc, 6);
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
@@ -434,6 +612,20 @@ public static unsafe class CpuGemm
         StorePartialTile(tile, c, ldc, beta, rows, columns);
     }
 
+    /// <summary>Asks for the C tile the kernel will read back (beta ≠ 0: a later depth block) while the FMAs run: its rows
+    /// are ldc apart, often a multiple of 4 KiB, and would otherwise miss together at the end. Each 16-float row spans at
+    /// most two cache lines.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int ldc, int rows)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < rows; i++)
+        {
+            Sse.Prefetch0(c + (nint)i * ldc);
+            Sse.Prefetch0(c + (nint)i * ldc + 15);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(float* c, Vector256<float> low, Vector256<float> high, float beta)
     {
@@ -458,6 +650,7 @@ public static unsafe class CpuGemm
     /// <summary>12×16 tile: 12 Vector512 accumulators; per depth step 1 load of B, 12 broadcasts of A, 12 FMAs.</summary>
     private static void MicroKernelAvx512(int kc, float* a, float* b, float* c, int ldc, float beta, int rows, int columns)
     {
+        if (beta != 0f) PrefetchTile(c, ldc, 12);
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
         for (int p = 0; p < kc; p++)

@@ -92,7 +92,7 @@ public class ConvolutionTests
     /// <summary>The seed shapes the brief's finite differences cover (the 88-channel Inception conv is checked forward only,
     /// its backward shares the (10,20,k5) path), at batch 2 to keep the float64 reference affordable.</summary>
     public static TheoryData<string> SeedBackwardCases() => new(Seed.Keys.Where(name => !name.StartsWith("inception conv (88")));
-    private static ConvCase Find(string name) => Small.TryGetValue(name, out ConvCase? c) ? c : Seed[name];
+    internal static ConvCase Find(string name) => Small.TryGetValue(name, out ConvCase? c) ? c : Seed[name];
 
     /// <summary>The direct convolution in double: y[n,o,oh,ow] = b[o] + Σ x[n, g·inC/G + i, oh·s − p + ki·d, ow·s − p + kj·d]·W[o,i,ki,kj].</summary>
     public static double[] Reference(ConvCase c, double[] x, double[] w, double[]? b, bool relu = false)
@@ -140,7 +140,7 @@ public class ConvolutionTests
         => _backend.Conv2d_Forward(_backend.Wrap(y), _backend.Wrap(x), _backend.Wrap(w), b == null ? null : _backend.Wrap(b), workspace,
             Desc(c, activation), c.N);
 
-    private static Conv2dDesc Desc(ConvCase c, UnaryOp activation = UnaryOp.Identity)
+    internal static Conv2dDesc Desc(ConvCase c, UnaryOp activation = UnaryOp.Identity)
         => new(c.InC, c.H, c.W, c.OutC, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, c.DH, c.DW, c.Groups, activation);
 
     private void Backward(ConvCase c, float[]? dx, float[] dw, float[]? db, float[] dy, float[] x, float[] w, DeviceBuffer workspace,

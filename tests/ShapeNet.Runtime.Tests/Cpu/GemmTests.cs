@@ -1,3 +1,4 @@
+using ShapeNet.Backends;
 using ShapeNet.Backends.Cpu;
 using ShapeNet.Runtime.Tests.Support;
 
@@ -28,7 +29,7 @@ public class GemmTests
         return result;
     }
 
-    private static void Check(bool transposeA, bool transposeB, int m, int n, int k, float alpha, float beta, int padding, int seed)
+    internal static void Check(bool transposeA, bool transposeB, int m, int n, int k, float alpha, float beta, int padding, int seed)
     {
         int lda = (transposeA ? m : k) + padding, ldb = (transposeB ? k : n) + padding, ldc = n + padding;
         float[] a = TestData.Uniform(seed, (transposeA ? k : m) * lda);
@@ -85,6 +86,39 @@ public class GemmTests
                 Check(transposeA, transposeB, 150, 230, 270, 1f, 0.5f, padding: 3, seed: 21);
         // Taller than wide: the parts split the rows instead of the columns.
         Check(false, false, 500, 40, 300, 1f, 0f, padding: 0, seed: 22);
+    }
+
+    [Theory]
+    [InlineData(1, 13, 16)]      // one full vector of depth, no tail; 13 columns leave a 1-column rest after blocks of 4
+    [InlineData(1, 512, 784)]    // the MNIST MLP's first layer at batch 1 (784 = 49·16: AVX-512 has no tail, AVX2 none)
+    [InlineData(2, 7, 17)]       // a 1-value depth tail
+    [InlineData(1, 300, 1000)]   // above the split threshold: columns over both threads
+    [InlineData(2, 301, 333)]    // split, with depth tails and a ragged last block
+    public void Rows_times_a_transposed_matrix_take_the_dot_product_path_and_match(int m, int n, int k)
+    {
+        // op(A) = A, op(B) = Bᵀ with at most 2 rows: the streaming dot-product path (batch-1 inference), with padding,
+        // alpha and beta, and beta = 0 over NaN.
+        Check(false, true, m, n, k, 1f, 0f, padding: 0, seed: m + n + k);
+        Check(false, true, m, n, k, -0.5f, 1.5f, padding: 5, seed: m + n + k + 1);
+        float[] a = TestData.Uniform(3, m * k), b = TestData.Uniform(4, n * k);
+        float[] c = Enumerable.Repeat(float.NaN, m * n).ToArray();
+        CpuGemm.Gemm(false, true, m, n, k, 1f, a, k, b, k, 0f, c, n);
+        Numerics.AssertClose(Reference(false, true, m, n, k, 1, a, k, b, k, 0, new float[m * n], n), c, 1e-5, 2e-6 * (k + 1),
+            "dot-product path, beta = 0 over NaN", m, n, k);
+    }
+
+    [Fact]
+    public void The_dot_product_path_fuses_bias_and_activation_and_is_bitwise_repeatable()
+    {
+        const int m = 1, n = 301, k = 300;
+        float[] a = TestData.Uniform(5, m * k), b = TestData.Uniform(6, n * k), bias = TestData.Uniform(7, n);
+        float[] fused = new float[m * n], again = new float[m * n];
+        CpuGemm.GemmWithEpilogue(false, true, m, n, k, 1f, a, k, b, k, 0f, fused, n, bias, UnaryOp.Tanh);
+        CpuGemm.GemmWithEpilogue(false, true, m, n, k, 1f, a, k, b, k, 0f, again, n, bias, UnaryOp.Tanh);
+        Assert.Equal(fused, again);
+        double[] expected = Reference(false, true, m, n, k, 1, a, k, b, k, 0, new float[m * n], n);
+        for (int j = 0; j < n; j++) expected[j] = Math.Tanh(expected[j] + bias[j]);
+        Numerics.AssertClose(expected, fused, 1e-5, 2e-6 * (k + 1), "dot-product path + bias + tanh", m, n, k);
     }
 
     [Fact]

@@ -1,0 +1,72 @@
+using ShapeNet.Backends;
+using ShapeNet.Backends.Cpu;
+using ShapeNet.Runtime.Tests.Support;
+
+namespace ShapeNet.Runtime.Tests.Cpu;
+
+/// <summary>
+/// Every GEMM kernel family this CPU can run (AVX-512, AVX2 + FMA, portable), forced one at a time through
+/// <see cref="CpuGemm.Kernel"/>: on an AVX-512 machine the AVX2 path and its 6-row tiles would otherwise go untested.
+/// The GEMM against a double reference (every transpose, edge tiles, depth and row blocks, the two-thread split, the
+/// dot-product path), and the convolutions, which drive the micro-kernel directly, against the direct reference.
+/// Runs alone: the kernel choice is process-wide.
+/// </summary>
+[Collection(nameof(AllocationMeasurement))]
+public class KernelPathTests
+{
+    public static TheoryData<string> Families() => new(Enum.GetValues<GemmKernel>().Where(k => k <= CpuGemm.BestKernel).Select(k => k.ToString()));
+
+    private static void With(string family, Action body)
+    {
+        CpuGemm.Kernel = Enum.Parse<GemmKernel>(family);
+        try
+        {
+            body();
+        }
+        finally
+        {
+            CpuGemm.Kernel = CpuGemm.BestKernel;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Gemm_matches_the_double_reference_on_each_kernel_family(string family) => With(family, () =>
+    {
+        Assert.Equal(family, CpuGemm.Kernel.ToString());
+        Assert.Equal(family == "Avx512" ? 12 : 6, CpuGemm.MR);
+        foreach (bool transposeA in new[] { false, true })
+            foreach (bool transposeB in new[] { false, true })
+            {
+                GemmTests.Check(transposeA, transposeB, 13, 35, 19, 1f, 0f, padding: 0, seed: 1);        // edge tiles both ways
+                GemmTests.Check(transposeA, transposeB, 150, 230, 270, 1f, 0.5f, padding: 3, seed: 2);   // split, depth + row blocks
+                GemmTests.Check(transposeA, transposeB, 2, 301, 333, -0.5f, 1.5f, padding: 1, seed: 3);  // dot-product path (tA = false, tB = true)
+            }
+        GemmTests.Check(false, false, 500, 40, 300, 1f, 0f, padding: 0, seed: 4);                        // tall: rows split
+    });
+
+    [Fact]
+    public void Forcing_a_family_the_CPU_lacks_is_rejected()
+    {
+        if (CpuGemm.BestKernel == GemmKernel.Avx512) return;   // nothing wider exists to ask for
+        Assert.Throws<ArgumentOutOfRangeException>(() => CpuGemm.Kernel = GemmKernel.Avx512);
+        Assert.Equal(CpuGemm.BestKernel, CpuGemm.Kernel);
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Convolutions_match_the_direct_reference_on_each_kernel_family(string family) => With(family, () =>
+    {
+        IBackend backend = CpuBackend.Instance;
+        foreach (string name in new[] { "odd 3x3", "basic conv2 (10,20,k5) 12x12", "inception conv (88,20,k5) 12x12", "inception 1x1 (10,16) 12x12" })
+        {
+            ConvolutionTests.ConvCase c = ConvolutionTests.Find(name);
+            float[] x = TestData.Uniform(1, c.InputLength), w = TestData.Uniform(2, c.WeightLength), b = TestData.Uniform(3, c.OutC);
+            var y = new float[c.OutputLength];
+            DeviceBuffer workspace = backend.Allocate(backend.Conv2d_WorkspaceLength(ConvolutionTests.Desc(c), c.N));
+            backend.Conv2d_Forward(backend.Wrap(y), backend.Wrap(x), backend.Wrap(w), backend.Wrap(b), workspace, ConvolutionTests.Desc(c), c.N);
+            double[] expected = ConvolutionTests.Reference(c, TestData.ToDouble(x), TestData.ToDouble(w), TestData.ToDouble(b));
+            Numerics.AssertClose(expected, y, 1e-5, 1e-6 * c.Depth + 1e-6, $"conv2d forward {name} on {family}", c.N, c.OutC, c.OutH, c.OutW);
+        }
+    });
+}
