@@ -288,6 +288,161 @@ public sealed class BatchNorm2dAttribute : LayerAttribute
     public bool Affine { get; set; } = true;
 }
 
+/// <summary>
+/// A lookup table of <paramref name="numEmbeddings"/> vectors of <paramref name="embeddingDim"/> floats; PyTorch's
+/// <c>nn.Embedding(num_embeddings, embedding_dim, padding_idx)</c>: <c>weight [num, dim]</c> from N(0, 1), the padding row zeroed and
+/// never trained. Takes integer ids (<c>IntTensor</c>) of any shape and appends the embedding axis.
+/// </summary>
+/// <example>
+/// <code>
+/// [Embedding(128, 32, PaddingIdx = 0)] partial Embedding Embed { get; }   // IntTensor&lt;Steps, Batch&gt; → [Steps, Batch, 32]
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class EmbeddingAttribute : LayerAttribute
+{
+    /// <summary><c>[Embedding(num, dim)]</c>.</summary>
+    public EmbeddingAttribute(int numEmbeddings, int embeddingDim)
+    {
+        NumEmbeddings = numEmbeddings;
+        EmbeddingDim = embeddingDim;
+    }
+
+    /// <summary>The number of rows (the vocabulary size): ids must lie in [0, num).</summary>
+    public int NumEmbeddings { get; }
+    /// <summary>The length of each vector.</summary>
+    public int EmbeddingDim { get; }
+    /// <summary>The padding row (its vector starts at zero and gets no gradient); negative counts from the end, as in PyTorch.
+    /// <see cref="int.MinValue"/> (the default) means none.</summary>
+    public int PaddingIdx { get; set; } = int.MinValue;
+}
+
+/// <summary>The element-wise non-linearity of <see cref="RnnAttribute"/> and <see cref="RnnCellAttribute"/> (PyTorch's
+/// <c>nonlinearity='tanh'</c> or <c>'relu'</c>).</summary>
+public enum Nonlinearity
+{
+    /// <summary>h' = tanh(W_ih x + b_ih + W_hh h + b_hh), the default.</summary>
+    Tanh,
+    /// <summary>h' = relu(W_ih x + b_ih + W_hh h + b_hh).</summary>
+    Relu,
+}
+
+/// <summary>The options every recurrent layer stack shares (PyTorch's <c>nn.RNNBase</c> arguments).</summary>
+public abstract class RecurrentLayerAttribute : LayerAttribute
+{
+    private protected RecurrentLayerAttribute(int inputSize, int hiddenSize)
+    {
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+    }
+
+    /// <summary>Features of each step of the input.</summary>
+    public int InputSize { get; }
+    /// <summary>Features of the hidden state (of each direction).</summary>
+    public int HiddenSize { get; }
+    /// <summary>Layers stacked, each taking the one below's output sequence.</summary>
+    public int NumLayers { get; set; } = 1;
+    /// <summary>Whether each layer also runs backwards in time; the output's features are then [forward | reverse].</summary>
+    public bool Bidirectional { get; set; }
+    /// <summary>Dropout on each layer's output but the last's, in training; in [0, 1).</summary>
+    public double Dropout { get; set; }
+    /// <summary>Input and output as [Batch, Seq, Feature] instead of [Seq, Batch, Feature]; states stay [L·D, Batch, H].</summary>
+    public bool BatchFirst { get; set; }
+    /// <summary>Whether the layer has the biases <c>bias_ih_l{k}</c> and <c>bias_hh_l{k}</c>.</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>PyTorch's <c>nn.RNN</c>: an Elman RNN stack. Called as <c>Rnn1(x)</c>, <c>Rnn1(x, h0)</c> or
+/// <c>Rnn1(x, lengths: lengths)</c>; returns <c>(Output, HN)</c>: the output sequence [Seq, Batch, D·H] and the final hidden
+/// state [L·D, Batch, H].</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class RnnAttribute : RecurrentLayerAttribute
+{
+    /// <summary><c>[Rnn(inputSize, hiddenSize)]</c>.</summary>
+    public RnnAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize)
+    {
+    }
+
+    /// <summary>tanh (the default) or relu.</summary>
+    public Nonlinearity Nonlinearity { get; set; }
+}
+
+/// <summary>PyTorch's <c>nn.GRU</c> (gates r, z, n). Called and returning as <see cref="RnnAttribute"/>.</summary>
+/// <example>
+/// <code>
+/// [Gru(100, 100, NumLayers = 2, Bidirectional = true)] partial Gru Gru1 { get; }
+/// var hN = Gru1(Embed(ids), lengths: lengths).HN;   // [4, Batch, 100]
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class GruAttribute : RecurrentLayerAttribute
+{
+    /// <summary><c>[Gru(inputSize, hiddenSize)]</c>.</summary>
+    public GruAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize)
+    {
+    }
+}
+
+/// <summary>PyTorch's <c>nn.LSTM</c> (gates i, f, g, o). Returns <c>(Output, (H, C))</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class LstmAttribute : RecurrentLayerAttribute
+{
+    /// <summary><c>[Lstm(inputSize, hiddenSize)]</c>.</summary>
+    public LstmAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize)
+    {
+    }
+}
+
+/// <summary>The options every recurrent cell shares (PyTorch's <c>nn.RNNCellBase</c>).</summary>
+public abstract class RecurrentCellAttribute : LayerAttribute
+{
+    private protected RecurrentCellAttribute(int inputSize, int hiddenSize)
+    {
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+    }
+
+    /// <summary>Features of the input x [Batch, InputSize].</summary>
+    public int InputSize { get; }
+    /// <summary>Features of the hidden state h [Batch, HiddenSize].</summary>
+    public int HiddenSize { get; }
+    /// <summary>Whether the cell has the biases <c>bias_ih</c> and <c>bias_hh</c>.</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>PyTorch's <c>nn.RNNCell</c>: one step, <c>h' = Cell(x, h)</c> ([Batch, In], [Batch, H] → [Batch, H]).</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class RnnCellAttribute : RecurrentCellAttribute
+{
+    /// <summary><c>[RnnCell(inputSize, hiddenSize)]</c>.</summary>
+    public RnnCellAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize)
+    {
+    }
+
+    /// <summary>tanh (the default) or relu.</summary>
+    public Nonlinearity Nonlinearity { get; set; }
+}
+
+/// <summary>PyTorch's <c>nn.GRUCell</c>: one step, <c>h' = Cell(x, h)</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class GruCellAttribute : RecurrentCellAttribute
+{
+    /// <summary><c>[GruCell(inputSize, hiddenSize)]</c>.</summary>
+    public GruCellAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize)
+    {
+    }
+}
+
+/// <summary>PyTorch's <c>nn.LSTMCell</c>: one step, <c>(h', c') = Cell(x, (h, c))</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class LstmCellAttribute : RecurrentCellAttribute
+{
+    /// <summary><c>[LstmCell(inputSize, hiddenSize)]</c>.</summary>
+    public LstmCellAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize)
+    {
+    }
+}
+
 /// <summary>A member whose type is another <see cref="NetworkAttribute"/> class, used as a layer (a block).</summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class BlockAttribute : LayerAttribute

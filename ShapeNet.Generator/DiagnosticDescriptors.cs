@@ -77,6 +77,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NetworkNotGenerated = Error("SN0013", "Network cannot be generated here",
         "Network '{0}' cannot be generated: {1}", Declarations);
 
+    public static readonly DiagnosticDescriptor RunTimeSequence = Error("SN0015", "Run-time sequence length not supported yet",
+        "The built-in Seq dimension (a sequence length known only at run time) cannot be compiled yet: declare the padded sequence length as a dimension ([Dim(14)] public partial struct Steps;) and pass each example's length to the recurrent layer (Gru1(x, lengths: lengths))", Declarations);
+
     // ---- shapes ------------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor LinearInFeatures = Error("SN0101", "Linear input features differ",
         "{0} expects {1} input features, but {2} gives {3}", Shapes);
@@ -134,6 +137,21 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TensorTooLarge = Error("SN0116", "Tensor larger than the plan's memory limit",
         "{0} is {1}: {2} elements without the batch, over the limit of {3} one tensor can hold", Shapes);
+
+    public static readonly DiagnosticDescriptor RecurrentInputSize = Error("SN0120", "Recurrent input features differ",
+        "{0} expects {1} input features per step, but '{2}' gives {3} (its shape is {4})", Shapes);
+
+    public static readonly DiagnosticDescriptor RecurrentStateShape = Error("SN0121", "Hidden state has the wrong shape",
+        "{0} expects {1} {2}, but '{3}' is {4}", Shapes);
+
+    public static readonly DiagnosticDescriptor IntegerOperandExpected = Error("SN0122", "Integer ids expected",
+        "{0} takes integer ids (an IntTensor) for '{1}', but '{2}' is a float tensor {3}", Shapes);
+
+    public static readonly DiagnosticDescriptor FloatOperandExpected = Error("SN0123", "Integer tensor where floats belong",
+        "{0} takes float tensors, but '{1}' is an IntTensor {2}: look its ids up with an Embedding layer or encode them with OneHot first", Shapes);
+
+    public static readonly DiagnosticDescriptor IndexOutOfRange = Error("SN0124", "Index past the end of an axis",
+        "'{0}': index {1} is outside [-{2}, {2}) along axis 0 of '{3}' {4}", Shapes);
 
     // ---- constructs --------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("SN0201", "Statement cannot be compiled to a static graph",

@@ -13,6 +13,7 @@ using ShapeNet.Samples.Optimizers;
 using ShapeNet.Samples.Probability;
 using ShapeNet.Samples.Preprocessing;
 using ShapeNet.Samples.Quadratic;
+using ShapeNet.Samples.Recurrent;
 using ShapeNet.Samples.Softmax;
 
 namespace ShapeNet.Samples;
@@ -41,6 +42,8 @@ public static class Program
         root.Subcommands.Add(ResNetCnnSample.Command());
         root.Subcommands.Add(DeepCnnSample.Command());
         root.Subcommands.Add(ExportCommand.Command());
+        foreach (System.CommandLine.Command hello in HelloSample.Commands()) root.Subcommands.Add(hello);
+        root.Subcommands.Add(WordLanguageSample.Command());
         root.Subcommands.Add(BenchCommand.Command());
         root.Subcommands.Add(ProfileCommand.Command());
         root.Subcommands.Add(RecurrentBenchmark.Command());

@@ -299,6 +299,8 @@ internal static class NetworkEmitter
             w.Line($"private readonly {BufferType} {workspace.Field}; // {workspace.Comment}");
         foreach (PlannedDescriptor descriptor in plan.Descriptors)
             w.Line($"private readonly global::ShapeNet.Backends.{descriptor.Type} {descriptor.Name} = new({descriptor.Arguments}); // {descriptor.Comment}");
+        foreach (PlanHandle handle in plan.Handles)
+            w.Line($"private readonly {handle.Type} {handle.Field}; // {handle.Comment}");
         if (plan.HasDropout)
         {
             w.Line("private uint _dropoutStep;");
@@ -324,9 +326,11 @@ internal static class NetworkEmitter
             foreach (var degree in plan.Buffers.Where(b => b.DynamicDims > 0).GroupBy(b => b.DynamicDims).OrderBy(g => g.Key))
                 w.Line($"RequireBatchCapacity({BatchCapacity}, perSample: {Sizes.Literal(degree.Max(b => b.StaticElements))}, batchDims: {degree.Key.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
-                w.Line($"{buffer.Name} = Allocate({buffer.Length(BatchCapacity)});");
+                w.Line($"{buffer.Name} = {(buffer.Int32 ? "AllocateInt32" : "Allocate")}({buffer.Length(BatchCapacity)});");
             // A workspace's length is the backend's (it may depend on the core count): the largest of every request at the capacity.
             for (int i = 0; i < plan.Workspaces.Count; i++) w.Line($"{plan.Workspaces[i].Field} = Allocate({workspaceLengths[i]});");
+            foreach (PlanHandle handle in plan.Handles)
+                w.Line($"{handle.Field} = {handle.Initializer};");
             for (int i = 0; i < graph.Inputs.Count; i++)
             {
                 int input = graph.Inputs[i];
@@ -358,6 +362,8 @@ internal static class NetworkEmitter
         string columns = output.Rank > 0 && output[output.Rank - 1].IsStatic ? Sizes.Literal(output[output.Rank - 1].Size) : "1";
         w.Line($"protected override int OutputColumns => {columns};");
     }
+
+    private static bool IsIntegerInput(CompiledGraph graph, int i) => graph.Producer(graph.Inputs[i]).Args is InputArgs { Integer: true };
 
     /// <summary>Forward and train-step overloads with the network's own parameter types.</summary>
     private static void WriteTypedOverloads(IndentedWriter w, CompiledGraph graph, BufferPlan plan)
@@ -431,9 +437,21 @@ internal static class NetworkEmitter
             w.Line($"UploadTarget({target}.Data);");
             w.Line("TrainStepOnUploaded();");
         }
+        bool hasIntegerInput = Enumerable.Range(0, graph.Inputs.Count).Any(i => IsIntegerInput(graph, i));
+        if (hasIntegerInput)
+        {
+            w.Line();
+            w.Line("/// <summary>One training step with integer class indices as the target (cross-entropy, NLL); allocates nothing.</summary>");
+            using (w.Block($"public void TrainStep({signature}, global::ShapeNet.IntTensor {target})"))
+            {
+                Upload();
+                w.Line($"UploadTarget({target}.Data);");
+                w.Line("TrainStepOnUploaded();");
+            }
+        }
         if (graph.Inputs.Count > 1)
         {
-            string spans = string.Join(", ", graph.InputNames.Select(n => $"global::System.ReadOnlySpan<float> {Id(n)}"));
+            string spans = string.Join(", ", graph.InputNames.Select((n, i) => $"global::System.ReadOnlySpan<{(IsIntegerInput(graph, i) ? "int" : "float")}> {Id(n)}"));
             w.Line();
             w.Line($"/// <summary>One training step from flat row-major spans of <paramref name=\"{batch}\"/> samples.</summary>");
             using (w.Block($"public void TrainStep({spans}, global::System.ReadOnlySpan<float> {target}, int {batch})"))

@@ -75,7 +75,7 @@ internal sealed class GraphBuilder
         {
             GraphInput input = graph.Inputs[i];
             if (!WithinTensorLimit(input.Shape, $"Input '{input.Name}'", input.Location, report: true)) return null;
-            inputIds.Add(AddNode(nameof(Ops.Input), new InputArgs(i), new int[0], new[] { input.Shape }, new[] { input.Name }, input.Name, string.Empty,
+            inputIds.Add(AddNode(nameof(Ops.Input), new InputArgs(i, input.Integer), new int[0], new[] { input.Shape }, new[] { input.Name }, input.Name, string.Empty,
                 new int[0], new int[0])[0]);
         }
         var scope = new Scope(graph, layers, parameterBase, string.Empty, new Dictionary<string, Dim>(), Report: true);
@@ -157,6 +157,7 @@ internal sealed class GraphBuilder
             Fail(scope, DiagnosticDescriptors.InternalError, node.Location, node.Text, "no shape rule for op " + node.Op);
             return null;
         }
+        if (!OperandKindsFit(scope, node, op, node.Args, node.Op, operands)) return null;
         OpResult result = op.InferNode(node.Args, Context(scope, node, string.Empty, operands));
         return Add(scope, node, op.Name, result, operands, string.Empty, new int[0], new int[0]);
     }
@@ -165,7 +166,9 @@ internal sealed class GraphBuilder
     {
         LayerModel layer = scope.Layers.First(l => l.MemberName == node.Op);
         ILayer definition = Definition(layer);
-        OpResult result = ((OpDefinition)definition).InferNode(layer.Args, Context(scope, node, layer.MemberName, operands));
+        OpArgs args = node.Args is LayerCallArgs call ? definition.BindCall(layer.Args, call.Slots) : layer.Args;
+        if (!OperandKindsFit(scope, node, (OpDefinition)definition, args, layer.MemberName, operands)) return null;
+        OpResult result = ((OpDefinition)definition).InferNode(args, Context(scope, node, layer.MemberName, operands));
         if (result.IsFailure) return Add(scope, node, definition.Name, result, operands, string.Empty, new int[0], new int[0]);
         string path = scope.Path + layer.ModuleName;
         int first = scope.ParameterBase[layer.MemberName];
@@ -174,6 +177,27 @@ internal sealed class GraphBuilder
         int[] buffers = bufferCount == 0 ? new int[0] : Enumerable.Range(_bufferBase[path], bufferCount).ToArray();
         return Add(scope, node, definition.Name, result, operands, path, parameters, buffers);
     }
+
+    /// <summary>Integer tensors (ids, lengths) only where the definition takes them, floats everywhere else (SN0122, SN0123).</summary>
+    private bool OperandKindsFit(Scope scope, Node node, OpDefinition definition, OpArgs args, string what, int[] operands)
+    {
+        for (int i = 0; i < operands.Length; i++)
+        {
+            bool integer = IsInteger(operands[i]);
+            if (definition.IntegerOperand(args, i) == integer) continue;
+            CompiledValue value = _values[operands[i]];
+            if (integer)
+                Fail(scope, DiagnosticDescriptors.FloatOperandExpected, node.Location, what, value.Text, value.Shape.ToNamedString());
+            else
+                Fail(scope, DiagnosticDescriptors.IntegerOperandExpected, node.Location, what, definition.IntegerOperandName(args, i),
+                    value.Text, value.Shape.ToNamedString());
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Whether a value holds integers: an <c>IntTensor</c> input (every op's output is float).</summary>
+    private bool IsInteger(int value) => _nodes[_values[value].Node].Args is InputArgs { Integer: true };
 
     private ShapeContext Context(Scope scope, Node node, string member, int[] operands) =>
         new(node.Text, member, operands, v => _values[v], v => _nodes[_values[v].Node],

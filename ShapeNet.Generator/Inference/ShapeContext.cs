@@ -118,6 +118,13 @@ internal sealed class ShapeContext
             if (factors.Count > 1)
                 return $"{last} = {string.Join(" × ", factors)} ({FirstArgument(producer.Text) ?? source.Text} is {source.Shape.ToNamedString()})";
         }
+        if (producer.Args is ConcatArgs concat && concat.Axis == shape.Rank - 1 && producer.Inputs.Count > 1)
+        {
+            // The classic mistake after a bidirectional layer: cat(h[-2], h[-1]) is 2·hidden wide.
+            var parts = producer.Inputs.Select(_value).ToList();
+            return $"{last} = {string.Join(" + ", parts.Select(p => p.Shape[p.Shape.Rank - 1].ToString()))} " +
+                $"(it concatenates {string.Join(" and ", parts.Select(p => $"{p.Text} {p.Shape.ToNamedString()}"))})";
+        }
         return $"{last} (its shape is {shape.ToNamedString()})";
     }
 

@@ -21,7 +21,8 @@ internal enum NodeKind
 }
 
 /// <summary>The position of a forward method's parameter.</summary>
-internal sealed record InputArgs(int Index) : OpArgs;
+/// <param name="Integer">Whether it is an <c>IntTensor</c> (token ids, lengths, labels): an int32 buffer with no gradient.</param>
+internal sealed record InputArgs(int Index, bool Integer = false) : OpArgs;
 
 /// <summary>One value of a parsed forward body: output <see cref="Output"/> of node <see cref="Node"/> (0 unless the node
 /// returns a tuple).</summary>
@@ -37,7 +38,8 @@ internal sealed record Node(int Id, NodeKind Kind, string Op, EquatableArray<Val
     string Text, SourceRef? Location, TuplePattern? Deconstruction = null);
 
 /// <summary>A typed input of a forward or differentiable method.</summary>
-internal sealed record GraphInput(string Name, Shape Shape, string TypeText, SourceRef? Location);
+/// <param name="Integer">Whether it is an <c>IntTensor&lt;…&gt;</c>.</param>
+internal sealed record GraphInput(string Name, Shape Shape, string TypeText, SourceRef? Location, bool Integer = false);
 
 /// <summary>The parsed body of a <c>[Forward]</c> or <c>[Differentiable]</c> method.</summary>
 /// <param name="Outputs">The returned values: one, or the leaves of a returned tuple (<c>return (a, (b, c));</c>) in order.</param>

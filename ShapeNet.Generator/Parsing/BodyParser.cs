@@ -64,7 +64,7 @@ internal sealed class BodyParser
         {
             IParameterSymbol p = _method.Parameters[i];
             SourceRef? location = _context.At(p.Locations.FirstOrDefault());
-            Shape? shape = _context.ResolveTensorShape(p.Type, _substitution, location, out bool isTensor);
+            Shape? shape = _context.ResolveTensorShape(p.Type, _substitution, location, out bool isTensor, out bool isInteger);
             if (shape is null)
             {
                 if (!isTensor || p.Type is INamedTypeSymbol { TypeArguments.Length: 0 })
@@ -73,8 +73,8 @@ internal sealed class BodyParser
                 _failedNames.Add(p.Name);
                 continue;
             }
-            inputs.Add(new GraphInput(p.Name, shape, p.Type.ToDisplayString(ParseContext.FullyQualified), location));
-            int id = Add(NodeKind.Input, p.Name, new int[0], new InputArgs(i), p.Name, location);
+            inputs.Add(new GraphInput(p.Name, shape, p.Type.ToDisplayString(ParseContext.FullyQualified), location, isInteger));
+            int id = Add(NodeKind.Input, p.Name, new int[0], new InputArgs(i, isInteger), p.Name, location);
             _locals[p.Name] = id;
         }
 
@@ -474,6 +474,10 @@ internal sealed class BodyParser
                 return Fail(id, "only the method's parameters and its locals are tensors here; pass other tensors as parameters or declare a layer");
             case InvocationExpressionSyntax invocation:
                 return Invocation(invocation);
+            case MemberAccessExpressionSyntax access:
+                return TupleElement(access);
+            case ElementAccessExpressionSyntax element:
+                return ElementAccess(element);
             case BinaryExpressionSyntax binary:
                 string? op = binary.Kind() switch
                 {
@@ -578,6 +582,7 @@ internal sealed class BodyParser
         if (_layers.TryGetValue(name, out LayerModel? layer))
         {
             if (layer.IsBlock) return Fail(invocation, $"call a block through its forward method: {name}.Forward(...)");
+            if (OpRegistry.Layer(layer.Kind) is { Operands.Count: > 1 } multi) return LayerCall(invocation, name, multi);
             int tensors = OpRegistry.Layer(layer.Kind)?.TensorInputs ?? 1;
             if (invocation.ArgumentList.Arguments.Count != tensors)
             {
@@ -601,6 +606,113 @@ internal sealed class BodyParser
         _failed = true;
         _context.Report(DiagnosticDescriptors.UnknownCall, _context.At(invocation.Expression), name, _ownerName);
         return -1;
+    }
+
+    /// <summary>A call of a layer with optional operands (<c>Gru1(x)</c>, <c>Gru1(x, h0)</c>, <c>Gru1(x, lengths: lengths)</c>,
+    /// <c>Lstm1(x, (h0, c0))</c>): each argument fills an operand slot by position or name; <c>null</c> leaves an optional one
+    /// out; a slot of arity 2 takes a tuple. The node's operands are in slot order and its <see cref="LayerCallArgs"/> say which
+    /// slot each fills.</summary>
+    private int LayerCall(InvocationExpressionSyntax invocation, string name, ILayer layer)
+    {
+        string text = ParseContext.TextOf(invocation);
+        string signature = name + "(" + string.Join(", ", layer.Operands.Select(o => (o.Arity == 2 ? "(h, c) " : string.Empty) + o.Name + (o.Required ? string.Empty : " = null"))) + ")";
+        var given = new ExpressionSyntax?[layer.Operands.Count];
+        int position = 0;
+        foreach (ArgumentSyntax argument in invocation.ArgumentList.Arguments)
+        {
+            int slot = argument.NameColon is { } named
+                ? layer.Operands.ToList().FindIndex(o => o.Name == named.Name.Identifier.Text)
+                : position++;
+            if (slot < 0 || slot >= given.Length || given[slot] is not null) return WrongLayerCall(invocation, name, text, "it takes " + signature);
+            given[slot] = argument.Expression;
+        }
+        var operands = new List<int>();
+        var slots = new List<int>();
+        for (int slot = 0; slot < given.Length; slot++)
+        {
+            LayerOperand operand = layer.Operands[slot];
+            ExpressionSyntax? expression = given[slot];
+            if (expression is null || expression.IsKind(SyntaxKind.NullLiteralExpression) || expression.IsKind(SyntaxKind.DefaultLiteralExpression))
+            {
+                if (operand.Required) return WrongLayerCall(invocation, name, text, $"'{operand.Name}' is required: it takes {signature}");
+                continue;
+            }
+            IReadOnlyList<ExpressionSyntax> parts = operand.Arity == 1 ? new[] { expression }
+                : expression is TupleExpressionSyntax tuple && tuple.Arguments.Count == operand.Arity ? tuple.Arguments.Select(a => a.Expression).ToArray()
+                : new ExpressionSyntax[0];
+            if (parts.Count == 0) return WrongLayerCall(invocation, name, text, $"'{operand.Name}' is a tuple of {operand.Arity} tensors, (h, c): it takes {signature}");
+            foreach (ExpressionSyntax part in parts)
+            {
+                int id = Expression(part);
+                if (id < 0) return -1;
+                operands.Add(id);
+                slots.Add(slot);
+            }
+        }
+        return Add(NodeKind.Layer, name, operands.ToArray(), new LayerCallArgs(slots.ToEquatableArray()), text, _context.At(invocation));
+    }
+
+    private int WrongLayerCall(InvocationExpressionSyntax invocation, string name, string text, string why)
+    {
+        _failed = true;
+        _context.Report(DiagnosticDescriptors.WrongArguments, _context.At(invocation), name, text, why);
+        return -1;
+    }
+
+    /// <summary><c>Gru1(x).HN</c>, <c>Lstm1(x).State.H</c>, <c>Cell(x, (h, c)).C</c>: one element of a layer call's tuple, by its C#
+    /// name (or <c>ItemN</c>). The call becomes a node whose other elements are discarded.</summary>
+    private int TupleElement(MemberAccessExpressionSyntax access)
+    {
+        var names = new List<string>();
+        ExpressionSyntax target = access;
+        while (target is MemberAccessExpressionSyntax m)
+        {
+            names.Insert(0, m.Name.Identifier.Text);
+            target = m.Expression;
+        }
+        if (target is not InvocationExpressionSyntax { Expression: IdentifierNameSyntax callee } call
+            || !_layers.TryGetValue(callee.Identifier.Text, out LayerModel? layer) || layer.IsBlock
+            || OpRegistry.Layer(layer.Kind)?.ResultNames is not { } result)
+            return Fail(access, "a forward body may use ops, layers, blocks, + - * / and locals; select an element of a recurrent layer's result by name (Gru1(x).HN)");
+
+        // The leaf the names lead to, counted left to right.
+        TuplePattern node = result;
+        int leaf = 0;
+        foreach (string name in names)
+        {
+            if (node.IsLeaf) return Fail(access, $"'{ParseContext.TextOf(access.Expression)}' is a tensor, it has no element '{name}'");
+            int index = -1;
+            for (int i = 0; i < node.Items.Count; i++)
+                if (node.Items[i].Name == name || name == "Item" + (i + 1).ToString(CultureInfo.InvariantCulture)) index = i;
+            if (index < 0)
+                return Fail(access, $"{callee.Identifier.Text} returns {result.Describe()}; it has no element '{name}'");
+            for (int i = 0; i < index; i++) leaf += node.Items[i].Leaves().Count();
+            node = node.Items[index];
+        }
+        if (!node.IsLeaf) return Fail(access, $"'{ParseContext.TextOf(access)}' is the tuple {node.Describe()}; select one tensor of it ({ParseContext.TextOf(access)}.{node.Items[0].Name})");
+
+        int handle = Invocation(call);
+        if (handle < 0) return -1;
+        int id = _values[handle].Node;
+        string text = ParseContext.TextOf(access);
+        int counter = 0;
+        TuplePattern Keep(TuplePattern p) => p.IsLeaf
+            ? new TuplePattern(counter++ == leaf ? text : "_", EquatableArray<TuplePattern>.Empty)
+            : new TuplePattern(p.Name, p.Items.Select(Keep).ToEquatableArray());
+        _nodes[id] = _nodes[id] with { Deconstruction = Keep(result) };
+        _values.Add(new ValueRef(id, leaf));
+        return _values.Count - 1;
+    }
+
+    /// <summary><c>x[i]</c> with a constant i: the slice along axis 0 (<see cref="Ops.Select"/>).</summary>
+    private int ElementAccess(ElementAccessExpressionSyntax access)
+    {
+        if (access.ArgumentList.Arguments.Count != 1 || !TryConstant(access.ArgumentList.Arguments[0].Expression, out double index)
+            || index != System.Math.Floor(index) || index < int.MinValue || index > int.MaxValue)
+            return Fail(access, "index a tensor with one constant along its first axis (h[-1], x[t] in a 'for' over a constant range)");
+        int x = Expression(access.Expression);
+        if (x < 0) return -1;
+        return Add(NodeKind.Op, nameof(Ops.Select), new[] { x }, new SelectArgs((int)index), ParseContext.TextOf(access), _context.At(access));
     }
 
     /// <summary>A call <c>Fc1(x)</c> or <c>Block1.Forward(x)</c> of a member declared as a layer or block whose

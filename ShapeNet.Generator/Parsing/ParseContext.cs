@@ -18,6 +18,7 @@ internal sealed class ParseContext
     public const string LayerAttributeName = "ShapeNet.LayerAttribute";
     public const string BatchName = "ShapeNet.Batch";
     public const string TensorName = "ShapeNet.Tensor";
+    public const string SeqName = "ShapeNet.Seq";
 
     public ParseContext(Compilation compilation, CancellationToken cancellationToken, ParseContext? root = null, SourceRef? useLocation = null)
     {
@@ -81,6 +82,11 @@ internal sealed class ParseContext
             return new Dim(tp.Name, Dim.Symbolic);
         }
         if (type.ToDisplayString() == BatchName) return Dim.Batch;
+        if (type.ToDisplayString() == SeqName)
+        {
+            Report(DiagnosticDescriptors.RunTimeSequence, location);
+            return null;
+        }
         AttributeData? dim = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DimAttributeName);
         if (dim is not null && dim.ConstructorArguments.Length == 1 && dim.ConstructorArguments[0].Value is int size)
         {
@@ -93,11 +99,18 @@ internal sealed class ParseContext
     }
 
     /// <summary>The shape of <c>Tensor&lt;D1, …&gt;</c>; null for the rank-erased <c>Tensor</c> or any other type.</summary>
-    public Shape? ResolveTensorShape(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, SourceRef? location, out bool isTensor)
+    public Shape? ResolveTensorShape(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, SourceRef? location, out bool isTensor) =>
+        ResolveTensorShape(type, substitution, location, out isTensor, out _);
+
+    /// <summary>The shape of <c>Tensor&lt;D1, …&gt;</c> or <c>IntTensor&lt;D1, …&gt;</c> (<paramref name="isInteger"/>).</summary>
+    public Shape? ResolveTensorShape(ITypeSymbol type, IReadOnlyDictionary<string, Dim> substitution, SourceRef? location, out bool isTensor,
+        out bool isInteger)
     {
         isTensor = false;
-        if (type is not INamedTypeSymbol named || named.ContainingNamespace?.ToDisplayString() != "ShapeNet" || named.Name != "Tensor")
+        isInteger = false;
+        if (type is not INamedTypeSymbol named || named.ContainingNamespace?.ToDisplayString() != "ShapeNet" || named.Name is not ("Tensor" or "IntTensor"))
             return null;
+        isInteger = named.Name == "IntTensor";
         isTensor = true;
         if (named.TypeArguments.Length == 0) return null;
         var dims = new List<Dim>();

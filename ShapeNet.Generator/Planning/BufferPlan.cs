@@ -27,6 +27,9 @@ internal enum BufferRole
 /// <summary>A buffer the plan allocates: <c>StaticElements · batch^DynamicDims</c> floats.</summary>
 internal sealed record PlannedBuffer(string Name, BufferRole Role, long StaticElements, int DynamicDims, string Comment)
 {
+    /// <summary>An int32 buffer (an <c>IntTensor</c> input): allocated with <c>AllocateInt32</c>.</summary>
+    public bool Int32 { get; init; }
+
     public string Length(string batch) => Sizes.Format(StaticElements, DynamicDims, batch);
 
     public long BytesAt(long batch) => Sizes.At(StaticElements, DynamicDims, batch) * sizeof(float);
@@ -66,6 +69,7 @@ internal sealed class BufferPlan
     private readonly List<MissingRule> _missingRules = new();
     private readonly Dictionary<(int Node, string Role), string> _auxiliary = new();
     private readonly List<WorkspaceRequest> _workspaces = new();
+    private readonly List<PlanHandle> _handles = new();
     private readonly Dictionary<string, PlannedDescriptor> _descriptorsByContent = new();
     private readonly List<PlannedDescriptor> _descriptors = new();
     private readonly int[] _group;
@@ -121,6 +125,8 @@ internal sealed class BufferPlan
     /// <summary>Shared workspaces, in the order first requested.</summary>
     public IReadOnlyList<WorkspaceRequest> Workspaces => _workspaces;
 
+    /// <summary>Objects a plan makes once in its constructor for its calls (a recurrent layer's bound parameter tensors).</summary>
+    public IReadOnlyList<PlanHandle> Handles => _handles;
     /// <summary>Op descriptors, in the order first printed (each once; equal ones shared).</summary>
     public IReadOnlyList<PlannedDescriptor> Descriptors => _descriptors;
 
@@ -226,6 +232,11 @@ internal sealed class BufferPlan
             _arrays.Add(array);
         }
         _arraysByUse[(node, role)] = array;
+    }
+
+    internal void AddHandle(PlanHandle handle)
+    {
+        if (!_handles.Any(h => h.Field == handle.Field)) _handles.Add(handle);
     }
 
     internal void AddWorkspace(string field, string comment, string summaryNote, BackendCall length)
@@ -339,12 +350,13 @@ internal sealed class BufferPlan
             }
             OpDefinition? op = OpRegistry.Find(node.Op);
             Differentiation? d = op?.DifferentiationOf(node.Args);
-            if (d?.Kind == GradientKind.Leaf)
+            if (node.Op == nameof(Input))
             {
                 string input = InputName(node.Output);
                 string name = "_" + Identifier(input);
                 ValueName[node.Output] = name;
-                AddBuffer(name, BufferRole.Input, node.Shape(Graph), $"{input}: {node.Shape(Graph)}");
+                bool integer = node.Args is InputArgs { Integer: true };
+                AddBuffer(name, BufferRole.Input, node.Shape(Graph), $"{input}: {node.Shape(Graph)}{(integer ? " (int32)" : string.Empty)}", integer);
             }
             else if (d?.Kind is GradientKind.Alias or GradientKind.Stop)
             {
@@ -472,8 +484,8 @@ internal sealed class BufferPlan
         return candidateFits ? candidate < current : candidate > current;
     }
 
-    private void AddBuffer(string name, BufferRole role, Shape shape, string comment) =>
-        _buffers.Add(new PlannedBuffer(name, role, Sizes.StaticCount(shape), Sizes.DynamicCount(shape), comment));
+    private void AddBuffer(string name, BufferRole role, Shape shape, string comment, bool int32 = false) =>
+        _buffers.Add(new PlannedBuffer(name, role, Sizes.StaticCount(shape), Sizes.DynamicCount(shape), comment) { Int32 = int32 });
 
     private string InputName(int value)
     {

@@ -9,6 +9,10 @@ namespace ShapeNet.Generator.Planning;
 
 /// <summary>A workspace shared by every node that asks for it under one name: its length is the largest of their
 /// <see cref="Lengths"/> (backend calls evaluated in the plan constructor at the batch capacity).</summary>
+/// <summary>A field the plan constructor initialises once, after the parameters and buffers (the constructor's backend is
+/// <c>backend</c>): <c>private readonly {Type} {Field} = {Initializer}</c>. Calls refer to it by name.</summary>
+internal sealed record PlanHandle(string Field, string Type, string Initializer, string Comment);
+
 internal sealed record WorkspaceRequest(string Field, string Comment, string SummaryNote, List<BackendCall> Lengths);
 
 /// <summary>What an op definition's <c>Plan</c> asks the buffer plan for, besides the node's output values.</summary>
@@ -52,6 +56,20 @@ internal sealed class PlanContext : NodeInfo
 
     /// <summary>The activation this layer's kernel applies (see <see cref="CallContext.FusedActivation"/>).</summary>
     public CallArg FusedActivation => _plan.FusedActivation(Id);
+
+    /// <summary>The plan field of descriptor <paramref name="type"/>(<paramref name="arguments"/>): the one a call argument
+    /// <c>CallArg.Descriptor(type, …)</c> with the same constants prints.</summary>
+    public string DescriptorField(string type, IReadOnlyList<string> arguments, string comment) => _plan.Descriptor(type, string.Join(", ", arguments), comment);
+
+    /// <summary>A field made once in the plan constructor (bound recurrent parameters); shared by name.</summary>
+    public void Handle(string field, string type, string initializer, string comment) => _plan.AddHandle(new PlanHandle(field, type, initializer, comment));
+
+    /// <summary>The plan field of parameter <paramref name="name"/> of this layer (<c>_gru1_weight_ih_l0</c>), or of its gradient.</summary>
+    public string ParameterField(string name, bool gradient)
+    {
+        ParameterInfo p = Graph.Parameters[ParameterIndex(name)];
+        return gradient ? BufferPlan.ParameterGradientName(p) : BufferPlan.ParameterValueName(p);
+    }
 
     /// <summary>The plan keeps a dropout seed and a step counter (a new mask each training step).</summary>
     public void UsesDropoutSeed() => _plan.HasDropout = true;

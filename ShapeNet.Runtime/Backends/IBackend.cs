@@ -110,7 +110,7 @@ public interface IBackend
     void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes);
 
     /// <summary>Floats of the reserve a recurrent stack's forward keeps for its backward (<see cref="Cpu.CpuRecurrent.ReserveLength"/>):
-    /// a pure function of the geometry, so a plan allocates it once at its capacity.</summary>
+    /// a pure function of the geometry, so a plan allocates it once at its capacity. Every backend lays the reserve out this way.</summary>
     static long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
         => Cpu.CpuRecurrent.ReserveLength(descriptor, seqLength, batch);
 

@@ -42,6 +42,8 @@ public abstract class NetworkPlan : IDisposable
     private DeviceBuffer? _output;
     private DeviceBuffer? _outputGradient;
     private DeviceBuffer? _target;
+    private DeviceBuffer? _indexTarget;
+    private bool _targetIsIndices;
     private DeviceBuffer? _loss;
     private DeviceBuffer? _lossGradient;
     private bool _forwardKeptForBackward;
@@ -189,6 +191,57 @@ public abstract class NetworkPlan : IDisposable
         }
     }
 
+    /// <summary>Uploads integer input <paramref name="index"/> (an <c>IntTensor</c> parameter of the forward: ids, lengths) for the
+    /// current <see cref="Batch"/>.</summary>
+    public void UploadInput(int index, ReadOnlySpan<int> values)
+    {
+        bool entered = Enter();
+        try
+        {
+            long expected = InputLengthFor(index, Batch);
+            if (values.Length != expected)
+                throw new ArgumentException($"Input {index} needs {expected} ints for a batch of {Batch}, but {values.Length} were given.", nameof(values));
+            DeviceBuffer buffer = InputBuffer(index);
+            if (buffer.ElementType != BufferElementType.Int32)
+                throw new ArgumentException($"Input {index} is a float tensor: upload floats.", nameof(values));
+            Backend.UploadInt32(values, buffer);
+        }
+        finally
+        {
+            Exit(entered);
+        }
+    }
+
+    /// <summary>Uploads class indices as integers (an <c>IntTensor</c> of labels) for cross-entropy and NLL: the next train step
+    /// uses the backend's integer-target loss (a label outside the classes is an error naming it and its row).</summary>
+    public void UploadTarget(ReadOnlySpan<int> classIndices)
+    {
+        bool entered = Enter();
+        try
+        {
+            Loss loss = LossFunction ?? throw new InvalidOperationException("Call Configure(loss, optimizer) before uploading a target.");
+            if (loss.Kind is not (LossKind.CrossEntropy or LossKind.Nll))
+                throw new InvalidOperationException($"The {loss.Kind} loss takes a float target; integer class indices are for cross-entropy and NLL.");
+            int rows = OutputRows(Batch);
+            if (classIndices.Length != rows)
+                throw new ArgumentException($"The {loss.Kind} target needs {rows} class indices for a batch of {Batch}, but {classIndices.Length} were given.",
+                    nameof(classIndices));
+            if (_indexTarget is null)
+            {
+                // Once per plan (the first integer target), not per step.
+                _indexTarget = Backend.AllocateInt32(OutputRows(BatchCapacity));
+                _owned.Add(_indexTarget);
+                MemoryBytes += OutputRows(BatchCapacity) * sizeof(int);
+            }
+            Backend.UploadInt32(classIndices, _indexTarget);
+            _targetIsIndices = true;
+        }
+        finally
+        {
+            Exit(entered);
+        }
+    }
+
     /// <summary>Uploads the target of the current batch: class indices for cross-entropy and NLL, else one value per output element.</summary>
     public void UploadTarget(ReadOnlySpan<float> target)
     {
@@ -200,6 +253,7 @@ public abstract class NetworkPlan : IDisposable
             if (target.Length != expected)
                 throw new ArgumentException($"The {loss.Kind} target needs {expected} floats for a batch of {Batch}, but {target.Length} were given.", nameof(target));
             Backend.Upload(target, _target!);
+            _targetIsIndices = false;
         }
         finally
         {
@@ -295,9 +349,15 @@ public abstract class NetworkPlan : IDisposable
             int batch = Batch;
             int rows = OutputRows(batch);
             ForwardCore(batch, training: true);
-            Backend.Loss_Forward(loss.Kind, loss.Reduction, _loss!, _output!, _target!, rows, OutputColumns);
-        if (CheckFinite) RequireFinite(_loss!, 1, "the loss");
-            Backend.Loss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _target!, rows, OutputColumns, accumulate: false);
+            if (_targetIsIndices)
+                Backend.IndexLoss_Forward(loss.Kind, loss.Reduction, _loss!, _output!, _indexTarget!, rows, OutputColumns);
+            else
+                Backend.Loss_Forward(loss.Kind, loss.Reduction, _loss!, _output!, _target!, rows, OutputColumns);
+            if (CheckFinite) RequireFinite(_loss!, 1, "the loss");
+            if (_targetIsIndices)
+                Backend.IndexLoss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _indexTarget!, rows, OutputColumns, accumulate: false);
+            else
+                Backend.Loss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _target!, rows, OutputColumns, accumulate: false);
             RunBackward(batch);
             Optimizer!.Step();
             _forwardKeptForBackward = false;
@@ -451,6 +511,15 @@ public abstract class NetworkPlan : IDisposable
         DeviceBuffer buffer = Backend.Allocate(length);
         _owned.Add(buffer);
         MemoryBytes += length * sizeof(float);
+        return buffer;
+    }
+
+    /// <summary>A zero-filled int32 buffer owned by the plan (an <c>IntTensor</c> input), counted in <see cref="MemoryBytes"/>.</summary>
+    protected DeviceBuffer AllocateInt32(long length)
+    {
+        DeviceBuffer buffer = Backend.AllocateInt32(length);
+        _owned.Add(buffer);
+        MemoryBytes += length * sizeof(int);
         return buffer;
     }
 

@@ -105,6 +105,17 @@ public abstract class Ops
     public static Tensor Mean(Tensor x, int[] axes, bool keepDim = false) => x.Mean(axes, keepDim);
 
     // losses (input first, then target; class indices as floats for CrossEntropy / Nll)
+    /// <summary>PyTorch's <c>F.one_hot(ids, classes)</c> as floats: integer ids [...] → [..., classes]; an id outside [0, classes)
+    /// is an error naming it, its position and the limit.</summary>
+    public static Tensor OneHot(IntTensor ids, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        int[] shape = [.. ids.Shape, classes];
+        var y = new float[Tensor.ElementCount(shape)];
+        Backends.Cpu.CpuEmbedding.OneHot_Forward(y, ids.Data, classes);
+        return new Tensor(y, shape);
+    }
+
     /// <summary>Mean squared error <c>(input − target)²</c>, reduced over all elements (PyTorch's <c>F.mse_loss</c>).</summary>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Losses.Mse(input, target, reduction);
     /// <summary>Binary cross-entropy of probabilities <paramref name="input"/> in (0, 1) against 0/1 targets (<c>F.binary_cross_entropy</c>).</summary>

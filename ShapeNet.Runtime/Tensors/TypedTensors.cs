@@ -104,6 +104,10 @@ public readonly partial struct Tensor<D1, D2>
     public static Tensor<D1, D2> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
     /// <summary>The rank-erased tensor (no copy).</summary>
+    /// <summary>The slice at <paramref name="index"/> along the first axis, which it removes (negative counts from the end):
+    /// <c>h[-1]</c> is a recurrent layer's last state, <c>x[t]</c> step t of a sequence.</summary>
+    public Tensor this[int index] => Value[index];
+
     public static implicit operator Tensor(Tensor<D1, D2> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
@@ -160,6 +164,10 @@ public readonly partial struct Tensor<D1, D2, D3>
     public static Tensor<D1, D2, D3> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
     /// <summary>The rank-erased tensor (no copy).</summary>
+    /// <summary>The slice at <paramref name="index"/> along the first axis, which it removes (negative counts from the end):
+    /// <c>h[-1]</c> is a recurrent layer's last state, <c>x[t]</c> step t of a sequence.</summary>
+    public Tensor this[int index] => Value[index];
+
     public static implicit operator Tensor(Tensor<D1, D2, D3> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
@@ -217,6 +225,10 @@ public readonly partial struct Tensor<D1, D2, D3, D4>
     public static Tensor<D1, D2, D3, D4> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
     /// <summary>The rank-erased tensor (no copy).</summary>
+    /// <summary>The slice at <paramref name="index"/> along the first axis, which it removes (negative counts from the end):
+    /// <c>h[-1]</c> is a recurrent layer's last state, <c>x[t]</c> step t of a sequence.</summary>
+    public Tensor this[int index] => Value[index];
+
     public static implicit operator Tensor(Tensor<D1, D2, D3, D4> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
@@ -275,6 +287,10 @@ public readonly partial struct Tensor<D1, D2, D3, D4, D5>
     public static Tensor<D1, D2, D3, D4, D5> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
     /// <summary>The rank-erased tensor (no copy).</summary>
+    /// <summary>The slice at <paramref name="index"/> along the first axis, which it removes (negative counts from the end):
+    /// <c>h[-1]</c> is a recurrent layer's last state, <c>x[t]</c> step t of a sequence.</summary>
+    public Tensor this[int index] => Value[index];
+
     public static implicit operator Tensor(Tensor<D1, D2, D3, D4, D5> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>

@@ -37,7 +37,10 @@ public static partial class BenchCommand
     {
         if (steps < 1 || windows < 1) { output.WriteLine("--steps and --windows must be at least 1."); return 2; }
         string date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
-        string machine = $"{CpuModel()}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}";
+        string machine = $"{CpuModel()}, {Environment.ProcessorCount} cores, " +
+            $"{(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "AVX-512" : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2 (no AVX-512)" : "no AVX2")}, " +
+            $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}";
+        string loadBefore = LoadAverage();
         output.WriteLine($"machine: {machine}");
         output.WriteLine($"date: {date}");
 
@@ -65,6 +68,7 @@ public static partial class BenchCommand
         output.WriteLine(torchNote);
 
         string table = Table(results, torch);
+        machine += $"; load average {loadBefore} at the start, {LoadAverage()} at the end (1, 5, 15 min)";
         output.WriteLine();
         output.Write(table);
 
@@ -109,7 +113,7 @@ public static partial class BenchCommand
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Date: {date}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- ShapeNet: generated plan `TrainStep` (upload, forward, loss, backward, SGD momentum 0.5) on one fixed batch, " +
             $"after ≥ 1 s of warm-up; the fastest of {windows} windows of {steps} steps (MNIST MLP, basic CNN), {steps * 10} steps (tiny models) " +
-            $"or {Math.Max(1, steps / 4)} steps (lecture-11 CNNs), as torch_baseline.py counts them.");
+            $"or {Math.Max(1, steps / 4)} steps (lecture-11 CNNs, the bi-GRU classifier), as torch_baseline.py counts them.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- PyTorch: `torch_baseline.py --threads 2 --steps {steps}` (10 warm-up steps, one timed window). {torchNote}");
         sb.AppendLine("- The machine is shared and loaded by other builds: numbers are noisy, rerun to compare.");
         sb.AppendLine();
@@ -123,7 +127,7 @@ public static partial class BenchCommand
         if (others.Count > 0)
         {
             sb.AppendLine();
-            sb.AppendLine("Seed models PyTorch measured that the DSL cannot express yet (no GRU):");
+            sb.AppendLine("Models PyTorch measured that ShapeNet did not:");
             sb.AppendLine();
             sb.AppendLine("| model | batch | PyTorch steps/s |");
             sb.AppendLine("|---|---:|---:|");
@@ -146,6 +150,23 @@ public static partial class BenchCommand
         sb.AppendLine("Options: `--steps N` (window length), `--windows N`, `--no-torch`, `--torch PATH` (torch_baseline.py), `--output PATH` (`-` prints only).");
         sb.AppendLine("PyTorch runs as `/usr/bin/python3` (Debian python3-torch); when it cannot import torch the PyTorch column is left empty.");
         return sb.ToString();
+    }
+
+    /// <summary>The first three fields of /proc/loadavg, or "unknown" where there is none.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
     }
 
     /// <summary>Runs torch_baseline.py and parses its lines into <paramref name="models"/> and <paramref name="gemm"/>; returns a note.</summary>

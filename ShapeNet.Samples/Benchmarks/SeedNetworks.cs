@@ -32,3 +32,23 @@ public partial class Logistic8
         return Sigmoid(Fc3(h));
     }
 }
+
+[Dim(12)] public partial struct Twelve;
+[Dim(18)] public partial struct Eighteen;
+
+/// <summary>Lecture 13 as torch_baseline.py's <c>GruClassifier</c>: <c>Embedding(128, 100)</c> → 2-layer bidirectional
+/// <c>GRU(100, 100)</c> over 12 steps → <c>Linear(200, 18)</c> on <c>cat(h_n[-1], h_n[-2])</c>.</summary>
+[Network]
+public partial class GruClassifier
+{
+    [Embedding(128, 100)] partial Embedding E { get; }
+    [Gru(100, 100, NumLayers = 2, Bidirectional = true)] partial Gru G { get; }
+    [Linear(200, 18)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Batch, Eighteen> Forward(IntTensor<Twelve, Batch> ids)
+    {
+        var h = G(E(ids)).HN;
+        return Fc(Concat([h[-1], h[-2]], 1));
+    }
+}

@@ -6,7 +6,10 @@ using ShapeNet.Samples.Mnist;
 namespace ShapeNet.Samples.Benchmarks;
 
 /// <summary>A seed model set up as torch_baseline.py sets it up: same shapes, loss, optimizer and random data.</summary>
-public sealed record TrainCase(string Name, int Batch, int StepsPerWindow, Func<NetworkPlan> CreatePlan, float[] Input, float[] Target);
+/// <param name="Step">For a network with integer inputs: uploads its batch and runs the step (<see cref="Input"/> and
+/// <see cref="Target"/> are then unused); null runs <c>TrainStep(Input, Target, Batch)</c>.</param>
+public sealed record TrainCase(string Name, int Batch, int StepsPerWindow, Func<NetworkPlan> CreatePlan, float[] Input, float[] Target,
+    Action<NetworkPlan>? Step = null);
 
 /// <summary>The measured training throughput of one <see cref="TrainCase"/>.</summary>
 public sealed record TrainResult(string Name, int Batch, double MicrosecondsPerStep, long AllocatedBytesPerWindow)
@@ -50,6 +53,7 @@ public static class TrainBenchmark
             Cnn("basic-cnn", steps, random, () => new Cnn.BasicCnn(0).CreatePlan(64, backend)),
             Cnn("inception-cnn", Math.Max(1, steps / 4), random, () => new Cnn.InceptionCnn(0).CreatePlan(64, backend)),
             Cnn("resnet-cnn", Math.Max(1, steps / 4), random, () => new Cnn.ResNetCnn(0).CreatePlan(64, backend)),
+            .. (backend is null ? new[] { GruClassifierCase(Math.Max(1, steps / 4), random) } : []),
         ];
     }
 
@@ -65,6 +69,27 @@ public static class TrainBenchmark
         }, Normal(random, 64 * 784), Labels(random, 64, 10));
     }
 
+    /// <summary>Lecture 13's classifier as torch_baseline.py times it: ids [12, 64] uniform in [0, 128), 18 random classes, every
+    /// sequence full length (no packing), cross-entropy with integer labels, SGD lr 0.01 momentum 0.5.</summary>
+    private static TrainCase GruClassifierCase(int steps, Random random)
+    {
+        const int batch = 64;
+        int[] ids = Enumerable.Range(0, 12 * batch).Select(_ => random.Next(128)).ToArray();
+        int[] labels = Enumerable.Range(0, batch).Select(_ => random.Next(18)).ToArray();
+        return new TrainCase("gru-classifier", batch, steps, () =>
+        {
+            var plan = new GruClassifier(0).CreatePlan(batch);
+            plan.Configure(Loss.CrossEntropy(), new Sgd(0.01f, momentum: 0.5f));
+            return plan;
+        }, [], [], plan =>
+        {
+            plan.SetBatch(batch);
+            plan.UploadInput(0, ids);
+            plan.UploadTarget(labels);
+            plan.TrainStepOnUploaded();
+        });
+    }
+
     /// <summary>Warms up for at least <paramref name="warmup"/>, then returns the fastest of <paramref name="windows"/> windows.</summary>
     public static TrainResult Measure(TrainCase c, int windows, TimeSpan warmup)
     {
@@ -73,7 +98,7 @@ public static class TrainBenchmark
         int warmupSteps = 0;
         while (clock.Elapsed < warmup || warmupSteps < 200)
         {
-            plan.TrainStep(c.Input, c.Target, c.Batch);
+            Step(c, plan);
             warmupSteps++;
         }
         if (!float.IsFinite(plan.Loss)) throw new InvalidOperationException($"{c.Name}: the loss is not finite after warm-up.");
@@ -84,13 +109,19 @@ public static class TrainBenchmark
         {
             long bytes = GC.GetAllocatedBytesForCurrentThread();
             long start = Stopwatch.GetTimestamp();
-            for (int s = 0; s < c.StepsPerWindow; s++) plan.TrainStep(c.Input, c.Target, c.Batch);
+            for (int s = 0; s < c.StepsPerWindow; s++) Step(c, plan);
             plan.Backend.Synchronize(); // a device queues the steps: the window ends when they are done (a no-op on the CPU)
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - bytes);
             best = Math.Min(best, seconds / c.StepsPerWindow);
         }
         return new TrainResult(c.Name, c.Batch, best * 1e6, allocated);
+    }
+
+    private static void Step(TrainCase c, NetworkPlan plan)
+    {
+        if (c.Step is { } step) step(plan);
+        else plan.TrainStep(c.Input, c.Target, c.Batch);
     }
 
     private static float[] Normal(Random random, int count)

@@ -8,6 +8,16 @@ namespace ShapeNet.Generator.Ops;
 /// is a generic block's unbound type parameter), and its initialisation.</summary>
 internal sealed record LayerTensor(string Name, string Property, Shape? Shape, string Init, int FanIn = 0);
 
+/// <summary>A parameter of a layer call: its C# name, whether it must be given, and how many tensors it is (2 for an LSTM's
+/// <c>(h, c)</c> state).</summary>
+internal sealed record LayerOperand(string Name, bool Required, int Arity = 1)
+{
+    public static readonly IReadOnlyList<LayerOperand> SingleInput = new[] { new LayerOperand("input", Required: true) };
+}
+
+/// <summary>The arguments of a layer call node (not the layer's own): which operand slot each tensor fills.</summary>
+internal sealed record LayerCallArgs(EquatableArray<int> Slots) : OpArgs;
+
 /// <summary>A layer attribute as the parser read it (<c>[Conv2d(1, 10, Kernel = 5)]</c>), without Roslyn types: constructor
 /// arguments by position and named arguments by name. Problems are reported as SN0009 at the attribute.</summary>
 internal interface ILayerAttribute
@@ -41,6 +51,18 @@ internal interface ILayer
     /// <summary>How many tensors a call of the layer takes (<c>Fc1(x)</c>: 1).</summary>
     int TensorInputs { get; }
 
+    /// <summary>The parameters of a call of the layer, in order (<c>Gru1(input, h0, lengths)</c>); an optional one may be left
+    /// out or passed as <c>null</c>, and one of arity 2 is a tuple <c>(h, c)</c> that becomes two operands.</summary>
+    IReadOnlyList<LayerOperand> Operands { get; }
+
+    /// <summary>The layer's arguments for one call that filled <paramref name="slots"/> (for each operand of the node, the index
+    /// in <see cref="Operands"/> it fills): a layer with optional operands records which were given.</summary>
+    OpArgs BindCall(OpArgs args, IReadOnlyList<int> slots);
+
+    /// <summary>For a layer returning a tuple, the C# names of its elements (<c>(Output, HN)</c>), so a body may select one as
+    /// <c>Gru1(x).HN</c>; null for a layer returning one tensor.</summary>
+    TuplePattern? ResultNames { get; }
+
     /// <summary>The typed arguments from the attribute, or null after reporting SN0009.</summary>
     OpArgs? BindAttribute(ILayerAttribute attribute);
 
@@ -73,6 +95,14 @@ internal abstract class LayerDefinition<TArgs> : OpDefinition<TArgs>, ILayer whe
     public sealed override IReadOnlyList<DslCall> Calls => System.Array.Empty<DslCall>();
 
     public abstract int TensorInputs { get; }
+
+    /// <summary>One required input unless the layer says otherwise.</summary>
+    public virtual IReadOnlyList<LayerOperand> Operands => LayerOperand.SingleInput;
+
+    /// <summary>Layers with one fixed input keep their arguments.</summary>
+    public virtual OpArgs BindCall(OpArgs args, IReadOnlyList<int> slots) => args;
+
+    public virtual TuplePattern? ResultNames => null;
 
     public abstract string EagerClass { get; }
 

@@ -38,6 +38,14 @@ internal abstract class OpDefinition
 
     internal abstract void WriteOnnx(OpArgs args, OnnxContext context);
 
+    /// <summary>Whether operand <paramref name="operand"/> holds integers (token ids, lengths). Every other operand is a float
+    /// tensor; shape inference reports an integer tensor where floats belong and the reverse (SN0122, SN0123) before the
+    /// shape rule runs, so rules never see the wrong kind.</summary>
+    internal virtual bool IntegerOperand(OpArgs args, int operand) => false;
+
+    /// <summary>What an integer operand is, for SN0122 (<c>ids</c>, <c>lengths</c>).</summary>
+    internal virtual string IntegerOperandName(OpArgs args, int operand) => "ids";
+
     public override string ToString() => Name;
 }
 

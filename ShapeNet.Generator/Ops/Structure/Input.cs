@@ -18,7 +18,8 @@ internal sealed class Input : OpDefinition<InputArgs>
     protected override OpResult Infer(InputArgs args, ShapeContext c) =>
         c.Fail(DiagnosticDescriptors.InternalError, c.Text, "an input is not a call");
 
-    protected override Differentiation Gradient(InputArgs args) => Differentiation.Leaf;
+    /// <summary>A float input is a leaf whose gradient is a result; integers (ids, lengths) have none.</summary>
+    protected override Differentiation Gradient(InputArgs args) => args.Integer ? Differentiation.None : Differentiation.Leaf;
 
     protected override void Plan(InputArgs args, PlanContext p)
     {

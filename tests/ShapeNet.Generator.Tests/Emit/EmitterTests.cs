@@ -321,6 +321,8 @@ public sealed partial class EmitterTests
 
         // The ops that return several tensors.
         expected = [.. expected, "Chunk", "Split", "TopK"];
+        // The recurrent ops, token ids and indexing.
+        expected = [.. expected, "Embedding", "Gru", "GruCell", "Lstm", "LstmCell", "OneHot", "Rnn", "RnnCell", "Select"];
         Assert.Equal(expected.Order(StringComparer.Ordinal), OpRegistry.All.Select(op => op.Name));
         Assert.All(OpRegistry.All, op => Assert.Equal(op.GetType().Name, op.Name));
         foreach (OpDefinition op in OpRegistry.All)
@@ -329,7 +331,7 @@ public sealed partial class EmitterTests
                 Assert.Same(op, call.Op);
                 Assert.Contains(call, OpRegistry.Calls(call.Name)!);
             }
-        Assert.Equal(new[] { "BatchNorm2d", "Conv2d", "Linear" }, OpRegistry.All.OfType<ILayer>().Select(l => l.Name));
+        Assert.Equal(new[] { "BatchNorm2d", "Conv2d", "Embedding", "Gru", "GruCell", "Linear", "Lstm", "LstmCell", "Rnn", "RnnCell" }, OpRegistry.All.OfType<ILayer>().Select(l => l.Name));
     }
 
     [Fact]

@@ -1,0 +1,237 @@
+using static ShapeNet.Generator.Tests.Diagnostics.DiagnosticTest;
+
+namespace ShapeNet.Generator.Tests.Diagnostics;
+
+/// <summary>Diagnostics of the recurrent layers, integer inputs and indexing: a layer's input size (SN0120), an initial state of
+/// the wrong shape (SN0121), floats where ids belong (SN0122) and ids where floats belong (SN0123), an index past a static
+/// sequence length (SN0124), the run-time Seq dimension (SN0015), the two directions concatenated into a Linear of the wrong
+/// size (SN0101, which names the concatenated parts) and the layer's hyper-parameters (SN0009).</summary>
+public class RecurrentDiagnosticsTests
+{
+    private const string Header = """
+        using ShapeNet;
+
+        namespace Curriculum;
+
+        [Dim(7)] public partial struct Steps;
+        [Dim(8)] public partial struct Features;
+        [Dim(16)] public partial struct Hidden;
+        [Dim(5)] public partial struct Languages;
+
+        """;
+
+    [Fact]
+    public void A_valid_recurrent_classifier_has_no_diagnostic()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Embedding(32, 8, PaddingIdx = 0)] partial Embedding Embed { get; }
+                [Gru(8, 16, NumLayers = 2, Bidirectional = true, Dropout = 0.1)] partial Gru Gru1 { get; }
+                [Linear(32, 5)] partial Linear Fc { get; }
+
+                [Forward]
+                public Tensor<Batch, Languages> Forward(IntTensor<Steps, Batch> ids, IntTensor<Batch> lengths)
+                {
+                    var hN = Gru1(Embed(ids), lengths: lengths).HN;
+                    return Fc(Concat([hN[-2], hN[-1]], 1));
+                }
+            }
+            """;
+
+        Infrastructure.GeneratorHarness.Run(Header + body).AssertNoErrors();
+    }
+
+    [Fact]
+    public void SN0120_a_gru_fed_more_features_than_its_input_size()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Embedding(32, 10)] partial Embedding Embed { get; }
+                [Gru(8, 16)] partial Gru Gru1 { get; }
+
+                [Forward]
+                public Tensor Forward(IntTensor<Steps, Batch> ids) => Gru1(Embed(ids)).Output;
+            }
+            """;
+
+        Only(Header + body, "SN0120", 16, 59,
+            "Gru1 expects 8 input features per step, but 'Embed(ids)' gives 10 (its shape is [Steps=7, Batch, 10])");
+    }
+
+    [Fact]
+    public void SN0121_an_initial_state_without_the_layers_times_directions_axis()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Gru(8, 16, NumLayers = 2, Bidirectional = true)] partial Gru Gru1 { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x, Tensor<Batch, Hidden> h0) => Gru1(x, h0).Output;
+            }
+            """;
+
+        Only(Header + body, "SN0121", 15, 90,
+            "Gru1 expects h0 [4, Batch, 16] ([layers × directions = 2 × 2, Batch, hidden = 16]), but 'h0' is [Batch, Hidden=16]");
+    }
+
+    [Fact]
+    public void SN0101_both_directions_concatenated_into_a_linear_sized_for_one()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Gru(8, 16, Bidirectional = true)] partial Gru Gru1 { get; }
+                [Linear(16, 5)] partial Linear Fc { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x)
+                {
+                    var hN = Gru1(x).HN;
+                    return Fc(Concat([hN[-2], hN[-1]], 1));
+                }
+            }
+            """;
+
+        Only(Header + body, "SN0101", 19, 16,
+            "Fc expects 16 input features, but Concat([hN[-2], hN[-1]], 1) gives 32 = 16 + 16 (it concatenates hN[-2] [Batch, 16] and hN[-1] [Batch, 16])");
+    }
+
+    [Fact]
+    public void SN0122_an_embedding_fed_floats()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Embedding(32, 8)] partial Embedding Embed { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch> x) => Embed(x);
+            }
+            """;
+
+        Only(Header + body, "SN0122", 15, 54, "Embed takes integer ids (an IntTensor) for 'ids', but 'x' is a float tensor [Steps=7, Batch]");
+    }
+
+    [Fact]
+    public void SN0122_lengths_given_as_floats()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Rnn(8, 16)] partial Rnn Rnn1 { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x, Tensor<Batch> lengths) => Rnn1(x, lengths: lengths).HN;
+            }
+            """;
+
+        Only(Header + body, "SN0122", 15, 87, "Rnn1 takes integer ids (an IntTensor) for 'lengths', but 'lengths' is a float tensor [Batch]");
+    }
+
+    [Fact]
+    public void SN0123_ids_given_to_an_op_on_floats()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(IntTensor<Batch, Features> ids) => Relu(ids);
+            }
+            """;
+
+        Only(Header + body, "SN0123", 13, 62,
+            "Relu takes float tensors, but 'ids' is an IntTensor [Batch, Features=8]: look its ids up with an Embedding layer or encode them with OneHot first");
+    }
+
+    [Fact]
+    public void SN0124_an_index_past_the_static_sequence_length()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x) => x[7] + x[-7];
+            }
+            """;
+
+        Only(Header + body, "SN0124", 13, 64, "'x[7]': index 7 is outside [-7, 7) along axis 0 of 'x' [Steps=7, Batch, Features=8]");
+    }
+
+    [Fact]
+    public void SN0015_the_run_time_seq_dimension()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Gru(8, 16)] partial Gru Gru1 { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Gru1(x).Output;
+            }
+            """;
+
+        Diagnostic_is(Header + body, "SN0015", 15, 56,
+            "The built-in Seq dimension (a sequence length known only at run time) cannot be compiled yet: declare the padded sequence length as a dimension ([Dim(14)] public partial struct Steps;) and pass each example's length to the recurrent layer (Gru1(x, lengths: lengths))");
+    }
+
+    [Fact]
+    public void SN0009_recurrent_hyper_parameters_each_reported()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Lstm(0, 16, NumLayers = 0, Dropout = 1)] partial Lstm Lstm1 { get; }
+                [Embedding(4, 2, PaddingIdx = 4)] partial Embedding Embed { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x) => x;
+            }
+            """;
+
+        Microsoft.CodeAnalysis.Diagnostic[] all = Run(Header + body);
+        Infrastructure.DiagnosticAssert.Has(all, "SN0009", 12, 6, "Layer 'Lstm1': the input size must be a positive int, but it is 0");
+        Infrastructure.DiagnosticAssert.Has(all, "SN0009", 12, 6, "Layer 'Lstm1': NumLayers must be at least 1, but it is 0");
+        Infrastructure.DiagnosticAssert.Has(all, "SN0009", 12, 6, "Layer 'Lstm1': Dropout must lie in [0, 1), but it is 1");
+        Infrastructure.DiagnosticAssert.Has(all, "SN0009", 13, 6, "Layer 'Embed': PaddingIdx must lie in [-4, 4) (negative counts from the end), but it is 4");
+        Assert.Equal(4, all.Length);
+    }
+
+    [Fact]
+    public void SN0205_a_required_input_left_out_and_a_state_that_is_not_a_tuple()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Lstm(8, 16)] partial Lstm Lstm1 { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x, Tensor<One, Batch, Hidden> h0) => Lstm1(x, h0).Output;
+            }
+
+            [Dim(1)] public partial struct One;
+            """;
+
+        Only(Header + body, "SN0205", 15, 95,
+            "Lstm1 cannot be called as 'Lstm1(x, h0)': 'state' is a tuple of 2 tensors, (h, c): it takes Lstm1(input, (h, c) state = null, lengths = null)");
+    }
+
+    private static void Diagnostic_is(string source, string id, int line, int column, string message)
+    {
+        Microsoft.CodeAnalysis.Diagnostic[] all = Run(source);
+        Infrastructure.DiagnosticAssert.Has(all, id, line, column, message);
+    }
+}

@@ -1,0 +1,94 @@
+using ShapeNet;
+
+namespace ShapeNet.Networks.Tests.Networks;
+
+[Dim(7)] public partial struct GoldenSteps;
+[Dim(5)] public partial struct GoldenClasses;
+
+/// <summary>Lecture 13's classifier at the golden test's size (tests/golden/recurrent.py): Embedding(32, 10, padding 0) → a
+/// 2-layer bidirectional GRU over per-example lengths → Linear on the top layer's two final states side by side.</summary>
+[Network]
+public partial class BiGruNet
+{
+    [Embedding(32, 10, PaddingIdx = 0)] partial global::ShapeNet.Embedding Embedding { get; }   // this namespace has a dimension named Embedding
+    [Gru(10, 16, NumLayers = 2, Bidirectional = true)] partial Gru Gru { get; }
+    [Linear(32, 5)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Batch, GoldenClasses> Forward(IntTensor<GoldenSteps, Batch> ids, IntTensor<Batch> lengths)
+    {
+        var hN = Gru(Embedding(ids), lengths: lengths).HN;
+        return Fc(Concat([hN[-2], hN[-1]], 1));
+    }
+}
+
+[Dim(3)] public partial struct RnnFeatures;
+[Dim(4)] public partial struct RnnSteps;
+[Dim(4)] public partial struct RnnHidden;
+[Dim(8)] public partial struct RnnBothDirections;
+[Dim(4)] public partial struct RnnStates;
+
+/// <summary>A 2-layer bidirectional GRU from a given h0: the output sequence, through time.</summary>
+[Network]
+public partial class GruStackNet
+{
+    [Gru(3, 4, NumLayers = 2, Bidirectional = true)] partial Gru Gru { get; }
+
+    [Forward]
+    public Tensor<RnnSteps, Batch, RnnBothDirections> Forward(Tensor<RnnSteps, Batch, RnnFeatures> x, Tensor<RnnStates, Batch, RnnHidden> h0) =>
+        Gru(x, h0).Output;
+}
+
+/// <summary>A batch-first LSTM from (h0, c0): the final cell state, selected by name.</summary>
+[Network]
+public partial class LstmNet
+{
+    [Lstm(3, 4, BatchFirst = true)] partial Lstm Lstm { get; }
+
+    [Forward]
+    public Tensor Forward(Tensor<Batch, RnnSteps, RnnFeatures> x, Tensor<One, Batch, RnnHidden> h0, Tensor<One, Batch, RnnHidden> c0) =>
+        Lstm(x, (h0, c0)).State.C + Lstm(x, (h0, c0)).State.H;
+}
+
+[Dim(1)] public partial struct One;
+
+/// <summary>A relu RNN stack's final hidden state.</summary>
+[Network]
+public partial class ReluRnnNet
+{
+    [Rnn(3, 4, NumLayers = 2, Nonlinearity = Nonlinearity.Relu)] partial Rnn Rnn { get; }
+
+    [Forward]
+    public Tensor Forward(Tensor<RnnSteps, Batch, RnnFeatures> x) => Rnn(x).HN;
+}
+
+/// <summary>Lecture 12a's loop: a GRU cell applied to each step of a static sequence (unrolled), the state carried through.</summary>
+[Network]
+public partial class GruCellLoopNet
+{
+    [GruCell(3, 4)] partial GruCell Cell { get; }
+
+    [Forward]
+    public Tensor Forward(Tensor<RnnSteps, Batch, RnnFeatures> x, Tensor<Batch, RnnHidden> h0)
+    {
+        var h = h0;
+        for (int t = 0; t < 4; t++) h = Cell(x[t], h);
+        return h;
+    }
+}
+
+/// <summary>An LSTM cell and an RNN cell over two steps, from zero states.</summary>
+[Network]
+public partial class CellsNet
+{
+    [LstmCell(3, 4)] partial LstmCell Lstm { get; }
+    [RnnCell(4, 4)] partial RnnCell Rnn { get; }
+
+    [Forward]
+    public Tensor Forward(Tensor<RnnSteps, Batch, RnnFeatures> x)
+    {
+        var c = Lstm(x[0]).C;
+        var h = Rnn(c);
+        return Rnn(Lstm(x[1], (h, c)).H, h);
+    }
+}

@@ -1,0 +1,42 @@
+using ShapeNet.Networks.Tests.Networks;
+using ShapeNet.Networks.Tests.Support;
+using ShapeNet.Optim;
+using Xunit.Abstractions;
+
+namespace ShapeNet.Networks.Tests;
+
+/// <summary>The generated bi-GRU classifier trains without allocating once warm: integer ids, lengths and labels uploaded,
+/// embedding, the two-layer bidirectional GRU over variable lengths, the Linear head, integer-target cross-entropy, Adam.</summary>
+[Collection(nameof(AllocationMeasurement))]
+public class RecurrentZeroAllocationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void BiGru_classifier_train_steps_allocate_nothing()
+    {
+        const int batch = 6, steps = 10;
+        using BiGruNet.Plan plan = new BiGruNet(seed: 1).CreatePlan(batch);
+        plan.Configure(Loss.CrossEntropy(), new Adam(1e-3f));
+        int[] ids = Enumerable.Range(0, 7 * batch).Select(i => 1 + i * 5 % 31).ToArray();
+        int[] lengths = [7, 6, 5, 3, 2, 1];
+        int[] labels = [0, 1, 2, 3, 4, 0];
+        void Step()
+        {
+            plan.SetBatch(batch);
+            plan.UploadInput(0, ids);
+            plan.UploadInput(1, lengths);
+            plan.UploadTarget(labels);
+            plan.TrainStepOnUploaded();
+        }
+        for (int i = 0; i < 3; i++) Step();
+
+        long thread = GC.GetAllocatedBytesForCurrentThread(), workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes;
+        for (int i = 0; i < steps; i++) Step();
+        thread = GC.GetAllocatedBytesForCurrentThread() - thread;
+        workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes - workers;
+
+        output.WriteLine($"{steps} train steps: {thread} bytes on the calling thread, {workers} on the workers; loss {plan.Loss}");
+        Assert.Equal(0, thread);
+        Assert.Equal(0, workers);
+        Assert.True(float.IsFinite(plan.Loss));
+    }
+}
