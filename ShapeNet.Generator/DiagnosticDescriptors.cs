@@ -120,6 +120,15 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor PoolWindowTooLarge = Error("SN0113", "Pooling window larger than the padded input",
         "'{0}': the kernel {1} is larger than the padded input {2} {3} + 2·{4} = {5} ('{6}' is {7})", Shapes);
 
+    public static readonly DiagnosticDescriptor PartitionSizes = Error("SN0117", "Chunk or Split sizes do not fit the axis",
+        "'{0}' cannot cut axis {1} of {2} {3}: {4}", Shapes);
+
+    public static readonly DiagnosticDescriptor TupleStructure = Error("SN0118", "Tuple used with another structure",
+        "'{0}' gives {1}, but {2}", Shapes);
+
+    public static readonly DiagnosticDescriptor TopKSize = Error("SN0119", "Top-k count out of range",
+        "'{0}' asks for the top {1} along axis {2} of {3} {4}, which has {5}", Shapes);
+
     public static readonly DiagnosticDescriptor ConvOutputSize = Error("SN0114", "Convolution output size is not positive",
         "'{0}': the output {1} would be {2}, which is not positive ('{3}' is {4})", Shapes);
 

@@ -172,6 +172,11 @@ internal static class NetworkEmitter
     /// compiled parent checks every use at compile time.</summary>
     private static void WriteRankErasedForward(IndentedWriter w, NetworkModel network)
     {
+        if (network.Forward is { ReturnStructure.IsLeaf: false })
+        {
+            WriteRankErasedTupleForward(w, network);
+            return;
+        }
         GraphModel? forward = network.Forward;
         if (forward is null || forward.IsStatic || forward.MethodTypeParameters.Count == 0 || forward.Inputs.Count == 0) return;
         string parameters = string.Join(", ", forward.Inputs.Select(i => $"{TensorType} {Id(i.Name)}"));
@@ -183,6 +188,21 @@ internal static class NetworkEmitter
     }
 
     private static string Field(LayerModel layer) => "__" + Camel(layer.MemberName);
+
+    /// <summary><see cref="WriteRankErasedForward"/> for a forward that returns a (nested) tuple: the same tuple of rank-erased
+    /// tensors (<c>(Tensor, (Tensor, Tensor))</c>), converted element-wise from the typed one.</summary>
+    private static void WriteRankErasedTupleForward(IndentedWriter w, NetworkModel network)
+    {
+        GraphModel forward = network.Forward!;
+        if (forward.IsStatic || forward.MethodTypeParameters.Count == 0 || forward.Inputs.Count == 0) return;
+        string Erased(OutputTree tree) => tree.IsLeaf ? TensorType : "(" + string.Join(", ", tree.Items.Select(Erased)) + ")";
+        string parameters = string.Join(", ", forward.Inputs.Select(i => $"{TensorType} {i.Name}"));
+        string typeArguments = string.Join(", ", forward.MethodTypeParameters.Select(_ => "global::ShapeNet.AnyDim"));
+        string arguments = string.Join(", ", forward.Inputs.Select(i => i.Name));
+        w.Line();
+        w.Line($"/// <summary><see cref=\"{forward.MethodName}{{{string.Join(", ", forward.MethodTypeParameters)}}}\"/> on rank-erased tensors, its dimensions {string.Join(", ", forward.MethodTypeParameters)} taken from the input at run time.</summary>");
+        w.Line($"public {Erased(forward.ReturnStructure)} {forward.MethodName}({parameters}) => {forward.MethodName}<{typeArguments}>({arguments});");
+    }
 
     // ---- summary -----------------------------------------------------------------------------
 
@@ -252,7 +272,7 @@ internal static class NetworkEmitter
                             w.Line($"{array.Name}[{index}] = batch; // {array.Comment}");
                 }
             }
-            WriteTypedOverloads(w, graph);
+            WriteTypedOverloads(w, graph, plan);
         }
     }
 
@@ -346,7 +366,7 @@ internal static class NetworkEmitter
     private static bool IsIntegerInput(CompiledGraph graph, int i) => graph.Producer(graph.Inputs[i]).Args is InputArgs { Integer: true };
 
     /// <summary>Forward and train-step overloads with the network's own parameter types.</summary>
-    private static void WriteTypedOverloads(IndentedWriter w, CompiledGraph graph)
+    private static void WriteTypedOverloads(IndentedWriter w, CompiledGraph graph, BufferPlan plan)
     {
         var parameters = graph.InputTypes.Zip(graph.InputNames, (type, name) => $"{type} {Id(name)}").ToList();
         string signature = string.Join(", ", parameters);
@@ -368,6 +388,15 @@ internal static class NetworkEmitter
                 w.Line($"UploadInput({i}, {Untyped(Id(graph.InputNames[i]), graph.InputTypes[i])}.Data);");
         }
 
+        // A forward that returns a tuple: output 0 through the base plan's output (the one a train step's loss reads), the
+        // others downloaded from their value buffers; the result has the declared tuple's structure.
+        var outputNames = new List<string> { outputName };
+        for (int j = 1; j < graph.Outputs.Count; j++) outputNames.Add(FreshName(outputName + j.ToString(CultureInfo.InvariantCulture), graph.InputNames));
+        string Result(OutputTree tree) => tree.IsLeaf
+            ? Typed($"new {TensorType}({outputNames[tree.Index]}{(ShapeArguments(graph.ShapeOf(graph.Outputs[tree.Index]), batch) is { Length: > 0 } s ? ", " + s : string.Empty)})",
+                tree.Index < graph.OutputTypes.Count ? graph.OutputTypes[tree.Index] : graph.ReturnType)
+            : "(" + string.Join(", ", tree.Items.Select(Result)) + ")";
+
         w.Line();
         w.Line($"/// <summary>Inference on one batch (allocates the result).</summary>");
         using (w.Block($"public {graph.ReturnType} Forward({signature})"))
@@ -376,16 +405,29 @@ internal static class NetworkEmitter
             w.Line("Forward(training: false);");
             w.Line($"var {outputName} = new float[OutputLengthFor({batch})];");
             w.Line($"DownloadOutput({outputName});");
-            string shape = ShapeArguments(output, batch);
-            w.Line($"return {Typed($"new {TensorType}({outputName}{(shape.Length > 0 ? ", " + shape : string.Empty)})", graph.ReturnType)};");
+            for (int j = 1; j < graph.Outputs.Count; j++)
+            {
+                w.Line($"var {outputNames[j]} = new float[{Sizes.Count(graph.ShapeOf(graph.Outputs[j]), batch)}];");
+                w.Line($"Backend.Download({plan.ValueName[graph.Outputs[j]]}, {outputNames[j]});");
+            }
+            w.Line($"return {Result(graph.ReturnStructure)};");
         }
         w.Line();
-        w.Line($"/// <summary>Inference on one batch into <paramref name=\"{outputName}\"/> ({output}); allocates nothing.</summary>");
-        using (w.Block($"public void Forward({signature}, global::System.Span<float> {outputName})"))
+        string spanParameters = string.Join(", ", outputNames.Select(n => $"global::System.Span<float> {n}"));
+        string described = graph.Outputs.Count == 1 ? $"<paramref name=\"{outputName}\"/> ({output})"
+            : string.Join(", ", outputNames.Select((n, j) => $"<paramref name=\"{n}\"/> ({graph.ShapeOf(graph.Outputs[j])})"));
+        w.Line($"/// <summary>Inference on one batch into {described}; allocates nothing.</summary>");
+        using (w.Block($"public void Forward({signature}, {spanParameters})"))
         {
             Upload();
             w.Line("Forward(training: false);");
             w.Line($"DownloadOutput({outputName});");
+            for (int j = 1; j < graph.Outputs.Count; j++)
+            {
+                string length = Sizes.Count(graph.ShapeOf(graph.Outputs[j]), batch);
+                w.Line($"if ({outputNames[j]}.Length < {length}) throw new global::System.ArgumentException($\"The output needs {{{length}}} floats for a batch of {{{batch}}}, but the destination holds {{{outputNames[j]}.Length}}.\", nameof({outputNames[j]}));");
+                w.Line($"Backend.Download({plan.ValueName[graph.Outputs[j]]}, {outputNames[j]}.Slice(0, {length}));");
+            }
         }
         w.Line();
         w.Line("/// <summary>One training step (forward, loss, backward, optimizer update); allocates nothing. <see cref=\"global::ShapeNet.NetworkPlan.Loss\"/> reads the loss.</summary>");

@@ -228,11 +228,11 @@ internal sealed class GraphBuilder
         {
             if (structure.IsLeaf) return true;
             string suggestion = "var " + Suggestion(structure) + " = " + node.Text + ";";
-            Fail(scope, DiagnosticDescriptors.InternalError, node.Location, node.Text, $"it returns {structure.Describe()}, but it is used as one tensor; deconstruct it: {suggestion}");
+            Fail(scope, DiagnosticDescriptors.TupleStructure, node.Location, node.Text, structure.Describe(), $"it is used as one tensor; deconstruct it: {suggestion}");
             return false;
         }
         if (node.Deconstruction.Matches(structure)) return true;
-        Fail(scope, DiagnosticDescriptors.InternalError, node.Location, node.Text, $"it returns {structure.Describe()}, but it is used as {node.Deconstruction.Describe()}");
+        Fail(scope, DiagnosticDescriptors.TupleStructure, node.Location, node.Text, structure.Describe(), $"it is deconstructed as {node.Deconstruction.Describe()}");
         return false;
     }
 

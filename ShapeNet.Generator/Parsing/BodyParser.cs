@@ -78,9 +78,9 @@ internal sealed class BodyParser
             _locals[p.Name] = id;
         }
 
-        Shape? declaredReturn = _context.ResolveTensorShape(_method.ReturnType, _substitution,
-            _context.At(declaration.ReturnType), out bool returnIsTensor);
-        if (!returnIsTensor)
+        var declaredReturns = new List<DeclaredReturn>();
+        OutputTree? declaredStructure = ReturnTypeTree(_method.ReturnType, _context.At(declaration.ReturnType), declaredReturns);
+        if (declaredStructure is null)
         {
             _context.Report(DiagnosticDescriptors.InputNotTyped, _context.At(declaration.ReturnType), "The return value", _method.Name,
                 _method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
@@ -89,18 +89,74 @@ internal sealed class BodyParser
 
         if (declaration.ExpressionBody is { } arrow)
         {
-            _output = Expression(arrow.Expression);
+            Return(arrow.Expression);
         }
         else if (declaration.Body is { } body)
         {
             Statement(body);
         }
 
-        if (_failed || _output < 0) return null;
+        if (_failed || _output < 0 || _outputs.Any(o => o < 0)) return null;
+        if (declaredStructure is not null && !SameStructure(declaredStructure, _returnStructure))
+        {
+            _context.Report(DiagnosticDescriptors.TupleStructure, _context.At((SyntaxNode?)_returnSyntax ?? declaration.Identifier.Parent), _returnText,
+                _returnStructure.Describe(), $"{_method.Name} declares its return type as {declaredStructure.Describe()}");
+            return null;
+        }
         return new GraphModel(_method.Name, _method.IsStatic, _method.TypeParameters.Select(t => t.Name).ToEquatableArray(),
-            inputs.ToEquatableArray(), EquatableArray.Create(new DeclaredReturn(declaredReturn, _method.ReturnType.ToDisplayString(ParseContext.FullyQualified))),
-            _method.ReturnType.ToDisplayString(ParseContext.FullyQualified), _nodes.ToEquatableArray(), EquatableArray.Create(_values[_output]), OutputTree.Single,
-            _context.At(declaration.Identifier.GetLocation()));
+            inputs.ToEquatableArray(), declaredReturns.ToEquatableArray(),
+            _method.ReturnType.ToDisplayString(ParseContext.FullyQualified), _nodes.ToEquatableArray(), _outputs.Select(o => _values[o]).ToEquatableArray(),
+            _returnStructure, _context.At(declaration.Identifier.GetLocation()));
+    }
+
+    /// <summary>The declared return type's tensors (in order, into <paramref name="returns"/>) and tuple structure: a tensor, or a
+    /// (nested) tuple of tensors (<c>(Tensor&lt;Batch, H&gt; Output, Tensor&lt;Batch, H&gt; Hidden)</c>); null when something else.</summary>
+    private OutputTree? ReturnTypeTree(ITypeSymbol type, SourceRef? location, List<DeclaredReturn> returns)
+    {
+        if (type is INamedTypeSymbol { IsTupleType: true } tuple)
+        {
+            var items = new List<OutputTree>();
+            foreach (IFieldSymbol element in tuple.TupleElements)
+            {
+                OutputTree? item = ReturnTypeTree(element.Type, location, returns);
+                if (item is null) return null;
+                items.Add(item);
+            }
+            return OutputTree.Tuple(items.ToArray());
+        }
+        Shape? shape = _context.ResolveTensorShape(type, _substitution, location, out bool isTensor);
+        if (!isTensor) return null;
+        returns.Add(new DeclaredReturn(shape, type.ToDisplayString(ParseContext.FullyQualified)));
+        return OutputTree.Leaf(returns.Count - 1);
+    }
+
+    private static bool SameStructure(OutputTree a, OutputTree b) =>
+        a.IsLeaf == b.IsLeaf && (a.IsLeaf || a.Items.Count == b.Items.Count && a.Items.Zip(b.Items, SameStructure).All(same => same));
+
+    /// <summary>The returned values' handles (<see cref="_output"/> is the first): one, or the leaves of a returned tuple in order.</summary>
+    private readonly List<int> _outputs = new();
+    private OutputTree _returnStructure = OutputTree.Single;
+    private ExpressionSyntax? _returnSyntax;
+    private string _returnText = string.Empty;
+
+    /// <summary>The returned expression: one tensor, or a tuple literal of tensors (<c>return (output, (h, c));</c>), whose
+    /// leaves become the graph's outputs in order.</summary>
+    private void Return(ExpressionSyntax expression)
+    {
+        _returnSyntax = expression;
+        _returnText = ParseContext.TextOf(expression);
+        _outputs.Clear();
+        _returnStructure = ReturnTree(expression);
+        _output = _outputs.Count > 0 ? _outputs[0] : -1;
+    }
+
+    private OutputTree ReturnTree(ExpressionSyntax expression)
+    {
+        while (expression is ParenthesizedExpressionSyntax p) expression = p.Expression;
+        if (expression is TupleExpressionSyntax tuple)
+            return OutputTree.Tuple(tuple.Arguments.Select(a => ReturnTree(a.Expression)).ToArray());
+        _outputs.Add(Expression(expression));
+        return OutputTree.Leaf(_outputs.Count - 1);
     }
 
     // ---- statements ----------------------------------------------------------------------------
@@ -128,11 +184,14 @@ internal sealed class BodyParser
                     Bind(v.Identifier.ValueText, id);
                 }
                 break;
+            case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: DeclarationExpressionSyntax or TupleExpressionSyntax } deconstruction }:
+                Deconstruction(deconstruction);
+                break;
             case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
                 Assignment(assignment);
                 break;
             case ReturnStatementSyntax ret:
-                if (ret.Expression is not null) _output = Expression(ret.Expression);
+                if (ret.Expression is not null) Return(ret.Expression);
                 _returned = true;
                 break;
             case ForStatementSyntax loop:
@@ -197,6 +256,86 @@ internal sealed class BodyParser
             : Arithmetic(op, assignment, assignment.Left, assignment.Right);
         Bind(name, value);
     }
+
+    /// <summary>
+    /// <c>var (a, b) = Chunk(x, 2, 1);</c>, <c>var (y, (h, c)) = Lstm(x);</c>, <c>(a, b) = Block.Forward(x);</c>: the call's node
+    /// records the pattern (inference checks it against the tuple the call returns, SN0118) and each named leaf is bound to
+    /// that output of the node (<c>_</c> discards one).
+    /// </summary>
+    private void Deconstruction(AssignmentExpressionSyntax assignment)
+    {
+        if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression))
+        {
+            Fail(assignment, "a tuple is deconstructed with '=': var (a, b) = Chunk(x, 2, 1);");
+            return;
+        }
+        TuplePattern? pattern = Pattern(assignment.Left);
+        if (pattern is null) return;
+        ExpressionSyntax right = assignment.Right;
+        while (right is ParenthesizedExpressionSyntax p) right = p.Expression;
+        int before = _nodes.Count;
+        int handle = right is InvocationExpressionSyntax invocation ? Invocation(invocation)
+            : Fail(right, "only a call that returns a tuple can be deconstructed: an op (Chunk, Split, TopK), a layer or a block's forward");
+        string[] leaves = pattern.Leaves().ToArray();
+        if (handle < 0)
+        {
+            foreach (string name in leaves) if (name != "_") Bind(name, -1);
+            return;
+        }
+        ValueRef made = _values[handle];
+        if (made.Node < before || made.Output != 0)
+        {
+            // The call made no new node (a reshape of a local is the local): it is one tensor, not a tuple.
+            _failed = true;
+            _context.Report(DiagnosticDescriptors.TupleStructure, _context.At(right), ParseContext.TextOf(right), "tensor",
+                "it is deconstructed as " + pattern.Describe());
+            foreach (string name in leaves) if (name != "_") Bind(name, -1);
+            return;
+        }
+        _nodes[made.Node] = _nodes[made.Node] with { Deconstruction = pattern };
+        for (int j = 0; j < leaves.Length; j++)
+        {
+            if (leaves[j] == "_") continue;
+            _values.Add(new ValueRef(made.Node, j));
+            Bind(leaves[j], _values.Count - 1);
+        }
+    }
+
+    /// <summary>The tuple pattern of a deconstruction's left side, or null after reporting what is not a local.</summary>
+    private TuplePattern? Pattern(ExpressionSyntax left)
+    {
+        switch (left)
+        {
+            case DeclarationExpressionSyntax { Designation: var designation }:
+                if (Pattern(designation) is { } declared) return declared;
+                Fail(left, "only locals (a, var b) and discards (_) can receive a deconstructed tensor");
+                return null;
+            case TupleExpressionSyntax tuple:
+                var items = new List<TuplePattern>();
+                foreach (ArgumentSyntax argument in tuple.Arguments)
+                {
+                    TuplePattern? item = Pattern(argument.Expression);
+                    if (item is null) return null;
+                    items.Add(item);
+                }
+                return new TuplePattern(string.Empty, items.ToEquatableArray());
+            case IdentifierNameSyntax id:
+                return new TuplePattern(id.Identifier.Text, EquatableArray<TuplePattern>.Empty);
+            default:
+                Fail(left, "only locals (a, var b) and discards (_) can receive a deconstructed tensor");
+                return null;
+        }
+    }
+
+    private static TuplePattern? Pattern(VariableDesignationSyntax designation) => designation switch
+    {
+        SingleVariableDesignationSyntax single => new TuplePattern(single.Identifier.Text, EquatableArray<TuplePattern>.Empty),
+        DiscardDesignationSyntax => new TuplePattern("_", EquatableArray<TuplePattern>.Empty),
+        ParenthesizedVariableDesignationSyntax nested => nested.Variables.Select(Pattern).Any(p => p is null)
+            ? null
+            : new TuplePattern(string.Empty, nested.Variables.Select(v => Pattern(v)!).ToEquatableArray()),
+        _ => null,
+    };
 
     /// <summary>Binds a local to a node, or marks it failed so that its uses do not report again.</summary>
     private void Bind(string name, int id)
@@ -640,6 +779,7 @@ internal sealed class BodyParser
                 operands.Add(id);
             }
             var values = new Dictionary<string, object>();
+            var lists = new HashSet<string>();
             foreach (DslParameter p in call.Parameters)
             {
                 if (p.IsTensor) continue;
@@ -651,9 +791,10 @@ internal sealed class BodyParser
                 object? value = ConstantArg(p, expressions, name);
                 if (value is null) ok = false;
                 else values[p.Name] = value;
+                if (p.Kind == DslKind.Axes && expressions.Count == 1 && IsList(expressions[0])) lists.Add(p.Name);
             }
             if (!ok) return -1;
-            return Add(NodeKind.Op, call.Op.Name, operands.ToArray(), call.Bind(new DslArguments(values)), ParseContext.TextOf(invocation), _context.At(invocation));
+            return Add(NodeKind.Op, call.Op.Name, operands.ToArray(), call.Bind(new DslArguments(values, lists)), ParseContext.TextOf(invocation), _context.At(invocation));
         }
 
         _failed = true;
@@ -758,6 +899,9 @@ internal sealed class BodyParser
                 return NotConstant(parameter, given[0], opName);
         }
     }
+
+    private static bool IsList(ExpressionSyntax e) =>
+        e is CollectionExpressionSyntax or ImplicitArrayCreationExpressionSyntax or ArrayCreationExpressionSyntax;
 
     private object? NotConstant(DslParameter parameter, ExpressionSyntax expression, string opName)
     {

@@ -22,7 +22,16 @@ internal static class FunctionParser
             if (!method.IsStatic || !ownerPartial || method.IsGenericMethod)
                 parse.Report(DiagnosticDescriptors.BadDifferentiable, parse.At(declaration.Identifier.GetLocation()), method.Name);
             else
+            {
                 graph = new BodyParser(parse, method, owner.Name, new Dictionary<string, LayerModel>(), new Dictionary<string, Dim>()).Parse(declaration);
+                if (graph is not null && !graph.ReturnStructure.IsLeaf)
+                {
+                    // The gradient of a function is of one scalar-like result; a tuple is for networks.
+                    parse.Report(DiagnosticDescriptors.TupleStructure, graph.Location, method.Name, graph.ReturnStructure.Describe(),
+                        "a [Differentiable] function returns one tensor");
+                    graph = null;
+                }
+            }
         }
         catch (System.OperationCanceledException)
         {

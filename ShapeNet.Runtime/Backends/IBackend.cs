@@ -169,6 +169,11 @@ public interface IBackend
     /// <summary>dx (+)= softmax backward from dy and the forward output y.</summary>
     void Softmax_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer y, int outer, int dim, int inner,
                           bool log, bool accumulate);
+    /// <summary>The <paramref name="k"/> largest (or smallest) values of x viewed as [outer, dim, inner] along the middle axis,
+    /// sorted, into values [outer, k, inner], and their positions along it as whole-number floats into indices (torch.topk).</summary>
+    void TopK_Forward(DeviceBuffer values, DeviceBuffer indices, DeviceBuffer x, int outer, int dim, int inner, int k, bool largest);
+    /// <summary>dx (+)= dValues scattered to the positions in indices (zero elsewhere when not accumulating).</summary>
+    void TopK_Backward(DeviceBuffer dx, DeviceBuffer dValues, DeviceBuffer indices, int outer, int dim, int inner, int k, bool accumulate);
     /// <summary>y (+)= x permuted: y's axis i is x's axis perm[i]. The backward of a permute is the permute
     /// by the inverse permutation with accumulate.</summary>
     void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate);

@@ -52,6 +52,19 @@ public abstract class Ops
     /// <summary>Concatenates along <paramref name="axis"/>; the other axes must agree (PyTorch's <c>torch.cat</c>).</summary>
     public static Tensor Concat(Tensor[] tensors, int axis = 0) => Tensor.Cat(tensors, axis);
 
+    /// <summary>Cuts x along <paramref name="dim"/> into chunks of ⌈n / chunks⌉ (PyTorch's <c>torch.chunk</c>; the last may be smaller,
+    /// and there may be fewer). Deconstruct the result: <c>var (a, b) = Chunk(x, 2, 1);</c>.</summary>
+    public static TensorTuple Chunk(Tensor x, int chunks, int dim = 0) => x.Chunk(chunks, dim);
+    /// <summary>Cuts x along <paramref name="dim"/> into parts of <paramref name="sizes"/>, which add up to its size (PyTorch's
+    /// <c>torch.split</c> with a list): <c>var (a, b) = Split(x, [2, 6], 1);</c>.</summary>
+    public static TensorTuple Split(Tensor x, int[] sizes, int dim = 0) => x.Split(sizes, dim);
+    /// <summary>Cuts x along <paramref name="dim"/> into parts of <paramref name="splitSize"/>, the last smaller (PyTorch's
+    /// <c>torch.split</c> with an int).</summary>
+    public static TensorTuple Split(Tensor x, int splitSize, int dim = 0) => x.Split(splitSize, dim);
+    /// <summary>The <paramref name="k"/> largest (or smallest) elements along <paramref name="dim"/>, sorted, and their positions as
+    /// a float tensor of whole numbers (PyTorch's <c>torch.topk</c>): <c>var (values, indices) = TopK(x, 3, 1);</c>.</summary>
+    public static (Tensor Values, Tensor Indices) TopK(Tensor x, int k, int dim = -1, bool largest = true) => x.TopK(k, dim, largest);
+
     // convolution family (x is [N, C, H, W]; stride 0 means the kernel size, PyTorch's default)
     /// <summary>Max pooling with a square window: [N, C, H, W] → [N, C, OH, OW], OH = floor((H + 2·padding − kernel)/stride) + 1.</summary>
     public static Tensor MaxPool2d(Tensor x, int kernel, int stride = 0, int padding = 0) => x.MaxPool2d(kernel, stride, padding);

@@ -198,6 +198,10 @@ public sealed class TimingBackend(IBackend inner) : IBackend
     { long t = Start(); inner.Softmax_Forward(y, x, outer, dim, inner1, log); Stop(t, "Softmax fwd"); }
     public void Softmax_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer y, int outer, int dim, int inner1, bool log, bool accumulate)
     { long t = Start(); inner.Softmax_Backward(dx, dy, y, outer, dim, inner1, log, accumulate); Stop(t, "Softmax bwd"); }
+    public void TopK_Forward(DeviceBuffer values, DeviceBuffer indices, DeviceBuffer x, int outer, int dim, int inner1, int k, bool largest)
+    { long t = Start(); inner.TopK_Forward(values, indices, x, outer, dim, inner1, k, largest); Stop(t, "TopK fwd"); }
+    public void TopK_Backward(DeviceBuffer dx, DeviceBuffer dValues, DeviceBuffer indices, int outer, int dim, int inner1, int k, bool accumulate)
+    { long t = Start(); inner.TopK_Backward(dx, dValues, indices, outer, dim, inner1, k, accumulate); Stop(t, "TopK bwd"); }
     public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate)
     { long t = Start(); inner.Permute(y, x, xShape, permutation, accumulate); Stop(t, $"Permute {Shape(xShape)}"); }
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)

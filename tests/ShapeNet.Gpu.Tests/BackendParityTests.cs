@@ -388,6 +388,24 @@ public sealed class BackendParityTests(GpuFixture gpu)
                 Close(dx, $"Softmax log={log} backward accumulate={accumulate}");
             }
         }
+        foreach (bool largest in new[] { true, false })
+        {
+            // Top 2 of the 4 along the middle axis of [3, 4, 5]: values, indices and the scattered backward.
+            var values = Zeros(30);
+            var indices = Zeros(30);
+            _cpu.TopK_Forward(values.Cpu, indices.Cpu, x.Cpu, 3, 4, 5, 2, largest);
+            G.TopK_Forward(values.Gpu, indices.Gpu, x.Gpu, 3, 4, 5, 2, largest);
+            Close(values, $"TopK largest={largest} values");
+            Close(indices, $"TopK largest={largest} indices");
+            var dValues = Pair(Parity.Random(30, 97));
+            foreach (bool accumulate in new[] { false, true })
+            {
+                var dx = Pair(Parity.Random(60, 98));
+                _cpu.TopK_Backward(dx.Cpu, dValues.Cpu, indices.Cpu, 3, 4, 5, 2, accumulate);
+                G.TopK_Backward(dx.Gpu, dValues.Gpu, indices.Gpu, 3, 4, 5, 2, accumulate);
+                Close(dx, $"TopK largest={largest} backward accumulate={accumulate}");
+            }
+        }
         foreach (bool accumulate in new[] { false, true })
         {
             var p = Pair(Parity.Random(60, 96));

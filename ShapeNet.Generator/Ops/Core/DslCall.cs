@@ -129,8 +129,20 @@ internal enum LossReduction
 internal sealed class DslArguments
 {
     private readonly IReadOnlyDictionary<string, object> _values;
+    private readonly IReadOnlyCollection<string> _lists;
 
-    public DslArguments(IReadOnlyDictionary<string, object> values) => _values = values;
+    public DslArguments(IReadOnlyDictionary<string, object> values, IReadOnlyCollection<string>? lists = null)
+    {
+        _values = values;
+        _lists = lists ?? System.Array.Empty<string>();
+    }
+
+    /// <summary>Whether an <see cref="DslKind.Axes"/> argument was written as a list (<c>[2, 6]</c>) rather than one int (<c>2</c>).</summary>
+    public bool IsList(string name)
+    {
+        foreach (string list in _lists) if (list == name) return true;
+        return false;
+    }
 
     public bool Has(string name) => _values.ContainsKey(name);
 

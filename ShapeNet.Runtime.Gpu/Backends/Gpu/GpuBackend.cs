@@ -435,6 +435,12 @@ public sealed class GpuBackend : IBackend, IDisposable
     public void Softmax_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer y, int outer, int dim, int inner, bool log, bool accumulate)
         => Kernels.Softmax.Softmax_Backward(View(dx), View(dy), View(y), outer, dim, inner, log, accumulate);
 
+    public void TopK_Forward(DeviceBuffer values, DeviceBuffer indices, DeviceBuffer x, int outer, int dim, int inner, int k, bool largest)
+        => Kernels.TopK.TopK_Forward(View(values), View(indices), View(x), outer, dim, inner, k, largest);
+
+    public void TopK_Backward(DeviceBuffer dx, DeviceBuffer dValues, DeviceBuffer indices, int outer, int dim, int inner, int k, bool accumulate)
+        => Kernels.TopK.TopK_Backward(View(dx), View(dValues), View(indices), outer, dim, inner, k, accumulate);
+
     public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate)
         => Kernels.Layout.Permute(View(y), View(x), xShape, permutation, accumulate);
 

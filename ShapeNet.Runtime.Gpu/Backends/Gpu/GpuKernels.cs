@@ -17,6 +17,7 @@ public sealed class GpuKernels
     private GpuElementwise? _elementwise;
     private GpuReduction? _reduction;
     private GpuSoftmax? _softmax;
+    private GpuTopK? _topK;
     private GpuLoss? _loss;
     private GpuOptimizers? _optimizers;
     private GpuPooling? _pooling;
@@ -57,6 +58,7 @@ public sealed class GpuKernels
     public GpuElementwise Elementwise => _elementwise ??= new GpuElementwise(this);
     public GpuReduction Reduction => _reduction ??= new GpuReduction(this);
     public GpuSoftmax Softmax => _softmax ??= new GpuSoftmax(this);
+    public GpuTopK TopK => _topK ??= new GpuTopK(this);
     public GpuLoss Loss => _loss ??= new GpuLoss(this);
     public GpuOptimizers Optimizers => _optimizers ??= new GpuOptimizers(this);
     public GpuPooling Pooling => _pooling ??= new GpuPooling(this);

@@ -271,6 +271,18 @@ public sealed class CpuBackend : IBackend
         CpuSoftmax.Softmax_Backward(Span(dx, 0, count), Span(dy, 0, count), Span(y, 0, count), outer, dim, inner, log, accumulate);
     }
 
+    public void TopK_Forward(DeviceBuffer values, DeviceBuffer indices, DeviceBuffer x, int outer, int dim, int inner, int k, bool largest)
+    {
+        long kept = (long)outer * k * inner;
+        CpuTopK.Forward(Span(values, 0, kept), Span(indices, 0, kept), Span(x, 0, (long)outer * dim * inner), outer, dim, inner, k, largest);
+    }
+
+    public void TopK_Backward(DeviceBuffer dx, DeviceBuffer dValues, DeviceBuffer indices, int outer, int dim, int inner, int k, bool accumulate)
+    {
+        long kept = (long)outer * k * inner;
+        CpuTopK.Backward(Span(dx, 0, (long)outer * dim * inner), Span(dValues, 0, kept), Span(indices, 0, kept), outer, dim, inner, k, accumulate);
+    }
+
     public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate)
     {
         long count = Count(xShape);

@@ -196,6 +196,32 @@ public sealed class ReferenceBackend : IBackend
         for (int i = 0; i < Count(xs); i++) Write(Data(dx), i, Data(dy)[Broadcast(i, xs, ys)] * scale, accumulate);
     }
 
+    public void TopK_Forward(DeviceBuffer values, DeviceBuffer indices, DeviceBuffer x, int outer, int dim, int inner, int k, bool largest)
+    {
+        float[] v = Data(values), ix = Data(indices), xv = Data(x);
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                // A stable sort of the line's positions by value: ties keep the lower index first.
+                int[] order = Enumerable.Range(0, dim).OrderBy(d => largest ? -xv[(o * dim + d) * inner + i] : xv[(o * dim + d) * inner + i]).ToArray();
+                for (int j = 0; j < k; j++)
+                {
+                    v[(o * k + j) * inner + i] = xv[(o * dim + order[j]) * inner + i];
+                    ix[(o * k + j) * inner + i] = order[j];
+                }
+            }
+    }
+
+    public void TopK_Backward(DeviceBuffer dx, DeviceBuffer dValues, DeviceBuffer indices, int outer, int dim, int inner, int k, bool accumulate)
+    {
+        float[] dxv = Data(dx), g = Data(dValues), ix = Data(indices);
+        if (!accumulate) System.Array.Clear(dxv, 0, outer * dim * inner);
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < k; j++)
+                for (int i = 0; i < inner; i++)
+                    dxv[(o * dim + (int)ix[(o * k + j) * inner + i]) * inner + i] += g[(o * k + j) * inner + i];
+    }
+
     public void Softmax_Forward(DeviceBuffer y, DeviceBuffer x, int outer, int dim, int inner, bool log)
     {
         float[] yv = Data(y), xv = Data(x);
