@@ -250,6 +250,8 @@ public static unsafe class CpuGemm
 
     private static void CheckMatrix(int length, int rows, int columns, int leadingDimension, string name)
     {
+        if (rows < 0 || columns < 0)
+            throw new ArgumentException($"Matrix {name} is {rows}×{columns}: sizes must not be negative.", name);
         if (leadingDimension < Math.Max(columns, 1))
             throw new ArgumentException($"Matrix {name} is stored {rows}×{columns} but its row stride is {leadingDimension}.", name);
         long needed = rows == 0 || columns == 0 ? 0 : (long)(rows - 1) * leadingDimension + columns;

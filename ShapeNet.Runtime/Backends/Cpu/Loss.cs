@@ -164,6 +164,7 @@ public static class CpuLoss
     {
         if (kind is not (LossKind.CrossEntropy or LossKind.Nll))
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only CrossEntropy and Nll take integer class indices.");
+        if (rows < 0 || cols < 1) throw new ArgumentException($"{kind} loss over [{rows}, {cols}]: rows must not be negative and there must be at least one class.");
         long count = (long)rows * cols;
         if (inputLength != count || targetLength < rows)
             throw new ArgumentException($"{kind} loss over [{rows}, {cols}] needs {count} inputs and {rows} targets; got {inputLength} and {targetLength}.");
@@ -192,6 +193,7 @@ public static class CpuLoss
 
     private static void CheckSizes(LossKind kind, int inputLength, int targetLength, int rows, int cols)
     {
+        if (rows < 0 || cols < 1) throw new ArgumentException($"{kind} loss over [{rows}, {cols}]: rows must not be negative and there must be at least one column.");
         long count = (long)rows * cols;
         long targetCount = kind is LossKind.CrossEntropy or LossKind.Nll ? rows : count;
         if (inputLength != count || targetLength != targetCount)

@@ -182,7 +182,7 @@ public static class CpuNormalization
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(planeSize);
-        long needed = (long)batch * channels * planeSize;
+        long needed = SizeMath.Product(op, "the input", [batch, channels, planeSize]);
         if (valuesLength < needed || xLength < needed)
             throw new ArgumentException($"{op} on ({batch},{channels},{planeSize}) needs {needed} values per tensor, got {valuesLength} and x {xLength}.");
     }

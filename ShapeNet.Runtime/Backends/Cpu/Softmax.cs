@@ -156,7 +156,7 @@ public static class CpuSoftmax
     {
         if (outer < 0 || dim < 0 || inner < 0)
             throw new ArgumentException($"Softmax sizes must be non-negative: outer {outer}, dim {dim}, inner {inner}.");
-        long count = (long)outer * dim * inner;
+        long count = SizeMath.Product("Softmax", "the input", [outer, dim, inner]);
         if (outputLength != count || inputLength != count)
             throw new ArgumentException($"Softmax [{outer}, {dim}, {inner}] needs {count} values; the spans have {outputLength} and {inputLength}.");
         return count;

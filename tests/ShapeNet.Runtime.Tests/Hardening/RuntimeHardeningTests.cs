@@ -122,4 +122,18 @@ public class RuntimeHardeningTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public void Softmax_sizes_whose_product_wraps_are_rejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => CpuSoftmax.Softmax_Forward(new float[0], new float[0], 65536, 65536, 65536, log: false));
+        Assert.Equal("Softmax: the input [65,536 × 65,536 × 65,536] overflows: more than 2,147,483,591 elements.", e.Message);
+    }
+
+    [Fact]
+    public void Negative_loss_sizes_are_rejected_even_when_their_product_matches_the_spans()
+    {
+        var e = Assert.Throws<ArgumentException>(() => CpuLoss.Loss_Forward(LossKind.Mse, Reduction.Mean, new float[1], new float[1], -1, -1));
+        Assert.Equal("Mse loss over [-1, -1]: rows must not be negative and there must be at least one column.", e.Message);
+    }
 }
