@@ -19,6 +19,11 @@ internal sealed record OnnxAttr(string Code)
 
     public static OnnxAttr Ints(string name, params int[] values) => Ints(name, values.Select(v => (long)v));
 
+    public static OnnxAttr String(string name, string value) => new($"{Attribute}.String({StringLiteral(name)}, {StringLiteral(value)})");
+
+    public static OnnxAttr Strings(string name, IEnumerable<string> values) =>
+        new($"{Attribute}.Strings({StringLiteral(name)}{string.Concat(values.Select(v => ", " + StringLiteral(v)))})");
+
     private const string Attribute = "global::ShapeNet.Onnx.OnnxAttribute";
 }
 
@@ -99,11 +104,27 @@ internal sealed class OnnxContext : NodeInfo
         return name;
     }
 
+    /// <summary>A float32 vector constant.</summary>
+    public string Floats(string what, params double[] values)
+    {
+        string name = _names.Unique(_prefix + "/" + what);
+        _lines.Add($"model.Constant({StringLiteral(name)}, new float[] {{ {string.Join(", ", values.Select(Sizes.Float))} }}, {Sizes.Literal(values.Length)});");
+        return name;
+    }
+
     /// <summary>An int64 vector constant (a shape for <c>Reshape</c>).</summary>
     public string Int64s(string what, IReadOnlyList<long> values)
     {
         string name = _names.Unique(_prefix + "/" + what);
         _lines.Add($"model.Int64Constant({StringLiteral(name)}, new long[] {{ {string.Join(", ", values.Select(Sizes.Literal))} }}, {Sizes.Literal(values.Count)});");
+        return name;
+    }
+
+    /// <summary>An int64 scalar constant (a <c>Gather</c> index that removes its axis).</summary>
+    public string Int64Scalar(string what, long value)
+    {
+        string name = _names.Unique(_prefix + "/" + what);
+        _lines.Add($"model.Int64Constant({StringLiteral(name)}, new long[] {{ {Sizes.Literal(value)} }});");
         return name;
     }
 

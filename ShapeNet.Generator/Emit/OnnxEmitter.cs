@@ -49,7 +49,8 @@ internal static class OnnxEmitter
             for (int i = 0; i < graph.Inputs.Count; i++)
             {
                 int input = graph.Inputs[i];
-                w.Line($"model.Input({StringLiteral(names.Value(input))}{Dims(graph.ShapeOf(input))}); // {graph.InputNames[i]}: {graph.ShapeOf(input)}");
+                string method = graph.Producer(input).Args is InputArgs { Integer: true } ? "Int32Input" : "Input";
+                w.Line($"model.{method}({StringLiteral(names.Value(input))}{Dims(graph.ShapeOf(input))}); // {graph.InputNames[i]}: {graph.ShapeOf(input)}");
             }
             foreach (int p in names.UsedParameters)
             {

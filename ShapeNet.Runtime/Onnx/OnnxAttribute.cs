@@ -4,7 +4,7 @@ namespace ShapeNet.Onnx;
 /// list of ints or a list of floats. Generated <c>ExportOnnx</c> methods create them; see <see cref="OnnxModelBuilder"/>.</summary>
 public readonly struct OnnxAttribute
 {
-    private OnnxAttribute(string name, OnnxAttributeKind kind, long i, float f, long[]? ints, float[]? floats)
+    private OnnxAttribute(string name, OnnxAttributeKind kind, long i, float f, long[]? ints, float[]? floats, string[]? strings = null)
     {
         Name = name;
         Kind = kind;
@@ -12,6 +12,7 @@ public readonly struct OnnxAttribute
         FloatValue = f;
         IntValues = ints ?? [];
         FloatValues = floats ?? [];
+        StringValues = strings ?? [];
     }
 
     /// <summary>The attribute's name in the operator's schema.</summary>
@@ -32,6 +33,10 @@ public readonly struct OnnxAttribute
     /// <summary>The values of a <see cref="OnnxAttributeKind.Floats"/> attribute.</summary>
     public float[] FloatValues { get; }
 
+    /// <summary>The value of a <see cref="OnnxAttributeKind.String"/> attribute (one element), or of a
+    /// <see cref="OnnxAttributeKind.Strings"/> one.</summary>
+    public string[] StringValues { get; }
+
     /// <summary>An int attribute (<c>axis</c>, <c>group</c>, <c>transB</c>).</summary>
     public static OnnxAttribute Int(string name, long value) => new(name, OnnxAttributeKind.Int, value, 0, null, null);
 
@@ -40,6 +45,12 @@ public readonly struct OnnxAttribute
 
     /// <summary>A list of ints (<c>kernel_shape</c>, <c>pads</c>, <c>perm</c>).</summary>
     public static OnnxAttribute Ints(string name, params long[] values) => new(name, OnnxAttributeKind.Ints, 0, 0, (long[])values.Clone(), null);
+
+    /// <summary>A string attribute (a recurrent node's <c>direction</c>), written in UTF-8.</summary>
+    public static OnnxAttribute String(string name, string value) => new(name, OnnxAttributeKind.String, 0, 0, null, null, [value]);
+
+    /// <summary>A list of strings (a recurrent node's <c>activations</c>).</summary>
+    public static OnnxAttribute Strings(string name, params string[] values) => new(name, OnnxAttributeKind.Strings, 0, 0, null, null, (string[])values.Clone());
 
     /// <summary>A list of floats.</summary>
     public static OnnxAttribute Floats(string name, params float[] values) => new(name, OnnxAttributeKind.Floats, 0, 0, null, (float[])values.Clone());
@@ -57,6 +68,12 @@ public enum OnnxAttributeKind
     /// <summary>A list of float32.</summary>
     Floats = 6,
 
+    /// <summary>A UTF-8 string.</summary>
+    String = 3,
+
     /// <summary>A list of int64.</summary>
     Ints = 7,
+
+    /// <summary>A list of UTF-8 strings.</summary>
+    Strings = 8,
 }

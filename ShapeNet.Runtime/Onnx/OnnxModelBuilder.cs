@@ -37,12 +37,12 @@ public sealed class OnnxModelBuilder
     /// <summary>The newest opset the op mappings are checked against (ONNX 1.16, IR version 10).</summary>
     public const int MaximumOpset = 21;
 
-    private const int FloatType = 1, Int64Type = 7;
+    private const int FloatType = 1, Int32Type = 6, Int64Type = 7;
 
     private readonly string _name;
     private readonly List<NodeProto> _nodes = [];
     private readonly List<TensorProto> _initializers = [];
-    private readonly List<(string Name, long[] Shape)> _inputs = [];
+    private readonly List<(string Name, int Type, long[] Shape)> _inputs = [];
     private readonly List<(string Name, long[] Shape)> _outputs = [];
     private readonly HashSet<string> _initializerNames = new(StringComparer.Ordinal);
 
@@ -77,7 +77,10 @@ public sealed class OnnxModelBuilder
     };
 
     /// <summary>A graph input of float32 elements and <paramref name="shape"/> (<see cref="BatchAxis"/> for the batch).</summary>
-    public void Input(string name, params long[] shape) => _inputs.Add((name, CheckShape(name, shape)));
+    public void Input(string name, params long[] shape) => _inputs.Add((name, FloatType, CheckShape(name, shape)));
+
+    /// <summary>A graph input of int32 elements (an <c>IntTensor</c> parameter of the forward: token ids, lengths).</summary>
+    public void Int32Input(string name, params long[] shape) => _inputs.Add((name, Int32Type, CheckShape(name, shape)));
 
     /// <summary>A graph output of float32 elements and <paramref name="shape"/> (<see cref="BatchAxis"/> for the batch).</summary>
     public void Output(string name, params long[] shape) => _outputs.Add((name, CheckShape(name, shape)));
@@ -164,8 +167,8 @@ public sealed class OnnxModelBuilder
         foreach (NodeProto node in _nodes) graph.Message(1, WriteNode(node));                  // node
         graph.String(2, _name);                                                            // name
         foreach (TensorProto initializer in _initializers) graph.Message(5, WriteTensor(initializer)); // initializer
-        foreach ((string name, long[] shape) in _inputs) graph.Message(11, WriteValueInfo(name, shape));  // input
-        foreach ((string name, long[] shape) in _outputs) graph.Message(12, WriteValueInfo(name, shape)); // output
+        foreach ((string name, int type, long[] shape) in _inputs) graph.Message(11, WriteValueInfo(name, type, shape)); // input
+        foreach ((string name, long[] shape) in _outputs) graph.Message(12, WriteValueInfo(name, FloatType, shape));     // output
         return graph;
     }
 
@@ -192,11 +195,17 @@ public sealed class OnnxModelBuilder
             case OnnxAttributeKind.Int:
                 w.Int64(3, attribute.IntValue);                      // i
                 break;
+            case OnnxAttributeKind.String:
+                w.String(4, attribute.StringValues[0]);              // s (bytes, UTF-8)
+                break;
             case OnnxAttributeKind.Floats:
                 foreach (float f in attribute.FloatValues) w.Float(7, f); // floats (not packed in onnx.proto)
                 break;
             case OnnxAttributeKind.Ints:
                 foreach (long i in attribute.IntValues) w.Int64(8, i);    // ints (not packed in onnx.proto)
+                break;
+            case OnnxAttributeKind.Strings:
+                foreach (string s in attribute.StringValues) w.String(9, s); // strings
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(attribute), attribute.Kind, "Unknown ONNX attribute kind.");
@@ -216,7 +225,7 @@ public sealed class OnnxModelBuilder
         return w;
     }
 
-    private ProtobufWriter WriteValueInfo(string name, long[] shape)
+    private ProtobufWriter WriteValueInfo(string name, int elementType, long[] shape)
     {
         var dims = new ProtobufWriter();
         foreach (long d in shape)
@@ -228,7 +237,7 @@ public sealed class OnnxModelBuilder
             dims.Message(1, dim);                                    // TensorShapeProto.dim
         }
         var tensor = new ProtobufWriter();
-        tensor.Int64(1, FloatType);                                  // TypeProto.Tensor.elem_type
+        tensor.Int64(1, elementType);                                // TypeProto.Tensor.elem_type
         tensor.Message(2, dims);                                     // shape (present even for a scalar: rank 0, not unknown)
         var type = new ProtobufWriter();
         type.Message(1, tensor);                                     // TypeProto.tensor_type

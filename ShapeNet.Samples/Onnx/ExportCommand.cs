@@ -6,6 +6,7 @@ using ShapeNet.Samples.Cnn;
 using ShapeNet.Samples.LinearRegression;
 using ShapeNet.Samples.LogisticRegression;
 using ShapeNet.Samples.Mnist;
+using ShapeNet.Samples.Recurrent;
 using ShapeNet.Samples.Softmax;
 
 namespace ShapeNet.Samples.Onnx;
@@ -36,6 +37,7 @@ public static class ExportCommand
         ["logistic-regression"] = Of(() => new LogisticModel(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
         ["tabular"] = Of(() => new TabularModel(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
         ["tabular-loader"] = Of(() => new TabularModel(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
+        ["word-language"] = Of(() => new LanguageClassifier(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
     };
 
     public sealed record Options(string Sample, string? Output = null, string? Checkpoint = null, int? Batch = null,

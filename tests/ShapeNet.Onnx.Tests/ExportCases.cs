@@ -6,15 +6,19 @@ using ShapeNet.Samples.Cnn;
 using ShapeNet.Samples.LinearRegression;
 using ShapeNet.Samples.LogisticRegression;
 using ShapeNet.Samples.Mnist;
+using ShapeNet.Samples.Recurrent;
 using ShapeNet.Samples.Softmax;
 
 namespace ShapeNet.Onnx.Tests;
 
-/// <summary>A network to export: how to create it, plan it and export it (the generated methods are per class).</summary>
-public sealed record ExportCase(Func<Module> Create, Func<Module, int, NetworkPlan> Plan, Func<Module, int?, int, byte[]> Onnx)
+/// <summary>A network to export: how to create it, plan it and export it (the generated methods are per class), and the range
+/// [low, high) of each integer input's values (token ids below the vocabulary, lengths from 1 to the sequence length).</summary>
+public sealed record ExportCase(Func<Module> Create, Func<Module, int, NetworkPlan> Plan, Func<Module, int?, int, byte[]> Onnx,
+    IReadOnlyDictionary<string, (int Low, int High)>? IntegerRanges = null)
 {
-    public static ExportCase Of<T>(Func<T> create, Func<T, int, NetworkPlan> plan, Func<T, int?, int, byte[]> onnx) where T : Module =>
-        new(() => create(), (m, batch) => plan((T)m, batch), (m, batch, opset) => onnx((T)m, batch, opset));
+    public static ExportCase Of<T>(Func<T> create, Func<T, int, NetworkPlan> plan, Func<T, int?, int, byte[]> onnx,
+        IReadOnlyDictionary<string, (int Low, int High)>? integerRanges = null) where T : Module =>
+        new(() => create(), (m, batch) => plan((T)m, batch), (m, batch, opset) => onnx((T)m, batch, opset), integerRanges);
 
     /// <summary>Every [Network] of ShapeNet.Samples that is not a generic block (blocks are exported inside their parents).</summary>
     public static readonly IReadOnlyDictionary<string, ExportCase> Samples = new Dictionary<string, ExportCase>
@@ -30,12 +34,29 @@ public sealed record ExportCase(Func<Module> Create, Func<Module, int, NetworkPl
         ["TabularModel"] = Of(() => new TabularModel(9), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["LinearRegression"] = Of(() => new LinearRegression(10), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["Logistic8"] = Of(() => new Logistic8(11), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["GruClassifier"] = Of(() => new GruClassifier(30), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o), Ids(128)),
+        ["LanguageClassifier"] = Of(() => new LanguageClassifier(31), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o),
+            new Dictionary<string, (int, int)> { ["ids"] = (0, 63), ["lengths"] = (1, 15) }),
+        ["HelloRnnCell"] = Of(() => new HelloRnnCell(32), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o), Ids(4)),
+        ["HelloRnn"] = Of(() => new HelloRnn(33), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o), Ids(4)),
+        ["HelloEmbedding"] = Of(() => new HelloEmbedding(34), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o), Ids(4)),
+        ["HelloLstm"] = Of(() => new HelloLstm(35), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o), Ids(4)),
+        ["HelloGru"] = Of(() => new HelloGru(36), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o), Ids(4)),
     };
 
     /// <summary>Networks that together use every op ONNX export maps (see each class's summary).</summary>
     public static readonly IReadOnlyDictionary<string, ExportCase> OpCoverage = new Dictionary<string, ExportCase>
     {
         ["TwoInputNet"] = Of(() => new TwoInputNet(25), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["BiGruNet"] = Of(() => new BiGruNet(18), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o),
+            new Dictionary<string, (int, int)> { ["ids"] = (0, 32), ["lengths"] = (1, 8) }),
+        ["GruStackNet"] = Of(() => new GruStackNet(19), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["LstmNet"] = Of(() => new LstmNet(20), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["ReluRnnNet"] = Of(() => new ReluRnnNet(21), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["GruCellLoopNet"] = Of(() => new GruCellLoopNet(22), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["CellsNet"] = Of(() => new CellsNet(23), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["OnnxRecurrentNet"] = Of(() => new OnnxRecurrentNet(24), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o),
+            new Dictionary<string, (int, int)> { ["ids"] = (0, 12), ["lengths"] = (1, 7) }),
         ["AllOpsNet"] = Of(() => new AllOpsNet(12), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["BatchNormCnn"] = Of(() => new BatchNormCnn(13), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["NestedBatchNorm"] = Of(() => new NestedBatchNorm(14), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
@@ -43,6 +64,9 @@ public sealed record ExportCase(Func<Module> Create, Func<Module, int, NetworkPl
         ["OnnxConvNet"] = Of(() => new OnnxConvNet(16), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["ActivationNet"] = Of(() => new ActivationNet(17), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
     };
+
+    /// <summary>Token ids below <paramref name="vocabulary"/> for the input <c>ids</c>.</summary>
+    private static Dictionary<string, (int, int)> Ids(int vocabulary) => new() { ["ids"] = (0, vocabulary) };
 
     public static TheoryData<string> SampleNames => new(Samples.Keys);
 

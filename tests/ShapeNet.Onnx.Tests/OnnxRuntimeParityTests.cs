@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Xunit.Abstractions;
 
 namespace ShapeNet.Onnx.Tests;
@@ -92,8 +93,19 @@ public sealed class OnnxRuntimeParityTests(ITestOutputHelper output)
             int index = 0;
             foreach (string inputName in session.InputNames)
             {
-                long[] shape = session.InputMetadata[inputName].Dimensions.Select(d => d < 0 ? (long)batch : d).ToArray();
-                float[] data = new float[shape.Aggregate(1L, (a, d) => a * d)];
+                NodeMetadata metadata = session.InputMetadata[inputName];
+                long[] shape = metadata.Dimensions.Select(d => d < 0 ? (long)batch : d).ToArray();
+                long count = shape.Aggregate(1L, (a, d) => a * d);
+                if (metadata.ElementDataType == TensorElementType.Int32)
+                {
+                    (int low, int high) = c.IntegerRanges![inputName];
+                    int[] ids = new int[count];
+                    for (int i = 0; i < ids.Length; i++) ids[i] = random.Next(low, high);
+                    plan.UploadInput(index++, ids);
+                    inputs.Add(OrtValue.CreateTensorValueFromMemory(ids, shape));
+                    continue;
+                }
+                float[] data = new float[count];
                 for (int i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
                 plan.UploadInput(index++, data);
                 inputs.Add(OrtValue.CreateTensorValueFromMemory(data, shape));

@@ -52,6 +52,14 @@ internal sealed class OneHot : OpDefinition<OneHotArgs>
 
     protected override long Flops(OneHotArgs args, NodeInfo n) => 0;
 
-    protected override void Onnx(OneHotArgs args, OnnxContext o) =>
-        o.Unsupported("OneHot is not exported to ONNX yet (integer graph inputs are not exported)");
+    /// <summary>ONNX's OneHot with depth and the float32 [off, on] values as constants: a new last axis of floats. The int32 ids
+    /// are cast to int64 first, the index type every runtime implements OneHot for (ONNX Runtime has no int32-index,
+    /// int64-depth kernel).</summary>
+    protected override void Onnx(OneHotArgs args, OnnxContext o)
+    {
+        string ids = o.Temp("ids_int64");
+        o.Op("Cast", new[] { o.Input(0) }, new[] { ids }, OnnxAttr.Int("to", 7));
+        o.Op("OneHot", new[] { ids, o.Int64s("depth", new long[] { args.Classes }), o.Floats("values", 0, 1) }, new[] { o.Output(0) },
+            OnnxAttr.Int("axis", -1));
+    }
 }

@@ -152,8 +152,18 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
             CallArg.Named("accumulateDx", CallArg.Code(accumulate)), CallArg.Named("accumulateParameters", b.ParameterAccumulate));
     }
 
-    protected override void Onnx(CellArgs args, OnnxContext o) =>
-        o.Unsupported("recurrent cells are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+    /// <summary>A cell is ONNX's RNN, GRU or LSTM node at sequence length 1 (<see cref="RecurrentOnnx"/>): x and the state get a
+    /// leading axis of 1, the final state loses it.</summary>
+    protected override void Onnx(CellArgs args, OnnxContext o)
+    {
+        string x = RecurrentOnnx.Reshape(o, o.Input(0), o.Temp("input_step"), 1, -1, args.Input);
+        string h0 = args.HasState ? RecurrentOnnx.Reshape(o, o.Input(1), o.Temp("h0_step"), 1, -1, args.Hidden) : string.Empty;
+        string c0 = args.HasState && args.IsLstm ? RecurrentOnnx.Reshape(o, o.Input(2), o.Temp("c0_step"), 1, -1, args.Hidden) : string.Empty;
+        string yh = o.Temp("Y_h"), yc = args.IsLstm ? o.Temp("Y_c") : string.Empty;
+        RecurrentOnnx.Node(o, args.Mode, args.Hidden, 1, args.Bias, string.Empty, args.Input, x, h0, c0, string.Empty, string.Empty, yh, yc);
+        RecurrentOnnx.Reshape(o, yh, o.Output(0), -1, args.Hidden);
+        if (args.IsLstm) RecurrentOnnx.Reshape(o, yc, o.Output(1), -1, args.Hidden);
+    }
 
     protected override long Flops(CellArgs args, NodeInfo n) => 2L * args.Gates * args.Hidden * (args.Input + args.Hidden);
 }

@@ -270,10 +270,46 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
     }
 
     /// <summary>Per sample: 2·G·H·(in + H) multiply-adds per step, layer and direction (the gate element-wise work not counted).</summary>
-    /// <summary>ONNX's RNN, GRU and LSTM order gates and lay out weights otherwise (GRU z, r, h; LSTM i, o, f, c; directions in one
-    /// tensor) and take packed lengths another way: not exported yet.</summary>
-    protected override void Onnx(RecurrentArgs args, OnnxContext o) =>
-        o.Unsupported("recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+    /// <summary>ONNX's RNN, GRU or LSTM, one node per layer (<see cref="RecurrentOnnx"/>): a batch-first input transposed to
+    /// [Seq, Batch, In]; each layer's Y [Seq, D, Batch, H] made [Seq, Batch, D·H] for the next; h0 (and c0) sliced per layer and
+    /// the final states concatenated; the lengths are ONNX's <c>sequence_lens</c> (padded steps give 0, as PyTorch's packed
+    /// sequences). Dropout between layers is the identity in inference.</summary>
+    protected override void Onnx(RecurrentArgs args, OnnxContext o)
+    {
+        int directions = args.Directions, hidden = args.Hidden;
+        string x = args.BatchFirst ? RecurrentOnnx.Transpose(o, o.Input(0), "input_seq_first", 1, 0, 2) : o.Input(0);
+        string lengths = args.HasLengths ? o.Input(args.LengthsOperand) : string.Empty;
+        var finalH = new List<string>();
+        var finalC = new List<string>();
+        for (int layer = 0; layer < args.Layers; layer++)
+        {
+            string l = RecurrentOnnx.L(layer);
+            bool one = args.Layers == 1, last = layer == args.Layers - 1;
+            string h0 = args.HasState ? LayerState(o, o.Input(1), "h0" + l, layer, args) : string.Empty;
+            string c0 = args.HasState && args.IsLstm ? LayerState(o, o.Input(2), "c0" + l, layer, args) : string.Empty;
+            string y = o.Temp("Y" + l), yh = one ? o.Output(1) : o.Temp("Y_h" + l), yc = !args.IsLstm ? string.Empty : one ? o.Output(2) : o.Temp("Y_c" + l);
+            RecurrentOnnx.Node(o, args.Mode, hidden, directions, args.Bias, l, layer == 0 ? args.Input : directions * hidden, x, h0, c0, lengths, y, yh, yc);
+            string seqBatch = RecurrentOnnx.Transpose(o, y, "Y_seq_batch" + l, 0, 2, 1, 3);
+            x = RecurrentOnnx.Reshape(o, seqBatch, last && !args.BatchFirst ? o.Output(0) : o.Temp("output" + l), 0, 0, directions * hidden);
+            finalH.Add(yh);
+            finalC.Add(yc);
+        }
+        if (args.BatchFirst) o.Op("Transpose", new[] { x }, new[] { o.Output(0) }, OnnxAttr.Ints("perm", 1, 0, 2));
+        if (args.Layers == 1) return;
+        o.Op("Concat", finalH.ToArray(), new[] { o.Output(1) }, OnnxAttr.Int("axis", 0));
+        if (args.IsLstm) o.Op("Concat", finalC.ToArray(), new[] { o.Output(2) }, OnnxAttr.Int("axis", 0));
+    }
+
+    /// <summary>Layer <paramref name="layer"/>'s [D, Batch, H] of a state [L·D, Batch, H].</summary>
+    private static string LayerState(OnnxContext o, string state, string what, int layer, RecurrentArgs args)
+    {
+        if (args.Layers == 1) return state;
+        string sliced = o.Temp(what);
+        long from = (long)layer * args.Directions;
+        o.Op("Slice", new[] { state, o.Int64s(what + "_starts", new[] { from }), o.Int64s(what + "_ends", new[] { from + args.Directions }),
+            o.Int64s(what + "_axes", new[] { 0L }) }, new[] { sliced });
+        return sliced;
+    }
 
     protected override long Flops(RecurrentArgs args, NodeInfo n)
     {

@@ -70,6 +70,7 @@ internal sealed class Select : OpDefinition<SelectArgs>
 
     protected override long Flops(SelectArgs args, NodeInfo n) => 0;
 
+    /// <summary>Gather along axis 0 with a scalar index, which removes the axis as x[i] does.</summary>
     protected override void Onnx(SelectArgs args, OnnxContext o) =>
-        o.Unsupported("indexing x[i] is not exported to ONNX yet");
+        o.Op("Gather", new[] { o.Input(0), o.Int64Scalar("index", args.Index) }, new[] { o.Output(0) }, OnnxAttr.Int("axis", 0));
 }

@@ -111,6 +111,9 @@ internal static unsafe class CpuWorkers
         for (int w = 0; w < events.Length; w++)
         {
             events[w] = new ManualResetEventSlim(false, spinCount: 2000);
+            // As for s_done: a worker's first blocking wait would create the event's lock object (24 bytes) inside a
+            // training step when the machine is loaded; create it here, before any step.
+            events[w].Wait(1);
             var thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"ShapeNet CPU worker {w + 1}" };
             thread.Start(w + 1);
         }

@@ -311,7 +311,81 @@ namespace ShapeNet.Samples.Benchmarks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("GruClassifier cannot be exported to ONNX: Gru (G(E(ids))): recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's); Select (h[-1]): indexing x[i] is not exported to ONNX yet; Select (h[-2]): indexing x[i] is not exported to ONNX yet");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("GruClassifier", batch, opset);
+            model.Int32Input("ids", 12, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis); // ids: [12, Batch]
+            model.Initializer("e.weight", Parameters[0].Value, 128, 100);
+            model.Initializer("g.weight_ih_l0", Parameters[1].Value, 300, 100);
+            model.Initializer("g.weight_hh_l0", Parameters[2].Value, 300, 100);
+            model.Initializer("g.bias_ih_l0", Parameters[3].Value, 300);
+            model.Initializer("g.bias_hh_l0", Parameters[4].Value, 300);
+            model.Initializer("g.weight_ih_l0_reverse", Parameters[5].Value, 300, 100);
+            model.Initializer("g.weight_hh_l0_reverse", Parameters[6].Value, 300, 100);
+            model.Initializer("g.bias_ih_l0_reverse", Parameters[7].Value, 300);
+            model.Initializer("g.bias_hh_l0_reverse", Parameters[8].Value, 300);
+            model.Initializer("g.weight_ih_l1", Parameters[9].Value, 300, 200);
+            model.Initializer("g.weight_hh_l1", Parameters[10].Value, 300, 100);
+            model.Initializer("g.bias_ih_l1", Parameters[11].Value, 300);
+            model.Initializer("g.bias_hh_l1", Parameters[12].Value, 300);
+            model.Initializer("g.weight_ih_l1_reverse", Parameters[13].Value, 300, 200);
+            model.Initializer("g.weight_hh_l1_reverse", Parameters[14].Value, 300, 100);
+            model.Initializer("g.bias_ih_l1_reverse", Parameters[15].Value, 300);
+            model.Initializer("g.bias_hh_l1_reverse", Parameters[16].Value, 300);
+            model.Initializer("fc.weight", Parameters[17].Value, 18, 200);
+            model.Initializer("fc.bias", Parameters[18].Value, 18);
+            model.Node("Gather", "/e/Gather", new string[] { "e.weight", "ids" }, new string[] { "/e/Embedding_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/g/gate_rows_l0", new long[] { 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299 }, 300);
+            model.Node("Gather", "/g/Gather", new string[] { "g.weight_ih_l0", "/g/gate_rows_l0" }, new string[] { "/g/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_1", new string[] { "g.weight_ih_l0_reverse", "/g/gate_rows_l0" }, new string[] { "/g/weight_ih_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/g/Concat", new string[] { "/g/weight_ih_l0_onnx_gates", "/g/weight_ih_l0_reverse_onnx_gates" }, new string[] { "/g/weight_ih_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/g/weight_ih_l0_onnx_shape", new long[] { 2, 300, 100 }, 3);
+            model.Node("Reshape", "/g/Reshape", new string[] { "/g/weight_ih_l0_joined", "/g/weight_ih_l0_onnx_shape" }, new string[] { "/g/weight_ih_l0_onnx" });
+            model.Node("Gather", "/g/Gather_2", new string[] { "g.weight_hh_l0", "/g/gate_rows_l0" }, new string[] { "/g/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_3", new string[] { "g.weight_hh_l0_reverse", "/g/gate_rows_l0" }, new string[] { "/g/weight_hh_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/g/Concat_1", new string[] { "/g/weight_hh_l0_onnx_gates", "/g/weight_hh_l0_reverse_onnx_gates" }, new string[] { "/g/weight_hh_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/g/weight_hh_l0_onnx_shape", new long[] { 2, 300, 100 }, 3);
+            model.Node("Reshape", "/g/Reshape_1", new string[] { "/g/weight_hh_l0_joined", "/g/weight_hh_l0_onnx_shape" }, new string[] { "/g/weight_hh_l0_onnx" });
+            model.Node("Gather", "/g/Gather_4", new string[] { "g.bias_ih_l0", "/g/gate_rows_l0" }, new string[] { "/g/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_5", new string[] { "g.bias_hh_l0", "/g/gate_rows_l0" }, new string[] { "/g/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_6", new string[] { "g.bias_ih_l0_reverse", "/g/gate_rows_l0" }, new string[] { "/g/bias_ih_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_7", new string[] { "g.bias_hh_l0_reverse", "/g/gate_rows_l0" }, new string[] { "/g/bias_hh_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/g/Concat_2", new string[] { "/g/bias_ih_l0_onnx_gates", "/g/bias_hh_l0_onnx_gates", "/g/bias_ih_l0_reverse_onnx_gates", "/g/bias_hh_l0_reverse_onnx_gates" }, new string[] { "/g/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/g/bias_l0_onnx_shape", new long[] { 2, 600 }, 2);
+            model.Node("Reshape", "/g/Reshape_2", new string[] { "/g/bias_l0_joined", "/g/bias_l0_onnx_shape" }, new string[] { "/g/bias_l0_onnx" });
+            model.Node("GRU", "/g/GRU", new string[] { "/e/Embedding_output_0", "/g/weight_ih_l0_onnx", "/g/weight_hh_l0_onnx", "/g/bias_l0_onnx" }, new string[] { "/g/Y_l0", "/g/Y_h_l0" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "bidirectional"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 100), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Node("Transpose", "/g/Transpose", new string[] { "/g/Y_l0" }, new string[] { "/g/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/g/shape", new long[] { 0, 0, 200 }, 3);
+            model.Node("Reshape", "/g/Reshape_3", new string[] { "/g/Y_seq_batch_l0", "/g/shape" }, new string[] { "/g/output_l0" });
+            model.Int64Constant("/g/gate_rows_l1", new long[] { 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299 }, 300);
+            model.Node("Gather", "/g/Gather_8", new string[] { "g.weight_ih_l1", "/g/gate_rows_l1" }, new string[] { "/g/weight_ih_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_9", new string[] { "g.weight_ih_l1_reverse", "/g/gate_rows_l1" }, new string[] { "/g/weight_ih_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/g/Concat_3", new string[] { "/g/weight_ih_l1_onnx_gates", "/g/weight_ih_l1_reverse_onnx_gates" }, new string[] { "/g/weight_ih_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/g/weight_ih_l1_onnx_shape", new long[] { 2, 300, 200 }, 3);
+            model.Node("Reshape", "/g/Reshape_4", new string[] { "/g/weight_ih_l1_joined", "/g/weight_ih_l1_onnx_shape" }, new string[] { "/g/weight_ih_l1_onnx" });
+            model.Node("Gather", "/g/Gather_10", new string[] { "g.weight_hh_l1", "/g/gate_rows_l1" }, new string[] { "/g/weight_hh_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_11", new string[] { "g.weight_hh_l1_reverse", "/g/gate_rows_l1" }, new string[] { "/g/weight_hh_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/g/Concat_4", new string[] { "/g/weight_hh_l1_onnx_gates", "/g/weight_hh_l1_reverse_onnx_gates" }, new string[] { "/g/weight_hh_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/g/weight_hh_l1_onnx_shape", new long[] { 2, 300, 100 }, 3);
+            model.Node("Reshape", "/g/Reshape_5", new string[] { "/g/weight_hh_l1_joined", "/g/weight_hh_l1_onnx_shape" }, new string[] { "/g/weight_hh_l1_onnx" });
+            model.Node("Gather", "/g/Gather_12", new string[] { "g.bias_ih_l1", "/g/gate_rows_l1" }, new string[] { "/g/bias_ih_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_13", new string[] { "g.bias_hh_l1", "/g/gate_rows_l1" }, new string[] { "/g/bias_hh_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_14", new string[] { "g.bias_ih_l1_reverse", "/g/gate_rows_l1" }, new string[] { "/g/bias_ih_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/g/Gather_15", new string[] { "g.bias_hh_l1_reverse", "/g/gate_rows_l1" }, new string[] { "/g/bias_hh_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/g/Concat_5", new string[] { "/g/bias_ih_l1_onnx_gates", "/g/bias_hh_l1_onnx_gates", "/g/bias_ih_l1_reverse_onnx_gates", "/g/bias_hh_l1_reverse_onnx_gates" }, new string[] { "/g/bias_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/g/bias_l1_onnx_shape", new long[] { 2, 600 }, 2);
+            model.Node("Reshape", "/g/Reshape_6", new string[] { "/g/bias_l1_joined", "/g/bias_l1_onnx_shape" }, new string[] { "/g/bias_l1_onnx" });
+            model.Node("GRU", "/g/GRU_1", new string[] { "/g/output_l0", "/g/weight_ih_l1_onnx", "/g/weight_hh_l1_onnx", "/g/bias_l1_onnx" }, new string[] { "/g/Y_l1", "/g/Y_h_l1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "bidirectional"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 100), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Node("Transpose", "/g/Transpose_1", new string[] { "/g/Y_l1" }, new string[] { "/g/Y_seq_batch_l1" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/g/shape_1", new long[] { 0, 0, 200 }, 3);
+            model.Node("Reshape", "/g/Reshape_7", new string[] { "/g/Y_seq_batch_l1", "/g/shape_1" }, new string[] { "/g/Gru_output_0" });
+            model.Node("Concat", "/g/Concat_6", new string[] { "/g/Y_h_l0", "/g/Y_h_l1" }, new string[] { "/g/Gru_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/index", new long[] { 3 });
+            model.Node("Gather", "/Gather", new string[] { "/g/Gru_output_1", "/index" }, new string[] { "/Select_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/index_1", new long[] { 2 });
+            model.Node("Gather", "/Gather_1", new string[] { "/g/Gru_output_1", "/index_1" }, new string[] { "/Select_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/Concat", new string[] { "/Select_output_0", "/Select_1_output_0" }, new string[] { "/Concat_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Concat_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 18); // [Batch, 18]
+            return model;
         }
     }
 }

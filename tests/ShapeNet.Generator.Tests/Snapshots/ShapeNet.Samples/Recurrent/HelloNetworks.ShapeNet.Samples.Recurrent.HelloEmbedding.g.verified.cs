@@ -221,7 +221,39 @@ namespace ShapeNet.Samples.Recurrent
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("HelloEmbedding cannot be exported to ONNX: Rnn (Rnn(Embedding(ids))): recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("HelloEmbedding", batch, opset);
+            model.Int32Input("ids", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5); // ids: [Batch, 5]
+            model.Initializer("embedding.weight", Parameters[0].Value, 4, 10);
+            model.Initializer("rnn.weight_ih_l0", Parameters[1].Value, 8, 10);
+            model.Initializer("rnn.weight_hh_l0", Parameters[2].Value, 8, 8);
+            model.Initializer("rnn.bias_ih_l0", Parameters[3].Value, 8);
+            model.Initializer("rnn.bias_hh_l0", Parameters[4].Value, 8);
+            model.Initializer("fc.weight", Parameters[5].Value, 4, 8);
+            model.Initializer("fc.bias", Parameters[6].Value, 4);
+            model.Node("Gather", "/embedding/Gather", new string[] { "embedding.weight", "ids" }, new string[] { "/embedding/Embedding_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Transpose", "/rnn/Transpose", new string[] { "/embedding/Embedding_output_0" }, new string[] { "/rnn/input_seq_first" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Int64Constant("/rnn/gate_rows_l0", new long[] { 0, 1, 2, 3, 4, 5, 6, 7 }, 8);
+            model.Node("Gather", "/rnn/Gather", new string[] { "rnn.weight_ih_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/weight_ih_l0_onnx_shape", new long[] { 1, 8, 10 }, 3);
+            model.Node("Reshape", "/rnn/Reshape", new string[] { "/rnn/weight_ih_l0_onnx_gates", "/rnn/weight_ih_l0_onnx_shape" }, new string[] { "/rnn/weight_ih_l0_onnx" });
+            model.Node("Gather", "/rnn/Gather_1", new string[] { "rnn.weight_hh_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/weight_hh_l0_onnx_shape", new long[] { 1, 8, 8 }, 3);
+            model.Node("Reshape", "/rnn/Reshape_1", new string[] { "/rnn/weight_hh_l0_onnx_gates", "/rnn/weight_hh_l0_onnx_shape" }, new string[] { "/rnn/weight_hh_l0_onnx" });
+            model.Node("Gather", "/rnn/Gather_2", new string[] { "rnn.bias_ih_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/rnn/Gather_3", new string[] { "rnn.bias_hh_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/rnn/Concat", new string[] { "/rnn/bias_ih_l0_onnx_gates", "/rnn/bias_hh_l0_onnx_gates" }, new string[] { "/rnn/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/bias_l0_onnx_shape", new long[] { 1, 16 }, 2);
+            model.Node("Reshape", "/rnn/Reshape_2", new string[] { "/rnn/bias_l0_joined", "/rnn/bias_l0_onnx_shape" }, new string[] { "/rnn/bias_l0_onnx" });
+            model.Node("RNN", "/rnn/RNN", new string[] { "/rnn/input_seq_first", "/rnn/weight_ih_l0_onnx", "/rnn/weight_hh_l0_onnx", "/rnn/bias_l0_onnx" }, new string[] { "/rnn/Y_l0", "/rnn/Rnn_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 8));
+            model.Node("Transpose", "/rnn/Transpose_1", new string[] { "/rnn/Y_l0" }, new string[] { "/rnn/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/rnn/shape", new long[] { 0, 0, 8 }, 3);
+            model.Node("Reshape", "/rnn/Reshape_3", new string[] { "/rnn/Y_seq_batch_l0", "/rnn/shape" }, new string[] { "/rnn/output_l0" });
+            model.Node("Transpose", "/rnn/Transpose_2", new string[] { "/rnn/output_l0" }, new string[] { "/rnn/Rnn_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Node("Transpose", "/fc/Transpose", new string[] { "fc.weight" }, new string[] { "/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/fc/MatMul", new string[] { "/rnn/Rnn_output_0", "/fc/weight_t" }, new string[] { "/fc/MatMul_output_0" });
+            model.Node("Add", "/fc/Add", new string[] { "/fc/MatMul_output_0", "fc.bias" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5, 4); // [Batch, 5, 4]
+            return model;
         }
     }
 }

@@ -207,7 +207,41 @@ namespace ShapeNet.Samples.Recurrent
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("HelloGru cannot be exported to ONNX: OneHot (OneHot(ids, 4)): OneHot is not exported to ONNX yet (integer graph inputs are not exported); Gru (Gru(OneHot(ids, 4))): recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("HelloGru", batch, opset);
+            model.Int32Input("ids", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5); // ids: [Batch, 5]
+            model.Initializer("gru.weight_ih_l0", Parameters[0].Value, 24, 4);
+            model.Initializer("gru.weight_hh_l0", Parameters[1].Value, 24, 8);
+            model.Initializer("gru.bias_ih_l0", Parameters[2].Value, 24);
+            model.Initializer("gru.bias_hh_l0", Parameters[3].Value, 24);
+            model.Initializer("fc.weight", Parameters[4].Value, 4, 8);
+            model.Initializer("fc.bias", Parameters[5].Value, 4);
+            model.Node("Cast", "/Cast", new string[] { "ids" }, new string[] { "/ids_int64" }, global::ShapeNet.Onnx.OnnxAttribute.Int("to", 7));
+            model.Int64Constant("/depth", new long[] { 4 }, 1);
+            model.Constant("/values", new float[] { 0f, 1f }, 2);
+            model.Node("OneHot", "/OneHot", new string[] { "/ids_int64", "/depth", "/values" }, new string[] { "/OneHot_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", -1));
+            model.Node("Transpose", "/gru/Transpose", new string[] { "/OneHot_output_0" }, new string[] { "/gru/input_seq_first" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Int64Constant("/gru/gate_rows_l0", new long[] { 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23 }, 24);
+            model.Node("Gather", "/gru/Gather", new string[] { "gru.weight_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_ih_l0_onnx_shape", new long[] { 1, 24, 4 }, 3);
+            model.Node("Reshape", "/gru/Reshape", new string[] { "/gru/weight_ih_l0_onnx_gates", "/gru/weight_ih_l0_onnx_shape" }, new string[] { "/gru/weight_ih_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_1", new string[] { "gru.weight_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_hh_l0_onnx_shape", new long[] { 1, 24, 8 }, 3);
+            model.Node("Reshape", "/gru/Reshape_1", new string[] { "/gru/weight_hh_l0_onnx_gates", "/gru/weight_hh_l0_onnx_shape" }, new string[] { "/gru/weight_hh_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_2", new string[] { "gru.bias_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_3", new string[] { "gru.bias_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat", new string[] { "/gru/bias_ih_l0_onnx_gates", "/gru/bias_hh_l0_onnx_gates" }, new string[] { "/gru/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/bias_l0_onnx_shape", new long[] { 1, 48 }, 2);
+            model.Node("Reshape", "/gru/Reshape_2", new string[] { "/gru/bias_l0_joined", "/gru/bias_l0_onnx_shape" }, new string[] { "/gru/bias_l0_onnx" });
+            model.Node("GRU", "/gru/GRU", new string[] { "/gru/input_seq_first", "/gru/weight_ih_l0_onnx", "/gru/weight_hh_l0_onnx", "/gru/bias_l0_onnx" }, new string[] { "/gru/Y_l0", "/gru/Gru_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 8), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Node("Transpose", "/gru/Transpose_1", new string[] { "/gru/Y_l0" }, new string[] { "/gru/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/gru/shape", new long[] { 0, 0, 8 }, 3);
+            model.Node("Reshape", "/gru/Reshape_3", new string[] { "/gru/Y_seq_batch_l0", "/gru/shape" }, new string[] { "/gru/output_l0" });
+            model.Node("Transpose", "/gru/Transpose_2", new string[] { "/gru/output_l0" }, new string[] { "/gru/Gru_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Node("Transpose", "/fc/Transpose", new string[] { "fc.weight" }, new string[] { "/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/fc/MatMul", new string[] { "/gru/Gru_output_0", "/fc/weight_t" }, new string[] { "/fc/MatMul_output_0" });
+            model.Node("Add", "/fc/Add", new string[] { "/fc/MatMul_output_0", "fc.bias" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5, 4); // [Batch, 5, 4]
+            return model;
         }
     }
 }

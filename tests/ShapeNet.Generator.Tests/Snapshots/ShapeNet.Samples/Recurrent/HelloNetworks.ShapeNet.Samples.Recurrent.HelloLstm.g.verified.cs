@@ -210,7 +210,41 @@ namespace ShapeNet.Samples.Recurrent
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("HelloLstm cannot be exported to ONNX: OneHot (OneHot(ids, 4)): OneHot is not exported to ONNX yet (integer graph inputs are not exported); Lstm (Lstm(OneHot(ids, 4))): recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("HelloLstm", batch, opset);
+            model.Int32Input("ids", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5); // ids: [Batch, 5]
+            model.Initializer("lstm.weight_ih_l0", Parameters[0].Value, 32, 4);
+            model.Initializer("lstm.weight_hh_l0", Parameters[1].Value, 32, 8);
+            model.Initializer("lstm.bias_ih_l0", Parameters[2].Value, 32);
+            model.Initializer("lstm.bias_hh_l0", Parameters[3].Value, 32);
+            model.Initializer("fc.weight", Parameters[4].Value, 4, 8);
+            model.Initializer("fc.bias", Parameters[5].Value, 4);
+            model.Node("Cast", "/Cast", new string[] { "ids" }, new string[] { "/ids_int64" }, global::ShapeNet.Onnx.OnnxAttribute.Int("to", 7));
+            model.Int64Constant("/depth", new long[] { 4 }, 1);
+            model.Constant("/values", new float[] { 0f, 1f }, 2);
+            model.Node("OneHot", "/OneHot", new string[] { "/ids_int64", "/depth", "/values" }, new string[] { "/OneHot_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", -1));
+            model.Node("Transpose", "/lstm/Transpose", new string[] { "/OneHot_output_0" }, new string[] { "/lstm/input_seq_first" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Int64Constant("/lstm/gate_rows_l0", new long[] { 0, 1, 2, 3, 4, 5, 6, 7, 24, 25, 26, 27, 28, 29, 30, 31, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23 }, 32);
+            model.Node("Gather", "/lstm/Gather", new string[] { "lstm.weight_ih_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/weight_ih_l0_onnx_shape", new long[] { 1, 32, 4 }, 3);
+            model.Node("Reshape", "/lstm/Reshape", new string[] { "/lstm/weight_ih_l0_onnx_gates", "/lstm/weight_ih_l0_onnx_shape" }, new string[] { "/lstm/weight_ih_l0_onnx" });
+            model.Node("Gather", "/lstm/Gather_1", new string[] { "lstm.weight_hh_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/weight_hh_l0_onnx_shape", new long[] { 1, 32, 8 }, 3);
+            model.Node("Reshape", "/lstm/Reshape_1", new string[] { "/lstm/weight_hh_l0_onnx_gates", "/lstm/weight_hh_l0_onnx_shape" }, new string[] { "/lstm/weight_hh_l0_onnx" });
+            model.Node("Gather", "/lstm/Gather_2", new string[] { "lstm.bias_ih_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/lstm/Gather_3", new string[] { "lstm.bias_hh_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/lstm/Concat", new string[] { "/lstm/bias_ih_l0_onnx_gates", "/lstm/bias_hh_l0_onnx_gates" }, new string[] { "/lstm/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/bias_l0_onnx_shape", new long[] { 1, 64 }, 2);
+            model.Node("Reshape", "/lstm/Reshape_2", new string[] { "/lstm/bias_l0_joined", "/lstm/bias_l0_onnx_shape" }, new string[] { "/lstm/bias_l0_onnx" });
+            model.Node("LSTM", "/lstm/LSTM", new string[] { "/lstm/input_seq_first", "/lstm/weight_ih_l0_onnx", "/lstm/weight_hh_l0_onnx", "/lstm/bias_l0_onnx" }, new string[] { "/lstm/Y_l0", "/lstm/Lstm_output_1", "/lstm/Lstm_output_2" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 8));
+            model.Node("Transpose", "/lstm/Transpose_1", new string[] { "/lstm/Y_l0" }, new string[] { "/lstm/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/lstm/shape", new long[] { 0, 0, 8 }, 3);
+            model.Node("Reshape", "/lstm/Reshape_3", new string[] { "/lstm/Y_seq_batch_l0", "/lstm/shape" }, new string[] { "/lstm/output_l0" });
+            model.Node("Transpose", "/lstm/Transpose_2", new string[] { "/lstm/output_l0" }, new string[] { "/lstm/Lstm_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Node("Transpose", "/fc/Transpose", new string[] { "fc.weight" }, new string[] { "/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/fc/MatMul", new string[] { "/lstm/Lstm_output_0", "/fc/weight_t" }, new string[] { "/fc/MatMul_output_0" });
+            model.Node("Add", "/fc/Add", new string[] { "/fc/MatMul_output_0", "fc.bias" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5, 4); // [Batch, 5, 4]
+            return model;
         }
     }
 }

@@ -180,7 +180,36 @@ namespace ShapeNet.Samples.Recurrent
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("HelloRnn cannot be exported to ONNX: OneHot (OneHot(ids, 4)): OneHot is not exported to ONNX yet (integer graph inputs are not exported); Rnn (Rnn(OneHot(ids, 4))): recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("HelloRnn", batch, opset);
+            model.Int32Input("ids", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5); // ids: [Batch, 5]
+            model.Initializer("rnn.weight_ih_l0", Parameters[0].Value, 4, 4);
+            model.Initializer("rnn.weight_hh_l0", Parameters[1].Value, 4, 4);
+            model.Initializer("rnn.bias_ih_l0", Parameters[2].Value, 4);
+            model.Initializer("rnn.bias_hh_l0", Parameters[3].Value, 4);
+            model.Node("Cast", "/Cast", new string[] { "ids" }, new string[] { "/ids_int64" }, global::ShapeNet.Onnx.OnnxAttribute.Int("to", 7));
+            model.Int64Constant("/depth", new long[] { 4 }, 1);
+            model.Constant("/values", new float[] { 0f, 1f }, 2);
+            model.Node("OneHot", "/OneHot", new string[] { "/ids_int64", "/depth", "/values" }, new string[] { "/OneHot_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", -1));
+            model.Node("Transpose", "/rnn/Transpose", new string[] { "/OneHot_output_0" }, new string[] { "/rnn/input_seq_first" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Int64Constant("/rnn/gate_rows_l0", new long[] { 0, 1, 2, 3 }, 4);
+            model.Node("Gather", "/rnn/Gather", new string[] { "rnn.weight_ih_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/weight_ih_l0_onnx_shape", new long[] { 1, 4, 4 }, 3);
+            model.Node("Reshape", "/rnn/Reshape", new string[] { "/rnn/weight_ih_l0_onnx_gates", "/rnn/weight_ih_l0_onnx_shape" }, new string[] { "/rnn/weight_ih_l0_onnx" });
+            model.Node("Gather", "/rnn/Gather_1", new string[] { "rnn.weight_hh_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/weight_hh_l0_onnx_shape", new long[] { 1, 4, 4 }, 3);
+            model.Node("Reshape", "/rnn/Reshape_1", new string[] { "/rnn/weight_hh_l0_onnx_gates", "/rnn/weight_hh_l0_onnx_shape" }, new string[] { "/rnn/weight_hh_l0_onnx" });
+            model.Node("Gather", "/rnn/Gather_2", new string[] { "rnn.bias_ih_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/rnn/Gather_3", new string[] { "rnn.bias_hh_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/rnn/Concat", new string[] { "/rnn/bias_ih_l0_onnx_gates", "/rnn/bias_hh_l0_onnx_gates" }, new string[] { "/rnn/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/bias_l0_onnx_shape", new long[] { 1, 8 }, 2);
+            model.Node("Reshape", "/rnn/Reshape_2", new string[] { "/rnn/bias_l0_joined", "/rnn/bias_l0_onnx_shape" }, new string[] { "/rnn/bias_l0_onnx" });
+            model.Node("RNN", "/rnn/RNN", new string[] { "/rnn/input_seq_first", "/rnn/weight_ih_l0_onnx", "/rnn/weight_hh_l0_onnx", "/rnn/bias_l0_onnx" }, new string[] { "/rnn/Y_l0", "/rnn/Rnn_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
+            model.Node("Transpose", "/rnn/Transpose_1", new string[] { "/rnn/Y_l0" }, new string[] { "/rnn/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/rnn/shape", new long[] { 0, 0, 4 }, 3);
+            model.Node("Reshape", "/rnn/Reshape_3", new string[] { "/rnn/Y_seq_batch_l0", "/rnn/shape" }, new string[] { "/rnn/output_l0" });
+            model.Node("Transpose", "/rnn/Transpose_2", new string[] { "/rnn/output_l0" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5, 4); // [Batch, 5, 4]
+            return model;
         }
     }
 }

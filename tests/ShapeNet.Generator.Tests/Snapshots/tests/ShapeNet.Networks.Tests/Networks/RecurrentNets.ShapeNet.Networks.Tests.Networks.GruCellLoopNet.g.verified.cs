@@ -247,7 +247,99 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("GruCellLoopNet cannot be exported to ONNX: Select (x[t]): indexing x[i] is not exported to ONNX yet; GruCell (Cell(x[t], h)): recurrent cells are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("GruCellLoopNet", batch, opset);
+            model.Input("x", 4, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // x: [4, Batch, 3]
+            model.Input("h0", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // h0: [Batch, 4]
+            model.Initializer("cell.weight_ih", Parameters[0].Value, 12, 3);
+            model.Initializer("cell.weight_hh", Parameters[1].Value, 12, 4);
+            model.Initializer("cell.bias_ih", Parameters[2].Value, 12);
+            model.Initializer("cell.bias_hh", Parameters[3].Value, 12);
+            model.Int64Constant("/index", new long[] { 0 });
+            model.Node("Gather", "/Gather", new string[] { "x", "/index" }, new string[] { "/Select_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/shape", new long[] { 1, -1, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape", new string[] { "/Select_output_0", "/cell/shape" }, new string[] { "/cell/input_step" });
+            model.Int64Constant("/cell/shape_1", new long[] { 1, -1, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_1", new string[] { "h0", "/cell/shape_1" }, new string[] { "/cell/h0_step" });
+            model.Int64Constant("/cell/gate_rows", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
+            model.Node("Gather", "/cell/Gather", new string[] { "cell.weight_ih", "/cell/gate_rows" }, new string[] { "/cell/weight_ih_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_ih_onnx_shape", new long[] { 1, 12, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape_2", new string[] { "/cell/weight_ih_onnx_gates", "/cell/weight_ih_onnx_shape" }, new string[] { "/cell/weight_ih_onnx" });
+            model.Node("Gather", "/cell/Gather_1", new string[] { "cell.weight_hh", "/cell/gate_rows" }, new string[] { "/cell/weight_hh_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_hh_onnx_shape", new long[] { 1, 12, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_3", new string[] { "/cell/weight_hh_onnx_gates", "/cell/weight_hh_onnx_shape" }, new string[] { "/cell/weight_hh_onnx" });
+            model.Node("Gather", "/cell/Gather_2", new string[] { "cell.bias_ih", "/cell/gate_rows" }, new string[] { "/cell/bias_ih_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/cell/Gather_3", new string[] { "cell.bias_hh", "/cell/gate_rows" }, new string[] { "/cell/bias_hh_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/cell/Concat", new string[] { "/cell/bias_ih_onnx_gates", "/cell/bias_hh_onnx_gates" }, new string[] { "/cell/bias_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/bias_onnx_shape", new long[] { 1, 24 }, 2);
+            model.Node("Reshape", "/cell/Reshape_4", new string[] { "/cell/bias_joined", "/cell/bias_onnx_shape" }, new string[] { "/cell/bias_onnx" });
+            model.Node("GRU", "/cell/GRU", new string[] { "/cell/input_step", "/cell/weight_ih_onnx", "/cell/weight_hh_onnx", "/cell/bias_onnx", "", "/cell/h0_step" }, new string[] { "", "/cell/Y_h" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Int64Constant("/cell/shape_2", new long[] { -1, 4 }, 2);
+            model.Node("Reshape", "/cell/Reshape_5", new string[] { "/cell/Y_h", "/cell/shape_2" }, new string[] { "/cell/GruCell_output_0" });
+            model.Int64Constant("/index_1", new long[] { 1 });
+            model.Node("Gather", "/Gather_1", new string[] { "x", "/index_1" }, new string[] { "/Select_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/shape_3", new long[] { 1, -1, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape_6", new string[] { "/Select_1_output_0", "/cell/shape_3" }, new string[] { "/cell/input_step_1" });
+            model.Int64Constant("/cell/shape_4", new long[] { 1, -1, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_7", new string[] { "/cell/GruCell_output_0", "/cell/shape_4" }, new string[] { "/cell/h0_step_1" });
+            model.Int64Constant("/cell/gate_rows_1", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
+            model.Node("Gather", "/cell/Gather_4", new string[] { "cell.weight_ih", "/cell/gate_rows_1" }, new string[] { "/cell/weight_ih_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_ih_onnx_shape_1", new long[] { 1, 12, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape_8", new string[] { "/cell/weight_ih_onnx_gates_1", "/cell/weight_ih_onnx_shape_1" }, new string[] { "/cell/weight_ih_onnx_1" });
+            model.Node("Gather", "/cell/Gather_5", new string[] { "cell.weight_hh", "/cell/gate_rows_1" }, new string[] { "/cell/weight_hh_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_hh_onnx_shape_1", new long[] { 1, 12, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_9", new string[] { "/cell/weight_hh_onnx_gates_1", "/cell/weight_hh_onnx_shape_1" }, new string[] { "/cell/weight_hh_onnx_1" });
+            model.Node("Gather", "/cell/Gather_6", new string[] { "cell.bias_ih", "/cell/gate_rows_1" }, new string[] { "/cell/bias_ih_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/cell/Gather_7", new string[] { "cell.bias_hh", "/cell/gate_rows_1" }, new string[] { "/cell/bias_hh_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/cell/Concat_1", new string[] { "/cell/bias_ih_onnx_gates_1", "/cell/bias_hh_onnx_gates_1" }, new string[] { "/cell/bias_joined_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/bias_onnx_shape_1", new long[] { 1, 24 }, 2);
+            model.Node("Reshape", "/cell/Reshape_10", new string[] { "/cell/bias_joined_1", "/cell/bias_onnx_shape_1" }, new string[] { "/cell/bias_onnx_1" });
+            model.Node("GRU", "/cell/GRU_1", new string[] { "/cell/input_step_1", "/cell/weight_ih_onnx_1", "/cell/weight_hh_onnx_1", "/cell/bias_onnx_1", "", "/cell/h0_step_1" }, new string[] { "", "/cell/Y_h_1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Int64Constant("/cell/shape_5", new long[] { -1, 4 }, 2);
+            model.Node("Reshape", "/cell/Reshape_11", new string[] { "/cell/Y_h_1", "/cell/shape_5" }, new string[] { "/cell/GruCell_1_output_0" });
+            model.Int64Constant("/index_2", new long[] { 2 });
+            model.Node("Gather", "/Gather_2", new string[] { "x", "/index_2" }, new string[] { "/Select_2_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/shape_6", new long[] { 1, -1, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape_12", new string[] { "/Select_2_output_0", "/cell/shape_6" }, new string[] { "/cell/input_step_2" });
+            model.Int64Constant("/cell/shape_7", new long[] { 1, -1, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_13", new string[] { "/cell/GruCell_1_output_0", "/cell/shape_7" }, new string[] { "/cell/h0_step_2" });
+            model.Int64Constant("/cell/gate_rows_2", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
+            model.Node("Gather", "/cell/Gather_8", new string[] { "cell.weight_ih", "/cell/gate_rows_2" }, new string[] { "/cell/weight_ih_onnx_gates_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_ih_onnx_shape_2", new long[] { 1, 12, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape_14", new string[] { "/cell/weight_ih_onnx_gates_2", "/cell/weight_ih_onnx_shape_2" }, new string[] { "/cell/weight_ih_onnx_2" });
+            model.Node("Gather", "/cell/Gather_9", new string[] { "cell.weight_hh", "/cell/gate_rows_2" }, new string[] { "/cell/weight_hh_onnx_gates_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_hh_onnx_shape_2", new long[] { 1, 12, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_15", new string[] { "/cell/weight_hh_onnx_gates_2", "/cell/weight_hh_onnx_shape_2" }, new string[] { "/cell/weight_hh_onnx_2" });
+            model.Node("Gather", "/cell/Gather_10", new string[] { "cell.bias_ih", "/cell/gate_rows_2" }, new string[] { "/cell/bias_ih_onnx_gates_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/cell/Gather_11", new string[] { "cell.bias_hh", "/cell/gate_rows_2" }, new string[] { "/cell/bias_hh_onnx_gates_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/cell/Concat_2", new string[] { "/cell/bias_ih_onnx_gates_2", "/cell/bias_hh_onnx_gates_2" }, new string[] { "/cell/bias_joined_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/bias_onnx_shape_2", new long[] { 1, 24 }, 2);
+            model.Node("Reshape", "/cell/Reshape_16", new string[] { "/cell/bias_joined_2", "/cell/bias_onnx_shape_2" }, new string[] { "/cell/bias_onnx_2" });
+            model.Node("GRU", "/cell/GRU_2", new string[] { "/cell/input_step_2", "/cell/weight_ih_onnx_2", "/cell/weight_hh_onnx_2", "/cell/bias_onnx_2", "", "/cell/h0_step_2" }, new string[] { "", "/cell/Y_h_2" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Int64Constant("/cell/shape_8", new long[] { -1, 4 }, 2);
+            model.Node("Reshape", "/cell/Reshape_17", new string[] { "/cell/Y_h_2", "/cell/shape_8" }, new string[] { "/cell/GruCell_2_output_0" });
+            model.Int64Constant("/index_3", new long[] { 3 });
+            model.Node("Gather", "/Gather_3", new string[] { "x", "/index_3" }, new string[] { "/Select_3_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/shape_9", new long[] { 1, -1, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape_18", new string[] { "/Select_3_output_0", "/cell/shape_9" }, new string[] { "/cell/input_step_3" });
+            model.Int64Constant("/cell/shape_10", new long[] { 1, -1, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_19", new string[] { "/cell/GruCell_2_output_0", "/cell/shape_10" }, new string[] { "/cell/h0_step_3" });
+            model.Int64Constant("/cell/gate_rows_3", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
+            model.Node("Gather", "/cell/Gather_12", new string[] { "cell.weight_ih", "/cell/gate_rows_3" }, new string[] { "/cell/weight_ih_onnx_gates_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_ih_onnx_shape_3", new long[] { 1, 12, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape_20", new string[] { "/cell/weight_ih_onnx_gates_3", "/cell/weight_ih_onnx_shape_3" }, new string[] { "/cell/weight_ih_onnx_3" });
+            model.Node("Gather", "/cell/Gather_13", new string[] { "cell.weight_hh", "/cell/gate_rows_3" }, new string[] { "/cell/weight_hh_onnx_gates_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_hh_onnx_shape_3", new long[] { 1, 12, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_21", new string[] { "/cell/weight_hh_onnx_gates_3", "/cell/weight_hh_onnx_shape_3" }, new string[] { "/cell/weight_hh_onnx_3" });
+            model.Node("Gather", "/cell/Gather_14", new string[] { "cell.bias_ih", "/cell/gate_rows_3" }, new string[] { "/cell/bias_ih_onnx_gates_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/cell/Gather_15", new string[] { "cell.bias_hh", "/cell/gate_rows_3" }, new string[] { "/cell/bias_hh_onnx_gates_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/cell/Concat_3", new string[] { "/cell/bias_ih_onnx_gates_3", "/cell/bias_hh_onnx_gates_3" }, new string[] { "/cell/bias_joined_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/bias_onnx_shape_3", new long[] { 1, 24 }, 2);
+            model.Node("Reshape", "/cell/Reshape_22", new string[] { "/cell/bias_joined_3", "/cell/bias_onnx_shape_3" }, new string[] { "/cell/bias_onnx_3" });
+            model.Node("GRU", "/cell/GRU_3", new string[] { "/cell/input_step_3", "/cell/weight_ih_onnx_3", "/cell/weight_hh_onnx_3", "/cell/bias_onnx_3", "", "/cell/h0_step_3" }, new string[] { "", "/cell/Y_h_3" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Int64Constant("/cell/shape_11", new long[] { -1, 4 }, 2);
+            model.Node("Reshape", "/cell/Reshape_23", new string[] { "/cell/Y_h_3", "/cell/shape_11" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // [Batch, 4]
+            return model;
         }
     }
 }

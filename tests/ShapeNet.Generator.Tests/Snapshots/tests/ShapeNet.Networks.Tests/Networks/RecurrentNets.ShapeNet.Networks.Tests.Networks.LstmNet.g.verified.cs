@@ -238,7 +238,53 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("LstmNet cannot be exported to ONNX: Lstm (Lstm(x, (h0, c0))): recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("LstmNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4, 3); // x: [Batch, 4, 3]
+            model.Input("h0", 1, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // h0: [1, Batch, 4]
+            model.Input("c0", 1, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // c0: [1, Batch, 4]
+            model.Initializer("lstm.weight_ih_l0", Parameters[0].Value, 16, 3);
+            model.Initializer("lstm.weight_hh_l0", Parameters[1].Value, 16, 4);
+            model.Initializer("lstm.bias_ih_l0", Parameters[2].Value, 16);
+            model.Initializer("lstm.bias_hh_l0", Parameters[3].Value, 16);
+            model.Node("Transpose", "/lstm/Transpose", new string[] { "x" }, new string[] { "/lstm/input_seq_first" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Int64Constant("/lstm/gate_rows_l0", new long[] { 0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 8, 9, 10, 11 }, 16);
+            model.Node("Gather", "/lstm/Gather", new string[] { "lstm.weight_ih_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/weight_ih_l0_onnx_shape", new long[] { 1, 16, 3 }, 3);
+            model.Node("Reshape", "/lstm/Reshape", new string[] { "/lstm/weight_ih_l0_onnx_gates", "/lstm/weight_ih_l0_onnx_shape" }, new string[] { "/lstm/weight_ih_l0_onnx" });
+            model.Node("Gather", "/lstm/Gather_1", new string[] { "lstm.weight_hh_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/weight_hh_l0_onnx_shape", new long[] { 1, 16, 4 }, 3);
+            model.Node("Reshape", "/lstm/Reshape_1", new string[] { "/lstm/weight_hh_l0_onnx_gates", "/lstm/weight_hh_l0_onnx_shape" }, new string[] { "/lstm/weight_hh_l0_onnx" });
+            model.Node("Gather", "/lstm/Gather_2", new string[] { "lstm.bias_ih_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/lstm/Gather_3", new string[] { "lstm.bias_hh_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/lstm/Concat", new string[] { "/lstm/bias_ih_l0_onnx_gates", "/lstm/bias_hh_l0_onnx_gates" }, new string[] { "/lstm/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/bias_l0_onnx_shape", new long[] { 1, 32 }, 2);
+            model.Node("Reshape", "/lstm/Reshape_2", new string[] { "/lstm/bias_l0_joined", "/lstm/bias_l0_onnx_shape" }, new string[] { "/lstm/bias_l0_onnx" });
+            model.Node("LSTM", "/lstm/LSTM", new string[] { "/lstm/input_seq_first", "/lstm/weight_ih_l0_onnx", "/lstm/weight_hh_l0_onnx", "/lstm/bias_l0_onnx", "", "h0", "c0" }, new string[] { "/lstm/Y_l0", "/lstm/Lstm_output_1", "/lstm/Lstm_output_2" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
+            model.Node("Transpose", "/lstm/Transpose_1", new string[] { "/lstm/Y_l0" }, new string[] { "/lstm/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/lstm/shape", new long[] { 0, 0, 4 }, 3);
+            model.Node("Reshape", "/lstm/Reshape_3", new string[] { "/lstm/Y_seq_batch_l0", "/lstm/shape" }, new string[] { "/lstm/output_l0" });
+            model.Node("Transpose", "/lstm/Transpose_2", new string[] { "/lstm/output_l0" }, new string[] { "/lstm/Lstm_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Node("Transpose", "/lstm/Transpose_3", new string[] { "x" }, new string[] { "/lstm/input_seq_first_1" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Int64Constant("/lstm/gate_rows_l0_1", new long[] { 0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 8, 9, 10, 11 }, 16);
+            model.Node("Gather", "/lstm/Gather_4", new string[] { "lstm.weight_ih_l0", "/lstm/gate_rows_l0_1" }, new string[] { "/lstm/weight_ih_l0_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/weight_ih_l0_onnx_shape_1", new long[] { 1, 16, 3 }, 3);
+            model.Node("Reshape", "/lstm/Reshape_4", new string[] { "/lstm/weight_ih_l0_onnx_gates_1", "/lstm/weight_ih_l0_onnx_shape_1" }, new string[] { "/lstm/weight_ih_l0_onnx_1" });
+            model.Node("Gather", "/lstm/Gather_5", new string[] { "lstm.weight_hh_l0", "/lstm/gate_rows_l0_1" }, new string[] { "/lstm/weight_hh_l0_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/weight_hh_l0_onnx_shape_1", new long[] { 1, 16, 4 }, 3);
+            model.Node("Reshape", "/lstm/Reshape_5", new string[] { "/lstm/weight_hh_l0_onnx_gates_1", "/lstm/weight_hh_l0_onnx_shape_1" }, new string[] { "/lstm/weight_hh_l0_onnx_1" });
+            model.Node("Gather", "/lstm/Gather_6", new string[] { "lstm.bias_ih_l0", "/lstm/gate_rows_l0_1" }, new string[] { "/lstm/bias_ih_l0_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/lstm/Gather_7", new string[] { "lstm.bias_hh_l0", "/lstm/gate_rows_l0_1" }, new string[] { "/lstm/bias_hh_l0_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/lstm/Concat_1", new string[] { "/lstm/bias_ih_l0_onnx_gates_1", "/lstm/bias_hh_l0_onnx_gates_1" }, new string[] { "/lstm/bias_l0_joined_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/bias_l0_onnx_shape_1", new long[] { 1, 32 }, 2);
+            model.Node("Reshape", "/lstm/Reshape_6", new string[] { "/lstm/bias_l0_joined_1", "/lstm/bias_l0_onnx_shape_1" }, new string[] { "/lstm/bias_l0_onnx_1" });
+            model.Node("LSTM", "/lstm/LSTM_1", new string[] { "/lstm/input_seq_first_1", "/lstm/weight_ih_l0_onnx_1", "/lstm/weight_hh_l0_onnx_1", "/lstm/bias_l0_onnx_1", "", "h0", "c0" }, new string[] { "/lstm/Y_l0_1", "/lstm/Lstm_1_output_1", "/lstm/Lstm_1_output_2" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
+            model.Node("Transpose", "/lstm/Transpose_4", new string[] { "/lstm/Y_l0_1" }, new string[] { "/lstm/Y_seq_batch_l0_1" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/lstm/shape_1", new long[] { 0, 0, 4 }, 3);
+            model.Node("Reshape", "/lstm/Reshape_7", new string[] { "/lstm/Y_seq_batch_l0_1", "/lstm/shape_1" }, new string[] { "/lstm/output_l0_1" });
+            model.Node("Transpose", "/lstm/Transpose_5", new string[] { "/lstm/output_l0_1" }, new string[] { "/lstm/Lstm_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Node("Add", "/Add", new string[] { "/lstm/Lstm_output_2", "/lstm/Lstm_1_output_1" }, new string[] { "output" });
+            model.Output("output", 1, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // [1, Batch, 4]
+            return model;
         }
     }
 }

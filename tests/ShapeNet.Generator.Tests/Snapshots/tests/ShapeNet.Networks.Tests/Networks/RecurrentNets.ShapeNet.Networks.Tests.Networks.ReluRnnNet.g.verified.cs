@@ -186,7 +186,51 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("ReluRnnNet cannot be exported to ONNX: Rnn (Rnn(x)): recurrent layers are not exported to ONNX yet (ONNX's gate orders and weight layout differ from PyTorch's)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("ReluRnnNet", batch, opset);
+            model.Input("x", 4, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // x: [4, Batch, 3]
+            model.Initializer("rnn.weight_ih_l0", Parameters[0].Value, 4, 3);
+            model.Initializer("rnn.weight_hh_l0", Parameters[1].Value, 4, 4);
+            model.Initializer("rnn.bias_ih_l0", Parameters[2].Value, 4);
+            model.Initializer("rnn.bias_hh_l0", Parameters[3].Value, 4);
+            model.Initializer("rnn.weight_ih_l1", Parameters[4].Value, 4, 4);
+            model.Initializer("rnn.weight_hh_l1", Parameters[5].Value, 4, 4);
+            model.Initializer("rnn.bias_ih_l1", Parameters[6].Value, 4);
+            model.Initializer("rnn.bias_hh_l1", Parameters[7].Value, 4);
+            model.Int64Constant("/rnn/gate_rows_l0", new long[] { 0, 1, 2, 3 }, 4);
+            model.Node("Gather", "/rnn/Gather", new string[] { "rnn.weight_ih_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/weight_ih_l0_onnx_shape", new long[] { 1, 4, 3 }, 3);
+            model.Node("Reshape", "/rnn/Reshape", new string[] { "/rnn/weight_ih_l0_onnx_gates", "/rnn/weight_ih_l0_onnx_shape" }, new string[] { "/rnn/weight_ih_l0_onnx" });
+            model.Node("Gather", "/rnn/Gather_1", new string[] { "rnn.weight_hh_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/weight_hh_l0_onnx_shape", new long[] { 1, 4, 4 }, 3);
+            model.Node("Reshape", "/rnn/Reshape_1", new string[] { "/rnn/weight_hh_l0_onnx_gates", "/rnn/weight_hh_l0_onnx_shape" }, new string[] { "/rnn/weight_hh_l0_onnx" });
+            model.Node("Gather", "/rnn/Gather_2", new string[] { "rnn.bias_ih_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/rnn/Gather_3", new string[] { "rnn.bias_hh_l0", "/rnn/gate_rows_l0" }, new string[] { "/rnn/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/rnn/Concat", new string[] { "/rnn/bias_ih_l0_onnx_gates", "/rnn/bias_hh_l0_onnx_gates" }, new string[] { "/rnn/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/bias_l0_onnx_shape", new long[] { 1, 8 }, 2);
+            model.Node("Reshape", "/rnn/Reshape_2", new string[] { "/rnn/bias_l0_joined", "/rnn/bias_l0_onnx_shape" }, new string[] { "/rnn/bias_l0_onnx" });
+            model.Node("RNN", "/rnn/RNN", new string[] { "x", "/rnn/weight_ih_l0_onnx", "/rnn/weight_hh_l0_onnx", "/rnn/bias_l0_onnx" }, new string[] { "/rnn/Y_l0", "/rnn/Y_h_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Strings("activations", "Relu"), global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
+            model.Node("Transpose", "/rnn/Transpose", new string[] { "/rnn/Y_l0" }, new string[] { "/rnn/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/rnn/shape", new long[] { 0, 0, 4 }, 3);
+            model.Node("Reshape", "/rnn/Reshape_3", new string[] { "/rnn/Y_seq_batch_l0", "/rnn/shape" }, new string[] { "/rnn/output_l0" });
+            model.Int64Constant("/rnn/gate_rows_l1", new long[] { 0, 1, 2, 3 }, 4);
+            model.Node("Gather", "/rnn/Gather_4", new string[] { "rnn.weight_ih_l1", "/rnn/gate_rows_l1" }, new string[] { "/rnn/weight_ih_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/weight_ih_l1_onnx_shape", new long[] { 1, 4, 4 }, 3);
+            model.Node("Reshape", "/rnn/Reshape_4", new string[] { "/rnn/weight_ih_l1_onnx_gates", "/rnn/weight_ih_l1_onnx_shape" }, new string[] { "/rnn/weight_ih_l1_onnx" });
+            model.Node("Gather", "/rnn/Gather_5", new string[] { "rnn.weight_hh_l1", "/rnn/gate_rows_l1" }, new string[] { "/rnn/weight_hh_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/weight_hh_l1_onnx_shape", new long[] { 1, 4, 4 }, 3);
+            model.Node("Reshape", "/rnn/Reshape_5", new string[] { "/rnn/weight_hh_l1_onnx_gates", "/rnn/weight_hh_l1_onnx_shape" }, new string[] { "/rnn/weight_hh_l1_onnx" });
+            model.Node("Gather", "/rnn/Gather_6", new string[] { "rnn.bias_ih_l1", "/rnn/gate_rows_l1" }, new string[] { "/rnn/bias_ih_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/rnn/Gather_7", new string[] { "rnn.bias_hh_l1", "/rnn/gate_rows_l1" }, new string[] { "/rnn/bias_hh_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/rnn/Concat_1", new string[] { "/rnn/bias_ih_l1_onnx_gates", "/rnn/bias_hh_l1_onnx_gates" }, new string[] { "/rnn/bias_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/rnn/bias_l1_onnx_shape", new long[] { 1, 8 }, 2);
+            model.Node("Reshape", "/rnn/Reshape_6", new string[] { "/rnn/bias_l1_joined", "/rnn/bias_l1_onnx_shape" }, new string[] { "/rnn/bias_l1_onnx" });
+            model.Node("RNN", "/rnn/RNN_1", new string[] { "/rnn/output_l0", "/rnn/weight_ih_l1_onnx", "/rnn/weight_hh_l1_onnx", "/rnn/bias_l1_onnx" }, new string[] { "/rnn/Y_l1", "/rnn/Y_h_l1" }, global::ShapeNet.Onnx.OnnxAttribute.Strings("activations", "Relu"), global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
+            model.Node("Transpose", "/rnn/Transpose_1", new string[] { "/rnn/Y_l1" }, new string[] { "/rnn/Y_seq_batch_l1" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/rnn/shape_1", new long[] { 0, 0, 4 }, 3);
+            model.Node("Reshape", "/rnn/Reshape_7", new string[] { "/rnn/Y_seq_batch_l1", "/rnn/shape_1" }, new string[] { "/rnn/Rnn_output_0" });
+            model.Node("Concat", "/rnn/Concat_2", new string[] { "/rnn/Y_h_l0", "/rnn/Y_h_l1" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Output("output", 2, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // [2, Batch, 4]
+            return model;
         }
     }
 }
