@@ -81,7 +81,7 @@ internal sealed class CallPrinter
         NamedArg n => n.Name + ": " + Argument(n.Value),
         ArrayArg a => Plan.Array(a.Node, a.Role)?.Name ?? Missing($"no constant array {a.Role} for node {a.Node}"),
         PlanVariableArg v => Variable(v.Variable, v.Salt),
-        DescriptorArg d => "in " + Plan.Descriptor(d.Type, string.Join(", ", d.Arguments.Select(a => ConstantArgument(a, d))), d.Comment),
+        DescriptorArg d => "in " + Plan.Descriptor(d.Type, string.Join(", ", d.Arguments.Select(a => ConstantArgument(a, d))), d.Comment, d.Batch),
         _ => Missing("an unknown call argument " + argument.GetType().Name),
     };
 

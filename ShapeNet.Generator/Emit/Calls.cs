@@ -102,8 +102,18 @@ internal abstract record CallArg
     public static readonly CallArg Null = new BufferArg(BufferRef.Null);
 
     /// <summary>An op descriptor <c>global::ShapeNet.Backends.{type}</c> built from constant <paramref name="arguments"/>, passed as
-    /// <c>in _name</c>: created once (a plan field, a function local), shared by equal descriptors.</summary>
-    public static CallArg Descriptor(string type, string comment, params CallArg[] arguments) => new DescriptorArg(type, arguments.ToEquatableArray(), comment);
+    /// <c>in _name</c>: created once (a plan field, a function local), shared by equal descriptors, and prepared once with the
+    /// capacity of <paramref name="batch"/> (the batch or rows the call passes beside it).</summary>
+    public static CallArg Descriptor(string type, string comment, SizeExpr batch, params CallArg[] arguments) =>
+        new DescriptorArg(type, arguments.ToEquatableArray(), comment, batch);
+
+    /// <summary>A descriptor no call passes a batch with and the plan does not prepare (a recurrent stack's: it is bound with
+    /// <c>Recurrent_Bind</c> instead).</summary>
+    public static CallArg Descriptor(string type, string comment, params CallArg[] arguments) =>
+        new DescriptorArg(type, arguments.ToEquatableArray(), comment, NoBatch);
+
+    /// <summary>The batch of a descriptor that is not prepared.</summary>
+    public static readonly SizeExpr NoBatch = SizeExpr.Of(0);
 }
 
 internal sealed record BufferArg(BufferRef Buffer) : CallArg;
@@ -119,8 +129,9 @@ internal sealed record SizeProductArg(SizeExpr Left, SizeExpr Right) : CallArg;
 internal sealed record NamedArg(string Name, CallArg Value) : CallArg;
 
 /// <summary>An op descriptor (<c>Conv2dDesc</c>, <c>Pool2dDesc</c>, …) of constant arguments; <see cref="Comment"/> names the op for
-/// the declaration (the first of the ops sharing it).</summary>
-internal sealed record DescriptorArg(string Type, EquatableArray<CallArg> Arguments, string Comment) : CallArg;
+/// the declaration (the first of the ops sharing it); <see cref="Batch"/> is the batch (or rows) passed with it, which the
+/// plan prepares the descriptor for at its capacity.</summary>
+internal sealed record DescriptorArg(string Type, EquatableArray<CallArg> Arguments, string Comment, SizeExpr Batch) : CallArg;
 
 /// <summary>Constant array <see cref="Role"/> of node <see cref="Node"/> (a shape, reduce flags, a permutation).</summary>
 internal sealed record ArrayArg(int Node, string Role) : CallArg;

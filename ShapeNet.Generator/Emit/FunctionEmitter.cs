@@ -81,7 +81,11 @@ internal static class FunctionEmitter
             foreach (ConstantArray array in plan.Arrays)
                 w.Line($"{array.ElementType}[] {array.Name} = {array.Initializer(batch)}; // {array.Comment}");
             foreach (PlannedDescriptor descriptor in plan.Descriptors)
+            {
                 w.Line($"global::ShapeNet.Backends.{descriptor.Type} {descriptor.Name} = new({descriptor.Arguments}); // {descriptor.Comment}");
+                if (descriptor.Type is "Conv2dDesc" or "Pool2dDesc" or "BatchNormDesc" or "LinearDesc")
+                    foreach (SizeExpr capacity in descriptor.Capacities) w.Line($"{backend}.Prepare(in {descriptor.Name}, {capacity.Format(batch)});");
+            }
             for (int i = 0; i < graph.Inputs.Count; i++)
                 w.Line($"{backend}.Upload({Untyped(Id(graph.InputNames[i]), graph.InputTypes[i])}.Data, {plan.ValueName[graph.Inputs[i]]});");
             foreach (string line in body.ToString().Split('\n'))

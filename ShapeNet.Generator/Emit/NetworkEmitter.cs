@@ -310,6 +310,9 @@ internal static class NetworkEmitter
         }
     }
 
+    /// <summary>The descriptor types <c>IBackend.Prepare</c> takes (a recurrent stack is bound instead: <c>Recurrent_Bind</c>).</summary>
+    private static readonly string[] PreparedDescriptors = { "Conv2dDesc", "Pool2dDesc", "BatchNormDesc", "LinearDesc" };
+
     private static void WriteConstructor(IndentedWriter w, string className, CompiledGraph graph, BufferPlan plan, List<string> workspaceLengths)
     {
         using (w.Block($"internal Plan({className} network, int batchCapacity, {BackendType} backend) : base(network, batchCapacity, backend, inputCount: {graph.Inputs.Count})"))
@@ -327,7 +330,12 @@ internal static class NetworkEmitter
                 w.Line($"RequireBatchCapacity({BatchCapacity}, perSample: {Sizes.Literal(degree.Max(b => b.StaticElements))}, batchDims: {degree.Key.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{buffer.Name} = {(buffer.Int32 ? "AllocateInt32" : "Allocate")}({buffer.Length(BatchCapacity)});");
-            // A workspace's length is the backend's (it may depend on the core count): the largest of every request at the capacity.
+            // Each op descriptor is prepared once (a device backend creates its own descriptors and picks its algorithms), before
+            // the workspaces are sized: a workspace's length is the backend's (it may depend on the core count or the algorithm),
+            // the largest of every request at the capacity.
+            foreach (PlannedDescriptor descriptor in plan.Descriptors.Where(d => PreparedDescriptors.Contains(d.Type)))
+                foreach (SizeExpr capacity in descriptor.Capacities)
+                    w.Line($"backend.Prepare(in {descriptor.Name}, {capacity.Format(BatchCapacity)});");
             for (int i = 0; i < plan.Workspaces.Count; i++) w.Line($"{plan.Workspaces[i].Field} = Allocate({workspaceLengths[i]});");
             foreach (PlanHandle handle in plan.Handles)
                 w.Line($"{handle.Field} = {handle.Initializer};");

@@ -38,8 +38,8 @@ internal static class SummaryBuilder
 
         long parameterCount = graph.Parameters.Sum(p => Elements(p.Shape));
         Shape output = graph.ShapeOf(graph.Output);
-        // The runtime adds the loss target (shaped like the output) and two one-float buffers (loss, dLoss).
-        long targetBytes = Sizes.At(Sizes.StaticCount(output), Sizes.DynamicCount(output), ShownBatch) * sizeof(float) + 2 * sizeof(float);
+        // The runtime adds the loss target (shaped like the output) and three one-float buffers (loss, dLoss, the loss sum).
+        long targetBytes = Sizes.At(Sizes.StaticCount(output), Sizes.DynamicCount(output), ShownBatch) * sizeof(float) + 3 * sizeof(float);
         long perSample = plan.BytesPerSample + (Sizes.DynamicCount(output) == 1 ? Sizes.StaticCount(output) * sizeof(float) : 0);
 
         int[] widths = Enumerable.Range(0, 5).Select(c => rows.Max(r => r[c].Length)).ToArray();

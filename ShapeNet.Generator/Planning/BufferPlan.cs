@@ -37,8 +37,9 @@ internal sealed record PlannedBuffer(string Name, BufferRole Role, long StaticEl
 
 /// <summary>A constant array a backend call takes (a shape, reduce flags, a permutation). In a plan it is a readonly
 /// field; entries listed in <see cref="DynamicIndices"/> hold the batch and are set at the start of each pass.</summary>
-/// <summary>An op descriptor the plan creates once: <c>{Type} {Name} = new {Type}({Arguments})</c>.</summary>
-internal sealed record PlannedDescriptor(string Name, string Type, string Arguments, string Comment);
+/// <summary>An op descriptor the plan creates once: <c>{Type} {Name} = new {Type}({Arguments})</c>, prepared once for each batch
+/// (or row count) in <see cref="Capacities"/>, the sizes its calls pass (at the plan's capacity).</summary>
+internal sealed record PlannedDescriptor(string Name, string Type, string Arguments, string Comment, List<SizeExpr> Capacities);
 
 internal sealed record ConstantArray(string Name, string ElementType, IReadOnlyList<string> Values, IReadOnlyList<int> DynamicIndices, string Comment)
 {
@@ -132,15 +133,18 @@ internal sealed class BufferPlan
 
     /// <summary>The name of the descriptor <paramref name="type"/>(<paramref name="arguments"/>), declared on first use:
     /// <c>Conv2dDesc</c> → <c>_conv2dDesc0</c>, <c>_conv2dDesc1</c>, ….</summary>
-    public string Descriptor(string type, string arguments, string comment)
+    public string Descriptor(string type, string arguments, string comment, SizeExpr batch)
     {
         string key = type + "(" + arguments + ")";
-        if (_descriptorsByContent.TryGetValue(key, out PlannedDescriptor? descriptor)) return descriptor.Name;
-        string prefix = "_" + char.ToLowerInvariant(type[0]) + type.Substring(1);
-        int index = _descriptors.Count(d => d.Type == type);
-        descriptor = new PlannedDescriptor(prefix + index.ToString(CultureInfo.InvariantCulture), type, arguments, comment);
-        _descriptorsByContent[key] = descriptor;
-        _descriptors.Add(descriptor);
+        if (!_descriptorsByContent.TryGetValue(key, out PlannedDescriptor? descriptor))
+        {
+            string prefix = "_" + char.ToLowerInvariant(type[0]) + type.Substring(1);
+            int index = _descriptors.Count(d => d.Type == type);
+            descriptor = new PlannedDescriptor(prefix + index.ToString(CultureInfo.InvariantCulture), type, arguments, comment, new List<SizeExpr>());
+            _descriptorsByContent[key] = descriptor;
+            _descriptors.Add(descriptor);
+        }
+        if (batch != CallArg.NoBatch && !descriptor.Capacities.Contains(batch)) descriptor.Capacities.Add(batch);
         return descriptor.Name;
     }
 

@@ -16,12 +16,12 @@ internal sealed record ConvGeometry(SizeExpr Batch, SizeExpr Channels, SizeExpr 
 
     /// <summary><c>in _conv2dDescN</c>: <c>Conv2dDesc(inC, H, W, outC, kh, kw, sh, sw, ph, pw, dh, dw, groups, activation)</c>, shared by
     /// the forward, the backward and the workspace size; the batch is passed beside it.</summary>
-    public CallArg ConvDescriptor(string comment, CallArg activation) => CallArg.Descriptor("Conv2dDesc", comment,
+    public CallArg ConvDescriptor(string comment, CallArg activation) => CallArg.Descriptor("Conv2dDesc", comment, Batch,
         Channels, Height, Width, OutChannels, CallArg.Int(KernelH), CallArg.Int(KernelW), CallArg.Int(StrideH), CallArg.Int(StrideW),
         CallArg.Int(PadH), CallArg.Int(PadW), CallArg.Int(DilationH), CallArg.Int(DilationW), CallArg.Int(Groups), activation);
 
     /// <summary><c>in _pool2dDescN</c>: <c>Pool2dDesc(C, H, W, kh, kw, sh, sw, ph, pw, countIncludePad)</c>; the batch is passed beside it.</summary>
-    public CallArg PoolDescriptor(string comment, bool countIncludePad = true) => CallArg.Descriptor("Pool2dDesc", comment,
+    public CallArg PoolDescriptor(string comment, bool countIncludePad = true) => CallArg.Descriptor("Pool2dDesc", comment, Batch,
         Channels, Height, Width, CallArg.Int(KernelH), CallArg.Int(KernelW), CallArg.Int(StrideH), CallArg.Int(StrideW), CallArg.Int(PadH), CallArg.Int(PadW),
         CallArg.Bool(countIncludePad));
 

@@ -59,7 +59,7 @@ internal sealed class PlanContext : NodeInfo
 
     /// <summary>The plan field of descriptor <paramref name="type"/>(<paramref name="arguments"/>): the one a call argument
     /// <c>CallArg.Descriptor(type, …)</c> with the same constants prints.</summary>
-    public string DescriptorField(string type, IReadOnlyList<string> arguments, string comment) => _plan.Descriptor(type, string.Join(", ", arguments), comment);
+    public string DescriptorField(string type, IReadOnlyList<string> arguments, string comment) => _plan.Descriptor(type, string.Join(", ", arguments), comment, CallArg.NoBatch);
 
     /// <summary>A field made once in the plan constructor (bound recurrent parameters); shared by name.</summary>
     public void Handle(string field, string type, string initializer, string comment) => _plan.AddHandle(new PlanHandle(field, type, initializer, comment));

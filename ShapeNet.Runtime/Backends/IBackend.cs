@@ -30,6 +30,33 @@ public interface IBackend
                   long rowLength, long rows, bool accumulate);
     /// <summary>Waits until all queued work is done (no-op on the CPU).</summary>
     void Synchronize();
+    /// <summary>Whether <see cref="DeviceBuffer"/>s are host memory that <see cref="Wrap"/> shares with the caller (the CPU backend):
+    /// then a plan trains the network's own parameter arrays and has nothing to copy back. A device backend says false.</summary>
+    bool SharesHostMemory { get; }
+
+    // ---- staged uploads -----------------------------------------------------------------------
+    /// <summary>Host memory the backend owns (pinned on a device) to write <paramref name="count"/> floats into, which
+    /// <see cref="EndUpload"/> then sends to <paramref name="destination"/> from <paramref name="destinationOffset"/>: the
+    /// caller fills the span directly (a data loader can write a batch straight into it), so an upload is one host copy. The
+    /// span is valid until <see cref="EndUpload"/>; one upload is staged at a time. The CPU backend hands out the destination
+    /// itself (no copy at all). A plan uploads its inputs, targets and output gradients this way.</summary>
+    Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count);
+    /// <summary>Sends the span of <see cref="BeginUpload"/> (same arguments) to the destination; on a device the copy may be
+    /// asynchronous (queued on the backend's stream, before any later call that reads the destination).</summary>
+    void EndUpload(DeviceBuffer destination, long destinationOffset, int count);
+
+    // ---- plan-time preparation ----------------------------------------------------------------
+    /// <summary>Called once per descriptor when a plan is built, before any call takes it, with the largest batch (for Linear,
+    /// rows) the plan will pass: a device backend creates its own descriptors and chooses its algorithms here (cuDNN
+    /// tensor, filter and convolution descriptors, the forward and backward algorithms), keyed on the descriptor's value,
+    /// so the calls only look them up. The CPU backend needs nothing.</summary>
+    void Prepare(in Conv2dDesc desc, int batchCapacity);
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    void Prepare(in Pool2dDesc desc, int batchCapacity);
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    void Prepare(in BatchNormDesc desc, int batchCapacity);
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    void Prepare(in LinearDesc desc, int rowCapacity);
 
     // ---- int32 buffers (token ids, sequence lengths, class labels) -----------------------------
     /// <summary>A zero-filled buffer of <paramref name="length"/> int32 values (<see cref="DeviceBuffer.ElementType"/> Int32).
@@ -38,7 +65,11 @@ public interface IBackend
     void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0);
     void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0);
 
-    // ---- GEMM ---------------------------------------------------------------------------------
+    // ---- BLAS ---------------------------------------------------------------------------------
+    /// <summary>y[yOffset + i] += alpha · x[xOffset + i] for i &lt; n (BLAS axpy). A plan adds each train step's batch-weighted loss
+    /// to its loss sum on the device with it, so reading the loss is needed only when a caller asks.</summary>
+    void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n);
+
     /// <summary>Row-major C = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n; strided batch.
     /// lda/ldb/ldc are row strides of A, B, C as stored.</summary>
     void Gemm(bool transposeA, bool transposeB, int m, int n, int k,
@@ -142,11 +173,12 @@ public interface IBackend
                             int seqLength, int batch, bool training, bool accumulateDx, bool accumulateParameters);
 
     // ---- element-wise -------------------------------------------------------------------------
-    /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent or the scalar of the op.</summary>
-    void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n);
+    /// <summary>y = f(x) over n elements; <paramref name="parameter"/> is the exponent, the scalar or the activation's first
+    /// constant, <paramref name="parameter2"/> the second of the activations that have two (Softplus, Hardtanh): see <see cref="UnaryOp"/>.</summary>
+    void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0);
     /// <summary>dx (+)= dy · f'(x); x is the forward input and y its output (a kernel uses whichever it needs).</summary>
     void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy,
-                        DeviceBuffer x, DeviceBuffer y, long n, bool accumulate);
+                        DeviceBuffer x, DeviceBuffer y, long n, bool accumulate, float parameter2 = 0);
     /// <summary>z = a ∘ b with NumPy broadcasting. All three shapes have the same rank (left-padded with 1),
     /// each dimension of a and b is either equal to z's or 1.</summary>
     void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape,
@@ -177,6 +209,13 @@ public interface IBackend
     /// <summary>y (+)= x permuted: y's axis i is x's axis perm[i]. The backward of a permute is the permute
     /// by the inverse permutation with accumulate.</summary>
     void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate);
+
+    // ---- indexing -----------------------------------------------------------------------------
+    /// <summary>y[i] = x[i, indices[i]] for x [rows, cols] and class indices [rows] stored as floats: PyTorch's
+    /// <c>x[range(rows), indices]</c>. An index that is not an integer in [0, cols) throws, naming the value, its row and cols.</summary>
+    void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols);
+    /// <summary>dx[i, indices[i]] (+)= dy[i], the scatter; without accumulate every other entry of dx becomes 0.</summary>
+    void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate);
 
     // ---- losses -------------------------------------------------------------------------------
     /// <summary>loss[0] = L(input[rows, cols], target). Cross-entropy and NLL take class indices [rows]
@@ -266,6 +305,20 @@ public enum UnaryOp
     /// <summary>c / x, c = parameter.</summary>
     RDivScalar,
     Sqrt,
+    /// <summary>x if x &gt; 0 else slope·x, slope = parameter (PyTorch's <c>leaky_relu</c>).</summary>
+    LeakyRelu,
+    /// <summary>x if x &gt; 0 else α·(eˣ − 1), α = parameter (<c>elu</c>).</summary>
+    Elu,
+    /// <summary>x·Φ(x) = x·(1 + erf(x/√2))/2 (<c>gelu</c>, <c>approximate='none'</c>).</summary>
+    Gelu,
+    /// <summary>x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2 (<c>gelu</c>, <c>approximate='tanh'</c>).</summary>
+    GeluTanh,
+    /// <summary>x·σ(x) (<c>silu</c>).</summary>
+    Silu,
+    /// <summary>log(1 + e^(β·x))/β, or x where β·x &gt; threshold; β = parameter, threshold = parameter2 (<c>softplus</c>).</summary>
+    Softplus,
+    /// <summary>min(max(x, lo), hi), lo = parameter, hi = parameter2 (<c>hardtanh</c>).</summary>
+    Hardtanh,
 }
 
 public enum BinaryOp

@@ -46,6 +46,8 @@ public abstract class NetworkPlan : IDisposable
     private bool _targetIsIndices;
     private DeviceBuffer? _loss;
     private DeviceBuffer? _lossGradient;
+    private DeviceBuffer? _lossSum;
+    private long _lossSamples;
     private bool _forwardKeptForBackward;
     private bool _inputGradientsWritten;
     /// <summary>Whether a train step has computed the loss: <see cref="Loss"/> before that is an error, not 0.</summary>
@@ -113,7 +115,9 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>The optimizer each train step applies (see <see cref="Configure"/>), or null before it.</summary>
     public Optimizer? Optimizer { get; private set; }
 
-    /// <summary>The loss of the last train step. Reading it waits for the device: it is the one host read of a step.</summary>
+    /// <summary>The loss of the last train step. Reading it waits for the device (it synchronises and copies one float to the
+    /// host), so a training loop that only reports progress should read <see cref="ReadAverageLoss"/> every N steps or at the
+    /// end of an epoch instead: a train step itself reads nothing back.</summary>
     public float Loss
     {
         get
@@ -131,6 +135,52 @@ public abstract class NetworkPlan : IDisposable
                 Exit(entered);
             }
         }
+    }
+
+    /// <summary>Samples of the train steps since the last <see cref="ReadAverageLoss"/> that reset (or since the plan was built):
+    /// counted on the host, no device read.</summary>
+    public long LossSamples => _lossSamples;
+
+    /// <summary>The mean loss of the train steps since the last reset, each step's loss weighted by its batch size (for a
+    /// mean-reduced loss: the mean over those samples, the partial last batch of an epoch counted by its size). Each train step
+    /// adds batch · loss to a sum on the device; this is the one read: it synchronises, copies one float and, when
+    /// <paramref name="reset"/>, starts a new sum. Throws when no step ran since the last reset.</summary>
+    public float ReadAverageLoss(bool reset = true)
+    {
+        bool entered = Enter();
+        try
+        {
+            if (_lossSum is null) throw new InvalidOperationException("No train step has run yet: call Configure and TrainStep first.");
+            if (_lossSamples == 0) throw new InvalidOperationException("No train step ran since the average loss was last read and reset.");
+            Backend.Download(_lossSum, _lossHost);
+            float average = (float)(_lossHost[0] / (double)_lossSamples);
+            if (reset) ResetSum();
+            return average;
+        }
+        finally
+        {
+            Exit(entered);
+        }
+    }
+
+    /// <summary>Starts a new loss sum for <see cref="ReadAverageLoss"/> (an epoch boundary when the last read did not reset).</summary>
+    public void ResetAverageLoss()
+    {
+        bool entered = Enter();
+        try
+        {
+            ResetSum();
+        }
+        finally
+        {
+            Exit(entered);
+        }
+    }
+
+    private void ResetSum()
+    {
+        if (_lossSum is not null) Backend.Fill(_lossSum, 0f, 0, 1);
+        _lossSamples = 0;
     }
 
     /// <summary>The number of output floats at the current batch.</summary>
@@ -183,7 +233,7 @@ public abstract class NetworkPlan : IDisposable
             long expected = InputLengthFor(index, Batch);
             if (values.Length != expected)
                 throw new ArgumentException($"Input {index} needs {expected} floats for a batch of {Batch}, but {values.Length} were given.", nameof(values));
-            Backend.Upload(values, InputBuffer(index));
+            Stage(values, InputBuffer(index));
         }
         finally
         {
@@ -252,7 +302,7 @@ public abstract class NetworkPlan : IDisposable
             long expected = loss.TargetLength(OutputRows(Batch), OutputColumns);
             if (target.Length != expected)
                 throw new ArgumentException($"The {loss.Kind} target needs {expected} floats for a batch of {Batch}, but {target.Length} were given.", nameof(target));
-            Backend.Upload(target, _target!);
+            Stage(target, _target!);
             _targetIsIndices = false;
         }
         finally
@@ -362,6 +412,8 @@ public abstract class NetworkPlan : IDisposable
             Optimizer!.Step();
             _forwardKeptForBackward = false;
             _lossComputed = true;
+            Backend.Axpy(batch, _loss!, 0, _lossSum!, 0, 1); // the sum ReadAverageLoss reads: nothing comes back to the host here
+            _lossSamples += batch;
         }
         finally
         {
@@ -380,7 +432,7 @@ public abstract class NetworkPlan : IDisposable
             long expected = OutputLengthFor(Batch);
             if (outputGradient.Length != expected)
                 throw new ArgumentException($"The output gradient needs {expected} floats for a batch of {Batch}, but {outputGradient.Length} were given.", nameof(outputGradient));
-            Backend.Upload(outputGradient, _outputGradient!);
+            Stage(outputGradient, _outputGradient!);
             RunBackward(Batch);
         }
         finally
@@ -547,6 +599,7 @@ public abstract class NetworkPlan : IDisposable
         _target = Allocate(OutputLengthFor(BatchCapacity));
         _loss = Allocate(1);
         _lossGradient = Allocate(1);
+        _lossSum = Allocate(1);
         Backend.Fill(_lossGradient, 1f, 0, 1);
     }
 
@@ -617,7 +670,15 @@ public abstract class NetworkPlan : IDisposable
 
     private int OutputRows(int batch) => (int)(OutputLengthFor(batch) / OutputColumns);
 
-    private bool SharesHostMemory => Backend is Backends.Cpu.CpuBackend;
+    private bool SharesHostMemory => Backend.SharesHostMemory;
+
+    /// <summary>An upload through the backend's staging buffer (<see cref="IBackend.BeginUpload"/>): the destination itself on the
+    /// CPU, pinned host memory on a device.</summary>
+    private void Stage(ReadOnlySpan<float> values, DeviceBuffer destination)
+    {
+        values.CopyTo(Backend.BeginUpload(destination, 0, values.Length));
+        Backend.EndUpload(destination, 0, values.Length);
+    }
 
     private void RequireSingleInput()
     {

@@ -1,3 +1,5 @@
+using ShapeNet.Backends;
+
 namespace ShapeNet;
 
 /// <summary>
@@ -12,6 +14,9 @@ public abstract class Ops
     private protected Ops()
     {
     }
+
+    private static Tensor NotNull(Tensor x, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(x))] string? name = null) =>
+        x ?? throw new ArgumentNullException(name);
 
     // activations and element-wise functions
     /// <summary><c>max(x, 0)</c> element-wise.</summary>
@@ -30,6 +35,28 @@ public abstract class Ops
     public static Tensor Sqrt(Tensor x) => x.Sqrt();
     /// <summary><c>x^exponent</c> element-wise, with a constant <paramref name="exponent"/>.</summary>
     public static Tensor Pow(Tensor x, double exponent) => x.Pow(exponent);
+    /// <summary><c>x</c> where x &gt; 0, else <c>negativeSlope·x</c> (PyTorch's <c>F.leaky_relu</c>).</summary>
+    public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) => NotNull(x).Unary(UnaryOp.LeakyRelu, (float)negativeSlope);
+    /// <summary><c>x</c> where x &gt; 0, else <c>alpha·(eˣ − 1)</c> (PyTorch's <c>F.elu</c>).</summary>
+    public static Tensor Elu(Tensor x, double alpha = 1.0) => NotNull(x).Unary(UnaryOp.Elu, (float)alpha);
+    /// <summary><c>x·Φ(x)</c> with Φ the standard normal CDF, through erf (<paramref name="approximate"/> <c>"none"</c>) or
+    /// PyTorch's tanh approximation (<c>"tanh"</c>) (PyTorch's <c>F.gelu</c>).</summary>
+    public static Tensor Gelu(Tensor x, string approximate = "none") => NotNull(x).Unary(approximate switch
+    {
+        "none" => UnaryOp.Gelu,
+        "tanh" => UnaryOp.GeluTanh,
+        _ => throw new ArgumentException($"Gelu's approximate must be \"none\" or \"tanh\", but it is \"{approximate}\".", nameof(approximate)),
+    });
+    /// <summary><c>x·σ(x)</c>, the swish (PyTorch's <c>F.silu</c>).</summary>
+    public static Tensor Silu(Tensor x) => NotNull(x).Unary(UnaryOp.Silu);
+    /// <summary><c>log(1 + e^(beta·x))/beta</c>, and <c>x</c> where <c>beta·x &gt; threshold</c> (PyTorch's <c>F.softplus</c>).</summary>
+    public static Tensor Softplus(Tensor x, double beta = 1.0, double threshold = 20.0) => beta != 0
+        ? NotNull(x).Unary(UnaryOp.Softplus, (float)beta, (float)threshold)
+        : throw new ArgumentOutOfRangeException(nameof(beta), beta, "Softplus's beta must not be 0.");
+    /// <summary><c>x</c> clamped to [<paramref name="minVal"/>, <paramref name="maxVal"/>] (PyTorch's <c>F.hardtanh</c>).</summary>
+    public static Tensor Hardtanh(Tensor x, double minVal = -1.0, double maxVal = 1.0) => minVal <= maxVal
+        ? NotNull(x).Unary(UnaryOp.Hardtanh, (float)minVal, (float)maxVal)
+        : throw new ArgumentException($"Hardtanh's minVal ({minVal}) must not be greater than maxVal ({maxVal}).", nameof(minVal));
 
     /// <summary>The same values, cut from the gradient (PyTorch's <c>detach()</c>).</summary>
     public static Tensor Detach(Tensor x) => x.Detach();
@@ -83,6 +110,21 @@ public abstract class Ops
     public static Tensor Dropout(Tensor x, double p) => p is >= 0 and < 1
         ? x
         : throw new ArgumentOutOfRangeException(nameof(p), p, "Dropout's p must be in [0, 1).");
+
+    // indexing
+    /// <summary>One entry per row: <c>x[i, indices[i]]</c> for <paramref name="x"/> [N, C] and class indices [N] stored as floats,
+    /// a tensor [N] (PyTorch's <c>x[range(n), y]</c>, or <c>x.gather(1, y[:, None]).squeeze(1)</c>). An index that is not an
+    /// integer in [0, C) throws, naming the value, its row and C.</summary>
+    public static Tensor Pick(Tensor x, Tensor indices)
+    {
+        int[] shape = NotNull(x).Shape, indexShape = NotNull(indices).Shape;
+        if (shape.Length != 2 || indexShape.Length != 1 || indexShape[0] != shape[0])
+            throw new ArgumentException($"Pick takes x [N, C] and indices [N], one per row, but x is {Tensor.ShapeText(shape)} and indices is " +
+                $"{Tensor.ShapeText(indexShape)}.", nameof(indices));
+        var picked = new float[shape[0]];
+        Backends.Cpu.CpuPick.Pick_Forward(picked, x.Data, indices.Data, shape[0], shape[1]);
+        return new Tensor(picked, shape[0]);
+    }
 
     // linear algebra
     /// <summary>torch.matmul for ranks 1–2, and batched for rank ≥ 3 with equal batch dims.</summary>

@@ -60,10 +60,10 @@ public sealed partial class Tensor
         return result;
     }
 
-    private Tensor Unary(UnaryOp op, float parameter = 0)
+    internal Tensor Unary(UnaryOp op, float parameter = 0, float parameter2 = 0)
     {
         Tensor result = Empty(_shape);
-        CpuElementwise.Unary_Forward(op, parameter, result._data, _data);
+        CpuElementwise.Unary_Forward(op, parameter, result._data, _data, parameter2);
         return result;
     }
 

@@ -76,7 +76,7 @@ public static partial class BenchCommand
         {
             string path = Path.IsPathRooted(outputPath) ? outputPath : Path.Combine(SolutionFolder() ?? Directory.GetCurrentDirectory(), outputPath);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, Report(machine, date, steps, windows, table, gemm, torchGemm, torch, results, torchNote));
+            File.WriteAllText(path, Report(machine, date, steps, windows, table, gemm, torchGemm, torch, results, torchNote) + KeptNotes(path));
             output.WriteLine($"wrote {path}");
         }
         return 0;
@@ -100,6 +100,16 @@ public static partial class BenchCommand
         return sb.ToString();
     }
 
+    /// <summary>The hand-written "## Notes" section of the existing report (before/after comparisons of a change), kept
+    /// when the generated part is replaced; empty when there is none.</summary>
+    private static string KeptNotes(string path)
+    {
+        if (!File.Exists(path)) return "";
+        string existing = File.ReadAllText(path);
+        int notes = existing.IndexOf("\n## Notes", StringComparison.Ordinal);
+        return notes < 0 ? "" : Environment.NewLine + existing[(notes + 1)..];
+    }
+
     private static string Report(string machine, string date, int steps, int windows, string table, List<(int Size, double Gflops)> gemm,
         Dictionary<int, double> torchGemm, Dictionary<string, (double StepsPerSecond, int Batch)> torch, List<TrainResult> results, string torchNote)
     {
@@ -107,7 +117,7 @@ public static partial class BenchCommand
         sb.AppendLine("# Performance");
         sb.AppendLine();
         sb.AppendLine("CPU training throughput of the seed models against PyTorch eager CPU, measured in the same run on the same machine");
-        sb.AppendLine("by the `bench` sub-command. This file is generated: rerun the command to replace it.");
+        sb.AppendLine("by the `bench` sub-command. This file is generated: rerun the command to replace it (its Notes section is kept).");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {machine}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Date: {date}");

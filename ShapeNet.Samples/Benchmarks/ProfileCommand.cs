@@ -176,10 +176,10 @@ public sealed class TimingBackend(IBackend inner) : IBackend
     { long t = Start(); inner.Dropout_Forward(y, mask, x, n, p, seed, step); Stop(t, $"Dropout fwd {n}"); }
     public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate)
     { long t = Start(); inner.Dropout_Backward(dx, dy, mask, n, p, accumulate); Stop(t, $"Dropout bwd {n}"); }
-    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
-    { long t = Start(); inner.Unary_Forward(op, parameter, y, x, n); Stop(t, $"{op} fwd {n}"); }
-    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate)
-    { long t = Start(); inner.Unary_Backward(op, parameter, dx, dy, x, y, n, accumulate); Stop(t, $"{op} bwd {n}{(accumulate ? " acc" : "")}"); }
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
+    { long t = Start(); inner.Unary_Forward(op, parameter, y, x, n, parameter2); Stop(t, $"{op} fwd {n}"); }
+    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate, float parameter2 = 0)
+    { long t = Start(); inner.Unary_Backward(op, parameter, dx, dy, x, y, n, accumulate, parameter2); Stop(t, $"{op} bwd {n}{(accumulate ? " acc" : "")}"); }
     public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b, ReadOnlySpan<int> bShape,
         ReadOnlySpan<int> zShape)
     { long t = Start(); inner.Binary_Forward(op, z, a, aShape, b, bShape, zShape); Stop(t, $"{op} fwd {Shape(zShape)}"); }
@@ -204,6 +204,10 @@ public sealed class TimingBackend(IBackend inner) : IBackend
     { long t = Start(); inner.TopK_Backward(dx, dValues, indices, outer, dim, inner1, k, accumulate); Stop(t, "TopK bwd"); }
     public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate)
     { long t = Start(); inner.Permute(y, x, xShape, permutation, accumulate); Stop(t, $"Permute {Shape(xShape)}"); }
+    public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols)
+    { long t = Start(); inner.Pick_Forward(y, x, indices, rows, cols); Stop(t, $"Pick fwd {rows}x{cols}"); }
+    public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate)
+    { long t = Start(); inner.Pick_Backward(dx, dy, indices, rows, cols, accumulate); Stop(t, $"Pick bwd {rows}x{cols}{(accumulate ? " acc" : "")}"); }
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
     { long t = Start(); inner.Loss_Forward(kind, reduction, loss, input, target, rows, cols); Stop(t, $"Loss {kind} fwd"); }
     public void Loss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer target,
@@ -262,4 +266,16 @@ public sealed class TimingBackend(IBackend inner) : IBackend
     public void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer targets,
         int rows, int cols, bool accumulate)
     { long t = Start(); inner.IndexLoss_Backward(kind, reduction, dInput, dLoss, input, targets, rows, cols, accumulate); Stop(t, $"{kind} (int targets) bwd"); }
+
+    // ---- the seam's plan-time, host-memory, staging and loss-sum calls (forwarded; staged uploads timed) ----
+    public bool SharesHostMemory => inner.SharesHostMemory;
+    public Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count) => inner.BeginUpload(destination, destinationOffset, count);
+    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count)
+    { long t = Start(); inner.EndUpload(destination, destinationOffset, count); Stop(t, "Upload (staged)"); }
+    public void Prepare(in Conv2dDesc desc, int batchCapacity) => inner.Prepare(desc, batchCapacity);
+    public void Prepare(in Pool2dDesc desc, int batchCapacity) => inner.Prepare(desc, batchCapacity);
+    public void Prepare(in BatchNormDesc desc, int batchCapacity) => inner.Prepare(desc, batchCapacity);
+    public void Prepare(in LinearDesc desc, int rowCapacity) => inner.Prepare(desc, rowCapacity);
+    public void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n)
+    { long t = Start(); inner.Axpy(alpha, x, xOffset, y, yOffset, n); Stop(t, "Axpy (loss sum)"); }
 }

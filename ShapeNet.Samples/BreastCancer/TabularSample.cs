@@ -78,14 +78,14 @@ public static class TabularSample
             {
                 for (int epoch = 0; epoch < epochs; epoch++)
                 {
-                    // The epoch's loss is the mean over its samples of the per-batch mean BCE (the last batch is short).
-                    double lossSum = 0;
+                    // The epoch's loss is the mean over its samples of the per-batch mean BCE (the last batch is short), summed on
+                    // the device by each step and read once per epoch.
                     foreach (MiniBatch b in loader)
                     {
                         plan.TrainStep(b.Features.Data.AsSpan(0, b.Count * 8), b.Targets.Data.AsSpan(0, b.Count), b.Count);
-                        lossSum += FiniteLoss.Read(plan, ++step) * b.Count;
+                        step++;
                     }
-                    losses[epoch] = lossSum / train.Count;
+                    losses[epoch] = FiniteLoss.ReadAverage(plan, step);
                     progress.Report(epoch + 1, losses[epoch], (long)(epoch + 1) * train.Count);
                 }
             });

@@ -12,6 +12,17 @@ public static class FiniteLoss
         if (!float.IsFinite(loss)) throw new NonFiniteLossException(step, loss);
         return loss;
     }
+
+    /// <summary><paramref name="plan"/>'s mean loss since the last read (<see cref="NetworkPlan.ReadAverageLoss"/>: summed on the
+    /// device, one read per epoch), after train step <paramref name="step"/>; throws <see cref="NonFiniteLossException"/> when it
+    /// is not finite (a non-finite step loss anywhere in the window makes the sum non-finite; the exception names the window's
+    /// last step).</summary>
+    public static float ReadAverage(NetworkPlan plan, long step)
+    {
+        float loss = plan.ReadAverageLoss();
+        if (!float.IsFinite(loss)) throw new NonFiniteLossException(step, loss);
+        return loss;
+    }
 }
 
 /// <summary>A sample's training stopped because the loss of a step was not finite.</summary>

@@ -55,17 +55,17 @@ public static class MnistClassifier
         {
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
-                double lossSum = 0;
                 int batches = 0;
                 foreach (MiniBatch b in loader)
                 {
                     plan.TrainStep(b.Features.Data.AsSpan(0, b.Count * 784), b.Targets.Data.AsSpan(0, b.Count), b.Count);
-                    lossSum += FiniteLoss.Read(plan, steps + batches + 1);
                     batches++;
                 }
                 steps += batches;
-                losses.Add(lossSum / batches);
-                progress.Report(epoch, lossSum / batches, (long)epoch * train.Count);
+                // The epoch's mean loss over its samples, summed on the device by each step: the one read of the epoch.
+                double epochLoss = FiniteLoss.ReadAverage(plan, steps);
+                losses.Add(epochLoss);
+                progress.Report(epoch, epochLoss, (long)epoch * train.Count);
             }
         });
         double seconds = clock.Elapsed.TotalSeconds;

@@ -31,10 +31,9 @@ public static partial class SoftmaxScratch
 
     /// <summary>
     /// d2l: <c>-torch.log(y_hat[range(len(y_hat)), y])</c>, the cross-entropy of each row: minus the log of the probability
-    /// given to the true class. The true class's probability is picked by the one-hot row of <paramref name="y"/>:
-    /// <c>Sum(y_hat * one_hot(y), 1)</c> is <c>y_hat[i, y[i]]</c> exactly (the other terms are 0).
+    /// given to the true class, which <see cref="Ops.Pick"/> picks from each row by the label in <paramref name="y"/>.
     /// </summary>
-    public static Tensor CrossEntropy(Tensor yHat, Tensor y) => -Log(Sum(yHat * y.OneHot(yHat.Size(1)), 1));
+    public static Tensor CrossEntropy(Tensor yHat, Tensor y) => -Log(Pick(yHat, y));
 
     /// <summary>d2l's <c>accuracy(y_hat, y)</c>: the number of rows whose largest entry is at the true class.</summary>
     public static int Accuracy(Tensor yHat, Tensor y) => (int)yHat.ArgMax(1).Eq(y).Sum().Item();
@@ -42,15 +41,15 @@ public static partial class SoftmaxScratch
     /// <summary>
     /// <c>cross_entropy(net(X), y).sum()</c>, the loss whose gradient w.r.t. <paramref name="W"/> and <paramref name="b"/> the
     /// minibatch SGD step takes. It repeats <see cref="Net"/> and <see cref="CrossEntropy"/> in one body because a
-    /// <c>[Differentiable]</c> body may call only ops (SN0203); the class labels come one-hot for the same reason
-    /// (no DSL op indexes a row by a label yet).
+    /// <c>[Differentiable]</c> body may call only ops (SN0203). <paramref name="y"/> holds the class indices (the labels as
+    /// the data loader gives them); <c>Pick</c> is the book's <c>y_hat[range(n), y]</c>, and its backward scatters the
+    /// gradient into the picked entries (the labels are data: they receive none).
     /// </summary>
     [Differentiable]
-    public static Tensor Loss(Tensor<Batch, Gray, Side, Side> X, Tensor<Batch, NumOutputs> yOneHot, Tensor<NumInputs, NumOutputs> W,
-        Tensor<NumOutputs> b)
+    public static Tensor Loss(Tensor<Batch, Gray, Side, Side> X, Tensor<Batch> y, Tensor<NumInputs, NumOutputs> W, Tensor<NumOutputs> b)
     {
         var XExp = Exp(MatMul(Reshape(X, -1, 784), W) + b);
         var yHat = XExp / Sum(XExp, 1, keepDim: true);
-        return Sum(-Log(Sum(yHat * yOneHot, 1)));
+        return Sum(-Log(Pick(yHat, y)));
     }
 }

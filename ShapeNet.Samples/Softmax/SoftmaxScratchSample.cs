@@ -45,7 +45,7 @@ public static class SoftmaxScratchSample
     {
         Tensor X = batch.Features, y = batch.Targets;
         Tensor yHat = SoftmaxScratch.Net(X, W, b);
-        var (loss, _, _, dW, dB) = SoftmaxScratch.LossGrad(X, y.OneHot(10), W, b);
+        var (loss, _, _, dW, dB) = SoftmaxScratch.LossGrad(X, y, W, b);
         Sgd(W, dW, learningRate, batch.Count);
         Sgd(b, dB, learningRate, batch.Count);
         return (loss.Item(), SoftmaxScratch.Accuracy(yHat, y));

@@ -13,30 +13,67 @@ public sealed class ElementwiseTests(GpuFixture gpu)
     private static float[] Input(UnaryOp op, int n)
         => op is UnaryOp.Log or UnaryOp.Sqrt or UnaryOp.Pow or UnaryOp.RDivScalar ? Parity.Random(n, 11, 0.1f, 3f) : Parity.Random(n, 11, -4f, 4f);
 
+    /// <summary>The op's two constants: an exponent, a scalar, LeakyRelu's slope, Elu's α, Softplus's β and threshold (β·x
+    /// crosses it inside the input range), Hardtanh's bounds.</summary>
+    private static (float Parameter, float Parameter2) Constants(UnaryOp op) => op switch
+    {
+        UnaryOp.Pow => (2.5f, 0f),
+        UnaryOp.LeakyRelu => (0.1f, 0f),
+        UnaryOp.Elu => (1.5f, 0f),
+        UnaryOp.Softplus => (2f, 3f),
+        UnaryOp.Hardtanh => (-0.5f, 1.5f),
+        _ => (1.75f, 0f),
+    };
+
     [Theory]
     [MemberData(nameof(UnaryOps))]
     public void Unary_forward_and_backward_match_the_cpu(UnaryOp op)
     {
         const int n = 301;
-        float parameter = op == UnaryOp.Pow ? 2.5f : 1.75f;
+        (float parameter, float parameter2) = Constants(op);
         float[] x = Input(op, n), dy = Parity.Random(n, 12), old = Parity.Random(n, 13);
         var y = new float[n];
-        CpuElementwise.Unary_Forward(op, parameter, y, x);
+        CpuElementwise.Unary_Forward(op, parameter, y, x, parameter2);
         using var dx_ = gpu.Upload(new float[n]);
         using var x_ = gpu.Upload(x);
         using var y_ = gpu.Upload(new float[n]);
-        gpu.Kernels.Elementwise.Unary_Forward(op, parameter, y_.View, x_.View, n);
+        gpu.Kernels.Elementwise.Unary_Forward(op, parameter, y_.View, x_.View, n, parameter2);
         Parity.Close(y, gpu.Download(y_, n), $"Unary {op} forward [{n}]");
 
         foreach (bool accumulate in new[] { false, true })
         {
             float[] dx = (float[])old.Clone();
-            CpuElementwise.Unary_Backward(op, parameter, dx, dy, x, y, accumulate);
+            CpuElementwise.Unary_Backward(op, parameter, dx, dy, x, y, accumulate, parameter2);
             using var dxDevice = gpu.Upload(old);
             using var dyDevice = gpu.Upload(dy);
             using var yDevice = gpu.Upload(y);
-            gpu.Kernels.Elementwise.Unary_Backward(op, parameter, dxDevice.View, dyDevice.View, x_.View, yDevice.View, n, accumulate);
+            gpu.Kernels.Elementwise.Unary_Backward(op, parameter, dxDevice.View, dyDevice.View, x_.View, yDevice.View, n, accumulate, parameter2);
             Parity.Close(dx, gpu.Download(dxDevice, n), $"Unary {op} backward [{n}] accumulate={accumulate}");
+        }
+    }
+
+    /// <summary>The activations where they overflow, cancel or switch branch (as in the CPU suite): the device agrees with
+    /// the CPU kernels to 1e-5 relative + 1e-6 absolute, values and derivatives.</summary>
+    [Fact]
+    public void Activations_match_the_cpu_at_extremes_and_kinks()
+    {
+        float[] x = [-1e6f, -100f, -30f, -6f, -1.5f, -0.5f, -1e-3f, -1e-20f, 0f, 1e-20f, 1e-3f, 0.3f, 1.5f, 3f, 6f, 30f, 100f, 1e6f];
+        float[] ones = Enumerable.Repeat(1f, x.Length).ToArray();
+        foreach (UnaryOp op in Enum.GetValues<UnaryOp>().Where(o => o >= UnaryOp.LeakyRelu))
+        {
+            (float parameter, float parameter2) = Constants(op);
+            var y = new float[x.Length];
+            var dx = new float[x.Length];
+            CpuElementwise.Unary_Forward(op, parameter, y, x, parameter2);
+            CpuElementwise.Unary_Backward(op, parameter, dx, ones, x, y, accumulate: false, parameter2);
+            using var xDevice = gpu.Upload(x);
+            using var yDevice = gpu.Upload(new float[x.Length]);
+            using var dyDevice = gpu.Upload(ones);
+            using var dxDevice = gpu.Upload(new float[x.Length]);
+            gpu.Kernels.Elementwise.Unary_Forward(op, parameter, yDevice.View, xDevice.View, x.Length, parameter2);
+            gpu.Kernels.Elementwise.Unary_Backward(op, parameter, dxDevice.View, dyDevice.View, xDevice.View, yDevice.View, x.Length, false, parameter2);
+            Parity.Close(y, gpu.Download(yDevice, x.Length), $"{op} at extremes");
+            Parity.Close(dx, gpu.Download(dxDevice, x.Length), $"{op} derivative at extremes");
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class PtxTests
     {
         string[] families = KernelMethods().Select(m => m.DeclaringType!.Name).Distinct().ToArray();
         Assert.Equal(["GpuConvolution", "GpuDropout", "GpuElementwise", "GpuEmbedding", "GpuGemm", "GpuLayout", "GpuLoss", "GpuNormalization",
-            "GpuOptimizers", "GpuPooling", "GpuRecurrent", "GpuRecurrentStack", "GpuReduction", "GpuSoftmax", "GpuTopK"], families);
+            "GpuOptimizers", "GpuPick", "GpuPooling", "GpuRecurrent", "GpuRecurrentStack", "GpuReduction", "GpuSoftmax", "GpuTopK"], families);
         // A kernel is a static method whose first parameter is an Index1D or that ILGPU launches with a KernelConfig; every
         // method whose name ends in Kernel must carry the attribute, or this test would not compile it.
         var unmarked = typeof(GpuKernels).Assembly.GetTypes()

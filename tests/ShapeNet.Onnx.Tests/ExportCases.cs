@@ -62,6 +62,7 @@ public sealed record ExportCase(Func<Module> Create, Func<Module, int, NetworkPl
         ["NestedBatchNorm"] = Of(() => new NestedBatchNorm(14), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["DropoutNet"] = Of(() => new DropoutNet(15), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["OnnxConvNet"] = Of(() => new OnnxConvNet(16), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["ActivationNet"] = Of(() => new ActivationNet(17), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
     };
 
     /// <summary>Token ids below <paramref name="vocabulary"/> for the input <c>ids</c>.</summary>

@@ -26,6 +26,7 @@ public sealed class OnnxRuntimeParityTests(ITestOutputHelper output)
     [InlineData("AllOpsNet")]   // reductions take their axes as an input from opset 18
     [InlineData("NestedBatchNorm")]
     [InlineData("InceptionCnn")]
+    [InlineData("ActivationNet")]
     public void Newest_supported_opset_matches_onnx_runtime(string name) => CheckBatches(name, batch: null, OnnxModelBuilder.MaximumOpset);
 
     [Fact]

@@ -104,12 +104,13 @@ public sealed class SoftmaxSampleTests : IDisposable
     public void The_scratch_loss_is_the_sum_of_the_books_cross_entropy_and_its_gradient_is_the_softmax_error()
     {
         // For cross-entropy of softmax, d loss / d logits = y_hat − one_hot(y), so dW = Xᵀ(y_hat − one_hot(y)) and
-        // db = Σ rows of (y_hat − one_hot(y)): the closed form the book derives in §3.4.
+        // db = Σ rows of (y_hat − one_hot(y)): the closed form the book derives in §3.4. The loss picks y_hat[i, y[i]] with
+        // Pick; the one-hot here is only the closed form's.
         TensorDataset test = FashionMnist.Load(MnistSplit.Test);
         Tensor X = SoftmaxTraining.Rows(test.Features, 0, 32), y = SoftmaxTraining.Rows(test.Targets, 0, 32);
         Tensor W = Tensor.Normal(new TensorRandom(1), 0, 0.1, 784, 10), b = Tensor.Normal(new TensorRandom(2), 0, 0.1, 10);
 
-        var (loss, _, _, dW, dB) = SoftmaxScratch.LossGrad(X, y.OneHot(10), W, b);
+        var (loss, _, dY, dW, dB) = SoftmaxScratch.LossGrad(X, y, W, b);
 
         Tensor yHat = SoftmaxScratch.Net(X, W, b);
         Assert.Equal(SoftmaxScratch.CrossEntropy(yHat, y).Sum().Item(), loss.Item(), 4);
@@ -117,6 +118,7 @@ public sealed class SoftmaxSampleTests : IDisposable
         Tensor error = yHat - y.OneHot(10);
         AssertClose(X.Reshape(32, 784).T.MatMul(error), dW.Value, "dW");
         AssertClose(error.Sum(0), dB.Value, "db");
+        Assert.All(dY.Value.ToArray(), g => Assert.Equal(0f, g)); // the labels are data: Pick sends them no gradient
     }
 
     private static void AssertClose(Tensor expected, Tensor actual, string what)

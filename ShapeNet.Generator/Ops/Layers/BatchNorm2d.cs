@@ -139,7 +139,7 @@ internal sealed class BatchNorm2d : LayerDefinition<BatchNorm2dArgs>
     private static CallArg Descriptor(BatchNorm2dArgs args, NodeInfo n)
     {
         Shape x = n.InputShape(0);
-        return CallArg.Descriptor("BatchNormDesc", n.Text, x.Rank > 1 ? CallContext.Range(x, 1, 2) : SizeExpr.Of(1),
+        return CallArg.Descriptor("BatchNormDesc", n.Text, CallContext.Range(x, 0, 1), x.Rank > 1 ? CallContext.Range(x, 1, 2) : SizeExpr.Of(1),
             x.Rank > 2 ? CallContext.Range(x, 2, x.Rank) : SizeExpr.Of(1), CallArg.Float(args.Momentum), CallArg.Float(args.Eps));
     }
 

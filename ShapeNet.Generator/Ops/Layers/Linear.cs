@@ -91,7 +91,7 @@ internal sealed class Linear : LayerDefinition<LinearArgs>
 
     /// <summary>The node's <c>LinearDesc(in, out, activation)</c>, shared by its forward and backward; the rows are passed beside it.</summary>
     private static CallArg Descriptor(NodeInfo n, CallArg activation) =>
-        CallArg.Descriptor("LinearDesc", n.Text, CallContext.Last(n.InputShape(0)), CallContext.Last(n.Shape), activation);
+        CallArg.Descriptor("LinearDesc", n.Text, CallContext.Rows(n.InputShape(0)), CallContext.Last(n.InputShape(0)), CallContext.Last(n.Shape), activation);
 
     /// <summary>2·in·out per row: a multiply-add per weight.</summary>
     protected override long Flops(LinearArgs args, NodeInfo n)

@@ -11,8 +11,8 @@ namespace ShapeNet.Backends.Gpu;
 public sealed class GpuElementwise
 {
     private readonly GpuKernels _k;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, float> _unaryForward;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, int> _unaryBackward;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, float, float> _unaryForward;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, int> _unaryBackward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, Walk> _binaryForward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ReductionWalk, int> _binaryBackward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, float> _fill;
@@ -23,8 +23,8 @@ public sealed class GpuElementwise
     {
         _k = k;
         Accelerator a = k.Accelerator;
-        _unaryForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float>(UnaryForwardKernel);
-        _unaryBackward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, int>(UnaryBackwardKernel);
+        _unaryForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>(UnaryForwardKernel);
+        _unaryBackward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, int>(UnaryBackwardKernel);
         _binaryForward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, Walk>(BinaryForwardKernel);
         _binaryBackward = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ReductionWalk, int>(BinaryBackwardKernel);
         _fill = a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, float>(FillKernel);
@@ -32,28 +32,29 @@ public sealed class GpuElementwise
         _axpy = a.LoadAutoGroupedKernel<Index1D, float, ArrayView<float>, ArrayView<float>>(AxpyKernel);
     }
 
-    /// <summary>x (n) -> y (n): y = f(x); parameter is the exponent (Pow) or the scalar c.</summary>
-    public void Unary_Forward(UnaryOp op, float parameter, ArrayView<float> y, ArrayView<float> x, long n)
+    /// <summary>x (n) -> y (n): y = f(x); parameter is the exponent (Pow), the scalar c or an activation's first constant,
+    /// parameter2 its second (Softplus, Hardtanh).</summary>
+    public void Unary_Forward(UnaryOp op, float parameter, ArrayView<float> y, ArrayView<float> x, long n, float parameter2 = 0)
     {
         CheckOp(op);
         GpuKernels.Need(y, n, "Unary", op, "y");
         GpuKernels.Need(x, n, "Unary", op, "x");
         int count = GpuKernels.Count(n, "Unary", op);
-        if (count > 0) _unaryForward(_k.Stream, count, y, x, (int)op, parameter);
+        if (count > 0) _unaryForward(_k.Stream, count, y, x, (int)op, parameter, parameter2);
     }
 
     /// <summary>dy (n), x (n), y (n) -> dx (n): dx (+)= dy·f'(x). Relu, Sigmoid, Tanh, Exp and Sqrt read y; Log, Abs,
-    /// Pow and RDivScalar read x; the others neither (their view may be empty).</summary>
+    /// Pow, RDivScalar and the activations LeakyRelu … Hardtanh read x; the others neither (their view may be empty).</summary>
     public void Unary_Backward(UnaryOp op, float parameter, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> x,
-        ArrayView<float> y, long n, bool accumulate)
+        ArrayView<float> y, long n, bool accumulate, float parameter2 = 0)
     {
         CheckOp(op);
         GpuKernels.Need(dx, n, "Unary backward", op, "dx");
         GpuKernels.Need(dy, n, "Unary backward", op, "dy");
-        if (op is UnaryOp.Log or UnaryOp.Abs or UnaryOp.Pow or UnaryOp.RDivScalar) GpuKernels.Need(x, n, "Unary backward", op, "x");
+        if (op is UnaryOp.Log or UnaryOp.Abs or UnaryOp.Pow or UnaryOp.RDivScalar or >= UnaryOp.LeakyRelu) GpuKernels.Need(x, n, "Unary backward", op, "x");
         if (op is UnaryOp.Relu or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Exp or UnaryOp.Sqrt) GpuKernels.Need(y, n, "Unary backward", op, "y");
         int count = GpuKernels.Count(n, "Unary backward", op);
-        if (count > 0) _unaryBackward(_k.Stream, count, dx, dy, x, y, (int)op, parameter, accumulate ? 1 : 0);
+        if (count > 0) _unaryBackward(_k.Stream, count, dx, dy, x, y, (int)op, parameter, parameter2, accumulate ? 1 : 0);
     }
 
     /// <summary>a (aShape), b (bShape) -> z (zShape): z = a ∘ b with NumPy broadcasting (equal ranks, each axis 1 or z's).</summary>
@@ -128,7 +129,7 @@ public sealed class GpuElementwise
 
     private static void CheckOp(UnaryOp op)
     {
-        if (op is < UnaryOp.Identity or > UnaryOp.Sqrt) throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown unary op.");
+        if (op is < UnaryOp.Identity or > UnaryOp.Hardtanh) throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown unary op.");
     }
 
     private static void CheckOp(BinaryOp op)
@@ -139,9 +140,14 @@ public sealed class GpuElementwise
     // ---- device code ---------------------------------------------------------------------------
 
     [Kernel]
-    internal static void UnaryForwardKernel(Index1D i, ArrayView<float> y, ArrayView<float> x, int op, float c)
+    internal static void UnaryForwardKernel(Index1D i, ArrayView<float> y, ArrayView<float> x, int op, float c, float c2)
     {
         float v = x[i];
+        if ((UnaryOp)op >= UnaryOp.LeakyRelu)
+        {
+            y[i] = DeviceActivations.Forward((UnaryOp)op, v, c, c2);
+            return;
+        }
         y[i] = (UnaryOp)op switch
         {
             UnaryOp.Identity => v,
@@ -163,11 +169,14 @@ public sealed class GpuElementwise
 
     [Kernel]
     internal static void UnaryBackwardKernel(Index1D i, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> x,
-        ArrayView<float> y, int op, float c, int accumulate)
+        ArrayView<float> y, int op, float c, float c2, int accumulate)
     {
         float g = dy[i];
         switch ((UnaryOp)op)
         {
+            case >= UnaryOp.LeakyRelu:
+                g *= DeviceActivations.Derivative((UnaryOp)op, x[i], c, c2);
+                break;
             case UnaryOp.Identity:
             case UnaryOp.AddScalar:
                 break;

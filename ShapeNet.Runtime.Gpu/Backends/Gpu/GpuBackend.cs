@@ -38,6 +38,7 @@ public sealed class GpuBackend : IBackend, IDisposable
     private MemoryBuffer1D<float, Stride1D.Dense>? _scratch;
     private MemoryBuffer1D<float, Stride1D.Dense>? _labels;
     private bool _disposed;
+    private float[] _pickIndices = [];
 
     /// <summary>A backend over <paramref name="accelerator"/> and its default stream. <paramref name="blas"/> and
     /// <paramref name="convolution"/> default to ShapeNet's kernels; <see cref="CreateCuda"/> passes cuBLAS and cuDNN.</summary>
@@ -407,12 +408,12 @@ public sealed class GpuBackend : IBackend, IDisposable
 
     // ---- element-wise, reductions, layout -----------------------------------------------------------
 
-    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
-        => Kernels.Elementwise.Unary_Forward(op, parameter, View(y), View(x), n);
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
+        => Kernels.Elementwise.Unary_Forward(op, parameter, View(y), View(x), n, parameter2);
 
     public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n,
-        bool accumulate)
-        => Kernels.Elementwise.Unary_Backward(op, parameter, View(dx), View(dy), View(x), View(y), n, accumulate);
+        bool accumulate, float parameter2 = 0)
+        => Kernels.Elementwise.Unary_Backward(op, parameter, View(dx), View(dy), View(x), View(y), n, accumulate, parameter2);
 
     public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b,
         ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)
@@ -455,6 +456,29 @@ public sealed class GpuBackend : IBackend, IDisposable
         DeviceBuffer targets, int rows, int cols, bool accumulate)
         => Kernels.Loss.Loss_Backward(kind, reduction, View(dInput), View(dLoss), View(input), FloatLabels(kind, targets, rows, cols), rows, cols,
             accumulate);
+
+    public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols)
+    {
+        CheckPickIndices(indices, rows, cols);
+        Kernels.Pick.Pick_Forward(View(y), View(x), View(indices), rows, cols);
+    }
+
+    public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate)
+    {
+        CheckPickIndices(indices, rows, cols);
+        Kernels.Pick.Pick_Backward(View(dx), View(dy), View(indices), rows, cols, accumulate);
+    }
+
+    /// <summary>A kernel cannot throw, so Pick's indices are read back (a synchronising download of <paramref name="rows"/>
+    /// floats into a reused host array) and checked with the CPU backend's rule and message before the launch.</summary>
+    private void CheckPickIndices(DeviceBuffer indices, int rows, int cols)
+    {
+        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "Pick: rows must be ≥ 0.");
+        if (_pickIndices.Length < rows) _pickIndices = new float[Math.Max(rows, 64)];
+        Span<float> host = _pickIndices.AsSpan(0, rows);
+        Download(indices, host);
+        for (int r = 0; r < rows; r++) CpuPick.Index(host, r, cols);
+    }
 
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
         => Kernels.Loss.Loss_Forward(kind, reduction, View(loss), View(input), View(target), rows, cols);

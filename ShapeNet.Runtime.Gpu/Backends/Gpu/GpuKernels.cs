@@ -30,6 +30,7 @@ public sealed class GpuKernels
     private GpuEmbedding? _embedding;
     private GpuRecurrent? _recurrent;
     private GpuRecurrentStack? _recurrentStack;
+    private GpuPick? _pick;
     private IGpuBlas? _blas;
 
     public GpuKernels(Accelerator accelerator, AcceleratorStream? stream = null)
@@ -71,6 +72,7 @@ public sealed class GpuKernels
     public GpuEmbedding Embedding => _embedding ??= new GpuEmbedding(this);
     public GpuRecurrent Recurrent => _recurrent ??= new GpuRecurrent(this);
     public GpuRecurrentStack RecurrentStack => _recurrentStack ??= new GpuRecurrentStack(this);
+    public GpuPick Pick => _pick ??= new GpuPick(this);
 
     /// <summary>Who multiplies for Linear, the im2col convolution and the recurrent cells: ShapeNet's GEMM kernel unless set
     /// (the backend sets cuBLAS on a CUDA accelerator).</summary>

@@ -76,6 +76,37 @@ public sealed class CpuBackend : IBackend
     {
     }
 
+    /// <summary>True: buffers are the host arrays.</summary>
+    public bool SharesHostMemory => true;
+
+    /// <summary>The destination itself: the caller writes in place, nothing is copied twice.</summary>
+    public Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count) => Span(destination, destinationOffset, count);
+
+    /// <summary>Nothing to send: <see cref="BeginUpload"/> handed out the destination.</summary>
+    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count)
+    {
+    }
+
+    /// <summary>Nothing to prepare: the span kernels choose their path per call from the geometry.</summary>
+    public void Prepare(in Conv2dDesc desc, int batchCapacity)
+    {
+    }
+
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    public void Prepare(in Pool2dDesc desc, int batchCapacity)
+    {
+    }
+
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    public void Prepare(in BatchNormDesc desc, int batchCapacity)
+    {
+    }
+
+    /// <inheritdoc cref="Prepare(in Conv2dDesc, int)"/>
+    public void Prepare(in LinearDesc desc, int rowCapacity)
+    {
+    }
+
     public DeviceBuffer AllocateInt32(long length) => new CpuIntBuffer(new int[checked((int)length)]);
 
     public void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0)
@@ -132,6 +163,12 @@ public sealed class CpuBackend : IBackend
             Tensors(descriptor, parameterGradients), Array(workspace), Optional(dOutput, rows * descriptor.OutputSize), Optional(dhN, states),
             Optional(dcN, states), Array(reserve), Span(x, 0, rows * descriptor.InputSize), Tensors(descriptor, parameters),
             lengths == null ? default : IntSpan(lengths, 0, batch), seqLength, batch, training, accumulateDx, accumulateParameters);
+    }
+
+    public void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n)
+    {
+        Span<float> ys = Span(y, yOffset, n);
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(Span(x, xOffset, n), alpha, ys, ys);
     }
 
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
@@ -234,12 +271,12 @@ public sealed class CpuBackend : IBackend
     public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate)
         => CpuDropout.Dropout_Backward(Span(dx, 0, n), Span(dy, 0, n), Span(mask, 0, n), p, accumulate);
 
-    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
-        => CpuElementwise.Unary_Forward(op, parameter, Span(y, 0, n), Span(x, 0, n));
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
+        => CpuElementwise.Unary_Forward(op, parameter, Span(y, 0, n), Span(x, 0, n), parameter2);
 
     public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y,
-        long n, bool accumulate)
-        => CpuElementwise.Unary_Backward(op, parameter, Span(dx, 0, n), Span(dy, 0, n), Span(x, 0, n), Span(y, 0, n), accumulate);
+        long n, bool accumulate, float parameter2 = 0)
+        => CpuElementwise.Unary_Backward(op, parameter, Span(dx, 0, n), Span(dy, 0, n), Span(x, 0, n), Span(y, 0, n), accumulate, parameter2);
 
     public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b,
         ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)
@@ -288,6 +325,12 @@ public sealed class CpuBackend : IBackend
         long count = Count(xShape);
         CpuLayout.Permute(Span(y, 0, count), Span(x, 0, count), xShape, permutation, accumulate);
     }
+
+    public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols)
+        => CpuPick.Pick_Forward(Span(y, 0, rows), Span(x, 0, (long)rows * cols), Span(indices, 0, rows), rows, cols);
+
+    public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate)
+        => CpuPick.Pick_Backward(Span(dx, 0, (long)rows * cols), Span(dy, 0, rows), Span(indices, 0, rows), rows, cols, accumulate);
 
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)
         => Array(loss)[0] = CpuLoss.Loss_Forward(kind, reduction, Span(input, 0, (long)rows * cols),

@@ -17,9 +17,10 @@ public static unsafe class CpuElementwise
 
     /// <summary>
     /// x (n) -> y (n)
-    /// y = f(x); <paramref name="parameter"/> is the exponent (Pow) or the scalar c (AddScalar, MulScalar, RSubScalar, RDivScalar).
+    /// y = f(x); <paramref name="parameter"/> is the exponent (Pow), the scalar c (AddScalar, MulScalar, RSubScalar, RDivScalar)
+    /// or an activation's first constant, <paramref name="parameter2"/> its second (Softplus, Hardtanh; see <see cref="UnaryOp"/>).
     /// </summary>
-    public static void Unary_Forward(UnaryOp op, float parameter, Span<float> y, ReadOnlySpan<float> x)
+    public static void Unary_Forward(UnaryOp op, float parameter, Span<float> y, ReadOnlySpan<float> x, float parameter2 = 0)
     {
         if (y.Length != x.Length)
             throw new ArgumentException($"Unary {op}: y has {y.Length} values but x has {x.Length}.", nameof(y));
@@ -39,6 +40,13 @@ public static unsafe class CpuElementwise
             case UnaryOp.RSubScalar: TensorPrimitives.Subtract(parameter, x, y); break;
             case UnaryOp.RDivScalar: TensorPrimitives.Divide(parameter, x, y); break;
             case UnaryOp.Sqrt: TensorPrimitives.Sqrt(x, y); break;
+            case UnaryOp.LeakyRelu: CpuActivations.Forward<LeakyReluKernel>(y, x, parameter, parameter2); break;
+            case UnaryOp.Elu: CpuActivations.Forward<EluKernel>(y, x, parameter, parameter2); break;
+            case UnaryOp.Gelu: CpuActivations.Forward<GeluKernel>(y, x, parameter, parameter2); break;
+            case UnaryOp.GeluTanh: CpuActivations.Forward<GeluTanhKernel>(y, x, parameter, parameter2); break;
+            case UnaryOp.Silu: CpuActivations.Forward<SiluKernel>(y, x, parameter, parameter2); break;
+            case UnaryOp.Softplus: CpuActivations.Forward<SoftplusKernel>(y, x, parameter, parameter2); break;
+            case UnaryOp.Hardtanh: CpuActivations.Forward<HardtanhKernel>(y, x, parameter, parameter2); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown unary op.");
         }
     }
@@ -46,15 +54,16 @@ public static unsafe class CpuElementwise
     /// <summary>
     /// dy (n), x (n), y (n) -> dx (n)
     /// dx (+)= dy·f'(x). Relu, Sigmoid, Tanh, Exp and Sqrt read the forward output y (as PyTorch does);
-    /// Log, Abs, Pow and RDivScalar read the forward input x; the others read neither.
+    /// Log, Abs, Pow, RDivScalar and the activations LeakyRelu … Hardtanh read the forward input x (as PyTorch's
+    /// backward formulas do); the others read neither.
     /// </summary>
     public static void Unary_Backward(UnaryOp op, float parameter, Span<float> dx, ReadOnlySpan<float> dy,
-        ReadOnlySpan<float> x, ReadOnlySpan<float> y, bool accumulate)
+        ReadOnlySpan<float> x, ReadOnlySpan<float> y, bool accumulate, float parameter2 = 0)
     {
         int n = dx.Length;
         if (dy.Length != n)
             throw new ArgumentException($"Unary {op} backward: dx has {n} values but dy has {dy.Length}.", nameof(dy));
-        bool readsInput = op is UnaryOp.Log or UnaryOp.Abs or UnaryOp.Pow or UnaryOp.RDivScalar;
+        bool readsInput = op is UnaryOp.Log or UnaryOp.Abs or UnaryOp.Pow or UnaryOp.RDivScalar or >= UnaryOp.LeakyRelu;
         bool readsOutput = op is UnaryOp.Relu or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Exp or UnaryOp.Sqrt;
         if (readsInput && x.Length != n)
             throw new ArgumentException($"Unary {op} backward needs the forward input x ({n} values), got {x.Length}.", nameof(x));
@@ -77,6 +86,13 @@ public static unsafe class CpuElementwise
                 case UnaryOp.RDivScalar: UnaryGradient<ReciprocalGradient>(pdx, pdy, px, py, parameter, n, accumulate); break;
                 case UnaryOp.Sqrt: UnaryGradient<SqrtGradient>(pdx, pdy, px, py, parameter, n, accumulate); break;
                 case UnaryOp.Pow: PowGradient(pdx, pdy, px, parameter, n, accumulate); break;
+                case UnaryOp.LeakyRelu: CpuActivations.Backward<LeakyReluKernel>(pdx, pdy, px, n, parameter, parameter2, accumulate); break;
+                case UnaryOp.Elu: CpuActivations.Backward<EluKernel>(pdx, pdy, px, n, parameter, parameter2, accumulate); break;
+                case UnaryOp.Gelu: CpuActivations.Backward<GeluKernel>(pdx, pdy, px, n, parameter, parameter2, accumulate); break;
+                case UnaryOp.GeluTanh: CpuActivations.Backward<GeluTanhKernel>(pdx, pdy, px, n, parameter, parameter2, accumulate); break;
+                case UnaryOp.Silu: CpuActivations.Backward<SiluKernel>(pdx, pdy, px, n, parameter, parameter2, accumulate); break;
+                case UnaryOp.Softplus: CpuActivations.Backward<SoftplusKernel>(pdx, pdy, px, n, parameter, parameter2, accumulate); break;
+                case UnaryOp.Hardtanh: CpuActivations.Backward<HardtanhKernel>(pdx, pdy, px, n, parameter, parameter2, accumulate); break;
                 default: throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown unary op.");
             }
         }

@@ -137,15 +137,65 @@ public class ConstructDiagnosticsTests
     }
 
     [Fact]
+    public void SN0205_gelu_approximate_is_none_or_tanh()
+    {
+        Only(Mlp("""
+                    var h = Gelu(Fc1(x), approximate: "exact");
+                    return Fc2(h);
+            """), "SN0205", 17, 17,
+            "Gelu cannot be called as 'Gelu(Fc1(x), approximate: \"exact\")': approximate must be \"none\" or \"tanh\", but it is \"exact\"");
+    }
+
+    [Fact]
+    public void SN0205_softplus_beta_is_not_zero()
+    {
+        Only(Mlp("""
+                    var h = Softplus(Fc1(x), beta: 0);
+                    return Fc2(h);
+            """), "SN0205", 17, 17,
+            "Softplus cannot be called as 'Softplus(Fc1(x), beta: 0)': beta must not be 0 (the result is divided by it)");
+    }
+
+    [Fact]
+    public void SN0205_hardtanh_bounds_are_ordered()
+    {
+        Only(Mlp("""
+                    var h = Hardtanh(Fc1(x), 1, -1.5);
+                    return Fc2(h);
+            """), "SN0205", 17, 17,
+            "Hardtanh cannot be called as 'Hardtanh(Fc1(x), 1, -1.5)': minVal (1) must not be greater than maxVal (-1.5)");
+    }
+
+    [Fact]
+    public void SN0110_pick_needs_one_index_per_row()
+    {
+        Only(Mlp("""
+                    var h = Fc1(x);
+                    return Fc2(h) + Pick(h, h);
+            """), "SN0110", 18, 25,
+            "'Pick(h, h)' needs indices [N] of rank 1, one per row of x, but 'Fc1(x)' is [Batch, 128]");
+    }
+
+    [Fact]
+    public void SN0205_pick_needs_as_many_indices_as_rows()
+    {
+        Only(Mlp("""
+                    var h = Fc1(x);
+                    return Fc2(h) + Pick(h, Sum(h, 0));
+            """), "SN0205", 18, 25,
+            "Pick cannot be called as 'Pick(h, Sum(h, 0))': it needs one index per row of x, but Fc1(x) is [Batch, 128] and Sum(h, 0) is [128]");
+    }
+
+    [Fact]
     public void SN0203_call_of_an_unknown_function()
     {
         string source = Mlp("""
-                    var h = Gelu(Fc1(x));
+                    var h = Mish(Fc1(x));
                     return Fc2(h);
             """);
 
         Only(source, "SN0203", 17, 17,
-            "'Gelu' is not a ShapeNet op, a layer or a block of 'Mlp'; ops are the methods of ShapeNet.Ops (Relu, Softmax, MatMul, Sum, ...)");
+            "'Mish' is not a ShapeNet op, a layer or a block of 'Mlp'; ops are the methods of ShapeNet.Ops (Relu, Softmax, MatMul, Sum, ...)");
     }
 
     [Fact]

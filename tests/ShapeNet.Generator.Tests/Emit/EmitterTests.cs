@@ -315,14 +315,15 @@ public sealed partial class EmitterTests
         string[] expected =
         [
             "Abs", "Add", "AddScalar", "AvgPool2d", "BatchNorm2d", "BceLoss", "BceWithLogitsLoss", "Concat", "Conv2d", "CrossEntropyLoss", "Detach", "Div",
-            "Dropout", "Exp", "GlobalAvgPool", "Input", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean", "MseLoss", "Mul", "MulScalar", "Neg",
-            "NllLoss", "Permute", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh",
+            "Dropout", "Elu", "Exp", "Gelu", "GlobalAvgPool", "Hardtanh", "Input", "LeakyRelu", "Linear", "Log", "LogSoftmax", "MatMul", "MaxPool2d", "Mean",
+            "MseLoss", "Mul", "MulScalar", "Neg", "NllLoss", "Permute", "Pick", "Pow", "RDivScalar", "RSubScalar", "Relu", "Reshape", "Sigmoid", "Silu", "Softmax",
+            "Softplus", "Sqrt", "Sub", "Sum", "Tanh",
         ];
 
+        // The recurrent ops and layers (Ops/Recurrent, Structure/Select).
+        expected = [.. expected, "Embedding", "Gru", "GruCell", "Lstm", "LstmCell", "OneHot", "Rnn", "RnnCell", "Select"];
         // The ops that return several tensors.
         expected = [.. expected, "Chunk", "Split", "TopK"];
-        // The recurrent ops, token ids and indexing.
-        expected = [.. expected, "Embedding", "Gru", "GruCell", "Lstm", "LstmCell", "OneHot", "Rnn", "RnnCell", "Select"];
         Assert.Equal(expected.Order(StringComparer.Ordinal), OpRegistry.All.Select(op => op.Name));
         Assert.All(OpRegistry.All, op => Assert.Equal(op.GetType().Name, op.Name));
         foreach (OpDefinition op in OpRegistry.All)
@@ -331,7 +332,8 @@ public sealed partial class EmitterTests
                 Assert.Same(op, call.Op);
                 Assert.Contains(call, OpRegistry.Calls(call.Name)!);
             }
-        Assert.Equal(new[] { "BatchNorm2d", "Conv2d", "Embedding", "Gru", "GruCell", "Linear", "Lstm", "LstmCell", "Rnn", "RnnCell" }, OpRegistry.All.OfType<ILayer>().Select(l => l.Name));
+        Assert.Equal(new[] { "BatchNorm2d", "Conv2d", "Embedding", "Gru", "GruCell", "Linear", "Lstm", "LstmCell", "Rnn", "RnnCell" },
+            OpRegistry.All.OfType<ILayer>().Select(l => l.Name));
     }
 
     [Fact]

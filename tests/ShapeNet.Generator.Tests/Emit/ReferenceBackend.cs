@@ -1,4 +1,5 @@
 using ShapeNet.Backends;
+using ShapeNet.Runtime.Tests.Support;
 
 namespace ShapeNet.Generator.Tests.Emit;
 
@@ -41,6 +42,37 @@ public sealed class ReferenceBackend : IBackend
 
     public void Synchronize()
     {
+    }
+
+    public bool SharesHostMemory => true;
+
+    public Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count) => Data(destination).AsSpan((int)destinationOffset, count);
+
+    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count)
+    {
+    }
+
+    // Nothing to prepare: the naive loops read the descriptor at each call.
+    public void Prepare(in Conv2dDesc desc, int batchCapacity)
+    {
+    }
+
+    public void Prepare(in Pool2dDesc desc, int batchCapacity)
+    {
+    }
+
+    public void Prepare(in BatchNormDesc desc, int batchCapacity)
+    {
+    }
+
+    public void Prepare(in LinearDesc desc, int rowCapacity)
+    {
+    }
+
+    public void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n)
+    {
+        float[] xv = Data(x), yv = Data(y);
+        for (long i = 0; i < n; i++) yv[yOffset + i] = (float)(yv[yOffset + i] + (double)alpha * xv[xOffset + i]);
     }
 
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, DeviceBuffer a, long aOffset, int lda,
@@ -112,19 +144,21 @@ public sealed class ReferenceBackend : IBackend
         }
     }
 
-    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n)
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
     {
         float[] yv = Data(y), xv = Data(x);
-        for (long i = 0; i < n; i++) yv[i] = (float)Apply(op, parameter, xv[i]);
+        for (long i = 0; i < n; i++)
+            yv[i] = (float)(ActivationReference.Handles(op) ? ActivationReference.Forward(op, parameter, parameter2, xv[i]) : Apply(op, parameter, xv[i]));
     }
 
-    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate)
+    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate,
+        float parameter2 = 0)
     {
         float[] dxv = Data(dx), g = Data(dy), xv = Data(x), yv = Data(y);
         for (long i = 0; i < n; i++)
         {
             double xi = xv[i], yi = yv[i];
-            double derivative = op switch
+            double derivative = ActivationReference.Handles(op) ? ActivationReference.Derivative(op, parameter, parameter2, xi) : op switch
             {
                 UnaryOp.Identity or UnaryOp.AddScalar => 1,
                 UnaryOp.Relu => yi > 0 ? 1 : 0,
@@ -277,6 +311,19 @@ public sealed class ReferenceBackend : IBackend
             for (int axis = 0; axis < ys.Length; axis++) target = target * ys[axis] + coordinates[perm[axis]];
             Write(Data(y), target, Data(x)[i], accumulate);
         }
+    }
+
+    public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols)
+    {
+        float[] yv = Data(y), xv = Data(x), iv = Data(indices);
+        for (int r = 0; r < rows; r++) yv[r] = xv[r * cols + (int)iv[r]];
+    }
+
+    public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate)
+    {
+        float[] d = Data(dx), g = Data(dy), iv = Data(indices);
+        if (!accumulate) Array.Clear(d, 0, rows * cols);
+        for (int r = 0; r < rows; r++) d[r * cols + (int)iv[r]] += g[r];
     }
 
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols)

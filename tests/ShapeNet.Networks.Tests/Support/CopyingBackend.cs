@@ -5,7 +5,9 @@ namespace ShapeNet.Networks.Tests.Support;
 
 /// <summary>The CPU backend seen as a device backend: <see cref="Wrap"/> uploads a copy instead of sharing the host array, so a
 /// plan trains copies of the parameters and buffers and only <see cref="NetworkPlan.CopyParametersToHost"/> and
-/// <see cref="NetworkPlan.CopyGradientsToHost"/> bring them back, as on a GPU. Every other call is the CPU backend's.</summary>
+/// <see cref="NetworkPlan.CopyGradientsToHost"/> bring them back, as on a GPU; <see cref="SharesHostMemory"/> is false, staged uploads
+/// go through a host array of its own (as a device's pinned buffer) and every descriptor a plan prepares is recorded. Every
+/// other call is the CPU backend's.</summary>
 internal sealed class CopyingBackend : IBackend
 {
     private readonly IBackend _inner = CpuBackend.Instance;
@@ -41,8 +43,8 @@ internal sealed class CopyingBackend : IBackend
     public void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate) => _inner.GlobalAvgPool_Backward(dx, dy, batch, channels, planeSize, accumulate);
     public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step) => _inner.Dropout_Forward(y, mask, x, n, p, seed, step);
     public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate) => _inner.Dropout_Backward(dx, dy, mask, n, p, accumulate);
-    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n) => _inner.Unary_Forward(op, parameter, y, x, n);
-    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate) => _inner.Unary_Backward(op, parameter, dx, dy, x, y, n, accumulate);
+    public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0) => _inner.Unary_Forward(op, parameter, y, x, n, parameter2);
+    public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y, long n, bool accumulate, float parameter2 = 0) => _inner.Unary_Backward(op, parameter, dx, dy, x, y, n, accumulate, parameter2);
     public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape) => _inner.Binary_Forward(op, z, a, aShape, b, bShape, zShape);
     public void Binary_Backward(BinaryOp op, int operand, DeviceBuffer dOperand, DeviceBuffer dz, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape, bool accumulate) => _inner.Binary_Backward(op, operand, dOperand, dz, a, aShape, b, bShape, zShape, accumulate);
     public void Reduce_Forward(ReduceOp op, DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes) => _inner.Reduce_Forward(op, y, x, xShape, reduceAxes);
@@ -52,6 +54,8 @@ internal sealed class CopyingBackend : IBackend
     public void TopK_Forward(DeviceBuffer values, DeviceBuffer indices, DeviceBuffer x, int outer, int dim, int inner, int k, bool largest) => _inner.TopK_Forward(values, indices, x, outer, dim, inner, k, largest);
     public void TopK_Backward(DeviceBuffer dx, DeviceBuffer dValues, DeviceBuffer indices, int outer, int dim, int inner, int k, bool accumulate) => _inner.TopK_Backward(dx, dValues, indices, outer, dim, inner, k, accumulate);
     public void Permute(DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> permutation, bool accumulate) => _inner.Permute(y, x, xShape, permutation, accumulate);
+    public void Pick_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer indices, int rows, int cols) => _inner.Pick_Forward(y, x, indices, rows, cols);
+    public void Pick_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, int rows, int cols, bool accumulate) => _inner.Pick_Backward(dx, dy, indices, rows, cols, accumulate);
     public void Loss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer target, int rows, int cols) => _inner.Loss_Forward(kind, reduction, loss, input, target, rows, cols);
     public void Loss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer target, int rows, int cols, bool accumulate) => _inner.Loss_Backward(kind, reduction, dInput, dLoss, input, target, rows, cols, accumulate);
     public void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n, float lr, float momentum, float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep) => _inner.Sgd_Step(parameter, gradient, momentumBuffer, n, lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep);
@@ -69,4 +73,36 @@ internal sealed class CopyingBackend : IBackend
     public void Recurrent_Backward(in RecurrentDescriptor descriptor, DeviceBuffer? dx, DeviceBuffer? dh0, DeviceBuffer? dc0, RecurrentTensors parameterGradients, DeviceBuffer workspace, DeviceBuffer? dOutput, DeviceBuffer? dhN, DeviceBuffer? dcN, DeviceBuffer reserve, DeviceBuffer x, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength, int batch, bool training, bool accumulateDx, bool accumulateParameters) => _inner.Recurrent_Backward(descriptor, dx, dh0, dc0, parameterGradients, workspace, dOutput, dhN, dcN, reserve, x, parameters, lengths, seqLength, batch, training, accumulateDx, accumulateParameters);
     public void IndexLoss_Forward(LossKind kind, Reduction reduction, DeviceBuffer loss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols) => _inner.IndexLoss_Forward(kind, reduction, loss, input, targets, rows, cols);
     public void IndexLoss_Backward(LossKind kind, Reduction reduction, DeviceBuffer dInput, DeviceBuffer dLoss, DeviceBuffer input, DeviceBuffer targets, int rows, int cols, bool accumulate) => _inner.IndexLoss_Backward(kind, reduction, dInput, dLoss, input, targets, rows, cols, accumulate);
+
+
+    // ---- the seam as a device sees it: no shared host memory, a staging buffer of its own, preparations recorded ----
+    private float[] _staging = [];
+
+    public bool SharesHostMemory => false;
+
+    /// <summary>The descriptors <c>Prepare</c> received, with the capacity, in call order.</summary>
+    public List<(object Descriptor, int Capacity)> Prepared { get; } = new();
+
+    /// <summary>Uploads that went through the staging buffer.</summary>
+    public int StagedUploads { get; private set; }
+
+    public Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count)
+    {
+        if (_staging.Length < count) _staging = new float[count];
+        Span<float> staged = _staging.AsSpan(0, count);
+        staged.Fill(float.NaN); // what was staged before must not leak into this upload
+        return staged;
+    }
+
+    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count)
+    {
+        _inner.Upload(_staging.AsSpan(0, count), destination, destinationOffset);
+        StagedUploads++;
+    }
+
+    public void Prepare(in Conv2dDesc desc, int batchCapacity) => Prepared.Add((desc, batchCapacity));
+    public void Prepare(in Pool2dDesc desc, int batchCapacity) => Prepared.Add((desc, batchCapacity));
+    public void Prepare(in BatchNormDesc desc, int batchCapacity) => Prepared.Add((desc, batchCapacity));
+    public void Prepare(in LinearDesc desc, int rowCapacity) => Prepared.Add((desc, rowCapacity));
+    public void Axpy(float alpha, DeviceBuffer x, long xOffset, DeviceBuffer y, long yOffset, long n) => _inner.Axpy(alpha, x, xOffset, y, yOffset, n);
 }

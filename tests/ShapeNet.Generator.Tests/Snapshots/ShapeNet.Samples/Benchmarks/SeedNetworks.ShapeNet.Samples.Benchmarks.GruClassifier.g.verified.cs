@@ -74,7 +74,7 @@ namespace ShapeNet.Samples.Benchmarks
             "Parameters: 318,818 (1,275,272 bytes)\n" +
             "Forward FLOPs per sample: 7,207,400\n" +
             "Activations + gradients per sample: 24,664 bytes\n" +
-            "Plan memory at batch 64: 1,578,504 bytes + the reserve of g + the recurrent workspace\n";
+            "Plan memory at batch 64: 1,578,508 bytes + the reserve of g + the recurrent workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -192,6 +192,7 @@ namespace ShapeNet.Samples.Benchmarks
                 _gradient0 = Allocate(batchCapacity * 400);
                 _gradient1 = Allocate(batchCapacity * 1200);
                 _gradient2 = Allocate(batchCapacity * 100);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 12, batchCapacity)));
                 _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 12, batchCapacity)));
                 _gParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _g_weight_ih_l0, _g_weight_hh_l0, _g_bias_ih_l0, _g_bias_hh_l0, _g_weight_ih_l0_reverse, _g_weight_hh_l0_reverse, _g_bias_ih_l0_reverse, _g_bias_hh_l0_reverse, _g_weight_ih_l1, _g_weight_hh_l1, _g_bias_ih_l1, _g_bias_hh_l1, _g_weight_ih_l1_reverse, _g_weight_hh_l1_reverse, _g_bias_ih_l1_reverse, _g_bias_hh_l1_reverse });

@@ -56,7 +56,7 @@ namespace ShapeNet.Samples.BreastCancer
             "Parameters: 87 (348 bytes)\n" +
             "Forward FLOPs per sample: 163\n" +
             "Activations + gradients per sample: 156 bytes\n" +
-            "Plan memory at batch 64: 9,992 bytes\n";
+            "Plan memory at batch 64: 9,996 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -111,6 +111,9 @@ namespace ShapeNet.Samples.BreastCancer
                 _dsigmoid6 = Allocate(batchCapacity);
                 _gradient0 = Allocate(batchCapacity * 4);
                 _gradient1 = Allocate(batchCapacity * 6);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_sigmoid6, _dsigmoid6);
             }

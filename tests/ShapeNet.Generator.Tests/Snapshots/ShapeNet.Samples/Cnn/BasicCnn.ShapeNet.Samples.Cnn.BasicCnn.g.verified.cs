@@ -58,7 +58,7 @@ namespace ShapeNet.Samples.Cnn
             "Parameters: 8,490 (33,960 bytes)\n" +
             "Forward FLOPs per sample: 943,200\n" +
             "Activations + gradients per sample: 84,472 bytes\n" +
-            "Plan memory at batch 64: 5,406,216 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 5,406,220 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -128,6 +128,11 @@ namespace ShapeNet.Samples.Cnn
                 _dfc8 = Allocate(batchCapacity * 10);
                 _gradient0 = Allocate(batchCapacity * 1440);
                 _gradient1 = Allocate(batchCapacity * 5760);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _pool2dDesc0, batchCapacity);
+                backend.Prepare(in _conv2dDesc1, batchCapacity);
+                backend.Prepare(in _pool2dDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc8, _dfc8);

@@ -86,7 +86,7 @@ namespace ShapeNet.Samples.Cnn
             "Parameters: 106,058 (424,232 bytes)\n" +
             "Forward FLOPs per sample: 4,046,848\n" +
             "Activations + gradients per sample: 199,928 bytes\n" +
-            "Plan memory at batch 64: 12,795,400 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 12,795,404 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -190,6 +190,15 @@ namespace ShapeNet.Samples.Cnn
                 _dfc3_15 = Allocate(batchCapacity * 10);
                 _gradient0 = Allocate(batchCapacity * 3136);
                 _gradient1 = Allocate(batchCapacity * 12544);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _pool2dDesc0, batchCapacity);
+                backend.Prepare(in _conv2dDesc1, batchCapacity);
+                backend.Prepare(in _pool2dDesc1, batchCapacity);
+                backend.Prepare(in _conv2dDesc2, batchCapacity);
+                backend.Prepare(in _pool2dDesc2, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc2, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc3_15, _dfc3_15);

@@ -92,7 +92,7 @@ namespace ShapeNet.Samples.Cnn
             "Parameters: 97,298 (389,192 bytes)\n" +
             "Forward FLOPs per sample: 12,077,120\n" +
             "Activations + gradients per sample: 312,568 bytes\n" +
-            "Plan memory at batch 64: 20,004,360 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 20,004,364 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -328,6 +328,23 @@ namespace ShapeNet.Samples.Cnn
                 _gradient2 = Allocate(batchCapacity * 12672);
                 _gradient3 = Allocate(batchCapacity * 3456);
                 _gradient4 = Allocate(batchCapacity * 3456);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _pool2dDesc0, batchCapacity);
+                backend.Prepare(in _conv2dDesc1, batchCapacity);
+                backend.Prepare(in _conv2dDesc2, batchCapacity);
+                backend.Prepare(in _conv2dDesc3, batchCapacity);
+                backend.Prepare(in _conv2dDesc4, batchCapacity);
+                backend.Prepare(in _pool2dDesc1, batchCapacity);
+                backend.Prepare(in _conv2dDesc5, batchCapacity);
+                backend.Prepare(in _conv2dDesc6, batchCapacity);
+                backend.Prepare(in _pool2dDesc2, batchCapacity);
+                backend.Prepare(in _conv2dDesc7, batchCapacity);
+                backend.Prepare(in _conv2dDesc8, batchCapacity);
+                backend.Prepare(in _conv2dDesc9, batchCapacity);
+                backend.Prepare(in _conv2dDesc10, batchCapacity);
+                backend.Prepare(in _pool2dDesc3, batchCapacity);
+                backend.Prepare(in _conv2dDesc11, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc2, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc3, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc4, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc5, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc6, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc7, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc7, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc8, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc7, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc9, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc10, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc11, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc26, _dfc26);

@@ -84,7 +84,7 @@ namespace ShapeNet.Samples.Cnn
             "Parameters: 41,514 (166,056 bytes)\n" +
             "Forward FLOPs per sample: 4,048,896\n" +
             "Activations + gradients per sample: 185,592 bytes\n" +
-            "Plan memory at batch 64: 11,877,896 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 11,877,900 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -210,6 +210,15 @@ namespace ShapeNet.Samples.Cnn
                 _gradient0 = Allocate(batchCapacity * 2304);
                 _gradient1 = Allocate(batchCapacity * 9216);
                 _gradient2 = Allocate(batchCapacity * 2304);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _pool2dDesc0, batchCapacity);
+                backend.Prepare(in _conv2dDesc1, batchCapacity);
+                backend.Prepare(in _conv2dDesc2, batchCapacity);
+                backend.Prepare(in _conv2dDesc3, batchCapacity);
+                backend.Prepare(in _pool2dDesc1, batchCapacity);
+                backend.Prepare(in _conv2dDesc4, batchCapacity);
+                backend.Prepare(in _conv2dDesc5, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc1, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc2, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc3, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc4, batchCapacity)), backend.Conv2d_WorkspaceLength(in _conv2dDesc5, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc18, _dfc18);

@@ -37,7 +37,7 @@ namespace ShapeNet.Samples.LinearRegression
             "Parameters: 2 (8 bytes)\n" +
             "Forward FLOPs per sample: 2\n" +
             "Activations + gradients per sample: 20 bytes\n" +
-            "Plan memory at batch 64: 1,288 bytes\n";
+            "Plan memory at batch 64: 1,292 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -66,6 +66,7 @@ namespace ShapeNet.Samples.LinearRegression
                 _linear1 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity);
                 _dlinear1 = Allocate(batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_linear1, _dlinear1);
             }

@@ -38,7 +38,7 @@ namespace ShapeNet.Samples.LogisticRegression
             "Parameters: 2 (8 bytes)\n" +
             "Forward FLOPs per sample: 3\n" +
             "Activations + gradients per sample: 20 bytes\n" +
-            "Plan memory at batch 64: 1,288 bytes\n";
+            "Plan memory at batch 64: 1,292 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -67,6 +67,7 @@ namespace ShapeNet.Samples.LogisticRegression
                 _sigmoid2 = Allocate(batchCapacity);
                 _dx = Allocate(batchCapacity);
                 _dsigmoid2 = Allocate(batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_sigmoid2, _dsigmoid2);
             }

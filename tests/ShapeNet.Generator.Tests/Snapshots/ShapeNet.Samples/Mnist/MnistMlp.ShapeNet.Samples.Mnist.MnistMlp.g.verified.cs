@@ -73,7 +73,7 @@ namespace ShapeNet.Samples.Mnist
             "Parameters: 575,050 (2,300,200 bytes)\n" +
             "Forward FLOPs per sample: 1,149,120\n" +
             "Activations + gradients per sample: 13,304 bytes\n" +
-            "Plan memory at batch 64: 851,464 bytes\n";
+            "Plan memory at batch 64: 851,468 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -150,6 +150,11 @@ namespace ShapeNet.Samples.Mnist
                 _dfc5_9 = Allocate(batchCapacity * 10);
                 _gradient0 = Allocate(batchCapacity * 256);
                 _gradient1 = Allocate(batchCapacity * 512);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity);
+                backend.Prepare(in _linearDesc3, batchCapacity);
+                backend.Prepare(in _linearDesc4, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_fc5_9, _dfc5_9);
             }

@@ -14,4 +14,4 @@ fc5           Linear  [Batch, 10]       650         1,280
 Parameters: 575,050 (2,300,200 bytes)
 Forward FLOPs per sample: 1,149,120
 Activations + gradients per sample: 13,304 bytes
-Plan memory at batch 64: 851,464 bytes
+Plan memory at batch 64: 851,468 bytes

@@ -59,7 +59,7 @@ namespace ShapeNet.Samples.Recurrent
             "Parameters: 236 (944 bytes)\n" +
             "Forward FLOPs per sample: 1,760\n" +
             "Activations + gradients per sample: 1,012 bytes\n" +
-            "Plan memory at batch 64: 64,776 bytes + the reserve of rnn + the recurrent workspace\n";
+            "Plan memory at batch 64: 64,780 bytes + the reserve of rnn + the recurrent workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -121,6 +121,7 @@ namespace ShapeNet.Samples.Recurrent
                 _dfc4 = Allocate(batchCapacity * 20);
                 _gradient0 = Allocate(batchCapacity * 40);
                 _gradient1 = Allocate(batchCapacity * 50);
+                backend.Prepare(in _linearDesc0, batchCapacity * 5);
                 _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih_l0, _rnn_weight_hh_l0, _rnn_bias_ih_l0, _rnn_bias_hh_l0 });

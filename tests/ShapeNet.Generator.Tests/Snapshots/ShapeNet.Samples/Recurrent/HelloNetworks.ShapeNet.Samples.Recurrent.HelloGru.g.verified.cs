@@ -53,7 +53,7 @@ namespace ShapeNet.Samples.Recurrent
             "Parameters: 372 (1,488 bytes)\n" +
             "Forward FLOPs per sample: 3,200\n" +
             "Activations + gradients per sample: 692 bytes\n" +
-            "Plan memory at batch 64: 44,296 bytes + the reserve of gru + the recurrent workspace\n";
+            "Plan memory at batch 64: 44,300 bytes + the reserve of gru + the recurrent workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -109,6 +109,7 @@ namespace ShapeNet.Samples.Recurrent
                 _fc4 = Allocate(batchCapacity * 20);
                 _dfc4 = Allocate(batchCapacity * 20);
                 _gradient0 = Allocate(batchCapacity * 40);
+                backend.Prepare(in _linearDesc0, batchCapacity * 5);
                 _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0 });

@@ -53,7 +53,7 @@ namespace ShapeNet.Samples.Recurrent
             "Parameters: 484 (1,936 bytes)\n" +
             "Forward FLOPs per sample: 4,160\n" +
             "Activations + gradients per sample: 724 bytes\n" +
-            "Plan memory at batch 64: 46,344 bytes + the reserve of lstm + the recurrent workspace\n";
+            "Plan memory at batch 64: 46,348 bytes + the reserve of lstm + the recurrent workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -111,6 +111,7 @@ namespace ShapeNet.Samples.Recurrent
                 _fc5 = Allocate(batchCapacity * 20);
                 _dfc5 = Allocate(batchCapacity * 20);
                 _gradient0 = Allocate(batchCapacity * 40);
+                backend.Prepare(in _linearDesc0, batchCapacity * 5);
                 _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih_l0, _lstm_weight_hh_l0, _lstm_bias_ih_l0, _lstm_bias_hh_l0 });

@@ -45,7 +45,7 @@ namespace ShapeNet.Samples.Recurrent
             "Parameters: 40 (160 bytes)\n" +
             "Forward FLOPs per sample: 320\n" +
             "Activations + gradients per sample: 356 bytes\n" +
-            "Plan memory at batch 64: 22,792 bytes + the reserve of rnn + the recurrent workspace\n";
+            "Plan memory at batch 64: 22,796 bytes + the reserve of rnn + the recurrent workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

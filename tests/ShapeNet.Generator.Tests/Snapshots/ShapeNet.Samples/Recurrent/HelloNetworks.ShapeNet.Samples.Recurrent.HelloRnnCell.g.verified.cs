@@ -54,7 +54,7 @@ namespace ShapeNet.Samples.Recurrent
             "Parameters: 40 (160 bytes)\n" +
             "Forward FLOPs per sample: 376\n" +
             "Activations + gradients per sample: 788 bytes\n" +
-            "Plan memory at batch 64: 50,440 bytes + the reserve of Cell(x[0]) + the recurrent workspace + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h)\n";
+            "Plan memory at batch 64: 50,444 bytes + the reserve of Cell(x[0]) + the recurrent workspace + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h)\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -74,7 +74,7 @@ namespace ShapeNet.Samples.Recurrent
             "Parameters: 310,710 (1,242,840 bytes)\n" +
             "Forward FLOPs per sample: 8,404,200\n" +
             "Activations + gradients per sample: 27,780 bytes\n" +
-            "Plan memory at batch 64: 1,777,928 bytes + the reserve of gru + the recurrent workspace\n";
+            "Plan memory at batch 64: 1,777,932 bytes + the reserve of gru + the recurrent workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -194,6 +194,7 @@ namespace ShapeNet.Samples.Recurrent
                 _gradient0 = Allocate(batchCapacity * 400);
                 _gradient1 = Allocate(batchCapacity * 1400);
                 _gradient2 = Allocate(batchCapacity * 100);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 14, batchCapacity)));
                 _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 14, batchCapacity)));
                 _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0, _gru_weight_ih_l0_reverse, _gru_weight_hh_l0_reverse, _gru_bias_ih_l0_reverse, _gru_bias_hh_l0_reverse, _gru_weight_ih_l1, _gru_weight_hh_l1, _gru_bias_ih_l1, _gru_bias_hh_l1, _gru_weight_ih_l1_reverse, _gru_weight_hh_l1_reverse, _gru_bias_ih_l1_reverse, _gru_bias_hh_l1_reverse });

@@ -38,7 +38,7 @@ namespace ShapeNet.Samples.Softmax
             "Parameters: 7,850 (31,400 bytes)\n" +
             "Forward FLOPs per sample: 15,680\n" +
             "Activations + gradients per sample: 6,392 bytes\n" +
-            "Plan memory at batch 64: 409,096 bytes\n";
+            "Plan memory at batch 64: 409,100 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -67,6 +67,7 @@ namespace ShapeNet.Samples.Softmax
                 _v1_2 = Allocate(batchCapacity * 10);
                 _dx = Allocate(batchCapacity * 784);
                 _dv1_2 = Allocate(batchCapacity * 10);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_v1_2, _dv1_2);
             }

@@ -6,12 +6,12 @@ namespace ShapeNet.Samples.Softmax
     static partial class SoftmaxScratch
     {
         /// <summary>Loss and the gradient of the sum of its output w.r.t. each input.</summary>
-        public static (global::ShapeNet.Tensor Value, global::ShapeNet.Tensor<global::ShapeNet.Batch, global::ShapeNet.Samples.Cnn.Gray, global::ShapeNet.Samples.Cnn.Side, global::ShapeNet.Samples.Cnn.Side> DX, global::ShapeNet.Tensor<global::ShapeNet.Batch, global::ShapeNet.Samples.Softmax.NumOutputs> DYOneHot, global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumInputs, global::ShapeNet.Samples.Softmax.NumOutputs> DW, global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumOutputs> DB) LossGrad(global::ShapeNet.Tensor<global::ShapeNet.Batch, global::ShapeNet.Samples.Cnn.Gray, global::ShapeNet.Samples.Cnn.Side, global::ShapeNet.Samples.Cnn.Side> X, global::ShapeNet.Tensor<global::ShapeNet.Batch, global::ShapeNet.Samples.Softmax.NumOutputs> yOneHot, global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumInputs, global::ShapeNet.Samples.Softmax.NumOutputs> W, global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumOutputs> b)
+        public static (global::ShapeNet.Tensor Value, global::ShapeNet.Tensor<global::ShapeNet.Batch, global::ShapeNet.Samples.Cnn.Gray, global::ShapeNet.Samples.Cnn.Side, global::ShapeNet.Samples.Cnn.Side> DX, global::ShapeNet.Tensor<global::ShapeNet.Batch> DY, global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumInputs, global::ShapeNet.Samples.Softmax.NumOutputs> DW, global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumOutputs> DB) LossGrad(global::ShapeNet.Tensor<global::ShapeNet.Batch, global::ShapeNet.Samples.Cnn.Gray, global::ShapeNet.Samples.Cnn.Side, global::ShapeNet.Samples.Cnn.Side> X, global::ShapeNet.Tensor<global::ShapeNet.Batch> y, global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumInputs, global::ShapeNet.Samples.Softmax.NumOutputs> W, global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumOutputs> b)
         {
             global::ShapeNet.Backends.IBackend backend = global::ShapeNet.Backends.Cpu.CpuBackend.Instance;
             int batch = X.Value.Size(0);
             global::ShapeNet.Backends.DeviceBuffer _X = backend.Allocate(batch * 784); // X: [Batch, 1, 28, 28]
-            global::ShapeNet.Backends.DeviceBuffer _yOneHot = backend.Allocate(batch * 10); // yOneHot: [Batch, 10]
+            global::ShapeNet.Backends.DeviceBuffer _y = backend.Allocate(batch); // y: [Batch]
             global::ShapeNet.Backends.DeviceBuffer _W = backend.Allocate(7840); // W: [784, 10]
             global::ShapeNet.Backends.DeviceBuffer _b = backend.Allocate(10); // b: [10]
             global::ShapeNet.Backends.DeviceBuffer _matMul5 = backend.Allocate(batch * 10); // MatMul(Reshape(X, -1, 784), W): [Batch, 10]
@@ -19,18 +19,17 @@ namespace ShapeNet.Samples.Softmax
             global::ShapeNet.Backends.DeviceBuffer _exp7 = backend.Allocate(batch * 10); // Exp(MatMul(Reshape(X, -1, 784), W) + b): [Batch, 10]
             global::ShapeNet.Backends.DeviceBuffer _sum8 = backend.Allocate(batch); // Sum(XExp, 1, keepDim: true): [Batch, 1]
             global::ShapeNet.Backends.DeviceBuffer _div9 = backend.Allocate(batch * 10); // XExp / Sum(XExp, 1, keepDim: true): [Batch, 10]
-            global::ShapeNet.Backends.DeviceBuffer _mul10 = backend.Allocate(batch * 10); // yHat * yOneHot: [Batch, 10]
-            global::ShapeNet.Backends.DeviceBuffer _sum11 = backend.Allocate(batch); // Sum(yHat * yOneHot, 1): [Batch]
-            global::ShapeNet.Backends.DeviceBuffer _log12 = backend.Allocate(batch); // Log(Sum(yHat * yOneHot, 1)): [Batch]
-            global::ShapeNet.Backends.DeviceBuffer _neg13 = backend.Allocate(batch); // -Log(Sum(yHat * yOneHot, 1)): [Batch]
-            global::ShapeNet.Backends.DeviceBuffer _sum14 = backend.Allocate(1); // Sum(-Log(Sum(yHat * yOneHot, 1))): []
+            global::ShapeNet.Backends.DeviceBuffer _pick10 = backend.Allocate(batch); // Pick(yHat, y): [Batch]
+            global::ShapeNet.Backends.DeviceBuffer _log11 = backend.Allocate(batch); // Log(Pick(yHat, y)): [Batch]
+            global::ShapeNet.Backends.DeviceBuffer _neg12 = backend.Allocate(batch); // -Log(Pick(yHat, y)): [Batch]
+            global::ShapeNet.Backends.DeviceBuffer _sum13 = backend.Allocate(1); // Sum(-Log(Pick(yHat, y))): []
             global::ShapeNet.Backends.DeviceBuffer _dX = backend.Allocate(batch * 784); // d(X): [Batch, 1, 28, 28]
-            global::ShapeNet.Backends.DeviceBuffer _dyOneHot = backend.Allocate(batch * 10); // d(yOneHot): [Batch, 10]
+            global::ShapeNet.Backends.DeviceBuffer _dy = backend.Allocate(batch); // d(y): [Batch]
             global::ShapeNet.Backends.DeviceBuffer _dW = backend.Allocate(7840); // d(W): [784, 10]
             global::ShapeNet.Backends.DeviceBuffer _db = backend.Allocate(10); // d(b): [10]
-            global::ShapeNet.Backends.DeviceBuffer _dsum14 = backend.Allocate(1); // d(Sum(-Log(Sum(yHat * yOneHot, 1)))): []
-            global::ShapeNet.Backends.DeviceBuffer _gradient0 = backend.Allocate(batch * 10); // d(-Log(Sum(yHat * yOneHot, 1))), d(Sum(yHat * yOneHot, 1)), d(XExp / Sum(XExp, 1, keepDim: true)), d(MatMul(Reshape(X, -1, 784), W) + b)
-            global::ShapeNet.Backends.DeviceBuffer _gradient1 = backend.Allocate(batch * 10); // d(Log(Sum(yHat * yOneHot, 1))), d(yHat * yOneHot), d(Exp(MatMul(Reshape(X, -1, 784), W) + b)), d(MatMul(Reshape(X, -1, 784), W))
+            global::ShapeNet.Backends.DeviceBuffer _dsum13 = backend.Allocate(1); // d(Sum(-Log(Pick(yHat, y)))): []
+            global::ShapeNet.Backends.DeviceBuffer _gradient0 = backend.Allocate(batch * 10); // d(-Log(Pick(yHat, y))), d(Pick(yHat, y)), d(Exp(MatMul(Reshape(X, -1, 784), W) + b)), d(MatMul(Reshape(X, -1, 784), W))
+            global::ShapeNet.Backends.DeviceBuffer _gradient1 = backend.Allocate(batch * 10); // d(Log(Pick(yHat, y))), d(XExp / Sum(XExp, 1, keepDim: true)), d(MatMul(Reshape(X, -1, 784), W) + b)
             global::ShapeNet.Backends.DeviceBuffer _gradient2 = backend.Allocate(batch); // d(Sum(XExp, 1, keepDim: true))
             int[] _shape0 = { batch, 10 }; // [Batch, 10]
             int[] _shape1 = { 1, 10 }; // [1, 10]
@@ -39,7 +38,7 @@ namespace ShapeNet.Samples.Softmax
             int[] _shape3 = { batch }; // [Batch]
             bool[] _reduceAxes1 = { true }; // reduce axes 0
             backend.Upload(X.Value.Data, _X);
-            backend.Upload(yOneHot.Value.Data, _yOneHot);
+            backend.Upload(y.Value.Data, _y);
             backend.Upload(W.Value.Data, _W);
             backend.Upload(b.Value.Data, _b);
             // Reshape(X, -1, 784): [Batch, 784] <- [Batch, 1, 28, 28] (the same buffer as X)
@@ -53,57 +52,51 @@ namespace ShapeNet.Samples.Softmax
             backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum8, _exp7, _shape0, _reduceAxes0);
             // XExp / Sum(XExp, 1, keepDim: true): [Batch, 10] <- [Batch, 10], [Batch, 1]
             backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Div, _div9, _exp7, _shape0, _sum8, _shape2, _shape0);
-            // yHat * yOneHot: [Batch, 10] <- [Batch, 10], [Batch, 10]
-            backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul10, _div9, _shape0, _yOneHot, _shape0, _shape0);
-            // Sum(yHat * yOneHot, 1): [Batch] <- [Batch, 10]
-            backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum11, _mul10, _shape0, _reduceAxes0);
-            // Log(Sum(yHat * yOneHot, 1)): [Batch] <- [Batch]
-            backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Log, 0f, _log12, _sum11, batch);
-            // -Log(Sum(yHat * yOneHot, 1)): [Batch] <- [Batch]
-            backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Neg, 0f, _neg13, _log12, batch);
-            // Sum(-Log(Sum(yHat * yOneHot, 1))): [] <- [Batch]
-            backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum14, _neg13, _shape3, _reduceAxes1);
-            // d(Sum(-Log(Sum(yHat * yOneHot, 1)))) = 1: the gradient of the sum of the output
-            backend.Fill(_dsum14, 1f, 0, 1);
-            // d(-Log(Sum(yHat * yOneHot, 1))) = broadcast(d(Sum(-Log(Sum(yHat * yOneHot, 1))))): [Batch] <- []
-            backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient0, _dsum14, _shape3, _reduceAxes1, accumulate: false);
-            // d(Log(Sum(yHat * yOneHot, 1))) = d(-Log(Sum(yHat * yOneHot, 1))) · Neg': [Batch]
-            backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Neg, 0f, _gradient1, _gradient0, _log12, _neg13, batch, accumulate: false);
-            // d(Sum(yHat * yOneHot, 1)) = d(Log(Sum(yHat * yOneHot, 1))) · Log': [Batch]
-            backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Log, 0f, _gradient0, _gradient1, _sum11, _log12, batch, accumulate: false);
-            // d(yHat * yOneHot) = broadcast(d(Sum(yHat * yOneHot, 1))): [Batch, 10] <- [Batch]
-            backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient1, _gradient0, _shape0, _reduceAxes0, accumulate: false);
-            // d(XExp / Sum(XExp, 1, keepDim: true)) = d(yHat * yOneHot) · ∂/∂a: [Batch, 10] <- [Batch, 10]
-            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient0, _gradient1, _div9, _shape0, _yOneHot, _shape0, _shape0, accumulate: false);
-            // d(yOneHot) = d(yHat * yOneHot) · ∂/∂b: [Batch, 10] <- [Batch, 10]
-            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _dyOneHot, _gradient1, _div9, _shape0, _yOneHot, _shape0, _shape0, accumulate: false);
+            // Pick(yHat, y): [Batch] <- [Batch, 10], [Batch]
+            backend.Pick_Forward(_pick10, _div9, _y, batch, 10);
+            // Log(Pick(yHat, y)): [Batch] <- [Batch]
+            backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Log, 0f, _log11, _pick10, batch);
+            // -Log(Pick(yHat, y)): [Batch] <- [Batch]
+            backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.Neg, 0f, _neg12, _log11, batch);
+            // Sum(-Log(Pick(yHat, y))): [] <- [Batch]
+            backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum13, _neg12, _shape3, _reduceAxes1);
+            // d(Sum(-Log(Pick(yHat, y)))) = 1: the gradient of the sum of the output
+            backend.Fill(_dsum13, 1f, 0, 1);
+            // d(-Log(Pick(yHat, y))) = broadcast(d(Sum(-Log(Pick(yHat, y))))): [Batch] <- []
+            backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient0, _dsum13, _shape3, _reduceAxes1, accumulate: false);
+            // d(Log(Pick(yHat, y))) = d(-Log(Pick(yHat, y))) · Neg': [Batch]
+            backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Neg, 0f, _gradient1, _gradient0, _log11, _neg12, batch, accumulate: false);
+            // d(Pick(yHat, y)) = d(Log(Pick(yHat, y))) · Log': [Batch]
+            backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Log, 0f, _gradient0, _gradient1, _pick10, _log11, batch, accumulate: false);
+            // d(XExp / Sum(XExp, 1, keepDim: true)) = d(Pick(yHat, y)) scattered into the picked entries: [Batch, 10]
+            backend.Pick_Backward(_gradient1, _gradient0, _y, batch, 10, accumulate: false);
             // d(Exp(MatMul(Reshape(X, -1, 784), W) + b)) = d(XExp / Sum(XExp, 1, keepDim: true)) · ∂/∂a: [Batch, 10] <- [Batch, 10]
-            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _gradient1, _gradient0, _exp7, _shape0, _sum8, _shape2, _shape0, accumulate: false);
+            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _gradient0, _gradient1, _exp7, _shape0, _sum8, _shape2, _shape0, accumulate: false);
             // d(Sum(XExp, 1, keepDim: true)) = d(XExp / Sum(XExp, 1, keepDim: true)) · ∂/∂b: [Batch, 1] <- [Batch, 10]
-            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 1, _gradient2, _gradient0, _exp7, _shape0, _sum8, _shape2, _shape0, accumulate: false);
+            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 1, _gradient2, _gradient1, _exp7, _shape0, _sum8, _shape2, _shape0, accumulate: false);
             // d(Exp(MatMul(Reshape(X, -1, 784), W) + b)) += broadcast(d(Sum(XExp, 1, keepDim: true))): [Batch, 10] <- [Batch, 1]
-            backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient1, _gradient2, _shape0, _reduceAxes0, accumulate: true);
+            backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient0, _gradient2, _shape0, _reduceAxes0, accumulate: true);
             // d(MatMul(Reshape(X, -1, 784), W) + b) = d(Exp(MatMul(Reshape(X, -1, 784), W) + b)) · Exp': [Batch, 10]
-            backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Exp, 0f, _gradient0, _gradient1, _add6, _exp7, batch * 10, accumulate: false);
+            backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Exp, 0f, _gradient1, _gradient0, _add6, _exp7, batch * 10, accumulate: false);
             // d(MatMul(Reshape(X, -1, 784), W)) = d(MatMul(Reshape(X, -1, 784), W) + b) · ∂/∂a: [Batch, 10] <- [Batch, 10]
-            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _matMul5, _shape0, _b, _shape1, _shape0, accumulate: false);
+            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _gradient1, _matMul5, _shape0, _b, _shape1, _shape0, accumulate: false);
             // d(b) = d(MatMul(Reshape(X, -1, 784), W) + b) · ∂/∂b: [10] <- [Batch, 10]
-            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _db, _gradient0, _matMul5, _shape0, _b, _shape1, _shape0, accumulate: false);
+            backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _db, _gradient1, _matMul5, _shape0, _b, _shape1, _shape0, accumulate: false);
             // d(Reshape(X, -1, 784)) = d(MatMul(Reshape(X, -1, 784), W))·bᵀ: [Batch, 784]
-            backend.Gemm(false, true, batch, 784, 10, 1f, _gradient1, 0, 10, _W, 0, 10, 0f, _dX, 0, 784);
+            backend.Gemm(false, true, batch, 784, 10, 1f, _gradient0, 0, 10, _W, 0, 10, 0f, _dX, 0, 784);
             // d(W) = aᵀ·d(MatMul(Reshape(X, -1, 784), W)): [784, 10]
-            backend.Gemm(true, false, 784, 10, batch, 1f, _X, 0, 784, _gradient1, 0, 10, 0f, _dW, 0, 10);
+            backend.Gemm(true, false, 784, 10, batch, 1f, _X, 0, 784, _gradient0, 0, 10, 0f, _dW, 0, 10);
             var value = new float[1];
-            backend.Download(_sum14, value);
+            backend.Download(_sum13, value);
             var dX = new float[batch * 784];
             backend.Download(_dX, dX);
-            var dYOneHot = new float[batch * 10];
-            backend.Download(_dyOneHot, dYOneHot);
+            var dY = new float[batch];
+            backend.Download(_dy, dY);
             var dW = new float[7840];
             backend.Download(_dW, dW);
             var dB = new float[10];
             backend.Download(_db, dB);
-            return (new global::ShapeNet.Tensor(value), new global::ShapeNet.Tensor<global::ShapeNet.Batch, global::ShapeNet.Samples.Cnn.Gray, global::ShapeNet.Samples.Cnn.Side, global::ShapeNet.Samples.Cnn.Side>(new global::ShapeNet.Tensor(dX, batch, 1, 28, 28)), new global::ShapeNet.Tensor<global::ShapeNet.Batch, global::ShapeNet.Samples.Softmax.NumOutputs>(new global::ShapeNet.Tensor(dYOneHot, batch, 10)), new global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumInputs, global::ShapeNet.Samples.Softmax.NumOutputs>(new global::ShapeNet.Tensor(dW, 784, 10)), new global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumOutputs>(new global::ShapeNet.Tensor(dB, 10)));
+            return (new global::ShapeNet.Tensor(value), new global::ShapeNet.Tensor<global::ShapeNet.Batch, global::ShapeNet.Samples.Cnn.Gray, global::ShapeNet.Samples.Cnn.Side, global::ShapeNet.Samples.Cnn.Side>(new global::ShapeNet.Tensor(dX, batch, 1, 28, 28)), new global::ShapeNet.Tensor<global::ShapeNet.Batch>(new global::ShapeNet.Tensor(dY, batch)), new global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumInputs, global::ShapeNet.Samples.Softmax.NumOutputs>(new global::ShapeNet.Tensor(dW, 784, 10)), new global::ShapeNet.Tensor<global::ShapeNet.Samples.Softmax.NumOutputs>(new global::ShapeNet.Tensor(dB, 10)));
         }
     }
 }

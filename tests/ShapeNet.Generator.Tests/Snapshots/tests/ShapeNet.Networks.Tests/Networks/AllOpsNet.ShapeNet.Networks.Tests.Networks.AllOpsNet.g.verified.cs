@@ -154,7 +154,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 605 (2,420 bytes)\n" +
             "Forward FLOPs per sample: 3,232\n" +
             "Activations + gradients per sample: 3,632 bytes\n" +
-            "Plan memory at batch 64: 235,020 bytes\n";
+            "Plan memory at batch 64: 235,024 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -415,6 +415,10 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient6 = Allocate(batchCapacity * 12);
                 _gradient7 = Allocate(batchCapacity * 12);
                 _gradient8 = Allocate(batchCapacity * 12);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity);
+                backend.Prepare(in _linearDesc3, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_logSoftmax99, _dlogSoftmax99);
             }

@@ -69,7 +69,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Buffers (running statistics, not trained): 13 (52 bytes)\n" +
             "Forward FLOPs per sample: 23,040\n" +
             "Activations + gradients per sample: 10,032 bytes\n" +
-            "Plan memory at batch 64: 642,104 bytes + the convolution workspace\n";
+            "Plan memory at batch 64: 642,108 bytes + the convolution workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -142,6 +142,10 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc6 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 384);
                 _gradient1 = Allocate(batchCapacity * 384);
+                backend.Prepare(in _conv2dDesc0, batchCapacity);
+                backend.Prepare(in _batchNormDesc0, batchCapacity);
+                backend.Prepare(in _pool2dDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 _convWorkspace = Allocate(global::System.Math.Max(1L, backend.Conv2d_WorkspaceLength(in _conv2dDesc0, batchCapacity)));
                 BindInput(0, _x, _dx);
                 BindOutput(_fc6, _dfc6);

@@ -81,7 +81,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 1,293 (5,172 bytes)\n" +
             "Forward FLOPs per sample: 2,820\n" +
             "Activations + gradients per sample: 972 bytes\n" +
-            "Plan memory at batch 64: 62,216 bytes\n";
+            "Plan memory at batch 64: 62,220 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -172,6 +172,12 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient0 = Allocate(batchCapacity * 24);
                 _gradient1 = Allocate(batchCapacity * 24);
                 _gradient2 = Allocate(batchCapacity * 24);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
+                backend.Prepare(in _linearDesc2, batchCapacity * 6);
+                backend.Prepare(in _linearDesc2, batchCapacity * 3);
+                backend.Prepare(in _linearDesc3, batchCapacity);
+                backend.Prepare(in _linearDesc4, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_head16, _dhead16);
             }

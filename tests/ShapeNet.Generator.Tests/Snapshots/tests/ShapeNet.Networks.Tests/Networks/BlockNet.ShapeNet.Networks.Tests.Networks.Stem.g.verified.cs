@@ -45,7 +45,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 888 (3,552 bytes)\n" +
             "Forward FLOPs per sample: 1,752\n" +
             "Activations + gradients per sample: 576 bytes\n" +
-            "Plan memory at batch 64: 36,872 bytes\n";
+            "Plan memory at batch 64: 36,876 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -83,6 +83,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dx = Allocate(batchCapacity * 12);
                 _dproj3 = Allocate(batchCapacity * 24);
                 _gradient0 = Allocate(batchCapacity * 24);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_proj3, _dproj3);
             }

@@ -47,7 +47,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 544 (2,176 bytes)\n" +
             "Forward FLOPs per sample: 1,056\n" +
             "Activations + gradients per sample: 640 bytes\n" +
-            "Plan memory at batch 64: 40,968 bytes\n";
+            "Plan memory at batch 64: 40,972 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -99,6 +99,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc2_4 = Allocate(batchCapacity * 16);
                 _gradient0 = Allocate(batchCapacity * 16);
                 _gradient1 = Allocate(batchCapacity * 16);
+                backend.Prepare(in _linearDesc0, batchCapacity);
+                backend.Prepare(in _linearDesc1, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_fc2_4, _dfc2_4);
             }

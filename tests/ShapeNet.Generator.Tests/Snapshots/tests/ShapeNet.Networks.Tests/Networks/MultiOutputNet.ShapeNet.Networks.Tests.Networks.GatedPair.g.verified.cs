@@ -40,7 +40,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 112 (448 bytes)\n" +
             "Forward FLOPs per sample: 224\n" +
             "Activations + gradients per sample: 432 bytes\n" +
-            "Plan memory at batch 64: 27,656 bytes\n";
+            "Plan memory at batch 64: 27,660 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -84,6 +84,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient0 = Allocate(batchCapacity * 8);
                 _gradient1 = Allocate(batchCapacity * 16);
                 _gradient2 = Allocate(batchCapacity * 8);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_mul5, _dmul5);
             }

@@ -38,7 +38,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 56 (224 bytes)\n" +
             "Forward FLOPs per sample: 120\n" +
             "Activations + gradients per sample: 160 bytes\n" +
-            "Plan memory at batch 64: 10,248 bytes\n";
+            "Plan memory at batch 64: 10,252 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -73,6 +73,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dx = Allocate(batchCapacity * 6);
                 _dtopK2 = Allocate(batchCapacity * 3);
                 _gradient0 = Allocate(batchCapacity * 8);
+                backend.Prepare(in _linearDesc0, batchCapacity);
                 BindInput(0, _x, _dx);
                 BindOutput(_topK2, _dtopK2);
             }

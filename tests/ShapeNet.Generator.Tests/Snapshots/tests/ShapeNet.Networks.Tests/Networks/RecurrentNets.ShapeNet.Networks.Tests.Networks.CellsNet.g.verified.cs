@@ -53,7 +53,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 184 (736 bytes)\n" +
             "Forward FLOPs per sample: 576\n" +
             "Activations + gradients per sample: 308 bytes\n" +
-            "Plan memory at batch 64: 19,720 bytes + the reserve of Lstm(x[0]) + the recurrent workspace + the reserve of Rnn(c) + the reserve of Lstm(x[1], (h, c)) + the reserve of Rnn(Lstm(x[1], (h, c)).H, h)\n";
+            "Plan memory at batch 64: 19,724 bytes + the reserve of Lstm(x[0]) + the recurrent workspace + the reserve of Rnn(c) + the reserve of Lstm(x[1], (h, c)) + the reserve of Rnn(Lstm(x[1], (h, c)).H, h)\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -46,7 +46,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 108 (432 bytes)\n" +
             "Forward FLOPs per sample: 672\n" +
             "Activations + gradients per sample: 316 bytes\n" +
-            "Plan memory at batch 64: 20,232 bytes + the reserve of Cell(x[t], h) + the recurrent workspace + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h)\n";
+            "Plan memory at batch 64: 20,236 bytes + the reserve of Cell(x[t], h) + the recurrent workspace + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h)\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -56,7 +56,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 552 (2,208 bytes)\n" +
             "Forward FLOPs per sample: 3,648\n" +
             "Activations + gradients per sample: 672 bytes\n" +
-            "Plan memory at batch 64: 43,016 bytes + the reserve of gru + the recurrent workspace\n";
+            "Plan memory at batch 64: 43,020 bytes + the reserve of gru + the recurrent workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

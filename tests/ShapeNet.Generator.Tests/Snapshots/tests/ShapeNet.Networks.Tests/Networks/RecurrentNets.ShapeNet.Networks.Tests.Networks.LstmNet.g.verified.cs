@@ -46,7 +46,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 144 (576 bytes)\n" +
             "Forward FLOPs per sample: 1,796\n" +
             "Activations + gradients per sample: 432 bytes\n" +
-            "Plan memory at batch 64: 27,656 bytes + the reserve of lstm + the recurrent workspace + the reserve of lstm\n";
+            "Plan memory at batch 64: 27,660 bytes + the reserve of lstm + the recurrent workspace + the reserve of lstm\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);

@@ -48,7 +48,7 @@ namespace ShapeNet.Networks.Tests.Networks
             "Parameters: 76 (304 bytes)\n" +
             "Forward FLOPs per sample: 480\n" +
             "Activations + gradients per sample: 256 bytes\n" +
-            "Plan memory at batch 64: 16,392 bytes + the reserve of rnn + the recurrent workspace\n";
+            "Plan memory at batch 64: 16,396 bytes + the reserve of rnn + the recurrent workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
