@@ -146,7 +146,8 @@ internal sealed class Comparison(Options options)
         string load1 = LoadAverage();
 
         string path = Path.IsPathRooted(options.Output) ? options.Output : Path.Combine(SolutionFolder() ?? Directory.GetCurrentDirectory(), options.Output);
-        string report = Report(rows, rates, date, load0, load1, ColdStartBlock(options.Output == "-" ? null : path));
+        string? previous = options.Output == "-" ? null : path;
+        string report = Report(rows, rates, date, load0, load1, KeptBlock(previous, "cold-start"), KeptBlock(previous, "measured-notes"));
         Console.WriteLine();
         Console.Write(report);
         if (options.Output != "-")
@@ -338,18 +339,20 @@ internal sealed class Comparison(Options options)
 
     private static Tensor Labels(float[] target) => torch.tensor(target.Select(v => (long)v).ToArray());
 
-    /// <summary>The cold-start section bench/ColdStart/coldstart.py wrote into the report, kept as it is.</summary>
-    private static string ColdStartBlock(string? path)
+    /// <summary>A section of the previous report between <c>&lt;!-- name --&gt;</c> and <c>&lt;!-- /name --&gt;</c>, kept as it is:
+    /// <c>cold-start</c> (written by bench/ColdStart/coldstart.py) and <c>measured-notes</c> (notes and before/after figures of
+    /// performance changes, written by hand).</summary>
+    private static string KeptBlock(string? path, string name)
     {
-        const string Begin = "<!-- cold-start -->", End = "<!-- /cold-start -->";
+        string begin = $"<!-- {name} -->", end = $"<!-- /{name} -->";
         if (path is null || !File.Exists(path)) return "";
         string text = File.ReadAllText(path);
-        int begin = text.IndexOf(Begin, StringComparison.Ordinal), end = text.IndexOf(End, StringComparison.Ordinal);
-        return begin >= 0 && end > begin ? text[begin..(end + End.Length)] + "\n\n" : "";
+        int b = text.IndexOf(begin, StringComparison.Ordinal), e = text.IndexOf(end, StringComparison.Ordinal);
+        return b >= 0 && e > b ? text[b..(e + end.Length)] + "\n\n" : "";
     }
 
     private string Report(List<Row> rows, Dictionary<Row, Dictionary<int, List<(double Ours, double Theirs)>>> rates,
-        string date, string load0, string load1, string coldStart)
+        string date, string load0, string load1, string coldStart, string measuredNotes)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Performance");
@@ -406,7 +409,9 @@ internal sealed class Comparison(Options options)
         sb.AppendLine("- TorchSharp 0.107.0's `libLibTorchSharp.so` requires `GLIBCXX_3.4.32` (GCC 13's libstdc++), which Debian 12 lacks, for one");
         sb.AppendLine("  symbol it never calls. The benchmark's build marks that requirement weak in its own copy of the library");
         sb.AppendLine("  (`bench/weaken_version_need.py`, `bench/WeakenGlibcxx.targets`), nothing on the machine changes.");
-        return sb.ToString();
+        sb.AppendLine();
+        sb.Append(measuredNotes);
+        return sb.ToString().TrimEnd('\n') + "\n";
     }
 
     private void Section(StringBuilder sb, string title, string unit, IEnumerable<Row> rows,
