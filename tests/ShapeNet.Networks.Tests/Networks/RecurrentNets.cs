@@ -92,3 +92,34 @@ public partial class CellsNet
         return Rnn(Lstm(x[1], (h, c)).H, h);
     }
 }
+
+/// <summary><see cref="BiGruNet"/> with the run-time <c>Seq</c>: one plan runs batches of any length up to its sequence capacity.</summary>
+[Network]
+public partial class SeqBiGruNet
+{
+    [Embedding(32, 10, PaddingIdx = 0)] partial global::ShapeNet.Embedding Embedding { get; }
+    [Gru(10, 16, NumLayers = 2, Bidirectional = true)] partial Gru Gru { get; }
+    [Linear(32, 5)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Batch, GoldenClasses> Forward(IntTensor<Seq, Batch> ids, IntTensor<Batch> lengths)
+    {
+        var hN = Gru(Embedding(ids), lengths: lengths).HN;
+        return Fc(Concat([hN[-2], hN[-1]], 1));
+    }
+}
+
+[Dim(2)] public partial struct RnnTags;
+
+/// <summary>A sequence tagger over the run-time <c>Seq</c> with per-example lengths: a 2-layer bidirectional GRU's output
+/// sequence through a Linear and a Tanh, one row of tags per step.</summary>
+[Network]
+public partial class SeqTaggerNet
+{
+    [Gru(3, 4, NumLayers = 2, Bidirectional = true)] partial Gru Gru { get; }
+    [Linear(8, 2)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Seq, Batch, RnnTags> Forward(Tensor<Seq, Batch, RnnFeatures> x, IntTensor<Batch> lengths) =>
+        Tanh(Fc(Gru(x, lengths: lengths).Output));
+}
