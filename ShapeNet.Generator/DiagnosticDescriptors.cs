@@ -178,6 +178,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LoopCounterOverflow = Error("SN0208", "Loop counter overflows",
         "The loop '{0}' overflows its counter: after {1} the next value {2} is past {3}.MaxValue ({4}), so the loop would never end when run eagerly", Constructs);
 
+    public static readonly DiagnosticDescriptor LoopBound = Error("SN0209", "Loop bound is not a dimension or a constant",
+        "The loop '{0}' runs to '{1}', which is neither a constant nor a dimension's size: {2}", Constructs);
+
     // ---- internal ----------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor InternalError = Error("SN0900", "Internal generator error",
         "ShapeNet's generator failed on '{0}': {1}. This is a bug in ShapeNet; the network was not generated", Internal);

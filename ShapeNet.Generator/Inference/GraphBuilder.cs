@@ -166,7 +166,7 @@ internal sealed class GraphBuilder
     {
         LayerModel layer = scope.Layers.First(l => l.MemberName == node.Op);
         ILayer definition = Definition(layer);
-        OpArgs args = node.Args is LayerCallArgs call ? definition.BindCall(layer.Args, call.Slots) : layer.Args;
+        OpArgs args = node.Args is LayerCallArgs call ? definition.BindCall(layer.Args, call) : layer.Args;
         if (!OperandKindsFit(scope, node, (OpDefinition)definition, args, layer.MemberName, operands)) return null;
         OpResult result = ((OpDefinition)definition).InferNode(args, Context(scope, node, layer.MemberName, operands));
         if (result.IsFailure) return Add(scope, node, definition.Name, result, operands, string.Empty, new int[0], new int[0]);

@@ -236,6 +236,59 @@ public class RecurrentDiagnosticsTests
     }
 
     [Fact]
+    public void A_cell_carried_through_a_loop_over_time_compiles_to_one_call_each_way()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [GruCell(8, 16)] partial GruCell Cell { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x, Tensor<Batch, Hidden> h0)
+                {
+                    var h = h0;
+                    for (int t = 0; t < Steps.Size; t++)
+                        h = Cell(x[t], h);
+                    return h;
+                }
+            }
+            """;
+
+        Infrastructure.GeneratorResult result = Infrastructure.GeneratorHarness.Run(Header + body);
+        result.AssertNoErrors();
+        string generated = result.GeneratedSources.Single(kv => kv.Key.EndsWith("Net.g.cs", StringComparison.Ordinal)).Value;
+        // Not one copy of the cell per step: one forward and one backward call over the 7 steps.
+        Assert.Equal(1, generated.Split("Backend.Recurrent_Forward(").Length - 1);
+        Assert.Equal(1, generated.Split("Backend.Recurrent_Backward(").Length - 1);
+        Assert.Contains("(the loop over time: one call, 7 steps)", generated, StringComparison.Ordinal);
+        Assert.Contains(", null, 7, batch, training, 0UL, 0u);", generated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SN0124_a_cell_loop_past_the_end_of_the_sequence()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [GruCell(8, 16)] partial GruCell Cell { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x, Tensor<Batch, Hidden> h0)
+                {
+                    var h = h0;
+                    for (int t = 0; t < 9; t++) h = Cell(x[t], h);
+                    return h;
+                }
+            }
+            """;
+
+        Only(Header + body, "SN0124", 18, 41,
+            "'for (int t = 0; t < 9; t++) h = Cell(x[t], h)': index 8 is outside [-7, 7) along axis 0 of 'x' [Steps=7, Batch, Features=8]");
+    }
+
+    [Fact]
     public void SN0009_recurrent_hyper_parameters_each_reported()
     {
         const string body = """

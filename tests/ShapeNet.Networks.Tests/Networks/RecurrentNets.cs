@@ -62,7 +62,8 @@ public partial class ReluRnnNet
     public Tensor Forward(Tensor<RnnSteps, Batch, RnnFeatures> x) => Rnn(x).HN;
 }
 
-/// <summary>Lecture 12a's loop: a GRU cell applied to each step of a static sequence (unrolled), the state carried through.</summary>
+/// <summary>Lecture 12a's loop: a GRU cell applied to each step of a static sequence, the state carried through (compiled as one loop
+/// over time, not unrolled).</summary>
 [Network]
 public partial class GruCellLoopNet
 {
@@ -74,6 +75,27 @@ public partial class GruCellLoopNet
         var h = h0;
         for (int t = 0; t < 4; t++) h = Cell(x[t], h);
         return h;
+    }
+}
+
+[Dim(3)] public partial struct RnnLoopSteps;
+
+/// <summary>Lecture 12a's loop to a dimension's size: a relu RNN cell over the first 3 of the 4 steps, compiled as one loop.</summary>
+[Network]
+public partial class RnnCellLoopNet
+{
+    [RnnCell(3, 4, Nonlinearity = Nonlinearity.Relu)] partial RnnCell Cell { get; }
+    [Linear(4, 2)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor Forward(Tensor<RnnSteps, Batch, RnnFeatures> x, Tensor<Batch, RnnHidden> h0)
+    {
+        var h = h0;
+        for (int t = 0; t < RnnLoopSteps.Size; t++)
+        {
+            h = Cell(x[t], h);
+        }
+        return Fc(h);
     }
 }
 
