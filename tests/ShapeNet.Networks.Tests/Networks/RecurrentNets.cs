@@ -145,3 +145,43 @@ public partial class SeqTaggerNet
     public Tensor<Seq, Batch, RnnTags> Forward(Tensor<Seq, Batch, RnnFeatures> x, IntTensor<Batch> lengths) =>
         Tanh(Fc(Gru(x, lengths: lengths).Output));
 }
+
+/// <summary><c>var (y, h) = Gru1(x)</c>: both results of one call (the layer runs once), the last output step and the final state
+/// (equal for one layer and one direction) added before a Linear.</summary>
+[Network]
+public partial class GruPairNet
+{
+    [Gru(3, 4)] partial Gru Gru1 { get; }
+    [Linear(4, 2)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor Forward(Tensor<RnnSteps, Batch, RnnFeatures> x)
+    {
+        var (y, h) = Gru1(x);
+        return Fc(y[3] * 0.5f + Tanh(h[0]));
+    }
+}
+
+[Dim(5)] public partial struct LstmSteps;
+[Dim(6)] public partial struct LstmInputs;
+[Dim(16)] public partial struct LstmBoth;
+[Dim(4)] public partial struct LstmStates;
+[Dim(8)] public partial struct LstmHidden;
+
+/// <summary>tests/golden/recurrent.py's LSTM (PyTorch's <c>nn.LSTM(6, 8, num_layers=2, bidirectional=True, batch_first=True)</c> over a
+/// packed batch from (h0, c0)) with its loss <c>sum(output·w_out) + sum(h_n·w_h) + sum(c_n·w_c)</c> in the graph, so the upstream
+/// gradients are the w's; returns the loss, then the output and final states for comparison.</summary>
+[Network]
+public partial class GoldenLstmNet
+{
+    [Lstm(6, 8, NumLayers = 2, Bidirectional = true, BatchFirst = true)] partial Lstm Lstm { get; }
+
+    [Forward]
+    public (Tensor Loss, Tensor<Batch, LstmSteps, LstmBoth> Output, Tensor<LstmStates, Batch, LstmHidden> HN, Tensor<LstmStates, Batch, LstmHidden> CN) Forward(
+        Tensor<Batch, LstmSteps, LstmInputs> x, Tensor<LstmStates, Batch, LstmHidden> h0, Tensor<LstmStates, Batch, LstmHidden> c0, IntTensor<Batch> lengths,
+        Tensor<Batch, LstmSteps, LstmBoth> wOut, Tensor<LstmStates, Batch, LstmHidden> wH, Tensor<LstmStates, Batch, LstmHidden> wC)
+    {
+        var (output, (hN, cN)) = Lstm(x, (h0, c0), lengths);
+        return (Sum(output * wOut) + Sum(hN * wH) + Sum(cN * wC), output, hN, cN);
+    }
+}
