@@ -433,7 +433,8 @@ internal sealed class BodyParser
     }
 
     /// <summary>
-    /// Lecture 12a's loop, <c>for (int t = 0; t &lt; Steps.Size; t++) h = Cell(x[t], h);</c> with an RNN or GRU cell: one node, the cell
+    /// Lecture 12a's loop, <c>for (int t = 0; t &lt; Steps.Size; t++) h = Cell(x[t], h);</c> with an RNN or GRU cell (or
+    /// <c>(h, c) = Cell(x[t], (h, c));</c> with an LSTM cell): one node, the cell
     /// run over the first steps of <c>x</c> [T, Batch, In] from <c>h</c>, whose result is the state after the last step. It compiles to
     /// one backend call that loops over time (the same kernel as a one-layer recurrent layer: the input projections of all steps
     /// in one GEMM, the recurrent GEMM per step), and its backward runs back through time, instead of one copy of the cell per step.
@@ -445,26 +446,53 @@ internal sealed class BodyParser
         if (start != 0 || step != 1) return false;
         if (body is not ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment } || !assignment.IsKind(SyntaxKind.SimpleAssignmentExpression))
             return false;
-        if (assignment.Left is not IdentifierNameSyntax target || !_locals.TryGetValue(target.Identifier.ValueText, out int state)) return false;
+        // The carried state: h, or (h, c) for an LSTM cell; the same locals on both sides.
+        string[]? targets = StateNames(assignment.Left);
+        if (targets is null || targets.Any(t => !_locals.ContainsKey(t))) return false;
         if (assignment.Right is not InvocationExpressionSyntax { Expression: IdentifierNameSyntax callee } call) return false;
         if (!_layers.TryGetValue(callee.Identifier.ValueText, out LayerModel? layer) || layer.IsBlock
-            || OpRegistry.Layer(layer.Kind) is not RecurrentCellDefinition || layer.Args is not CellArgs { IsLstm: false }) return false;
+            || OpRegistry.Layer(layer.Kind) is not RecurrentCellDefinition || layer.Args is not CellArgs cell || cell.IsLstm != (targets.Length == 2)) return false;
         SeparatedSyntaxList<ArgumentSyntax> arguments = call.ArgumentList.Arguments;
         if (arguments.Count != 2 || arguments.Any(a => a.NameColon is not null)) return false;
         if (arguments[0].Expression is not ElementAccessExpressionSyntax { Expression: IdentifierNameSyntax sequence } element
             || element.ArgumentList.Arguments.Count != 1
             || element.ArgumentList.Arguments[0].Expression is not IdentifierNameSyntax index || index.Identifier.ValueText != variable)
             return false;
-        if (arguments[1].Expression is not IdentifierNameSyntax carried || carried.Identifier.ValueText != target.Identifier.ValueText) return false;
+        if (StateNames(arguments[1].Expression) is not { } carried || !carried.SequenceEqual(targets)) return false;
         if (!_locals.TryGetValue(sequence.Identifier.ValueText, out int x)) return false;
         double count = System.Math.Ceiling(inclusive ? bound + 1 : bound);
         if (count < 1 || count > int.MaxValue) return false;
         string text = LoopHeader(loop) + " " + ParseContext.TextOf(body).TrimEnd(';');
-        int node = Add(NodeKind.Layer, callee.Identifier.ValueText, new[] { x, state }, new LayerCallArgs(new[] { 0, 1 }.ToEquatableArray(), (int)count),
-            text, _context.At(call));
-        Bind(target.Identifier.ValueText, node);
+        int[] operands = new[] { x }.Concat(targets.Select(t => _locals[t])).ToArray();
+        int[] slots = new[] { 0 }.Concat(targets.Select(_ => 1)).ToArray();
+        int node = Add(NodeKind.Layer, callee.Identifier.ValueText, operands, new LayerCallArgs(slots.ToEquatableArray(), (int)count), text, _context.At(call));
+        if (targets.Length == 1)
+        {
+            Bind(targets[0], node);
+            return true;
+        }
+        // (h, c): the node's two outputs, deconstructed as written.
+        int made = _values[node].Node;
+        _nodes[made] = _nodes[made] with
+        {
+            Deconstruction = new TuplePattern(string.Empty, targets.Select(t => new TuplePattern(t, EquatableArray<TuplePattern>.Empty)).ToEquatableArray()),
+        };
+        for (int j = 0; j < targets.Length; j++)
+        {
+            _values.Add(new ValueRef(made, j));
+            Bind(targets[j], _values.Count - 1);
+        }
         return true;
     }
+
+    /// <summary><c>h</c> → [h]; <c>(h, c)</c> → [h, c]; null for anything else.</summary>
+    private static string[]? StateNames(ExpressionSyntax expression) => expression switch
+    {
+        IdentifierNameSyntax id => new[] { id.Identifier.ValueText },
+        TupleExpressionSyntax { Arguments.Count: 2 } tuple when tuple.Arguments.All(a => a.Expression is IdentifierNameSyntax && a.NameColon is null) =>
+            tuple.Arguments.Select(a => ((IdentifierNameSyntax)a.Expression).Identifier.ValueText).ToArray(),
+        _ => null,
+    };
 
     /// <summary>The loop's header as written, on one line: <c>for (int i = 0; i &lt; 1024; i++)</c>.</summary>
     private static string LoopHeader(ForStatementSyntax loop) =>

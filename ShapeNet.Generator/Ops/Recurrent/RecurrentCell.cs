@@ -197,9 +197,11 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
                     o.Int64s("input_steps_axes", new[] { 0L }) }, new[] { steps });
             }
             string state = args.HasState ? RecurrentOnnx.Reshape(o, o.Input(1), o.Temp("h0_step"), 1, -1, args.Hidden) : string.Empty;
-            string last = o.Temp("Y_h");
-            RecurrentOnnx.Node(o, args.Mode, args.Hidden, 1, args.Bias, string.Empty, args.Input, steps, state, string.Empty, string.Empty, string.Empty, last, string.Empty);
+            string cell = args.HasState && args.IsLstm ? RecurrentOnnx.Reshape(o, o.Input(2), o.Temp("c0_step"), 1, -1, args.Hidden) : string.Empty;
+            string last = o.Temp("Y_h"), lastCell = args.IsLstm ? o.Temp("Y_c") : string.Empty;
+            RecurrentOnnx.Node(o, args.Mode, args.Hidden, 1, args.Bias, string.Empty, args.Input, steps, state, cell, string.Empty, string.Empty, last, lastCell);
             RecurrentOnnx.Reshape(o, last, o.Output(0), -1, args.Hidden);
+            if (args.IsLstm) RecurrentOnnx.Reshape(o, lastCell, o.Output(1), -1, args.Hidden);
             return;
         }
         string x = RecurrentOnnx.Reshape(o, o.Input(0), o.Temp("input_step"), 1, -1, args.Input);

@@ -99,6 +99,23 @@ public partial class RnnCellLoopNet
     }
 }
 
+/// <summary>Lecture 12a's loop with an LSTM cell, its (h, c) tuple carried over the 4 steps (one loop), then a Linear on h + c.</summary>
+[Network]
+public partial class LstmCellLoopNet
+{
+    [LstmCell(3, 4)] partial LstmCell Cell { get; }
+    [Linear(4, 2)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor Forward(Tensor<RnnSteps, Batch, RnnFeatures> x, Tensor<Batch, RnnHidden> h0, Tensor<Batch, RnnHidden> c0)
+    {
+        var h = h0;
+        var c = c0;
+        for (int t = 0; t < RnnSteps.Size; t++) (h, c) = Cell(x[t], (h, c));
+        return Fc(h + c);
+    }
+}
+
 /// <summary>An LSTM cell and an RNN cell over two steps, from zero states.</summary>
 [Network]
 public partial class CellsNet

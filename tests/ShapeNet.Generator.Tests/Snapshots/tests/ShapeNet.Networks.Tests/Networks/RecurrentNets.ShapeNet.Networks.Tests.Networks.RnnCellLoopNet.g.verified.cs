@@ -207,7 +207,39 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("RnnCellLoopNet cannot be exported to ONNX: RnnCell (for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)): a cell carried through a loop over time; export a recurrent layer (Gru1(x)) instead");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("RnnCellLoopNet", batch, opset);
+            model.Input("x", 4, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // x: [4, Batch, 3]
+            model.Input("h0", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // h0: [Batch, 4]
+            model.Initializer("cell.weight_ih", Parameters[0].Value, 4, 3);
+            model.Initializer("cell.weight_hh", Parameters[1].Value, 4, 4);
+            model.Initializer("cell.bias_ih", Parameters[2].Value, 4);
+            model.Initializer("cell.bias_hh", Parameters[3].Value, 4);
+            model.Initializer("fc.weight", Parameters[4].Value, 2, 4);
+            model.Initializer("fc.bias", Parameters[5].Value, 2);
+            model.Int64Constant("/cell/input_steps_starts", new long[] { 0 }, 1);
+            model.Int64Constant("/cell/input_steps_ends", new long[] { 3 }, 1);
+            model.Int64Constant("/cell/input_steps_axes", new long[] { 0 }, 1);
+            model.Node("Slice", "/cell/Slice", new string[] { "x", "/cell/input_steps_starts", "/cell/input_steps_ends", "/cell/input_steps_axes" }, new string[] { "/cell/input_steps" });
+            model.Int64Constant("/cell/shape", new long[] { 1, -1, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape", new string[] { "h0", "/cell/shape" }, new string[] { "/cell/h0_step" });
+            model.Int64Constant("/cell/gate_rows", new long[] { 0, 1, 2, 3 }, 4);
+            model.Node("Gather", "/cell/Gather", new string[] { "cell.weight_ih", "/cell/gate_rows" }, new string[] { "/cell/weight_ih_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_ih_onnx_shape", new long[] { 1, 4, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape_1", new string[] { "/cell/weight_ih_onnx_gates", "/cell/weight_ih_onnx_shape" }, new string[] { "/cell/weight_ih_onnx" });
+            model.Node("Gather", "/cell/Gather_1", new string[] { "cell.weight_hh", "/cell/gate_rows" }, new string[] { "/cell/weight_hh_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_hh_onnx_shape", new long[] { 1, 4, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_2", new string[] { "/cell/weight_hh_onnx_gates", "/cell/weight_hh_onnx_shape" }, new string[] { "/cell/weight_hh_onnx" });
+            model.Node("Gather", "/cell/Gather_2", new string[] { "cell.bias_ih", "/cell/gate_rows" }, new string[] { "/cell/bias_ih_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/cell/Gather_3", new string[] { "cell.bias_hh", "/cell/gate_rows" }, new string[] { "/cell/bias_hh_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/cell/Concat", new string[] { "/cell/bias_ih_onnx_gates", "/cell/bias_hh_onnx_gates" }, new string[] { "/cell/bias_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/bias_onnx_shape", new long[] { 1, 8 }, 2);
+            model.Node("Reshape", "/cell/Reshape_3", new string[] { "/cell/bias_joined", "/cell/bias_onnx_shape" }, new string[] { "/cell/bias_onnx" });
+            model.Node("RNN", "/cell/RNN", new string[] { "/cell/input_steps", "/cell/weight_ih_onnx", "/cell/weight_hh_onnx", "/cell/bias_onnx", "", "/cell/h0_step" }, new string[] { "", "/cell/Y_h" }, global::ShapeNet.Onnx.OnnxAttribute.Strings("activations", "Relu"), global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
+            model.Int64Constant("/cell/shape_1", new long[] { -1, 4 }, 2);
+            model.Node("Reshape", "/cell/Reshape_4", new string[] { "/cell/Y_h", "/cell/shape_1" }, new string[] { "/cell/RnnCell_output_0" });
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/cell/RnnCell_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 2); // [Batch, 2]
+            return model;
         }
     }
 }
