@@ -272,7 +272,7 @@ public abstract class NetworkPlan : IDisposable
         {
             long expected = InputLengthFor(index, Batch);
             if (values.Length != expected)
-                throw new ArgumentException($"Input {index} needs {expected} floats for a batch of {Batch}, but {values.Length} were given.", nameof(values));
+                throw new ArgumentException($"Input {index} needs {expected} floats for a batch of {Batch}{AtSequence}, but {values.Length} were given.", nameof(values));
             Stage(values, InputBuffer(index));
         }
         finally
@@ -290,7 +290,7 @@ public abstract class NetworkPlan : IDisposable
         {
             long expected = InputLengthFor(index, Batch);
             if (values.Length != expected)
-                throw new ArgumentException($"Input {index} needs {expected} ints for a batch of {Batch}, but {values.Length} were given.", nameof(values));
+                throw new ArgumentException($"Input {index} needs {expected} ints for a batch of {Batch}{AtSequence}, but {values.Length} were given.", nameof(values));
             DeviceBuffer buffer = InputBuffer(index);
             if (buffer.ElementType != BufferElementType.Int32)
                 throw new ArgumentException($"Input {index} is a float tensor: upload floats.", nameof(values));
@@ -730,6 +730,9 @@ public abstract class NetworkPlan : IDisposable
     }
 
     private int OutputRows(int batch) => (int)(OutputLengthFor(batch) / OutputColumns);
+
+    /// <summary><c> at sequence length 7 (SetSequence)</c> for a network with the run-time <c>Seq</c>, else empty: upload messages name it.</summary>
+    private string AtSequence => SequenceCapacity > 0 ? $" at sequence length {Sequence} (SetSequence)" : string.Empty;
 
     /// <summary>The output rows at the batch capacity and, with <c>Seq</c>, the sequence capacity (the generated lengths read
     /// <see cref="Sequence"/>, set to the capacity while this runs).</summary>

@@ -183,6 +183,16 @@ public class RunTimeSequenceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_raw_upload_at_another_length_names_the_sequence_length()
+    {
+        using SeqTaggerNet.Plan plan = new SeqTaggerNet(seed: 1).CreatePlan(batchCapacity: 2, sequenceCapacity: 6);
+        plan.SetSequence(4);
+        plan.SetBatch(2);
+        var error = Assert.Throws<ArgumentException>(() => plan.UploadInput(0, new float[3 * 2 * 3]));
+        Assert.Contains("Input 0 needs 24 floats for a batch of 2 at sequence length 4 (SetSequence), but 18 were given.", error.Message);
+    }
+
+    [Fact]
     public void A_zero_sequence_capacity_is_an_error()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new SeqTaggerNet(seed: 1).CreatePlan(batchCapacity: 2, sequenceCapacity: 0));
