@@ -164,6 +164,31 @@ public class RunTimeSequenceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_batch_first_lstm_over_Seq_equals_eager_and_passes_gradient_checks_at_two_lengths()
+    {
+        const int batch = 2;
+        var model = new SeqBatchFirstLstmNet(seed: 6);
+        using SeqBatchFirstLstmNet.Plan plan = model.CreatePlan(batchCapacity: 3, sequenceCapacity: 5);
+        foreach (int steps in new[] { 5, 2 })
+        {
+            var x = new Tensor<Batch, Seq, RnnFeatures>(new Tensor(TestData.Uniform(steps + 20, batch * steps * 3), batch, steps, 3));
+            Tensor<Batch, Seq, RnnTags> generated = plan.Forward(x);
+            Assert.Equal([batch, steps, 2], generated.Value.Shape);
+            Numerics.AssertClose(model.Forward(x).Value.Data, generated.Value.Data, 1e-4, 1e-5, $"SeqBatchFirstLstmNet at length {steps}", batch, steps, 2);
+
+            float[][] inputs = [TestData.Uniform(steps + 30, batch * steps * 3)];
+            var check = new GradientCheck
+            {
+                Plan = plan,
+                Sequence = steps,
+                Eager = i => model.Forward(new Tensor(i[0], batch, steps, 3)).Data,
+                Samples = 5,
+            };
+            output.WriteLine($"length {steps}: max |difference| {check.Run(inputs, batch, seed: 60 + steps):G3}");
+        }
+    }
+
+    [Fact]
     public void A_length_past_the_sequence_capacity_is_an_error_naming_the_range()
     {
         using SeqTaggerNet.Plan plan = new SeqTaggerNet(seed: 1).CreatePlan(batchCapacity: 2, sequenceCapacity: 4);

@@ -202,3 +202,14 @@ public partial class GoldenLstmNet
         return (Sum(output * wOut) + Sum(hN * wH) + Sum(cN * wC), output, hN, cN);
     }
 }
+
+/// <summary>A batch-first LSTM over the run-time <c>Seq</c> ([Batch, Seq, features]): its output sequence through a Linear.</summary>
+[Network]
+public partial class SeqBatchFirstLstmNet
+{
+    [Lstm(3, 4, BatchFirst = true)] partial Lstm Lstm { get; }
+    [Linear(4, 2)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Batch, Seq, RnnTags> Forward(Tensor<Batch, Seq, RnnFeatures> x) => Fc(Lstm(x).Output);
+}
