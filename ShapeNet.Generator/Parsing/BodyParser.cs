@@ -378,6 +378,16 @@ internal sealed class BodyParser
             Unsupported(loop, "for", advice);
             return;
         }
+        // t < x.Size(0): the length of a sequence, known at run time for Seq; only a cell carried over x's steps can loop to it.
+        if (SequenceLength(condition.Right) is { } measured)
+        {
+            if (inclusive || _unrollExhausted || CellLoop(loop, variable, start, CellLoopOverSequence, step, inclusive: false, measured)) return;
+            _failed = true;
+            _context.Report(DiagnosticDescriptors.LoopBound, _context.At(condition.Right), LoopHeader(loop), ParseContext.TextOf(condition.Right),
+                $"a loop to a tensor's length compiles only as a cell carried over that tensor's steps (h = Cell({measured}[t], h); or " +
+                $"(h, c) = Cell({measured}[t], (h, c));); loop to a constant or a dimension's size (t < Steps.Size) to unroll any other body");
+            return;
+        }
         if (!LoopBound(loop, condition.Right, out double bound)) return;
         if (_unrollExhausted) return;
         if (CounterOverflow(loop, declaration, start, bound, step, inclusive)) return;
@@ -417,8 +427,8 @@ internal sealed class BodyParser
         {
             if (type.ToDisplayString() == ParseContext.SeqName)
             {
-                why = "the run-time Seq has no size in C# (Seq.Size is IDim.Dynamic when the body runs eagerly), so loop to a dimension's size " +
-                      "(t < Steps.Size for [Dim(7)] public partial struct Steps;), or run the whole sequence through a recurrent layer (Gru1(x))";
+                why = "the run-time Seq has no size in C# (Seq.Size is IDim.Dynamic when the body runs eagerly), so loop to the sequence's length " +
+                      "(for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h);) or to a dimension's size (t < Steps.Size)";
             }
             else if (type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ParseContext.DimAttributeName) is { } dim
                 && dim.ConstructorArguments.Length == 1 && dim.ConstructorArguments[0].Value is int size)
@@ -432,6 +442,18 @@ internal sealed class BodyParser
         return false;
     }
 
+    /// <summary>The steps of a cell loop to a sequence's length (<c>t &lt; x.Size(0)</c>): the whole first axis of the sequence,
+    /// static or the run-time <c>Seq</c> (<see cref="CellArgs.Steps"/> = −1 until shape inference knows it).</summary>
+    private const double CellLoopOverSequence = -1;
+
+    /// <summary>The tensor local <c>x</c> of a bound <c>x.Size(0)</c>, or null.</summary>
+    private string? SequenceLength(ExpressionSyntax expression) =>
+        expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Size", Expression: IdentifierNameSyntax tensor } } call
+        && call.ArgumentList.Arguments.Count == 1 && TryConstant(call.ArgumentList.Arguments[0].Expression, out double axis) && axis == 0
+        && _locals.ContainsKey(tensor.Identifier.ValueText)
+            ? tensor.Identifier.ValueText
+            : null;
+
     /// <summary>
     /// Lecture 12a's loop, <c>for (int t = 0; t &lt; Steps.Size; t++) h = Cell(x[t], h);</c> with an RNN or GRU cell (or
     /// <c>(h, c) = Cell(x[t], (h, c));</c> with an LSTM cell): one node, the cell
@@ -440,7 +462,7 @@ internal sealed class BodyParser
     /// in one GEMM, the recurrent GEMM per step), and its backward runs back through time, instead of one copy of the cell per step.
     /// Any other loop body is unrolled.
     /// </summary>
-    private bool CellLoop(ForStatementSyntax loop, string variable, double start, double bound, double step, bool inclusive)
+    private bool CellLoop(ForStatementSyntax loop, string variable, double start, double bound, double step, bool inclusive, string? measured = null)
     {
         StatementSyntax body = loop.Statement is BlockSyntax { Statements.Count: 1 } block ? block.Statements[0] : loop.Statement;
         if (start != 0 || step != 1) return false;
@@ -460,8 +482,9 @@ internal sealed class BodyParser
             return false;
         if (StateNames(arguments[1].Expression) is not { } carried || !carried.SequenceEqual(targets)) return false;
         if (!_locals.TryGetValue(sequence.Identifier.ValueText, out int x)) return false;
-        double count = System.Math.Ceiling(inclusive ? bound + 1 : bound);
-        if (count < 1 || count > int.MaxValue) return false;
+        if (measured is not null && measured != sequence.Identifier.ValueText) return false;
+        double count = measured is not null ? CellLoopOverSequence : System.Math.Ceiling(inclusive ? bound + 1 : bound);
+        if (measured is null && (count < 1 || count > int.MaxValue)) return false;
         string text = LoopHeader(loop) + " " + ParseContext.TextOf(body).TrimEnd(';');
         int[] operands = new[] { x }.Concat(targets.Select(t => _locals[t])).ToArray();
         int[] slots = new[] { 0 }.Concat(targets.Select(_ => 1)).ToArray();

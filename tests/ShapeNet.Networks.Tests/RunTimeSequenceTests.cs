@@ -189,6 +189,31 @@ public class RunTimeSequenceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_cell_loop_to_the_run_time_length_equals_eager_and_passes_gradient_checks()
+    {
+        const int batch = 2;
+        var model = new SeqGruCellLoopNet(seed: 8);
+        Assert.Single(SeqGruCellLoopNet.Summary.Split('\n'), l => l.StartsWith("cell ", StringComparison.Ordinal));
+        using SeqGruCellLoopNet.Plan plan = model.CreatePlan(batchCapacity: 2, sequenceCapacity: 6);
+        foreach (int steps in new[] { 6, 1, 4 })
+        {
+            var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(TestData.Uniform(steps + 40, steps * batch * 3), steps, batch, 3));
+            var h0 = new Tensor<Batch, RnnHidden>(new Tensor(TestData.Uniform(steps + 50, batch * 4, -0.5f, 0.5f), batch, 4));
+            Numerics.AssertClose(model.Forward(x, h0).Value.Data, plan.Forward(x, h0).Value.Data, 1e-4, 1e-5, $"SeqGruCellLoopNet at length {steps}", batch, 4);
+            if (steps == 1) continue; // one step from h0: W_hh's gradient is dGh·h0ᵀ, checked at the other lengths
+            float[][] inputs = [TestData.Uniform(steps + 60, steps * batch * 3), TestData.Uniform(steps + 70, batch * 4, -0.5f, 0.5f)];
+            var check = new GradientCheck
+            {
+                Plan = plan,
+                Sequence = steps,
+                Eager = i => model.Forward(new Tensor(i[0], steps, batch, 3), new Tensor(i[1], batch, 4)).Data,
+                Samples = 5,
+            };
+            output.WriteLine($"length {steps}: max |difference| {check.Run(inputs, batch, seed: 80 + steps):G3}");
+        }
+    }
+
+    [Fact]
     public void A_length_past_the_sequence_capacity_is_an_error_naming_the_range()
     {
         using SeqTaggerNet.Plan plan = new SeqTaggerNet(seed: 1).CreatePlan(batchCapacity: 2, sequenceCapacity: 4);

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using ShapeNet.Generator.Model;
 using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;

@@ -13,11 +13,18 @@ namespace ShapeNet.Generator.Ops;
 /// (0 for one call on one step).</summary>
 internal sealed record CellArgs(string Mode, int Input, int Hidden, bool Bias, bool HasState = false, int Steps = 0) : OpArgs
 {
-    /// <summary>Whether the node is a loop over <see cref="Steps"/> steps of a sequence [T, Batch, In] (T ≥ Steps).</summary>
-    public bool IsLoop => Steps > 0;
+    /// <summary>Whether the node is a loop over <see cref="Steps"/> steps of a sequence [T, Batch, In] (T ≥ Steps); −1 is a loop
+    /// over the whole first axis (<c>t &lt; x.Size(0)</c>), which shape inference makes a count, or leaves −1 for the run-time <c>Seq</c>.</summary>
+    public bool IsLoop => Steps != 0;
 
-    /// <summary>The sequence length of the backend call: the loop's steps, or 1.</summary>
-    public int CallSteps => IsLoop ? Steps : 1;
+    /// <summary>Static steps of the backend call: the loop's count, or 1 (one step; also per step of a loop over <c>Seq</c>).</summary>
+    public int CallSteps => Steps > 0 ? Steps : 1;
+
+    /// <summary>The sequence length argument of the backend call for input <paramref name="x"/>: a constant, or the pass's <c>seq</c>.</summary>
+    public CallArg StepsOf(Shape x) => Steps < 0 && x.Rank == 3 ? SizeExpr.Product(new[] { x[0] }) : CallArg.Int(CallSteps);
+
+    /// <summary>The steps' dimension: a size, or <c>Seq</c>.</summary>
+    public Dim StepsDim(Shape x) => Steps < 0 && x.Rank == 3 ? x[0] : Dim.Of(CallSteps);
 
     public bool IsLstm => Mode == "Lstm";
 
@@ -59,6 +66,9 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
 
     /// <summary>A cell in a loop over time (<see cref="LayerCallArgs.LoopSteps"/>) runs as one node over the steps.</summary>
     public override OpArgs BindCall(OpArgs args, LayerCallArgs call) => (CellArgs)BindCall(args, call.Slots) with { Steps = call.LoopSteps };
+
+    /// <summary>A loop over the whole run-time <c>Seq</c> (<c>t &lt; x.Size(0)</c>) sizes its call per pass.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => args is CellArgs { Steps: < 0 };
 
     protected override CellArgs? Bind(ILayerAttribute a)
     {
@@ -107,10 +117,14 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
             // x[t] for t < Steps: x is [T, Batch, In] with T ≥ Steps (the loop reads its first Steps steps).
             if (x.Rank != 3)
                 return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "a sequence [steps, Batch, features] of rank 3 to index x[t]", c.OperandText(0), x.ToNamedString());
-            if (!x[0].IsStatic)
+            if (args.Steps < 0 && x[0].IsStatic) args = args with { Steps = x[0].Size };   // t < x.Size(0) over a [Dim]: a count
+            if (args.Steps < 0 && !x[0].IsSeq)
+                return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "a sequence whose first axis is a [Dim] size or Seq (the loop runs over it)",
+                    c.OperandText(0), x.ToNamedString());
+            if (args.Steps > 0 && !x[0].IsStatic)
                 return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "a sequence whose first axis is a [Dim] size (the loop runs " + args.Steps + " steps)",
                     c.OperandText(0), x.ToNamedString());
-            if (x[0].Size < args.Steps)
+            if (args.Steps > 0 && x[0].Size < args.Steps)
                 return c.Fail(DiagnosticDescriptors.IndexOutOfRange, c.Text, args.Steps - 1, x[0].Size, c.OperandText(0), x.ToNamedString());
             x = new Shape(x.Dims.Skip(1).ToEquatableArray());
         }
@@ -134,11 +148,11 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
     {
         SizeExpr batch = BatchOf(args, p.InputShape(0));
         p.Workspace("_reserve" + p.Id.ToString(CultureInfo.InvariantCulture), $"reserve of {p.Text}: its gates{(args.IsLoop ? " at every step" : string.Empty)}, kept for the backward",
-            $"the reserve of {p.Text}", CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength", args.Descriptor(p.Text), CallArg.Int(args.CallSteps), batch));
+            $"the reserve of {p.Text}", CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength", args.Descriptor(p.Text), args.StepsOf(p.InputShape(0)), batch));
         p.Workspace(WorkspaceField, "scratch of the recurrent layers (input projections, their gradients, running states)", "the recurrent workspace",
-            CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength", args.Descriptor(p.Text), CallArg.Int(args.CallSteps), batch));
+            CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength", args.Descriptor(p.Text), args.StepsOf(p.InputShape(0)), batch));
         // The loop's state after every step (the kernel's output sequence); only the last is the node's result.
-        if (args.IsLoop) p.Auxiliary("states", Shape.Of(Dim.Of(args.Steps), p.Shape[0], Dim.Of(args.Hidden)));
+        if (args.IsLoop) p.Auxiliary("states", Shape.Of(args.StepsDim(p.InputShape(0)), p.Shape[0], Dim.Of(args.Hidden)));
         var names = new List<string> { "weight_ih", "weight_hh" };
         if (args.Bias) names.AddRange(new[] { "bias_ih", "bias_hh" });
         foreach (bool gradient in new[] { false, true })
@@ -155,13 +169,13 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
 
     protected override void Forward(CellArgs args, ForwardContext f)
     {
-        f.Comment(args.IsLoop ? f.Header + $" (the loop over time: one call, {args.Steps} steps)" : f.Header);
+        f.Comment(args.IsLoop ? f.Header + $" (the loop over time: one call, {(args.Steps > 0 ? args.Steps.ToString(CultureInfo.InvariantCulture) : "seq")} steps)" : f.Header);
         // One step writes h' as the output sequence of length 1; a loop writes the states of every step and h after the last.
         f.Call("Recurrent_Forward", args.Descriptor(f.Text), args.IsLoop ? f.Auxiliary("states") : f.Output(0), args.IsLoop ? f.Output(0) : BufferRef.Null,
             args.IsLstm ? f.Output(1) : BufferRef.Null,
             f.Workspace("_reserve" + f.Id.ToString(CultureInfo.InvariantCulture)), f.Workspace(WorkspaceField), f.Input(0),
             args.HasState ? f.Input(1) : BufferRef.Null, args.HasState && args.IsLstm ? f.Input(2) : BufferRef.Null,
-            CallArg.Code(RecurrentLayerDefinition.HandleOf(f, false)), BufferRef.Null, CallArg.Int(args.CallSteps), BatchOf(args, f.InputShape(0)),
+            CallArg.Code(RecurrentLayerDefinition.HandleOf(f, false)), BufferRef.Null, args.StepsOf(f.InputShape(0)), BatchOf(args, f.InputShape(0)),
             f.Training, CallArg.Code("0UL"), CallArg.Code("0u"));
     }
 
@@ -178,7 +192,7 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
             args.IsLoop && b.OutputReceives(0) ? b.OutputGradient(0) : BufferRef.Null,
             args.IsLstm && b.OutputReceives(1) ? b.OutputGradient(1) : BufferRef.Null,
             b.Workspace("_reserve" + b.Id.ToString(CultureInfo.InvariantCulture)), b.Input(0), CallArg.Code(RecurrentLayerDefinition.HandleOf(b, false)),
-            BufferRef.Null, CallArg.Int(args.CallSteps), BatchOf(args, b.InputShape(0)), CallArg.Named("training", CallArg.Bool(true)),
+            BufferRef.Null, args.StepsOf(b.InputShape(0)), BatchOf(args, b.InputShape(0)), CallArg.Named("training", CallArg.Bool(true)),
             CallArg.Named("accumulateDx", CallArg.Code(accumulate)), CallArg.Named("accumulateParameters", b.ParameterAccumulate));
     }
 

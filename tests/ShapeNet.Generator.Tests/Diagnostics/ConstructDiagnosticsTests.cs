@@ -119,7 +119,21 @@ public class ConstructDiagnosticsTests
             """);
 
         Only(source, "SN0209", 18, 29,
-            "The loop 'for (int i = 0; i < Seq.Size; i++)' runs to 'Seq.Size', which is neither a constant nor a dimension's size: the run-time Seq has no size in C# (Seq.Size is IDim.Dynamic when the body runs eagerly), so loop to a dimension's size (t < Steps.Size for [Dim(7)] public partial struct Steps;), or run the whole sequence through a recurrent layer (Gru1(x))");
+            "The loop 'for (int i = 0; i < Seq.Size; i++)' runs to 'Seq.Size', which is neither a constant nor a dimension's size: the run-time Seq has no size in C# (Seq.Size is IDim.Dynamic when the body runs eagerly), so loop to the sequence's length (for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h);) or to a dimension's size (t < Steps.Size)");
+    }
+
+    [Fact]
+    public void SN0209_for_loop_to_a_tensor_length_around_other_than_a_cell()
+    {
+        string source = Mlp("""
+                    var h = Relu(Fc1(x));
+                    for (int i = 0; i < h.Size(0); i++)
+                        h = h * 2;
+                    return Fc2(h);
+            """);
+
+        Only(source, "SN0209", 18, 29,
+            "The loop 'for (int i = 0; i < h.Size(0); i++)' runs to 'h.Size(0)', which is neither a constant nor a dimension's size: a loop to a tensor's length compiles only as a cell carried over that tensor's steps (h = Cell(h[t], h); or (h, c) = Cell(h[t], (h, c));); loop to a constant or a dimension's size (t < Steps.Size) to unroll any other body");
     }
 
     [Fact]

@@ -266,6 +266,35 @@ public class RecurrentDiagnosticsTests
     }
 
     [Fact]
+    public void A_cell_loop_to_the_run_time_sequence_length_is_one_call_sized_per_pass()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [RnnCell(8, 16)] partial RnnCell Cell { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x, Tensor<Batch, Hidden> h0)
+                {
+                    var h = h0;
+                    for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h);
+                    return h;
+                }
+            }
+            """;
+
+        Infrastructure.GeneratorResult result = Infrastructure.GeneratorHarness.Run(Header + body);
+        result.AssertNoErrors();
+        string generated = result.GeneratedSources.Single(kv => kv.Key.EndsWith("Net.g.cs", StringComparison.Ordinal)).Value;
+        Assert.Equal(1, generated.Split("Backend.Recurrent_Forward(").Length - 1);
+        Assert.Equal(1, generated.Split("Backend.Recurrent_Backward(").Length - 1);
+        Assert.Contains("(the loop over time: one call, seq steps)", generated, StringComparison.Ordinal);
+        Assert.Contains(", null, seq, batch, training, 0UL, 0u);", generated, StringComparison.Ordinal);
+        Assert.Contains("= Allocate(sequenceCapacity * batchCapacity * 16);", generated, StringComparison.Ordinal); // the states of every step, at the capacity
+    }
+
+    [Fact]
     public void SN0124_a_cell_loop_past_the_end_of_the_sequence()
     {
         const string body = """

@@ -213,3 +213,19 @@ public partial class SeqBatchFirstLstmNet
     [Forward]
     public Tensor<Batch, Seq, RnnTags> Forward(Tensor<Batch, Seq, RnnFeatures> x) => Fc(Lstm(x).Output);
 }
+
+/// <summary>Lecture 12a's loop over the run-time <c>Seq</c>: <c>t &lt; x.Size(0)</c> runs the cell over every step of the batch's
+/// sequence, whatever its length (one loop over time in the generated code, sized per pass).</summary>
+[Network]
+public partial class SeqGruCellLoopNet
+{
+    [GruCell(3, 4)] partial GruCell Cell { get; }
+
+    [Forward]
+    public Tensor<Batch, RnnHidden> Forward(Tensor<Seq, Batch, RnnFeatures> x, Tensor<Batch, RnnHidden> h0)
+    {
+        var h = h0;
+        for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h);
+        return h;
+    }
+}
