@@ -249,7 +249,6 @@ namespace ShapeNet.Networks.Tests.Networks
                 if (CheckFinite) RequireFinite(_x, batch * 30, "x");
                 if (CheckFinite) RequireFinite(_h0, batch * 32, "h0");
                 if (CheckFinite) RequireFinite(_c0, batch * 32, "c0");
-                if (CheckFinite) RequireFinite(_lengths, batch, "lengths");
                 if (CheckFinite) RequireFinite(_wOut, batch * 80, "wOut");
                 if (CheckFinite) RequireFinite(_wH, batch * 32, "wH");
                 if (CheckFinite) RequireFinite(_wC, batch * 32, "wC");

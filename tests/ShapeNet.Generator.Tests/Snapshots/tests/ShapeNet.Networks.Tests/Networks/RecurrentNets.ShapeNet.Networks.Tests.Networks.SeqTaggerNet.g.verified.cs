@@ -198,7 +198,6 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 int seq = Sequence;
                 if (CheckFinite) RequireFinite(_x, seq * batch * 3, "x");
-                if (CheckFinite) RequireFinite(_lengths, batch, "lengths");
                 // Gru(x, lengths: lengths): [Seq, Batch, 8], [4, Batch, 4] <- [Seq, Batch, 3], [Batch]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _gru2, _gru3, null, _reserve2, _recurrentWorkspace, _x, null, null, _gruParameters, _lengths, seq, batch, training, 0UL, 0u);
                 if (CheckFinite) RequireFinite(_gru2, seq * batch * 8, "Gru(x, lengths: lengths).Output");
