@@ -14,8 +14,9 @@ namespace ShapeNet.Backends.Cpu;
 /// Backward is the adjoint of the same factorisation, which keeps the input gradient at the forward's cost even for a
 /// shrinking convolution: dM = A dY Aᵀ per output tile; dU_ξ (+)= dM_ξ · V_ξᵀ over the chunks, dW = Gᵀ dU G once per call;
 /// dV_ξ = U_ξᵀ · dM_ξ, and dX (+)= B dV Bᵀ added onto the overlapping input tiles.
-/// The GEMMs are <see cref="CpuGemm.Gemm"/> (its run-time kernel choice, AVX-512 / AVX2 / portable); the transforms work
-/// on 8 tiles at once in Vector256 lanes. Samples are split over the cores as in the other convolution paths; each part
+/// M_ξ and dV_ξ run on <see cref="CpuGemm.MicroKernel"/> (its run-time kernel choice, AVX-512 / AVX2 / portable) with
+/// operands the transforms write in its packed layouts; dU_ξ is dot products along the tiles. The transforms work on 8
+/// tiles at once in Vector256 lanes (their 6×6 patches gathered by 8×8 register transposes where AVX is available). Samples are split over the cores as in the other convolution paths; each part
 /// sums its own weight gradient, added in part order, so results are bit-identical run to run for a thread count.
 /// Transforms scale values by up to ~10 per axis, so the result differs from the direct sum by a few float rounding
 /// steps more than the GEMM paths (relative ~1e-6 of the operands' magnitudes; tests state their tolerance).
@@ -25,11 +26,6 @@ internal static unsafe class CpuWinograd
 {
     /// <summary>Off only for measurements and for tests that compare against the GEMM paths. Set it between calls.</summary>
     internal static bool Enabled = true;
-
-    /// <summary>Tests only: run the backward as Winograd for every <see cref="Conv2dGeometry.IsWinograd"/> convolution, not
-    /// only where <see cref="Conv2dGeometry.HasWinogradBackward"/> measured faster. Per thread (the thread that calls the kernel
-    /// decides), so a test that sets it does not change the convolutions other tests run meanwhile.</summary>
-    [ThreadStatic] internal static bool AlwaysBackward;
 
     private const int Alpha = 6, Positions = 36, Lanes = 8;
     /// <summary>Tiles a chunk aims for: the GEMMs' column count (forward) or depth (weight gradient).</summary>
@@ -221,12 +217,9 @@ internal static unsafe class CpuWinograd
             }
             OutputGradientTransform(dy + s0 * outC * outPlane, m, outC, tiles, tpad, tileOut, tileRows, tileColumns, outPlane, g.OutWidth,
                 mBuffer, dx != null ? dMPacked : null, stage);
-            float beta = s0 == start ? 0f : 1f;
             for (int xi = 0; xi < Positions; xi++)
             {
-                var dM = new ReadOnlySpan<float>(mBuffer + xi * mBlock, (int)mBlock);
-                CpuGemm.Gemm(false, true, outC, inC, tiles, 1f, dM, tpad, new ReadOnlySpan<float>(v + xi * vBlock, (int)vBlock), tpad,
-                    beta, new Span<float>(dU + xi * uBlock, (int)uBlock), inC);
+                WeightProducts(mBuffer + xi * mBlock, v + xi * vBlock, dU + xi * uBlock, outC, inC, tpad, RoundUp(tiles, Lanes), s0 == start);
                 // V_ξ has been read: dV_ξ = U_ξᵀ · dM_ξ takes its place.
                 if (dx == null) continue;
                 int mr = CpuGemm.MR;
@@ -243,6 +236,57 @@ internal static unsafe class CpuWinograd
             InputGradientTransform(v, inC, paddedPlane, paddedW, tiles, tpad, tileIn, dxPad, stage);
             CropChunk(g, dxPad, count, dx + s0 * inC * inPlane, paddedH, paddedW, accumulateDx);
         }
+    }
+
+    /// <summary>dU[o, c] (+)= Σ_t dM[o, t]·V[c, t] over <paramref name="length"/> tiles (a multiple of 8; dM is zero past the
+    /// chunk's last tile): dot products along the tiles, the rows of both operands being contiguous, in tiles of 4 output
+    /// × 2 input channels (8 accumulators, 6 loads per 8 FMAs), reduced once per chunk. Unlike a GEMM call per position it
+    /// packs nothing, which is what the few-channel layers (10 × 20 products per position) paid for.</summary>
+    private static void WeightProducts(float* dM, float* v, float* dU, int outC, int inC, int tpad, int length, bool overwrite)
+    {
+        float* sums = stackalloc float[Lanes];
+        for (int o0 = 0; o0 < outC; o0 += 4)
+        {
+            int o1 = Math.Min(o0 + 1, outC - 1), o2 = Math.Min(o0 + 2, outC - 1), o3 = Math.Min(o0 + 3, outC - 1);
+            for (int c0 = 0; c0 < inC; c0 += 2)
+            {
+                int c1 = Math.Min(c0 + 1, inC - 1);
+                Vector256.Store(DotTile(dM + (long)o0 * tpad, (o1 - o0) * tpad, (o2 - o0) * tpad, (o3 - o0) * tpad, v + (long)c0 * tpad,
+                    (c1 - c0) * tpad, length), sums);
+                // sums = [o0c0, o0c1, o1c0, o1c1, o2c0, o2c1, o3c0, o3c1]; clamped duplicates are not written.
+                for (int i = 0; i < 4 && o0 + i < outC; i++)
+                    for (int j = 0; j < 2 && c0 + j < inC; j++)
+                    {
+                        float* target = dU + (long)(o0 + i) * inC + c0 + j;
+                        *target = overwrite ? sums[2 * i + j] : *target + sums[2 * i + j];
+                    }
+            }
+        }
+    }
+
+    /// <summary>The 4×2 dot products of rows d, d + r1, d + r2, d + r3 with rows x, x + second over <paramref name="length"/>
+    /// floats, as [d·x, d·x₂, d₁·x, d₁·x₂, …]. Its own method so the eight accumulators stay in registers.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> DotTile(float* d, int r1, int r2, int r3, float* x, int second, int length)
+    {
+        Vector256<float> a00 = Vector256<float>.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        float* d1 = d + r1, d2 = d + r2, d3 = d + r3, x1 = x + second;
+        for (int p = 0; p < length; p += Lanes)
+        {
+            Vector256<float> xa = Vector256.Load(x + p), xb = Vector256.Load(x1 + p), value = Vector256.Load(d + p);
+            a00 = Vector256.FusedMultiplyAdd(value, xa, a00);
+            a01 = Vector256.FusedMultiplyAdd(value, xb, a01);
+            value = Vector256.Load(d1 + p);
+            a10 = Vector256.FusedMultiplyAdd(value, xa, a10);
+            a11 = Vector256.FusedMultiplyAdd(value, xb, a11);
+            value = Vector256.Load(d2 + p);
+            a20 = Vector256.FusedMultiplyAdd(value, xa, a20);
+            a21 = Vector256.FusedMultiplyAdd(value, xb, a21);
+            value = Vector256.Load(d3 + p);
+            a30 = Vector256.FusedMultiplyAdd(value, xa, a30);
+            a31 = Vector256.FusedMultiplyAdd(value, xb, a31);
+        }
+        return CpuConvolution.HorizontalSums(a00, a01, a10, a11, a20, a21, a30, a31);
     }
 
     /// <summary>xPad[s, c, pH + h, pW + w] = x[s, c, h, w], zero elsewhere (the bottom and right rows the last tiles read
