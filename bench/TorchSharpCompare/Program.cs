@@ -146,7 +146,8 @@ internal sealed class Comparison(Options options)
         string load1 = LoadAverage();
 
         string path = Path.IsPathRooted(options.Output) ? options.Output : Path.Combine(SolutionFolder() ?? Directory.GetCurrentDirectory(), options.Output);
-        string report = Report(rows, rates, date, load0, load1, ColdStartBlock(options.Output == "-" ? null : path));
+        string? previous = options.Output == "-" ? null : path;
+        string report = Report(rows, rates, date, load0, load1, KeptBlocks(previous));
         Console.WriteLine();
         Console.Write(report);
         if (options.Output != "-")
@@ -324,14 +325,18 @@ internal sealed class Comparison(Options options)
 
     private static Tensor Labels(float[] target) => torch.tensor(target.Select(v => (long)v).ToArray());
 
-    /// <summary>The cold-start section bench/ColdStart/coldstart.py wrote into the report, kept as it is.</summary>
-    private static string ColdStartBlock(string? path)
+    /// <summary>Every section of the previous report between <c>&lt;!-- name --&gt;</c> and <c>&lt;!-- /name --&gt;</c>, kept as it
+    /// is and in its order: the cold-start section bench/ColdStart/coldstart.py writes, and notes written by hand (measurements
+    /// of a change, before and after), which a rerun would otherwise drop.</summary>
+    private static string KeptBlocks(string? path)
     {
-        const string Begin = "<!-- cold-start -->", End = "<!-- /cold-start -->";
         if (path is null || !File.Exists(path)) return "";
         string text = File.ReadAllText(path);
-        int begin = text.IndexOf(Begin, StringComparison.Ordinal), end = text.IndexOf(End, StringComparison.Ordinal);
-        return begin >= 0 && end > begin ? text[begin..(end + End.Length)] + "\n\n" : "";
+        var kept = new StringBuilder();
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text,
+                     @"<!-- ([a-z0-9-]+) -->.*?<!-- /\1 -->", System.Text.RegularExpressions.RegexOptions.Singleline))
+            kept.Append(m.Value).Append("\n\n");
+        return kept.ToString();
     }
 
     private string Report(List<Row> rows, Dictionary<Row, Dictionary<int, List<(double Ours, double Theirs)>>> rates,
