@@ -69,6 +69,8 @@ internal sealed class GraphCodeWriter
         foreach (int value in node.Outputs)
         {
             if (Plan.ValueName[value] is not { } buffer) continue;
+            // An int32 buffer (an IntTensor input) cannot hold a NaN or an infinity; read as floats it would be garbage.
+            if (Plan.Buffers.Any(b => b.Name == buffer && b.Int32)) continue;
             string length = Sizes.Count(Plan.Graph.ShapeOf(value), _batch);
             _writer.Line($"if ({_finiteSwitch}) RequireFinite({buffer}, {length}, {EmitHelpers.StringLiteral(Plan.Graph.Values[value].Text)});");
         }

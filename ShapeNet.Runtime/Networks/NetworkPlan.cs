@@ -616,9 +616,11 @@ public abstract class NetworkPlan : IDisposable
     public bool CheckFinite { get; set; }
 
     /// <summary>Called by the generated forward pass after each op when <see cref="CheckFinite"/> is on: throws when one of the
-    /// first <paramref name="length"/> values of <paramref name="values"/> is not finite.</summary>
+    /// first <paramref name="length"/> values of <paramref name="values"/> is not finite. An int32 buffer passes (ints are finite).</summary>
     protected void RequireFinite(DeviceBuffer values, long length, string producer)
     {
+        // int32 values (ids, lengths) are always finite, and a backend cannot download them as floats.
+        if (values.ElementType != BufferElementType.Float32) return;
         if (_finiteScratch is null || _finiteScratch.Length < length) _finiteScratch = new float[length];
         Span<float> host = _finiteScratch.AsSpan(0, (int)length);
         Backend.Download(values, host);

@@ -68,4 +68,45 @@ public class FiniteCheckTests
         plain.TrainStep(x, Labels, Batch);
         Assert.Equal(plain.Loss, checkedPlan.Loss);
     }
+
+    /// <summary>Issue 8 follow-up: the check read an IntTensor input's int32 buffer as floats (the CPU backend refused it, so
+    /// any network with ids or lengths failed its first checked step). Ints are finite: their buffers are not checked.</summary>
+    [Fact]
+    public void Int32_inputs_are_not_read_as_floats_and_the_checked_step_equals_the_unchecked_one()
+    {
+        const int batch = 3;
+        int[] idValues = new int[7 * batch];
+        for (int i = 0; i < idValues.Length; i++) idValues[i] = (i * 5 + 1) % 32;
+        var ids = new IntTensor<GoldenSteps, Batch>(new IntTensor(idValues, 7, batch));
+        var lengths = new IntTensor<Batch>(new IntTensor([7, 4, 1], batch));
+        var labels = new IntTensor([0, 4, 2], batch);
+
+        using BiGruNet.Plan checkedPlan = new BiGruNet(seed: 4).CreatePlan(batch);
+        using BiGruNet.Plan plain = new BiGruNet(seed: 4).CreatePlan(batch);
+        checkedPlan.Configure(Loss.CrossEntropy(), new Sgd(0.1f));
+        plain.Configure(Loss.CrossEntropy(), new Sgd(0.1f));
+        checkedPlan.CheckFinite = true;
+        checkedPlan.TrainStep(ids, lengths, labels);
+        plain.TrainStep(ids, lengths, labels);
+
+        Assert.True(float.IsFinite(checkedPlan.Loss));
+        Assert.Equal(plain.Loss, checkedPlan.Loss); // bit for bit: the check only reads
+    }
+
+    [Fact]
+    public void A_NaN_embedding_row_is_named_after_the_int32_inputs_pass()
+    {
+        const int batch = 2;
+        var model = new BiGruNet(seed: 5);
+        model.Parameters.Single(p => p.Name == "embedding.weight").Value.Data[3 * 10 + 2] = float.NaN; // row 3, column 2
+        using BiGruNet.Plan plan = model.CreatePlan(batch);
+        plan.Configure(Loss.CrossEntropy(), new Sgd(0.1f));
+        plan.CheckFinite = true;
+        int[] idValues = new int[7 * batch];
+        idValues[4] = 3; // step 2, example 0
+        var e = Assert.Throws<NonFiniteException>(() => plan.TrainStep(new IntTensor<GoldenSteps, Batch>(new IntTensor(idValues, 7, batch)),
+            new IntTensor<Batch>(new IntTensor([7, 7], batch)), new IntTensor([1, 2], batch)));
+        Assert.Equal("Embedding(ids)", e.Producer);
+        Assert.Equal(4 * 10 + 2, e.Index); // row 4 of the output (step 2, example 0), column 2
+    }
 }

@@ -155,7 +155,6 @@ namespace ShapeNet.Samples.Recurrent
 
             protected override void ForwardCore(int batch, bool training)
             {
-                if (CheckFinite) RequireFinite(_ids, batch * 5, "ids");
                 // OneHot(ids, 4): [5, Batch, 4] <- ids [5, Batch]
                 Backend.OneHot_Forward(_oneHot1, _ids, batch * 5, 4);
                 if (CheckFinite) RequireFinite(_oneHot1, batch * 20, "OneHot(ids, 4)");

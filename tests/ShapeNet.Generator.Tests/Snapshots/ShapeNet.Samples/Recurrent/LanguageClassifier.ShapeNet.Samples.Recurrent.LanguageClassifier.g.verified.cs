@@ -217,8 +217,6 @@ namespace ShapeNet.Samples.Recurrent
 
             protected override void ForwardCore(int batch, bool training)
             {
-                if (CheckFinite) RequireFinite(_ids, batch * 14, "ids");
-                if (CheckFinite) RequireFinite(_lengths, batch, "lengths");
                 // Embedding(ids): [14, Batch, 100] <- ids [14, Batch]
                 Backend.Embedding_Forward(_embedding2, _embedding_weight, _ids, batch * 14, 63, 100);
                 if (CheckFinite) RequireFinite(_embedding2, batch * 1400, "Embedding(ids)");
