@@ -180,10 +180,10 @@ internal static unsafe class CpuWinograd
         int paddedH = PaddedH(g), paddedW = PaddedW(g), m = OutTile(g), tilesW = TilesW(g);
         float* xPad = buffers, dxPad = xPad + PaddedChunkLength(g), v = dxPad + PaddedChunkLength(g);
         float* mBuffer = v + InputTransformLength(g), dMPacked = mBuffer + OutputTransformLength(g), dU = dMPacked + OutputTransformLength(g);
-        int* tileIn = stackalloc int[MaxTilesPerSample + Lanes];
-        int* tileOut = stackalloc int[MaxTilesPerSample + Lanes];
-        int* tileRows = stackalloc int[MaxTilesPerSample + Lanes];
-        int* tileColumns = stackalloc int[MaxTilesPerSample + Lanes];
+        int* tileIn = stackalloc int[MaxTilesPerSample + 16];
+        int* tileOut = stackalloc int[MaxTilesPerSample + 16];
+        int* tileRows = stackalloc int[MaxTilesPerSample + 16];
+        int* tileColumns = stackalloc int[MaxTilesPerSample + 16];
         float* stage = stackalloc float[Positions * Lanes];
         float* stage2 = stackalloc float[Positions * Lanes];
         long inPlane = g.InPlane, outPlane = g.OutPlane, paddedPlane = (long)paddedH * paddedW;
@@ -192,7 +192,7 @@ internal static unsafe class CpuWinograd
         for (int s0 = start; s0 < end; s0 += chunk)
         {
             int count = Math.Min(chunk, end - s0), tiles = count * perSample;
-            for (int t = 0; t < RoundUp(tiles, Lanes); t++)
+            for (int t = 0; t < RoundUp(tiles, 16); t++)
             {
                 int tt = Math.Min(t, tiles - 1), sample = tt / perSample, r = tt - sample * perSample, th = r / tilesW, tw = r - th * tilesW;
                 tileIn[t] = (int)(sample * inC * paddedPlane + (long)th * m * paddedW + tw * m);
@@ -226,7 +226,7 @@ internal static unsafe class CpuWinograd
                 mBuffer, dx != null ? dMPacked : null, stage);
             for (int xi = 0; xi < Positions; xi++)
             {
-                WeightProducts(mBuffer + xi * mBlock, v + xi * vBlock, dU + xi * uBlock, outC, inC, tpad, RoundUp(tiles, Lanes), s0 == start);
+                WeightProducts(mBuffer + xi * mBlock, v + xi * vBlock, dU + xi * uBlock, outC, inC, tpad, RoundUp(tiles, 16), s0 == start);
                 // V_ξ has been read: dV_ξ = U_ξᵀ · dM_ξ takes its place.
                 if (dx == null) continue;
                 int mr = CpuGemm.MR;
@@ -245,21 +245,24 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>dU[o, c] (+)= Σ_t dM[o, t]·V[c, t] over <paramref name="length"/> tiles (a multiple of 8; dM is zero past the
-    /// chunk's last tile): dot products along the tiles, the rows of both operands being contiguous, in tiles of 4 output
+    /// <summary>dU[o, c] (+)= Σ_t dM[o, t]·V[c, t] over <paramref name="length"/> tiles (a multiple of 16; dM is zero past the
+    /// chunk's last tile, V holds finite copies there): dot products along the tiles, the rows of both operands being contiguous, in tiles of 4 output
     /// × 2 input channels (8 accumulators, 6 loads per 8 FMAs), reduced once per chunk. Unlike a GEMM call per position it
     /// packs nothing, which is what the few-channel layers (10 × 20 products per position) paid for.</summary>
     private static void WeightProducts(float* dM, float* v, float* dU, int outC, int inC, int tpad, int length, bool overwrite)
     {
         float* sums = stackalloc float[Lanes];
+        // 16 lanes where the GEMM runs its AVX-512 kernels (forcing AVX2 or portable for tests narrows this too).
+        bool wide = CpuGemm.Kernel == GemmKernel.Avx512;
         for (int o0 = 0; o0 < outC; o0 += 4)
         {
             int o1 = Math.Min(o0 + 1, outC - 1), o2 = Math.Min(o0 + 2, outC - 1), o3 = Math.Min(o0 + 3, outC - 1);
             for (int c0 = 0; c0 < inC; c0 += 2)
             {
                 int c1 = Math.Min(c0 + 1, inC - 1);
-                Vector256.Store(DotTile(dM + (long)o0 * tpad, (o1 - o0) * tpad, (o2 - o0) * tpad, (o3 - o0) * tpad, v + (long)c0 * tpad,
-                    (c1 - c0) * tpad, length), sums);
+                float* x = v + (long)c0 * tpad, d = dM + (long)o0 * tpad;
+                int r1 = (o1 - o0) * tpad, r2 = (o2 - o0) * tpad, r3 = (o3 - o0) * tpad, second = (c1 - c0) * tpad;
+                Vector256.Store(wide ? DotTile512(d, r1, r2, r3, x, second, length) : DotTile(d, r1, r2, r3, x, second, length), sums);
                 // sums = [o0c0, o0c1, o1c0, o1c1, o2c0, o2c1, o3c0, o3c1]; clamped duplicates are not written.
                 for (int i = 0; i < 4 && o0 + i < outC; i++)
                     for (int j = 0; j < 2 && c0 + j < inC; j++)
@@ -295,6 +298,33 @@ internal static unsafe class CpuWinograd
         }
         return CpuConvolution.HorizontalSums(a00, a01, a10, a11, a20, a21, a30, a31);
     }
+
+    /// <summary><see cref="DotTile"/> in 16 lanes (AVX-512), folded to 8 before the same reduction.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> DotTile512(float* d, int r1, int r2, int r3, float* x, int second, int length)
+    {
+        Vector512<float> a00 = Vector512<float>.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        float* d1 = d + r1, d2 = d + r2, d3 = d + r3, x1 = x + second;
+        for (int p = 0; p < length; p += 16)
+        {
+            Vector512<float> xa = Vector512.Load(x + p), xb = Vector512.Load(x1 + p), value = Vector512.Load(d + p);
+            a00 = Vector512.FusedMultiplyAdd(value, xa, a00);
+            a01 = Vector512.FusedMultiplyAdd(value, xb, a01);
+            value = Vector512.Load(d1 + p);
+            a10 = Vector512.FusedMultiplyAdd(value, xa, a10);
+            a11 = Vector512.FusedMultiplyAdd(value, xb, a11);
+            value = Vector512.Load(d2 + p);
+            a20 = Vector512.FusedMultiplyAdd(value, xa, a20);
+            a21 = Vector512.FusedMultiplyAdd(value, xb, a21);
+            value = Vector512.Load(d3 + p);
+            a30 = Vector512.FusedMultiplyAdd(value, xa, a30);
+            a31 = Vector512.FusedMultiplyAdd(value, xb, a31);
+        }
+        return CpuConvolution.HorizontalSums(Fold(a00), Fold(a01), Fold(a10), Fold(a11), Fold(a20), Fold(a21), Fold(a30), Fold(a31));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fold(Vector512<float> v) => v.GetLower() + v.GetUpper();
 
     /// <summary>xPad[s, c, pH + h, pW + w] = x[s, c, h, w], zero elsewhere (the bottom and right rows the last tiles read
     /// past the padding included).</summary>
@@ -470,7 +500,7 @@ internal static unsafe class CpuWinograd
         for (int c = 0; c < channels; c++)
         {
             float* plane = padded + c * paddedPlane;
-            for (int t0 = 0; t0 < tiles; t0 += Lanes)
+            for (int t0 = 0; t0 < RoundUp(tiles, 16); t0 += Lanes)
             {
                 if (Avx.IsSupported)
                 {
@@ -566,7 +596,7 @@ internal static unsafe class CpuWinograd
         for (int o = 0; o < channels; o++)
         {
             float* dyo = dy + o * outPlane;
-            for (int t0 = 0; t0 < tiles; t0 += Lanes)
+            for (int t0 = 0; t0 < RoundUp(tiles, 16); t0 += Lanes)
             {
                 for (int lane = 0; lane < Lanes; lane++)
                 {
