@@ -504,11 +504,13 @@ internal static unsafe class CpuWinograd
             {
                 if (Avx.IsSupported)
                 {
-                    // Each tile row is 6 contiguous floats: 8 tiles' rows (8 loads, 2 floats past the patch) transposed in registers.
+                    // Each tile row is 6 contiguous floats: 8 tiles' rows (8 loads, 2 floats past the patch) transposed in
+                    // registers, and transformed along the row before they are stored.
                     int* offsets = tileIn + t0;
                     for (int i = 0; i < Alpha; i++) GatherRow(plane + i * paddedW, offsets, stage + i * Alpha * Lanes);
                 }
                 else
+                {
                     for (int lane = 0; lane < Lanes; lane++)
                     {
                         float* source = plane + tileIn[t0 + lane];
@@ -516,7 +518,8 @@ internal static unsafe class CpuWinograd
                         for (int i = 0; i < Alpha; i++, source += paddedW)
                             for (int j = 0; j < Alpha; j++) destination[(i * Alpha + j) * Lanes] = source[j];
                     }
-                for (int i = 0; i < Alpha; i++) TransformBt(stage + i * Alpha * Lanes, Lanes, stage + i * Alpha * Lanes, Lanes);
+                    for (int i = 0; i < Alpha; i++) TransformBt(stage + i * Alpha * Lanes, Lanes, stage + i * Alpha * Lanes, Lanes);
+                }
                 float* output = v + c * channelStride + t0 / CpuGemm.NR * stripStride + t0 % CpuGemm.NR;
                 for (int j = 0; j < Alpha; j++) TransformBt(stage + j * Lanes, Alpha * Lanes, output + j * block, Alpha * block);
             }
@@ -618,7 +621,8 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>stage[j·8 + lane] = row[offsets[lane] + j] for j &lt; 6: 8 rows of 8 floats transposed (columns 6 and 7 dropped).</summary>
+    /// <summary>stage[k·8 + lane] = (Bᵀ d)[k] with d[j] = row[offsets[lane] + j], j &lt; 6: 8 rows of 8 floats transposed (columns 6
+    /// and 7 dropped) and transformed in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GatherRow(float* row, int* offsets, float* stage)
     {
@@ -634,12 +638,8 @@ internal static unsafe class CpuWinograd
         Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
         Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(stage, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(stage + Lanes, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(stage + 2 * Lanes, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(stage + 3 * Lanes, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(stage + 4 * Lanes, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(stage + 5 * Lanes, Avx.Permute2x128(u1, u5, 0x31));
+        TransformBt(Avx.Permute2x128(u0, u4, 0x20), Avx.Permute2x128(u1, u5, 0x20), Avx.Permute2x128(u2, u6, 0x20),
+            Avx.Permute2x128(u3, u7, 0x20), Avx.Permute2x128(u0, u4, 0x31), Avx.Permute2x128(u1, u5, 0x31), stage, Lanes);
     }
 
     /// <summary>row[offsets[lane] + j] += stage[j·8 + lane] for j &lt; 6 and the first <paramref name="lanes"/> lanes: the
@@ -679,9 +679,13 @@ internal static unsafe class CpuWinograd
     /// 4d1 − 5d3 + d5].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TransformBt(float* input, long stride, float* output, long outStride)
+        => TransformBt(Vector256.Load(input), Vector256.Load(input + stride), Vector256.Load(input + 2 * stride),
+            Vector256.Load(input + 3 * stride), Vector256.Load(input + 4 * stride), Vector256.Load(input + 5 * stride), output, outStride);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformBt(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4,
+        Vector256<float> d5, float* output, long outStride)
     {
-        Vector256<float> d0 = Vector256.Load(input), d1 = Vector256.Load(input + stride), d2 = Vector256.Load(input + 2 * stride);
-        Vector256<float> d3 = Vector256.Load(input + 3 * stride), d4 = Vector256.Load(input + 4 * stride), d5 = Vector256.Load(input + 5 * stride);
         Vector256<float> four = Vector256.Create(4f), five = Vector256.Create(5f);
         Vector256<float> a = d4 - four * d2, b = d3 - four * d1, c = d4 - d2, e = (d3 - d1) * 2f;
         Vector256.Store(four * d0 - five * d2 + d4, output);
