@@ -11,10 +11,42 @@ namespace ShapeNet.Backends.Cpu;
 /// </summary>
 public readonly struct Conv2dGeometry
 {
-    public readonly int Batch, InChannels, InHeight, InWidth, OutChannels, KernelH, KernelW;
-    public readonly int StrideH, StrideW, PadH, PadW, DilationH, DilationW, Groups;
-    public readonly int OutHeight, OutWidth;
+    /// <summary>Samples in the batch (N).</summary>
+    public readonly int Batch;
+    /// <summary>Channels of the input (C_in).</summary>
+    public readonly int InChannels;
+    /// <summary>Input height in pixels (H_in).</summary>
+    public readonly int InHeight;
+    /// <summary>Input width in pixels (W_in).</summary>
+    public readonly int InWidth;
+    /// <summary>Channels of the output (C_out), the weight's first axis.</summary>
+    public readonly int OutChannels;
+    /// <summary>Kernel height.</summary>
+    public readonly int KernelH;
+    /// <summary>Kernel width.</summary>
+    public readonly int KernelW;
+    /// <summary>Vertical stride.</summary>
+    public readonly int StrideH;
+    /// <summary>Horizontal stride.</summary>
+    public readonly int StrideW;
+    /// <summary>Zero rows added above and below the input.</summary>
+    public readonly int PadH;
+    /// <summary>Zero columns added left and right of the input.</summary>
+    public readonly int PadW;
+    /// <summary>Vertical spacing of the kernel taps (1: adjacent).</summary>
+    public readonly int DilationH;
+    /// <summary>Horizontal spacing of the kernel taps (1: adjacent).</summary>
+    public readonly int DilationW;
+    /// <summary>Channel groups: each output channel sees <see cref="GroupInChannels"/> input channels (1: all of them).</summary>
+    public readonly int Groups;
+    /// <summary>Output height, from <see cref="OutputSize"/>.</summary>
+    public readonly int OutHeight;
+    /// <summary>Output width, from <see cref="OutputSize"/>.</summary>
+    public readonly int OutWidth;
 
+    /// <summary>Validates the sizes (positive channels, groups dividing both channel counts, a kernel that fits the padded
+    /// input, every derived size within its integer type) and derives the output size.</summary>
+    /// <exception cref="ArgumentException">A size is out of range or a product overflows; the message names it.</exception>
     public Conv2dGeometry(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
         int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups)
     {
@@ -55,15 +87,23 @@ public readonly struct Conv2dGeometry
         return (int)((padded - span) / stride + 1);
     }
 
+    /// <summary>Pixels in one input channel, H_in · W_in.</summary>
     public int InPlane => InHeight * InWidth;
+    /// <summary>Pixels in one output channel, H_out · W_out.</summary>
     public int OutPlane => OutHeight * OutWidth;
+    /// <summary>Taps in one kernel, kH · kW.</summary>
     public int KernelArea => KernelH * KernelW;
+    /// <summary>Input channels each group reads, C_in / groups (the weight's second axis).</summary>
     public int GroupInChannels => InChannels / Groups;
+    /// <summary>Output channels each group writes, C_out / groups.</summary>
     public int GroupOutChannels => OutChannels / Groups;
     /// <summary>The depth of one group's GEMM: rows of its im2col block, columns of its weight matrix.</summary>
     public int GroupDepth => GroupInChannels * KernelArea;
+    /// <summary>Floats in the input, N · C_in · H_in · W_in.</summary>
     public long InputLength => (long)Batch * InChannels * InPlane;
+    /// <summary>Floats in the output, N · C_out · H_out · W_out.</summary>
     public long OutputLength => (long)Batch * OutChannels * OutPlane;
+    /// <summary>Floats in the weight, C_out · C_in/groups · kH · kW.</summary>
     public int WeightLength => OutChannels * GroupDepth;
     /// <summary>A 1×1 kernel at stride 1 without padding reads the input as the column matrix itself.</summary>
     public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0;
