@@ -121,6 +121,10 @@ namespace ShapeNet.Samples.Recurrent
             {
                 // d(OneHot(ids, 4)), d(rnn.*) through time from d(output), d(h_n): [Batch, 5, 4] <- [Batch, 5, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, null, null, null, _rnnGradients, _recurrentWorkspace, _drnn2, null, null, _reserve2, _oneHot1, _rnnParameters, null, 5, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_drnn_weight_ih_l0, 16, "d(rnn.weight_ih_l0) in the backward of Rnn(OneHot(ids, 4))");
+                if (CheckFinite) RequireFinite(_drnn_weight_hh_l0, 16, "d(rnn.weight_hh_l0) in the backward of Rnn(OneHot(ids, 4))");
+                if (CheckFinite) RequireFinite(_drnn_bias_ih_l0, 4, "d(rnn.bias_ih_l0) in the backward of Rnn(OneHot(ids, 4))");
+                if (CheckFinite) RequireFinite(_drnn_bias_hh_l0, 4, "d(rnn.bias_hh_l0) in the backward of Rnn(OneHot(ids, 4))");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

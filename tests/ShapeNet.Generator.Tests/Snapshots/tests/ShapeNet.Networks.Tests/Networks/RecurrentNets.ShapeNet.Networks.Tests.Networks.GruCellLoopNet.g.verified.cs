@@ -171,21 +171,49 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient1, _gradient0, null, _cellGradients, _recurrentWorkspace, _dcell9, null, null, _reserve9, _select8, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 3, "d(x[t]) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[t], h)) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 36, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 48, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 12, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 12, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
                 // d(x) = 0 except [3] = d(x[t]): [4, Batch, 3]
                 if (ComputeInputGradients) Backend.Fill(_dx, 0f, 0, batch * 12);
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 3 * batch * 3, batch * 3, _gradient1, 0, batch * 3, batch * 3, 1, accumulate: true);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of x[t]");
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient2, _gradient1, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve7, _select6, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 3, "d(x[t]) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(Cell(x[t], h)) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 36, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 48, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 12, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 12, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
                 // d(x)[2] += d(x[t]): [Batch, 3]
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 2 * batch * 3, batch * 3, _gradient2, 0, batch * 3, batch * 3, 1, accumulate: true);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of x[t]");
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient2, _gradient0, null, _cellGradients, _recurrentWorkspace, _gradient1, null, null, _reserve5, _select4, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 3, "d(x[t]) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[t], h)) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 36, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 48, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 12, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 12, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
                 // d(x)[1] += d(x[t]): [Batch, 3]
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 1 * batch * 3, batch * 3, _gradient2, 0, batch * 3, batch * 3, 1, accumulate: true);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of x[t]");
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient2, ComputeInputGradients ? _dh0 : null, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve3, _select2, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 3, "d(x[t]) in the backward of Cell(x[t], h)");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dh0, batch * 4, "d(h0) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 36, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 48, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 12, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 12, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
                 // d(x)[0] += d(x[t]): [Batch, 3]
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 0 * batch * 3, batch * 3, _gradient2, 0, batch * 3, batch * 3, 1, accumulate: true);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of x[t]");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
