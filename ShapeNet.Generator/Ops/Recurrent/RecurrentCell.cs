@@ -113,9 +113,9 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
         if (x.Rank != 2) return;
         SizeExpr batch = SizeExpr.Product(new[] { x[0] });
         p.Workspace("_reserve" + p.Id.ToString(CultureInfo.InvariantCulture), $"reserve of {p.Text}: its gates, kept for the backward",
-            $"the reserve of {p.Text}", CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength", args.Descriptor(p.Text), CallArg.Int(1), batch));
+            $"the reserve of {p.Text}", CallContext.Backend("Recurrent_ReserveLength", args.Descriptor(p.Text), CallArg.Int(1), batch));
         p.Workspace(WorkspaceField, "scratch of the recurrent layers (input projections, their gradients, running states)", "the recurrent workspace",
-            CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength", args.Descriptor(p.Text), CallArg.Int(1), batch));
+            CallContext.Backend("Recurrent_WorkspaceLength", args.Descriptor(p.Text), CallArg.Int(1), batch));
         var names = new List<string> { "weight_ih", "weight_hh" };
         if (args.Bias) names.AddRange(new[] { "bias_ih", "bias_hh" });
         foreach (bool gradient in new[] { false, true })

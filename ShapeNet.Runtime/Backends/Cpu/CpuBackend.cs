@@ -125,6 +125,12 @@ public sealed class CpuBackend : IBackend
     public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes)
         => CpuEmbedding.OneHot_Forward(Span(y, 0, (long)n * classes), IntSpan(ids, 0, n), classes);
 
+    public long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => CpuRecurrent.ReserveLength(descriptor, seqLength, batch);
+
+    public long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => CpuRecurrent.WorkspaceLength(descriptor, seqLength, batch);
+
     public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors)
     {
         descriptor.Validate();

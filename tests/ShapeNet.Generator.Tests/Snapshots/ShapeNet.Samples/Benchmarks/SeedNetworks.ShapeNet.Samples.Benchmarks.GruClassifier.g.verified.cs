@@ -193,8 +193,8 @@ namespace ShapeNet.Samples.Benchmarks
                 _gradient1 = Allocate(batchCapacity * 1200);
                 _gradient2 = Allocate(batchCapacity * 100);
                 backend.Prepare(in _linearDesc0, batchCapacity);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 12, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 12, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 12, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 12, batchCapacity)));
                 _gParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _g_weight_ih_l0, _g_weight_hh_l0, _g_bias_ih_l0, _g_bias_hh_l0, _g_weight_ih_l0_reverse, _g_weight_hh_l0_reverse, _g_bias_ih_l0_reverse, _g_bias_hh_l0_reverse, _g_weight_ih_l1, _g_weight_hh_l1, _g_bias_ih_l1, _g_bias_hh_l1, _g_weight_ih_l1_reverse, _g_weight_hh_l1_reverse, _g_bias_ih_l1_reverse, _g_bias_hh_l1_reverse });
                 _gGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dg_weight_ih_l0, _dg_weight_hh_l0, _dg_bias_ih_l0, _dg_bias_hh_l0, _dg_weight_ih_l0_reverse, _dg_weight_hh_l0_reverse, _dg_bias_ih_l0_reverse, _dg_bias_hh_l0_reverse, _dg_weight_ih_l1, _dg_weight_hh_l1, _dg_bias_ih_l1, _dg_bias_hh_l1, _dg_weight_ih_l1_reverse, _dg_weight_hh_l1_reverse, _dg_bias_ih_l1_reverse, _dg_bias_hh_l1_reverse });
                 BindInput(0, _ids, null);
