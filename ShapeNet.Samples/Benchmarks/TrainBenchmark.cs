@@ -9,7 +9,15 @@ namespace ShapeNet.Samples.Benchmarks;
 /// <param name="Step">For a network with integer inputs: uploads its batch and runs the step (<see cref="Input"/> and
 /// <see cref="Target"/> are then unused); null runs <c>TrainStep(Input, Target, Batch)</c>.</param>
 public sealed record TrainCase(string Name, int Batch, int StepsPerWindow, Func<NetworkPlan> CreatePlan, float[] Input, float[] Target,
-    Action<NetworkPlan>? Step = null);
+    Action<NetworkPlan>? Step = null)
+{
+    /// <summary>For a network with integer inputs: the ids its <see cref="Step"/> uploads ([Seq, Batch] for the GRU classifier),
+    /// so another framework can run the same batch.</summary>
+    public int[] Ids { get; init; } = [];
+
+    /// <summary>For a network with integer inputs: the class indices its <see cref="Step"/> uploads.</summary>
+    public int[] Classes { get; init; } = [];
+}
 
 /// <summary>The measured training throughput of one <see cref="TrainCase"/>.</summary>
 public sealed record TrainResult(string Name, int Batch, double MicrosecondsPerStep, long AllocatedBytesPerWindow)
@@ -87,7 +95,7 @@ public static class TrainBenchmark
             plan.UploadInput(0, ids);
             plan.UploadTarget(labels);
             plan.TrainStepOnUploaded();
-        });
+        }) { Ids = ids, Classes = labels };
     }
 
     /// <summary>Warms up for at least <paramref name="warmup"/>, then returns the fastest of <paramref name="windows"/> windows.</summary>

@@ -219,7 +219,7 @@ internal sealed class Comparison(Options options)
         var cases = new List<TrainCase>();
         foreach (TrainCase c in TrainBenchmark.SeedCases(1))
         {
-            if (TorchCase(c) is null || c.Input.Length == 0) Console.WriteLine($"{c.Name}: no TorchSharp twin in TorchModels.cs yet, not compared");
+            if (TorchCase(c) is null || (c.Input.Length == 0 && c.Ids.Length == 0)) Console.WriteLine($"{c.Name}: no TorchSharp twin in TorchModels.cs yet, not compared");
             else cases.Add(c);
         }
         foreach (TrainCase c in cases)
@@ -228,7 +228,8 @@ internal sealed class Comparison(Options options)
             _owned.Add(plan);
             var (model, loss, x, y) = TorchCase(c)!.Value;
             var optimizer = torch.optim.SGD(model.parameters(), c.Name == "linear-regression" ? 0.03 : 0.01, momentum: 0.5);
-            rows.Add(new Row(c.Name, Kind.Train, c.Batch, () => plan.TrainStep(c.Input, c.Target, c.Batch), () =>
+            Action ours = c.Step is { } step ? () => step(plan) : () => plan.TrainStep(c.Input, c.Target, c.Batch);
+            rows.Add(new Row(c.Name, Kind.Train, c.Batch, ours, () =>
             {
                 using var scope = torch.NewDisposeScope();
                 optimizer.zero_grad();
@@ -245,6 +246,12 @@ internal sealed class Comparison(Options options)
             {
                 NetworkPlan plan = c.CreatePlan();
                 _owned.Add(plan);
+                if (c.Ids.Length > 0)
+                {
+                    if (plan.BatchCapacity < batch || batch > c.Batch) continue;
+                    rows.Add(IdsInference(c, plan, model, batch));
+                    continue;
+                }
                 int inputWidth = c.Input.Length / c.Batch;
                 float[] input = c.Input.AsSpan(0, Math.Min(batch, c.Batch) * inputWidth).ToArray();
                 if (batch > c.Batch) input = Enumerable.Range(0, batch).SelectMany(i => c.Input.AsSpan((i % c.Batch) * inputWidth, inputWidth).ToArray()).ToArray();
@@ -282,6 +289,29 @@ internal sealed class Comparison(Options options)
         return rows;
     }
 
+    /// <summary>Inference on integer ids laid out [Seq, Batch] (the GRU classifier): the first <paramref name="batch"/> examples of
+    /// every step, uploaded as ints, forward, output downloaded; libtorch gets the same ids as a [Seq, batch] int64 tensor.</summary>
+    private static Row IdsInference(TrainCase c, NetworkPlan plan, nn.Module<Tensor, Tensor> model, int batch)
+    {
+        int seq = c.Ids.Length / c.Batch;
+        int[] ids = new int[seq * batch];
+        for (int t = 0; t < seq; t++) c.Ids.AsSpan(t * c.Batch, batch).CopyTo(ids.AsSpan(t * batch));
+        float[] output = new float[plan.OutputLength / plan.Batch * batch];
+        Tensor xb = torch.tensor(ids.Select(v => (long)v).ToArray(), [seq, batch]);
+        return new Row($"{c.Name} b{batch}", Kind.Inference, batch, () =>
+        {
+            plan.SetBatch(batch);
+            plan.UploadInput(0, ids);
+            plan.Forward();
+            plan.DownloadOutput(output);
+        }, () =>
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            model.call(xb);
+        });
+    }
+
     /// <summary>The libtorch model, loss and one fixed batch for a ShapeNet case: the same shapes, data and targets; null for
     /// a case with no twin yet.</summary>
     private static (nn.Module<Tensor, Tensor> Model, nn.Module<Tensor, Tensor, Tensor> Loss, Tensor X, Tensor Y)? TorchCase(TrainCase c)
@@ -296,6 +326,8 @@ internal sealed class Comparison(Options options)
             "basic-cnn" => (new TorchBasicCnn(), nn.CrossEntropyLoss(), torch.tensor(c.Input, [b, 1, 28, 28]), Labels(c.Target)),
             "inception-cnn" => (new TorchInceptionCnn(), nn.CrossEntropyLoss(), torch.tensor(c.Input, [b, 1, 28, 28]), Labels(c.Target)),
             "resnet-cnn" => (new TorchResNetCnn(), nn.CrossEntropyLoss(), torch.tensor(c.Input, [b, 1, 28, 28]), Labels(c.Target)),
+            "gru-classifier" => (new TorchGruClassifier(), nn.CrossEntropyLoss(),
+                torch.tensor(c.Ids.Select(v => (long)v).ToArray(), [c.Ids.Length / b, b]), torch.tensor(c.Classes.Select(v => (long)v).ToArray())),
             _ => null,
         };
     }

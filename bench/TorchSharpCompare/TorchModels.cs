@@ -118,3 +118,20 @@ internal sealed class TorchResNetCnn : nn.Module<Tensor, Tensor>
         return fc.call(x.view(b, -1));
     }
 }
+
+/// <summary>Lecture 13 (torch_baseline.py's <c>GruClassifier</c>): Embedding(128, 100) → 2-layer bidirectional GRU(100, 100) over
+/// [Seq, Batch] ids → Linear(200, 18) on cat(h_n[-1], h_n[-2]).</summary>
+internal sealed class TorchGruClassifier : nn.Module<Tensor, Tensor>
+{
+    private readonly Embedding e = nn.Embedding(128, 100);
+    private readonly GRU g = nn.GRU(100, 100, numLayers: 2, bidirectional: true);
+    private readonly Linear fc = nn.Linear(200, 18);
+
+    public TorchGruClassifier() : base(nameof(TorchGruClassifier)) => RegisterComponents();
+
+    public override Tensor forward(Tensor ids)
+    {
+        var (_, h) = g.call(e.call(ids));
+        return fc.call(torch.cat([h[-1], h[-2]], 1));
+    }
+}

@@ -12,10 +12,15 @@ using ShapeNet.Samples.Softmax;
 namespace ShapeNet.Onnx.Tests;
 
 /// <summary>A network to export: how to create it, plan it and export it (the generated methods are per class), and the range
-/// [low, high) of each integer input's values (token ids below the vocabulary, lengths from 1 to the sequence length).</summary>
+/// [low, high) of each integer input's values (token ids below the vocabulary, lengths from 1 to the sequence length; a float
+/// input listed there gets whole-number floats, as Pick's indices). <see cref="Outputs"/> runs a tuple-returning network's typed
+/// plan on the same inputs and returns every output in order (the untyped plan downloads only the first).</summary>
 public sealed record ExportCase(Func<Module> Create, Func<Module, int, NetworkPlan> Plan, Func<Module, int?, int, byte[]> Onnx,
     IReadOnlyDictionary<string, (int Low, int High)>? IntegerRanges = null)
 {
+    /// <summary>All outputs of a tuple-returning network (plan, the input arrays as uploaded, batch), or null for one output.</summary>
+    public Func<NetworkPlan, IReadOnlyList<Array>, int, float[][]>? Outputs { get; init; }
+
     public static ExportCase Of<T>(Func<T> create, Func<T, int, NetworkPlan> plan, Func<T, int?, int, byte[]> onnx,
         IReadOnlyDictionary<string, (int Low, int High)>? integerRanges = null) where T : Module =>
         new(() => create(), (m, batch) => plan((T)m, batch), (m, batch, opset) => onnx((T)m, batch, opset), integerRanges);
@@ -47,6 +52,44 @@ public sealed record ExportCase(Func<Module> Create, Func<Module, int, NetworkPl
     /// <summary>Networks that together use every op ONNX export maps (see each class's summary).</summary>
     public static readonly IReadOnlyDictionary<string, ExportCase> OpCoverage = new Dictionary<string, ExportCase>
     {
+        ["PickNet"] = Of(() => new PickNet(26), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o),
+            new Dictionary<string, (int, int)> { ["labels"] = (0, 5) }),
+        ["MultiOutputNet"] = Of(() => new MultiOutputNet(27), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["GatedPair"] = Of(() => new GatedPair(28), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)) with
+        {
+            Outputs = (p, inputs, b) =>
+            {
+                var (gated, gate) = ((GatedPair.Plan)p).Forward(new Tensor<Batch, Readings>(new Tensor((float[])inputs[0], b, 6)));
+                return [gated.Data, gate.Data];
+            },
+        },
+        ["TopKNet"] = Of(() => new TopKNet(29), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)) with
+        {
+            Outputs = (p, inputs, b) =>
+            {
+                var (values, indices) = ((TopKNet.Plan)p).Forward(new Tensor<Batch, Readings>(new Tensor((float[])inputs[0], b, 6)));
+                return [values.Data, indices.Data];
+            },
+        },
+        ["LstmStatesNet"] = Of(() => new LstmStatesNet(37), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)) with
+        {
+            Outputs = (p, inputs, b) =>
+            {
+                var (output, h, c) = ((LstmStatesNet.Plan)p).Forward(new Tensor<Batch, TupleSteps, TupleFeatures>(new Tensor((float[])inputs[0], b, 5, 3)),
+                    new Tensor<TupleLayers, Batch, TupleHidden>(new Tensor((float[])inputs[1], 2, b, 4)), new Tensor<TupleLayers, Batch, TupleHidden>(new Tensor((float[])inputs[2], 2, b, 4)));
+                return [output.Data, h.Data, c.Data];
+            },
+        },
+        ["BiGruStatesNet"] = Of(() => new BiGruStatesNet(38), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o),
+            new Dictionary<string, (int, int)> { ["ids"] = (0, 9), ["lengths"] = (1, 6) }) with
+        {
+            Outputs = (p, inputs, b) =>
+            {
+                var (output, hN) = ((BiGruStatesNet.Plan)p).Forward(new IntTensor<TupleSteps, Batch>(new IntTensor((int[])inputs[0], 5, b)),
+                    new IntTensor<Batch>(new IntTensor((int[])inputs[1], b)));
+                return [output.Data, hN.Data];
+            },
+        },
         ["TwoInputNet"] = Of(() => new TwoInputNet(25), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["BiGruNet"] = Of(() => new BiGruNet(18), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o),
             new Dictionary<string, (int, int)> { ["ids"] = (0, 32), ["lengths"] = (1, 8) }),

@@ -55,10 +55,18 @@ internal sealed class Pick : OpDefinition<NoArgs>
             CallArg.Named("accumulate", b.Accumulate(0)));
     }
 
-    /// <summary>Not mapped yet: Pick reads labels, which the inference graphs ONNX export writes do not take; the export fails
-    /// naming the op rather than writing a graph nothing tested (docs/onnx.md).</summary>
-    protected override void Onnx(NoArgs args, OnnxContext o) =>
-        o.Unsupported("Pick (indexing rows by labels) has no ONNX mapping yet; export a network whose forward does not pick");
+    /// <summary>PyTorch's <c>x.gather(1, indices[:, None]).squeeze(1)</c>: the float indices cast to int64, given an axis
+    /// (<c>Unsqueeze</c>), <c>GatherElements</c> along the classes and the axis removed again (<c>Squeeze</c>). An index outside
+    /// [0, C) is an error in ONNX Runtime as in the plan (ONNX also accepts −C…−1, counted from the end).</summary>
+    protected override void Onnx(NoArgs args, OnnxContext o)
+    {
+        string ids = o.Temp("indices_int64"), column = o.Temp("indices_column"), picked = o.Temp("picked");
+        o.Op("Cast", new[] { o.Input(1) }, new[] { ids }, OnnxAttr.Int("to", 7));
+        string axes = o.Int64s("axes", new long[] { 1 });
+        o.Op("Unsqueeze", new[] { ids, axes }, new[] { column });
+        o.Op("GatherElements", new[] { o.Input(0), column }, new[] { picked }, OnnxAttr.Int("axis", 1));
+        o.Op("Squeeze", new[] { picked, axes }, new[] { o.Output(0) });
+    }
 
     /// <summary>A gather: no arithmetic.</summary>
     protected override long Flops(NoArgs args, NodeInfo n) => 0;

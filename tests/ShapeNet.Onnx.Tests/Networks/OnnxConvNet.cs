@@ -52,3 +52,18 @@ public partial class TwoInputNet
     [Forward]
     public Tensor<Batch, Three> Forward(Tensor<Batch, Three> x, Tensor<Three> shift) => Sigmoid(Fc(x) - shift) * shift;
 }
+
+/// <summary>Every training loss in one forward: the export refuses it naming each of them.</summary>
+[Network]
+public partial class AllLossesNet
+{
+    [Linear(3, 3)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor Forward(Tensor<Batch, Three> x, Tensor<Batch, Three> target, Tensor<Batch> labels)
+    {
+        var y = Fc(x);
+        return MseLoss(y, target) + BceLoss(Sigmoid(y), target) + BceWithLogitsLoss(y, target) + CrossEntropyLoss(y, labels) +
+               NllLoss(LogSoftmax(y, 1), labels);
+    }
+}

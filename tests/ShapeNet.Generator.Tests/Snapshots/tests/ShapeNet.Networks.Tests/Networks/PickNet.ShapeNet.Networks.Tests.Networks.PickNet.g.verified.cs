@@ -244,7 +244,31 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("PickNet cannot be exported to ONNX: Pick (Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels)): Pick (indexing rows by labels) has no ONNX mapping yet; export a network whose forward does not pick; Pick (Pick(scores, labels)): Pick (indexing rows by labels) has no ONNX mapping yet; export a network whose forward does not pick");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("PickNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 8); // x: [Batch, 8]
+            model.Input("labels", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis); // labels: [Batch]
+            model.Initializer("fc.weight", Parameters[0].Value, 5, 8);
+            model.Initializer("fc.bias", Parameters[1].Value, 5);
+            model.Node("Gemm", "/fc/Gemm", new string[] { "x", "fc.weight", "fc.bias" }, new string[] { "/fc/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Node("Tanh", "/Tanh", new string[] { "/fc/Linear_output_0" }, new string[] { "/Tanh_output_0" });
+            model.Constant("/c", new float[] { 3f });
+            model.Node("Mul", "/Mul", new string[] { "/Tanh_output_0", "/c" }, new string[] { "/MulScalar_output_0" });
+            model.Node("LogSoftmax", "/LogSoftmax", new string[] { "/MulScalar_output_0" }, new string[] { "/LogSoftmax_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Cast", "/Cast", new string[] { "labels" }, new string[] { "/indices_int64" }, global::ShapeNet.Onnx.OnnxAttribute.Int("to", 7));
+            model.Int64Constant("/axes", new long[] { 1 }, 1);
+            model.Node("Unsqueeze", "/Unsqueeze", new string[] { "/indices_int64", "/axes" }, new string[] { "/indices_column" });
+            model.Node("GatherElements", "/GatherElements", new string[] { "/LogSoftmax_output_0", "/indices_column" }, new string[] { "/picked" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Squeeze", "/Squeeze", new string[] { "/picked", "/axes" }, new string[] { "/Pick_output_0" });
+            model.Node("Cast", "/Cast_1", new string[] { "labels" }, new string[] { "/indices_int64_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("to", 7));
+            model.Int64Constant("/axes_1", new long[] { 1 }, 1);
+            model.Node("Unsqueeze", "/Unsqueeze_1", new string[] { "/indices_int64_1", "/axes_1" }, new string[] { "/indices_column_1" });
+            model.Node("GatherElements", "/GatherElements_1", new string[] { "/fc/Linear_output_0", "/indices_column_1" }, new string[] { "/picked_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Squeeze", "/Squeeze_1", new string[] { "/picked_1", "/axes_1" }, new string[] { "/Pick_1_output_0" });
+            model.Constant("/c_1", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_1", new string[] { "/Pick_1_output_0", "/c_1" }, new string[] { "/MulScalar_1_output_0" });
+            model.Node("Add", "/Add", new string[] { "/Pick_output_0", "/MulScalar_1_output_0" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis); // [Batch]
+            return model;
         }
     }
 }
