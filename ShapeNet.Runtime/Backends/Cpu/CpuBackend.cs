@@ -82,10 +82,9 @@ public sealed class CpuBackend : IBackend
     /// <summary>The destination itself: the caller writes in place, nothing is copied twice.</summary>
     public Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count) => Span(destination, destinationOffset, count);
 
-    /// <summary>Nothing to send: <see cref="BeginUpload"/> handed out the destination.</summary>
-    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count)
-    {
-    }
+    /// <summary>Nothing to send: <see cref="BeginUpload"/> handed out the destination. The range is still checked, as every backend
+    /// checks it, so a call that would fail on a device fails here too.</summary>
+    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count) => _ = Span(destination, destinationOffset, count);
 
     /// <summary>Nothing to prepare: the span kernels choose their path per call from the geometry.</summary>
     public void Prepare(in Conv2dDesc desc, int batchCapacity)
