@@ -15,6 +15,7 @@ namespace ShapeNet.Networks.Tests.Backends;
 /// stride, padding and dilation, broadcasting, accumulation, null optional operands, int32 ids and labels, every recurrent
 /// mode with lengths, both directions, stacked layers and dropout between them.
 /// </summary>
+[Collection(GpuTestBackendCollection.Name)]
 public class BackendKernelTests
 {
     /// <summary>Seeded inputs (the runtime tests' helpers, which this project does not link).</summary>

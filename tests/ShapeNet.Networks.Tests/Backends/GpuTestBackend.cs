@@ -10,7 +10,8 @@ namespace ShapeNet.Networks.Tests.Backends;
 /// emulates a CUDA device's warps of 32 and groups of up to 1024 threads, as tests/ShapeNet.Gpu.Tests' fixture does), with
 /// ShapeNet's own GEMM and convolution kernels where a GPU would call cuBLAS and cuDNN. One context, accelerator and backend
 /// for the whole test assembly: creating them and compiling each kernel on first use is the slow part, and a backend's first
-/// arena is 16 MB. The kernel suite's theories run one after another (one test class), so sharing it is safe.
+/// arena is 16 MB. A backend is used by one thread at a time: every test class that uses it joins
+/// <see cref="GpuTestBackendCollection"/>, so xunit runs them one after another.
 /// </summary>
 public static class GpuTestBackend
 {
@@ -23,4 +24,11 @@ public static class GpuTestBackend
 
     /// <summary>The shared backend (created on first use).</summary>
     public static GpuBackend Instance => Shared.Value;
+}
+
+/// <summary>The test classes that share <see cref="GpuTestBackend.Instance"/> (one stream, one arena): never run in parallel.</summary>
+[CollectionDefinition(Name)]
+public sealed class GpuTestBackendCollection
+{
+    public const string Name = "shared GPU test backend";
 }

@@ -15,6 +15,7 @@ namespace ShapeNet.Networks.Tests.Backends;
 /// arena). The probes: a span kernel gets empty spans and sizes of 2 (or, when its sizes come from its spans, spans whose lengths
 /// disagree); a backend call gets buffers of one element and sizes of 3, a GPU launcher views of one element and sizes of 3.
 /// </summary>
+[Collection(GpuTestBackendCollection.Name)]
 public class LengthAuditTests(ITestOutputHelper output)
 {
     // ---- the CPU span kernels --------------------------------------------------------------------
