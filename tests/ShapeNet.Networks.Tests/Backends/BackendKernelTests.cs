@@ -303,6 +303,36 @@ public class BackendKernelTests
         }, rtol: 0, atol: 0);
     }
 
+    [Theory]
+    [MemberData(nameof(TestBackends.Implementing), KernelFamily.Elementwise, MemberType = typeof(TestBackends))]
+    public void TopK_and_Pick_agree_with_the_cpu_forward_and_backward(string name)
+    {
+        foreach (bool largest in new[] { true, false })
+            AgreesWithCpu(name, $"TopK largest={largest}", b =>
+            {
+                // x viewed as [outer 2, dim 6, inner 3]; distinct values, so the order (and the indices) are defined.
+                const int outer = 2, dim = 6, inner = 3, k = 4;
+                DeviceBuffer x = Up(b, TestData.Uniform(61, outer * dim * inner, -3, 3));
+                DeviceBuffer values = b.Allocate(outer * k * inner), indices = b.Allocate(outer * k * inner);
+                DeviceBuffer dx = Up(b, TestData.Uniform(62, outer * dim * inner)), dx2 = Up(b, TestData.Uniform(63, outer * dim * inner));
+                DeviceBuffer dValues = Up(b, TestData.Uniform(64, outer * k * inner));
+                b.TopK_Forward(values, indices, x, outer, dim, inner, k, largest);
+                b.TopK_Backward(dx, dValues, indices, outer, dim, inner, k, accumulate: true);
+                b.TopK_Backward(dx2, dValues, indices, outer, dim, inner, k, accumulate: false);
+                return [Down(b, values), Down(b, indices), Down(b, dx), Down(b, dx2)];
+            });
+        AgreesWithCpu(name, "Pick", b =>
+        {
+            const int rows = 4, cols = 5;
+            DeviceBuffer x = Up(b, TestData.Uniform(65, rows * cols)), indices = Up(b, [4, 0, 2, 4]), y = b.Allocate(rows);
+            DeviceBuffer dx = Up(b, TestData.Uniform(66, rows * cols)), dx2 = Up(b, TestData.Uniform(67, rows * cols)), dy = Up(b, TestData.Uniform(68, rows));
+            b.Pick_Forward(y, x, indices, rows, cols);
+            b.Pick_Backward(dx, dy, indices, rows, cols, accumulate: true);
+            b.Pick_Backward(dx2, dy, indices, rows, cols, accumulate: false);
+            return [Down(b, y), Down(b, dx), Down(b, dx2)];
+        });
+    }
+
     // ---- losses and optimizers ----------------------------------------------------------------
 
     [Theory]

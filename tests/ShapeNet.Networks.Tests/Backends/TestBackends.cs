@@ -16,7 +16,7 @@ public enum KernelFamily
     Dense = 2,
     /// <summary>Conv2d, max/average/global pooling, BatchNorm2d, Dropout.</summary>
     Convolution = 4,
-    /// <summary>Unary, Binary (broadcast), Reduce, Softmax, Permute.</summary>
+    /// <summary>Unary, Binary (broadcast), Reduce, Softmax, Permute, TopK, Pick.</summary>
     Elementwise = 8,
     /// <summary>Loss_Forward/Loss_Backward.</summary>
     Losses = 16,
