@@ -146,7 +146,8 @@ internal sealed class Comparison(Options options)
         string load1 = LoadAverage();
 
         string path = Path.IsPathRooted(options.Output) ? options.Output : Path.Combine(SolutionFolder() ?? Directory.GetCurrentDirectory(), options.Output);
-        string report = Report(rows, rates, date, load0, load1, ColdStartBlock(options.Output == "-" ? null : path));
+        string? previous = options.Output == "-" ? null : path;
+        string report = Report(rows, rates, date, load0, load1, KeptBlock(previous, "cold-start"), KeptBlock(previous, "measured-notes"));
         Console.WriteLine();
         Console.Write(report);
         if (options.Output != "-")
@@ -172,13 +173,17 @@ internal sealed class Comparison(Options options)
         bool cpuClock = CpuBackend.Threads == 1;
         Func<double> clock = cpuClock ? ThreadCpuSeconds : WallSeconds;
         double start = clock();
-        int steps = 0;
+        int steps = 0, batch = 1;
         double elapsed;
         do
         {
-            step();
-            steps++;
+            // The clock is read after batches of steps, not after every step: CLOCK_THREAD_CPUTIME_ID is a system call
+            // (about 1 µs on this VM), which would otherwise be timed with every sub-microsecond inference call. Each batch
+            // aims at a quarter of the time left, so the window overshoots by at most about that.
+            for (int i = 0; i < batch; i++) step();
+            steps += batch;
             elapsed = clock() - start;
+            batch = (int)Math.Clamp((seconds - elapsed) / (elapsed / steps) / 4, 1, steps);
         } while (elapsed < seconds || steps < 2);
         return steps / elapsed;
     }
@@ -230,6 +235,28 @@ internal sealed class Comparison(Options options)
             var optimizer = torch.optim.SGD(model.parameters(), c.Name == "linear-regression" ? 0.03 : 0.01, momentum: 0.5);
             Action ours = c.Step is { } step ? () => step(plan) : () => plan.TrainStep(c.Input, c.Target, c.Batch);
             rows.Add(new Row(c.Name, Kind.Train, c.Batch, ours, () =>
+            {
+                using var scope = torch.NewDisposeScope();
+                optimizer.zero_grad();
+                Tensor l = loss.call(model.call(x), y);
+                l.backward();
+                optimizer.step();
+            }));
+        }
+        // The CNNs again with ShapeNet's Winograd convolutions off (implicit GEMM / im2col), against the same libtorch step:
+        // the before and after of the Winograd path in one run.
+        foreach (TrainCase c in cases.Where(c => c.Name.EndsWith("-cnn", StringComparison.Ordinal)))
+        {
+            NetworkPlan plan = c.CreatePlan();
+            _owned.Add(plan);
+            var (model, loss, x, y) = TorchCase(c)!.Value;
+            var optimizer = torch.optim.SGD(model.parameters(), 0.01, momentum: 0.5);
+            rows.Add(new Row($"{c.Name} (no Winograd)", Kind.Train, c.Batch, () =>
+            {
+                CpuConvolution.UseWinograd = false;
+                plan.TrainStep(c.Input, c.Target, c.Batch);
+                CpuConvolution.UseWinograd = true;
+            }, () =>
             {
                 using var scope = torch.NewDisposeScope();
                 optimizer.zero_grad();
@@ -334,18 +361,20 @@ internal sealed class Comparison(Options options)
 
     private static Tensor Labels(float[] target) => torch.tensor(target.Select(v => (long)v).ToArray());
 
-    /// <summary>The cold-start section bench/ColdStart/coldstart.py wrote into the report, kept as it is.</summary>
-    private static string ColdStartBlock(string? path)
+    /// <summary>A section of the previous report between <c>&lt;!-- name --&gt;</c> and <c>&lt;!-- /name --&gt;</c>, kept as it is:
+    /// <c>cold-start</c> (written by bench/ColdStart/coldstart.py) and <c>measured-notes</c> (notes and before/after figures of
+    /// performance changes, written by hand).</summary>
+    private static string KeptBlock(string? path, string name)
     {
-        const string Begin = "<!-- cold-start -->", End = "<!-- /cold-start -->";
+        string begin = $"<!-- {name} -->", end = $"<!-- /{name} -->";
         if (path is null || !File.Exists(path)) return "";
         string text = File.ReadAllText(path);
-        int begin = text.IndexOf(Begin, StringComparison.Ordinal), end = text.IndexOf(End, StringComparison.Ordinal);
-        return begin >= 0 && end > begin ? text[begin..(end + End.Length)] + "\n\n" : "";
+        int b = text.IndexOf(begin, StringComparison.Ordinal), e = text.IndexOf(end, StringComparison.Ordinal);
+        return b >= 0 && e > b ? text[b..(e + end.Length)] + "\n\n" : "";
     }
 
     private string Report(List<Row> rows, Dictionary<Row, Dictionary<int, List<(double Ours, double Theirs)>>> rates,
-        string date, string load0, string load1, string coldStart)
+        string date, string load0, string load1, string coldStart, string measuredNotes)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Performance");
@@ -358,7 +387,7 @@ internal sealed class Comparison(Options options)
         sb.AppendLine(CultureInfo.InvariantCulture, $"- SIMD: {Machine.Simd}. ShapeNet chooses its kernels at run time: **{Machine.ShapeNetPath}** here.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Date: {date}. Load average (1, 5, 15 min) at start {load0}, at end {load1}: the machine is shared with other builds, so figures are noisy; the per-round range shows how much.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Method: {options.Rounds} rounds; in each round, at each thread count, each row runs one ≥ {options.WindowSeconds:0.##} s window of ShapeNet and one of libtorch, the order alternating between rows and rounds (A,B / B,A). After ≥ {options.WarmupSeconds:0.##} s of warm-up per row and thread count. Threads: `CpuBackend.Threads` and `torch.set_num_threads`; libtorch runs with `OMP_WAIT_POLICY=PASSIVE`.");
-        sb.AppendLine("- Clocks: at **1 thread** both frameworks compute on the calling thread only, so rates are per second of that thread's **CPU time** (`CLOCK_THREAD_CPUTIME_ID`): time the scheduler hands to other processes is not counted, which keeps 1-thread figures meaningful on a loaded machine (caches are still shared). At **2 threads** rates are per second of **wall time**, and on a machine whose load average exceeds its 2 cores they mostly measure the scheduler: every fork–join waits for the thread that was preempted last.");
+        sb.AppendLine("- Clocks: at **1 thread** both frameworks compute on the calling thread only, so rates are per second of that thread's **CPU time** (`CLOCK_THREAD_CPUTIME_ID`): time the scheduler hands to other processes is not counted, which keeps 1-thread figures meaningful on a loaded machine (caches are still shared). At **2 threads** rates are per second of **wall time**, and on a machine whose load average exceeds its 2 cores they mostly measure the scheduler: every fork–join waits for the thread that was preempted last. The clock is read after batches of steps (each aiming at a quarter of the window's time left), not after every step: reading `CLOCK_THREAD_CPUTIME_ID` is a system call of about 1 µs here, which used to be timed with every call.");
         sb.AppendLine("- Training: one step = upload, forward, loss, backward, SGD (momentum 0.5) on one fixed batch of normal noise with random labels, the seed models of `shared/bench/torch_baseline.py` layer for layer. libtorch: `zero_grad`, forward, loss, `backward`, `step` inside a dispose scope.");
         sb.AppendLine("- Inference: one forward pass at batch 1 or 64 (ShapeNet `NetworkPlan.Forward`, libtorch `eval()` under `no_grad`), as latency per call.");
         sb.AppendLine("- sgemm: C = A·B, square float32, into an existing C (`CpuGemm.Gemm` beta 0; libtorch `addmm_` beta 0). On an AVX-512 machine the *ShapeNet AVX2 path* rows force ShapeNet's AVX2 kernels (`CpuGemm.Kernel`), what an AVX2-only CPU runs; libtorch is the same call (MKL chooses its own path).");
@@ -402,7 +431,9 @@ internal sealed class Comparison(Options options)
         sb.AppendLine("- TorchSharp 0.107.0's `libLibTorchSharp.so` requires `GLIBCXX_3.4.32` (GCC 13's libstdc++), which Debian 12 lacks, for one");
         sb.AppendLine("  symbol it never calls. The benchmark's build marks that requirement weak in its own copy of the library");
         sb.AppendLine("  (`bench/weaken_version_need.py`, `bench/WeakenGlibcxx.targets`), nothing on the machine changes.");
-        return sb.ToString();
+        sb.AppendLine();
+        sb.Append(measuredNotes);
+        return sb.ToString().TrimEnd('\n') + "\n";
     }
 
     private void Section(StringBuilder sb, string title, string unit, IEnumerable<Row> rows,

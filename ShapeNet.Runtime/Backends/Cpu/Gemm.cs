@@ -127,6 +127,16 @@ public static unsafe class CpuGemm
                 Gemv(m, 0, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, activation);
                 return;
             }
+            if (n < NR && k <= KC && (long)m * k <= SmallMaxRowsTimesDepth && s_useAvx2 && SmallPath)
+            {
+                // A few columns and a shallow depth (the tiny seed models' layers and their weight gradients): packing A and
+                // the per-strip calls cost more than the product.
+                GemmSmall(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                if (pbias != null || activation != UnaryOp.Identity)
+                    for (int ic = 0; ic < m; ic += MC)
+                        ApplyEpilogue(pc + (nint)ic * ldc, ldc, Math.Min(MC, m - ic), n, pbias, activation);
+                return;
+            }
             if ((long)m * n * k >= ParallelThreshold && CpuWorkers.TryAcquire())
             {
                 (s_transposeA, s_transposeB, s_m, s_n, s_k, s_alpha, s_beta) = (transposeA, transposeB, m, n, k, alpha, beta);
@@ -136,6 +146,86 @@ public static unsafe class CpuGemm
                 return;
             }
             GemmBlocked(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, activation);
+        }
+    }
+
+    /// <summary>Products with fewer than <see cref="NR"/> columns, a depth of at most <see cref="KC"/> and m·k up to this take
+    /// <see cref="GemmSmall"/>.</summary>
+    private const int SmallMaxRowsTimesDepth = 1024;
+
+    /// <summary>Whether the small-product path is taken (tests turn it off to compare it with the packed path bit for bit).</summary>
+    internal static bool SmallPath { get; set; } = true;
+
+    /// <summary>
+    /// C = alpha·op(A)·op(B) + beta·C for n &lt; NR columns and k ≤ KC (one depth block): op(B) packed into one zero-padded
+    /// NR-wide strip on the stack, op(A) read in place (no packing), 8 rows of C at a time (4 on AVX2, whose 16 registers
+    /// hold 8 accumulator pairs). Every element is the packed path's arithmetic in the same order — the products of
+    /// alpha·op(A)[i, p] and op(B)[p, j] fused-added from p = 0 up, then stored as a partial tile (sum + beta·C) — so both
+    /// paths give the same bits.
+    /// </summary>
+    private static void GemmSmall(bool transposeA, bool transposeB, int m, int n, int k, float alpha, float* a, int lda,
+        float* b, int ldb, float beta, float* c, int ldc)
+    {
+        float* packedB = stackalloc float[k * NR];
+        for (int p = 0; p < k; p++)
+        {
+            float* row = packedB + p * NR;
+            int j = 0;
+            if (transposeB) for (; j < n; j++) row[j] = b[(nint)j * ldb + p];
+            else for (; j < n; j++) row[j] = b[(nint)p * ldb + j];
+            for (; j < NR; j++) row[j] = 0f;
+        }
+        // op(A)[i, p] is at a + i·rowStep + p·depthStep.
+        nint depthStep = transposeA ? lda : 1, rowStep = transposeA ? 1 : lda;
+        float* tile = stackalloc float[8 * NR];
+        int group = s_useAvx512 ? 8 : 4;
+        for (int i0 = 0; i0 < m; i0 += group)
+        {
+            int rows = Math.Min(group, m - i0);
+            float* a0 = a + i0 * rowStep;
+            // Rows past the last one repeat it (their sums are computed and dropped).
+            nint r1 = Math.Min(1, rows - 1) * rowStep, r2 = Math.Min(2, rows - 1) * rowStep, r3 = Math.Min(3, rows - 1) * rowStep;
+            if (s_useAvx512)
+            {
+                nint r4 = Math.Min(4, rows - 1) * rowStep, r5 = Math.Min(5, rows - 1) * rowStep;
+                nint r6 = Math.Min(6, rows - 1) * rowStep, r7 = Math.Min(7, rows - 1) * rowStep;
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                for (int p = 0; p < k; p++)
+                {
+                    Vector512<float> bv = Vector512.Load(packedB + p * NR);
+                    float* ap = a0 + p * depthStep;
+                    c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(alpha * ap[0]), bv, c0);
+                    c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(alpha * ap[r1]), bv, c1);
+                    c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(alpha * ap[r2]), bv, c2);
+                    c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(alpha * ap[r3]), bv, c3);
+                    c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(alpha * ap[r4]), bv, c4);
+                    c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(alpha * ap[r5]), bv, c5);
+                    c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(alpha * ap[r6]), bv, c6);
+                    c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(alpha * ap[r7]), bv, c7);
+                }
+                Vector512.Store(c0, tile); Vector512.Store(c1, tile + 16); Vector512.Store(c2, tile + 32); Vector512.Store(c3, tile + 48);
+                Vector512.Store(c4, tile + 64); Vector512.Store(c5, tile + 80); Vector512.Store(c6, tile + 96); Vector512.Store(c7, tile + 112);
+            }
+            else
+            {
+                Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+                for (int p = 0; p < k; p++)
+                {
+                    Vector256<float> b0 = Vector256.Load(packedB + p * NR), b1 = Vector256.Load(packedB + p * NR + 8);
+                    float* ap = a0 + p * depthStep;
+                    Vector256<float> av = Vector256.Create(alpha * ap[0]);
+                    c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
+                    av = Vector256.Create(alpha * ap[r1]);
+                    c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
+                    av = Vector256.Create(alpha * ap[r2]);
+                    c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
+                    av = Vector256.Create(alpha * ap[r3]);
+                    c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
+                }
+                Vector256.Store(c00, tile); Vector256.Store(c01, tile + 8); Vector256.Store(c10, tile + 16); Vector256.Store(c11, tile + 24);
+                Vector256.Store(c20, tile + 32); Vector256.Store(c21, tile + 40); Vector256.Store(c30, tile + 48); Vector256.Store(c31, tile + 56);
+            }
+            StorePartialTile(tile, c + (nint)i0 * ldc, ldc, beta, rows, n);
         }
     }
 

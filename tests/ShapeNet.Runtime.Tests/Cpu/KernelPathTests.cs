@@ -45,6 +45,49 @@ public class KernelPathTests
         GemmTests.Check(false, false, 500, 40, 300, 1f, 0f, padding: 0, seed: 4);                        // tall: rows split
     });
 
+    /// <summary>Few columns and a shallow depth (the tiny seed models' layers): the small-product path, against the double
+    /// reference and bit for bit against the packed path (turned off through <see cref="CpuGemm.SmallPath"/>), with every
+    /// transpose, alpha and beta, padded strides, bias and each fused activation.</summary>
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Small_products_match_the_reference_and_the_packed_path_bit_for_bit(string family) => With(family, () =>
+    {
+        (int M, int N, int K)[] shapes = [(32, 6, 8), (32, 4, 6), (32, 1, 4), (6, 8, 32), (1, 2, 10), (10, 1, 2), (13, 15, 7), (3, 5, 256), (128, 3, 8), (1, 1, 1)];
+        UnaryOp[] activations = [UnaryOp.Identity, UnaryOp.Relu, UnaryOp.Sigmoid, UnaryOp.Tanh];
+        int compared = 0;
+        foreach (var (m, n, k) in shapes)
+            foreach (bool transposeA in new[] { false, true })
+                foreach (bool transposeB in new[] { false, true })
+                {
+                    GemmTests.Check(transposeA, transposeB, m, n, k, 1f, 0f, padding: 0, seed: m + n + k);
+                    GemmTests.Check(transposeA, transposeB, m, n, k, -0.5f, 1.5f, padding: 3, seed: m + n + k + 1);
+                    int lda = (transposeA ? m : k) + 1, ldb = (transposeB ? k : n) + 2, ldc = n + 3;
+                    float[] a = TestData.Uniform(m, (transposeA ? k : m) * lda), b = TestData.Uniform(n, (transposeB ? n : k) * ldb);
+                    float[] c0 = TestData.Uniform(k, m * ldc), bias = TestData.Uniform(m + k, n);
+                    foreach (float beta in new[] { 0f, 0.75f })
+                        foreach (UnaryOp activation in activations)
+                        {
+                            float[] small = (float[])c0.Clone(), packed = (float[])c0.Clone();
+                            CpuGemm.GemmWithEpilogue(transposeA, transposeB, m, n, k, 1.25f, a, lda, b, ldb, beta, small, ldc, bias, activation);
+                            CpuGemm.SmallPath = false;
+                            try
+                            {
+                                CpuGemm.GemmWithEpilogue(transposeA, transposeB, m, n, k, 1.25f, a, lda, b, ldb, beta, packed, ldc, bias, activation);
+                            }
+                            finally
+                            {
+                                CpuGemm.SmallPath = true;
+                            }
+                            int differing = small.Zip(packed).Count(p => BitConverter.SingleToInt32Bits(p.First) != BitConverter.SingleToInt32Bits(p.Second));
+                            double maxDifference = small.Zip(packed).Max(p => Math.Abs((double)p.First - p.Second));
+                            Assert.True(differing == 0, $"{family} {m}×{n}×{k} tA={transposeA} tB={transposeB} beta={beta} {activation}: " +
+                                $"{differing} values differ from the packed path, max |difference| {maxDifference:G9}");
+                            compared++;
+                        }
+                }
+        Assert.Equal(shapes.Length * 4 * 2 * activations.Length, compared);
+    });
+
     [Fact]
     public void Forcing_a_family_the_CPU_lacks_is_rejected()
     {
