@@ -289,7 +289,7 @@ public sealed class BatchNorm2dAttribute : LayerAttribute
 }
 
 /// <summary>
-/// A lookup table of <paramref name="numEmbeddings"/> vectors of <paramref name="embeddingDim"/> floats; PyTorch's
+/// A lookup table of <c>numEmbeddings</c> vectors of <c>embeddingDim</c> floats; PyTorch's
 /// <c>nn.Embedding(num_embeddings, embedding_dim, padding_idx)</c>: <c>weight [num, dim]</c> from N(0, 1), the padding row zeroed and
 /// never trained. Takes integer ids (<c>IntTensor</c>) of any shape and appends the embedding axis.
 /// </summary>

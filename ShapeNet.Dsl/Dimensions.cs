@@ -64,6 +64,8 @@ public sealed class DimAttribute : Attribute
 /// capacity. Recurrent layers take <c>[Seq, Batch, Feature]</c> (or <c>[Batch, Seq, Feature]</c> with <c>BatchFirst</c>).</summary>
 public readonly struct Seq : IDim
 {
+    /// <summary><see cref="IDim.Dynamic"/>: the sequence length is set at run time.</summary>
     public static int Size => IDim.Dynamic;
+    /// <summary><c>"Seq"</c>.</summary>
     public static string Name => "Seq";
 }

@@ -12,6 +12,7 @@ namespace ShapeNet.Backends;
 /// </summary>
 public interface IBackend
 {
+    /// <summary>The backend's short name as plans and messages print it (<c>cpu</c>, <c>cuda</c>, …).</summary>
     string Name { get; }
 
     // ---- memory -------------------------------------------------------------------------------
@@ -20,8 +21,14 @@ public interface IBackend
     /// <summary>A buffer holding the host array: the CPU backend shares it (zero copy); a device backend
     /// uploads a copy, and <see cref="Download"/> brings values back.</summary>
     DeviceBuffer Wrap(float[] host);
+    /// <summary>Copies all of <paramref name="source"/> into <paramref name="destination"/> from element
+    /// <paramref name="destinationOffset"/>; throws when it does not fit.</summary>
     void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, long destinationOffset = 0);
+    /// <summary>Fills <paramref name="destination"/> from <paramref name="source"/>, starting at element
+    /// <paramref name="sourceOffset"/>; on a device it waits for the queued work that writes the source first.</summary>
     void Download(DeviceBuffer source, Span<float> destination, long sourceOffset = 0);
+    /// <summary>Sets elements <paramref name="offset"/> … <paramref name="offset"/> + <paramref name="count"/> − 1 of
+    /// <paramref name="destination"/> to <paramref name="value"/> (zeroing a gradient before it accumulates, a running variance to 1).</summary>
     void Fill(DeviceBuffer destination, float value, long offset, long count);
     /// <summary>For r &lt; rows, i &lt; rowLength: dst[dstOffset + r*dstStride + i] (+)= src[srcOffset + r*srcStride + i].
     /// Concatenation, its backward and slicing along an axis are all this one call.</summary>
@@ -62,7 +69,9 @@ public interface IBackend
     /// <summary>A zero-filled buffer of <paramref name="length"/> int32 values (<see cref="DeviceBuffer.ElementType"/> Int32).
     /// Only the id, length and label operands of the calls below take one.</summary>
     DeviceBuffer AllocateInt32(long length);
+    /// <summary><see cref="Upload"/> for an int32 buffer of <see cref="AllocateInt32"/>: ids, lengths or class labels.</summary>
     void UploadInt32(ReadOnlySpan<int> source, DeviceBuffer destination, long destinationOffset = 0);
+    /// <summary><see cref="Download"/> for an int32 buffer of <see cref="AllocateInt32"/> (TopK's indices, for example).</summary>
     void DownloadInt32(DeviceBuffer source, Span<int> destination, long sourceOffset = 0);
 
     // ---- BLAS ---------------------------------------------------------------------------------
@@ -234,14 +243,23 @@ public interface IBackend
                             DeviceBuffer targets, int rows, int cols, bool accumulate);
 
     // ---- optimizers (PyTorch's update formulas, one call per parameter tensor) -----------------
+    /// <summary>SGD on the first <paramref name="n"/> elements (<c>torch.optim.SGD</c>): g = ±gradient + weightDecay·p; with
+    /// momentum μ ≠ 0, b = g on the first step, else μ·b + (1 − dampening)·g, and g = g + μ·b (Nesterov) or b; then p −= lr·g.
+    /// <paramref name="momentumBuffer"/> may be null when momentum is 0.</summary>
     void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n,
                   float lr, float momentum, float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep);
     /// <summary>Adam (decoupledWeightDecay = false) and AdamW (true); step counts from 1; maxSquare for AMSGrad.</summary>
     void Adam_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer expAvg, DeviceBuffer expAvgSquare,
                    DeviceBuffer? maxExpAvgSquare, long n, float lr, float beta1, float beta2, float eps,
                    float weightDecay, bool decoupledWeightDecay, bool maximize, int step);
+    /// <summary>Adagrad (<c>torch.optim.Adagrad</c>): g = ±gradient + weightDecay·p; clr = lr / (1 + (step − 1)·lrDecay);
+    /// stateSum += g²; p −= clr·g / (√stateSum + eps). <paramref name="step"/> counts from 1.</summary>
     void Adagrad_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer stateSum, long n,
                       float lr, float lrDecay, float weightDecay, float eps, bool maximize, int step);
+    /// <summary>RMSprop (<c>torch.optim.RMSprop</c>): g = ±gradient + weightDecay·p; squareAvg = α·squareAvg + (1 − α)·g²;
+    /// the denominator is √(squareAvg − gradAvg²) + eps with gradAvg = α·gradAvg + (1 − α)·g when <paramref name="centered"/>,
+    /// else √squareAvg + eps; with momentum μ &gt; 0, b = μ·b + g/denominator and p −= lr·b, without it p −= lr·g/denominator.
+    /// <paramref name="gradAvg"/> may be null unless centered, <paramref name="momentumBuffer"/> unless momentum &gt; 0.</summary>
     void RmsProp_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer squareAvg, DeviceBuffer? gradAvg,
                       DeviceBuffer? momentumBuffer, long n, float lr, float alpha, float eps, float weightDecay,
                       float momentum, bool centered, bool maximize);
@@ -250,6 +268,7 @@ public interface IBackend
 /// <summary>Memory owned by a backend. Opaque to generated code.</summary>
 public abstract class DeviceBuffer : IDisposable
 {
+    /// <summary>Records the buffer's size and element type; a backend's subclass holds the memory itself.</summary>
     protected DeviceBuffer(long length, BufferElementType elementType = BufferElementType.Float32)
     {
         Length = length;
@@ -262,6 +281,7 @@ public abstract class DeviceBuffer : IDisposable
     /// <summary>Float32 for values and gradients; Int32 for ids, lengths and labels (<see cref="IBackend.AllocateInt32"/>).</summary>
     public BufferElementType ElementType { get; }
 
+    /// <summary>Frees the memory on a device; host buffers (the CPU backend's) have nothing to free, and the default does nothing.</summary>
     public virtual void Dispose()
     {
     }
@@ -270,7 +290,9 @@ public abstract class DeviceBuffer : IDisposable
 /// <summary>What a <see cref="DeviceBuffer"/> holds.</summary>
 public enum BufferElementType
 {
+    /// <summary>32-bit floats: values, gradients and optimizer state.</summary>
     Float32,
+    /// <summary>32-bit integers: token ids, sequence lengths and class labels.</summary>
     Int32,
 }
 
@@ -278,21 +300,32 @@ public enum BufferElementType
 /// order: opaque to generated code, each backend keeps what its kernels want (the CPU backend the host arrays).</summary>
 public abstract class RecurrentTensors
 {
+    /// <summary>Binds the tensors to the stack <paramref name="descriptor"/> describes.</summary>
     protected RecurrentTensors(RecurrentDescriptor descriptor) => Descriptor = descriptor;
 
     /// <summary>The stack the tensors belong to.</summary>
     public RecurrentDescriptor Descriptor { get; }
 }
 
+/// <summary>The element-wise functions of <see cref="IBackend.Unary_Forward"/> and <see cref="IBackend.Unary_Backward"/>,
+/// y = f(x) with up to two constants (<c>parameter</c>, <c>parameter2</c>) as noted.</summary>
 public enum UnaryOp
 {
+    /// <summary>x (a copy).</summary>
     Identity,
+    /// <summary>max(x, 0).</summary>
     Relu,
+    /// <summary>1 / (1 + e^(−x)).</summary>
     Sigmoid,
+    /// <summary>tanh x.</summary>
     Tanh,
+    /// <summary>eˣ.</summary>
     Exp,
+    /// <summary>The natural logarithm ln x.</summary>
     Log,
+    /// <summary>|x| (gradient 0 at 0, as PyTorch's sign).</summary>
     Abs,
+    /// <summary>−x.</summary>
     Neg,
     /// <summary>x^p, p = parameter.</summary>
     Pow,
@@ -304,6 +337,7 @@ public enum UnaryOp
     RSubScalar,
     /// <summary>c / x, c = parameter.</summary>
     RDivScalar,
+    /// <summary>√x.</summary>
     Sqrt,
     /// <summary>x if x &gt; 0 else slope·x, slope = parameter (PyTorch's <c>leaky_relu</c>).</summary>
     LeakyRelu,
@@ -321,25 +355,40 @@ public enum UnaryOp
     Hardtanh,
 }
 
+/// <summary>The broadcasting element-wise operations of <see cref="IBackend.Binary_Forward"/>: y = a ∘ b.</summary>
 public enum BinaryOp
 {
+    /// <summary>a + b.</summary>
     Add,
+    /// <summary>a − b.</summary>
     Sub,
+    /// <summary>a · b.</summary>
     Mul,
+    /// <summary>a / b.</summary>
     Div,
 }
 
+/// <summary>The reductions of <see cref="IBackend.Reduce_Forward"/> over the axes it is given.</summary>
 public enum ReduceOp
 {
+    /// <summary>The sum of the reduced elements.</summary>
     Sum,
+    /// <summary>The sum divided by the number of reduced elements.</summary>
     Mean,
 }
 
+/// <summary>The losses of <see cref="IBackend.Loss_Forward"/> and <see cref="IBackend.IndexLoss_Forward"/>, as PyTorch defines
+/// them; the <see cref="Reduction"/> then averages, sums or keeps the per-element values.</summary>
 public enum LossKind
 {
+    /// <summary>Mean squared error, (input − target)² (<c>nn.MSELoss</c>).</summary>
     Mse,
+    /// <summary>Binary cross-entropy on probabilities, −(t·ln p + (1 − t)·ln(1 − p)), logs clamped at −100 (<c>nn.BCELoss</c>).</summary>
     Bce,
+    /// <summary>Binary cross-entropy on logits with a stable log-sigmoid (<c>nn.BCEWithLogitsLoss</c>).</summary>
     BceWithLogits,
+    /// <summary>Softmax cross-entropy of each row of logits against its class (<c>nn.CrossEntropyLoss</c>).</summary>
     CrossEntropy,
+    /// <summary>Negative log-likelihood: minus the row's log-probability at its class (<c>nn.NLLLoss</c>).</summary>
     Nll,
 }

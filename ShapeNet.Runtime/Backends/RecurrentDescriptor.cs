@@ -92,6 +92,7 @@ public readonly record struct RecurrentDescriptor(RecurrentMode Mode, int InputS
         _ = checked(GateCount * 2 * HiddenSize * Math.Max(InputSize, OutputSize));
     }
 
+    /// <summary>The configuration as messages print it: <c>Lstm(input 4, hidden 8, layers 1, batch first)</c>.</summary>
     public override string ToString() =>
         $"{Mode}(input {InputSize}, hidden {HiddenSize}, layers {NumLayers}{(Bidirectional ? ", bidirectional" : "")}" +
         $"{(Bias ? "" : ", no bias")}{(BatchFirst ? ", batch first" : "")}{(Dropout > 0 ? $", dropout {Dropout}" : "")})";

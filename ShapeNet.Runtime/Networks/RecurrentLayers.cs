@@ -32,6 +32,14 @@ public delegate (Tensor Output, (Tensor H, Tensor C) State) Lstm(Tensor input, (
 /// </summary>
 public sealed class EmbeddingLayer
 {
+    /// <summary>Draws <c>&lt;name&gt;.weight</c> [<paramref name="numEmbeddings"/>, <paramref name="embeddingDim"/>] from N(0, 1)
+    /// with <paramref name="init"/> and zeroes the padding row.</summary>
+    /// <param name="init">The network's seeded parameter source.</param>
+    /// <param name="name">The module name; the parameter is <c>&lt;name&gt;.weight</c>.</param>
+    /// <param name="numEmbeddings">Rows of the table: ids run 0 … numEmbeddings − 1.</param>
+    /// <param name="embeddingDim">Length of each row, the size of an id's vector.</param>
+    /// <param name="paddingIdx">An id whose row stays zero and gets no gradient; negative counts from the end; null: none.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or the padding id is outside [−num, num).</exception>
     public EmbeddingLayer(ParameterInit init, string name, int numEmbeddings, int embeddingDim, int? paddingIdx = null)
     {
         ArgumentNullException.ThrowIfNull(init);
@@ -47,10 +55,13 @@ public sealed class EmbeddingLayer
         Weight = new Parameter(name + ".weight", new Tensor(data, numEmbeddings, embeddingDim));
     }
 
+    /// <summary>Rows of the table: the number of distinct ids.</summary>
     public int NumEmbeddings { get; }
+    /// <summary>Length of each row.</summary>
     public int EmbeddingDim { get; }
     /// <summary>The padding row (normalised to [0, num)), or null.</summary>
     public int? PaddingIdx { get; }
+    /// <summary>The table <c>&lt;name&gt;.weight</c> [num, dim]: row i is id i's vector.</summary>
     public Parameter Weight { get; }
 
     /// <summary>Eager forward: ids [...] → [..., dim]; an id outside [0, num) is an error naming it, its position and num.</summary>
@@ -145,6 +156,18 @@ public abstract class RecurrentLayer
 /// <summary>PyTorch's <c>nn.RNN(input_size, hidden_size, num_layers, nonlinearity, bias, batch_first, dropout, bidirectional)</c>.</summary>
 public sealed class RnnLayer : RecurrentLayer
 {
+    /// <summary>Creates the stack's parameters in PyTorch's order.</summary>
+    /// <param name="init">The network's seeded parameter source: every weight and bias from U(−1/√hidden, 1/√hidden).</param>
+    /// <param name="name">The module name; parameters are <c>&lt;name&gt;.weight_ih_l0</c>, ….</param>
+    /// <param name="inputSize">Features of each step's input.</param>
+    /// <param name="hiddenSize">Features of the hidden state (H).</param>
+    /// <param name="numLayers">Stacked layers; layer k &gt; 0 reads layer k − 1's output.</param>
+    /// <param name="relu">ReLU instead of tanh as the nonlinearity (<c>nonlinearity='relu'</c>).</param>
+    /// <param name="bias">Whether the layers have <c>bias_ih</c> and <c>bias_hh</c>.</param>
+    /// <param name="batchFirst">Input and output as [Batch, Seq, feature] instead of [Seq, Batch, feature].</param>
+    /// <param name="dropout">Dropout on each layer's output except the last, in training mode.</param>
+    /// <param name="bidirectional">A second direction per layer, reading the sequence backwards; outputs are concatenated (D = 2).</param>
+    /// <exception cref="ArgumentException">A size is not positive or the dropout is outside [0, 1).</exception>
     public RnnLayer(ParameterInit init, string name, int inputSize, int hiddenSize, int numLayers = 1, bool relu = false,
         bool bias = true, bool batchFirst = false, float dropout = 0f, bool bidirectional = false)
         : base(init, name, new RecurrentDescriptor(relu ? RecurrentMode.RnnRelu : RecurrentMode.RnnTanh, inputSize, hiddenSize, numLayers,
@@ -163,6 +186,7 @@ public sealed class RnnLayer : RecurrentLayer
 /// <summary>PyTorch's <c>nn.GRU(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)</c>.</summary>
 public sealed class GruLayer : RecurrentLayer
 {
+    /// <inheritdoc cref="RnnLayer(ParameterInit, string, int, int, int, bool, bool, bool, float, bool)"/>
     public GruLayer(ParameterInit init, string name, int inputSize, int hiddenSize, int numLayers = 1, bool bias = true,
         bool batchFirst = false, float dropout = 0f, bool bidirectional = false)
         : base(init, name, new RecurrentDescriptor(RecurrentMode.Gru, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, dropout))
@@ -181,6 +205,7 @@ public sealed class GruLayer : RecurrentLayer
 /// (no projection: <c>proj_size</c> 0).</summary>
 public sealed class LstmLayer : RecurrentLayer
 {
+    /// <inheritdoc cref="RnnLayer(ParameterInit, string, int, int, int, bool, bool, bool, float, bool)"/>
     public LstmLayer(ParameterInit init, string name, int inputSize, int hiddenSize, int numLayers = 1, bool bias = true,
         bool batchFirst = false, float dropout = 0f, bool bidirectional = false)
         : base(init, name, new RecurrentDescriptor(RecurrentMode.Lstm, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, dropout))
@@ -219,10 +244,15 @@ public abstract class RecurrentCellLayer
 
     /// <summary>The configuration the kernels take (one layer, one direction, run for one step).</summary>
     public RecurrentDescriptor Descriptor { get; }
+    /// <summary>The module name (<c>cell</c>); parameters are <c>cell.weight_ih</c>, ….</summary>
     public string Name { get; }
+    /// <summary><c>&lt;name&gt;.weight_ih</c> [G·H, in]: the input-to-hidden weights of the G gates, stacked.</summary>
     public Parameter WeightIh { get; }
+    /// <summary><c>&lt;name&gt;.weight_hh</c> [G·H, H]: the hidden-to-hidden weights of the G gates, stacked.</summary>
     public Parameter WeightHh { get; }
+    /// <summary><c>&lt;name&gt;.bias_ih</c> [G·H], or null for a cell without bias.</summary>
     public Parameter? BiasIh { get; }
+    /// <summary><c>&lt;name&gt;.bias_hh</c> [G·H], or null for a cell without bias.</summary>
     public Parameter? BiasHh { get; }
 
     /// <summary>weight_ih, weight_hh, bias_ih, bias_hh (PyTorch's order), the biases only when present.</summary>
@@ -249,6 +279,14 @@ public abstract class RecurrentCellLayer
 /// <summary>PyTorch's <c>nn.RNNCell(input_size, hidden_size, bias, nonlinearity)</c>.</summary>
 public sealed class RnnCellLayer : RecurrentCellLayer
 {
+    /// <summary>Creates the cell's parameters in PyTorch's order.</summary>
+    /// <param name="init">The network's seeded parameter source: weights and biases from U(−1/√hidden, 1/√hidden).</param>
+    /// <param name="name">The module name; parameters are <c>&lt;name&gt;.weight_ih</c>, ….</param>
+    /// <param name="inputSize">Features of the input.</param>
+    /// <param name="hiddenSize">Features of the hidden state (H).</param>
+    /// <param name="bias">Whether the cell has <c>bias_ih</c> and <c>bias_hh</c>.</param>
+    /// <param name="relu">ReLU instead of tanh as the nonlinearity (<c>nonlinearity='relu'</c>).</param>
+    /// <exception cref="ArgumentException">A size is not positive.</exception>
     public RnnCellLayer(ParameterInit init, string name, int inputSize, int hiddenSize, bool bias = true, bool relu = false)
         : base(init, name, relu ? RecurrentMode.RnnRelu : RecurrentMode.RnnTanh, inputSize, hiddenSize, bias)
     {
@@ -267,6 +305,13 @@ public sealed class RnnCellLayer : RecurrentCellLayer
 /// <summary>PyTorch's <c>nn.GRUCell(input_size, hidden_size, bias)</c>.</summary>
 public sealed class GruCellLayer : RecurrentCellLayer
 {
+    /// <summary>Creates the cell's parameters in PyTorch's order (G = 3 gates: reset, update, new).</summary>
+    /// <param name="init">The network's seeded parameter source: weights and biases from U(−1/√hidden, 1/√hidden).</param>
+    /// <param name="name">The module name; parameters are <c>&lt;name&gt;.weight_ih</c>, ….</param>
+    /// <param name="inputSize">Features of the input.</param>
+    /// <param name="hiddenSize">Features of the hidden state (H).</param>
+    /// <param name="bias">Whether the cell has <c>bias_ih</c> and <c>bias_hh</c>.</param>
+    /// <exception cref="ArgumentException">A size is not positive.</exception>
     public GruCellLayer(ParameterInit init, string name, int inputSize, int hiddenSize, bool bias = true)
         : base(init, name, RecurrentMode.Gru, inputSize, hiddenSize, bias)
     {
@@ -285,6 +330,13 @@ public sealed class GruCellLayer : RecurrentCellLayer
 /// <summary>PyTorch's <c>nn.LSTMCell(input_size, hidden_size, bias)</c>.</summary>
 public sealed class LstmCellLayer : RecurrentCellLayer
 {
+    /// <summary>Creates the cell's parameters in PyTorch's order (G = 4 gates: input, forget, cell, output).</summary>
+    /// <param name="init">The network's seeded parameter source: weights and biases from U(−1/√hidden, 1/√hidden).</param>
+    /// <param name="name">The module name; parameters are <c>&lt;name&gt;.weight_ih</c>, ….</param>
+    /// <param name="inputSize">Features of the input.</param>
+    /// <param name="hiddenSize">Features of the hidden state (H).</param>
+    /// <param name="bias">Whether the cell has <c>bias_ih</c> and <c>bias_hh</c>.</param>
+    /// <exception cref="ArgumentException">A size is not positive.</exception>
     public LstmCellLayer(ParameterInit init, string name, int inputSize, int hiddenSize, bool bias = true)
         : base(init, name, RecurrentMode.Lstm, inputSize, hiddenSize, bias)
     {

@@ -60,8 +60,10 @@ public sealed class IntTensor
     /// <summary>The shape without copying; callers must not modify it.</summary>
     internal ReadOnlySpan<int> ShapeSpan => _shape;
 
+    /// <summary>The number of axes.</summary>
     public int Rank => _shape.Length;
 
+    /// <summary>The number of elements, the product of the shape.</summary>
     public int Numel => _data.Length;
 
     /// <summary>The size of one axis; a negative axis counts from the end.</summary>
@@ -79,6 +81,7 @@ public sealed class IntTensor
     /// and the limit: <c>Embedding: id 40 at position 3 (row 3 of the output) is outside [0, 32): the table has 32 rows.</c></summary>
     public void CheckRange(int limit, string what) => Backends.Cpu.CpuEmbedding.CheckIds(_data, limit, what);
 
+    /// <summary>The shape and the first 16 values, flat: <c>IntTensor([2, 3]: 1, 2, 3, 4, 5, 6)</c> (longer tensors end in "…").</summary>
     public override string ToString()
     {
         var text = new StringBuilder("IntTensor(");

@@ -41,11 +41,13 @@ public readonly struct IntTensor<D1>
     /// of <see cref="Seq"/> and <see cref="Batch"/> included).</summary>
     public static IntTensor<D1> FromArray(int[] data, params int[] shape) => new(IntTensor.FromArray(data, shape));
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator IntTensor(IntTensor<D1> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
     public static implicit operator IntTensor<D1>(IntTensor value) => new(value);
 
+    /// <summary>The tensor's text, or <c>default IntTensor&lt;…&gt;</c> for a default value that holds none.</summary>
     public override string ToString() => _value?.ToString() ?? $"default {Declared.TypeName}";
 }
 
@@ -87,11 +89,13 @@ public readonly struct IntTensor<D1, D2>
     /// of <see cref="Seq"/> and <see cref="Batch"/> included).</summary>
     public static IntTensor<D1, D2> FromArray(int[] data, params int[] shape) => new(IntTensor.FromArray(data, shape));
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator IntTensor(IntTensor<D1, D2> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
     public static implicit operator IntTensor<D1, D2>(IntTensor value) => new(value);
 
+    /// <summary>The tensor's text, or <c>default IntTensor&lt;…&gt;</c> for a default value that holds none.</summary>
     public override string ToString() => _value?.ToString() ?? $"default {Declared.TypeName}";
 }
 
@@ -134,10 +138,12 @@ public readonly struct IntTensor<D1, D2, D3>
     /// of <see cref="Seq"/> and <see cref="Batch"/> included).</summary>
     public static IntTensor<D1, D2, D3> FromArray(int[] data, params int[] shape) => new(IntTensor.FromArray(data, shape));
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator IntTensor(IntTensor<D1, D2, D3> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
     public static implicit operator IntTensor<D1, D2, D3>(IntTensor value) => new(value);
 
+    /// <summary>The tensor's text, or <c>default IntTensor&lt;…&gt;</c> for a default value that holds none.</summary>
     public override string ToString() => _value?.ToString() ?? $"default {Declared.TypeName}";
 }

@@ -103,11 +103,11 @@ public readonly partial struct Tensor<D1, D2>
     /// dimension sized at run time (<see cref="Batch"/>).</summary>
     public static Tensor<D1, D2> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
-    /// <summary>The rank-erased tensor (no copy).</summary>
     /// <summary>The slice at <paramref name="index"/> along the first axis, which it removes (negative counts from the end):
     /// <c>h[-1]</c> is a recurrent layer's last state, <c>x[t]</c> step t of a sequence.</summary>
     public Tensor this[int index] => Value[index];
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator Tensor(Tensor<D1, D2> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
@@ -163,11 +163,11 @@ public readonly partial struct Tensor<D1, D2, D3>
     /// dimension sized at run time (<see cref="Batch"/>).</summary>
     public static Tensor<D1, D2, D3> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
-    /// <summary>The rank-erased tensor (no copy).</summary>
     /// <summary>The slice at <paramref name="index"/> along the first axis, which it removes (negative counts from the end):
     /// <c>h[-1]</c> is a recurrent layer's last state, <c>x[t]</c> step t of a sequence.</summary>
     public Tensor this[int index] => Value[index];
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator Tensor(Tensor<D1, D2, D3> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
@@ -224,11 +224,11 @@ public readonly partial struct Tensor<D1, D2, D3, D4>
     /// dimension sized at run time (<see cref="Batch"/>).</summary>
     public static Tensor<D1, D2, D3, D4> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
-    /// <summary>The rank-erased tensor (no copy).</summary>
     /// <summary>The slice at <paramref name="index"/> along the first axis, which it removes (negative counts from the end):
     /// <c>h[-1]</c> is a recurrent layer's last state, <c>x[t]</c> step t of a sequence.</summary>
     public Tensor this[int index] => Value[index];
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator Tensor(Tensor<D1, D2, D3, D4> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>
@@ -286,11 +286,11 @@ public readonly partial struct Tensor<D1, D2, D3, D4, D5>
     /// dimension sized at run time (<see cref="Batch"/>).</summary>
     public static Tensor<D1, D2, D3, D4, D5> FromArray(float[] data, int batch) => new(Declared.FromArray(data, batch));
 
-    /// <summary>The rank-erased tensor (no copy).</summary>
     /// <summary>The slice at <paramref name="index"/> along the first axis, which it removes (negative counts from the end):
     /// <c>h[-1]</c> is a recurrent layer's last state, <c>x[t]</c> step t of a sequence.</summary>
     public Tensor this[int index] => Value[index];
 
+    /// <summary>The rank-erased tensor (no copy).</summary>
     public static implicit operator Tensor(Tensor<D1, D2, D3, D4, D5> typed) => typed.Value;
 
     /// <summary>Checks the shape; throws <see cref="ShapeMismatchException"/> when it does not fit.</summary>

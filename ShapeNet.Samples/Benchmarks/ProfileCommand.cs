@@ -20,9 +20,11 @@ public static class ProfileCommand
         var model = new Option<string>("--model") { Description = "basic-cnn, inception-cnn, resnet-cnn or all.", DefaultValueFactory = _ => "all" };
         var steps = new Option<int>("--steps") { Description = "Timed steps per model.", DefaultValueFactory = _ => 30 };
         var layers = new Option<bool>("--layers") { Description = "Time each conv and pool geometry of the CNNs on the span kernels instead." };
-        var command = new Command("profile", "Milliseconds per training step of each backend call of the CNN plans (batch 64).") { model, steps, layers };
+        var noWinograd = new Option<bool>("--no-winograd") { Description = "Run the 3×3 and 5×5 convolutions as implicit GEMM / im2col instead of Winograd." };
+        var command = new Command("profile", "Milliseconds per training step of each backend call of the CNN plans (batch 64).") { model, steps, layers, noWinograd };
         command.SetAction(result =>
         {
+            CpuConvolution.UseWinograd = !result.GetValue(noWinograd);
             if (!result.GetValue(layers)) return Run(result.GetValue(model)!, result.GetValue(steps), Console.Out);
             ConvLayerProfile.Run(Console.Out, 15 * result.GetValue(steps));
             return 0;

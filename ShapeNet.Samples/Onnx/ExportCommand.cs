@@ -38,6 +38,11 @@ public static class ExportCommand
         ["tabular"] = Of(() => new TabularModel(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
         ["tabular-loader"] = Of(() => new TabularModel(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
         ["word-language"] = Of(() => new LanguageClassifier(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
+        ["hello-rnncell"] = Of(() => new HelloRnnCell(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
+        ["hello-rnn"] = Of(() => new HelloRnn(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
+        ["hello-embedding"] = Of(() => new HelloEmbedding(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
+        ["hello-lstm"] = Of(() => new HelloLstm(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
+        ["hello-gru"] = Of(() => new HelloGru(), (n, p, b, o) => n.ExportOnnx(p, b, o)),
     };
 
     public sealed record Options(string Sample, string? Output = null, string? Checkpoint = null, int? Batch = null,

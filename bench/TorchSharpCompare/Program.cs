@@ -243,6 +243,28 @@ internal sealed class Comparison(Options options)
                 optimizer.step();
             }));
         }
+        // The CNNs again with ShapeNet's Winograd convolutions off (implicit GEMM / im2col), against the same libtorch step:
+        // the before and after of the Winograd path in one run.
+        foreach (TrainCase c in cases.Where(c => c.Name.EndsWith("-cnn", StringComparison.Ordinal)))
+        {
+            NetworkPlan plan = c.CreatePlan();
+            _owned.Add(plan);
+            var (model, loss, x, y) = TorchCase(c)!.Value;
+            var optimizer = torch.optim.SGD(model.parameters(), 0.01, momentum: 0.5);
+            rows.Add(new Row($"{c.Name} (no Winograd)", Kind.Train, c.Batch, () =>
+            {
+                CpuConvolution.UseWinograd = false;
+                plan.TrainStep(c.Input, c.Target, c.Batch);
+                CpuConvolution.UseWinograd = true;
+            }, () =>
+            {
+                using var scope = torch.NewDisposeScope();
+                optimizer.zero_grad();
+                Tensor l = loss.call(model.call(x), y);
+                l.backward();
+                optimizer.step();
+            }));
+        }
         foreach (TrainCase c in cases)
         {
             var (model, _, x, _) = TorchCase(c)!.Value;

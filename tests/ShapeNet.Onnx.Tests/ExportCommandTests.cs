@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using ShapeNet.Checkpoints;
 using ShapeNet.Samples.Cnn;
 using ShapeNet.Samples.Onnx;
+using ShapeNet.Samples.Recurrent;
 
 namespace ShapeNet.Onnx.Tests;
 
@@ -45,6 +46,26 @@ public sealed class ExportCommandTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Equal(trained.ToOnnx(batch: 32, opset: 18), File.ReadAllBytes(Path.Combine(_runs, "resnet-cnn", "model.onnx")));
+    }
+
+    [Fact]
+    public void The_hello_samples_export_from_the_checkpoints_they_save()
+    {
+        // A real run: the sample trains and saves runs/<variant>/model.safetensors, export reads it back.
+        foreach (string name in new[] { "hello-rnncell", "hello-lstm" })
+        {
+            Assert.Equal(0, HelloSample.Run(name, TextWriter.Null, runsFolder: _runs));
+            Assert.Equal(0, ExportCommand.Run(new ExportCommand.Options(name, RunsFolder: _runs), TextWriter.Null, TextWriter.Null));
+            Module trained = ExportCommand.Samples[name].Create();
+            Checkpoint.Load(Path.Combine(_runs, name, "model.safetensors"), trained);
+            byte[] expected = trained switch
+            {
+                HelloRnnCell cell => cell.ToOnnx(),
+                HelloLstm lstm => lstm.ToOnnx(),
+                _ => throw new InvalidOperationException(name),
+            };
+            Assert.Equal(expected, File.ReadAllBytes(Path.Combine(_runs, name, "model.onnx")));
+        }
     }
 
     [Fact]

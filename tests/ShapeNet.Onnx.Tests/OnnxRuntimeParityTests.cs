@@ -43,6 +43,18 @@ public sealed class OnnxRuntimeParityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Fixed_batch_export_of_a_recurrent_network_runs()
+    {
+        ExportCase c = ExportCase.Find("LanguageClassifier");
+        Module network = Prepare(c);
+        using var session = new InferenceSession(c.Onnx(network, 64, OnnxModelBuilder.DefaultOpset));
+        Assert.Equal([14, 64], session.InputMetadata["ids"].Dimensions);
+        Assert.Equal([64], session.InputMetadata["lengths"].Dimensions);
+        Assert.Equal([64, 10], session.OutputMetadata["output"].Dimensions);
+        Compare(c, network, session, 64, "LanguageClassifier (batch 64 fixed)");
+    }
+
+    [Fact]
     public void Dynamic_batch_axis_is_named_batch()
     {
         ExportCase c = ExportCase.Find("MnistMlp");

@@ -16,30 +16,38 @@ public sealed class RecurrentSampleTests : IDisposable
 
     [Theory]
     [MemberData(nameof(HelloVariants))]
-    public void Hello_learns_ohlol_in_15_epochs(string name)
+    public void Hello_learns_ohlol_in_15_epochs_and_saves_its_checkpoint(string name)
     {
-        Assert.Equal(0, _run.Run(o => HelloSample.Run(name, o)));
+        Assert.Equal(0, _run.Run(o => HelloSample.Run(name, o, runsFolder: _run.RunsFolder)));
         string[] epochs = _run.Output.Split('\n').Where(l => l.StartsWith("epoch", StringComparison.Ordinal)).ToArray();
         Assert.Equal(HelloSample.DefaultEpochs, epochs.Length);
         Assert.EndsWith("predicted \"ohlol\"", epochs[^1].TrimEnd());
         Assert.Contains("predicted string after the last epoch = \"ohlol\" (expected \"ohlol\")", _run.Output);
+        Assert.Contains($"checkpoint: {_run.File(name, "model.safetensors")}", _run.Output);
     }
 
     [Fact]
     public void The_cell_loop_and_the_rnn_layer_learn_the_same_from_the_same_seed()
     {
         // The same parameters drawn in the same order, the same kernels: the unrolled cell and the layer agree step by step.
-        _run.Run(o => HelloSample.Run("hello-rnncell", o));
-        string cell = _run.Output[_run.Output.IndexOf("epoch", StringComparison.Ordinal)..];
-        _run.Run(o => HelloSample.Run("hello-rnn", o));
-        string layer = _run.Output[_run.Output.IndexOf("epoch", StringComparison.Ordinal)..];
+        _run.Run(o => HelloSample.Run("hello-rnncell", o, runsFolder: _run.RunsFolder));
+        string cell = Epochs(_run.Output);
+        _run.Run(o => HelloSample.Run("hello-rnn", o, runsFolder: _run.RunsFolder));
+        string layer = Epochs(_run.Output);
         Assert.Equal(cell, layer);
+    }
+
+    /// <summary>The per-epoch lines: from the first "epoch" to the checkpoint line (whose path names the variant).</summary>
+    private static string Epochs(string output)
+    {
+        int start = output.IndexOf("epoch", StringComparison.Ordinal);
+        return output[start..output.IndexOf("checkpoint:", start, StringComparison.Ordinal)];
     }
 
     [Fact]
     public void A_seed_that_falls_short_exits_1()
     {
-        Assert.Equal(1, _run.Run(o => HelloSample.Run("hello-rnn", o, seed: 0)));
+        Assert.Equal(1, _run.Run(o => HelloSample.Run("hello-rnn", o, seed: 0, runsFolder: _run.RunsFolder)));
         Assert.Contains("<-- MISSED", _run.Output);
     }
 

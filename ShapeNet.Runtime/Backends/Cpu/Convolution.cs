@@ -11,10 +11,42 @@ namespace ShapeNet.Backends.Cpu;
 /// </summary>
 public readonly struct Conv2dGeometry
 {
-    public readonly int Batch, InChannels, InHeight, InWidth, OutChannels, KernelH, KernelW;
-    public readonly int StrideH, StrideW, PadH, PadW, DilationH, DilationW, Groups;
-    public readonly int OutHeight, OutWidth;
+    /// <summary>Samples in the batch (N).</summary>
+    public readonly int Batch;
+    /// <summary>Channels of the input (C_in).</summary>
+    public readonly int InChannels;
+    /// <summary>Input height in pixels (H_in).</summary>
+    public readonly int InHeight;
+    /// <summary>Input width in pixels (W_in).</summary>
+    public readonly int InWidth;
+    /// <summary>Channels of the output (C_out), the weight's first axis.</summary>
+    public readonly int OutChannels;
+    /// <summary>Kernel height.</summary>
+    public readonly int KernelH;
+    /// <summary>Kernel width.</summary>
+    public readonly int KernelW;
+    /// <summary>Vertical stride.</summary>
+    public readonly int StrideH;
+    /// <summary>Horizontal stride.</summary>
+    public readonly int StrideW;
+    /// <summary>Zero rows added above and below the input.</summary>
+    public readonly int PadH;
+    /// <summary>Zero columns added left and right of the input.</summary>
+    public readonly int PadW;
+    /// <summary>Vertical spacing of the kernel taps (1: adjacent).</summary>
+    public readonly int DilationH;
+    /// <summary>Horizontal spacing of the kernel taps (1: adjacent).</summary>
+    public readonly int DilationW;
+    /// <summary>Channel groups: each output channel sees <see cref="GroupInChannels"/> input channels (1: all of them).</summary>
+    public readonly int Groups;
+    /// <summary>Output height, from <see cref="OutputSize"/>.</summary>
+    public readonly int OutHeight;
+    /// <summary>Output width, from <see cref="OutputSize"/>.</summary>
+    public readonly int OutWidth;
 
+    /// <summary>Validates the sizes (positive channels, groups dividing both channel counts, a kernel that fits the padded
+    /// input, every derived size within its integer type) and derives the output size.</summary>
+    /// <exception cref="ArgumentException">A size is out of range or a product overflows; the message names it.</exception>
     public Conv2dGeometry(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelH, int kernelW,
         int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups)
     {
@@ -55,15 +87,23 @@ public readonly struct Conv2dGeometry
         return (int)((padded - span) / stride + 1);
     }
 
+    /// <summary>Pixels in one input channel, H_in · W_in.</summary>
     public int InPlane => InHeight * InWidth;
+    /// <summary>Pixels in one output channel, H_out · W_out.</summary>
     public int OutPlane => OutHeight * OutWidth;
+    /// <summary>Taps in one kernel, kH · kW.</summary>
     public int KernelArea => KernelH * KernelW;
+    /// <summary>Input channels each group reads, C_in / groups (the weight's second axis).</summary>
     public int GroupInChannels => InChannels / Groups;
+    /// <summary>Output channels each group writes, C_out / groups.</summary>
     public int GroupOutChannels => OutChannels / Groups;
     /// <summary>The depth of one group's GEMM: rows of its im2col block, columns of its weight matrix.</summary>
     public int GroupDepth => GroupInChannels * KernelArea;
+    /// <summary>Floats in the input, N · C_in · H_in · W_in.</summary>
     public long InputLength => (long)Batch * InChannels * InPlane;
+    /// <summary>Floats in the output, N · C_out · H_out · W_out.</summary>
     public long OutputLength => (long)Batch * OutChannels * OutPlane;
+    /// <summary>Floats in the weight, C_out · C_in/groups · kH · kW.</summary>
     public int WeightLength => OutChannels * GroupDepth;
     /// <summary>A 1×1 kernel at stride 1 without padding reads the input as the column matrix itself.</summary>
     public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0;
@@ -83,6 +123,18 @@ public readonly struct Conv2dGeometry
     /// the GEMM and col2im.</summary>
     public bool HasImplicitInputGradient => IsImplicit && PadH <= DilationH * (KernelH - 1) && PadW <= DilationW * (KernelW - 1)
         && 4L * InPlane <= 5L * OutPlane;
+    /// <summary>Dense, unit-stride, undilated square 3×3 or 5×5 kernels with at least 8 input and output channels (at most 512)
+    /// and padding below the kernel size run as Winograd F(4×4, 3×3) or F(2×2, 5×5) (<see cref="CpuWinograd"/>): 36
+    /// multiply-adds per 6×6 input tile and channel pair instead of 144 or 100.</summary>
+    public bool IsWinograd => Groups == 1 && StrideH == 1 && StrideW == 1 && DilationH == 1 && DilationW == 1 && KernelH == KernelW
+        && (KernelH == 3 || KernelH == 5) && PadH < KernelH && PadW < KernelW && InChannels >= 8 && OutChannels >= 8
+        && InChannels <= 512 && OutChannels <= 512 && CpuWinograd.TilesPerSample(this) <= CpuWinograd.MaxTilesPerSample;
+    /// <summary>Whether the backward of a <see cref="IsWinograd"/> convolution runs as Winograd too: always for 3×3; for 5×5 when
+    /// the input gradient would otherwise be an implicit convolution ("same" size, <see cref="HasImplicitInputGradient"/>'s
+    /// rule) or the input is deep (≥ 32 channels). Measured on the seed CNNs: a shrinking 5×5 with few channels (10→20, 16→32 on
+    /// 12×12 → 8×8) has a backward GEMM of depth 250–400 and col2im that beats 36 Winograd GEMMs with 10–32 rows and columns;
+    /// its forward still gains.</summary>
+    public bool HasWinogradBackward => IsWinograd && (KernelH == 3 || InChannels >= 32 || 4L * InPlane <= 5L * OutPlane || CpuWinograd.AlwaysBackward);
     /// <summary>The convolution that computes the input gradient (see <see cref="HasImplicitInputGradient"/>).</summary>
     public Conv2dGeometry InputGradientGeometry => new(Batch, OutChannels, OutHeight, OutWidth, InChannels, KernelH, KernelW, 1, 1,
         DilationH * (KernelH - 1) - PadH, DilationW * (KernelW - 1) - PadW, DilationH, DilationW, 1);
@@ -107,6 +159,14 @@ public static unsafe class CpuConvolution
     /// <summary>Batches with fewer multiply-adds than this run on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 18;
 
+    /// <summary>Whether eligible 3×3 and 5×5 convolutions (<see cref="Conv2dGeometry.IsWinograd"/>) run as Winograd (the
+    /// default) or as the implicit GEMM / im2col paths. For measurements and comparisons; set it between calls.</summary>
+    public static bool UseWinograd
+    {
+        get => CpuWinograd.Enabled;
+        set => CpuWinograd.Enabled = value;
+    }
+
     /// <summary>Samples processed at once: one per thread in use, never more than the batch.</summary>
     private static int ConcurrentSamples(int batch) => Math.Max(1, Math.Min(batch, CpuWorkers.Threads));
 
@@ -118,6 +178,8 @@ public static unsafe class CpuConvolution
         int samples = ConcurrentSamples(g.Batch);
         long length = ImplicitOffset(g);
         if (g.IsImplicit) length += PackedWeightLength(g) + g.WeightLength + samples * PaddedLength(g);
+        // The Winograd path reuses the workspace from its start; the other paths stay possible (CpuWinograd.Enabled).
+        if (g.IsWinograd) length = Math.Max(length, CpuWinograd.WorkspaceLength(g));
         return length;
     }
 
@@ -232,6 +294,11 @@ public static unsafe class CpuConvolution
 
         fixed (float* py = y, px = x, pw = weight, pb = bias, pws = workspace)
         {
+            if (g.IsWinograd && CpuWinograd.Enabled)
+            {
+                CpuWinograd.Forward(py, px, pw, pb, pws, g, activation == UnaryOp.Relu);
+                return;
+            }
             if (g.IsImplicit)
             {
                 float* packed = pws + ImplicitOffset(g);
@@ -323,6 +390,10 @@ public static unsafe class CpuConvolution
             if (g.Batch == 0)
             {
                 if (!accumulateParameters) dWeight.Clear();
+            }
+            else if (g.HasWinogradBackward && CpuWinograd.Enabled)
+            {
+                CpuWinograd.Backward(pdx0, pdw, pdy, px, pw, pws, g, accumulateDx, accumulateParameters);
             }
             else
             {

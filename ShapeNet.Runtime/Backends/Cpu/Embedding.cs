@@ -9,7 +9,7 @@ public static class CpuEmbedding
 {
     /// <summary>
     /// ids (n), weight (num,dim) -> y (n,dim)
-    /// y[r, :] = weight[ids[r], :]. <paramref name="paddingIdx"/> (−1 for none) changes nothing in the forward: the padding
+    /// y[r, :] = weight[ids[r], :]. The padding id (the backward's <c>paddingIdx</c>) changes nothing in the forward: the padding
     /// row of the table is whatever it holds (PyTorch initialises it to zeros and never trains it).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is negative or at least <paramref name="num"/>.</exception>

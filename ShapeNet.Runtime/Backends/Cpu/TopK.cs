@@ -8,6 +8,10 @@ namespace ShapeNet.Backends.Cpu;
 /// </summary>
 public static class CpuTopK
 {
+    /// <summary>values, indices [outer, k, inner] ← the k largest (<paramref name="largest"/>) or smallest entries of each line
+    /// of x [outer, dim, inner] along the middle axis, sorted, with their positions along it as floats.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not 1 … <paramref name="dim"/>.</exception>
+    /// <exception cref="ArgumentException">A span is shorter than the sizes need.</exception>
     public static void Forward(Span<float> values, Span<float> indices, ReadOnlySpan<float> x, int outer, int dim, int inner, int k, bool largest)
     {
         if (k <= 0 || k > dim) throw new ArgumentOutOfRangeException(nameof(k), k, $"TopK needs 1 <= k <= {dim}.");

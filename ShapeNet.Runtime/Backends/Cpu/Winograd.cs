@@ -1,0 +1,675 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ShapeNet.Backends.Cpu;
+
+/// <summary>
+/// Winograd convolution for dense, unit-stride, undilated 3×3 and 5×5 kernels (<see cref="Conv2dGeometry.IsWinograd"/>):
+/// F(4×4, 3×3) and F(2×2, 5×5), both on 6×6 input tiles with the interpolation points 0, ±1, ±2, ∞, so they share the
+/// input transform Bᵀ and differ in G (weights) and Aᵀ (outputs). Per tile, Y = Aᵀ[(G W Gᵀ) ⊙ (Bᵀ X B)]A; over a chunk
+/// of tiles and all channels the element-wise product becomes 36 GEMMs, one per position ξ of the 6×6 tile:
+/// M_ξ[outC, tiles] = U_ξ[outC, inC] · V_ξ[inC, tiles]. That is 36 multiply-adds per tile and channel pair instead of
+/// 16·9 = 144 (3×3) or 4·25 = 100 (5×5).
+/// Backward is the adjoint of the same factorisation, which keeps the input gradient at the forward's cost even for a
+/// shrinking convolution: dM = A dY Aᵀ per output tile; dU_ξ (+)= dM_ξ · V_ξᵀ over the chunks, dW = Gᵀ dU G once per call;
+/// dV_ξ = U_ξᵀ · dM_ξ, and dX (+)= B dV Bᵀ added onto the overlapping input tiles.
+/// The GEMMs are <see cref="CpuGemm.Gemm"/> (its run-time kernel choice, AVX-512 / AVX2 / portable); the transforms work
+/// on 8 tiles at once in Vector256 lanes. Samples are split over the cores as in the other convolution paths; each part
+/// sums its own weight gradient, added in part order, so results are bit-identical run to run for a thread count.
+/// Transforms scale values by up to ~10 per axis, so the result differs from the direct sum by a few float rounding
+/// steps more than the GEMM paths (relative ~1e-6 of the operands' magnitudes; tests state their tolerance).
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class CpuWinograd
+{
+    /// <summary>Off only for measurements and for tests that compare against the GEMM paths. Set it between calls.</summary>
+    internal static bool Enabled = true;
+
+    /// <summary>Tests only: run the backward as Winograd for every <see cref="Conv2dGeometry.IsWinograd"/> convolution, not
+    /// only where <see cref="Conv2dGeometry.HasWinogradBackward"/> measured faster. Per thread (the thread that calls the kernel
+    /// decides), so a test that sets it does not change the convolutions other tests run meanwhile.</summary>
+    [ThreadStatic] internal static bool AlwaysBackward;
+
+    private const int Alpha = 6, Positions = 36, Lanes = 8;
+    /// <summary>Tiles a chunk aims for: the GEMMs' column count (forward) or depth (weight gradient).</summary>
+    private const int TargetTiles = 256;
+    /// <summary>Floats the transformed input of one chunk (36 × inC × tiles) may take: 1.5 MiB.</summary>
+    private const long ChunkBudget = 3 << 17;
+    /// <summary>Most tiles of one sample (the tile tables live on the stack).</summary>
+    internal const int MaxTilesPerSample = 1024;
+
+    private static int OutTile(in Conv2dGeometry g) => g.KernelH == 3 ? 4 : 2;
+    private static int TilesH(in Conv2dGeometry g) => (g.OutHeight + OutTile(g) - 1) / OutTile(g);
+    private static int TilesW(in Conv2dGeometry g) => (g.OutWidth + OutTile(g) - 1) / OutTile(g);
+    internal static int TilesPerSample(in Conv2dGeometry g) => TilesH(g) * TilesW(g);
+    /// <summary>The padded input every tile reads from: tiles·m + r − 1 rows (≥ H + 2·pad), likewise columns.</summary>
+    private static int PaddedH(in Conv2dGeometry g) => TilesH(g) * OutTile(g) + g.KernelH - 1;
+    private static int PaddedW(in Conv2dGeometry g) => TilesW(g) * OutTile(g) + g.KernelW - 1;
+
+    private static int Parts(in Conv2dGeometry g) => Math.Max(1, Math.Min(g.Batch, CpuWorkers.Threads));
+
+    /// <summary>Samples per chunk: about <see cref="TargetTiles"/> tiles within <see cref="ChunkBudget"/>, at most one core's
+    /// share of the batch.</summary>
+    private static int ChunkSamples(in Conv2dGeometry g)
+    {
+        int perSample = TilesPerSample(g), parts = Parts(g);
+        int share = Math.Max(1, (g.Batch + parts - 1) / parts);
+        long samples = Math.Min((TargetTiles + perSample - 1) / perSample, ChunkBudget / ((long)Positions * g.InChannels * perSample));
+        samples = Math.Min(samples, MaxTilesPerSample / perSample);
+        return (int)Math.Clamp(samples, 1, share);
+    }
+
+    private static int PaddedTiles(in Conv2dGeometry g) => RoundUp(ChunkSamples(g) * TilesPerSample(g), 16);
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    private static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>One chunk's padded samples, plus 8 floats: a tile row is read and written as 8 floats, 6 of them its own.</summary>
+    private static long PaddedChunkLength(in Conv2dGeometry g) => RoundUp((long)ChunkSamples(g) * g.InChannels * PaddedH(g) * PaddedW(g) + 8, 16);
+    /// <summary>The distance between two positions' blocks: the block rounded up to 16 floats plus 16, so the 36 blocks do not
+    /// start a multiple of 4 KiB apart (36 vectors a transform reads or writes at once would fall into one L1 set).</summary>
+    private static long BlockStride(long length) => RoundUp(length, 16) + 16;
+    private static long WeightBlock(in Conv2dGeometry g) => BlockStride((long)g.OutChannels * g.InChannels);
+    private static long TransformedWeightLength(in Conv2dGeometry g) => Positions * WeightBlock(g);
+    private static long InputTransformLength(in Conv2dGeometry g) => Positions * BlockStride((long)g.InChannels * PaddedTiles(g));
+    private static long OutputTransformLength(in Conv2dGeometry g) => Positions * BlockStride((long)g.OutChannels * PaddedTiles(g));
+
+    /// <summary>Per core: the padded input chunk, the padded input-gradient chunk, V (36 × inC × tiles), M or dM
+    /// (36 × outC × tiles), dM packed as the micro-kernel's B, and a partial dU (36 × outC × inC).</summary>
+    private static long PartLength(in Conv2dGeometry g)
+        => 2 * PaddedChunkLength(g) + InputTransformLength(g) + 2 * OutputTransformLength(g) + TransformedWeightLength(g);
+
+    /// <summary>16 floats to align the start to 64 bytes, the transformed weight U (36 × outC × inC) and its packed copy, then
+    /// one <see cref="PartLength"/> per core.</summary>
+    internal static long WorkspaceLength(in Conv2dGeometry g) => 16 + SharedLength(g) + Parts(g) * PartLength(g);
+
+    /// <summary>U, then U packed as the micro-kernel's A operand per position (rows rounded up to 12, the widest micro-tile).</summary>
+    private static long SharedLength(in Conv2dGeometry g) => TransformedWeightLength(g) + PackedWeightLength(g);
+    private static long PackedWeightLength(in Conv2dGeometry g)
+        => RoundUp((long)Positions * Math.Max(RoundUp(g.OutChannels, 12) * g.InChannels, RoundUp(g.InChannels, 12) * g.OutChannels), 16);
+
+    private static float* Align(float* workspace) => (float*)(((nint)workspace + 63) & ~(nint)63);
+
+    // G[k][a] = f_k·p_k^a for the points p = 0, 1, −1, 2, −2 (f = 1/4, −1/6, −1/6, 1/24, 1/24), G[5][a] = [a = r − 1].
+    private static readonly double[] s_points = [0, 1, -1, 2, -2];
+    private static readonly double[] s_scales = [0.25, -1.0 / 6, -1.0 / 6, 1.0 / 24, 1.0 / 24];
+
+    private static double G(int k, int a, int r)
+    {
+        if (k == 5) return a == r - 1 ? 1 : 0;
+        double value = s_scales[k];
+        for (int i = 0; i < a; i++) value *= s_points[k];
+        return value;
+    }
+
+    // The operands of the parallel call in flight; written by the thread that owns CpuWorkers.
+    private static Conv2dGeometry s_geometry;
+    private static float* s_y, s_x, s_dy, s_dx, s_bias, s_u, s_parts0;
+    private static bool s_relu, s_accumulateDx, s_backward;
+    private static int s_partCount;
+
+    /// <summary>y = act(conv(x, W) + b) (see <see cref="CpuConvolution.Conv2d_Forward"/>; arguments already checked).</summary>
+    internal static void Forward(float* y, float* x, float* weight, float* bias, float* workspace, in Conv2dGeometry g, bool relu)
+    {
+        float* ws = Align(workspace), u = ws, packed = u + TransformedWeightLength(g);
+        TransformWeight(g, weight, u);
+        // The forward drives the micro-kernel itself: U_ξ packed once, V written by the transform in packed-B layout.
+        long rows = RoundUp(g.OutChannels, 12), block = WeightBlock(g);
+        for (int xi = 0; xi < Positions; xi++)
+            CpuGemm.PackA(false, u + xi * block, g.InChannels, 0, 0, g.OutChannels, g.InChannels, 1f, packed + xi * rows * g.InChannels);
+        Run(g, backward: false, y, x, null, null, bias, packed, ws + SharedLength(g), relu, accumulateDx: false);
+    }
+
+    /// <summary>dW (+)= ∂/∂W, dx (+)= ∂/∂x (skipped when null) of Σ dy·conv(x, W) (arguments already checked).</summary>
+    internal static void Backward(float* dx, float* dWeight, float* dy, float* x, float* weight, float* workspace, in Conv2dGeometry g,
+        bool accumulateDx, bool accumulateParameters)
+    {
+        float* ws = Align(workspace), u = ws, packed = u + TransformedWeightLength(g), parts = ws + SharedLength(g);
+        if (dx != null)
+        {
+            // dV_ξ = U_ξᵀ · dM_ξ: U_ξᵀ packed once as the micro-kernel's A.
+            TransformWeight(g, weight, u);
+            long rows = RoundUp(g.InChannels, 12), block = WeightBlock(g);
+            for (int xi = 0; xi < Positions; xi++)
+                CpuGemm.PackA(true, u + xi * block, g.InChannels, 0, 0, g.InChannels, g.OutChannels, 1f, packed + xi * rows * g.OutChannels);
+        }
+        int partCount = Run(g, backward: true, null, x, dy, dx, null, packed, parts, relu: false, accumulateDx);
+        // Each part summed its samples' dU; part 0's buffer collects them in part order.
+        long partLength = PartLength(g), dULength = TransformedWeightLength(g);
+        float* dU = parts + (partLength - TransformedWeightLength(g));
+        for (int part = 1; part < partCount; part++)
+        {
+            float* other = parts + part * partLength + (partLength - TransformedWeightLength(g));
+            for (long i = 0; i < dULength; i++) dU[i] += other[i];
+        }
+        WeightGradient(g, dU, dWeight, !accumulateParameters);
+    }
+
+    private static int Run(in Conv2dGeometry g, bool backward, float* y, float* x, float* dy, float* dx, float* bias, float* u, float* parts,
+        bool relu, bool accumulateDx)
+    {
+        int partCount = Parts(g);
+        long work = (long)g.Batch * g.OutChannels * g.InChannels * TilesPerSample(g) * Positions;
+        if (partCount > 1 && work >= 1L << 18 && CpuWorkers.TryAcquire())
+        {
+            s_geometry = g;
+            s_y = y; s_x = x; s_dy = dy; s_dx = dx; s_bias = bias; s_u = u; s_parts0 = parts;
+            (s_relu, s_accumulateDx, s_backward, s_partCount) = (relu, accumulateDx, backward, partCount);
+            CpuWorkers.RunAndRelease(&Part);
+            return partCount;
+        }
+        RunSamples(g, backward, 0, g.Batch, y, x, dy, dx, bias, u, parts, relu, accumulateDx);
+        return 1;
+    }
+
+    private static void Part(int part, int _)
+    {
+        if (part >= s_partCount) return;
+        Conv2dGeometry g = s_geometry;
+        int start = (int)((long)g.Batch * part / s_partCount), end = (int)((long)g.Batch * (part + 1) / s_partCount);
+        RunSamples(g, s_backward, start, end, s_y, s_x, s_dy, s_dx, s_bias, s_u, s_parts0 + part * PartLength(g), s_relu, s_accumulateDx);
+    }
+
+    private static void RunSamples(in Conv2dGeometry g, bool backward, int start, int end, float* y, float* x, float* dy, float* dx,
+        float* bias, float* u, float* buffers, bool relu, bool accumulateDx)
+    {
+        int inC = g.InChannels, outC = g.OutChannels, perSample = TilesPerSample(g), chunk = ChunkSamples(g), tpad = PaddedTiles(g);
+        int paddedH = PaddedH(g), paddedW = PaddedW(g), m = OutTile(g), tilesW = TilesW(g);
+        float* xPad = buffers, dxPad = xPad + PaddedChunkLength(g), v = dxPad + PaddedChunkLength(g);
+        float* mBuffer = v + InputTransformLength(g), dMPacked = mBuffer + OutputTransformLength(g), dU = dMPacked + OutputTransformLength(g);
+        int* tileIn = stackalloc int[MaxTilesPerSample + Lanes];
+        int* tileOut = stackalloc int[MaxTilesPerSample + Lanes];
+        int* tileRows = stackalloc int[MaxTilesPerSample + Lanes];
+        int* tileColumns = stackalloc int[MaxTilesPerSample + Lanes];
+        float* stage = stackalloc float[Positions * Lanes];
+        float* stage2 = stackalloc float[Positions * Lanes];
+        long inPlane = g.InPlane, outPlane = g.OutPlane, paddedPlane = (long)paddedH * paddedW;
+        long vBlock = BlockStride((long)inC * tpad), mBlock = BlockStride((long)outC * tpad), uBlock = WeightBlock(g);
+        if (backward && start == end) new Span<float>(dU, (int)(Positions * uBlock)).Clear();
+        for (int s0 = start; s0 < end; s0 += chunk)
+        {
+            int count = Math.Min(chunk, end - s0), tiles = count * perSample;
+            for (int t = 0; t < RoundUp(tiles, Lanes); t++)
+            {
+                int tt = Math.Min(t, tiles - 1), sample = tt / perSample, r = tt - sample * perSample, th = r / tilesW, tw = r - th * tilesW;
+                tileIn[t] = (int)(sample * inC * paddedPlane + (long)th * m * paddedW + tw * m);
+                tileOut[t] = (int)(sample * outC * outPlane + (long)th * m * g.OutWidth + tw * m);
+                tileRows[t] = t < tiles ? Math.Min(m, g.OutHeight - th * m) : 0;
+                tileColumns[t] = t < tiles ? Math.Min(m, g.OutWidth - tw * m) : 0;
+            }
+            PadChunk(g, x + s0 * inC * inPlane, count, xPad, paddedH, paddedW);
+            // Forward: V_ξ as NR-column strips [tiles / 16, inC, 16] (the micro-kernel's B); backward: rows [inC, tpad].
+            InputTransform(xPad, inC, paddedPlane, paddedW, tiles, tpad, tileIn, v, backward ? tpad : CpuGemm.NR,
+                backward ? CpuGemm.NR : (long)inC * CpuGemm.NR, stage);
+            if (!backward)
+            {
+                int mr = CpuGemm.MR;
+                long aBlock = RoundUp(outC, 12) * (long)inC;
+                for (int xi = 0; xi < Positions; xi++)
+                {
+                    float* a = u + xi * aBlock, b = v + xi * vBlock, c = mBuffer + xi * mBlock;
+                    for (int jr = 0; jr < tiles; jr += CpuGemm.NR)
+                    {
+                        int columns = Math.Min(CpuGemm.NR, tiles - jr);
+                        for (int ir = 0; ir < outC; ir += mr)
+                            CpuGemm.MicroKernel(inC, a + (long)ir * inC, b + (long)jr * inC, c + (long)ir * tpad + jr, tpad, 0f, Math.Min(mr, outC - ir), columns);
+                    }
+                }
+                OutputTransform(mBuffer, m, outC, tiles, tpad, tileOut, tileRows, tileColumns, y + s0 * outC * outPlane, outPlane, g.OutWidth,
+                    bias, relu, stage, stage2);
+                continue;
+            }
+            OutputGradientTransform(dy + s0 * outC * outPlane, m, outC, tiles, tpad, tileOut, tileRows, tileColumns, outPlane, g.OutWidth,
+                mBuffer, dx != null ? dMPacked : null, stage);
+            float beta = s0 == start ? 0f : 1f;
+            for (int xi = 0; xi < Positions; xi++)
+            {
+                var dM = new ReadOnlySpan<float>(mBuffer + xi * mBlock, (int)mBlock);
+                CpuGemm.Gemm(false, true, outC, inC, tiles, 1f, dM, tpad, new ReadOnlySpan<float>(v + xi * vBlock, (int)vBlock), tpad,
+                    beta, new Span<float>(dU + xi * uBlock, (int)uBlock), inC);
+                // V_ξ has been read: dV_ξ = U_ξᵀ · dM_ξ takes its place.
+                if (dx == null) continue;
+                int mr = CpuGemm.MR;
+                float* a = u + xi * RoundUp(inC, 12) * (long)outC, b = dMPacked + xi * mBlock, c = v + xi * vBlock;
+                for (int jr = 0; jr < tiles; jr += CpuGemm.NR)
+                {
+                    int columns = Math.Min(CpuGemm.NR, tiles - jr);
+                    for (int ir = 0; ir < inC; ir += mr)
+                        CpuGemm.MicroKernel(outC, a + (long)ir * outC, b + (long)jr * outC, c + (long)ir * tpad + jr, tpad, 0f, Math.Min(mr, inC - ir), columns);
+                }
+            }
+            if (dx == null) continue;
+            new Span<float>(dxPad, (int)(count * inC * paddedPlane)).Clear();
+            InputGradientTransform(v, inC, paddedPlane, paddedW, tiles, tpad, tileIn, dxPad, stage);
+            CropChunk(g, dxPad, count, dx + s0 * inC * inPlane, paddedH, paddedW, accumulateDx);
+        }
+    }
+
+    /// <summary>xPad[s, c, pH + h, pW + w] = x[s, c, h, w], zero elsewhere (the bottom and right rows the last tiles read
+    /// past the padding included).</summary>
+    private static void PadChunk(in Conv2dGeometry g, float* x, int count, float* padded, int paddedH, int paddedW)
+    {
+        int h = g.InHeight, w = g.InWidth, channels = count * g.InChannels;
+        new Span<float>(padded, channels * paddedH * paddedW).Clear();
+        for (int c = 0; c < channels; c++)
+        {
+            float* source = x + (long)c * h * w, destination = padded + ((long)c * paddedH + g.PadH) * paddedW + g.PadW;
+            for (int row = 0; row < h; row++)
+            {
+                float* from = source + row * w, to = destination + row * paddedW;
+                int i = 0;
+                for (; i <= w - 8; i += 8) Vector256.Store(Vector256.Load(from + i), to + i);
+                for (; i < w; i++) to[i] = from[i];
+            }
+        }
+    }
+
+    /// <summary>dx[s, c, h, w] (+)= dxPad[s, c, pH + h, pW + w].</summary>
+    private static void CropChunk(in Conv2dGeometry g, float* padded, int count, float* dx, int paddedH, int paddedW, bool accumulate)
+    {
+        int h = g.InHeight, w = g.InWidth, channels = count * g.InChannels;
+        for (int c = 0; c < channels; c++)
+        {
+            float* source = padded + ((long)c * paddedH + g.PadH) * paddedW + g.PadW, destination = dx + (long)c * h * w;
+            for (int row = 0; row < h; row++)
+            {
+                float* from = source + row * paddedW, to = destination + row * w;
+                int i = 0;
+                if (accumulate)
+                {
+                    for (; i <= w - 8; i += 8) Vector256.Store(Vector256.Load(to + i) + Vector256.Load(from + i), to + i);
+                    for (; i < w; i++) to[i] += from[i];
+                }
+                else
+                {
+                    for (; i <= w - 8; i += 8) Vector256.Store(Vector256.Load(from + i), to + i);
+                    for (; i < w; i++) to[i] = from[i];
+                }
+            }
+        }
+    }
+
+    /// <summary>G as floats, [6, r] row-major, for r = 3 and 5.</summary>
+    private static readonly float[] s_g3 = GMatrix(3), s_g5 = GMatrix(5);
+
+    private static float[] GMatrix(int r)
+    {
+        var matrix = new float[Alpha * r];
+        for (int k = 0; k < Alpha; k++)
+            for (int a = 0; a < r; a++) matrix[k * r + a] = (float)G(k, a, r);
+        return matrix;
+    }
+
+    /// <summary>U[(k·6 + l), o, c] = (G W[o, c] Gᵀ)[k, l]: 8 (o, c) pairs at once in Vector256 lanes (U is contiguous in
+    /// o·inC + c), the last few pairs one by one.</summary>
+    private static void TransformWeight(in Conv2dGeometry g, float* weight, float* u)
+    {
+        int r = g.KernelH, area = r * r, pairs = g.OutChannels * g.InChannels;
+        long stride = WeightBlock(g);
+        float* stage = stackalloc float[25 * Lanes];
+        Vector256<float>* temp = stackalloc Vector256<float>[Alpha * 5];
+        fixed (float* gm = r == 3 ? s_g3 : s_g5)
+        {
+            int q0 = 0;
+            for (; q0 + Lanes <= pairs; q0 += Lanes)
+            {
+                for (int lane = 0; lane < Lanes; lane++)
+                {
+                    float* w = weight + (long)(q0 + lane) * area;
+                    for (int e = 0; e < area; e++) stage[e * Lanes + lane] = w[e];
+                }
+                for (int k = 0; k < Alpha; k++)
+                    for (int b = 0; b < r; b++)
+                    {
+                        Vector256<float> sum = Vector256<float>.Zero;
+                        for (int a = 0; a < r; a++) sum += Vector256.Create(gm[k * r + a]) * Vector256.Load(stage + (a * r + b) * Lanes);
+                        temp[k * r + b] = sum;
+                    }
+                for (int k = 0; k < Alpha; k++)
+                    for (int l = 0; l < Alpha; l++)
+                    {
+                        Vector256<float> sum = Vector256<float>.Zero;
+                        for (int b = 0; b < r; b++) sum += temp[k * r + b] * Vector256.Create(gm[l * r + b]);
+                        Vector256.Store(sum, u + (k * Alpha + l) * stride + q0);
+                    }
+            }
+            for (; q0 < pairs; q0++)
+            {
+                float* w = weight + (long)q0 * area;
+                float* scalarTemp = stage;
+                for (int k = 0; k < Alpha; k++)
+                    for (int b = 0; b < r; b++)
+                    {
+                        float sum = 0;
+                        for (int a = 0; a < r; a++) sum += gm[k * r + a] * w[a * r + b];
+                        scalarTemp[k * r + b] = sum;
+                    }
+                for (int k = 0; k < Alpha; k++)
+                    for (int l = 0; l < Alpha; l++)
+                    {
+                        float sum = 0;
+                        for (int b = 0; b < r; b++) sum += scalarTemp[k * r + b] * gm[l * r + b];
+                        u[(k * Alpha + l) * stride + q0] = sum;
+                    }
+            }
+        }
+    }
+
+    /// <summary>dW[o, c] (+)= Gᵀ dU[·, o, c] G, 8 (o, c) pairs at once like <see cref="TransformWeight"/>.</summary>
+    private static void WeightGradient(in Conv2dGeometry g, float* dU, float* dWeight, bool overwrite)
+    {
+        int r = g.KernelH, area = r * r, pairs = g.OutChannels * g.InChannels;
+        long stride = WeightBlock(g);
+        float* stage = stackalloc float[25 * Lanes];
+        Vector256<float>* temp = stackalloc Vector256<float>[5 * Alpha];
+        fixed (float* gm = r == 3 ? s_g3 : s_g5)
+        {
+            int q0 = 0;
+            for (; q0 + Lanes <= pairs; q0 += Lanes)
+            {
+                for (int a = 0; a < r; a++)
+                    for (int l = 0; l < Alpha; l++)
+                    {
+                        Vector256<float> sum = Vector256<float>.Zero;
+                        for (int k = 0; k < Alpha; k++) sum += Vector256.Create(gm[k * r + a]) * Vector256.Load(dU + (k * Alpha + l) * stride + q0);
+                        temp[a * Alpha + l] = sum;
+                    }
+                for (int a = 0; a < r; a++)
+                    for (int b = 0; b < r; b++)
+                    {
+                        Vector256<float> sum = Vector256<float>.Zero;
+                        for (int l = 0; l < Alpha; l++) sum += temp[a * Alpha + l] * Vector256.Create(gm[l * r + b]);
+                        Vector256.Store(sum, stage + (a * r + b) * Lanes);
+                    }
+                for (int lane = 0; lane < Lanes; lane++)
+                {
+                    float* w = dWeight + (long)(q0 + lane) * area;
+                    for (int e = 0; e < area; e++) w[e] = overwrite ? stage[e * Lanes + lane] : w[e] + stage[e * Lanes + lane];
+                }
+            }
+            for (; q0 < pairs; q0++)
+            {
+                float* scalarTemp = stage;
+                for (int a = 0; a < r; a++)
+                    for (int l = 0; l < Alpha; l++)
+                    {
+                        float sum = 0;
+                        for (int k = 0; k < Alpha; k++) sum += gm[k * r + a] * dU[(k * Alpha + l) * stride + q0];
+                        scalarTemp[a * Alpha + l] = sum;
+                    }
+                float* w = dWeight + (long)q0 * area;
+                for (int a = 0; a < r; a++)
+                    for (int b = 0; b < r; b++)
+                    {
+                        float sum = 0;
+                        for (int l = 0; l < Alpha; l++) sum += scalarTemp[a * Alpha + l] * gm[l * r + b];
+                        w[a * r + b] = overwrite ? sum : w[a * r + b] + sum;
+                    }
+            }
+        }
+    }
+
+    /// <summary>V[ξ, c, t] = (Bᵀ X_t B)[ξ] for every channel and tile: 8 tiles' 6×6 patches gathered into lanes, then the
+    /// transform along rows and along columns. V_ξ[c, t] is stored at ξ·channels·tpad + c·channelStride + ⌊t/16⌋·stripStride
+    /// + t mod 16 (rows: tpad, 16; the micro-kernel's packed B: 16, channels·16).</summary>
+    private static void InputTransform(float* padded, int channels, long paddedPlane, int paddedW, int tiles, int tpad, int* tileIn,
+        float* v, long channelStride, long stripStride, float* stage)
+    {
+        long block = BlockStride((long)channels * tpad);
+        for (int c = 0; c < channels; c++)
+        {
+            float* plane = padded + c * paddedPlane;
+            for (int t0 = 0; t0 < tiles; t0 += Lanes)
+            {
+                if (Avx.IsSupported)
+                {
+                    // Each tile row is 6 contiguous floats: 8 tiles' rows (8 loads, 2 floats past the patch) transposed in registers.
+                    int* offsets = tileIn + t0;
+                    for (int i = 0; i < Alpha; i++) GatherRow(plane + i * paddedW, offsets, stage + i * Alpha * Lanes);
+                }
+                else
+                    for (int lane = 0; lane < Lanes; lane++)
+                    {
+                        float* source = plane + tileIn[t0 + lane];
+                        float* destination = stage + lane;
+                        for (int i = 0; i < Alpha; i++, source += paddedW)
+                            for (int j = 0; j < Alpha; j++) destination[(i * Alpha + j) * Lanes] = source[j];
+                    }
+                for (int i = 0; i < Alpha; i++) TransformBt(stage + i * Alpha * Lanes, Lanes, stage + i * Alpha * Lanes, Lanes);
+                float* output = v + c * channelStride + t0 / CpuGemm.NR * stripStride + t0 % CpuGemm.NR;
+                for (int j = 0; j < Alpha; j++) TransformBt(stage + j * Lanes, Alpha * Lanes, output + j * block, Alpha * block);
+            }
+        }
+    }
+
+    /// <summary>dxPad[tile patch] += (B dV_t Bᵀ) for every channel and tile (patches overlap, so this adds).</summary>
+    private static void InputGradientTransform(float* dV, int channels, long paddedPlane, int paddedW, int tiles, int tpad, int* tileIn,
+        float* padded, float* stage)
+    {
+        long block = BlockStride((long)channels * tpad);
+        for (int c = 0; c < channels; c++)
+        {
+            float* plane = padded + c * paddedPlane;
+            for (int t0 = 0; t0 < tiles; t0 += Lanes)
+            {
+                float* input = dV + (long)c * tpad + t0;
+                for (int k = 0; k < Alpha; k++) TransformB(input + k * Alpha * block, block, stage + k * Alpha * Lanes, Lanes);
+                for (int j = 0; j < Alpha; j++) TransformB(stage + j * Lanes, Alpha * Lanes, stage + j * Lanes, Alpha * Lanes);
+                int lanes = Math.Min(Lanes, tiles - t0);
+                if (Avx.IsSupported)
+                {
+                    for (int i = 0; i < Alpha; i++) ScatterAddRow(stage + i * Alpha * Lanes, plane + i * paddedW, tileIn + t0, lanes);
+                    continue;
+                }
+                for (int lane = 0; lane < lanes; lane++)
+                {
+                    float* destination = plane + tileIn[t0 + lane];
+                    float* source = stage + lane;
+                    for (int i = 0; i < Alpha; i++, destination += paddedW)
+                        for (int j = 0; j < Alpha; j++) destination[j] += source[(i * Alpha + j) * Lanes];
+                }
+            }
+        }
+    }
+
+    /// <summary>y[tile] = act(Aᵀ M_t A + b) for every output channel and tile, cut at the output's edge.</summary>
+    private static void OutputTransform(float* mBuffer, int m, int channels, int tiles, int tpad, int* tileOut, int* tileRows,
+        int* tileColumns, float* y, long outPlane, int outW, float* bias, bool relu, float* stage, float* stage2)
+    {
+        long block = BlockStride((long)channels * tpad);
+        for (int o = 0; o < channels; o++)
+        {
+            Vector256<float> b = Vector256.Create(bias == null ? 0f : bias[o]);
+            float* yo = y + o * outPlane;
+            for (int t0 = 0; t0 < tiles; t0 += Lanes)
+            {
+                float* input = mBuffer + (long)o * tpad + t0;
+                // Along l: stage[k, j] for j < m.
+                for (int k = 0; k < Alpha; k++) TransformAt(m, input + k * Alpha * block, block, stage + k * Alpha * Lanes, Lanes);
+                // Along k: stage2[i, j].
+                for (int j = 0; j < m; j++) TransformAt(m, stage + j * Lanes, Alpha * Lanes, stage2 + j * Lanes, m * Lanes);
+                for (int i = 0; i < m * m; i++)
+                {
+                    Vector256<float> value = Vector256.Load(stage2 + i * Lanes) + b;
+                    if (relu) value = Vector256.Max(value, Vector256<float>.Zero);
+                    Vector256.Store(value, stage2 + i * Lanes);
+                }
+                int lanes = Math.Min(Lanes, tiles - t0);
+                for (int lane = 0; lane < lanes; lane++)
+                {
+                    int t = t0 + lane, rows = tileRows[t], columns = tileColumns[t];
+                    float* destination = yo + tileOut[t];
+                    for (int i = 0; i < rows; i++)
+                        for (int j = 0; j < columns; j++) destination[i * outW + j] = stage2[(i * m + j) * Lanes + lane];
+                }
+            }
+        }
+    }
+
+    /// <summary>dM[ξ, o, t] = (A dY_t Aᵀ)[ξ], dY_t zero past the output's edge and for the lanes past the last tile; rows
+    /// [outC, tpad] per position, and (unless <paramref name="packed"/> is null) the same as NR-column strips.</summary>
+    private static void OutputGradientTransform(float* dy, int m, int channels, int tiles, int tpad, int* tileOut, int* tileRows,
+        int* tileColumns, long outPlane, int outW, float* mBuffer, float* packed, float* stage)
+    {
+        long block = BlockStride((long)channels * tpad);
+        for (int o = 0; o < channels; o++)
+        {
+            float* dyo = dy + o * outPlane;
+            for (int t0 = 0; t0 < tiles; t0 += Lanes)
+            {
+                for (int lane = 0; lane < Lanes; lane++)
+                {
+                    int t = t0 + lane, rows = tileRows[t], columns = tileColumns[t];
+                    float* source = dyo + tileOut[t];
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < m; j++)
+                            stage[(i * Alpha + j) * Lanes + lane] = i < rows && j < columns ? source[i * outW + j] : 0f;
+                }
+                // Along j (m → 6) for each row i, then along i for each l, into dM.
+                for (int i = 0; i < m; i++) TransformA(m, stage + i * Alpha * Lanes, Lanes, stage + i * Alpha * Lanes, Lanes);
+                float* output = mBuffer + (long)o * tpad + t0;
+                for (int l = 0; l < Alpha; l++) TransformA(m, stage + l * Lanes, Alpha * Lanes, output + l * block, Alpha * block);
+                if (packed == null) continue;
+                // The same values as the micro-kernel's B: [tiles / 16, outC, 16] per position.
+                float* copy = packed + t0 / CpuGemm.NR * ((long)channels * CpuGemm.NR) + o * CpuGemm.NR + t0 % CpuGemm.NR;
+                for (int xi = 0; xi < Positions; xi++) Vector256.Store(Vector256.Load(output + xi * block), copy + xi * block);
+            }
+        }
+    }
+
+    /// <summary>stage[j·8 + lane] = row[offsets[lane] + j] for j &lt; 6: 8 rows of 8 floats transposed (columns 6 and 7 dropped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherRow(float* row, int* offsets, float* stage)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(row + offsets[0]), r1 = Avx.LoadVector256(row + offsets[1]);
+        Vector256<float> r2 = Avx.LoadVector256(row + offsets[2]), r3 = Avx.LoadVector256(row + offsets[3]);
+        Vector256<float> r4 = Avx.LoadVector256(row + offsets[4]), r5 = Avx.LoadVector256(row + offsets[5]);
+        Vector256<float> r6 = Avx.LoadVector256(row + offsets[6]), r7 = Avx.LoadVector256(row + offsets[7]);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(stage, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(stage + Lanes, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(stage + 2 * Lanes, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(stage + 3 * Lanes, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(stage + 4 * Lanes, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(stage + 5 * Lanes, Avx.Permute2x128(u1, u5, 0x31));
+    }
+
+    /// <summary>row[offsets[lane] + j] += stage[j·8 + lane] for j &lt; 6 and the first <paramref name="lanes"/> lanes: the
+    /// transpose of <see cref="GatherRow"/> (columns 6 and 7 add zero), tile after tile since the patches overlap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScatterAddRow(float* stage, float* row, int* offsets, int lanes)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(stage), r1 = Avx.LoadVector256(stage + Lanes);
+        Vector256<float> r2 = Avx.LoadVector256(stage + 2 * Lanes), r3 = Avx.LoadVector256(stage + 3 * Lanes);
+        Vector256<float> r4 = Avx.LoadVector256(stage + 4 * Lanes), r5 = Avx.LoadVector256(stage + 5 * Lanes);
+        Vector256<float> r6 = Vector256<float>.Zero, r7 = Vector256<float>.Zero;
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        AddRow(row + offsets[0], Avx.Permute2x128(u0, u4, 0x20));
+        if (lanes > 1) AddRow(row + offsets[1], Avx.Permute2x128(u1, u5, 0x20));
+        if (lanes > 2) AddRow(row + offsets[2], Avx.Permute2x128(u2, u6, 0x20));
+        if (lanes > 3) AddRow(row + offsets[3], Avx.Permute2x128(u3, u7, 0x20));
+        if (lanes > 4) AddRow(row + offsets[4], Avx.Permute2x128(u0, u4, 0x31));
+        if (lanes > 5) AddRow(row + offsets[5], Avx.Permute2x128(u1, u5, 0x31));
+        if (lanes > 6) AddRow(row + offsets[6], Avx.Permute2x128(u2, u6, 0x31));
+        if (lanes > 7) AddRow(row + offsets[7], Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow(float* row, Vector256<float> values) => Avx.Store(row, Avx.LoadVector256(row) + values);
+
+    // One-dimensional transforms of 6 (or m) vectors of 8 lanes, read `stride` floats apart and written `outStride` apart
+    // (in place is fine: every input is loaded before the first store).
+
+    /// <summary>Bᵀ d: [4d0 − 5d2 + d4, −4d1 − 4d2 + d3 + d4, 4d1 − 4d2 − d3 + d4, −2d1 − d2 + 2d3 + d4, 2d1 − d2 − 2d3 + d4,
+    /// 4d1 − 5d3 + d5].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformBt(float* input, long stride, float* output, long outStride)
+    {
+        Vector256<float> d0 = Vector256.Load(input), d1 = Vector256.Load(input + stride), d2 = Vector256.Load(input + 2 * stride);
+        Vector256<float> d3 = Vector256.Load(input + 3 * stride), d4 = Vector256.Load(input + 4 * stride), d5 = Vector256.Load(input + 5 * stride);
+        Vector256<float> four = Vector256.Create(4f), five = Vector256.Create(5f);
+        Vector256<float> a = d4 - four * d2, b = d3 - four * d1, c = d4 - d2, e = (d3 - d1) * 2f;
+        Vector256.Store(four * d0 - five * d2 + d4, output);
+        Vector256.Store(a + b, output + outStride);
+        Vector256.Store(a - b, output + 2 * outStride);
+        Vector256.Store(c + e, output + 3 * outStride);
+        Vector256.Store(c - e, output + 4 * outStride);
+        Vector256.Store(four * d1 - five * d3 + d5, output + 5 * outStride);
+    }
+
+    /// <summary>B v, the adjoint of <see cref="TransformBt"/>: [4v0, 4(v5 − p) − 2q, −5v0 − 4s − w, p + 2q − 5v5, v0 + s + w, v5]
+    /// with p = v1 − v2, q = v3 − v4, s = v1 + v2, w = v3 + v4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformB(float* input, long stride, float* output, long outStride)
+    {
+        Vector256<float> v0 = Vector256.Load(input), v1 = Vector256.Load(input + stride), v2 = Vector256.Load(input + 2 * stride);
+        Vector256<float> v3 = Vector256.Load(input + 3 * stride), v4 = Vector256.Load(input + 4 * stride), v5 = Vector256.Load(input + 5 * stride);
+        Vector256<float> p = v1 - v2, q = v3 - v4, s = v1 + v2, w = v3 + v4;
+        Vector256.Store(v0 * 4f, output);
+        Vector256.Store((v5 - p) * 4f - q * 2f, output + outStride);
+        Vector256.Store(-(v0 * 5f) - s * 4f - w, output + 2 * outStride);
+        Vector256.Store(p + q * 2f - v5 * 5f, output + 3 * outStride);
+        Vector256.Store(v0 + s + w, output + 4 * outStride);
+        Vector256.Store(v5, output + 5 * outStride);
+    }
+
+    /// <summary>Aᵀ m for m outputs: [m0 + s1 + s2, d1 + 2d2, s1 + 4s2, d1 + 8d2 + m5] (F(4, 3)) or [m0 + s1 + s2, d1 + 2d2 + m5]
+    /// (F(2, 5)), s1 = m1 + m2, d1 = m1 − m2, s2 = m3 + m4, d2 = m3 − m4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformAt(int m, float* input, long stride, float* output, long outStride)
+    {
+        Vector256<float> m0 = Vector256.Load(input), m1 = Vector256.Load(input + stride), m2 = Vector256.Load(input + 2 * stride);
+        Vector256<float> m3 = Vector256.Load(input + 3 * stride), m4 = Vector256.Load(input + 4 * stride), m5 = Vector256.Load(input + 5 * stride);
+        Vector256<float> s1 = m1 + m2, d1 = m1 - m2, s2 = m3 + m4, d2 = m3 - m4;
+        Vector256.Store(m0 + s1 + s2, output);
+        if (m == 2)
+        {
+            Vector256.Store(d1 + d2 * 2f + m5, output + outStride);
+            return;
+        }
+        Vector256.Store(d1 + d2 * 2f, output + outStride);
+        Vector256.Store(s1 + s2 * 4f, output + 2 * outStride);
+        Vector256.Store(d1 + d2 * 8f + m5, output + 3 * outStride);
+    }
+
+    /// <summary>A y, the adjoint of <see cref="TransformAt"/> (m inputs → 6): F(4, 3) [y0, e + o, e − o, e2 + o2, e2 − o2, y3] with
+    /// e = y0 + y2, o = y1 + y3, e2 = y0 + 4y2, o2 = 2y1 + 8y3; F(2, 5) [y0, y0 + y1, y0 − y1, y0 + 2y1, y0 − 2y1, y1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformA(int m, float* input, long stride, float* output, long outStride)
+    {
+        Vector256<float> y0 = Vector256.Load(input), y1 = Vector256.Load(input + stride);
+        if (m == 2)
+        {
+            Vector256<float> twice = y1 * 2f;
+            Vector256.Store(y0, output);
+            Vector256.Store(y0 + y1, output + outStride);
+            Vector256.Store(y0 - y1, output + 2 * outStride);
+            Vector256.Store(y0 + twice, output + 3 * outStride);
+            Vector256.Store(y0 - twice, output + 4 * outStride);
+            Vector256.Store(y1, output + 5 * outStride);
+            return;
+        }
+        Vector256<float> y2 = Vector256.Load(input + 2 * stride), y3 = Vector256.Load(input + 3 * stride);
+        Vector256<float> e = y0 + y2, o = y1 + y3, e2 = y0 + y2 * 4f, o2 = y1 * 2f + y3 * 8f;
+        Vector256.Store(y0, output);
+        Vector256.Store(e + o, output + outStride);
+        Vector256.Store(e - o, output + 2 * outStride);
+        Vector256.Store(e2 + o2, output + 3 * outStride);
+        Vector256.Store(e2 - o2, output + 4 * outStride);
+        Vector256.Store(y3, output + 5 * outStride);
+    }
+}
