@@ -77,8 +77,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NetworkNotGenerated = Error("SN0013", "Network cannot be generated here",
         "Network '{0}' cannot be generated: {1}", Declarations);
 
-    public static readonly DiagnosticDescriptor RunTimeSequence = Error("SN0015", "Run-time sequence length not supported yet",
-        "The built-in Seq dimension (a sequence length known only at run time) cannot be compiled yet: declare the padded sequence length as a dimension ([Dim(14)] public partial struct Steps;) and pass each example's length to the recurrent layer (Gru1(x, lengths: lengths))", Declarations);
+    public static readonly DiagnosticDescriptor RunTimeSequence = Error("SN0015", "Run-time sequence length not supported here",
+        "{0} cannot take the built-in Seq dimension (a sequence length known only at run time) yet{1}: declare the padded sequence length as a dimension ([Dim(14)] public partial struct Steps;) and pass each example's length to the recurrent layer (Gru1(x, lengths: lengths))", Declarations);
 
     // ---- shapes ------------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor LinearInFeatures = Error("SN0101", "Linear input features differ",
@@ -177,6 +177,9 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor LoopCounterOverflow = Error("SN0208", "Loop counter overflows",
         "The loop '{0}' overflows its counter: after {1} the next value {2} is past {3}.MaxValue ({4}), so the loop would never end when run eagerly", Constructs);
+
+    public static readonly DiagnosticDescriptor LoopBound = Error("SN0209", "Loop bound is not a dimension or a constant",
+        "The loop '{0}' runs to '{1}', which is neither a constant nor a dimension's size: {2}", Constructs);
 
     // ---- internal ----------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor InternalError = Error("SN0900", "Internal generator error",

@@ -21,13 +21,15 @@ internal sealed class CallPrinter
     /// <param name="inputGradientSwitch">A bool expression that enables writing gradients w.r.t. the inputs (a plan computes
     /// them on request only), or null to always write them.</param>
     /// <param name="variables">The network plan's pass variables; null where there are none (differentiable functions).</param>
+    /// <param name="seq">The C# variable of the run-time sequence length (the pass's <c>seq</c>, or the sequence capacity).</param>
     public CallPrinter(BufferPlan plan, IndentedWriter writer, string backend, string batch, string? inputGradientSwitch,
-        PassVariables? variables, List<string> failures)
+        PassVariables? variables, List<string> failures, string seq = Sizes.Seq)
     {
         Plan = plan;
         _writer = writer;
         Backend = backend;
         Batch = batch;
+        Seq = seq;
         InputGradientSwitch = inputGradientSwitch;
         Variables = variables;
         _failures = failures;
@@ -39,6 +41,9 @@ internal sealed class CallPrinter
 
     /// <summary>The C# variable holding the current batch size.</summary>
     public string Batch { get; }
+
+    /// <summary>The C# variable holding the current run-time sequence length.</summary>
+    public string Seq { get; }
 
     public string? InputGradientSwitch { get; }
 
@@ -75,9 +80,9 @@ internal sealed class CallPrinter
     public string Argument(CallArg argument) => argument switch
     {
         BufferArg b => Buffer(b.Buffer),
-        SizeArgument s => s.Size.Format(Batch),
+        SizeArgument s => s.Size.Format(Batch, Seq),
         CodeArg c => c.CSharp,
-        SizeProductArg p => p.Right == SizeExpr.Of(1) ? p.Left.Format(Batch) : p.Left.Format(Batch) + " * " + p.Right.Format(Batch),
+        SizeProductArg p => p.Right == SizeExpr.Of(1) ? p.Left.Format(Batch, Seq) : p.Left.Format(Batch, Seq) + " * " + p.Right.Format(Batch, Seq),
         NamedArg n => n.Name + ": " + Argument(n.Value),
         ArrayArg a => Plan.Array(a.Node, a.Role)?.Name ?? Missing($"no constant array {a.Role} for node {a.Node}"),
         PlanVariableArg v => Variable(v.Variable, v.Salt),
@@ -88,8 +93,8 @@ internal sealed class CallPrinter
     /// <summary>A descriptor argument: a constant (a size with the batch in it cannot be one).</summary>
     private string ConstantArgument(CallArg argument, DescriptorArg descriptor) => argument switch
     {
-        SizeArgument { Size.DynamicDims: > 0 } => Missing($"a {descriptor.Type} of {descriptor.Comment} needs constant sizes, not one with the batch"),
-        SizeProductArg { Left.DynamicDims: > 0 } or SizeProductArg { Right.DynamicDims: > 0 } =>
+        SizeArgument { Size.IsRunTime: true } => Missing($"a {descriptor.Type} of {descriptor.Comment} needs constant sizes, not one with the batch"),
+        SizeProductArg { Left.IsRunTime: true } or SizeProductArg { Right.IsRunTime: true } =>
             Missing($"a {descriptor.Type} of {descriptor.Comment} needs constant sizes, not one with the batch"),
         BufferArg or ArrayArg or PlanVariableArg or DescriptorArg => Missing($"a {descriptor.Type} of {descriptor.Comment} takes constants only"),
         _ => Argument(argument),

@@ -10,28 +10,34 @@ namespace ShapeNet.Generator.Emit;
 // constants, so the printer can name buffers for a plan (fields) or a function (locals), and a later pass (fusion of
 // element-wise chains, a finite check after each op) can read and rewrite them before they are printed.
 
-/// <summary>An element count: a constant times the batch once per dynamic dimension (<c>batch * 784</c>).</summary>
-internal readonly record struct SizeExpr(long Constant, int DynamicDims)
+/// <summary>An element count: a constant times the batch once per dynamic dimension and the run-time sequence length once per
+/// <c>Seq</c> dimension (<c>batch * 784</c>, <c>seq * batch * 16</c>).</summary>
+internal readonly record struct SizeExpr(long Constant, int DynamicDims, int SeqDims = 0)
 {
     public static SizeExpr Of(long constant) => new(constant, 0);
 
-    /// <summary>The product of <paramref name="dims"/> (dynamic dims become the batch).</summary>
+    /// <summary>The product of <paramref name="dims"/> (dynamic dims become the batch, <c>Seq</c> the sequence length).</summary>
     public static SizeExpr Product(IEnumerable<Dim> dims)
     {
         long constant = 1;
-        int dynamic = 0;
+        int dynamic = 0, sequence = 0;
         foreach (Dim d in dims)
         {
             if (d.IsDynamic) dynamic++;
+            else if (d.IsSeq) sequence++;
             else constant = checked(constant * d.Size);
         }
-        return new SizeExpr(constant, dynamic);
+        return new SizeExpr(constant, dynamic, sequence);
     }
 
-    public static SizeExpr operator *(SizeExpr a, SizeExpr b) => new(checked(a.Constant * b.Constant), a.DynamicDims + b.DynamicDims);
+    /// <summary>Whether the count depends on a run-time size (the batch or the sequence length).</summary>
+    public bool IsRunTime => DynamicDims > 0 || SeqDims > 0;
 
-    /// <summary>The C# expression with <paramref name="batch"/> for the dynamic dims.</summary>
-    public string Format(string batch) => Sizes.Format(Constant, DynamicDims, batch);
+    public static SizeExpr operator *(SizeExpr a, SizeExpr b) =>
+        new(checked(a.Constant * b.Constant), a.DynamicDims + b.DynamicDims, a.SeqDims + b.SeqDims);
+
+    /// <summary>The C# expression with <paramref name="batch"/> for the dynamic dims and <paramref name="seq"/> for <c>Seq</c>.</summary>
+    public string Format(string batch, string seq = Sizes.Seq) => Sizes.Format(Constant, DynamicDims, batch, SeqDims, seq);
 }
 
 /// <summary>What a buffer argument refers to; the printer turns it into the plan's field or the function's local.</summary>

@@ -53,17 +53,22 @@ internal static class EmitHelpers
     private static bool IsUntyped(string type) => type is TensorType or "ShapeNet.Tensor" or "Tensor";
 
     /// <summary>The shape as C# int arguments: <c>batch, 10</c>.</summary>
-    public static string ShapeArguments(Shape shape, string batch) =>
-        string.Join(", ", shape.Dims.Select(d => d.IsDynamic ? batch : Sizes.Literal(d.Size)));
+    public static string ShapeArguments(Shape shape, string batch, string seq = Sizes.Seq) =>
+        string.Join(", ", shape.Dims.Select(d => d.IsDynamic ? batch : d.IsSeq ? seq : Sizes.Literal(d.Size)));
 
     /// <summary>Where the batch size is read: the first input with a dynamic dim and that dim's axis.</summary>
-    public static (int Input, int Axis)? BatchSource(CompiledGraph graph)
+    public static (int Input, int Axis)? BatchSource(CompiledGraph graph) => Source(graph, d => d.IsDynamic);
+
+    /// <summary>Where the run-time sequence length is read: the first input with <c>Seq</c> and that axis.</summary>
+    public static (int Input, int Axis)? SeqSource(CompiledGraph graph) => Source(graph, d => d.IsSeq);
+
+    private static (int Input, int Axis)? Source(CompiledGraph graph, Func<Dim, bool> match)
     {
         for (int i = 0; i < graph.Inputs.Count; i++)
         {
             Shape shape = graph.ShapeOf(graph.Inputs[i]);
             for (int axis = 0; axis < shape.Rank; axis++)
-                if (shape[axis].IsDynamic) return (i, axis);
+                if (match(shape[axis])) return (i, axis);
         }
         return null;
     }

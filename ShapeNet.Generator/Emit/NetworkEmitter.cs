@@ -224,8 +224,17 @@ internal static class NetworkEmitter
         List<DiagnosticInfo> diagnostics, SourceRef? location)
     {
         string className = Id(network.ClassName);
-        w.Line($"/// <summary>A plan of this network for at most <paramref name=\"batchCapacity\"/> samples per step on <paramref name=\"backend\"/> (the CPU by default).</summary>");
-        w.Line($"public Plan CreatePlan(int batchCapacity, {BackendType}? backend = null) => new Plan(this, batchCapacity, backend ?? {CpuBackend});");
+        bool seq = plan.HasSeq;
+        if (seq)
+        {
+            w.Line($"/// <summary>A plan of this network for at most <paramref name=\"batchCapacity\"/> samples of at most <paramref name=\"sequenceCapacity\"/> steps (the run-time Seq dimension) per step on <paramref name=\"backend\"/> (the CPU by default); every buffer is sized for both capacities, and any smaller batch or sequence length runs on them.</summary>");
+            w.Line($"public Plan CreatePlan(int batchCapacity, int sequenceCapacity, {BackendType}? backend = null) => new Plan(this, batchCapacity, sequenceCapacity, backend ?? {CpuBackend});");
+        }
+        else
+        {
+            w.Line($"/// <summary>A plan of this network for at most <paramref name=\"batchCapacity\"/> samples per step on <paramref name=\"backend\"/> (the CPU by default).</summary>");
+            w.Line($"public Plan CreatePlan(int batchCapacity, {BackendType}? backend = null) => new Plan(this, batchCapacity, backend ?? {CpuBackend});");
+        }
         w.Line();
         w.Line($"/// <summary>{className} compiled for a batch capacity: every buffer allocated once, one backend call per op.</summary>");
         using (w.Block("public sealed class Plan : global::ShapeNet.NetworkPlan"))
@@ -240,7 +249,7 @@ internal static class NetworkEmitter
             diagnostics.AddRange(forwardCode.Failures.Concat(backwardCode.Failures).Distinct(StringComparer.Ordinal).Select(f => InternalError(location, f)));
 
             // Workspace lengths are printed before the fields, so every descriptor they name is declared.
-            var workspacePrinter = new CallPrinter(plan, new IndentedWriter(), "backend", BatchCapacity, null, null, new List<string>());
+            var workspacePrinter = new CallPrinter(plan, new IndentedWriter(), "backend", BatchCapacity, null, null, new List<string>(), Sizes.SeqCapacity);
             var workspaceLengths = plan.Workspaces.Select(workspace =>
                 workspace.Lengths.Aggregate("1L", (length, call) => $"global::System.Math.Max({length}, {workspacePrinter.Call(call)})")).ToList();
             WriteFields(w, graph, plan);
@@ -249,9 +258,10 @@ internal static class NetworkEmitter
             w.Line();
             WriteLengths(w, graph);
             w.Line();
-            bool hasDynamicArrays = plan.Arrays.Any(a => a.DynamicIndices.Count > 0);
+            bool hasDynamicArrays = plan.Arrays.Any(a => a.DynamicIndices.Count > 0 || a.SeqIndices.Count > 0);
             using (w.Block("protected override void ForwardCore(int batch, bool training)"))
             {
+                if (seq) w.Line($"int {Sizes.Seq} = Sequence;");
                 if (hasDynamicArrays) w.Line("SetBatchInShapes(batch);");
                 if (plan.HasDropout) w.Line("uint dropoutStep = training ? _dropoutStep++ : 0u;");
                 WriteBody(w, forward);
@@ -259,6 +269,7 @@ internal static class NetworkEmitter
             w.Line();
             using (w.Block("protected override void BackwardCore(int batch)"))
             {
+                if (seq) w.Line($"int {Sizes.Seq} = Sequence;");
                 if (hasDynamicArrays) w.Line("SetBatchInShapes(batch);");
                 WriteBody(w, backward);
             }
@@ -268,8 +279,12 @@ internal static class NetworkEmitter
                 using (w.Block("private void SetBatchInShapes(int batch)"))
                 {
                     foreach (ConstantArray array in plan.Arrays)
+                    {
                         foreach (int index in array.DynamicIndices)
                             w.Line($"{array.Name}[{index}] = batch; // {array.Comment}");
+                        foreach (int index in array.SeqIndices)
+                            w.Line($"{array.Name}[{index}] = Sequence; // {array.Comment}");
+                    }
                 }
             }
             WriteTypedOverloads(w, graph, plan);
@@ -315,7 +330,10 @@ internal static class NetworkEmitter
 
     private static void WriteConstructor(IndentedWriter w, string className, CompiledGraph graph, BufferPlan plan, List<string> workspaceLengths)
     {
-        using (w.Block($"internal Plan({className} network, int batchCapacity, {BackendType} backend) : base(network, batchCapacity, backend, inputCount: {graph.Inputs.Count})"))
+        bool seq = plan.HasSeq;
+        using (w.Block(seq
+            ? $"internal Plan({className} network, int batchCapacity, int {Sizes.SeqCapacity}, {BackendType} backend) : base(network, batchCapacity, {Sizes.SeqCapacity}, backend, inputCount: {graph.Inputs.Count})"
+            : $"internal Plan({className} network, int batchCapacity, {BackendType} backend) : base(network, batchCapacity, backend, inputCount: {graph.Inputs.Count})"))
         {
             foreach (ParameterInfo p in graph.Parameters)
             {
@@ -326,16 +344,20 @@ internal static class NetworkEmitter
             foreach (BufferInfo b in graph.Buffers)
                 w.Line($"{BufferPlan.ModuleBufferName(b)} = BufferValue({b.Index.ToString(CultureInfo.InvariantCulture)});");
             // The batch capacity is checked against the largest buffer first, so the int products below cannot wrap.
-            foreach (var degree in plan.Buffers.Where(b => b.DynamicDims > 0).GroupBy(b => b.DynamicDims).OrderBy(g => g.Key))
+            foreach (var degree in plan.Buffers.Where(b => b.DynamicDims > 0 && b.SeqDims == 0).GroupBy(b => b.DynamicDims).OrderBy(g => g.Key))
                 w.Line($"RequireBatchCapacity({BatchCapacity}, perSample: {Sizes.Literal(degree.Max(b => b.StaticElements))}, batchDims: {degree.Key.ToString(CultureInfo.InvariantCulture)});");
+            // With the run-time Seq the sequence capacity multiplies in too (the capacities' product must fit an array).
+            foreach (var degree in plan.Buffers.Where(b => b.SeqDims > 0).GroupBy(b => (b.DynamicDims, b.SeqDims)).OrderBy(g => g.Key.DynamicDims).ThenBy(g => g.Key.SeqDims))
+                w.Line($"RequireCapacity({BatchCapacity}, {Sizes.SeqCapacity}, perStep: {Sizes.Literal(degree.Max(b => b.StaticElements))}, " +
+                       $"batchDims: {degree.Key.DynamicDims.ToString(CultureInfo.InvariantCulture)}, seqDims: {degree.Key.SeqDims.ToString(CultureInfo.InvariantCulture)});");
             foreach (PlannedBuffer buffer in plan.Buffers)
-                w.Line($"{buffer.Name} = {(buffer.Int32 ? "AllocateInt32" : "Allocate")}({buffer.Length(BatchCapacity)});");
+                w.Line($"{buffer.Name} = {(buffer.Int32 ? "AllocateInt32" : "Allocate")}({buffer.Length(BatchCapacity, Sizes.SeqCapacity)});");
             // Each op descriptor is prepared once (a device backend creates its own descriptors and picks its algorithms), before
             // the workspaces are sized: a workspace's length is the backend's (it may depend on the core count or the algorithm),
             // the largest of every request at the capacity.
             foreach (PlannedDescriptor descriptor in plan.Descriptors.Where(d => PreparedDescriptors.Contains(d.Type)))
                 foreach (SizeExpr capacity in descriptor.Capacities)
-                    w.Line($"backend.Prepare(in {descriptor.Name}, {capacity.Format(BatchCapacity)});");
+                    w.Line($"backend.Prepare(in {descriptor.Name}, {capacity.Format(BatchCapacity, Sizes.SeqCapacity)});");
             for (int i = 0; i < plan.Workspaces.Count; i++) w.Line($"{plan.Workspaces[i].Field} = Allocate({workspaceLengths[i]});");
             foreach (PlanHandle handle in plan.Handles)
                 w.Line($"{handle.Field} = {handle.Initializer};");
@@ -344,7 +366,7 @@ internal static class NetworkEmitter
                 int input = graph.Inputs[i];
                 w.Line($"BindInput({i}, {plan.ValueName[input]}, {plan.GradientName[input] ?? "null"});");
             }
-            string outputGradient = plan.OutputGradientName ?? $"Allocate({Sizes.Count(graph.ShapeOf(graph.Output), BatchCapacity)})";
+            string outputGradient = plan.OutputGradientName ?? $"Allocate({Sizes.Count(graph.ShapeOf(graph.Output), BatchCapacity, Sizes.SeqCapacity)})";
             w.Line($"BindOutput({plan.ValueName[graph.Output]}, {outputGradient});");
         }
     }
@@ -357,7 +379,7 @@ internal static class NetworkEmitter
         for (int i = 0; i < graph.Inputs.Count; i++)
         {
             Shape shape = graph.ShapeOf(graph.Inputs[i]);
-            w.Line($"{i} => {Sizes.Count(shape, "batch")}, // {graph.InputNames[i]}: {shape}");
+            w.Line($"{i} => {Sizes.Count(shape, "batch", "Sequence")}, // {graph.InputNames[i]}: {shape}");
         }
         w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, \"The network has " +
                graph.Inputs.Count.ToString(CultureInfo.InvariantCulture) + " inputs.\"),");
@@ -365,7 +387,7 @@ internal static class NetworkEmitter
         w.Line("};");
         w.Line();
         Shape output = graph.ShapeOf(graph.Output);
-        w.Line($"protected override long OutputLengthFor(int batch) => {Sizes.Count(output, "batch")}; // {output}");
+        w.Line($"protected override long OutputLengthFor(int batch) => {Sizes.Count(output, "batch", "Sequence")}; // {output}");
         w.Line();
         string columns = output.Rank > 0 && output[output.Rank - 1].IsStatic ? Sizes.Literal(output[output.Rank - 1].Size) : "1";
         w.Line($"protected override int OutputColumns => {columns};");
@@ -387,9 +409,17 @@ internal static class NetworkEmitter
         string batchExpression = batchSource is { } s
             ? $"{Untyped(Id(graph.InputNames[s.Input]), graph.InputTypes[s.Input])}.Size({s.Axis})"
             : "1";
+        // The run-time sequence length, read from the first input with Seq (its other Seq inputs are checked by the upload's length).
+        (int Input, int Axis)? seqSource = SeqSource(graph);
+        string seq = FreshName(Sizes.Seq, graph.InputNames);
 
         void Upload()
         {
+            if (seqSource is { } q)
+            {
+                w.Line($"int {seq} = {Untyped(Id(graph.InputNames[q.Input]), graph.InputTypes[q.Input])}.Size({q.Axis});");
+                w.Line($"SetSequence({seq});");
+            }
             w.Line($"int {batch} = {batchExpression};");
             w.Line($"SetBatch({batch});");
             for (int i = 0; i < graph.Inputs.Count; i++)
@@ -401,7 +431,7 @@ internal static class NetworkEmitter
         var outputNames = new List<string> { outputName };
         for (int j = 1; j < graph.Outputs.Count; j++) outputNames.Add(FreshName(outputName + j.ToString(CultureInfo.InvariantCulture), graph.InputNames));
         string Result(OutputTree tree) => tree.IsLeaf
-            ? Typed($"new {TensorType}({outputNames[tree.Index]}{(ShapeArguments(graph.ShapeOf(graph.Outputs[tree.Index]), batch) is { Length: > 0 } s ? ", " + s : string.Empty)})",
+            ? Typed($"new {TensorType}({outputNames[tree.Index]}{(ShapeArguments(graph.ShapeOf(graph.Outputs[tree.Index]), batch, seq) is { Length: > 0 } s ? ", " + s : string.Empty)})",
                 tree.Index < graph.OutputTypes.Count ? graph.OutputTypes[tree.Index] : graph.ReturnType)
             : "(" + string.Join(", ", tree.Items.Select(Result)) + ")";
 
@@ -415,7 +445,7 @@ internal static class NetworkEmitter
             w.Line($"DownloadOutput({outputName});");
             for (int j = 1; j < graph.Outputs.Count; j++)
             {
-                w.Line($"var {outputNames[j]} = new float[{Sizes.Count(graph.ShapeOf(graph.Outputs[j]), batch)}];");
+                w.Line($"var {outputNames[j]} = new float[{Sizes.Count(graph.ShapeOf(graph.Outputs[j]), batch, seq)}];");
                 w.Line($"Backend.Download({plan.ValueName[graph.Outputs[j]]}, {outputNames[j]});");
             }
             w.Line($"return {Result(graph.ReturnStructure)};");
@@ -432,7 +462,7 @@ internal static class NetworkEmitter
             w.Line($"DownloadOutput({outputName});");
             for (int j = 1; j < graph.Outputs.Count; j++)
             {
-                string length = Sizes.Count(graph.ShapeOf(graph.Outputs[j]), batch);
+                string length = Sizes.Count(graph.ShapeOf(graph.Outputs[j]), batch, seq);
                 w.Line($"if ({outputNames[j]}.Length < {length}) throw new global::System.ArgumentException($\"The output needs {{{length}}} floats for a batch of {{{batch}}}, but the destination holds {{{outputNames[j]}.Length}}.\", nameof({outputNames[j]}));");
                 w.Line($"Backend.Download({plan.ValueName[graph.Outputs[j]]}, {outputNames[j]}.Slice(0, {length}));");
             }
@@ -461,9 +491,13 @@ internal static class NetworkEmitter
         {
             string spans = string.Join(", ", graph.InputNames.Select((n, i) => $"global::System.ReadOnlySpan<{(IsIntegerInput(graph, i) ? "int" : "float")}> {Id(n)}"));
             w.Line();
-            w.Line($"/// <summary>One training step from flat row-major spans of <paramref name=\"{batch}\"/> samples.</summary>");
-            using (w.Block($"public void TrainStep({spans}, global::System.ReadOnlySpan<float> {target}, int {batch})"))
+            if (seqSource is null)
+                w.Line($"/// <summary>One training step from flat row-major spans of <paramref name=\"{batch}\"/> samples.</summary>");
+            else
+                w.Line($"/// <summary>One training step from flat row-major spans of <paramref name=\"{batch}\"/> samples of <paramref name=\"{seq}\"/> steps.</summary>");
+            using (w.Block($"public void TrainStep({spans}, global::System.ReadOnlySpan<float> {target}, int {batch}{(seqSource is null ? string.Empty : ", int " + seq)})"))
             {
+                if (seqSource is not null) w.Line($"SetSequence({seq});");
                 w.Line($"SetBatch({batch});");
                 for (int i = 0; i < graph.Inputs.Count; i++) w.Line($"UploadInput({i}, {Id(graph.InputNames[i])});");
                 w.Line($"UploadTarget({target});");

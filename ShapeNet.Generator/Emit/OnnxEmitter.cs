@@ -82,9 +82,9 @@ internal static class OnnxEmitter
         }
         foreach (Dim d in graph.Values.SelectMany(v => v.Shape.Dims))
         {
-            if (d.IsDynamic && d.Name != "Batch")
+            if ((d.IsDynamic && d.Name != "Batch") || d.IsSeq)
             {
-                failures.Add($"the run-time dimension {d.Name} (ONNX export supports Batch as the only run-time dimension)");
+                failures.Add($"the run-time dimension {d} (ONNX export supports Batch as the only run-time dimension)");
                 return;
             }
         }

@@ -65,6 +65,7 @@ internal static class SummaryBuilder
             sb.Append("Buffers (running statistics, not trained): ").Append(Number(bufferCount)).Append(" (")
               .Append(Number(bufferCount * sizeof(float))).Append(" bytes)\n");
         }
+        if (plan.HasSeq) sb.Append("Sizes per sample are per step of the run-time Seq dimension (a sequence length of 1).\n");
         sb.Append("Forward FLOPs per sample: ").Append(Number(totalFlops)).Append('\n');
         sb.Append("Activations + gradients per sample: ").Append(Number(perSample)).Append(" bytes\n");
         sb.Append("Plan memory at batch ").Append(ShownBatch.ToString(CultureInfo.InvariantCulture)).Append(": ")

@@ -166,7 +166,7 @@ internal sealed class GraphBuilder
     {
         LayerModel layer = scope.Layers.First(l => l.MemberName == node.Op);
         ILayer definition = Definition(layer);
-        OpArgs args = node.Args is LayerCallArgs call ? definition.BindCall(layer.Args, call.Slots) : layer.Args;
+        OpArgs args = node.Args is LayerCallArgs call ? definition.BindCall(layer.Args, call) : layer.Args;
         if (!OperandKindsFit(scope, node, (OpDefinition)definition, args, layer.MemberName, operands)) return null;
         OpResult result = ((OpDefinition)definition).InferNode(args, Context(scope, node, layer.MemberName, operands));
         if (result.IsFailure) return Add(scope, node, definition.Name, result, operands, string.Empty, new int[0], new int[0]);
@@ -208,6 +208,7 @@ internal sealed class GraphBuilder
     {
         if (result.IsFailure) return null;
         if (!UsedAsWritten(scope, node, result.Structure)) return null;
+        if (!TakesSeq(scope, node, op, result, operands)) return null;
         foreach (Shape shape in result.Shapes)
         {
             if (WithinTensorLimit(shape, "'" + node.Text + "'", node.Location, scope.Report)) continue;
@@ -219,6 +220,18 @@ internal sealed class GraphBuilder
         for (int j = 0; j < texts.Length; j++)
             texts[j] = result.Shapes.Count == 1 ? node.Text : j < names.Length && names[j] != "_" ? names[j] : $"{node.Text}[{j}]";
         return AddNode(op, result.Args, operands, result.Shapes, texts, node.Text, path, parameters, buffers);
+    }
+
+    /// <summary>The run-time <c>Seq</c> only reaches ops whose calls can size it per pass (<see cref="OpDefinition.TakesRunTimeSeq"/>);
+    /// any other is SN0015 naming the call and its shapes.</summary>
+    private bool TakesSeq(Scope scope, Node node, string op, OpResult result, int[] operands)
+    {
+        Shape[] inputs = operands.Select(o => _values[o].Shape).ToArray();
+        if (!inputs.Any(s => s.HasSeq) && !result.Shapes.Any(s => s.HasSeq)) return true;
+        if (OpRegistry.Find(op) is { } definition && definition.TakesRunTimeSeq(result.Args, inputs, result.Shapes)) return true;
+        string shapes = string.Join(", ", inputs.Select(s => s.ToNamedString())) + " -> " + string.Join(", ", result.Shapes.Select(s => s.ToNamedString()));
+        Fail(scope, DiagnosticDescriptors.RunTimeSequence, node.Location, $"'{node.Text}' ({op})", $" ({shapes})");
+        return false;
     }
 
     /// <summary>A single result must be used as one tensor; a tuple must be deconstructed with its structure.</summary>

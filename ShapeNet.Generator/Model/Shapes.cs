@@ -5,17 +5,25 @@ using System.Text;
 namespace ShapeNet.Generator.Model;
 
 /// <summary>One dimension of a shape: a name as written (a dimension type, or empty for a literal size)
-/// and a size. <see cref="Size"/> is <see cref="Dynamic"/> for <c>Batch</c>; a generic dimension still
-/// unbound (a block's type parameter) is <see cref="Symbolic"/>.</summary>
+/// and a size. <see cref="Size"/> is <see cref="Dynamic"/> for <c>Batch</c> and <see cref="RunTimeSeq"/> for the built-in
+/// <c>Seq</c> (both sized at run time, each by its own variable); a generic dimension still unbound (a block's type parameter)
+/// is <see cref="Symbolic"/>.</summary>
 internal readonly record struct Dim(string Name, int Size)
 {
     public const int Dynamic = -1;
     public const int Symbolic = -2;
+    public const int RunTimeSeq = -3;
 
+    /// <summary>The batch (sized at run time).</summary>
     public bool IsDynamic => Size == Dynamic;
+
+    /// <summary>The built-in <c>Seq</c>: a sequence length chosen per step, bounded by the plan's sequence capacity.</summary>
+    public bool IsSeq => Size == RunTimeSeq;
     public bool IsStatic => Size >= 0;
 
     public static Dim Batch => new("Batch", Dynamic);
+
+    public static Dim Seq => new("Seq", RunTimeSeq);
 
     public static Dim Of(int size) => new(string.Empty, size);
 
@@ -24,6 +32,7 @@ internal readonly record struct Dim(string Name, int Size)
     public override string ToString() => Size switch
     {
         Dynamic => Name.Length > 0 ? Name : "Batch",
+        RunTimeSeq => "Seq",
         Symbolic => Name,
         _ => Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
@@ -44,6 +53,9 @@ internal sealed record Shape(EquatableArray<Dim> Dims)
     public static Shape Of(params Dim[] dims) => new(dims.ToEquatableArray());
 
     public bool HasDynamic => Dims.Any(d => d.IsDynamic);
+
+    /// <summary>Whether the shape has the run-time <c>Seq</c> dimension.</summary>
+    public bool HasSeq => Dims.Any(d => d.IsSeq);
 
     /// <summary>The product of the static dims (dynamic dims excluded).</summary>
     public long StaticElementCount => Dims.Where(d => d.IsStatic).Aggregate(1L, (a, d) => checked(a * d.Size));

@@ -352,7 +352,9 @@ internal sealed class BodyParser
         }
     }
 
-    /// <summary>Unrolls <c>for (int i = A; i &lt; B; i++)</c> with constant bounds; <c>i</c> is a constant inside.</summary>
+    /// <summary>A <c>for (int i = A; i &lt; B; i++)</c> whose bound B is a constant or a dimension's size (<c>Steps.Size</c>; SN0209
+    /// otherwise). A cell carried over the steps of a sequence (<c>h = Cell(x[t], h);</c>, <see cref="CellLoop"/>) compiles to one
+    /// loop over time; any other body is unrolled, <c>i</c> a constant inside.</summary>
     private void For(ForStatementSyntax loop)
     {
         const string advice = "only 'for (int i = A; i < B; i++)' with constant A and B (or <=, i += k) can be unrolled";
@@ -362,7 +364,6 @@ internal sealed class BodyParser
             || loop.Condition is not BinaryExpressionSyntax condition
             || condition.Left is not IdentifierNameSyntax conditionVariable
             || conditionVariable.Identifier.ValueText != declaration.Variables[0].Identifier.ValueText
-            || !TryConstant(condition.Right, out double bound)
             || loop.Incrementors.Count != 1
             || !TryStep(loop.Incrementors[0], declaration.Variables[0].Identifier.ValueText, out double step)
             || step <= 0)
@@ -377,8 +378,20 @@ internal sealed class BodyParser
             Unsupported(loop, "for", advice);
             return;
         }
+        // t < x.Size(0): the length of a sequence, known at run time for Seq; only a cell carried over x's steps can loop to it.
+        if (SequenceLength(condition.Right) is { } measured)
+        {
+            if (inclusive || _unrollExhausted || CellLoop(loop, variable, start, CellLoopOverSequence, step, inclusive: false, measured)) return;
+            _failed = true;
+            _context.Report(DiagnosticDescriptors.LoopBound, _context.At(condition.Right), LoopHeader(loop), ParseContext.TextOf(condition.Right),
+                $"a loop to a tensor's length compiles only as a cell carried over that tensor's steps (h = Cell({measured}[t], h); or " +
+                $"(h, c) = Cell({measured}[t], (h, c));); loop to a constant or a dimension's size (t < Steps.Size) to unroll any other body");
+            return;
+        }
+        if (!LoopBound(loop, condition.Right, out double bound)) return;
         if (_unrollExhausted) return;
         if (CounterOverflow(loop, declaration, start, bound, step, inclusive)) return;
+        if (CellLoop(loop, variable, start, bound, step, inclusive)) return;
         int iterations = 0;
         for (double i = start; inclusive ? i <= bound : i < bound; i += step)
         {
@@ -402,6 +415,107 @@ internal sealed class BodyParser
         }
         _loopConstants.Remove(variable);
     }
+
+    /// <summary>The loop's bound: a constant, or the size of a <c>[Dim]</c> (<c>t &lt; Steps.Size</c>). Anything else is SN0209: a
+    /// count read from a tensor, a variable, or the run-time <c>Seq</c> (whose <c>Size</c> is not its length when the body runs eagerly).</summary>
+    private bool LoopBound(ForStatementSyntax loop, ExpressionSyntax expression, out double bound)
+    {
+        if (TryConstant(expression, out bound)) return true;
+        string why = "loop to a constant (t < 7) or to a dimension's size (t < Steps.Size for [Dim(7)] public partial struct Steps;)";
+        if (expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Size" } access && IsFromThisTree(access)
+            && _model.GetSymbolInfo(access.Expression, _context.CancellationToken).Symbol is INamedTypeSymbol type)
+        {
+            if (type.ToDisplayString() == ParseContext.SeqName)
+            {
+                why = "the run-time Seq has no size in C# (Seq.Size is IDim.Dynamic when the body runs eagerly), so loop to the sequence's length " +
+                      "(for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h);) or to a dimension's size (t < Steps.Size)";
+            }
+            else if (type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ParseContext.DimAttributeName) is { } dim
+                && dim.ConstructorArguments.Length == 1 && dim.ConstructorArguments[0].Value is int size)
+            {
+                bound = size;
+                return true;
+            }
+        }
+        _failed = true;
+        _context.Report(DiagnosticDescriptors.LoopBound, _context.At(expression), LoopHeader(loop), ParseContext.TextOf(expression), why);
+        return false;
+    }
+
+    /// <summary>The steps of a cell loop to a sequence's length (<c>t &lt; x.Size(0)</c>): the whole first axis of the sequence,
+    /// static or the run-time <c>Seq</c> (<see cref="CellArgs.Steps"/> = −1 until shape inference knows it).</summary>
+    private const double CellLoopOverSequence = -1;
+
+    /// <summary>The tensor local <c>x</c> of a bound <c>x.Size(0)</c>, or null.</summary>
+    private string? SequenceLength(ExpressionSyntax expression) =>
+        expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Size", Expression: IdentifierNameSyntax tensor } } call
+        && call.ArgumentList.Arguments.Count == 1 && TryConstant(call.ArgumentList.Arguments[0].Expression, out double axis) && axis == 0
+        && _locals.ContainsKey(tensor.Identifier.ValueText)
+            ? tensor.Identifier.ValueText
+            : null;
+
+    /// <summary>
+    /// Lecture 12a's loop, <c>for (int t = 0; t &lt; Steps.Size; t++) h = Cell(x[t], h);</c> with an RNN or GRU cell (or
+    /// <c>(h, c) = Cell(x[t], (h, c));</c> with an LSTM cell): one node, the cell
+    /// run over the first steps of <c>x</c> [T, Batch, In] from <c>h</c>, whose result is the state after the last step. It compiles to
+    /// one backend call that loops over time (the same kernel as a one-layer recurrent layer: the input projections of all steps
+    /// in one GEMM, the recurrent GEMM per step), and its backward runs back through time, instead of one copy of the cell per step.
+    /// Any other loop body is unrolled.
+    /// </summary>
+    private bool CellLoop(ForStatementSyntax loop, string variable, double start, double bound, double step, bool inclusive, string? measured = null)
+    {
+        StatementSyntax body = loop.Statement is BlockSyntax { Statements.Count: 1 } block ? block.Statements[0] : loop.Statement;
+        if (start != 0 || step != 1) return false;
+        if (body is not ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment } || !assignment.IsKind(SyntaxKind.SimpleAssignmentExpression))
+            return false;
+        // The carried state: h, or (h, c) for an LSTM cell; the same locals on both sides.
+        string[]? targets = StateNames(assignment.Left);
+        if (targets is null || targets.Any(t => !_locals.ContainsKey(t))) return false;
+        if (assignment.Right is not InvocationExpressionSyntax { Expression: IdentifierNameSyntax callee } call) return false;
+        if (!_layers.TryGetValue(callee.Identifier.ValueText, out LayerModel? layer) || layer.IsBlock
+            || OpRegistry.Layer(layer.Kind) is not RecurrentCellDefinition || layer.Args is not CellArgs cell || cell.IsLstm != (targets.Length == 2)) return false;
+        SeparatedSyntaxList<ArgumentSyntax> arguments = call.ArgumentList.Arguments;
+        if (arguments.Count != 2 || arguments.Any(a => a.NameColon is not null)) return false;
+        if (arguments[0].Expression is not ElementAccessExpressionSyntax { Expression: IdentifierNameSyntax sequence } element
+            || element.ArgumentList.Arguments.Count != 1
+            || element.ArgumentList.Arguments[0].Expression is not IdentifierNameSyntax index || index.Identifier.ValueText != variable)
+            return false;
+        if (StateNames(arguments[1].Expression) is not { } carried || !carried.SequenceEqual(targets)) return false;
+        if (!_locals.TryGetValue(sequence.Identifier.ValueText, out int x)) return false;
+        if (measured is not null && measured != sequence.Identifier.ValueText) return false;
+        double count = measured is not null ? CellLoopOverSequence : System.Math.Ceiling(inclusive ? bound + 1 : bound);
+        if (measured is null && (count < 1 || count > int.MaxValue)) return false;
+        string text = LoopHeader(loop) + " " + ParseContext.TextOf(body).TrimEnd(';');
+        int[] operands = new[] { x }.Concat(targets.Select(t => _locals[t])).ToArray();
+        int[] slots = new[] { 0 }.Concat(targets.Select(_ => 1)).ToArray();
+        int node = Add(NodeKind.Layer, callee.Identifier.ValueText, operands, new LayerCallArgs(slots.ToEquatableArray(), (int)count), text, _context.At(call));
+        if (targets.Length == 1)
+        {
+            Bind(targets[0], node);
+            return true;
+        }
+        // (h, c): the node's two outputs, deconstructed as written.
+        int made = _values[node].Node;
+        _nodes[made] = _nodes[made] with
+        {
+            Deconstruction = new TuplePattern(string.Empty, targets.Select(t => new TuplePattern(t, EquatableArray<TuplePattern>.Empty)).ToEquatableArray()),
+        };
+        for (int j = 0; j < targets.Length; j++)
+        {
+            _values.Add(new ValueRef(made, j));
+            Bind(targets[j], _values.Count - 1);
+        }
+        return true;
+    }
+
+    /// <summary><c>h</c> → [h]; <c>(h, c)</c> → [h, c]; null for anything else.</summary>
+    private static string[]? StateNames(ExpressionSyntax expression) => expression switch
+    {
+        IdentifierNameSyntax id => new[] { id.Identifier.ValueText },
+        TupleExpressionSyntax { Arguments.Count: 2 } tuple when tuple.Arguments.All(a => a.Expression is IdentifierNameSyntax && a.NameColon is null) =>
+            tuple.Arguments.Select(a => ((IdentifierNameSyntax)a.Expression).Identifier.ValueText).ToArray(),
+        _ => null,
+    };
 
     /// <summary>The loop's header as written, on one line: <c>for (int i = 0; i &lt; 1024; i++)</c>.</summary>
     private static string LoopHeader(ForStatementSyntax loop) =>

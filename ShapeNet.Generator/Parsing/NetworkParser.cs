@@ -21,7 +21,7 @@ internal static class NetworkParser
         if (context.TargetSymbol is not INamedTypeSymbol type) return null;
         if (type.DeclaringSyntaxReferences.Length > 1 && type.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) != context.TargetNode)
             return null;
-        var parse = new ParseContext(context.SemanticModel.Compilation, cancellationToken);
+        var parse = new ParseContext(context.SemanticModel.Compilation, cancellationToken) { TakesRunTimeSeq = true };
         if (NotGeneratable(type) is { } reason)
         {
             var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotGenerated, parse.At(type.Locations.FirstOrDefault()), type.Name, reason);

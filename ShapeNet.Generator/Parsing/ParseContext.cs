@@ -32,6 +32,10 @@ internal sealed class ParseContext
     /// block member. Errors that depend on the use's type arguments are reported there, to <see cref="Root"/>.</summary>
     public SourceRef? UseLocation { get; }
 
+    /// <summary>Whether the built-in <c>Seq</c> is a run-time dimension here (a network and its blocks; a plan sizes it per step).
+    /// Elsewhere (a <c>[Differentiable]</c> function) it is SN0015.</summary>
+    public bool TakesRunTimeSeq { get; init; }
+
     /// <summary>The context of the network being generated, when this one parses a block inside it.</summary>
     public ParseContext Root { get; }
 
@@ -84,7 +88,8 @@ internal sealed class ParseContext
         if (type.ToDisplayString() == BatchName) return Dim.Batch;
         if (type.ToDisplayString() == SeqName)
         {
-            Report(DiagnosticDescriptors.RunTimeSequence, location);
+            if (Root.TakesRunTimeSeq) return Dim.Seq;
+            Report(DiagnosticDescriptors.RunTimeSequence, location, "A [Differentiable] function", string.Empty);
             return null;
         }
         AttributeData? dim = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DimAttributeName);

@@ -24,13 +24,16 @@ internal enum BufferRole
     Auxiliary,
 }
 
-/// <summary>A buffer the plan allocates: <c>StaticElements · batch^DynamicDims</c> floats.</summary>
+/// <summary>A buffer the plan allocates: <c>StaticElements · batch^DynamicDims · seq^SeqDims</c> floats.</summary>
 internal sealed record PlannedBuffer(string Name, BufferRole Role, long StaticElements, int DynamicDims, string Comment)
 {
     /// <summary>An int32 buffer (an <c>IntTensor</c> input): allocated with <c>AllocateInt32</c>.</summary>
     public bool Int32 { get; init; }
 
-    public string Length(string batch) => Sizes.Format(StaticElements, DynamicDims, batch);
+    /// <summary>How many times the run-time sequence length multiplies the size (0 unless the shape has <c>Seq</c>).</summary>
+    public int SeqDims { get; init; }
+
+    public string Length(string batch, string seq = Sizes.Seq) => Sizes.Format(StaticElements, DynamicDims, batch, SeqDims, seq);
 
     public long BytesAt(long batch) => Sizes.At(StaticElements, DynamicDims, batch) * sizeof(float);
 }
@@ -43,6 +46,9 @@ internal sealed record PlannedDescriptor(string Name, string Type, string Argume
 
 internal sealed record ConstantArray(string Name, string ElementType, IReadOnlyList<string> Values, IReadOnlyList<int> DynamicIndices, string Comment)
 {
+    /// <summary>Entries that hold the run-time sequence length, set at the start of each pass like the batch entries.</summary>
+    public IReadOnlyList<int> SeqIndices { get; init; } = new int[0];
+
     /// <summary><c>{ 0, 512 }</c> with <paramref name="batch"/> in the dynamic entries.</summary>
     public string Initializer(string batch) =>
         "{ " + string.Join(", ", Values.Select((v, i) => DynamicIndices.Contains(i) ? batch : v)) + " }";
@@ -184,7 +190,10 @@ internal sealed class BufferPlan
     public bool HoldsInputGradient(int value) =>
         GradientName[value] is { } name && _buffers.Any(b => b.Name == name && b.Role == BufferRole.InputGradient);
 
-    /// <summary>Plan memory at <paramref name="batch"/>: every allocated buffer.</summary>
+    /// <summary>Whether any buffer's size depends on the run-time sequence length (the network has a <c>Seq</c> dimension).</summary>
+    public bool HasSeq => _buffers.Any(b => b.SeqDims > 0) || Graph.Values.Any(v => v.Shape.HasSeq);
+
+    /// <summary>Plan memory at <paramref name="batch"/>: every allocated buffer (at a sequence length of 1 where it has <c>Seq</c>).</summary>
     public long BytesAt(long batch) => _buffers.Sum(b => b.BytesAt(batch));
 
     /// <summary>Bytes that scale with the batch, per sample.</summary>
@@ -225,13 +234,15 @@ internal sealed class BufferPlan
         AddBuffer(name, BufferRole.Auxiliary, shape, comment);
     }
 
-    internal void AddArray(int node, string role, string elementType, List<string> values, List<int> dynamic, string comment, string prefix)
+    internal void AddArray(int node, string role, string elementType, List<string> values, List<int> dynamic, string comment, string prefix,
+        List<int>? seq = null)
     {
-        string key = elementType + ":" + string.Join(",", values.Select((v, i) => dynamic.Contains(i) ? "B" : v));
+        seq ??= new List<int>();
+        string key = elementType + ":" + string.Join(",", values.Select((v, i) => dynamic.Contains(i) ? "B" : seq.Contains(i) ? "S" : v));
         if (!_arraysByContent.TryGetValue(key, out ConstantArray? array))
         {
             int index = _arrays.Count(a => a.Name.StartsWith(prefix, System.StringComparison.Ordinal));
-            array = new ConstantArray(prefix + index.ToString(CultureInfo.InvariantCulture), elementType, values, dynamic, comment);
+            array = new ConstantArray(prefix + index.ToString(CultureInfo.InvariantCulture), elementType, values, dynamic, comment) { SeqIndices = seq };
             _arraysByContent[key] = array;
             _arrays.Add(array);
         }
@@ -441,34 +452,34 @@ internal sealed class BufferPlan
             .Select(kv => (Group: kv.Key, Start: kv.Value, End: Step(Graph.Values[kv.Key].Node)))
             .OrderBy(x => x.Start).ThenBy(x => x.Group)
             .ToList();
-        var slots = new List<(long Static, int Dynamic, int FreeAfter, List<string> Members, string Name)>();
+        var slots = new List<(long Static, int Dynamic, int FreeAfter, List<string> Members, string Name, int Seq)>();
         foreach (var (group, start, end) in intervals)
         {
             Shape shape = Graph.ShapeOf(group);
             long elements = Sizes.StaticCount(shape);
-            int dynamic = Sizes.DynamicCount(shape);
+            int dynamic = Sizes.DynamicCount(shape), seq = Sizes.SeqCount(shape);
             int chosen = -1;
             for (int s = 0; s < slots.Count; s++)
             {
-                if (slots[s].FreeAfter >= start || slots[s].Dynamic != dynamic) continue;
+                if (slots[s].FreeAfter >= start || slots[s].Dynamic != dynamic || slots[s].Seq != seq) continue;
                 if (chosen < 0 || Better(slots[s].Static, slots[chosen].Static, elements)) chosen = s;
             }
             string member = "d(" + Graph.TextOf(group) + ")";
             if (chosen < 0)
             {
-                slots.Add((elements, dynamic, end, new List<string> { member }, "_gradient" + slots.Count.ToString(CultureInfo.InvariantCulture)));
+                slots.Add((elements, dynamic, end, new List<string> { member }, "_gradient" + slots.Count.ToString(CultureInfo.InvariantCulture), seq));
                 chosen = slots.Count - 1;
             }
             else
             {
                 var slot = slots[chosen];
                 slot.Members.Add(member);
-                slots[chosen] = (System.Math.Max(slot.Static, elements), dynamic, end, slot.Members, slot.Name);
+                slots[chosen] = (System.Math.Max(slot.Static, elements), dynamic, end, slot.Members, slot.Name, seq);
             }
             groupName[group] = slots[chosen].Name;
         }
         foreach (var slot in slots)
-            _buffers.Add(new PlannedBuffer(slot.Name, BufferRole.Gradient, slot.Static, slot.Dynamic, string.Join(", ", slot.Members)));
+            _buffers.Add(new PlannedBuffer(slot.Name, BufferRole.Gradient, slot.Static, slot.Dynamic, string.Join(", ", slot.Members)) { SeqDims = slot.Seq });
 
         for (int value = 0; value < Graph.Values.Count; value++)
         {
@@ -489,7 +500,7 @@ internal sealed class BufferPlan
     }
 
     private void AddBuffer(string name, BufferRole role, Shape shape, string comment, bool int32 = false) =>
-        _buffers.Add(new PlannedBuffer(name, role, Sizes.StaticCount(shape), Sizes.DynamicCount(shape), comment) { Int32 = int32 });
+        _buffers.Add(new PlannedBuffer(name, role, Sizes.StaticCount(shape), Sizes.DynamicCount(shape), comment) { Int32 = int32, SeqDims = Sizes.SeqCount(shape) });
 
     private string InputName(int value)
     {

@@ -32,14 +32,16 @@ internal sealed class PlanContext : NodeInfo
         int pad = rank - shape.Rank;
         var values = new List<string>();
         var dynamic = new List<int>();
+        var seq = new List<int>();
         for (int i = 0; i < pad; i++) values.Add("1");
         foreach (Dim d in shape.Dims)
         {
             if (d.IsDynamic) dynamic.Add(values.Count);
-            values.Add(d.IsDynamic ? "0" : Sizes.Literal(d.Size));
+            if (d.IsSeq) seq.Add(values.Count);
+            values.Add(d.IsStatic ? Sizes.Literal(d.Size) : "0");
         }
-        string comment = "[" + string.Join(", ", values.Select((v, i) => dynamic.Contains(i) ? "Batch" : v)) + "]";
-        _plan.AddArray(Id, role, "int", values, dynamic, comment, "_shape");
+        string comment = "[" + string.Join(", ", values.Select((v, i) => dynamic.Contains(i) ? "Batch" : seq.Contains(i) ? "Seq" : v)) + "]";
+        _plan.AddArray(Id, role, "int", values, dynamic, comment, "_shape", seq);
     }
 
     /// <summary>A constant int array (a permutation), named <paramref name="prefix"/> + a number; equal arrays are shared.</summary>

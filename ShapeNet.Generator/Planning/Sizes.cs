@@ -11,34 +11,47 @@ namespace ShapeNet.Generator.Planning;
 /// bug and surfaces as SN0900, never as a wrong size in generated code.</summary>
 internal static class Sizes
 {
-    public static string Product(IEnumerable<Dim> dims, string batch)
+    /// <summary>The C# variable of the run-time sequence length in a pass (the plan's <c>Sequence</c>, read once per pass).</summary>
+    public const string Seq = "seq";
+
+    /// <summary>The sequence capacity in a plan constructor.</summary>
+    public const string SeqCapacity = "sequenceCapacity";
+
+    public static string Product(IEnumerable<Dim> dims, string batch, string seq = Seq)
     {
         long constant = 1;
-        int dynamic = 0;
+        int dynamic = 0, sequence = 0;
         foreach (Dim d in dims)
         {
             if (d.IsDynamic) dynamic++;
+            else if (d.IsSeq) sequence++;
             else constant = checked(constant * d.Size);
         }
-        return Format(constant, dynamic, batch);
+        return Format(constant, dynamic, batch, sequence, seq);
     }
 
-    public static string Format(long constant, int dynamicDims, string batch)
+    /// <summary><c>seq * batch * 16</c>: the sequence variable once per <paramref name="seqDims"/>, the batch once per
+    /// <paramref name="dynamicDims"/>, then the constant.</summary>
+    public static string Format(long constant, int dynamicDims, string batch, int seqDims = 0, string seq = Seq)
     {
-        if (dynamicDims == 0) return Literal(constant);
-        string product = string.Join(" * ", Enumerable.Repeat(batch, dynamicDims));
+        if (dynamicDims == 0 && seqDims == 0) return Literal(constant);
+        string product = string.Join(" * ", Enumerable.Repeat(seq, seqDims).Concat(Enumerable.Repeat(batch, dynamicDims)));
         return constant == 1 ? product : product + " * " + Literal(constant);
     }
 
     /// <summary>All elements of <paramref name="shape"/>.</summary>
-    public static string Count(Shape shape, string batch) => Product(shape.Dims, batch);
+    public static string Count(Shape shape, string batch, string seq = Seq) => Product(shape.Dims, batch, seq);
 
     /// <summary>Dims <c>[from, to)</c> of <paramref name="shape"/>.</summary>
     public static string Range(Shape shape, int from, int to, string batch) => Product(shape.Dims.Skip(from).Take(to - from), batch);
 
-    public static long StaticCount(Shape shape) => shape.Dims.Where(d => !d.IsDynamic).Aggregate(1L, (a, d) => checked(a * d.Size));
+    /// <summary>The product of the static dims (the batch and the run-time sequence left out).</summary>
+    public static long StaticCount(Shape shape) => shape.Dims.Where(d => !d.IsDynamic && !d.IsSeq).Aggregate(1L, (a, d) => checked(a * d.Size));
 
     public static int DynamicCount(Shape shape) => shape.Dims.Count(d => d.IsDynamic);
+
+    /// <summary>How many times the run-time <c>Seq</c> occurs in <paramref name="shape"/>.</summary>
+    public static int SeqCount(Shape shape) => shape.Dims.Count(d => d.IsSeq);
 
     /// <summary>The element count at batch <paramref name="batch"/>.</summary>
     public static long At(long constant, int dynamicDims, long batch)
@@ -60,6 +73,6 @@ internal static class Sizes
         return f.ToString("R", CultureInfo.InvariantCulture) + "f";
     }
 
-    /// <summary>Whether every dim is static or the one dynamic (batch) dim; unbound generic dims cannot be planned.</summary>
-    public static bool IsPlannable(Shape shape) => shape.Dims.All(d => d.IsStatic || d.IsDynamic);
+    /// <summary>Whether every dim is static, the batch or the run-time sequence; unbound generic dims cannot be planned.</summary>
+    public static bool IsPlannable(Shape shape) => shape.Dims.All(d => d.IsStatic || d.IsDynamic || d.IsSeq);
 }

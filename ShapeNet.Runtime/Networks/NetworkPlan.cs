@@ -8,6 +8,9 @@ namespace ShapeNet;
 /// (activations, gradients, target, loss) is allocated once when the plan is built; a step then uploads the batch,
 /// runs the generated forward and backward (one backend call per op) and the optimizer, and allocates nothing.
 /// Any batch size up to <see cref="BatchCapacity"/> runs on the same buffers (the last, partial batch of an epoch).
+/// A network with the built-in <c>Seq</c> dimension (a sequence length chosen per step) is compiled for a sequence capacity
+/// too (<see cref="SequenceCapacity"/>): its buffers and workspaces are sized for the longest sequence, and each step runs at
+/// its own length (<see cref="SetSequence"/>, or the typed overloads, which read it from the input).
 /// <para>
 /// Parameters stay owned by the network: the plan binds <see cref="Parameter.Value"/> and <see cref="Parameter.Grad"/>
 /// through <see cref="IBackend.Wrap"/>, which shares the host arrays on the CPU (zero copy). On a device backend the
@@ -62,14 +65,24 @@ public abstract class NetworkPlan : IDisposable
     /// <summary>Binds the network's parameters; the generated constructor then allocates its buffers with
     /// <see cref="Allocate"/> and registers them with <see cref="BindInput"/> and <see cref="BindOutput"/>.</summary>
     protected NetworkPlan(Module network, int batchCapacity, IBackend backend, int inputCount)
+        : this(network, batchCapacity, 0, backend, inputCount)
+    {
+    }
+
+    /// <summary>A plan of a network with the run-time <c>Seq</c> dimension: buffers sized for <paramref name="batchCapacity"/> samples
+    /// of at most <paramref name="sequenceCapacity"/> steps (0 for a network without <c>Seq</c>).</summary>
+    protected NetworkPlan(Module network, int batchCapacity, int sequenceCapacity, IBackend backend, int inputCount)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(backend);
         if (batchCapacity < 1) throw new ArgumentOutOfRangeException(nameof(batchCapacity), $"The batch capacity must be at least 1, not {batchCapacity}.");
+        if (sequenceCapacity < 0) throw new ArgumentOutOfRangeException(nameof(sequenceCapacity), $"The sequence capacity must be at least 1, not {sequenceCapacity}.");
         Network = network;
         Backend = backend;
         BatchCapacity = batchCapacity;
         Batch = batchCapacity;
+        SequenceCapacity = sequenceCapacity;
+        Sequence = sequenceCapacity;
         IReadOnlyList<Parameter> parameters = network.Parameters;
         _parameterValues = new DeviceBuffer[parameters.Count];
         _parameterGradients = new DeviceBuffer[parameters.Count];
@@ -96,6 +109,13 @@ public abstract class NetworkPlan : IDisposable
 
     /// <summary>The batch size of the current step (set by <see cref="SetBatch"/> or an upload overload).</summary>
     public int Batch { get; private set; }
+
+    /// <summary>The longest sequence the buffers hold, for a network with the run-time <c>Seq</c> dimension; 0 for any other.</summary>
+    public int SequenceCapacity { get; }
+
+    /// <summary>The sequence length of the current step (the size of <c>Seq</c>; set by <see cref="SetSequence"/> or a typed upload
+    /// overload); 0 for a network without <c>Seq</c>.</summary>
+    public int Sequence { get; private set; }
 
     /// <summary>Bytes of the buffers this plan allocated (activations, gradients, workspace, target and loss);
     /// the parameters, their gradients and the buffers belong to the network and are not counted.</summary>
@@ -224,6 +244,26 @@ public abstract class NetworkPlan : IDisposable
         }
     }
 
+    /// <summary>Sets the sequence length (the run-time <c>Seq</c> dimension) of the next uploads and step: any length from 1 to
+    /// <see cref="SequenceCapacity"/> runs on the plan's buffers. Set it before uploading the inputs, whose lengths depend on it.</summary>
+    public void SetSequence(int sequence)
+    {
+        bool entered = Enter();
+        try
+        {
+            if (SequenceCapacity == 0)
+                throw new InvalidOperationException("This network has no run-time Seq dimension: its sequence lengths are fixed at compile time.");
+            if (sequence < 1 || sequence > SequenceCapacity)
+                throw new ArgumentOutOfRangeException(nameof(sequence),
+                    $"The sequence length {sequence} is outside this plan's range 1..{SequenceCapacity} (its sequence capacity).");
+            Sequence = sequence;
+        }
+        finally
+        {
+            Exit(entered);
+        }
+    }
+
     /// <summary>Uploads input <paramref name="index"/> for the current <see cref="Batch"/>.</summary>
     public void UploadInput(int index, ReadOnlySpan<float> values)
     {
@@ -232,7 +272,7 @@ public abstract class NetworkPlan : IDisposable
         {
             long expected = InputLengthFor(index, Batch);
             if (values.Length != expected)
-                throw new ArgumentException($"Input {index} needs {expected} floats for a batch of {Batch}, but {values.Length} were given.", nameof(values));
+                throw new ArgumentException($"Input {index} needs {expected} floats for a batch of {Batch}{AtSequence}, but {values.Length} were given.", nameof(values));
             Stage(values, InputBuffer(index));
         }
         finally
@@ -250,7 +290,7 @@ public abstract class NetworkPlan : IDisposable
         {
             long expected = InputLengthFor(index, Batch);
             if (values.Length != expected)
-                throw new ArgumentException($"Input {index} needs {expected} ints for a batch of {Batch}, but {values.Length} were given.", nameof(values));
+                throw new ArgumentException($"Input {index} needs {expected} ints for a batch of {Batch}{AtSequence}, but {values.Length} were given.", nameof(values));
             DeviceBuffer buffer = InputBuffer(index);
             if (buffer.ElementType != BufferElementType.Int32)
                 throw new ArgumentException($"Input {index} is a float tensor: upload floats.", nameof(values));
@@ -278,10 +318,11 @@ public abstract class NetworkPlan : IDisposable
                     nameof(classIndices));
             if (_indexTarget is null)
             {
-                // Once per plan (the first integer target), not per step.
-                _indexTarget = Backend.AllocateInt32(OutputRows(BatchCapacity));
+                // Once per plan (the first integer target), not per step; at both capacities.
+                int capacityRows = OutputRowsAtCapacity();
+                _indexTarget = Backend.AllocateInt32(capacityRows);
                 _owned.Add(_indexTarget);
-                MemoryBytes += OutputRows(BatchCapacity) * sizeof(int);
+                MemoryBytes += capacityRows * sizeof(int);
             }
             Backend.UploadInt32(classIndices, _indexTarget);
             _targetIsIndices = true;
@@ -596,7 +637,7 @@ public abstract class NetworkPlan : IDisposable
     {
         _output = value;
         _outputGradient = gradient;
-        _target = Allocate(OutputLengthFor(BatchCapacity));
+        _target = Allocate((long)OutputRowsAtCapacity() * OutputColumns);
         _loss = Allocate(1);
         _lossGradient = Allocate(1);
         _lossSum = Allocate(1);
@@ -646,6 +687,26 @@ public abstract class NetworkPlan : IDisposable
         }
     }
 
+    /// <summary>Checked before the generated constructor of a network with the run-time <c>Seq</c> allocates anything: a buffer of
+    /// <paramref name="perStep"/> floats per sample and step, times the batch capacity <paramref name="batchDims"/> times and the
+    /// sequence capacity <paramref name="seqDims"/> times, must fit an array, so the generated int arithmetic
+    /// (<c>sequenceCapacity * batchCapacity * 16</c>) cannot wrap; and the sequence capacity must be at least 1.</summary>
+    protected static void RequireCapacity(int batchCapacity, int sequenceCapacity, long perStep, int batchDims, int seqDims)
+    {
+        if (sequenceCapacity < 1)
+            throw new ArgumentOutOfRangeException(nameof(sequenceCapacity), $"The sequence capacity must be at least 1, not {sequenceCapacity}.");
+        long total = perStep;
+        for (int i = 0; i < batchDims + seqDims; i++)
+        {
+            long factor = i < seqDims ? sequenceCapacity : batchCapacity;
+            if (factor > 0 && total > Array.MaxLength / factor)
+                throw new ArgumentOutOfRangeException(i < seqDims ? nameof(sequenceCapacity) : nameof(batchCapacity),
+                    $"The capacities (batch {batchCapacity:N0}, sequence {sequenceCapacity:N0}) are too large for this network: a buffer of " +
+                    $"{perStep:N0} floats per sample and step would hold more than {Array.MaxLength:N0} floats.");
+            total *= factor;
+        }
+    }
+
     /// <summary>Starts a public call: throws when the plan is disposed, or when another thread is inside a call on it. Returns
     /// whether this call took ownership (false for a nested call on the same thread, e.g. TrainStep → UploadInput).</summary>
     private bool Enter()
@@ -671,6 +732,25 @@ public abstract class NetworkPlan : IDisposable
     }
 
     private int OutputRows(int batch) => (int)(OutputLengthFor(batch) / OutputColumns);
+
+    /// <summary><c> at sequence length 7 (SetSequence)</c> for a network with the run-time <c>Seq</c>, else empty: upload messages name it.</summary>
+    private string AtSequence => SequenceCapacity > 0 ? $" at sequence length {Sequence} (SetSequence)" : string.Empty;
+
+    /// <summary>The output rows at the batch capacity and, with <c>Seq</c>, the sequence capacity (the generated lengths read
+    /// <see cref="Sequence"/>, set to the capacity while this runs).</summary>
+    private int OutputRowsAtCapacity()
+    {
+        int sequence = Sequence;
+        Sequence = SequenceCapacity;
+        try
+        {
+            return OutputRows(BatchCapacity);
+        }
+        finally
+        {
+            Sequence = sequence;
+        }
+    }
 
     private bool SharesHostMemory => Backend.SharesHostMemory;
 

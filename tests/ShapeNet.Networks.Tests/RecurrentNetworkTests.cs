@@ -133,7 +133,7 @@ public class RecurrentNetworkTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Gradients_through_an_unrolled_gru_cell_loop()
+    public void Gradients_through_a_gru_cell_loop()
     {
         const int batch = 2;
         var model = new GruCellLoopNet(seed: 5);
@@ -141,6 +141,63 @@ public class RecurrentNetworkTests(ITestOutputHelper output)
         float[][] inputs = [TestData.Uniform(1, 4 * batch * 3), TestData.Uniform(2, batch * 4, -0.5f, 0.5f)];
         GradientCheck check = Check(plan, x => model.Forward(new Tensor(x[0], 4, batch, 3), new Tensor(x[1], batch, 4)).Data);
         output.WriteLine($"max |difference| {check.Run(inputs, batch, seed: 51):G3}");
+    }
+
+    [Fact]
+    public void Gradients_through_a_relu_rnn_cell_loop_to_a_dimension_size()
+    {
+        const int batch = 3;
+        var model = new RnnCellLoopNet(seed: 9);
+        using RnnCellLoopNet.Plan plan = model.CreatePlan(3);
+        float[][] inputs = [TestData.Uniform(1, 4 * batch * 3), TestData.Uniform(2, batch * 4, -0.5f, 0.5f)];
+        GradientCheck check = Check(plan, x => model.Forward(new Tensor(x[0], 4, batch, 3), new Tensor(x[1], batch, 4)).Data);
+        output.WriteLine($"max |difference| {check.Run(inputs, batch, seed: 91):G3}; {check.Kinks} kinks");
+        // The loop reads the first 3 of the 4 steps: the last step gets no gradient.
+        float[] dx = plan.InputGradient(0);
+        Assert.All(dx[(3 * batch * 3)..], g => Assert.Equal(0f, g));
+    }
+
+    [Fact]
+    public void Gradients_through_an_lstm_cell_loop_carrying_h_and_c()
+    {
+        const int batch = 2;
+        var model = new LstmCellLoopNet(seed: 13);
+        using LstmCellLoopNet.Plan plan = model.CreatePlan(2);
+        float[][] inputs = [TestData.Uniform(1, 4 * batch * 3), TestData.Uniform(2, batch * 4, -0.5f, 0.5f), TestData.Uniform(3, batch * 4, -0.5f, 0.5f)];
+        GradientCheck check = Check(plan, x => model.Forward(new Tensor(x[0], 4, batch, 3), new Tensor(x[1], batch, 4), new Tensor(x[2], batch, 4)).Data);
+        output.WriteLine($"max |difference| {check.Run(inputs, batch, seed: 131):G3}");
+        Assert.Single(LstmCellLoopNet.Summary.Split('\n'), l => l.StartsWith("cell ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Cell_loops_compile_to_one_call_and_equal_their_eager_forward()
+    {
+        const int batch = 2;
+        var gru = new GruCellLoopNet(seed: 10);
+        using (GruCellLoopNet.Plan plan = gru.CreatePlan(batch))
+        {
+            var x = new Tensor<RnnSteps, Batch, RnnFeatures>(new Tensor(TestData.Uniform(11, 4 * batch * 3), 4, batch, 3));
+            var h0 = new Tensor<Batch, RnnHidden>(new Tensor(TestData.Uniform(12, batch * 4), batch, 4));
+            Numerics.AssertClose(gru.Forward(x, h0).Data, plan.Forward(x, h0).Data, 1e-4, 1e-5, "GruCellLoopNet output", batch, 4);
+        }
+        var rnn = new RnnCellLoopNet(seed: 11);
+        using (RnnCellLoopNet.Plan plan = rnn.CreatePlan(batch))
+        {
+            var x = new Tensor<RnnSteps, Batch, RnnFeatures>(new Tensor(TestData.Uniform(13, 4 * batch * 3), 4, batch, 3));
+            var h0 = new Tensor<Batch, RnnHidden>(new Tensor(TestData.Uniform(14, batch * 4), batch, 4));
+            Numerics.AssertClose(rnn.Forward(x, h0).Data, plan.Forward(x, h0).Data, 1e-4, 1e-5, "RnnCellLoopNet output", batch, 2);
+        }
+        var lstm = new LstmCellLoopNet(seed: 14);
+        using (LstmCellLoopNet.Plan plan = lstm.CreatePlan(batch))
+        {
+            var x = new Tensor<RnnSteps, Batch, RnnFeatures>(new Tensor(TestData.Uniform(15, 4 * batch * 3), 4, batch, 3));
+            var h0 = new Tensor<Batch, RnnHidden>(new Tensor(TestData.Uniform(16, batch * 4), batch, 4));
+            var c0 = new Tensor<Batch, RnnHidden>(new Tensor(TestData.Uniform(17, batch * 4), batch, 4));
+            Numerics.AssertClose(lstm.Forward(x, h0, c0).Data, plan.Forward(x, h0, c0).Data, 1e-4, 1e-5, "LstmCellLoopNet output", batch, 2);
+        }
+        // One node for the loop: the summary lists one row for the cell, not one per step.
+        Assert.Single(GruCellLoopNet.Summary.Split('\n'), l => l.StartsWith("cell ", StringComparison.Ordinal));
+        Assert.Single(RnnCellLoopNet.Summary.Split('\n'), l => l.StartsWith("cell ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -97,6 +97,8 @@ public sealed record ExportCase(Func<Module> Create, Func<Module, int, NetworkPl
         ["LstmNet"] = Of(() => new LstmNet(20), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["ReluRnnNet"] = Of(() => new ReluRnnNet(21), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["GruCellLoopNet"] = Of(() => new GruCellLoopNet(22), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["RnnCellLoopNet"] = Of(() => new RnnCellLoopNet(26), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
+        ["LstmCellLoopNet"] = Of(() => new LstmCellLoopNet(27), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["CellsNet"] = Of(() => new CellsNet(23), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o)),
         ["OnnxRecurrentNet"] = Of(() => new OnnxRecurrentNet(24), (n, b) => n.CreatePlan(b), (n, b, o) => n.ToOnnx(b, o),
             new Dictionary<string, (int, int)> { ["ids"] = (0, 12), ["lengths"] = (1, 7) }),

@@ -15,8 +15,10 @@ internal sealed record LayerOperand(string Name, bool Required, int Arity = 1)
     public static readonly IReadOnlyList<LayerOperand> SingleInput = new[] { new LayerOperand("input", Required: true) };
 }
 
-/// <summary>The arguments of a layer call node (not the layer's own): which operand slot each tensor fills.</summary>
-internal sealed record LayerCallArgs(EquatableArray<int> Slots) : OpArgs;
+/// <summary>The arguments of a layer call node (not the layer's own): which operand slot each tensor fills, and for a cell called
+/// in a loop over time (<c>for (int t = 0; t &lt; Steps.Size; t++) h = Cell(x[t], h);</c>) the number of steps the loop runs
+/// (0 for a single call).</summary>
+internal sealed record LayerCallArgs(EquatableArray<int> Slots, int LoopSteps = 0) : OpArgs;
 
 /// <summary>A layer attribute as the parser read it (<c>[Conv2d(1, 10, Kernel = 5)]</c>), without Roslyn types: constructor
 /// arguments by position and named arguments by name. Problems are reported as SN0009 at the attribute.</summary>
@@ -58,6 +60,9 @@ internal interface ILayer
     /// <summary>The layer's arguments for one call that filled <paramref name="slots"/> (for each operand of the node, the index
     /// in <see cref="Operands"/> it fills): a layer with optional operands records which were given.</summary>
     OpArgs BindCall(OpArgs args, IReadOnlyList<int> slots);
+
+    /// <summary>The layer's arguments for the call <paramref name="call"/>: its slots and, for a cell, the steps of the loop it runs in.</summary>
+    OpArgs BindCall(OpArgs args, LayerCallArgs call);
 
     /// <summary>For a layer returning a tuple, the C# names of its elements (<c>(Output, HN)</c>), so a body may select one as
     /// <c>Gru1(x).HN</c>; null for a layer returning one tensor.</summary>
@@ -101,6 +106,9 @@ internal abstract class LayerDefinition<TArgs> : OpDefinition<TArgs>, ILayer whe
 
     /// <summary>Layers with one fixed input keep their arguments.</summary>
     public virtual OpArgs BindCall(OpArgs args, IReadOnlyList<int> slots) => args;
+
+    /// <summary>The slots' arguments; only a cell runs in a loop (<see cref="LayerCallArgs.LoopSteps"/>).</summary>
+    public virtual OpArgs BindCall(OpArgs args, LayerCallArgs call) => BindCall(args, call.Slots);
 
     public virtual TuplePattern? ResultNames => null;
 

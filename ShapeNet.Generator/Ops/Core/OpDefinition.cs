@@ -43,6 +43,11 @@ internal abstract class OpDefinition
     /// shape rule runs, so rules never see the wrong kind.</summary>
     internal virtual bool IntegerOperand(OpArgs args, int operand) => false;
 
+    /// <summary>Whether the node may have the run-time <c>Seq</c> dimension in its operand or output shapes: true for ops whose
+    /// calls take only element and row counts (which carry the sequence length as a variable) or shape arrays (set per pass).
+    /// Any other op given <c>Seq</c> is SN0015, so no op ever prints a size it cannot compute.</summary>
+    internal virtual bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => false;
+
     /// <summary>What an integer operand is, for SN0122 (<c>ids</c>, <c>lengths</c>).</summary>
     internal virtual string IntegerOperandName(OpArgs args, int operand) => "ids";
 

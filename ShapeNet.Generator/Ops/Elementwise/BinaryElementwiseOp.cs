@@ -13,6 +13,10 @@ namespace ShapeNet.Generator.Ops;
 /// </summary>
 internal abstract class BinaryElementwiseOp : OpDefinition<NoArgs>
 {
+    /// <summary>Its shapes are arrays whose Seq entries are set per pass (as the batch's), so it broadcasts with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     /// <summary>Made by the parser from the operators.</summary>
     public sealed override IReadOnlyList<DslCall> Calls { get; } = new DslCall[0];
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Model;
 using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 using ShapeNet.Generator.Planning;
@@ -15,6 +16,10 @@ internal sealed record DropoutArgs(double P) : OpArgs;
 /// </summary>
 internal sealed class Dropout : OpDefinition<DropoutArgs>
 {
+    /// <summary>Its sizes are element or row counts, so it runs with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     public override string Name => "Dropout";
 
     public override IReadOnlyList<DslCall> Calls { get; } = new[] { Dsl.Call("Dropout", a => new DropoutArgs(a.Double("p")), Dsl.Tensor("x"), Dsl.Double("p")) };

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using ShapeNet.Generator.Model;
 using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 using ShapeNet.Generator.Planning;
@@ -14,6 +16,10 @@ namespace ShapeNet.Generator.Ops;
 /// </summary>
 internal abstract class UnaryElementwiseOp<TArgs> : OpDefinition<TArgs>, IActivation where TArgs : OpArgs
 {
+    /// <summary>Its sizes are element or row counts, so it runs with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     /// <summary>The backend's <c>UnaryOp</c> member.</summary>
     public abstract string UnaryCode { get; }
 

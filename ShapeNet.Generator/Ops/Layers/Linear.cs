@@ -17,6 +17,10 @@ internal sealed record LinearArgs(SizeArg In, SizeArg Out, bool Bias) : OpArgs;
 /// </summary>
 internal sealed class Linear : LayerDefinition<LinearArgs>
 {
+    /// <summary>Its sizes are element or row counts, so it runs with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     public override string Name => "Linear";
 
     public override int TensorInputs => 1;

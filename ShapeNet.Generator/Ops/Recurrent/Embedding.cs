@@ -18,6 +18,10 @@ internal sealed record EmbeddingArgs(int Num, int Dim, int PaddingIdx) : OpArgs;
 /// </summary>
 internal sealed class Embedding : LayerDefinition<EmbeddingArgs>
 {
+    /// <summary>Its sizes are element or row counts, so it runs with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     /// <summary>The attribute's "none" value of <c>PaddingIdx</c>.</summary>
     private const int NoPadding = int.MinValue;
 

@@ -16,6 +16,10 @@ internal sealed record OneHotArgs(int Classes) : OpArgs;
 /// </summary>
 internal sealed class OneHot : OpDefinition<OneHotArgs>
 {
+    /// <summary>Its sizes are element or row counts, so it runs with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     public override string Name => "OneHot";
 
     public override IReadOnlyList<DslCall> Calls { get; } = new[]

@@ -8,9 +8,24 @@ using ShapeNet.Generator.Planning;
 
 namespace ShapeNet.Generator.Ops;
 
-/// <summary>A recurrent cell's sizes (<c>[GruCell(4, 4)]</c>) and, per call, whether a state was passed (else zeros).</summary>
-internal sealed record CellArgs(string Mode, int Input, int Hidden, bool Bias, bool HasState = false) : OpArgs
+/// <summary>A recurrent cell's sizes (<c>[GruCell(4, 4)]</c>) and, per call, whether a state was passed (else zeros) and, for a
+/// cell carried through a loop over time (<c>for (int t = 0; t &lt; Steps.Size; t++) h = Cell(x[t], h);</c>), the steps it runs
+/// (0 for one call on one step).</summary>
+internal sealed record CellArgs(string Mode, int Input, int Hidden, bool Bias, bool HasState = false, int Steps = 0) : OpArgs
 {
+    /// <summary>Whether the node is a loop over <see cref="Steps"/> steps of a sequence [T, Batch, In] (T ≥ Steps); −1 is a loop
+    /// over the whole first axis (<c>t &lt; x.Size(0)</c>), which shape inference makes a count, or leaves −1 for the run-time <c>Seq</c>.</summary>
+    public bool IsLoop => Steps != 0;
+
+    /// <summary>Static steps of the backend call: the loop's count, or 1 (one step; also per step of a loop over <c>Seq</c>).</summary>
+    public int CallSteps => Steps > 0 ? Steps : 1;
+
+    /// <summary>The sequence length argument of the backend call for input <paramref name="x"/>: a constant, or the pass's <c>seq</c>.</summary>
+    public CallArg StepsOf(Shape x) => Steps < 0 && x.Rank == 3 ? SizeExpr.Product(new[] { x[0] }) : CallArg.Int(CallSteps);
+
+    /// <summary>The steps' dimension: a size, or <c>Seq</c>.</summary>
+    public Dim StepsDim(Shape x) => Steps < 0 && x.Rank == 3 ? x[0] : Dim.Of(CallSteps);
+
     public bool IsLstm => Mode == "Lstm";
 
     public int Gates => Mode switch { "Gru" => 3, "Lstm" => 4, _ => 1 };
@@ -48,6 +63,12 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
     public override IReadOnlyList<LayerOperand> Operands { get; } = new[] { new LayerOperand("input", Required: true), new LayerOperand("hidden", Required: false) };
 
     public override OpArgs BindCall(OpArgs args, IReadOnlyList<int> slots) => (CellArgs)args with { HasState = slots.Contains(1) };
+
+    /// <summary>A cell in a loop over time (<see cref="LayerCallArgs.LoopSteps"/>) runs as one node over the steps.</summary>
+    public override OpArgs BindCall(OpArgs args, LayerCallArgs call) => (CellArgs)BindCall(args, call.Slots) with { Steps = call.LoopSteps };
+
+    /// <summary>A loop over the whole run-time <c>Seq</c> (<c>t &lt; x.Size(0)</c>) sizes its call per pass.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => args is CellArgs { Steps: < 0 };
 
     protected override CellArgs? Bind(ILayerAttribute a)
     {
@@ -91,6 +112,22 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
     protected override OpResult Infer(CellArgs args, ShapeContext c)
     {
         Shape x = c.Shape(0);
+        if (args.IsLoop)
+        {
+            // x[t] for t < Steps: x is [T, Batch, In] with T ≥ Steps (the loop reads its first Steps steps).
+            if (x.Rank != 3)
+                return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "a sequence [steps, Batch, features] of rank 3 to index x[t]", c.OperandText(0), x.ToNamedString());
+            if (args.Steps < 0 && x[0].IsStatic) args = args with { Steps = x[0].Size };   // t < x.Size(0) over a [Dim]: a count
+            if (args.Steps < 0 && !x[0].IsSeq)
+                return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "a sequence whose first axis is a [Dim] size or Seq (the loop runs over it)",
+                    c.OperandText(0), x.ToNamedString());
+            if (args.Steps > 0 && !x[0].IsStatic)
+                return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "a sequence whose first axis is a [Dim] size (the loop runs " + args.Steps + " steps)",
+                    c.OperandText(0), x.ToNamedString());
+            if (args.Steps > 0 && x[0].Size < args.Steps)
+                return c.Fail(DiagnosticDescriptors.IndexOutOfRange, c.Text, args.Steps - 1, x[0].Size, c.OperandText(0), x.ToNamedString());
+            x = new Shape(x.Dims.Skip(1).ToEquatableArray());
+        }
         if (x.Rank != 2)
             return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "an input [Batch, features] of rank 2 (one step)", c.OperandText(0), x.ToNamedString());
         if (!x[1].IsStatic || x[1].Size != args.Input)
@@ -109,13 +146,13 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
 
     protected override void Plan(CellArgs args, PlanContext p)
     {
-        Shape x = p.InputShape(0);
-        if (x.Rank != 2) return;
-        SizeExpr batch = SizeExpr.Product(new[] { x[0] });
-        p.Workspace("_reserve" + p.Id.ToString(CultureInfo.InvariantCulture), $"reserve of {p.Text}: its gates, kept for the backward",
-            $"the reserve of {p.Text}", CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength", args.Descriptor(p.Text), CallArg.Int(1), batch));
+        SizeExpr batch = BatchOf(args, p.InputShape(0));
+        p.Workspace("_reserve" + p.Id.ToString(CultureInfo.InvariantCulture), $"reserve of {p.Text}: its gates{(args.IsLoop ? " at every step" : string.Empty)}, kept for the backward",
+            $"the reserve of {p.Text}", CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength", args.Descriptor(p.Text), args.StepsOf(p.InputShape(0)), batch));
         p.Workspace(WorkspaceField, "scratch of the recurrent layers (input projections, their gradients, running states)", "the recurrent workspace",
-            CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength", args.Descriptor(p.Text), CallArg.Int(1), batch));
+            CallContext.Backend("global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength", args.Descriptor(p.Text), args.StepsOf(p.InputShape(0)), batch));
+        // The loop's state after every step (the kernel's output sequence); only the last is the node's result.
+        if (args.IsLoop) p.Auxiliary("states", Shape.Of(args.StepsDim(p.InputShape(0)), p.Shape[0], Dim.Of(args.Hidden)));
         var names = new List<string> { "weight_ih", "weight_hh" };
         if (args.Bias) names.AddRange(new[] { "bias_ih", "bias_hh" });
         foreach (bool gradient in new[] { false, true })
@@ -127,13 +164,18 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
         }
     }
 
+    /// <summary>The batch: axis 0 of one step, axis 1 of a loop's sequence.</summary>
+    private static SizeExpr BatchOf(CellArgs args, Shape x) => SizeExpr.Product(new[] { x[args.IsLoop ? 1 : 0] });
+
     protected override void Forward(CellArgs args, ForwardContext f)
     {
-        f.Comment(f.Header);
-        f.Call("Recurrent_Forward", args.Descriptor(f.Text), f.Output(0), BufferRef.Null, args.IsLstm ? f.Output(1) : BufferRef.Null,
+        f.Comment(args.IsLoop ? f.Header + $" (the loop over time: one call, {(args.Steps > 0 ? args.Steps.ToString(CultureInfo.InvariantCulture) : "seq")} steps)" : f.Header);
+        // One step writes h' as the output sequence of length 1; a loop writes the states of every step and h after the last.
+        f.Call("Recurrent_Forward", args.Descriptor(f.Text), args.IsLoop ? f.Auxiliary("states") : f.Output(0), args.IsLoop ? f.Output(0) : BufferRef.Null,
+            args.IsLstm ? f.Output(1) : BufferRef.Null,
             f.Workspace("_reserve" + f.Id.ToString(CultureInfo.InvariantCulture)), f.Workspace(WorkspaceField), f.Input(0),
             args.HasState ? f.Input(1) : BufferRef.Null, args.HasState && args.IsLstm ? f.Input(2) : BufferRef.Null,
-            CallArg.Code(RecurrentLayerDefinition.HandleOf(f, false)), BufferRef.Null, CallArg.Int(1), SizeExpr.Product(new[] { f.InputShape(0)[0] }),
+            CallArg.Code(RecurrentLayerDefinition.HandleOf(f, false)), BufferRef.Null, args.StepsOf(f.InputShape(0)), BatchOf(args, f.InputShape(0)),
             f.Training, CallArg.Code("0UL"), CallArg.Code("0u"));
     }
 
@@ -146,9 +188,11 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
         b.Call("Recurrent_Backward", args.Descriptor(b.Text), b.OptionalInputGradient(0),
             args.HasState ? b.OptionalInputGradient(1) : BufferRef.Null, args.HasState && args.IsLstm ? b.OptionalInputGradient(2) : BufferRef.Null,
             CallArg.Code(RecurrentLayerDefinition.HandleOf(b, true)), b.Workspace(WorkspaceField),
-            b.OutputReceives(0) ? b.OutputGradient(0) : BufferRef.Null, BufferRef.Null, args.IsLstm && b.OutputReceives(1) ? b.OutputGradient(1) : BufferRef.Null,
+            args.IsLoop ? BufferRef.Null : b.OutputReceives(0) ? b.OutputGradient(0) : BufferRef.Null,
+            args.IsLoop && b.OutputReceives(0) ? b.OutputGradient(0) : BufferRef.Null,
+            args.IsLstm && b.OutputReceives(1) ? b.OutputGradient(1) : BufferRef.Null,
             b.Workspace("_reserve" + b.Id.ToString(CultureInfo.InvariantCulture)), b.Input(0), CallArg.Code(RecurrentLayerDefinition.HandleOf(b, false)),
-            BufferRef.Null, CallArg.Int(1), SizeExpr.Product(new[] { b.InputShape(0)[0] }), CallArg.Named("training", CallArg.Bool(true)),
+            BufferRef.Null, args.StepsOf(b.InputShape(0)), BatchOf(args, b.InputShape(0)), CallArg.Named("training", CallArg.Bool(true)),
             CallArg.Named("accumulateDx", CallArg.Code(accumulate)), CallArg.Named("accumulateParameters", b.ParameterAccumulate));
     }
 
@@ -156,6 +200,24 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
     /// leading axis of 1, the final state loses it.</summary>
     protected override void Onnx(CellArgs args, OnnxContext o)
     {
+        if (args.IsLoop)
+        {
+            // The loop is ONNX's recurrent node over the steps it reads (x sliced to them when it has more).
+            string steps = o.Input(0);
+            if (o.InputShape(0)[0].Size != args.Steps)
+            {
+                steps = o.Temp("input_steps");
+                o.Op("Slice", new[] { o.Input(0), o.Int64s("input_steps_starts", new[] { 0L }), o.Int64s("input_steps_ends", new[] { (long)args.Steps }),
+                    o.Int64s("input_steps_axes", new[] { 0L }) }, new[] { steps });
+            }
+            string state = args.HasState ? RecurrentOnnx.Reshape(o, o.Input(1), o.Temp("h0_step"), 1, -1, args.Hidden) : string.Empty;
+            string cell = args.HasState && args.IsLstm ? RecurrentOnnx.Reshape(o, o.Input(2), o.Temp("c0_step"), 1, -1, args.Hidden) : string.Empty;
+            string last = o.Temp("Y_h"), lastCell = args.IsLstm ? o.Temp("Y_c") : string.Empty;
+            RecurrentOnnx.Node(o, args.Mode, args.Hidden, 1, args.Bias, string.Empty, args.Input, steps, state, cell, string.Empty, string.Empty, last, lastCell);
+            RecurrentOnnx.Reshape(o, last, o.Output(0), -1, args.Hidden);
+            if (args.IsLstm) RecurrentOnnx.Reshape(o, lastCell, o.Output(1), -1, args.Hidden);
+            return;
+        }
         string x = RecurrentOnnx.Reshape(o, o.Input(0), o.Temp("input_step"), 1, -1, args.Input);
         string h0 = args.HasState ? RecurrentOnnx.Reshape(o, o.Input(1), o.Temp("h0_step"), 1, -1, args.Hidden) : string.Empty;
         string c0 = args.HasState && args.IsLstm ? RecurrentOnnx.Reshape(o, o.Input(2), o.Temp("c0_step"), 1, -1, args.Hidden) : string.Empty;
@@ -165,5 +227,5 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
         if (args.IsLstm) RecurrentOnnx.Reshape(o, yc, o.Output(1), -1, args.Hidden);
     }
 
-    protected override long Flops(CellArgs args, NodeInfo n) => 2L * args.Gates * args.Hidden * (args.Input + args.Hidden);
+    protected override long Flops(CellArgs args, NodeInfo n) => 2L * args.CallSteps * args.Gates * args.Hidden * (args.Input + args.Hidden);
 }

@@ -43,7 +43,7 @@ internal sealed record RecurrentArgs(string Mode, int Input, int Hidden, int Lay
 
 /// <summary>
 /// What <see cref="Rnn"/>, <see cref="Gru"/> and <see cref="Lstm"/> share: PyTorch's <c>nn.RNN</c>/<c>nn.GRU</c>/<c>nn.LSTM</c>
-/// over [Seq, Batch, In] (or [Batch, Seq, In] with <c>BatchFirst</c>) with a static sequence length, an optional initial state
+/// over [Seq, Batch, In] (or [Batch, Seq, In] with <c>BatchFirst</c>) with a static or run-time sequence length, an optional initial state
 /// [L·D, Batch, H] and optional per-example lengths (an <c>IntTensor&lt;Batch&gt;</c>: PyTorch's packed sequences), returning the
 /// output sequence [Seq, Batch, D·H] and the final state(s) [L·D, Batch, H]. Parameters in <c>named_parameters()</c> order
 /// (<c>weight_ih_l0</c>, <c>weight_hh_l0</c>, <c>bias_ih_l0</c>, <c>bias_hh_l0</c>, <c>…_reverse</c>, <c>…_l1</c>), all U(−1/√H, 1/√H).
@@ -53,6 +53,10 @@ internal sealed record RecurrentArgs(string Mode, int Input, int Hidden, int Lay
 /// </summary>
 internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs>
 {
+    /// <summary>Its sizes are element or row counts, so it runs with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     private const string WorkspaceField = "_recurrentWorkspace";
 
     public override int TensorInputs => 1;
@@ -154,8 +158,8 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
         if (x.Rank != 3)
             return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "an input " + layout + " of rank 3", c.OperandText(0), x.ToNamedString());
         Dim seq = x[args.BatchFirst ? 1 : 0], batch = x[args.BatchFirst ? 0 : 1], features = x[2];
-        if (!seq.IsStatic)
-            return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "an input " + layout + " whose sequence axis is a [Dim] size" +
+        if (!seq.IsStatic && !seq.IsSeq)
+            return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "an input " + layout + " whose sequence axis is a [Dim] size or Seq" +
                 (args.BatchFirst ? string.Empty : " (the batch goes second unless BatchFirst = true)"), c.OperandText(0), x.ToNamedString());
         if (!features.IsStatic || features.Size != args.Input)
             return c.Fail(DiagnosticDescriptors.RecurrentInputSize, c.LayerSizeFix(argument: 0, features), c.Member, args.Input, c.OperandText(0),
@@ -233,7 +237,8 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
 
     internal static string HandleOf(NodeInfo n, bool gradient) => "_" + BufferPlan.Identifier(n.Path) + (gradient ? "Gradients" : "Parameters");
 
-    private static CallArg SeqLength(RecurrentArgs args, Shape x) => CallArg.Int(x[args.BatchFirst ? 1 : 0].Size);
+    /// <summary>The sequence length: a constant for a [Dim], the pass's <c>seq</c> (the plan's sequence capacity when sizing) for <c>Seq</c>.</summary>
+    private static CallArg SeqLength(RecurrentArgs args, Shape x) => SizeExpr.Product(new[] { x[args.BatchFirst ? 1 : 0] });
 
     private static CallArg BatchSize(RecurrentArgs args, Shape x) => SizeExpr.Product(new[] { x[args.BatchFirst ? 0 : 1] });
 

@@ -15,6 +15,10 @@ internal sealed record SoftmaxArgs(int Axis) : OpArgs;
 /// </summary>
 internal abstract class SoftmaxOp : OpDefinition<SoftmaxArgs>
 {
+    /// <summary>Its sizes are element or row counts, so it runs with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     protected SoftmaxOp() => Calls = new[] { Dsl.Call(Name, a => new SoftmaxArgs(a.Int("axis")), Dsl.Tensor("x"), Dsl.Int("axis")) };
 
     public sealed override IReadOnlyList<DslCall> Calls { get; }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ShapeNet.Generator.Model;
 using ShapeNet.Generator.Emit;
 using ShapeNet.Generator.Inference;
 using ShapeNet.Generator.Planning;
@@ -8,6 +9,10 @@ namespace ShapeNet.Generator.Ops;
 /// <summary>The same values cut from the gradient (PyTorch's <c>detach()</c>): the operand's buffer, and nothing flows back.</summary>
 internal sealed class Detach : OpDefinition<NoArgs>
 {
+    /// <summary>Its sizes are element or row counts, so it runs with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     public override string Name => "Detach";
 
     public override IReadOnlyList<DslCall> Calls { get; } = new[] { Dsl.Call("Detach", Dsl.Tensor("x")) };

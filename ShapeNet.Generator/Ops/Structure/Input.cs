@@ -10,6 +10,10 @@ namespace ShapeNet.Generator.Ops;
 /// its gradient is a result the caller reads.</summary>
 internal sealed class Input : OpDefinition<InputArgs>
 {
+    /// <summary>Its sizes are element or row counts, so it runs with the run-time <c>Seq</c>.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
+
     public override string Name => "Input";
 
     /// <summary>Made by shape inference from the method's parameters.</summary>

@@ -95,7 +95,7 @@ public class ConstructDiagnosticsTests
     }
 
     [Fact]
-    public void SN0201_for_loop_with_a_bound_known_only_at_run_time()
+    public void SN0209_for_loop_with_a_bound_known_only_at_run_time()
     {
         string source = Mlp("""
                     var h = Relu(Fc1(x));
@@ -104,8 +104,56 @@ public class ConstructDiagnosticsTests
                     return Fc2(h);
             """);
 
-        Only(source, "SN0201", 18, 9,
-            "The 'for' statement cannot be compiled into a network's static graph: only 'for (int i = A; i < B; i++)' with constant A and B (or <=, i += k) can be unrolled");
+        Only(source, "SN0209", 18, 29,
+            "The loop 'for (int i = 0; i < x.Shape[0]; i++)' runs to 'x.Shape[0]', which is neither a constant nor a dimension's size: loop to a constant (t < 7) or to a dimension's size (t < Steps.Size for [Dim(7)] public partial struct Steps;)");
+    }
+
+    [Fact]
+    public void SN0209_for_loop_to_the_run_time_seq()
+    {
+        string source = Mlp("""
+                    var h = Relu(Fc1(x));
+                    for (int i = 0; i < Seq.Size; i++)
+                        h = h * 2;
+                    return Fc2(h);
+            """);
+
+        Only(source, "SN0209", 18, 29,
+            "The loop 'for (int i = 0; i < Seq.Size; i++)' runs to 'Seq.Size', which is neither a constant nor a dimension's size: the run-time Seq has no size in C# (Seq.Size is IDim.Dynamic when the body runs eagerly), so loop to the sequence's length (for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h);) or to a dimension's size (t < Steps.Size)");
+    }
+
+    [Fact]
+    public void SN0209_for_loop_to_a_tensor_length_around_other_than_a_cell()
+    {
+        string source = Mlp("""
+                    var h = Relu(Fc1(x));
+                    for (int i = 0; i < h.Size(0); i++)
+                        h = h * 2;
+                    return Fc2(h);
+            """);
+
+        Only(source, "SN0209", 18, 29,
+            "The loop 'for (int i = 0; i < h.Size(0); i++)' runs to 'h.Size(0)', which is neither a constant nor a dimension's size: a loop to a tensor's length compiles only as a cell carried over that tensor's steps (h = Cell(h[t], h); or (h, c) = Cell(h[t], (h, c));); loop to a constant or a dimension's size (t < Steps.Size) to unroll any other body");
+    }
+
+    [Fact]
+    public void A_for_loop_to_a_dimension_size_is_unrolled()
+    {
+        string source = Mlp("""
+                    var h = Relu(Fc1(x));
+                    for (int i = 0; i < Digits.Size; i++)
+                        h = h * 0.9f;
+                    return Fc2(h);
+            """);
+
+        Infrastructure.GeneratorResult result = Infrastructure.GeneratorHarness.Run(source);
+        result.AssertNoErrors();
+        string generated = result.GeneratedSources.Single(kv => kv.Key.EndsWith("Mlp.g.cs", StringComparison.Ordinal)).Value;
+        int forward = generated.IndexOf("protected override void ForwardCore", StringComparison.Ordinal);
+        int backward = generated.IndexOf("protected override void BackwardCore", StringComparison.Ordinal);
+        // Digits.Size = 10 iterations, each one backend call scaling by 0.9.
+        int calls = generated[forward..backward].Split('\n').Count(l => l.TrimStart().StartsWith("Backend.", StringComparison.Ordinal) && l.Contains("0.9f", StringComparison.Ordinal));
+        Assert.Equal(10, calls);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ namespace ShapeNet.Generator.Tests.Diagnostics;
 
 /// <summary>Diagnostics of the recurrent layers, integer inputs and indexing: a layer's input size (SN0120), an initial state of
 /// the wrong shape (SN0121), floats where ids belong (SN0122) and ids where floats belong (SN0123), an index past a static
-/// sequence length (SN0124), the run-time Seq dimension (SN0015), the two directions concatenated into a Linear of the wrong
+/// sequence length (SN0124), the run-time Seq dimension where it cannot go yet (SN0015), the two directions concatenated into a Linear of the wrong
 /// size (SN0101, which names the concatenated parts) and the layer's hyper-parameters (SN0009).</summary>
 public class RecurrentDiagnosticsTests
 {
@@ -168,22 +168,153 @@ public class RecurrentDiagnosticsTests
         Only(Header + body, "SN0124", 13, 64, "'x[7]': index 7 is outside [-7, 7) along axis 0 of 'x' [Steps=7, Batch, Features=8]");
     }
 
+    private const string SeqFix = ": declare the padded sequence length as a dimension ([Dim(14)] public partial struct Steps;) and pass each example's length to the recurrent layer (Gru1(x, lengths: lengths))";
+
     [Fact]
-    public void SN0015_the_run_time_seq_dimension()
+    public void The_run_time_seq_dimension_compiles_through_the_ops_that_take_it()
     {
         const string body = """
             [Network]
             public partial class Net
             {
                 [Gru(8, 16)] partial Gru Gru1 { get; }
+                [Linear(16, 5)] partial Linear Fc { get; }
 
                 [Forward]
-                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Gru1(x).Output;
+                public Tensor Forward(Tensor<Seq, Batch, Features> x, IntTensor<Batch> lengths) => Relu(Fc(Gru1(x, lengths: lengths).Output)) * 2f;
             }
             """;
 
-        Diagnostic_is(Header + body, "SN0015", 15, 56,
-            "The built-in Seq dimension (a sequence length known only at run time) cannot be compiled yet: declare the padded sequence length as a dimension ([Dim(14)] public partial struct Steps;) and pass each example's length to the recurrent layer (Gru1(x, lengths: lengths))");
+        Infrastructure.GeneratorHarness.Run(Header + body).AssertNoErrors();
+    }
+
+    [Fact]
+    public void SN0015_an_op_that_cannot_take_the_run_time_seq_dimension()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Sum(x, 0);
+            }
+            """;
+
+        Only(Header + body, "SN0015", 13, 62,
+            "'Sum(x, 0)' (Sum) cannot take the built-in Seq dimension (a sequence length known only at run time) yet ([Seq, Batch, Features=8] -> [Batch, Features=8])" + SeqFix);
+    }
+
+    [Fact]
+    public void SN0015_an_index_along_the_run_time_seq_dimension()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Relu(x[2]);
+            }
+            """;
+
+        Only(Header + body, "SN0015", 13, 67,
+            "'x[2]' (an index along Seq) cannot take the built-in Seq dimension (a sequence length known only at run time) yet (its length is known only at run time, so index 2 cannot be checked)" + SeqFix);
+    }
+
+    [Fact]
+    public void SN0015_the_run_time_seq_dimension_in_a_differentiable_function()
+    {
+        const string body = """
+            public static partial class Functions
+            {
+                [Differentiable]
+                public static Tensor<Seq, Batch, Features> Twice(Tensor<Seq, Batch, Features> x) => x * 2f;
+            }
+            """;
+
+        Diagnostic_is(Header + body, "SN0015", 12, 19,
+            "A [Differentiable] function cannot take the built-in Seq dimension (a sequence length known only at run time) yet" + SeqFix);
+    }
+
+    [Fact]
+    public void A_cell_carried_through_a_loop_over_time_compiles_to_one_call_each_way()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [GruCell(8, 16)] partial GruCell Cell { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x, Tensor<Batch, Hidden> h0)
+                {
+                    var h = h0;
+                    for (int t = 0; t < Steps.Size; t++)
+                        h = Cell(x[t], h);
+                    return h;
+                }
+            }
+            """;
+
+        Infrastructure.GeneratorResult result = Infrastructure.GeneratorHarness.Run(Header + body);
+        result.AssertNoErrors();
+        string generated = result.GeneratedSources.Single(kv => kv.Key.EndsWith("Net.g.cs", StringComparison.Ordinal)).Value;
+        // Not one copy of the cell per step: one forward and one backward call over the 7 steps.
+        Assert.Equal(1, generated.Split("Backend.Recurrent_Forward(").Length - 1);
+        Assert.Equal(1, generated.Split("Backend.Recurrent_Backward(").Length - 1);
+        Assert.Contains("(the loop over time: one call, 7 steps)", generated, StringComparison.Ordinal);
+        Assert.Contains(", null, 7, batch, training, 0UL, 0u);", generated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_cell_loop_to_the_run_time_sequence_length_is_one_call_sized_per_pass()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [RnnCell(8, 16)] partial RnnCell Cell { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x, Tensor<Batch, Hidden> h0)
+                {
+                    var h = h0;
+                    for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h);
+                    return h;
+                }
+            }
+            """;
+
+        Infrastructure.GeneratorResult result = Infrastructure.GeneratorHarness.Run(Header + body);
+        result.AssertNoErrors();
+        string generated = result.GeneratedSources.Single(kv => kv.Key.EndsWith("Net.g.cs", StringComparison.Ordinal)).Value;
+        Assert.Equal(1, generated.Split("Backend.Recurrent_Forward(").Length - 1);
+        Assert.Equal(1, generated.Split("Backend.Recurrent_Backward(").Length - 1);
+        Assert.Contains("(the loop over time: one call, seq steps)", generated, StringComparison.Ordinal);
+        Assert.Contains(", null, seq, batch, training, 0UL, 0u);", generated, StringComparison.Ordinal);
+        Assert.Contains("= Allocate(sequenceCapacity * batchCapacity * 16);", generated, StringComparison.Ordinal); // the states of every step, at the capacity
+    }
+
+    [Fact]
+    public void SN0124_a_cell_loop_past_the_end_of_the_sequence()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [GruCell(8, 16)] partial GruCell Cell { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Steps, Batch, Features> x, Tensor<Batch, Hidden> h0)
+                {
+                    var h = h0;
+                    for (int t = 0; t < 9; t++) h = Cell(x[t], h);
+                    return h;
+                }
+            }
+            """;
+
+        Only(Header + body, "SN0124", 18, 41,
+            "'for (int t = 0; t < 9; t++) h = Cell(x[t], h)': index 8 is outside [-7, 7) along axis 0 of 'x' [Steps=7, Batch, Features=8]");
     }
 
     [Fact]

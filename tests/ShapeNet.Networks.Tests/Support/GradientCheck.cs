@@ -26,6 +26,13 @@ internal sealed class GradientCheck
 
     public int Samples { get; init; } = 6;
 
+    /// <summary>The run-time sequence length to run the plan at (a network with <c>Seq</c>), or null.</summary>
+    public int? Sequence { get; init; }
+
+    /// <summary>Integer inputs (lengths, ids) by input index: uploaded as ints and not checked (the float array at that index
+    /// is ignored); the eager forward reads them itself.</summary>
+    public IReadOnlyDictionary<int, int[]>? Integers { get; init; }
+
     /// <summary>How many sampled coordinates had a kink even within Step / 8 (reported by the tests).</summary>
     public int Kinks { get; private set; }
 
@@ -35,8 +42,13 @@ internal sealed class GradientCheck
     {
         NetworkPlan plan = Plan;
         plan.ComputeInputGradients = true;
+        if (Sequence is { } sequence) plan.SetSequence(sequence);
         plan.SetBatch(batch);
-        for (int i = 0; i < inputs.Length; i++) plan.UploadInput(i, inputs[i]);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (Integers is { } integers && integers.TryGetValue(i, out int[]? ints)) plan.UploadInput(i, ints);
+            else plan.UploadInput(i, inputs[i]);
+        }
         plan.Forward(training: true);
         float[] upstream = TestData.Uniform(seed, (int)plan.OutputLength);
         plan.Backward(upstream);
@@ -107,6 +119,7 @@ internal sealed class GradientCheck
         for (int i = 0; i < inputs.Length; i++)
         {
             if (DifferentiableInputs is { } d && !d[i]) continue;
+            if (Integers is { } integers && integers.ContainsKey(i)) continue;
             Check($"input {i}", inputs[i], plan.InputGradient(i), [inputs[i].Length]);
         }
         if (failures.Count > 0) throw new Xunit.Sdk.XunitException(string.Join("\n", failures));

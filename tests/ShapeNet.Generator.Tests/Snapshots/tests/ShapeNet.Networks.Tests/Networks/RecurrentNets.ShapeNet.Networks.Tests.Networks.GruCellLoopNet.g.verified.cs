@@ -32,21 +32,14 @@ namespace ShapeNet.Networks.Tests.Networks
         /// <summary>The layers, output shapes, parameter counts, FLOPs and plan memory, computed at compile time.</summary>
         public const string Summary =
             "GruCellLoopNet\n" +
-            "Layer  Op       Output shape   Param #  FLOPs/sample\n" +
-            "----------------------------------------------------\n" +
-            "x[t]   Select   [Batch, 3]           0             0\n" +
-            "cell   GruCell  [Batch, 4]         108           168\n" +
-            "x[t]   Select   [Batch, 3]           0             0\n" +
-            "cell   GruCell  [Batch, 4]    (shared)           168\n" +
-            "x[t]   Select   [Batch, 3]           0             0\n" +
-            "cell   GruCell  [Batch, 4]    (shared)           168\n" +
-            "x[t]   Select   [Batch, 3]           0             0\n" +
-            "cell   GruCell  [Batch, 4]    (shared)           168\n" +
-            "====================================================\n" +
+            "Layer  Op       Output shape  Param #  FLOPs/sample\n" +
+            "---------------------------------------------------\n" +
+            "cell   GruCell  [Batch, 4]        108           672\n" +
+            "===================================================\n" +
             "Parameters: 108 (432 bytes)\n" +
             "Forward FLOPs per sample: 672\n" +
-            "Activations + gradients per sample: 316 bytes\n" +
-            "Plan memory at batch 64: 20,236 bytes + the reserve of Cell(x[t], h) + the recurrent workspace + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h)\n";
+            "Activations + gradients per sample: 240 bytes\n" +
+            "Plan memory at batch 64: 15,372 bytes + the reserve of for (int t = 0; t < 4; t++) h = Cell(x[t], h) + the recurrent workspace\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -64,26 +57,14 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _dcell_bias_hh; // d(cell.bias_hh): [12]
             private readonly global::ShapeNet.Backends.DeviceBuffer _x; // x: [4, Batch, 3]
             private readonly global::ShapeNet.Backends.DeviceBuffer _h0; // h0: [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _select2; // x[t]: [Batch, 3]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _cell3; // Cell(x[t], h): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _select4; // x[t]: [Batch, 3]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _cell5; // Cell(x[t], h): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _select6; // x[t]: [Batch, 3]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _cell7; // Cell(x[t], h): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _select8; // x[t]: [Batch, 3]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _cell9; // Cell(x[t], h): [Batch, 4]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _cell2; // for (int t = 0; t < 4; t++) h = Cell(x[t], h): [Batch, 4]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _states2; // states of for (int t = 0; t < 4; t++) h = Cell(x[t], h): [4, Batch, 4]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [4, Batch, 3]
             private readonly global::ShapeNet.Backends.DeviceBuffer _dh0; // d(h0): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _dcell9; // d(Cell(x[t], h)): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Cell(x[t], h)), d(Cell(x[t], h))
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(x[t]), d(Cell(x[t], h))
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient2; // d(x[t]), d(x[t]), d(x[t])
-            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve3; // reserve of Cell(x[t], h): its gates, kept for the backward
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dcell2; // d(for (int t = 0; t < 4; t++) h = Cell(x[t], h)): [Batch, 4]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve2; // reserve of for (int t = 0; t < 4; t++) h = Cell(x[t], h): its gates at every step, kept for the backward
             private readonly global::ShapeNet.Backends.DeviceBuffer _recurrentWorkspace; // scratch of the recurrent layers (input projections, their gradients, running states)
-            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve5; // reserve of Cell(x[t], h): its gates, kept for the backward
-            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve7; // reserve of Cell(x[t], h): its gates, kept for the backward
-            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve9; // reserve of Cell(x[t], h): its gates, kept for the backward
-            private readonly global::ShapeNet.Backends.RecurrentDescriptor _recurrentDescriptor0 = new(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true, false, 0f); // Cell(x[t], h)
+            private readonly global::ShapeNet.Backends.RecurrentDescriptor _recurrentDescriptor0 = new(global::ShapeNet.Backends.RecurrentMode.Gru, 3, 4, 1, false, true, false, 0f); // for (int t = 0; t < 4; t++) h = Cell(x[t], h)
             private readonly global::ShapeNet.Backends.RecurrentTensors _cellParameters; // cell's parameter values, bound once
             private readonly global::ShapeNet.Backends.RecurrentTensors _cellGradients; // cell's parameter gradients, bound once
 
@@ -97,33 +78,21 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dcell_bias_ih = ParameterGradient(2);
                 _cell_bias_hh = ParameterValue(3);
                 _dcell_bias_hh = ParameterGradient(3);
-                RequireBatchCapacity(batchCapacity, perSample: 12, batchDims: 1);
+                RequireBatchCapacity(batchCapacity, perSample: 16, batchDims: 1);
                 _x = Allocate(batchCapacity * 12);
                 _h0 = Allocate(batchCapacity * 4);
-                _select2 = Allocate(batchCapacity * 3);
-                _cell3 = Allocate(batchCapacity * 4);
-                _select4 = Allocate(batchCapacity * 3);
-                _cell5 = Allocate(batchCapacity * 4);
-                _select6 = Allocate(batchCapacity * 3);
-                _cell7 = Allocate(batchCapacity * 4);
-                _select8 = Allocate(batchCapacity * 3);
-                _cell9 = Allocate(batchCapacity * 4);
+                _cell2 = Allocate(batchCapacity * 4);
+                _states2 = Allocate(batchCapacity * 16);
                 _dx = Allocate(batchCapacity * 12);
                 _dh0 = Allocate(batchCapacity * 4);
-                _dcell9 = Allocate(batchCapacity * 4);
-                _gradient0 = Allocate(batchCapacity * 4);
-                _gradient1 = Allocate(batchCapacity * 4);
-                _gradient2 = Allocate(batchCapacity * 3);
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve5 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve7 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve9 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _dcell2 = Allocate(batchCapacity * 4);
+                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
                 _cellParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
                 _cellGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
                 BindInput(0, _x, _dx);
                 BindInput(1, _h0, _dh0);
-                BindOutput(_cell9, _dcell9);
+                BindOutput(_cell2, _dcell2);
             }
 
             protected override long InputLengthFor(int index, int batch) => index switch
@@ -141,51 +110,15 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 if (CheckFinite) RequireFinite(_x, batch * 12, "x");
                 if (CheckFinite) RequireFinite(_h0, batch * 4, "h0");
-                // x[t]: [Batch, 3] <- [4, Batch, 3]
-                Backend.CopyRows(_select2, 0, batch * 3, _x, 0 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
-                if (CheckFinite) RequireFinite(_select2, batch * 3, "x[t]");
-                // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
-                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell3, null, null, _reserve3, _recurrentWorkspace, _select2, _h0, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
-                if (CheckFinite) RequireFinite(_cell3, batch * 4, "Cell(x[t], h)");
-                // x[t]: [Batch, 3] <- [4, Batch, 3]
-                Backend.CopyRows(_select4, 0, batch * 3, _x, 1 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
-                if (CheckFinite) RequireFinite(_select4, batch * 3, "x[t]");
-                // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
-                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell5, null, null, _reserve5, _recurrentWorkspace, _select4, _cell3, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
-                if (CheckFinite) RequireFinite(_cell5, batch * 4, "Cell(x[t], h)");
-                // x[t]: [Batch, 3] <- [4, Batch, 3]
-                Backend.CopyRows(_select6, 0, batch * 3, _x, 2 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
-                if (CheckFinite) RequireFinite(_select6, batch * 3, "x[t]");
-                // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
-                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell7, null, null, _reserve7, _recurrentWorkspace, _select6, _cell5, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
-                if (CheckFinite) RequireFinite(_cell7, batch * 4, "Cell(x[t], h)");
-                // x[t]: [Batch, 3] <- [4, Batch, 3]
-                Backend.CopyRows(_select8, 0, batch * 3, _x, 3 * batch * 3, batch * 3, batch * 3, 1, accumulate: false);
-                if (CheckFinite) RequireFinite(_select8, batch * 3, "x[t]");
-                // Cell(x[t], h): [Batch, 4] <- [Batch, 3], [Batch, 4]
-                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell9, null, null, _reserve9, _recurrentWorkspace, _select8, _cell7, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
-                if (CheckFinite) RequireFinite(_cell9, batch * 4, "Cell(x[t], h)");
+                // for (int t = 0; t < 4; t++) h = Cell(x[t], h): [Batch, 4] <- [4, Batch, 3], [Batch, 4] (the loop over time: one call, 4 steps)
+                Backend.Recurrent_Forward(in _recurrentDescriptor0, _states2, _cell2, null, _reserve2, _recurrentWorkspace, _x, _h0, null, _cellParameters, null, 4, batch, training, 0UL, 0u);
+                if (CheckFinite) RequireFinite(_cell2, batch * 4, "for (int t = 0; t < 4; t++) h = Cell(x[t], h)");
             }
 
             protected override void BackwardCore(int batch)
             {
-                // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient1, _gradient0, null, _cellGradients, _recurrentWorkspace, _dcell9, null, null, _reserve9, _select8, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: false);
-                // d(x) = 0 except [3] = d(x[t]): [4, Batch, 3]
-                if (ComputeInputGradients) Backend.Fill(_dx, 0f, 0, batch * 12);
-                if (ComputeInputGradients) Backend.CopyRows(_dx, 3 * batch * 3, batch * 3, _gradient1, 0, batch * 3, batch * 3, 1, accumulate: true);
-                // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient2, _gradient1, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve7, _select6, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
-                // d(x)[2] += d(x[t]): [Batch, 3]
-                if (ComputeInputGradients) Backend.CopyRows(_dx, 2 * batch * 3, batch * 3, _gradient2, 0, batch * 3, batch * 3, 1, accumulate: true);
-                // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient2, _gradient0, null, _cellGradients, _recurrentWorkspace, _gradient1, null, null, _reserve5, _select4, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
-                // d(x)[1] += d(x[t]): [Batch, 3]
-                if (ComputeInputGradients) Backend.CopyRows(_dx, 1 * batch * 3, batch * 3, _gradient2, 0, batch * 3, batch * 3, 1, accumulate: true);
-                // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 3] <- [Batch, 4]
-                Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient2, ComputeInputGradients ? _dh0 : null, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve3, _select2, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
-                // d(x)[0] += d(x[t]): [Batch, 3]
-                if (ComputeInputGradients) Backend.CopyRows(_dx, 0 * batch * 3, batch * 3, _gradient2, 0, batch * 3, batch * 3, 1, accumulate: true);
+                // d(x), d(state), d(cell.*) from d(for (int t = 0; t < 4; t++) h = Cell(x[t], h)): [4, Batch, 3] <- [Batch, 4]
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, null, _cellGradients, _recurrentWorkspace, null, _dcell2, null, _reserve2, _x, _cellParameters, null, 4, batch, training: true, accumulateDx: false, accumulateParameters: false);
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
@@ -254,90 +187,23 @@ namespace ShapeNet.Networks.Tests.Networks
             model.Initializer("cell.weight_hh", Parameters[1].Value, 12, 4);
             model.Initializer("cell.bias_ih", Parameters[2].Value, 12);
             model.Initializer("cell.bias_hh", Parameters[3].Value, 12);
-            model.Int64Constant("/index", new long[] { 0 });
-            model.Node("Gather", "/Gather", new string[] { "x", "/index" }, new string[] { "/Select_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/shape", new long[] { 1, -1, 3 }, 3);
-            model.Node("Reshape", "/cell/Reshape", new string[] { "/Select_output_0", "/cell/shape" }, new string[] { "/cell/input_step" });
-            model.Int64Constant("/cell/shape_1", new long[] { 1, -1, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_1", new string[] { "h0", "/cell/shape_1" }, new string[] { "/cell/h0_step" });
+            model.Int64Constant("/cell/shape", new long[] { 1, -1, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape", new string[] { "h0", "/cell/shape" }, new string[] { "/cell/h0_step" });
             model.Int64Constant("/cell/gate_rows", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
             model.Node("Gather", "/cell/Gather", new string[] { "cell.weight_ih", "/cell/gate_rows" }, new string[] { "/cell/weight_ih_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
             model.Int64Constant("/cell/weight_ih_onnx_shape", new long[] { 1, 12, 3 }, 3);
-            model.Node("Reshape", "/cell/Reshape_2", new string[] { "/cell/weight_ih_onnx_gates", "/cell/weight_ih_onnx_shape" }, new string[] { "/cell/weight_ih_onnx" });
+            model.Node("Reshape", "/cell/Reshape_1", new string[] { "/cell/weight_ih_onnx_gates", "/cell/weight_ih_onnx_shape" }, new string[] { "/cell/weight_ih_onnx" });
             model.Node("Gather", "/cell/Gather_1", new string[] { "cell.weight_hh", "/cell/gate_rows" }, new string[] { "/cell/weight_hh_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
             model.Int64Constant("/cell/weight_hh_onnx_shape", new long[] { 1, 12, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_3", new string[] { "/cell/weight_hh_onnx_gates", "/cell/weight_hh_onnx_shape" }, new string[] { "/cell/weight_hh_onnx" });
+            model.Node("Reshape", "/cell/Reshape_2", new string[] { "/cell/weight_hh_onnx_gates", "/cell/weight_hh_onnx_shape" }, new string[] { "/cell/weight_hh_onnx" });
             model.Node("Gather", "/cell/Gather_2", new string[] { "cell.bias_ih", "/cell/gate_rows" }, new string[] { "/cell/bias_ih_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
             model.Node("Gather", "/cell/Gather_3", new string[] { "cell.bias_hh", "/cell/gate_rows" }, new string[] { "/cell/bias_hh_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
             model.Node("Concat", "/cell/Concat", new string[] { "/cell/bias_ih_onnx_gates", "/cell/bias_hh_onnx_gates" }, new string[] { "/cell/bias_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
             model.Int64Constant("/cell/bias_onnx_shape", new long[] { 1, 24 }, 2);
-            model.Node("Reshape", "/cell/Reshape_4", new string[] { "/cell/bias_joined", "/cell/bias_onnx_shape" }, new string[] { "/cell/bias_onnx" });
-            model.Node("GRU", "/cell/GRU", new string[] { "/cell/input_step", "/cell/weight_ih_onnx", "/cell/weight_hh_onnx", "/cell/bias_onnx", "", "/cell/h0_step" }, new string[] { "", "/cell/Y_h" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
-            model.Int64Constant("/cell/shape_2", new long[] { -1, 4 }, 2);
-            model.Node("Reshape", "/cell/Reshape_5", new string[] { "/cell/Y_h", "/cell/shape_2" }, new string[] { "/cell/GruCell_output_0" });
-            model.Int64Constant("/index_1", new long[] { 1 });
-            model.Node("Gather", "/Gather_1", new string[] { "x", "/index_1" }, new string[] { "/Select_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/shape_3", new long[] { 1, -1, 3 }, 3);
-            model.Node("Reshape", "/cell/Reshape_6", new string[] { "/Select_1_output_0", "/cell/shape_3" }, new string[] { "/cell/input_step_1" });
-            model.Int64Constant("/cell/shape_4", new long[] { 1, -1, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_7", new string[] { "/cell/GruCell_output_0", "/cell/shape_4" }, new string[] { "/cell/h0_step_1" });
-            model.Int64Constant("/cell/gate_rows_1", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
-            model.Node("Gather", "/cell/Gather_4", new string[] { "cell.weight_ih", "/cell/gate_rows_1" }, new string[] { "/cell/weight_ih_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/weight_ih_onnx_shape_1", new long[] { 1, 12, 3 }, 3);
-            model.Node("Reshape", "/cell/Reshape_8", new string[] { "/cell/weight_ih_onnx_gates_1", "/cell/weight_ih_onnx_shape_1" }, new string[] { "/cell/weight_ih_onnx_1" });
-            model.Node("Gather", "/cell/Gather_5", new string[] { "cell.weight_hh", "/cell/gate_rows_1" }, new string[] { "/cell/weight_hh_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/weight_hh_onnx_shape_1", new long[] { 1, 12, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_9", new string[] { "/cell/weight_hh_onnx_gates_1", "/cell/weight_hh_onnx_shape_1" }, new string[] { "/cell/weight_hh_onnx_1" });
-            model.Node("Gather", "/cell/Gather_6", new string[] { "cell.bias_ih", "/cell/gate_rows_1" }, new string[] { "/cell/bias_ih_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Node("Gather", "/cell/Gather_7", new string[] { "cell.bias_hh", "/cell/gate_rows_1" }, new string[] { "/cell/bias_hh_onnx_gates_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Node("Concat", "/cell/Concat_1", new string[] { "/cell/bias_ih_onnx_gates_1", "/cell/bias_hh_onnx_gates_1" }, new string[] { "/cell/bias_joined_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/bias_onnx_shape_1", new long[] { 1, 24 }, 2);
-            model.Node("Reshape", "/cell/Reshape_10", new string[] { "/cell/bias_joined_1", "/cell/bias_onnx_shape_1" }, new string[] { "/cell/bias_onnx_1" });
-            model.Node("GRU", "/cell/GRU_1", new string[] { "/cell/input_step_1", "/cell/weight_ih_onnx_1", "/cell/weight_hh_onnx_1", "/cell/bias_onnx_1", "", "/cell/h0_step_1" }, new string[] { "", "/cell/Y_h_1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
-            model.Int64Constant("/cell/shape_5", new long[] { -1, 4 }, 2);
-            model.Node("Reshape", "/cell/Reshape_11", new string[] { "/cell/Y_h_1", "/cell/shape_5" }, new string[] { "/cell/GruCell_1_output_0" });
-            model.Int64Constant("/index_2", new long[] { 2 });
-            model.Node("Gather", "/Gather_2", new string[] { "x", "/index_2" }, new string[] { "/Select_2_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/shape_6", new long[] { 1, -1, 3 }, 3);
-            model.Node("Reshape", "/cell/Reshape_12", new string[] { "/Select_2_output_0", "/cell/shape_6" }, new string[] { "/cell/input_step_2" });
-            model.Int64Constant("/cell/shape_7", new long[] { 1, -1, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_13", new string[] { "/cell/GruCell_1_output_0", "/cell/shape_7" }, new string[] { "/cell/h0_step_2" });
-            model.Int64Constant("/cell/gate_rows_2", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
-            model.Node("Gather", "/cell/Gather_8", new string[] { "cell.weight_ih", "/cell/gate_rows_2" }, new string[] { "/cell/weight_ih_onnx_gates_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/weight_ih_onnx_shape_2", new long[] { 1, 12, 3 }, 3);
-            model.Node("Reshape", "/cell/Reshape_14", new string[] { "/cell/weight_ih_onnx_gates_2", "/cell/weight_ih_onnx_shape_2" }, new string[] { "/cell/weight_ih_onnx_2" });
-            model.Node("Gather", "/cell/Gather_9", new string[] { "cell.weight_hh", "/cell/gate_rows_2" }, new string[] { "/cell/weight_hh_onnx_gates_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/weight_hh_onnx_shape_2", new long[] { 1, 12, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_15", new string[] { "/cell/weight_hh_onnx_gates_2", "/cell/weight_hh_onnx_shape_2" }, new string[] { "/cell/weight_hh_onnx_2" });
-            model.Node("Gather", "/cell/Gather_10", new string[] { "cell.bias_ih", "/cell/gate_rows_2" }, new string[] { "/cell/bias_ih_onnx_gates_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Node("Gather", "/cell/Gather_11", new string[] { "cell.bias_hh", "/cell/gate_rows_2" }, new string[] { "/cell/bias_hh_onnx_gates_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Node("Concat", "/cell/Concat_2", new string[] { "/cell/bias_ih_onnx_gates_2", "/cell/bias_hh_onnx_gates_2" }, new string[] { "/cell/bias_joined_2" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/bias_onnx_shape_2", new long[] { 1, 24 }, 2);
-            model.Node("Reshape", "/cell/Reshape_16", new string[] { "/cell/bias_joined_2", "/cell/bias_onnx_shape_2" }, new string[] { "/cell/bias_onnx_2" });
-            model.Node("GRU", "/cell/GRU_2", new string[] { "/cell/input_step_2", "/cell/weight_ih_onnx_2", "/cell/weight_hh_onnx_2", "/cell/bias_onnx_2", "", "/cell/h0_step_2" }, new string[] { "", "/cell/Y_h_2" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
-            model.Int64Constant("/cell/shape_8", new long[] { -1, 4 }, 2);
-            model.Node("Reshape", "/cell/Reshape_17", new string[] { "/cell/Y_h_2", "/cell/shape_8" }, new string[] { "/cell/GruCell_2_output_0" });
-            model.Int64Constant("/index_3", new long[] { 3 });
-            model.Node("Gather", "/Gather_3", new string[] { "x", "/index_3" }, new string[] { "/Select_3_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/shape_9", new long[] { 1, -1, 3 }, 3);
-            model.Node("Reshape", "/cell/Reshape_18", new string[] { "/Select_3_output_0", "/cell/shape_9" }, new string[] { "/cell/input_step_3" });
-            model.Int64Constant("/cell/shape_10", new long[] { 1, -1, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_19", new string[] { "/cell/GruCell_2_output_0", "/cell/shape_10" }, new string[] { "/cell/h0_step_3" });
-            model.Int64Constant("/cell/gate_rows_3", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
-            model.Node("Gather", "/cell/Gather_12", new string[] { "cell.weight_ih", "/cell/gate_rows_3" }, new string[] { "/cell/weight_ih_onnx_gates_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/weight_ih_onnx_shape_3", new long[] { 1, 12, 3 }, 3);
-            model.Node("Reshape", "/cell/Reshape_20", new string[] { "/cell/weight_ih_onnx_gates_3", "/cell/weight_ih_onnx_shape_3" }, new string[] { "/cell/weight_ih_onnx_3" });
-            model.Node("Gather", "/cell/Gather_13", new string[] { "cell.weight_hh", "/cell/gate_rows_3" }, new string[] { "/cell/weight_hh_onnx_gates_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/weight_hh_onnx_shape_3", new long[] { 1, 12, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_21", new string[] { "/cell/weight_hh_onnx_gates_3", "/cell/weight_hh_onnx_shape_3" }, new string[] { "/cell/weight_hh_onnx_3" });
-            model.Node("Gather", "/cell/Gather_14", new string[] { "cell.bias_ih", "/cell/gate_rows_3" }, new string[] { "/cell/bias_ih_onnx_gates_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Node("Gather", "/cell/Gather_15", new string[] { "cell.bias_hh", "/cell/gate_rows_3" }, new string[] { "/cell/bias_hh_onnx_gates_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Node("Concat", "/cell/Concat_3", new string[] { "/cell/bias_ih_onnx_gates_3", "/cell/bias_hh_onnx_gates_3" }, new string[] { "/cell/bias_joined_3" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
-            model.Int64Constant("/cell/bias_onnx_shape_3", new long[] { 1, 24 }, 2);
-            model.Node("Reshape", "/cell/Reshape_22", new string[] { "/cell/bias_joined_3", "/cell/bias_onnx_shape_3" }, new string[] { "/cell/bias_onnx_3" });
-            model.Node("GRU", "/cell/GRU_3", new string[] { "/cell/input_step_3", "/cell/weight_ih_onnx_3", "/cell/weight_hh_onnx_3", "/cell/bias_onnx_3", "", "/cell/h0_step_3" }, new string[] { "", "/cell/Y_h_3" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
-            model.Int64Constant("/cell/shape_11", new long[] { -1, 4 }, 2);
-            model.Node("Reshape", "/cell/Reshape_23", new string[] { "/cell/Y_h_3", "/cell/shape_11" }, new string[] { "output" });
+            model.Node("Reshape", "/cell/Reshape_3", new string[] { "/cell/bias_joined", "/cell/bias_onnx_shape" }, new string[] { "/cell/bias_onnx" });
+            model.Node("GRU", "/cell/GRU", new string[] { "x", "/cell/weight_ih_onnx", "/cell/weight_hh_onnx", "/cell/bias_onnx", "", "/cell/h0_step" }, new string[] { "", "/cell/Y_h" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Int64Constant("/cell/shape_1", new long[] { -1, 4 }, 2);
+            model.Node("Reshape", "/cell/Reshape_4", new string[] { "/cell/Y_h", "/cell/shape_1" }, new string[] { "output" });
             model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // [Batch, 4]
             return model;
         }
