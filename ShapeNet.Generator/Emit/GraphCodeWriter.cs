@@ -19,12 +19,13 @@ internal sealed class GraphCodeWriter
     private readonly IndentedWriter _writer;
     private readonly string _batch;
     private readonly string? _finiteSwitch;
+    private readonly string? _inputGradientSwitch;
 
     /// <param name="inputGradientSwitch">A bool expression that enables writing gradients w.r.t. the inputs (a plan computes
     /// them on request only), or null to always write them.</param>
     /// <param name="variables">The network plan's training flag, dropout seed and step; null in differentiable functions.</param>
-    /// <param name="finiteSwitch">A bool expression that enables a finite check of every value right after the node that writes it
-    /// (a plan's <c>CheckFinite</c>), or null for none.</param>
+    /// <param name="finiteSwitch">A bool expression that enables a finite check of every value right after the node that writes it,
+    /// and in the backward pass of every gradient (a plan's <c>CheckFinite</c>), or null for none.</param>
     public GraphCodeWriter(BufferPlan plan, IndentedWriter writer, string backend, string batch, string? inputGradientSwitch = null, PassVariables? variables = null,
         string? finiteSwitch = null)
     {
@@ -32,6 +33,7 @@ internal sealed class GraphCodeWriter
         _writer = writer;
         _batch = batch;
         _finiteSwitch = finiteSwitch;
+        _inputGradientSwitch = inputGradientSwitch;
         _printer = new CallPrinter(plan, writer, backend, batch, inputGradientSwitch, variables, _failures);
         _hasPlanVariables = variables is not null;
     }
@@ -88,6 +90,29 @@ internal sealed class GraphCodeWriter
             var statements = new List<CallStatement>();
             op.WriteBackward(node.Args, new BackwardContext(Plan, node, statements, _failures));
             Print(statements, node);
+            if (_finiteSwitch is not null) WriteGradientFiniteCheck(node);
+        }
+    }
+
+    /// <summary>The backward half of anomaly detection: after a node's backward calls, every gradient they wrote — its operands'
+    /// (an input's only when input gradients are on) and its layer's parameters' — is checked, so the first check that fails
+    /// names the backward of the op that first produced a NaN or an infinity, in the order the backward pass runs.</summary>
+    private void WriteGradientFiniteCheck(CompiledNode node)
+    {
+        var seen = new HashSet<int>();
+        foreach (int input in node.Inputs)
+        {
+            if (!seen.Add(input) || !Plan.ReceivesGradient[input] || Plan.GradientName[input] is not { } gradient) continue;
+            string condition = Plan.HoldsInputGradient(input) && _inputGradientSwitch is not null ? $"{_finiteSwitch} && {_inputGradientSwitch}" : _finiteSwitch!;
+            string length = Sizes.Count(Plan.Graph.ShapeOf(input), _batch);
+            string producer = $"d({Plan.Graph.Values[input].Text}) in the backward of {node.Text}";
+            _writer.Line($"if ({condition}) RequireFinite({gradient}, {length}, {EmitHelpers.StringLiteral(producer)});");
+        }
+        foreach (int index in node.Parameters)
+        {
+            ParameterInfo parameter = Plan.Graph.Parameters[index];
+            string producer = $"d({parameter.Name}) in the backward of {node.Text}";
+            _writer.Line($"if ({_finiteSwitch}) RequireFinite({BufferPlan.ParameterGradientName(parameter)}, {Sizes.Count(parameter.Shape, _batch)}, {EmitHelpers.StringLiteral(producer)});");
         }
     }
 

@@ -243,7 +243,8 @@ internal static class NetworkEmitter
             var backward = new IndentedWriter();
             var forwardCode = new GraphCodeWriter(plan, forward, "Backend", "batch", variables: new PassVariables("training", "DropoutSeed", "dropoutStep"),
                 finiteSwitch: "CheckFinite");
-            var backwardCode = new GraphCodeWriter(plan, backward, "Backend", "batch", inputGradientSwitch: "ComputeInputGradients");
+            var backwardCode = new GraphCodeWriter(plan, backward, "Backend", "batch", inputGradientSwitch: "ComputeInputGradients",
+                finiteSwitch: "CheckFinite");
             forwardCode.WriteForward();
             backwardCode.WriteBackward();
             diagnostics.AddRange(forwardCode.Failures.Concat(backwardCode.Failures).Distinct(StringComparer.Ordinal).Select(f => InternalError(location, f)));

@@ -149,14 +149,15 @@ public interface IBackend
     /// <summary>ids (n) -> y (n,classes): one-hot rows as floats (<c>F.one_hot</c>); ids are checked as for Embedding.</summary>
     void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes);
 
-    /// <summary>Floats of the reserve a recurrent stack's forward keeps for its backward (<see cref="Cpu.CpuRecurrent.ReserveLength"/>):
-    /// a pure function of the geometry, so a plan allocates it once at its capacity. Every backend lays the reserve out this way.</summary>
-    static long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
-        => Cpu.CpuRecurrent.ReserveLength(descriptor, seqLength, batch);
+    /// <summary>Floats of the reserve a recurrent stack's forward keeps for its backward on up to <paramref name="seqLength"/> steps
+    /// of <paramref name="batch"/> examples: a pure function of the geometry, so a plan allocates it once at its capacity. Sized by
+    /// the backend, like <see cref="Conv2d_WorkspaceLength"/>: the CPU and GPU backends lay it out alike
+    /// (<see cref="Cpu.CpuRecurrent.ReserveLength"/>); a cuDNN backend would answer cudnnGetRNNTempSpaceSizes' reserve size.</summary>
+    long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch);
 
-    /// <summary>Floats of the scratch workspace of <see cref="Recurrent_Forward"/> and <see cref="Recurrent_Backward"/> (one serves both).</summary>
-    static long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
-        => Cpu.CpuRecurrent.WorkspaceLength(descriptor, seqLength, batch);
+    /// <summary>Floats of the scratch workspace of <see cref="Recurrent_Forward"/> and <see cref="Recurrent_Backward"/> (one serves
+    /// both), sized by the backend (<see cref="Cpu.CpuRecurrent.WorkspaceLength"/> on the CPU and GPU backends).</summary>
+    long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch);
 
     /// <summary>Binds a stack's parameter (or gradient) buffers, in PyTorch's <c>named_parameters()</c> order
     /// (<see cref="RecurrentDescriptor"/>), into one handle the recurrent calls take. Called once per plan, so the calls

@@ -449,6 +449,7 @@ public abstract class NetworkPlan : IDisposable
                 Backend.IndexLoss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _indexTarget!, rows, OutputColumns, accumulate: false);
             else
                 Backend.Loss_Backward(loss.Kind, loss.Reduction, _outputGradient!, _lossGradient!, _output!, _target!, rows, OutputColumns, accumulate: false);
+            if (CheckFinite) RequireFinite(_outputGradient!, OutputLengthFor(batch), "d(output) in the backward of the loss");
             RunBackward(batch);
             Optimizer!.Step();
             _forwardKeptForBackward = false;
@@ -474,6 +475,7 @@ public abstract class NetworkPlan : IDisposable
             if (outputGradient.Length != expected)
                 throw new ArgumentException($"The output gradient needs {expected} floats for a batch of {Batch}, but {outputGradient.Length} were given.", nameof(outputGradient));
             Stage(outputGradient, _outputGradient!);
+            if (CheckFinite) RequireFinite(_outputGradient!, expected, "the output gradient passed to Backward");
             RunBackward(Batch);
         }
         finally
@@ -650,13 +652,15 @@ public abstract class NetworkPlan : IDisposable
 
     /// <summary>
     /// Anomaly detection, off by default (PyTorch's <c>torch.autograd.detect_anomaly</c> is the model): when on, every value of
-    /// the forward pass and the loss are checked right after the op that writes them, and the first NaN or infinity throws a
-    /// <see cref="NonFiniteException"/> naming that op, as written in the forward method (<c>Fc1(x)</c>). Each check copies the
-    /// value to the host: a debugging aid, several times slower, and it allocates.
+    /// the forward pass and the loss are checked right after the op that writes them, then, in the backward pass, the loss's
+    /// gradient and every gradient each op's backward writes (its operands' and its layer's parameters'); the first NaN or
+    /// infinity throws a <see cref="NonFiniteException"/> naming that op, as written in the forward method (<c>Fc1(x)</c>, or
+    /// <c>d(h) in the backward of Fc2(h)</c>). The optimizer update is not checked. Each check copies the value to the host: a
+    /// debugging aid, several times slower, and it allocates.
     /// </summary>
     public bool CheckFinite { get; set; }
 
-    /// <summary>Called by the generated forward pass after each op when <see cref="CheckFinite"/> is on: throws when one of the
+    /// <summary>Called by the generated forward and backward passes after each op when <see cref="CheckFinite"/> is on: throws when one of the
     /// first <paramref name="length"/> values of <paramref name="values"/> is not finite. An int32 buffer passes (ints are finite).</summary>
     protected void RequireFinite(DeviceBuffer values, long length, string producer)
     {

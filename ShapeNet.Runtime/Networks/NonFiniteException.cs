@@ -15,7 +15,9 @@ public sealed class NonFiniteException : ArithmeticException
         Value = value;
     }
 
-    /// <summary>The op as written in the forward method (<c>Fc1(x)</c>), an input's name, or <c>the loss</c>.</summary>
+    /// <summary>The op as written in the forward method (<c>Fc1(x)</c>), an input's name, <c>the loss</c>, or in the backward pass
+    /// the gradient and the op whose backward wrote it (<c>d(h) in the backward of Fc2(h)</c>, <c>d(fc2.weight) in the backward
+    /// of Fc2(h)</c>).</summary>
     public string Producer { get; }
 
     /// <summary>The flat index of the first non-finite element.</summary>

@@ -245,6 +245,8 @@ public sealed class TimingBackend(IBackend inner) : IBackend
     { long t = Start(); inner.Embedding_Backward(dWeight, dy, ids, n, num, dim, paddingIdx, accumulate); Stop(t, $"Embedding bwd {n}×{dim}"); }
     public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes)
     { long t = Start(); inner.OneHot_Forward(y, ids, n, classes); Stop(t, $"OneHot {n}×{classes}"); }
+    public long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch) => inner.Recurrent_ReserveLength(descriptor, seqLength, batch);
+    public long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch) => inner.Recurrent_WorkspaceLength(descriptor, seqLength, batch);
     public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors) => inner.Recurrent_Bind(descriptor, tensors);
     public void Recurrent_Forward(in RecurrentDescriptor descriptor, DeviceBuffer output, DeviceBuffer? hN, DeviceBuffer? cN, DeviceBuffer reserve,
         DeviceBuffer workspace, DeviceBuffer x, DeviceBuffer? h0, DeviceBuffer? c0, RecurrentTensors parameters, DeviceBuffer? lengths, int seqLength,

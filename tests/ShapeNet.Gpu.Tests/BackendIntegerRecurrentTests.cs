@@ -122,8 +122,8 @@ public sealed class BackendIntegerRecurrentTests(GpuFixture gpu)
             DeviceBuffer c0 = Values(3, stateCapacity, states, 0.5f), dOutput = Values(4, sequenceCapacity * d.OutputSize, seq * batch * d.OutputSize);
             DeviceBuffer dhN = Values(5, stateCapacity, states), dcN = Values(6, stateCapacity, states);
             DeviceBuffer output = b.Allocate(sequenceCapacity * d.OutputSize), hN = b.Allocate(stateCapacity), cN = b.Allocate(stateCapacity);
-            DeviceBuffer reserve = b.Allocate(IBackend.Recurrent_ReserveLength(d, seqCapacity, batchCapacity));
-            DeviceBuffer workspace = b.Allocate(IBackend.Recurrent_WorkspaceLength(d, seqCapacity, batchCapacity));
+            DeviceBuffer reserve = b.Allocate(b.Recurrent_ReserveLength(d, seqCapacity, batchCapacity));
+            DeviceBuffer workspace = b.Allocate(b.Recurrent_WorkspaceLength(d, seqCapacity, batchCapacity));
             DeviceBuffer lengthBuffer = b.AllocateInt32(batchCapacity);
             b.UploadInt32(lengths, lengthBuffer);
             bool lstm = d.HasCellState;

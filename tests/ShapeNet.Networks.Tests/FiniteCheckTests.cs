@@ -109,4 +109,68 @@ public class FiniteCheckTests
         Assert.Equal("Embedding(ids)", e.Producer);
         Assert.Equal(4 * 10 + 2, e.Index); // row 4 of the output (step 2, example 0), column 2
     }
+
+    // ---- the backward pass: gradients are checked after the backward of the op that writes them ----------------------------
+
+    [Fact]
+    public void A_gradient_that_turns_infinite_in_the_backward_is_named_with_the_op_whose_backward_wrote_it()
+    {
+        const int batch = 2;
+        var model = new SqrtAtZeroNet(seed: 6);
+        // Fc's pre-activations are all −1, so Relu gives 0 and Sqrt(0) = 0: the forward is finite, Sqrt's derivative is not.
+        model.Parameters.Single(p => p.Name == "fc.weight").Value.Data.AsSpan().Clear();
+        model.Parameters.Single(p => p.Name == "fc.bias").Value.Data.AsSpan().Fill(-1f);
+        using SqrtAtZeroNet.Plan plan = model.CreatePlan(batch);
+        plan.Configure(Loss.Mse(), new Sgd(0.1f));
+        plan.CheckFinite = true;
+        float[] x = TestData.Normal(6, batch * 4), target = [1, 2, 3, 4];
+
+        var e = Assert.Throws<NonFiniteException>(() => plan.TrainStep(x, target, batch));
+        Assert.Equal("d(Relu(Fc(x))) in the backward of Sqrt(Relu(Fc(x)))", e.Producer);
+        Assert.Equal(0, e.Index);
+        Assert.False(float.IsFinite(e.Value));
+
+        // Without the check the same step runs to the end: the loss is finite and the parameters take a non-finite update.
+        using SqrtAtZeroNet.Plan plain = model.CreatePlan(batch);
+        plain.Configure(Loss.Mse(), new Sgd(0.1f));
+        plain.TrainStep(x, target, batch);
+        Assert.True(float.IsFinite(plain.Loss));
+    }
+
+    [Fact]
+    public void A_parameter_gradient_that_overflows_is_named_with_its_parameter()
+    {
+        const int batch = 2;
+        var model = new OneLinearNet(seed: 7);
+        model.Parameters.Single(p => p.Name == "fc.weight").Value.Data.AsSpan().Fill(1e-20f);
+        model.Parameters.Single(p => p.Name == "fc.bias").Value.Data.AsSpan().Clear();
+        using OneLinearNet.Plan plan = model.CreatePlan(batch);
+        plan.Configure(Loss.Mse(), new Sgd(0.1f));
+        plan.CheckFinite = true;
+        plan.ComputeInputGradients = true;
+        // y = x·Wᵀ = 4·10³⁰·10⁻²⁰ = 4·10¹⁰ and the loss 1.6·10²¹ are finite, dx = dy·W ≈ 10⁻¹⁰ too; dW = dyᵀ·x ≈ 4·10⁴⁰ is not.
+        float[] x = Enumerable.Repeat(1e30f, batch * 4).ToArray(), target = new float[batch * 2];
+
+        var e = Assert.Throws<NonFiniteException>(() => plan.TrainStep(x, target, batch));
+        Assert.Equal("d(fc.weight) in the backward of Fc(x)", e.Producer);
+        Assert.Equal(float.PositiveInfinity, e.Value);
+        Assert.Equal("'d(fc.weight) in the backward of Fc(x)' produced +infinity at element 0 of 8: the first non-finite value of " +
+            "this pass; everything it was computed from was finite (CheckFinite is on).", e.Message);
+    }
+
+    [Fact]
+    public void A_non_finite_output_gradient_passed_to_Backward_is_named()
+    {
+        using MnistMlp.Plan plan = Plan(new MnistMlp(seed: 8));
+        plan.CheckFinite = true;
+        plan.SetBatch(Batch);
+        plan.UploadInput(0, TestData.Normal(8, Batch * 784));
+        plan.Forward(training: true);
+        float[] gradient = new float[Batch * 10];
+        gradient[13] = float.NegativeInfinity;
+
+        var e = Assert.Throws<NonFiniteException>(() => plan.Backward(gradient));
+        Assert.Equal("the output gradient passed to Backward", e.Producer);
+        Assert.Equal(13, e.Index);
+    }
 }

@@ -259,6 +259,14 @@ public sealed class GpuBackend : IBackend, IDisposable
     // On the device (GpuRecurrentStack: one GEMM per step and layer direction, gate kernels, the CPU's reserve and workspace
     // layout). Lengths are checked on the host copy of their int32 buffer, with the CPU backend's messages.
 
+    /// <summary>The CPU backend's layout (<see cref="CpuRecurrent.ReserveLength"/>): <see cref="RecurrentStack"/> keeps the same gates.</summary>
+    public long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => CpuRecurrent.ReserveLength(descriptor, seqLength, batch);
+
+    /// <summary>The CPU backend's workspace (<see cref="CpuRecurrent.WorkspaceLength"/>): projections, their gradients, running states.</summary>
+    public long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => CpuRecurrent.WorkspaceLength(descriptor, seqLength, batch);
+
     public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors)
     {
         descriptor.Validate();

@@ -6,7 +6,7 @@ namespace ShapeNet.Backends.Gpu;
 /// <summary>
 /// Recurrent stacks on the device (mirror of <c>CpuRecurrent.Recurrent_Forward/Backward</c>: every layer, both directions,
 /// variable lengths, batch-first, dropout between layers), with the CPU's reserve and workspace layout, so the sizes a plan takes
-/// from <c>IBackend.Recurrent_ReserveLength/WorkspaceLength</c> serve both backends. Per layer and direction: the input projections
+/// from <c>Recurrent_ReserveLength/WorkspaceLength</c> of both backends serve both backends. Per layer and direction: the input projections
 /// of every step are one GEMM; each step is one GEMM (the recurrent product over the batch) and one gate kernel (one thread per
 /// example and hidden unit; examples past their length keep their state and write zeros); the weight and input gradients are one
 /// GEMM each over every step. All of it is queued on the stream: nothing waits.
@@ -305,10 +305,10 @@ public sealed class GpuRecurrentStack
     {
         if (reserve.Length < layout.ReserveLength)
             throw new ArgumentException($"{d.Mode}: the reserve holds {reserve.Length} floats, this geometry needs {layout.ReserveLength} " +
-                "(IBackend.Recurrent_ReserveLength).", nameof(reserve));
+                "(Recurrent_ReserveLength).", nameof(reserve));
         if (workspace.Length < layout.WorkspaceLength)
             throw new ArgumentException($"{d.Mode}: the workspace holds {workspace.Length} floats, this geometry needs {layout.WorkspaceLength} " +
-                "(IBackend.Recurrent_WorkspaceLength).", nameof(workspace));
+                "(Recurrent_WorkspaceLength).", nameof(workspace));
     }
 
     // ---- device code ---------------------------------------------------------------------------

@@ -129,12 +129,6 @@ public readonly struct Conv2dGeometry
     public bool IsWinograd => Groups == 1 && StrideH == 1 && StrideW == 1 && DilationH == 1 && DilationW == 1 && KernelH == KernelW
         && (KernelH == 3 || KernelH == 5) && PadH < KernelH && PadW < KernelW && InChannels >= 8 && OutChannels >= 8
         && InChannels <= 512 && OutChannels <= 512 && CpuWinograd.TilesPerSample(this) <= CpuWinograd.MaxTilesPerSample;
-    /// <summary>Whether the backward of a <see cref="IsWinograd"/> convolution runs as Winograd too: always for 3×3; for 5×5 when
-    /// the input gradient would otherwise be an implicit convolution ("same" size, <see cref="HasImplicitInputGradient"/>'s
-    /// rule) or the input is deep (≥ 32 channels). Measured on the seed CNNs: a shrinking 5×5 with few channels (10→20, 16→32 on
-    /// 12×12 → 8×8) has a backward GEMM of depth 250–400 and col2im that beats 36 Winograd GEMMs with 10–32 rows and columns;
-    /// its forward still gains.</summary>
-    public bool HasWinogradBackward => IsWinograd && (KernelH == 3 || InChannels >= 32 || 4L * InPlane <= 5L * OutPlane || CpuWinograd.AlwaysBackward);
     /// <summary>The convolution that computes the input gradient (see <see cref="HasImplicitInputGradient"/>).</summary>
     public Conv2dGeometry InputGradientGeometry => new(Batch, OutChannels, OutHeight, OutWidth, InChannels, KernelH, KernelW, 1, 1,
         DilationH * (KernelH - 1) - PadH, DilationW * (KernelW - 1) - PadW, DilationH, DilationW, 1);
@@ -391,7 +385,7 @@ public static unsafe class CpuConvolution
             {
                 if (!accumulateParameters) dWeight.Clear();
             }
-            else if (g.HasWinogradBackward && CpuWinograd.Enabled)
+            else if (g.IsWinograd && CpuWinograd.Enabled)
             {
                 CpuWinograd.Backward(pdx0, pdw, pdy, px, pw, pws, g, accumulateDx, accumulateParameters);
             }
@@ -620,7 +614,7 @@ public static unsafe class CpuConvolution
     /// <summary>[Σa, Σb, Σc, Σd, Σe, Σf, Σg, Σh] by horizontal adds: 6 hadds, 2 lane permutes and an add instead of eight
     /// separate reductions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> HorizontalSums(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d,
+    internal static Vector256<float> HorizontalSums(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d,
         Vector256<float> e, Vector256<float> f, Vector256<float> g, Vector256<float> h)
     {
         if (Avx.IsSupported)

@@ -98,10 +98,9 @@ public sealed class CpuBackend : IBackend
     /// <summary>The destination itself: the caller writes in place, nothing is copied twice.</summary>
     public Span<float> BeginUpload(DeviceBuffer destination, long destinationOffset, int count) => Span(destination, destinationOffset, count);
 
-    /// <summary>Nothing to send: <see cref="BeginUpload"/> handed out the destination.</summary>
-    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count)
-    {
-    }
+    /// <summary>Nothing to send: <see cref="BeginUpload"/> handed out the destination. The range is still checked, as every backend
+    /// checks it, so a call that would fail on a device fails here too.</summary>
+    public void EndUpload(DeviceBuffer destination, long destinationOffset, int count) => _ = Span(destination, destinationOffset, count);
 
     /// <summary>Nothing to prepare: the span kernels choose their path per call from the geometry.</summary>
     public void Prepare(in Conv2dDesc desc, int batchCapacity)
@@ -146,6 +145,14 @@ public sealed class CpuBackend : IBackend
     /// <inheritdoc/>
     public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes)
         => CpuEmbedding.OneHot_Forward(Span(y, 0, (long)n * classes), IntSpan(ids, 0, n), classes);
+
+    /// <inheritdoc/>
+    public long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => CpuRecurrent.ReserveLength(descriptor, seqLength, batch);
+
+    /// <inheritdoc/>
+    public long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch)
+        => CpuRecurrent.WorkspaceLength(descriptor, seqLength, batch);
 
     /// <inheritdoc/>
     public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors)

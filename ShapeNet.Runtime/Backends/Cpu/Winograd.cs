@@ -14,8 +14,9 @@ namespace ShapeNet.Backends.Cpu;
 /// Backward is the adjoint of the same factorisation, which keeps the input gradient at the forward's cost even for a
 /// shrinking convolution: dM = A dY Aᵀ per output tile; dU_ξ (+)= dM_ξ · V_ξᵀ over the chunks, dW = Gᵀ dU G once per call;
 /// dV_ξ = U_ξᵀ · dM_ξ, and dX (+)= B dV Bᵀ added onto the overlapping input tiles.
-/// The GEMMs are <see cref="CpuGemm.Gemm"/> (its run-time kernel choice, AVX-512 / AVX2 / portable); the transforms work
-/// on 8 tiles at once in Vector256 lanes. Samples are split over the cores as in the other convolution paths; each part
+/// M_ξ and dV_ξ run on <see cref="CpuGemm.MicroKernel"/> (its run-time kernel choice, AVX-512 / AVX2 / portable) with
+/// operands the transforms write in its packed layouts; dU_ξ is dot products along the tiles. The transforms work on 8
+/// tiles at once in Vector256 lanes (their 6×6 patches gathered by 8×8 register transposes where AVX is available). Samples are split over the cores as in the other convolution paths; each part
 /// sums its own weight gradient, added in part order, so results are bit-identical run to run for a thread count.
 /// Transforms scale values by up to ~10 per axis, so the result differs from the direct sum by a few float rounding
 /// steps more than the GEMM paths (relative ~1e-6 of the operands' magnitudes; tests state their tolerance).
@@ -26,16 +27,13 @@ internal static unsafe class CpuWinograd
     /// <summary>Off only for measurements and for tests that compare against the GEMM paths. Set it between calls.</summary>
     internal static bool Enabled = true;
 
-    /// <summary>Tests only: run the backward as Winograd for every <see cref="Conv2dGeometry.IsWinograd"/> convolution, not
-    /// only where <see cref="Conv2dGeometry.HasWinogradBackward"/> measured faster. Per thread (the thread that calls the kernel
-    /// decides), so a test that sets it does not change the convolutions other tests run meanwhile.</summary>
-    [ThreadStatic] internal static bool AlwaysBackward;
-
     private const int Alpha = 6, Positions = 36, Lanes = 8;
     /// <summary>Tiles a chunk aims for: the GEMMs' column count (forward) or depth (weight gradient).</summary>
     private const int TargetTiles = 256;
-    /// <summary>Floats the transformed input of one chunk (36 × inC × tiles) may take: 1.5 MiB.</summary>
-    private const long ChunkBudget = 3 << 17;
+    /// <summary>Floats the transformed input of one chunk (36 × inC × tiles) may take: 512 KiB forward (V stays in L2 for
+    /// the 36 products), 1.5 MiB backward (the weight gradient's dot products run along the chunk's tiles and want them
+    /// long: 88→20 k5 backward measured 7.1 ms at 112 tiles, 9.3 ms at 32).</summary>
+    private const long ForwardBudget = 1 << 17, BackwardBudget = 3 << 17;
     /// <summary>Most tiles of one sample (the tile tables live on the stack).</summary>
     internal const int MaxTilesPerSample = 1024;
 
@@ -49,16 +47,20 @@ internal static unsafe class CpuWinograd
 
     private static int Parts(in Conv2dGeometry g) => Math.Max(1, Math.Min(g.Batch, CpuWorkers.Threads));
 
-    /// <summary>Samples per chunk: about <see cref="TargetTiles"/> tiles within <see cref="ChunkBudget"/>, at most one core's
-    /// share of the batch.</summary>
-    private static int ChunkSamples(in Conv2dGeometry g)
+    /// <summary>Samples per chunk: about <see cref="TargetTiles"/> tiles within the forward's or backward's budget, at most one
+    /// core's share of the batch.</summary>
+    private static int ChunkSamples(in Conv2dGeometry g, bool backward)
     {
         int perSample = TilesPerSample(g), parts = Parts(g);
         int share = Math.Max(1, (g.Batch + parts - 1) / parts);
-        long samples = Math.Min((TargetTiles + perSample - 1) / perSample, ChunkBudget / ((long)Positions * g.InChannels * perSample));
+        long budget = backward ? BackwardBudget : ForwardBudget;
+        long samples = Math.Min((TargetTiles + perSample - 1) / perSample, budget / ((long)Positions * g.InChannels * perSample));
         samples = Math.Min(samples, MaxTilesPerSample / perSample);
         return (int)Math.Clamp(samples, 1, share);
     }
+
+    /// <summary>The buffers hold the larger (backward) chunk.</summary>
+    private static int ChunkSamples(in Conv2dGeometry g) => ChunkSamples(g, backward: true);
 
     private static int PaddedTiles(in Conv2dGeometry g) => RoundUp(ChunkSamples(g) * TilesPerSample(g), 16);
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
@@ -173,14 +175,15 @@ internal static unsafe class CpuWinograd
     private static void RunSamples(in Conv2dGeometry g, bool backward, int start, int end, float* y, float* x, float* dy, float* dx,
         float* bias, float* u, float* buffers, bool relu, bool accumulateDx)
     {
-        int inC = g.InChannels, outC = g.OutChannels, perSample = TilesPerSample(g), chunk = ChunkSamples(g), tpad = PaddedTiles(g);
+        int inC = g.InChannels, outC = g.OutChannels, perSample = TilesPerSample(g), chunk = ChunkSamples(g, backward);
+        int tpad = RoundUp(chunk * perSample, 16);
         int paddedH = PaddedH(g), paddedW = PaddedW(g), m = OutTile(g), tilesW = TilesW(g);
         float* xPad = buffers, dxPad = xPad + PaddedChunkLength(g), v = dxPad + PaddedChunkLength(g);
         float* mBuffer = v + InputTransformLength(g), dMPacked = mBuffer + OutputTransformLength(g), dU = dMPacked + OutputTransformLength(g);
-        int* tileIn = stackalloc int[MaxTilesPerSample + Lanes];
-        int* tileOut = stackalloc int[MaxTilesPerSample + Lanes];
-        int* tileRows = stackalloc int[MaxTilesPerSample + Lanes];
-        int* tileColumns = stackalloc int[MaxTilesPerSample + Lanes];
+        int* tileIn = stackalloc int[MaxTilesPerSample + 16];
+        int* tileOut = stackalloc int[MaxTilesPerSample + 16];
+        int* tileRows = stackalloc int[MaxTilesPerSample + 16];
+        int* tileColumns = stackalloc int[MaxTilesPerSample + 16];
         float* stage = stackalloc float[Positions * Lanes];
         float* stage2 = stackalloc float[Positions * Lanes];
         long inPlane = g.InPlane, outPlane = g.OutPlane, paddedPlane = (long)paddedH * paddedW;
@@ -189,7 +192,7 @@ internal static unsafe class CpuWinograd
         for (int s0 = start; s0 < end; s0 += chunk)
         {
             int count = Math.Min(chunk, end - s0), tiles = count * perSample;
-            for (int t = 0; t < RoundUp(tiles, Lanes); t++)
+            for (int t = 0; t < RoundUp(tiles, 16); t++)
             {
                 int tt = Math.Min(t, tiles - 1), sample = tt / perSample, r = tt - sample * perSample, th = r / tilesW, tw = r - th * tilesW;
                 tileIn[t] = (int)(sample * inC * paddedPlane + (long)th * m * paddedW + tw * m);
@@ -221,12 +224,9 @@ internal static unsafe class CpuWinograd
             }
             OutputGradientTransform(dy + s0 * outC * outPlane, m, outC, tiles, tpad, tileOut, tileRows, tileColumns, outPlane, g.OutWidth,
                 mBuffer, dx != null ? dMPacked : null, stage);
-            float beta = s0 == start ? 0f : 1f;
             for (int xi = 0; xi < Positions; xi++)
             {
-                var dM = new ReadOnlySpan<float>(mBuffer + xi * mBlock, (int)mBlock);
-                CpuGemm.Gemm(false, true, outC, inC, tiles, 1f, dM, tpad, new ReadOnlySpan<float>(v + xi * vBlock, (int)vBlock), tpad,
-                    beta, new Span<float>(dU + xi * uBlock, (int)uBlock), inC);
+                WeightProducts(mBuffer + xi * mBlock, v + xi * vBlock, dU + xi * uBlock, outC, inC, tpad, RoundUp(tiles, 16), s0 == start);
                 // V_ξ has been read: dV_ξ = U_ξᵀ · dM_ξ takes its place.
                 if (dx == null) continue;
                 int mr = CpuGemm.MR;
@@ -244,6 +244,87 @@ internal static unsafe class CpuWinograd
             CropChunk(g, dxPad, count, dx + s0 * inC * inPlane, paddedH, paddedW, accumulateDx);
         }
     }
+
+    /// <summary>dU[o, c] (+)= Σ_t dM[o, t]·V[c, t] over <paramref name="length"/> tiles (a multiple of 16; dM is zero past the
+    /// chunk's last tile, V holds finite copies there): dot products along the tiles, the rows of both operands being contiguous, in tiles of 4 output
+    /// × 2 input channels (8 accumulators, 6 loads per 8 FMAs), reduced once per chunk. Unlike a GEMM call per position it
+    /// packs nothing, which is what the few-channel layers (10 × 20 products per position) paid for.</summary>
+    private static void WeightProducts(float* dM, float* v, float* dU, int outC, int inC, int tpad, int length, bool overwrite)
+    {
+        float* sums = stackalloc float[Lanes];
+        // 16 lanes where the GEMM runs its AVX-512 kernels (forcing AVX2 or portable for tests narrows this too).
+        bool wide = CpuGemm.Kernel == GemmKernel.Avx512;
+        for (int o0 = 0; o0 < outC; o0 += 4)
+        {
+            int o1 = Math.Min(o0 + 1, outC - 1), o2 = Math.Min(o0 + 2, outC - 1), o3 = Math.Min(o0 + 3, outC - 1);
+            for (int c0 = 0; c0 < inC; c0 += 2)
+            {
+                int c1 = Math.Min(c0 + 1, inC - 1);
+                float* x = v + (long)c0 * tpad, d = dM + (long)o0 * tpad;
+                int r1 = (o1 - o0) * tpad, r2 = (o2 - o0) * tpad, r3 = (o3 - o0) * tpad, second = (c1 - c0) * tpad;
+                Vector256.Store(wide ? DotTile512(d, r1, r2, r3, x, second, length) : DotTile(d, r1, r2, r3, x, second, length), sums);
+                // sums = [o0c0, o0c1, o1c0, o1c1, o2c0, o2c1, o3c0, o3c1]; clamped duplicates are not written.
+                for (int i = 0; i < 4 && o0 + i < outC; i++)
+                    for (int j = 0; j < 2 && c0 + j < inC; j++)
+                    {
+                        float* target = dU + (long)(o0 + i) * inC + c0 + j;
+                        *target = overwrite ? sums[2 * i + j] : *target + sums[2 * i + j];
+                    }
+            }
+        }
+    }
+
+    /// <summary>The 4×2 dot products of rows d, d + r1, d + r2, d + r3 with rows x, x + second over <paramref name="length"/>
+    /// floats, as [d·x, d·x₂, d₁·x, d₁·x₂, …]. Its own method so the eight accumulators stay in registers.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> DotTile(float* d, int r1, int r2, int r3, float* x, int second, int length)
+    {
+        Vector256<float> a00 = Vector256<float>.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        float* d1 = d + r1, d2 = d + r2, d3 = d + r3, x1 = x + second;
+        for (int p = 0; p < length; p += Lanes)
+        {
+            Vector256<float> xa = Vector256.Load(x + p), xb = Vector256.Load(x1 + p), value = Vector256.Load(d + p);
+            a00 = Vector256.FusedMultiplyAdd(value, xa, a00);
+            a01 = Vector256.FusedMultiplyAdd(value, xb, a01);
+            value = Vector256.Load(d1 + p);
+            a10 = Vector256.FusedMultiplyAdd(value, xa, a10);
+            a11 = Vector256.FusedMultiplyAdd(value, xb, a11);
+            value = Vector256.Load(d2 + p);
+            a20 = Vector256.FusedMultiplyAdd(value, xa, a20);
+            a21 = Vector256.FusedMultiplyAdd(value, xb, a21);
+            value = Vector256.Load(d3 + p);
+            a30 = Vector256.FusedMultiplyAdd(value, xa, a30);
+            a31 = Vector256.FusedMultiplyAdd(value, xb, a31);
+        }
+        return CpuConvolution.HorizontalSums(a00, a01, a10, a11, a20, a21, a30, a31);
+    }
+
+    /// <summary><see cref="DotTile"/> in 16 lanes (AVX-512), folded to 8 before the same reduction.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> DotTile512(float* d, int r1, int r2, int r3, float* x, int second, int length)
+    {
+        Vector512<float> a00 = Vector512<float>.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        float* d1 = d + r1, d2 = d + r2, d3 = d + r3, x1 = x + second;
+        for (int p = 0; p < length; p += 16)
+        {
+            Vector512<float> xa = Vector512.Load(x + p), xb = Vector512.Load(x1 + p), value = Vector512.Load(d + p);
+            a00 = Vector512.FusedMultiplyAdd(value, xa, a00);
+            a01 = Vector512.FusedMultiplyAdd(value, xb, a01);
+            value = Vector512.Load(d1 + p);
+            a10 = Vector512.FusedMultiplyAdd(value, xa, a10);
+            a11 = Vector512.FusedMultiplyAdd(value, xb, a11);
+            value = Vector512.Load(d2 + p);
+            a20 = Vector512.FusedMultiplyAdd(value, xa, a20);
+            a21 = Vector512.FusedMultiplyAdd(value, xb, a21);
+            value = Vector512.Load(d3 + p);
+            a30 = Vector512.FusedMultiplyAdd(value, xa, a30);
+            a31 = Vector512.FusedMultiplyAdd(value, xb, a31);
+        }
+        return CpuConvolution.HorizontalSums(Fold(a00), Fold(a01), Fold(a10), Fold(a11), Fold(a20), Fold(a21), Fold(a30), Fold(a31));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fold(Vector512<float> v) => v.GetLower() + v.GetUpper();
 
     /// <summary>xPad[s, c, pH + h, pW + w] = x[s, c, h, w], zero elsewhere (the bottom and right rows the last tiles read
     /// past the padding included).</summary>
@@ -419,15 +500,17 @@ internal static unsafe class CpuWinograd
         for (int c = 0; c < channels; c++)
         {
             float* plane = padded + c * paddedPlane;
-            for (int t0 = 0; t0 < tiles; t0 += Lanes)
+            for (int t0 = 0; t0 < RoundUp(tiles, 16); t0 += Lanes)
             {
                 if (Avx.IsSupported)
                 {
-                    // Each tile row is 6 contiguous floats: 8 tiles' rows (8 loads, 2 floats past the patch) transposed in registers.
+                    // Each tile row is 6 contiguous floats: 8 tiles' rows (8 loads, 2 floats past the patch) transposed in
+                    // registers, and transformed along the row before they are stored.
                     int* offsets = tileIn + t0;
                     for (int i = 0; i < Alpha; i++) GatherRow(plane + i * paddedW, offsets, stage + i * Alpha * Lanes);
                 }
                 else
+                {
                     for (int lane = 0; lane < Lanes; lane++)
                     {
                         float* source = plane + tileIn[t0 + lane];
@@ -435,7 +518,8 @@ internal static unsafe class CpuWinograd
                         for (int i = 0; i < Alpha; i++, source += paddedW)
                             for (int j = 0; j < Alpha; j++) destination[(i * Alpha + j) * Lanes] = source[j];
                     }
-                for (int i = 0; i < Alpha; i++) TransformBt(stage + i * Alpha * Lanes, Lanes, stage + i * Alpha * Lanes, Lanes);
+                    for (int i = 0; i < Alpha; i++) TransformBt(stage + i * Alpha * Lanes, Lanes, stage + i * Alpha * Lanes, Lanes);
+                }
                 float* output = v + c * channelStride + t0 / CpuGemm.NR * stripStride + t0 % CpuGemm.NR;
                 for (int j = 0; j < Alpha; j++) TransformBt(stage + j * Lanes, Alpha * Lanes, output + j * block, Alpha * block);
             }
@@ -515,7 +599,7 @@ internal static unsafe class CpuWinograd
         for (int o = 0; o < channels; o++)
         {
             float* dyo = dy + o * outPlane;
-            for (int t0 = 0; t0 < tiles; t0 += Lanes)
+            for (int t0 = 0; t0 < RoundUp(tiles, 16); t0 += Lanes)
             {
                 for (int lane = 0; lane < Lanes; lane++)
                 {
@@ -537,7 +621,8 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>stage[j·8 + lane] = row[offsets[lane] + j] for j &lt; 6: 8 rows of 8 floats transposed (columns 6 and 7 dropped).</summary>
+    /// <summary>stage[k·8 + lane] = (Bᵀ d)[k] with d[j] = row[offsets[lane] + j], j &lt; 6: 8 rows of 8 floats transposed (columns 6
+    /// and 7 dropped) and transformed in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GatherRow(float* row, int* offsets, float* stage)
     {
@@ -553,12 +638,8 @@ internal static unsafe class CpuWinograd
         Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
         Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(stage, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(stage + Lanes, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(stage + 2 * Lanes, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(stage + 3 * Lanes, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(stage + 4 * Lanes, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(stage + 5 * Lanes, Avx.Permute2x128(u1, u5, 0x31));
+        TransformBt(Avx.Permute2x128(u0, u4, 0x20), Avx.Permute2x128(u1, u5, 0x20), Avx.Permute2x128(u2, u6, 0x20),
+            Avx.Permute2x128(u3, u7, 0x20), Avx.Permute2x128(u0, u4, 0x31), Avx.Permute2x128(u1, u5, 0x31), stage, Lanes);
     }
 
     /// <summary>row[offsets[lane] + j] += stage[j·8 + lane] for j &lt; 6 and the first <paramref name="lanes"/> lanes: the
@@ -598,9 +679,13 @@ internal static unsafe class CpuWinograd
     /// 4d1 − 5d3 + d5].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TransformBt(float* input, long stride, float* output, long outStride)
+        => TransformBt(Vector256.Load(input), Vector256.Load(input + stride), Vector256.Load(input + 2 * stride),
+            Vector256.Load(input + 3 * stride), Vector256.Load(input + 4 * stride), Vector256.Load(input + 5 * stride), output, outStride);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformBt(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4,
+        Vector256<float> d5, float* output, long outStride)
     {
-        Vector256<float> d0 = Vector256.Load(input), d1 = Vector256.Load(input + stride), d2 = Vector256.Load(input + 2 * stride);
-        Vector256<float> d3 = Vector256.Load(input + 3 * stride), d4 = Vector256.Load(input + 4 * stride), d5 = Vector256.Load(input + 5 * stride);
         Vector256<float> four = Vector256.Create(4f), five = Vector256.Create(5f);
         Vector256<float> a = d4 - four * d2, b = d3 - four * d1, c = d4 - d2, e = (d3 - d1) * 2f;
         Vector256.Store(four * d0 - five * d2 + d4, output);

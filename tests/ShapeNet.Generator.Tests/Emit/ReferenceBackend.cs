@@ -4,9 +4,12 @@ using ShapeNet.Runtime.Tests.Support;
 namespace ShapeNet.Generator.Tests.Emit;
 
 /// <summary>
-/// A naive host implementation of the backend calls the emitter uses (sums in double, no blocking, no threads), so
-/// emitted plans and gradient functions can be run and checked against finite differences independently of the real
-/// CPU backend. The optimizer updates are not part of what the emitter tests check and are not implemented.
+/// A naive host implementation of the backend's float calls (sums in double, no blocking, no threads, each op written as its
+/// definition), so emitted plans and gradient functions can be run and checked against finite differences independently of
+/// the real CPU backend, and the kernel suite (tests/ShapeNet.Networks.Tests/Backends) has an oracle for every float family:
+/// memory, GEMM and Linear, convolution, pooling, batch norm and dropout, element-wise and reductions, losses and the
+/// optimizers (torch.optim's formulas). It has no int32 buffers, embedding or recurrent calls (the CPU backend's tests check
+/// those against float64 references and PyTorch).
 /// </summary>
 public sealed class ReferenceBackend : IBackend
 {
@@ -379,34 +382,284 @@ public sealed class ReferenceBackend : IBackend
 
     public long Conv2d_WorkspaceLength(in Conv2dDesc desc, int batch) => 0;
 
+    /// <summary>The convolution as its definition: every output a sum over its group's input channels and the kernel window, in
+    /// double, positions outside the input (padding) skipped.</summary>
     public void Conv2d_Forward(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weight, DeviceBuffer? bias, DeviceBuffer? workspace, in Conv2dDesc desc,
-        int batch) => throw NotEmitted();
+        int batch)
+    {
+        float[] yv = Data(y), xv = Data(x), w = Data(weight);
+        float[]? bv = bias is null ? null : Data(bias);
+        Conv2dDesc d = desc;
+        int inPerGroup = d.InChannels / d.Groups, outPerGroup = d.OutChannels / d.Groups;
+        for (int n = 0; n < batch; n++)
+            for (int oc = 0; oc < d.OutChannels; oc++)
+                for (int oh = 0; oh < d.OutHeight; oh++)
+                    for (int ow = 0; ow < d.OutWidth; ow++)
+                    {
+                        double sum = bv?[oc] ?? 0;
+                        ForEachTap(d, n, oc, oh, ow, inPerGroup, outPerGroup, (xi, wi) => sum += (double)xv[xi] * w[wi]);
+                        yv[((long)(n * d.OutChannels + oc) * d.OutHeight + oh) * d.OutWidth + ow] = (float)Apply(d.Activation, 0, sum);
+                    }
+    }
 
+    /// <summary>The three gradients of the convolution by the chain rule on the same taps: each tap adds dy·w to dx and dy·x to dW.</summary>
     public void Conv2d_Backward(DeviceBuffer? dx, DeviceBuffer dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer weight,
-        DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
+        DeviceBuffer? workspace, in Conv2dDesc desc, int batch, bool accumulateDx, bool accumulateParameters)
+    {
+        float[] g = Data(dy), xv = Data(x), w = Data(weight);
+        Conv2dDesc d = desc;
+        int inPerGroup = d.InChannels / d.Groups, outPerGroup = d.OutChannels / d.Groups;
+        var dxSum = new double[batch * d.InputLength];
+        var dwSum = new double[d.WeightLength];
+        var dbSum = new double[d.OutChannels];
+        for (int n = 0; n < batch; n++)
+            for (int oc = 0; oc < d.OutChannels; oc++)
+                for (int oh = 0; oh < d.OutHeight; oh++)
+                    for (int ow = 0; ow < d.OutWidth; ow++)
+                    {
+                        double gradient = g[((long)(n * d.OutChannels + oc) * d.OutHeight + oh) * d.OutWidth + ow];
+                        dbSum[oc] += gradient;
+                        ForEachTap(d, n, oc, oh, ow, inPerGroup, outPerGroup, (xi, wi) =>
+                        {
+                            dxSum[xi] += gradient * w[wi];
+                            dwSum[wi] += gradient * xv[xi];
+                        });
+                    }
+        if (dx is not null) WriteAll(Data(dx), dxSum, accumulateDx);
+        WriteAll(Data(dWeight), dwSum, accumulateParameters);
+        if (dBias is not null) WriteAll(Data(dBias), dbSum, accumulateParameters);
+    }
 
-    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch) => throw NotEmitted();
+    /// <summary>Calls <paramref name="tap"/>(x index, weight index) for every kernel position of output (n, oc, oh, ow) inside the input.</summary>
+    private static void ForEachTap(in Conv2dDesc d, int n, int oc, int oh, int ow, int inPerGroup, int outPerGroup, Action<long, int> tap)
+    {
+        int group = oc / outPerGroup;
+        for (int ic = 0; ic < inPerGroup; ic++)
+        {
+            int channel = group * inPerGroup + ic;
+            for (int kh = 0; kh < d.KernelH; kh++)
+            {
+                int ih = oh * d.StrideH - d.PadH + kh * d.DilationH;
+                if (ih < 0 || ih >= d.InHeight) continue;
+                for (int kw = 0; kw < d.KernelW; kw++)
+                {
+                    int iw = ow * d.StrideW - d.PadW + kw * d.DilationW;
+                    if (iw < 0 || iw >= d.InWidth) continue;
+                    tap(((long)(n * d.InChannels + channel) * d.InHeight + ih) * d.InWidth + iw, ((oc * inPerGroup + ic) * d.KernelH + kh) * d.KernelW + kw);
+                }
+            }
+        }
+    }
 
-    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate) => throw NotEmitted();
+    /// <summary>The window of output (oh, ow) clipped to the input: rows [h0, h1), columns [w0, w1).</summary>
+    private static (int H0, int H1, int W0, int W1) Window(in Pool2dDesc d, int oh, int ow)
+    {
+        int h = oh * d.StrideH - d.PadH, w = ow * d.StrideW - d.PadW;
+        return (Math.Max(h, 0), Math.Min(h + d.KernelH, d.Height), Math.Max(w, 0), Math.Min(w + d.KernelW, d.Width));
+    }
 
-    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch) => throw NotEmitted();
+    /// <summary>PyTorch's divisor: the window clipped to the padded input when padding counts, else to the input.</summary>
+    private static int Divisor(in Pool2dDesc d, int oh, int ow)
+    {
+        if (!d.CountIncludePad)
+        {
+            (int h0, int h1, int w0, int w1) = Window(d, oh, ow);
+            return (h1 - h0) * (w1 - w0);
+        }
+        int hs = oh * d.StrideH - d.PadH, ws = ow * d.StrideW - d.PadW;
+        return (Math.Min(hs + d.KernelH, d.Height + d.PadH) - hs) * (Math.Min(ws + d.KernelW, d.Width + d.PadW) - ws);
+    }
 
-    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate) => throw NotEmitted();
+    public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch)
+    {
+        float[] yv = Data(y), iv = Data(indices), xv = Data(x);
+        Pool2dDesc d = desc;
+        for (int plane = 0; plane < batch * d.Channels; plane++)
+            for (int oh = 0; oh < d.OutHeight; oh++)
+                for (int ow = 0; ow < d.OutWidth; ow++)
+                {
+                    (int h0, int h1, int w0, int w1) = Window(d, oh, ow);
+                    float best = float.NegativeInfinity;
+                    int at = h0 * d.Width + w0;
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++)
+                        {
+                            float v = xv[(long)plane * d.Height * d.Width + ih * d.Width + iw];
+                            if (v > best) (best, at) = (v, ih * d.Width + iw);
+                        }
+                    long o = ((long)plane * d.OutHeight + oh) * d.OutWidth + ow;
+                    (yv[o], iv[o]) = (best, at);
+                }
+    }
 
-    public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize) => throw NotEmitted();
+    public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate)
+    {
+        float[] g = Data(dy), iv = Data(indices);
+        Pool2dDesc d = desc;
+        var sum = new double[batch * d.InputLength];
+        long planeOut = (long)d.OutHeight * d.OutWidth, planeIn = (long)d.Height * d.Width;
+        for (long o = 0; o < batch * d.OutputLength; o++) sum[o / planeOut * planeIn + (long)iv[o]] += g[o];
+        WriteAll(Data(dx), sum, accumulate);
+    }
 
-    public void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate) => throw NotEmitted();
+    public void AvgPool2d_Forward(DeviceBuffer y, DeviceBuffer x, in Pool2dDesc desc, int batch)
+    {
+        float[] yv = Data(y), xv = Data(x);
+        Pool2dDesc d = desc;
+        for (int plane = 0; plane < batch * d.Channels; plane++)
+            for (int oh = 0; oh < d.OutHeight; oh++)
+                for (int ow = 0; ow < d.OutWidth; ow++)
+                {
+                    (int h0, int h1, int w0, int w1) = Window(d, oh, ow);
+                    double total = 0;
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++) total += xv[(long)plane * d.Height * d.Width + ih * d.Width + iw];
+                    yv[((long)plane * d.OutHeight + oh) * d.OutWidth + ow] = (float)(total / Divisor(d, oh, ow));
+                }
+    }
 
+    public void AvgPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, in Pool2dDesc desc, int batch, bool accumulate)
+    {
+        float[] g = Data(dy);
+        Pool2dDesc d = desc;
+        var sum = new double[batch * d.InputLength];
+        for (int plane = 0; plane < batch * d.Channels; plane++)
+            for (int oh = 0; oh < d.OutHeight; oh++)
+                for (int ow = 0; ow < d.OutWidth; ow++)
+                {
+                    (int h0, int h1, int w0, int w1) = Window(d, oh, ow);
+                    double share = g[((long)plane * d.OutHeight + oh) * d.OutWidth + ow] / (double)Divisor(d, oh, ow);
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++) sum[(long)plane * d.Height * d.Width + ih * d.Width + iw] += share;
+                }
+        WriteAll(Data(dx), sum, accumulate);
+    }
+
+    public void GlobalAvgPool_Forward(DeviceBuffer y, DeviceBuffer x, int batch, int channels, int planeSize)
+    {
+        float[] yv = Data(y), xv = Data(x);
+        for (int plane = 0; plane < batch * channels; plane++)
+        {
+            double total = 0;
+            for (int i = 0; i < planeSize; i++) total += xv[(long)plane * planeSize + i];
+            yv[plane] = (float)(total / planeSize);
+        }
+    }
+
+    public void GlobalAvgPool_Backward(DeviceBuffer dx, DeviceBuffer dy, int batch, int channels, int planeSize, bool accumulate)
+    {
+        float[] dxv = Data(dx), g = Data(dy);
+        for (int plane = 0; plane < batch * channels; plane++)
+            for (int i = 0; i < planeSize; i++) Write(dxv, (long)plane * planeSize + i, g[plane] / (double)planeSize, accumulate);
+    }
+
+    /// <summary>Batch statistics in double over the batch and the plane (biased variance to normalise, unbiased for the running
+    /// variance), or the running statistics in evaluation; saveMean/saveInvStd get the statistics used.</summary>
     public void BatchNorm2d_Forward(DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? runningMean, DeviceBuffer? runningVar,
-        DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training) => throw NotEmitted();
+        DeviceBuffer x, DeviceBuffer? weight, DeviceBuffer? bias, in BatchNormDesc desc, int batch, bool training)
+    {
+        float[] yv = Data(y), xv = Data(x), sm = Data(saveMean), si = Data(saveInvStd);
+        float[]? wv = weight is null ? null : Data(weight), bv = bias is null ? null : Data(bias);
+        float[]? rm = runningMean is null ? null : Data(runningMean), rv = runningVar is null ? null : Data(runningVar);
+        int c = desc.Channels, plane = desc.PlaneSize;
+        long count = (long)batch * plane;
+        for (int ch = 0; ch < c; ch++)
+        {
+            double mean, variance;
+            if (training || rm is null || rv is null)
+            {
+                double total = 0, squares = 0;
+                for (int n = 0; n < batch; n++)
+                    for (int i = 0; i < plane; i++) total += xv[((long)n * c + ch) * plane + i];
+                mean = total / count;
+                for (int n = 0; n < batch; n++)
+                    for (int i = 0; i < plane; i++)
+                    {
+                        double centred = xv[((long)n * c + ch) * plane + i] - mean;
+                        squares += centred * centred;
+                    }
+                variance = squares / count;
+                if (rm is not null && rv is not null)
+                {
+                    rm[ch] = (float)((1 - desc.Momentum) * rm[ch] + desc.Momentum * mean);
+                    rv[ch] = (float)((1 - desc.Momentum) * rv[ch] + desc.Momentum * (count > 1 ? squares / (count - 1) : variance));
+                }
+            }
+            else
+            {
+                (mean, variance) = (rm[ch], rv[ch]);
+            }
+            double invStd = 1 / Math.Sqrt(variance + desc.Eps);
+            (sm[ch], si[ch]) = ((float)mean, (float)invStd);
+            double scale = wv?[ch] ?? 1, shift = bv?[ch] ?? 0;
+            for (int n = 0; n < batch; n++)
+                for (int i = 0; i < plane; i++)
+                {
+                    long at = ((long)n * c + ch) * plane + i;
+                    yv[at] = (float)((xv[at] - mean) * invStd * scale + shift);
+                }
+        }
+    }
 
+    /// <summary>With x̂ = (x − mean)·invStd and g = dy·weight: dx = invStd·(g − mean(g) − x̂·mean(g·x̂)) when training (through the
+    /// batch statistics), invStd·g in evaluation; dWeight = Σ dy·x̂, dBias = Σ dy.</summary>
     public void BatchNorm2d_Backward(DeviceBuffer? dx, DeviceBuffer? dWeight, DeviceBuffer? dBias, DeviceBuffer dy, DeviceBuffer x,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? weight, in BatchNormDesc desc, int batch, bool training,
-        bool accumulateDx, bool accumulateParameters) => throw NotEmitted();
+        bool accumulateDx, bool accumulateParameters)
+    {
+        float[] g = Data(dy), xv = Data(x), sm = Data(saveMean), si = Data(saveInvStd);
+        float[]? wv = weight is null ? null : Data(weight);
+        int c = desc.Channels, plane = desc.PlaneSize;
+        long count = (long)batch * plane;
+        for (int ch = 0; ch < c; ch++)
+        {
+            double mean = sm[ch], invStd = si[ch], scale = wv?[ch] ?? 1;
+            double sumDy = 0, sumDyXhat = 0;
+            for (int n = 0; n < batch; n++)
+                for (int i = 0; i < plane; i++)
+                {
+                    long at = ((long)n * c + ch) * plane + i;
+                    sumDy += g[at];
+                    sumDyXhat += g[at] * (xv[at] - mean) * invStd;
+                }
+            if (dWeight is not null) Write(Data(dWeight), ch, sumDyXhat, accumulateParameters);
+            if (dBias is not null) Write(Data(dBias), ch, sumDy, accumulateParameters);
+            if (dx is null) continue;
+            float[] dxv = Data(dx);
+            for (int n = 0; n < batch; n++)
+                for (int i = 0; i < plane; i++)
+                {
+                    long at = ((long)n * c + ch) * plane + i;
+                    double xhat = (xv[at] - mean) * invStd;
+                    double value = training ? scale * invStd * (g[at] - sumDy / count - xhat * sumDyXhat / count) : scale * invStd * g[at];
+                    Write(dxv, at, value, accumulateDx);
+                }
+        }
+    }
 
-    public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step) => throw NotEmitted();
+    /// <summary>An element is kept when its uniform number (the hash every backend shares, <see cref="global::ShapeNet.Backends.Cpu.CpuDropout.Uniform"/>)
+    /// is at least p; kept elements are scaled by 1/(1 − p).</summary>
+    public void Dropout_Forward(DeviceBuffer y, DeviceBuffer mask, DeviceBuffer x, long n, float p, ulong seed, uint step)
+    {
+        float[] yv = Data(y), mv = Data(mask), xv = Data(x);
+        for (long i = 0; i < n; i++)
+        {
+            bool keep = global::ShapeNet.Backends.Cpu.CpuDropout.Uniform(seed, step, (uint)i) >= p;
+            mv[i] = keep ? 1f : 0f;
+            yv[i] = keep && p < 1 ? (float)(xv[i] / (1.0 - p)) : 0f;
+        }
+    }
 
-    public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate) => throw NotEmitted();
+    public void Dropout_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer mask, long n, float p, bool accumulate)
+    {
+        float[] dxv = Data(dx), g = Data(dy), mv = Data(mask);
+        for (long i = 0; i < n; i++) Write(dxv, i, p < 1 ? g[i] * mv[i] / (1.0 - p) : 0, accumulate);
+    }
+
+    private static void WriteAll(float[] destination, double[] values, bool accumulate)
+    {
+        for (long i = 0; i < values.Length; i++) Write(destination, i, values[i], accumulate);
+    }
 
     public DeviceBuffer AllocateInt32(long length) => throw NotRecurrent();
 
@@ -420,6 +673,10 @@ public sealed class ReferenceBackend : IBackend
         throw NotRecurrent();
 
     public void OneHot_Forward(DeviceBuffer y, DeviceBuffer ids, int n, int classes) => throw NotRecurrent();
+
+    public long Recurrent_ReserveLength(in RecurrentDescriptor descriptor, int seqLength, int batch) => throw NotRecurrent();
+
+    public long Recurrent_WorkspaceLength(in RecurrentDescriptor descriptor, int seqLength, int batch) => throw NotRecurrent();
 
     public RecurrentTensors Recurrent_Bind(in RecurrentDescriptor descriptor, ReadOnlySpan<DeviceBuffer> tensors) => throw NotRecurrent();
 
@@ -443,23 +700,95 @@ public sealed class ReferenceBackend : IBackend
     private static NotSupportedException NotRecurrent() =>
         new("The reference backend has no int32 buffers, embedding or recurrent calls; the CPU backend's tests check them.");
 
-    /// <summary>The emitter does not emit the convolution family yet; the CPU backend's tests check those kernels.</summary>
-    private static NotSupportedException NotEmitted() =>
-        new("The emitter does not emit convolution, pooling, normalisation or dropout calls yet.");
+    // ---- optimizers: torch.optim's update formulas, in double ------------------------------------------------------------
 
     public void Sgd_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer? momentumBuffer, long n, float lr, float momentum, float dampening,
-        float weightDecay, bool nesterov, bool maximize, bool firstStep) => throw new NotSupportedException("The reference backend checks forward and backward only.");
+        float weightDecay, bool nesterov, bool maximize, bool firstStep)
+    {
+        float[] p = Data(parameter), grad = Data(gradient);
+        float[]? buffer = momentum != 0 ? Data(momentumBuffer!) : null;
+        for (long i = 0; i < n; i++)
+        {
+            double g = (maximize ? -grad[i] : grad[i]) + (double)weightDecay * p[i];
+            if (buffer is not null)
+            {
+                double b = firstStep ? g : momentum * (double)buffer[i] + (1 - (double)dampening) * g;
+                buffer[i] = (float)b;
+                g = nesterov ? g + momentum * b : b;
+            }
+            p[i] = (float)(p[i] - lr * g);
+        }
+    }
 
     public void Adam_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer expAvg, DeviceBuffer expAvgSquare, DeviceBuffer? maxExpAvgSquare, long n,
-        float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay, bool maximize, int step) =>
-        throw new NotSupportedException("The reference backend checks forward and backward only.");
+        float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay, bool maximize, int step)
+    {
+        float[] p = Data(parameter), grad = Data(gradient), m = Data(expAvg), v = Data(expAvgSquare);
+        float[]? vMax = maxExpAvgSquare is null ? null : Data(maxExpAvgSquare);
+        double correction1 = 1 - Math.Pow(beta1, step), correction2 = 1 - Math.Pow(beta2, step);
+        for (long i = 0; i < n; i++)
+        {
+            double g = maximize ? -grad[i] : grad[i], value = p[i];
+            if (decoupledWeightDecay) value *= 1 - (double)lr * weightDecay;
+            else g += (double)weightDecay * value;
+            double mean = beta1 * (double)m[i] + (1 - (double)beta1) * g, square = beta2 * (double)v[i] + (1 - (double)beta2) * g * g;
+            (m[i], v[i]) = ((float)mean, (float)square);
+            if (vMax is not null)
+            {
+                square = Math.Max(vMax[i], square);
+                vMax[i] = (float)square;
+            }
+            p[i] = (float)(value - lr / correction1 * mean / (Math.Sqrt(square) / Math.Sqrt(correction2) + eps));
+        }
+    }
 
     public void Adagrad_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer stateSum, long n, float lr, float lrDecay, float weightDecay,
-        float eps, bool maximize, int step) => throw new NotSupportedException("The reference backend checks forward and backward only.");
+        float eps, bool maximize, int step)
+    {
+        float[] p = Data(parameter), grad = Data(gradient), sum = Data(stateSum);
+        double clr = lr / (1 + (step - 1) * (double)lrDecay);
+        for (long i = 0; i < n; i++)
+        {
+            double g = (maximize ? -grad[i] : grad[i]) + (double)weightDecay * p[i];
+            double total = sum[i] + g * g;
+            sum[i] = (float)total;
+            p[i] = (float)(p[i] - clr * g / (Math.Sqrt(total) + eps));
+        }
+    }
 
     public void RmsProp_Step(DeviceBuffer parameter, DeviceBuffer gradient, DeviceBuffer squareAvg, DeviceBuffer? gradAvg, DeviceBuffer? momentumBuffer,
-        long n, float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize) =>
-        throw new NotSupportedException("The reference backend checks forward and backward only.");
+        long n, float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize)
+    {
+        float[] p = Data(parameter), grad = Data(gradient), square = Data(squareAvg);
+        float[]? average = centered ? Data(gradAvg!) : null, buffer = momentum > 0 ? Data(momentumBuffer!) : null;
+        for (long i = 0; i < n; i++)
+        {
+            double g = (maximize ? -grad[i] : grad[i]) + (double)weightDecay * p[i];
+            double sa = alpha * (double)square[i] + (1 - (double)alpha) * g * g;
+            square[i] = (float)sa;
+            double denominator;
+            if (average is not null)
+            {
+                double ga = alpha * (double)average[i] + (1 - (double)alpha) * g;
+                average[i] = (float)ga;
+                denominator = Math.Sqrt(sa - ga * ga) + eps;
+            }
+            else
+            {
+                denominator = Math.Sqrt(sa) + eps;
+            }
+            if (buffer is not null)
+            {
+                double b = momentum * (double)buffer[i] + g / denominator;
+                buffer[i] = (float)b;
+                p[i] = (float)(p[i] - lr * b);
+            }
+            else
+            {
+                p[i] = (float)(p[i] - lr * g / denominator);
+            }
+        }
+    }
 
     private sealed class HostBuffer : DeviceBuffer
     {

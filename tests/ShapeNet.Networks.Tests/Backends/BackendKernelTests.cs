@@ -10,9 +10,12 @@ namespace ShapeNet.Networks.Tests.Backends;
 /// the backend), so it holds for a device backend as for the CPU. Memory calls are checked against exact expected values;
 /// every other family against the CPU backend, the reference whose span kernels the CPU tests check against naive loops
 /// and PyTorch: bit for bit for the copies and the CPU decorators, within the stated tolerance for an independent
-/// implementation (the naive reference backend sums in double). Sizes are small but take every path: groups, stride,
-/// padding and dilation, broadcasting, accumulation, null optional operands.
+/// implementation (the naive reference backend sums in double; the GPU backend's kernels on ILGPU's CPU accelerator). Sizes
+/// are small (the GPU backend on the CPU accelerator runs about a million elements a second) but take every path: groups,
+/// stride, padding and dilation, broadcasting, accumulation, null optional operands, int32 ids and labels, every recurrent
+/// mode with lengths, both directions, stacked layers and dropout between them.
 /// </summary>
+[Collection(GpuTestBackendCollection.Name)]
 public class BackendKernelTests
 {
     /// <summary>Seeded inputs (the runtime tests' helpers, which this project does not link).</summary>
@@ -300,6 +303,36 @@ public class BackendKernelTests
         }, rtol: 0, atol: 0);
     }
 
+    [Theory]
+    [MemberData(nameof(TestBackends.Implementing), KernelFamily.Elementwise, MemberType = typeof(TestBackends))]
+    public void TopK_and_Pick_agree_with_the_cpu_forward_and_backward(string name)
+    {
+        foreach (bool largest in new[] { true, false })
+            AgreesWithCpu(name, $"TopK largest={largest}", b =>
+            {
+                // x viewed as [outer 2, dim 6, inner 3]; distinct values, so the order (and the indices) are defined.
+                const int outer = 2, dim = 6, inner = 3, k = 4;
+                DeviceBuffer x = Up(b, TestData.Uniform(61, outer * dim * inner, -3, 3));
+                DeviceBuffer values = b.Allocate(outer * k * inner), indices = b.Allocate(outer * k * inner);
+                DeviceBuffer dx = Up(b, TestData.Uniform(62, outer * dim * inner)), dx2 = Up(b, TestData.Uniform(63, outer * dim * inner));
+                DeviceBuffer dValues = Up(b, TestData.Uniform(64, outer * k * inner));
+                b.TopK_Forward(values, indices, x, outer, dim, inner, k, largest);
+                b.TopK_Backward(dx, dValues, indices, outer, dim, inner, k, accumulate: true);
+                b.TopK_Backward(dx2, dValues, indices, outer, dim, inner, k, accumulate: false);
+                return [Down(b, values), Down(b, indices), Down(b, dx), Down(b, dx2)];
+            });
+        AgreesWithCpu(name, "Pick", b =>
+        {
+            const int rows = 4, cols = 5;
+            DeviceBuffer x = Up(b, TestData.Uniform(65, rows * cols)), indices = Up(b, [4, 0, 2, 4]), y = b.Allocate(rows);
+            DeviceBuffer dx = Up(b, TestData.Uniform(66, rows * cols)), dx2 = Up(b, TestData.Uniform(67, rows * cols)), dy = Up(b, TestData.Uniform(68, rows));
+            b.Pick_Forward(y, x, indices, rows, cols);
+            b.Pick_Backward(dx, dy, indices, rows, cols, accumulate: true);
+            b.Pick_Backward(dx2, dy, indices, rows, cols, accumulate: false);
+            return [Down(b, y), Down(b, dx), Down(b, dx2)];
+        });
+    }
+
     // ---- losses and optimizers ----------------------------------------------------------------
 
     [Theory]
@@ -344,5 +377,129 @@ public class BackendKernelTests
             return [Down(b, sgd), Down(b, momentum), Down(b, adam), Down(b, m), Down(b, v), Down(b, vMax), Down(b, adagrad), Down(b, sum),
                 Down(b, rms), Down(b, square), Down(b, average), Down(b, rmsMomentum)];
         });
+    }
+
+    // ---- int32 buffers, embedding, one-hot, int-label losses -----------------------------------
+
+    [Theory]
+    [MemberData(nameof(TestBackends.Implementing), KernelFamily.Integer, MemberType = typeof(TestBackends))]
+    public void Int32_buffers_embedding_one_hot_and_index_losses_agree_with_the_cpu(string name)
+    {
+        IBackend backend = TestBackends.Create(name);
+        DeviceBuffer ids = backend.AllocateInt32(5);
+        Assert.Equal(BufferElementType.Int32, ids.ElementType);
+        var all = new int[5];
+        backend.DownloadInt32(ids, all);
+        Assert.Equal(new int[5], all);
+        backend.UploadInt32([7, 8], ids, 2);
+        var part = new int[4];
+        backend.DownloadInt32(ids, part, 1);
+        Assert.Equal([0, 7, 8, 0], part);
+
+        AgreesWithCpu(name, "Embedding, OneHot and int-label losses", b =>
+        {
+            const int num = 7, dim = 3, capacity = 6, n = 4;
+            DeviceBuffer idBuffer = b.AllocateInt32(capacity);
+            b.UploadInt32([3, 0, 6, 3], idBuffer);
+            DeviceBuffer y = b.Allocate(capacity * dim), weight = Up(b, TestData.Uniform(90, num * dim));
+            b.Embedding_Forward(y, weight, idBuffer, n, num, dim);
+            DeviceBuffer dy = Up(b, TestData.Uniform(91, capacity * dim));
+            DeviceBuffer dWeight = Up(b, TestData.Uniform(92, num * dim)), dWeight2 = Up(b, TestData.Uniform(93, num * dim));
+            b.Embedding_Backward(dWeight, dy, idBuffer, n, num, dim, paddingIdx: 3, accumulate: true);
+            b.Embedding_Backward(dWeight2, dy, idBuffer, n, num, dim, paddingIdx: -1, accumulate: false);
+            DeviceBuffer oneHot = b.Allocate(capacity * num);
+            b.OneHot_Forward(oneHot, idBuffer, n, num);
+            var outputs = new List<float[]> { Down(b, y), Down(b, dWeight), Down(b, dWeight2), Down(b, oneHot) };
+            foreach (LossKind kind in new[] { LossKind.CrossEntropy, LossKind.Nll })
+                foreach (Reduction reduction in new[] { Reduction.Mean, Reduction.Sum })
+                {
+                    DeviceBuffer logits = Up(b, TestData.Uniform(94, n * num, -2, 2)), loss = b.Allocate(1), dLogits = Up(b, TestData.Uniform(95, n * num));
+                    b.IndexLoss_Forward(kind, reduction, loss, logits, idBuffer, n, num);
+                    b.IndexLoss_Backward(kind, reduction, dLogits, Up(b, [0.5f]), logits, idBuffer, n, num, accumulate: true);
+                    outputs.Add(Down(b, loss));
+                    outputs.Add(Down(b, dLogits));
+                }
+            return [.. outputs];
+        });
+
+        // A bad id is an error naming it, its row and the limit, before anything is written.
+        DeviceBuffer bad = backend.AllocateInt32(3), target = backend.Allocate(9);
+        backend.UploadInt32([1, 2, 40], bad);
+        backend.Fill(target, 5f, 0, 9);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => backend.Embedding_Forward(target, backend.Allocate(32 * 3), bad, 3, 32, 3));
+        Assert.Contains("id 40 at position 2 (row 2 of the output) is outside [0, 32): the table has 32 rows.", error.Message);
+        Assert.All(Down(backend, target), v => Assert.Equal(5f, v));
+    }
+
+    // ---- recurrent stacks ------------------------------------------------------------------------
+
+    // Every mode; stacked, bidirectional, batch-first, per-example lengths and dropout between layers among them.
+    private static readonly RecurrentDescriptor[] Stacks =
+    [
+        new(RecurrentMode.Gru, 3, 4, 2, Bidirectional: true, Dropout: 0.25f),
+        new(RecurrentMode.Lstm, 3, 4, 1, Bidirectional: false, BatchFirst: true),
+        new(RecurrentMode.RnnTanh, 3, 4, 1, Bidirectional: true),
+        new(RecurrentMode.RnnRelu, 3, 4, 2, Bidirectional: false, BatchFirst: true),
+    ];
+
+    public static TheoryData<string, int> RecurrentCases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (object[] backend in TestBackends.Implementing(KernelFamily.Recurrent))
+            for (int stack = 0; stack < Stacks.Length; stack++) data.Add((string)backend[0], stack);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RecurrentCases))]
+    public void Recurrent_stacks_agree_with_the_cpu_forward_and_backward(string name, int stack)
+    {
+        RecurrentDescriptor d = Stacks[stack];
+        bool withLengths = stack % 2 == 0, lstm = d.HasCellState;
+        AgreesWithCpu(name, $"{d}{(withLengths ? ", lengths [4, 2, 3]" : "")}", b =>
+        {
+            const int seqCapacity = 5, batchCapacity = 4, seq = 4, batch = 3;
+            int stateCapacity = d.NumLayers * d.Directions * batchCapacity * d.HiddenSize;
+            long states = (long)d.NumLayers * d.Directions * batch * d.HiddenSize, sequences = (long)seqCapacity * batchCapacity;
+            DeviceBuffer Values(int seed, long capacity, long count, float scale = 1f)
+            {
+                DeviceBuffer buffer = b.Allocate(capacity);
+                b.Upload(TestData.Uniform(seed, (int)count, -scale, scale), buffer);
+                return buffer;
+            }
+            DeviceBuffer[] parameters = [.. Enumerable.Range(0, d.ParameterTensorCount).Select(p => Values(100 + p, d.ParameterLength(p), d.ParameterLength(p), 0.5f))];
+            DeviceBuffer[] gradients = [.. Enumerable.Range(0, d.ParameterTensorCount).Select(p => Values(130 + p, d.ParameterLength(p), d.ParameterLength(p)))];
+            RecurrentTensors bound = b.Recurrent_Bind(d, parameters), boundGradients = b.Recurrent_Bind(d, gradients);
+            // The backend sizes its own reserve and workspace, at the capacity; the calls run at a smaller sequence and batch.
+            DeviceBuffer reserve = b.Allocate(b.Recurrent_ReserveLength(d, seqCapacity, batchCapacity));
+            DeviceBuffer workspace = b.Allocate(b.Recurrent_WorkspaceLength(d, seqCapacity, batchCapacity));
+            DeviceBuffer x = Values(101, sequences * d.InputSize, seq * batch * d.InputSize), h0 = Values(102, stateCapacity, states, 0.5f);
+            DeviceBuffer c0 = Values(103, stateCapacity, states, 0.5f), dOutput = Values(104, sequences * d.OutputSize, seq * batch * d.OutputSize);
+            DeviceBuffer dhN = Values(105, stateCapacity, states), dcN = Values(106, stateCapacity, states);
+            DeviceBuffer output = b.Allocate(sequences * d.OutputSize), hN = b.Allocate(stateCapacity), cN = b.Allocate(stateCapacity);
+            DeviceBuffer lengths = b.AllocateInt32(batchCapacity);
+            b.UploadInt32([4, 2, 3], lengths);
+            b.Recurrent_Forward(d, output, hN, lstm ? cN : null, reserve, workspace, x, h0, lstm ? c0 : null, bound, withLengths ? lengths : null,
+                seq, batch, training: true, dropoutSeed: 99, dropoutStep: 3);
+            DeviceBuffer dx = Values(107, sequences * d.InputSize, seq * batch * d.InputSize), dh0 = Values(108, stateCapacity, states);
+            DeviceBuffer dc0 = Values(109, stateCapacity, states);
+            b.Recurrent_Backward(d, dx, dh0, lstm ? dc0 : null, boundGradients, workspace, dOutput, dhN, lstm ? dcN : null, reserve, x, bound,
+                withLengths ? lengths : null, seq, batch, training: true, accumulateDx: true, accumulateParameters: true);
+            return [Down(b, output), Down(b, hN), Down(b, cN), Down(b, dx), Down(b, dh0), Down(b, dc0), .. gradients.Select(g => Down(b, g))];
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(TestBackends.Implementing), KernelFamily.Recurrent, MemberType = typeof(TestBackends))]
+    public void Recurrent_sizing_is_the_backends_and_covers_what_its_calls_use(string name)
+    {
+        IBackend b = TestBackends.Create(name);
+        foreach (RecurrentDescriptor d in Stacks)
+        {
+            long reserve = b.Recurrent_ReserveLength(d, 5, 4), workspace = b.Recurrent_WorkspaceLength(d, 5, 4);
+            Assert.True(reserve > 0 && workspace > 0, $"{d}: reserve {reserve}, workspace {workspace}");
+            // Monotone in the sequence and the batch: a plan sized at its capacity serves every smaller call.
+            Assert.True(b.Recurrent_ReserveLength(d, 4, 3) <= reserve && b.Recurrent_WorkspaceLength(d, 4, 3) <= workspace, d.ToString());
+        }
     }
 }

@@ -113,8 +113,8 @@ public class RecurrentBackendTests
         long sequenceCapacity = (long)seqCapacity * batchCapacity;
         DeviceBuffer bx = Buffer(x, sequenceCapacity * input), bh0 = Buffer(h0, stateCapacity), bc0 = Buffer(c0, stateCapacity);
         DeviceBuffer bOutput = _backend.Allocate(sequenceCapacity * d.OutputSize), bhN = _backend.Allocate(stateCapacity), bcN = _backend.Allocate(stateCapacity);
-        DeviceBuffer bReserve = _backend.Allocate(IBackend.Recurrent_ReserveLength(d, seqCapacity, batchCapacity));
-        DeviceBuffer bWorkspace = _backend.Allocate(IBackend.Recurrent_WorkspaceLength(d, seqCapacity, batchCapacity));
+        DeviceBuffer bReserve = _backend.Allocate(_backend.Recurrent_ReserveLength(d, seqCapacity, batchCapacity));
+        DeviceBuffer bWorkspace = _backend.Allocate(_backend.Recurrent_WorkspaceLength(d, seqCapacity, batchCapacity));
         DeviceBuffer bLengths = _backend.AllocateInt32(batchCapacity);
         _backend.UploadInt32(lengths, bLengths);
         _backend.Recurrent_Forward(d, bOutput, bhN, d.HasCellState ? bcN : null, bReserve, bWorkspace, bx, bh0, d.HasCellState ? bc0 : null,
@@ -152,7 +152,7 @@ public class RecurrentBackendTests
         DeviceBuffer lengths = _backend.AllocateInt32(2);
         _backend.UploadInt32([3, 4], lengths);
         var error = Assert.ThrowsAny<ArgumentException>(() => _backend.Recurrent_Forward(d, _backend.Allocate(3 * 2 * 2), null, null,
-            _backend.Allocate(IBackend.Recurrent_ReserveLength(d, 3, 2)), _backend.Allocate(IBackend.Recurrent_WorkspaceLength(d, 3, 2)),
+            _backend.Allocate(_backend.Recurrent_ReserveLength(d, 3, 2)), _backend.Allocate(_backend.Recurrent_WorkspaceLength(d, 3, 2)),
             _backend.Allocate(3 * 2 * 2), null, null, bound, lengths, 3, 2, training: false, 0, 0));
         Assert.Contains("4", error.Message);
         Assert.Contains("3", error.Message);

@@ -60,12 +60,6 @@ public class WinogradTests(ITestOutputHelper output)
         Assert.False(Geometry(new(64, 16, 12, 12, 16, 1, 1)).IsWinograd);
         Assert.False(Geometry(new(64, 16, 12, 12, 16, 3, 5, PH: 1, PW: 2)).IsWinograd);
         Assert.False(Geometry(new(4, 16, 12, 12, 16, 3, 3, PH: 1, PW: 1, Groups: 2)).IsWinograd);
-        // The backward too, except for shrinking 5×5 convolutions with few channels (im2col GEMM and col2im measured faster).
-        Assert.True(Geometry(new(64, 16, 12, 12, 16, 3, 3, PH: 1, PW: 1)).HasWinogradBackward);
-        Assert.True(Geometry(new(64, 88, 12, 12, 20, 5, 5)).HasWinogradBackward);
-        Assert.True(Geometry(new(64, 16, 12, 12, 24, 5, 5, PH: 2, PW: 2)).HasWinogradBackward);
-        Assert.False(Geometry(new(64, 10, 12, 12, 20, 5, 5)).HasWinogradBackward);
-        Assert.False(Geometry(new(64, 16, 12, 12, 32, 5, 5)).HasWinogradBackward);
         Assert.True(CpuConvolution.WorkspaceLength(Geometry(new(64, 88, 12, 12, 20, 5, 5))) >= CpuWinograd.WorkspaceLength(Geometry(new(64, 88, 12, 12, 20, 5, 5))));
     }
 
@@ -98,9 +92,7 @@ public class WinogradTests(ITestOutputHelper output)
         ConvolutionTests.ConvCase c = Cases["5x5 pad 2 (16,24) 4x4, 11 samples"];
         float[] x = TestData.Uniform(21, c.InputLength), w = TestData.Uniform(22, c.WeightLength);
         float[] dy = TestData.Uniform(23, c.OutputLength);
-        CpuWinograd.AlwaysBackward = true;
         float[][] winograd = Run(c, x, w, null, dy, UnaryOp.Identity);
-        CpuWinograd.AlwaysBackward = false;
         CpuWinograd.Enabled = false;
         float[][] gemm;
         try
@@ -122,24 +114,10 @@ public class WinogradTests(ITestOutputHelper output)
     private static Conv2dGeometry Geometry(ConvolutionTests.ConvCase c)
         => new(c.N, c.InC, c.H, c.W, c.OutC, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, c.DH, c.DW, c.Groups);
 
-    /// <summary>y (bias, ReLU), then dx and dW overwritten, then accumulated onto them: each against double. The backward runs
-    /// as Winograd even where the GEMM path is chosen by default.</summary>
+    /// <summary>y (bias, ReLU), then dx and dW overwritten, then accumulated onto them: each against double.</summary>
     private float[][] Check(ConvolutionTests.ConvCase c, string name)
     {
         Assert.True(Geometry(c).IsWinograd, name);
-        CpuWinograd.AlwaysBackward = true;
-        try
-        {
-            return CheckForced(c, name);
-        }
-        finally
-        {
-            CpuWinograd.AlwaysBackward = false;
-        }
-    }
-
-    private float[][] CheckForced(ConvolutionTests.ConvCase c, string name)
-    {
         float[] x = TestData.Uniform(1, c.InputLength), w = TestData.Uniform(2, c.WeightLength), b = TestData.Uniform(3, c.OutC);
         float[] dy = TestData.Uniform(4, c.OutputLength);
         double[] xd = TestData.ToDouble(x), wd = TestData.ToDouble(w), bd = TestData.ToDouble(b), dyd = TestData.ToDouble(dy);

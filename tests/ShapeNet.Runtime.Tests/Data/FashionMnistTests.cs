@@ -10,9 +10,9 @@ public class FashionMnistTests
     /// printed them (its README records them too). The decompressed hashes hold whatever zlib build recompresses the data.</summary>
     private static readonly (string File, string Compressed, string Decompressed)[] Shipped =
     [
-        ("train-images-idx3-ubyte.gz", "386bdcff3930f7fcb5a145ea031f7968c8ced7fd24522ecf000c2ae070a5d893", "44a8cec91ea11853a8f89296558970a11710e7c6381a697c81d79f6a080741d9"),
+        ("train-images-idx3-ubyte.gz", "b2bdc7c11f5272cd9c3a625679b8e22792d0ecb65bd0fcee8180e4cf18d9a6f1", "956b26126c2b2156e7d539d5484cb51bbfe864bf52348779d501f1bb55fbccfe"),
         ("train-labels-idx1-ubyte.gz", "67958133ef43bc8648e2a8580d7e2094a4468ac9ee0ad274280205eb14331095", "4a4cd609a004939c438bcf7a13da152b67594cce3cc7a9ef5104bfc940a25eca"),
-        ("t10k-images-idx3-ubyte.gz", "985ce9fdc06b857ab01bcc32b9971ad842f9cc716b119eeff05ccee924efc97f", "ed6dae25cb9032d4cfbb3938bd0d7207a6047fa9e09b58fce3420a7fa0682e4d"),
+        ("t10k-images-idx3-ubyte.gz", "9b54aec8911ee69e101a0b753ce7746d4cfbd086a455347d3dd1d226fe1953fc", "ae0eaad464f5551fa2d577d44c89c5c83678dea1147a4fb7a435f616f3bb4be3"),
         ("t10k-labels-idx1-ubyte.gz", "cf9df18f9dcf2d4fda47875f400e2c69e700b3040001c477b60a2fc0e9281596", "5d673d82c5951cc56d2b675850c1796de26b9fa9a89a881237d4db35463a70dc"),
     ];
 
@@ -48,7 +48,7 @@ public class FashionMnistTests
         float[] pixels = data.Features.Data;
         Assert.Equal(0f, pixels.Min());
         Assert.Equal(1f, pixels.Max());
-        // The package's two empty entries are dropped: every image has ink.
+        // Every image has ink (the official files hold no blank image).
         for (int i = 0; i < count; i++)
             Assert.True(pixels.AsSpan(i * 784, 784).ContainsAnyExcept(0f), $"image {i} is blank");
     }

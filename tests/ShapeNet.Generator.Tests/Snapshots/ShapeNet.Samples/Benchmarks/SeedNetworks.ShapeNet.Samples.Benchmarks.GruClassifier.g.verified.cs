@@ -193,8 +193,8 @@ namespace ShapeNet.Samples.Benchmarks
                 _gradient1 = Allocate(batchCapacity * 1200);
                 _gradient2 = Allocate(batchCapacity * 100);
                 backend.Prepare(in _linearDesc0, batchCapacity);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 12, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 12, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 12, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 12, batchCapacity)));
                 _gParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _g_weight_ih_l0, _g_weight_hh_l0, _g_bias_ih_l0, _g_bias_hh_l0, _g_weight_ih_l0_reverse, _g_weight_hh_l0_reverse, _g_bias_ih_l0_reverse, _g_bias_hh_l0_reverse, _g_weight_ih_l1, _g_weight_hh_l1, _g_bias_ih_l1, _g_bias_hh_l1, _g_weight_ih_l1_reverse, _g_weight_hh_l1_reverse, _g_bias_ih_l1_reverse, _g_bias_hh_l1_reverse });
                 _gGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dg_weight_ih_l0, _dg_weight_hh_l0, _dg_bias_ih_l0, _dg_bias_hh_l0, _dg_weight_ih_l0_reverse, _dg_weight_hh_l0_reverse, _dg_bias_ih_l0_reverse, _dg_bias_hh_l0_reverse, _dg_weight_ih_l1, _dg_weight_hh_l1, _dg_bias_ih_l1, _dg_bias_hh_l1, _dg_weight_ih_l1_reverse, _dg_weight_hh_l1_reverse, _dg_bias_ih_l1_reverse, _dg_bias_hh_l1_reverse });
                 BindInput(0, _ids, null);
@@ -239,19 +239,44 @@ namespace ShapeNet.Samples.Benchmarks
             {
                 // d(Concat([h[-1], h[-2]], 1)) = d(Fc(Concat([h[-1], h[-2]], 1)))·W; d(fc.weight), d(fc.bias): [Batch, 200] <- [Batch, 18]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc7, _concat6, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 200, "d(Concat([h[-1], h[-2]], 1)) in the backward of Fc(Concat([h[-1], h[-2]], 1))");
+                if (CheckFinite) RequireFinite(_dfc_weight, 3600, "d(fc.weight) in the backward of Fc(Concat([h[-1], h[-2]], 1))");
+                if (CheckFinite) RequireFinite(_dfc_bias, 18, "d(fc.bias) in the backward of Fc(Concat([h[-1], h[-2]], 1))");
                 // d(h[-1]) = its part of d(Concat([h[-1], h[-2]], 1)): [Batch, 100] <- [Batch, 200]
                 Backend.CopyRows(_gradient1, 0, 100, _gradient0, 0, 200, 100, batch, accumulate: false);
                 // d(h[-2]) = its part of d(Concat([h[-1], h[-2]], 1)): [Batch, 100] <- [Batch, 200]
                 Backend.CopyRows(_gradient2, 0, 100, _gradient0, 100, 200, 100, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 100, "d(h[-1]) in the backward of Concat([h[-1], h[-2]], 1)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 100, "d(h[-2]) in the backward of Concat([h[-1], h[-2]], 1)");
                 // d(G(E(ids)).HN) = 0 except [2] = d(h[-2]): [4, Batch, 100]
                 Backend.Fill(_gradient0, 0f, 0, batch * 400);
                 Backend.CopyRows(_gradient0, 2 * batch * 100, batch * 100, _gradient2, 0, batch * 100, batch * 100, 1, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 400, "d(G(E(ids)).HN) in the backward of h[-2]");
                 // d(G(E(ids)).HN)[3] += d(h[-1]): [Batch, 100]
                 Backend.CopyRows(_gradient0, 3 * batch * 100, batch * 100, _gradient1, 0, batch * 100, batch * 100, 1, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 400, "d(G(E(ids)).HN) in the backward of h[-1]");
                 // d(E(ids)), d(g.*) through time from d(output), d(h_n): [12, Batch, 100] <- [12, Batch, 200]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient1, null, null, _gGradients, _recurrentWorkspace, null, _gradient0, null, _reserve2, _e1, _gParameters, null, 12, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 1200, "d(E(ids)) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_weight_ih_l0, 30000, "d(g.weight_ih_l0) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_weight_hh_l0, 30000, "d(g.weight_hh_l0) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_bias_ih_l0, 300, "d(g.bias_ih_l0) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_bias_hh_l0, 300, "d(g.bias_hh_l0) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_weight_ih_l0_reverse, 30000, "d(g.weight_ih_l0_reverse) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_weight_hh_l0_reverse, 30000, "d(g.weight_hh_l0_reverse) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_bias_ih_l0_reverse, 300, "d(g.bias_ih_l0_reverse) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_bias_hh_l0_reverse, 300, "d(g.bias_hh_l0_reverse) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_weight_ih_l1, 60000, "d(g.weight_ih_l1) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_weight_hh_l1, 30000, "d(g.weight_hh_l1) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_bias_ih_l1, 300, "d(g.bias_ih_l1) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_bias_hh_l1, 300, "d(g.bias_hh_l1) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_weight_ih_l1_reverse, 60000, "d(g.weight_ih_l1_reverse) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_weight_hh_l1_reverse, 30000, "d(g.weight_hh_l1_reverse) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_bias_ih_l1_reverse, 300, "d(g.bias_ih_l1_reverse) in the backward of G(E(ids))");
+                if (CheckFinite) RequireFinite(_dg_bias_hh_l1_reverse, 300, "d(g.bias_hh_l1_reverse) in the backward of G(E(ids))");
                 // d(e.weight)[ids] = d(E(ids)): [128, 100] <- [12, Batch, 100]
                 Backend.Embedding_Backward(_de_weight, _gradient1, _ids, batch * 12, 128, 100, -1, accumulate: false);
+                if (CheckFinite) RequireFinite(_de_weight, 12800, "d(e.weight) in the backward of E(ids)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

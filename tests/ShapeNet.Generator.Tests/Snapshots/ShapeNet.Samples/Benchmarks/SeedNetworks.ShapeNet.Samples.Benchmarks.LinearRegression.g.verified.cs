@@ -93,6 +93,9 @@ namespace ShapeNet.Samples.Benchmarks
             {
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 2] <- [Batch, 1]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _dfc1, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 2, "d(x) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 2, "d(fc.weight) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 1, "d(fc.bias) in the backward of Fc(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -146,16 +146,28 @@ namespace ShapeNet.Samples.Benchmarks
             {
                 // d(pre-activation of Sigmoid(Fc3(h))) = d(Sigmoid(Fc3(h))) · Sigmoid'(y), in place: [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _dsigmoid6, _dsigmoid6, _sigmoid6, _sigmoid6, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_dsigmoid6, batch, "d(Fc3(h)) in the backward of Sigmoid(Fc3(h))");
                 // d(Sigmoid(Fc2(h))) = d(Fc3(h))·W; d(fc3.weight), d(fc3.bias): [Batch, 4] <- [Batch, 1]
                 Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _dsigmoid6, _sigmoid4, _fc3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Sigmoid(Fc2(h))) in the backward of Fc3(h)");
+                if (CheckFinite) RequireFinite(_dfc3_weight, 4, "d(fc3.weight) in the backward of Fc3(h)");
+                if (CheckFinite) RequireFinite(_dfc3_bias, 1, "d(fc3.bias) in the backward of Fc3(h)");
                 // d(pre-activation of Sigmoid(Fc2(h))) = d(Sigmoid(Fc2(h))) · Sigmoid'(y), in place: [Batch, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient0, _gradient0, _sigmoid4, _sigmoid4, batch * 4, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Fc2(h)) in the backward of Sigmoid(Fc2(h))");
                 // d(Sigmoid(Fc1(x))) = d(Fc2(h))·W; d(fc2.weight), d(fc2.bias): [Batch, 6] <- [Batch, 4]
                 Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _sigmoid2, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 6, "d(Sigmoid(Fc1(x))) in the backward of Fc2(h)");
+                if (CheckFinite) RequireFinite(_dfc2_weight, 24, "d(fc2.weight) in the backward of Fc2(h)");
+                if (CheckFinite) RequireFinite(_dfc2_bias, 4, "d(fc2.bias) in the backward of Fc2(h)");
                 // d(pre-activation of Sigmoid(Fc1(x))) = d(Sigmoid(Fc1(x))) · Sigmoid'(y), in place: [Batch, 6]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient1, _gradient1, _sigmoid2, _sigmoid2, batch * 6, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 6, "d(Fc1(x)) in the backward of Sigmoid(Fc1(x))");
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 8] <- [Batch, 6]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 8, "d(x) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_weight, 48, "d(fc1.weight) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_bias, 6, "d(fc1.bias) in the backward of Fc1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -146,16 +146,28 @@ namespace ShapeNet.Samples.BreastCancer
             {
                 // d(pre-activation of Sigmoid(Linear3(g))) = d(Sigmoid(Linear3(g))) · Sigmoid'(y), in place: [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _dsigmoid6, _dsigmoid6, _sigmoid6, _sigmoid6, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_dsigmoid6, batch, "d(Linear3(g)) in the backward of Sigmoid(Linear3(g))");
                 // d(Sigmoid(Linear2(h))) = d(Linear3(g))·W; d(linear3.weight), d(linear3.bias): [Batch, 4] <- [Batch, 1]
                 Backend.Linear_Backward(_gradient0, _dlinear3_weight, _dlinear3_bias, _dsigmoid6, _sigmoid4, _linear3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Sigmoid(Linear2(h))) in the backward of Linear3(g)");
+                if (CheckFinite) RequireFinite(_dlinear3_weight, 4, "d(linear3.weight) in the backward of Linear3(g)");
+                if (CheckFinite) RequireFinite(_dlinear3_bias, 1, "d(linear3.bias) in the backward of Linear3(g)");
                 // d(pre-activation of Sigmoid(Linear2(h))) = d(Sigmoid(Linear2(h))) · Sigmoid'(y), in place: [Batch, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient0, _gradient0, _sigmoid4, _sigmoid4, batch * 4, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Linear2(h)) in the backward of Sigmoid(Linear2(h))");
                 // d(Sigmoid(Linear1(x))) = d(Linear2(h))·W; d(linear2.weight), d(linear2.bias): [Batch, 6] <- [Batch, 4]
                 Backend.Linear_Backward(_gradient1, _dlinear2_weight, _dlinear2_bias, _gradient0, _sigmoid2, _linear2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 6, "d(Sigmoid(Linear1(x))) in the backward of Linear2(h)");
+                if (CheckFinite) RequireFinite(_dlinear2_weight, 24, "d(linear2.weight) in the backward of Linear2(h)");
+                if (CheckFinite) RequireFinite(_dlinear2_bias, 4, "d(linear2.bias) in the backward of Linear2(h)");
                 // d(pre-activation of Sigmoid(Linear1(x))) = d(Sigmoid(Linear1(x))) · Sigmoid'(y), in place: [Batch, 6]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient1, _gradient1, _sigmoid2, _sigmoid2, batch * 6, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 6, "d(Linear1(x)) in the backward of Sigmoid(Linear1(x))");
                 // d(x) = d(Linear1(x))·W; d(linear1.weight), d(linear1.bias): [Batch, 8] <- [Batch, 6]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear1_weight, _dlinear1_bias, _gradient1, _x, _linear1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 8, "d(x) in the backward of Linear1(x)");
+                if (CheckFinite) RequireFinite(_dlinear1_weight, 48, "d(linear1.weight) in the backward of Linear1(x)");
+                if (CheckFinite) RequireFinite(_dlinear1_bias, 6, "d(linear1.bias) in the backward of Linear1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

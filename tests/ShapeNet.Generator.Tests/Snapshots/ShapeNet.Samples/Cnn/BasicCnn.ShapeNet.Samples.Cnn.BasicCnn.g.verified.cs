@@ -180,18 +180,31 @@ namespace ShapeNet.Samples.Cnn
             {
                 // d(Flatten(h)) = d(Fc(Flatten(h)))·W; d(fc.weight), d(fc.bias): [Batch, 320] <- [Batch, 10]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc8, _relu6, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 320, "d(Flatten(h)) in the backward of Fc(Flatten(h))");
+                if (CheckFinite) RequireFinite(_dfc_weight, 3200, "d(fc.weight) in the backward of Fc(Flatten(h))");
+                if (CheckFinite) RequireFinite(_dfc_bias, 10, "d(fc.bias) in the backward of Fc(Flatten(h))");
                 // d(MaxPool2d(Conv2(h), 2)) = d(Relu(MaxPool2d(Conv2(h), 2))) · Relu': [Batch, 20, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient0, _maxPool2d5, _relu6, batch * 320, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 320, "d(MaxPool2d(Conv2(h), 2)) in the backward of Relu(MaxPool2d(Conv2(h), 2))");
                 // d(Conv2(h)) = d(MaxPool2d(Conv2(h), 2)) scattered to the maxima: [Batch, 20, 8, 8] <- [Batch, 20, 4, 4]
                 Backend.MaxPool2d_Backward(_gradient0, _gradient1, _indices5, in _pool2dDesc1, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 1280, "d(Conv2(h)) in the backward of MaxPool2d(Conv2(h), 2)");
                 // d(Relu(MaxPool2d(Conv1(x), 2))) = convᵀ(d(Conv2(h)), W); d(conv2.weight), d(conv2.bias): [Batch, 10, 12, 12] <- [Batch, 20, 8, 8]
                 Backend.Conv2d_Backward(_gradient1, _dconv2_weight, _dconv2_bias, _gradient0, _relu3, _conv2_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 1440, "d(Relu(MaxPool2d(Conv1(x), 2))) in the backward of Conv2(h)");
+                if (CheckFinite) RequireFinite(_dconv2_weight, 5000, "d(conv2.weight) in the backward of Conv2(h)");
+                if (CheckFinite) RequireFinite(_dconv2_bias, 20, "d(conv2.bias) in the backward of Conv2(h)");
                 // d(MaxPool2d(Conv1(x), 2)) = d(Relu(MaxPool2d(Conv1(x), 2))) · Relu': [Batch, 10, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _maxPool2d2, _relu3, batch * 1440, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 1440, "d(MaxPool2d(Conv1(x), 2)) in the backward of Relu(MaxPool2d(Conv1(x), 2))");
                 // d(Conv1(x)) = d(MaxPool2d(Conv1(x), 2)) scattered to the maxima: [Batch, 10, 24, 24] <- [Batch, 10, 12, 12]
                 Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices2, in _pool2dDesc0, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 5760, "d(Conv1(x)) in the backward of MaxPool2d(Conv1(x), 2)");
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 1, 28, 28] <- [Batch, 10, 24, 24]
                 Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 784, "d(x) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_weight, 250, "d(conv1.weight) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_bias, 10, "d(conv1.bias) in the backward of Conv1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -252,32 +252,58 @@ namespace ShapeNet.Samples.Cnn
             {
                 // d(Relu(Fc2(f))) = d(Fc3(f))·W; d(fc3.weight), d(fc3.bias): [Batch, 64] <- [Batch, 10]
                 Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _dfc3_15, _relu14, _fc3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 64, "d(Relu(Fc2(f))) in the backward of Fc3(f)");
+                if (CheckFinite) RequireFinite(_dfc3_weight, 640, "d(fc3.weight) in the backward of Fc3(f)");
+                if (CheckFinite) RequireFinite(_dfc3_bias, 10, "d(fc3.bias) in the backward of Fc3(f)");
                 // d(pre-activation of Relu(Fc2(f))) = d(Relu(Fc2(f))) · Relu'(y), in place: [Batch, 64]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu14, _relu14, batch * 64, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 64, "d(Fc2(f)) in the backward of Relu(Fc2(f))");
                 // d(Relu(Fc1(Flatten(h)))) = d(Fc2(f))·W; d(fc2.weight), d(fc2.bias): [Batch, 128] <- [Batch, 64]
                 Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _relu12, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 128, "d(Relu(Fc1(Flatten(h)))) in the backward of Fc2(f)");
+                if (CheckFinite) RequireFinite(_dfc2_weight, 8192, "d(fc2.weight) in the backward of Fc2(f)");
+                if (CheckFinite) RequireFinite(_dfc2_bias, 64, "d(fc2.bias) in the backward of Fc2(f)");
                 // d(pre-activation of Relu(Fc1(Flatten(h)))) = d(Relu(Fc1(Flatten(h)))) · Relu'(y), in place: [Batch, 128]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu12, _relu12, batch * 128, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 128, "d(Fc1(Flatten(h))) in the backward of Relu(Fc1(Flatten(h)))");
                 // d(Flatten(h)) = d(Fc1(Flatten(h)))·W; d(fc1.weight), d(fc1.bias): [Batch, 576] <- [Batch, 128]
                 Backend.Linear_Backward(_gradient0, _dfc1_weight, _dfc1_bias, _gradient1, _maxPool2d9, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 576, "d(Flatten(h)) in the backward of Fc1(Flatten(h))");
+                if (CheckFinite) RequireFinite(_dfc1_weight, 73728, "d(fc1.weight) in the backward of Fc1(Flatten(h))");
+                if (CheckFinite) RequireFinite(_dfc1_bias, 128, "d(fc1.bias) in the backward of Fc1(Flatten(h))");
                 // d(Relu(Conv3(h))) = d(MaxPool2d(Relu(Conv3(h)), 2)) scattered to the maxima: [Batch, 64, 7, 7] <- [Batch, 64, 3, 3]
                 Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices9, in _pool2dDesc2, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 3136, "d(Relu(Conv3(h))) in the backward of MaxPool2d(Relu(Conv3(h)), 2)");
                 // d(pre-activation of Relu(Conv3(h))) = d(Relu(Conv3(h))) · Relu'(y), in place: [Batch, 64, 7, 7]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu8, _relu8, batch * 3136, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 3136, "d(Conv3(h)) in the backward of Relu(Conv3(h))");
                 // d(MaxPool2d(Relu(Conv2(h)), 2)) = convᵀ(d(Conv3(h)), W); d(conv3.weight), d(conv3.bias): [Batch, 32, 7, 7] <- [Batch, 64, 7, 7]
                 Backend.Conv2d_Backward(_gradient0, _dconv3_weight, _dconv3_bias, _gradient1, _maxPool2d6, _conv3_weight, _convWorkspace, in _conv2dDesc2, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 1568, "d(MaxPool2d(Relu(Conv2(h)), 2)) in the backward of Conv3(h)");
+                if (CheckFinite) RequireFinite(_dconv3_weight, 18432, "d(conv3.weight) in the backward of Conv3(h)");
+                if (CheckFinite) RequireFinite(_dconv3_bias, 64, "d(conv3.bias) in the backward of Conv3(h)");
                 // d(Relu(Conv2(h))) = d(MaxPool2d(Relu(Conv2(h)), 2)) scattered to the maxima: [Batch, 32, 14, 14] <- [Batch, 32, 7, 7]
                 Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices6, in _pool2dDesc1, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 6272, "d(Relu(Conv2(h))) in the backward of MaxPool2d(Relu(Conv2(h)), 2)");
                 // d(pre-activation of Relu(Conv2(h))) = d(Relu(Conv2(h))) · Relu'(y), in place: [Batch, 32, 14, 14]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu5, _relu5, batch * 6272, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 6272, "d(Conv2(h)) in the backward of Relu(Conv2(h))");
                 // d(MaxPool2d(Relu(Conv1(x)), 2)) = convᵀ(d(Conv2(h)), W); d(conv2.weight), d(conv2.bias): [Batch, 16, 14, 14] <- [Batch, 32, 14, 14]
                 Backend.Conv2d_Backward(_gradient0, _dconv2_weight, _dconv2_bias, _gradient1, _maxPool2d3, _conv2_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 3136, "d(MaxPool2d(Relu(Conv1(x)), 2)) in the backward of Conv2(h)");
+                if (CheckFinite) RequireFinite(_dconv2_weight, 4608, "d(conv2.weight) in the backward of Conv2(h)");
+                if (CheckFinite) RequireFinite(_dconv2_bias, 32, "d(conv2.bias) in the backward of Conv2(h)");
                 // d(Relu(Conv1(x))) = d(MaxPool2d(Relu(Conv1(x)), 2)) scattered to the maxima: [Batch, 16, 28, 28] <- [Batch, 16, 14, 14]
                 Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices3, in _pool2dDesc0, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12544, "d(Relu(Conv1(x))) in the backward of MaxPool2d(Relu(Conv1(x)), 2)");
                 // d(pre-activation of Relu(Conv1(x))) = d(Relu(Conv1(x))) · Relu'(y), in place: [Batch, 16, 28, 28]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu2, _relu2, batch * 12544, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12544, "d(Conv1(x)) in the backward of Relu(Conv1(x))");
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 1, 28, 28] <- [Batch, 16, 28, 28]
                 Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 784, "d(x) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_weight, 144, "d(conv1.weight) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_bias, 16, "d(conv1.bias) in the backward of Conv1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

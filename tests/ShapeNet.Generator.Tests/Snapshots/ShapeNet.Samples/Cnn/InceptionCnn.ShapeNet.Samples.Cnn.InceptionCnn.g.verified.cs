@@ -452,6 +452,9 @@ namespace ShapeNet.Samples.Cnn
             {
                 // d(Flatten(i2)) = d(Fc(Flatten(i2)))·W; d(fc.weight), d(fc.bias): [Batch, 1408] <- [Batch, 10]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc26, _concat24, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 1408, "d(Flatten(i2)) in the backward of Fc(Flatten(i2))");
+                if (CheckFinite) RequireFinite(_dfc_weight, 14080, "d(fc.weight) in the backward of Fc(Flatten(i2))");
+                if (CheckFinite) RequireFinite(_dfc_bias, 10, "d(fc.bias) in the backward of Fc(Flatten(i2))");
                 // d(Branch1x1(x)) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 16, 4, 4] <- [Batch, 88, 4, 4]
                 Backend.CopyRows(_gradient1, 0, 256, _gradient0, 0 * 16, 1408, 256, batch, accumulate: false);
                 // d(Branch5x5_2(Branch5x5_1(x))) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 24, 4, 4] <- [Batch, 88, 4, 4]
@@ -460,28 +463,59 @@ namespace ShapeNet.Samples.Cnn
                 Backend.CopyRows(_gradient3, 0, 384, _gradient0, 40 * 16, 1408, 384, batch, accumulate: false);
                 // d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 24, 4, 4] <- [Batch, 88, 4, 4]
                 Backend.CopyRows(_gradient4, 0, 384, _gradient0, 64 * 16, 1408, 384, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 256, "d(Branch1x1(x)) in the backward of Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 384, "d(Branch5x5_2(Branch5x5_1(x))) in the backward of Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
+                if (CheckFinite) RequireFinite(_gradient3, batch * 384, "d(Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))) in the backward of Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
+                if (CheckFinite) RequireFinite(_gradient4, batch * 384, "d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))) in the backward of Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
                 // d(AvgPool2d(x, 3, stride: 1, padding: 1)) = convᵀ(d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))), W); d(incep2.branch_pool.weight), d(incep2.branch_pool.bias): [Batch, 20, 4, 4] <- [Batch, 24, 4, 4]
                 Backend.Conv2d_Backward(_gradient0, _dincep2_branch_pool_weight, _dincep2_branch_pool_bias, _gradient4, _avgPool2d22, _incep2_branch_pool_weight, _convWorkspace, in _conv2dDesc11, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 320, "d(AvgPool2d(x, 3, stride: 1, padding: 1)) in the backward of BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))");
+                if (CheckFinite) RequireFinite(_dincep2_branch_pool_weight, 480, "d(incep2.branch_pool.weight) in the backward of BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))");
+                if (CheckFinite) RequireFinite(_dincep2_branch_pool_bias, 24, "d(incep2.branch_pool.bias) in the backward of BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))");
                 // d(Relu(MaxPool2d(Conv2(i1), 2))) = d(AvgPool2d(x, 3, stride: 1, padding: 1)) spread over the windows: [Batch, 20, 4, 4] <- [Batch, 20, 4, 4]
                 Backend.AvgPool2d_Backward(_gradient4, _gradient0, in _pool2dDesc3, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient4, batch * 320, "d(Relu(MaxPool2d(Conv2(i1), 2))) in the backward of AvgPool2d(x, 3, stride: 1, padding: 1)");
                 // d(Branch3x3_2(Branch3x3_1(x))) = convᵀ(d(Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))), W); d(incep2.branch3x3_3.weight), d(incep2.branch3x3_3.bias): [Batch, 24, 4, 4] <- [Batch, 24, 4, 4]
                 Backend.Conv2d_Backward(_gradient0, _dincep2_branch3x3_3_weight, _dincep2_branch3x3_3_bias, _gradient3, _incep2_branch3x3_2_20, _incep2_branch3x3_3_weight, _convWorkspace, in _conv2dDesc10, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 384, "d(Branch3x3_2(Branch3x3_1(x))) in the backward of Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))");
+                if (CheckFinite) RequireFinite(_dincep2_branch3x3_3_weight, 5184, "d(incep2.branch3x3_3.weight) in the backward of Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))");
+                if (CheckFinite) RequireFinite(_dincep2_branch3x3_3_bias, 24, "d(incep2.branch3x3_3.bias) in the backward of Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))");
                 // d(Branch3x3_1(x)) = convᵀ(d(Branch3x3_2(Branch3x3_1(x))), W); d(incep2.branch3x3_2.weight), d(incep2.branch3x3_2.bias): [Batch, 16, 4, 4] <- [Batch, 24, 4, 4]
                 Backend.Conv2d_Backward(_gradient3, _dincep2_branch3x3_2_weight, _dincep2_branch3x3_2_bias, _gradient0, _incep2_branch3x3_1_19, _incep2_branch3x3_2_weight, _convWorkspace, in _conv2dDesc9, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient3, batch * 256, "d(Branch3x3_1(x)) in the backward of Branch3x3_2(Branch3x3_1(x))");
+                if (CheckFinite) RequireFinite(_dincep2_branch3x3_2_weight, 3456, "d(incep2.branch3x3_2.weight) in the backward of Branch3x3_2(Branch3x3_1(x))");
+                if (CheckFinite) RequireFinite(_dincep2_branch3x3_2_bias, 24, "d(incep2.branch3x3_2.bias) in the backward of Branch3x3_2(Branch3x3_1(x))");
                 // d(Relu(MaxPool2d(Conv2(i1), 2))) += convᵀ(d(Branch3x3_1(x)), W); d(incep2.branch3x3_1.weight), d(incep2.branch3x3_1.bias): [Batch, 20, 4, 4] <- [Batch, 16, 4, 4]
                 Backend.Conv2d_Backward(_gradient4, _dincep2_branch3x3_1_weight, _dincep2_branch3x3_1_bias, _gradient3, _relu15, _incep2_branch3x3_1_weight, _convWorkspace, in _conv2dDesc7, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient4, batch * 320, "d(Relu(MaxPool2d(Conv2(i1), 2))) in the backward of Branch3x3_1(x)");
+                if (CheckFinite) RequireFinite(_dincep2_branch3x3_1_weight, 320, "d(incep2.branch3x3_1.weight) in the backward of Branch3x3_1(x)");
+                if (CheckFinite) RequireFinite(_dincep2_branch3x3_1_bias, 16, "d(incep2.branch3x3_1.bias) in the backward of Branch3x3_1(x)");
                 // d(Branch5x5_1(x)) = convᵀ(d(Branch5x5_2(Branch5x5_1(x))), W); d(incep2.branch5x5_2.weight), d(incep2.branch5x5_2.bias): [Batch, 16, 4, 4] <- [Batch, 24, 4, 4]
                 Backend.Conv2d_Backward(_gradient3, _dincep2_branch5x5_2_weight, _dincep2_branch5x5_2_bias, _gradient2, _incep2_branch5x5_1_17, _incep2_branch5x5_2_weight, _convWorkspace, in _conv2dDesc8, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient3, batch * 256, "d(Branch5x5_1(x)) in the backward of Branch5x5_2(Branch5x5_1(x))");
+                if (CheckFinite) RequireFinite(_dincep2_branch5x5_2_weight, 9600, "d(incep2.branch5x5_2.weight) in the backward of Branch5x5_2(Branch5x5_1(x))");
+                if (CheckFinite) RequireFinite(_dincep2_branch5x5_2_bias, 24, "d(incep2.branch5x5_2.bias) in the backward of Branch5x5_2(Branch5x5_1(x))");
                 // d(Relu(MaxPool2d(Conv2(i1), 2))) += convᵀ(d(Branch5x5_1(x)), W); d(incep2.branch5x5_1.weight), d(incep2.branch5x5_1.bias): [Batch, 20, 4, 4] <- [Batch, 16, 4, 4]
                 Backend.Conv2d_Backward(_gradient4, _dincep2_branch5x5_1_weight, _dincep2_branch5x5_1_bias, _gradient3, _relu15, _incep2_branch5x5_1_weight, _convWorkspace, in _conv2dDesc7, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient4, batch * 320, "d(Relu(MaxPool2d(Conv2(i1), 2))) in the backward of Branch5x5_1(x)");
+                if (CheckFinite) RequireFinite(_dincep2_branch5x5_1_weight, 320, "d(incep2.branch5x5_1.weight) in the backward of Branch5x5_1(x)");
+                if (CheckFinite) RequireFinite(_dincep2_branch5x5_1_bias, 16, "d(incep2.branch5x5_1.bias) in the backward of Branch5x5_1(x)");
                 // d(Relu(MaxPool2d(Conv2(i1), 2))) += convᵀ(d(Branch1x1(x)), W); d(incep2.branch1x1.weight), d(incep2.branch1x1.bias): [Batch, 20, 4, 4] <- [Batch, 16, 4, 4]
                 Backend.Conv2d_Backward(_gradient4, _dincep2_branch1x1_weight, _dincep2_branch1x1_bias, _gradient1, _relu15, _incep2_branch1x1_weight, _convWorkspace, in _conv2dDesc7, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient4, batch * 320, "d(Relu(MaxPool2d(Conv2(i1), 2))) in the backward of Branch1x1(x)");
+                if (CheckFinite) RequireFinite(_dincep2_branch1x1_weight, 320, "d(incep2.branch1x1.weight) in the backward of Branch1x1(x)");
+                if (CheckFinite) RequireFinite(_dincep2_branch1x1_bias, 16, "d(incep2.branch1x1.bias) in the backward of Branch1x1(x)");
                 // d(MaxPool2d(Conv2(i1), 2)) = d(Relu(MaxPool2d(Conv2(i1), 2))) · Relu': [Batch, 20, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient2, _gradient4, _maxPool2d14, _relu15, batch * 320, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 320, "d(MaxPool2d(Conv2(i1), 2)) in the backward of Relu(MaxPool2d(Conv2(i1), 2))");
                 // d(Conv2(i1)) = d(MaxPool2d(Conv2(i1), 2)) scattered to the maxima: [Batch, 20, 8, 8] <- [Batch, 20, 4, 4]
                 Backend.MaxPool2d_Backward(_gradient0, _gradient2, _indices14, in _pool2dDesc2, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 1280, "d(Conv2(i1)) in the backward of MaxPool2d(Conv2(i1), 2)");
                 // d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)) = convᵀ(d(Conv2(i1)), W); d(conv2.weight), d(conv2.bias): [Batch, 88, 12, 12] <- [Batch, 20, 8, 8]
                 Backend.Conv2d_Backward(_gradient2, _dconv2_weight, _dconv2_bias, _gradient0, _concat12, _conv2_weight, _convWorkspace, in _conv2dDesc6, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12672, "d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)) in the backward of Conv2(i1)");
+                if (CheckFinite) RequireFinite(_dconv2_weight, 44000, "d(conv2.weight) in the backward of Conv2(i1)");
+                if (CheckFinite) RequireFinite(_dconv2_bias, 20, "d(conv2.bias) in the backward of Conv2(i1)");
                 // d(Branch1x1(x)) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 16, 12, 12] <- [Batch, 88, 12, 12]
                 Backend.CopyRows(_gradient0, 0, 2304, _gradient2, 0 * 144, 12672, 2304, batch, accumulate: false);
                 // d(Branch5x5_2(Branch5x5_1(x))) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 24, 12, 12] <- [Batch, 88, 12, 12]
@@ -490,28 +524,59 @@ namespace ShapeNet.Samples.Cnn
                 Backend.CopyRows(_gradient4, 0, 3456, _gradient2, 40 * 144, 12672, 3456, batch, accumulate: false);
                 // d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))) = its part of d(Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)): [Batch, 24, 12, 12] <- [Batch, 88, 12, 12]
                 Backend.CopyRows(_gradient1, 0, 3456, _gradient2, 64 * 144, 12672, 3456, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 2304, "d(Branch1x1(x)) in the backward of Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
+                if (CheckFinite) RequireFinite(_gradient3, batch * 3456, "d(Branch5x5_2(Branch5x5_1(x))) in the backward of Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
+                if (CheckFinite) RequireFinite(_gradient4, batch * 3456, "d(Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))) in the backward of Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
+                if (CheckFinite) RequireFinite(_gradient1, batch * 3456, "d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))) in the backward of Concat([branch1x1, branch5x5, branch3x3, branchPool], 1)");
                 // d(AvgPool2d(x, 3, stride: 1, padding: 1)) = convᵀ(d(BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))), W); d(incep1.branch_pool.weight), d(incep1.branch_pool.bias): [Batch, 10, 12, 12] <- [Batch, 24, 12, 12]
                 Backend.Conv2d_Backward(_gradient2, _dincep1_branch_pool_weight, _dincep1_branch_pool_bias, _gradient1, _avgPool2d10, _incep1_branch_pool_weight, _convWorkspace, in _conv2dDesc5, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 1440, "d(AvgPool2d(x, 3, stride: 1, padding: 1)) in the backward of BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))");
+                if (CheckFinite) RequireFinite(_dincep1_branch_pool_weight, 240, "d(incep1.branch_pool.weight) in the backward of BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))");
+                if (CheckFinite) RequireFinite(_dincep1_branch_pool_bias, 24, "d(incep1.branch_pool.bias) in the backward of BranchPool(AvgPool2d(x, 3, stride: 1, padding: 1))");
                 // d(Relu(MaxPool2d(Conv1(x), 2))) = d(AvgPool2d(x, 3, stride: 1, padding: 1)) spread over the windows: [Batch, 10, 12, 12] <- [Batch, 10, 12, 12]
                 Backend.AvgPool2d_Backward(_gradient1, _gradient2, in _pool2dDesc1, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 1440, "d(Relu(MaxPool2d(Conv1(x), 2))) in the backward of AvgPool2d(x, 3, stride: 1, padding: 1)");
                 // d(Branch3x3_2(Branch3x3_1(x))) = convᵀ(d(Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))), W); d(incep1.branch3x3_3.weight), d(incep1.branch3x3_3.bias): [Batch, 24, 12, 12] <- [Batch, 24, 12, 12]
                 Backend.Conv2d_Backward(_gradient2, _dincep1_branch3x3_3_weight, _dincep1_branch3x3_3_bias, _gradient4, _incep1_branch3x3_2_8, _incep1_branch3x3_3_weight, _convWorkspace, in _conv2dDesc4, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 3456, "d(Branch3x3_2(Branch3x3_1(x))) in the backward of Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))");
+                if (CheckFinite) RequireFinite(_dincep1_branch3x3_3_weight, 5184, "d(incep1.branch3x3_3.weight) in the backward of Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))");
+                if (CheckFinite) RequireFinite(_dincep1_branch3x3_3_bias, 24, "d(incep1.branch3x3_3.bias) in the backward of Branch3x3_3(Branch3x3_2(Branch3x3_1(x)))");
                 // d(Branch3x3_1(x)) = convᵀ(d(Branch3x3_2(Branch3x3_1(x))), W); d(incep1.branch3x3_2.weight), d(incep1.branch3x3_2.bias): [Batch, 16, 12, 12] <- [Batch, 24, 12, 12]
                 Backend.Conv2d_Backward(_gradient4, _dincep1_branch3x3_2_weight, _dincep1_branch3x3_2_bias, _gradient2, _incep1_branch3x3_1_7, _incep1_branch3x3_2_weight, _convWorkspace, in _conv2dDesc3, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient4, batch * 2304, "d(Branch3x3_1(x)) in the backward of Branch3x3_2(Branch3x3_1(x))");
+                if (CheckFinite) RequireFinite(_dincep1_branch3x3_2_weight, 3456, "d(incep1.branch3x3_2.weight) in the backward of Branch3x3_2(Branch3x3_1(x))");
+                if (CheckFinite) RequireFinite(_dincep1_branch3x3_2_bias, 24, "d(incep1.branch3x3_2.bias) in the backward of Branch3x3_2(Branch3x3_1(x))");
                 // d(Relu(MaxPool2d(Conv1(x), 2))) += convᵀ(d(Branch3x3_1(x)), W); d(incep1.branch3x3_1.weight), d(incep1.branch3x3_1.bias): [Batch, 10, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Backward(_gradient1, _dincep1_branch3x3_1_weight, _dincep1_branch3x3_1_bias, _gradient4, _relu3, _incep1_branch3x3_1_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 1440, "d(Relu(MaxPool2d(Conv1(x), 2))) in the backward of Branch3x3_1(x)");
+                if (CheckFinite) RequireFinite(_dincep1_branch3x3_1_weight, 160, "d(incep1.branch3x3_1.weight) in the backward of Branch3x3_1(x)");
+                if (CheckFinite) RequireFinite(_dincep1_branch3x3_1_bias, 16, "d(incep1.branch3x3_1.bias) in the backward of Branch3x3_1(x)");
                 // d(Branch5x5_1(x)) = convᵀ(d(Branch5x5_2(Branch5x5_1(x))), W); d(incep1.branch5x5_2.weight), d(incep1.branch5x5_2.bias): [Batch, 16, 12, 12] <- [Batch, 24, 12, 12]
                 Backend.Conv2d_Backward(_gradient4, _dincep1_branch5x5_2_weight, _dincep1_branch5x5_2_bias, _gradient3, _incep1_branch5x5_1_5, _incep1_branch5x5_2_weight, _convWorkspace, in _conv2dDesc2, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient4, batch * 2304, "d(Branch5x5_1(x)) in the backward of Branch5x5_2(Branch5x5_1(x))");
+                if (CheckFinite) RequireFinite(_dincep1_branch5x5_2_weight, 9600, "d(incep1.branch5x5_2.weight) in the backward of Branch5x5_2(Branch5x5_1(x))");
+                if (CheckFinite) RequireFinite(_dincep1_branch5x5_2_bias, 24, "d(incep1.branch5x5_2.bias) in the backward of Branch5x5_2(Branch5x5_1(x))");
                 // d(Relu(MaxPool2d(Conv1(x), 2))) += convᵀ(d(Branch5x5_1(x)), W); d(incep1.branch5x5_1.weight), d(incep1.branch5x5_1.bias): [Batch, 10, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Backward(_gradient1, _dincep1_branch5x5_1_weight, _dincep1_branch5x5_1_bias, _gradient4, _relu3, _incep1_branch5x5_1_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 1440, "d(Relu(MaxPool2d(Conv1(x), 2))) in the backward of Branch5x5_1(x)");
+                if (CheckFinite) RequireFinite(_dincep1_branch5x5_1_weight, 160, "d(incep1.branch5x5_1.weight) in the backward of Branch5x5_1(x)");
+                if (CheckFinite) RequireFinite(_dincep1_branch5x5_1_bias, 16, "d(incep1.branch5x5_1.bias) in the backward of Branch5x5_1(x)");
                 // d(Relu(MaxPool2d(Conv1(x), 2))) += convᵀ(d(Branch1x1(x)), W); d(incep1.branch1x1.weight), d(incep1.branch1x1.bias): [Batch, 10, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Backward(_gradient1, _dincep1_branch1x1_weight, _dincep1_branch1x1_bias, _gradient0, _relu3, _incep1_branch1x1_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 1440, "d(Relu(MaxPool2d(Conv1(x), 2))) in the backward of Branch1x1(x)");
+                if (CheckFinite) RequireFinite(_dincep1_branch1x1_weight, 160, "d(incep1.branch1x1.weight) in the backward of Branch1x1(x)");
+                if (CheckFinite) RequireFinite(_dincep1_branch1x1_bias, 16, "d(incep1.branch1x1.bias) in the backward of Branch1x1(x)");
                 // d(MaxPool2d(Conv1(x), 2)) = d(Relu(MaxPool2d(Conv1(x), 2))) · Relu': [Batch, 10, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _maxPool2d2, _relu3, batch * 1440, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 1440, "d(MaxPool2d(Conv1(x), 2)) in the backward of Relu(MaxPool2d(Conv1(x), 2))");
                 // d(Conv1(x)) = d(MaxPool2d(Conv1(x), 2)) scattered to the maxima: [Batch, 10, 24, 24] <- [Batch, 10, 12, 12]
                 Backend.MaxPool2d_Backward(_gradient2, _gradient0, _indices2, in _pool2dDesc0, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 5760, "d(Conv1(x)) in the backward of MaxPool2d(Conv1(x), 2)");
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 1, 28, 28] <- [Batch, 10, 24, 24]
                 Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient2, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 784, "d(x) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_weight, 250, "d(conv1.weight) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_bias, 10, "d(conv1.bias) in the backward of Conv1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -292,42 +292,75 @@ namespace ShapeNet.Samples.Cnn
                 SetBatchInShapes(batch);
                 // d(Flatten(h)) = d(Fc(Flatten(h)))·W; d(fc.weight), d(fc.bias): [Batch, 512] <- [Batch, 10]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc18, _relu16, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 512, "d(Flatten(h)) in the backward of Fc(Flatten(h))");
+                if (CheckFinite) RequireFinite(_dfc_weight, 5120, "d(fc.weight) in the backward of Fc(Flatten(h))");
+                if (CheckFinite) RequireFinite(_dfc_bias, 10, "d(fc.bias) in the backward of Fc(Flatten(h))");
                 // d(x + Conv2(y)) = d(Relu(x + Conv2(y))) · Relu': [Batch, 32, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient0, _add15, _relu16, batch * 512, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 512, "d(x + Conv2(y)) in the backward of Relu(x + Conv2(y))");
                 // d(Relu(MaxPool2d(Conv2(h), 2))) = d(x + Conv2(y)) · ∂/∂a: [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _gradient1, _relu11, _shape1, _rblock2_conv2_14, _shape1, _shape1, accumulate: false);
                 // d(Conv2(y)) = d(x + Conv2(y)) · ∂/∂b: [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient1, _relu11, _shape1, _rblock2_conv2_14, _shape1, _shape1, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 512, "d(Relu(MaxPool2d(Conv2(h), 2))) in the backward of x + Conv2(y)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 512, "d(Conv2(y)) in the backward of x + Conv2(y)");
                 // d(Relu(Conv1(x))) = convᵀ(d(Conv2(y)), W); d(rblock2.conv2.weight), d(rblock2.conv2.bias): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Conv2d_Backward(_gradient1, _drblock2_conv2_weight, _drblock2_conv2_bias, _gradient2, _relu13, _rblock2_conv2_weight, _convWorkspace, in _conv2dDesc5, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 512, "d(Relu(Conv1(x))) in the backward of Conv2(y)");
+                if (CheckFinite) RequireFinite(_drblock2_conv2_weight, 9216, "d(rblock2.conv2.weight) in the backward of Conv2(y)");
+                if (CheckFinite) RequireFinite(_drblock2_conv2_bias, 32, "d(rblock2.conv2.bias) in the backward of Conv2(y)");
                 // d(pre-activation of Relu(Conv1(x))) = d(Relu(Conv1(x))) · Relu'(y), in place: [Batch, 32, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu13, _relu13, batch * 512, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 512, "d(Conv1(x)) in the backward of Relu(Conv1(x))");
                 // d(Relu(MaxPool2d(Conv2(h), 2))) += convᵀ(d(Conv1(x)), W); d(rblock2.conv1.weight), d(rblock2.conv1.bias): [Batch, 32, 4, 4] <- [Batch, 32, 4, 4]
                 Backend.Conv2d_Backward(_gradient0, _drblock2_conv1_weight, _drblock2_conv1_bias, _gradient1, _relu11, _rblock2_conv1_weight, _convWorkspace, in _conv2dDesc4, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 512, "d(Relu(MaxPool2d(Conv2(h), 2))) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_drblock2_conv1_weight, 9216, "d(rblock2.conv1.weight) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_drblock2_conv1_bias, 32, "d(rblock2.conv1.bias) in the backward of Conv1(x)");
                 // d(MaxPool2d(Conv2(h), 2)) = d(Relu(MaxPool2d(Conv2(h), 2))) · Relu': [Batch, 32, 4, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient0, _maxPool2d10, _relu11, batch * 512, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 512, "d(MaxPool2d(Conv2(h), 2)) in the backward of Relu(MaxPool2d(Conv2(h), 2))");
                 // d(Conv2(h)) = d(MaxPool2d(Conv2(h), 2)) scattered to the maxima: [Batch, 32, 8, 8] <- [Batch, 32, 4, 4]
                 Backend.MaxPool2d_Backward(_gradient0, _gradient1, _indices10, in _pool2dDesc1, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 2048, "d(Conv2(h)) in the backward of MaxPool2d(Conv2(h), 2)");
                 // d(Relu(x + Conv2(y))) = convᵀ(d(Conv2(h)), W); d(conv2.weight), d(conv2.bias): [Batch, 16, 12, 12] <- [Batch, 32, 8, 8]
                 Backend.Conv2d_Backward(_gradient1, _dconv2_weight, _dconv2_bias, _gradient0, _relu8, _conv2_weight, _convWorkspace, in _conv2dDesc3, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 2304, "d(Relu(x + Conv2(y))) in the backward of Conv2(h)");
+                if (CheckFinite) RequireFinite(_dconv2_weight, 12800, "d(conv2.weight) in the backward of Conv2(h)");
+                if (CheckFinite) RequireFinite(_dconv2_bias, 32, "d(conv2.bias) in the backward of Conv2(h)");
                 // d(x + Conv2(y)) = d(Relu(x + Conv2(y))) · Relu': [Batch, 16, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _add7, _relu8, batch * 2304, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 2304, "d(x + Conv2(y)) in the backward of Relu(x + Conv2(y))");
                 // d(Relu(MaxPool2d(Conv1(x), 2))) = d(x + Conv2(y)) · ∂/∂a: [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _relu3, _shape0, _rblock1_conv2_6, _shape0, _shape0, accumulate: false);
                 // d(Conv2(y)) = d(x + Conv2(y)) · ∂/∂b: [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient0, _relu3, _shape0, _rblock1_conv2_6, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 2304, "d(Relu(MaxPool2d(Conv1(x), 2))) in the backward of x + Conv2(y)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 2304, "d(Conv2(y)) in the backward of x + Conv2(y)");
                 // d(Relu(Conv1(x))) = convᵀ(d(Conv2(y)), W); d(rblock1.conv2.weight), d(rblock1.conv2.bias): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Backward(_gradient0, _drblock1_conv2_weight, _drblock1_conv2_bias, _gradient2, _relu5, _rblock1_conv2_weight, _convWorkspace, in _conv2dDesc2, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 2304, "d(Relu(Conv1(x))) in the backward of Conv2(y)");
+                if (CheckFinite) RequireFinite(_drblock1_conv2_weight, 2304, "d(rblock1.conv2.weight) in the backward of Conv2(y)");
+                if (CheckFinite) RequireFinite(_drblock1_conv2_bias, 16, "d(rblock1.conv2.bias) in the backward of Conv2(y)");
                 // d(pre-activation of Relu(Conv1(x))) = d(Relu(Conv1(x))) · Relu'(y), in place: [Batch, 16, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu5, _relu5, batch * 2304, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 2304, "d(Conv1(x)) in the backward of Relu(Conv1(x))");
                 // d(Relu(MaxPool2d(Conv1(x), 2))) += convᵀ(d(Conv1(x)), W); d(rblock1.conv1.weight), d(rblock1.conv1.bias): [Batch, 16, 12, 12] <- [Batch, 16, 12, 12]
                 Backend.Conv2d_Backward(_gradient1, _drblock1_conv1_weight, _drblock1_conv1_bias, _gradient0, _relu3, _rblock1_conv1_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 2304, "d(Relu(MaxPool2d(Conv1(x), 2))) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_drblock1_conv1_weight, 2304, "d(rblock1.conv1.weight) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_drblock1_conv1_bias, 16, "d(rblock1.conv1.bias) in the backward of Conv1(x)");
                 // d(MaxPool2d(Conv1(x), 2)) = d(Relu(MaxPool2d(Conv1(x), 2))) · Relu': [Batch, 16, 12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _maxPool2d2, _relu3, batch * 2304, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 2304, "d(MaxPool2d(Conv1(x), 2)) in the backward of Relu(MaxPool2d(Conv1(x), 2))");
                 // d(Conv1(x)) = d(MaxPool2d(Conv1(x), 2)) scattered to the maxima: [Batch, 16, 24, 24] <- [Batch, 16, 12, 12]
                 Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices2, in _pool2dDesc0, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 9216, "d(Conv1(x)) in the backward of MaxPool2d(Conv1(x), 2)");
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 1, 28, 28] <- [Batch, 16, 24, 24]
                 Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 784, "d(x) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_weight, 400, "d(conv1.weight) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_bias, 16, "d(conv1.bias) in the backward of Conv1(x)");
             }
 
             private void SetBatchInShapes(int batch)

@@ -93,6 +93,9 @@ namespace ShapeNet.Samples.LinearRegression
             {
                 // d(x) = d(Linear(x))·W; d(linear.weight), d(linear.bias): [Batch, 1] <- [Batch, 1]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear_weight, _dlinear_bias, _dlinear1, _x, _linear_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch, "d(x) in the backward of Linear(x)");
+                if (CheckFinite) RequireFinite(_dlinear_weight, 1, "d(linear.weight) in the backward of Linear(x)");
+                if (CheckFinite) RequireFinite(_dlinear_bias, 1, "d(linear.bias) in the backward of Linear(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

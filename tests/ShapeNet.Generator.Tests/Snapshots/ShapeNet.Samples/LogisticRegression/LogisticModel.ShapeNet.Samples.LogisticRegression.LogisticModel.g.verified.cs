@@ -94,8 +94,12 @@ namespace ShapeNet.Samples.LogisticRegression
             {
                 // d(pre-activation of Sigmoid(Linear(x))) = d(Sigmoid(Linear(x))) · Sigmoid'(y), in place: [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _dsigmoid2, _dsigmoid2, _sigmoid2, _sigmoid2, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_dsigmoid2, batch, "d(Linear(x)) in the backward of Sigmoid(Linear(x))");
                 // d(x) = d(Linear(x))·W; d(linear.weight), d(linear.bias): [Batch, 1] <- [Batch, 1]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dlinear_weight, _dlinear_bias, _dsigmoid2, _x, _linear_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch, "d(x) in the backward of Linear(x)");
+                if (CheckFinite) RequireFinite(_dlinear_weight, 1, "d(linear.weight) in the backward of Linear(x)");
+                if (CheckFinite) RequireFinite(_dlinear_bias, 1, "d(linear.bias) in the backward of Linear(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

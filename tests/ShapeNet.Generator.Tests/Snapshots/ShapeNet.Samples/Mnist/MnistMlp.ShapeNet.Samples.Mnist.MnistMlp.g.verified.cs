@@ -193,22 +193,41 @@ namespace ShapeNet.Samples.Mnist
             {
                 // d(Relu(Fc4(h))) = d(Fc5(h))·W; d(fc5.weight), d(fc5.bias): [Batch, 64] <- [Batch, 10]
                 Backend.Linear_Backward(_gradient0, _dfc5_weight, _dfc5_bias, _dfc5_9, _relu8, _fc5_weight, in _linearDesc4, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 64, "d(Relu(Fc4(h))) in the backward of Fc5(h)");
+                if (CheckFinite) RequireFinite(_dfc5_weight, 640, "d(fc5.weight) in the backward of Fc5(h)");
+                if (CheckFinite) RequireFinite(_dfc5_bias, 10, "d(fc5.bias) in the backward of Fc5(h)");
                 // d(pre-activation of Relu(Fc4(h))) = d(Relu(Fc4(h))) · Relu'(y), in place: [Batch, 64]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu8, _relu8, batch * 64, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 64, "d(Fc4(h)) in the backward of Relu(Fc4(h))");
                 // d(Relu(Fc3(h))) = d(Fc4(h))·W; d(fc4.weight), d(fc4.bias): [Batch, 128] <- [Batch, 64]
                 Backend.Linear_Backward(_gradient1, _dfc4_weight, _dfc4_bias, _gradient0, _relu6, _fc4_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 128, "d(Relu(Fc3(h))) in the backward of Fc4(h)");
+                if (CheckFinite) RequireFinite(_dfc4_weight, 8192, "d(fc4.weight) in the backward of Fc4(h)");
+                if (CheckFinite) RequireFinite(_dfc4_bias, 64, "d(fc4.bias) in the backward of Fc4(h)");
                 // d(pre-activation of Relu(Fc3(h))) = d(Relu(Fc3(h))) · Relu'(y), in place: [Batch, 128]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu6, _relu6, batch * 128, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 128, "d(Fc3(h)) in the backward of Relu(Fc3(h))");
                 // d(Relu(Fc2(h))) = d(Fc3(h))·W; d(fc3.weight), d(fc3.bias): [Batch, 256] <- [Batch, 128]
                 Backend.Linear_Backward(_gradient0, _dfc3_weight, _dfc3_bias, _gradient1, _relu4, _fc3_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 256, "d(Relu(Fc2(h))) in the backward of Fc3(h)");
+                if (CheckFinite) RequireFinite(_dfc3_weight, 32768, "d(fc3.weight) in the backward of Fc3(h)");
+                if (CheckFinite) RequireFinite(_dfc3_bias, 128, "d(fc3.bias) in the backward of Fc3(h)");
                 // d(pre-activation of Relu(Fc2(h))) = d(Relu(Fc2(h))) · Relu'(y), in place: [Batch, 256]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient0, _relu4, _relu4, batch * 256, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 256, "d(Fc2(h)) in the backward of Relu(Fc2(h))");
                 // d(Relu(Fc1(x))) = d(Fc2(h))·W; d(fc2.weight), d(fc2.bias): [Batch, 512] <- [Batch, 256]
                 Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _relu2, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 512, "d(Relu(Fc1(x))) in the backward of Fc2(h)");
+                if (CheckFinite) RequireFinite(_dfc2_weight, 131072, "d(fc2.weight) in the backward of Fc2(h)");
+                if (CheckFinite) RequireFinite(_dfc2_bias, 256, "d(fc2.bias) in the backward of Fc2(h)");
                 // d(pre-activation of Relu(Fc1(x))) = d(Relu(Fc1(x))) · Relu'(y), in place: [Batch, 512]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu2, _relu2, batch * 512, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 512, "d(Fc1(x)) in the backward of Relu(Fc1(x))");
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 784] <- [Batch, 512]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 784, "d(x) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_weight, 401408, "d(fc1.weight) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_bias, 512, "d(fc1.bias) in the backward of Fc1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

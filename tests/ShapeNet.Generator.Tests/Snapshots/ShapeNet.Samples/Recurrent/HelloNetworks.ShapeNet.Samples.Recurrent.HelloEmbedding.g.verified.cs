@@ -122,8 +122,8 @@ namespace ShapeNet.Samples.Recurrent
                 _gradient0 = Allocate(batchCapacity * 40);
                 _gradient1 = Allocate(batchCapacity * 50);
                 backend.Prepare(in _linearDesc0, batchCapacity * 5);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih_l0, _rnn_weight_hh_l0, _rnn_bias_ih_l0, _rnn_bias_hh_l0 });
                 _rnnGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _drnn_weight_ih_l0, _drnn_weight_hh_l0, _drnn_bias_ih_l0, _drnn_bias_hh_l0 });
                 BindInput(0, _ids, null);
@@ -158,10 +158,19 @@ namespace ShapeNet.Samples.Recurrent
             {
                 // d(Rnn(Embedding(ids)).Output) = d(Fc(Rnn(Embedding(ids)).Output))·W; d(fc.weight), d(fc.bias): [Batch, 5, 8] <- [Batch, 5, 4]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc4, _rnn2, _fc_weight, in _linearDesc0, batch * 5, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 40, "d(Rnn(Embedding(ids)).Output) in the backward of Fc(Rnn(Embedding(ids)).Output)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 32, "d(fc.weight) in the backward of Fc(Rnn(Embedding(ids)).Output)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 4, "d(fc.bias) in the backward of Fc(Rnn(Embedding(ids)).Output)");
                 // d(Embedding(ids)), d(rnn.*) through time from d(output), d(h_n): [Batch, 5, 10] <- [Batch, 5, 8]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient1, null, null, _rnnGradients, _recurrentWorkspace, _gradient0, null, null, _reserve2, _embedding1, _rnnParameters, null, 5, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 50, "d(Embedding(ids)) in the backward of Rnn(Embedding(ids))");
+                if (CheckFinite) RequireFinite(_drnn_weight_ih_l0, 80, "d(rnn.weight_ih_l0) in the backward of Rnn(Embedding(ids))");
+                if (CheckFinite) RequireFinite(_drnn_weight_hh_l0, 64, "d(rnn.weight_hh_l0) in the backward of Rnn(Embedding(ids))");
+                if (CheckFinite) RequireFinite(_drnn_bias_ih_l0, 8, "d(rnn.bias_ih_l0) in the backward of Rnn(Embedding(ids))");
+                if (CheckFinite) RequireFinite(_drnn_bias_hh_l0, 8, "d(rnn.bias_hh_l0) in the backward of Rnn(Embedding(ids))");
                 // d(embedding.weight)[ids] = d(Embedding(ids)): [4, 10] <- [Batch, 5, 10]
                 Backend.Embedding_Backward(_dembedding_weight, _gradient1, _ids, batch * 5, 4, 10, -1, accumulate: false);
+                if (CheckFinite) RequireFinite(_dembedding_weight, 40, "d(embedding.weight) in the backward of Embedding(ids)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

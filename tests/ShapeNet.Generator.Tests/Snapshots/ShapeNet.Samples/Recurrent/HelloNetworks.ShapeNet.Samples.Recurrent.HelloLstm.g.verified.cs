@@ -112,8 +112,8 @@ namespace ShapeNet.Samples.Recurrent
                 _dfc5 = Allocate(batchCapacity * 20);
                 _gradient0 = Allocate(batchCapacity * 40);
                 backend.Prepare(in _linearDesc0, batchCapacity * 5);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih_l0, _lstm_weight_hh_l0, _lstm_bias_ih_l0, _lstm_bias_hh_l0 });
                 _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih_l0, _dlstm_weight_hh_l0, _dlstm_bias_ih_l0, _dlstm_bias_hh_l0 });
                 BindInput(0, _ids, null);
@@ -149,8 +149,15 @@ namespace ShapeNet.Samples.Recurrent
             {
                 // d(Lstm(OneHot(ids, 4)).Output) = d(Fc(Lstm(OneHot(ids, 4)).Output))·W; d(fc.weight), d(fc.bias): [Batch, 5, 8] <- [Batch, 5, 4]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc5, _lstm2, _fc_weight, in _linearDesc0, batch * 5, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 40, "d(Lstm(OneHot(ids, 4)).Output) in the backward of Fc(Lstm(OneHot(ids, 4)).Output)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 32, "d(fc.weight) in the backward of Fc(Lstm(OneHot(ids, 4)).Output)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 4, "d(fc.bias) in the backward of Fc(Lstm(OneHot(ids, 4)).Output)");
                 // d(OneHot(ids, 4)), d(lstm.*) through time from d(output), d(h_n, c_n): [Batch, 5, 4] <- [Batch, 5, 8]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, null, null, null, _lstmGradients, _recurrentWorkspace, _gradient0, null, null, _reserve2, _oneHot1, _lstmParameters, null, 5, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih_l0, 128, "d(lstm.weight_ih_l0) in the backward of Lstm(OneHot(ids, 4))");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh_l0, 256, "d(lstm.weight_hh_l0) in the backward of Lstm(OneHot(ids, 4))");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih_l0, 32, "d(lstm.bias_ih_l0) in the backward of Lstm(OneHot(ids, 4))");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh_l0, 32, "d(lstm.bias_hh_l0) in the backward of Lstm(OneHot(ids, 4))");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

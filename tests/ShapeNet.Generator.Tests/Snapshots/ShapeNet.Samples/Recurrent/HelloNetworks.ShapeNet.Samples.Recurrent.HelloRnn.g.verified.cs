@@ -88,8 +88,8 @@ namespace ShapeNet.Samples.Recurrent
                 _rnn2 = Allocate(batchCapacity * 20);
                 _rnn3 = Allocate(batchCapacity * 4);
                 _drnn2 = Allocate(batchCapacity * 20);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih_l0, _rnn_weight_hh_l0, _rnn_bias_ih_l0, _rnn_bias_hh_l0 });
                 _rnnGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _drnn_weight_ih_l0, _drnn_weight_hh_l0, _drnn_bias_ih_l0, _drnn_bias_hh_l0 });
                 BindInput(0, _ids, null);
@@ -121,6 +121,10 @@ namespace ShapeNet.Samples.Recurrent
             {
                 // d(OneHot(ids, 4)), d(rnn.*) through time from d(output), d(h_n): [Batch, 5, 4] <- [Batch, 5, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, null, null, null, _rnnGradients, _recurrentWorkspace, _drnn2, null, null, _reserve2, _oneHot1, _rnnParameters, null, 5, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_drnn_weight_ih_l0, 16, "d(rnn.weight_ih_l0) in the backward of Rnn(OneHot(ids, 4))");
+                if (CheckFinite) RequireFinite(_drnn_weight_hh_l0, 16, "d(rnn.weight_hh_l0) in the backward of Rnn(OneHot(ids, 4))");
+                if (CheckFinite) RequireFinite(_drnn_bias_ih_l0, 4, "d(rnn.bias_ih_l0) in the backward of Rnn(OneHot(ids, 4))");
+                if (CheckFinite) RequireFinite(_drnn_bias_hh_l0, 4, "d(rnn.bias_hh_l0) in the backward of Rnn(OneHot(ids, 4))");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

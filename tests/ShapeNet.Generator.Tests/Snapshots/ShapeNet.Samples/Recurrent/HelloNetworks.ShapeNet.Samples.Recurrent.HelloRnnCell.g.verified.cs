@@ -131,12 +131,12 @@ namespace ShapeNet.Samples.Recurrent
                 _gradient0 = Allocate(batchCapacity * 16);
                 _gradient1 = Allocate(batchCapacity * 12);
                 _gradient2 = Allocate(batchCapacity * 8);
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve5 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve8 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve11 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve14 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve5 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve8 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve11 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve14 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
                 _cellParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
                 _cellGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
                 BindInput(0, _ids, null);
@@ -214,28 +214,60 @@ namespace ShapeNet.Samples.Recurrent
                 Backend.CopyRows(_gradient0, 0, 16, _dconcat15, 0, 20, 16, batch, accumulate: false);
                 // d(Cell(x[t], h)) = its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 20]
                 Backend.CopyRows(_gradient1, 0, 4, _dconcat15, 16, 20, 4, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Concat([outputs, h], 1)) in the backward of Concat([outputs, h], 1)");
+                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(Cell(x[t], h)) in the backward of Concat([outputs, h], 1)");
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, null, _gradient2, null, _cellGradients, _recurrentWorkspace, _gradient1, null, null, _reserve14, _select13, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 4, "d(Cell(x[t], h)) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
                 // d(Concat([outputs, h], 1)) = its part of d(Concat([outputs, h], 1)): [Batch, 12] <- [Batch, 16]
                 Backend.CopyRows(_gradient1, 0, 12, _gradient0, 0, 16, 12, batch, accumulate: false);
                 // d(Cell(x[t], h)) += its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 16]
                 Backend.CopyRows(_gradient2, 0, 4, _gradient0, 12, 16, 4, batch, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Concat([outputs, h], 1)) in the backward of Concat([outputs, h], 1)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 4, "d(Cell(x[t], h)) in the backward of Concat([outputs, h], 1)");
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, null, _gradient0, null, _cellGradients, _recurrentWorkspace, _gradient2, null, null, _reserve11, _select10, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[t], h)) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
                 // d(Concat([outputs, h], 1)) = its part of d(Concat([outputs, h], 1)): [Batch, 8] <- [Batch, 12]
                 Backend.CopyRows(_gradient2, 0, 8, _gradient1, 0, 12, 8, batch, accumulate: false);
                 // d(Cell(x[t], h)) += its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 12]
                 Backend.CopyRows(_gradient0, 0, 4, _gradient1, 8, 12, 4, batch, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 8, "d(Concat([outputs, h], 1)) in the backward of Concat([outputs, h], 1)");
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[t], h)) in the backward of Concat([outputs, h], 1)");
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, null, _gradient1, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve8, _select7, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(Cell(x[t], h)) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
                 // d(Cell(x[0])) = its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 8]
                 Backend.CopyRows(_gradient0, 0, 4, _gradient2, 0, 8, 4, batch, accumulate: false);
                 // d(Cell(x[t], h)) += its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 8]
                 Backend.CopyRows(_gradient1, 0, 4, _gradient2, 4, 8, 4, batch, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[0])) in the backward of Concat([outputs, h], 1)");
+                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(Cell(x[t], h)) in the backward of Concat([outputs, h], 1)");
                 // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, null, _gradient0, null, _cellGradients, _recurrentWorkspace, _gradient1, null, null, _reserve5, _select4, _cellParameters, null, 1, batch, training: true, accumulateDx: true, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[0])) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
                 // d(x[0]), d(cell.*) from d(Cell(x[0])): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, null, null, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve3, _select2, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[0])");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[0])");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[0])");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[0])");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

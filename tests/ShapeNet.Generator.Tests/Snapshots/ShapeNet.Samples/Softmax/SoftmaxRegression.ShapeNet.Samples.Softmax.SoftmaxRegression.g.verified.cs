@@ -96,6 +96,9 @@ namespace ShapeNet.Samples.Softmax
             {
                 // d(Flatten(x)) = d(Linear(Flatten(x)))·W; d(1.weight), d(1.bias): [Batch, 784] <- [Batch, 10]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dv1_weight, _dv1_bias, _dv1_2, _x, _v1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 784, "d(Flatten(x)) in the backward of Linear(Flatten(x))");
+                if (CheckFinite) RequireFinite(_dv1_weight, 7840, "d(1.weight) in the backward of Linear(Flatten(x))");
+                if (CheckFinite) RequireFinite(_dv1_bias, 10, "d(1.bias) in the backward of Linear(Flatten(x))");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

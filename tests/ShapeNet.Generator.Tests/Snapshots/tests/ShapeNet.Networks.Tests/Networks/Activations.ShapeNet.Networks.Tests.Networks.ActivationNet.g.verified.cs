@@ -287,64 +287,102 @@ namespace ShapeNet.Networks.Tests.Networks
                 SetBatchInShapes(batch);
                 // d(Elu(c) + LeakyRelu(c)) = d(Head(Elu(c) + LeakyRelu(c)))·W; d(head.weight), d(head.bias): [Batch, 16] <- [Batch, 5]
                 Backend.Linear_Backward(_gradient0, _dhead_weight, _dhead_bias, _dhead23, _add22, _head_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Elu(c) + LeakyRelu(c)) in the backward of Head(Elu(c) + LeakyRelu(c))");
+                if (CheckFinite) RequireFinite(_dhead_weight, 80, "d(head.weight) in the backward of Head(Elu(c) + LeakyRelu(c))");
+                if (CheckFinite) RequireFinite(_dhead_bias, 5, "d(head.bias) in the backward of Head(Elu(c) + LeakyRelu(c))");
                 // d(Elu(c)) = d(Elu(c) + LeakyRelu(c)) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _elu20, _shape0, _leakyRelu21, _shape0, _shape0, accumulate: false);
                 // d(LeakyRelu(c)) = d(Elu(c) + LeakyRelu(c)) · ∂/∂b: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient0, _elu20, _shape0, _leakyRelu21, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Elu(c)) in the backward of Elu(c) + LeakyRelu(c)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 16, "d(LeakyRelu(c)) in the backward of Elu(c) + LeakyRelu(c)");
                 // d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h)) = d(LeakyRelu(c)) · LeakyRelu': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.LeakyRelu, 0.01f, _gradient0, _gradient2, _add19, _leakyRelu21, batch * 16, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h)) in the backward of LeakyRelu(c)");
                 // d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h)) += d(Elu(c)) · Elu': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Elu, 1f, _gradient0, _gradient1, _add19, _elu20, batch * 16, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h)) in the backward of Elu(c)");
                 // d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b)) = d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h)) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _add17, _shape0, _hardtanh18, _shape0, _shape0, accumulate: false);
                 // d(Hardtanh(h)) = d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h)) · ∂/∂b: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient0, _add17, _shape0, _hardtanh18, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b)) in the backward of Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 16, "d(Hardtanh(h)) in the backward of Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b) + Hardtanh(h)");
                 // d(Fc1(x)) = d(Hardtanh(h)) · Hardtanh': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Hardtanh, -1f, _gradient0, _gradient2, _fc1_1, _hardtanh18, batch * 16, accumulate: false, parameter2: 1f);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Fc1(x)) in the backward of Hardtanh(h)");
                 // d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2)) = d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b)) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient2, _gradient1, _add15, _shape0, _softplus16, _shape0, _shape0, accumulate: false);
                 // d(Softplus(b)) = d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b)) · ∂/∂b: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient3, _gradient1, _add15, _shape0, _softplus16, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 16, "d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2)) in the backward of Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b)");
+                if (CheckFinite) RequireFinite(_gradient3, batch * 16, "d(Softplus(b)) in the backward of Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2) + Softplus(b)");
                 // d(Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f) = d(Softplus(b)) · Softplus': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Softplus, 1f, _gradient1, _gradient3, _add11, _softplus16, batch * 16, accumulate: false, parameter2: 20f);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Gelu(Fc2(a), approximate: \"tanh\") + Silu(a) * 0.5f) in the backward of Softplus(b)");
                 // d(Softplus(Fc3(b), beta: 2, threshold: 5)) = d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2)) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient3, _gradient2, _softplus13, _shape0, _hardtanh14, _shape0, _shape0, accumulate: false);
                 // d(Hardtanh(b, minVal: -0.5, maxVal: 2)) = d(Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2)) · ∂/∂b: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient4, _gradient2, _softplus13, _shape0, _hardtanh14, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient3, batch * 16, "d(Softplus(Fc3(b), beta: 2, threshold: 5)) in the backward of Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2)");
+                if (CheckFinite) RequireFinite(_gradient4, batch * 16, "d(Hardtanh(b, minVal: -0.5, maxVal: 2)) in the backward of Softplus(Fc3(b), beta: 2, threshold: 5) + Hardtanh(b, minVal: -0.5, maxVal: 2)");
                 // d(Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f) += d(Hardtanh(b, minVal: -0.5, maxVal: 2)) · Hardtanh': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Hardtanh, -0.5f, _gradient1, _gradient4, _add11, _hardtanh14, batch * 16, accumulate: true, parameter2: 2f);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Gelu(Fc2(a), approximate: \"tanh\") + Silu(a) * 0.5f) in the backward of Hardtanh(b, minVal: -0.5, maxVal: 2)");
                 // d(Fc3(b)) = d(Softplus(Fc3(b), beta: 2, threshold: 5)) · Softplus': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Softplus, 2f, _gradient2, _gradient3, _fc3_12, _softplus13, batch * 16, accumulate: false, parameter2: 5f);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 16, "d(Fc3(b)) in the backward of Softplus(Fc3(b), beta: 2, threshold: 5)");
                 // d(Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f) += d(Fc3(b))·W; d(fc3.weight), d(fc3.bias): [Batch, 16] <- [Batch, 16]
                 Backend.Linear_Backward(_gradient1, _dfc3_weight, _dfc3_bias, _gradient2, _add11, _fc3_weight, in _linearDesc1, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Gelu(Fc2(a), approximate: \"tanh\") + Silu(a) * 0.5f) in the backward of Fc3(b)");
+                if (CheckFinite) RequireFinite(_dfc3_weight, 256, "d(fc3.weight) in the backward of Fc3(b)");
+                if (CheckFinite) RequireFinite(_dfc3_bias, 16, "d(fc3.bias) in the backward of Fc3(b)");
                 // d(Gelu(Fc2(a), approximate: "tanh")) = d(Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient2, _gradient1, _gelu8, _shape0, _mulScalar10, _shape0, _shape0, accumulate: false);
                 // d(Silu(a) * 0.5f) = d(Gelu(Fc2(a), approximate: "tanh") + Silu(a) * 0.5f) · ∂/∂b: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient3, _gradient1, _gelu8, _shape0, _mulScalar10, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 16, "d(Gelu(Fc2(a), approximate: \"tanh\")) in the backward of Gelu(Fc2(a), approximate: \"tanh\") + Silu(a) * 0.5f");
+                if (CheckFinite) RequireFinite(_gradient3, batch * 16, "d(Silu(a) * 0.5f) in the backward of Gelu(Fc2(a), approximate: \"tanh\") + Silu(a) * 0.5f");
                 // d(Silu(a)) = d(Silu(a) * 0.5f) · MulScalar': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient1, _gradient3, _silu9, _mulScalar10, batch * 16, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Silu(a)) in the backward of Silu(a) * 0.5f");
                 // d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)) = d(Silu(a)) · Silu': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Silu, 0f, _gradient3, _gradient1, _add6, _silu9, batch * 16, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient3, batch * 16, "d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)) in the backward of Silu(a)");
                 // d(Fc2(a)) = d(Gelu(Fc2(a), approximate: "tanh")) · Gelu': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.GeluTanh, 0f, _gradient1, _gradient2, _fc2_7, _gelu8, batch * 16, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Fc2(a)) in the backward of Gelu(Fc2(a), approximate: \"tanh\")");
                 // d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)) += d(Fc2(a))·W; d(fc2.weight), d(fc2.bias): [Batch, 16] <- [Batch, 16]
                 Backend.Linear_Backward(_gradient3, _dfc2_weight, _dfc2_bias, _gradient1, _add6, _fc2_weight, in _linearDesc1, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient3, batch * 16, "d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)) in the backward of Fc2(a)");
+                if (CheckFinite) RequireFinite(_dfc2_weight, 256, "d(fc2.weight) in the backward of Fc2(a)");
+                if (CheckFinite) RequireFinite(_dfc2_bias, 16, "d(fc2.bias) in the backward of Fc2(a)");
                 // d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5)) = d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient3, _add4, _shape0, _gelu5, _shape0, _shape0, accumulate: false);
                 // d(Gelu(h)) = d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)) · ∂/∂b: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient3, _add4, _shape0, _gelu5, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5)) in the backward of LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 16, "d(Gelu(h)) in the backward of LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5) + Gelu(h)");
                 // d(Fc1(x)) += d(Gelu(h)) · Gelu': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Gelu, 0f, _gradient0, _gradient2, _fc1_1, _gelu5, batch * 16, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Fc1(x)) in the backward of Gelu(h)");
                 // d(LeakyRelu(h, negativeSlope: 0.2)) = d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5)) · ∂/∂a: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient2, _gradient1, _leakyRelu2, _shape0, _elu3, _shape0, _shape0, accumulate: false);
                 // d(Elu(h, 1.5)) = d(LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5)) · ∂/∂b: [Batch, 16] <- [Batch, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient3, _gradient1, _leakyRelu2, _shape0, _elu3, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 16, "d(LeakyRelu(h, negativeSlope: 0.2)) in the backward of LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5)");
+                if (CheckFinite) RequireFinite(_gradient3, batch * 16, "d(Elu(h, 1.5)) in the backward of LeakyRelu(h, negativeSlope: 0.2) + Elu(h, 1.5)");
                 // d(Fc1(x)) += d(Elu(h, 1.5)) · Elu': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Elu, 1.5f, _gradient0, _gradient3, _fc1_1, _elu3, batch * 16, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Fc1(x)) in the backward of Elu(h, 1.5)");
                 // d(Fc1(x)) += d(LeakyRelu(h, negativeSlope: 0.2)) · LeakyRelu': [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.LeakyRelu, 0.2f, _gradient0, _gradient2, _fc1_1, _leakyRelu2, batch * 16, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Fc1(x)) in the backward of LeakyRelu(h, negativeSlope: 0.2)");
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 8] <- [Batch, 16]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient0, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 8, "d(x) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_weight, 128, "d(fc1.weight) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_bias, 16, "d(fc1.bias) in the backward of Fc1(x)");
             }
 
             private void SetBatchInShapes(int batch)

@@ -728,244 +728,368 @@ namespace ShapeNet.Networks.Tests.Networks
                 SetBatchInShapes(batch);
                 // d(Head(z)) = LogSoftmax backward of d(LogSoftmax(Head(z), 1)): [Batch, 5]
                 Backend.Softmax_Backward(_gradient0, _dlogSoftmax99, _logSoftmax99, batch, 5, 1, log: true, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 5, "d(Head(z)) in the backward of LogSoftmax(Head(z), 1)");
                 // d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) = d(Head(z))·W; d(head.weight), d(head.bias): [Batch, 12] <- [Batch, 5]
                 Backend.Linear_Backward(_gradient1, _dhead_weight, _dhead_bias, _gradient0, _add97, _head_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) in the backward of Head(z)");
+                if (CheckFinite) RequireFinite(_dhead_weight, 60, "d(head.weight) in the backward of Head(z)");
+                if (CheckFinite) RequireFinite(_dhead_bias, 5, "d(head.bias) in the backward of Head(z)");
                 // d(z + rowTotal * 0.01f - Sum(h) * 0.001f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _gradient1, _sub95, _shape2, _mulScalar96, _shape1, _shape2, accumulate: false);
                 // d(rowMean * 0.1f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) · ∂/∂b: [Batch, 1] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient1, _sub95, _shape2, _mulScalar96, _shape1, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(z + rowTotal * 0.01f - Sum(h) * 0.001f) in the backward of z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f");
+                if (CheckFinite) RequireFinite(_gradient2, batch, "d(rowMean * 0.1f) in the backward of z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f");
                 // d(Reshape(Sum(x, 1), -1, 1) / 8f) = d(rowMean * 0.1f) · MulScalar': [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.1f, _gradient1, _gradient2, _mulScalar90, _mulScalar96, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch, "d(Reshape(Sum(x, 1), -1, 1) / 8f) in the backward of rowMean * 0.1f");
                 // d(z + rowTotal * 0.01f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 0, _gradient2, _gradient0, _add92, _shape2, _mulScalar94, _shape8, _shape2, accumulate: false);
                 // d(Sum(h) * 0.001f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f) · ∂/∂b: [] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 1, _gradient3, _gradient0, _add92, _shape2, _mulScalar94, _shape8, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(z + rowTotal * 0.01f) in the backward of z + rowTotal * 0.01f - Sum(h) * 0.001f");
+                if (CheckFinite) RequireFinite(_gradient3, 1, "d(Sum(h) * 0.001f) in the backward of z + rowTotal * 0.01f - Sum(h) * 0.001f");
                 // d(Sum(h)) = d(Sum(h) * 0.001f) · MulScalar': []
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.001f, _gradient4, _gradient3, _sum93, _mulScalar94, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient4, 1, "d(Sum(h)) in the backward of Sum(h) * 0.001f");
                 // d(Fc1(x / (inputScale + 1f))) = broadcast(d(Sum(h))): [Batch, 12] <- []
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient0, _gradient4, _shape2, _reduceAxes3, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Sum(h)");
                 // d(z + Tanh(Fc2(z)) * 0.5f) = d(z + rowTotal * 0.01f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient5, _gradient2, _add84, _shape2, _mulScalar91, _shape1, _shape2, accumulate: false);
                 // d(rowTotal * 0.01f) = d(z + rowTotal * 0.01f) · ∂/∂b: [Batch, 1] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient6, _gradient2, _add84, _shape2, _mulScalar91, _shape1, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of z + rowTotal * 0.01f");
+                if (CheckFinite) RequireFinite(_gradient6, batch, "d(rowTotal * 0.01f) in the backward of z + rowTotal * 0.01f");
                 // d(Sum(z, 1, keepDim: true) * Mean(z)) = d(rowTotal * 0.01f) · MulScalar': [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.01f, _gradient2, _gradient6, _mul87, _mulScalar91, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch, "d(Sum(z, 1, keepDim: true) * Mean(z)) in the backward of rowTotal * 0.01f");
                 // d(Reshape(Sum(x, 1), -1, 1)) = d(Reshape(Sum(x, 1), -1, 1) / 8f) · MulScalar': [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.125f, _gradient6, _gradient1, _sum88, _mulScalar90, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch, "d(Reshape(Sum(x, 1), -1, 1)) in the backward of Reshape(Sum(x, 1), -1, 1) / 8f");
                 // d(x) = broadcast(d(Sum(x, 1))): [Batch, 8] <- [Batch]
                 if (ComputeInputGradients) Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _dx, _gradient6, _shape0, _reduceAxes0, accumulate: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 8, "d(x) in the backward of Sum(x, 1)");
                 // d(Sum(z, 1, keepDim: true)) = d(Sum(z, 1, keepDim: true) * Mean(z)) · ∂/∂a: [Batch, 1] <- [Batch, 1]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient6, _gradient2, _sum85, _shape1, _mean86, _shape8, _shape1, accumulate: false);
                 // d(Mean(z)) = d(Sum(z, 1, keepDim: true) * Mean(z)) · ∂/∂b: [] <- [Batch, 1]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _gradient3, _gradient2, _sum85, _shape1, _mean86, _shape8, _shape1, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch, "d(Sum(z, 1, keepDim: true)) in the backward of Sum(z, 1, keepDim: true) * Mean(z)");
+                if (CheckFinite) RequireFinite(_gradient3, 1, "d(Mean(z)) in the backward of Sum(z, 1, keepDim: true) * Mean(z)");
                 // d(z + Tanh(Fc2(z)) * 0.5f) += broadcast(d(Mean(z))) / count: [Batch, 12] <- []
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient5, _gradient3, _shape2, _reduceAxes3, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of Mean(z)");
                 // d(z + Tanh(Fc2(z)) * 0.5f) += broadcast(d(Sum(z, 1, keepDim: true))): [Batch, 12] <- [Batch, 1]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient5, _gradient6, _shape2, _reduceAxes0, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of Sum(z, 1, keepDim: true)");
                 // d(z + Tanh(Fc2(z)) * 0.5f) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient5, _add80, _shape2, _mulScalar83, _shape2, _shape2, accumulate: false);
                 // d(Tanh(Fc2(z)) * 0.5f) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient5, _add80, _shape2, _mulScalar83, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of z + Tanh(Fc2(z)) * 0.5f");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(Tanh(Fc2(z)) * 0.5f) in the backward of z + Tanh(Fc2(z)) * 0.5f");
                 // d(Tanh(Fc2(z))) = d(Tanh(Fc2(z)) * 0.5f) · MulScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient5, _gradient2, _tanh82, _mulScalar83, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Tanh(Fc2(z))) in the backward of Tanh(Fc2(z)) * 0.5f");
                 // d(pre-activation of Tanh(Fc2(z))) = d(Tanh(Fc2(z))) · Tanh'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient5, _gradient5, _tanh82, _tanh82, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Fc2(z)) in the backward of Tanh(Fc2(z))");
                 // d(z + Tanh(Fc2(z)) * 0.5f) += d(Fc2(z))·W; d(fc2.weight), d(fc2.no bias): [Batch, 12] <- [Batch, 12]
                 Backend.Linear_Backward(_gradient1, _dfc2_weight, null, _gradient5, _add80, _fc2_weight, in _linearDesc2, batch, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of Fc2(z)");
+                if (CheckFinite) RequireFinite(_dfc2_weight, 144, "d(fc2.weight) in the backward of Fc2(z)");
                 // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient2, _gradient1, _div76, _shape2, _mulScalar79, _shape2, _shape2, accumulate: false);
                 // d(Tanh(Fc2(z)) * 0.5f) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient5, _gradient1, _div76, _shape2, _mulScalar79, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) in the backward of z + Tanh(Fc2(z)) * 0.5f");
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Tanh(Fc2(z)) * 0.5f) in the backward of z + Tanh(Fc2(z)) * 0.5f");
                 // d(Tanh(Fc2(z))) = d(Tanh(Fc2(z)) * 0.5f) · MulScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient1, _gradient5, _tanh78, _mulScalar79, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Tanh(Fc2(z))) in the backward of Tanh(Fc2(z)) * 0.5f");
                 // d(pre-activation of Tanh(Fc2(z))) = d(Tanh(Fc2(z))) · Tanh'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient1, _tanh78, _tanh78, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Fc2(z)) in the backward of Tanh(Fc2(z))");
                 // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) += d(Fc2(z))·W; d(fc2.weight), d(fc2.no bias): [Batch, 12] <- [Batch, 12]
                 Backend.Linear_Backward(_gradient2, _dfc2_weight, null, _gradient1, _div76, _fc2_weight, in _linearDesc2, batch, accumulateDx: true, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) in the backward of Fc2(z)");
+                if (CheckFinite) RequireFinite(_dfc2_weight, 144, "d(fc2.weight) in the backward of Fc2(z)");
                 // d(Tanh(Mix(joined))) = d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _gradient1, _gradient2, _tanh72, _shape2, _addScalar75, _shape1, _shape2, accumulate: false);
                 // d(Mean(Abs(z), 1, keepDim: true) + 1f) = d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) · ∂/∂b: [Batch, 1] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 1, _gradient6, _gradient2, _tanh72, _shape2, _addScalar75, _shape1, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Tanh(Mix(joined))) in the backward of z / (Mean(Abs(z), 1, keepDim: true) + 1f)");
+                if (CheckFinite) RequireFinite(_gradient6, batch, "d(Mean(Abs(z), 1, keepDim: true) + 1f) in the backward of z / (Mean(Abs(z), 1, keepDim: true) + 1f)");
                 // d(Mean(Abs(z), 1, keepDim: true)) = d(Mean(Abs(z), 1, keepDim: true) + 1f) · AddScalar': [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _gradient2, _gradient6, _mean74, _addScalar75, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch, "d(Mean(Abs(z), 1, keepDim: true)) in the backward of Mean(Abs(z), 1, keepDim: true) + 1f");
                 // d(Abs(z)) = broadcast(d(Mean(Abs(z), 1, keepDim: true))) / count: [Batch, 12] <- [Batch, 1]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient5, _gradient2, _shape2, _reduceAxes0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Abs(z)) in the backward of Mean(Abs(z), 1, keepDim: true)");
                 // d(Tanh(Mix(joined))) += d(Abs(z)) · Abs': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Abs, 0f, _gradient1, _gradient5, _tanh72, _abs73, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Tanh(Mix(joined))) in the backward of Abs(z)");
                 // d(pre-activation of Tanh(Mix(joined))) = d(Tanh(Mix(joined))) · Tanh'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient1, _tanh72, _tanh72, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Mix(joined)) in the backward of Tanh(Mix(joined))");
                 // d(Concat([projected + offset, normed * Tanh(energy)], 1)) = d(Mix(joined))·W; d(mix.weight), d(mix.no bias): [Batch, 24] <- [Batch, 12]
                 Backend.Linear_Backward(_gradient2, _dmix_weight, null, _gradient1, _concat70, _mix_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 24, "d(Concat([projected + offset, normed * Tanh(energy)], 1)) in the backward of Mix(joined)");
+                if (CheckFinite) RequireFinite(_dmix_weight, 288, "d(mix.weight) in the backward of Mix(joined)");
                 // d(projected + offset) = its part of d(Concat([projected + offset, normed * Tanh(energy)], 1)): [Batch, 12] <- [Batch, 24]
                 Backend.CopyRows(_gradient1, 0, 12, _gradient2, 0, 24, 12, batch, accumulate: false);
                 // d(normed * Tanh(energy)) = its part of d(Concat([projected + offset, normed * Tanh(energy)], 1)): [Batch, 12] <- [Batch, 24]
                 Backend.CopyRows(_gradient5, 0, 12, _gradient2, 12, 24, 12, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(projected + offset) in the backward of Concat([projected + offset, normed * Tanh(energy)], 1)");
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(normed * Tanh(energy)) in the backward of Concat([projected + offset, normed * Tanh(energy)], 1)");
                 // d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) = d(normed * Tanh(energy)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient2, _gradient5, _div13, _shape2, _tanh68, _shape1, _shape2, accumulate: false);
                 // d(Tanh(energy)) = d(normed * Tanh(energy)) · ∂/∂b: [Batch, 1] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _gradient6, _gradient5, _div13, _shape2, _tanh68, _shape1, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) in the backward of normed * Tanh(energy)");
+                if (CheckFinite) RequireFinite(_gradient6, batch, "d(Tanh(energy)) in the backward of normed * Tanh(energy)");
                 // d(Reshape(Sum(tokens * tokens, [1, 2]), -1, 1)) = d(Tanh(energy)) · Tanh': [Batch, 1]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient5, _gradient6, _sum57, _tanh68, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch, "d(Reshape(Sum(tokens * tokens, [1, 2]), -1, 1)) in the backward of Tanh(energy)");
                 // d(MatMul(Flatten(pooled), gram)) = d(projected + offset) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient6, _gradient1, _matMul63, _shape2, _mulScalar66, _shape8, _shape2, accumulate: false);
                 // d(Dot(centre, centre) * 0.01f) = d(projected + offset) · ∂/∂b: [] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient3, _gradient1, _matMul63, _shape2, _mulScalar66, _shape8, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(MatMul(Flatten(pooled), gram)) in the backward of projected + offset");
+                if (CheckFinite) RequireFinite(_gradient3, 1, "d(Dot(centre, centre) * 0.01f) in the backward of projected + offset");
                 // d(Dot(centre, centre)) = d(Dot(centre, centre) * 0.01f) · MulScalar': []
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.01f, _gradient4, _gradient3, _matMul65, _mulScalar66, 1, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient4, 1, "d(Dot(centre, centre)) in the backward of Dot(centre, centre) * 0.01f");
                 // d(Mean(projected, 0)) = d(Dot(centre, centre))·bᵀ: [12]
                 Backend.Gemm(false, true, 1, 12, 1, 1f, _gradient4, 0, 1, _mean64, 0, 1, 0f, _gradient3, 0, 12);
                 // d(Mean(projected, 0)) += aᵀ·d(Dot(centre, centre)): [12]
                 Backend.Gemm(true, false, 12, 1, 1, 1f, _mean64, 0, 12, _gradient4, 0, 1, 1f, _gradient3, 0, 1);
+                if (CheckFinite) RequireFinite(_gradient3, 12, "d(Mean(projected, 0)) in the backward of Dot(centre, centre)");
                 // d(MatMul(Flatten(pooled), gram)) += broadcast(d(Mean(projected, 0))) / count: [Batch, 12] <- [12]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient6, _gradient3, _shape2, _reduceAxes1, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(MatMul(Flatten(pooled), gram)) in the backward of Mean(projected, 0)");
                 // d(Flatten(pooled)) = d(MatMul(Flatten(pooled), gram))·bᵀ: [Batch, 12]
                 Backend.Gemm(false, true, batch, 12, 12, 1f, _gradient6, 0, 12, _mulScalar61, 0, 12, 0f, _gradient1, 0, 12);
                 // d(MatMul(Transpose(normed), normed) / 16f) = aᵀ·d(MatMul(Flatten(pooled), gram)): [12, 12]
                 Backend.Gemm(true, false, 12, 12, batch, 1f, _sub55, 0, 12, _gradient6, 0, 12, 0f, _gradient3, 0, 12);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Flatten(pooled)) in the backward of MatMul(Flatten(pooled), gram)");
+                if (CheckFinite) RequireFinite(_gradient3, 144, "d(MatMul(Transpose(normed), normed) / 16f) in the backward of MatMul(Flatten(pooled), gram)");
                 // d(MatMul(Transpose(normed), normed)) = d(MatMul(Transpose(normed), normed) / 16f) · MulScalar': [12, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.0625f, _gradient4, _gradient3, _matMul60, _mulScalar61, 144, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient4, 144, "d(MatMul(Transpose(normed), normed)) in the backward of MatMul(Transpose(normed), normed) / 16f");
                 // d(Transpose(normed)) = d(MatMul(Transpose(normed), normed))·bᵀ: [12, Batch]
                 Backend.Gemm(false, true, 12, batch, 12, 1f, _gradient4, 0, 12, _div13, 0, 12, 0f, _gradient6, 0, batch);
                 // d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) += aᵀ·d(MatMul(Transpose(normed), normed)): [Batch, 12]
                 Backend.Gemm(true, false, batch, 12, 12, 1f, _permute59, 0, batch, _gradient4, 0, 12, 1f, _gradient2, 0, 12);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(Transpose(normed)) in the backward of MatMul(Transpose(normed), normed)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) in the backward of MatMul(Transpose(normed), normed)");
                 // d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) += permute(d(Transpose(normed)), inverse): [Batch, 12] <- [12, Batch]
                 Backend.Permute(_gradient2, _gradient6, _shape7, _permutation1, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) in the backward of Transpose(normed)");
                 // d(tokens * tokens) = broadcast(d(Sum(tokens * tokens, [1, 2]))): [Batch, 3, 4] <- [Batch]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient6, _gradient5, _shape4, _reduceAxes2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(tokens * tokens) in the backward of Sum(tokens * tokens, [1, 2])");
                 // d(Reshape(mixed, -1, 3, 4)) = d(tokens * tokens) · ∂/∂a: [Batch, 3, 4] <- [Batch, 3, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient5, _gradient6, _add47, _shape4, _add47, _shape4, _shape4, accumulate: false);
                 // d(Reshape(mixed, -1, 3, 4)) += d(tokens * tokens) · ∂/∂b: [Batch, 3, 4] <- [Batch, 3, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _gradient5, _gradient6, _add47, _shape4, _add47, _shape4, _shape4, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Reshape(mixed, -1, 3, 4)) in the backward of tokens * tokens");
                 // d(MatMul(Softmax(scores, 2), tokens)) = d(attended - Mean(attended, [1, 2], keepDim: true)) · ∂/∂a: [Batch, 3, 4] <- [Batch, 3, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 0, _gradient6, _gradient1, _matMul53, _shape4, _mean54, _shape6, _shape4, accumulate: false);
                 // d(Mean(attended, [1, 2], keepDim: true)) = d(attended - Mean(attended, [1, 2], keepDim: true)) · ∂/∂b: [Batch, 1, 1] <- [Batch, 3, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 1, _gradient7, _gradient1, _matMul53, _shape4, _mean54, _shape6, _shape4, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(MatMul(Softmax(scores, 2), tokens)) in the backward of attended - Mean(attended, [1, 2], keepDim: true)");
+                if (CheckFinite) RequireFinite(_gradient7, batch, "d(Mean(attended, [1, 2], keepDim: true)) in the backward of attended - Mean(attended, [1, 2], keepDim: true)");
                 // d(MatMul(Softmax(scores, 2), tokens)) += broadcast(d(Mean(attended, [1, 2], keepDim: true))) / count: [Batch, 3, 4] <- [Batch, 1, 1]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient6, _gradient7, _shape4, _reduceAxes2, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(MatMul(Softmax(scores, 2), tokens)) in the backward of Mean(attended, [1, 2], keepDim: true)");
                 // d(Softmax(scores, 2)) = d(MatMul(Softmax(scores, 2), tokens))·bᵀ: [Batch, 3, 3]
                 Backend.Gemm(false, true, 3, 3, 4, 1f, _gradient6, 0, 4, _add47, 0, 4, 0f, _gradient1, 0, 3, batchCount: batch, strideA: 12, strideB: 12, strideC: 9);
                 // d(Reshape(mixed, -1, 3, 4)) += aᵀ·d(MatMul(Softmax(scores, 2), tokens)): [Batch, 3, 4]
                 Backend.Gemm(true, false, 3, 4, 3, 1f, _softmax52, 0, 3, _gradient6, 0, 4, 1f, _gradient5, 0, 4, batchCount: batch, strideA: 9, strideB: 12, strideC: 12);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 9, "d(Softmax(scores, 2)) in the backward of MatMul(Softmax(scores, 2), tokens)");
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Reshape(mixed, -1, 3, 4)) in the backward of MatMul(Softmax(scores, 2), tokens)");
                 // d(MatMul(tokens, Transpose(tokens, 1, 2)) * 0.5f) = Softmax backward of d(Softmax(scores, 2)): [Batch, 3, 3]
                 Backend.Softmax_Backward(_gradient6, _gradient1, _softmax52, batch * 3, 3, 1, log: false, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 9, "d(MatMul(tokens, Transpose(tokens, 1, 2)) * 0.5f) in the backward of Softmax(scores, 2)");
                 // d(MatMul(tokens, Transpose(tokens, 1, 2))) = d(MatMul(tokens, Transpose(tokens, 1, 2)) * 0.5f) · MulScalar': [Batch, 3, 3]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient1, _gradient6, _matMul50, _mulScalar51, batch * 9, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 9, "d(MatMul(tokens, Transpose(tokens, 1, 2))) in the backward of MatMul(tokens, Transpose(tokens, 1, 2)) * 0.5f");
                 // d(Reshape(mixed, -1, 3, 4)) += d(MatMul(tokens, Transpose(tokens, 1, 2)))·bᵀ: [Batch, 3, 4]
                 Backend.Gemm(false, true, 3, 4, 3, 1f, _gradient1, 0, 3, _permute49, 0, 3, 1f, _gradient5, 0, 4, batchCount: batch, strideA: 9, strideB: 12, strideC: 12);
                 // d(Transpose(tokens, 1, 2)) = aᵀ·d(MatMul(tokens, Transpose(tokens, 1, 2))): [Batch, 4, 3]
                 Backend.Gemm(true, false, 4, 3, 3, 1f, _add47, 0, 4, _gradient1, 0, 3, 0f, _gradient6, 0, 3, batchCount: batch, strideA: 12, strideB: 9, strideC: 12);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Reshape(mixed, -1, 3, 4)) in the backward of MatMul(tokens, Transpose(tokens, 1, 2))");
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(Transpose(tokens, 1, 2)) in the backward of MatMul(tokens, Transpose(tokens, 1, 2))");
                 // d(Reshape(mixed, -1, 3, 4)) += permute(d(Transpose(tokens, 1, 2)), inverse): [Batch, 3, 4] <- [Batch, 4, 3]
                 Backend.Permute(_gradient5, _gradient6, _shape5, _permutation0, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Reshape(mixed, -1, 3, 4)) in the backward of Transpose(tokens, 1, 2)");
                 // d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots) = d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots + (roots - 1f)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient5, _sub45, _shape2, _addScalar46, _shape2, _shape2, accumulate: false);
                 // d(roots - 1f) = d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots + (roots - 1f)) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient6, _gradient5, _sub45, _shape2, _addScalar46, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots) in the backward of 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots + (roots - 1f)");
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(roots - 1f) in the backward of 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots + (roots - 1f)");
                 // d(Sqrt(Pow(h, 2) + 1f)) = d(roots - 1f) · AddScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.AddScalar, -1f, _gradient5, _gradient6, _sqrt35, _addScalar46, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Sqrt(Pow(h, 2) + 1f)) in the backward of roots - 1f");
                 // d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f) = d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 0, _gradient6, _gradient1, _add43, _shape2, _rDivScalar44, _shape2, _shape2, accumulate: false);
                 // d(1f / roots) = d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 1, _gradient7, _gradient1, _add43, _shape2, _rDivScalar44, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f) in the backward of 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots");
+                if (CheckFinite) RequireFinite(_gradient7, batch * 12, "d(1f / roots) in the backward of 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots");
                 // d(Sqrt(Pow(h, 2) + 1f)) += d(1f / roots) · RDivScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.RDivScalar, 1f, _gradient5, _gradient7, _sqrt35, _rDivScalar44, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Sqrt(Pow(h, 2) + 1f)) in the backward of 1f / roots");
                 // d(2f * gates + 1f - (3f - roots) / 2f) = d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient6, _sub40, _shape2, _mulScalar42, _shape2, _shape2, accumulate: false);
                 // d((0.5f + logs) * 0.5f) = d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient7, _gradient6, _sub40, _shape2, _mulScalar42, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(2f * gates + 1f - (3f - roots) / 2f) in the backward of 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f");
+                if (CheckFinite) RequireFinite(_gradient7, batch * 12, "d((0.5f + logs) * 0.5f) in the backward of 2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f");
                 // d(0.5f + logs) = d((0.5f + logs) * 0.5f) · MulScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient6, _gradient7, _addScalar41, _mulScalar42, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(0.5f + logs) in the backward of (0.5f + logs) * 0.5f");
                 // d(Log(positive) + Log(Sigmoid(normed))) = d(0.5f + logs) · AddScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.AddScalar, 0.5f, _gradient7, _gradient6, _add32, _addScalar41, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient7, batch * 12, "d(Log(positive) + Log(Sigmoid(normed))) in the backward of 0.5f + logs");
                 // d(2f * gates + 1f) = d(2f * gates + 1f - (3f - roots) / 2f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 0, _gradient6, _gradient1, _addScalar37, _shape2, _mulScalar39, _shape2, _shape2, accumulate: false);
                 // d((3f - roots) / 2f) = d(2f * gates + 1f - (3f - roots) / 2f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 1, _gradient8, _gradient1, _addScalar37, _shape2, _mulScalar39, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(2f * gates + 1f) in the backward of 2f * gates + 1f - (3f - roots) / 2f");
+                if (CheckFinite) RequireFinite(_gradient8, batch * 12, "d((3f - roots) / 2f) in the backward of 2f * gates + 1f - (3f - roots) / 2f");
                 // d(3f - roots) = d((3f - roots) / 2f) · MulScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient1, _gradient8, _rSubScalar38, _mulScalar39, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(3f - roots) in the backward of (3f - roots) / 2f");
                 // d(Sqrt(Pow(h, 2) + 1f)) += d(3f - roots) · RSubScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.RSubScalar, 3f, _gradient5, _gradient1, _sqrt35, _rSubScalar38, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Sqrt(Pow(h, 2) + 1f)) in the backward of 3f - roots");
                 // d(2f * gates) = d(2f * gates + 1f) · AddScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _gradient1, _gradient6, _mulScalar36, _addScalar37, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(2f * gates) in the backward of 2f * gates + 1f");
                 // d(Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f) = d(2f * gates) · MulScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 2f, _gradient6, _gradient1, _sub21, _mulScalar36, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f) in the backward of 2f * gates");
                 // d(Pow(h, 2) + 1f) = d(Sqrt(Pow(h, 2) + 1f)) · Sqrt': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sqrt, 0f, _gradient1, _gradient5, _addScalar34, _sqrt35, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Pow(h, 2) + 1f) in the backward of Sqrt(Pow(h, 2) + 1f)");
                 // d(Pow(h, 2)) = d(Pow(h, 2) + 1f) · AddScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _gradient5, _gradient1, _pow33, _addScalar34, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Pow(h, 2)) in the backward of Pow(h, 2) + 1f");
                 // d(Fc1(x / (inputScale + 1f))) += d(Pow(h, 2)) · Pow': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Pow, 2f, _gradient0, _gradient5, _fc1_6, _pow33, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Pow(h, 2)");
                 // d(Log(positive)) = d(Log(positive) + Log(Sigmoid(normed))) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient7, _log29, _shape2, _log31, _shape2, _shape2, accumulate: false);
                 // d(Log(Sigmoid(normed))) = d(Log(positive) + Log(Sigmoid(normed))) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient5, _gradient7, _log29, _shape2, _log31, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Log(positive)) in the backward of Log(positive) + Log(Sigmoid(normed))");
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Log(Sigmoid(normed))) in the backward of Log(positive) + Log(Sigmoid(normed))");
                 // d(Sigmoid(normed)) = d(Log(Sigmoid(normed))) · Log': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Log, 0f, _gradient7, _gradient5, _sigmoid30, _log31, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient7, batch * 12, "d(Sigmoid(normed)) in the backward of Log(Sigmoid(normed))");
                 // d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) += d(Sigmoid(normed)) · Sigmoid': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient2, _gradient7, _div13, _sigmoid30, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) in the backward of Sigmoid(normed)");
                 // d(Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5)) = d(Log(positive)) · Log': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Log, 0f, _gradient5, _gradient1, _add28, _log29, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5)) in the backward of Log(positive)");
                 // d(Exp(-Abs(h) / 4f)) = d(Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient5, _exp25, _shape2, _pow27, _shape2, _shape2, accumulate: false);
                 // d(Pow(Sigmoid(h), 1.5)) = d(Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5)) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient7, _gradient5, _exp25, _shape2, _pow27, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Exp(-Abs(h) / 4f)) in the backward of Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5)");
+                if (CheckFinite) RequireFinite(_gradient7, batch * 12, "d(Pow(Sigmoid(h), 1.5)) in the backward of Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5)");
                 // d(Sigmoid(h)) = d(Pow(Sigmoid(h), 1.5)) · Pow': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Pow, 1.5f, _gradient5, _gradient7, _sigmoid26, _pow27, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Sigmoid(h)) in the backward of Pow(Sigmoid(h), 1.5)");
                 // d(Fc1(x / (inputScale + 1f))) += d(Sigmoid(h)) · Sigmoid': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient0, _gradient5, _fc1_6, _sigmoid26, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Sigmoid(h)");
                 // d(-Abs(h) / 4f) = d(Exp(-Abs(h) / 4f)) · Exp': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Exp, 0f, _gradient5, _gradient1, _mulScalar24, _exp25, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(-Abs(h) / 4f) in the backward of Exp(-Abs(h) / 4f)");
                 // d(-Abs(h)) = d(-Abs(h) / 4f) · MulScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.25f, _gradient1, _gradient5, _neg23, _mulScalar24, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(-Abs(h)) in the backward of -Abs(h) / 4f");
                 // d(Abs(h)) = d(-Abs(h)) · Neg': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Neg, 0f, _gradient5, _gradient1, _abs22, _neg23, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Abs(h)) in the backward of -Abs(h)");
                 // d(Fc1(x / (inputScale + 1f))) += d(Abs(h)) · Abs': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Abs, 0f, _gradient0, _gradient5, _fc1_6, _abs22, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Abs(h)");
                 // d(Sigmoid(h) * Tanh(h) + Relu(h)) = d(Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 0, _gradient1, _gradient6, _add18, _shape2, _mulScalar20, _shape2, _shape2, accumulate: false);
                 // d(Abs(h) * 0.25f) = d(Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 1, _gradient5, _gradient6, _add18, _shape2, _mulScalar20, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Sigmoid(h) * Tanh(h) + Relu(h)) in the backward of Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f");
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Abs(h) * 0.25f) in the backward of Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f");
                 // d(Abs(h)) = d(Abs(h) * 0.25f) · MulScalar': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.25f, _gradient6, _gradient5, _abs19, _mulScalar20, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(Abs(h)) in the backward of Abs(h) * 0.25f");
                 // d(Fc1(x / (inputScale + 1f))) += d(Abs(h)) · Abs': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Abs, 0f, _gradient0, _gradient6, _fc1_6, _abs19, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Abs(h)");
                 // d(Sigmoid(h) * Tanh(h)) = d(Sigmoid(h) * Tanh(h) + Relu(h)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient5, _gradient1, _mul16, _shape2, _relu17, _shape2, _shape2, accumulate: false);
                 // d(Relu(h)) = d(Sigmoid(h) * Tanh(h) + Relu(h)) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient6, _gradient1, _mul16, _shape2, _relu17, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Sigmoid(h) * Tanh(h)) in the backward of Sigmoid(h) * Tanh(h) + Relu(h)");
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(Relu(h)) in the backward of Sigmoid(h) * Tanh(h) + Relu(h)");
                 // d(Fc1(x / (inputScale + 1f))) += d(Relu(h)) · Relu': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient6, _fc1_6, _relu17, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Relu(h)");
                 // d(Sigmoid(h)) = d(Sigmoid(h) * Tanh(h)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient1, _gradient5, _sigmoid14, _shape2, _tanh15, _shape2, _shape2, accumulate: false);
                 // d(Tanh(h)) = d(Sigmoid(h) * Tanh(h)) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _gradient6, _gradient5, _sigmoid14, _shape2, _tanh15, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Sigmoid(h)) in the backward of Sigmoid(h) * Tanh(h)");
+                if (CheckFinite) RequireFinite(_gradient6, batch * 12, "d(Tanh(h)) in the backward of Sigmoid(h) * Tanh(h)");
                 // d(Fc1(x / (inputScale + 1f))) += d(Tanh(h)) · Tanh': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient0, _gradient6, _fc1_6, _tanh15, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Tanh(h)");
                 // d(Fc1(x / (inputScale + 1f))) += d(Sigmoid(h)) · Sigmoid': [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient0, _gradient1, _fc1_6, _sigmoid14, batch * 12, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Sigmoid(h)");
                 // d(h - Mean(h, 0)) = d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _gradient1, _gradient2, _sub8, _shape2, _sqrt12, _shape3, _shape2, accumulate: false);
                 // d(Sqrt(Mean(centred * centred, 0) + 1e-3f)) = d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)) · ∂/∂b: [12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 1, _gradient3, _gradient2, _sub8, _shape2, _sqrt12, _shape3, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(h - Mean(h, 0)) in the backward of centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)");
+                if (CheckFinite) RequireFinite(_gradient3, 12, "d(Sqrt(Mean(centred * centred, 0) + 1e-3f)) in the backward of centred / Sqrt(Mean(centred * centred, 0) + 1e-3f)");
                 // d(Mean(centred * centred, 0) + 1e-3f) = d(Sqrt(Mean(centred * centred, 0) + 1e-3f)) · Sqrt': [12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sqrt, 0f, _gradient4, _gradient3, _addScalar11, _sqrt12, 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient4, 12, "d(Mean(centred * centred, 0) + 1e-3f) in the backward of Sqrt(Mean(centred * centred, 0) + 1e-3f)");
                 // d(Mean(centred * centred, 0)) = d(Mean(centred * centred, 0) + 1e-3f) · AddScalar': [12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.AddScalar, 0.001f, _gradient3, _gradient4, _mean10, _addScalar11, 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient3, 12, "d(Mean(centred * centred, 0)) in the backward of Mean(centred * centred, 0) + 1e-3f");
                 // d(centred * centred) = broadcast(d(Mean(centred * centred, 0))) / count: [Batch, 12] <- [12]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient5, _gradient3, _shape2, _reduceAxes1, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(centred * centred) in the backward of Mean(centred * centred, 0)");
                 // d(h - Mean(h, 0)) += d(centred * centred) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient1, _gradient5, _sub8, _shape2, _sub8, _shape2, _shape2, accumulate: true);
                 // d(h - Mean(h, 0)) += d(centred * centred) · ∂/∂b: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _gradient1, _gradient5, _sub8, _shape2, _sub8, _shape2, _shape2, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(h - Mean(h, 0)) in the backward of centred * centred");
                 // d(Fc1(x / (inputScale + 1f))) += d(h - Mean(h, 0)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 0, _gradient0, _gradient1, _fc1_6, _shape2, _mean7, _shape3, _shape2, accumulate: true);
                 // d(Mean(h, 0)) = d(h - Mean(h, 0)) · ∂/∂b: [12] <- [Batch, 12]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 1, _gradient3, _gradient1, _fc1_6, _shape2, _mean7, _shape3, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of h - Mean(h, 0)");
+                if (CheckFinite) RequireFinite(_gradient3, 12, "d(Mean(h, 0)) in the backward of h - Mean(h, 0)");
                 // d(Fc1(x / (inputScale + 1f))) += broadcast(d(Mean(h, 0))) / count: [Batch, 12] <- [12]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient0, _gradient3, _shape2, _reduceAxes1, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Mean(h, 0)");
                 // d(x / (inputScale + 1f)) = d(Fc1(x / (inputScale + 1f)))·W; d(fc1.weight), d(fc1.bias): [Batch, 8] <- [Batch, 12]
                 Backend.Linear_Backward(_gradient1, _dfc1_weight, _dfc1_bias, _gradient0, _div5, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 8, "d(x / (inputScale + 1f)) in the backward of Fc1(x / (inputScale + 1f))");
+                if (CheckFinite) RequireFinite(_dfc1_weight, 96, "d(fc1.weight) in the backward of Fc1(x / (inputScale + 1f))");
+                if (CheckFinite) RequireFinite(_dfc1_bias, 12, "d(fc1.bias) in the backward of Fc1(x / (inputScale + 1f))");
                 // d(x) += d(x / (inputScale + 1f)) · ∂/∂a: [Batch, 8] <- [Batch, 8]
                 if (ComputeInputGradients) Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _dx, _gradient1, _x, _shape0, _addScalar4, _shape1, _shape0, accumulate: true);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 8, "d(x) in the backward of x / (inputScale + 1f)");
             }
 
             private void SetBatchInShapes(int batch)

@@ -188,14 +188,25 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(Flatten(MaxPool2d(h, 2))) = d(Fc(Flatten(MaxPool2d(h, 2))))·W; d(fc.weight), d(fc.bias): [Batch, 96] <- [Batch, 4]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc6, _maxPool2d4, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 96, "d(Flatten(MaxPool2d(h, 2))) in the backward of Fc(Flatten(MaxPool2d(h, 2)))");
+                if (CheckFinite) RequireFinite(_dfc_weight, 384, "d(fc.weight) in the backward of Fc(Flatten(MaxPool2d(h, 2)))");
+                if (CheckFinite) RequireFinite(_dfc_bias, 4, "d(fc.bias) in the backward of Fc(Flatten(MaxPool2d(h, 2)))");
                 // d(Relu(Bn1(Conv1(x)))) = d(MaxPool2d(h, 2)) scattered to the maxima: [Batch, 6, 8, 8] <- [Batch, 6, 4, 4]
                 Backend.MaxPool2d_Backward(_gradient1, _gradient0, _indices4, in _pool2dDesc0, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 384, "d(Relu(Bn1(Conv1(x)))) in the backward of MaxPool2d(h, 2)");
                 // d(Bn1(Conv1(x))) = d(Relu(Bn1(Conv1(x)))) · Relu': [Batch, 6, 8, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _bn1_2, _relu3, batch * 384, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 384, "d(Bn1(Conv1(x))) in the backward of Relu(Bn1(Conv1(x)))");
                 // d(Conv1(x)) = batch-norm backward of d(Bn1(Conv1(x))); d(bn1.weight), d(bn1.bias): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8], through the batch statistics
                 Backend.BatchNorm2d_Backward(_gradient1, _dbn1_weight, _dbn1_bias, _gradient0, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, in _batchNormDesc0, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 384, "d(Conv1(x)) in the backward of Bn1(Conv1(x))");
+                if (CheckFinite) RequireFinite(_dbn1_weight, 6, "d(bn1.weight) in the backward of Bn1(Conv1(x))");
+                if (CheckFinite) RequireFinite(_dbn1_bias, 6, "d(bn1.bias) in the backward of Bn1(Conv1(x))");
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 3, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient1, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 192, "d(x) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_weight, 162, "d(conv1.weight) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_bias, 6, "d(conv1.bias) in the backward of Conv1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

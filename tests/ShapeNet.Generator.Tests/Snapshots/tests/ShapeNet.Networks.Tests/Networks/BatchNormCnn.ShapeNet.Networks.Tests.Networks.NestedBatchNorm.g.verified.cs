@@ -228,20 +228,35 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(Flatten(GlobalAvgPool(h))) = d(Fc(Flatten(GlobalAvgPool(h))))·W; d(fc.weight), d(fc.bias): [Batch, 6] <- [Batch, 4]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc9, _globalAvgPool7, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 6, "d(Flatten(GlobalAvgPool(h))) in the backward of Fc(Flatten(GlobalAvgPool(h)))");
+                if (CheckFinite) RequireFinite(_dfc_weight, 24, "d(fc.weight) in the backward of Fc(Flatten(GlobalAvgPool(h)))");
+                if (CheckFinite) RequireFinite(_dfc_bias, 4, "d(fc.bias) in the backward of Fc(Flatten(GlobalAvgPool(h)))");
                 // d(Relu(Bn(Conv(x)))) = d(GlobalAvgPool(h)) / (H·W) over each plane: [Batch, 6, 8, 8] <- [Batch, 6, 1, 1]
                 Backend.GlobalAvgPool_Backward(_gradient1, _gradient0, batch, 6, 64, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 384, "d(Relu(Bn(Conv(x)))) in the backward of GlobalAvgPool(h)");
                 // d(Bn(Conv(x))) = d(Relu(Bn(Conv(x)))) · Relu': [Batch, 6, 8, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient0, _gradient1, _block_bn5, _relu6, batch * 384, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 384, "d(Bn(Conv(x))) in the backward of Relu(Bn(Conv(x)))");
                 // d(Conv(x)) = batch-norm backward of d(Bn(Conv(x))); no parameters: [Batch, 6, 8, 8] <- [Batch, 6, 8, 8], through the batch statistics
                 Backend.BatchNorm2d_Backward(_gradient1, null, null, _gradient0, _block_conv4, _saveMean5, _saveInvStd5, null, in _batchNormDesc1, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 384, "d(Conv(x)) in the backward of Bn(Conv(x))");
                 // d(Relu(Bn1(Conv1(x)))) = convᵀ(d(Conv(x)), W); d(block.conv.weight), d(block.conv.no bias): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Conv2d_Backward(_gradient0, _dblock_conv_weight, null, _gradient1, _relu3, _block_conv_weight, _convWorkspace, in _conv2dDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 384, "d(Relu(Bn1(Conv1(x)))) in the backward of Conv(x)");
+                if (CheckFinite) RequireFinite(_dblock_conv_weight, 324, "d(block.conv.weight) in the backward of Conv(x)");
                 // d(Bn1(Conv1(x))) = d(Relu(Bn1(Conv1(x)))) · Relu': [Batch, 6, 8, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient0, _bn1_2, _relu3, batch * 384, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 384, "d(Bn1(Conv1(x))) in the backward of Relu(Bn1(Conv1(x)))");
                 // d(Conv1(x)) = batch-norm backward of d(Bn1(Conv1(x))); d(bn1.weight), d(bn1.bias): [Batch, 6, 8, 8] <- [Batch, 6, 8, 8], through the batch statistics
                 Backend.BatchNorm2d_Backward(_gradient0, _dbn1_weight, _dbn1_bias, _gradient1, _conv1_1, _saveMean2, _saveInvStd2, _bn1_weight, in _batchNormDesc0, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 384, "d(Conv1(x)) in the backward of Bn1(Conv1(x))");
+                if (CheckFinite) RequireFinite(_dbn1_weight, 6, "d(bn1.weight) in the backward of Bn1(Conv1(x))");
+                if (CheckFinite) RequireFinite(_dbn1_bias, 6, "d(bn1.bias) in the backward of Bn1(Conv1(x))");
                 // d(x) = convᵀ(d(Conv1(x)), W); d(conv1.weight), d(conv1.bias): [Batch, 3, 8, 8] <- [Batch, 6, 8, 8]
                 Backend.Conv2d_Backward(ComputeInputGradients ? _dx : null, _dconv1_weight, _dconv1_bias, _gradient0, _x, _conv1_weight, _convWorkspace, in _conv2dDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 192, "d(x) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_weight, 162, "d(conv1.weight) in the backward of Conv1(x)");
+                if (CheckFinite) RequireFinite(_dconv1_bias, 6, "d(conv1.bias) in the backward of Conv1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -235,32 +235,57 @@ namespace ShapeNet.Networks.Tests.Networks
                 SetBatchInShapes(batch);
                 // d(Flatten(three)) = d(Head(Flatten(three)))·W; d(head.weight), d(head.bias): [Batch, 12] <- [Batch, 5]
                 Backend.Linear_Backward(_gradient0, _dhead_weight, _dhead_bias, _dhead16, _add14, _head_weight, in _linearDesc4, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Flatten(three)) in the backward of Head(Flatten(three))");
+                if (CheckFinite) RequireFinite(_dhead_weight, 60, "d(head.weight) in the backward of Head(Flatten(three))");
+                if (CheckFinite) RequireFinite(_dhead_bias, 5, "d(head.bias) in the backward of Head(Flatten(three))");
                 // d(Reshape(squeezed, -1, 3, 4)) = d(x + Relu(Fc(x))) · ∂/∂a: [Batch, 3, 4] <- [Batch, 3, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _sigmoid10, _shape1, _relu13, _shape1, _shape1, accumulate: false);
                 // d(Relu(Fc(x))) = d(x + Relu(Fc(x))) · ∂/∂b: [Batch, 3, 4] <- [Batch, 3, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient0, _sigmoid10, _shape1, _relu13, _shape1, _shape1, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Reshape(squeezed, -1, 3, 4)) in the backward of x + Relu(Fc(x))");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(Relu(Fc(x))) in the backward of x + Relu(Fc(x))");
                 // d(pre-activation of Relu(Fc(x))) = d(Relu(Fc(x))) · Relu'(y), in place: [Batch, 3, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient2, _gradient2, _relu13, _relu13, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(Fc(x)) in the backward of Relu(Fc(x))");
                 // d(Reshape(squeezed, -1, 3, 4)) += d(Fc(x))·W; d(block2.fc.weight), d(block2.fc.bias): [Batch, 3, 4] <- [Batch, 3, 4]
                 Backend.Linear_Backward(_gradient1, _dblock2_fc_weight, _dblock2_fc_bias, _gradient2, _sigmoid10, _block2_fc_weight, in _linearDesc2, batch * 3, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Reshape(squeezed, -1, 3, 4)) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dblock2_fc_weight, 16, "d(block2.fc.weight) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dblock2_fc_bias, 4, "d(block2.fc.bias) in the backward of Fc(x)");
                 // d(pre-activation of Sigmoid(Squeeze(Flatten(six)))) = d(Sigmoid(Squeeze(Flatten(six)))) · Sigmoid'(y), in place: [Batch, 12]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient1, _gradient1, _sigmoid10, _sigmoid10, batch * 12, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Squeeze(Flatten(six))) in the backward of Sigmoid(Squeeze(Flatten(six)))");
                 // d(Flatten(six)) = d(Squeeze(Flatten(six)))·W; d(squeeze.weight), d(squeeze.bias): [Batch, 24] <- [Batch, 12]
                 Backend.Linear_Backward(_gradient0, _dsqueeze_weight, _dsqueeze_bias, _gradient1, _add7, _squeeze_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 24, "d(Flatten(six)) in the backward of Squeeze(Flatten(six))");
+                if (CheckFinite) RequireFinite(_dsqueeze_weight, 288, "d(squeeze.weight) in the backward of Squeeze(Flatten(six))");
+                if (CheckFinite) RequireFinite(_dsqueeze_bias, 12, "d(squeeze.bias) in the backward of Squeeze(Flatten(six))");
                 // d(Reshape(h, -1, 6, 4)) = d(x + Relu(Fc(x))) · ∂/∂a: [Batch, 6, 4] <- [Batch, 6, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _stem_proj3, _shape0, _relu6, _shape0, _shape0, accumulate: false);
                 // d(Relu(Fc(x))) = d(x + Relu(Fc(x))) · ∂/∂b: [Batch, 6, 4] <- [Batch, 6, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient0, _stem_proj3, _shape0, _relu6, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 24, "d(Reshape(h, -1, 6, 4)) in the backward of x + Relu(Fc(x))");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 24, "d(Relu(Fc(x))) in the backward of x + Relu(Fc(x))");
                 // d(pre-activation of Relu(Fc(x))) = d(Relu(Fc(x))) · Relu'(y), in place: [Batch, 6, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient2, _gradient2, _relu6, _relu6, batch * 24, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 24, "d(Fc(x)) in the backward of Relu(Fc(x))");
                 // d(Reshape(h, -1, 6, 4)) += d(Fc(x))·W; d(block1.fc.weight), d(block1.fc.bias): [Batch, 6, 4] <- [Batch, 6, 4]
                 Backend.Linear_Backward(_gradient1, _dblock1_fc_weight, _dblock1_fc_bias, _gradient2, _stem_proj3, _block1_fc_weight, in _linearDesc2, batch * 6, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 24, "d(Reshape(h, -1, 6, 4)) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dblock1_fc_weight, 16, "d(block1.fc.weight) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dblock1_fc_bias, 4, "d(block1.fc.bias) in the backward of Fc(x)");
                 // d(Tanh(Fc(x))) = d(Proj(Tanh(Fc(x))))·W; d(stem.proj.weight), d(stem.proj.no bias): [Batch, 24] <- [Batch, 24]
                 Backend.Linear_Backward(_gradient0, _dstem_proj_weight, null, _gradient1, _tanh2, _stem_proj_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 24, "d(Tanh(Fc(x))) in the backward of Proj(Tanh(Fc(x)))");
+                if (CheckFinite) RequireFinite(_dstem_proj_weight, 576, "d(stem.proj.weight) in the backward of Proj(Tanh(Fc(x)))");
                 // d(pre-activation of Tanh(Fc(x))) = d(Tanh(Fc(x))) · Tanh'(y), in place: [Batch, 24]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient0, _gradient0, _tanh2, _tanh2, batch * 24, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 24, "d(Fc(x)) in the backward of Tanh(Fc(x))");
                 // d(x) = d(Fc(x))·W; d(stem.fc.weight), d(stem.fc.bias): [Batch, 12] <- [Batch, 24]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dstem_fc_weight, _dstem_fc_bias, _gradient0, _x, _stem_fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dstem_fc_weight, 288, "d(stem.fc.weight) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dstem_fc_bias, 24, "d(stem.fc.bias) in the backward of Fc(x)");
             }
 
             private void SetBatchInShapes(int batch)

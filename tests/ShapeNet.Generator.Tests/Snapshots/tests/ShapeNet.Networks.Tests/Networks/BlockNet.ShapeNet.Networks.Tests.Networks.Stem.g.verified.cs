@@ -114,10 +114,16 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(Tanh(Fc(x))) = d(Proj(Tanh(Fc(x))))·W; d(proj.weight), d(proj.no bias): [Batch, 24] <- [Batch, 24]
                 Backend.Linear_Backward(_gradient0, _dproj_weight, null, _dproj3, _tanh2, _proj_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 24, "d(Tanh(Fc(x))) in the backward of Proj(Tanh(Fc(x)))");
+                if (CheckFinite) RequireFinite(_dproj_weight, 576, "d(proj.weight) in the backward of Proj(Tanh(Fc(x)))");
                 // d(pre-activation of Tanh(Fc(x))) = d(Tanh(Fc(x))) · Tanh'(y), in place: [Batch, 24]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient0, _gradient0, _tanh2, _tanh2, batch * 24, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 24, "d(Fc(x)) in the backward of Tanh(Fc(x))");
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 12] <- [Batch, 24]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient0, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 288, "d(fc.weight) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 24, "d(fc.bias) in the backward of Fc(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -135,12 +135,20 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(Dropout(Relu(Fc1(x)), 0.25)) = d(Fc2(Dropout(Relu(Fc1(x)), 0.25)))·W; d(fc2.weight), d(fc2.bias): [Batch, 16] <- [Batch, 16]
                 Backend.Linear_Backward(_gradient0, _dfc2_weight, _dfc2_bias, _dfc2_4, _dropout3, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Dropout(Relu(Fc1(x)), 0.25)) in the backward of Fc2(Dropout(Relu(Fc1(x)), 0.25))");
+                if (CheckFinite) RequireFinite(_dfc2_weight, 256, "d(fc2.weight) in the backward of Fc2(Dropout(Relu(Fc1(x)), 0.25))");
+                if (CheckFinite) RequireFinite(_dfc2_bias, 16, "d(fc2.bias) in the backward of Fc2(Dropout(Relu(Fc1(x)), 0.25))");
                 // d(Relu(Fc1(x))) = d(Dropout(Relu(Fc1(x)), 0.25))·mask/(1 − p): [Batch, 16]
                 Backend.Dropout_Backward(_gradient1, _gradient0, _mask3, batch * 16, 0.25f, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Relu(Fc1(x))) in the backward of Dropout(Relu(Fc1(x)), 0.25)");
                 // d(pre-activation of Relu(Fc1(x))) = d(Relu(Fc1(x))) · Relu'(y), in place: [Batch, 16]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Relu, 0f, _gradient1, _gradient1, _relu2, _relu2, batch * 16, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Fc1(x)) in the backward of Relu(Fc1(x))");
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 16] <- [Batch, 16]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 16, "d(x) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_weight, 256, "d(fc1.weight) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_bias, 16, "d(fc1.bias) in the backward of Fc1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

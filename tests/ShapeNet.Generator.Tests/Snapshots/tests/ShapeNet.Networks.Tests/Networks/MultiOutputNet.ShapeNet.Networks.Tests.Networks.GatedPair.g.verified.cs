@@ -127,14 +127,21 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient0, _dmul5, _chunk2, _shape0, _sigmoid4, _shape0, _shape0, accumulate: false);
                 // d(Sigmoid(b)) = d(a * gate) · ∂/∂b: [Batch, 8] <- [Batch, 8]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _gradient1, _dmul5, _chunk2, _shape0, _sigmoid4, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 8, "d(a) in the backward of a * gate");
+                if (CheckFinite) RequireFinite(_gradient1, batch * 8, "d(Sigmoid(b)) in the backward of a * gate");
                 // d(b) = d(Sigmoid(b)) · Sigmoid': [Batch, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient2, _gradient1, _chunk3, _sigmoid4, batch * 8, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 8, "d(b) in the backward of Sigmoid(b)");
                 // d(Fc(x)) = d(a) at its part: [Batch, 16] <- [Batch, 8]
                 Backend.CopyRows(_gradient1, 0, 16, _gradient0, 0, 8, 8, batch, accumulate: false);
                 // d(Fc(x)) = d(b) at its part: [Batch, 16] <- [Batch, 8]
                 Backend.CopyRows(_gradient1, 8, 16, _gradient2, 0, 8, 8, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(Fc(x)) in the backward of Chunk(Fc(x), 2, 1)");
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 6] <- [Batch, 16]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient1, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 6, "d(x) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 96, "d(fc.weight) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 16, "d(fc.bias) in the backward of Fc(x)");
             }
 
             private void SetBatchInShapes(int batch)

@@ -209,36 +209,55 @@ namespace ShapeNet.Networks.Tests.Networks
                 SetBatchInShapes(batch);
                 // d(Concat([p, Tanh(q)], 1)) = d(Head(Concat([p, Tanh(q)], 1)))·W; d(head.weight), d(head.bias): [Batch, 5] <- [Batch, 3]
                 Backend.Linear_Backward(_gradient0, _dhead_weight, _dhead_bias, _dhead13, _concat12, _head_weight, in _linearDesc2, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 5, "d(Concat([p, Tanh(q)], 1)) in the backward of Head(Concat([p, Tanh(q)], 1))");
+                if (CheckFinite) RequireFinite(_dhead_weight, 15, "d(head.weight) in the backward of Head(Concat([p, Tanh(q)], 1))");
+                if (CheckFinite) RequireFinite(_dhead_bias, 3, "d(head.bias) in the backward of Head(Concat([p, Tanh(q)], 1))");
                 // d(p) = its part of d(Concat([p, Tanh(q)], 1)): [Batch, 2] <- [Batch, 5]
                 Backend.CopyRows(_gradient1, 0, 2, _gradient0, 0, 5, 2, batch, accumulate: false);
                 // d(Tanh(q)) = its part of d(Concat([p, Tanh(q)], 1)): [Batch, 3] <- [Batch, 5]
                 Backend.CopyRows(_gradient2, 0, 3, _gradient0, 2, 5, 3, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 2, "d(p) in the backward of Concat([p, Tanh(q)], 1)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 3, "d(Tanh(q)) in the backward of Concat([p, Tanh(q)], 1)");
                 // d(q) = d(Tanh(q)) · Tanh': [Batch, 3]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient0, _gradient2, _split9, _tanh11, batch * 3, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 3, "d(q) in the backward of Tanh(q)");
                 // d(Mix(gated + gate)) = 0 where an output of Split(Mix(gated + gate), [2, 3, 1], 1) receives no gradient: [Batch, 6]
                 Backend.Fill(_gradient2, 0f, 0, batch * 6);
                 // d(Mix(gated + gate)) = d(p) at its part: [Batch, 6] <- [Batch, 2]
                 Backend.CopyRows(_gradient2, 0, 6, _gradient1, 0, 2, 2, batch, accumulate: false);
                 // d(Mix(gated + gate)) = d(q) at its part: [Batch, 6] <- [Batch, 3]
                 Backend.CopyRows(_gradient2, 2, 6, _gradient0, 0, 3, 3, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 6, "d(Mix(gated + gate)) in the backward of Split(Mix(gated + gate), [2, 3, 1], 1)");
                 // d(gated + gate) = d(Mix(gated + gate))·W; d(mix.weight), d(mix.bias): [Batch, 8] <- [Batch, 6]
                 Backend.Linear_Backward(_gradient0, _dmix_weight, _dmix_bias, _gradient2, _add6, _mix_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 8, "d(gated + gate) in the backward of Mix(gated + gate)");
+                if (CheckFinite) RequireFinite(_dmix_weight, 48, "d(mix.weight) in the backward of Mix(gated + gate)");
+                if (CheckFinite) RequireFinite(_dmix_bias, 6, "d(mix.bias) in the backward of Mix(gated + gate)");
                 // d(a * gate) = d(gated + gate) · ∂/∂a: [Batch, 8] <- [Batch, 8]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _mul5, _shape0, _sigmoid4, _shape0, _shape0, accumulate: false);
                 // d(Sigmoid(b)) = d(gated + gate) · ∂/∂b: [Batch, 8] <- [Batch, 8]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient0, _mul5, _shape0, _sigmoid4, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 8, "d(a * gate) in the backward of gated + gate");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 8, "d(Sigmoid(b)) in the backward of gated + gate");
                 // d(a) = d(a * gate) · ∂/∂a: [Batch, 8] <- [Batch, 8]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient0, _gradient1, _chunk2, _shape0, _sigmoid4, _shape0, _shape0, accumulate: false);
                 // d(Sigmoid(b)) += d(a * gate) · ∂/∂b: [Batch, 8] <- [Batch, 8]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _gradient2, _gradient1, _chunk2, _shape0, _sigmoid4, _shape0, _shape0, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 8, "d(a) in the backward of a * gate");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 8, "d(Sigmoid(b)) in the backward of a * gate");
                 // d(b) = d(Sigmoid(b)) · Sigmoid': [Batch, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Sigmoid, 0f, _gradient1, _gradient2, _chunk3, _sigmoid4, batch * 8, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 8, "d(b) in the backward of Sigmoid(b)");
                 // d(Fc(x)) = d(a) at its part: [Batch, 16] <- [Batch, 8]
                 Backend.CopyRows(_gradient2, 0, 16, _gradient0, 0, 8, 8, batch, accumulate: false);
                 // d(Fc(x)) = d(b) at its part: [Batch, 16] <- [Batch, 8]
                 Backend.CopyRows(_gradient2, 8, 16, _gradient1, 0, 8, 8, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 16, "d(Fc(x)) in the backward of Chunk(Fc(x), 2, 1)");
                 // d(x) = d(Fc(x))·W; d(pair.fc.weight), d(pair.fc.bias): [Batch, 6] <- [Batch, 16]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dpair_fc_weight, _dpair_fc_bias, _gradient2, _x, _pair_fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 6, "d(x) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dpair_fc_weight, 96, "d(pair.fc.weight) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dpair_fc_bias, 16, "d(pair.fc.bias) in the backward of Fc(x)");
             }
 
             private void SetBatchInShapes(int batch)

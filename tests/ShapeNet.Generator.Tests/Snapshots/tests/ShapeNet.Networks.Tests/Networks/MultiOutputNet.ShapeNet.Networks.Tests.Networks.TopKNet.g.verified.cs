@@ -104,8 +104,12 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(Fc(x)) = d(values) scattered to the top 3: [Batch, 8] <- [Batch, 3]
                 Backend.TopK_Backward(_gradient0, _dtopK2, _topK3, batch, 8, 1, 3, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 8, "d(Fc(x)) in the backward of TopK(Fc(x), 3, 1)");
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 6] <- [Batch, 8]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient0, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 6, "d(x) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 48, "d(fc.weight) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 8, "d(fc.bias) in the backward of Fc(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

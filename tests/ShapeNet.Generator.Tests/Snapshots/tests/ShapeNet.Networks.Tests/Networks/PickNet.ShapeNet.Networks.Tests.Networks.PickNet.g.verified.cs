@@ -153,20 +153,31 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _dadd9, _pick6, _shape0, _mulScalar8, _shape0, _shape0, accumulate: false);
                 // d(Pick(scores, labels) * 0.5f) = d(Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels) + Pick(scores, labels) * 0.5f) · ∂/∂b: [Batch] <- [Batch]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient1, _dadd9, _pick6, _shape0, _mulScalar8, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch, "d(Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels)) in the backward of Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels) + Pick(scores, labels) * 0.5f");
+                if (CheckFinite) RequireFinite(_gradient1, batch, "d(Pick(scores, labels) * 0.5f) in the backward of Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels) + Pick(scores, labels) * 0.5f");
                 // d(Pick(scores, labels)) = d(Pick(scores, labels) * 0.5f) · MulScalar': [Batch]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient2, _gradient1, _pick7, _mulScalar8, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch, "d(Pick(scores, labels)) in the backward of Pick(scores, labels) * 0.5f");
                 // d(Fc(x)) = d(Pick(scores, labels)) scattered into the picked entries: [Batch, 5]
                 Backend.Pick_Backward(_gradient1, _gradient2, _labels, batch, 5, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 5, "d(Fc(x)) in the backward of Pick(scores, labels)");
                 // d(LogSoftmax(Tanh(scores) * 3f, 1)) = d(Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels)) scattered into the picked entries: [Batch, 5]
                 Backend.Pick_Backward(_gradient2, _gradient0, _labels, batch, 5, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 5, "d(LogSoftmax(Tanh(scores) * 3f, 1)) in the backward of Pick(LogSoftmax(Tanh(scores) * 3f, 1), labels)");
                 // d(Tanh(scores) * 3f) = LogSoftmax backward of d(LogSoftmax(Tanh(scores) * 3f, 1)): [Batch, 5]
                 Backend.Softmax_Backward(_gradient0, _gradient2, _logSoftmax5, batch, 5, 1, log: true, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 5, "d(Tanh(scores) * 3f) in the backward of LogSoftmax(Tanh(scores) * 3f, 1)");
                 // d(Tanh(scores)) = d(Tanh(scores) * 3f) · MulScalar': [Batch, 5]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 3f, _gradient2, _gradient0, _tanh3, _mulScalar4, batch * 5, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 5, "d(Tanh(scores)) in the backward of Tanh(scores) * 3f");
                 // d(Fc(x)) += d(Tanh(scores)) · Tanh': [Batch, 5]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient2, _fc2, _tanh3, batch * 5, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 5, "d(Fc(x)) in the backward of Tanh(scores)");
                 // d(x) = d(Fc(x))·W; d(fc.weight), d(fc.bias): [Batch, 8] <- [Batch, 5]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc_weight, _dfc_bias, _gradient1, _x, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 8, "d(x) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 40, "d(fc.weight) in the backward of Fc(x)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 5, "d(fc.bias) in the backward of Fc(x)");
             }
 
             private void SetBatchInShapes(int batch)

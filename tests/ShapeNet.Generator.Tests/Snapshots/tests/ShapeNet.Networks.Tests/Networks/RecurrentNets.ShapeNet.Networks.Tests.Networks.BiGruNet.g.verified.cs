@@ -195,8 +195,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient1 = Allocate(batchCapacity * 70);
                 _gradient2 = Allocate(batchCapacity * 16);
                 backend.Prepare(in _linearDesc0, batchCapacity);
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 7, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 7, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 7, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 7, batchCapacity)));
                 _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0, _gru_weight_ih_l0_reverse, _gru_weight_hh_l0_reverse, _gru_bias_ih_l0_reverse, _gru_bias_hh_l0_reverse, _gru_weight_ih_l1, _gru_weight_hh_l1, _gru_bias_ih_l1, _gru_bias_hh_l1, _gru_weight_ih_l1_reverse, _gru_weight_hh_l1_reverse, _gru_bias_ih_l1_reverse, _gru_bias_hh_l1_reverse });
                 _gruGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dgru_weight_ih_l0, _dgru_weight_hh_l0, _dgru_bias_ih_l0, _dgru_bias_hh_l0, _dgru_weight_ih_l0_reverse, _dgru_weight_hh_l0_reverse, _dgru_bias_ih_l0_reverse, _dgru_bias_hh_l0_reverse, _dgru_weight_ih_l1, _dgru_weight_hh_l1, _dgru_bias_ih_l1, _dgru_bias_hh_l1, _dgru_weight_ih_l1_reverse, _dgru_weight_hh_l1_reverse, _dgru_bias_ih_l1_reverse, _dgru_bias_hh_l1_reverse });
                 BindInput(0, _ids, null);
@@ -243,19 +243,44 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(Concat([hN[-2], hN[-1]], 1)) = d(Fc(Concat([hN[-2], hN[-1]], 1)))·W; d(fc.weight), d(fc.bias): [Batch, 32] <- [Batch, 5]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc8, _concat7, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 32, "d(Concat([hN[-2], hN[-1]], 1)) in the backward of Fc(Concat([hN[-2], hN[-1]], 1))");
+                if (CheckFinite) RequireFinite(_dfc_weight, 160, "d(fc.weight) in the backward of Fc(Concat([hN[-2], hN[-1]], 1))");
+                if (CheckFinite) RequireFinite(_dfc_bias, 5, "d(fc.bias) in the backward of Fc(Concat([hN[-2], hN[-1]], 1))");
                 // d(hN[-2]) = its part of d(Concat([hN[-2], hN[-1]], 1)): [Batch, 16] <- [Batch, 32]
                 Backend.CopyRows(_gradient1, 0, 16, _gradient0, 0, 32, 16, batch, accumulate: false);
                 // d(hN[-1]) = its part of d(Concat([hN[-2], hN[-1]], 1)): [Batch, 16] <- [Batch, 32]
                 Backend.CopyRows(_gradient2, 0, 16, _gradient0, 16, 32, 16, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(hN[-2]) in the backward of Concat([hN[-2], hN[-1]], 1)");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 16, "d(hN[-1]) in the backward of Concat([hN[-2], hN[-1]], 1)");
                 // d(Gru(Embedding(ids), lengths: lengths).HN) = 0 except [3] = d(hN[-1]): [4, Batch, 16]
                 Backend.Fill(_gradient0, 0f, 0, batch * 64);
                 Backend.CopyRows(_gradient0, 3 * batch * 16, batch * 16, _gradient2, 0, batch * 16, batch * 16, 1, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 64, "d(Gru(Embedding(ids), lengths: lengths).HN) in the backward of hN[-1]");
                 // d(Gru(Embedding(ids), lengths: lengths).HN)[2] += d(hN[-2]): [Batch, 16]
                 Backend.CopyRows(_gradient0, 2 * batch * 16, batch * 16, _gradient1, 0, batch * 16, batch * 16, 1, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 64, "d(Gru(Embedding(ids), lengths: lengths).HN) in the backward of hN[-2]");
                 // d(Embedding(ids)), d(gru.*) through time from d(output), d(h_n): [7, Batch, 10] <- [7, Batch, 32]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient1, null, null, _gruGradients, _recurrentWorkspace, null, _gradient0, null, _reserve3, _embedding2, _gruParameters, _lengths, 7, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 70, "d(Embedding(ids)) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l0, 480, "d(gru.weight_ih_l0) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l0, 768, "d(gru.weight_hh_l0) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l0, 48, "d(gru.bias_ih_l0) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l0, 48, "d(gru.bias_hh_l0) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l0_reverse, 480, "d(gru.weight_ih_l0_reverse) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l0_reverse, 768, "d(gru.weight_hh_l0_reverse) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l0_reverse, 48, "d(gru.bias_ih_l0_reverse) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l0_reverse, 48, "d(gru.bias_hh_l0_reverse) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l1, 1536, "d(gru.weight_ih_l1) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l1, 768, "d(gru.weight_hh_l1) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l1, 48, "d(gru.bias_ih_l1) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l1, 48, "d(gru.bias_hh_l1) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l1_reverse, 1536, "d(gru.weight_ih_l1_reverse) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l1_reverse, 768, "d(gru.weight_hh_l1_reverse) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l1_reverse, 48, "d(gru.bias_ih_l1_reverse) in the backward of Gru(Embedding(ids), lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l1_reverse, 48, "d(gru.bias_hh_l1_reverse) in the backward of Gru(Embedding(ids), lengths: lengths)");
                 // d(embedding.weight)[ids] = d(Embedding(ids)), padding row 0 none: [32, 10] <- [7, Batch, 10]
                 Backend.Embedding_Backward(_dembedding_weight, _gradient1, _ids, batch * 7, 32, 10, 0, accumulate: false);
+                if (CheckFinite) RequireFinite(_dembedding_weight, 320, "d(embedding.weight) in the backward of Embedding(ids)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -138,11 +138,11 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient1 = Allocate(batchCapacity * 4);
                 _gradient2 = Allocate(batchCapacity * 4);
                 _gradient3 = Allocate(batchCapacity * 3);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)));
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
-                _reserve5 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve6 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor1, 1, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
+                _reserve5 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve6 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor1, 1, batchCapacity)));
                 _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih, _lstm_weight_hh, _lstm_bias_ih, _lstm_bias_hh });
                 _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih, _dlstm_weight_hh, _dlstm_bias_ih, _dlstm_bias_hh });
                 _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor1, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih, _rnn_weight_hh, _rnn_bias_ih, _rnn_bias_hh });
@@ -190,21 +190,46 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(Lstm(x[1], (h, c)).H), d(state), d(rnn.*) from d(Rnn(Lstm(x[1], (h, c)).H, h)): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor1, _gradient1, _gradient0, null, _rnnGradients, _recurrentWorkspace, _drnn8, null, null, _reserve6, _lstm6, _rnnParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(Lstm(x[1], (h, c)).H) in the backward of Rnn(Lstm(x[1], (h, c)).H, h)");
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Rnn(c)) in the backward of Rnn(Lstm(x[1], (h, c)).H, h)");
+                if (CheckFinite) RequireFinite(_drnn_weight_ih, 16, "d(rnn.weight_ih) in the backward of Rnn(Lstm(x[1], (h, c)).H, h)");
+                if (CheckFinite) RequireFinite(_drnn_weight_hh, 16, "d(rnn.weight_hh) in the backward of Rnn(Lstm(x[1], (h, c)).H, h)");
+                if (CheckFinite) RequireFinite(_drnn_bias_ih, 4, "d(rnn.bias_ih) in the backward of Rnn(Lstm(x[1], (h, c)).H, h)");
+                if (CheckFinite) RequireFinite(_drnn_bias_hh, 4, "d(rnn.bias_hh) in the backward of Rnn(Lstm(x[1], (h, c)).H, h)");
                 // d(x[1]) = 0, then Lstm(x[1], (h, c))'s backward adds to it with its other operands' gradients
                 Backend.Fill(_gradient3, 0f, 0, batch * 3);
                 // d(Lstm(x[0]).C) = 0, then Lstm(x[1], (h, c))'s backward adds to it with its other operands' gradients
                 Backend.Fill(_gradient2, 0f, 0, batch * 4);
                 // d(x[1]), d(state), d(lstm.*) from d(Lstm(x[1], (h, c))): [Batch, 3] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient3, _gradient0, _gradient2, _lstmGradients, _recurrentWorkspace, _gradient1, null, null, _reserve5, _select5, _lstmParameters, null, 1, batch, training: true, accumulateDx: true, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient3, batch * 3, "d(x[1]) in the backward of Lstm(x[1], (h, c))");
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Rnn(c)) in the backward of Lstm(x[1], (h, c))");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 4, "d(Lstm(x[0]).C) in the backward of Lstm(x[1], (h, c))");
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih, 48, "d(lstm.weight_ih) in the backward of Lstm(x[1], (h, c))");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh, 64, "d(lstm.weight_hh) in the backward of Lstm(x[1], (h, c))");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih, 16, "d(lstm.bias_ih) in the backward of Lstm(x[1], (h, c))");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh, 16, "d(lstm.bias_hh) in the backward of Lstm(x[1], (h, c))");
                 // d(x) = 0 except [1] = d(x[1]): [4, Batch, 3]
                 if (ComputeInputGradients) Backend.Fill(_dx, 0f, 0, batch * 12);
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 1 * batch * 3, batch * 3, _gradient3, 0, batch * 3, batch * 3, 1, accumulate: true);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of x[1]");
                 // d(Lstm(x[0]).C), d(rnn.*) from d(Rnn(c)): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor1, _gradient2, null, null, _rnnGradients, _recurrentWorkspace, _gradient0, null, null, _reserve3, _lstm3, _rnnParameters, null, 1, batch, training: true, accumulateDx: true, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 4, "d(Lstm(x[0]).C) in the backward of Rnn(c)");
+                if (CheckFinite) RequireFinite(_drnn_weight_ih, 16, "d(rnn.weight_ih) in the backward of Rnn(c)");
+                if (CheckFinite) RequireFinite(_drnn_weight_hh, 16, "d(rnn.weight_hh) in the backward of Rnn(c)");
+                if (CheckFinite) RequireFinite(_drnn_bias_ih, 4, "d(rnn.bias_ih) in the backward of Rnn(c)");
+                if (CheckFinite) RequireFinite(_drnn_bias_hh, 4, "d(rnn.bias_hh) in the backward of Rnn(c)");
                 // d(x[0]), d(lstm.*) from d(Lstm(x[0])): [Batch, 3] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, _gradient3, null, null, _lstmGradients, _recurrentWorkspace, null, null, _gradient2, _reserve2, _select1, _lstmParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                if (CheckFinite) RequireFinite(_gradient3, batch * 3, "d(x[0]) in the backward of Lstm(x[0])");
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih, 48, "d(lstm.weight_ih) in the backward of Lstm(x[0])");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh, 64, "d(lstm.weight_hh) in the backward of Lstm(x[0])");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih, 16, "d(lstm.bias_ih) in the backward of Lstm(x[0])");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh, 16, "d(lstm.bias_hh) in the backward of Lstm(x[0])");
                 // d(x)[0] += d(x[0]): [Batch, 3]
                 if (ComputeInputGradients) Backend.CopyRows(_dx, 0 * batch * 3, batch * 3, _gradient3, 0, batch * 3, batch * 3, 1, accumulate: true);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of x[0]");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -213,8 +213,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient4 = Allocate(1);
                 _gradient5 = Allocate(batchCapacity * 32);
                 _gradient6 = Allocate(batchCapacity * 80);
-                _reserve7 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _reserve7 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 5, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 5, batchCapacity)));
                 _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih_l0, _lstm_weight_hh_l0, _lstm_bias_ih_l0, _lstm_bias_hh_l0, _lstm_weight_ih_l0_reverse, _lstm_weight_hh_l0_reverse, _lstm_bias_ih_l0_reverse, _lstm_bias_hh_l0_reverse, _lstm_weight_ih_l1, _lstm_weight_hh_l1, _lstm_bias_ih_l1, _lstm_bias_hh_l1, _lstm_weight_ih_l1_reverse, _lstm_weight_hh_l1_reverse, _lstm_bias_ih_l1_reverse, _lstm_bias_hh_l1_reverse });
                 _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih_l0, _dlstm_weight_hh_l0, _dlstm_bias_ih_l0, _dlstm_bias_hh_l0, _dlstm_weight_ih_l0_reverse, _dlstm_weight_hh_l0_reverse, _dlstm_bias_ih_l0_reverse, _dlstm_bias_hh_l0_reverse, _dlstm_weight_ih_l1, _dlstm_weight_hh_l1, _dlstm_bias_ih_l1, _dlstm_bias_hh_l1, _dlstm_weight_ih_l1_reverse, _dlstm_weight_hh_l1_reverse, _dlstm_bias_ih_l1_reverse, _dlstm_bias_hh_l1_reverse });
                 BindInput(0, _x, _dx);
@@ -290,30 +290,62 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _dadd17, _add14, _shape2, _sum16, _shape2, _shape2, accumulate: false);
                 // d(Sum(cN * wC)) = d(Sum(output * wOut) + Sum(hN * wH) + Sum(cN * wC)) · ∂/∂b: [] <- []
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient1, _dadd17, _add14, _shape2, _sum16, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, 1, "d(Sum(output * wOut) + Sum(hN * wH)) in the backward of Sum(output * wOut) + Sum(hN * wH) + Sum(cN * wC)");
+                if (CheckFinite) RequireFinite(_gradient1, 1, "d(Sum(cN * wC)) in the backward of Sum(output * wOut) + Sum(hN * wH) + Sum(cN * wC)");
                 // d(cN * wC) = broadcast(d(Sum(cN * wC))): [4, Batch, 8] <- []
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient2, _gradient1, _shape1, _reduceAxes0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 32, "d(cN * wC) in the backward of Sum(cN * wC)");
                 // d(cN) = d(cN * wC) · ∂/∂a: [4, Batch, 8] <- [4, Batch, 8]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient3, _gradient2, _lstm9, _shape1, _wC, _shape1, _shape1, accumulate: false);
                 // d(wC) = d(cN * wC) · ∂/∂b: [4, Batch, 8] <- [4, Batch, 8]
                 if (ComputeInputGradients) Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _dwC, _gradient2, _lstm9, _shape1, _wC, _shape1, _shape1, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient3, batch * 32, "d(cN) in the backward of cN * wC");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dwC, batch * 32, "d(wC) in the backward of cN * wC");
                 // d(Sum(output * wOut)) = d(Sum(output * wOut) + Sum(hN * wH)) · ∂/∂a: [] <- []
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _sum11, _shape2, _sum13, _shape2, _shape2, accumulate: false);
                 // d(Sum(hN * wH)) = d(Sum(output * wOut) + Sum(hN * wH)) · ∂/∂b: [] <- []
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient4, _gradient0, _sum11, _shape2, _sum13, _shape2, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, 1, "d(Sum(output * wOut)) in the backward of Sum(output * wOut) + Sum(hN * wH)");
+                if (CheckFinite) RequireFinite(_gradient4, 1, "d(Sum(hN * wH)) in the backward of Sum(output * wOut) + Sum(hN * wH)");
                 // d(hN * wH) = broadcast(d(Sum(hN * wH))): [4, Batch, 8] <- []
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient2, _gradient4, _shape1, _reduceAxes0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 32, "d(hN * wH) in the backward of Sum(hN * wH)");
                 // d(hN) = d(hN * wH) · ∂/∂a: [4, Batch, 8] <- [4, Batch, 8]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient5, _gradient2, _lstm8, _shape1, _wH, _shape1, _shape1, accumulate: false);
                 // d(wH) = d(hN * wH) · ∂/∂b: [4, Batch, 8] <- [4, Batch, 8]
                 if (ComputeInputGradients) Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _dwH, _gradient2, _lstm8, _shape1, _wH, _shape1, _shape1, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch * 32, "d(hN) in the backward of hN * wH");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dwH, batch * 32, "d(wH) in the backward of hN * wH");
                 // d(output * wOut) = broadcast(d(Sum(output * wOut))): [Batch, 5, 16] <- []
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient2, _gradient1, _shape0, _reduceAxes0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 80, "d(output * wOut) in the backward of Sum(output * wOut)");
                 // d(output) = d(output * wOut) · ∂/∂a: [Batch, 5, 16] <- [Batch, 5, 16]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient6, _gradient2, _lstm7, _shape0, _wOut, _shape0, _shape0, accumulate: false);
                 // d(wOut) = d(output * wOut) · ∂/∂b: [Batch, 5, 16] <- [Batch, 5, 16]
                 if (ComputeInputGradients) Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _dwOut, _gradient2, _lstm7, _shape0, _wOut, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient6, batch * 80, "d(output) in the backward of output * wOut");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dwOut, batch * 80, "d(wOut) in the backward of output * wOut");
                 // d(x), d(initial state), d(lstm.*) through time from d(output), d(h_n, c_n): [Batch, 5, 6] <- [Batch, 5, 16]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, ComputeInputGradients ? _dc0 : null, _lstmGradients, _recurrentWorkspace, _gradient6, _gradient5, _gradient3, _reserve7, _x, _lstmParameters, _lengths, 5, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 30, "d(x) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dh0, batch * 32, "d(h0) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dc0, batch * 32, "d(c0) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih_l0, 192, "d(lstm.weight_ih_l0) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh_l0, 256, "d(lstm.weight_hh_l0) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih_l0, 32, "d(lstm.bias_ih_l0) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh_l0, 32, "d(lstm.bias_hh_l0) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih_l0_reverse, 192, "d(lstm.weight_ih_l0_reverse) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh_l0_reverse, 256, "d(lstm.weight_hh_l0_reverse) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih_l0_reverse, 32, "d(lstm.bias_ih_l0_reverse) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh_l0_reverse, 32, "d(lstm.bias_hh_l0_reverse) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih_l1, 512, "d(lstm.weight_ih_l1) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh_l1, 256, "d(lstm.weight_hh_l1) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih_l1, 32, "d(lstm.bias_ih_l1) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh_l1, 32, "d(lstm.bias_hh_l1) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih_l1_reverse, 512, "d(lstm.weight_ih_l1_reverse) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh_l1_reverse, 256, "d(lstm.weight_hh_l1_reverse) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih_l1_reverse, 32, "d(lstm.bias_ih_l1_reverse) in the backward of Lstm(x, (h0, c0), lengths)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh_l1_reverse, 32, "d(lstm.bias_hh_l1_reverse) in the backward of Lstm(x, (h0, c0), lengths)");
             }
 
             private void SetBatchInShapes(int batch)

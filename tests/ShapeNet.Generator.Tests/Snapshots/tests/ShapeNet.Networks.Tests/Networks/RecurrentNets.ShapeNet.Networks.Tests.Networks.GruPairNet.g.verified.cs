@@ -129,8 +129,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient1 = Allocate(batchCapacity * 16);
                 _gradient2 = Allocate(batchCapacity * 4);
                 backend.Prepare(in _linearDesc0, batchCapacity);
-                _reserve1 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve1 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
                 _gru1Parameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru1_weight_ih_l0, _gru1_weight_hh_l0, _gru1_bias_ih_l0, _gru1_bias_hh_l0 });
                 _gru1Gradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dgru1_weight_ih_l0, _dgru1_weight_hh_l0, _dgru1_bias_ih_l0, _dgru1_bias_hh_l0 });
                 BindInput(0, _x, _dx);
@@ -180,22 +180,36 @@ namespace ShapeNet.Networks.Tests.Networks
                 SetBatchInShapes(batch);
                 // d(y[3] * 0.5f + Tanh(h[0])) = d(Fc(y[3] * 0.5f + Tanh(h[0])))·W; d(fc.weight), d(fc.bias): [Batch, 4] <- [Batch, 2]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc8, _add7, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(y[3] * 0.5f + Tanh(h[0])) in the backward of Fc(y[3] * 0.5f + Tanh(h[0]))");
+                if (CheckFinite) RequireFinite(_dfc_weight, 8, "d(fc.weight) in the backward of Fc(y[3] * 0.5f + Tanh(h[0]))");
+                if (CheckFinite) RequireFinite(_dfc_bias, 2, "d(fc.bias) in the backward of Fc(y[3] * 0.5f + Tanh(h[0]))");
                 // d(y[3] * 0.5f) = d(y[3] * 0.5f + Tanh(h[0])) · ∂/∂a: [Batch, 4] <- [Batch, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _mulScalar4, _shape0, _tanh6, _shape0, _shape0, accumulate: false);
                 // d(Tanh(h[0])) = d(y[3] * 0.5f + Tanh(h[0])) · ∂/∂b: [Batch, 4] <- [Batch, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient0, _mulScalar4, _shape0, _tanh6, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(y[3] * 0.5f) in the backward of y[3] * 0.5f + Tanh(h[0])");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 4, "d(Tanh(h[0])) in the backward of y[3] * 0.5f + Tanh(h[0])");
                 // d(h[0]) = d(Tanh(h[0])) · Tanh': [Batch, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient0, _gradient2, _select5, _tanh6, batch * 4, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(h[0]) in the backward of Tanh(h[0])");
                 // d(h) = 0 except [0] = d(h[0]): [1, Batch, 4]
                 Backend.Fill(_gradient2, 0f, 0, batch * 4);
                 Backend.CopyRows(_gradient2, 0 * batch * 4, batch * 4, _gradient0, 0, batch * 4, batch * 4, 1, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient2, batch * 4, "d(h) in the backward of h[0]");
                 // d(y[3]) = d(y[3] * 0.5f) · MulScalar': [Batch, 4]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient0, _gradient1, _select3, _mulScalar4, batch * 4, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(y[3]) in the backward of y[3] * 0.5f");
                 // d(y) = 0 except [3] = d(y[3]): [4, Batch, 4]
                 Backend.Fill(_gradient1, 0f, 0, batch * 16);
                 Backend.CopyRows(_gradient1, 3 * batch * 4, batch * 4, _gradient0, 0, batch * 4, batch * 4, 1, accumulate: true);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 16, "d(y) in the backward of y[3]");
                 // d(x), d(gru1.*) through time from d(output), d(h_n): [4, Batch, 3] <- [4, Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, null, null, _gru1Gradients, _recurrentWorkspace, _gradient1, _gradient2, null, _reserve1, _x, _gru1Parameters, null, 4, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of Gru1(x)");
+                if (CheckFinite) RequireFinite(_dgru1_weight_ih_l0, 36, "d(gru1.weight_ih_l0) in the backward of Gru1(x)");
+                if (CheckFinite) RequireFinite(_dgru1_weight_hh_l0, 48, "d(gru1.weight_hh_l0) in the backward of Gru1(x)");
+                if (CheckFinite) RequireFinite(_dgru1_bias_ih_l0, 12, "d(gru1.bias_ih_l0) in the backward of Gru1(x)");
+                if (CheckFinite) RequireFinite(_dgru1_bias_hh_l0, 12, "d(gru1.bias_hh_l0) in the backward of Gru1(x)");
             }
 
             private void SetBatchInShapes(int batch)

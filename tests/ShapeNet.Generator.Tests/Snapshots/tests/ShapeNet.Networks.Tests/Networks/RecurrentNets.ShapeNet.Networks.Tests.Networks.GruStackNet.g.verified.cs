@@ -151,8 +151,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dx = Allocate(batchCapacity * 12);
                 _dh0 = Allocate(batchCapacity * 16);
                 _dgru2 = Allocate(batchCapacity * 32);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
                 _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0, _gru_weight_ih_l0_reverse, _gru_weight_hh_l0_reverse, _gru_bias_ih_l0_reverse, _gru_bias_hh_l0_reverse, _gru_weight_ih_l1, _gru_weight_hh_l1, _gru_bias_ih_l1, _gru_bias_hh_l1, _gru_weight_ih_l1_reverse, _gru_weight_hh_l1_reverse, _gru_bias_ih_l1_reverse, _gru_bias_hh_l1_reverse });
                 _gruGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dgru_weight_ih_l0, _dgru_weight_hh_l0, _dgru_bias_ih_l0, _dgru_bias_hh_l0, _dgru_weight_ih_l0_reverse, _dgru_weight_hh_l0_reverse, _dgru_bias_ih_l0_reverse, _dgru_bias_hh_l0_reverse, _dgru_weight_ih_l1, _dgru_weight_hh_l1, _dgru_bias_ih_l1, _dgru_bias_hh_l1, _dgru_weight_ih_l1_reverse, _dgru_weight_hh_l1_reverse, _dgru_bias_ih_l1_reverse, _dgru_bias_hh_l1_reverse });
                 BindInput(0, _x, _dx);
@@ -185,6 +185,24 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(x), d(initial state), d(gru.*) through time from d(output), d(h_n): [4, Batch, 3] <- [4, Batch, 8]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, null, _gruGradients, _recurrentWorkspace, _dgru2, null, null, _reserve2, _x, _gruParameters, null, 4, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of Gru(x, h0)");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dh0, batch * 16, "d(h0) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l0, 36, "d(gru.weight_ih_l0) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l0, 48, "d(gru.weight_hh_l0) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l0, 12, "d(gru.bias_ih_l0) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l0, 12, "d(gru.bias_hh_l0) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l0_reverse, 36, "d(gru.weight_ih_l0_reverse) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l0_reverse, 48, "d(gru.weight_hh_l0_reverse) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l0_reverse, 12, "d(gru.bias_ih_l0_reverse) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l0_reverse, 12, "d(gru.bias_hh_l0_reverse) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l1, 96, "d(gru.weight_ih_l1) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l1, 48, "d(gru.weight_hh_l1) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l1, 12, "d(gru.bias_ih_l1) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l1, 12, "d(gru.bias_hh_l1) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l1_reverse, 96, "d(gru.weight_ih_l1_reverse) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l1_reverse, 48, "d(gru.weight_hh_l1_reverse) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l1_reverse, 12, "d(gru.bias_ih_l1_reverse) in the backward of Gru(x, h0)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l1_reverse, 12, "d(gru.bias_hh_l1_reverse) in the backward of Gru(x, h0)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -122,8 +122,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient1 = Allocate(batchCapacity * 4);
                 _gradient2 = Allocate(batchCapacity * 4);
                 backend.Prepare(in _linearDesc0, batchCapacity);
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
                 _cellParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
                 _cellGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
                 BindInput(0, _x, _dx);
@@ -167,12 +167,24 @@ namespace ShapeNet.Networks.Tests.Networks
                 SetBatchInShapes(batch);
                 // d(h + c) = d(Fc(h + c))·W; d(fc.weight), d(fc.bias): [Batch, 4] <- [Batch, 2]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc6, _add5, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(h + c) in the backward of Fc(h + c)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 8, "d(fc.weight) in the backward of Fc(h + c)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 2, "d(fc.bias) in the backward of Fc(h + c)");
                 // d(h) = d(h + c) · ∂/∂a: [Batch, 4] <- [Batch, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient0, _cell3, _shape0, _cell4, _shape0, _shape0, accumulate: false);
                 // d(c) = d(h + c) · ∂/∂b: [Batch, 4] <- [Batch, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient0, _cell3, _shape0, _cell4, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(h) in the backward of h + c");
+                if (CheckFinite) RequireFinite(_gradient2, batch * 4, "d(c) in the backward of h + c");
                 // d(x), d(state), d(cell.*) from d(for (int t = 0; t < RnnSteps.Size; t++) (h, c) = Cell(x[t], (h, c))): [4, Batch, 3] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, ComputeInputGradients ? _dc0 : null, _cellGradients, _recurrentWorkspace, null, _gradient1, _gradient2, _reserve3, _x, _cellParameters, null, 4, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of for (int t = 0; t < RnnSteps.Size; t++) (h, c) = Cell(x[t], (h, c))");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dh0, batch * 4, "d(h0) in the backward of for (int t = 0; t < RnnSteps.Size; t++) (h, c) = Cell(x[t], (h, c))");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dc0, batch * 4, "d(c0) in the backward of for (int t = 0; t < RnnSteps.Size; t++) (h, c) = Cell(x[t], (h, c))");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 48, "d(cell.weight_ih) in the backward of for (int t = 0; t < RnnSteps.Size; t++) (h, c) = Cell(x[t], (h, c))");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 64, "d(cell.weight_hh) in the backward of for (int t = 0; t < RnnSteps.Size; t++) (h, c) = Cell(x[t], (h, c))");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 16, "d(cell.bias_ih) in the backward of for (int t = 0; t < RnnSteps.Size; t++) (h, c) = Cell(x[t], (h, c))");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 16, "d(cell.bias_hh) in the backward of for (int t = 0; t < RnnSteps.Size; t++) (h, c) = Cell(x[t], (h, c))");
             }
 
             private void SetBatchInShapes(int batch)

@@ -113,9 +113,9 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dadd9 = Allocate(batchCapacity * 4);
                 _gradient0 = Allocate(batchCapacity * 4);
                 _gradient1 = Allocate(batchCapacity * 4);
-                _reserve3 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)), global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _reserve4 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve4 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
                 _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih_l0, _lstm_weight_hh_l0, _lstm_bias_ih_l0, _lstm_bias_hh_l0 });
                 _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih_l0, _dlstm_weight_hh_l0, _dlstm_bias_ih_l0, _dlstm_bias_hh_l0 });
                 BindInput(0, _x, _dx);
@@ -164,10 +164,26 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _dadd9, _lstm5, _shape0, _lstm7, _shape0, _shape0, accumulate: false);
                 // d(Lstm(x, (h0, c0)).State.H) = d(Lstm(x, (h0, c0)).State.C + Lstm(x, (h0, c0)).State.H) · ∂/∂b: [1, Batch, 4] <- [1, Batch, 4]
                 Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient1, _dadd9, _lstm5, _shape0, _lstm7, _shape0, _shape0, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Lstm(x, (h0, c0)).State.C) in the backward of Lstm(x, (h0, c0)).State.C + Lstm(x, (h0, c0)).State.H");
+                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(Lstm(x, (h0, c0)).State.H) in the backward of Lstm(x, (h0, c0)).State.C + Lstm(x, (h0, c0)).State.H");
                 // d(x), d(initial state), d(lstm.*) through time from d(output), d(h_n, c_n): [Batch, 4, 3] <- [Batch, 4, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, ComputeInputGradients ? _dc0 : null, _lstmGradients, _recurrentWorkspace, null, _gradient1, null, _reserve4, _x, _lstmParameters, null, 4, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dh0, batch * 4, "d(h0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dc0, batch * 4, "d(c0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih_l0, 48, "d(lstm.weight_ih_l0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh_l0, 64, "d(lstm.weight_hh_l0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih_l0, 16, "d(lstm.bias_ih_l0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh_l0, 16, "d(lstm.bias_hh_l0) in the backward of Lstm(x, (h0, c0))");
                 // d(x), d(initial state), d(lstm.*) through time from d(output), d(h_n, c_n): [Batch, 4, 3] <- [Batch, 4, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, ComputeInputGradients ? _dc0 : null, _lstmGradients, _recurrentWorkspace, null, null, _gradient0, _reserve3, _x, _lstmParameters, null, 4, batch, training: true, accumulateDx: true, accumulateParameters: true);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dh0, batch * 4, "d(h0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dc0, batch * 4, "d(c0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih_l0, 48, "d(lstm.weight_ih_l0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh_l0, 64, "d(lstm.weight_hh_l0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih_l0, 16, "d(lstm.bias_ih_l0) in the backward of Lstm(x, (h0, c0))");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh_l0, 16, "d(lstm.bias_hh_l0) in the backward of Lstm(x, (h0, c0))");
             }
 
             private void SetBatchInShapes(int batch)

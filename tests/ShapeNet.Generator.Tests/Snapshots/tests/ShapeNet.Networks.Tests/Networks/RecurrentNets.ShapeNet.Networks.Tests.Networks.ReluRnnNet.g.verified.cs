@@ -107,8 +107,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _rnn2 = Allocate(batchCapacity * 8);
                 _dx = Allocate(batchCapacity * 12);
                 _drnn2 = Allocate(batchCapacity * 8);
-                _reserve1 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _reserve1 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 4, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 4, batchCapacity)));
                 _rnnParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _rnn_weight_ih_l0, _rnn_weight_hh_l0, _rnn_bias_ih_l0, _rnn_bias_hh_l0, _rnn_weight_ih_l1, _rnn_weight_hh_l1, _rnn_bias_ih_l1, _rnn_bias_hh_l1 });
                 _rnnGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _drnn_weight_ih_l0, _drnn_weight_hh_l0, _drnn_bias_ih_l0, _drnn_bias_hh_l0, _drnn_weight_ih_l1, _drnn_weight_hh_l1, _drnn_bias_ih_l1, _drnn_bias_hh_l1 });
                 BindInput(0, _x, _dx);
@@ -138,6 +138,15 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(x), d(rnn.*) through time from d(output), d(h_n): [4, Batch, 3] <- [4, Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, null, null, _rnnGradients, _recurrentWorkspace, null, _drnn2, null, _reserve1, _x, _rnnParameters, null, 4, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of Rnn(x)");
+                if (CheckFinite) RequireFinite(_drnn_weight_ih_l0, 12, "d(rnn.weight_ih_l0) in the backward of Rnn(x)");
+                if (CheckFinite) RequireFinite(_drnn_weight_hh_l0, 16, "d(rnn.weight_hh_l0) in the backward of Rnn(x)");
+                if (CheckFinite) RequireFinite(_drnn_bias_ih_l0, 4, "d(rnn.bias_ih_l0) in the backward of Rnn(x)");
+                if (CheckFinite) RequireFinite(_drnn_bias_hh_l0, 4, "d(rnn.bias_hh_l0) in the backward of Rnn(x)");
+                if (CheckFinite) RequireFinite(_drnn_weight_ih_l1, 16, "d(rnn.weight_ih_l1) in the backward of Rnn(x)");
+                if (CheckFinite) RequireFinite(_drnn_weight_hh_l1, 16, "d(rnn.weight_hh_l1) in the backward of Rnn(x)");
+                if (CheckFinite) RequireFinite(_drnn_bias_ih_l1, 4, "d(rnn.bias_ih_l1) in the backward of Rnn(x)");
+                if (CheckFinite) RequireFinite(_drnn_bias_hh_l1, 4, "d(rnn.bias_hh_l1) in the backward of Rnn(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -108,8 +108,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc3 = Allocate(batchCapacity * 2);
                 _gradient0 = Allocate(batchCapacity * 4);
                 backend.Prepare(in _linearDesc0, batchCapacity);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, 3, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 3, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 3, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 3, batchCapacity)));
                 _cellParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
                 _cellGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
                 BindInput(0, _x, _dx);
@@ -144,8 +144,17 @@ namespace ShapeNet.Networks.Tests.Networks
             {
                 // d(for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)) = d(Fc(h))·W; d(fc.weight), d(fc.bias): [Batch, 4] <- [Batch, 2]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc3, _cell2, _fc_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)) in the backward of Fc(h)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 8, "d(fc.weight) in the backward of Fc(h)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 2, "d(fc.bias) in the backward of Fc(h)");
                 // d(x), d(state), d(cell.*) from d(for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)): [4, Batch, 3] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, null, _cellGradients, _recurrentWorkspace, null, _gradient0, null, _reserve2, _x, _cellParameters, null, 3, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 12, "d(x) in the backward of for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dh0, batch * 4, "d(h0) in the backward of for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 12, "d(cell.weight_ih) in the backward of for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of for (int t = 0; t < RnnLoopSteps.Size; t++) h = Cell(x[t], h)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

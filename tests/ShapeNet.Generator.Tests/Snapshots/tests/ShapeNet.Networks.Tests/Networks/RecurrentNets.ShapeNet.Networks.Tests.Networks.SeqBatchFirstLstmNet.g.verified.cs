@@ -113,8 +113,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc4 = Allocate(sequenceCapacity * batchCapacity * 2);
                 _gradient0 = Allocate(sequenceCapacity * batchCapacity * 4);
                 backend.Prepare(in _linearDesc0, sequenceCapacity * batchCapacity);
-                _reserve1 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
+                _reserve1 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
                 _lstmParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _lstm_weight_ih_l0, _lstm_weight_hh_l0, _lstm_bias_ih_l0, _lstm_bias_hh_l0 });
                 _lstmGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dlstm_weight_ih_l0, _dlstm_weight_hh_l0, _dlstm_bias_ih_l0, _dlstm_bias_hh_l0 });
                 BindInput(0, _x, _dx);
@@ -150,8 +150,16 @@ namespace ShapeNet.Networks.Tests.Networks
                 int seq = Sequence;
                 // d(Lstm(x).Output) = d(Fc(Lstm(x).Output))·W; d(fc.weight), d(fc.bias): [Batch, Seq, 4] <- [Batch, Seq, 2]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dfc4, _lstm1, _fc_weight, in _linearDesc0, seq * batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, seq * batch * 4, "d(Lstm(x).Output) in the backward of Fc(Lstm(x).Output)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 8, "d(fc.weight) in the backward of Fc(Lstm(x).Output)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 2, "d(fc.bias) in the backward of Fc(Lstm(x).Output)");
                 // d(x), d(lstm.*) through time from d(output), d(h_n, c_n): [Batch, Seq, 3] <- [Batch, Seq, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, null, null, _lstmGradients, _recurrentWorkspace, _gradient0, null, null, _reserve1, _x, _lstmParameters, null, seq, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, seq * batch * 3, "d(x) in the backward of Lstm(x)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_ih_l0, 48, "d(lstm.weight_ih_l0) in the backward of Lstm(x)");
+                if (CheckFinite) RequireFinite(_dlstm_weight_hh_l0, 64, "d(lstm.weight_hh_l0) in the backward of Lstm(x)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_ih_l0, 16, "d(lstm.bias_ih_l0) in the backward of Lstm(x)");
+                if (CheckFinite) RequireFinite(_dlstm_bias_hh_l0, 16, "d(lstm.bias_hh_l0) in the backward of Lstm(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

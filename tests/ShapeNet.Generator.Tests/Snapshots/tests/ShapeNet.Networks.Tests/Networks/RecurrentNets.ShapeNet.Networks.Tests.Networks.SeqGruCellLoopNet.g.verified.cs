@@ -88,8 +88,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dx = Allocate(sequenceCapacity * batchCapacity * 3);
                 _dh0 = Allocate(batchCapacity * 4);
                 _dcell2 = Allocate(batchCapacity * 4);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
                 _cellParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
                 _cellGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
                 BindInput(0, _x, _dx);
@@ -123,6 +123,12 @@ namespace ShapeNet.Networks.Tests.Networks
                 int seq = Sequence;
                 // d(x), d(state), d(cell.*) from d(for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h)): [Seq, Batch, 3] <- [Batch, 4]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, ComputeInputGradients ? _dh0 : null, null, _cellGradients, _recurrentWorkspace, null, _dcell2, null, _reserve2, _x, _cellParameters, null, seq, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, seq * batch * 3, "d(x) in the backward of for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h)");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dh0, batch * 4, "d(h0) in the backward of for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_ih, 36, "d(cell.weight_ih) in the backward of for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_weight_hh, 48, "d(cell.weight_hh) in the backward of for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_ih, 12, "d(cell.bias_ih) in the backward of for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h)");
+                if (CheckFinite) RequireFinite(_dcell_bias_hh, 12, "d(cell.bias_hh) in the backward of for (int t = 0; t < x.Size(0); t++) h = Cell(x[t], h)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

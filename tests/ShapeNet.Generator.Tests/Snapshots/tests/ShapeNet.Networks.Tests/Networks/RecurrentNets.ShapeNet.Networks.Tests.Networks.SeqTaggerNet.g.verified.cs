@@ -174,8 +174,8 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dtanh5 = Allocate(sequenceCapacity * batchCapacity * 2);
                 _gradient0 = Allocate(sequenceCapacity * batchCapacity * 8);
                 backend.Prepare(in _linearDesc0, sequenceCapacity * batchCapacity);
-                _reserve2 = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_ReserveLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, global::ShapeNet.Backends.IBackend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
+                _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
                 _gruParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _gru_weight_ih_l0, _gru_weight_hh_l0, _gru_bias_ih_l0, _gru_bias_hh_l0, _gru_weight_ih_l0_reverse, _gru_weight_hh_l0_reverse, _gru_bias_ih_l0_reverse, _gru_bias_hh_l0_reverse, _gru_weight_ih_l1, _gru_weight_hh_l1, _gru_bias_ih_l1, _gru_bias_hh_l1, _gru_weight_ih_l1_reverse, _gru_weight_hh_l1_reverse, _gru_bias_ih_l1_reverse, _gru_bias_hh_l1_reverse });
                 _gruGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dgru_weight_ih_l0, _dgru_weight_hh_l0, _dgru_bias_ih_l0, _dgru_bias_hh_l0, _dgru_weight_ih_l0_reverse, _dgru_weight_hh_l0_reverse, _dgru_bias_ih_l0_reverse, _dgru_bias_hh_l0_reverse, _dgru_weight_ih_l1, _dgru_weight_hh_l1, _dgru_bias_ih_l1, _dgru_bias_hh_l1, _dgru_weight_ih_l1_reverse, _dgru_weight_hh_l1_reverse, _dgru_bias_ih_l1_reverse, _dgru_bias_hh_l1_reverse });
                 BindInput(0, _x, _dx);
@@ -212,10 +212,31 @@ namespace ShapeNet.Networks.Tests.Networks
                 int seq = Sequence;
                 // d(pre-activation of Tanh(Fc(Gru(x, lengths: lengths).Output))) = d(Tanh(Fc(Gru(x, lengths: lengths).Output))) · Tanh'(y), in place: [Seq, Batch, 2]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _dtanh5, _dtanh5, _tanh5, _tanh5, seq * batch * 2, accumulate: false);
+                if (CheckFinite) RequireFinite(_dtanh5, seq * batch * 2, "d(Fc(Gru(x, lengths: lengths).Output)) in the backward of Tanh(Fc(Gru(x, lengths: lengths).Output))");
                 // d(Gru(x, lengths: lengths).Output) = d(Fc(Gru(x, lengths: lengths).Output))·W; d(fc.weight), d(fc.bias): [Seq, Batch, 8] <- [Seq, Batch, 2]
                 Backend.Linear_Backward(_gradient0, _dfc_weight, _dfc_bias, _dtanh5, _gru2, _fc_weight, in _linearDesc0, seq * batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient0, seq * batch * 8, "d(Gru(x, lengths: lengths).Output) in the backward of Fc(Gru(x, lengths: lengths).Output)");
+                if (CheckFinite) RequireFinite(_dfc_weight, 16, "d(fc.weight) in the backward of Fc(Gru(x, lengths: lengths).Output)");
+                if (CheckFinite) RequireFinite(_dfc_bias, 2, "d(fc.bias) in the backward of Fc(Gru(x, lengths: lengths).Output)");
                 // d(x), d(gru.*) through time from d(output), d(h_n): [Seq, Batch, 3] <- [Seq, Batch, 8]
                 Backend.Recurrent_Backward(in _recurrentDescriptor0, ComputeInputGradients ? _dx : null, null, null, _gruGradients, _recurrentWorkspace, _gradient0, null, null, _reserve2, _x, _gruParameters, _lengths, seq, batch, training: true, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, seq * batch * 3, "d(x) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l0, 36, "d(gru.weight_ih_l0) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l0, 48, "d(gru.weight_hh_l0) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l0, 12, "d(gru.bias_ih_l0) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l0, 12, "d(gru.bias_hh_l0) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l0_reverse, 36, "d(gru.weight_ih_l0_reverse) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l0_reverse, 48, "d(gru.weight_hh_l0_reverse) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l0_reverse, 12, "d(gru.bias_ih_l0_reverse) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l0_reverse, 12, "d(gru.bias_hh_l0_reverse) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l1, 96, "d(gru.weight_ih_l1) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l1, 48, "d(gru.weight_hh_l1) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l1, 12, "d(gru.bias_ih_l1) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l1, 12, "d(gru.bias_hh_l1) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_ih_l1_reverse, 96, "d(gru.weight_ih_l1_reverse) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_weight_hh_l1_reverse, 48, "d(gru.weight_hh_l1_reverse) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_ih_l1_reverse, 12, "d(gru.bias_ih_l1_reverse) in the backward of Gru(x, lengths: lengths)");
+                if (CheckFinite) RequireFinite(_dgru_bias_hh_l1_reverse, 12, "d(gru.bias_hh_l1_reverse) in the backward of Gru(x, lengths: lengths)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>

@@ -136,12 +136,21 @@ namespace ShapeNet.Networks.Tests.Networks
                 Backend.Loss_Backward(global::ShapeNet.Backends.LossKind.Mse, global::ShapeNet.Reduction.Mean, _gradient0, _dmseLoss5, _fc2_4, _target, batch, 3, accumulate: false);
                 // d(target) = d(MseLoss(prediction, target)) · ∂MseLoss/∂target (the input's rule, operands swapped): [Batch, 3]
                 if (ComputeInputGradients) Backend.Loss_Backward(global::ShapeNet.Backends.LossKind.Mse, global::ShapeNet.Reduction.Mean, _dtarget, _dmseLoss5, _target, _fc2_4, batch, 3, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient0, batch * 3, "d(Fc2(Tanh(Fc1(x)))) in the backward of MseLoss(prediction, target)");
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dtarget, batch * 3, "d(target) in the backward of MseLoss(prediction, target)");
                 // d(Tanh(Fc1(x))) = d(Fc2(Tanh(Fc1(x))))·W; d(fc2.weight), d(fc2.bias): [Batch, 8] <- [Batch, 3]
                 Backend.Linear_Backward(_gradient1, _dfc2_weight, _dfc2_bias, _gradient0, _tanh3, _fc2_weight, in _linearDesc1, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 8, "d(Tanh(Fc1(x))) in the backward of Fc2(Tanh(Fc1(x)))");
+                if (CheckFinite) RequireFinite(_dfc2_weight, 24, "d(fc2.weight) in the backward of Fc2(Tanh(Fc1(x)))");
+                if (CheckFinite) RequireFinite(_dfc2_bias, 3, "d(fc2.bias) in the backward of Fc2(Tanh(Fc1(x)))");
                 // d(pre-activation of Tanh(Fc1(x))) = d(Tanh(Fc1(x))) · Tanh'(y), in place: [Batch, 8]
                 Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient1, _tanh3, _tanh3, batch * 8, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient1, batch * 8, "d(Fc1(x)) in the backward of Tanh(Fc1(x))");
                 // d(x) = d(Fc1(x))·W; d(fc1.weight), d(fc1.bias): [Batch, 6] <- [Batch, 8]
                 Backend.Linear_Backward(ComputeInputGradients ? _dx : null, _dfc1_weight, _dfc1_bias, _gradient1, _x, _fc1_weight, in _linearDesc0, batch, accumulateDx: false, accumulateParameters: false);
+                if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 6, "d(x) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_weight, 48, "d(fc1.weight) in the backward of Fc1(x)");
+                if (CheckFinite) RequireFinite(_dfc1_bias, 8, "d(fc1.bias) in the backward of Fc1(x)");
             }
 
             /// <summary>Inference on one batch (allocates the result).</summary>
