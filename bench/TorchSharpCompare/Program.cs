@@ -147,7 +147,7 @@ internal sealed class Comparison(Options options)
 
         string path = Path.IsPathRooted(options.Output) ? options.Output : Path.Combine(SolutionFolder() ?? Directory.GetCurrentDirectory(), options.Output);
         string? previous = options.Output == "-" ? null : path;
-        string report = Report(rows, rates, date, load0, load1, KeptBlock(previous, "cold-start"), KeptBlock(previous, "measured-notes"));
+        string report = Report(rows, rates, date, load0, load1, KeptBlocks(previous));
         Console.WriteLine();
         Console.Write(report);
         if (options.Output != "-")
@@ -361,20 +361,22 @@ internal sealed class Comparison(Options options)
 
     private static Tensor Labels(float[] target) => torch.tensor(target.Select(v => (long)v).ToArray());
 
-    /// <summary>A section of the previous report between <c>&lt;!-- name --&gt;</c> and <c>&lt;!-- /name --&gt;</c>, kept as it is:
-    /// <c>cold-start</c> (written by bench/ColdStart/coldstart.py) and <c>measured-notes</c> (notes and before/after figures of
-    /// performance changes, written by hand).</summary>
-    private static string KeptBlock(string? path, string name)
+    /// <summary>Every section of the previous report between <c>&lt;!-- name --&gt;</c> and <c>&lt;!-- /name --&gt;</c>, kept as it
+    /// is and in its order: the cold-start section bench/ColdStart/coldstart.py writes, and notes written by hand (measurements
+    /// of a change, before and after), which a rerun would otherwise drop.</summary>
+    private static string KeptBlocks(string? path)
     {
-        string begin = $"<!-- {name} -->", end = $"<!-- /{name} -->";
         if (path is null || !File.Exists(path)) return "";
         string text = File.ReadAllText(path);
-        int b = text.IndexOf(begin, StringComparison.Ordinal), e = text.IndexOf(end, StringComparison.Ordinal);
-        return b >= 0 && e > b ? text[b..(e + end.Length)] + "\n\n" : "";
+        var kept = new StringBuilder();
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text,
+                     @"<!-- ([a-z0-9-]+) -->.*?<!-- /\1 -->", System.Text.RegularExpressions.RegexOptions.Singleline))
+            kept.Append(m.Value).Append("\n\n");
+        return kept.ToString();
     }
 
     private string Report(List<Row> rows, Dictionary<Row, Dictionary<int, List<(double Ours, double Theirs)>>> rates,
-        string date, string load0, string load1, string coldStart, string measuredNotes)
+        string date, string load0, string load1, string coldStart)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Performance");
@@ -431,9 +433,7 @@ internal sealed class Comparison(Options options)
         sb.AppendLine("- TorchSharp 0.107.0's `libLibTorchSharp.so` requires `GLIBCXX_3.4.32` (GCC 13's libstdc++), which Debian 12 lacks, for one");
         sb.AppendLine("  symbol it never calls. The benchmark's build marks that requirement weak in its own copy of the library");
         sb.AppendLine("  (`bench/weaken_version_need.py`, `bench/WeakenGlibcxx.targets`), nothing on the machine changes.");
-        sb.AppendLine();
-        sb.Append(measuredNotes);
-        return sb.ToString().TrimEnd('\n') + "\n";
+        return sb.ToString();
     }
 
     private void Section(StringBuilder sb, string title, string unit, IEnumerable<Row> rows,
