@@ -288,7 +288,7 @@ public static unsafe class CpuConvolution
 
         fixed (float* py = y, px = x, pw = weight, pb = bias, pws = workspace)
         {
-            if (g.IsWinograd && CpuWinograd.Enabled)
+            if (CpuWinograd.Applies(g))
             {
                 CpuWinograd.Forward(py, px, pw, pb, pws, g, activation == UnaryOp.Relu);
                 return;
@@ -385,7 +385,7 @@ public static unsafe class CpuConvolution
             {
                 if (!accumulateParameters) dWeight.Clear();
             }
-            else if (g.IsWinograd && CpuWinograd.Enabled)
+            else if (CpuWinograd.Applies(g))
             {
                 CpuWinograd.Backward(pdx0, pdw, pdy, px, pw, pws, g, accumulateDx, accumulateParameters);
             }

@@ -27,6 +27,17 @@ internal static unsafe class CpuWinograd
     /// <summary>Off only for measurements and for tests that compare against the GEMM paths. Set it between calls.</summary>
     internal static bool Enabled = true;
 
+    /// <summary>Fewest samples a call must have to take the Winograd path. At one sample the transforms cost more than the
+    /// products they save (batch-1 forward, measured in one process on the 2-core Zen 4: residual CNN 154 µs with Winograd
+    /// against 62 µs without, Inception 292 against 174, basic 23.5 against 15.9), so batch-1 calls (inference latency)
+    /// take the GEMM and direct paths. Per forward, Winograd on / off: at 4 samples basic 67.0 / 62.2 µs, Inception 595 / 640,
+    /// residual 269 / 226; at 8 samples 123 / 122, 937 / 1,223, 413 / 443 (docs/performance.md) — the crossover is near 8.</summary>
+    internal const int MinBatch = 8;
+
+    /// <summary>Whether a call on <paramref name="g"/> runs as Winograd: an eligible geometry, at least <see cref="MinBatch"/>
+    /// samples, and the path on.</summary>
+    internal static bool Applies(in Conv2dGeometry g) => Enabled && g.IsWinograd && g.Batch >= MinBatch;
+
     private const int Alpha = 6, Positions = 36, Lanes = 8;
     /// <summary>Tiles a chunk aims for: the GEMMs' column count (forward) or depth (weight gradient).</summary>
     private const int TargetTiles = 256;

@@ -22,16 +22,16 @@ public class WinogradTests(ITestOutputHelper output)
 
     private static readonly Dictionary<string, ConvolutionTests.ConvCase> Cases = new()
     {
-        ["3x3 pad 1 (16,24) 12x12, 5 samples"] = new(5, 16, 12, 12, 24, 3, 3, PH: 1, PW: 1),
+        ["3x3 pad 1 (16,24) 12x12, 8 samples"] = new(8, 16, 12, 12, 24, 3, 3, PH: 1, PW: 1),
         ["3x3 pad 1 (24,24) 4x4, 9 samples (one tile a sample)"] = new(9, 24, 4, 4, 24, 3, 3, PH: 1, PW: 1),
-        ["3x3 pad 0 (8,9) 11x13 (edge tiles cut at 9x11)"] = new(3, 8, 11, 13, 9, 3, 3),
-        ["3x3 pad 2 (9,8) 7x6 (output grows)"] = new(2, 9, 7, 6, 8, 3, 3, PH: 2, PW: 2),
-        ["3x3 asymmetric pad 1x0 (8,13) 9x10"] = new(2, 8, 9, 10, 13, 3, 3, PH: 1),
-        ["5x5 pad 0 (10,20) 12x12, 7 samples (basic conv2)"] = new(7, 10, 12, 12, 20, 5, 5),
-        ["5x5 pad 0 (88,20) 12x12, 3 samples (Inception conv2)"] = new(3, 88, 12, 12, 20, 5, 5),
+        ["3x3 pad 0 (8,9) 11x13 (edge tiles cut at 9x11)"] = new(8, 8, 11, 13, 9, 3, 3),
+        ["3x3 pad 2 (9,8) 7x6 (output grows)"] = new(8, 9, 7, 6, 8, 3, 3, PH: 2, PW: 2),
+        ["3x3 asymmetric pad 1x0 (8,13) 9x10"] = new(8, 8, 9, 10, 13, 3, 3, PH: 1),
+        ["5x5 pad 0 (10,20) 12x12, 8 samples (basic conv2)"] = new(8, 10, 12, 12, 20, 5, 5),
+        ["5x5 pad 0 (88,20) 12x12, 8 samples (Inception conv2)"] = new(8, 88, 12, 12, 20, 5, 5),
         ["5x5 pad 2 (16,24) 4x4, 11 samples"] = new(11, 16, 4, 4, 24, 5, 5, PH: 2, PW: 2),
-        ["5x5 pad 1 (8,8) 9x8 (odd output 7x6)"] = new(2, 8, 9, 8, 8, 5, 5, PH: 1, PW: 1),
-        ["5x5 pad 3 (12,9) 5x5 (output 7x7 grows)"] = new(2, 12, 5, 5, 9, 5, 5, PH: 3, PW: 3),
+        ["5x5 pad 1 (8,8) 9x8 (odd output 7x6)"] = new(8, 8, 9, 8, 8, 5, 5, PH: 1, PW: 1),
+        ["5x5 pad 3 (12,9) 5x5 (output 7x7 grows)"] = new(8, 12, 5, 5, 9, 5, 5, PH: 3, PW: 3),
         ["3x3 pad 1 (16,16) 12x12, 64 samples (many chunks)"] = new(64, 16, 12, 12, 16, 3, 3, PH: 1, PW: 1),
     };
 
@@ -41,7 +41,7 @@ public class WinogradTests(ITestOutputHelper output)
     {
         var data = new TheoryData<string, string, int>();
         foreach (GemmKernel family in Enum.GetValues<GemmKernel>().Where(k => k <= CpuGemm.BestKernel))
-            foreach (string name in new[] { "3x3 pad 1 (16,24) 12x12, 5 samples", "5x5 pad 0 (10,20) 12x12, 7 samples (basic conv2)",
+            foreach (string name in new[] { "3x3 pad 1 (16,24) 12x12, 8 samples", "5x5 pad 0 (10,20) 12x12, 8 samples (basic conv2)",
                          "3x3 pad 0 (8,9) 11x13 (edge tiles cut at 9x11)" })
                 foreach (int threads in new[] { 1, CpuBackend.MaxThreads }.Distinct())
                     data.Add(name, family.ToString(), threads);
@@ -87,6 +87,31 @@ public class WinogradTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_single_sample_takes_the_gemm_path_bit_for_bit()
+    {
+        // Batch 1 is below CpuWinograd.MinBatch: the result must be exactly the one of the path without Winograd.
+        ConvolutionTests.ConvCase c = new(1, 16, 12, 12, 24, 3, 3, PH: 1, PW: 1);
+        Assert.True(Geometry(c).IsWinograd);
+        Assert.False(CpuWinograd.Applies(Geometry(c)));
+        float[] x = TestData.Uniform(31, c.InputLength), w = TestData.Uniform(32, c.WeightLength);
+        float[] dy = TestData.Uniform(33, c.OutputLength);
+        float[][] gated = Run(c, x, w, null, dy, UnaryOp.Identity);
+        CpuWinograd.Enabled = false;
+        float[][] gemm;
+        try
+        {
+            gemm = Run(c, x, w, null, dy, UnaryOp.Identity);
+        }
+        finally
+        {
+            CpuWinograd.Enabled = true;
+        }
+        for (int i = 0; i < gemm.Length; i++) Assert.Equal(gemm[i], gated[i]);
+        Assert.False(CpuWinograd.Applies(Geometry(c with { N = CpuWinograd.MinBatch - 1 })));
+        Assert.True(CpuWinograd.Applies(Geometry(c with { N = CpuWinograd.MinBatch })));
+    }
+
+    [Fact]
     public void Winograd_and_the_gemm_paths_agree_within_the_tolerance()
     {
         ConvolutionTests.ConvCase c = Cases["5x5 pad 2 (16,24) 4x4, 11 samples"];
@@ -117,7 +142,7 @@ public class WinogradTests(ITestOutputHelper output)
     /// <summary>y (bias, ReLU), then dx and dW overwritten, then accumulated onto them: each against double.</summary>
     private float[][] Check(ConvolutionTests.ConvCase c, string name)
     {
-        Assert.True(Geometry(c).IsWinograd, name);
+        Assert.True(CpuWinograd.Applies(Geometry(c)), name);
         float[] x = TestData.Uniform(1, c.InputLength), w = TestData.Uniform(2, c.WeightLength), b = TestData.Uniform(3, c.OutC);
         float[] dy = TestData.Uniform(4, c.OutputLength);
         double[] xd = TestData.ToDouble(x), wd = TestData.ToDouble(w), bd = TestData.ToDouble(b), dyd = TestData.ToDouble(dy);
