@@ -45,6 +45,20 @@ internal interface ILayerAttribute
     void Report(string problem);
 }
 
+/// <summary>Checks shared by layer definitions' <c>Bind</c>.</summary>
+internal static class LayerAttributeChecks
+{
+    /// <summary>Constructor argument <paramref name="index"/> as a positive int; otherwise reports SN0009 ("the
+    /// {<paramref name="what"/>} must be a positive int, but it is …") and returns null.</summary>
+    public static int? PositiveInt(this ILayerAttribute a, int index, string what)
+    {
+        int? value = a.Int(index);
+        if (value is > 0) return value;
+        a.Report($"the {what} must be a positive int, but it is {value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "not an int"}");
+        return null;
+    }
+}
+
 /// <summary>The layer-specific side of a layer definition, untyped, for the parser, inference and the emitter.</summary>
 internal interface ILayer
 {

@@ -39,18 +39,8 @@ internal sealed class Embedding : LayerDefinition<EmbeddingArgs>
 
     protected override EmbeddingArgs? Bind(ILayerAttribute a)
     {
-        int? num = a.Int(0), dim = a.Int(1);
-        bool ok = true;
-        if (num is not > 0)
-        {
-            ok = false;
-            a.Report($"the number of embeddings must be a positive int, but it is {num?.ToString(CultureInfo.InvariantCulture) ?? "not an int"}");
-        }
-        if (dim is not > 0)
-        {
-            ok = false;
-            a.Report($"the embedding size must be a positive int, but it is {dim?.ToString(CultureInfo.InvariantCulture) ?? "not an int"}");
-        }
+        int? num = a.PositiveInt(0, "number of embeddings"), dim = a.PositiveInt(1, "embedding size");
+        bool ok = num is not null && dim is not null;
         int padding = a.NamedInt("PaddingIdx") ?? NoPadding;
         if (ok && padding != NoPadding && (padding >= num || padding < -num))
         {

@@ -72,18 +72,8 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
 
     protected override CellArgs? Bind(ILayerAttribute a)
     {
-        int? input = a.Int(0), hidden = a.Int(1);
-        bool ok = true;
-        if (input is not > 0)
-        {
-            ok = false;
-            a.Report("the input size must be a positive int, but it is " + (input?.ToString(CultureInfo.InvariantCulture) ?? "not an int"));
-        }
-        if (hidden is not > 0)
-        {
-            ok = false;
-            a.Report("the hidden size must be a positive int, but it is " + (hidden?.ToString(CultureInfo.InvariantCulture) ?? "not an int"));
-        }
+        int? input = a.PositiveInt(0, "input size"), hidden = a.PositiveInt(1, "hidden size");
+        bool ok = input is not null && hidden is not null;
         return ok ? new CellArgs(ModeOf(a), input!.Value, hidden!.Value, a.NamedBool("Bias") ?? true) : null;
     }
 

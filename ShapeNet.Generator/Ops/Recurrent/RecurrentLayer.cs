@@ -71,20 +71,10 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
 
     protected override RecurrentArgs? Bind(ILayerAttribute a)
     {
-        int? input = a.Int(0), hidden = a.Int(1);
+        int? input = a.PositiveInt(0, "input size"), hidden = a.PositiveInt(1, "hidden size");
         int layers = a.NamedInt("NumLayers") ?? 1;
         double dropout = a.NamedDouble("Dropout") ?? 0;
-        bool ok = true;
-        if (input is not > 0)
-        {
-            ok = false;
-            a.Report("the input size must be a positive int, but it is " + (input?.ToString(CultureInfo.InvariantCulture) ?? "not an int"));
-        }
-        if (hidden is not > 0)
-        {
-            ok = false;
-            a.Report("the hidden size must be a positive int, but it is " + (hidden?.ToString(CultureInfo.InvariantCulture) ?? "not an int"));
-        }
+        bool ok = input is not null && hidden is not null;
         if (layers < 1)
         {
             ok = false;
