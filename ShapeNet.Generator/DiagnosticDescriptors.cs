@@ -153,6 +153,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor IndexOutOfRange = Error("SN0124", "Index past the end of an axis",
         "'{0}': index {1} is outside [-{2}, {2}) along axis 0 of '{3}' {4}", Shapes);
 
+    public static readonly DiagnosticDescriptor LoopCarriedShape = Error("SN0125", "Loop changes a carried variable's shape",
+        "The loop '{0}' changes the shape of '{1}' from {2} to {3} in one step; a variable carried from one step to the next must keep its shape (grow a result along an axis with {1} = Concat([{1}, piece], axis) instead)", Shapes);
+
     // ---- constructs --------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("SN0201", "Statement cannot be compiled to a static graph",
         "The '{0}' statement cannot be compiled into a network's static graph: {1}", Constructs);
@@ -180,6 +183,9 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor LoopBound = Error("SN0209", "Loop bound is not a dimension or a constant",
         "The loop '{0}' runs to '{1}', which is neither a constant nor a dimension's size: {2}", Constructs);
+
+    public static readonly DiagnosticDescriptor LoopNotCompiled = Error("SN0210", "Loop body cannot be compiled to a loop",
+        "The loop '{0}' cannot be compiled to a loop over its steps: {1}", Constructs);
 
     // ---- internal ----------------------------------------------------------------------------
     public static readonly DiagnosticDescriptor InternalError = Error("SN0900", "Internal generator error",

@@ -49,6 +49,9 @@ internal sealed class CallPrinter
 
     public PassVariables? Variables { get; }
 
+    /// <summary>The counter of the loop region being printed, or null: a dropout inside it draws a new mask at every step.</summary>
+    public string? LoopVariable { get; set; }
+
     public void Print(CallStatement statement)
     {
         if (statement.Comment is not null) _writer.Line("// " + statement.Comment);
@@ -134,7 +137,9 @@ internal sealed class CallPrinter
         return variable switch
         {
             PlanVariable.Training => Variables.Training,
-            PlanVariable.DropoutSeed => $"unchecked({Variables.DropoutSeed} + 0x{salt:X16}UL)",
+            PlanVariable.DropoutSeed => LoopVariable is null
+                ? $"unchecked({Variables.DropoutSeed} + 0x{salt:X16}UL)"
+                : $"unchecked({Variables.DropoutSeed} + 0x{salt:X16}UL + (ulong){LoopVariable} * 0x9E3779B97F4A7C15UL)",
             _ => Variables.DropoutStep,
         };
     }

@@ -313,6 +313,9 @@ internal static class NetworkEmitter
             w.Line($"private readonly {array.ElementType}[] {array.Name} = {array.Initializer("0")}; // {array.Comment}");
         foreach (WorkspaceRequest workspace in plan.Workspaces)
             w.Line($"private readonly {BufferType} {workspace.Field}; // {workspace.Comment}");
+        foreach (LoopPlan loop in plan.LoopPlans)
+            foreach ((string workspace, string steps) in loop.WorkspaceSaves)
+                w.Line($"private readonly {BufferType} {steps}; // {workspace} at every step of {loop.Loop.Header}");
         foreach (PlannedDescriptor descriptor in plan.Descriptors)
             w.Line($"private readonly global::ShapeNet.Backends.{descriptor.Type} {descriptor.Name} = new({descriptor.Arguments}); // {descriptor.Comment}");
         foreach (PlanHandle handle in plan.Handles)
@@ -360,6 +363,9 @@ internal static class NetworkEmitter
                 foreach (SizeExpr capacity in descriptor.Capacities)
                     w.Line($"backend.Prepare(in {descriptor.Name}, {capacity.Format(BatchCapacity, Sizes.SeqCapacity)});");
             for (int i = 0; i < plan.Workspaces.Count; i++) w.Line($"{plan.Workspaces[i].Field} = Allocate({workspaceLengths[i]});");
+            foreach (LoopPlan loop in plan.LoopPlans)
+                foreach ((string workspace, string steps) in loop.WorkspaceSaves)
+                    w.Line($"{steps} = Allocate({(loop.Loop.IsSeq ? Sizes.SeqCapacity : Sizes.Literal(loop.Loop.Count))} * {workspace}.Length);");
             foreach (PlanHandle handle in plan.Handles)
                 w.Line($"{handle.Field} = {handle.Initializer};");
             for (int i = 0; i < graph.Inputs.Count; i++)

@@ -219,6 +219,17 @@ internal sealed class OnnxGraphNames
         return name;
     }
 
+    /// <summary>Drops the names of <paramref name="values"/> (a loop body's, before its next step is written), so the step's
+    /// nodes and values get fresh names (<c>/cell/RnnCell_1_output_0</c>).</summary>
+    public void Forget(IEnumerable<int> values)
+    {
+        foreach (int value in values)
+        {
+            _values.Remove(value);
+            _nodeBases.Remove(_graph.Values[value].Node);
+        }
+    }
+
     public void UseParameter(int index) => _parameters.Add(index);
 
     public void UseBuffer(int index) => _buffers.Add(index);

@@ -97,9 +97,17 @@ internal static class OnnxEmitter
             if (needed[n]) continue;
             needed[n] = true;
             foreach (int input in graph.Nodes[n].Inputs) pending.Push(graph.Values[input].Node);
+            // A step's state needs the previous step's value (the loop's back edge).
+            foreach (CompiledCarry carry in graph.Loops.SelectMany(l => l.Carried).Where(c => graph.Values[c.State].Node == n))
+                pending.Push(graph.Values[carry.Out].Node);
         }
         foreach (CompiledNode node in graph.Nodes)
         {
+            if (graph.LoopOf(node.Id) is { } loop)
+            {
+                if (node.Id == loop.FirstNode) DescribeLoop(graph, loop, needed, names, lines, failures);
+                continue;
+            }
             if (!needed[node.Id] || node.Op == "Input") continue;
             if (OpRegistry.Find(node.Op) is not { } op)
             {
@@ -107,6 +115,52 @@ internal static class OnnxEmitter
                 continue;
             }
             op.WriteOnnx(node.Args, new OnnxContext(graph, node, names, lines, failures));
+        }
+    }
+
+    /// <summary>A loop region, unrolled (ONNX's <c>Loop</c> operator is not written): the body's nodes once per step with fresh
+    /// names, a state named as the value it stands for, <c>x[t]</c> a <c>Gather</c> of the constant step, a collected result one
+    /// <c>Concat</c> of every step's piece after the initial part, a carried value after the loop an <c>Identity</c> of its last step's.</summary>
+    private static void DescribeLoop(CompiledGraph graph, CompiledLoop loop, bool[] needed, OnnxGraphNames names, List<string> lines, List<string> failures)
+    {
+        if (loop.IsSeq)
+        {
+            failures.Add($"{loop.Header}: a loop to the run-time sequence length");
+            return;
+        }
+        var body = Enumerable.Range(loop.FirstNode, loop.LastNode - loop.FirstNode + 1).Where(id => needed[id]).Select(id => graph.Nodes[id]).ToList();
+        var results = Enumerable.Range(loop.LastNode + 1, loop.EndNode - loop.LastNode).Where(id => needed[id]).Select(id => graph.Nodes[id]).ToList();
+        var pieces = results.Where(r => r.Op == nameof(LoopCollect)).ToDictionary(r => r.Id, r => new List<string> { names.Value(r.Inputs[0]) });
+        var last = new Dictionary<int, string>();
+        for (int t = loop.Start; t < loop.Start + loop.Count; t++)
+        {
+            if (t > loop.Start) names.Forget(body.SelectMany(n => n.Outputs));
+            foreach (CompiledNode node in body)
+            {
+                if (node.Op == nameof(LoopState))
+                {
+                    CompiledCarry? carry = loop.Carried.FirstOrDefault(c => c.State == node.Output);
+                    names.Name(node.Output, t == loop.Start || carry is null ? names.Value(node.Inputs[0]) : last[carry.Out]);
+                    continue;
+                }
+                var o = new OnnxContext(graph, node, names, lines, failures);
+                if (node.Op == nameof(StepSelect))
+                    o.Op("Gather", new[] { o.Input(0), o.Int64Scalar("index", t) }, new[] { o.Output(0) }, OnnxAttr.Int("axis", 0));
+                else if (OpRegistry.Find(node.Op) is { } op)
+                    op.WriteOnnx(node.Args, o);
+                else
+                    failures.Add($"{node.Op} ({node.Text}): no op definition");
+            }
+            foreach (CompiledCarry carry in loop.Carried) last[carry.Out] = names.Value(carry.Out);
+            foreach (CompiledNode collect in results.Where(r => r.Op == nameof(LoopCollect))) pieces[collect.Id].Add(names.Value(collect.Inputs[1]));
+        }
+        foreach (CompiledNode result in results)
+        {
+            var o = new OnnxContext(graph, result, names, lines, failures);
+            if (result.Op == nameof(LoopCollect))
+                o.Op("Concat", pieces[result.Id].ToArray(), new[] { o.Output(0) }, OnnxAttr.Int("axis", ((LoopArgs)result.Args).Axis));
+            else if (loop.Carried.FirstOrDefault(c => c.Exit == result.Output) is { } carry && last.TryGetValue(carry.Out, out string? value))
+                o.Op("Identity", new[] { value }, new[] { o.Output(0) });
         }
     }
 

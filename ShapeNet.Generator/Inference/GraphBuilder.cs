@@ -16,6 +16,9 @@ internal sealed class GraphBuilder
     private readonly List<CompiledValue> _values = new();
     private readonly List<ParameterInfo> _parameters = new();
     private readonly List<BufferInfo> _buffers = new();
+    private readonly List<CompiledLoop> _loops = new();
+    /// <summary>Whether a loop region's body is being inlined (a block called in it may not hold a loop region of its own).</summary>
+    private bool _inLoop;
     /// <summary>The first buffer index of each layer with buffers, by its module path (<c>block1.bn</c>).</summary>
     private readonly Dictionary<string, int> _bufferBase = new();
     private bool _failed;
@@ -97,6 +100,7 @@ internal sealed class GraphBuilder
             graph.Inputs.Select(i => i.Name).ToEquatableArray(), graph.Inputs.Select(i => i.TypeText).ToEquatableArray(), outputs.ToEquatableArray(), graph.ReturnTypeText)
         {
             Buffers = _buffers.ToEquatableArray(),
+            Loops = _loops.ToEquatableArray(),
             ReturnStructure = graph.ReturnStructure,
             OutputTypes = graph.DeclaredReturns.Select(r => r.TypeText).ToEquatableArray(),
         };
@@ -127,6 +131,8 @@ internal sealed class GraphBuilder
     {
         var flat = new int[]?[scope.Graph.Nodes.Count];
         int Resolve(ValueRef r) => flat[r.Node] is { } outputs && r.Output < outputs.Length ? outputs[r.Output] : -1;
+        // Each loop region of this graph: its index among the flat graph's loops, its step count, its first flat node.
+        var loops = new (int Index, int Count, int First, int Last)[scope.Graph.Loops.Count];
         foreach (Node node in scope.Graph.Nodes)
         {
             if (node.Kind == NodeKind.Input)
@@ -134,19 +140,79 @@ internal sealed class GraphBuilder
                 flat[node.Id] = new[] { inputs[((InputArgs)node.Args).Index] };
                 continue;
             }
+            for (int l = 0; l < scope.Graph.Loops.Count; l++)
+            {
+                LoopModel model = scope.Graph.Loops[l];
+                if (model.FirstNode != node.Id) continue;
+                if (_inLoop)
+                {
+                    Fail(scope, DiagnosticDescriptors.LoopNotCompiled, model.Location, model.Header,
+                        "it runs inside another compiled loop (a block called in a loop body holds it); write the inner loop's steps out");
+                    return null;
+                }
+                int count = model.Count;
+                if (count < 0)
+                {
+                    int sequence = model.Sequence is { } s ? Resolve(s) : -1;
+                    if (sequence < 0) return null;
+                    Shape shape = _values[sequence].Shape;
+                    if (shape.Rank == 0 || !(shape[0].IsStatic || shape[0].IsSeq))
+                    {
+                        Fail(scope, DiagnosticDescriptors.LoopBound, model.Location, model.Header, _values[sequence].Text + ".Size(0)",
+                            $"'{_values[sequence].Text}' is {shape.ToNamedString()}; loop to the length of a sequence whose first axis is a dimension or the run-time Seq");
+                        return null;
+                    }
+                    count = shape[0].IsStatic ? shape[0].Size : -1;
+                }
+                loops[l] = (_loops.Count, count, _nodes.Count, -1);
+                _loops.Add(null!);   // filled in when its last result is added
+                _inLoop = true;
+            }
             int[] operands = node.Inputs.Select(Resolve).ToArray();
             if (operands.Any(o => o < 0)) continue;
+            Node inlined = node.Args is LoopArgs loopArgs && loopArgs.Loop < loops.Length
+                ? node with { Args = loopArgs with { Loop = loops[loopArgs.Loop].Index, Count = loops[loopArgs.Loop].Count } }
+                : node;
             int[]? outputs = node.Kind switch
             {
                 NodeKind.Layer => Layer(scope, node, operands),
                 NodeKind.Block => Block(scope, node, operands),
-                _ => Op(scope, node, operands),
+                _ => Op(scope, inlined, operands),
             };
             flat[node.Id] = outputs;
             if (outputs is null) _failed = true;
+            for (int l = 0; l < scope.Graph.Loops.Count; l++)
+            {
+                LoopModel model = scope.Graph.Loops[l];
+                if (model.LastNode == node.Id)
+                {
+                    _inLoop = false;
+                    loops[l].Last = _nodes.Count - 1;
+                    if (!CarriedKeepShapes(scope, model, Resolve)) return null;
+                }
+                if (model.EndNode != node.Id || _failed) continue;
+                var carried = model.Carried.Select(c => new CompiledCarry(c.Name, Resolve(ValueRef.Of(c.StateNode)), Resolve(c.Out), Resolve(ValueRef.Of(c.ExitNode))));
+                _loops[loops[l].Index] = new CompiledLoop(loops[l].Index, loops[l].First, loops[l].Last, _nodes.Count - 1, model.Start, loops[l].Count,
+                    carried.ToEquatableArray(), model.Header);
+            }
         }
         int[] result = scope.Graph.Outputs.Select(Resolve).ToArray();
         return result.Any(r => r < 0) ? null : result;
+    }
+
+    /// <summary>SN0125 when a step changes the shape of a variable the loop carries to the next step.</summary>
+    private bool CarriedKeepShapes(Scope scope, LoopModel loop, System.Func<ValueRef, int> resolve)
+    {
+        foreach (LoopCarry carry in loop.Carried)
+        {
+            int state = resolve(ValueRef.Of(carry.StateNode)), next = resolve(carry.Out);
+            if (state < 0 || next < 0) continue;
+            if (_values[state].Shape.SameAs(_values[next].Shape)) continue;
+            Fail(scope, DiagnosticDescriptors.LoopCarriedShape, loop.Location, loop.Header, carry.Name, _values[state].Shape.ToNamedString(),
+                _values[next].Shape.ToNamedString());
+            return false;
+        }
+        return true;
     }
 
     private int[]? Op(Scope scope, Node node, int[] operands)

@@ -70,6 +70,17 @@ internal sealed record CompiledGraph(
     /// <summary>The C# type of each returned tensor, in the order of <see cref="Outputs"/>.</summary>
     public EquatableArray<string> OutputTypes { get; init; } = EquatableArray<string>.Empty;
 
+    /// <summary>The loop regions, each a literal loop in the generated code (<see cref="CompiledLoop"/>).</summary>
+    public EquatableArray<CompiledLoop> Loops { get; init; } = EquatableArray<CompiledLoop>.Empty;
+
+    /// <summary>The loop whose body or results hold <paramref name="node"/>, or null.</summary>
+    public CompiledLoop? LoopOf(int node)
+    {
+        foreach (CompiledLoop loop in Loops)
+            if (node >= loop.FirstNode && node <= loop.EndNode) return loop;
+        return null;
+    }
+
     /// <summary>The first (for a single-tensor forward, the only) output: the one a train step's loss reads.</summary>
     public int Output => Outputs[0];
 
@@ -82,6 +93,25 @@ internal sealed record CompiledGraph(
     /// <summary>The id of the last node the outputs depend on (the first node of the backward pass).</summary>
     public int LastNode => Outputs.Max(o => Values[o].Node);
 }
+
+/// <summary>
+/// A loop region of the flat graph: nodes <see cref="FirstNode"/> … <see cref="LastNode"/> run once per step, in a literal
+/// <c>for</c> loop, and their backward in a reversed loop; nodes up to <see cref="EndNode"/> are the loop's results
+/// (<c>LoopExit</c>, <c>LoopCollect</c>), written inside the loop.
+/// </summary>
+/// <param name="Index">Position in <see cref="CompiledGraph.Loops"/>.</param>
+/// <param name="Count">Steps; −1 for the run-time sequence length (<c>seq</c>).</param>
+internal sealed record CompiledLoop(int Index, int FirstNode, int LastNode, int EndNode, int Start, int Count,
+    EquatableArray<CompiledCarry> Carried, string Header)
+{
+    public bool IsSeq => Count < 0;
+
+    public bool InBody(int node) => node >= FirstNode && node <= LastNode;
+}
+
+/// <summary>A carried variable's values: <see cref="State"/> at the start of a step, <see cref="Out"/> at its end,
+/// <see cref="Exit"/> after the loop (value ids).</summary>
+internal sealed record CompiledCarry(string Name, int State, int Out, int Exit);
 
 /// <summary>Everything the emitter needs for one network class.</summary>
 internal sealed record NetworkSpec(NetworkModel Network, CompiledGraph? Graph, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -56,7 +56,29 @@ internal sealed record GraphModel(
     EquatableArray<Node> Nodes,
     EquatableArray<ValueRef> Outputs,
     OutputTree ReturnStructure,
-    SourceRef? Location);
+    SourceRef? Location)
+{
+    /// <summary>The loops compiled as loop regions (<see cref="LoopModel"/>), in source order.</summary>
+    public EquatableArray<LoopModel> Loops { get; init; } = EquatableArray<LoopModel>.Empty;
+}
+
+/// <summary>
+/// A <c>for</c> loop compiled as a loop region: nodes <see cref="FirstNode"/> … <see cref="LastNode"/> are its body, parsed once
+/// with the counter symbolic (<c>x[t]</c> is a <c>StepSelect</c> node), and run once per step by a literal loop in the generated
+/// code; nodes <see cref="LastNode"/> + 1 … <see cref="EndNode"/> are its results (<c>LoopExit</c>, <c>LoopCollect</c>).
+/// </summary>
+/// <param name="Start">The counter's first value.</param>
+/// <param name="Count">The number of steps; −1 for the length of <see cref="Sequence"/>'s first axis (<c>t &lt; x.Size(0)</c>),
+/// which inference resolves (a static size, or the run-time <c>Seq</c>).</param>
+/// <param name="Carried">The variables carried from one step to the next.</param>
+/// <param name="Header">The loop's header as written, for comments and messages.</param>
+internal sealed record LoopModel(int FirstNode, int LastNode, int EndNode, int Start, int Count, ValueRef? Sequence,
+    EquatableArray<LoopCarry> Carried, string Header, SourceRef? Location);
+
+/// <summary>A variable carried through a loop region: <see cref="StateNode"/> (a <c>LoopState</c>) is its value at the start of
+/// a step, <see cref="Out"/> its value at the end (the next step's state), <see cref="ExitNode"/> (a <c>LoopExit</c>) its value
+/// after the loop.</summary>
+internal sealed record LoopCarry(string Name, int StateNode, ValueRef Out, int ExitNode);
 
 /// <summary>One tensor of a forward method's declared return type: its shape (null for the rank-erased <c>Tensor</c>) and
 /// its C# type (fully qualified).</summary>

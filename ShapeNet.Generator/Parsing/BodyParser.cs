@@ -44,6 +44,10 @@ internal sealed class BodyParser
     private bool _unrollExhausted;
     private bool _returned;
     private bool _failed;
+    /// <summary>The loops compiled as loop regions so far.</summary>
+    private readonly List<LoopModel> _loops = new();
+    /// <summary>The counter of the loop region being parsed and the region's index, or null outside one.</summary>
+    private (string Variable, int Loop, int Start, int Count)? _step;
 
     public BodyParser(ParseContext context, IMethodSymbol method, string ownerName,
         IReadOnlyDictionary<string, LayerModel> layers, IReadOnlyDictionary<string, Dim> substitution)
@@ -106,7 +110,7 @@ internal sealed class BodyParser
         return new GraphModel(_method.Name, _method.IsStatic, _method.TypeParameters.Select(t => t.Name).ToEquatableArray(),
             inputs.ToEquatableArray(), declaredReturns.ToEquatableArray(),
             _method.ReturnType.ToDisplayString(ParseContext.FullyQualified), _nodes.ToEquatableArray(), _outputs.Select(o => _values[o]).ToEquatableArray(),
-            _returnStructure, _context.At(declaration.Identifier.GetLocation()));
+            _returnStructure, _context.At(declaration.Identifier.GetLocation())) { Loops = _loops.ToEquatableArray() };
     }
 
     /// <summary>The declared return type's tensors (in order, into <paramref name="returns"/>) and tuple structure: a tensor, or a
@@ -382,6 +386,7 @@ internal sealed class BodyParser
         if (SequenceLength(condition.Right) is { } measured)
         {
             if (inclusive || _unrollExhausted || CellLoop(loop, variable, start, CellLoopOverSequence, step, inclusive: false, measured)) return;
+            if (RegionLoop(loop, variable, start, step, CellLoopOverSequence, measured, canUnroll: false)) return;
             _failed = true;
             _context.Report(DiagnosticDescriptors.LoopBound, _context.At(condition.Right), LoopHeader(loop), ParseContext.TextOf(condition.Right),
                 $"a loop to a tensor's length compiles only as a cell carried over that tensor's steps (h = Cell({measured}[t], h); or " +
@@ -392,6 +397,8 @@ internal sealed class BodyParser
         if (_unrollExhausted) return;
         if (CounterOverflow(loop, declaration, start, bound, step, inclusive)) return;
         if (CellLoop(loop, variable, start, bound, step, inclusive)) return;
+        double steps = inclusive ? System.Math.Floor(bound) - start + 1 : System.Math.Ceiling(bound) - start;
+        if (steps > 0 && RegionLoop(loop, variable, start, step, steps, null, canUnroll: true)) return;
         int iterations = 0;
         for (double i = start; inclusive ? i <= bound : i < bound; i += step)
         {
@@ -506,6 +513,198 @@ internal sealed class BodyParser
             Bind(targets[j], _values.Count - 1);
         }
         return true;
+    }
+
+    // ---- loop regions ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// A loop compiled as a loop region (docs/dsl.md "Loops"): its body is parsed once, with <c>x[t]</c> a <c>StepSelect</c>, and
+    /// runs once per step in a literal loop of the generated code, backward through time in a reversed one. The body declares
+    /// locals and assigns them; a local from before the loop that it assigns is either <em>carried</em> (a <c>LoopState</c> node
+    /// stands for its value at the start of a step, a <c>LoopExit</c> for its value after the loop) or, when its only use is
+    /// <c>acc = Concat([acc, piece], axis)</c>, <em>collected</em> (a <c>LoopCollect</c> node: every step's piece in its slice).
+    /// Returns false, with nothing parsed, when the body is not of that form and the loop may be unrolled instead
+    /// (<paramref name="canUnroll"/>: a constant or [Dim] bound); otherwise reports SN0210.
+    /// </summary>
+    private bool RegionLoop(ForStatementSyntax loop, string variable, double start, double step, double count, string? measured, bool canUnroll)
+    {
+        string? why = step != 1 ? "its counter must step by 1 (t++)"
+            : start < 0 || start != System.Math.Floor(start) || start > int.MaxValue ? "its counter must start at a constant 0 or more"
+            : count > int.MaxValue ? "it runs more steps than a dimension can hold"
+            : _step is not null ? "it is nested in another compiled loop; write the inner loop's steps out, or make the inner loop a [Network] block"
+            : null;
+        IReadOnlyList<StatementSyntax> statements = loop.Statement is BlockSyntax block ? block.Statements : new[] { loop.Statement };
+        string? shape = RegionShape(statements, variable, out List<string> carried, out Dictionary<string, (ExpressionSyntax Statement, ExpressionSyntax Piece, int Axis)> collected);
+        why ??= shape;
+        if (why is not null)
+        {
+            if (canUnroll) return false;
+            _failed = true;
+            _context.Report(DiagnosticDescriptors.LoopNotCompiled, _context.At(loop.ForKeyword.GetLocation()), LoopHeader(loop), why);
+            return true;
+        }
+
+        int index = _loops.Count;
+        int first = _nodes.Count;
+        int steps = (int)count;
+        ValueRef? sequence = measured is not null && _locals.TryGetValue(measured, out int measuredHandle) ? _values[measuredHandle] : null;
+        SourceRef? location = _context.At(loop.ForKeyword.GetLocation());
+        string header = LoopHeader(loop);
+        var before = new HashSet<string>(_locals.Keys);
+        var states = new List<(string Name, int Node)>();
+        foreach (string name in carried)
+        {
+            if (!_locals.TryGetValue(name, out int initial)) continue;   // failed before the loop, already reported
+            int state = Add(NodeKind.Op, "LoopState", new[] { initial }, new LoopArgs(index, (int)start, steps), name, location);
+            Bind(name, state);
+            states.Add((name, _values[state].Node));
+        }
+        var pieces = new Dictionary<string, int>();
+        _step = (variable, index, (int)start, steps);
+        try
+        {
+            foreach (StatementSyntax statement in statements)
+            {
+                ExpressionSyntax? appended = statement is ExpressionStatementSyntax { Expression: var e } ? e : null;
+                KeyValuePair<string, (ExpressionSyntax Statement, ExpressionSyntax Piece, int Axis)> accumulator =
+                    collected.FirstOrDefault(c => appended is not null && c.Value.Statement == appended);
+                if (accumulator.Key is not null) pieces[accumulator.Key] = Expression(accumulator.Value.Piece);
+                else Statement(statement);
+            }
+        }
+        finally
+        {
+            _step = null;
+        }
+        int last = _nodes.Count - 1;
+        foreach (string name in _locals.Keys.Where(k => !before.Contains(k)).ToList()) _locals.Remove(name);
+
+        var carries = new List<LoopCarry>();
+        foreach ((string name, int stateNode) in states)
+        {
+            if (!_locals.TryGetValue(name, out int outHandle))
+            {
+                _failedNames.Add(name);
+                continue;
+            }
+            ValueRef outValue = _values[outHandle];
+            if (outValue.Node < first || outValue.Node == stateNode)
+            {
+                // Assigned a value from before the loop (or itself): nothing is carried, the local simply holds that value after it.
+                if (outValue.Node == stateNode) Bind(name, _values.FindIndex(v => v == _nodes[stateNode].Inputs[0]));
+                continue;
+            }
+            int exit = Add(NodeKind.Op, "LoopExit", new[] { outHandle }, new LoopArgs(index, (int)start, steps), name + " after " + header, location);
+            carries.Add(new LoopCarry(name, stateNode, outValue, _values[exit].Node));
+            Bind(name, exit);
+        }
+        foreach (KeyValuePair<string, (ExpressionSyntax Statement, ExpressionSyntax Piece, int Axis)> accumulator in collected)
+        {
+            if (!_locals.TryGetValue(accumulator.Key, out int initial) || !pieces.TryGetValue(accumulator.Key, out int piece) || piece < 0)
+            {
+                Bind(accumulator.Key, -1);
+                continue;
+            }
+            int result = Add(NodeKind.Op, "LoopCollect", new[] { initial, piece }, new LoopArgs(index, (int)start, steps, accumulator.Value.Axis),
+                ParseContext.TextOf(accumulator.Value.Statement) + " over " + header, _context.At(accumulator.Value.Statement));
+            Bind(accumulator.Key, result);
+        }
+        if (_nodes.Count - 1 > last || last >= first)
+            _loops.Add(new LoopModel(first, last, _nodes.Count - 1, (int)start, measured is not null ? -1 : steps, sequence,
+                carries.ToEquatableArray(), header, location));
+        return true;
+    }
+
+    /// <summary>Why <paramref name="statements"/> cannot be a loop region's body (null when they can), and the locals from
+    /// before the loop that it carries and collects (<c>acc = Concat([acc, piece], axis)</c>, <c>acc</c> read nowhere else).</summary>
+    private string? RegionShape(IReadOnlyList<StatementSyntax> statements, string variable, out List<string> carried,
+        out Dictionary<string, (ExpressionSyntax Statement, ExpressionSyntax Piece, int Axis)> collected)
+    {
+        carried = new List<string>();
+        collected = new Dictionary<string, (ExpressionSyntax, ExpressionSyntax, int)>();
+        var declared = new HashSet<string>();
+        var assigned = new List<(string Name, ExpressionSyntax Assignment)>();
+        foreach (StatementSyntax statement in statements)
+        {
+            switch (statement)
+            {
+                case EmptyStatementSyntax:
+                    break;
+                case LocalDeclarationStatementSyntax local when !local.IsConst
+                    && _model.GetTypeInfo(local.Declaration.Type, _context.CancellationToken).Type is not { SpecialType: not SpecialType.None }:
+                    foreach (VariableDeclaratorSyntax v in local.Declaration.Variables) declared.Add(v.Identifier.ValueText);
+                    break;
+                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
+                    foreach (IdentifierNameSyntax target in Targets(assignment.Left)) assigned.Add((target.Identifier.ValueText, assignment));
+                    if (assignment.Left is DeclarationExpressionSyntax declaration)
+                        foreach (SingleVariableDesignationSyntax d in declaration.Designation.DescendantNodesAndSelf().OfType<SingleVariableDesignationSyntax>())
+                            declared.Add(d.Identifier.ValueText);
+                    break;
+                default:
+                    string keyword = statement is LocalDeclarationStatementSyntax ? "constant or number" : statement.Kind().ToString().Replace("Statement", string.Empty).ToLowerInvariant();
+                    return $"its body has a {keyword} statement ('{Shorten(statement)}'); a compiled loop's body declares tensor locals and assigns them";
+            }
+        }
+        foreach (IdentifierNameSyntax use in statements.SelectMany(s => s.DescendantNodes().OfType<IdentifierNameSyntax>()))
+        {
+            if (use.Identifier.ValueText != variable) continue;
+            if (use.Parent is ArgumentSyntax { Parent: BracketedArgumentListSyntax { Arguments.Count: 1, Parent: ElementAccessExpressionSyntax { Expression: IdentifierNameSyntax } } })
+                continue;
+            SyntaxNode shown = use.Parent is ArgumentSyntax or null ? use : use.Parent;
+            return $"the counter '{variable}' is used in '{ParseContext.TextOf(shown)}'; in a compiled loop it only indexes a tensor local ({variable} as in x[{variable}])";
+        }
+        foreach (string name in assigned.Select(a => a.Name).Distinct())
+        {
+            if (declared.Contains(name) || !_locals.ContainsKey(name) && !_failedNames.Contains(name)) continue;
+            var assignments = assigned.Where(a => a.Name == name).Select(a => a.Assignment).ToList();
+            if (assignments.Count == 1 && Appended(assignments[0], name) is { } append
+                && statements.Sum(s => s.DescendantNodes().OfType<IdentifierNameSyntax>().Count(i => i.Identifier.ValueText == name)) == 2)
+            {
+                if (append.Axis is null) return $"the axis of '{ParseContext.TextOf(assignments[0])}' must be a constant";
+                collected[name] = (assignments[0], append.Piece, append.Axis.Value);
+            }
+            else
+            {
+                carried.Add(name);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The locals an assignment writes: <c>h</c>, <c>(h, c)</c>, <c>var (a, b)</c>.</summary>
+    private static IEnumerable<IdentifierNameSyntax> Targets(ExpressionSyntax left) => left switch
+    {
+        IdentifierNameSyntax id => new[] { id },
+        TupleExpressionSyntax tuple => tuple.Arguments.SelectMany(a => Targets(a.Expression)),
+        _ => System.Array.Empty<IdentifierNameSyntax>(),
+    };
+
+    /// <summary><c>acc = Concat([acc, piece], axis)</c> (or <c>new[] { acc, piece }</c>): the piece and the constant axis (null when
+    /// not constant); null when the assignment is something else.</summary>
+    private (ExpressionSyntax Piece, int? Axis)? Appended(ExpressionSyntax assignment, string name)
+    {
+        if (assignment is not AssignmentExpressionSyntax { Left: IdentifierNameSyntax } simple || !simple.IsKind(SyntaxKind.SimpleAssignmentExpression)
+            || simple.Right is not InvocationExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "Concat" } } call)
+            return null;
+        SeparatedSyntaxList<ArgumentSyntax> arguments = call.ArgumentList.Arguments;
+        if (arguments.Count is < 1 or > 2 || arguments[0].NameColon is not null) return null;
+        List<ExpressionSyntax>? elements = arguments[0].Expression switch
+        {
+            CollectionExpressionSyntax c when c.Elements.All(e => e is ExpressionElementSyntax) => c.Elements.Cast<ExpressionElementSyntax>().Select(e => e.Expression).ToList(),
+            ImplicitArrayCreationExpressionSyntax ia => ia.Initializer.Expressions.ToList(),
+            ArrayCreationExpressionSyntax { Initializer: { } init } => init.Expressions.ToList(),
+            _ => null,
+        };
+        if (elements is not { Count: 2 } || elements[0] is not IdentifierNameSyntax head || head.Identifier.ValueText != name) return null;
+        if (arguments.Count == 1) return (elements[1], 0);
+        if (arguments[1].NameColon is { } named && named.Name.Identifier.ValueText != "axis") return null;
+        return (elements[1], TryConstant(arguments[1].Expression, out double axis) && axis == System.Math.Floor(axis) && System.Math.Abs(axis) < 64 ? (int)axis : null);
+    }
+
+    private static string Shorten(SyntaxNode node)
+    {
+        string text = ParseContext.TextOf(node).Replace("\r", " ").Replace("\n", " ");
+        return text.Length > 60 ? text.Substring(0, 57) + "..." : text;
     }
 
     /// <summary><c>h</c> → [h]; <c>(h, c)</c> → [h, c]; null for anything else.</summary>
@@ -821,6 +1020,13 @@ internal sealed class BodyParser
     /// <summary><c>x[i]</c> with a constant i: the slice along axis 0 (<see cref="Ops.Select"/>).</summary>
     private int ElementAccess(ElementAccessExpressionSyntax access)
     {
+        if (_step is { } step && access.ArgumentList.Arguments.Count == 1
+            && access.ArgumentList.Arguments[0].Expression is IdentifierNameSyntax counter && counter.Identifier.ValueText == step.Variable)
+        {
+            int sequence = Expression(access.Expression);
+            if (sequence < 0) return -1;
+            return Add(NodeKind.Op, "StepSelect", new[] { sequence }, new LoopArgs(step.Loop, step.Start, step.Count), ParseContext.TextOf(access), _context.At(access));
+        }
         if (access.ArgumentList.Arguments.Count != 1 || !TryConstant(access.ArgumentList.Arguments[0].Expression, out double index)
             || index != System.Math.Floor(index) || index < int.MinValue || index > int.MaxValue)
             return Fail(access, "index a tensor with one constant along its first axis (h[-1], x[t] in a 'for' over a constant range)");

@@ -44,6 +44,39 @@ internal sealed record PlannedBuffer(string Name, BufferRole Role, long StaticEl
 /// (or row count) in <see cref="Capacities"/>, the sizes its calls pass (at the plan's capacity).</summary>
 internal sealed record PlannedDescriptor(string Name, string Type, string Arguments, string Comment, List<SizeExpr> Capacities);
 
+/// <summary>A buffer a loop region's body writes at every step and its backward reads: the forward copies it into its slot of
+/// <see cref="Steps"/> (a buffer with a step dimension) at the end of each step, the backward copies it back at the start of the
+/// step's backward. <see cref="StaticElements"/>, <see cref="DynamicDims"/> and <see cref="SeqDims"/> size one step.</summary>
+internal sealed record LoopSave(string Buffer, string Steps, long StaticElements, int DynamicDims, int SeqDims);
+
+/// <summary>What the literal loop of a loop region does besides its body's calls (<see cref="GraphCodeWriter"/> writes it).</summary>
+internal sealed class LoopPlan
+{
+    public LoopPlan(CompiledLoop loop) => Loop = loop;
+
+    public CompiledLoop Loop { get; }
+
+    /// <summary>Whether any gradient flows through the body (the backward then runs a reversed loop).</summary>
+    public bool HasBackward { get; set; }
+
+    /// <summary>The node the backward loop opens at: the last of the loop's results that the backward pass visits.</summary>
+    public int HeadNode { get; set; }
+
+    /// <summary>Value and auxiliary buffers kept per step.</summary>
+    public List<LoopSave> Saves { get; } = new();
+
+    /// <summary>Workspaces kept per step (a recurrent cell's reserve), with their per-step copies' fields, sized in the
+    /// constructor from the workspace's length.</summary>
+    public List<(string Workspace, string Steps)> WorkspaceSaves { get; } = new();
+
+    /// <summary>Values from outside the body whose gradient the body adds to at every step and no one wrote before: zeroed
+    /// before the backward loop.</summary>
+    public List<int> FilledGradients { get; } = new();
+
+    /// <summary>Parameters whose gradient the body adds to at every step and no one wrote before: zeroed before the backward loop.</summary>
+    public List<int> FilledParameters { get; } = new();
+}
+
 internal sealed record ConstantArray(string Name, string ElementType, IReadOnlyList<string> Values, IReadOnlyList<int> DynamicIndices, string Comment)
 {
     /// <summary>Entries that hold the run-time sequence length, set at the start of each pass like the batch entries.</summary>
@@ -79,6 +112,8 @@ internal sealed class BufferPlan
     private readonly List<PlanHandle> _handles = new();
     private readonly Dictionary<string, PlannedDescriptor> _descriptorsByContent = new();
     private readonly List<PlannedDescriptor> _descriptors = new();
+    private readonly Dictionary<string, int> _keptWorkspaces = new();
+    private readonly List<LoopPlan> _loopPlans = new();
     private readonly int[] _group;
 
     private BufferPlan(CompiledGraph graph)
@@ -131,6 +166,9 @@ internal sealed class BufferPlan
 
     /// <summary>Shared workspaces, in the order first requested.</summary>
     public IReadOnlyList<WorkspaceRequest> Workspaces => _workspaces;
+
+    /// <summary>The loop regions' per-step copies, zeroed gradients and backward heads, one per <see cref="CompiledGraph.Loops"/>.</summary>
+    public IReadOnlyList<LoopPlan> LoopPlans => _loopPlans;
 
     /// <summary>Objects a plan makes once in its constructor for its calls (a recurrent layer's bound parameter tensors).</summary>
     public IReadOnlyList<PlanHandle> Handles => _handles;
@@ -254,8 +292,9 @@ internal sealed class BufferPlan
         if (!_handles.Any(h => h.Field == handle.Field)) _handles.Add(handle);
     }
 
-    internal void AddWorkspace(string field, string comment, string summaryNote, BackendCall length)
+    internal void AddWorkspace(string field, string comment, string summaryNote, BackendCall length, int keptBy = -1)
     {
+        if (keptBy >= 0) _keptWorkspaces[field] = keptBy;
         WorkspaceRequest? workspace = _workspaces.FirstOrDefault(w => w.Field == field);
         if (workspace is null) _workspaces.Add(workspace = new WorkspaceRequest(field, comment, summaryNote, new List<BackendCall>()));
         workspace.Lengths.Add(length);
@@ -267,22 +306,39 @@ internal sealed class BufferPlan
 
     private void Build()
     {
+        foreach (CompiledLoop loop in Graph.Loops) _loopPlans.Add(new LoopPlan(loop));
         FindLive();
         FindConsumers();
         FindRequiresGrad();
         FindFusions();
         FindReceivesGradient();
         NameValues();
+        PlanLoopSaves();
         PlanGradients();
     }
+
+    /// <summary>The carried variables of every loop region (a step's state is the previous step's <see cref="CompiledCarry.Out"/>:
+    /// the back edge the flat graph does not hold, which liveness and gradient flow follow until nothing changes).</summary>
+    private IEnumerable<CompiledCarry> Carries => Graph.Loops.SelectMany(l => l.Carried);
 
     private void FindLive()
     {
         foreach (int output in Graph.Outputs) Live[Graph.Values[output].Node] = true;
-        for (int id = Graph.LastNode; id >= 0; id--)
+        bool changed = true;
+        while (changed)
         {
-            if (!Live[id]) continue;
-            foreach (int input in Nodes[id].Inputs) Live[Graph.Values[input].Node] = true;
+            for (int id = Nodes.Count - 1; id >= 0; id--)
+            {
+                if (!Live[id]) continue;
+                foreach (int input in Nodes[id].Inputs) Live[Graph.Values[input].Node] = true;
+            }
+            changed = false;
+            foreach (CompiledCarry carry in Carries)
+            {
+                if (!Live[Graph.Values[carry.State].Node] || Live[Graph.Values[carry.Out].Node]) continue;
+                Live[Graph.Values[carry.Out].Node] = true;
+                changed = true;
+            }
         }
         foreach (int input in Graph.Inputs) Live[Graph.Values[input].Node] = true;
     }
@@ -298,16 +354,24 @@ internal sealed class BufferPlan
 
     private void FindRequiresGrad()
     {
-        foreach (CompiledNode node in Nodes)
+        var carriedOut = Carries.ToDictionary(c => c.State, c => c.Out);
+        bool changed = true;
+        while (changed)
         {
-            if (!Live[node.Id]) continue;
-            Differentiation? d = DifferentiationOf(node);
-            bool requires;
-            if (d is null) requires = node.Parameters.Count > 0 || node.Inputs.Any(i => RequiresGrad[i]);
-            else if (d.Kind == GradientKind.Leaf) requires = true;
-            else requires = node.Parameters.Count > 0 || d.DifferentiatedOperands(node.Inputs.Count).Any(i => RequiresGrad[node.Inputs[i]]);
-            for (int j = 0; j < node.Outputs.Count; j++)
-                RequiresGrad[node.Outputs[j]] = requires && (d is null || !d.IsConstantOutput(j));
+            foreach (CompiledNode node in Nodes)
+            {
+                if (!Live[node.Id]) continue;
+                Differentiation? d = DifferentiationOf(node);
+                bool requires;
+                if (d is null) requires = node.Parameters.Count > 0 || node.Inputs.Any(i => RequiresGrad[i]);
+                else if (d.Kind == GradientKind.Leaf) requires = true;
+                else requires = node.Parameters.Count > 0 || d.DifferentiatedOperands(node.Inputs.Count).Any(i => RequiresGrad[node.Inputs[i]]);
+                // A step's state depends on whatever the previous step's value depends on.
+                if (carriedOut.TryGetValue(node.Output, out int previous)) requires |= RequiresGrad[previous];
+                for (int j = 0; j < node.Outputs.Count; j++)
+                    RequiresGrad[node.Outputs[j]] = requires && (d is null || !d.IsConstantOutput(j));
+            }
+            changed = carriedOut.Any(c => Live[Graph.Values[c.Key].Node] && RequiresGrad[c.Value] && !RequiresGrad[c.Key]);
         }
     }
 
@@ -319,6 +383,8 @@ internal sealed class BufferPlan
             int value = node.Output;
             if (Graph.Outputs.Contains(value) || Consumers[value].Count != 1) continue;
             CompiledNode consumer = Nodes[Consumers[value][0]];
+            // Both in the same loop body (or both outside any), and not a carried value the next step reads from its buffer.
+            if (Graph.LoopOf(node.Id)?.Index != Graph.LoopOf(consumer.Id)?.Index || Carries.Any(c => c.Out == value)) continue;
             // The kernel applies the activation to its output; the backward needs the activation's derivative from y alone.
             if (layer.FusibleActivations.Contains(consumer.Op) && OpRegistry.Find(consumer.Op) is IActivation { DerivativeFromOutput: true })
             {
@@ -329,6 +395,24 @@ internal sealed class BufferPlan
     }
 
     private void FindReceivesGradient()
+    {
+        bool changed = true;
+        while (changed)
+        {
+            _missingRules.Clear();
+            FindReceivesGradientOnce();
+            changed = false;
+            // The gradient of a step's state flows on to the previous step's value.
+            foreach (CompiledCarry carry in Carries)
+            {
+                if (!ReceivesGradient[carry.State] || ReceivesGradient[carry.Out] || !RequiresGrad[carry.Out]) continue;
+                ReceivesGradient[carry.Out] = true;
+                changed = true;
+            }
+        }
+    }
+
+    private void FindReceivesGradientOnce()
     {
         ReceivesGradient[Graph.Output] = RequiresGrad[Graph.Output];
         for (int id = Graph.LastNode; id >= 0; id--)
@@ -390,6 +474,49 @@ internal sealed class BufferPlan
         }
     }
 
+    /// <summary>For each loop region through which a gradient flows: the buffers its body writes at every step that the backward
+    /// reads (values, auxiliary buffers, kept workspaces), each with a copy per step.</summary>
+    private void PlanLoopSaves()
+    {
+        foreach (LoopPlan loopPlan in _loopPlans)
+        {
+            CompiledLoop loop = loopPlan.Loop;
+            loopPlan.HeadNode = System.Math.Min(loop.EndNode, Graph.LastNode);
+            loopPlan.HasBackward = Enumerable.Range(loop.FirstNode, loop.LastNode - loop.FirstNode + 1)
+                .Any(id => Live[id] && Nodes[id].Outputs.Any(o => ReceivesGradient[o]));
+            if (!loopPlan.HasBackward) continue;
+            var outside = new HashSet<string>(Enumerable.Range(0, Graph.Values.Count)
+                .Where(v => !loop.InBody(Graph.Values[v].Node) && ValueName[v] is not null).Select(v => ValueName[v]!));
+            var saved = new HashSet<string>();
+            for (int id = loop.FirstNode; id <= loop.LastNode; id++)
+            {
+                if (!Live[id]) continue;
+                var names = Nodes[id].Outputs.Select(o => ValueName[o]).Where(n => n is not null && !outside.Contains(n)).Select(n => n!)
+                    .Concat(_auxiliary.Where(a => a.Key.Node == id).Select(a => a.Value));
+                foreach (string name in names)
+                {
+                    if (!saved.Add(name) || _buffers.FirstOrDefault(b => b.Name == name) is not { } buffer) continue;
+                    string steps = name + "Steps";
+                    long elements;
+                    try
+                    {
+                        elements = loop.IsSeq ? buffer.StaticElements : checked(buffer.StaticElements * loop.Count);
+                    }
+                    catch (System.OverflowException)
+                    {
+                        _problems.Add($"the per-step copies of {name} in {loop.Header} are larger than a buffer can hold");
+                        continue;
+                    }
+                    _buffers.Add(new PlannedBuffer(steps, BufferRole.Auxiliary, elements, buffer.DynamicDims,
+                        $"{buffer.Comment.Split(':')[0]} at every step of {loop.Header}") { SeqDims = buffer.SeqDims + (loop.IsSeq ? 1 : 0) });
+                    loopPlan.Saves.Add(new LoopSave(name, steps, buffer.StaticElements, buffer.DynamicDims, buffer.SeqDims));
+                }
+                foreach (KeyValuePair<string, int> kept in _keptWorkspaces.Where(k => k.Value == id))
+                    loopPlan.WorkspaceSaves.Add((kept.Key, kept.Key + "Steps"));
+            }
+        }
+    }
+
     private void PlanGradients()
     {
         // Gradient groups: an alias (Reshape) shares its operand's gradient buffer, a fused layer its activation's.
@@ -411,19 +538,46 @@ internal sealed class BufferPlan
             written.Add(Find(Graph.Output));
             firstWrite[Find(Graph.Output)] = -1;
         }
+        var headDone = new bool[_loopPlans.Count];
         for (int id = last; id >= 0; id--)
         {
+            // A loop's backward head: each step's backward first sets the gradient of every carried value (from after the loop at
+            // the last step, from the next step's state before it), so the body's own contributions add to it.
+            foreach (LoopPlan loopPlan in _loopPlans)
+            {
+                if (headDone[loopPlan.Loop.Index] || id > loopPlan.HeadNode || !loopPlan.HasBackward) continue;
+                headDone[loopPlan.Loop.Index] = true;
+                foreach (CompiledCarry carry in loopPlan.Loop.Carried)
+                {
+                    if (!ReceivesGradient[carry.Out]) continue;
+                    int group = Find(carry.Out);
+                    written.Add(group);
+                    if (!firstWrite.ContainsKey(group)) firstWrite[group] = Step(id);
+                }
+            }
             CompiledNode node = Nodes[id];
             if (!Live[id] || !node.Outputs.Any(o => ReceivesGradient[o])) continue;
             Differentiation? d = DifferentiationOf(node);
             if (d is not { Kind: GradientKind.Rule }) continue;
-            if (node.Parameters.Count > 0) _parameterAccumulate[id] = !writtenParameters.Add(node.Parameters[0]);
+            // A carried value's exit hands its gradient to the loop's head (above), which writes it.
+            if (node.Op == nameof(LoopExit)) continue;
+            CompiledLoop? inLoop = Graph.LoopOf(id) is { } l && l.InBody(id) && node.Op != nameof(LoopState) ? l : null;
+            if (node.Parameters.Count > 0)
+            {
+                bool first = writtenParameters.Add(node.Parameters[0]);
+                _parameterAccumulate[id] = !first || inLoop is not null;
+                // A body's layer adds its gradient at every step: zeroed once before the backward loop when nothing wrote it before.
+                if (first && inLoop is not null) _loopPlans[inLoop.Index].FilledParameters.AddRange(node.Parameters);
+            }
             foreach (int operand in d.DifferentiatedOperands(node.Inputs.Count))
             {
                 int input = node.Inputs[operand];
                 if (!ReceivesGradient[input]) continue;
                 int group = Find(input);
-                _accumulate[(id, operand)] = !written.Add(group);
+                bool first = written.Add(group);
+                bool acrossSteps = inLoop is not null && !inLoop.InBody(Graph.Values[group].Node);
+                _accumulate[(id, operand)] = !first || acrossSteps;
+                if (first && acrossSteps) _loopPlans[inLoop!.Index].FilledGradients.Add(input);
                 if (!firstWrite.ContainsKey(group)) firstWrite[group] = Step(id);
             }
         }
@@ -444,6 +598,23 @@ internal sealed class BufferPlan
             string name = "_d" + (ValueName[Graph.Output] ?? "__output").Substring(1);
             groupName[Find(Graph.Output)] = name;
             AddBuffer(name, BufferRole.OutputGradient, Graph.ShapeOf(Graph.Output), $"d({Graph.TextOf(Graph.Output)}): {Graph.ShapeOf(Graph.Output)}");
+        }
+
+        // A gradient a loop region writes or reads lives across its steps, which the intervals below do not see: its own buffer.
+        foreach (CompiledLoop loop in Graph.Loops)
+        {
+            for (int id = loop.FirstNode; id <= loop.EndNode; id++)
+            {
+                foreach (int value in Nodes[id].Outputs.Concat(Nodes[id].Inputs))
+                {
+                    if (!ReceivesGradient[value] || groupName.ContainsKey(Find(value))) continue;
+                    string name = "_d" + (ValueName[value] ?? "_" + ValueBaseName(Nodes[Graph.Values[value].Node], value)).Substring(1);
+                    while (_buffers.Any(b => b.Name == name)) name += "_";
+                    groupName[Find(value)] = name;
+                    Shape shape = Graph.ShapeOf(Find(value));
+                    AddBuffer(name, BufferRole.Gradient, shape, $"d({Graph.TextOf(Find(value))}): {shape}");
+                }
+            }
         }
 
         // Shared slots for the other groups: interval [first write, backward of the group's first node], greedy by start.

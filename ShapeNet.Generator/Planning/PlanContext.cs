@@ -53,8 +53,10 @@ internal sealed class PlanContext : NodeInfo
         _plan.AddArray(Id, role, "bool", values.Select(v => v ? "true" : "false").ToList(), new List<int>(), comment, prefix);
 
     /// <summary>Shares the workspace <paramref name="field"/> with every other node that asks for it; its length is the
-    /// largest <paramref name="length"/> (a backend call of sizes at the batch capacity).</summary>
-    public void Workspace(string field, string comment, string summaryNote, BackendCall length) => _plan.AddWorkspace(field, comment, summaryNote, length);
+    /// largest <paramref name="length"/> (a backend call of sizes at the batch capacity). <paramref name="keptForBackward"/>: the
+    /// forward writes what the backward reads in it (a recurrent reserve), so a loop region keeps a copy of it per step.</summary>
+    public void Workspace(string field, string comment, string summaryNote, BackendCall length, bool keptForBackward = false) =>
+        _plan.AddWorkspace(field, comment, summaryNote, length, keptForBackward ? Id : -1);
 
     /// <summary>The activation this layer's kernel applies (see <see cref="CallContext.FusedActivation"/>).</summary>
     public CallArg FusedActivation => _plan.FusedActivation(Id);

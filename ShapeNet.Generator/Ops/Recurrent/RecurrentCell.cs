@@ -138,7 +138,7 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
     {
         SizeExpr batch = BatchOf(args, p.InputShape(0));
         p.Workspace("_reserve" + p.Id.ToString(CultureInfo.InvariantCulture), $"reserve of {p.Text}: its gates{(args.IsLoop ? " at every step" : string.Empty)}, kept for the backward",
-            $"the reserve of {p.Text}", CallContext.Backend("Recurrent_ReserveLength", args.Descriptor(p.Text), args.StepsOf(p.InputShape(0)), batch));
+            $"the reserve of {p.Text}", CallContext.Backend("Recurrent_ReserveLength", args.Descriptor(p.Text), args.StepsOf(p.InputShape(0)), batch), keptForBackward: true);
         p.Workspace(WorkspaceField, "scratch of the recurrent layers (input projections, their gradients, running states)", "the recurrent workspace",
             CallContext.Backend("Recurrent_WorkspaceLength", args.Descriptor(p.Text), args.StepsOf(p.InputShape(0)), batch));
         // The loop's state after every step (the kernel's output sequence); only the last is the node's result.

@@ -188,7 +188,7 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
         if (x.Rank != 3) return;
         CallArg seq = SeqLength(args, x), batch = BatchSize(args, x);
         p.Workspace("_reserve" + p.Id.ToString(CultureInfo.InvariantCulture), $"reserve of {p.Text}: what its forward keeps for its backward",
-            $"the reserve of {p.Path}", CallContext.Backend("Recurrent_ReserveLength", args.Descriptor(p.Text), seq, batch));
+            $"the reserve of {p.Path}", CallContext.Backend("Recurrent_ReserveLength", args.Descriptor(p.Text), seq, batch), keptForBackward: true);
         p.Workspace(WorkspaceField, "scratch of the recurrent layers (input projections, their gradients, running states)", "the recurrent workspace",
             CallContext.Backend("Recurrent_WorkspaceLength", args.Descriptor(p.Text), seq, batch));
         BindParameters(args, p);
