@@ -169,8 +169,12 @@ internal sealed class GraphCodeWriter
 
     /// <summary>A statement that writes <paramref name="value"/>'s gradient, guarded by the input-gradient switch when that is an
     /// input's gradient.</summary>
-    private string GradientWrite(int value, string statement) =>
-        _inputGradientSwitch is not null && Plan.HoldsInputGradient(value) ? $"if ({_inputGradientSwitch}) {statement}" : statement;
+    private string GradientWrite(int value, string statement, string? condition = null)
+    {
+        string? guard = _inputGradientSwitch is not null && Plan.HoldsInputGradient(value) ? _inputGradientSwitch : null;
+        string? both = condition is null ? guard : guard is null ? condition : $"{condition} && {guard}";
+        return both is null ? statement : $"if ({both}) {statement}";
+    }
 
     /// <summary>Before the loop, each collected result gets its initial part; then the loop opens.</summary>
     private void OpenForwardLoop(LoopPlan loopPlan)
@@ -323,8 +327,8 @@ internal sealed class GraphCodeWriter
         if (!Plan.ReceivesGradient[initial]) return;
         bool accumulate = Plan.Accumulates(node.Id, 0);
         _writer.Line($"// d({Plan.Graph.TextOf(initial)}) {(accumulate ? "+=" : "=")} d({node.Text}) at the first step");
-        _writer.Line($"if ({Step} == {loopPlan.Loop.Start.ToString(System.Globalization.CultureInfo.InvariantCulture)}) " +
-            GradientWrite(initial, Copy(Gradient(initial), "0", Gradient(node.Output), "0", Count(node.Output), accumulate)));
+        _writer.Line(GradientWrite(initial, Copy(Gradient(initial), "0", Gradient(node.Output), "0", Count(node.Output), accumulate),
+            $"{Step} == {loopPlan.Loop.Start.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
     }
 
     /// <summary><c>d(x)[t] += d(x[t])</c> (the whole of d(x) was zeroed before the loop, or written before it).</summary>

@@ -26,6 +26,8 @@ internal static class SummaryBuilder
         {
             if (!plan.Live[node.Id] || node.Op == nameof(Ops.Input)) continue;
             long flops = Flops(graph, node);
+            // A loop body's node runs once per step (a loop to the run-time length: the FLOPs of one step).
+            if (graph.LoopOf(node.Id) is { Count: > 0 } loop && loop.InBody(node.Id)) flops = checked(flops * loop.Count);
             totalFlops += flops;
             string parameters;
             if (node.Parameters.Count == 0) parameters = "0";
