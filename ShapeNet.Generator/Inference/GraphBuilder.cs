@@ -158,8 +158,9 @@ internal sealed class GraphBuilder
                     Shape shape = _values[sequence].Shape;
                     if (shape.Rank == 0 || !(shape[0].IsStatic || shape[0].IsSeq))
                     {
-                        Fail(scope, DiagnosticDescriptors.LoopBound, model.Location, model.Header, _values[sequence].Text + ".Size(0)",
-                            $"'{_values[sequence].Text}' is {shape.ToNamedString()}; loop to the length of a sequence whose first axis is a dimension or the run-time Seq");
+                        string tensor = model.Bound.EndsWith(".Size(0)", System.StringComparison.Ordinal) ? model.Bound.Substring(0, model.Bound.Length - 8) : model.Bound;
+                        Fail(scope, DiagnosticDescriptors.LoopBound, model.BoundLocation ?? model.Location, model.Header, model.Bound,
+                            $"'{tensor}' is {shape.ToNamedString()}, whose first axis is the batch; loop to the length of a sequence whose first axis is a dimension or the run-time Seq");
                         return null;
                     }
                     count = shape[0].IsStatic ? shape[0].Size : -1;

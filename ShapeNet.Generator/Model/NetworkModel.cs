@@ -72,8 +72,9 @@ internal sealed record GraphModel(
 /// which inference resolves (a static size, or the run-time <c>Seq</c>).</param>
 /// <param name="Carried">The variables carried from one step to the next.</param>
 /// <param name="Header">The loop's header as written, for comments and messages.</param>
+/// <param name="Bound">The bound as written (<c>x.Size(0)</c>), and <see cref="BoundLocation"/> where, for messages.</param>
 internal sealed record LoopModel(int FirstNode, int LastNode, int EndNode, int Start, int Count, ValueRef? Sequence,
-    EquatableArray<LoopCarry> Carried, string Header, SourceRef? Location);
+    EquatableArray<LoopCarry> Carried, string Header, SourceRef? Location, string Bound = "", SourceRef? BoundLocation = null);
 
 /// <summary>A variable carried through a loop region: <see cref="StateNode"/> (a <c>LoopState</c>) is its value at the start of
 /// a step, <see cref="Out"/> its value at the end (the next step's state), <see cref="ExitNode"/> (a <c>LoopExit</c>) its value

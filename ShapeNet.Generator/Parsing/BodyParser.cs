@@ -382,15 +382,19 @@ internal sealed class BodyParser
             Unsupported(loop, "for", advice);
             return;
         }
-        // t < x.Size(0): the length of a sequence, known at run time for Seq; only a cell carried over x's steps can loop to it.
+        // t < x.Size(0): the length of a sequence, known at run time for Seq. Such a loop is the cell kernel or a loop region: it
+        // cannot be unrolled (SN0210 when the body is neither).
         if (SequenceLength(condition.Right) is { } measured)
         {
-            if (inclusive || _unrollExhausted || CellLoop(loop, variable, start, CellLoopOverSequence, step, inclusive: false, measured)) return;
-            if (RegionLoop(loop, variable, start, step, CellLoopOverSequence, measured, canUnroll: false)) return;
-            _failed = true;
-            _context.Report(DiagnosticDescriptors.LoopBound, _context.At(condition.Right), LoopHeader(loop), ParseContext.TextOf(condition.Right),
-                $"a loop to a tensor's length compiles only as a cell carried over that tensor's steps (h = Cell({measured}[t], h); or " +
-                $"(h, c) = Cell({measured}[t], (h, c));); loop to a constant or a dimension's size (t < Steps.Size) to unroll any other body");
+            if (inclusive)
+            {
+                _failed = true;
+                _context.Report(DiagnosticDescriptors.LoopNotCompiled, _context.At(loop.ForKeyword.GetLocation()), LoopHeader(loop),
+                    $"it runs to {ParseContext.TextOf(condition.Right)} inclusive, one step past the end; loop with t < {ParseContext.TextOf(condition.Right)}");
+                return;
+            }
+            if (_unrollExhausted || CellLoop(loop, variable, start, CellLoopOverSequence, step, inclusive: false, measured)) return;
+            RegionLoop(loop, variable, start, step, CellLoopOverSequence, measured, canUnroll: false);
             return;
         }
         if (!LoopBound(loop, condition.Right, out double bound)) return;
@@ -611,7 +615,8 @@ internal sealed class BodyParser
         }
         if (_nodes.Count - 1 > last || last >= first)
             _loops.Add(new LoopModel(first, last, _nodes.Count - 1, (int)start, measured is not null ? -1 : steps, sequence,
-                carries.ToEquatableArray(), header, location));
+                carries.ToEquatableArray(), header, location, ParseContext.TextOf(((BinaryExpressionSyntax)loop.Condition!).Right),
+                _context.At(((BinaryExpressionSyntax)loop.Condition!).Right)));
         return true;
     }
 

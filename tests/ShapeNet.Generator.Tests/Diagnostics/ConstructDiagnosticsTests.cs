@@ -123,7 +123,7 @@ public class ConstructDiagnosticsTests
     }
 
     [Fact]
-    public void SN0209_for_loop_to_a_tensor_length_around_other_than_a_cell()
+    public void SN0209_for_loop_to_the_length_of_a_tensor_whose_first_axis_is_the_batch()
     {
         string source = Mlp("""
                     var h = Relu(Fc1(x));
@@ -133,11 +133,11 @@ public class ConstructDiagnosticsTests
             """);
 
         Only(source, "SN0209", 18, 29,
-            "The loop 'for (int i = 0; i < h.Size(0); i++)' runs to 'h.Size(0)', which is neither a constant nor a dimension's size: a loop to a tensor's length compiles only as a cell carried over that tensor's steps (h = Cell(h[t], h); or (h, c) = Cell(h[t], (h, c));); loop to a constant or a dimension's size (t < Steps.Size) to unroll any other body");
+            "The loop 'for (int i = 0; i < h.Size(0); i++)' runs to 'h.Size(0)', which is neither a constant nor a dimension's size: 'h' is [Batch, 128], whose first axis is the batch; loop to the length of a sequence whose first axis is a dimension or the run-time Seq");
     }
 
     [Fact]
-    public void A_for_loop_to_a_dimension_size_is_unrolled()
+    public void A_for_loop_to_a_dimension_size_is_a_literal_loop()
     {
         string source = Mlp("""
                     var h = Relu(Fc1(x));
@@ -151,9 +151,25 @@ public class ConstructDiagnosticsTests
         string generated = result.GeneratedSources.Single(kv => kv.Key.EndsWith("Mlp.g.cs", StringComparison.Ordinal)).Value;
         int forward = generated.IndexOf("protected override void ForwardCore", StringComparison.Ordinal);
         int backward = generated.IndexOf("protected override void BackwardCore", StringComparison.Ordinal);
-        // Digits.Size = 10 iterations, each one backend call scaling by 0.9.
+        // Digits.Size = 10 steps of a loop region: one call scaling by 0.9 inside a literal loop, a reversed loop in the backward.
         int calls = generated[forward..backward].Split('\n').Count(l => l.TrimStart().StartsWith("Backend.", StringComparison.Ordinal) && l.Contains("0.9f", StringComparison.Ordinal));
-        Assert.Equal(10, calls);
+        Assert.Equal(1, calls);
+        Assert.Contains("for (int t = 0; t < 10; t++)", generated[forward..backward], StringComparison.Ordinal);
+        Assert.Contains("for (int t = 9; t >= 0; t--)", generated[backward..], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SN0210_a_loop_to_a_tensor_length_inclusive()
+    {
+        string source = Mlp("""
+                    var h = Relu(Fc1(x));
+                    for (int i = 0; i <= h.Size(0); i++)
+                        h = h * 2;
+                    return Fc2(h);
+            """);
+
+        Only(source, "SN0210", 18, 9,
+            "The loop 'for (int i = 0; i <= h.Size(0); i++)' cannot be compiled to a loop over its steps: it runs to h.Size(0) inclusive, one step past the end; loop with t < h.Size(0)");
     }
 
     [Fact]

@@ -121,7 +121,7 @@ public class HardeningDiagnosticsTests
                 {
                     for (int i = 0; i < 1024; i++)
                     {
-                        for (int j = 0; j < 1024; j++) x = Relu(x);
+                        for (int j = 0; j < 1024; j++) x = Relu(x) + j;   // j as a number: unrolled, not a loop region
                     }
                     return x;
                 }
@@ -142,7 +142,7 @@ public class HardeningDiagnosticsTests
                 public Tensor Forward(Tensor<Batch, Digits> x)
                 {
                     for (int i = 0; i < 1000; i++)
-                        x = Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(x))))))))))))))))))));
+                        x = Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(Relu(x)))))))))))))))))))) * i;
                     return x;
                 }
             }
