@@ -262,7 +262,8 @@ internal sealed class GraphCodeWriter
     {
         CompiledLoop loop = loopPlan.Loop;
         _writer.Line($"// {loop.Header}: backward through time, the last step first");
-        foreach (CompiledNode collect in Collects(loop))
+        // In the order the plan decided which write is the first: the backward's, last node first.
+        foreach (CompiledNode collect in Collects(loop).Reverse())
         {
             if (!Plan.ReceivesGradient[collect.Output] || !Plan.ReceivesGradient[collect.Inputs[0]]) continue;
             Layout layout = Layout.Of(Plan.Graph, collect);
@@ -296,20 +297,24 @@ internal sealed class GraphCodeWriter
             foreach ((string workspace, string steps) in loopPlan.WorkspaceSaves)
                 _writer.Line(Copy(workspace, "0", steps, StepOffset(loop, workspace + ".Length"), workspace + ".Length"));
         }
+        // Two carried locals may end a step as the same value (g = h;): the second adds to the gradient the first set.
+        var set = new HashSet<string>();
         foreach (CompiledCarry carry in loop.Carried)
         {
             if (!Plan.ReceivesGradient[carry.Out]) continue;
             string length = Count(carry.Out);
             string output = Gradient(carry.Out);
-            _writer.Line($"// d({carry.Name}) at the end of the step: from after the loop at the last step, from the next step's start before it");
+            bool adds = !set.Add(output);
+            _writer.Line($"// d({carry.Name}) at the end of the step {(adds ? "+=" : "=")} from after the loop at the last step, from the next step's start before it");
+            string zero = adds ? "{ }" : Call("Fill", output, "0f", "0", length);
             string atLast = Plan.Live[Plan.Graph.Values[carry.Exit].Node] && Plan.ReceivesGradient[carry.Exit]
-                ? Copy(output, "0", Gradient(carry.Exit), "0", length)
-                : Call("Fill", output, "0f", "0", length);
-            string before = Plan.ReceivesGradient[carry.State] ? Copy(output, "0", Gradient(carry.State), "0", length) : Call("Fill", output, "0f", "0", length);
+                ? Copy(output, "0", Gradient(carry.Exit), "0", length, adds)
+                : zero;
+            string before = Plan.ReceivesGradient[carry.State] ? Copy(output, "0", Gradient(carry.State), "0", length, adds) : zero;
             _writer.Line($"if ({Step} == {last}) {atLast}");
             _writer.Line($"else {before}");
         }
-        foreach (CompiledNode collect in Collects(loop))
+        foreach (CompiledNode collect in Collects(loop).Reverse())
         {
             if (!Plan.ReceivesGradient[collect.Output] || !Plan.ReceivesGradient[collect.Inputs[1]]) continue;
             Layout layout = Layout.Of(Plan.Graph, collect);

@@ -208,6 +208,13 @@ internal sealed class GraphBuilder
         {
             int state = resolve(ValueRef.Of(carry.StateNode)), next = resolve(carry.Out);
             if (state < 0 || next < 0) continue;
+            if (loop.Carried.FirstOrDefault(c => resolve(ValueRef.Of(c.StateNode)) == next) is { } previous)
+            {
+                // previous = h; h = Cell(x[t], h);: both states are set at the start of a step, so one would read the other overwritten.
+                Fail(scope, DiagnosticDescriptors.LoopNotCompiled, loop.Location, loop.Header,
+                    $"'{carry.Name}' ends a step as the value '{previous.Name}' had at the start of that step; a carried local must be computed in the step (keep the previous value with {carry.Name} = {previous.Name} * 1f)");
+                return false;
+            }
             if (_values[state].Shape.SameAs(_values[next].Shape)) continue;
             Fail(scope, DiagnosticDescriptors.LoopCarriedShape, loop.Location, loop.Header, carry.Name, _values[state].Shape.ToNamedString(),
                 _values[next].Shape.ToNamedString());

@@ -139,6 +139,8 @@ public class LoopDiagnosticsTests
     [InlineData("for (int t = 0; t < Steps.Size; t++) g = Concat([g, h], 0);")]
     [InlineData("for (int t = 0; t < Steps.Size; t++) g = Concat([g, x], 1);")]
     [InlineData("for (int t = 3; t < Steps.Size + 1; t++) h = Cell(x[t], h);")]
+    [InlineData("for (int t = 0; t < x.Size(0); t++) { g = h; h = Cell(x[t], h); }")]
+    [InlineData("for (int t = 0; t < x.Size(0); t++) { var tmp = g; g = h; h = tmp; }")]
     [InlineData("for (int t = 0; t < 100000; t++) h = Fc(h);")]
     public void Malformed_loops_give_diagnostics_or_compile_and_never_an_internal_error(string loop)
     {

@@ -324,6 +324,8 @@ public sealed partial class EmitterTests
         expected = [.. expected, "Embedding", "Gru", "GruCell", "Lstm", "LstmCell", "OneHot", "Rnn", "RnnCell", "Select"];
         // The ops that return several tensors.
         expected = [.. expected, "Chunk", "Split", "TopK"];
+        // The nodes of a loop region (Structure/Loop.cs).
+        expected = [.. expected, "LoopCollect", "LoopExit", "LoopState", "StepSelect"];
         Assert.Equal(expected.Order(StringComparer.Ordinal), OpRegistry.All.Select(op => op.Name));
         Assert.All(OpRegistry.All, op => Assert.Equal(op.GetType().Name, op.Name));
         foreach (OpDefinition op in OpRegistry.All)

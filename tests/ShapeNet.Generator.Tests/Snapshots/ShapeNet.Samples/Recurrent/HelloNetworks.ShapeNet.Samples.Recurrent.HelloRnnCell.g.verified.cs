@@ -32,29 +32,21 @@ namespace ShapeNet.Samples.Recurrent
         /// <summary>The layers, output shapes, parameter counts, FLOPs and plan memory, computed at compile time.</summary>
         public const string Summary =
             "HelloRnnCell\n" +
-            "Layer                       Op       Output shape    Param #  FLOPs/sample\n" +
-            "--------------------------------------------------------------------------\n" +
-            "OneHot(ids, 4)              OneHot   [5, Batch, 4]         0             0\n" +
-            "x[0]                        Select   [Batch, 4]            0             0\n" +
-            "cell                        RnnCell  [Batch, 4]           40            64\n" +
-            "x[t]                        Select   [Batch, 4]            0             0\n" +
-            "cell                        RnnCell  [Batch, 4]     (shared)            64\n" +
-            "Concat([outputs, h], 1)     Concat   [Batch, 8]            0             8\n" +
-            "x[t]                        Select   [Batch, 4]            0             0\n" +
-            "cell                        RnnCell  [Batch, 4]     (shared)            64\n" +
-            "Concat([outputs, h], 1)     Concat   [Batch, 12]           0            12\n" +
-            "x[t]                        Select   [Batch, 4]            0             0\n" +
-            "cell                        RnnCell  [Batch, 4]     (shared)            64\n" +
-            "Concat([outputs, h], 1)     Concat   [Batch, 16]           0            16\n" +
-            "x[t]                        Select   [Batch, 4]            0             0\n" +
-            "cell                        RnnCell  [Batch, 4]     (shared)            64\n" +
-            "Concat([outputs, h], 1)     Concat   [Batch, 20]           0            20\n" +
-            "Reshape(outputs, -1, 5, 4)  Reshape  [Batch, 5, 4]         0             0\n" +
-            "==========================================================================\n" +
+            "Layer                             Op           Output shape    Param #  FLOPs/sample\n" +
+            "------------------------------------------------------------------------------------\n" +
+            "OneHot(ids, 4)                    OneHot       [5, Batch, 4]         0             0\n" +
+            "x[0]                              Select       [Batch, 4]            0             0\n" +
+            "cell                              RnnCell      [Batch, 4]           40            64\n" +
+            "h                                 LoopState    [Batch, 4]            0             0\n" +
+            "x[t]                              StepSelect   [Batch, 4]            0             0\n" +
+            "cell                              RnnCell      [Batch, 4]     (shared)           256\n" +
+            "outputs = Concat([outputs, h], …  LoopCollect  [Batch, 20]           0             0\n" +
+            "Reshape(outputs, -1, 5, 4)        Reshape      [Batch, 5, 4]         0             0\n" +
+            "====================================================================================\n" +
             "Parameters: 40 (160 bytes)\n" +
-            "Forward FLOPs per sample: 376\n" +
-            "Activations + gradients per sample: 788 bytes\n" +
-            "Plan memory at batch 64: 50,444 bytes + the reserve of Cell(x[0]) + the recurrent workspace + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h) + the reserve of Cell(x[t], h)\n";
+            "Forward FLOPs per sample: 320\n" +
+            "Activations + gradients per sample: 660 bytes\n" +
+            "Plan memory at batch 64: 42,252 bytes + the reserve of Cell(x[0]) + the recurrent workspace + the reserve of Cell(x[t], h)\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -74,28 +66,21 @@ namespace ShapeNet.Samples.Recurrent
             private readonly global::ShapeNet.Backends.DeviceBuffer _oneHot1; // OneHot(ids, 4): [5, Batch, 4]
             private readonly global::ShapeNet.Backends.DeviceBuffer _select2; // x[0]: [Batch, 4]
             private readonly global::ShapeNet.Backends.DeviceBuffer _cell3; // Cell(x[0]): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _select4; // x[t]: [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _cell5; // Cell(x[t], h): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _concat6; // Concat([outputs, h], 1): [Batch, 8]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _select7; // x[t]: [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _cell8; // Cell(x[t], h): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _concat9; // Concat([outputs, h], 1): [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _select10; // x[t]: [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _cell11; // Cell(x[t], h): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _concat12; // Concat([outputs, h], 1): [Batch, 16]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _select13; // x[t]: [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _cell14; // Cell(x[t], h): [Batch, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _concat15; // Concat([outputs, h], 1): [Batch, 20]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _dconcat15; // d(Reshape(outputs, -1, 5, 4)): [Batch, 5, 4]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Concat([outputs, h], 1)), d(Cell(x[t], h)), d(Cell(x[0]))
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(Cell(x[t], h)), d(Concat([outputs, h], 1)), d(Cell(x[t], h))
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient2; // d(Cell(x[t], h)), d(Concat([outputs, h], 1))
+            private readonly global::ShapeNet.Backends.DeviceBuffer _loopState4; // h: [Batch, 4]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _stepSelect5; // x[t]: [Batch, 4]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _cell6; // Cell(x[t], h): [Batch, 4]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _loopCollect8; // outputs = Concat([outputs, h], 1) over for (int t = 1; t < 5; t++): [Batch, 20]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _loopState4Steps; // h at every step of for (int t = 1; t < 5; t++)
+            private readonly global::ShapeNet.Backends.DeviceBuffer _stepSelect5Steps; // x[t] at every step of for (int t = 1; t < 5; t++)
+            private readonly global::ShapeNet.Backends.DeviceBuffer _cell6Steps; // Cell(x[t], h) at every step of for (int t = 1; t < 5; t++)
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dloopCollect8; // d(Reshape(outputs, -1, 5, 4)): [Batch, 5, 4]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dloopState4; // d(h): [Batch, 4]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dcell3; // d(Cell(x[0])): [Batch, 4]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dcell6; // d(Cell(x[t], h)): [Batch, 4]
             private readonly global::ShapeNet.Backends.DeviceBuffer _reserve3; // reserve of Cell(x[0]): its gates, kept for the backward
             private readonly global::ShapeNet.Backends.DeviceBuffer _recurrentWorkspace; // scratch of the recurrent layers (input projections, their gradients, running states)
-            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve5; // reserve of Cell(x[t], h): its gates, kept for the backward
-            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve8; // reserve of Cell(x[t], h): its gates, kept for the backward
-            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve11; // reserve of Cell(x[t], h): its gates, kept for the backward
-            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve14; // reserve of Cell(x[t], h): its gates, kept for the backward
+            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve6; // reserve of Cell(x[t], h): its gates, kept for the backward
+            private readonly global::ShapeNet.Backends.DeviceBuffer _reserve6Steps; // _reserve6 at every step of for (int t = 1; t < 5; t++)
             private readonly global::ShapeNet.Backends.RecurrentDescriptor _recurrentDescriptor0 = new(global::ShapeNet.Backends.RecurrentMode.RnnTanh, 4, 4, 1, false, true, false, 0f); // Cell(x[0])
             private readonly global::ShapeNet.Backends.RecurrentTensors _cellParameters; // cell's parameter values, bound once
             private readonly global::ShapeNet.Backends.RecurrentTensors _cellGradients; // cell's parameter gradients, bound once
@@ -115,32 +100,25 @@ namespace ShapeNet.Samples.Recurrent
                 _oneHot1 = Allocate(batchCapacity * 20);
                 _select2 = Allocate(batchCapacity * 4);
                 _cell3 = Allocate(batchCapacity * 4);
-                _select4 = Allocate(batchCapacity * 4);
-                _cell5 = Allocate(batchCapacity * 4);
-                _concat6 = Allocate(batchCapacity * 8);
-                _select7 = Allocate(batchCapacity * 4);
-                _cell8 = Allocate(batchCapacity * 4);
-                _concat9 = Allocate(batchCapacity * 12);
-                _select10 = Allocate(batchCapacity * 4);
-                _cell11 = Allocate(batchCapacity * 4);
-                _concat12 = Allocate(batchCapacity * 16);
-                _select13 = Allocate(batchCapacity * 4);
-                _cell14 = Allocate(batchCapacity * 4);
-                _concat15 = Allocate(batchCapacity * 20);
-                _dconcat15 = Allocate(batchCapacity * 20);
-                _gradient0 = Allocate(batchCapacity * 16);
-                _gradient1 = Allocate(batchCapacity * 12);
-                _gradient2 = Allocate(batchCapacity * 8);
+                _loopState4 = Allocate(batchCapacity * 4);
+                _stepSelect5 = Allocate(batchCapacity * 4);
+                _cell6 = Allocate(batchCapacity * 4);
+                _loopCollect8 = Allocate(batchCapacity * 20);
+                _loopState4Steps = Allocate(batchCapacity * 16);
+                _stepSelect5Steps = Allocate(batchCapacity * 16);
+                _cell6Steps = Allocate(batchCapacity * 16);
+                _dloopCollect8 = Allocate(batchCapacity * 20);
+                _dloopState4 = Allocate(batchCapacity * 4);
+                _dcell3 = Allocate(batchCapacity * 4);
+                _dcell6 = Allocate(batchCapacity * 4);
                 _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve5 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve8 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve11 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
-                _reserve14 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _recurrentWorkspace = Allocate(global::System.Math.Max(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)), backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve6 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, 1, batchCapacity)));
+                _reserve6Steps = Allocate(4 * _reserve6.Length);
                 _cellParameters = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _cell_weight_ih, _cell_weight_hh, _cell_bias_ih, _cell_bias_hh });
                 _cellGradients = Backend.Recurrent_Bind(in _recurrentDescriptor0, new global::ShapeNet.Backends.DeviceBuffer[] { _dcell_weight_ih, _dcell_weight_hh, _dcell_bias_ih, _dcell_bias_hh });
                 BindInput(0, _ids, null);
-                BindOutput(_concat15, _dconcat15);
+                BindOutput(_loopCollect8, _dloopCollect8);
             }
 
             protected override long InputLengthFor(int index, int batch) => index switch
@@ -164,106 +142,66 @@ namespace ShapeNet.Samples.Recurrent
                 // Cell(x[0]): [Batch, 4] <- [Batch, 4]
                 Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell3, null, null, _reserve3, _recurrentWorkspace, _select2, null, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
                 if (CheckFinite) RequireFinite(_cell3, batch * 4, "Cell(x[0])");
-                // x[t]: [Batch, 4] <- [5, Batch, 4]
-                Backend.CopyRows(_select4, 0, batch * 4, _oneHot1, 1 * batch * 4, batch * 4, batch * 4, 1, accumulate: false);
-                if (CheckFinite) RequireFinite(_select4, batch * 4, "x[t]");
-                // Cell(x[t], h): [Batch, 4] <- [Batch, 4], [Batch, 4]
-                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell5, null, null, _reserve5, _recurrentWorkspace, _select4, _cell3, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
-                if (CheckFinite) RequireFinite(_cell5, batch * 4, "Cell(x[t], h)");
-                // Concat([outputs, h], 1): [Batch, 8] <- [Batch, 4], [Batch, 4]
-                Backend.CopyRows(_concat6, 0, 8, _cell3, 0, 4, 4, batch, accumulate: false);
-                Backend.CopyRows(_concat6, 4, 8, _cell5, 0, 4, 4, batch, accumulate: false);
-                if (CheckFinite) RequireFinite(_concat6, batch * 8, "Concat([outputs, h], 1)");
-                // x[t]: [Batch, 4] <- [5, Batch, 4]
-                Backend.CopyRows(_select7, 0, batch * 4, _oneHot1, 2 * batch * 4, batch * 4, batch * 4, 1, accumulate: false);
-                if (CheckFinite) RequireFinite(_select7, batch * 4, "x[t]");
-                // Cell(x[t], h): [Batch, 4] <- [Batch, 4], [Batch, 4]
-                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell8, null, null, _reserve8, _recurrentWorkspace, _select7, _cell5, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
-                if (CheckFinite) RequireFinite(_cell8, batch * 4, "Cell(x[t], h)");
-                // Concat([outputs, h], 1): [Batch, 12] <- [Batch, 8], [Batch, 4]
-                Backend.CopyRows(_concat9, 0, 12, _concat6, 0, 8, 8, batch, accumulate: false);
-                Backend.CopyRows(_concat9, 8, 12, _cell8, 0, 4, 4, batch, accumulate: false);
-                if (CheckFinite) RequireFinite(_concat9, batch * 12, "Concat([outputs, h], 1)");
-                // x[t]: [Batch, 4] <- [5, Batch, 4]
-                Backend.CopyRows(_select10, 0, batch * 4, _oneHot1, 3 * batch * 4, batch * 4, batch * 4, 1, accumulate: false);
-                if (CheckFinite) RequireFinite(_select10, batch * 4, "x[t]");
-                // Cell(x[t], h): [Batch, 4] <- [Batch, 4], [Batch, 4]
-                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell11, null, null, _reserve11, _recurrentWorkspace, _select10, _cell8, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
-                if (CheckFinite) RequireFinite(_cell11, batch * 4, "Cell(x[t], h)");
-                // Concat([outputs, h], 1): [Batch, 16] <- [Batch, 12], [Batch, 4]
-                Backend.CopyRows(_concat12, 0, 16, _concat9, 0, 12, 12, batch, accumulate: false);
-                Backend.CopyRows(_concat12, 12, 16, _cell11, 0, 4, 4, batch, accumulate: false);
-                if (CheckFinite) RequireFinite(_concat12, batch * 16, "Concat([outputs, h], 1)");
-                // x[t]: [Batch, 4] <- [5, Batch, 4]
-                Backend.CopyRows(_select13, 0, batch * 4, _oneHot1, 4 * batch * 4, batch * 4, batch * 4, 1, accumulate: false);
-                if (CheckFinite) RequireFinite(_select13, batch * 4, "x[t]");
-                // Cell(x[t], h): [Batch, 4] <- [Batch, 4], [Batch, 4]
-                Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell14, null, null, _reserve14, _recurrentWorkspace, _select13, _cell11, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
-                if (CheckFinite) RequireFinite(_cell14, batch * 4, "Cell(x[t], h)");
-                // Concat([outputs, h], 1): [Batch, 20] <- [Batch, 16], [Batch, 4]
-                Backend.CopyRows(_concat15, 0, 20, _concat12, 0, 16, 16, batch, accumulate: false);
-                Backend.CopyRows(_concat15, 16, 20, _cell14, 0, 4, 4, batch, accumulate: false);
-                if (CheckFinite) RequireFinite(_concat15, batch * 20, "Concat([outputs, h], 1)");
-                // Reshape(outputs, -1, 5, 4): [Batch, 5, 4] <- [Batch, 20] (the same buffer as Concat([outputs, h], 1))
-                if (CheckFinite) RequireFinite(_concat15, batch * 20, "Reshape(outputs, -1, 5, 4)");
+                // for (int t = 1; t < 5; t++): a loop over 4 steps; the body below runs once per step
+                // Cell(x[0]) before the loop: the first 4 of outputs = Concat([outputs, h], 1) over for (int t = 1; t < 5; t++) along axis 1
+                Backend.CopyRows(_loopCollect8, 0, 20, _cell3, 0, 4, 4, batch, accumulate: false);
+                for (int t = 1; t < 5; t++)
+                {
+                    // h at the start of step t: Cell(x[0]) at the first, the previous step's after: [Batch, 4]
+                    if (t == 1) Backend.CopyRows(_loopState4, 0, batch * 4, _cell3, 0, batch * 4, batch * 4, 1, accumulate: false);
+                    else Backend.CopyRows(_loopState4, 0, batch * 4, _cell6, 0, batch * 4, batch * 4, 1, accumulate: false);
+                    // x[t]: [Batch, 4] <- [5, Batch, 4]
+                    Backend.CopyRows(_stepSelect5, 0, batch * 4, _oneHot1, t * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
+                    if (CheckFinite) RequireFinite(_stepSelect5, batch * 4, "x[t]");
+                    // Cell(x[t], h): [Batch, 4] <- [Batch, 4], [Batch, 4]
+                    Backend.Recurrent_Forward(in _recurrentDescriptor0, _cell6, null, null, _reserve6, _recurrentWorkspace, _stepSelect5, _loopState4, null, _cellParameters, null, 1, batch, training, 0UL, 0u);
+                    if (CheckFinite) RequireFinite(_cell6, batch * 4, "Cell(x[t], h)");
+                    // Cell(x[t], h) into its slice of outputs = Concat([outputs, h], 1) over for (int t = 1; t < 5; t++): [Batch, 4] -> [Batch, 20]
+                    Backend.CopyRows(_loopCollect8, 4 + (t - 1) * 4, 20, _cell6, 0, 4, 4, batch, accumulate: false);
+                    // the step's values, kept for the backward through time
+                    if (training) Backend.CopyRows(_loopState4Steps, (t - 1) * (batch * 4), batch * 4, _loopState4, 0, batch * 4, batch * 4, 1, accumulate: false);
+                    if (training) Backend.CopyRows(_stepSelect5Steps, (t - 1) * (batch * 4), batch * 4, _stepSelect5, 0, batch * 4, batch * 4, 1, accumulate: false);
+                    if (training) Backend.CopyRows(_cell6Steps, (t - 1) * (batch * 4), batch * 4, _cell6, 0, batch * 4, batch * 4, 1, accumulate: false);
+                    if (training) Backend.CopyRows(_reserve6Steps, (t - 1) * _reserve6.Length, _reserve6.Length, _reserve6, 0, _reserve6.Length, _reserve6.Length, 1, accumulate: false);
+                }
+                // Reshape(outputs, -1, 5, 4): [Batch, 5, 4] <- [Batch, 20] (the same buffer as outputs = Concat([outputs, h], 1) over for (int t = 1; t < 5; t++))
+                if (CheckFinite) RequireFinite(_loopCollect8, batch * 20, "Reshape(outputs, -1, 5, 4)");
             }
 
             protected override void BackwardCore(int batch)
             {
-                // d(Concat([outputs, h], 1)) = its part of d(Concat([outputs, h], 1)): [Batch, 16] <- [Batch, 20]
-                Backend.CopyRows(_gradient0, 0, 16, _dconcat15, 0, 20, 16, batch, accumulate: false);
-                // d(Cell(x[t], h)) = its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 20]
-                Backend.CopyRows(_gradient1, 0, 4, _dconcat15, 16, 20, 4, batch, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient0, batch * 16, "d(Concat([outputs, h], 1)) in the backward of Concat([outputs, h], 1)");
-                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(Cell(x[t], h)) in the backward of Concat([outputs, h], 1)");
-                // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 4] <- [Batch, 4]
-                Backend.Recurrent_Backward(in _recurrentDescriptor0, null, _gradient2, null, _cellGradients, _recurrentWorkspace, _gradient1, null, null, _reserve14, _select13, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: false);
-                if (CheckFinite) RequireFinite(_gradient2, batch * 4, "d(Cell(x[t], h)) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
-                // d(Concat([outputs, h], 1)) = its part of d(Concat([outputs, h], 1)): [Batch, 12] <- [Batch, 16]
-                Backend.CopyRows(_gradient1, 0, 12, _gradient0, 0, 16, 12, batch, accumulate: false);
-                // d(Cell(x[t], h)) += its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 16]
-                Backend.CopyRows(_gradient2, 0, 4, _gradient0, 12, 16, 4, batch, accumulate: true);
-                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Concat([outputs, h], 1)) in the backward of Concat([outputs, h], 1)");
-                if (CheckFinite) RequireFinite(_gradient2, batch * 4, "d(Cell(x[t], h)) in the backward of Concat([outputs, h], 1)");
-                // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 4] <- [Batch, 4]
-                Backend.Recurrent_Backward(in _recurrentDescriptor0, null, _gradient0, null, _cellGradients, _recurrentWorkspace, _gradient2, null, null, _reserve11, _select10, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
-                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[t], h)) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
-                // d(Concat([outputs, h], 1)) = its part of d(Concat([outputs, h], 1)): [Batch, 8] <- [Batch, 12]
-                Backend.CopyRows(_gradient2, 0, 8, _gradient1, 0, 12, 8, batch, accumulate: false);
-                // d(Cell(x[t], h)) += its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 12]
-                Backend.CopyRows(_gradient0, 0, 4, _gradient1, 8, 12, 4, batch, accumulate: true);
-                if (CheckFinite) RequireFinite(_gradient2, batch * 8, "d(Concat([outputs, h], 1)) in the backward of Concat([outputs, h], 1)");
-                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[t], h)) in the backward of Concat([outputs, h], 1)");
-                // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 4] <- [Batch, 4]
-                Backend.Recurrent_Backward(in _recurrentDescriptor0, null, _gradient1, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve8, _select7, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
-                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(Cell(x[t], h)) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
-                // d(Cell(x[0])) = its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 8]
-                Backend.CopyRows(_gradient0, 0, 4, _gradient2, 0, 8, 4, batch, accumulate: false);
-                // d(Cell(x[t], h)) += its part of d(Concat([outputs, h], 1)): [Batch, 4] <- [Batch, 8]
-                Backend.CopyRows(_gradient1, 0, 4, _gradient2, 4, 8, 4, batch, accumulate: true);
-                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[0])) in the backward of Concat([outputs, h], 1)");
-                if (CheckFinite) RequireFinite(_gradient1, batch * 4, "d(Cell(x[t], h)) in the backward of Concat([outputs, h], 1)");
-                // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 4] <- [Batch, 4]
-                Backend.Recurrent_Backward(in _recurrentDescriptor0, null, _gradient0, null, _cellGradients, _recurrentWorkspace, _gradient1, null, null, _reserve5, _select4, _cellParameters, null, 1, batch, training: true, accumulateDx: true, accumulateParameters: true);
-                if (CheckFinite) RequireFinite(_gradient0, batch * 4, "d(Cell(x[0])) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
-                if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
+                // for (int t = 1; t < 5; t++): backward through time, the last step first
+                // d(Cell(x[0])) = its part of d(outputs = Concat([outputs, h], 1) over for (int t = 1; t < 5; t++))
+                Backend.CopyRows(_dcell3, 0, 4, _dloopCollect8, 0, 20, 4, batch, accumulate: false);
+                // gradients every step adds to, zeroed once
+                Backend.Fill(_dcell_weight_ih, 0f, 0, 16);
+                Backend.Fill(_dcell_weight_hh, 0f, 0, 16);
+                Backend.Fill(_dcell_bias_ih, 0f, 0, 4);
+                Backend.Fill(_dcell_bias_hh, 0f, 0, 4);
+                for (int t = 4; t >= 1; t--)
+                {
+                    // the step's values, as its forward left them
+                    Backend.CopyRows(_loopState4, 0, batch * 4, _loopState4Steps, (t - 1) * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
+                    Backend.CopyRows(_stepSelect5, 0, batch * 4, _stepSelect5Steps, (t - 1) * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
+                    Backend.CopyRows(_cell6, 0, batch * 4, _cell6Steps, (t - 1) * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
+                    Backend.CopyRows(_reserve6, 0, _reserve6.Length, _reserve6Steps, (t - 1) * _reserve6.Length, _reserve6.Length, _reserve6.Length, 1, accumulate: false);
+                    // d(h) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    if (t == 4) Backend.Fill(_dcell6, 0f, 0, batch * 4);
+                    else Backend.CopyRows(_dcell6, 0, batch * 4, _dloopState4, 0, batch * 4, batch * 4, 1, accumulate: false);
+                    // d(Cell(x[t], h)) += the step's slice of d(outputs = Concat([outputs, h], 1) over for (int t = 1; t < 5; t++))
+                    Backend.CopyRows(_dcell6, 0, 4, _dloopCollect8, 4 + (t - 1) * 4, 20, 4, batch, accumulate: true);
+                    // d(x[t]), d(state), d(cell.*) from d(Cell(x[t], h)): [Batch, 4] <- [Batch, 4]
+                    Backend.Recurrent_Backward(in _recurrentDescriptor0, null, _dloopState4, null, _cellGradients, _recurrentWorkspace, _dcell6, null, null, _reserve6, _stepSelect5, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                    if (CheckFinite) RequireFinite(_dloopState4, batch * 4, "d(h) in the backward of Cell(x[t], h)");
+                    if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[t], h)");
+                    if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[t], h)");
+                    if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[t], h)");
+                    if (CheckFinite) RequireFinite(_dcell_bias_hh, 4, "d(cell.bias_hh) in the backward of Cell(x[t], h)");
+                    // d(Cell(x[0])) += d(h) at the first step
+                    if (t == 1) Backend.CopyRows(_dcell3, 0, batch * 4, _dloopState4, 0, batch * 4, batch * 4, 1, accumulate: true);
+                }
                 // d(x[0]), d(cell.*) from d(Cell(x[0])): [Batch, 4] <- [Batch, 4]
-                Backend.Recurrent_Backward(in _recurrentDescriptor0, null, null, null, _cellGradients, _recurrentWorkspace, _gradient0, null, null, _reserve3, _select2, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
+                Backend.Recurrent_Backward(in _recurrentDescriptor0, null, null, null, _cellGradients, _recurrentWorkspace, _dcell3, null, null, _reserve3, _select2, _cellParameters, null, 1, batch, training: true, accumulateDx: false, accumulateParameters: true);
                 if (CheckFinite) RequireFinite(_dcell_weight_ih, 16, "d(cell.weight_ih) in the backward of Cell(x[0])");
                 if (CheckFinite) RequireFinite(_dcell_weight_hh, 16, "d(cell.weight_hh) in the backward of Cell(x[0])");
                 if (CheckFinite) RequireFinite(_dcell_bias_ih, 4, "d(cell.bias_ih) in the backward of Cell(x[0])");
@@ -356,9 +294,9 @@ namespace ShapeNet.Samples.Recurrent
             model.Int64Constant("/cell/shape_1", new long[] { -1, 4 }, 2);
             model.Node("Reshape", "/cell/Reshape_4", new string[] { "/cell/Y_h", "/cell/shape_1" }, new string[] { "/cell/RnnCell_output_0" });
             model.Int64Constant("/index_1", new long[] { 1 });
-            model.Node("Gather", "/Gather_1", new string[] { "/OneHot_output_0", "/index_1" }, new string[] { "/Select_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/Gather_1", new string[] { "/OneHot_output_0", "/index_1" }, new string[] { "/StepSelect_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
             model.Int64Constant("/cell/shape_2", new long[] { 1, -1, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_5", new string[] { "/Select_1_output_0", "/cell/shape_2" }, new string[] { "/cell/input_step_1" });
+            model.Node("Reshape", "/cell/Reshape_5", new string[] { "/StepSelect_output_0", "/cell/shape_2" }, new string[] { "/cell/input_step_1" });
             model.Int64Constant("/cell/shape_3", new long[] { 1, -1, 4 }, 3);
             model.Node("Reshape", "/cell/Reshape_6", new string[] { "/cell/RnnCell_output_0", "/cell/shape_3" }, new string[] { "/cell/h0_step" });
             model.Int64Constant("/cell/gate_rows_1", new long[] { 0, 1, 2, 3 }, 4);
@@ -376,11 +314,10 @@ namespace ShapeNet.Samples.Recurrent
             model.Node("RNN", "/cell/RNN_1", new string[] { "/cell/input_step_1", "/cell/weight_ih_onnx_1", "/cell/weight_hh_onnx_1", "/cell/bias_onnx_1", "", "/cell/h0_step" }, new string[] { "", "/cell/Y_h_1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
             model.Int64Constant("/cell/shape_4", new long[] { -1, 4 }, 2);
             model.Node("Reshape", "/cell/Reshape_10", new string[] { "/cell/Y_h_1", "/cell/shape_4" }, new string[] { "/cell/RnnCell_1_output_0" });
-            model.Node("Concat", "/Concat", new string[] { "/cell/RnnCell_output_0", "/cell/RnnCell_1_output_0" }, new string[] { "/Concat_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
             model.Int64Constant("/index_2", new long[] { 2 });
-            model.Node("Gather", "/Gather_2", new string[] { "/OneHot_output_0", "/index_2" }, new string[] { "/Select_2_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/Gather_2", new string[] { "/OneHot_output_0", "/index_2" }, new string[] { "/StepSelect_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
             model.Int64Constant("/cell/shape_5", new long[] { 1, -1, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_11", new string[] { "/Select_2_output_0", "/cell/shape_5" }, new string[] { "/cell/input_step_2" });
+            model.Node("Reshape", "/cell/Reshape_11", new string[] { "/StepSelect_1_output_0", "/cell/shape_5" }, new string[] { "/cell/input_step_2" });
             model.Int64Constant("/cell/shape_6", new long[] { 1, -1, 4 }, 3);
             model.Node("Reshape", "/cell/Reshape_12", new string[] { "/cell/RnnCell_1_output_0", "/cell/shape_6" }, new string[] { "/cell/h0_step_1" });
             model.Int64Constant("/cell/gate_rows_2", new long[] { 0, 1, 2, 3 }, 4);
@@ -398,11 +335,10 @@ namespace ShapeNet.Samples.Recurrent
             model.Node("RNN", "/cell/RNN_2", new string[] { "/cell/input_step_2", "/cell/weight_ih_onnx_2", "/cell/weight_hh_onnx_2", "/cell/bias_onnx_2", "", "/cell/h0_step_1" }, new string[] { "", "/cell/Y_h_2" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
             model.Int64Constant("/cell/shape_7", new long[] { -1, 4 }, 2);
             model.Node("Reshape", "/cell/Reshape_16", new string[] { "/cell/Y_h_2", "/cell/shape_7" }, new string[] { "/cell/RnnCell_2_output_0" });
-            model.Node("Concat", "/Concat_1", new string[] { "/Concat_output_0", "/cell/RnnCell_2_output_0" }, new string[] { "/Concat_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
             model.Int64Constant("/index_3", new long[] { 3 });
-            model.Node("Gather", "/Gather_3", new string[] { "/OneHot_output_0", "/index_3" }, new string[] { "/Select_3_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/Gather_3", new string[] { "/OneHot_output_0", "/index_3" }, new string[] { "/StepSelect_2_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
             model.Int64Constant("/cell/shape_8", new long[] { 1, -1, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_17", new string[] { "/Select_3_output_0", "/cell/shape_8" }, new string[] { "/cell/input_step_3" });
+            model.Node("Reshape", "/cell/Reshape_17", new string[] { "/StepSelect_2_output_0", "/cell/shape_8" }, new string[] { "/cell/input_step_3" });
             model.Int64Constant("/cell/shape_9", new long[] { 1, -1, 4 }, 3);
             model.Node("Reshape", "/cell/Reshape_18", new string[] { "/cell/RnnCell_2_output_0", "/cell/shape_9" }, new string[] { "/cell/h0_step_2" });
             model.Int64Constant("/cell/gate_rows_3", new long[] { 0, 1, 2, 3 }, 4);
@@ -420,11 +356,10 @@ namespace ShapeNet.Samples.Recurrent
             model.Node("RNN", "/cell/RNN_3", new string[] { "/cell/input_step_3", "/cell/weight_ih_onnx_3", "/cell/weight_hh_onnx_3", "/cell/bias_onnx_3", "", "/cell/h0_step_2" }, new string[] { "", "/cell/Y_h_3" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
             model.Int64Constant("/cell/shape_10", new long[] { -1, 4 }, 2);
             model.Node("Reshape", "/cell/Reshape_22", new string[] { "/cell/Y_h_3", "/cell/shape_10" }, new string[] { "/cell/RnnCell_3_output_0" });
-            model.Node("Concat", "/Concat_2", new string[] { "/Concat_1_output_0", "/cell/RnnCell_3_output_0" }, new string[] { "/Concat_2_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
             model.Int64Constant("/index_4", new long[] { 4 });
-            model.Node("Gather", "/Gather_4", new string[] { "/OneHot_output_0", "/index_4" }, new string[] { "/Select_4_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/Gather_4", new string[] { "/OneHot_output_0", "/index_4" }, new string[] { "/StepSelect_3_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
             model.Int64Constant("/cell/shape_11", new long[] { 1, -1, 4 }, 3);
-            model.Node("Reshape", "/cell/Reshape_23", new string[] { "/Select_4_output_0", "/cell/shape_11" }, new string[] { "/cell/input_step_4" });
+            model.Node("Reshape", "/cell/Reshape_23", new string[] { "/StepSelect_3_output_0", "/cell/shape_11" }, new string[] { "/cell/input_step_4" });
             model.Int64Constant("/cell/shape_12", new long[] { 1, -1, 4 }, 3);
             model.Node("Reshape", "/cell/Reshape_24", new string[] { "/cell/RnnCell_3_output_0", "/cell/shape_12" }, new string[] { "/cell/h0_step_3" });
             model.Int64Constant("/cell/gate_rows_4", new long[] { 0, 1, 2, 3 }, 4);
@@ -442,9 +377,9 @@ namespace ShapeNet.Samples.Recurrent
             model.Node("RNN", "/cell/RNN_4", new string[] { "/cell/input_step_4", "/cell/weight_ih_onnx_4", "/cell/weight_hh_onnx_4", "/cell/bias_onnx_4", "", "/cell/h0_step_3" }, new string[] { "", "/cell/Y_h_4" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
             model.Int64Constant("/cell/shape_13", new long[] { -1, 4 }, 2);
             model.Node("Reshape", "/cell/Reshape_28", new string[] { "/cell/Y_h_4", "/cell/shape_13" }, new string[] { "/cell/RnnCell_4_output_0" });
-            model.Node("Concat", "/Concat_3", new string[] { "/Concat_2_output_0", "/cell/RnnCell_4_output_0" }, new string[] { "/Concat_3_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Concat", "/Concat", new string[] { "/cell/RnnCell_output_0", "/cell/RnnCell_1_output_0", "/cell/RnnCell_2_output_0", "/cell/RnnCell_3_output_0", "/cell/RnnCell_4_output_0" }, new string[] { "/LoopCollect_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
             model.Int64Constant("/shape", new long[] { -1, 5, 4 }, 3);
-            model.Node("Reshape", "/Reshape", new string[] { "/Concat_3_output_0", "/shape" }, new string[] { "output" });
+            model.Node("Reshape", "/Reshape", new string[] { "/LoopCollect_output_0", "/shape" }, new string[] { "output" });
             model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5, 4); // [Batch, 5, 4]
             return model;
         }

@@ -49,112 +49,110 @@ namespace ShapeNet.Networks.Tests.Networks
         /// <summary>The layers, output shapes, parameter counts, FLOPs and plan memory, computed at compile time.</summary>
         public const string Summary =
             "AllOpsNet\n" +
-            "Layer                             Op          Output shape    Param #  FLOPs/sample\n" +
-            "-----------------------------------------------------------------------------------\n" +
-            "Abs(x)                            Abs         [Batch, 8]            0             8\n" +
-            "Mean(Abs(x), 1, keepDim: true)    Mean        [Batch, 1]            0             8\n" +
-            "Detach(Mean(Abs(x), 1, keepDim:…  Detach      [Batch, 1]            0             0\n" +
-            "inputScale + 1f                   AddScalar   [Batch, 1]            0             1\n" +
-            "x / (inputScale + 1f)             Div         [Batch, 8]            0             8\n" +
-            "fc1                               Linear      [Batch, 12]         108           192\n" +
-            "Mean(h, 0)                        Mean        [12]                  0            12\n" +
-            "h - Mean(h, 0)                    Sub         [Batch, 12]           0            12\n" +
-            "centred * centred                 Mul         [Batch, 12]           0            12\n" +
-            "Mean(centred * centred, 0)        Mean        [12]                  0            12\n" +
-            "Mean(centred * centred, 0) + 1e…  AddScalar   [12]                  0            12\n" +
-            "Sqrt(Mean(centred * centred, 0)…  Sqrt        [12]                  0            12\n" +
-            "centred / Sqrt(Mean(centred * c…  Div         [Batch, 12]           0            12\n" +
-            "Sigmoid(h)                        Sigmoid     [Batch, 12]           0            12\n" +
-            "Tanh(h)                           Tanh        [Batch, 12]           0            12\n" +
-            "Sigmoid(h) * Tanh(h)              Mul         [Batch, 12]           0            12\n" +
-            "Relu(h)                           Relu        [Batch, 12]           0            12\n" +
-            "Sigmoid(h) * Tanh(h) + Relu(h)    Add         [Batch, 12]           0            12\n" +
-            "Abs(h)                            Abs         [Batch, 12]           0            12\n" +
-            "Abs(h) * 0.25f                    MulScalar   [Batch, 12]           0            12\n" +
-            "Sigmoid(h) * Tanh(h) + Relu(h) …  Sub         [Batch, 12]           0            12\n" +
-            "Abs(h)                            Abs         [Batch, 12]           0            12\n" +
-            "-Abs(h)                           Neg         [Batch, 12]           0            12\n" +
-            "-Abs(h) / 4f                      MulScalar   [Batch, 12]           0            12\n" +
-            "Exp(-Abs(h) / 4f)                 Exp         [Batch, 12]           0            12\n" +
-            "Sigmoid(h)                        Sigmoid     [Batch, 12]           0            12\n" +
-            "Pow(Sigmoid(h), 1.5)              Pow         [Batch, 12]           0            12\n" +
-            "Exp(-Abs(h) / 4f) + Pow(Sigmoid…  Add         [Batch, 12]           0            12\n" +
-            "Log(positive)                     Log         [Batch, 12]           0            12\n" +
-            "Sigmoid(normed)                   Sigmoid     [Batch, 12]           0            12\n" +
-            "Log(Sigmoid(normed))              Log         [Batch, 12]           0            12\n" +
-            "Log(positive) + Log(Sigmoid(nor…  Add         [Batch, 12]           0            12\n" +
-            "Pow(h, 2)                         Pow         [Batch, 12]           0            12\n" +
-            "Pow(h, 2) + 1f                    AddScalar   [Batch, 12]           0            12\n" +
-            "Sqrt(Pow(h, 2) + 1f)              Sqrt        [Batch, 12]           0            12\n" +
-            "2f * gates                        MulScalar   [Batch, 12]           0            12\n" +
-            "2f * gates + 1f                   AddScalar   [Batch, 12]           0            12\n" +
-            "3f - roots                        RSubScalar  [Batch, 12]           0            12\n" +
-            "(3f - roots) / 2f                 MulScalar   [Batch, 12]           0            12\n" +
-            "2f * gates + 1f - (3f - roots) …  Sub         [Batch, 12]           0            12\n" +
-            "0.5f + logs                       AddScalar   [Batch, 12]           0            12\n" +
-            "(0.5f + logs) * 0.5f              MulScalar   [Batch, 12]           0            12\n" +
-            "2f * gates + 1f - (3f - roots) …  Add         [Batch, 12]           0            12\n" +
-            "1f / roots                        RDivScalar  [Batch, 12]           0            12\n" +
-            "2f * gates + 1f - (3f - roots) …  Sub         [Batch, 12]           0            12\n" +
-            "roots - 1f                        AddScalar   [Batch, 12]           0            12\n" +
-            "2f * gates + 1f - (3f - roots) …  Add         [Batch, 12]           0            12\n" +
-            "Reshape(mixed, -1, 3, 4)          Reshape     [Batch, 3, 4]         0             0\n" +
-            "Transpose(tokens, 1, 2)           Permute     [Batch, 4, 3]         0            12\n" +
-            "MatMul(tokens, Transpose(tokens…  MatMul      [Batch, 3, 3]         0            72\n" +
-            "MatMul(tokens, Transpose(tokens…  MulScalar   [Batch, 3, 3]         0             9\n" +
-            "Softmax(scores, 2)                Softmax     [Batch, 3, 3]         0             9\n" +
-            "MatMul(Softmax(scores, 2), toke…  MatMul      [Batch, 3, 4]         0            72\n" +
-            "Mean(attended, [1, 2], keepDim:…  Mean        [Batch, 1, 1]         0            12\n" +
-            "attended - Mean(attended, [1, 2…  Sub         [Batch, 3, 4]         0            12\n" +
-            "tokens * tokens                   Mul         [Batch, 3, 4]         0            12\n" +
-            "Sum(tokens * tokens, [1, 2])      Sum         [Batch]               0            12\n" +
-            "Reshape(Sum(tokens * tokens, [1…  Reshape     [Batch, 1]            0             0\n" +
-            "Transpose(normed)                 Permute     [12, Batch]           0            12\n" +
-            "MatMul(Transpose(normed), norme…  MatMul      [12, 12]              0           288\n" +
-            "MatMul(Transpose(normed), norme…  MulScalar   [12, 12]              0           144\n" +
-            "Flatten(pooled)                   Reshape     [Batch, 12]           0             0\n" +
-            "MatMul(Flatten(pooled), gram)     MatMul      [Batch, 12]           0           288\n" +
-            "Mean(projected, 0)                Mean        [12]                  0            12\n" +
-            "Dot(centre, centre)               MatMul      []                    0            24\n" +
-            "Dot(centre, centre) * 0.01f       MulScalar   []                    0             1\n" +
-            "projected + offset                Add         [Batch, 12]           0            12\n" +
-            "Tanh(energy)                      Tanh        [Batch, 1]            0             1\n" +
-            "normed * Tanh(energy)             Mul         [Batch, 12]           0            12\n" +
-            "Concat([projected + offset, nor…  Concat      [Batch, 24]           0            24\n" +
-            "mix                               Linear      [Batch, 12]         288           576\n" +
-            "Tanh(Mix(joined))                 Tanh        [Batch, 12]           0            12\n" +
-            "Abs(z)                            Abs         [Batch, 12]           0            12\n" +
-            "Mean(Abs(z), 1, keepDim: true)    Mean        [Batch, 1]            0            12\n" +
-            "Mean(Abs(z), 1, keepDim: true) …  AddScalar   [Batch, 1]            0             1\n" +
-            "z / (Mean(Abs(z), 1, keepDim: t…  Div         [Batch, 12]           0            12\n" +
-            "fc2                               Linear      [Batch, 12]         144           288\n" +
-            "Tanh(Fc2(z))                      Tanh        [Batch, 12]           0            12\n" +
-            "Tanh(Fc2(z)) * 0.5f               MulScalar   [Batch, 12]           0            12\n" +
-            "z + Tanh(Fc2(z)) * 0.5f           Add         [Batch, 12]           0            12\n" +
-            "fc2                               Linear      [Batch, 12]    (shared)           288\n" +
-            "Tanh(Fc2(z))                      Tanh        [Batch, 12]           0            12\n" +
-            "Tanh(Fc2(z)) * 0.5f               MulScalar   [Batch, 12]           0            12\n" +
-            "z + Tanh(Fc2(z)) * 0.5f           Add         [Batch, 12]           0            12\n" +
-            "Sum(z, 1, keepDim: true)          Sum         [Batch, 1]            0            12\n" +
-            "Mean(z)                           Mean        []                    0            12\n" +
-            "Sum(z, 1, keepDim: true) * Mean…  Mul         [Batch, 1]            0             1\n" +
-            "Sum(x, 1)                         Sum         [Batch]               0             8\n" +
-            "Reshape(Sum(x, 1), -1, 1)         Reshape     [Batch, 1]            0             0\n" +
-            "Reshape(Sum(x, 1), -1, 1) / 8f    MulScalar   [Batch, 1]            0             1\n" +
-            "rowTotal * 0.01f                  MulScalar   [Batch, 1]            0             1\n" +
-            "z + rowTotal * 0.01f              Add         [Batch, 12]           0            12\n" +
-            "Sum(h)                            Sum         []                    0            12\n" +
-            "Sum(h) * 0.001f                   MulScalar   []                    0             1\n" +
-            "z + rowTotal * 0.01f - Sum(h) *…  Sub         [Batch, 12]           0            12\n" +
-            "rowMean * 0.1f                    MulScalar   [Batch, 1]            0             1\n" +
-            "z + rowTotal * 0.01f - Sum(h) *…  Add         [Batch, 12]           0            12\n" +
-            "head                              Linear      [Batch, 5]           65           120\n" +
-            "LogSoftmax(Head(z), 1)            LogSoftmax  [Batch, 5]            0             5\n" +
-            "===================================================================================\n" +
+            "Layer                             Op          Output shape   Param #  FLOPs/sample\n" +
+            "----------------------------------------------------------------------------------\n" +
+            "Abs(x)                            Abs         [Batch, 8]           0             8\n" +
+            "Mean(Abs(x), 1, keepDim: true)    Mean        [Batch, 1]           0             8\n" +
+            "Detach(Mean(Abs(x), 1, keepDim:…  Detach      [Batch, 1]           0             0\n" +
+            "inputScale + 1f                   AddScalar   [Batch, 1]           0             1\n" +
+            "x / (inputScale + 1f)             Div         [Batch, 8]           0             8\n" +
+            "fc1                               Linear      [Batch, 12]        108           192\n" +
+            "Mean(h, 0)                        Mean        [12]                 0            12\n" +
+            "h - Mean(h, 0)                    Sub         [Batch, 12]          0            12\n" +
+            "centred * centred                 Mul         [Batch, 12]          0            12\n" +
+            "Mean(centred * centred, 0)        Mean        [12]                 0            12\n" +
+            "Mean(centred * centred, 0) + 1e…  AddScalar   [12]                 0            12\n" +
+            "Sqrt(Mean(centred * centred, 0)…  Sqrt        [12]                 0            12\n" +
+            "centred / Sqrt(Mean(centred * c…  Div         [Batch, 12]          0            12\n" +
+            "Sigmoid(h)                        Sigmoid     [Batch, 12]          0            12\n" +
+            "Tanh(h)                           Tanh        [Batch, 12]          0            12\n" +
+            "Sigmoid(h) * Tanh(h)              Mul         [Batch, 12]          0            12\n" +
+            "Relu(h)                           Relu        [Batch, 12]          0            12\n" +
+            "Sigmoid(h) * Tanh(h) + Relu(h)    Add         [Batch, 12]          0            12\n" +
+            "Abs(h)                            Abs         [Batch, 12]          0            12\n" +
+            "Abs(h) * 0.25f                    MulScalar   [Batch, 12]          0            12\n" +
+            "Sigmoid(h) * Tanh(h) + Relu(h) …  Sub         [Batch, 12]          0            12\n" +
+            "Abs(h)                            Abs         [Batch, 12]          0            12\n" +
+            "-Abs(h)                           Neg         [Batch, 12]          0            12\n" +
+            "-Abs(h) / 4f                      MulScalar   [Batch, 12]          0            12\n" +
+            "Exp(-Abs(h) / 4f)                 Exp         [Batch, 12]          0            12\n" +
+            "Sigmoid(h)                        Sigmoid     [Batch, 12]          0            12\n" +
+            "Pow(Sigmoid(h), 1.5)              Pow         [Batch, 12]          0            12\n" +
+            "Exp(-Abs(h) / 4f) + Pow(Sigmoid…  Add         [Batch, 12]          0            12\n" +
+            "Log(positive)                     Log         [Batch, 12]          0            12\n" +
+            "Sigmoid(normed)                   Sigmoid     [Batch, 12]          0            12\n" +
+            "Log(Sigmoid(normed))              Log         [Batch, 12]          0            12\n" +
+            "Log(positive) + Log(Sigmoid(nor…  Add         [Batch, 12]          0            12\n" +
+            "Pow(h, 2)                         Pow         [Batch, 12]          0            12\n" +
+            "Pow(h, 2) + 1f                    AddScalar   [Batch, 12]          0            12\n" +
+            "Sqrt(Pow(h, 2) + 1f)              Sqrt        [Batch, 12]          0            12\n" +
+            "2f * gates                        MulScalar   [Batch, 12]          0            12\n" +
+            "2f * gates + 1f                   AddScalar   [Batch, 12]          0            12\n" +
+            "3f - roots                        RSubScalar  [Batch, 12]          0            12\n" +
+            "(3f - roots) / 2f                 MulScalar   [Batch, 12]          0            12\n" +
+            "2f * gates + 1f - (3f - roots) …  Sub         [Batch, 12]          0            12\n" +
+            "0.5f + logs                       AddScalar   [Batch, 12]          0            12\n" +
+            "(0.5f + logs) * 0.5f              MulScalar   [Batch, 12]          0            12\n" +
+            "2f * gates + 1f - (3f - roots) …  Add         [Batch, 12]          0            12\n" +
+            "1f / roots                        RDivScalar  [Batch, 12]          0            12\n" +
+            "2f * gates + 1f - (3f - roots) …  Sub         [Batch, 12]          0            12\n" +
+            "roots - 1f                        AddScalar   [Batch, 12]          0            12\n" +
+            "2f * gates + 1f - (3f - roots) …  Add         [Batch, 12]          0            12\n" +
+            "Reshape(mixed, -1, 3, 4)          Reshape     [Batch, 3, 4]        0             0\n" +
+            "Transpose(tokens, 1, 2)           Permute     [Batch, 4, 3]        0            12\n" +
+            "MatMul(tokens, Transpose(tokens…  MatMul      [Batch, 3, 3]        0            72\n" +
+            "MatMul(tokens, Transpose(tokens…  MulScalar   [Batch, 3, 3]        0             9\n" +
+            "Softmax(scores, 2)                Softmax     [Batch, 3, 3]        0             9\n" +
+            "MatMul(Softmax(scores, 2), toke…  MatMul      [Batch, 3, 4]        0            72\n" +
+            "Mean(attended, [1, 2], keepDim:…  Mean        [Batch, 1, 1]        0            12\n" +
+            "attended - Mean(attended, [1, 2…  Sub         [Batch, 3, 4]        0            12\n" +
+            "tokens * tokens                   Mul         [Batch, 3, 4]        0            12\n" +
+            "Sum(tokens * tokens, [1, 2])      Sum         [Batch]              0            12\n" +
+            "Reshape(Sum(tokens * tokens, [1…  Reshape     [Batch, 1]           0             0\n" +
+            "Transpose(normed)                 Permute     [12, Batch]          0            12\n" +
+            "MatMul(Transpose(normed), norme…  MatMul      [12, 12]             0           288\n" +
+            "MatMul(Transpose(normed), norme…  MulScalar   [12, 12]             0           144\n" +
+            "Flatten(pooled)                   Reshape     [Batch, 12]          0             0\n" +
+            "MatMul(Flatten(pooled), gram)     MatMul      [Batch, 12]          0           288\n" +
+            "Mean(projected, 0)                Mean        [12]                 0            12\n" +
+            "Dot(centre, centre)               MatMul      []                   0            24\n" +
+            "Dot(centre, centre) * 0.01f       MulScalar   []                   0             1\n" +
+            "projected + offset                Add         [Batch, 12]          0            12\n" +
+            "Tanh(energy)                      Tanh        [Batch, 1]           0             1\n" +
+            "normed * Tanh(energy)             Mul         [Batch, 12]          0            12\n" +
+            "Concat([projected + offset, nor…  Concat      [Batch, 24]          0            24\n" +
+            "mix                               Linear      [Batch, 12]        288           576\n" +
+            "Tanh(Mix(joined))                 Tanh        [Batch, 12]          0            12\n" +
+            "Abs(z)                            Abs         [Batch, 12]          0            12\n" +
+            "Mean(Abs(z), 1, keepDim: true)    Mean        [Batch, 1]           0            12\n" +
+            "Mean(Abs(z), 1, keepDim: true) …  AddScalar   [Batch, 1]           0             1\n" +
+            "z / (Mean(Abs(z), 1, keepDim: t…  Div         [Batch, 12]          0            12\n" +
+            "z                                 LoopState   [Batch, 12]          0             0\n" +
+            "fc2                               Linear      [Batch, 12]        144           576\n" +
+            "Tanh(Fc2(z))                      Tanh        [Batch, 12]          0            24\n" +
+            "Tanh(Fc2(z)) * 0.5f               MulScalar   [Batch, 12]          0            24\n" +
+            "z + Tanh(Fc2(z)) * 0.5f           Add         [Batch, 12]          0            24\n" +
+            "z after for (int i = 0; i < 2; …  LoopExit    [Batch, 12]          0             0\n" +
+            "Sum(z, 1, keepDim: true)          Sum         [Batch, 1]           0            12\n" +
+            "Mean(z)                           Mean        []                   0            12\n" +
+            "Sum(z, 1, keepDim: true) * Mean…  Mul         [Batch, 1]           0             1\n" +
+            "Sum(x, 1)                         Sum         [Batch]              0             8\n" +
+            "Reshape(Sum(x, 1), -1, 1)         Reshape     [Batch, 1]           0             0\n" +
+            "Reshape(Sum(x, 1), -1, 1) / 8f    MulScalar   [Batch, 1]           0             1\n" +
+            "rowTotal * 0.01f                  MulScalar   [Batch, 1]           0             1\n" +
+            "z + rowTotal * 0.01f              Add         [Batch, 12]          0            12\n" +
+            "Sum(h)                            Sum         []                   0            12\n" +
+            "Sum(h) * 0.001f                   MulScalar   []                   0             1\n" +
+            "z + rowTotal * 0.01f - Sum(h) *…  Sub         [Batch, 12]          0            12\n" +
+            "rowMean * 0.1f                    MulScalar   [Batch, 1]           0             1\n" +
+            "z + rowTotal * 0.01f - Sum(h) *…  Add         [Batch, 12]          0            12\n" +
+            "head                              Linear      [Batch, 5]          65           120\n" +
+            "LogSoftmax(Head(z), 1)            LogSoftmax  [Batch, 5]           0             5\n" +
+            "==================================================================================\n" +
             "Parameters: 605 (2,420 bytes)\n" +
             "Forward FLOPs per sample: 3,232\n" +
-            "Activations + gradients per sample: 3,632 bytes\n" +
-            "Plan memory at batch 64: 235,024 bytes\n";
+            "Activations + gradients per sample: 4,256 bytes\n" +
+            "Plan memory at batch 64: 274,960 bytes\n";
 
         /// <summary>A plan of this network for at most <paramref name="batchCapacity"/> samples per step on <paramref name="backend"/> (the CPU by default).</summary>
         public Plan CreatePlan(int batchCapacity, global::ShapeNet.Backends.IBackend? backend = null) => new Plan(this, batchCapacity, backend ?? global::ShapeNet.Backends.Cpu.CpuBackend.Instance);
@@ -246,35 +244,44 @@ namespace ShapeNet.Networks.Tests.Networks
             private readonly global::ShapeNet.Backends.DeviceBuffer _mean74; // Mean(Abs(z), 1, keepDim: true): [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _addScalar75; // Mean(Abs(z), 1, keepDim: true) + 1f: [Batch, 1]
             private readonly global::ShapeNet.Backends.DeviceBuffer _div76; // z / (Mean(Abs(z), 1, keepDim: true) + 1f): [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _tanh78; // Tanh(Fc2(z)): [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar79; // Tanh(Fc2(z)) * 0.5f: [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _add80; // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _tanh82; // Tanh(Fc2(z)): [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar83; // Tanh(Fc2(z)) * 0.5f: [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _add84; // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _sum85; // Sum(z, 1, keepDim: true): [Batch, 1]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _mean86; // Mean(z): []
-            private readonly global::ShapeNet.Backends.DeviceBuffer _mul87; // Sum(z, 1, keepDim: true) * Mean(z): [Batch, 1]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _sum88; // Sum(x, 1): [Batch]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar90; // Reshape(Sum(x, 1), -1, 1) / 8f: [Batch, 1]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar91; // rowTotal * 0.01f: [Batch, 1]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _add92; // z + rowTotal * 0.01f: [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _sum93; // Sum(h): []
-            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar94; // Sum(h) * 0.001f: []
-            private readonly global::ShapeNet.Backends.DeviceBuffer _sub95; // z + rowTotal * 0.01f - Sum(h) * 0.001f: [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar96; // rowMean * 0.1f: [Batch, 1]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _add97; // z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f: [Batch, 12]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _head98; // Head(z): [Batch, 5]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _logSoftmax99; // LogSoftmax(Head(z), 1): [Batch, 5]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _loopState77; // z: [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _tanh79; // Tanh(Fc2(z)): [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar80; // Tanh(Fc2(z)) * 0.5f: [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _add81; // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _loopExit82; // z after for (int i = 0; i < 2; i++): [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _sum83; // Sum(z, 1, keepDim: true): [Batch, 1]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _mean84; // Mean(z): []
+            private readonly global::ShapeNet.Backends.DeviceBuffer _mul85; // Sum(z, 1, keepDim: true) * Mean(z): [Batch, 1]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _sum86; // Sum(x, 1): [Batch]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar88; // Reshape(Sum(x, 1), -1, 1) / 8f: [Batch, 1]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar89; // rowTotal * 0.01f: [Batch, 1]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _add90; // z + rowTotal * 0.01f: [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _sum91; // Sum(h): []
+            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar92; // Sum(h) * 0.001f: []
+            private readonly global::ShapeNet.Backends.DeviceBuffer _sub93; // z + rowTotal * 0.01f - Sum(h) * 0.001f: [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar94; // rowMean * 0.1f: [Batch, 1]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _add95; // z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f: [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _head96; // Head(z): [Batch, 5]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _logSoftmax97; // LogSoftmax(Head(z), 1): [Batch, 5]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _loopState77Steps; // z at every step of for (int i = 0; i < 2; i++)
+            private readonly global::ShapeNet.Backends.DeviceBuffer _tanh79Steps; // Tanh(Fc2(z)) at every step of for (int i = 0; i < 2; i++)
+            private readonly global::ShapeNet.Backends.DeviceBuffer _mulScalar80Steps; // Tanh(Fc2(z)) * 0.5f at every step of for (int i = 0; i < 2; i++)
+            private readonly global::ShapeNet.Backends.DeviceBuffer _add81Steps; // z + Tanh(Fc2(z)) * 0.5f at every step of for (int i = 0; i < 2; i++)
             private readonly global::ShapeNet.Backends.DeviceBuffer _dx; // d(x): [Batch, 8]
-            private readonly global::ShapeNet.Backends.DeviceBuffer _dlogSoftmax99; // d(LogSoftmax(Head(z), 1)): [Batch, 5]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dlogSoftmax97; // d(LogSoftmax(Head(z), 1)): [Batch, 5]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dloopState77; // d(z): [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _ddiv76; // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)): [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dfc2_78; // d(Fc2(z)): [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dmulScalar80; // d(Tanh(Fc2(z)) * 0.5f): [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dadd81; // d(z + Tanh(Fc2(z)) * 0.5f): [Batch, 12]
+            private readonly global::ShapeNet.Backends.DeviceBuffer _dloopExit82; // d(z after for (int i = 0; i < 2; i++)): [Batch, 12]
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient0; // d(Head(z)), d(z + rowTotal * 0.01f - Sum(h) * 0.001f), d(Fc1(x / (inputScale + 1f)))
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f), d(Reshape(Sum(x, 1), -1, 1) / 8f), d(z + Tanh(Fc2(z)) * 0.5f), d(Fc2(z)), d(Mix(joined)), d(projected + offset), d(attended - Mean(attended, [1, 2], keepDim: true)), d(Softmax(scores, 2)), d(MatMul(tokens, Transpose(tokens, 1, 2))), d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots), d(2f * gates + 1f - (3f - roots) / 2f), d(3f - roots), d(2f * gates), d(Pow(h, 2) + 1f), d(Log(positive)), d(Exp(-Abs(h) / 4f)), d(-Abs(h)), d(Sigmoid(h) * Tanh(h) + Relu(h)), d(Sigmoid(h)), d(h - Mean(h, 0)), d(x / (inputScale + 1f))
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient2; // d(rowMean * 0.1f), d(z + rowTotal * 0.01f), d(Sum(z, 1, keepDim: true) * Mean(z)), d(Tanh(Fc2(z)) * 0.5f), d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)), d(Mean(Abs(z), 1, keepDim: true)), d(Concat([projected + offset, normed * Tanh(energy)], 1)), d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f))
+            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient1; // d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f), d(Reshape(Sum(x, 1), -1, 1) / 8f), d(Mix(joined)), d(projected + offset), d(attended - Mean(attended, [1, 2], keepDim: true)), d(Softmax(scores, 2)), d(MatMul(tokens, Transpose(tokens, 1, 2))), d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots), d(2f * gates + 1f - (3f - roots) / 2f), d(3f - roots), d(2f * gates), d(Pow(h, 2) + 1f), d(Log(positive)), d(Exp(-Abs(h) / 4f)), d(-Abs(h)), d(Sigmoid(h) * Tanh(h) + Relu(h)), d(Sigmoid(h)), d(h - Mean(h, 0)), d(x / (inputScale + 1f))
+            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient2; // d(rowMean * 0.1f), d(z + rowTotal * 0.01f), d(Sum(z, 1, keepDim: true) * Mean(z)), d(Mean(Abs(z), 1, keepDim: true)), d(Concat([projected + offset, normed * Tanh(energy)], 1)), d(centred / Sqrt(Mean(centred * centred, 0) + 1e-3f))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient3; // d(Sum(h) * 0.001f), d(Mean(z)), d(Dot(centre, centre) * 0.01f), d(Mean(projected, 0)), d(MatMul(Transpose(normed), normed) / 16f), d(Sqrt(Mean(centred * centred, 0) + 1e-3f)), d(Mean(centred * centred, 0)), d(Mean(h, 0))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient4; // d(Sum(h)), d(Dot(centre, centre)), d(MatMul(Transpose(normed), normed)), d(Mean(centred * centred, 0) + 1e-3f)
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient5; // d(z + Tanh(Fc2(z)) * 0.5f), d(Fc2(z)), d(Tanh(Fc2(z)) * 0.5f), d(Abs(z)), d(normed * Tanh(energy)), d(Sum(tokens * tokens, [1, 2])), d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots + (roots - 1f)), d(Sqrt(Pow(h, 2) + 1f)), d(Pow(h, 2)), d(Log(Sigmoid(normed))), d(Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5)), d(Sigmoid(h)), d(-Abs(h) / 4f), d(Abs(h)), d(Abs(h) * 0.25f), d(Sigmoid(h) * Tanh(h)), d(centred * centred)
-            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient6; // d(rowTotal * 0.01f), d(Sum(x, 1)), d(Sum(z, 1, keepDim: true)), d(Mean(Abs(z), 1, keepDim: true) + 1f), d(Tanh(energy)), d(MatMul(Flatten(pooled), gram)), d(Transpose(normed)), d(tokens * tokens), d(MatMul(Softmax(scores, 2), tokens)), d(MatMul(tokens, Transpose(tokens, 1, 2)) * 0.5f), d(Transpose(tokens, 1, 2)), d(roots - 1f), d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f), d(0.5f + logs), d(2f * gates + 1f), d(Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f), d(Abs(h)), d(Relu(h)), d(Tanh(h))
+            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient5; // d(rowTotal * 0.01f), d(Sum(x, 1)), d(Sum(z, 1, keepDim: true)), d(Mean(Abs(z), 1, keepDim: true) + 1f), d(Abs(z)), d(normed * Tanh(energy)), d(Sum(tokens * tokens, [1, 2])), d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f - 1f / roots + (roots - 1f)), d(Sqrt(Pow(h, 2) + 1f)), d(Pow(h, 2)), d(Log(Sigmoid(normed))), d(Exp(-Abs(h) / 4f) + Pow(Sigmoid(h), 1.5)), d(Sigmoid(h)), d(-Abs(h) / 4f), d(Abs(h)), d(Abs(h) * 0.25f), d(Sigmoid(h) * Tanh(h)), d(centred * centred)
+            private readonly global::ShapeNet.Backends.DeviceBuffer _gradient6; // d(Tanh(energy)), d(MatMul(Flatten(pooled), gram)), d(Transpose(normed)), d(tokens * tokens), d(MatMul(Softmax(scores, 2), tokens)), d(MatMul(tokens, Transpose(tokens, 1, 2)) * 0.5f), d(Transpose(tokens, 1, 2)), d(roots - 1f), d(2f * gates + 1f - (3f - roots) / 2f + (0.5f + logs) * 0.5f), d(0.5f + logs), d(2f * gates + 1f), d(Sigmoid(h) * Tanh(h) + Relu(h) - Abs(h) * 0.25f), d(Abs(h)), d(Relu(h)), d(Tanh(h))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient7; // d(Mean(attended, [1, 2], keepDim: true)), d(1f / roots), d((0.5f + logs) * 0.5f), d(Log(positive) + Log(Sigmoid(normed))), d(Sigmoid(normed)), d(Pow(Sigmoid(h), 1.5))
             private readonly global::ShapeNet.Backends.DeviceBuffer _gradient8; // d((3f - roots) / 2f)
             private readonly int[] _shape0 = { 0, 8 }; // [Batch, 8]
@@ -384,28 +391,37 @@ namespace ShapeNet.Networks.Tests.Networks
                 _mean74 = Allocate(batchCapacity);
                 _addScalar75 = Allocate(batchCapacity);
                 _div76 = Allocate(batchCapacity * 12);
-                _tanh78 = Allocate(batchCapacity * 12);
-                _mulScalar79 = Allocate(batchCapacity * 12);
-                _add80 = Allocate(batchCapacity * 12);
-                _tanh82 = Allocate(batchCapacity * 12);
-                _mulScalar83 = Allocate(batchCapacity * 12);
-                _add84 = Allocate(batchCapacity * 12);
-                _sum85 = Allocate(batchCapacity);
-                _mean86 = Allocate(1);
-                _mul87 = Allocate(batchCapacity);
-                _sum88 = Allocate(batchCapacity);
-                _mulScalar90 = Allocate(batchCapacity);
-                _mulScalar91 = Allocate(batchCapacity);
-                _add92 = Allocate(batchCapacity * 12);
-                _sum93 = Allocate(1);
-                _mulScalar94 = Allocate(1);
-                _sub95 = Allocate(batchCapacity * 12);
-                _mulScalar96 = Allocate(batchCapacity);
-                _add97 = Allocate(batchCapacity * 12);
-                _head98 = Allocate(batchCapacity * 5);
-                _logSoftmax99 = Allocate(batchCapacity * 5);
+                _loopState77 = Allocate(batchCapacity * 12);
+                _tanh79 = Allocate(batchCapacity * 12);
+                _mulScalar80 = Allocate(batchCapacity * 12);
+                _add81 = Allocate(batchCapacity * 12);
+                _loopExit82 = Allocate(batchCapacity * 12);
+                _sum83 = Allocate(batchCapacity);
+                _mean84 = Allocate(1);
+                _mul85 = Allocate(batchCapacity);
+                _sum86 = Allocate(batchCapacity);
+                _mulScalar88 = Allocate(batchCapacity);
+                _mulScalar89 = Allocate(batchCapacity);
+                _add90 = Allocate(batchCapacity * 12);
+                _sum91 = Allocate(1);
+                _mulScalar92 = Allocate(1);
+                _sub93 = Allocate(batchCapacity * 12);
+                _mulScalar94 = Allocate(batchCapacity);
+                _add95 = Allocate(batchCapacity * 12);
+                _head96 = Allocate(batchCapacity * 5);
+                _logSoftmax97 = Allocate(batchCapacity * 5);
+                _loopState77Steps = Allocate(batchCapacity * 24);
+                _tanh79Steps = Allocate(batchCapacity * 24);
+                _mulScalar80Steps = Allocate(batchCapacity * 24);
+                _add81Steps = Allocate(batchCapacity * 24);
                 _dx = Allocate(batchCapacity * 8);
-                _dlogSoftmax99 = Allocate(batchCapacity * 5);
+                _dlogSoftmax97 = Allocate(batchCapacity * 5);
+                _dloopState77 = Allocate(batchCapacity * 12);
+                _ddiv76 = Allocate(batchCapacity * 12);
+                _dfc2_78 = Allocate(batchCapacity * 12);
+                _dmulScalar80 = Allocate(batchCapacity * 12);
+                _dadd81 = Allocate(batchCapacity * 12);
+                _dloopExit82 = Allocate(batchCapacity * 12);
                 _gradient0 = Allocate(batchCapacity * 12);
                 _gradient1 = Allocate(batchCapacity * 12);
                 _gradient2 = Allocate(batchCapacity * 24);
@@ -420,7 +436,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 backend.Prepare(in _linearDesc2, batchCapacity);
                 backend.Prepare(in _linearDesc3, batchCapacity);
                 BindInput(0, _x, _dx);
-                BindOutput(_logSoftmax99, _dlogSoftmax99);
+                BindOutput(_logSoftmax97, _dlogSoftmax97);
             }
 
             protected override long InputLengthFor(int index, int batch) => index switch
@@ -659,169 +675,174 @@ namespace ShapeNet.Networks.Tests.Networks
                 // z / (Mean(Abs(z), 1, keepDim: true) + 1f): [Batch, 12] <- [Batch, 12], [Batch, 1]
                 Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Div, _div76, _tanh72, _shape2, _addScalar75, _shape1, _shape2);
                 if (CheckFinite) RequireFinite(_div76, batch * 12, "z / (Mean(Abs(z), 1, keepDim: true) + 1f)");
-                // Tanh(Fc2(z)): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Forward(_tanh78, _div76, _fc2_weight, null, in _linearDesc2, batch);
-                if (CheckFinite) RequireFinite(_tanh78, batch * 12, "Tanh(Fc2(z))");
-                // Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12]
-                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar79, _tanh78, batch * 12);
-                if (CheckFinite) RequireFinite(_mulScalar79, batch * 12, "Tanh(Fc2(z)) * 0.5f");
-                // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
-                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add80, _div76, _shape2, _mulScalar79, _shape2, _shape2);
-                if (CheckFinite) RequireFinite(_add80, batch * 12, "z + Tanh(Fc2(z)) * 0.5f");
-                // Tanh(Fc2(z)): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Forward(_tanh82, _add80, _fc2_weight, null, in _linearDesc2, batch);
-                if (CheckFinite) RequireFinite(_tanh82, batch * 12, "Tanh(Fc2(z))");
-                // Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12]
-                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar83, _tanh82, batch * 12);
-                if (CheckFinite) RequireFinite(_mulScalar83, batch * 12, "Tanh(Fc2(z)) * 0.5f");
-                // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
-                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add84, _add80, _shape2, _mulScalar83, _shape2, _shape2);
-                if (CheckFinite) RequireFinite(_add84, batch * 12, "z + Tanh(Fc2(z)) * 0.5f");
+                // for (int i = 0; i < 2; i++): a loop over 2 steps; the body below runs once per step
+                for (int t = 0; t < 2; t++)
+                {
+                    // z at the start of step t: z / (Mean(Abs(z), 1, keepDim: true) + 1f) at the first, the previous step's after: [Batch, 12]
+                    if (t == 0) Backend.CopyRows(_loopState77, 0, batch * 12, _div76, 0, batch * 12, batch * 12, 1, accumulate: false);
+                    else Backend.CopyRows(_loopState77, 0, batch * 12, _add81, 0, batch * 12, batch * 12, 1, accumulate: false);
+                    // Tanh(Fc2(z)): [Batch, 12] <- [Batch, 12]
+                    Backend.Linear_Forward(_tanh79, _loopState77, _fc2_weight, null, in _linearDesc2, batch);
+                    if (CheckFinite) RequireFinite(_tanh79, batch * 12, "Tanh(Fc2(z))");
+                    // Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12]
+                    Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _mulScalar80, _tanh79, batch * 12);
+                    if (CheckFinite) RequireFinite(_mulScalar80, batch * 12, "Tanh(Fc2(z)) * 0.5f");
+                    // z + Tanh(Fc2(z)) * 0.5f: [Batch, 12] <- [Batch, 12], [Batch, 12]
+                    Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add81, _loopState77, _shape2, _mulScalar80, _shape2, _shape2);
+                    if (CheckFinite) RequireFinite(_add81, batch * 12, "z + Tanh(Fc2(z)) * 0.5f");
+                    // the step's values, kept for the backward through time
+                    if (training) Backend.CopyRows(_loopState77Steps, t * (batch * 12), batch * 12, _loopState77, 0, batch * 12, batch * 12, 1, accumulate: false);
+                    if (training) Backend.CopyRows(_tanh79Steps, t * (batch * 12), batch * 12, _tanh79, 0, batch * 12, batch * 12, 1, accumulate: false);
+                    if (training) Backend.CopyRows(_mulScalar80Steps, t * (batch * 12), batch * 12, _mulScalar80, 0, batch * 12, batch * 12, 1, accumulate: false);
+                    if (training) Backend.CopyRows(_add81Steps, t * (batch * 12), batch * 12, _add81, 0, batch * 12, batch * 12, 1, accumulate: false);
+                }
+                // z after for (int i = 0; i < 2; i++): [Batch, 12]
+                Backend.CopyRows(_loopExit82, 0, batch * 12, _add81, 0, batch * 12, batch * 12, 1, accumulate: false);
                 // Sum(z, 1, keepDim: true): [Batch, 1] <- [Batch, 12]
-                Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum85, _add84, _shape2, _reduceAxes0);
-                if (CheckFinite) RequireFinite(_sum85, batch, "Sum(z, 1, keepDim: true)");
+                Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum83, _loopExit82, _shape2, _reduceAxes0);
+                if (CheckFinite) RequireFinite(_sum83, batch, "Sum(z, 1, keepDim: true)");
                 // Mean(z): [] <- [Batch, 12]
-                Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean86, _add84, _shape2, _reduceAxes3);
-                if (CheckFinite) RequireFinite(_mean86, 1, "Mean(z)");
+                Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Mean, _mean84, _loopExit82, _shape2, _reduceAxes3);
+                if (CheckFinite) RequireFinite(_mean84, 1, "Mean(z)");
                 // Sum(z, 1, keepDim: true) * Mean(z): [Batch, 1] <- [Batch, 1], []
-                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul87, _sum85, _shape1, _mean86, _shape8, _shape1);
-                if (CheckFinite) RequireFinite(_mul87, batch, "Sum(z, 1, keepDim: true) * Mean(z)");
+                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Mul, _mul85, _sum83, _shape1, _mean84, _shape8, _shape1);
+                if (CheckFinite) RequireFinite(_mul85, batch, "Sum(z, 1, keepDim: true) * Mean(z)");
                 // Sum(x, 1): [Batch] <- [Batch, 8]
-                Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum88, _x, _shape0, _reduceAxes0);
-                if (CheckFinite) RequireFinite(_sum88, batch, "Sum(x, 1)");
+                Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum86, _x, _shape0, _reduceAxes0);
+                if (CheckFinite) RequireFinite(_sum86, batch, "Sum(x, 1)");
                 // Reshape(Sum(x, 1), -1, 1): [Batch, 1] <- [Batch] (the same buffer as Sum(x, 1))
-                if (CheckFinite) RequireFinite(_sum88, batch, "Reshape(Sum(x, 1), -1, 1)");
+                if (CheckFinite) RequireFinite(_sum86, batch, "Reshape(Sum(x, 1), -1, 1)");
                 // Reshape(Sum(x, 1), -1, 1) / 8f: [Batch, 1] <- [Batch, 1]
-                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.125f, _mulScalar90, _sum88, batch);
-                if (CheckFinite) RequireFinite(_mulScalar90, batch, "Reshape(Sum(x, 1), -1, 1) / 8f");
+                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.125f, _mulScalar88, _sum86, batch);
+                if (CheckFinite) RequireFinite(_mulScalar88, batch, "Reshape(Sum(x, 1), -1, 1) / 8f");
                 // rowTotal * 0.01f: [Batch, 1] <- [Batch, 1]
-                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.01f, _mulScalar91, _mul87, batch);
-                if (CheckFinite) RequireFinite(_mulScalar91, batch, "rowTotal * 0.01f");
+                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.01f, _mulScalar89, _mul85, batch);
+                if (CheckFinite) RequireFinite(_mulScalar89, batch, "rowTotal * 0.01f");
                 // z + rowTotal * 0.01f: [Batch, 12] <- [Batch, 12], [Batch, 1]
-                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add92, _add84, _shape2, _mulScalar91, _shape1, _shape2);
-                if (CheckFinite) RequireFinite(_add92, batch * 12, "z + rowTotal * 0.01f");
+                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add90, _loopExit82, _shape2, _mulScalar89, _shape1, _shape2);
+                if (CheckFinite) RequireFinite(_add90, batch * 12, "z + rowTotal * 0.01f");
                 // Sum(h): [] <- [Batch, 12]
-                Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum93, _fc1_6, _shape2, _reduceAxes3);
-                if (CheckFinite) RequireFinite(_sum93, 1, "Sum(h)");
+                Backend.Reduce_Forward(global::ShapeNet.Backends.ReduceOp.Sum, _sum91, _fc1_6, _shape2, _reduceAxes3);
+                if (CheckFinite) RequireFinite(_sum91, 1, "Sum(h)");
                 // Sum(h) * 0.001f: [] <- []
-                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.001f, _mulScalar94, _sum93, 1);
-                if (CheckFinite) RequireFinite(_mulScalar94, 1, "Sum(h) * 0.001f");
+                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.001f, _mulScalar92, _sum91, 1);
+                if (CheckFinite) RequireFinite(_mulScalar92, 1, "Sum(h) * 0.001f");
                 // z + rowTotal * 0.01f - Sum(h) * 0.001f: [Batch, 12] <- [Batch, 12], []
-                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Sub, _sub95, _add92, _shape2, _mulScalar94, _shape8, _shape2);
-                if (CheckFinite) RequireFinite(_sub95, batch * 12, "z + rowTotal * 0.01f - Sum(h) * 0.001f");
+                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Sub, _sub93, _add90, _shape2, _mulScalar92, _shape8, _shape2);
+                if (CheckFinite) RequireFinite(_sub93, batch * 12, "z + rowTotal * 0.01f - Sum(h) * 0.001f");
                 // rowMean * 0.1f: [Batch, 1] <- [Batch, 1]
-                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.1f, _mulScalar96, _mulScalar90, batch);
-                if (CheckFinite) RequireFinite(_mulScalar96, batch, "rowMean * 0.1f");
+                Backend.Unary_Forward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.1f, _mulScalar94, _mulScalar88, batch);
+                if (CheckFinite) RequireFinite(_mulScalar94, batch, "rowMean * 0.1f");
                 // z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f: [Batch, 12] <- [Batch, 12], [Batch, 1]
-                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add97, _sub95, _shape2, _mulScalar96, _shape1, _shape2);
-                if (CheckFinite) RequireFinite(_add97, batch * 12, "z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f");
+                Backend.Binary_Forward(global::ShapeNet.Backends.BinaryOp.Add, _add95, _sub93, _shape2, _mulScalar94, _shape1, _shape2);
+                if (CheckFinite) RequireFinite(_add95, batch * 12, "z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f");
                 // Head(z): [Batch, 5] <- [Batch, 12]
-                Backend.Linear_Forward(_head98, _add97, _head_weight, _head_bias, in _linearDesc3, batch);
-                if (CheckFinite) RequireFinite(_head98, batch * 5, "Head(z)");
+                Backend.Linear_Forward(_head96, _add95, _head_weight, _head_bias, in _linearDesc3, batch);
+                if (CheckFinite) RequireFinite(_head96, batch * 5, "Head(z)");
                 // LogSoftmax(Head(z), 1): [Batch, 5] <- [Batch, 5]
-                Backend.Softmax_Forward(_logSoftmax99, _head98, batch, 5, 1, log: true);
-                if (CheckFinite) RequireFinite(_logSoftmax99, batch * 5, "LogSoftmax(Head(z), 1)");
+                Backend.Softmax_Forward(_logSoftmax97, _head96, batch, 5, 1, log: true);
+                if (CheckFinite) RequireFinite(_logSoftmax97, batch * 5, "LogSoftmax(Head(z), 1)");
             }
 
             protected override void BackwardCore(int batch)
             {
                 SetBatchInShapes(batch);
                 // d(Head(z)) = LogSoftmax backward of d(LogSoftmax(Head(z), 1)): [Batch, 5]
-                Backend.Softmax_Backward(_gradient0, _dlogSoftmax99, _logSoftmax99, batch, 5, 1, log: true, accumulate: false);
+                Backend.Softmax_Backward(_gradient0, _dlogSoftmax97, _logSoftmax97, batch, 5, 1, log: true, accumulate: false);
                 if (CheckFinite) RequireFinite(_gradient0, batch * 5, "d(Head(z)) in the backward of LogSoftmax(Head(z), 1)");
                 // d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) = d(Head(z))·W; d(head.weight), d(head.bias): [Batch, 12] <- [Batch, 5]
-                Backend.Linear_Backward(_gradient1, _dhead_weight, _dhead_bias, _gradient0, _add97, _head_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
+                Backend.Linear_Backward(_gradient1, _dhead_weight, _dhead_bias, _gradient0, _add95, _head_weight, in _linearDesc3, batch, accumulateDx: false, accumulateParameters: false);
                 if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) in the backward of Head(z)");
                 if (CheckFinite) RequireFinite(_dhead_weight, 60, "d(head.weight) in the backward of Head(z)");
                 if (CheckFinite) RequireFinite(_dhead_bias, 5, "d(head.bias) in the backward of Head(z)");
                 // d(z + rowTotal * 0.01f - Sum(h) * 0.001f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _gradient1, _sub95, _shape2, _mulScalar96, _shape1, _shape2, accumulate: false);
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient0, _gradient1, _sub93, _shape2, _mulScalar94, _shape1, _shape2, accumulate: false);
                 // d(rowMean * 0.1f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f) · ∂/∂b: [Batch, 1] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient1, _sub95, _shape2, _mulScalar96, _shape1, _shape2, accumulate: false);
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient1, _sub93, _shape2, _mulScalar94, _shape1, _shape2, accumulate: false);
                 if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(z + rowTotal * 0.01f - Sum(h) * 0.001f) in the backward of z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f");
                 if (CheckFinite) RequireFinite(_gradient2, batch, "d(rowMean * 0.1f) in the backward of z + rowTotal * 0.01f - Sum(h) * 0.001f + rowMean * 0.1f");
                 // d(Reshape(Sum(x, 1), -1, 1) / 8f) = d(rowMean * 0.1f) · MulScalar': [Batch, 1]
-                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.1f, _gradient1, _gradient2, _mulScalar90, _mulScalar96, batch, accumulate: false);
+                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.1f, _gradient1, _gradient2, _mulScalar88, _mulScalar94, batch, accumulate: false);
                 if (CheckFinite) RequireFinite(_gradient1, batch, "d(Reshape(Sum(x, 1), -1, 1) / 8f) in the backward of rowMean * 0.1f");
                 // d(z + rowTotal * 0.01f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 0, _gradient2, _gradient0, _add92, _shape2, _mulScalar94, _shape8, _shape2, accumulate: false);
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 0, _gradient2, _gradient0, _add90, _shape2, _mulScalar92, _shape8, _shape2, accumulate: false);
                 // d(Sum(h) * 0.001f) = d(z + rowTotal * 0.01f - Sum(h) * 0.001f) · ∂/∂b: [] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 1, _gradient3, _gradient0, _add92, _shape2, _mulScalar94, _shape8, _shape2, accumulate: false);
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Sub, 1, _gradient3, _gradient0, _add90, _shape2, _mulScalar92, _shape8, _shape2, accumulate: false);
                 if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(z + rowTotal * 0.01f) in the backward of z + rowTotal * 0.01f - Sum(h) * 0.001f");
                 if (CheckFinite) RequireFinite(_gradient3, 1, "d(Sum(h) * 0.001f) in the backward of z + rowTotal * 0.01f - Sum(h) * 0.001f");
                 // d(Sum(h)) = d(Sum(h) * 0.001f) · MulScalar': []
-                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.001f, _gradient4, _gradient3, _sum93, _mulScalar94, 1, accumulate: false);
+                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.001f, _gradient4, _gradient3, _sum91, _mulScalar92, 1, accumulate: false);
                 if (CheckFinite) RequireFinite(_gradient4, 1, "d(Sum(h)) in the backward of Sum(h) * 0.001f");
                 // d(Fc1(x / (inputScale + 1f))) = broadcast(d(Sum(h))): [Batch, 12] <- []
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient0, _gradient4, _shape2, _reduceAxes3, accumulate: false);
                 if (CheckFinite) RequireFinite(_gradient0, batch * 12, "d(Fc1(x / (inputScale + 1f))) in the backward of Sum(h)");
-                // d(z + Tanh(Fc2(z)) * 0.5f) = d(z + rowTotal * 0.01f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient5, _gradient2, _add84, _shape2, _mulScalar91, _shape1, _shape2, accumulate: false);
+                // d(z after for (int i = 0; i < 2; i++)) = d(z + rowTotal * 0.01f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _dloopExit82, _gradient2, _loopExit82, _shape2, _mulScalar89, _shape1, _shape2, accumulate: false);
                 // d(rowTotal * 0.01f) = d(z + rowTotal * 0.01f) · ∂/∂b: [Batch, 1] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient6, _gradient2, _add84, _shape2, _mulScalar91, _shape1, _shape2, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of z + rowTotal * 0.01f");
-                if (CheckFinite) RequireFinite(_gradient6, batch, "d(rowTotal * 0.01f) in the backward of z + rowTotal * 0.01f");
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient5, _gradient2, _loopExit82, _shape2, _mulScalar89, _shape1, _shape2, accumulate: false);
+                if (CheckFinite) RequireFinite(_dloopExit82, batch * 12, "d(z after for (int i = 0; i < 2; i++)) in the backward of z + rowTotal * 0.01f");
+                if (CheckFinite) RequireFinite(_gradient5, batch, "d(rowTotal * 0.01f) in the backward of z + rowTotal * 0.01f");
                 // d(Sum(z, 1, keepDim: true) * Mean(z)) = d(rowTotal * 0.01f) · MulScalar': [Batch, 1]
-                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.01f, _gradient2, _gradient6, _mul87, _mulScalar91, batch, accumulate: false);
+                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.01f, _gradient2, _gradient5, _mul85, _mulScalar89, batch, accumulate: false);
                 if (CheckFinite) RequireFinite(_gradient2, batch, "d(Sum(z, 1, keepDim: true) * Mean(z)) in the backward of rowTotal * 0.01f");
                 // d(Reshape(Sum(x, 1), -1, 1)) = d(Reshape(Sum(x, 1), -1, 1) / 8f) · MulScalar': [Batch, 1]
-                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.125f, _gradient6, _gradient1, _sum88, _mulScalar90, batch, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient6, batch, "d(Reshape(Sum(x, 1), -1, 1)) in the backward of Reshape(Sum(x, 1), -1, 1) / 8f");
+                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.125f, _gradient5, _gradient1, _sum86, _mulScalar88, batch, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch, "d(Reshape(Sum(x, 1), -1, 1)) in the backward of Reshape(Sum(x, 1), -1, 1) / 8f");
                 // d(x) = broadcast(d(Sum(x, 1))): [Batch, 8] <- [Batch]
-                if (ComputeInputGradients) Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _dx, _gradient6, _shape0, _reduceAxes0, accumulate: false);
+                if (ComputeInputGradients) Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _dx, _gradient5, _shape0, _reduceAxes0, accumulate: false);
                 if (CheckFinite && ComputeInputGradients) RequireFinite(_dx, batch * 8, "d(x) in the backward of Sum(x, 1)");
                 // d(Sum(z, 1, keepDim: true)) = d(Sum(z, 1, keepDim: true) * Mean(z)) · ∂/∂a: [Batch, 1] <- [Batch, 1]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient6, _gradient2, _sum85, _shape1, _mean86, _shape8, _shape1, accumulate: false);
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 0, _gradient5, _gradient2, _sum83, _shape1, _mean84, _shape8, _shape1, accumulate: false);
                 // d(Mean(z)) = d(Sum(z, 1, keepDim: true) * Mean(z)) · ∂/∂b: [] <- [Batch, 1]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _gradient3, _gradient2, _sum85, _shape1, _mean86, _shape8, _shape1, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient6, batch, "d(Sum(z, 1, keepDim: true)) in the backward of Sum(z, 1, keepDim: true) * Mean(z)");
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Mul, 1, _gradient3, _gradient2, _sum83, _shape1, _mean84, _shape8, _shape1, accumulate: false);
+                if (CheckFinite) RequireFinite(_gradient5, batch, "d(Sum(z, 1, keepDim: true)) in the backward of Sum(z, 1, keepDim: true) * Mean(z)");
                 if (CheckFinite) RequireFinite(_gradient3, 1, "d(Mean(z)) in the backward of Sum(z, 1, keepDim: true) * Mean(z)");
-                // d(z + Tanh(Fc2(z)) * 0.5f) += broadcast(d(Mean(z))) / count: [Batch, 12] <- []
-                Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient5, _gradient3, _shape2, _reduceAxes3, accumulate: true);
-                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of Mean(z)");
-                // d(z + Tanh(Fc2(z)) * 0.5f) += broadcast(d(Sum(z, 1, keepDim: true))): [Batch, 12] <- [Batch, 1]
-                Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _gradient5, _gradient6, _shape2, _reduceAxes0, accumulate: true);
-                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of Sum(z, 1, keepDim: true)");
-                // d(z + Tanh(Fc2(z)) * 0.5f) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient1, _gradient5, _add80, _shape2, _mulScalar83, _shape2, _shape2, accumulate: false);
-                // d(Tanh(Fc2(z)) * 0.5f) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient2, _gradient5, _add80, _shape2, _mulScalar83, _shape2, _shape2, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of z + Tanh(Fc2(z)) * 0.5f");
-                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(Tanh(Fc2(z)) * 0.5f) in the backward of z + Tanh(Fc2(z)) * 0.5f");
-                // d(Tanh(Fc2(z))) = d(Tanh(Fc2(z)) * 0.5f) · MulScalar': [Batch, 12]
-                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient5, _gradient2, _tanh82, _mulScalar83, batch * 12, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Tanh(Fc2(z))) in the backward of Tanh(Fc2(z)) * 0.5f");
-                // d(pre-activation of Tanh(Fc2(z))) = d(Tanh(Fc2(z))) · Tanh'(y), in place: [Batch, 12]
-                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient5, _gradient5, _tanh82, _tanh82, batch * 12, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Fc2(z)) in the backward of Tanh(Fc2(z))");
-                // d(z + Tanh(Fc2(z)) * 0.5f) += d(Fc2(z))·W; d(fc2.weight), d(fc2.no bias): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient1, _dfc2_weight, null, _gradient5, _add80, _fc2_weight, in _linearDesc2, batch, accumulateDx: true, accumulateParameters: false);
-                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(z + Tanh(Fc2(z)) * 0.5f) in the backward of Fc2(z)");
-                if (CheckFinite) RequireFinite(_dfc2_weight, 144, "d(fc2.weight) in the backward of Fc2(z)");
-                // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _gradient2, _gradient1, _div76, _shape2, _mulScalar79, _shape2, _shape2, accumulate: false);
-                // d(Tanh(Fc2(z)) * 0.5f) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _gradient5, _gradient1, _div76, _shape2, _mulScalar79, _shape2, _shape2, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) in the backward of z + Tanh(Fc2(z)) * 0.5f");
-                if (CheckFinite) RequireFinite(_gradient5, batch * 12, "d(Tanh(Fc2(z)) * 0.5f) in the backward of z + Tanh(Fc2(z)) * 0.5f");
-                // d(Tanh(Fc2(z))) = d(Tanh(Fc2(z)) * 0.5f) · MulScalar': [Batch, 12]
-                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _gradient1, _gradient5, _tanh78, _mulScalar79, batch * 12, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Tanh(Fc2(z))) in the backward of Tanh(Fc2(z)) * 0.5f");
-                // d(pre-activation of Tanh(Fc2(z))) = d(Tanh(Fc2(z))) · Tanh'(y), in place: [Batch, 12]
-                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _gradient1, _gradient1, _tanh78, _tanh78, batch * 12, accumulate: false);
-                if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Fc2(z)) in the backward of Tanh(Fc2(z))");
-                // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) += d(Fc2(z))·W; d(fc2.weight), d(fc2.no bias): [Batch, 12] <- [Batch, 12]
-                Backend.Linear_Backward(_gradient2, _dfc2_weight, null, _gradient1, _div76, _fc2_weight, in _linearDesc2, batch, accumulateDx: true, accumulateParameters: true);
-                if (CheckFinite) RequireFinite(_gradient2, batch * 12, "d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) in the backward of Fc2(z)");
-                if (CheckFinite) RequireFinite(_dfc2_weight, 144, "d(fc2.weight) in the backward of Fc2(z)");
+                // d(z after for (int i = 0; i < 2; i++)) += broadcast(d(Mean(z))) / count: [Batch, 12] <- []
+                Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _dloopExit82, _gradient3, _shape2, _reduceAxes3, accumulate: true);
+                if (CheckFinite) RequireFinite(_dloopExit82, batch * 12, "d(z after for (int i = 0; i < 2; i++)) in the backward of Mean(z)");
+                // d(z after for (int i = 0; i < 2; i++)) += broadcast(d(Sum(z, 1, keepDim: true))): [Batch, 12] <- [Batch, 1]
+                Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Sum, _dloopExit82, _gradient5, _shape2, _reduceAxes0, accumulate: true);
+                if (CheckFinite) RequireFinite(_dloopExit82, batch * 12, "d(z after for (int i = 0; i < 2; i++)) in the backward of Sum(z, 1, keepDim: true)");
+                // for (int i = 0; i < 2; i++): backward through time, the last step first
+                // gradients every step adds to, zeroed once
+                Backend.Fill(_dfc2_weight, 0f, 0, 144);
+                for (int t = 1; t >= 0; t--)
+                {
+                    // the step's values, as its forward left them
+                    Backend.CopyRows(_loopState77, 0, batch * 12, _loopState77Steps, t * (batch * 12), batch * 12, batch * 12, 1, accumulate: false);
+                    Backend.CopyRows(_tanh79, 0, batch * 12, _tanh79Steps, t * (batch * 12), batch * 12, batch * 12, 1, accumulate: false);
+                    Backend.CopyRows(_mulScalar80, 0, batch * 12, _mulScalar80Steps, t * (batch * 12), batch * 12, batch * 12, 1, accumulate: false);
+                    Backend.CopyRows(_add81, 0, batch * 12, _add81Steps, t * (batch * 12), batch * 12, batch * 12, 1, accumulate: false);
+                    // d(z) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    if (t == 1) Backend.CopyRows(_dadd81, 0, batch * 12, _dloopExit82, 0, batch * 12, batch * 12, 1, accumulate: false);
+                    else Backend.CopyRows(_dadd81, 0, batch * 12, _dloopState77, 0, batch * 12, batch * 12, 1, accumulate: false);
+                    // d(z) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂a: [Batch, 12] <- [Batch, 12]
+                    Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 0, _dloopState77, _dadd81, _loopState77, _shape2, _mulScalar80, _shape2, _shape2, accumulate: false);
+                    // d(Tanh(Fc2(z)) * 0.5f) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂b: [Batch, 12] <- [Batch, 12]
+                    Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Add, 1, _dmulScalar80, _dadd81, _loopState77, _shape2, _mulScalar80, _shape2, _shape2, accumulate: false);
+                    if (CheckFinite) RequireFinite(_dloopState77, batch * 12, "d(z) in the backward of z + Tanh(Fc2(z)) * 0.5f");
+                    if (CheckFinite) RequireFinite(_dmulScalar80, batch * 12, "d(Tanh(Fc2(z)) * 0.5f) in the backward of z + Tanh(Fc2(z)) * 0.5f");
+                    // d(Tanh(Fc2(z))) = d(Tanh(Fc2(z)) * 0.5f) · MulScalar': [Batch, 12]
+                    Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.MulScalar, 0.5f, _dfc2_78, _dmulScalar80, _tanh79, _mulScalar80, batch * 12, accumulate: false);
+                    if (CheckFinite) RequireFinite(_dfc2_78, batch * 12, "d(Tanh(Fc2(z))) in the backward of Tanh(Fc2(z)) * 0.5f");
+                    // d(pre-activation of Tanh(Fc2(z))) = d(Tanh(Fc2(z))) · Tanh'(y), in place: [Batch, 12]
+                    Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.Tanh, 0f, _dfc2_78, _dfc2_78, _tanh79, _tanh79, batch * 12, accumulate: false);
+                    if (CheckFinite) RequireFinite(_dfc2_78, batch * 12, "d(Fc2(z)) in the backward of Tanh(Fc2(z))");
+                    // d(z) += d(Fc2(z))·W; d(fc2.weight), d(fc2.no bias): [Batch, 12] <- [Batch, 12]
+                    Backend.Linear_Backward(_dloopState77, _dfc2_weight, null, _dfc2_78, _loopState77, _fc2_weight, in _linearDesc2, batch, accumulateDx: true, accumulateParameters: true);
+                    if (CheckFinite) RequireFinite(_dloopState77, batch * 12, "d(z) in the backward of Fc2(z)");
+                    if (CheckFinite) RequireFinite(_dfc2_weight, 144, "d(fc2.weight) in the backward of Fc2(z)");
+                    // d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) = d(z) at the first step
+                    if (t == 0) Backend.CopyRows(_ddiv76, 0, batch * 12, _dloopState77, 0, batch * 12, batch * 12, 1, accumulate: false);
+                }
                 // d(Tanh(Mix(joined))) = d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) · ∂/∂a: [Batch, 12] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _gradient1, _gradient2, _tanh72, _shape2, _addScalar75, _shape1, _shape2, accumulate: false);
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 0, _gradient1, _ddiv76, _tanh72, _shape2, _addScalar75, _shape1, _shape2, accumulate: false);
                 // d(Mean(Abs(z), 1, keepDim: true) + 1f) = d(z / (Mean(Abs(z), 1, keepDim: true) + 1f)) · ∂/∂b: [Batch, 1] <- [Batch, 12]
-                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 1, _gradient6, _gradient2, _tanh72, _shape2, _addScalar75, _shape1, _shape2, accumulate: false);
+                Backend.Binary_Backward(global::ShapeNet.Backends.BinaryOp.Div, 1, _gradient5, _ddiv76, _tanh72, _shape2, _addScalar75, _shape1, _shape2, accumulate: false);
                 if (CheckFinite) RequireFinite(_gradient1, batch * 12, "d(Tanh(Mix(joined))) in the backward of z / (Mean(Abs(z), 1, keepDim: true) + 1f)");
-                if (CheckFinite) RequireFinite(_gradient6, batch, "d(Mean(Abs(z), 1, keepDim: true) + 1f) in the backward of z / (Mean(Abs(z), 1, keepDim: true) + 1f)");
+                if (CheckFinite) RequireFinite(_gradient5, batch, "d(Mean(Abs(z), 1, keepDim: true) + 1f) in the backward of z / (Mean(Abs(z), 1, keepDim: true) + 1f)");
                 // d(Mean(Abs(z), 1, keepDim: true)) = d(Mean(Abs(z), 1, keepDim: true) + 1f) · AddScalar': [Batch, 1]
-                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _gradient2, _gradient6, _mean74, _addScalar75, batch, accumulate: false);
+                Backend.Unary_Backward(global::ShapeNet.Backends.UnaryOp.AddScalar, 1f, _gradient2, _gradient5, _mean74, _addScalar75, batch, accumulate: false);
                 if (CheckFinite) RequireFinite(_gradient2, batch, "d(Mean(Abs(z), 1, keepDim: true)) in the backward of Mean(Abs(z), 1, keepDim: true) + 1f");
                 // d(Abs(z)) = broadcast(d(Mean(Abs(z), 1, keepDim: true))) / count: [Batch, 12] <- [Batch, 1]
                 Backend.Reduce_Backward(global::ShapeNet.Backends.ReduceOp.Mean, _gradient5, _gradient2, _shape2, _reduceAxes0, accumulate: false);
@@ -1264,8 +1285,9 @@ namespace ShapeNet.Networks.Tests.Networks
             model.Constant("/c_18", new float[] { 0.5f });
             model.Node("Mul", "/Mul_13", new string[] { "/Tanh_4_output_0", "/c_18" }, new string[] { "/MulScalar_9_output_0" });
             model.Node("Add", "/Add_14", new string[] { "/Add_6_output_0", "/MulScalar_9_output_0" }, new string[] { "/Add_7_output_0" });
-            model.Reduce("ReduceSum", "/ReduceSum_1", "/Add_7_output_0", "/Sum_1_output_0", new long[] { 1 }, keepDims: true);
-            model.Reduce("ReduceMean", "/ReduceMean_6", "/Add_7_output_0", "/Mean_6_output_0", new long[] { 0, 1 }, keepDims: false);
+            model.Node("Identity", "/Identity_1", new string[] { "/Add_7_output_0" }, new string[] { "/LoopExit_output_0" });
+            model.Reduce("ReduceSum", "/ReduceSum_1", "/LoopExit_output_0", "/Sum_1_output_0", new long[] { 1 }, keepDims: true);
+            model.Reduce("ReduceMean", "/ReduceMean_6", "/LoopExit_output_0", "/Mean_6_output_0", new long[] { 0, 1 }, keepDims: false);
             model.Node("Mul", "/Mul_14", new string[] { "/Sum_1_output_0", "/Mean_6_output_0" }, new string[] { "/Mul_4_output_0" });
             model.Reduce("ReduceSum", "/ReduceSum_2", "x", "/Sum_2_output_0", new long[] { 1 }, keepDims: false);
             model.Int64Constant("/shape_2", new long[] { -1, 1 }, 2);
@@ -1274,7 +1296,7 @@ namespace ShapeNet.Networks.Tests.Networks
             model.Node("Mul", "/Mul_15", new string[] { "/Reshape_3_output_0", "/c_19" }, new string[] { "/MulScalar_10_output_0" });
             model.Constant("/c_20", new float[] { 0.01f });
             model.Node("Mul", "/Mul_16", new string[] { "/Mul_4_output_0", "/c_20" }, new string[] { "/MulScalar_11_output_0" });
-            model.Node("Add", "/Add_15", new string[] { "/Add_7_output_0", "/MulScalar_11_output_0" }, new string[] { "/Add_8_output_0" });
+            model.Node("Add", "/Add_15", new string[] { "/LoopExit_output_0", "/MulScalar_11_output_0" }, new string[] { "/Add_8_output_0" });
             model.Reduce("ReduceSum", "/ReduceSum_3", "/fc1/Linear_output_0", "/Sum_3_output_0", new long[] { 0, 1 }, keepDims: false);
             model.Constant("/c_21", new float[] { 0.001f });
             model.Node("Mul", "/Mul_17", new string[] { "/Sum_3_output_0", "/c_21" }, new string[] { "/MulScalar_12_output_0" });
