@@ -185,7 +185,7 @@ namespace ShapeNet.Samples.Recurrent
                     Backend.CopyRows(_stepSelect5, 0, batch * 4, _stepSelect5Steps, (t - 1) * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_cell6, 0, batch * 4, _cell6Steps, (t - 1) * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_reserve6, 0, _reserve6.Length, _reserve6Steps, (t - 1) * _reserve6.Length, _reserve6.Length, _reserve6.Length, 1, accumulate: false);
-                    // d(h) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(h) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == 4) Backend.Fill(_dcell6, 0f, 0, batch * 4);
                     else Backend.CopyRows(_dcell6, 0, batch * 4, _dloopState4, 0, batch * 4, batch * 4, 1, accumulate: false);
                     // d(Cell(x[t], h)) += the step's slice of d(outputs = Concat([outputs, h], 1) over for (int t = 1; t < 5; t++))

@@ -813,7 +813,7 @@ namespace ShapeNet.Networks.Tests.Networks
                     Backend.CopyRows(_tanh79, 0, batch * 12, _tanh79Steps, t * (batch * 12), batch * 12, batch * 12, 1, accumulate: false);
                     Backend.CopyRows(_mulScalar80, 0, batch * 12, _mulScalar80Steps, t * (batch * 12), batch * 12, batch * 12, 1, accumulate: false);
                     Backend.CopyRows(_add81, 0, batch * 12, _add81Steps, t * (batch * 12), batch * 12, batch * 12, 1, accumulate: false);
-                    // d(z) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(z) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == 1) Backend.CopyRows(_dadd81, 0, batch * 12, _dloopExit82, 0, batch * 12, batch * 12, 1, accumulate: false);
                     else Backend.CopyRows(_dadd81, 0, batch * 12, _dloopState77, 0, batch * 12, batch * 12, 1, accumulate: false);
                     // d(z) = d(z + Tanh(Fc2(z)) * 0.5f) · ∂/∂a: [Batch, 12] <- [Batch, 12]

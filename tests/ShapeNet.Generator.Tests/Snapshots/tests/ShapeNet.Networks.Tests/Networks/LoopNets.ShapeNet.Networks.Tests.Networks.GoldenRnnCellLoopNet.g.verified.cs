@@ -230,7 +230,7 @@ namespace ShapeNet.Networks.Tests.Networks
                     Backend.CopyRows(_cell7, 0, batch * 4, _cell7Steps, (t - 1) * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_head8, 0, batch * 3, _head8Steps, (t - 1) * (batch * 3), batch * 3, batch * 3, 1, accumulate: false);
                     Backend.CopyRows(_reserve7, 0, _reserve7.Length, _reserve7Steps, (t - 1) * _reserve7.Length, _reserve7.Length, _reserve7.Length, 1, accumulate: false);
-                    // d(h) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(h) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == 4) Backend.Fill(_dcell7, 0f, 0, batch * 4);
                     else Backend.CopyRows(_dcell7, 0, batch * 4, _dloopState5, 0, batch * 4, batch * 4, 1, accumulate: false);
                     // d(Head(h)) = the step's slice of d(outputs = Concat([outputs, Head(h)], 1) over for (int t = 1; t < GoldenLoopSteps.Size; t++))

@@ -217,7 +217,7 @@ namespace ShapeNet.Networks.Tests.Networks
                     Backend.CopyRows(_relu6, 0, batch * 4, _relu6Steps, (t - 1) * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_mulScalar7, 0, batch * 4, _mulScalar7Steps, (t - 1) * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_add8, 0, batch * 4, _add8Steps, (t - 1) * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
-                    // d(h) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(h) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == 2) Backend.CopyRows(_dadd8, 0, batch * 4, _dloopExit9, 0, batch * 4, batch * 4, 1, accumulate: false);
                     else Backend.CopyRows(_dadd8, 0, batch * 4, _dloopState2, 0, batch * 4, batch * 4, 1, accumulate: false);
                     // d(Relu(Step(Concat([x[t], h], 1)))) = d(Relu(Step(Concat([x[t], h], 1))) + h * 0.5f) · ∂/∂a: [Batch, 4] <- [Batch, 4]

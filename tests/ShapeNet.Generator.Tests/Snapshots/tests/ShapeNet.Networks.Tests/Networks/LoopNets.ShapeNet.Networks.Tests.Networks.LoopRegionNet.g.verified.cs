@@ -325,10 +325,10 @@ namespace ShapeNet.Networks.Tests.Networks
                     Backend.CopyRows(_add12, 0, batch * 4, _add12Steps, t * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_head13, 0, batch * 2, _head13Steps, t * (batch * 2), batch * 2, batch * 2, 1, accumulate: false);
                     Backend.CopyRows(_reserve7, 0, _reserve7.Length, _reserve7Steps, t * _reserve7.Length, _reserve7.Length, _reserve7.Length, 1, accumulate: false);
-                    // d(h) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(h) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == 3) Backend.Fill(_dcell7, 0f, 0, batch * 4);
                     else Backend.CopyRows(_dcell7, 0, batch * 4, _dloopState4, 0, batch * 4, batch * 4, 1, accumulate: false);
-                    // d(sum) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(sum) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == 3) Backend.CopyRows(_dadd12, 0, batch * 4, _dloopExit15, 0, batch * 4, batch * 4, 1, accumulate: false);
                     else Backend.CopyRows(_dadd12, 0, batch * 4, _dloopState5, 0, batch * 4, batch * 4, 1, accumulate: false);
                     // d(Head(y)) = the step's slice of d(outputs = Concat([outputs, Head(y)], 1) over for (int t = 0; t < 4; t++))

@@ -265,13 +265,13 @@ namespace ShapeNet.Networks.Tests.Networks
                     Backend.CopyRows(_mul10, 0, batch * 4, _mul10Steps, t * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_add11, 0, batch * 4, _add11Steps, t * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_reserve8, 0, _reserve8.Length, _reserve8Steps, t * _reserve8.Length, _reserve8.Length, _reserve8.Length, 1, accumulate: false);
-                    // d(h) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(h) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == 3) Backend.CopyRows(_dcell8, 0, batch * 4, _dloopExit12, 0, batch * 4, batch * 4, 1, accumulate: false);
                     else Backend.CopyRows(_dcell8, 0, batch * 4, _dloopState4, 0, batch * 4, batch * 4, 1, accumulate: false);
-                    // d(c) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(c) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == 3) Backend.Fill(_dcell9, 0f, 0, batch * 4);
                     else Backend.CopyRows(_dcell9, 0, batch * 4, _dloopState5, 0, batch * 4, batch * 4, 1, accumulate: false);
-                    // d(products) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(products) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == 3) Backend.CopyRows(_dadd11, 0, batch * 4, _dloopExit14, 0, batch * 4, batch * 4, 1, accumulate: false);
                     else Backend.CopyRows(_dadd11, 0, batch * 4, _dloopState6, 0, batch * 4, batch * 4, 1, accumulate: false);
                     // d(products) = d(products += h * c) · ∂/∂a: [Batch, 4] <- [Batch, 4]

@@ -291,10 +291,10 @@ namespace ShapeNet.Networks.Tests.Networks
                     Backend.CopyRows(_add8, 0, batch * 4, _add8Steps, t * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_tanh9, 0, batch * 4, _tanh9Steps, t * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
                     Backend.CopyRows(_add10, 0, batch * 4, _add10Steps, t * (batch * 4), batch * 4, batch * 4, 1, accumulate: false);
-                    // d(h) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(h) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == seq - 1) Backend.CopyRows(_dtanh9, 0, batch * 4, _dloopExit11, 0, batch * 4, batch * 4, 1, accumulate: false);
                     else Backend.CopyRows(_dtanh9, 0, batch * 4, _dloopState3, 0, batch * 4, batch * 4, 1, accumulate: false);
-                    // d(sum) at the end of the step: from after the loop at the last step, from the next step's start before it
+                    // d(sum) at the end of the step = from after the loop at the last step, from the next step's start before it
                     if (t == seq - 1) Backend.CopyRows(_dadd10, 0, batch * 4, _dloopExit12, 0, batch * 4, batch * 4, 1, accumulate: false);
                     else Backend.CopyRows(_dadd10, 0, batch * 4, _dloopState4, 0, batch * 4, batch * 4, 1, accumulate: false);
                     // d(sum) = d(sum + h) · ∂/∂a: [Batch, 4] <- [Batch, 4]
