@@ -121,7 +121,7 @@ public class HardeningDiagnosticsTests
                 {
                     for (int i = 0; i < 1024; i++)
                     {
-                        for (int j = 0; j < 1024; j++) x = Relu(x) + j;   // j as a number: unrolled, not a loop region
+                        for (int j = 0; j < 1024; j++) x = x * j;   // j as a number: unrolled, not a loop region
                     }
                     return x;
                 }
