@@ -256,9 +256,22 @@ public static unsafe class CpuGemm
     private static void Gemv(int m, int j0, int j1, int k, float alpha, float* a, int lda, float* b, int ldb, float beta,
         float* c, int ldc, float* bias, UnaryOp activation)
     {
+        // A row of A that does not start on a 64-byte line is copied to one that does (when it is small enough for the
+        // stack): every vector of it is loaded once per row of B, and a line-crossing load costs two.
+        float* aligned = null;
+        if (s_useAvx512 && k <= GemvCopyMaxDepth)
+        {
+            float* buffer = stackalloc float[k + 16];
+            aligned = (float*)(((nuint)buffer + 63) & ~(nuint)63);
+        }
         for (int i = 0; i < m; i++)
         {
             float* row = a + (nint)i * lda;
+            if (aligned != null && ((nuint)row & 63) != 0)
+            {
+                Buffer.MemoryCopy(row, aligned, (long)k * sizeof(float), (long)k * sizeof(float));
+                row = aligned;
+            }
             float* cRow = c + (nint)i * ldc;
             if (s_useAvx512)
                 for (int j = j0; j < j1; j++)
@@ -270,6 +283,9 @@ public static unsafe class CpuGemm
                 ApplyEpilogue(cRow + j0, ldc, 1, j1 - j0, bias == null ? null : bias + j0, activation);
         }
     }
+
+    /// <summary>Depths up to which <see cref="Gemv"/> copies a misaligned row of A to an aligned stack buffer (16 KiB).</summary>
+    private const int GemvCopyMaxDepth = 4096;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Combine(float product, float beta, float old) => beta == 0f ? product : product + beta * old;

@@ -122,7 +122,8 @@ public class GemmTests
     }
 
     /// <summary>The dot-product path reads a weight row that does not start on a 64-byte line as aligned vectors and rebuilds
-    /// the unaligned ones: the result must be the same bits wherever the rows lie, for depths with and without a tail,
+    /// the unaligned ones, and copies a misaligned input row to an aligned buffer: the result must be the same bits wherever
+    /// the rows lie, for depths with and without a tail,
     /// and the values outside the rows it loads (here NaN) must not leak in.</summary>
     [Theory]
     [InlineData(1, 37, 784)]
@@ -144,8 +145,13 @@ public class GemmTests
             int lead;
             fixed (float* p = store) lead = (int)((64 - ((nint)p & 63)) & 63) / 4;
             Array.Copy(weights, 0, store, lead + offset, n * k);
+            // The input rows at another offset (the path copies a misaligned one to an aligned stack buffer).
+            float[] inputs = GC.AllocateArray<float>(m * k + 64, pinned: true);
+            int inputLead;
+            fixed (float* p = inputs) inputLead = (int)((64 - ((nint)p & 63)) & 63) / 4 + offset * 7 % 16;
+            Array.Copy(a, 0, inputs, inputLead, m * k);
             float[] c = new float[m * n];
-            CpuGemm.GemmWithEpilogue(false, true, m, n, k, 1f, a, k, store.AsSpan(lead + offset, n * k), k, 0f, c, n, bias, UnaryOp.Relu);
+            CpuGemm.GemmWithEpilogue(false, true, m, n, k, 1f, inputs.AsSpan(inputLead, m * k), k, store.AsSpan(lead + offset, n * k), k, 0f, c, n, bias, UnaryOp.Relu);
             if (first == null)
             {
                 first = c;
