@@ -248,10 +248,11 @@ public static unsafe class CpuGemm
 
     /// <summary>
     /// C[i, j] = alpha·dot(A row i, B row j) + beta·C[i, j] for i &lt; m (at most 2), j in [j0, j1), then bias and activation
-    /// on those columns. One row of B at a time, read as a single linear stream with four vector accumulators (several rows
-    /// at once, as four interleaved streams, ran at about half the rate from L2: see docs/performance.md); the depth tail
-    /// reloads the last full vector with the lanes already counted masked to zero (no scalar loop); each dot product is
-    /// reduced in a fixed order, so results do not depend on the thread count or on where the arrays lie in memory.
+    /// on those columns. Rows of at least <see cref="GemvSingleRowMinDepth"/> values are read one at a time, each as a single
+    /// linear stream with four vector accumulators (four rows at once, as four interleaved streams, ran at about half the
+    /// rate from L2: see docs/performance.md); shorter rows four at a time (<see cref="Dot4"/>). The depth tail reloads the
+    /// last full vector with the lanes already counted masked to zero (no scalar loop); each dot product is reduced in a
+    /// fixed order, so results do not depend on the thread count or on where the arrays lie in memory.
     /// </summary>
     private static void Gemv(int m, int j0, int j1, int k, float alpha, float* a, int lda, float* b, int ldb, float beta,
         float* c, int ldc, float* bias, UnaryOp activation)
@@ -273,7 +274,27 @@ public static unsafe class CpuGemm
                 row = aligned;
             }
             float* cRow = c + (nint)i * ldc;
-            if (s_useAvx512)
+            if (k < GemvSingleRowMinDepth)
+            {
+                // Short rows: four at a time, so the per-row overhead (reduction, tail) is shared.
+                int j = j0;
+                for (; j + 4 <= j1; j += 4)
+                {
+                    float* b0 = b + (nint)j * ldb;
+                    Dot4(row, b0, b0 + ldb, b0 + 2 * (nint)ldb, b0 + 3 * (nint)ldb, k, out float d0, out float d1, out float d2, out float d3);
+                    cRow[j] = Combine(alpha * d0, beta, cRow[j]);
+                    cRow[j + 1] = Combine(alpha * d1, beta, cRow[j + 1]);
+                    cRow[j + 2] = Combine(alpha * d2, beta, cRow[j + 2]);
+                    cRow[j + 3] = Combine(alpha * d3, beta, cRow[j + 3]);
+                }
+                for (; j < j1; j++)
+                {
+                    float* bj = b + (nint)j * ldb;
+                    Dot4(row, bj, bj, bj, bj, k, out float d, out _, out _, out _);
+                    cRow[j] = Combine(alpha * d, beta, cRow[j]);
+                }
+            }
+            else if (s_useAvx512)
                 for (int j = j0; j < j1; j++)
                     cRow[j] = Combine(alpha * Dot512(row, b + (nint)j * ldb, k), beta, cRow[j]);
             else
@@ -283,6 +304,11 @@ public static unsafe class CpuGemm
                 ApplyEpilogue(cRow + j0, ldc, 1, j1 - j0, bias == null ? null : bias + j0, activation);
         }
     }
+
+    /// <summary>Depths from which <see cref="Gemv"/> streams one weight row at a time; shorter rows (a recurrent layer's
+    /// 100-wide state, the MLP's last layers) go four at a time, where the reduction and the tail of each row cost more than
+    /// the stream layout saves (the bi-GRU classifier's batch-1 forward was ~25 % slower with one row at a time).</summary>
+    private const int GemvSingleRowMinDepth = 256;
 
     /// <summary>Depths up to which <see cref="Gemv"/> copies a misaligned row of A to an aligned stack buffer (16 KiB).</summary>
     private const int GemvCopyMaxDepth = 4096;
@@ -387,6 +413,58 @@ public static unsafe class CpuGemm
             s0 = MultiplyAdd(Vector256.Load(x + start) & keep, Vector256.Load(w + start), s0);
         }
         return Vector256.Sum((s0 + s1) + (s2 + s3));
+    }
+
+    /// <summary>Four dot products of x with b0..b3 over k ≥ 16 values.</summary>
+    private static void Dot4(float* x, float* b0, float* b1, float* b2, float* b3, int k, out float d0, out float d1, out float d2, out float d3)
+    {
+        if (s_useAvx512)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            int p = 0;
+            for (; p + 16 <= k; p += 16)
+            {
+                Vector512<float> xv = Vector512.Load(x + p);
+                s0 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b0 + p), s0);
+                s1 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b1 + p), s1);
+                s2 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b2 + p), s2);
+                s3 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b3 + p), s3);
+            }
+            if (p < k)
+            {
+                // The last 16 values, the first 16 - (k - p) of them already counted: zero those lanes of x.
+                int start = k - 16;
+                Vector512<float> keep = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(p - start)).AsSingle();
+                Vector512<float> xv = Vector512.Load(x + start) & keep;
+                s0 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b0 + start), s0);
+                s1 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b1 + start), s1);
+                s2 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b2 + start), s2);
+                s3 = Avx512F.FusedMultiplyAdd(xv, Vector512.Load(b3 + start), s3);
+            }
+            d0 = Vector512.Sum(s0); d1 = Vector512.Sum(s1); d2 = Vector512.Sum(s2); d3 = Vector512.Sum(s3);
+            return;
+        }
+        Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        int q = 0;
+        for (; q + 8 <= k; q += 8)
+        {
+            Vector256<float> xv = Vector256.Load(x + q);
+            t0 = MultiplyAdd(xv, Vector256.Load(b0 + q), t0);
+            t1 = MultiplyAdd(xv, Vector256.Load(b1 + q), t1);
+            t2 = MultiplyAdd(xv, Vector256.Load(b2 + q), t2);
+            t3 = MultiplyAdd(xv, Vector256.Load(b3 + q), t3);
+        }
+        if (q < k)
+        {
+            int start = k - 8;
+            Vector256<float> keep = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(q - start)).AsSingle();
+            Vector256<float> xv = Vector256.Load(x + start) & keep;
+            t0 = MultiplyAdd(xv, Vector256.Load(b0 + start), t0);
+            t1 = MultiplyAdd(xv, Vector256.Load(b1 + start), t1);
+            t2 = MultiplyAdd(xv, Vector256.Load(b2 + start), t2);
+            t3 = MultiplyAdd(xv, Vector256.Load(b3 + start), t3);
+        }
+        d0 = Vector256.Sum(t0); d1 = Vector256.Sum(t1); d2 = Vector256.Sum(t2); d3 = Vector256.Sum(t3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -126,8 +126,9 @@ public class GemmTests
     /// the rows lie, for depths with and without a tail,
     /// and the values outside the rows it loads (here NaN) must not leak in.</summary>
     [Theory]
-    [InlineData(1, 37, 784)]
-    [InlineData(1, 19, 100)]
+    [InlineData(1, 37, 784)]    // rows read one at a time (depth ≥ 256), no tail
+    [InlineData(2, 9, 300)]     // one at a time, a 12-value depth tail
+    [InlineData(1, 19, 100)]    // four rows at a time
     [InlineData(2, 21, 47)]
     [InlineData(1, 5, 16)]
     public void The_dot_product_path_gives_the_same_bits_at_every_alignment_of_the_weights(int m, int n, int k)

@@ -44,6 +44,7 @@ public class KernelPathTests
             }
         GemmTests.CheckDotProductAlignment(1, 19, 100);                                                  // dot-product path at every alignment
         GemmTests.CheckDotProductAlignment(2, 21, 47);
+        GemmTests.CheckDotProductAlignment(2, 9, 300);
         GemmTests.Check(false, false, 500, 40, 300, 1f, 0f, padding: 0, seed: 4);                        // tall: rows split
     });
 
