@@ -42,6 +42,9 @@ public class KernelPathTests
                 GemmTests.Check(transposeA, transposeB, 150, 230, 270, 1f, 0.5f, padding: 3, seed: 2);   // split, depth + row blocks
                 GemmTests.Check(transposeA, transposeB, 2, 301, 333, -0.5f, 1.5f, padding: 1, seed: 3);  // dot-product path (tA = false, tB = true)
             }
+        GemmTests.CheckDotProductAlignment(1, 19, 100);                                                  // dot-product path at every alignment
+        GemmTests.CheckDotProductAlignment(2, 21, 47);
+        GemmTests.CheckDotProductAlignment(2, 9, 300);
         GemmTests.Check(false, false, 500, 40, 300, 1f, 0f, padding: 0, seed: 4);                        // tall: rows split
     });
 
