@@ -230,6 +230,38 @@ public class RecurrentDiagnosticsTests
     }
 
     [Fact]
+    public void SN0109_a_reverse_reshape_that_asks_for_the_batch_twice()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Reshape(Reshape(x, -1, 8), x.Size(1), x.Size(1), -1);
+            }
+            """;
+
+        Only(Header + body, "SN0109", 13, 62,
+            "'Reshape(Reshape(x, -1, 8), x.Size(1), x.Size(1), -1)': [Batch, Batch, -1] asks for more run-time dimensions than Reshape(x, -1, 8) [Seq·Batch, 8] has (Seq·Batch)");
+    }
+
+    [Fact]
+    public void SN0109_a_reverse_reshape_that_leaves_the_batch_out()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Reshape(Reshape(x, -1, 8), x.Size(0), 8);
+            }
+            """;
+
+        Only(Header + body, "SN0109", 13, 62,
+            "'Reshape(Reshape(x, -1, 8), x.Size(0), 8)': [Seq, 8] does not account for all of Reshape(x, -1, 8) [Seq·Batch, 8]; write -1 for the rest");
+    }
+
+    [Fact]
     public void SN0109_a_reshape_of_seq_without_minus_one()
     {
         const string body = """
@@ -278,18 +310,19 @@ public class RecurrentDiagnosticsTests
     }
 
     [Fact]
-    public void SN0015_the_run_time_seq_dimension_in_a_differentiable_function()
+    public void SN0015_an_index_along_seq_in_a_differentiable_function()
     {
+        // Seq itself is fine in a function (its method reads the length from x); an index along it is not.
         const string body = """
             public static partial class Functions
             {
                 [Differentiable]
-                public static Tensor<Seq, Batch, Features> Twice(Tensor<Seq, Batch, Features> x) => x * 2f;
+                public static Tensor<Batch, Features> Last(Tensor<Seq, Batch, Features> x) => x[3] * 2f;
             }
             """;
 
-        Diagnostic_is(Header + body, "SN0015", 12, 19,
-            "A [Differentiable] function cannot take the built-in Seq dimension (a sequence length known only at run time) yet" + SeqFix);
+        Only(Header + body, "SN0015", 12, 83,
+            "'x[3]' (an index along Seq) cannot take the built-in Seq dimension (a sequence length known only at run time) yet (its length is known only at run time, so index 3 cannot be checked)" + SeqFix);
     }
 
     [Fact]

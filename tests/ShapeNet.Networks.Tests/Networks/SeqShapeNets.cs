@@ -44,3 +44,20 @@ public partial class SeqPoolNet
         return Fc(pooled);
     }
 }
+
+/// <summary>The reverse reshape: a tagger that scores every token as rows ([Seq·Batch, 2]) and gives them back as a sequence,
+/// PyTorch's <c>y.view(x.size(0), x.size(1), -1)</c>, written with the sizes of the typed input (<c>x.Size(0)</c> is <c>Seq</c>,
+/// <c>x.Size(1)</c> the batch) or with −1 standing for the batch.</summary>
+[Network]
+public partial class SeqRowsTaggerNet
+{
+    [Gru(3, 4)] partial Gru Gru { get; }
+    [Linear(4, 2)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Seq, Batch, RnnTags> Forward(Tensor<Seq, Batch, RnnFeatures> x)
+    {
+        var tags = Fc(Reshape(Gru(x).Output, -1, 4));
+        return Reshape(LogSoftmax(tags, 1), x.Size(0), x.Size(1), 2) + Reshape(tags, x.Size(0), -1, 2) * 0.5f;
+    }
+}
