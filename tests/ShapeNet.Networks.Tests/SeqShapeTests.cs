@@ -241,4 +241,46 @@ public class SeqShapeTests(ITestOutputHelper output)
         }
         output.WriteLine($"length {steps}, batch {batch}: max |analytic − finite difference| {worst:G3}");
     }
+
+    [Fact]
+    public void Chunk_concat_and_transpose_over_Seq_match_PyTorch_at_two_lengths()
+    {
+        SeqStructureNet model = FromPyTorch(new SeqStructureNet(seed: 1), "cat.");
+        using SeqStructureNet.Plan plan = model.CreatePlan(batchCapacity: 2, sequenceCapacity: 5);
+        plan.Configure(Loss.CrossEntropy(), new Sgd(0f));
+        plan.ComputeInputGradients = true;
+        foreach (int steps in new[] { 5, 2, 5 })
+        {
+            const int batch = 2;
+            string p = $"cat.L{steps}.";
+            var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(G(p + "x"), steps, batch, 3));
+            plan.TrainStep(x, new Tensor(G(p + "labels"), batch));
+            Numerics.AssertClose(G(p + "logits"), plan.OutputToArray(), 1e-4, 1e-6, $"logits at length {steps}", batch, 3);
+            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
+            double worst = CompareGradients(model, p, $"at length {steps}");
+            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", steps, batch, 3);
+            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest parameter gradient difference {worst:G3}");
+        }
+    }
+
+    [Fact]
+    public void Chunk_concat_and_transpose_over_Seq_equal_eager_and_pass_finite_differences()
+    {
+        const int batch = 2;
+        var model = new SeqStructureNet(seed: 7);
+        using SeqStructureNet.Plan plan = model.CreatePlan(batchCapacity: 3, sequenceCapacity: 6);
+        foreach (int steps in new[] { 6, 3 })
+        {
+            var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(TestData.Uniform(steps + 110, steps * batch * 3), steps, batch, 3));
+            Numerics.AssertClose(model.Forward(x).Value.Data, plan.Forward(x).Value.Data, 1e-4, 1e-5, $"SeqStructureNet at length {steps}", batch, 3);
+            var check = new GradientCheck
+            {
+                Plan = plan,
+                Sequence = steps,
+                Eager = i => model.Forward(new Tensor(i[0], steps, batch, 3)).Data,
+                Samples = 6,
+            };
+            output.WriteLine($"length {steps}: max |difference| {check.Run([TestData.Uniform(steps + 120, steps * batch * 3)], batch, seed: 130 + steps):G3}");
+        }
+    }
 }

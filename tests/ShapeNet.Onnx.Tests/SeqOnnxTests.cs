@@ -35,6 +35,7 @@ public sealed class SeqOnnxTests(ITestOutputHelper output)
             seq => new() { ["lengths"] = (1, seq + 1) }),
         ["SeqBatchFirstLstmNet"] = Of(() => new SeqBatchFirstLstmNet(6), n => n.CreatePlan(4, 8), n => n.ToOnnx()),
         ["SeqGruCellLoopNet"] = Of(() => new SeqGruCellLoopNet(7), n => n.CreatePlan(4, 8), n => n.ToOnnx()),
+        ["SeqStructureNet"] = Of(() => new SeqStructureNet(8), n => n.CreatePlan(4, 8), n => n.ToOnnx()),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);

@@ -15,6 +15,9 @@ tag.*   SeqRowsTaggerNet: GRU(3, 4) over x [seq, 2, 3]; tags = fc(output.view(-1
         out = log_softmax(tags, 1).view(x.size(0), x.size(1), 2) + 0.5 * tags.view(x.size(0), -1, 2) [seq, 2, 2];
         loss = nll over every step (out.view(-1, 2) against labels.view(-1)). Lengths 3 and 1 (L3, L1): parameters, then
         L.x, L.labels [seq, 2], L.out, L.loss, L.grad.<parameter>, L.grad.x.
+cat.*   SeqStructureNet: GRU(3, 4, bidirectional) over x [seq, 2, 3]; (f, b) = output.chunk(2, 2);
+        z = cat([b, tanh(f), x], 2) [seq, 2, 11]; logits = fc(z.transpose(0, 1).mean(1)); cross_entropy against labels [2].
+        Lengths 5 and 2 (L5, L2): parameters, then L.x, L.labels, L.logits, L.loss, L.grad.<parameter>, L.grad.x.
 """
 import os
 
@@ -64,6 +67,19 @@ class RowsTagger(nn.Module):
         output, _ = self.gru(x)
         tags = self.fc(output.view(-1, 4))
         return torch.log_softmax(tags, 1).view(x.size(0), x.size(1), 2) + tags.view(x.size(0), -1, 2) * 0.5
+
+
+class StructureNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 4, bidirectional=True)
+        self.fc = nn.Linear(11, 3)
+
+    def forward(self, x):
+        output, _ = self.gru(x)
+        f, b = output.chunk(2, 2)
+        z = torch.cat([b, torch.tanh(f), x], 2)
+        return self.fc(z.transpose(0, 1).mean(1))
 
 
 def lm():
@@ -125,9 +141,29 @@ def tag():
     return [("tag." + k, v) for k, v in entries]
 
 
+def cat():
+    torch.manual_seed(0)
+    model = StructureNet()
+    g = torch.Generator().manual_seed(4)
+    entries = [(k, v) for k, v in model.state_dict().items()]
+    for seq in (5, 2):
+        batch = 2
+        x = torch.randn(seq, batch, 3, generator=g).requires_grad_()
+        labels = torch.randint(0, 3, (batch,), generator=g)
+        model.zero_grad()
+        logits = model(x)
+        loss = nn.functional.cross_entropy(logits, labels)
+        loss.backward()
+        prefix = f"L{seq}."
+        entries += [(prefix + "x", x), (prefix + "labels", labels), (prefix + "logits", logits), (prefix + "loss", loss)]
+        entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
+        entries += [(prefix + "grad.x", x.grad)]
+    return [("cat." + k, v) for k, v in entries]
+
+
 def main():
     torch.set_num_threads(1)
-    sntensors.write(os.path.join(HERE, "seq_shapes.sntensors.gz"), lm() + pool() + tag())
+    sntensors.write(os.path.join(HERE, "seq_shapes.sntensors.gz"), lm() + pool() + tag() + cat())
 
 
 if __name__ == "__main__":

@@ -262,6 +262,42 @@ public class RecurrentDiagnosticsTests
     }
 
     [Fact]
+    public void SN0106_a_concat_along_the_run_time_seq_axis()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Concat([x, x], 0);
+            }
+            """;
+
+        Only(Header + body, "SN0106", 13, 62,
+            "'Concat([x, x], 0)' cannot concatenate along axis 0: it is the run-time axis Seq, whose size is known only at run time; concatenate along a feature axis");
+    }
+
+    [Fact]
+    public void SN0117_a_chunk_along_the_run_time_seq_axis()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x)
+                {
+                    var (a, b) = Chunk(x, 2, 0);
+                    return a + b;
+                }
+            }
+            """;
+
+        Only(Header + body, "SN0117", 15, 22,
+            "'Chunk(x, 2, 0)' cannot cut axis 0 of x [Seq, Batch, Features=8]: it is the run-time axis Seq, whose size is known only at run time; cut along a feature axis");
+    }
+
+    [Fact]
     public void SN0109_a_reshape_of_seq_without_minus_one()
     {
         const string body = """

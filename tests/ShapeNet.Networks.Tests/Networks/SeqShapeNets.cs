@@ -61,3 +61,23 @@ public partial class SeqRowsTaggerNet
         return Reshape(LogSoftmax(tags, 1), x.Size(0), x.Size(1), 2) + Reshape(tags, x.Size(0), -1, 2) * 0.5f;
     }
 }
+
+[Dim(11)] public partial struct SeqJoined;
+
+/// <summary>Structure ops over the run-time <c>Seq</c>: a bidirectional GRU's output cut into its two directions (<c>Chunk</c> along
+/// the features), put back in the other order beside the input (<c>Concat</c> along the features), made batch-first
+/// (<c>Transpose(z, 0, 1)</c>: [Seq, Batch, 11] → [Batch, Seq, 11]) and averaged over the sequence before a classifier.</summary>
+[Network]
+public partial class SeqStructureNet
+{
+    [Gru(3, 4, Bidirectional = true)] partial Gru Gru { get; }
+    [Linear(11, 3)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Batch, SeqPoolClasses> Forward(Tensor<Seq, Batch, RnnFeatures> x)
+    {
+        var (forward, backward) = Chunk(Gru(x).Output, 2, 2);
+        var z = Concat([backward, Tanh(forward), x], 2);
+        return Fc(Mean(Transpose(z, 0, 1), 1));
+    }
+}
