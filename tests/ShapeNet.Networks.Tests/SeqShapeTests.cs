@@ -283,4 +283,46 @@ public class SeqShapeTests(ITestOutputHelper output)
             output.WriteLine($"length {steps}: max |difference| {check.Run([TestData.Uniform(steps + 120, steps * batch * 3)], batch, seed: 130 + steps):G3}");
         }
     }
+
+    [Fact]
+    public void Self_attention_over_Seq_matches_PyTorch_at_two_lengths()
+    {
+        SeqAttentionNet model = FromPyTorch(new SeqAttentionNet(seed: 1), "att.");
+        using SeqAttentionNet.Plan plan = model.CreatePlan(batchCapacity: 2, sequenceCapacity: 4);
+        plan.Configure(Loss.CrossEntropy(), new Sgd(0f));
+        plan.ComputeInputGradients = true;
+        foreach (int steps in new[] { 4, 1, 4 })
+        {
+            const int batch = 2;
+            string p = $"att.L{steps}.";
+            var x = new Tensor<Batch, Seq, RnnFeatures>(new Tensor(G(p + "x"), batch, steps, 3));
+            plan.TrainStep(x, new Tensor(G(p + "labels"), batch));
+            Numerics.AssertClose(G(p + "logits"), plan.OutputToArray(), 1e-4, 1e-6, $"logits at length {steps}", batch, 3);
+            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
+            double worst = CompareGradients(model, p, $"at length {steps}");
+            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", batch, steps, 3);
+            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest parameter gradient difference {worst:G3}");
+        }
+    }
+
+    [Fact]
+    public void Self_attention_over_Seq_equals_eager_and_passes_finite_differences()
+    {
+        const int batch = 2;
+        var model = new SeqAttentionNet(seed: 8);
+        using SeqAttentionNet.Plan plan = model.CreatePlan(batchCapacity: 3, sequenceCapacity: 6);
+        foreach (int steps in new[] { 6, 3 })
+        {
+            var x = new Tensor<Batch, Seq, RnnFeatures>(new Tensor(TestData.Uniform(steps + 140, batch * steps * 3), batch, steps, 3));
+            Numerics.AssertClose(model.Forward(x).Value.Data, plan.Forward(x).Value.Data, 1e-4, 1e-5, $"SeqAttentionNet at length {steps}", batch, 3);
+            var check = new GradientCheck
+            {
+                Plan = plan,
+                Sequence = steps,
+                Eager = i => model.Forward(new Tensor(i[0], batch, steps, 3)).Data,
+                Samples = 6,
+            };
+            output.WriteLine($"length {steps}: max |difference| {check.Run([TestData.Uniform(steps + 150, batch * steps * 3)], batch, seed: 160 + steps):G3}");
+        }
+    }
 }

@@ -36,6 +36,7 @@ public sealed class SeqOnnxTests(ITestOutputHelper output)
         ["SeqBatchFirstLstmNet"] = Of(() => new SeqBatchFirstLstmNet(6), n => n.CreatePlan(4, 8), n => n.ToOnnx()),
         ["SeqGruCellLoopNet"] = Of(() => new SeqGruCellLoopNet(7), n => n.CreatePlan(4, 8), n => n.ToOnnx()),
         ["SeqStructureNet"] = Of(() => new SeqStructureNet(8), n => n.CreatePlan(4, 8), n => n.ToOnnx()),
+        ["SeqAttentionNet"] = Of(() => new SeqAttentionNet(9), n => n.CreatePlan(4, 8), n => n.ToOnnx()),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);

@@ -81,3 +81,22 @@ public partial class SeqStructureNet
         return Fc(Mean(Transpose(z, 0, 1), 1));
     }
 }
+
+/// <summary>Dot-product self-attention over a GRU's outputs at the run-time length: scores q·kᵀ [Batch, Seq, Seq] (a product whose
+/// inner size is the features, then a softmax over the keys) and the weighted values [Batch, Seq, 4] (a product whose inner size is
+/// <c>Seq</c>), averaged over the sequence.</summary>
+[Network]
+public partial class SeqAttentionNet
+{
+    [Gru(3, 4, BatchFirst = true)] partial Gru Gru { get; }
+    [Linear(4, 4)] partial Linear Query { get; }
+    [Linear(4, 3)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Batch, SeqPoolClasses> Forward(Tensor<Batch, Seq, RnnFeatures> x)
+    {
+        var h = Gru(x).Output;
+        var weights = Softmax(MatMul(Query(h), Transpose(h, 1, 2)) * 0.5f, 2);
+        return Fc(Mean(MatMul(weights, h), 1));
+    }
+}
