@@ -414,18 +414,46 @@ internal static unsafe class CpuWinograd
     private static void PadChunk(in Conv2dGeometry g, float* x, int count, float* padded, int paddedH, int paddedW)
     {
         int h = g.InHeight, w = g.InWidth, channels = count * g.InChannels;
-        new Span<float>(padded, channels * paddedH * paddedW).Clear();
+        // Only the border is cleared (none when the tiles cover the input exactly, as for a 5×5 layer without padding on 12×12).
+        int top = g.PadH, bottom = paddedH - h - top, left = g.PadW, right = paddedW - w - left;
         for (int c = 0; c < channels; c++)
         {
-            float* source = x + (long)c * h * w, destination = padded + ((long)c * paddedH + g.PadH) * paddedW + g.PadW;
+            float* plane = padded + (long)c * paddedH * paddedW, source = x + (long)c * h * w;
+            if (top > 0) new Span<float>(plane, top * paddedW).Clear();
+            if (bottom > 0) new Span<float>(plane + (top + h) * paddedW, bottom * paddedW).Clear();
             for (int row = 0; row < h; row++)
             {
-                float* from = source + row * w, to = destination + row * paddedW;
-                int i = 0;
-                for (; i <= w - 8; i += 8) Vector256.Store(Vector256.Load(from + i), to + i);
-                for (; i < w; i++) to[i] = from[i];
+                float* to = plane + (top + row) * paddedW;
+                for (int i = 0; i < left; i++) to[i] = 0f;
+                CopyRow(source + row * w, to + left, w, accumulate: false);
+                for (int i = left + w; i < paddedW; i++) to[i] = 0f;
             }
         }
+    }
+
+    /// <summary>to[i] (+)= from[i] for i &lt; n: 8 and 4 floats a step, then single ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(float* from, float* to, int n, bool accumulate)
+    {
+        int i = 0;
+        if (accumulate)
+        {
+            for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(to + i) + Vector256.Load(from + i), to + i);
+            if (i <= n - 4)
+            {
+                Vector128.Store(Vector128.Load(to + i) + Vector128.Load(from + i), to + i);
+                i += 4;
+            }
+            for (; i < n; i++) to[i] += from[i];
+            return;
+        }
+        for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(from + i), to + i);
+        if (i <= n - 4)
+        {
+            Vector128.Store(Vector128.Load(from + i), to + i);
+            i += 4;
+        }
+        for (; i < n; i++) to[i] = from[i];
     }
 
     /// <summary>dx[s, c, h, w] (+)= dxPad[s, c, pH + h, pW + w].</summary>
@@ -435,21 +463,7 @@ internal static unsafe class CpuWinograd
         for (int c = 0; c < channels; c++)
         {
             float* source = padded + ((long)c * paddedH + g.PadH) * paddedW + g.PadW, destination = dx + (long)c * h * w;
-            for (int row = 0; row < h; row++)
-            {
-                float* from = source + row * paddedW, to = destination + row * w;
-                int i = 0;
-                if (accumulate)
-                {
-                    for (; i <= w - 8; i += 8) Vector256.Store(Vector256.Load(to + i) + Vector256.Load(from + i), to + i);
-                    for (; i < w; i++) to[i] += from[i];
-                }
-                else
-                {
-                    for (; i <= w - 8; i += 8) Vector256.Store(Vector256.Load(from + i), to + i);
-                    for (; i < w; i++) to[i] = from[i];
-                }
-            }
+            for (int row = 0; row < h; row++) CopyRow(source + row * paddedW, destination + row * w, w, accumulate);
         }
     }
 
