@@ -23,9 +23,9 @@ internal readonly record struct SizeExpr(long Constant, int DynamicDims, int Seq
         int dynamic = 0, sequence = 0;
         foreach (Dim d in dims)
         {
-            if (d.IsDynamic) dynamic++;
-            else if (d.IsSeq) sequence++;
-            else constant = checked(constant * d.Size);
+            dynamic += d.BatchFactors;
+            sequence += d.SeqFactors;
+            constant = checked(constant * d.StaticFactor);
         }
         return new SizeExpr(constant, dynamic, sequence);
     }

@@ -54,7 +54,7 @@ internal static class EmitHelpers
 
     /// <summary>The shape as C# int arguments: <c>batch, 10</c>.</summary>
     public static string ShapeArguments(Shape shape, string batch, string seq = Sizes.Seq) =>
-        string.Join(", ", shape.Dims.Select(d => d.IsDynamic ? batch : d.IsSeq ? seq : Sizes.Literal(d.Size)));
+        string.Join(", ", shape.Dims.Select(d => d.IsDynamic ? batch : d.IsSeq ? seq : d.IsProduct ? Sizes.Product(new[] { d }, batch, seq) : Sizes.Literal(d.Size)));
 
     /// <summary>Where the batch size is read: the first input with a dynamic dim and that dim's axis.</summary>
     public static (int Input, int Axis)? BatchSource(CompiledGraph graph) => Source(graph, d => d.IsDynamic);

@@ -259,7 +259,7 @@ internal static class NetworkEmitter
             w.Line();
             WriteLengths(w, graph);
             w.Line();
-            bool hasDynamicArrays = plan.Arrays.Any(a => a.DynamicIndices.Count > 0 || a.SeqIndices.Count > 0);
+            bool hasDynamicArrays = plan.Arrays.Any(a => a.IsPerPass);
             using (w.Block("protected override void ForwardCore(int batch, bool training)"))
             {
                 if (seq) w.Line($"int {Sizes.Seq} = Sequence;");
@@ -285,6 +285,8 @@ internal static class NetworkEmitter
                             w.Line($"{array.Name}[{index}] = batch; // {array.Comment}");
                         foreach (int index in array.SeqIndices)
                             w.Line($"{array.Name}[{index}] = Sequence; // {array.Comment}");
+                        foreach ((int index, SizeExpr size) in array.ProductIndices)
+                            w.Line($"{array.Name}[{index}] = {size.Format("batch", "Sequence")}; // {array.Comment}");
                     }
                 }
             }

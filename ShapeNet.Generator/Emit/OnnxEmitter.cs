@@ -82,7 +82,7 @@ internal static class OnnxEmitter
         }
         foreach (Dim d in graph.Values.SelectMany(v => v.Shape.Dims))
         {
-            if ((d.IsDynamic && d.Name != "Batch") || d.IsSeq)
+            if ((d.IsDynamic && d.Name != "Batch") || d.SeqFactors > 0 || d.IsProduct)
             {
                 failures.Add($"the run-time dimension {d} (ONNX export supports Batch as the only run-time dimension)");
                 return;

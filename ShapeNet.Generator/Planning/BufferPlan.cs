@@ -49,6 +49,12 @@ internal sealed record ConstantArray(string Name, string ElementType, IReadOnlyL
     /// <summary>Entries that hold the run-time sequence length, set at the start of each pass like the batch entries.</summary>
     public IReadOnlyList<int> SeqIndices { get; init; } = new int[0];
 
+    /// <summary>Entries that hold a product of run-time sizes (a <c>Seq·Batch</c> axis), set at the start of each pass.</summary>
+    public IReadOnlyList<(int Index, SizeExpr Size)> ProductIndices { get; init; } = new (int, SizeExpr)[0];
+
+    /// <summary>Whether some entry is set at the start of each pass.</summary>
+    public bool IsPerPass => DynamicIndices.Count > 0 || SeqIndices.Count > 0 || ProductIndices.Count > 0;
+
     /// <summary><c>{ 0, 512 }</c> with <paramref name="batch"/> in the dynamic entries.</summary>
     public string Initializer(string batch) =>
         "{ " + string.Join(", ", Values.Select((v, i) => DynamicIndices.Contains(i) ? batch : v)) + " }";
@@ -235,14 +241,16 @@ internal sealed class BufferPlan
     }
 
     internal void AddArray(int node, string role, string elementType, List<string> values, List<int> dynamic, string comment, string prefix,
-        List<int>? seq = null)
+        List<int>? seq = null, List<(int Index, SizeExpr Size)>? products = null)
     {
         seq ??= new List<int>();
-        string key = elementType + ":" + string.Join(",", values.Select((v, i) => dynamic.Contains(i) ? "B" : seq.Contains(i) ? "S" : v));
+        products ??= new List<(int Index, SizeExpr Size)>();
+        string key = elementType + ":" + string.Join(",", values.Select((v, i) => dynamic.Contains(i) ? "B" : seq.Contains(i) ? "S"
+            : products.Any(p => p.Index == i) ? "P" + products.First(p => p.Index == i).Size.Format("b", "s") : v));
         if (!_arraysByContent.TryGetValue(key, out ConstantArray? array))
         {
             int index = _arrays.Count(a => a.Name.StartsWith(prefix, System.StringComparison.Ordinal));
-            array = new ConstantArray(prefix + index.ToString(CultureInfo.InvariantCulture), elementType, values, dynamic, comment) { SeqIndices = seq };
+            array = new ConstantArray(prefix + index.ToString(CultureInfo.InvariantCulture), elementType, values, dynamic, comment) { SeqIndices = seq, ProductIndices = products };
             _arraysByContent[key] = array;
             _arrays.Add(array);
         }

@@ -33,15 +33,18 @@ internal sealed class PlanContext : NodeInfo
         var values = new List<string>();
         var dynamic = new List<int>();
         var seq = new List<int>();
+        var products = new List<(int Index, SizeExpr Size, string Name)>();
         for (int i = 0; i < pad; i++) values.Add("1");
         foreach (Dim d in shape.Dims)
         {
             if (d.IsDynamic) dynamic.Add(values.Count);
             if (d.IsSeq) seq.Add(values.Count);
+            if (d.IsProduct) products.Add((values.Count, SizeExpr.Product(new[] { d }), d.Name));
             values.Add(d.IsStatic ? Sizes.Literal(d.Size) : "0");
         }
-        string comment = "[" + string.Join(", ", values.Select((v, i) => dynamic.Contains(i) ? "Batch" : seq.Contains(i) ? "Seq" : v)) + "]";
-        _plan.AddArray(Id, role, "int", values, dynamic, comment, "_shape", seq);
+        string comment = "[" + string.Join(", ", values.Select((v, i) => dynamic.Contains(i) ? "Batch" : seq.Contains(i) ? "Seq"
+            : products.FirstOrDefault(p => p.Index == i).Name ?? v)) + "]";
+        _plan.AddArray(Id, role, "int", values, dynamic, comment, "_shape", seq, products.Select(p => (p.Index, p.Size)).ToList());
     }
 
     /// <summary>A constant int array (a permutation), named <paramref name="prefix"/> + a number; equal arrays are shared.</summary>

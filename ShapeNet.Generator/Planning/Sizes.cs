@@ -23,9 +23,9 @@ internal static class Sizes
         int dynamic = 0, sequence = 0;
         foreach (Dim d in dims)
         {
-            if (d.IsDynamic) dynamic++;
-            else if (d.IsSeq) sequence++;
-            else constant = checked(constant * d.Size);
+            dynamic += d.BatchFactors;
+            sequence += d.SeqFactors;
+            constant = checked(constant * d.StaticFactor);
         }
         return Format(constant, dynamic, batch, sequence, seq);
     }
@@ -36,7 +36,10 @@ internal static class Sizes
     {
         if (dynamicDims == 0 && seqDims == 0) return Literal(constant);
         string product = string.Join(" * ", Enumerable.Repeat(seq, seqDims).Concat(Enumerable.Repeat(batch, dynamicDims)));
-        return constant == 1 ? product : product + " * " + Literal(constant);
+        product = constant == 1 ? product : product + " * " + Literal(constant);
+        // At the capacities (the plan constructor) a size with the sequence length is checked: an overflow of
+        // sequenceCapacity · batchCapacity · … throws when the plan is made, so no pass (at smaller sizes) can overflow.
+        return seq == SeqCapacity && seqDims > 0 && seqDims + dynamicDims + (constant == 1 ? 0 : 1) > 1 ? "checked(" + product + ")" : product;
     }
 
     /// <summary>All elements of <paramref name="shape"/>.</summary>
@@ -46,12 +49,12 @@ internal static class Sizes
     public static string Range(Shape shape, int from, int to, string batch) => Product(shape.Dims.Skip(from).Take(to - from), batch);
 
     /// <summary>The product of the static dims (the batch and the run-time sequence left out).</summary>
-    public static long StaticCount(Shape shape) => shape.Dims.Where(d => !d.IsDynamic && !d.IsSeq).Aggregate(1L, (a, d) => checked(a * d.Size));
+    public static long StaticCount(Shape shape) => shape.Dims.Aggregate(1L, (a, d) => checked(a * d.StaticFactor));
 
-    public static int DynamicCount(Shape shape) => shape.Dims.Count(d => d.IsDynamic);
+    public static int DynamicCount(Shape shape) => shape.Dims.Sum(d => d.BatchFactors);
 
-    /// <summary>How many times the run-time <c>Seq</c> occurs in <paramref name="shape"/>.</summary>
-    public static int SeqCount(Shape shape) => shape.Dims.Count(d => d.IsSeq);
+    /// <summary>How many times the run-time <c>Seq</c> multiplies <paramref name="shape"/>'s size (a <c>Seq·Batch</c> product counts).</summary>
+    public static int SeqCount(Shape shape) => shape.Dims.Sum(d => d.SeqFactors);
 
     /// <summary>The element count at batch <paramref name="batch"/>.</summary>
     public static long At(long constant, int dynamicDims, long batch)
@@ -74,5 +77,5 @@ internal static class Sizes
     }
 
     /// <summary>Whether every dim is static, the batch or the run-time sequence; unbound generic dims cannot be planned.</summary>
-    public static bool IsPlannable(Shape shape) => shape.Dims.All(d => d.IsStatic || d.IsDynamic || d.IsSeq);
+    public static bool IsPlannable(Shape shape) => shape.Dims.All(d => d.IsStatic || d.IsDynamic || d.IsSeq || d.IsProduct);
 }

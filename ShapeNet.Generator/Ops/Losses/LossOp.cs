@@ -16,6 +16,9 @@ internal sealed record LossArgs(LossReduction Reduction) : OpArgs;
 /// </summary>
 internal abstract class LossOp : OpDefinition<LossArgs>
 {
+    /// <summary>Its sizes are row counts, so it runs with the run-time <c>Seq</c> (every token of a <c>[Seq·Batch, classes]</c> output).</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
     protected LossOp() => Calls = new[] { Dsl.Call(Name, a => new LossArgs(a.Reduction("reduction")), Dsl.Tensor("input"), Dsl.Tensor("target"), Dsl.Reduction("reduction")) };
 
     public sealed override IReadOnlyList<DslCall> Calls { get; }

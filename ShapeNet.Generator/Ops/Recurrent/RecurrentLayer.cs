@@ -148,7 +148,7 @@ internal abstract class RecurrentLayerDefinition : LayerDefinition<RecurrentArgs
         if (x.Rank != 3)
             return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "an input " + layout + " of rank 3", c.OperandText(0), x.ToNamedString());
         Dim seq = x[args.BatchFirst ? 1 : 0], batch = x[args.BatchFirst ? 0 : 1], features = x[2];
-        if (!seq.IsStatic && !seq.IsSeq)
+        if ((!seq.IsStatic && !seq.IsSeq) || batch.IsProduct)
             return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "an input " + layout + " whose sequence axis is a [Dim] size or Seq" +
                 (args.BatchFirst ? string.Empty : " (the batch goes second unless BatchFirst = true)"), c.OperandText(0), x.ToNamedString());
         if (!features.IsStatic || features.Size != args.Input)

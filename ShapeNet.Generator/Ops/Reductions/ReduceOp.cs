@@ -17,6 +17,10 @@ internal sealed record ReduceArgs(EquatableArray<int> Axes, bool KeepDim) : OpAr
 /// </summary>
 internal abstract class ReduceOp : OpDefinition<ReduceArgs>
 {
+    /// <summary>Its shapes are arrays whose Seq entries are set per pass, and the kernel counts the reduced elements from them, so it
+    /// reduces over the run-time <c>Seq</c> too (a mean over the sequence divides by the pass's length).</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
     protected ReduceOp() => Calls = new[]
     {
         Dsl.Call(Name, _ => new ReduceArgs(EquatableArray<int>.Empty, false), Dsl.Tensor("x")),

@@ -17,6 +17,10 @@ internal sealed class Reshape : OpDefinition<ReshapeArgs>
 {
     public override string Name => "Reshape";
 
+    /// <summary>An alias with no call of its own: a reshape may merge the run-time <c>Seq</c> with the batch and static sizes
+    /// (<c>Seq·Batch</c>), whose size every later call prints with the pass's variables.</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
     public override IReadOnlyList<DslCall> Calls { get; } = new[]
     {
         Dsl.Call("Flatten", a => new ReshapeArgs(a.Int("startDim"), EquatableArray<int>.Empty), Dsl.Tensor("x"), Dsl.Int("startDim", 1)),
@@ -32,6 +36,12 @@ internal sealed class Reshape : OpDefinition<ReshapeArgs>
         if (!c.TryAxis(a, start, out int axis)) return OpResult.Failure;
         var kept = a.Dims.Take(axis).ToList();
         var merged = a.Dims.Skip(axis).ToList();
+        if (merged.Count > 1 && merged.Any(d => d.SeqFactors > 0))
+        {
+            // [Seq, Batch, H] from axis 0: one axis of Seq·Batch·H elements, sized per pass.
+            kept.Add(Dim.Product(merged));
+            return OpResult.Of(args with { FlattenFrom = axis }, new Shape(kept.ToEquatableArray()));
+        }
         if (merged.Count(d => !d.IsStatic) > 0 && merged.Count > 1)
             return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text,
                 $"flattening from axis {axis} would merge {string.Join(", ", merged.Where(d => !d.IsStatic))} into a static dimension; flatten from axis 1 (the default) to keep the batch");
@@ -51,6 +61,22 @@ internal sealed class Reshape : OpDefinition<ReshapeArgs>
         long known = requested.Where(s => s > 0).Aggregate(1L, (p, s) => checked(p * s));
         long staticCount = a.StaticElementCount;
         var dims = requested.Select(Dim.Of).ToArray();
+        if (a.HasSeq)
+        {
+            // The run-time Seq (and the batch with it) can only go where -1 is: [Seq, Batch, H] -> Reshape(x, -1, H) is
+            // [Seq·Batch, H], PyTorch's output.view(-1, hidden) of a language model; the -1 is the run-time factors times what is
+            // left of the static ones.
+            string runTime = string.Join(", ", a.Dims.Where(d => !d.IsStatic));
+            if (inferred < 0)
+                return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text, $"{c.OperandText(0)} {a.ToNamedString()} has the run-time dimensions {runTime}; write -1 where they go");
+            if (staticCount % known != 0)
+                return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text,
+                    $"-1 stands for {runTime} times what is left of the static sizes of {a.ToNamedString()} ({staticCount}), but the other sizes multiply to {known}, which does not divide it");
+            var factors = a.Dims.Where(d => !d.IsStatic).ToList();
+            factors.Add(Dim.Of(checked((int)(staticCount / known))));
+            dims[inferred] = Dim.Product(factors);
+            return OpResult.Of(args, new Shape(dims.ToEquatableArray()));
+        }
         if (a.HasDynamic)
         {
             if (inferred < 0)

@@ -27,7 +27,7 @@ internal sealed class Select : OpDefinition<SelectArgs>
         Shape x = c.Shape(0);
         if (x.Rank == 0)
             return c.Fail(DiagnosticDescriptors.RankMismatch, c.Text, "a tensor of rank 1 or more to index", c.OperandText(0), x.ToNamedString());
-        if (x[0].IsSeq)
+        if (x[0].SeqFactors > 0)
             return c.Fail(DiagnosticDescriptors.RunTimeSequence, $"'{c.Text}' (an index along Seq)",
                 $" (its length is known only at run time, so index {args.Index} cannot be checked)");
         if (!x[0].IsStatic)

@@ -196,12 +196,69 @@ public class RecurrentDiagnosticsTests
             public partial class Net
             {
                 [Forward]
-                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Sum(x, 0);
+                public Tensor Forward(Tensor<Seq, Batch, Features> x, Tensor<Seq, Features, Hidden> w) => MatMul(x, w);
             }
             """;
 
-        Only(Header + body, "SN0015", 13, 62,
-            "'Sum(x, 0)' (Sum) cannot take the built-in Seq dimension (a sequence length known only at run time) yet ([Seq, Batch, Features=8] -> [Batch, Features=8])" + SeqFix);
+        Only(Header + body, "SN0015", 13, 95,
+            "'MatMul(x, w)' (MatMul) cannot take the built-in Seq dimension (a sequence length known only at run time) yet ([Seq, Batch, Features=8], [Seq, Features=8, Hidden=16] -> [Seq, Batch, Hidden=16])" + SeqFix);
+    }
+
+    [Fact]
+    public void Reshapes_reductions_and_broadcasts_over_the_run_time_seq_dimension_compile()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Gru(8, 16)] partial Gru Gru1 { get; }
+                [Linear(16, 5)] partial Linear Fc { get; }
+
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x)
+                {
+                    var y = Gru1(x).Output;
+                    var tokens = Fc(Reshape(y, -1, 16));
+                    return Softmax(tokens, 1) * Sum(Fc(Mean(y, 0)), 0) + Flatten(y, 0)[0] * 0f;
+                }
+            }
+            """;
+
+        // Flatten(y, 0) is [Seq·Batch·16]: an index along it cannot be checked (SN0015), the rest compiles.
+        Only(Header + body, "SN0015", 20, 62,
+            "'Flatten(y, 0)[0]' (an index along Seq) cannot take the built-in Seq dimension (a sequence length known only at run time) yet (its length is known only at run time, so index 0 cannot be checked)" + SeqFix);
+    }
+
+    [Fact]
+    public void SN0109_a_reshape_of_seq_without_minus_one()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Reshape(x, 4, 2);
+            }
+            """;
+
+        Only(Header + body, "SN0109", 13, 62,
+            "'Reshape(x, 4, 2)': x [Seq, Batch, Features=8] has the run-time dimensions Seq, Batch; write -1 where they go");
+    }
+
+    [Fact]
+    public void SN0109_a_reshape_of_seq_whose_sizes_do_not_divide_the_static_ones()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Reshape(x, -1, 3);
+            }
+            """;
+
+        Only(Header + body, "SN0109", 13, 62,
+            "'Reshape(x, -1, 3)': -1 stands for Seq, Batch times what is left of the static sizes of [Seq, Batch, Features=8] (8), but the other sizes multiply to 3, which does not divide it");
     }
 
     [Fact]
@@ -291,7 +348,7 @@ public class RecurrentDiagnosticsTests
         Assert.Equal(1, generated.Split("Backend.Recurrent_Backward(").Length - 1);
         Assert.Contains("(the loop over time: one call, seq steps)", generated, StringComparison.Ordinal);
         Assert.Contains(", null, seq, batch, training, 0UL, 0u);", generated, StringComparison.Ordinal);
-        Assert.Contains("= Allocate(sequenceCapacity * batchCapacity * 16);", generated, StringComparison.Ordinal); // the states of every step, at the capacity
+        Assert.Contains("= Allocate(checked(sequenceCapacity * batchCapacity * 16));", generated, StringComparison.Ordinal); // the states of every step, at the capacity
     }
 
     [Fact]

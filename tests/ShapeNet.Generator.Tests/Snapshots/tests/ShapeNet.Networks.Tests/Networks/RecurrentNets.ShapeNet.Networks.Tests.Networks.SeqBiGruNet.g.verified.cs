@@ -184,10 +184,10 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dfc_bias = ParameterGradient(18);
                 RequireBatchCapacity(batchCapacity, perSample: 64, batchDims: 1);
                 RequireCapacity(batchCapacity, sequenceCapacity, perStep: 32, batchDims: 1, seqDims: 1);
-                _ids = AllocateInt32(sequenceCapacity * batchCapacity);
+                _ids = AllocateInt32(checked(sequenceCapacity * batchCapacity));
                 _lengths = AllocateInt32(batchCapacity);
-                _embedding2 = Allocate(sequenceCapacity * batchCapacity * 10);
-                _gru3 = Allocate(sequenceCapacity * batchCapacity * 32);
+                _embedding2 = Allocate(checked(sequenceCapacity * batchCapacity * 10));
+                _gru3 = Allocate(checked(sequenceCapacity * batchCapacity * 32));
                 _gru4 = Allocate(batchCapacity * 64);
                 _select5 = Allocate(batchCapacity * 16);
                 _select6 = Allocate(batchCapacity * 16);
@@ -197,7 +197,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _gradient0 = Allocate(batchCapacity * 64);
                 _gradient1 = Allocate(batchCapacity * 16);
                 _gradient2 = Allocate(batchCapacity * 16);
-                _gradient3 = Allocate(sequenceCapacity * batchCapacity * 10);
+                _gradient3 = Allocate(checked(sequenceCapacity * batchCapacity * 10));
                 backend.Prepare(in _linearDesc0, batchCapacity);
                 _reserve3 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));
                 _recurrentWorkspace = Allocate(global::System.Math.Max(1L, backend.Recurrent_WorkspaceLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));

@@ -81,11 +81,11 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dcell_bias_hh = ParameterGradient(3);
                 RequireBatchCapacity(batchCapacity, perSample: 4, batchDims: 1);
                 RequireCapacity(batchCapacity, sequenceCapacity, perStep: 4, batchDims: 1, seqDims: 1);
-                _x = Allocate(sequenceCapacity * batchCapacity * 3);
+                _x = Allocate(checked(sequenceCapacity * batchCapacity * 3));
                 _h0 = Allocate(batchCapacity * 4);
                 _cell2 = Allocate(batchCapacity * 4);
-                _states2 = Allocate(sequenceCapacity * batchCapacity * 4);
-                _dx = Allocate(sequenceCapacity * batchCapacity * 3);
+                _states2 = Allocate(checked(sequenceCapacity * batchCapacity * 4));
+                _dx = Allocate(checked(sequenceCapacity * batchCapacity * 3));
                 _dh0 = Allocate(batchCapacity * 4);
                 _dcell2 = Allocate(batchCapacity * 4);
                 _reserve2 = Allocate(global::System.Math.Max(1L, backend.Recurrent_ReserveLength(in _recurrentDescriptor0, sequenceCapacity, batchCapacity)));

@@ -1,0 +1,98 @@
+"""Golden values for networks over the run-time Seq dimension (run with /usr/bin/python3 from any directory).
+
+seq_shapes.sntensors.gz     every tensor below; ids and labels as floats
+
+lm.*    A character-level language model (SeqLanguageModelNet): Embedding(20, 6) -> GRU(6, 10) -> output.view(-1, 10)
+        ([seq, batch, 10] -> [seq * batch, 10]) -> Linear(10, 20) -> cross_entropy against the next characters
+        targets.view(-1) (mean over every token). One model (PyTorch init after manual_seed(0)), two batches of different
+        lengths: ids [5, 3] and [2, 3] (L5, L2). Entries: every parameter, then per length L: L.ids, L.targets [seq, batch],
+        L.logits [seq * batch, 20], L.loss, L.grad.<parameter>.
+pool.*  SeqPoolNet: GRU(3, 4) over x [seq, 2, 3]; y = output; flat = y.flatten() * sigmoid(y.flatten());
+        w = softmax(score(y), dim=0) (over the sequence); pooled = (y * w).sum(0) + 0.5 * y.mean(0) + flat.mean()
+        + 0.1 * y.reshape(-1, 4).sum(0); logits = fc(pooled); cross_entropy against labels [2]. Lengths 4 and 1 (L4, L1):
+        parameters, then L.x, L.labels, L.logits, L.loss, L.grad.<parameter>, L.grad.x.
+"""
+import os
+
+import torch
+from torch import nn
+
+import sntensors
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class LanguageModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(20, 6)
+        self.gru = nn.GRU(6, 10)
+        self.decoder = nn.Linear(10, 20)
+
+    def forward(self, ids):
+        output, _ = self.gru(self.embed(ids))
+        return self.decoder(output.view(-1, 10))
+
+
+class PoolNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 4)
+        self.score = nn.Linear(4, 1)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        y, _ = self.gru(x)
+        gate = torch.sigmoid(y.flatten())
+        flat = y.flatten() * gate
+        w = torch.softmax(self.score(y), dim=0)
+        pooled = (y * w).sum(0) + y.mean(0) * 0.5 + flat.mean() + y.reshape(-1, 4).sum(0) * 0.1
+        return self.fc(pooled)
+
+
+def lm():
+    torch.manual_seed(0)
+    model = LanguageModel()
+    g = torch.Generator().manual_seed(1)
+    entries = [(k, v) for k, v in model.state_dict().items()]
+    for seq in (5, 2):
+        batch = 3
+        text = torch.randint(0, 20, (seq + 1, batch), generator=g)
+        ids, targets = text[:-1], text[1:]
+        model.zero_grad()
+        logits = model(ids)
+        loss = nn.functional.cross_entropy(logits, targets.reshape(-1))
+        loss.backward()
+        prefix = f"L{seq}."
+        entries += [(prefix + "ids", ids), (prefix + "targets", targets), (prefix + "logits", logits), (prefix + "loss", loss)]
+        entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
+    return [("lm." + k, v) for k, v in entries]
+
+
+def pool():
+    torch.manual_seed(0)
+    model = PoolNet()
+    g = torch.Generator().manual_seed(2)
+    entries = [(k, v) for k, v in model.state_dict().items()]
+    for seq in (4, 1):
+        batch = 2
+        x = torch.randn(seq, batch, 3, generator=g).requires_grad_()
+        labels = torch.randint(0, 3, (batch,), generator=g)
+        model.zero_grad()
+        logits = model(x)
+        loss = nn.functional.cross_entropy(logits, labels)
+        loss.backward()
+        prefix = f"L{seq}."
+        entries += [(prefix + "x", x), (prefix + "labels", labels), (prefix + "logits", logits), (prefix + "loss", loss)]
+        entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
+        entries += [(prefix + "grad.x", x.grad)]
+    return [("pool." + k, v) for k, v in entries]
+
+
+def main():
+    torch.set_num_threads(1)
+    sntensors.write(os.path.join(HERE, "seq_shapes.sntensors.gz"), lm() + pool())
+
+
+if __name__ == "__main__":
+    main()
