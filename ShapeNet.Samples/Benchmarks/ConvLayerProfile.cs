@@ -42,8 +42,11 @@ public static class ConvLayerProfile
         var random = new Random(1);
         output.WriteLine($"{"layer",-38} {"fwd ms",7} {"bwd ms",7} {"fwd GF/s",8} {"bwd GF/s",8}");
         double totalF = 0, totalB = 0;
+        // SHAPENET_PROFILE_LAYER=text times only the layers whose name contains it (for a sampling profiler on one layer).
+        string? only = Environment.GetEnvironmentVariable("SHAPENET_PROFILE_LAYER");
         foreach (Layer l in Layers)
         {
+            if (only != null && !$"{l.Net} {l.InC}→{l.OutC} k{l.Kernel}".Contains(only, StringComparison.Ordinal)) continue;
             var g = new Conv2dGeometry(batch, l.InC, l.Size, l.Size, l.OutC, l.Kernel, l.Kernel, 1, 1, l.Pad, l.Pad, 1, 1, 1);
             float[] x = Values(random, (int)g.InputLength), w = Values(random, g.WeightLength), b = Values(random, l.OutC);
             float[] y = new float[g.OutputLength], dy = Values(random, (int)g.OutputLength), dx = new float[g.InputLength];
@@ -57,6 +60,7 @@ public static class ConvLayerProfile
                 $"{name,-38} {f * 1e3,7:F3} {bw * 1e3,7:F3} {2 * macs / f / 1e9,8:F1} {2 * macs * (l.Dx ? 2 : 1) / bw / 1e9,8:F1}"));
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"total",-38} {totalF * 1e3,7:F3} {totalB * 1e3,7:F3}"));
+        if (only != null) return;
         foreach (var (c, h, k, s, p, avg) in new[] { (10, 24, 2, 2, 0, false), (16, 24, 2, 2, 0, false), (20, 8, 2, 2, 0, false), (10, 12, 3, 1, 1, true), (20, 4, 3, 1, 1, true) })
         {
             int o = (h + 2 * p - k) / s + 1;

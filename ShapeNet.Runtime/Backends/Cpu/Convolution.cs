@@ -336,7 +336,8 @@ public static unsafe class CpuConvolution
             float* ys = y + (long)s * g.OutChannels * plane;
             if (g.IsDirect)
             {
-                DirectForward(g, xs, ys, weight, bias, activation == UnaryOp.Relu);
+                if (HasWideDirectForward(g)) WideDirectForward(g, xs, ys, weight, bias, activation == UnaryOp.Relu, columns);
+                else DirectForward(g, xs, ys, weight, bias, activation == UnaryOp.Relu);
                 continue;
             }
             float* b = xs;
@@ -541,6 +542,8 @@ public static unsafe class CpuConvolution
         int inC = g.InChannels, kH = g.KernelH, kW = g.KernelW, depth = g.GroupDepth, paddedH = g.InHeight + 2 * g.PadH, outW = g.OutWidth;
         long sampleLength = ShiftedSampleLength(g), dyLength = (long)outC * inner;
         float* dyCopy = buffer + chunk * sampleLength, tiles = dyCopy + chunk * dyLength;
+        // 16 lanes where the GEMM runs its AVX-512 kernels (forcing AVX2 or portable for tests narrows this too).
+        bool wide = CpuGemm.Kernel == GemmKernel.Avx512;
         if (start == end) return;
         for (int s0 = start; s0 < end; s0 += chunk)
         {
@@ -564,8 +567,11 @@ public static unsafe class CpuConvolution
                 for (int o0 = 0; o0 < outC; o0 += 4, tile += 8)
                 {
                     int o1 = Math.Min(o0 + 1, outC - 1), o2 = Math.Min(o0 + 2, outC - 1), o3 = Math.Min(o0 + 3, outC - 1);
-                    Vector256<float> sums = ShiftedTile(dyCopy + (long)o0 * inner, (o1 - o0) * inner, (o2 - o0) * inner, (o3 - o0) * inner,
-                        buffer + b0, (int)(b1 - b0), count, dyLength, sampleLength, inner);
+                    Vector256<float> sums = wide
+                        ? ShiftedTile512(dyCopy + (long)o0 * inner, (o1 - o0) * inner, (o2 - o0) * inner, (o3 - o0) * inner,
+                            buffer + b0, (int)(b1 - b0), count, dyLength, sampleLength, inner)
+                        : ShiftedTile(dyCopy + (long)o0 * inner, (o1 - o0) * inner, (o2 - o0) * inner, (o3 - o0) * inner,
+                            buffer + b0, (int)(b1 - b0), count, dyLength, sampleLength, inner);
                     if (!store) sums += Vector256.Load(tile);
                     Vector256.Store(sums, tile);
                 }
@@ -610,6 +616,55 @@ public static unsafe class CpuConvolution
         }
         return HorizontalSums(a00, a01, a10, a11, a20, a21, a30, a31);
     }
+
+    /// <summary><see cref="ShiftedTile"/> in 16 lanes (AVX-512; a last 8 floats of a run zero-extended), folded to 8 before
+    /// the same reduction.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> ShiftedTile512(float* d, int r1, int r2, int r3, float* x, int second, int count, long dyLength,
+        long sampleLength, int inner)
+    {
+        Vector512<float> a00 = Vector512<float>.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int t = 0; t < count; t++, d += dyLength, x += sampleLength)
+        {
+            float* d1 = d + r1, d2 = d + r2, d3 = d + r3, x1 = x + second;
+            int p = 0;
+            for (; p <= inner - 16; p += 16)
+            {
+                Vector512<float> xa = Vector512.Load(x + p), xb = Vector512.Load(x1 + p), v = Vector512.Load(d + p);
+                a00 = Vector512.FusedMultiplyAdd(v, xa, a00);
+                a01 = Vector512.FusedMultiplyAdd(v, xb, a01);
+                v = Vector512.Load(d1 + p);
+                a10 = Vector512.FusedMultiplyAdd(v, xa, a10);
+                a11 = Vector512.FusedMultiplyAdd(v, xb, a11);
+                v = Vector512.Load(d2 + p);
+                a20 = Vector512.FusedMultiplyAdd(v, xa, a20);
+                a21 = Vector512.FusedMultiplyAdd(v, xb, a21);
+                v = Vector512.Load(d3 + p);
+                a30 = Vector512.FusedMultiplyAdd(v, xa, a30);
+                a31 = Vector512.FusedMultiplyAdd(v, xb, a31);
+            }
+            if (p < inner)
+            {
+                Vector512<float> xa = Vector256.Load(x + p).ToVector512(), xb = Vector256.Load(x1 + p).ToVector512();
+                Vector512<float> v = Vector256.Load(d + p).ToVector512();
+                a00 = Vector512.FusedMultiplyAdd(v, xa, a00);
+                a01 = Vector512.FusedMultiplyAdd(v, xb, a01);
+                v = Vector256.Load(d1 + p).ToVector512();
+                a10 = Vector512.FusedMultiplyAdd(v, xa, a10);
+                a11 = Vector512.FusedMultiplyAdd(v, xb, a11);
+                v = Vector256.Load(d2 + p).ToVector512();
+                a20 = Vector512.FusedMultiplyAdd(v, xa, a20);
+                a21 = Vector512.FusedMultiplyAdd(v, xb, a21);
+                v = Vector256.Load(d3 + p).ToVector512();
+                a30 = Vector512.FusedMultiplyAdd(v, xa, a30);
+                a31 = Vector512.FusedMultiplyAdd(v, xb, a31);
+            }
+        }
+        return HorizontalSums(Fold(a00), Fold(a01), Fold(a10), Fold(a11), Fold(a20), Fold(a21), Fold(a30), Fold(a31));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fold(Vector512<float> v) => v.GetLower() + v.GetUpper();
 
     /// <summary>[Σa, Σb, Σc, Σd, Σe, Σf, Σg, Σh] by horizontal adds: 6 hadds, 2 lane permutes and an add instead of eight
     /// separate reductions.</summary>
@@ -944,6 +999,85 @@ public static unsafe class CpuConvolution
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Bias(float* bias, int o) => Vector256.Create(bias == null ? 0f : bias[o]);
+
+    /// <summary>Most taps (inC·kH·kW) whose run offsets <see cref="WideDirectForward"/> keeps on the stack.</summary>
+    private const int WideDirectMaxTaps = 512;
+
+    /// <summary>Whether the direct kernel's forward runs <see cref="WideDirectForward"/>: the AVX-512 kernels in use
+    /// (<see cref="CpuGemm.Kernel"/>, so tests that force AVX2 run <see cref="DirectForward"/>), an output plane of at least
+    /// 64 and at most <see cref="WideDirectMaxTaps"/> taps. Its scratch is the weight gradient's shifted copies of one sample,
+    /// which every direct geometry's per-core workspace holds.</summary>
+    private static bool HasWideDirectForward(in Conv2dGeometry g)
+        => CpuGemm.Kernel == GemmKernel.Avx512 && g.IsDirect && g.Groups == 1 && g.OutPlane >= 64 && g.GroupDepth <= WideDirectMaxTaps;
+
+    /// <summary>The direct kernel in 16 lanes over the flattened output plane: the sample's shifted copies
+    /// (<see cref="ShiftInput"/>, as the weight gradient makes them) turn every tap into one contiguous run as long as the plane,
+    /// so y[o, p] = b[o] + Σ_k W[o, k]·run_k[p] is 4 output channels × 64 positions per block (16 accumulators, 4 loads and
+    /// 4 broadcasts per 16 FMAs), with no columns wasted at the row ends (the Vector256 kernel computes 8-column blocks of
+    /// each row, the last one overlapping). Each value is the same FMA chain from the bias over k in order as in
+    /// <see cref="DirectForward"/>, so both give the same bits. The last block starts at plane − 64 (recomputing values).</summary>
+    private static void WideDirectForward(in Conv2dGeometry g, float* x, float* y, float* weight, float* bias, bool relu, float* shifted)
+    {
+        int outC = g.OutChannels, plane = g.OutPlane, depth = g.GroupDepth;
+        ShiftInput(g, x, shifted, ShiftedSampleLength(g));
+        int* offsets = stackalloc int[depth];
+        for (int k = 0; k < depth; k++) offsets[k] = (int)ShiftedOffset(k, g.InChannels, g.KernelH, g.KernelW, g.InHeight + 2 * g.PadH, g.OutWidth, g.DilationH);
+        for (int o0 = 0; o0 < outC; o0 += 4)
+        {
+            int o1 = Math.Min(o0 + 1, outC - 1), o2 = Math.Min(o0 + 2, outC - 1), o3 = Math.Min(o0 + 3, outC - 1);
+            float* w0 = weight + (long)o0 * depth, w1 = weight + (long)o1 * depth, w2 = weight + (long)o2 * depth, w3 = weight + (long)o3 * depth;
+            for (int block = 0; block < plane; block += 64)
+            {
+                int p = Math.Min(block, plane - 64);
+                WideDirectBlock(shifted + p, offsets, depth, w0, w1, w2, w3, bias == null ? null : bias + o0, o3 - o0 + 1, relu,
+                    y + (long)o0 * plane + p, plane);
+            }
+        }
+    }
+
+    /// <summary>One 4-channel × 64-position block of <see cref="WideDirectForward"/> (its own method so the 16 accumulators
+    /// stay in registers); <paramref name="rows"/> of the 4 channels are stored (the others are clamped duplicates).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WideDirectBlock(float* runs, int* offsets, int depth, float* w0, float* w1, float* w2, float* w3, float* bias, int rows,
+        bool relu, float* y, int plane)
+    {
+        Vector512<float> b0 = Vector512.Create(bias == null ? 0f : bias[0]), b1 = Vector512.Create(bias == null || rows < 2 ? 0f : bias[1]);
+        Vector512<float> b2 = Vector512.Create(bias == null || rows < 3 ? 0f : bias[2]), b3 = Vector512.Create(bias == null || rows < 4 ? 0f : bias[3]);
+        Vector512<float> a00 = b0, a01 = b0, a02 = b0, a03 = b0, a10 = b1, a11 = b1, a12 = b1, a13 = b1;
+        Vector512<float> a20 = b2, a21 = b2, a22 = b2, a23 = b2, a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+        for (int k = 0; k < depth; k++)
+        {
+            float* run = runs + offsets[k];
+            Vector512<float> x0 = Vector512.Load(run), x1 = Vector512.Load(run + 16), x2 = Vector512.Load(run + 32), x3 = Vector512.Load(run + 48);
+            Vector512<float> w = Vector512.Create(w0[k]);
+            a00 = Vector512.FusedMultiplyAdd(w, x0, a00); a01 = Vector512.FusedMultiplyAdd(w, x1, a01);
+            a02 = Vector512.FusedMultiplyAdd(w, x2, a02); a03 = Vector512.FusedMultiplyAdd(w, x3, a03);
+            w = Vector512.Create(w1[k]);
+            a10 = Vector512.FusedMultiplyAdd(w, x0, a10); a11 = Vector512.FusedMultiplyAdd(w, x1, a11);
+            a12 = Vector512.FusedMultiplyAdd(w, x2, a12); a13 = Vector512.FusedMultiplyAdd(w, x3, a13);
+            w = Vector512.Create(w2[k]);
+            a20 = Vector512.FusedMultiplyAdd(w, x0, a20); a21 = Vector512.FusedMultiplyAdd(w, x1, a21);
+            a22 = Vector512.FusedMultiplyAdd(w, x2, a22); a23 = Vector512.FusedMultiplyAdd(w, x3, a23);
+            w = Vector512.Create(w3[k]);
+            a30 = Vector512.FusedMultiplyAdd(w, x0, a30); a31 = Vector512.FusedMultiplyAdd(w, x1, a31);
+            a32 = Vector512.FusedMultiplyAdd(w, x2, a32); a33 = Vector512.FusedMultiplyAdd(w, x3, a33);
+        }
+        StoreRow(y, a00, a01, a02, a03, relu);
+        if (rows > 1) StoreRow(y + plane, a10, a11, a12, a13, relu);
+        if (rows > 2) StoreRow(y + 2 * plane, a20, a21, a22, a23, relu);
+        if (rows > 3) StoreRow(y + 3 * plane, a30, a31, a32, a33, relu);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* y, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, bool relu)
+    {
+        if (relu)
+        {
+            a = Vector512.Max(a, Vector512<float>.Zero); b = Vector512.Max(b, Vector512<float>.Zero);
+            c = Vector512.Max(c, Vector512<float>.Zero); d = Vector512.Max(d, Vector512<float>.Zero);
+        }
+        Vector512.Store(a, y); Vector512.Store(b, y + 16); Vector512.Store(c, y + 32); Vector512.Store(d, y + 48);
+    }
 
     /// <summary>dW[o,c,i,j] (+)= Σ_{oh,ow} dy[o,oh,ow]·x[c, oh+i, ow+j], 8 columns per register plus a scalar tail, four output
     /// channels at once sharing each input load.</summary>

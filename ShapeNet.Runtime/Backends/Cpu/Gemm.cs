@@ -239,48 +239,181 @@ public static unsafe class CpuGemm
 
     private static void GemvPart(int part, int parts)
     {
-        int blocks = (s_n + 3) / 4;
-        int start = (int)((long)blocks * part / parts) * 4, end = Math.Min(s_n, (int)((long)blocks * (part + 1) / parts) * 4);
+        // Whole 16-column blocks, so no two threads write one cache line of C.
+        int blocks = (s_n + 15) / 16;
+        int start = (int)((long)blocks * part / parts) * 16, end = Math.Min(s_n, (int)((long)blocks * (part + 1) / parts) * 16);
         if (start < end)
             Gemv(s_m, start, end, s_k, s_alpha, s_a, s_lda, s_b, s_ldb, s_beta, s_c, s_ldc, s_bias, s_activation);
     }
 
     /// <summary>
     /// C[i, j] = alpha·dot(A row i, B row j) + beta·C[i, j] for i &lt; m (at most 2), j in [j0, j1), then bias and activation
-    /// on those columns. Four rows of B at a time, one vector accumulator per (row of A, row of B); the depth tail reloads
-    /// the last full vector with the lanes already counted masked to zero (no scalar loop); each dot product is reduced in
-    /// a fixed order, so results do not depend on the thread count.
+    /// on those columns. Rows of at least <see cref="GemvSingleRowMinDepth"/> values are read one at a time, each as a single
+    /// linear stream with four vector accumulators (four rows at once, as four interleaved streams, ran at about half the
+    /// rate from L2: see docs/performance.md); shorter rows four at a time (<see cref="Dot4"/>). The depth tail reloads the
+    /// last full vector with the lanes already counted masked to zero (no scalar loop); each dot product is reduced in a
+    /// fixed order, so results do not depend on the thread count or on where the arrays lie in memory.
     /// </summary>
     private static void Gemv(int m, int j0, int j1, int k, float alpha, float* a, int lda, float* b, int ldb, float beta,
         float* c, int ldc, float* bias, UnaryOp activation)
     {
+        // A row of A that does not start on a 64-byte line is copied to one that does (when it is small enough for the
+        // stack): every vector of it is loaded once per row of B, and a line-crossing load costs two.
+        float* aligned = null;
+        if (s_useAvx512 && k <= GemvCopyMaxDepth)
+        {
+            float* buffer = stackalloc float[k + 16];
+            aligned = (float*)(((nuint)buffer + 63) & ~(nuint)63);
+        }
         for (int i = 0; i < m; i++)
         {
             float* row = a + (nint)i * lda;
+            if (aligned != null && ((nuint)row & 63) != 0)
+            {
+                Buffer.MemoryCopy(row, aligned, (long)k * sizeof(float), (long)k * sizeof(float));
+                row = aligned;
+            }
             float* cRow = c + (nint)i * ldc;
-            int j = j0;
-            for (; j + 4 <= j1; j += 4)
+            if (k < GemvSingleRowMinDepth)
             {
-                float* b0 = b + (nint)j * ldb;
-                Dot4(row, b0, b0 + ldb, b0 + 2 * (nint)ldb, b0 + 3 * (nint)ldb, k, out float d0, out float d1, out float d2, out float d3);
-                cRow[j] = Combine(alpha * d0, beta, cRow[j]);
-                cRow[j + 1] = Combine(alpha * d1, beta, cRow[j + 1]);
-                cRow[j + 2] = Combine(alpha * d2, beta, cRow[j + 2]);
-                cRow[j + 3] = Combine(alpha * d3, beta, cRow[j + 3]);
+                // Short rows: four at a time, so the per-row overhead (reduction, tail) is shared.
+                int j = j0;
+                for (; j + 4 <= j1; j += 4)
+                {
+                    float* b0 = b + (nint)j * ldb;
+                    Dot4(row, b0, b0 + ldb, b0 + 2 * (nint)ldb, b0 + 3 * (nint)ldb, k, out float d0, out float d1, out float d2, out float d3);
+                    cRow[j] = Combine(alpha * d0, beta, cRow[j]);
+                    cRow[j + 1] = Combine(alpha * d1, beta, cRow[j + 1]);
+                    cRow[j + 2] = Combine(alpha * d2, beta, cRow[j + 2]);
+                    cRow[j + 3] = Combine(alpha * d3, beta, cRow[j + 3]);
+                }
+                for (; j < j1; j++)
+                {
+                    float* bj = b + (nint)j * ldb;
+                    Dot4(row, bj, bj, bj, bj, k, out float d, out _, out _, out _);
+                    cRow[j] = Combine(alpha * d, beta, cRow[j]);
+                }
             }
-            for (; j < j1; j++)
-            {
-                float* bj = b + (nint)j * ldb;
-                Dot4(row, bj, bj, bj, bj, k, out float d, out _, out _, out _);
-                cRow[j] = Combine(alpha * d, beta, cRow[j]);
-            }
+            else if (s_useAvx512)
+                for (int j = j0; j < j1; j++)
+                    cRow[j] = Combine(alpha * Dot512(row, b + (nint)j * ldb, k), beta, cRow[j]);
+            else
+                for (int j = j0; j < j1; j++)
+                    cRow[j] = Combine(alpha * Dot256(row, b + (nint)j * ldb, k), beta, cRow[j]);
             if (bias != null || activation != UnaryOp.Identity)
                 ApplyEpilogue(cRow + j0, ldc, 1, j1 - j0, bias == null ? null : bias + j0, activation);
         }
     }
 
+    /// <summary>Depths from which <see cref="Gemv"/> streams one weight row at a time; shorter rows (a recurrent layer's
+    /// 100-wide state, the MLP's last layers) go four at a time, where the reduction and the tail of each row cost more than
+    /// the stream layout saves (the bi-GRU classifier's batch-1 forward was ~25 % slower with one row at a time).</summary>
+    private const int GemvSingleRowMinDepth = 256;
+
+    /// <summary>Depths up to which <see cref="Gemv"/> copies a misaligned row of A to an aligned stack buffer (16 KiB).</summary>
+    private const int GemvCopyMaxDepth = 4096;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Combine(float product, float beta, float old) => beta == 0f ? product : product + beta * old;
+
+    /// <summary>
+    /// dot(x, w) over k ≥ 16 values with AVX-512: vector t (values 16t … 16t + 15) goes to accumulator t mod 4, the tail
+    /// vector (when 16 does not divide k) to accumulator 0, and the four are summed as (s0 + s1) + (s2 + s3), then across
+    /// lanes. A weight row that does not start on a 64-byte line (managed arrays lie anywhere) is read as aligned vectors
+    /// and each unaligned vector rebuilt from two neighbours with one two-source permute: a line-crossing 64-byte load
+    /// costs two, which made the misaligned stream ~20 % slower from L3 and ~50 % from L2. The rebuilt vectors are the
+    /// unaligned loads' values, so the sum is the same bits at any alignment. The aligned loads never leave the 64-byte
+    /// lines that hold w[0] … w[16·⌊k/16⌋ - 1], so they cannot touch a page the row does not.
+    /// </summary>
+    private static float Dot512(float* x, float* w, int k)
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int full = k & ~15;
+        int p = 0;
+        int shift = (int)(((nuint)w & 63) >> 2);
+        if (shift == 0)
+        {
+            for (; p + 64 <= full; p += 64)
+            {
+                s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.LoadAligned(w + p), s0);
+                s1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p + 16), Vector512.LoadAligned(w + p + 16), s1);
+                s2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p + 32), Vector512.LoadAligned(w + p + 32), s2);
+                s3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p + 48), Vector512.LoadAligned(w + p + 48), s3);
+            }
+            if (p + 16 <= full) { s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.LoadAligned(w + p), s0); p += 16; }
+            if (p + 16 <= full) { s1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.LoadAligned(w + p), s1); p += 16; }
+            if (p + 16 <= full) { s2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.LoadAligned(w + p), s2); p += 16; }
+        }
+        else
+        {
+            // Lane l of the unaligned vector at w + p is lane l + shift of the aligned pair (w + p - shift, w + p - shift + 16).
+            float* wa = w - shift;
+            Vector512<int> pick = Vector512<int>.Indices + Vector512.Create(shift);
+            Vector512<float> lo = Vector512.LoadAligned(wa);
+            for (; p + 64 <= full; p += 64)
+            {
+                Vector512<float> h0 = Vector512.LoadAligned(wa + p + 16), h1 = Vector512.LoadAligned(wa + p + 32);
+                Vector512<float> h2 = Vector512.LoadAligned(wa + p + 48), h3 = Vector512.LoadAligned(wa + p + 64);
+                s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Avx512F.PermuteVar16x32x2(lo, pick, h0), s0);
+                s1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p + 16), Avx512F.PermuteVar16x32x2(h0, pick, h1), s1);
+                s2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p + 32), Avx512F.PermuteVar16x32x2(h1, pick, h2), s2);
+                s3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p + 48), Avx512F.PermuteVar16x32x2(h2, pick, h3), s3);
+                lo = h3;
+            }
+            if (p + 16 <= full)
+            {
+                Vector512<float> h = Vector512.LoadAligned(wa + p + 16);
+                s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Avx512F.PermuteVar16x32x2(lo, pick, h), s0);
+                lo = h; p += 16;
+            }
+            if (p + 16 <= full)
+            {
+                Vector512<float> h = Vector512.LoadAligned(wa + p + 16);
+                s1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Avx512F.PermuteVar16x32x2(lo, pick, h), s1);
+                lo = h; p += 16;
+            }
+            if (p + 16 <= full)
+            {
+                Vector512<float> h = Vector512.LoadAligned(wa + p + 16);
+                s2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Avx512F.PermuteVar16x32x2(lo, pick, h), s2);
+                p += 16;
+            }
+        }
+        if (p < k)
+        {
+            // The last 16 values, the first 16 - (k - p) of them already counted: zero those lanes of x.
+            int start = k - 16;
+            Vector512<float> keep = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(p - start)).AsSingle();
+            s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + start) & keep, Vector512.Load(w + start), s0);
+        }
+        return Vector512.Sum((s0 + s1) + (s2 + s3));
+    }
+
+    /// <summary>dot(x, w) over k ≥ 16 values with 256-bit vectors (FMA when the CPU has it): as <see cref="Dot512"/> with
+    /// 8-lane vectors and unaligned loads (a line-crossing 32-byte load is one in two at most).</summary>
+    private static float Dot256(float* x, float* w, int k)
+    {
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int full = k & ~7;
+        int p = 0;
+        for (; p + 32 <= full; p += 32)
+        {
+            s0 = MultiplyAdd(Vector256.Load(x + p), Vector256.Load(w + p), s0);
+            s1 = MultiplyAdd(Vector256.Load(x + p + 8), Vector256.Load(w + p + 8), s1);
+            s2 = MultiplyAdd(Vector256.Load(x + p + 16), Vector256.Load(w + p + 16), s2);
+            s3 = MultiplyAdd(Vector256.Load(x + p + 24), Vector256.Load(w + p + 24), s3);
+        }
+        if (p + 8 <= full) { s0 = MultiplyAdd(Vector256.Load(x + p), Vector256.Load(w + p), s0); p += 8; }
+        if (p + 8 <= full) { s1 = MultiplyAdd(Vector256.Load(x + p), Vector256.Load(w + p), s1); p += 8; }
+        if (p + 8 <= full) { s2 = MultiplyAdd(Vector256.Load(x + p), Vector256.Load(w + p), s2); p += 8; }
+        if (p < k)
+        {
+            int start = k - 8;
+            Vector256<float> keep = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(p - start)).AsSingle();
+            s0 = MultiplyAdd(Vector256.Load(x + start) & keep, Vector256.Load(w + start), s0);
+        }
+        return Vector256.Sum((s0 + s1) + (s2 + s3));
+    }
 
     /// <summary>Four dot products of x with b0..b3 over k ≥ 16 values.</summary>
     private static void Dot4(float* x, float* b0, float* b1, float* b2, float* b3, int k, out float d0, out float d1, out float d2, out float d3)

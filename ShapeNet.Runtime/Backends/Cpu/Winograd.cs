@@ -45,6 +45,13 @@ internal static unsafe class CpuWinograd
     /// the 36 products), 1.5 MiB backward (the weight gradient's dot products run along the chunk's tiles and want them
     /// long: 88→20 k5 backward measured 7.1 ms at 112 tiles, 9.3 ms at 32).</summary>
     private const long ForwardBudget = 1 << 17, BackwardBudget = 3 << 17;
+    /// <summary>Floats (512 KiB) above which a chunk's 36 output products M_ξ (forward) or input-gradient products dV_ξ
+    /// (backward) are made one 16-tile strip at a time, each strip transformed at once, instead of all before the transform:
+    /// there they would fall out of L2 and the transform would read them back from L3 (ResNet's 16→32 5×5 layer, 1.2 MiB a
+    /// chunk: forward ~10 % faster by strips). Below it, whole positions keep each U_ξ in L1 across the strips (ResNet's
+    /// 32→32 layer on 4×4 maps measured ~15 % slower by strips: all 36 U_ξ are re-read from L2 per strip).</summary>
+    private const long StripThreshold = 1 << 17;
+
     /// <summary>Most tiles of one sample (the tile tables live on the stack).</summary>
     internal const int MaxTilesPerSample = 1024;
 
@@ -192,6 +199,13 @@ internal static unsafe class CpuWinograd
     {
         int inC = g.InChannels, outC = g.OutChannels, perSample = TilesPerSample(g), chunk = ChunkSamples(g, backward);
         int tpad = RoundUp(chunk * perSample, 16);
+        // The part's samples in chunks of equal size (a multiple of 8 where that fits): 32 samples at most 29 a chunk were
+        // 29 + 3, and the short chunk paid a whole chunk's per-position overheads for a tenth of the tiles.
+        if (end - start > chunk)
+        {
+            int chunks = (end - start + chunk - 1) / chunk, even = (end - start + chunks - 1) / chunks;
+            chunk = RoundUp(even, 8) <= chunk ? RoundUp(even, 8) : even;
+        }
         int paddedH = PaddedH(g), paddedW = PaddedW(g), m = OutTile(g), tilesW = TilesW(g);
         float* xPad = buffers, dxPad = xPad + PaddedChunkLength(g), v = dxPad + PaddedChunkLength(g);
         float* mBuffer = v + InputTransformLength(g), dU = mBuffer + OutputTransformLength(g);
@@ -224,7 +238,7 @@ internal static unsafe class CpuWinograd
             PadChunk(g, x + s0 * inC * inPlane, count, xPad, paddedH, paddedW);
             // V_ξ as NR-column strips [tiles / 16, inC, 16]: the micro-kernel's B (forward) and the weight gradient's operand.
             InputTransform(xPad, inC, paddedPlane, paddedW, tiles, tpad, tileIn, v, CpuGemm.NR, (long)inC * CpuGemm.NR, stage);
-            if (!backward)
+            if (!backward && (long)Positions * outC * tpad <= StripThreshold)
             {
                 int mr = CpuGemm.MR;
                 long aBlock = RoundUp(outC, 12) * (long)inC;
@@ -242,26 +256,72 @@ internal static unsafe class CpuWinograd
                     bias, relu, full, stage, stage2);
                 continue;
             }
-            // dM_ξ as NR-column strips [tiles / 16, outC, 16]: the micro-kernel's B of dV_ξ and the weight gradient's operand.
-            OutputGradientTransform(dy + s0 * outC * outPlane, m, outC, tiles, tpad, tileOut, tileRows, tileColumns, outPlane, g.OutWidth,
-                mBuffer, full, stage);
-            for (int xi = 0; xi < Positions; xi++)
+            if (!backward)
             {
-                WeightProducts(mBuffer + xi * mBlock, v + xi * vBlock, dU + xi * uBlock, outC, inC, RoundUp(tiles, 16) / CpuGemm.NR, s0 == start);
-                // V_ξ has been read: dV_ξ = U_ξᵀ · dM_ξ takes its place (as rows [inC, tpad]).
-                if (dx == null) continue;
+                // M_ξ of the whole chunk would not stay in L2: one 16-tile strip at a time, its 36 products M_ξ [outC, 16]
+                // (tens of KiB), then their output transform.
                 int mr = CpuGemm.MR;
-                float* a = u + xi * RoundUp(inC, 12) * (long)outC, b = mBuffer + xi * mBlock, c = v + xi * vBlock;
+                long aBlock = RoundUp(outC, 12) * (long)inC, stripBlock = BlockStride((long)outC * CpuGemm.NR);
                 for (int jr = 0; jr < tiles; jr += CpuGemm.NR)
                 {
                     int columns = Math.Min(CpuGemm.NR, tiles - jr);
-                    for (int ir = 0; ir < inC; ir += mr)
-                        CpuGemm.MicroKernel(outC, a + (long)ir * outC, b + (long)jr * outC, c + (long)ir * tpad + jr, tpad, 0f, Math.Min(mr, inC - ir), columns);
+                    for (int xi = 0; xi < Positions; xi++)
+                    {
+                        float* a = u + xi * aBlock, b = v + xi * vBlock + (long)jr * inC, c = mBuffer + xi * stripBlock;
+                        for (int ir = 0; ir < outC; ir += mr)
+                            CpuGemm.MicroKernel(inC, a + (long)ir * inC, b, c + (long)ir * CpuGemm.NR, CpuGemm.NR, 0f, Math.Min(mr, outC - ir), columns);
+                    }
+                    OutputTransform(mBuffer, m, outC, columns, CpuGemm.NR, tileOut + jr, tileRows + jr, tileColumns + jr, y + s0 * outC * outPlane,
+                        outPlane, g.OutWidth, bias, relu, full, stage, stage2);
+                }
+                continue;
+            }
+            // dM_ξ as NR-column strips [tiles / 16, outC, 16]: the micro-kernel's B of dV_ξ and the weight gradient's operand.
+            OutputGradientTransform(dy + s0 * outC * outPlane, m, outC, tiles, tpad, tileOut, tileRows, tileColumns, outPlane, g.OutWidth,
+                mBuffer, full, stage);
+            if ((long)Positions * inC * tpad <= StripThreshold)
+            {
+                for (int xi = 0; xi < Positions; xi++)
+                {
+                    WeightProducts(mBuffer + xi * mBlock, v + xi * vBlock, dU + xi * uBlock, outC, inC, RoundUp(tiles, 16) / CpuGemm.NR, s0 == start);
+                    // V_ξ has been read: dV_ξ = U_ξᵀ · dM_ξ takes its place (as rows [inC, tpad]).
+                    if (dx == null) continue;
+                    int mr = CpuGemm.MR;
+                    float* a = u + xi * RoundUp(inC, 12) * (long)outC, b = mBuffer + xi * mBlock, c = v + xi * vBlock;
+                    for (int jr = 0; jr < tiles; jr += CpuGemm.NR)
+                    {
+                        int columns = Math.Min(CpuGemm.NR, tiles - jr);
+                        for (int ir = 0; ir < inC; ir += mr)
+                            CpuGemm.MicroKernel(outC, a + (long)ir * outC, b + (long)jr * outC, c + (long)ir * tpad + jr, tpad, 0f, Math.Min(mr, inC - ir), columns);
+                    }
+                }
+                if (dx == null) continue;
+                new Span<float>(dxPad, (int)(count * inC * paddedPlane)).Clear();
+                InputGradientTransform(v, inC, paddedPlane, paddedW, tiles, tpad, tileIn, dxPad, stage);
+                CropChunk(g, dxPad, count, dx + s0 * inC * inPlane, paddedH, paddedW, accumulateDx);
+                continue;
+            }
+            for (int xi = 0; xi < Positions; xi++)
+                WeightProducts(mBuffer + xi * mBlock, v + xi * vBlock, dU + xi * uBlock, outC, inC, RoundUp(tiles, 16) / CpuGemm.NR, s0 == start);
+            if (dx == null) continue;
+            // dV_ξ of the whole chunk would not stay in L2, and V has been read. One 16-tile strip at a time: dV_ξ = U_ξᵀ · dM_ξ for the 36 positions into a strip buffer at the
+            // start of V's space ([36, inC, 16], in L1/L2), then its input-gradient transform.
+            new Span<float>(dxPad, (int)(count * inC * paddedPlane)).Clear();
+            {
+                int mr = CpuGemm.MR;
+                long aBlock = RoundUp(inC, 12) * (long)outC, stripBlock = BlockStride((long)inC * CpuGemm.NR);
+                for (int jr = 0; jr < tiles; jr += CpuGemm.NR)
+                {
+                    int columns = Math.Min(CpuGemm.NR, tiles - jr);
+                    for (int xi = 0; xi < Positions; xi++)
+                    {
+                        float* a = u + xi * aBlock, b = mBuffer + xi * mBlock + (long)jr * outC, c = v + xi * stripBlock;
+                        for (int ir = 0; ir < inC; ir += mr)
+                            CpuGemm.MicroKernel(outC, a + (long)ir * outC, b, c + (long)ir * CpuGemm.NR, CpuGemm.NR, 0f, Math.Min(mr, inC - ir), columns);
+                    }
+                    InputGradientTransform(v, inC, paddedPlane, paddedW, columns, CpuGemm.NR, tileIn + jr, dxPad, stage);
                 }
             }
-            if (dx == null) continue;
-            new Span<float>(dxPad, (int)(count * inC * paddedPlane)).Clear();
-            InputGradientTransform(v, inC, paddedPlane, paddedW, tiles, tpad, tileIn, dxPad, stage);
             CropChunk(g, dxPad, count, dx + s0 * inC * inPlane, paddedH, paddedW, accumulateDx);
         }
     }
@@ -361,18 +421,46 @@ internal static unsafe class CpuWinograd
     private static void PadChunk(in Conv2dGeometry g, float* x, int count, float* padded, int paddedH, int paddedW)
     {
         int h = g.InHeight, w = g.InWidth, channels = count * g.InChannels;
-        new Span<float>(padded, channels * paddedH * paddedW).Clear();
+        // Only the border is cleared (none when the tiles cover the input exactly, as for a 5×5 layer without padding on 12×12).
+        int top = g.PadH, bottom = paddedH - h - top, left = g.PadW, right = paddedW - w - left;
         for (int c = 0; c < channels; c++)
         {
-            float* source = x + (long)c * h * w, destination = padded + ((long)c * paddedH + g.PadH) * paddedW + g.PadW;
+            float* plane = padded + (long)c * paddedH * paddedW, source = x + (long)c * h * w;
+            if (top > 0) new Span<float>(plane, top * paddedW).Clear();
+            if (bottom > 0) new Span<float>(plane + (top + h) * paddedW, bottom * paddedW).Clear();
             for (int row = 0; row < h; row++)
             {
-                float* from = source + row * w, to = destination + row * paddedW;
-                int i = 0;
-                for (; i <= w - 8; i += 8) Vector256.Store(Vector256.Load(from + i), to + i);
-                for (; i < w; i++) to[i] = from[i];
+                float* to = plane + (top + row) * paddedW;
+                for (int i = 0; i < left; i++) to[i] = 0f;
+                CopyRow(source + row * w, to + left, w, accumulate: false);
+                for (int i = left + w; i < paddedW; i++) to[i] = 0f;
             }
         }
+    }
+
+    /// <summary>to[i] (+)= from[i] for i &lt; n: 8 and 4 floats a step, then single ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(float* from, float* to, int n, bool accumulate)
+    {
+        int i = 0;
+        if (accumulate)
+        {
+            for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(to + i) + Vector256.Load(from + i), to + i);
+            if (i <= n - 4)
+            {
+                Vector128.Store(Vector128.Load(to + i) + Vector128.Load(from + i), to + i);
+                i += 4;
+            }
+            for (; i < n; i++) to[i] += from[i];
+            return;
+        }
+        for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(from + i), to + i);
+        if (i <= n - 4)
+        {
+            Vector128.Store(Vector128.Load(from + i), to + i);
+            i += 4;
+        }
+        for (; i < n; i++) to[i] = from[i];
     }
 
     /// <summary>dx[s, c, h, w] (+)= dxPad[s, c, pH + h, pW + w].</summary>
@@ -382,21 +470,7 @@ internal static unsafe class CpuWinograd
         for (int c = 0; c < channels; c++)
         {
             float* source = padded + ((long)c * paddedH + g.PadH) * paddedW + g.PadW, destination = dx + (long)c * h * w;
-            for (int row = 0; row < h; row++)
-            {
-                float* from = source + row * paddedW, to = destination + row * w;
-                int i = 0;
-                if (accumulate)
-                {
-                    for (; i <= w - 8; i += 8) Vector256.Store(Vector256.Load(to + i) + Vector256.Load(from + i), to + i);
-                    for (; i < w; i++) to[i] += from[i];
-                }
-                else
-                {
-                    for (; i <= w - 8; i += 8) Vector256.Store(Vector256.Load(from + i), to + i);
-                    for (; i < w; i++) to[i] = from[i];
-                }
-            }
+            for (int row = 0; row < h; row++) CopyRow(source + row * paddedW, destination + row * w, w, accumulate);
         }
     }
 

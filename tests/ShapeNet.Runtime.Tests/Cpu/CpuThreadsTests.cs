@@ -39,4 +39,26 @@ public class CpuThreadsTests
         }
         Assert.Equal(all, one);
     }
+
+    [Fact]
+    public void Batch_one_linear_layers_give_the_same_bits_on_one_thread_as_on_all()
+    {
+        // The dot-product path (one row times a transposed weight matrix), large enough to be split over the threads.
+        foreach (var (n, k) in new[] { (512, 784), (256, 512), (128, 256), (10, 64) })
+        {
+            float[] x = TestData.Uniform(13, k), weight = TestData.Uniform(14, n * k), bias = TestData.Uniform(15, n);
+            float[] all = new float[n], one = new float[n];
+            CpuLinear.Linear_Forward(all, x, weight, bias, 1, k, n, ShapeNet.Backends.UnaryOp.Relu);
+            try
+            {
+                CpuBackend.Threads = 1;
+                CpuLinear.Linear_Forward(one, x, weight, bias, 1, k, n, ShapeNet.Backends.UnaryOp.Relu);
+            }
+            finally
+            {
+                CpuBackend.Threads = CpuBackend.MaxThreads;
+            }
+            Assert.Equal(all, one);
+        }
+    }
 }

@@ -121,6 +121,53 @@ public class GemmTests
         Numerics.AssertClose(expected, fused, 1e-5, 2e-6 * (k + 1), "dot-product path + bias + tanh", m, n, k);
     }
 
+    /// <summary>The dot-product path reads a weight row that does not start on a 64-byte line as aligned vectors and rebuilds
+    /// the unaligned ones, and copies a misaligned input row to an aligned buffer: the result must be the same bits wherever
+    /// the rows lie, for depths with and without a tail,
+    /// and the values outside the rows it loads (here NaN) must not leak in.</summary>
+    [Theory]
+    [InlineData(1, 37, 784)]    // rows read one at a time (depth ≥ 256), no tail
+    [InlineData(2, 9, 300)]     // one at a time, a 12-value depth tail
+    [InlineData(1, 19, 100)]    // four rows at a time
+    [InlineData(2, 21, 47)]
+    [InlineData(1, 5, 16)]
+    public void The_dot_product_path_gives_the_same_bits_at_every_alignment_of_the_weights(int m, int n, int k)
+        => CheckDotProductAlignment(m, n, k);
+
+    internal static unsafe void CheckDotProductAlignment(int m, int n, int k)
+    {
+        float[] a = TestData.Uniform(11, m * k), weights = TestData.Uniform(12, n * k), bias = TestData.Uniform(13, n);
+        float[]? first = null;
+        for (int offset = 0; offset < 16; offset++)
+        {
+            // Weights at offset floats past the first 64-byte line of a pinned buffer, NaN around them.
+            float[] store = GC.AllocateArray<float>(n * k + 64, pinned: true);
+            Array.Fill(store, float.NaN);
+            int lead;
+            fixed (float* p = store) lead = (int)((64 - ((nint)p & 63)) & 63) / 4;
+            Array.Copy(weights, 0, store, lead + offset, n * k);
+            // The input rows at another offset (the path copies a misaligned one to an aligned stack buffer).
+            float[] inputs = GC.AllocateArray<float>(m * k + 64, pinned: true);
+            int inputLead;
+            fixed (float* p = inputs) inputLead = (int)((64 - ((nint)p & 63)) & 63) / 4 + offset * 7 % 16;
+            Array.Copy(a, 0, inputs, inputLead, m * k);
+            float[] c = new float[m * n];
+            CpuGemm.GemmWithEpilogue(false, true, m, n, k, 1f, inputs.AsSpan(inputLead, m * k), k, store.AsSpan(lead + offset, n * k), k, 0f, c, n, bias, UnaryOp.Relu);
+            if (first == null)
+            {
+                first = c;
+                double[] expected = Reference(false, true, m, n, k, 1, a, k, weights, k, 0, new float[m * n], n);
+                for (int i = 0; i < expected.Length; i++) expected[i] = Math.Max(0, expected[i] + bias[i % n]);
+                Numerics.AssertClose(expected, c, 1e-5, 2e-6 * (k + 1), "dot-product path at a 64-byte line", m, n, k);
+            }
+            else
+            {
+                int differing = Enumerable.Range(0, c.Length).Count(i => BitConverter.SingleToInt32Bits(c[i]) != BitConverter.SingleToInt32Bits(first[i]));
+                Assert.True(differing == 0, $"weights {offset} floats past a 64-byte line: {differing} of {c.Length} outputs differ from the aligned ones");
+            }
+        }
+    }
+
     [Fact]
     public void Beta_zero_ignores_NaN_in_the_old_output()
     {

@@ -42,6 +42,9 @@ public class KernelPathTests
                 GemmTests.Check(transposeA, transposeB, 150, 230, 270, 1f, 0.5f, padding: 3, seed: 2);   // split, depth + row blocks
                 GemmTests.Check(transposeA, transposeB, 2, 301, 333, -0.5f, 1.5f, padding: 1, seed: 3);  // dot-product path (tA = false, tB = true)
             }
+        GemmTests.CheckDotProductAlignment(1, 19, 100);                                                  // dot-product path at every alignment
+        GemmTests.CheckDotProductAlignment(2, 21, 47);
+        GemmTests.CheckDotProductAlignment(2, 9, 300);
         GemmTests.Check(false, false, 500, 40, 300, 1f, 0f, padding: 0, seed: 4);                        // tall: rows split
     });
 
@@ -96,12 +99,44 @@ public class KernelPathTests
         Assert.Equal(CpuGemm.BestKernel, CpuGemm.Kernel);
     }
 
+    /// <summary>The direct kernel's 16-lane forward over the flattened plane (AVX-512 kernels) sums every value in the same
+    /// order as the 8-column Vector256 kernel the other families run: same bits, with bias and ReLU, odd channel counts
+    /// (clamped 4-channel blocks) and a last 64-position block that overlaps the one before.</summary>
+    [Fact]
+    public void The_wide_direct_forward_gives_the_bits_of_the_vector256_kernel()
+    {
+        if (CpuGemm.BestKernel != GemmKernel.Avx512) return;   // only AVX-512 machines have the wide kernel
+        IBackend backend = CpuBackend.Instance;
+        foreach (string name in new[] { "basic conv1 (1,10,k5) 28x28", "direct 3 channels 3x3 on 10x11, 5 samples (shifted dW, odd depth 27, 6 output channels)",
+                     "direct 1 channel 5x5 on 12x13, batch 1 (shifted dW, plane 72)" })
+        {
+            ConvolutionTests.ConvCase c = ConvolutionTests.Find(name);
+            float[] x = TestData.Uniform(11, c.InputLength), w = TestData.Uniform(12, c.WeightLength), b = TestData.Uniform(13, c.OutC);
+            float[] Forward(string family)
+            {
+                var y = new float[c.OutputLength];
+                With(family, () =>
+                {
+                    DeviceBuffer workspace = backend.Allocate(backend.Conv2d_WorkspaceLength(ConvolutionTests.Desc(c, UnaryOp.Relu), c.N));
+                    backend.Conv2d_Forward(backend.Wrap(y), backend.Wrap(x), backend.Wrap(w), backend.Wrap(b), workspace,
+                        ConvolutionTests.Desc(c, UnaryOp.Relu), c.N);
+                });
+                return y;
+            }
+            float[] wide = Forward("Avx512"), narrow = Forward("Avx2");
+            int differing = wide.Zip(narrow).Count(p => BitConverter.SingleToInt32Bits(p.First) != BitConverter.SingleToInt32Bits(p.Second));
+            double maxDifference = wide.Zip(narrow).Max(p => Math.Abs((double)p.First - p.Second));
+            Assert.True(differing == 0, $"{name}: {differing} values differ, max |difference| {maxDifference:G9}");
+            Assert.Contains(wide, v => v > 0);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Families))]
     public void Convolutions_match_the_direct_reference_on_each_kernel_family(string family) => With(family, () =>
     {
         IBackend backend = CpuBackend.Instance;
-        foreach (string name in new[] { "odd 3x3", "basic conv2 (10,20,k5) 12x12", "inception conv (88,20,k5) 12x12", "inception 1x1 (10,16) 12x12" })
+        foreach (string name in new[] { "odd 3x3", "basic conv1 (1,10,k5) 28x28", "basic conv2 (10,20,k5) 12x12", "inception conv (88,20,k5) 12x12", "inception 1x1 (10,16) 12x12" })
         {
             ConvolutionTests.ConvCase c = ConvolutionTests.Find(name);
             float[] x = TestData.Uniform(1, c.InputLength), w = TestData.Uniform(2, c.WeightLength), b = TestData.Uniform(3, c.OutC);

@@ -32,6 +32,7 @@ public class WinogradTests(ITestOutputHelper output)
         ["5x5 pad 2 (16,24) 4x4, 11 samples"] = new(11, 16, 4, 4, 24, 5, 5, PH: 2, PW: 2),
         ["5x5 pad 1 (8,8) 9x8 (odd output 7x6)"] = new(8, 8, 9, 8, 8, 5, 5, PH: 1, PW: 1),
         ["5x5 pad 3 (12,9) 5x5 (output 7x7 grows)"] = new(8, 12, 5, 5, 9, 5, 5, PH: 3, PW: 3),
+        // Chunks whose products exceed CpuWinograd.StripThreshold (forward and backward), so they run strip by strip.
         ["3x3 pad 1 (16,16) 12x12, 64 samples (many chunks)"] = new(64, 16, 12, 12, 16, 3, 3, PH: 1, PW: 1),
     };
 
@@ -42,7 +43,7 @@ public class WinogradTests(ITestOutputHelper output)
         var data = new TheoryData<string, string, int>();
         foreach (GemmKernel family in Enum.GetValues<GemmKernel>().Where(k => k <= CpuGemm.BestKernel))
             foreach (string name in new[] { "3x3 pad 1 (16,24) 12x12, 8 samples", "5x5 pad 0 (10,20) 12x12, 8 samples (basic conv2)",
-                         "3x3 pad 0 (8,9) 11x13 (edge tiles cut at 9x11)" })
+                         "3x3 pad 0 (8,9) 11x13 (edge tiles cut at 9x11)", "3x3 pad 1 (16,16) 12x12, 64 samples (many chunks)" })
                 foreach (int threads in new[] { 1, CpuBackend.MaxThreads }.Distinct())
                     data.Add(name, family.ToString(), threads);
         return data;
