@@ -15,7 +15,13 @@ from onnx import shape_inference
 
 
 def dims(value_info):
-    return [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
+    """Each dimension's name or size; None for one declared with neither (unknown: a product of run-time sizes, Seq·Batch)."""
+    return [d.dim_param or (d.dim_value if d.HasField("dim_value") else None) for d in value_info.type.tensor_type.shape.dim]
+
+
+def agrees(inferred, declared):
+    """Same rank, and every declared dimension equals the inferred one; an unknown declared dimension matches anything."""
+    return len(inferred) == len(declared) and all(d is None or d == i for i, d in zip(inferred, declared))
 
 
 def check(path):
@@ -27,7 +33,7 @@ def check(path):
     inferred = shape_inference.infer_shapes(model, strict_mode=True)
     declared = {o.name: dims(o) for o in model.graph.output}
     for o in inferred.graph.output:
-        if dims(o) != declared[o.name]:
+        if not agrees(dims(o), declared[o.name]):
             raise ValueError(f"output {o.name}: inferred {dims(o)}, declared {declared[o.name]}")
     ops = sorted({n.op_type for n in model.graph.node})
     print(f"ok  {path}: opset {model.opset_import[0].version}, IR {model.ir_version}, {len(model.graph.node)} nodes "

@@ -76,10 +76,12 @@ internal static class FunctionEmitter
             w.Line($"{BackendType} {backend} = {CpuBackend};");
             (int Input, int Axis)? batchSource = BatchSource(graph);
             if (batchSource is { } s) w.Line($"int {batch} = {Untyped(Id(graph.InputNames[s.Input]), graph.InputTypes[s.Input])}.Size({s.Axis});");
+            // The run-time Seq: the length of the first input that has it (the calls print it as Sizes.Seq).
+            if (SeqSource(graph) is { } q) w.Line($"int {Sizes.Seq} = {Untyped(Id(graph.InputNames[q.Input]), graph.InputTypes[q.Input])}.Size({q.Axis});");
             foreach (PlannedBuffer buffer in plan.Buffers)
                 w.Line($"{BufferType} {buffer.Name} = {backend}.Allocate({buffer.Length(batch)}); // {buffer.Comment}");
             foreach (ConstantArray array in plan.Arrays)
-                w.Line($"{array.ElementType}[] {array.Name} = {array.Initializer(batch)}; // {array.Comment}");
+                w.Line($"{array.ElementType}[] {array.Name} = {array.Initializer(batch, Sizes.Seq)}; // {array.Comment}");
             foreach (PlannedDescriptor descriptor in plan.Descriptors)
             {
                 w.Line($"global::ShapeNet.Backends.{descriptor.Type} {descriptor.Name} = new({descriptor.Arguments}); // {descriptor.Comment}");

@@ -131,6 +131,89 @@ internal sealed class OnnxContext : NodeInfo
     /// <summary>The sizes of <paramref name="shape"/> with the batch as −1 (a <c>Reshape</c> target: −1 is inferred).</summary>
     public long[] ReshapeTarget(Shape shape) => shape.Dims.Select(d => d.IsStatic ? (long)d.Size : -1L).ToArray();
 
+    /// <summary>A <c>Reshape</c> target for <paramref name="shape"/> from <paramref name="operand"/>: static sizes as they are, a
+    /// run-time axis the operand has at the same place as 0 (ONNX copies the input's size), the one other run-time axis as −1.
+    /// Null when two run-time axes are left (a <c>Seq·Batch</c> split back into <c>Seq</c> and <c>Batch</c>): see
+    /// <see cref="RunTimeShape"/>.</summary>
+    public long[]? ReshapeTarget(Shape shape, Shape operand)
+    {
+        var target = new long[shape.Rank];
+        int inferred = 0;
+        for (int i = 0; i < shape.Rank; i++)
+        {
+            Dim d = shape[i];
+            if (d.IsStatic) target[i] = d.Size;
+            else if (i < operand.Rank && operand[i].SameSizeAs(d)) target[i] = 0;
+            else
+            {
+                target[i] = -1;
+                inferred++;
+            }
+        }
+        return inferred <= 1 ? target : null;
+    }
+
+    /// <summary>An int64 shape tensor for <paramref name="shape"/> computed in the graph: static sizes as constants, <c>Seq</c> and
+    /// <c>Batch</c> read from the first graph input that has them (<c>Shape</c>, <c>Gather</c>), a product multiplied out. Null
+    /// (after <see cref="Unsupported"/>) when no input has a run-time axis the shape needs.</summary>
+    public string? RunTimeShape(Shape shape)
+    {
+        var parts = new List<string>();
+        for (int i = 0; i < shape.Rank; i++)
+        {
+            Dim d = shape[i];
+            if (d.IsStatic)
+            {
+                parts.Add(Int64s($"shape_{i}", new[] { (long)d.Size }));
+                continue;
+            }
+            string? size = null;
+            for (int k = 0; k < d.SeqFactors + d.BatchFactors; k++)
+            {
+                string? factor = InputSize(k < d.SeqFactors ? Dim.Seq : Dim.Batch);
+                if (factor is null) return null;
+                if (size is null) size = factor;
+                else
+                {
+                    string product = Temp($"shape_{i}_product");
+                    Op("Mul", new[] { size, factor }, new[] { product });
+                    size = product;
+                }
+            }
+            if (d.StaticFactor != 1)
+            {
+                string product = Temp($"shape_{i}_scaled");
+                Op("Mul", new[] { size!, Int64s($"shape_{i}_factor", new[] { d.StaticFactor }) }, new[] { product });
+                size = product;
+            }
+            parts.Add(size!);
+        }
+        string result = Temp("shape");
+        Op("Concat", parts.ToArray(), new[] { result }, OnnxAttr.Int("axis", 0));
+        return result;
+    }
+
+    /// <summary>The size of run-time axis <paramref name="dim"/> (<c>Seq</c> or <c>Batch</c>) as an int64 [1], read from the first
+    /// graph input that has it.</summary>
+    private string? InputSize(Dim dim)
+    {
+        for (int i = 0; i < Graph.Inputs.Count; i++)
+        {
+            Shape input = Graph.ShapeOf(Graph.Inputs[i]);
+            for (int axis = 0; axis < input.Rank; axis++)
+            {
+                if (!input[axis].SameSizeAs(dim)) continue;
+                string shape = Temp($"{_names.Value(Graph.Inputs[i]).TrimStart('/')}_shape");
+                Op("Shape", new[] { _names.Value(Graph.Inputs[i]) }, new[] { shape });
+                string size = Temp(dim.IsSeq ? "seq" : "batch");
+                Op("Gather", new[] { shape, Int64s($"{(dim.IsSeq ? "seq" : "batch")}_axis", new[] { (long)axis }) }, new[] { size }, OnnxAttr.Int("axis", 0));
+                return size;
+            }
+        }
+        Unsupported($"no input of the network has the {dim} axis the reshape to {OutputShape(0)} needs");
+        return null;
+    }
+
     /// <summary>An ONNX node of the default domain, named after the layer or block (<c>/conv1/Conv</c>, <c>/incep1/Concat</c>);
     /// an empty input is an omitted optional one.</summary>
     public void Op(string opType, string[] inputs, string[] outputs, params OnnxAttr[] attributes)

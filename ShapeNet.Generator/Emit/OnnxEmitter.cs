@@ -82,9 +82,9 @@ internal static class OnnxEmitter
         }
         foreach (Dim d in graph.Values.SelectMany(v => v.Shape.Dims))
         {
-            if ((d.IsDynamic && d.Name != "Batch") || d.SeqFactors > 0 || d.IsProduct)
+            if (d.IsDynamic && d.Name != "Batch")
             {
-                failures.Add($"the run-time dimension {d} (ONNX export supports Batch as the only run-time dimension)");
+                failures.Add($"the run-time dimension {d} (ONNX export supports Batch and Seq as the run-time dimensions)");
                 return;
             }
         }
@@ -112,5 +112,6 @@ internal static class OnnxEmitter
 
     /// <summary><c>, OnnxModelBuilder.BatchAxis, 1, 28, 28</c>: the shape as the builder's trailing arguments.</summary>
     private static string Dims(Shape shape) =>
-        string.Concat(shape.Dims.Select(d => ", " + (d.IsStatic ? Planning.Sizes.Literal(d.Size) : Builder + ".BatchAxis")));
+        string.Concat(shape.Dims.Select(d => ", " + (d.IsStatic ? Planning.Sizes.Literal(d.Size) : d.IsSeq ? Builder + ".SeqAxis"
+            : d.IsProduct ? Builder + ".ProductAxis" : Builder + ".BatchAxis")));
 }

@@ -1003,6 +1003,11 @@ internal sealed class BodyParser
                     };
                     foreach (ExpressionSyntax item in items)
                     {
+                        if (opName == "Reshape" && TypedAxisSize(item) is int axisSize)
+                        {
+                            ints.Add(axisSize);
+                            continue;
+                        }
                         if (!TryConstant(item, out double v) || v != System.Math.Floor(v) || v < int.MinValue || v > int.MaxValue)
                             return NotConstant(parameter, item, opName);
                         ints.Add((int)v);
@@ -1012,6 +1017,30 @@ internal sealed class BodyParser
             default:
                 return NotConstant(parameter, given[0], opName);
         }
+    }
+
+    /// <summary>A reshape's size read from a typed tensor, <c>x.Size(k)</c> with <c>x</c> a <c>Tensor&lt;Seq, Batch, H&gt;</c> or
+    /// <c>IntTensor&lt;Seq, Batch&gt;</c> (PyTorch's <c>y.view(x.size(0), x.size(1), -1)</c>): a static axis's size, or
+    /// <see cref="Ops.ReshapeArgs.BatchSize"/>/<see cref="Ops.ReshapeArgs.SeqSize"/> for a run-time one; null for anything else.
+    /// The eager body reads the same sizes at run time.</summary>
+    private int? TypedAxisSize(ExpressionSyntax expression)
+    {
+        if (expression is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Size" } access } call
+            || call.ArgumentList.Arguments.Count != 1 || !IsFromThisTree(access)
+            || !TryConstant(call.ArgumentList.Arguments[0].Expression, out double axisValue) || axisValue != System.Math.Floor(axisValue))
+            return null;
+        if (_model.GetTypeInfo(access.Expression, _context.CancellationToken).Type is not INamedTypeSymbol { IsGenericType: true } type
+            || type.ContainingNamespace?.ToDisplayString() != "ShapeNet" || (type.Name != "Tensor" && type.Name != "IntTensor"))
+            return null;
+        int rank = type.TypeArguments.Length, axis = (int)axisValue;
+        if (axis < 0) axis += rank;
+        if (axis < 0 || axis >= rank) return null;
+        ITypeSymbol dim = type.TypeArguments[axis];
+        string name = dim.ToDisplayString();
+        if (name == ParseContext.BatchName) return Ops.ReshapeArgs.BatchSize;
+        if (name == ParseContext.SeqName) return Ops.ReshapeArgs.SeqSize;
+        AttributeData? attribute = dim.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ParseContext.DimAttributeName);
+        return attribute is { ConstructorArguments.Length: 1 } && attribute.ConstructorArguments[0].Value is int size && size > 0 ? size : null;
     }
 
     private static bool IsList(ExpressionSyntax e) =>

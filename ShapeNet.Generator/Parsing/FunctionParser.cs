@@ -14,7 +14,8 @@ internal static class FunctionParser
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax declaration) return null;
         INamedTypeSymbol owner = method.ContainingType;
-        var parse = new ParseContext(context.SemanticModel.Compilation, cancellationToken);
+        // The run-time Seq is read from the input that has it, as the batch is (the generated method's local seq).
+        var parse = new ParseContext(context.SemanticModel.Compilation, cancellationToken) { TakesRunTimeSeq = true };
         GraphModel? graph = null;
         try
         {

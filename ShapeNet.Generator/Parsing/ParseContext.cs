@@ -32,8 +32,8 @@ internal sealed class ParseContext
     /// block member. Errors that depend on the use's type arguments are reported there, to <see cref="Root"/>.</summary>
     public SourceRef? UseLocation { get; }
 
-    /// <summary>Whether the built-in <c>Seq</c> is a run-time dimension here (a network and its blocks; a plan sizes it per step).
-    /// Elsewhere (a <c>[Differentiable]</c> function) it is SN0015.</summary>
+    /// <summary>Whether the built-in <c>Seq</c> is a run-time dimension here: a network and its blocks (a plan sizes it per step) and a
+    /// <c>[Differentiable]</c> function (its method reads it from the input). A context made for anything else reports SN0015.</summary>
     public bool TakesRunTimeSeq { get; init; }
 
     /// <summary>The context of the network being generated, when this one parses a block inside it.</summary>

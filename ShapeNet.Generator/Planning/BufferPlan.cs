@@ -58,6 +58,11 @@ internal sealed record ConstantArray(string Name, string ElementType, IReadOnlyL
     /// <summary><c>{ 0, 512 }</c> with <paramref name="batch"/> in the dynamic entries.</summary>
     public string Initializer(string batch) =>
         "{ " + string.Join(", ", Values.Select((v, i) => DynamicIndices.Contains(i) ? batch : v)) + " }";
+
+    /// <summary>The entries with <paramref name="batch"/> and <paramref name="seq"/> in place (a function's arrays, made per call).</summary>
+    public string Initializer(string batch, string seq) =>
+        "{ " + string.Join(", ", Values.Select((v, i) => DynamicIndices.Contains(i) ? batch : SeqIndices.Contains(i) ? seq
+            : ProductIndices.Any(p => p.Index == i) ? ProductIndices.First(p => p.Index == i).Size.Format(batch, seq) : v)) + " }";
 }
 
 /// <summary>

@@ -28,6 +28,17 @@ public sealed class OnnxModelBuilder
     /// <summary>The name of the symbolic batch dimension (ONNX's <c>dim_param</c>) when the batch is not fixed.</summary>
     public const string BatchDimensionName = "batch";
 
+    /// <summary>The run-time <c>Seq</c> axis in a shape: a symbolic dimension named <see cref="SeqDimensionName"/> (torch.onnx's
+    /// <c>dynamic_axes</c>), so one file runs every sequence length.</summary>
+    public const long SeqAxis = -2;
+
+    /// <summary>The name of the symbolic sequence dimension (ONNX's <c>dim_param</c>).</summary>
+    public const string SeqDimensionName = "seq";
+
+    /// <summary>An axis whose size is a product of run-time sizes (<c>Seq·Batch</c> after a reshape): written with neither a
+    /// value nor a name, which ONNX reads as unknown until run time.</summary>
+    public const long ProductAxis = -3;
+
     /// <summary>The opset a generated <c>ExportOnnx</c> uses unless told otherwise (ONNX 1.12, IR version 8).</summary>
     public const int DefaultOpset = 17;
 
@@ -231,7 +242,9 @@ public sealed class OnnxModelBuilder
         foreach (long d in shape)
         {
             var dim = new ProtobufWriter();
-            if (d != BatchAxis) dim.Int64(1, d);                    // dim_value
+            if (d == SeqAxis) dim.String(2, SeqDimensionName);      // dim_param
+            else if (d == ProductAxis) { }                          // unknown: neither dim_value nor dim_param
+            else if (d != BatchAxis) dim.Int64(1, d);               // dim_value
             else if (Batch is int fixedBatch) dim.Int64(1, fixedBatch);
             else dim.String(2, BatchDimensionName);                 // dim_param
             dims.Message(1, dim);                                    // TensorShapeProto.dim
@@ -258,7 +271,7 @@ public sealed class OnnxModelBuilder
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         foreach (long d in shape)
-            if (d < 0 && d != BatchAxis) throw new ArgumentException($"The shape {ShapeText(shape)} of '{name}' has a negative size.", nameof(shape));
+            if (d < 0 && d != BatchAxis && d != SeqAxis && d != ProductAxis) throw new ArgumentException($"The shape {ShapeText(shape)} of '{name}' has a negative size.", nameof(shape));
         return (long[])shape.Clone();
     }
 
@@ -271,7 +284,7 @@ public sealed class OnnxModelBuilder
     }
 
     private static string ShapeText(long[] shape) =>
-        "[" + string.Join(", ", shape.Select(d => d == BatchAxis ? "batch" : d.ToString(CultureInfo.InvariantCulture))) + "]";
+        "[" + string.Join(", ", shape.Select(d => d == BatchAxis ? "batch" : d == SeqAxis ? "seq" : d == ProductAxis ? "?" : d.ToString(CultureInfo.InvariantCulture))) + "]";
 
     private sealed record NodeProto(string OpType, string Name, string[] Inputs, string[] Outputs, OnnxAttribute[] Attributes);
 

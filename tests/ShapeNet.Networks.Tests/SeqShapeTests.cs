@@ -159,4 +159,170 @@ public class SeqShapeTests(ITestOutputHelper output)
         };
         output.WriteLine($"length {steps}: max |difference| {check.Run([TestData.Uniform(seed, steps * batch * 3)], batch, seed):G3}");
     }
+
+    [Fact]
+    public void Reverse_reshape_with_the_typed_input_sizes_matches_PyTorch_at_two_lengths()
+    {
+        SeqRowsTaggerNet model = FromPyTorch(new SeqRowsTaggerNet(seed: 1), "tag.");
+        using SeqRowsTaggerNet.Plan plan = model.CreatePlan(batchCapacity: 2, sequenceCapacity: 4);
+        plan.Configure(Loss.Nll(), new Sgd(0f));
+        plan.ComputeInputGradients = true;
+        foreach (int steps in new[] { 3, 1, 3 })
+        {
+            const int batch = 2;
+            string p = $"tag.L{steps}.";
+            var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(G(p + "x"), steps, batch, 3));
+            // out.view(-1, 2) against labels.view(-1): one class index (as a float) per step and example.
+            plan.TrainStep(x, new Tensor(G(p + "labels"), steps * batch));
+            Numerics.AssertClose(G(p + "out"), plan.OutputToArray(), 1e-4, 1e-6, $"output at length {steps}", steps, batch, 2);
+            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
+            double worst = CompareGradients(model, p, $"at length {steps}");
+            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", steps, batch, 3);
+            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest parameter gradient difference {worst:G3}");
+        }
+    }
+
+    [Fact]
+    public void Reverse_reshape_plan_equals_eager_and_passes_finite_differences_at_two_lengths()
+    {
+        const int batch = 2;
+        var model = new SeqRowsTaggerNet(seed: 6);
+        using SeqRowsTaggerNet.Plan plan = model.CreatePlan(batchCapacity: 3, sequenceCapacity: 5);
+        foreach (int steps in new[] { 5, 2 })
+        {
+            var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(TestData.Uniform(steps + 90, steps * batch * 3), steps, batch, 3));
+            Tensor<Seq, Batch, RnnTags> generated = plan.Forward(x);
+            Assert.Equal([steps, batch, 2], generated.Value.Shape);
+            Numerics.AssertClose(model.Forward(x).Value.Data, generated.Value.Data, 1e-4, 1e-5, $"SeqRowsTaggerNet at length {steps}", steps, batch, 2);
+            var check = new GradientCheck
+            {
+                Plan = plan,
+                Sequence = steps,
+                Eager = i => model.Forward(new Tensor(i[0], steps, batch, 3)).Data,
+                Samples = 6,
+            };
+            output.WriteLine($"length {steps}: max |difference| {check.Run([TestData.Uniform(steps + 95, steps * batch * 3)], batch, seed: 90 + steps):G3}");
+        }
+    }
+
+    [Theory]
+    [InlineData(4, 3)]
+    [InlineData(2, 1)]
+    public void A_differentiable_function_over_Seq_equals_eager_and_passes_finite_differences(int steps, int batch)
+    {
+        float[] xData = TestData.Uniform(steps * 10 + batch, steps * batch * 3), wData = TestData.Uniform(7, 3);
+        var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(xData, steps, batch, 3));
+        var w = new Tensor<RnnFeatures>(new Tensor(wData, 3));
+        var (value, dx, dw) = SeqFunctions.PoolGrad(x, w);
+        Tensor<Batch, RnnFeatures> eager = SeqFunctions.Pool(x, w);
+        Assert.Equal([batch, 3], value.Value.Shape);
+        Numerics.AssertClose(eager.Value.Data, value.Value.Data, 1e-5, 1e-6, $"Pool at length {steps}", batch, 3);
+
+        // Central differences in float64 of the eager function's sum (the gradient the …Grad method returns).
+        double Total() => SeqFunctions.Pool(x, w).Value.Data.Sum(v => (double)v);
+        const double h = 5e-3;
+        double worst = 0;
+        foreach ((string name, float[] data, float[] analytic) in new[] { ("x", xData, dx.Value.Data), ("w", wData, dw.Value.Data) })
+        {
+            for (int i = 0; i < data.Length; i++)
+            {
+                float saved = data[i];
+                data[i] = (float)(saved + h);
+                double plus = Total();
+                data[i] = (float)(saved - h);
+                double minus = Total();
+                data[i] = saved;
+                double numeric = (plus - minus) / (2 * h);
+                double difference = Math.Abs(numeric - analytic[i]);
+                worst = Math.Max(worst, difference);
+                Assert.True(difference <= 1e-3 + 1e-2 * Math.Abs(numeric),
+                    $"d{name}[{i}] at length {steps}: analytic {analytic[i]:G6}, finite difference {numeric:G6} (|difference| {difference:G3})");
+            }
+        }
+        output.WriteLine($"length {steps}, batch {batch}: max |analytic − finite difference| {worst:G3}");
+    }
+
+    [Fact]
+    public void Chunk_concat_and_transpose_over_Seq_match_PyTorch_at_two_lengths()
+    {
+        SeqStructureNet model = FromPyTorch(new SeqStructureNet(seed: 1), "cat.");
+        using SeqStructureNet.Plan plan = model.CreatePlan(batchCapacity: 2, sequenceCapacity: 5);
+        plan.Configure(Loss.CrossEntropy(), new Sgd(0f));
+        plan.ComputeInputGradients = true;
+        foreach (int steps in new[] { 5, 2, 5 })
+        {
+            const int batch = 2;
+            string p = $"cat.L{steps}.";
+            var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(G(p + "x"), steps, batch, 3));
+            plan.TrainStep(x, new Tensor(G(p + "labels"), batch));
+            Numerics.AssertClose(G(p + "logits"), plan.OutputToArray(), 1e-4, 1e-6, $"logits at length {steps}", batch, 3);
+            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
+            double worst = CompareGradients(model, p, $"at length {steps}");
+            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", steps, batch, 3);
+            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest parameter gradient difference {worst:G3}");
+        }
+    }
+
+    [Fact]
+    public void Chunk_concat_and_transpose_over_Seq_equal_eager_and_pass_finite_differences()
+    {
+        const int batch = 2;
+        var model = new SeqStructureNet(seed: 7);
+        using SeqStructureNet.Plan plan = model.CreatePlan(batchCapacity: 3, sequenceCapacity: 6);
+        foreach (int steps in new[] { 6, 3 })
+        {
+            var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(TestData.Uniform(steps + 110, steps * batch * 3), steps, batch, 3));
+            Numerics.AssertClose(model.Forward(x).Value.Data, plan.Forward(x).Value.Data, 1e-4, 1e-5, $"SeqStructureNet at length {steps}", batch, 3);
+            var check = new GradientCheck
+            {
+                Plan = plan,
+                Sequence = steps,
+                Eager = i => model.Forward(new Tensor(i[0], steps, batch, 3)).Data,
+                Samples = 6,
+            };
+            output.WriteLine($"length {steps}: max |difference| {check.Run([TestData.Uniform(steps + 120, steps * batch * 3)], batch, seed: 130 + steps):G3}");
+        }
+    }
+
+    [Fact]
+    public void Self_attention_over_Seq_matches_PyTorch_at_two_lengths()
+    {
+        SeqAttentionNet model = FromPyTorch(new SeqAttentionNet(seed: 1), "att.");
+        using SeqAttentionNet.Plan plan = model.CreatePlan(batchCapacity: 2, sequenceCapacity: 4);
+        plan.Configure(Loss.CrossEntropy(), new Sgd(0f));
+        plan.ComputeInputGradients = true;
+        foreach (int steps in new[] { 4, 1, 4 })
+        {
+            const int batch = 2;
+            string p = $"att.L{steps}.";
+            var x = new Tensor<Batch, Seq, RnnFeatures>(new Tensor(G(p + "x"), batch, steps, 3));
+            plan.TrainStep(x, new Tensor(G(p + "labels"), batch));
+            Numerics.AssertClose(G(p + "logits"), plan.OutputToArray(), 1e-4, 1e-6, $"logits at length {steps}", batch, 3);
+            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
+            double worst = CompareGradients(model, p, $"at length {steps}");
+            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", batch, steps, 3);
+            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest parameter gradient difference {worst:G3}");
+        }
+    }
+
+    [Fact]
+    public void Self_attention_over_Seq_equals_eager_and_passes_finite_differences()
+    {
+        const int batch = 2;
+        var model = new SeqAttentionNet(seed: 8);
+        using SeqAttentionNet.Plan plan = model.CreatePlan(batchCapacity: 3, sequenceCapacity: 6);
+        foreach (int steps in new[] { 6, 3 })
+        {
+            var x = new Tensor<Batch, Seq, RnnFeatures>(new Tensor(TestData.Uniform(steps + 140, batch * steps * 3), batch, steps, 3));
+            Numerics.AssertClose(model.Forward(x).Value.Data, plan.Forward(x).Value.Data, 1e-4, 1e-5, $"SeqAttentionNet at length {steps}", batch, 3);
+            var check = new GradientCheck
+            {
+                Plan = plan,
+                Sequence = steps,
+                Eager = i => model.Forward(new Tensor(i[0], batch, steps, 3)).Data,
+                Samples = 6,
+            };
+            output.WriteLine($"length {steps}: max |difference| {check.Run([TestData.Uniform(steps + 150, batch * steps * 3)], batch, seed: 160 + steps):G3}");
+        }
+    }
 }

@@ -11,6 +11,16 @@ pool.*  SeqPoolNet: GRU(3, 4) over x [seq, 2, 3]; y = output; flat = y.flatten()
         w = softmax(score(y), dim=0) (over the sequence); pooled = (y * w).sum(0) + 0.5 * y.mean(0) + flat.mean()
         + 0.1 * y.reshape(-1, 4).sum(0); logits = fc(pooled); cross_entropy against labels [2]. Lengths 4 and 1 (L4, L1):
         parameters, then L.x, L.labels, L.logits, L.loss, L.grad.<parameter>, L.grad.x.
+tag.*   SeqRowsTaggerNet: GRU(3, 4) over x [seq, 2, 3]; tags = fc(output.view(-1, 4)) [seq * 2, 2];
+        out = log_softmax(tags, 1).view(x.size(0), x.size(1), 2) + 0.5 * tags.view(x.size(0), -1, 2) [seq, 2, 2];
+        loss = nll over every step (out.view(-1, 2) against labels.view(-1)). Lengths 3 and 1 (L3, L1): parameters, then
+        L.x, L.labels [seq, 2], L.out, L.loss, L.grad.<parameter>, L.grad.x.
+cat.*   SeqStructureNet: GRU(3, 4, bidirectional) over x [seq, 2, 3]; (f, b) = output.chunk(2, 2);
+        z = cat([b, tanh(f), x], 2) [seq, 2, 11]; logits = fc(z.transpose(0, 1).mean(1)); cross_entropy against labels [2].
+        Lengths 5 and 2 (L5, L2): parameters, then L.x, L.labels, L.logits, L.loss, L.grad.<parameter>, L.grad.x.
+att.*   SeqAttentionNet: GRU(3, 4, batch_first) over x [2, seq, 3]; h = output; w = softmax(0.5 * query(h) @ h.transpose(1, 2), 2)
+        [2, seq, seq]; logits = fc((w @ h).mean(1)); cross_entropy against labels [2]. Lengths 4 and 1 (L4, L1): parameters,
+        then L.x, L.labels, L.logits, L.loss, L.grad.<parameter>, L.grad.x.
 """
 import os
 
@@ -48,6 +58,44 @@ class PoolNet(nn.Module):
         w = torch.softmax(self.score(y), dim=0)
         pooled = (y * w).sum(0) + y.mean(0) * 0.5 + flat.mean() + y.reshape(-1, 4).sum(0) * 0.1
         return self.fc(pooled)
+
+
+class RowsTagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 4)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        output, _ = self.gru(x)
+        tags = self.fc(output.view(-1, 4))
+        return torch.log_softmax(tags, 1).view(x.size(0), x.size(1), 2) + tags.view(x.size(0), -1, 2) * 0.5
+
+
+class StructureNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 4, bidirectional=True)
+        self.fc = nn.Linear(11, 3)
+
+    def forward(self, x):
+        output, _ = self.gru(x)
+        f, b = output.chunk(2, 2)
+        z = torch.cat([b, torch.tanh(f), x], 2)
+        return self.fc(z.transpose(0, 1).mean(1))
+
+
+class AttentionNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 4, batch_first=True)
+        self.query = nn.Linear(4, 4)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        h, _ = self.gru(x)
+        w = torch.softmax(self.query(h) @ h.transpose(1, 2) * 0.5, 2)
+        return self.fc((w @ h).mean(1))
 
 
 def lm():
@@ -89,9 +137,69 @@ def pool():
     return [("pool." + k, v) for k, v in entries]
 
 
+def tag():
+    torch.manual_seed(0)
+    model = RowsTagger()
+    g = torch.Generator().manual_seed(3)
+    entries = [(k, v) for k, v in model.state_dict().items()]
+    for seq in (3, 1):
+        batch = 2
+        x = torch.randn(seq, batch, 3, generator=g).requires_grad_()
+        labels = torch.randint(0, 2, (seq, batch), generator=g)
+        model.zero_grad()
+        out = model(x)
+        loss = nn.functional.nll_loss(out.view(-1, 2), labels.view(-1))
+        loss.backward()
+        prefix = f"L{seq}."
+        entries += [(prefix + "x", x), (prefix + "labels", labels), (prefix + "out", out), (prefix + "loss", loss)]
+        entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
+        entries += [(prefix + "grad.x", x.grad)]
+    return [("tag." + k, v) for k, v in entries]
+
+
+def cat():
+    torch.manual_seed(0)
+    model = StructureNet()
+    g = torch.Generator().manual_seed(4)
+    entries = [(k, v) for k, v in model.state_dict().items()]
+    for seq in (5, 2):
+        batch = 2
+        x = torch.randn(seq, batch, 3, generator=g).requires_grad_()
+        labels = torch.randint(0, 3, (batch,), generator=g)
+        model.zero_grad()
+        logits = model(x)
+        loss = nn.functional.cross_entropy(logits, labels)
+        loss.backward()
+        prefix = f"L{seq}."
+        entries += [(prefix + "x", x), (prefix + "labels", labels), (prefix + "logits", logits), (prefix + "loss", loss)]
+        entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
+        entries += [(prefix + "grad.x", x.grad)]
+    return [("cat." + k, v) for k, v in entries]
+
+
+def att():
+    torch.manual_seed(0)
+    model = AttentionNet()
+    g = torch.Generator().manual_seed(5)
+    entries = [(k, v) for k, v in model.state_dict().items()]
+    for seq in (4, 1):
+        batch = 2
+        x = torch.randn(batch, seq, 3, generator=g).requires_grad_()
+        labels = torch.randint(0, 3, (batch,), generator=g)
+        model.zero_grad()
+        logits = model(x)
+        loss = nn.functional.cross_entropy(logits, labels)
+        loss.backward()
+        prefix = f"L{seq}."
+        entries += [(prefix + "x", x), (prefix + "labels", labels), (prefix + "logits", logits), (prefix + "loss", loss)]
+        entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
+        entries += [(prefix + "grad.x", x.grad)]
+    return [("att." + k, v) for k, v in entries]
+
+
 def main():
     torch.set_num_threads(1)
-    sntensors.write(os.path.join(HERE, "seq_shapes.sntensors.gz"), lm() + pool())
+    sntensors.write(os.path.join(HERE, "seq_shapes.sntensors.gz"), lm() + pool() + tag() + cat() + att())
 
 
 if __name__ == "__main__":

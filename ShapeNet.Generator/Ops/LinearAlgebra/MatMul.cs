@@ -16,6 +16,10 @@ internal sealed record MatMulArgs(bool Dot) : OpArgs;
 /// </summary>
 internal sealed class MatMul : OpDefinition<MatMulArgs>
 {
+    /// <summary>Its GEMM takes M, N, K and the batch strides as counts printed with the pass's sizes, so any of them may be the run-time
+    /// <c>Seq</c> (attention: [Batch, Seq, H]·[Batch, H, Seq] → [Batch, Seq, Seq], then ·[Batch, Seq, H] with K = Seq).</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
     public override string Name => "MatMul";
 
     public override IReadOnlyList<DslCall> Calls { get; } = new[]

@@ -194,7 +194,7 @@ internal abstract class RecurrentCellDefinition : LayerDefinition<CellArgs>
         {
             // The loop is ONNX's recurrent node over the steps it reads (x sliced to them when it has more).
             string steps = o.Input(0);
-            if (o.InputShape(0)[0].Size != args.Steps)
+            if (args.Steps >= 0 && o.InputShape(0)[0].Size != args.Steps)   // a loop to the run-time Seq (Steps −1) reads every step
             {
                 steps = o.Temp("input_steps");
                 o.Op("Slice", new[] { o.Input(0), o.Int64s("input_steps_starts", new[] { 0L }), o.Int64s("input_steps_ends", new[] { (long)args.Steps }),

@@ -17,6 +17,10 @@ namespace ShapeNet.Generator.Ops;
 /// </summary>
 internal abstract class AxisPartition<TArgs> : OpDefinition<TArgs> where TArgs : OpArgs
 {
+    /// <summary>Along a static axis its row copies are counted with the pass's sizes, so the other axes may be <c>Seq</c> (the
+    /// axis itself must be static).</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
     /// <summary>The normalised axis of arguments returned by inference.</summary>
     protected abstract int AxisOf(TArgs args);
 
@@ -29,8 +33,9 @@ internal abstract class AxisPartition<TArgs> : OpDefinition<TArgs> where TArgs :
         Shape x = c.Shape(0);
         if (!c.TryAxis(x, axis, out int normalized)) return null;
         if (x[normalized].IsStatic) return normalized;
-        c.Fail(DiagnosticDescriptors.PartitionSizes, c.Text, normalized, c.OperandText(0), x.ToNamedString(),
-            "it is the batch axis, whose size is known only at run time; cut along a feature axis");
+        c.Fail(DiagnosticDescriptors.PartitionSizes, c.Text, normalized, c.OperandText(0), x.ToNamedString(), x[normalized].IsDynamic
+            ? "it is the batch axis, whose size is known only at run time; cut along a feature axis"
+            : $"it is the run-time axis {x[normalized]}, whose size is known only at run time; cut along a feature axis");
         return null;
     }
 

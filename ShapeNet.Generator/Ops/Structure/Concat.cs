@@ -16,6 +16,10 @@ internal sealed record ConcatArgs(int Axis) : OpArgs;
 /// </summary>
 internal sealed class Concat : OpDefinition<ConcatArgs>
 {
+    /// <summary>Along a static axis its row copies are counted with the pass's sizes, so the other axes may be <c>Seq</c> (the
+    /// axis itself must be static: inference refuses a run-time one).</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
     public override string Name => "Concat";
 
     public override IReadOnlyList<DslCall> Calls { get; } = new[]
@@ -36,7 +40,9 @@ internal sealed class Concat : OpDefinition<ConcatArgs>
             return c.Fail(DiagnosticDescriptors.ConcatMismatch, c.Text, axis, "the inputs differ on another axis: " + all);
         }
         if (operands.Any(i => !c.Shape(i)[axis].IsStatic))
-            return c.Fail(DiagnosticDescriptors.ConcatMismatch, c.Text, axis, "it is the batch axis, whose size is known only at run time; concatenate along a feature axis");
+            return c.Fail(DiagnosticDescriptors.ConcatMismatch, c.Text, axis, first[axis].IsDynamic
+                ? "it is the batch axis, whose size is known only at run time; concatenate along a feature axis"
+                : $"it is the run-time axis {first[axis]}, whose size is known only at run time; concatenate along a feature axis");
         var dims = first.Dims.ToArray();
         dims[axis] = Dim.Of(checked(operands.Sum(i => c.Shape(i)[axis].Size)));
         return OpResult.Of(new ConcatArgs(axis), new Shape(dims.ToEquatableArray()));

@@ -22,6 +22,10 @@ internal sealed record PermuteArgs(bool LastTwo, int Dim0, int Dim1) : OpArgs
 /// <summary>A transpose as a permutation of axes: y's axis i is x's axis perm[i]; dx (+)= permute(dy, perm⁻¹).</summary>
 internal sealed class Permute : OpDefinition<PermuteArgs>
 {
+    /// <summary>Its shapes are arrays whose Seq (and Seq·Batch) entries are set per pass, so it moves the run-time <c>Seq</c> axis too
+    /// (<c>Transpose(output, 0, 1)</c>: [Seq, Batch, H] → [Batch, Seq, H]).</summary>
+    internal override bool TakesRunTimeSeq(OpArgs args, IReadOnlyList<Shape> operands, IReadOnlyList<Shape> outputs) => true;
+
     public override string Name => "Permute";
 
     public override IReadOnlyList<DslCall> Calls { get; } = new[]

@@ -9,7 +9,14 @@ namespace ShapeNet.Generator.Ops;
 
 /// <summary>A reshape as written: <c>Flatten(x, startDim)</c> (<see cref="FlattenFrom"/>, normalised by inference) or
 /// <c>Reshape(x, sizes)</c> (<see cref="Sizes"/>, −1 once for an inferred size). The result's shape is the node's.</summary>
-internal sealed record ReshapeArgs(int? FlattenFrom, EquatableArray<int> Sizes) : OpArgs;
+internal sealed record ReshapeArgs(int? FlattenFrom, EquatableArray<int> Sizes) : OpArgs
+{
+    /// <summary>A size read from a typed tensor's <c>Batch</c> axis (<c>x.Size(1)</c> of a <c>Tensor&lt;Seq, Batch, H&gt;</c>).</summary>
+    public const int BatchSize = int.MinValue + 1;
+
+    /// <summary>A size read from a typed tensor's <c>Seq</c> axis (<c>x.Size(0)</c> of a <c>Tensor&lt;Seq, Batch, H&gt;</c>).</summary>
+    public const int SeqSize = int.MinValue + 2;
+}
 
 /// <summary>The same data under another shape (Flatten and Reshape): the operand's value and gradient buffers, no code.
 /// The batch cannot be merged into a static dimension (SN0109).</summary>
@@ -54,13 +61,42 @@ internal sealed class Reshape : OpDefinition<ReshapeArgs>
     {
         Shape a = c.Shape(0);
         int[] requested = args.Sizes.ToArray();
-        string requestedText = string.Join(", ", requested);
+        string requestedText = string.Join(", ", requested.Select(s => s == ReshapeArgs.BatchSize ? "Batch" : s == ReshapeArgs.SeqSize ? "Seq" : s.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         int inferred = System.Array.IndexOf(requested, -1);
-        if (requested.Count(s => s == -1) > 1 || requested.Any(s => s < -1 || s == 0))
+        bool runTimeSizes = requested.Any(s => s is ReshapeArgs.BatchSize or ReshapeArgs.SeqSize);
+        if (requested.Count(s => s == -1) > 1 || requested.Any(s => (s < -1 && s != ReshapeArgs.BatchSize && s != ReshapeArgs.SeqSize) || s == 0))
             return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text, $"sizes must be positive, with at most one -1 to infer, but [{requestedText}] was given");
         long known = requested.Where(s => s > 0).Aggregate(1L, (p, s) => checked(p * s));
         long staticCount = a.StaticElementCount;
-        var dims = requested.Select(Dim.Of).ToArray();
+        var dims = requested.Select(s => s == ReshapeArgs.BatchSize ? Dim.Batch : s == ReshapeArgs.SeqSize ? Dim.Seq : Dim.Of(s)).ToArray();
+        if (runTimeSizes)
+        {
+            // Sizes read from typed tensors (y.view(x.size(0), x.size(1), -1)): the run-time factors asked for must be among the
+            // operand's; -1 takes the rest of them and of the static elements, and without -1 nothing may be left.
+            var given = dims.Where((d, i) => i != inferred).ToList();
+            int batches = a.Dims.Sum(d => d.BatchFactors) - given.Sum(d => d.BatchFactors);
+            int seqs = a.Dims.Sum(d => d.SeqFactors) - given.Sum(d => d.SeqFactors);
+            string operandRunTime = a.Dims.Any(d => !d.IsStatic) ? string.Join(", ", a.Dims.Where(d => !d.IsStatic)) : "no run-time dimension";
+            if (batches < 0 || seqs < 0)
+                return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text,
+                    $"[{requestedText}] asks for more run-time dimensions than {c.OperandText(0)} {a.ToNamedString()} has ({operandRunTime})");
+            if (inferred < 0)
+            {
+                if (batches > 0 || seqs > 0 || known != staticCount)
+                    return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text,
+                        $"[{requestedText}] does not account for all of {c.OperandText(0)} {a.ToNamedString()}; write -1 for the rest");
+                return OpResult.Of(args, new Shape(dims.ToEquatableArray()));
+            }
+            if (staticCount % known != 0)
+                return c.Fail(DiagnosticDescriptors.ReshapeBatch, c.Text,
+                    $"the sizes [{requestedText}] multiply to {known} static elements, which does not divide the {staticCount} of {a.ToNamedString()}");
+            var rest = new List<Dim>();
+            rest.AddRange(Enumerable.Repeat(Dim.Seq, seqs));
+            rest.AddRange(Enumerable.Repeat(Dim.Batch, batches));
+            rest.Add(Dim.Of(checked((int)(staticCount / known))));
+            dims[inferred] = Dim.Product(rest);
+            return OpResult.Of(args, new Shape(dims.ToEquatableArray()));
+        }
         if (a.HasSeq)
         {
             // The run-time Seq (and the batch with it) can only go where -1 is: [Seq, Batch, H] -> Reshape(x, -1, H) is
@@ -119,9 +155,16 @@ internal sealed class Reshape : OpDefinition<ReshapeArgs>
     /// inferred shape with the batch as −1.</summary>
     protected override void Onnx(ReshapeArgs args, OnnxContext o)
     {
-        if (args.FlattenFrom == 1)
+        if (args.FlattenFrom == 1 && !o.InputShape(0).HasSeq)
+        {
             o.Unary("Flatten", OnnxAttr.Int("axis", 1));
-        else
-            o.Op("Reshape", new[] { o.Input(0), o.Int64s("shape", o.ReshapeTarget(o.Shape)) }, new[] { o.Output(0) });
+            return;
+        }
+        // A run-time axis kept in place is 0 (copied); one other is −1; [Seq·Batch, V] back to [Seq, Batch, V] reads the sizes
+        // from the inputs (Shape, Gather), as PyTorch's exporter does for view(x.size(0), x.size(1), -1).
+        if (o.ReshapeTarget(o.Shape, o.InputShape(0)) is { } target)
+            o.Op("Reshape", new[] { o.Input(0), o.Int64s("shape", target) }, new[] { o.Output(0) });
+        else if (o.RunTimeShape(o.Shape) is { } shape)
+            o.Op("Reshape", new[] { o.Input(0), shape }, new[] { o.Output(0) });
     }
 }

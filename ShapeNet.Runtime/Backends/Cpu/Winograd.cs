@@ -16,7 +16,7 @@ namespace ShapeNet.Backends.Cpu;
 /// dV_ξ = U_ξᵀ · dM_ξ, and dX (+)= B dV Bᵀ added onto the overlapping input tiles.
 /// M_ξ and dV_ξ run on <see cref="CpuGemm.MicroKernel"/> (its run-time kernel choice, AVX-512 / AVX2 / portable) with
 /// operands the transforms write in its packed layouts; dU_ξ is dot products along the tiles. The transforms work on 8
-/// tiles at once in Vector256 lanes (their 6×6 patches gathered by 8×8 register transposes where AVX is available). Samples are split over the cores as in the other convolution paths; each part
+/// tiles at once in Vector256 lanes (their 6×6 patches gathered by 8×8 register transposes where the GEMM runs its AVX2 or AVX-512 kernels). Samples are split over the cores as in the other convolution paths; each part
 /// sums its own weight gradient, added in part order, so results are bit-identical run to run for a thread count.
 /// Transforms scale values by up to ~10 per axis, so the result differs from the direct sum by a few float rounding
 /// steps more than the GEMM paths (relative ~1e-6 of the operands' magnitudes; tests state their tolerance).
@@ -47,6 +47,10 @@ internal static unsafe class CpuWinograd
     private const long ForwardBudget = 1 << 17, BackwardBudget = 3 << 17;
     /// <summary>Most tiles of one sample (the tile tables live on the stack).</summary>
     internal const int MaxTilesPerSample = 1024;
+
+    /// <summary>Whether the transforms move tile rows with AVX register transposes: where the GEMM runs its AVX2 or AVX-512
+    /// kernels (forcing the portable kernels for tests takes the scalar copies, so both are tested on one machine).</summary>
+    private static bool Transposes => CpuGemm.Kernel >= GemmKernel.Avx2;
 
     private static int OutTile(in Conv2dGeometry g) => g.KernelH == 3 ? 4 : 2;
     private static int TilesH(in Conv2dGeometry g) => (g.OutHeight + OutTile(g) - 1) / OutTile(g);
@@ -88,9 +92,9 @@ internal static unsafe class CpuWinograd
     private static long OutputTransformLength(in Conv2dGeometry g) => Positions * BlockStride((long)g.OutChannels * PaddedTiles(g));
 
     /// <summary>Per core: the padded input chunk, the padded input-gradient chunk, V (36 × inC × tiles), M or dM
-    /// (36 × outC × tiles), dM packed as the micro-kernel's B, and a partial dU (36 × outC × inC).</summary>
+    /// (36 × outC × tiles), and a partial dU (36 × outC × inC).</summary>
     private static long PartLength(in Conv2dGeometry g)
-        => 2 * PaddedChunkLength(g) + InputTransformLength(g) + 2 * OutputTransformLength(g) + TransformedWeightLength(g);
+        => 2 * PaddedChunkLength(g) + InputTransformLength(g) + OutputTransformLength(g) + TransformedWeightLength(g);
 
     /// <summary>16 floats to align the start to 64 bytes, the transformed weight U (36 × outC × inC) and its packed copy, then
     /// one <see cref="PartLength"/> per core.</summary>
@@ -190,7 +194,9 @@ internal static unsafe class CpuWinograd
         int tpad = RoundUp(chunk * perSample, 16);
         int paddedH = PaddedH(g), paddedW = PaddedW(g), m = OutTile(g), tilesW = TilesW(g);
         float* xPad = buffers, dxPad = xPad + PaddedChunkLength(g), v = dxPad + PaddedChunkLength(g);
-        float* mBuffer = v + InputTransformLength(g), dMPacked = mBuffer + OutputTransformLength(g), dU = dMPacked + OutputTransformLength(g);
+        float* mBuffer = v + InputTransformLength(g), dU = mBuffer + OutputTransformLength(g);
+        // Every tile whole (the output a multiple of the tile size): tile rows move as vectors, no edge to cut.
+        bool full = g.OutHeight % m == 0 && g.OutWidth % m == 0;
         int* tileIn = stackalloc int[MaxTilesPerSample + 16];
         int* tileOut = stackalloc int[MaxTilesPerSample + 16];
         int* tileRows = stackalloc int[MaxTilesPerSample + 16];
@@ -203,18 +209,21 @@ internal static unsafe class CpuWinograd
         for (int s0 = start; s0 < end; s0 += chunk)
         {
             int count = Math.Min(chunk, end - s0), tiles = count * perSample;
+            // Tiles in position-major order (the chunk's samples side by side for each tile position): the 8 tiles of a lane
+            // group lie in different samples whenever the chunk has 8 or more, so the input gradient's overlapping patches
+            // are never added twice in a row (each add would wait for the store before it, which a load that overlaps it
+            // only in part cannot forward), and the column order of the products does not matter.
             for (int t = 0; t < RoundUp(tiles, 16); t++)
             {
-                int tt = Math.Min(t, tiles - 1), sample = tt / perSample, r = tt - sample * perSample, th = r / tilesW, tw = r - th * tilesW;
+                int tt = Math.Min(t, tiles - 1), r = tt / count, sample = tt - r * count, th = r / tilesW, tw = r - th * tilesW;
                 tileIn[t] = (int)(sample * inC * paddedPlane + (long)th * m * paddedW + tw * m);
                 tileOut[t] = (int)(sample * outC * outPlane + (long)th * m * g.OutWidth + tw * m);
                 tileRows[t] = t < tiles ? Math.Min(m, g.OutHeight - th * m) : 0;
                 tileColumns[t] = t < tiles ? Math.Min(m, g.OutWidth - tw * m) : 0;
             }
             PadChunk(g, x + s0 * inC * inPlane, count, xPad, paddedH, paddedW);
-            // Forward: V_ξ as NR-column strips [tiles / 16, inC, 16] (the micro-kernel's B); backward: rows [inC, tpad].
-            InputTransform(xPad, inC, paddedPlane, paddedW, tiles, tpad, tileIn, v, backward ? tpad : CpuGemm.NR,
-                backward ? CpuGemm.NR : (long)inC * CpuGemm.NR, stage);
+            // V_ξ as NR-column strips [tiles / 16, inC, 16]: the micro-kernel's B (forward) and the weight gradient's operand.
+            InputTransform(xPad, inC, paddedPlane, paddedW, tiles, tpad, tileIn, v, CpuGemm.NR, (long)inC * CpuGemm.NR, stage);
             if (!backward)
             {
                 int mr = CpuGemm.MR;
@@ -230,18 +239,19 @@ internal static unsafe class CpuWinograd
                     }
                 }
                 OutputTransform(mBuffer, m, outC, tiles, tpad, tileOut, tileRows, tileColumns, y + s0 * outC * outPlane, outPlane, g.OutWidth,
-                    bias, relu, stage, stage2);
+                    bias, relu, full, stage, stage2);
                 continue;
             }
+            // dM_ξ as NR-column strips [tiles / 16, outC, 16]: the micro-kernel's B of dV_ξ and the weight gradient's operand.
             OutputGradientTransform(dy + s0 * outC * outPlane, m, outC, tiles, tpad, tileOut, tileRows, tileColumns, outPlane, g.OutWidth,
-                mBuffer, dx != null ? dMPacked : null, stage);
+                mBuffer, full, stage);
             for (int xi = 0; xi < Positions; xi++)
             {
-                WeightProducts(mBuffer + xi * mBlock, v + xi * vBlock, dU + xi * uBlock, outC, inC, tpad, RoundUp(tiles, 16), s0 == start);
-                // V_ξ has been read: dV_ξ = U_ξᵀ · dM_ξ takes its place.
+                WeightProducts(mBuffer + xi * mBlock, v + xi * vBlock, dU + xi * uBlock, outC, inC, RoundUp(tiles, 16) / CpuGemm.NR, s0 == start);
+                // V_ξ has been read: dV_ξ = U_ξᵀ · dM_ξ takes its place (as rows [inC, tpad]).
                 if (dx == null) continue;
                 int mr = CpuGemm.MR;
-                float* a = u + xi * RoundUp(inC, 12) * (long)outC, b = dMPacked + xi * mBlock, c = v + xi * vBlock;
+                float* a = u + xi * RoundUp(inC, 12) * (long)outC, b = mBuffer + xi * mBlock, c = v + xi * vBlock;
                 for (int jr = 0; jr < tiles; jr += CpuGemm.NR)
                 {
                     int columns = Math.Min(CpuGemm.NR, tiles - jr);
@@ -256,12 +266,15 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>dU[o, c] (+)= Σ_t dM[o, t]·V[c, t] over <paramref name="length"/> tiles (a multiple of 16; dM is zero past the
-    /// chunk's last tile, V holds finite copies there): dot products along the tiles, the rows of both operands being contiguous, in tiles of 4 output
-    /// × 2 input channels (8 accumulators, 6 loads per 8 FMAs), reduced once per chunk. Unlike a GEMM call per position it
-    /// packs nothing, which is what the few-channel layers (10 × 20 products per position) paid for.</summary>
-    private static void WeightProducts(float* dM, float* v, float* dU, int outC, int inC, int tpad, int length, bool overwrite)
+    /// <summary>dU[o, c] (+)= Σ_t dM[o, t]·V[c, t] over <paramref name="strips"/>·16 tiles (dM is zero past the chunk's last
+    /// tile, V holds finite copies there), both operands as 16-column strips ([strips, outC, 16] and [strips, inC, 16], the
+    /// micro-kernel's B layout): dot products along the tiles in tiles of 4 output × 2 input channels (8 accumulators, 6
+    /// loads per 8 FMAs), reduced once per chunk. Unlike a GEMM call per position it packs nothing, which is what the
+    /// few-channel layers (10 × 20 products per position) paid for.</summary>
+    private static void WeightProducts(float* dM, float* v, float* dU, int outC, int inC, int strips, bool overwrite)
     {
+        const int nr = CpuGemm.NR;
+        long dStep = (long)outC * nr, xStep = (long)inC * nr;
         float* sums = stackalloc float[Lanes];
         // 16 lanes where the GEMM runs its AVX-512 kernels (forcing AVX2 or portable for tests narrows this too).
         bool wide = CpuGemm.Kernel == GemmKernel.Avx512;
@@ -271,9 +284,10 @@ internal static unsafe class CpuWinograd
             for (int c0 = 0; c0 < inC; c0 += 2)
             {
                 int c1 = Math.Min(c0 + 1, inC - 1);
-                float* x = v + (long)c0 * tpad, d = dM + (long)o0 * tpad;
-                int r1 = (o1 - o0) * tpad, r2 = (o2 - o0) * tpad, r3 = (o3 - o0) * tpad, second = (c1 - c0) * tpad;
-                Vector256.Store(wide ? DotTile512(d, r1, r2, r3, x, second, length) : DotTile(d, r1, r2, r3, x, second, length), sums);
+                float* x = v + (long)c0 * nr, d = dM + (long)o0 * nr;
+                int r1 = (o1 - o0) * nr, r2 = (o2 - o0) * nr, r3 = (o3 - o0) * nr, second = (c1 - c0) * nr;
+                Vector256.Store(wide ? DotTile512(d, r1, r2, r3, dStep, x, second, xStep, strips)
+                    : DotTile(d, r1, r2, r3, dStep, x, second, xStep, strips), sums);
                 // sums = [o0c0, o0c1, o1c0, o1c1, o2c0, o2c1, o3c0, o3c1]; clamped duplicates are not written.
                 for (int i = 0; i < 4 && o0 + i < outC; i++)
                     for (int j = 0; j < 2 && c0 + j < inC; j++)
@@ -285,16 +299,20 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>The 4×2 dot products of rows d, d + r1, d + r2, d + r3 with rows x, x + second over <paramref name="length"/>
-    /// floats, as [d·x, d·x₂, d₁·x, d₁·x₂, …]. Its own method so the eight accumulators stay in registers.</summary>
+    /// <summary>The 4×2 dot products of rows d, d + r1, d + r2, d + r3 with rows x, x + second over <paramref name="strips"/>
+    /// strips of 16 floats (the next strip <paramref name="dStep"/> and <paramref name="xStep"/> floats on), as
+    /// [d·x, d·x₂, d₁·x, d₁·x₂, …]. Its own method so the eight accumulators stay in registers.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<float> DotTile(float* d, int r1, int r2, int r3, float* x, int second, int length)
+    private static Vector256<float> DotTile(float* d, int r1, int r2, int r3, long dStep, float* x, int second, long xStep, int strips)
     {
         Vector256<float> a00 = Vector256<float>.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        float* d1 = d + r1, d2 = d + r2, d3 = d + r3, x1 = x + second;
-        for (int p = 0; p < length; p += Lanes)
+        for (int q = 0; q < 2 * strips; q++)
         {
-            Vector256<float> xa = Vector256.Load(x + p), xb = Vector256.Load(x1 + p), value = Vector256.Load(d + p);
+            // Strip q / 2, its first or second 8 floats.
+            long dp = (q >> 1) * dStep + (q & 1) * Lanes, xp = (q >> 1) * xStep + (q & 1) * Lanes;
+            float* d0 = d + dp, d1 = d0 + r1, d2 = d0 + r2, d3 = d0 + r3, x0 = x + xp, x1 = x0 + second;
+            const int p = 0;
+            Vector256<float> xa = Vector256.Load(x0 + p), xb = Vector256.Load(x1 + p), value = Vector256.Load(d0 + p);
             a00 = Vector256.FusedMultiplyAdd(value, xa, a00);
             a01 = Vector256.FusedMultiplyAdd(value, xb, a01);
             value = Vector256.Load(d1 + p);
@@ -312,12 +330,13 @@ internal static unsafe class CpuWinograd
 
     /// <summary><see cref="DotTile"/> in 16 lanes (AVX-512), folded to 8 before the same reduction.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<float> DotTile512(float* d, int r1, int r2, int r3, float* x, int second, int length)
+    private static Vector256<float> DotTile512(float* d, int r1, int r2, int r3, long dStep, float* x, int second, long xStep, int strips)
     {
         Vector512<float> a00 = Vector512<float>.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        float* d1 = d + r1, d2 = d + r2, d3 = d + r3, x1 = x + second;
-        for (int p = 0; p < length; p += 16)
+        for (int q = 0; q < strips; q++, d += dStep, x += xStep)
         {
+            const int p = 0;
+            float* d1 = d + r1, d2 = d + r2, d3 = d + r3, x1 = x + second;
             Vector512<float> xa = Vector512.Load(x + p), xb = Vector512.Load(x1 + p), value = Vector512.Load(d + p);
             a00 = Vector512.FusedMultiplyAdd(value, xa, a00);
             a01 = Vector512.FusedMultiplyAdd(value, xb, a01);
@@ -513,7 +532,7 @@ internal static unsafe class CpuWinograd
             float* plane = padded + c * paddedPlane;
             for (int t0 = 0; t0 < RoundUp(tiles, 16); t0 += Lanes)
             {
-                if (Avx.IsSupported)
+                if (Transposes)
                 {
                     // Each tile row is 6 contiguous floats: 8 tiles' rows (8 loads, 2 floats past the patch) transposed in
                     // registers, and transformed along the row before they are stored.
@@ -551,7 +570,7 @@ internal static unsafe class CpuWinograd
                 for (int k = 0; k < Alpha; k++) TransformB(input + k * Alpha * block, block, stage + k * Alpha * Lanes, Lanes);
                 for (int j = 0; j < Alpha; j++) TransformB(stage + j * Lanes, Alpha * Lanes, stage + j * Lanes, Alpha * Lanes);
                 int lanes = Math.Min(Lanes, tiles - t0);
-                if (Avx.IsSupported)
+                if (Transposes)
                 {
                     for (int i = 0; i < Alpha; i++) ScatterAddRow(stage + i * Alpha * Lanes, plane + i * paddedW, tileIn + t0, lanes);
                     continue;
@@ -567,11 +586,13 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>y[tile] = act(Aᵀ M_t A + b) for every output channel and tile, cut at the output's edge.</summary>
+    /// <summary>y[tile] = act(Aᵀ M_t A + b) for every output channel and tile, cut at the output's edge (<paramref name="full"/>:
+    /// no tile is cut).</summary>
     private static void OutputTransform(float* mBuffer, int m, int channels, int tiles, int tpad, int* tileOut, int* tileRows,
-        int* tileColumns, float* y, long outPlane, int outW, float* bias, bool relu, float* stage, float* stage2)
+        int* tileColumns, float* y, long outPlane, int outW, float* bias, bool relu, bool full, float* stage, float* stage2)
     {
         long block = BlockStride((long)channels * tpad);
+        bool transposes = full && Transposes;
         for (int o = 0; o < channels; o++)
         {
             Vector256<float> b = Vector256.Create(bias == null ? 0f : bias[o]);
@@ -590,6 +611,11 @@ internal static unsafe class CpuWinograd
                     Vector256.Store(value, stage2 + i * Lanes);
                 }
                 int lanes = Math.Min(Lanes, tiles - t0);
+                if (transposes && lanes == Lanes)
+                {
+                    for (int i = 0; i < m; i++) ScatterOutputRow(m, stage2 + i * m * Lanes, yo + i * outW, tileOut + t0);
+                    continue;
+                }
                 for (int lane = 0; lane < lanes; lane++)
                 {
                     int t = t0 + lane, rows = tileRows[t], columns = tileColumns[t];
@@ -601,35 +627,104 @@ internal static unsafe class CpuWinograd
         }
     }
 
-    /// <summary>dM[ξ, o, t] = (A dY_t Aᵀ)[ξ], dY_t zero past the output's edge and for the lanes past the last tile; rows
-    /// [outC, tpad] per position, and (unless <paramref name="packed"/> is null) the same as NR-column strips.</summary>
+    /// <summary>dM[ξ, o, t] = (A dY_t Aᵀ)[ξ], dY_t zero past the output's edge and for the lanes past the last tile, as
+    /// NR-column strips [tpad / 16, outC, 16] per position (<paramref name="full"/>: no tile is cut).</summary>
     private static void OutputGradientTransform(float* dy, int m, int channels, int tiles, int tpad, int* tileOut, int* tileRows,
-        int* tileColumns, long outPlane, int outW, float* mBuffer, float* packed, float* stage)
+        int* tileColumns, long outPlane, int outW, float* packed, bool full, float* stage)
     {
         long block = BlockStride((long)channels * tpad);
+        bool transposes = full && Transposes;
         for (int o = 0; o < channels; o++)
         {
             float* dyo = dy + o * outPlane;
             for (int t0 = 0; t0 < RoundUp(tiles, 16); t0 += Lanes)
             {
-                for (int lane = 0; lane < Lanes; lane++)
+                if (transposes && t0 + Lanes <= tiles)
                 {
-                    int t = t0 + lane, rows = tileRows[t], columns = tileColumns[t];
-                    float* source = dyo + tileOut[t];
-                    for (int i = 0; i < m; i++)
-                        for (int j = 0; j < m; j++)
-                            stage[(i * Alpha + j) * Lanes + lane] = i < rows && j < columns ? source[i * outW + j] : 0f;
+                    for (int i = 0; i < m; i++) GatherOutputRow(m, dyo + i * outW, tileOut + t0, stage + i * Alpha * Lanes);
+                }
+                else
+                {
+                    for (int lane = 0; lane < Lanes; lane++)
+                    {
+                        int t = t0 + lane, rows = tileRows[t], columns = tileColumns[t];
+                        float* source = dyo + tileOut[t];
+                        for (int i = 0; i < m; i++)
+                            for (int j = 0; j < m; j++)
+                                stage[(i * Alpha + j) * Lanes + lane] = i < rows && j < columns ? source[i * outW + j] : 0f;
+                    }
                 }
                 // Along j (m → 6) for each row i, then along i for each l, into dM.
                 for (int i = 0; i < m; i++) TransformA(m, stage + i * Alpha * Lanes, Lanes, stage + i * Alpha * Lanes, Lanes);
-                float* output = mBuffer + (long)o * tpad + t0;
+                float* output = packed + t0 / CpuGemm.NR * ((long)channels * CpuGemm.NR) + o * CpuGemm.NR + t0 % CpuGemm.NR;
                 for (int l = 0; l < Alpha; l++) TransformA(m, stage + l * Lanes, Alpha * Lanes, output + l * block, Alpha * block);
-                if (packed == null) continue;
-                // The same values as the micro-kernel's B: [tiles / 16, outC, 16] per position.
-                float* copy = packed + t0 / CpuGemm.NR * ((long)channels * CpuGemm.NR) + o * CpuGemm.NR + t0 % CpuGemm.NR;
-                for (int xi = 0; xi < Positions; xi++) Vector256.Store(Vector256.Load(output + xi * block), copy + xi * block);
             }
         }
+    }
+
+    /// <summary>stage[j·8 + lane] = row[offsets[lane] + j] for j &lt; m (4 or 2): 8 whole output-tile rows transposed into lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherOutputRow(int m, float* row, int* offsets, float* stage)
+    {
+        if (m == 4)
+        {
+            Vector256<float> r0 = Vector256.Create(Sse.LoadVector128(row + offsets[0]), Sse.LoadVector128(row + offsets[4]));
+            Vector256<float> r1 = Vector256.Create(Sse.LoadVector128(row + offsets[1]), Sse.LoadVector128(row + offsets[5]));
+            Vector256<float> r2 = Vector256.Create(Sse.LoadVector128(row + offsets[2]), Sse.LoadVector128(row + offsets[6]));
+            Vector256<float> r3 = Vector256.Create(Sse.LoadVector128(row + offsets[3]), Sse.LoadVector128(row + offsets[7]));
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Avx.Store(stage, Avx.Shuffle(t0, t2, 0x44));
+            Avx.Store(stage + Lanes, Avx.Shuffle(t0, t2, 0xEE));
+            Avx.Store(stage + 2 * Lanes, Avx.Shuffle(t1, t3, 0x44));
+            Avx.Store(stage + 3 * Lanes, Avx.Shuffle(t1, t3, 0xEE));
+            return;
+        }
+        Vector256<float> a = Vector256.Create(Pair(row + offsets[0], row + offsets[1]), Pair(row + offsets[4], row + offsets[5]));
+        Vector256<float> b = Vector256.Create(Pair(row + offsets[2], row + offsets[3]), Pair(row + offsets[6], row + offsets[7]));
+        Avx.Store(stage, Avx.Shuffle(a, b, 0x88));
+        Avx.Store(stage + Lanes, Avx.Shuffle(a, b, 0xDD));
+    }
+
+    /// <summary>[p[0], p[1], q[0], q[1]].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Pair(float* p, float* q) => Sse2.LoadHigh(Sse2.LoadScalarVector128((double*)p), (double*)q).AsSingle();
+
+    /// <summary>row[offsets[lane] + j] = stage[j·8 + lane] for j &lt; m (4 or 2): the transpose of <see cref="GatherOutputRow"/>
+    /// (tiles do not overlap in the output).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScatterOutputRow(int m, float* stage, float* row, int* offsets)
+    {
+        if (m == 4)
+        {
+            Vector256<float> c0 = Avx.LoadVector256(stage), c1 = Avx.LoadVector256(stage + Lanes);
+            Vector256<float> c2 = Avx.LoadVector256(stage + 2 * Lanes), c3 = Avx.LoadVector256(stage + 3 * Lanes);
+            Vector256<float> t0 = Avx.UnpackLow(c0, c1), t1 = Avx.UnpackHigh(c0, c1), t2 = Avx.UnpackLow(c2, c3), t3 = Avx.UnpackHigh(c2, c3);
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Sse.Store(row + offsets[0], u0.GetLower());
+            Sse.Store(row + offsets[1], u1.GetLower());
+            Sse.Store(row + offsets[2], u2.GetLower());
+            Sse.Store(row + offsets[3], u3.GetLower());
+            Sse.Store(row + offsets[4], u0.GetUpper());
+            Sse.Store(row + offsets[5], u1.GetUpper());
+            Sse.Store(row + offsets[6], u2.GetUpper());
+            Sse.Store(row + offsets[7], u3.GetUpper());
+            return;
+        }
+        Vector256<float> d0 = Avx.LoadVector256(stage), d1 = Avx.LoadVector256(stage + Lanes);
+        Vector256<float> lo = Avx.UnpackLow(d0, d1), hi = Avx.UnpackHigh(d0, d1);
+        StorePairs(row + offsets[0], row + offsets[1], lo.GetLower());
+        StorePairs(row + offsets[2], row + offsets[3], hi.GetLower());
+        StorePairs(row + offsets[4], row + offsets[5], lo.GetUpper());
+        StorePairs(row + offsets[6], row + offsets[7], hi.GetUpper());
+    }
+
+    /// <summary>p[0..1] = v[0..1], q[0..1] = v[2..3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePairs(float* p, float* q, Vector128<float> v)
+    {
+        Sse2.StoreScalar((double*)p, v.AsDouble());
+        Sse2.StoreHigh((double*)q, v.AsDouble());
     }
 
     /// <summary>stage[k·8 + lane] = (Bᵀ d)[k] with d[j] = row[offsets[lane] + j], j &lt; 6: 8 rows of 8 floats transposed (columns 6

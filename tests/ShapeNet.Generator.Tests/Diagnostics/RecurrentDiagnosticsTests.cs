@@ -196,12 +196,16 @@ public class RecurrentDiagnosticsTests
             public partial class Net
             {
                 [Forward]
-                public Tensor Forward(Tensor<Seq, Batch, Features> x, Tensor<Seq, Features, Hidden> w) => MatMul(x, w);
+                public Tensor Forward(Tensor<Seq, Batch, Features> x)
+                {
+                    var (values, indices) = TopK(x, 2, 2);
+                    return values;
+                }
             }
             """;
 
-        Only(Header + body, "SN0015", 13, 95,
-            "'MatMul(x, w)' (MatMul) cannot take the built-in Seq dimension (a sequence length known only at run time) yet ([Seq, Batch, Features=8], [Seq, Features=8, Hidden=16] -> [Seq, Batch, Hidden=16])" + SeqFix);
+        Only(Header + body, "SN0015", 15, 33,
+            "'TopK(x, 2, 2)' (TopK) cannot take the built-in Seq dimension (a sequence length known only at run time) yet ([Seq, Batch, Features=8] -> [Seq, Batch, 2], [Seq, Batch, 2])" + SeqFix);
     }
 
     [Fact]
@@ -227,6 +231,74 @@ public class RecurrentDiagnosticsTests
         // Flatten(y, 0) is [Seq·Batch·16]: an index along it cannot be checked (SN0015), the rest compiles.
         Only(Header + body, "SN0015", 20, 62,
             "'Flatten(y, 0)[0]' (an index along Seq) cannot take the built-in Seq dimension (a sequence length known only at run time) yet (its length is known only at run time, so index 0 cannot be checked)" + SeqFix);
+    }
+
+    [Fact]
+    public void SN0109_a_reverse_reshape_that_asks_for_the_batch_twice()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Reshape(Reshape(x, -1, 8), x.Size(1), x.Size(1), -1);
+            }
+            """;
+
+        Only(Header + body, "SN0109", 13, 62,
+            "'Reshape(Reshape(x, -1, 8), x.Size(1), x.Size(1), -1)': [Batch, Batch, -1] asks for more run-time dimensions than Reshape(x, -1, 8) [Seq·Batch, 8] has (Seq·Batch)");
+    }
+
+    [Fact]
+    public void SN0109_a_reverse_reshape_that_leaves_the_batch_out()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Reshape(Reshape(x, -1, 8), x.Size(0), 8);
+            }
+            """;
+
+        Only(Header + body, "SN0109", 13, 62,
+            "'Reshape(Reshape(x, -1, 8), x.Size(0), 8)': [Seq, 8] does not account for all of Reshape(x, -1, 8) [Seq·Batch, 8]; write -1 for the rest");
+    }
+
+    [Fact]
+    public void SN0106_a_concat_along_the_run_time_seq_axis()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x) => Concat([x, x], 0);
+            }
+            """;
+
+        Only(Header + body, "SN0106", 13, 62,
+            "'Concat([x, x], 0)' cannot concatenate along axis 0: it is the run-time axis Seq, whose size is known only at run time; concatenate along a feature axis");
+    }
+
+    [Fact]
+    public void SN0117_a_chunk_along_the_run_time_seq_axis()
+    {
+        const string body = """
+            [Network]
+            public partial class Net
+            {
+                [Forward]
+                public Tensor Forward(Tensor<Seq, Batch, Features> x)
+                {
+                    var (a, b) = Chunk(x, 2, 0);
+                    return a + b;
+                }
+            }
+            """;
+
+        Only(Header + body, "SN0117", 15, 22,
+            "'Chunk(x, 2, 0)' cannot cut axis 0 of x [Seq, Batch, Features=8]: it is the run-time axis Seq, whose size is known only at run time; cut along a feature axis");
     }
 
     [Fact]
@@ -278,18 +350,19 @@ public class RecurrentDiagnosticsTests
     }
 
     [Fact]
-    public void SN0015_the_run_time_seq_dimension_in_a_differentiable_function()
+    public void SN0015_an_index_along_seq_in_a_differentiable_function()
     {
+        // Seq itself is fine in a function (its method reads the length from x); an index along it is not.
         const string body = """
             public static partial class Functions
             {
                 [Differentiable]
-                public static Tensor<Seq, Batch, Features> Twice(Tensor<Seq, Batch, Features> x) => x * 2f;
+                public static Tensor<Batch, Features> Last(Tensor<Seq, Batch, Features> x) => x[3] * 2f;
             }
             """;
 
-        Diagnostic_is(Header + body, "SN0015", 12, 19,
-            "A [Differentiable] function cannot take the built-in Seq dimension (a sequence length known only at run time) yet" + SeqFix);
+        Only(Header + body, "SN0015", 12, 83,
+            "'x[3]' (an index along Seq) cannot take the built-in Seq dimension (a sequence length known only at run time) yet (its length is known only at run time, so index 3 cannot be checked)" + SeqFix);
     }
 
     [Fact]

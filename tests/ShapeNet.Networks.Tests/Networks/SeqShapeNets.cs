@@ -44,3 +44,59 @@ public partial class SeqPoolNet
         return Fc(pooled);
     }
 }
+
+/// <summary>The reverse reshape: a tagger that scores every token as rows ([Seq·Batch, 2]) and gives them back as a sequence,
+/// PyTorch's <c>y.view(x.size(0), x.size(1), -1)</c>, written with the sizes of the typed input (<c>x.Size(0)</c> is <c>Seq</c>,
+/// <c>x.Size(1)</c> the batch) or with −1 standing for the batch.</summary>
+[Network]
+public partial class SeqRowsTaggerNet
+{
+    [Gru(3, 4)] partial Gru Gru { get; }
+    [Linear(4, 2)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Seq, Batch, RnnTags> Forward(Tensor<Seq, Batch, RnnFeatures> x)
+    {
+        var tags = Fc(Reshape(Gru(x).Output, -1, 4));
+        return Reshape(LogSoftmax(tags, 1), x.Size(0), x.Size(1), 2) + Reshape(tags, x.Size(0), -1, 2) * 0.5f;
+    }
+}
+
+[Dim(11)] public partial struct SeqJoined;
+
+/// <summary>Structure ops over the run-time <c>Seq</c>: a bidirectional GRU's output cut into its two directions (<c>Chunk</c> along
+/// the features), put back in the other order beside the input (<c>Concat</c> along the features), made batch-first
+/// (<c>Transpose(z, 0, 1)</c>: [Seq, Batch, 11] → [Batch, Seq, 11]) and averaged over the sequence before a classifier.</summary>
+[Network]
+public partial class SeqStructureNet
+{
+    [Gru(3, 4, Bidirectional = true)] partial Gru Gru { get; }
+    [Linear(11, 3)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Batch, SeqPoolClasses> Forward(Tensor<Seq, Batch, RnnFeatures> x)
+    {
+        var (forward, backward) = Chunk(Gru(x).Output, 2, 2);
+        var z = Concat([backward, Tanh(forward), x], 2);
+        return Fc(Mean(Transpose(z, 0, 1), 1));
+    }
+}
+
+/// <summary>Dot-product self-attention over a GRU's outputs at the run-time length: scores q·kᵀ [Batch, Seq, Seq] (a product whose
+/// inner size is the features, then a softmax over the keys) and the weighted values [Batch, Seq, 4] (a product whose inner size is
+/// <c>Seq</c>), averaged over the sequence.</summary>
+[Network]
+public partial class SeqAttentionNet
+{
+    [Gru(3, 4, BatchFirst = true)] partial Gru Gru { get; }
+    [Linear(4, 4)] partial Linear Query { get; }
+    [Linear(4, 3)] partial Linear Fc { get; }
+
+    [Forward]
+    public Tensor<Batch, SeqPoolClasses> Forward(Tensor<Batch, Seq, RnnFeatures> x)
+    {
+        var h = Gru(x).Output;
+        var weights = Softmax(MatMul(Query(h), Transpose(h, 1, 2)) * 0.5f, 2);
+        return Fc(Mean(MatMul(weights, h), 1));
+    }
+}

@@ -443,7 +443,7 @@ namespace ShapeNet.Samples.Recurrent
             model.Int64Constant("/cell/shape_13", new long[] { -1, 4 }, 2);
             model.Node("Reshape", "/cell/Reshape_28", new string[] { "/cell/Y_h_4", "/cell/shape_13" }, new string[] { "/cell/RnnCell_4_output_0" });
             model.Node("Concat", "/Concat_3", new string[] { "/Concat_2_output_0", "/cell/RnnCell_4_output_0" }, new string[] { "/Concat_3_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
-            model.Int64Constant("/shape", new long[] { -1, 5, 4 }, 3);
+            model.Int64Constant("/shape", new long[] { 0, 5, 4 }, 3);
             model.Node("Reshape", "/Reshape", new string[] { "/Concat_3_output_0", "/shape" }, new string[] { "output" });
             model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5, 4); // [Batch, 5, 4]
             return model;

@@ -1219,7 +1219,7 @@ namespace ShapeNet.Networks.Tests.Networks
             model.Constant("/c_12", new float[] { -1f });
             model.Node("Add", "/Add_9", new string[] { "/Sqrt_1_output_0", "/c_12" }, new string[] { "/AddScalar_5_output_0" });
             model.Node("Add", "/Add_10", new string[] { "/Sub_3_output_0", "/AddScalar_5_output_0" }, new string[] { "/Add_4_output_0" });
-            model.Int64Constant("/shape", new long[] { -1, 3, 4 }, 3);
+            model.Int64Constant("/shape", new long[] { 0, 3, 4 }, 3);
             model.Node("Reshape", "/Reshape", new string[] { "/Add_4_output_0", "/shape" }, new string[] { "/Reshape_output_0" });
             model.Node("Transpose", "/Transpose", new string[] { "/Reshape_output_0" }, new string[] { "/Permute_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1));
             model.Node("MatMul", "/MatMul", new string[] { "/Reshape_output_0", "/Permute_output_0" }, new string[] { "/MatMul_output_0" });
@@ -1231,7 +1231,7 @@ namespace ShapeNet.Networks.Tests.Networks
             model.Node("Sub", "/Sub_5", new string[] { "/MatMul_1_output_0", "/Mean_3_output_0" }, new string[] { "/Sub_4_output_0" });
             model.Node("Mul", "/Mul_8", new string[] { "/Reshape_output_0", "/Reshape_output_0" }, new string[] { "/Mul_2_output_0" });
             model.Reduce("ReduceSum", "/ReduceSum", "/Mul_2_output_0", "/Sum_output_0", new long[] { 1, 2 }, keepDims: false);
-            model.Int64Constant("/shape_1", new long[] { -1, 1 }, 2);
+            model.Int64Constant("/shape_1", new long[] { 0, 1 }, 2);
             model.Node("Reshape", "/Reshape_1", new string[] { "/Sum_output_0", "/shape_1" }, new string[] { "/Reshape_1_output_0" });
             model.Node("Transpose", "/Transpose_1", new string[] { "/Div_1_output_0" }, new string[] { "/Permute_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
             model.Node("MatMul", "/MatMul_2", new string[] { "/Permute_1_output_0", "/Div_1_output_0" }, new string[] { "/MatMul_2_output_0" });
@@ -1268,7 +1268,7 @@ namespace ShapeNet.Networks.Tests.Networks
             model.Reduce("ReduceMean", "/ReduceMean_6", "/Add_7_output_0", "/Mean_6_output_0", new long[] { 0, 1 }, keepDims: false);
             model.Node("Mul", "/Mul_14", new string[] { "/Sum_1_output_0", "/Mean_6_output_0" }, new string[] { "/Mul_4_output_0" });
             model.Reduce("ReduceSum", "/ReduceSum_2", "x", "/Sum_2_output_0", new long[] { 1 }, keepDims: false);
-            model.Int64Constant("/shape_2", new long[] { -1, 1 }, 2);
+            model.Int64Constant("/shape_2", new long[] { 0, 1 }, 2);
             model.Node("Reshape", "/Reshape_2", new string[] { "/Sum_2_output_0", "/shape_2" }, new string[] { "/Reshape_3_output_0" });
             model.Constant("/c_19", new float[] { 0.125f });
             model.Node("Mul", "/Mul_15", new string[] { "/Reshape_3_output_0", "/c_19" }, new string[] { "/MulScalar_10_output_0" });

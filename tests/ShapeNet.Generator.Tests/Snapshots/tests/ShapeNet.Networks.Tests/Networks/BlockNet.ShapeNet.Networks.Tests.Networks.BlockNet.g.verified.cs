@@ -356,7 +356,7 @@ namespace ShapeNet.Networks.Tests.Networks
             model.Node("Gemm", "/stem/fc/Gemm", new string[] { "x", "stem.fc.weight", "stem.fc.bias" }, new string[] { "/stem/fc/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
             model.Node("Tanh", "/stem/Tanh", new string[] { "/stem/fc/Linear_output_0" }, new string[] { "/stem/Tanh_output_0" });
             model.Node("Gemm", "/stem/proj/Gemm", new string[] { "/stem/Tanh_output_0", "stem.proj.weight" }, new string[] { "/stem/proj/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
-            model.Int64Constant("/shape", new long[] { -1, 6, 4 }, 3);
+            model.Int64Constant("/shape", new long[] { 0, 6, 4 }, 3);
             model.Node("Reshape", "/Reshape", new string[] { "/stem/proj/Linear_output_0", "/shape" }, new string[] { "/Reshape_output_0" });
             model.Node("Transpose", "/block1/fc/Transpose", new string[] { "block1.fc.weight" }, new string[] { "/block1/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
             model.Node("MatMul", "/block1/fc/MatMul", new string[] { "/Reshape_output_0", "/block1/fc/weight_t" }, new string[] { "/block1/fc/MatMul_output_0" });
@@ -366,7 +366,7 @@ namespace ShapeNet.Networks.Tests.Networks
             model.Node("Flatten", "/Flatten", new string[] { "/block1/Add_output_0" }, new string[] { "/Reshape_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
             model.Node("Gemm", "/squeeze/Gemm", new string[] { "/Reshape_1_output_0", "squeeze.weight", "squeeze.bias" }, new string[] { "/squeeze/Linear_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
             model.Node("Sigmoid", "/Sigmoid", new string[] { "/squeeze/Linear_output_0" }, new string[] { "/Sigmoid_output_0" });
-            model.Int64Constant("/shape_1", new long[] { -1, 3, 4 }, 3);
+            model.Int64Constant("/shape_1", new long[] { 0, 3, 4 }, 3);
             model.Node("Reshape", "/Reshape_1", new string[] { "/Sigmoid_output_0", "/shape_1" }, new string[] { "/Reshape_2_output_0" });
             model.Node("Transpose", "/block2/fc/Transpose", new string[] { "block2.fc.weight" }, new string[] { "/block2/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
             model.Node("MatMul", "/block2/fc/MatMul", new string[] { "/Reshape_2_output_0", "/block2/fc/weight_t" }, new string[] { "/block2/fc/MatMul_output_0" });

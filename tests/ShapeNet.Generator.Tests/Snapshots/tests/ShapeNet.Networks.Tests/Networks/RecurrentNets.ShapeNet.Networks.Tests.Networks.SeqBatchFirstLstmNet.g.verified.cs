@@ -214,7 +214,37 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("SeqBatchFirstLstmNet cannot be exported to ONNX: the run-time dimension Seq (ONNX export supports Batch as the only run-time dimension)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("SeqBatchFirstLstmNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, global::ShapeNet.Onnx.OnnxModelBuilder.SeqAxis, 3); // x: [Batch, Seq, 3]
+            model.Initializer("lstm.weight_ih_l0", Parameters[0].Value, 16, 3);
+            model.Initializer("lstm.weight_hh_l0", Parameters[1].Value, 16, 4);
+            model.Initializer("lstm.bias_ih_l0", Parameters[2].Value, 16);
+            model.Initializer("lstm.bias_hh_l0", Parameters[3].Value, 16);
+            model.Initializer("fc.weight", Parameters[4].Value, 2, 4);
+            model.Initializer("fc.bias", Parameters[5].Value, 2);
+            model.Node("Transpose", "/lstm/Transpose", new string[] { "x" }, new string[] { "/lstm/input_seq_first" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Int64Constant("/lstm/gate_rows_l0", new long[] { 0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 8, 9, 10, 11 }, 16);
+            model.Node("Gather", "/lstm/Gather", new string[] { "lstm.weight_ih_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/weight_ih_l0_onnx_shape", new long[] { 1, 16, 3 }, 3);
+            model.Node("Reshape", "/lstm/Reshape", new string[] { "/lstm/weight_ih_l0_onnx_gates", "/lstm/weight_ih_l0_onnx_shape" }, new string[] { "/lstm/weight_ih_l0_onnx" });
+            model.Node("Gather", "/lstm/Gather_1", new string[] { "lstm.weight_hh_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/weight_hh_l0_onnx_shape", new long[] { 1, 16, 4 }, 3);
+            model.Node("Reshape", "/lstm/Reshape_1", new string[] { "/lstm/weight_hh_l0_onnx_gates", "/lstm/weight_hh_l0_onnx_shape" }, new string[] { "/lstm/weight_hh_l0_onnx" });
+            model.Node("Gather", "/lstm/Gather_2", new string[] { "lstm.bias_ih_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/lstm/Gather_3", new string[] { "lstm.bias_hh_l0", "/lstm/gate_rows_l0" }, new string[] { "/lstm/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/lstm/Concat", new string[] { "/lstm/bias_ih_l0_onnx_gates", "/lstm/bias_hh_l0_onnx_gates" }, new string[] { "/lstm/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/lstm/bias_l0_onnx_shape", new long[] { 1, 32 }, 2);
+            model.Node("Reshape", "/lstm/Reshape_2", new string[] { "/lstm/bias_l0_joined", "/lstm/bias_l0_onnx_shape" }, new string[] { "/lstm/bias_l0_onnx" });
+            model.Node("LSTM", "/lstm/LSTM", new string[] { "/lstm/input_seq_first", "/lstm/weight_ih_l0_onnx", "/lstm/weight_hh_l0_onnx", "/lstm/bias_l0_onnx" }, new string[] { "/lstm/Y_l0", "/lstm/Lstm_output_1", "/lstm/Lstm_output_2" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4));
+            model.Node("Transpose", "/lstm/Transpose_1", new string[] { "/lstm/Y_l0" }, new string[] { "/lstm/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/lstm/shape", new long[] { 0, 0, 4 }, 3);
+            model.Node("Reshape", "/lstm/Reshape_3", new string[] { "/lstm/Y_seq_batch_l0", "/lstm/shape" }, new string[] { "/lstm/output_l0" });
+            model.Node("Transpose", "/lstm/Transpose_2", new string[] { "/lstm/output_l0" }, new string[] { "/lstm/Lstm_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0, 2));
+            model.Node("Transpose", "/fc/Transpose", new string[] { "fc.weight" }, new string[] { "/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/fc/MatMul", new string[] { "/lstm/Lstm_output_0", "/fc/weight_t" }, new string[] { "/fc/MatMul_output_0" });
+            model.Node("Add", "/fc/Add", new string[] { "/fc/MatMul_output_0", "fc.bias" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, global::ShapeNet.Onnx.OnnxModelBuilder.SeqAxis, 2); // [Batch, Seq, 2]
+            return model;
         }
     }
 }

@@ -368,7 +368,82 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("SeqBiGruNet cannot be exported to ONNX: the run-time dimension Seq (ONNX export supports Batch as the only run-time dimension)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("SeqBiGruNet", batch, opset);
+            model.Int32Input("ids", global::ShapeNet.Onnx.OnnxModelBuilder.SeqAxis, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis); // ids: [Seq, Batch]
+            model.Int32Input("lengths", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis); // lengths: [Batch]
+            model.Initializer("embedding.weight", Parameters[0].Value, 32, 10);
+            model.Initializer("gru.weight_ih_l0", Parameters[1].Value, 48, 10);
+            model.Initializer("gru.weight_hh_l0", Parameters[2].Value, 48, 16);
+            model.Initializer("gru.bias_ih_l0", Parameters[3].Value, 48);
+            model.Initializer("gru.bias_hh_l0", Parameters[4].Value, 48);
+            model.Initializer("gru.weight_ih_l0_reverse", Parameters[5].Value, 48, 10);
+            model.Initializer("gru.weight_hh_l0_reverse", Parameters[6].Value, 48, 16);
+            model.Initializer("gru.bias_ih_l0_reverse", Parameters[7].Value, 48);
+            model.Initializer("gru.bias_hh_l0_reverse", Parameters[8].Value, 48);
+            model.Initializer("gru.weight_ih_l1", Parameters[9].Value, 48, 32);
+            model.Initializer("gru.weight_hh_l1", Parameters[10].Value, 48, 16);
+            model.Initializer("gru.bias_ih_l1", Parameters[11].Value, 48);
+            model.Initializer("gru.bias_hh_l1", Parameters[12].Value, 48);
+            model.Initializer("gru.weight_ih_l1_reverse", Parameters[13].Value, 48, 32);
+            model.Initializer("gru.weight_hh_l1_reverse", Parameters[14].Value, 48, 16);
+            model.Initializer("gru.bias_ih_l1_reverse", Parameters[15].Value, 48);
+            model.Initializer("gru.bias_hh_l1_reverse", Parameters[16].Value, 48);
+            model.Initializer("fc.weight", Parameters[17].Value, 5, 32);
+            model.Initializer("fc.bias", Parameters[18].Value, 5);
+            model.Node("Gather", "/embedding/Gather", new string[] { "embedding.weight", "ids" }, new string[] { "/embedding/Embedding_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/gate_rows_l0", new long[] { 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47 }, 48);
+            model.Node("Gather", "/gru/Gather", new string[] { "gru.weight_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_1", new string[] { "gru.weight_ih_l0_reverse", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_ih_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat", new string[] { "/gru/weight_ih_l0_onnx_gates", "/gru/weight_ih_l0_reverse_onnx_gates" }, new string[] { "/gru/weight_ih_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_ih_l0_onnx_shape", new long[] { 2, 48, 10 }, 3);
+            model.Node("Reshape", "/gru/Reshape", new string[] { "/gru/weight_ih_l0_joined", "/gru/weight_ih_l0_onnx_shape" }, new string[] { "/gru/weight_ih_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_2", new string[] { "gru.weight_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_3", new string[] { "gru.weight_hh_l0_reverse", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_hh_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_1", new string[] { "/gru/weight_hh_l0_onnx_gates", "/gru/weight_hh_l0_reverse_onnx_gates" }, new string[] { "/gru/weight_hh_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_hh_l0_onnx_shape", new long[] { 2, 48, 16 }, 3);
+            model.Node("Reshape", "/gru/Reshape_1", new string[] { "/gru/weight_hh_l0_joined", "/gru/weight_hh_l0_onnx_shape" }, new string[] { "/gru/weight_hh_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_4", new string[] { "gru.bias_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_5", new string[] { "gru.bias_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_6", new string[] { "gru.bias_ih_l0_reverse", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_ih_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_7", new string[] { "gru.bias_hh_l0_reverse", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_hh_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_2", new string[] { "/gru/bias_ih_l0_onnx_gates", "/gru/bias_hh_l0_onnx_gates", "/gru/bias_ih_l0_reverse_onnx_gates", "/gru/bias_hh_l0_reverse_onnx_gates" }, new string[] { "/gru/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/bias_l0_onnx_shape", new long[] { 2, 96 }, 2);
+            model.Node("Reshape", "/gru/Reshape_2", new string[] { "/gru/bias_l0_joined", "/gru/bias_l0_onnx_shape" }, new string[] { "/gru/bias_l0_onnx" });
+            model.Node("GRU", "/gru/GRU", new string[] { "/embedding/Embedding_output_0", "/gru/weight_ih_l0_onnx", "/gru/weight_hh_l0_onnx", "/gru/bias_l0_onnx", "lengths" }, new string[] { "/gru/Y_l0", "/gru/Y_h_l0" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "bidirectional"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 16), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Node("Transpose", "/gru/Transpose", new string[] { "/gru/Y_l0" }, new string[] { "/gru/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/gru/shape", new long[] { 0, 0, 32 }, 3);
+            model.Node("Reshape", "/gru/Reshape_3", new string[] { "/gru/Y_seq_batch_l0", "/gru/shape" }, new string[] { "/gru/output_l0" });
+            model.Int64Constant("/gru/gate_rows_l1", new long[] { 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47 }, 48);
+            model.Node("Gather", "/gru/Gather_8", new string[] { "gru.weight_ih_l1", "/gru/gate_rows_l1" }, new string[] { "/gru/weight_ih_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_9", new string[] { "gru.weight_ih_l1_reverse", "/gru/gate_rows_l1" }, new string[] { "/gru/weight_ih_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_3", new string[] { "/gru/weight_ih_l1_onnx_gates", "/gru/weight_ih_l1_reverse_onnx_gates" }, new string[] { "/gru/weight_ih_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_ih_l1_onnx_shape", new long[] { 2, 48, 32 }, 3);
+            model.Node("Reshape", "/gru/Reshape_4", new string[] { "/gru/weight_ih_l1_joined", "/gru/weight_ih_l1_onnx_shape" }, new string[] { "/gru/weight_ih_l1_onnx" });
+            model.Node("Gather", "/gru/Gather_10", new string[] { "gru.weight_hh_l1", "/gru/gate_rows_l1" }, new string[] { "/gru/weight_hh_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_11", new string[] { "gru.weight_hh_l1_reverse", "/gru/gate_rows_l1" }, new string[] { "/gru/weight_hh_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_4", new string[] { "/gru/weight_hh_l1_onnx_gates", "/gru/weight_hh_l1_reverse_onnx_gates" }, new string[] { "/gru/weight_hh_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_hh_l1_onnx_shape", new long[] { 2, 48, 16 }, 3);
+            model.Node("Reshape", "/gru/Reshape_5", new string[] { "/gru/weight_hh_l1_joined", "/gru/weight_hh_l1_onnx_shape" }, new string[] { "/gru/weight_hh_l1_onnx" });
+            model.Node("Gather", "/gru/Gather_12", new string[] { "gru.bias_ih_l1", "/gru/gate_rows_l1" }, new string[] { "/gru/bias_ih_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_13", new string[] { "gru.bias_hh_l1", "/gru/gate_rows_l1" }, new string[] { "/gru/bias_hh_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_14", new string[] { "gru.bias_ih_l1_reverse", "/gru/gate_rows_l1" }, new string[] { "/gru/bias_ih_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_15", new string[] { "gru.bias_hh_l1_reverse", "/gru/gate_rows_l1" }, new string[] { "/gru/bias_hh_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_5", new string[] { "/gru/bias_ih_l1_onnx_gates", "/gru/bias_hh_l1_onnx_gates", "/gru/bias_ih_l1_reverse_onnx_gates", "/gru/bias_hh_l1_reverse_onnx_gates" }, new string[] { "/gru/bias_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/bias_l1_onnx_shape", new long[] { 2, 96 }, 2);
+            model.Node("Reshape", "/gru/Reshape_6", new string[] { "/gru/bias_l1_joined", "/gru/bias_l1_onnx_shape" }, new string[] { "/gru/bias_l1_onnx" });
+            model.Node("GRU", "/gru/GRU_1", new string[] { "/gru/output_l0", "/gru/weight_ih_l1_onnx", "/gru/weight_hh_l1_onnx", "/gru/bias_l1_onnx", "lengths" }, new string[] { "/gru/Y_l1", "/gru/Y_h_l1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "bidirectional"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 16), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Node("Transpose", "/gru/Transpose_1", new string[] { "/gru/Y_l1" }, new string[] { "/gru/Y_seq_batch_l1" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/gru/shape_1", new long[] { 0, 0, 32 }, 3);
+            model.Node("Reshape", "/gru/Reshape_7", new string[] { "/gru/Y_seq_batch_l1", "/gru/shape_1" }, new string[] { "/gru/Gru_output_0" });
+            model.Node("Concat", "/gru/Concat_6", new string[] { "/gru/Y_h_l0", "/gru/Y_h_l1" }, new string[] { "/gru/Gru_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/index", new long[] { 2 });
+            model.Node("Gather", "/Gather", new string[] { "/gru/Gru_output_1", "/index" }, new string[] { "/Select_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/index_1", new long[] { 3 });
+            model.Node("Gather", "/Gather_1", new string[] { "/gru/Gru_output_1", "/index_1" }, new string[] { "/Select_1_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/Concat", new string[] { "/Select_output_0", "/Select_1_output_0" }, new string[] { "/Concat_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 1));
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Concat_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 5); // [Batch, 5]
+            return model;
         }
     }
 }

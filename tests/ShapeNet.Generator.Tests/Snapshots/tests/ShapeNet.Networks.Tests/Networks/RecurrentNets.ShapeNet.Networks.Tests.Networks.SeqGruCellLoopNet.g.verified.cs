@@ -197,7 +197,32 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("SeqGruCellLoopNet cannot be exported to ONNX: the run-time dimension Seq (ONNX export supports Batch as the only run-time dimension)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("SeqGruCellLoopNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.SeqAxis, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // x: [Seq, Batch, 3]
+            model.Input("h0", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // h0: [Batch, 4]
+            model.Initializer("cell.weight_ih", Parameters[0].Value, 12, 3);
+            model.Initializer("cell.weight_hh", Parameters[1].Value, 12, 4);
+            model.Initializer("cell.bias_ih", Parameters[2].Value, 12);
+            model.Initializer("cell.bias_hh", Parameters[3].Value, 12);
+            model.Int64Constant("/cell/shape", new long[] { 1, -1, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape", new string[] { "h0", "/cell/shape" }, new string[] { "/cell/h0_step" });
+            model.Int64Constant("/cell/gate_rows", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
+            model.Node("Gather", "/cell/Gather", new string[] { "cell.weight_ih", "/cell/gate_rows" }, new string[] { "/cell/weight_ih_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_ih_onnx_shape", new long[] { 1, 12, 3 }, 3);
+            model.Node("Reshape", "/cell/Reshape_1", new string[] { "/cell/weight_ih_onnx_gates", "/cell/weight_ih_onnx_shape" }, new string[] { "/cell/weight_ih_onnx" });
+            model.Node("Gather", "/cell/Gather_1", new string[] { "cell.weight_hh", "/cell/gate_rows" }, new string[] { "/cell/weight_hh_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/weight_hh_onnx_shape", new long[] { 1, 12, 4 }, 3);
+            model.Node("Reshape", "/cell/Reshape_2", new string[] { "/cell/weight_hh_onnx_gates", "/cell/weight_hh_onnx_shape" }, new string[] { "/cell/weight_hh_onnx" });
+            model.Node("Gather", "/cell/Gather_2", new string[] { "cell.bias_ih", "/cell/gate_rows" }, new string[] { "/cell/bias_ih_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/cell/Gather_3", new string[] { "cell.bias_hh", "/cell/gate_rows" }, new string[] { "/cell/bias_hh_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/cell/Concat", new string[] { "/cell/bias_ih_onnx_gates", "/cell/bias_hh_onnx_gates" }, new string[] { "/cell/bias_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/cell/bias_onnx_shape", new long[] { 1, 24 }, 2);
+            model.Node("Reshape", "/cell/Reshape_3", new string[] { "/cell/bias_joined", "/cell/bias_onnx_shape" }, new string[] { "/cell/bias_onnx" });
+            model.Node("GRU", "/cell/GRU", new string[] { "x", "/cell/weight_ih_onnx", "/cell/weight_hh_onnx", "/cell/bias_onnx", "", "/cell/h0_step" }, new string[] { "", "/cell/Y_h" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Int64Constant("/cell/shape_1", new long[] { -1, 4 }, 2);
+            model.Node("Reshape", "/cell/Reshape_4", new string[] { "/cell/Y_h", "/cell/shape_1" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 4); // [Batch, 4]
+            return model;
         }
     }
 }

@@ -318,7 +318,78 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("SeqTaggerNet cannot be exported to ONNX: the run-time dimension Seq (ONNX export supports Batch as the only run-time dimension)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("SeqTaggerNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.SeqAxis, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // x: [Seq, Batch, 3]
+            model.Int32Input("lengths", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis); // lengths: [Batch]
+            model.Initializer("gru.weight_ih_l0", Parameters[0].Value, 12, 3);
+            model.Initializer("gru.weight_hh_l0", Parameters[1].Value, 12, 4);
+            model.Initializer("gru.bias_ih_l0", Parameters[2].Value, 12);
+            model.Initializer("gru.bias_hh_l0", Parameters[3].Value, 12);
+            model.Initializer("gru.weight_ih_l0_reverse", Parameters[4].Value, 12, 3);
+            model.Initializer("gru.weight_hh_l0_reverse", Parameters[5].Value, 12, 4);
+            model.Initializer("gru.bias_ih_l0_reverse", Parameters[6].Value, 12);
+            model.Initializer("gru.bias_hh_l0_reverse", Parameters[7].Value, 12);
+            model.Initializer("gru.weight_ih_l1", Parameters[8].Value, 12, 8);
+            model.Initializer("gru.weight_hh_l1", Parameters[9].Value, 12, 4);
+            model.Initializer("gru.bias_ih_l1", Parameters[10].Value, 12);
+            model.Initializer("gru.bias_hh_l1", Parameters[11].Value, 12);
+            model.Initializer("gru.weight_ih_l1_reverse", Parameters[12].Value, 12, 8);
+            model.Initializer("gru.weight_hh_l1_reverse", Parameters[13].Value, 12, 4);
+            model.Initializer("gru.bias_ih_l1_reverse", Parameters[14].Value, 12);
+            model.Initializer("gru.bias_hh_l1_reverse", Parameters[15].Value, 12);
+            model.Initializer("fc.weight", Parameters[16].Value, 2, 8);
+            model.Initializer("fc.bias", Parameters[17].Value, 2);
+            model.Int64Constant("/gru/gate_rows_l0", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
+            model.Node("Gather", "/gru/Gather", new string[] { "gru.weight_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_1", new string[] { "gru.weight_ih_l0_reverse", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_ih_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat", new string[] { "/gru/weight_ih_l0_onnx_gates", "/gru/weight_ih_l0_reverse_onnx_gates" }, new string[] { "/gru/weight_ih_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_ih_l0_onnx_shape", new long[] { 2, 12, 3 }, 3);
+            model.Node("Reshape", "/gru/Reshape", new string[] { "/gru/weight_ih_l0_joined", "/gru/weight_ih_l0_onnx_shape" }, new string[] { "/gru/weight_ih_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_2", new string[] { "gru.weight_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_3", new string[] { "gru.weight_hh_l0_reverse", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_hh_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_1", new string[] { "/gru/weight_hh_l0_onnx_gates", "/gru/weight_hh_l0_reverse_onnx_gates" }, new string[] { "/gru/weight_hh_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_hh_l0_onnx_shape", new long[] { 2, 12, 4 }, 3);
+            model.Node("Reshape", "/gru/Reshape_1", new string[] { "/gru/weight_hh_l0_joined", "/gru/weight_hh_l0_onnx_shape" }, new string[] { "/gru/weight_hh_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_4", new string[] { "gru.bias_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_5", new string[] { "gru.bias_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_6", new string[] { "gru.bias_ih_l0_reverse", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_ih_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_7", new string[] { "gru.bias_hh_l0_reverse", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_hh_l0_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_2", new string[] { "/gru/bias_ih_l0_onnx_gates", "/gru/bias_hh_l0_onnx_gates", "/gru/bias_ih_l0_reverse_onnx_gates", "/gru/bias_hh_l0_reverse_onnx_gates" }, new string[] { "/gru/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/bias_l0_onnx_shape", new long[] { 2, 24 }, 2);
+            model.Node("Reshape", "/gru/Reshape_2", new string[] { "/gru/bias_l0_joined", "/gru/bias_l0_onnx_shape" }, new string[] { "/gru/bias_l0_onnx" });
+            model.Node("GRU", "/gru/GRU", new string[] { "x", "/gru/weight_ih_l0_onnx", "/gru/weight_hh_l0_onnx", "/gru/bias_l0_onnx", "lengths" }, new string[] { "/gru/Y_l0", "/gru/Y_h_l0" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "bidirectional"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Node("Transpose", "/gru/Transpose", new string[] { "/gru/Y_l0" }, new string[] { "/gru/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/gru/shape", new long[] { 0, 0, 8 }, 3);
+            model.Node("Reshape", "/gru/Reshape_3", new string[] { "/gru/Y_seq_batch_l0", "/gru/shape" }, new string[] { "/gru/output_l0" });
+            model.Int64Constant("/gru/gate_rows_l1", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
+            model.Node("Gather", "/gru/Gather_8", new string[] { "gru.weight_ih_l1", "/gru/gate_rows_l1" }, new string[] { "/gru/weight_ih_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_9", new string[] { "gru.weight_ih_l1_reverse", "/gru/gate_rows_l1" }, new string[] { "/gru/weight_ih_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_3", new string[] { "/gru/weight_ih_l1_onnx_gates", "/gru/weight_ih_l1_reverse_onnx_gates" }, new string[] { "/gru/weight_ih_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_ih_l1_onnx_shape", new long[] { 2, 12, 8 }, 3);
+            model.Node("Reshape", "/gru/Reshape_4", new string[] { "/gru/weight_ih_l1_joined", "/gru/weight_ih_l1_onnx_shape" }, new string[] { "/gru/weight_ih_l1_onnx" });
+            model.Node("Gather", "/gru/Gather_10", new string[] { "gru.weight_hh_l1", "/gru/gate_rows_l1" }, new string[] { "/gru/weight_hh_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_11", new string[] { "gru.weight_hh_l1_reverse", "/gru/gate_rows_l1" }, new string[] { "/gru/weight_hh_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_4", new string[] { "/gru/weight_hh_l1_onnx_gates", "/gru/weight_hh_l1_reverse_onnx_gates" }, new string[] { "/gru/weight_hh_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_hh_l1_onnx_shape", new long[] { 2, 12, 4 }, 3);
+            model.Node("Reshape", "/gru/Reshape_5", new string[] { "/gru/weight_hh_l1_joined", "/gru/weight_hh_l1_onnx_shape" }, new string[] { "/gru/weight_hh_l1_onnx" });
+            model.Node("Gather", "/gru/Gather_12", new string[] { "gru.bias_ih_l1", "/gru/gate_rows_l1" }, new string[] { "/gru/bias_ih_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_13", new string[] { "gru.bias_hh_l1", "/gru/gate_rows_l1" }, new string[] { "/gru/bias_hh_l1_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_14", new string[] { "gru.bias_ih_l1_reverse", "/gru/gate_rows_l1" }, new string[] { "/gru/bias_ih_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_15", new string[] { "gru.bias_hh_l1_reverse", "/gru/gate_rows_l1" }, new string[] { "/gru/bias_hh_l1_reverse_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat_5", new string[] { "/gru/bias_ih_l1_onnx_gates", "/gru/bias_hh_l1_onnx_gates", "/gru/bias_ih_l1_reverse_onnx_gates", "/gru/bias_hh_l1_reverse_onnx_gates" }, new string[] { "/gru/bias_l1_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/bias_l1_onnx_shape", new long[] { 2, 24 }, 2);
+            model.Node("Reshape", "/gru/Reshape_6", new string[] { "/gru/bias_l1_joined", "/gru/bias_l1_onnx_shape" }, new string[] { "/gru/bias_l1_onnx" });
+            model.Node("GRU", "/gru/GRU_1", new string[] { "/gru/output_l0", "/gru/weight_ih_l1_onnx", "/gru/weight_hh_l1_onnx", "/gru/bias_l1_onnx", "lengths" }, new string[] { "/gru/Y_l1", "/gru/Y_h_l1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "bidirectional"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Node("Transpose", "/gru/Transpose_1", new string[] { "/gru/Y_l1" }, new string[] { "/gru/Y_seq_batch_l1" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/gru/shape_1", new long[] { 0, 0, 8 }, 3);
+            model.Node("Reshape", "/gru/Reshape_7", new string[] { "/gru/Y_seq_batch_l1", "/gru/shape_1" }, new string[] { "/gru/Gru_output_0" });
+            model.Node("Concat", "/gru/Concat_6", new string[] { "/gru/Y_h_l0", "/gru/Y_h_l1" }, new string[] { "/gru/Gru_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Transpose", "/fc/Transpose", new string[] { "fc.weight" }, new string[] { "/fc/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/fc/MatMul", new string[] { "/gru/Gru_output_0", "/fc/weight_t" }, new string[] { "/fc/MatMul_output_0" });
+            model.Node("Add", "/fc/Add", new string[] { "/fc/MatMul_output_0", "fc.bias" }, new string[] { "/fc/Linear_output_0" });
+            model.Node("Tanh", "/Tanh", new string[] { "/fc/Linear_output_0" }, new string[] { "output" });
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.SeqAxis, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 2); // [Seq, Batch, 2]
+            return model;
         }
     }
 }

@@ -244,7 +244,37 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("SeqLanguageModelNet cannot be exported to ONNX: the run-time dimension Seq (ONNX export supports Batch as the only run-time dimension)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("SeqLanguageModelNet", batch, opset);
+            model.Int32Input("ids", global::ShapeNet.Onnx.OnnxModelBuilder.SeqAxis, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis); // ids: [Seq, Batch]
+            model.Initializer("embed.weight", Parameters[0].Value, 20, 6);
+            model.Initializer("gru.weight_ih_l0", Parameters[1].Value, 30, 6);
+            model.Initializer("gru.weight_hh_l0", Parameters[2].Value, 30, 10);
+            model.Initializer("gru.bias_ih_l0", Parameters[3].Value, 30);
+            model.Initializer("gru.bias_hh_l0", Parameters[4].Value, 30);
+            model.Initializer("decoder.weight", Parameters[5].Value, 20, 10);
+            model.Initializer("decoder.bias", Parameters[6].Value, 20);
+            model.Node("Gather", "/embed/Gather", new string[] { "embed.weight", "ids" }, new string[] { "/embed/Embedding_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/gate_rows_l0", new long[] { 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29 }, 30);
+            model.Node("Gather", "/gru/Gather", new string[] { "gru.weight_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_ih_l0_onnx_shape", new long[] { 1, 30, 6 }, 3);
+            model.Node("Reshape", "/gru/Reshape", new string[] { "/gru/weight_ih_l0_onnx_gates", "/gru/weight_ih_l0_onnx_shape" }, new string[] { "/gru/weight_ih_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_1", new string[] { "gru.weight_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_hh_l0_onnx_shape", new long[] { 1, 30, 10 }, 3);
+            model.Node("Reshape", "/gru/Reshape_1", new string[] { "/gru/weight_hh_l0_onnx_gates", "/gru/weight_hh_l0_onnx_shape" }, new string[] { "/gru/weight_hh_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_2", new string[] { "gru.bias_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_3", new string[] { "gru.bias_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat", new string[] { "/gru/bias_ih_l0_onnx_gates", "/gru/bias_hh_l0_onnx_gates" }, new string[] { "/gru/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/bias_l0_onnx_shape", new long[] { 1, 60 }, 2);
+            model.Node("Reshape", "/gru/Reshape_2", new string[] { "/gru/bias_l0_joined", "/gru/bias_l0_onnx_shape" }, new string[] { "/gru/bias_l0_onnx" });
+            model.Node("GRU", "/gru/GRU", new string[] { "/embed/Embedding_output_0", "/gru/weight_ih_l0_onnx", "/gru/weight_hh_l0_onnx", "/gru/bias_l0_onnx" }, new string[] { "/gru/Y_l0", "/gru/Gru_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 10), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Node("Transpose", "/gru/Transpose", new string[] { "/gru/Y_l0" }, new string[] { "/gru/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/gru/shape", new long[] { 0, 0, 10 }, 3);
+            model.Node("Reshape", "/gru/Reshape_3", new string[] { "/gru/Y_seq_batch_l0", "/gru/shape" }, new string[] { "/gru/Gru_output_0" });
+            model.Int64Constant("/shape", new long[] { -1, 10 }, 2);
+            model.Node("Reshape", "/Reshape", new string[] { "/gru/Gru_output_0", "/shape" }, new string[] { "/Reshape_output_0" });
+            model.Node("Gemm", "/decoder/Gemm", new string[] { "/Reshape_output_0", "decoder.weight", "decoder.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.ProductAxis, 20); // [Seq·Batch, 20]
+            return model;
         }
     }
 }

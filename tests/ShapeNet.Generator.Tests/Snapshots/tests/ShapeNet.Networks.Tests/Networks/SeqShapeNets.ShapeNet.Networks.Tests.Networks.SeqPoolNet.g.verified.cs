@@ -419,7 +419,59 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("SeqPoolNet cannot be exported to ONNX: the run-time dimension Seq (ONNX export supports Batch as the only run-time dimension)");
+            var model = new global::ShapeNet.Onnx.OnnxModelBuilder("SeqPoolNet", batch, opset);
+            model.Input("x", global::ShapeNet.Onnx.OnnxModelBuilder.SeqAxis, global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // x: [Seq, Batch, 3]
+            model.Initializer("gru.weight_ih_l0", Parameters[0].Value, 12, 3);
+            model.Initializer("gru.weight_hh_l0", Parameters[1].Value, 12, 4);
+            model.Initializer("gru.bias_ih_l0", Parameters[2].Value, 12);
+            model.Initializer("gru.bias_hh_l0", Parameters[3].Value, 12);
+            model.Initializer("score.weight", Parameters[4].Value, 1, 4);
+            model.Initializer("score.bias", Parameters[5].Value, 1);
+            model.Initializer("fc.weight", Parameters[6].Value, 3, 4);
+            model.Initializer("fc.bias", Parameters[7].Value, 3);
+            model.Int64Constant("/gru/gate_rows_l0", new long[] { 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11 }, 12);
+            model.Node("Gather", "/gru/Gather", new string[] { "gru.weight_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_ih_l0_onnx_shape", new long[] { 1, 12, 3 }, 3);
+            model.Node("Reshape", "/gru/Reshape", new string[] { "/gru/weight_ih_l0_onnx_gates", "/gru/weight_ih_l0_onnx_shape" }, new string[] { "/gru/weight_ih_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_1", new string[] { "gru.weight_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/weight_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/weight_hh_l0_onnx_shape", new long[] { 1, 12, 4 }, 3);
+            model.Node("Reshape", "/gru/Reshape_1", new string[] { "/gru/weight_hh_l0_onnx_gates", "/gru/weight_hh_l0_onnx_shape" }, new string[] { "/gru/weight_hh_l0_onnx" });
+            model.Node("Gather", "/gru/Gather_2", new string[] { "gru.bias_ih_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_ih_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Gather", "/gru/Gather_3", new string[] { "gru.bias_hh_l0", "/gru/gate_rows_l0" }, new string[] { "/gru/bias_hh_l0_onnx_gates" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Concat", "/gru/Concat", new string[] { "/gru/bias_ih_l0_onnx_gates", "/gru/bias_hh_l0_onnx_gates" }, new string[] { "/gru/bias_l0_joined" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Int64Constant("/gru/bias_l0_onnx_shape", new long[] { 1, 24 }, 2);
+            model.Node("Reshape", "/gru/Reshape_2", new string[] { "/gru/bias_l0_joined", "/gru/bias_l0_onnx_shape" }, new string[] { "/gru/bias_l0_onnx" });
+            model.Node("GRU", "/gru/GRU", new string[] { "x", "/gru/weight_ih_l0_onnx", "/gru/weight_hh_l0_onnx", "/gru/bias_l0_onnx" }, new string[] { "/gru/Y_l0", "/gru/Gru_output_1" }, global::ShapeNet.Onnx.OnnxAttribute.String("direction", "forward"), global::ShapeNet.Onnx.OnnxAttribute.Int("hidden_size", 4), global::ShapeNet.Onnx.OnnxAttribute.Int("linear_before_reset", 1));
+            model.Node("Transpose", "/gru/Transpose", new string[] { "/gru/Y_l0" }, new string[] { "/gru/Y_seq_batch_l0" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+            model.Int64Constant("/gru/shape", new long[] { 0, 0, 4 }, 3);
+            model.Node("Reshape", "/gru/Reshape_3", new string[] { "/gru/Y_seq_batch_l0", "/gru/shape" }, new string[] { "/gru/Gru_output_0" });
+            model.Int64Constant("/shape", new long[] { -1 }, 1);
+            model.Node("Reshape", "/Reshape", new string[] { "/gru/Gru_output_0", "/shape" }, new string[] { "/Reshape_output_0" });
+            model.Node("Sigmoid", "/Sigmoid", new string[] { "/Reshape_output_0" }, new string[] { "/Sigmoid_output_0" });
+            model.Int64Constant("/shape_1", new long[] { -1 }, 1);
+            model.Node("Reshape", "/Reshape_1", new string[] { "/gru/Gru_output_0", "/shape_1" }, new string[] { "/Reshape_1_output_0" });
+            model.Node("Mul", "/Mul", new string[] { "/Reshape_1_output_0", "/Sigmoid_output_0" }, new string[] { "/Mul_output_0" });
+            model.Node("Transpose", "/score/Transpose", new string[] { "score.weight" }, new string[] { "/score/weight_t" }, global::ShapeNet.Onnx.OnnxAttribute.Ints("perm", 1, 0));
+            model.Node("MatMul", "/score/MatMul", new string[] { "/gru/Gru_output_0", "/score/weight_t" }, new string[] { "/score/MatMul_output_0" });
+            model.Node("Add", "/score/Add", new string[] { "/score/MatMul_output_0", "score.bias" }, new string[] { "/score/Linear_output_0" });
+            model.Node("Softmax", "/Softmax", new string[] { "/score/Linear_output_0" }, new string[] { "/Softmax_output_0" }, global::ShapeNet.Onnx.OnnxAttribute.Int("axis", 0));
+            model.Node("Mul", "/Mul_1", new string[] { "/gru/Gru_output_0", "/Softmax_output_0" }, new string[] { "/Mul_1_output_0" });
+            model.Reduce("ReduceSum", "/ReduceSum", "/Mul_1_output_0", "/Sum_output_0", new long[] { 0 }, keepDims: false);
+            model.Reduce("ReduceMean", "/ReduceMean", "/gru/Gru_output_0", "/Mean_output_0", new long[] { 0 }, keepDims: false);
+            model.Constant("/c", new float[] { 0.5f });
+            model.Node("Mul", "/Mul_2", new string[] { "/Mean_output_0", "/c" }, new string[] { "/MulScalar_output_0" });
+            model.Node("Add", "/Add", new string[] { "/Sum_output_0", "/MulScalar_output_0" }, new string[] { "/Add_output_0" });
+            model.Reduce("ReduceMean", "/ReduceMean_1", "/Mul_output_0", "/Mean_1_output_0", new long[] { 0 }, keepDims: false);
+            model.Node("Add", "/Add_1", new string[] { "/Add_output_0", "/Mean_1_output_0" }, new string[] { "/Add_1_output_0" });
+            model.Int64Constant("/shape_2", new long[] { -1, 4 }, 2);
+            model.Node("Reshape", "/Reshape_2", new string[] { "/gru/Gru_output_0", "/shape_2" }, new string[] { "/Reshape_2_output_0" });
+            model.Reduce("ReduceSum", "/ReduceSum_1", "/Reshape_2_output_0", "/Sum_1_output_0", new long[] { 0 }, keepDims: false);
+            model.Constant("/c_1", new float[] { 0.1f });
+            model.Node("Mul", "/Mul_3", new string[] { "/Sum_1_output_0", "/c_1" }, new string[] { "/MulScalar_1_output_0" });
+            model.Node("Add", "/Add_2", new string[] { "/Add_1_output_0", "/MulScalar_1_output_0" }, new string[] { "/Add_2_output_0" });
+            model.Node("Gemm", "/fc/Gemm", new string[] { "/Add_2_output_0", "fc.weight", "fc.bias" }, new string[] { "output" }, global::ShapeNet.Onnx.OnnxAttribute.Float("alpha", 1f), global::ShapeNet.Onnx.OnnxAttribute.Float("beta", 1f), global::ShapeNet.Onnx.OnnxAttribute.Int("transB", 1));
+            model.Output("output", global::ShapeNet.Onnx.OnnxModelBuilder.BatchAxis, 3); // [Batch, 3]
+            return model;
         }
     }
 }
