@@ -325,6 +325,7 @@ public static unsafe class CpuGemm
     /// unaligned loads' values, so the sum is the same bits at any alignment. The aligned loads never leave the 64-byte
     /// lines that hold w[0] … w[16·⌊k/16⌋ - 1], so they cannot touch a page the row does not.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Dot512(float* x, float* w, int k)
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
