@@ -143,7 +143,7 @@ namespace ShapeNet.Networks.Tests.Networks
                 _dhead_bias = ParameterGradient(5);
                 RequireBatchCapacity(batchCapacity, perSample: 4, batchDims: 1);
                 RequireCapacity(batchCapacity, sequenceCapacity, perStep: 4, batchDims: 1, seqDims: 1);
-                _x = Allocate(sequenceCapacity * batchCapacity * 3);
+                _x = Allocate(checked(sequenceCapacity * batchCapacity * 3));
                 _h0 = Allocate(batchCapacity * 4);
                 _mulScalar2 = Allocate(batchCapacity * 4);
                 _loopState3 = Allocate(batchCapacity * 4);
@@ -158,15 +158,15 @@ namespace ShapeNet.Networks.Tests.Networks
                 _loopExit12 = Allocate(batchCapacity * 4);
                 _add13 = Allocate(batchCapacity * 4);
                 _head14 = Allocate(batchCapacity * 2);
-                _loopState3Steps = Allocate(sequenceCapacity * batchCapacity * 4);
-                _loopState4Steps = Allocate(sequenceCapacity * batchCapacity * 4);
-                _stepSelect5Steps = Allocate(sequenceCapacity * batchCapacity * 3);
-                _in6Steps = Allocate(sequenceCapacity * batchCapacity * 4);
-                _rec7Steps = Allocate(sequenceCapacity * batchCapacity * 4);
-                _add8Steps = Allocate(sequenceCapacity * batchCapacity * 4);
-                _tanh9Steps = Allocate(sequenceCapacity * batchCapacity * 4);
-                _add10Steps = Allocate(sequenceCapacity * batchCapacity * 4);
-                _dx = Allocate(sequenceCapacity * batchCapacity * 3);
+                _loopState3Steps = Allocate(checked(sequenceCapacity * batchCapacity * 4));
+                _loopState4Steps = Allocate(checked(sequenceCapacity * batchCapacity * 4));
+                _stepSelect5Steps = Allocate(checked(sequenceCapacity * batchCapacity * 3));
+                _in6Steps = Allocate(checked(sequenceCapacity * batchCapacity * 4));
+                _rec7Steps = Allocate(checked(sequenceCapacity * batchCapacity * 4));
+                _add8Steps = Allocate(checked(sequenceCapacity * batchCapacity * 4));
+                _tanh9Steps = Allocate(checked(sequenceCapacity * batchCapacity * 4));
+                _add10Steps = Allocate(checked(sequenceCapacity * batchCapacity * 4));
+                _dx = Allocate(checked(sequenceCapacity * batchCapacity * 3));
                 _dh0 = Allocate(batchCapacity * 4);
                 _dhead14 = Allocate(batchCapacity * 2);
                 _dloopState3 = Allocate(batchCapacity * 4);
@@ -405,7 +405,7 @@ namespace ShapeNet.Networks.Tests.Networks
 
         private global::ShapeNet.Onnx.OnnxModelBuilder OnnxModel(int? batch, int opset)
         {
-            throw new global::System.NotSupportedException("SeqLoopRegionNet cannot be exported to ONNX: the run-time dimension Seq (ONNX export supports Batch as the only run-time dimension)");
+            throw new global::System.NotSupportedException("SeqLoopRegionNet cannot be exported to ONNX: for (int t = 0; t < x.Size(0); t++): a loop to the run-time sequence length");
         }
     }
 }
