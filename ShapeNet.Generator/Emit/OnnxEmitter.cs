@@ -121,11 +121,20 @@ internal static class OnnxEmitter
     /// <summary>A loop region, unrolled (ONNX's <c>Loop</c> operator is not written): the body's nodes once per step with fresh
     /// names, a state named as the value it stands for, <c>x[t]</c> a <c>Gather</c> of the constant step, a collected result one
     /// <c>Concat</c> of every step's piece after the initial part, a carried value after the loop an <c>Identity</c> of its last step's.</summary>
+    /// <summary>Most steps of a hand-written loop the ONNX export unrolls.</summary>
+    private const int MaxUnrolledSteps = 1024;
+
     private static void DescribeLoop(CompiledGraph graph, CompiledLoop loop, bool[] needed, OnnxGraphNames names, List<string> lines, List<string> failures)
     {
         if (loop.IsSeq)
         {
             failures.Add($"{loop.Header}: a loop to the run-time sequence length");
+            return;
+        }
+        // The export unrolls the loop step by step (names made per step): bounded, so a long loop is refused, not a slow generator.
+        if (loop.Count > MaxUnrolledSteps)
+        {
+            failures.Add($"{loop.Header}: a loop of {loop.Count} steps (ONNX export unrolls a loop, at most {MaxUnrolledSteps} steps)");
             return;
         }
         var body = Enumerable.Range(loop.FirstNode, loop.LastNode - loop.FirstNode + 1).Where(id => needed[id]).Select(id => graph.Nodes[id]).ToList();
