@@ -45,6 +45,19 @@ public class SeqShapeTests(ITestOutputHelper output)
         return worst;
     }
 
+    /// <summary>After the train step at one length: the output, the loss, every parameter gradient and (when
+    /// <paramref name="inputShape"/> is given) the input gradient against PyTorch's values named <paramref name="p"/> + ….</summary>
+    private void AssertMatchesPyTorch(NetworkPlan plan, Module model, string p, int steps, string outputName, int[] outputShape,
+        int[]? inputShape = null)
+    {
+        Numerics.AssertClose(G(p + outputName), plan.OutputToArray(), 1e-4, 1e-6, $"{outputName} at length {steps}", outputShape);
+        Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
+        double worst = CompareGradients(model, p, $"at length {steps}");
+        if (inputShape != null)
+            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", inputShape);
+        output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest {(inputShape == null ? "" : "parameter ")}gradient difference {worst:G3}");
+    }
+
     [Fact]
     public void Language_model_over_every_token_matches_PyTorch_at_two_lengths_on_one_plan()
     {
@@ -59,10 +72,7 @@ public class SeqShapeTests(ITestOutputHelper output)
             // PyTorch's targets.view(-1): the [Seq, Batch] next characters, one per row of the [Seq·Batch, 20] scores.
             plan.TrainStep(ids, new IntTensor(Ints(p + "targets"), steps * batch));
             Assert.Equal(steps * batch * 20, plan.OutputLength);
-            Numerics.AssertClose(G(p + "logits"), plan.OutputToArray(), 1e-4, 1e-6, $"logits at length {steps}", steps * batch, 20);
-            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
-            double worst = CompareGradients(model, p, $"at length {steps}");
-            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest gradient difference {worst:G3}");
+            AssertMatchesPyTorch(plan, model, p, steps, "logits", [steps * batch, 20]);
         }
     }
 
@@ -117,11 +127,7 @@ public class SeqShapeTests(ITestOutputHelper output)
             string p = $"pool.L{steps}.";
             var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(G(p + "x"), steps, batch, 3));
             plan.TrainStep(x, new Tensor(G(p + "labels"), batch)); // class indices as floats
-            Numerics.AssertClose(G(p + "logits"), plan.OutputToArray(), 1e-4, 1e-6, $"logits at length {steps}", batch, 3);
-            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
-            double worst = CompareGradients(model, p, $"at length {steps}");
-            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", steps, batch, 3);
-            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest parameter gradient difference {worst:G3}");
+            AssertMatchesPyTorch(plan, model, p, steps, "logits", [batch, 3], [steps, batch, 3]);
         }
     }
 
@@ -174,11 +180,7 @@ public class SeqShapeTests(ITestOutputHelper output)
             var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(G(p + "x"), steps, batch, 3));
             // out.view(-1, 2) against labels.view(-1): one class index (as a float) per step and example.
             plan.TrainStep(x, new Tensor(G(p + "labels"), steps * batch));
-            Numerics.AssertClose(G(p + "out"), plan.OutputToArray(), 1e-4, 1e-6, $"output at length {steps}", steps, batch, 2);
-            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
-            double worst = CompareGradients(model, p, $"at length {steps}");
-            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", steps, batch, 3);
-            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest parameter gradient difference {worst:G3}");
+            AssertMatchesPyTorch(plan, model, p, steps, "out", [steps, batch, 2], [steps, batch, 3]);
         }
     }
 
@@ -255,11 +257,7 @@ public class SeqShapeTests(ITestOutputHelper output)
             string p = $"cat.L{steps}.";
             var x = new Tensor<Seq, Batch, RnnFeatures>(new Tensor(G(p + "x"), steps, batch, 3));
             plan.TrainStep(x, new Tensor(G(p + "labels"), batch));
-            Numerics.AssertClose(G(p + "logits"), plan.OutputToArray(), 1e-4, 1e-6, $"logits at length {steps}", batch, 3);
-            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
-            double worst = CompareGradients(model, p, $"at length {steps}");
-            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", steps, batch, 3);
-            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest parameter gradient difference {worst:G3}");
+            AssertMatchesPyTorch(plan, model, p, steps, "logits", [batch, 3], [steps, batch, 3]);
         }
     }
 
@@ -297,11 +295,7 @@ public class SeqShapeTests(ITestOutputHelper output)
             string p = $"att.L{steps}.";
             var x = new Tensor<Batch, Seq, RnnFeatures>(new Tensor(G(p + "x"), batch, steps, 3));
             plan.TrainStep(x, new Tensor(G(p + "labels"), batch));
-            Numerics.AssertClose(G(p + "logits"), plan.OutputToArray(), 1e-4, 1e-6, $"logits at length {steps}", batch, 3);
-            Numerics.AssertClose(G(p + "loss"), [plan.Loss], 1e-4, 1e-6, $"loss at length {steps}");
-            double worst = CompareGradients(model, p, $"at length {steps}");
-            Numerics.AssertClose(G(p + "grad.x"), plan.InputGradient(0), 1e-4, 1e-6, $"grad.x at length {steps}", batch, steps, 3);
-            output.WriteLine($"length {steps}: loss {plan.Loss} vs PyTorch {G(p + "loss")[0]}; largest parameter gradient difference {worst:G3}");
+            AssertMatchesPyTorch(plan, model, p, steps, "logits", [batch, 3], [batch, steps, 3]);
         }
     }
 

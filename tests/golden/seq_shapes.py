@@ -117,84 +117,54 @@ def lm():
     return [("lm." + k, v) for k, v in entries]
 
 
-def pool():
-    torch.manual_seed(0)
-    model = PoolNet()
-    g = torch.Generator().manual_seed(2)
+def float_case(name, model, seed, lengths, x_shape, labels, loss_of, out_name="logits"):
+    """One float-input model at each length: x (shape x_shape(seq, batch)) and its labels drawn in that order from one
+    generator, a train step's forward and backward, and the values the C# test compares (prefixed name + ".")."""
+    g = torch.Generator().manual_seed(seed)
     entries = [(k, v) for k, v in model.state_dict().items()]
-    for seq in (4, 1):
+    for seq in lengths:
         batch = 2
-        x = torch.randn(seq, batch, 3, generator=g).requires_grad_()
-        labels = torch.randint(0, 3, (batch,), generator=g)
+        x = torch.randn(*x_shape(seq, batch), generator=g).requires_grad_()
+        y = labels(seq, batch, g)
         model.zero_grad()
-        logits = model(x)
-        loss = nn.functional.cross_entropy(logits, labels)
+        out = model(x)
+        loss = loss_of(out, y)
         loss.backward()
         prefix = f"L{seq}."
-        entries += [(prefix + "x", x), (prefix + "labels", labels), (prefix + "logits", logits), (prefix + "loss", loss)]
+        entries += [(prefix + "x", x), (prefix + "labels", y), (prefix + out_name, out), (prefix + "loss", loss)]
         entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
         entries += [(prefix + "grad.x", x.grad)]
-    return [("pool." + k, v) for k, v in entries]
+    return [(name + "." + k, v) for k, v in entries]
+
+
+def classes(count):
+    return lambda seq, batch, g: torch.randint(0, count, (batch,), generator=g)
+
+
+def seeded(model_class):
+    torch.manual_seed(0)
+    return model_class()
+
+
+def pool():
+    return float_case("pool", seeded(PoolNet), 2, (4, 1), lambda seq, batch: (seq, batch, 3), classes(3),
+                      nn.functional.cross_entropy)
 
 
 def tag():
-    torch.manual_seed(0)
-    model = RowsTagger()
-    g = torch.Generator().manual_seed(3)
-    entries = [(k, v) for k, v in model.state_dict().items()]
-    for seq in (3, 1):
-        batch = 2
-        x = torch.randn(seq, batch, 3, generator=g).requires_grad_()
-        labels = torch.randint(0, 2, (seq, batch), generator=g)
-        model.zero_grad()
-        out = model(x)
-        loss = nn.functional.nll_loss(out.view(-1, 2), labels.view(-1))
-        loss.backward()
-        prefix = f"L{seq}."
-        entries += [(prefix + "x", x), (prefix + "labels", labels), (prefix + "out", out), (prefix + "loss", loss)]
-        entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
-        entries += [(prefix + "grad.x", x.grad)]
-    return [("tag." + k, v) for k, v in entries]
+    return float_case("tag", seeded(RowsTagger), 3, (3, 1), lambda seq, batch: (seq, batch, 3),
+                      lambda seq, batch, g: torch.randint(0, 2, (seq, batch), generator=g),
+                      lambda out, labels: nn.functional.nll_loss(out.view(-1, 2), labels.view(-1)), out_name="out")
 
 
 def cat():
-    torch.manual_seed(0)
-    model = StructureNet()
-    g = torch.Generator().manual_seed(4)
-    entries = [(k, v) for k, v in model.state_dict().items()]
-    for seq in (5, 2):
-        batch = 2
-        x = torch.randn(seq, batch, 3, generator=g).requires_grad_()
-        labels = torch.randint(0, 3, (batch,), generator=g)
-        model.zero_grad()
-        logits = model(x)
-        loss = nn.functional.cross_entropy(logits, labels)
-        loss.backward()
-        prefix = f"L{seq}."
-        entries += [(prefix + "x", x), (prefix + "labels", labels), (prefix + "logits", logits), (prefix + "loss", loss)]
-        entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
-        entries += [(prefix + "grad.x", x.grad)]
-    return [("cat." + k, v) for k, v in entries]
+    return float_case("cat", seeded(StructureNet), 4, (5, 2), lambda seq, batch: (seq, batch, 3), classes(3),
+                      nn.functional.cross_entropy)
 
 
 def att():
-    torch.manual_seed(0)
-    model = AttentionNet()
-    g = torch.Generator().manual_seed(5)
-    entries = [(k, v) for k, v in model.state_dict().items()]
-    for seq in (4, 1):
-        batch = 2
-        x = torch.randn(batch, seq, 3, generator=g).requires_grad_()
-        labels = torch.randint(0, 3, (batch,), generator=g)
-        model.zero_grad()
-        logits = model(x)
-        loss = nn.functional.cross_entropy(logits, labels)
-        loss.backward()
-        prefix = f"L{seq}."
-        entries += [(prefix + "x", x), (prefix + "labels", labels), (prefix + "logits", logits), (prefix + "loss", loss)]
-        entries += [(prefix + "grad." + k, p.grad.clone()) for k, p in model.named_parameters()]
-        entries += [(prefix + "grad.x", x.grad)]
-    return [("att." + k, v) for k, v in entries]
+    return float_case("att", seeded(AttentionNet), 5, (4, 1), lambda seq, batch: (batch, seq, 3), classes(3),
+                      nn.functional.cross_entropy)
 
 
 def main():
