@@ -88,6 +88,19 @@ internal static unsafe class CpuWinograd
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
     private static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
+    /// <summary>The 36 products of one strip of at most NR tiles (forward: M_ξ = U_ξ · V_ξ; backward: dV_ξ = U_ξᵀ · dM_ξ):
+    /// c_ξ [rows, NR] = a_ξ [rows, depth] · b_ξ [depth, NR] for ξ = 0 … 35, each a column of micro-kernel calls.</summary>
+    private static void StripProducts(float* a, long aBlock, float* b, long bBlock, float* c, long cBlock, int rows, int depth, int columns)
+    {
+        int mr = CpuGemm.MR;
+        for (int xi = 0; xi < Positions; xi++)
+        {
+            float* ax = a + xi * aBlock, bx = b + xi * bBlock, cx = c + xi * cBlock;
+            for (int ir = 0; ir < rows; ir += mr)
+                CpuGemm.MicroKernel(depth, ax + (long)ir * depth, bx, cx + (long)ir * CpuGemm.NR, CpuGemm.NR, 0f, Math.Min(mr, rows - ir), columns);
+        }
+    }
+
     /// <summary>One chunk's padded samples, plus 8 floats: a tile row is read and written as 8 floats, 6 of them its own.</summary>
     private static long PaddedChunkLength(in Conv2dGeometry g) => RoundUp((long)ChunkSamples(g) * g.InChannels * PaddedH(g) * PaddedW(g) + 8, 16);
     /// <summary>The distance between two positions' blocks: the block rounded up to 16 floats plus 16, so the 36 blocks do not
@@ -260,17 +273,11 @@ internal static unsafe class CpuWinograd
             {
                 // M_ξ of the whole chunk would not stay in L2: one 16-tile strip at a time, its 36 products M_ξ [outC, 16]
                 // (tens of KiB), then their output transform.
-                int mr = CpuGemm.MR;
                 long aBlock = RoundUp(outC, 12) * (long)inC, stripBlock = BlockStride((long)outC * CpuGemm.NR);
                 for (int jr = 0; jr < tiles; jr += CpuGemm.NR)
                 {
                     int columns = Math.Min(CpuGemm.NR, tiles - jr);
-                    for (int xi = 0; xi < Positions; xi++)
-                    {
-                        float* a = u + xi * aBlock, b = v + xi * vBlock + (long)jr * inC, c = mBuffer + xi * stripBlock;
-                        for (int ir = 0; ir < outC; ir += mr)
-                            CpuGemm.MicroKernel(inC, a + (long)ir * inC, b, c + (long)ir * CpuGemm.NR, CpuGemm.NR, 0f, Math.Min(mr, outC - ir), columns);
-                    }
+                    StripProducts(u, aBlock, v + (long)jr * inC, vBlock, mBuffer, stripBlock, outC, inC, columns);
                     OutputTransform(mBuffer, m, outC, columns, CpuGemm.NR, tileOut + jr, tileRows + jr, tileColumns + jr, y + s0 * outC * outPlane,
                         outPlane, g.OutWidth, bias, relu, full, stage, stage2);
                 }
@@ -308,17 +315,11 @@ internal static unsafe class CpuWinograd
             // start of V's space ([36, inC, 16], in L1/L2), then its input-gradient transform.
             new Span<float>(dxPad, (int)(count * inC * paddedPlane)).Clear();
             {
-                int mr = CpuGemm.MR;
                 long aBlock = RoundUp(inC, 12) * (long)outC, stripBlock = BlockStride((long)inC * CpuGemm.NR);
                 for (int jr = 0; jr < tiles; jr += CpuGemm.NR)
                 {
                     int columns = Math.Min(CpuGemm.NR, tiles - jr);
-                    for (int xi = 0; xi < Positions; xi++)
-                    {
-                        float* a = u + xi * aBlock, b = mBuffer + xi * mBlock + (long)jr * outC, c = v + xi * stripBlock;
-                        for (int ir = 0; ir < inC; ir += mr)
-                            CpuGemm.MicroKernel(outC, a + (long)ir * outC, b, c + (long)ir * CpuGemm.NR, CpuGemm.NR, 0f, Math.Min(mr, inC - ir), columns);
-                    }
+                    StripProducts(u, aBlock, mBuffer + (long)jr * outC, mBlock, v, stripBlock, inC, outC, columns);
                     InputGradientTransform(v, inC, paddedPlane, paddedW, columns, CpuGemm.NR, tileIn + jr, dxPad, stage);
                 }
             }
