@@ -1,6 +1,7 @@
 using ShapeNet.Networks.Tests.Networks;
 using ShapeNet.Networks.Tests.Support;
 using ShapeNet.Optim;
+using ShapeNet.Runtime.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ShapeNet.Networks.Tests;
@@ -30,14 +31,13 @@ public class RecurrentZeroAllocationTests(ITestOutputHelper output)
         }
         for (int i = 0; i < 3; i++) Step();
 
-        long thread = GC.GetAllocatedBytesForCurrentThread(), workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes;
-        for (int i = 0; i < steps; i++) Step();
-        thread = GC.GetAllocatedBytesForCurrentThread() - thread;
-        workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes - workers;
+        AllocationWindows allocated = AllocationWindows.Measure(() =>
+        {
+            for (int i = 0; i < steps; i++) Step();
+        });
 
-        output.WriteLine($"{steps} train steps: {thread} bytes on the calling thread, {workers} on the workers; loss {plan.Loss}");
-        Assert.Equal(0, thread);
-        Assert.Equal(0, workers);
+        output.WriteLine($"windows of {steps} train steps, bytes on the calling thread + on the workers: {allocated}; loss {plan.Loss}");
+        allocated.AssertSteady($"{steps} train steps");
         Assert.True(float.IsFinite(plan.Loss));
     }
 
@@ -62,14 +62,13 @@ public class RecurrentZeroAllocationTests(ITestOutputHelper output)
         }
         for (int i = 0; i < 3; i++) Step(9 - i);
 
-        long thread = GC.GetAllocatedBytesForCurrentThread(), workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes;
-        for (int i = 0; i < steps; i++) Step(1 + i * 5 % 9);
-        thread = GC.GetAllocatedBytesForCurrentThread() - thread;
-        workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes - workers;
+        AllocationWindows allocated = AllocationWindows.Measure(() =>
+        {
+            for (int i = 0; i < steps; i++) Step(1 + i * 5 % 9);
+        });
 
-        output.WriteLine($"{steps} train steps at lengths 1..9: {thread} bytes on the calling thread, {workers} on the workers; loss {plan.Loss}");
-        Assert.Equal(0, thread);
-        Assert.Equal(0, workers);
+        output.WriteLine($"windows of {steps} train steps at lengths 1..9, bytes on the calling thread + on the workers: {allocated}; loss {plan.Loss}");
+        allocated.AssertSteady($"{steps} train steps at lengths 1..9");
         Assert.True(float.IsFinite(plan.Loss));
     }
 }

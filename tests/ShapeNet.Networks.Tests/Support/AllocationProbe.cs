@@ -1,14 +1,14 @@
+using ShapeNet.Runtime.Tests.Support;
+
 namespace ShapeNet.Networks.Tests.Support;
 
-/// <summary>Bytes a run of train steps allocates on the calling thread and on the CPU backend's worker threads (each
-/// thread's own counter: the process-wide one would also count the test host's threads).</summary>
+/// <summary>Bytes windows of train steps allocate on the calling thread and on the CPU backend's worker threads, until a window
+/// allocates nothing (<see cref="AllocationWindows"/>).</summary>
 internal static class AllocationProbe
 {
-    public static (long Thread, long Workers) TrainSteps(NetworkPlan plan, float[] x, float[] labels, int batch, int steps)
-    {
-        long thread = GC.GetAllocatedBytesForCurrentThread();
-        long workers = ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes;
-        for (int i = 0; i < steps; i++) plan.TrainStep(x, labels, batch);
-        return (GC.GetAllocatedBytesForCurrentThread() - thread, ShapeNet.Backends.Cpu.CpuBackend.WorkerAllocatedBytes - workers);
-    }
+    public static AllocationWindows TrainSteps(NetworkPlan plan, float[] x, float[] labels, int batch, int steps)
+        => AllocationWindows.Measure(() =>
+        {
+            for (int i = 0; i < steps; i++) plan.TrainStep(x, labels, batch);
+        });
 }

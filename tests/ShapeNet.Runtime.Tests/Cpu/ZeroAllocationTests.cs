@@ -41,33 +41,14 @@ public class ZeroAllocationTests
         _backend.Linear_Backward(_dx, _dw, _db, _dy, _x, _w, new LinearDesc(In, Out), Rows, accumulateDx: false, accumulateParameters: true);
     }
 
-    /// <summary>Runs windows of 5 kernel rounds until one allocates nothing (at most 4). Steady-state allocation (any bytes
-    /// per call) makes every window non-zero and fails; a one-off lazy allocation the runtime makes on a rare path (a CI
-    /// run on a loaded machine once saw 320 bytes in a window, never reproduced alone) only costs one more window.</summary>
-    private void AssertASteadyWindowAllocatesNothing(Func<long> allocatedBytes)
+    /// <summary>Windows of 5 kernel rounds until one allocates nothing (<see cref="AllocationWindows"/>).</summary>
+    [Fact]
+    public void Gemm_and_linear_allocate_nothing_on_the_calling_thread_nor_on_the_worker_threads_after_warm_up()
     {
-        var windows = new List<long>();
-        for (int window = 0; window < 4; window++)
+        for (int i = 0; i < 3; i++) RunKernels();
+        AllocationWindows.Measure(() =>
         {
-            long before = allocatedBytes();
             for (int i = 0; i < 5; i++) RunKernels();
-            windows.Add(allocatedBytes() - before);
-            if (windows[^1] == 0) return;
-        }
-        Assert.Fail($"Every window of 5 kernel rounds allocated: {string.Join(", ", windows)} bytes.");
-    }
-
-    [Fact]
-    public void Gemm_and_linear_allocate_nothing_on_the_calling_thread_after_warm_up()
-    {
-        for (int i = 0; i < 3; i++) RunKernels();
-        AssertASteadyWindowAllocatesNothing(() => GC.GetAllocatedBytesForCurrentThread());
-    }
-
-    [Fact]
-    public void Gemm_and_linear_allocate_nothing_on_the_worker_threads_after_warm_up()
-    {
-        for (int i = 0; i < 3; i++) RunKernels();
-        AssertASteadyWindowAllocatesNothing(() => CpuWorkers.WorkerAllocatedBytes);
+        }).AssertSteady("5 rounds of GEMM and linear kernels");
     }
 }
