@@ -15,7 +15,7 @@ public interface IProgressSink
 
 /// <summary>
 /// A progress display for long runs: a Spectre.Console progress bar with the loss and the current samples/s (over the
-/// last few seconds of reports, <see cref="RecentRate"/>, not the average since the start) on an interactive
+/// last half second or more of reports, <see cref="RecentRate"/>, not the average since the start) on an interactive
 /// console; plain lines (<c>epoch 3/10  loss 0.1234  52,000 samples/s</c>) when the output is redirected, when the
 /// <c>CI</c> environment variable is set, or when the sample writes to another writer than the console (tests).
 /// </summary>
@@ -53,13 +53,15 @@ public static class TrainingProgress
     /// <summary>Lines are printed every step for short runs and about ten times for long ones, always at the last step.</summary>
     public static int PlainInterval(int totalSteps) => totalSteps <= 20 ? 1 : (int)Math.Ceiling(totalSteps / 10.0);
 
-    /// <summary>How far back the shown samples/s looks: recent enough to follow a change of speed, long enough to be steady.</summary>
-    public static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(3);
+    /// <summary>The shortest stretch the shown samples/s covers: the previous report when reports are further apart (an epoch
+    /// of a long run), about this much of them when they come faster (a sample whose whole run takes a few seconds), so the
+    /// figure follows a change of speed within a report or two and does not jump with every short one.</summary>
+    public static readonly TimeSpan RateSpan = TimeSpan.FromSeconds(0.5);
 
     private sealed class LiveSink(ProgressTask task) : IProgressSink
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly RecentRate _rate = new(RateWindow);
+        private readonly RecentRate _rate = new(RateSpan);
 
         public void Report(int step, double loss, long samples)
         {
@@ -88,7 +90,7 @@ public static class TrainingProgress
     private sealed class PlainSink(TextWriter output, string unit, int total) : IProgressSink
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly RecentRate _rate = new(RateWindow);
+        private readonly RecentRate _rate = new(RateSpan);
         private readonly int _interval = PlainInterval(total);
         private readonly int _width = total.ToString(CultureInfo.InvariantCulture).Length;
 
