@@ -118,12 +118,12 @@ internal static class OnnxEmitter
         }
     }
 
-    /// <summary>A loop region, unrolled (ONNX's <c>Loop</c> operator is not written): the body's nodes once per step with fresh
-    /// names, a state named as the value it stands for, <c>x[t]</c> a <c>Gather</c> of the constant step, a collected result one
-    /// <c>Concat</c> of every step's piece after the initial part, a carried value after the loop an <c>Identity</c> of its last step's.</summary>
     /// <summary>Most steps of a hand-written loop the ONNX export unrolls.</summary>
     private const int MaxUnrolledSteps = 1024;
 
+    /// <summary>A loop region, unrolled (ONNX's <c>Loop</c> operator is not written): the body's nodes once per step with fresh
+    /// names, a state named as the value it stands for, <c>x[t]</c> a <c>Gather</c> of the constant step, a collected result one
+    /// <c>Concat</c> of every step's piece after the initial part, a carried value after the loop an <c>Identity</c> of its last step's.</summary>
     private static void DescribeLoop(CompiledGraph graph, CompiledLoop loop, bool[] needed, OnnxGraphNames names, List<string> lines, List<string> failures)
     {
         if (loop.IsSeq)
