@@ -7,8 +7,9 @@ namespace ShapeNet.Networks.Tests;
 
 /// <summary>
 /// The curriculum's CNNs train without allocating once warm: 10 steps (batch 16, SGD with momentum, cross-entropy) of each
-/// allocate 0 bytes on the calling thread and 0 on the CPU backend's worker threads (in a window of 10: <see cref="AllocationWindows"/>) — convolutions (im2col, direct and
-/// pointwise paths), pooling with indices, the inlined generic blocks, concatenation and residual sums included.
+/// allocate 0 bytes on the calling thread and 0 on the CPU backend's worker threads (in a window of 10:
+/// <see cref="AllocationWindows"/>) — convolutions (im2col, direct and pointwise paths), pooling with indices, the inlined
+/// generic blocks, concatenation and residual sums included.
 /// </summary>
 [Collection(nameof(AllocationMeasurement))]
 public class CnnZeroAllocationTests(ITestOutputHelper output)
