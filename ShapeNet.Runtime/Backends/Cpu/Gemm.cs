@@ -273,36 +273,76 @@ public static unsafe class CpuGemm
                 Buffer.MemoryCopy(row, aligned, (long)k * sizeof(float), (long)k * sizeof(float));
                 row = aligned;
             }
-            float* cRow = c + (nint)i * ldc;
-            if (k < GemvSingleRowMinDepth)
+            GemvRow(row, c + (nint)i * ldc, j0, j1, k, alpha, b, ldb, beta, bias, activation);
+        }
+    }
+
+    /// <summary>One row of <see cref="Gemv"/>, in its own method so that the JIT tiers it: a method with a stack allocation is
+    /// compiled once, fully optimised but without profile data, and this loop took ~25 % longer there (the MNIST MLP's
+    /// 512→256 layer at batch 1 on one thread: 3.5 µs against 2.8).</summary>
+    private static void GemvRow(float* row, float* cRow, int j0, int j1, int k, float alpha, float* b, int ldb, float beta,
+        float* bias, UnaryOp activation)
+    {
+        // With nothing to add from C, the bias and a ReLU go with each value as it is stored (the same two roundings as the
+        // separate pass); sigmoid and tanh keep the vector pass.
+        bool fused = beta == 0f && activation is UnaryOp.Identity or UnaryOp.Relu;
+        bool relu = activation == UnaryOp.Relu;
+        if (k < GemvSingleRowMinDepth)
+        {
+            // Short rows: four at a time, so the per-row overhead (reduction, tail) is shared.
+            int j = j0;
+            for (; j + 4 <= j1; j += 4)
             {
-                // Short rows: four at a time, so the per-row overhead (reduction, tail) is shared.
-                int j = j0;
-                for (; j + 4 <= j1; j += 4)
+                float* b0 = b + (nint)j * ldb;
+                Dot4(row, b0, b0 + ldb, b0 + 2 * (nint)ldb, b0 + 3 * (nint)ldb, k, out float d0, out float d1, out float d2, out float d3);
+                if (fused)
                 {
-                    float* b0 = b + (nint)j * ldb;
-                    Dot4(row, b0, b0 + ldb, b0 + 2 * (nint)ldb, b0 + 3 * (nint)ldb, k, out float d0, out float d1, out float d2, out float d3);
+                    cRow[j] = Finish(alpha * d0, bias, j, relu);
+                    cRow[j + 1] = Finish(alpha * d1, bias, j + 1, relu);
+                    cRow[j + 2] = Finish(alpha * d2, bias, j + 2, relu);
+                    cRow[j + 3] = Finish(alpha * d3, bias, j + 3, relu);
+                }
+                else
+                {
                     cRow[j] = Combine(alpha * d0, beta, cRow[j]);
                     cRow[j + 1] = Combine(alpha * d1, beta, cRow[j + 1]);
                     cRow[j + 2] = Combine(alpha * d2, beta, cRow[j + 2]);
                     cRow[j + 3] = Combine(alpha * d3, beta, cRow[j + 3]);
                 }
-                for (; j < j1; j++)
-                {
-                    float* bj = b + (nint)j * ldb;
-                    Dot4(row, bj, bj, bj, bj, k, out float d, out _, out _, out _);
-                    cRow[j] = Combine(alpha * d, beta, cRow[j]);
-                }
             }
-            else if (s_useAvx512)
-                for (int j = j0; j < j1; j++)
-                    cRow[j] = Combine(alpha * Dot512(row, b + (nint)j * ldb, k), beta, cRow[j]);
-            else
-                for (int j = j0; j < j1; j++)
-                    cRow[j] = Combine(alpha * Dot256(row, b + (nint)j * ldb, k), beta, cRow[j]);
-            if (bias != null || activation != UnaryOp.Identity)
-                ApplyEpilogue(cRow + j0, ldc, 1, j1 - j0, bias == null ? null : bias + j0, activation);
+            for (; j < j1; j++)
+            {
+                float* bj = b + (nint)j * ldb;
+                Dot4(row, bj, bj, bj, bj, k, out float d, out _, out _, out _);
+                cRow[j] = fused ? Finish(alpha * d, bias, j, relu) : Combine(alpha * d, beta, cRow[j]);
+            }
         }
+        else if (s_useAvx512)
+        {
+            if (fused)
+                for (int j = j0; j < j1; j++) cRow[j] = Finish(alpha * Dot512(row, b + (nint)j * ldb, k), bias, j, relu);
+            else
+                for (int j = j0; j < j1; j++) cRow[j] = Combine(alpha * Dot512(row, b + (nint)j * ldb, k), beta, cRow[j]);
+        }
+        else
+        {
+            if (fused)
+                for (int j = j0; j < j1; j++) cRow[j] = Finish(alpha * Dot256(row, b + (nint)j * ldb, k), bias, j, relu);
+            else
+                for (int j = j0; j < j1; j++) cRow[j] = Combine(alpha * Dot256(row, b + (nint)j * ldb, k), beta, cRow[j]);
+        }
+        if (!fused && (bias != null || activation != UnaryOp.Identity))
+            ApplyEpilogue(cRow + j0, j1 - j0, 1, j1 - j0, bias == null ? null : bias + j0, activation);
+    }
+
+    /// <summary>The epilogue of one value: + bias[j] when there is a bias, then max(·, 0) for a ReLU — the roundings and NaN
+    /// handling of <see cref="ApplyEpilogue"/>'s vector pass (TensorPrimitives.Max, like MathF.Max, returns NaN for NaN and
+    /// +0 for max(−0, 0)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Finish(float value, float* bias, int j, bool relu)
+    {
+        if (bias != null) value += bias[j];
+        return relu ? MathF.Max(value, 0f) : value;
     }
 
     /// <summary>Depths from which <see cref="Gemv"/> streams one weight row at a time; shorter rows (a recurrent layer's

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using ShapeNet.Backends;
 using ShapeNet.Backends.Cpu;
 using ShapeNet.Runtime.Tests.Support;
@@ -119,6 +120,33 @@ public class GemmTests
         double[] expected = Reference(false, true, m, n, k, 1, a, k, b, k, 0, new float[m * n], n);
         for (int j = 0; j < n; j++) expected[j] = Math.Tanh(expected[j] + bias[j]);
         Numerics.AssertClose(expected, fused, 1e-5, 2e-6 * (k + 1), "dot-product path + bias + tanh", m, n, k);
+    }
+
+    /// <summary>With beta = 0, the dot-product path adds the bias and applies a ReLU to each value as it stores it, instead of
+    /// the vector pass the other paths (and sigmoid, tanh) use: the result must be the pass's bits, NaN included.</summary>
+    [Theory]
+    [InlineData(1, 37, 784)]    // rows read one at a time, over both threads
+    [InlineData(2, 300, 300)]   // two rows, a depth tail
+    [InlineData(1, 21, 64)]     // four rows at a time and a ragged end
+    public void The_dot_product_path_fuses_bias_and_relu_with_the_bits_of_the_separate_pass(int m, int n, int k)
+    {
+        float[] a = TestData.Uniform(21, m * k), b = TestData.Uniform(22, n * k), bias = TestData.Uniform(23, n);
+        a[0] = float.NaN;              // row 0 of C: NaN everywhere, which a ReLU keeps
+        Array.Clear(b, k, k);          // column 1: a zero dot product, so the value is the bias alone
+        foreach (UnaryOp activation in new[] { UnaryOp.Relu, UnaryOp.Identity })
+        {
+            float[] fused = new float[m * n], separate = new float[m * n];
+            CpuGemm.GemmWithEpilogue(false, true, m, n, k, 1f, a, k, b, k, 0f, fused, n, bias, activation);
+            CpuGemm.Gemm(false, true, m, n, k, 1f, a, k, b, k, 0f, separate, n);
+            for (int i = 0; i < m; i++)
+            {
+                Span<float> row = separate.AsSpan(i * n, n);
+                TensorPrimitives.Add(row, bias, row);
+                if (activation == UnaryOp.Relu) TensorPrimitives.Max(row, 0f, row);
+            }
+            int differing = Enumerable.Range(0, fused.Length).Count(i => BitConverter.SingleToInt32Bits(fused[i]) != BitConverter.SingleToInt32Bits(separate[i]));
+            Assert.True(differing == 0, $"{activation}, {m}×{n}×{k}: {differing} of {fused.Length} outputs differ from bias + activation applied afterwards");
+        }
     }
 
     /// <summary>The dot-product path reads a weight row that does not start on a 64-byte line as aligned vectors and rebuilds
