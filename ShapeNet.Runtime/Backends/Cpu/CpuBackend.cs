@@ -254,17 +254,34 @@ public sealed class CpuBackend : IBackend
     /// <inheritdoc/>
     public void MaxPool2d_Forward(DeviceBuffer y, DeviceBuffer indices, DeviceBuffer x, in Pool2dDesc desc, int batch)
     {
-        long pooled = Rows(batch, desc.OutputLength);
-        CpuPooling.MaxPool2d_Forward(Span(y, 0, pooled), Span(indices, 0, pooled), Span(x, 0, Rows(batch, desc.InputLength)),
-            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW);
+        long pooled = Rows(batch, desc.OutputLength), input = Rows(batch, desc.InputLength);
+        Span<float> ys = Span(y, 0, pooled), ids = Span(indices, 0, pooled), xs = Span(x, 0, input);
+        if (SplitsPool(desc, input) && CpuWorkers.TryAcquire())
+        {
+            CpuSplit.MaxPool2x2(false, Array(y), Array(indices), Array(x), batch * desc.Channels, desc.Height, desc.Width, accumulate: false);
+            return;
+        }
+        CpuPooling.MaxPool2d_Forward(ys, ids, xs, batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH,
+            desc.StrideW, desc.PadH, desc.PadW);
     }
+
+    /// <summary>2×2/2 max pooling over at least <see cref="CpuSplit.Threshold"/> input values: split over the workers by planes.</summary>
+    private static bool SplitsPool(in Pool2dDesc desc, long input)
+        => input >= CpuSplit.Threshold && desc.KernelH == 2 && desc.KernelW == 2 && desc.StrideH == 2 && desc.StrideW == 2 && desc.PadH == 0
+            && desc.PadW == 0 && desc.Height >= 2 && desc.Width >= 2;
 
     /// <inheritdoc/>
     public void MaxPool2d_Backward(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer indices, in Pool2dDesc desc, int batch, bool accumulate)
     {
-        long pooled = Rows(batch, desc.OutputLength);
-        CpuPooling.MaxPool2d_Backward(Span(dx, 0, Rows(batch, desc.InputLength)), Span(dy, 0, pooled), Span(indices, 0, pooled),
-            batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH, desc.StrideW, desc.PadH, desc.PadW, accumulate);
+        long pooled = Rows(batch, desc.OutputLength), input = Rows(batch, desc.InputLength);
+        Span<float> dxs = Span(dx, 0, input), dys = Span(dy, 0, pooled), ids = Span(indices, 0, pooled);
+        if (SplitsPool(desc, input) && CpuWorkers.TryAcquire())
+        {
+            CpuSplit.MaxPool2x2(true, Array(dx), Array(dy), Array(indices), batch * desc.Channels, desc.Height, desc.Width, accumulate);
+            return;
+        }
+        CpuPooling.MaxPool2d_Backward(dxs, dys, ids, batch, desc.Channels, desc.Height, desc.Width, desc.KernelH, desc.KernelW, desc.StrideH,
+            desc.StrideW, desc.PadH, desc.PadW, accumulate);
     }
 
     /// <inheritdoc/>
@@ -322,24 +339,57 @@ public sealed class CpuBackend : IBackend
 
     /// <inheritdoc/>
     public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
-        => CpuElementwise.Unary_Forward(op, parameter, Span(y, 0, n), Span(x, 0, n), parameter2);
+    {
+        Span<float> ys = Span(y, 0, n), xs = Span(x, 0, n);
+        if (n >= CpuSplit.Threshold && CpuSplit.Splits(op) && CpuWorkers.TryAcquire())
+        {
+            CpuSplit.UnaryForward(op, parameter, parameter2, Array(y), Array(x), n);
+            return;
+        }
+        CpuElementwise.Unary_Forward(op, parameter, ys, xs, parameter2);
+    }
 
     /// <inheritdoc/>
     public void Unary_Backward(UnaryOp op, float parameter, DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer x, DeviceBuffer y,
         long n, bool accumulate, float parameter2 = 0)
-        => CpuElementwise.Unary_Backward(op, parameter, Span(dx, 0, n), Span(dy, 0, n), Span(x, 0, n), Span(y, 0, n), accumulate, parameter2);
+    {
+        Span<float> dxs = Span(dx, 0, n), dys = Span(dy, 0, n), xs = Span(x, 0, n), ys = Span(y, 0, n);
+        if (n >= CpuSplit.Threshold && CpuSplit.Splits(op) && CpuWorkers.TryAcquire())
+        {
+            CpuSplit.UnaryBackward(op, parameter, parameter2, Array(dx), Array(dy), Array(x), Array(y), n, accumulate);
+            return;
+        }
+        CpuElementwise.Unary_Backward(op, parameter, dxs, dys, xs, ys, accumulate, parameter2);
+    }
 
     /// <inheritdoc/>
     public void Binary_Forward(BinaryOp op, DeviceBuffer z, DeviceBuffer a, ReadOnlySpan<int> aShape, DeviceBuffer b,
         ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)
-        => CpuElementwise.Binary_Forward(op, Span(z, 0, Count(zShape)), Span(a, 0, Count(aShape)), aShape,
-            Span(b, 0, Count(bShape)), bShape, zShape);
+    {
+        long n = Count(zShape);
+        Span<float> zs = Span(z, 0, n), aSpan = Span(a, 0, Count(aShape)), bSpan = Span(b, 0, Count(bShape));
+        if (n >= CpuSplit.Threshold && CpuSplit.Splits(op, aShape, bShape, zShape) && CpuWorkers.TryAcquire())
+        {
+            CpuSplit.BinaryForward(op, Array(z), Array(a), Array(b), n);
+            return;
+        }
+        CpuElementwise.Binary_Forward(op, zs, aSpan, aShape, bSpan, bShape, zShape);
+    }
 
     /// <inheritdoc/>
     public void Binary_Backward(BinaryOp op, int operand, DeviceBuffer dOperand, DeviceBuffer dz, DeviceBuffer a,
         ReadOnlySpan<int> aShape, DeviceBuffer b, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape, bool accumulate)
-        => CpuElementwise.Binary_Backward(op, operand, Span(dOperand, 0, Count(operand == 0 ? aShape : bShape)),
-            Span(dz, 0, Count(zShape)), Span(a, 0, Count(aShape)), aShape, Span(b, 0, Count(bShape)), bShape, zShape, accumulate);
+    {
+        long n = Count(zShape);
+        Span<float> ds = Span(dOperand, 0, Count(operand == 0 ? aShape : bShape)), dzs = Span(dz, 0, n);
+        Span<float> aSpan = Span(a, 0, Count(aShape)), bSpan = Span(b, 0, Count(bShape));
+        if (n >= CpuSplit.Threshold && operand is 0 or 1 && CpuSplit.Splits(op, aShape, bShape, zShape) && CpuWorkers.TryAcquire())
+        {
+            CpuSplit.BinaryBackward(op, operand, Array(dOperand), Array(dz), Array(a), Array(b), n, accumulate);
+            return;
+        }
+        CpuElementwise.Binary_Backward(op, operand, ds, dzs, aSpan, aShape, bSpan, bShape, zShape, accumulate);
+    }
 
     /// <inheritdoc/>
     public void Reduce_Forward(ReduceOp op, DeviceBuffer y, DeviceBuffer x, ReadOnlySpan<int> xShape, ReadOnlySpan<bool> reduceAxes)
