@@ -43,18 +43,26 @@ public class ElementwiseSplitTests
     public void Unary_ops_and_their_gradients_give_the_span_kernels_bits(int threads) => WithThreads(threads, () =>
     {
         float[] x = TestData.Uniform(1, N, -3f, 3f), dy = TestData.Uniform(2, N), start = TestData.Uniform(3, N);
-        foreach (UnaryOp op in new[] { UnaryOp.Relu, UnaryOp.Tanh, UnaryOp.Gelu, UnaryOp.LeakyRelu })
+        // Every op the backend splits, with PyTorch's default parameters where it has them.
+        foreach (UnaryOp op in Enum.GetValues<UnaryOp>().Where(CpuSplit.Splits))
         {
-            float parameter = op == UnaryOp.LeakyRelu ? 0.01f : 0f;
+            (float parameter, float parameter2) = op switch
+            {
+                UnaryOp.LeakyRelu => (0.01f, 0f),
+                UnaryOp.Elu => (1f, 0f),
+                UnaryOp.Softplus => (1f, 20f),
+                UnaryOp.Hardtanh => (-1f, 1f),
+                _ => (0f, 0f),
+            };
             float[] y = new float[N], expectedY = new float[N];
-            _backend.Unary_Forward(op, parameter, _backend.Wrap(y), _backend.Wrap(x), N);
-            CpuElementwise.Unary_Forward(op, parameter, expectedY, x);
+            _backend.Unary_Forward(op, parameter, _backend.Wrap(y), _backend.Wrap(x), N, parameter2);
+            CpuElementwise.Unary_Forward(op, parameter, expectedY, x, parameter2);
             AssertSameBits(expectedY, y, $"{op} forward, {threads} thread(s)");
             foreach (bool accumulate in new[] { false, true })
             {
                 float[] dx = (float[])start.Clone(), expectedDx = (float[])start.Clone();
-                _backend.Unary_Backward(op, parameter, _backend.Wrap(dx), _backend.Wrap(dy), _backend.Wrap(x), _backend.Wrap(y), N, accumulate);
-                CpuElementwise.Unary_Backward(op, parameter, expectedDx, dy, x, y, accumulate);
+                _backend.Unary_Backward(op, parameter, _backend.Wrap(dx), _backend.Wrap(dy), _backend.Wrap(x), _backend.Wrap(y), N, accumulate, parameter2);
+                CpuElementwise.Unary_Backward(op, parameter, expectedDx, dy, x, y, accumulate, parameter2);
                 AssertSameBits(expectedDx, dx, $"{op} backward (accumulate {accumulate}), {threads} thread(s)");
             }
         }
