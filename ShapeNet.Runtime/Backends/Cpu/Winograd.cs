@@ -877,8 +877,9 @@ internal static unsafe class CpuWinograd
         Vector256.Store(four * d1 - five * d3 + d5, output + 5 * outStride);
     }
 
-    /// <summary>B v, the adjoint of <see cref="TransformBt"/>: [4v0, 4(v5 − p) − 2q, −5v0 − 4s − w, p + 2q − 5v5, v0 + s + w, v5]
-    /// with p = v1 − v2, q = v3 − v4, s = v1 + v2, w = v3 + v4.</summary>
+    /// <summary>B v, the adjoint of <see cref="TransformBt(float*, long, float*, long)"/>:
+    /// [4v0, 4(v5 − p) − 2q, −5v0 − 4s − w, p + 2q − 5v5, v0 + s + w, v5] with p = v1 − v2, q = v3 − v4, s = v1 + v2,
+    /// w = v3 + v4.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TransformB(float* input, long stride, float* output, long outStride)
     {

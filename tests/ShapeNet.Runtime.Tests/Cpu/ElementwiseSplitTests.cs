@@ -19,12 +19,6 @@ public class ElementwiseSplitTests
 
     public static TheoryData<int> ThreadCounts() => new(new[] { 1, CpuBackend.MaxThreads }.Distinct());
 
-    private static void AssertSameBits(float[] expected, float[] actual, string what)
-    {
-        int differing = expected.Zip(actual).Count(p => BitConverter.SingleToInt32Bits(p.First) != BitConverter.SingleToInt32Bits(p.Second));
-        Assert.True(differing == 0, $"{what}: {differing} of {expected.Length} values differ from the span kernel");
-    }
-
     private static void WithThreads(int threads, Action body)
     {
         CpuBackend.Threads = threads;
@@ -57,13 +51,13 @@ public class ElementwiseSplitTests
             float[] y = new float[N], expectedY = new float[N];
             _backend.Unary_Forward(op, parameter, _backend.Wrap(y), _backend.Wrap(x), N, parameter2);
             CpuElementwise.Unary_Forward(op, parameter, expectedY, x, parameter2);
-            AssertSameBits(expectedY, y, $"{op} forward, {threads} thread(s)");
+            Numerics.AssertSameBits(expectedY, y, $"{op} forward, {threads} thread(s), split against the span kernel");
             foreach (bool accumulate in new[] { false, true })
             {
                 float[] dx = (float[])start.Clone(), expectedDx = (float[])start.Clone();
                 _backend.Unary_Backward(op, parameter, _backend.Wrap(dx), _backend.Wrap(dy), _backend.Wrap(x), _backend.Wrap(y), N, accumulate, parameter2);
                 CpuElementwise.Unary_Backward(op, parameter, expectedDx, dy, x, y, accumulate, parameter2);
-                AssertSameBits(expectedDx, dx, $"{op} backward (accumulate {accumulate}), {threads} thread(s)");
+                Numerics.AssertSameBits(expectedDx, dx, $"{op} backward (accumulate {accumulate}), {threads} thread(s), split against the span kernel");
             }
         }
     });
@@ -79,7 +73,7 @@ public class ElementwiseSplitTests
             float[] z = new float[N], expectedZ = new float[N];
             _backend.Binary_Forward(op, _backend.Wrap(z), _backend.Wrap(a), shape, _backend.Wrap(b), shape, shape);
             CpuElementwise.Binary_Forward(op, expectedZ, a, shape, b, shape, shape);
-            AssertSameBits(expectedZ, z, $"{op} forward, {threads} thread(s)");
+            Numerics.AssertSameBits(expectedZ, z, $"{op} forward, {threads} thread(s), split against the span kernel");
             foreach (int operand in new[] { 0, 1 })
                 foreach (bool accumulate in new[] { false, true })
                 {
@@ -87,7 +81,7 @@ public class ElementwiseSplitTests
                     _backend.Binary_Backward(op, operand, _backend.Wrap(d), _backend.Wrap(dz), _backend.Wrap(a), shape, _backend.Wrap(b), shape, shape,
                         accumulate);
                     CpuElementwise.Binary_Backward(op, operand, expectedD, dz, a, shape, b, shape, shape, accumulate);
-                    AssertSameBits(expectedD, d, $"{op} backward of operand {operand} (accumulate {accumulate}), {threads} thread(s)");
+                    Numerics.AssertSameBits(expectedD, d, $"{op} backward of operand {operand} (accumulate {accumulate}), {threads} thread(s), split against the span kernel");
                 }
         }
     });
@@ -105,14 +99,14 @@ public class ElementwiseSplitTests
         float[] y = new float[pooled], indices = new float[pooled], expectedY = new float[pooled], expectedIndices = new float[pooled];
         _backend.MaxPool2d_Forward(_backend.Wrap(y), _backend.Wrap(indices), _backend.Wrap(x), desc, batch);
         CpuPooling.MaxPool2d_Forward(expectedY, expectedIndices, x, batch, channels, height, width, 2, 2, 2, 2, 0, 0);
-        AssertSameBits(expectedY, y, $"max pooling, {threads} thread(s)");
-        AssertSameBits(expectedIndices, indices, $"max pooling indices, {threads} thread(s)");
+        Numerics.AssertSameBits(expectedY, y, $"max pooling, {threads} thread(s), split against the span kernel");
+        Numerics.AssertSameBits(expectedIndices, indices, $"max pooling indices, {threads} thread(s), split against the span kernel");
         foreach (bool accumulate in new[] { false, true })
         {
             float[] dx = (float[])start.Clone(), expectedDx = (float[])start.Clone();
             _backend.MaxPool2d_Backward(_backend.Wrap(dx), _backend.Wrap(dy), _backend.Wrap(indices), desc, batch, accumulate);
             CpuPooling.MaxPool2d_Backward(expectedDx, dy, indices, batch, channels, height, width, 2, 2, 2, 2, 0, 0, accumulate);
-            AssertSameBits(expectedDx, dx, $"max pooling backward (accumulate {accumulate}), {threads} thread(s)");
+            Numerics.AssertSameBits(expectedDx, dx, $"max pooling backward (accumulate {accumulate}), {threads} thread(s), split against the span kernel");
         }
     });
 }

@@ -144,8 +144,7 @@ public class GemmTests
                 TensorPrimitives.Add(row, bias, row);
                 if (activation == UnaryOp.Relu) TensorPrimitives.Max(row, 0f, row);
             }
-            int differing = Enumerable.Range(0, fused.Length).Count(i => BitConverter.SingleToInt32Bits(fused[i]) != BitConverter.SingleToInt32Bits(separate[i]));
-            Assert.True(differing == 0, $"{activation}, {m}×{n}×{k}: {differing} of {fused.Length} outputs differ from bias + activation applied afterwards");
+            Numerics.AssertSameBits(separate, fused, $"{activation}, {m}×{n}×{k}: fused against bias + activation applied afterwards");
         }
     }
 
@@ -190,8 +189,7 @@ public class GemmTests
             }
             else
             {
-                int differing = Enumerable.Range(0, c.Length).Count(i => BitConverter.SingleToInt32Bits(c[i]) != BitConverter.SingleToInt32Bits(first[i]));
-                Assert.True(differing == 0, $"weights {offset} floats past a 64-byte line: {differing} of {c.Length} outputs differ from the aligned ones");
+                Numerics.AssertSameBits(first, c, $"weights {offset} floats past a 64-byte line against aligned ones");
             }
         }
     }

@@ -81,10 +81,8 @@ public class KernelPathTests
                             {
                                 CpuGemm.SmallPath = true;
                             }
-                            int differing = small.Zip(packed).Count(p => BitConverter.SingleToInt32Bits(p.First) != BitConverter.SingleToInt32Bits(p.Second));
-                            double maxDifference = small.Zip(packed).Max(p => Math.Abs((double)p.First - p.Second));
-                            Assert.True(differing == 0, $"{family} {m}×{n}×{k} tA={transposeA} tB={transposeB} beta={beta} {activation}: " +
-                                $"{differing} values differ from the packed path, max |difference| {maxDifference:G9}");
+                            Numerics.AssertSameBits(packed, small,
+                                $"{family} {m}×{n}×{k} tA={transposeA} tB={transposeB} beta={beta} {activation}, small path against the packed path");
                             compared++;
                         }
                 }
@@ -124,9 +122,7 @@ public class KernelPathTests
                 return y;
             }
             float[] wide = Forward("Avx512"), narrow = Forward("Avx2");
-            int differing = wide.Zip(narrow).Count(p => BitConverter.SingleToInt32Bits(p.First) != BitConverter.SingleToInt32Bits(p.Second));
-            double maxDifference = wide.Zip(narrow).Max(p => Math.Abs((double)p.First - p.Second));
-            Assert.True(differing == 0, $"{name}: {differing} values differ, max |difference| {maxDifference:G9}");
+            Numerics.AssertSameBits(wide, narrow, $"{name}, AVX2 against AVX-512");
             Assert.Contains(wide, v => v > 0);
         }
     }

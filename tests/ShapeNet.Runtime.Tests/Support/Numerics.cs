@@ -35,6 +35,25 @@ public static class Numerics
         AssertClose(e, actual, rtol, atol, what, shape);
     }
 
+    /// <summary>Passes when every value of <paramref name="actual"/> has exactly the bits of <paramref name="expected"/> (signed
+    /// zeros and NaNs included); a failure counts the values that differ and gives the largest difference.</summary>
+    public static void AssertSameBits(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        if (expected.Length != actual.Length)
+            throw new XunitException($"{what}: expected {expected.Length} values, got {actual.Length}.");
+        int differing = 0, first = -1;
+        double maxDiff = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i])) continue;
+            if (differing++ == 0) first = i;
+            maxDiff = Math.Max(maxDiff, Math.Abs((double)expected[i] - actual[i]));
+        }
+        if (differing > 0)
+            throw new XunitException($"{what}: {differing} of {expected.Length} values differ in their bits, the first at flat index " +
+                $"{first} (expected {expected[first]:G9}, got {actual[first]:G9}); max |difference| {maxDiff:G9}.");
+    }
+
     /// <summary>Central finite differences in float64: ∂(Σ w·f(x))/∂x for a forward written in double.</summary>
     public static double[] FiniteDifference(Func<double[], double[]> forward, double[] x, double[] upstream, double h = 1e-6)
     {
