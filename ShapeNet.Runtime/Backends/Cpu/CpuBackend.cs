@@ -341,7 +341,7 @@ public sealed class CpuBackend : IBackend
     public void Unary_Forward(UnaryOp op, float parameter, DeviceBuffer y, DeviceBuffer x, long n, float parameter2 = 0)
     {
         Span<float> ys = Span(y, 0, n), xs = Span(x, 0, n);
-        if (n >= CpuSplit.Threshold && CpuSplit.Splits(op) && CpuWorkers.TryAcquire())
+        if (n >= CpuSplit.Threshold && CpuWorkers.TryAcquire())
         {
             CpuSplit.UnaryForward(op, parameter, parameter2, Array(y), Array(x), n);
             return;
@@ -354,7 +354,7 @@ public sealed class CpuBackend : IBackend
         long n, bool accumulate, float parameter2 = 0)
     {
         Span<float> dxs = Span(dx, 0, n), dys = Span(dy, 0, n), xs = Span(x, 0, n), ys = Span(y, 0, n);
-        if (n >= CpuSplit.Threshold && CpuSplit.Splits(op) && CpuWorkers.TryAcquire())
+        if (n >= CpuSplit.Threshold && CpuWorkers.TryAcquire())
         {
             CpuSplit.UnaryBackward(op, parameter, parameter2, Array(dx), Array(dy), Array(x), Array(y), n, accumulate);
             return;

@@ -1,8 +1,8 @@
 namespace ShapeNet.Backends.Cpu;
 
 /// <summary>
-/// Large element-wise calls (activations and their gradients, same-shape binary ops and their gradients, 2-D max pooling)
-/// split over the CPU workers: each part runs the same span kernel on its own range (whole planes for pooling). Every
+/// Large element-wise calls (every unary op and its gradient, same-shape binary ops and their gradients, 2×2/2 max
+/// pooling) split over the CPU workers: each part runs the same span kernel on its own range (whole planes for pooling). Every
 /// value depends only on the values at its own index (its own window), so the result has the same bits whatever the
 /// split: the ranges start at multiples of <see cref="Alignment"/> floats, and the kernels compute every element alike.
 /// Between two convolutions that already use both cores these passes ran on one (residual CNN training at 2 threads:
@@ -23,10 +23,6 @@ internal static unsafe class CpuSplit
     private static long s_n;
     private static int s_operand, s_planes, s_height, s_width;
     private static bool s_accumulate;
-
-    /// <summary>The unary ops whose forward and backward are split: every value a function of its own index.</summary>
-    internal static bool Splits(UnaryOp op) => op is UnaryOp.Relu or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.LeakyRelu or UnaryOp.Elu
-        or UnaryOp.Gelu or UnaryOp.GeluTanh or UnaryOp.Silu or UnaryOp.Softplus or UnaryOp.Hardtanh;
 
     /// <summary>Binary ops on operands of one shape (no broadcasting).</summary>
     internal static bool Splits(BinaryOp op, ReadOnlySpan<int> aShape, ReadOnlySpan<int> bShape, ReadOnlySpan<int> zShape)
