@@ -33,7 +33,9 @@ public sealed class CpuRecurrentTensors : RecurrentTensors
 
 /// <summary>
 /// The reference backend. A thin adapter: each call turns (buffer, offset, size) into spans and hands them to the
-/// static span kernels (CpuGemm, CpuLinear, CpuElementwise, ...), which hold all the arithmetic.
+/// static span kernels (CpuGemm, CpuLinear, CpuElementwise, ...), which hold all the arithmetic. Large element-wise and
+/// max-pooling calls are the one scheduling decision made here: they go to <see cref="CpuSplit"/>, which runs the same span
+/// kernels over the workers.
 /// </summary>
 public sealed class CpuBackend : IBackend
 {

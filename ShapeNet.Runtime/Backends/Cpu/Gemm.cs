@@ -295,45 +295,31 @@ public static unsafe class CpuGemm
             {
                 float* b0 = b + (nint)j * ldb;
                 Dot4(row, b0, b0 + ldb, b0 + 2 * (nint)ldb, b0 + 3 * (nint)ldb, k, out float d0, out float d1, out float d2, out float d3);
-                if (fused)
-                {
-                    cRow[j] = Finish(alpha * d0, bias, j, relu);
-                    cRow[j + 1] = Finish(alpha * d1, bias, j + 1, relu);
-                    cRow[j + 2] = Finish(alpha * d2, bias, j + 2, relu);
-                    cRow[j + 3] = Finish(alpha * d3, bias, j + 3, relu);
-                }
-                else
-                {
-                    cRow[j] = Combine(alpha * d0, beta, cRow[j]);
-                    cRow[j + 1] = Combine(alpha * d1, beta, cRow[j + 1]);
-                    cRow[j + 2] = Combine(alpha * d2, beta, cRow[j + 2]);
-                    cRow[j + 3] = Combine(alpha * d3, beta, cRow[j + 3]);
-                }
+                Store(cRow, j, alpha * d0, beta, bias, fused, relu);
+                Store(cRow, j + 1, alpha * d1, beta, bias, fused, relu);
+                Store(cRow, j + 2, alpha * d2, beta, bias, fused, relu);
+                Store(cRow, j + 3, alpha * d3, beta, bias, fused, relu);
             }
             for (; j < j1; j++)
             {
                 float* bj = b + (nint)j * ldb;
                 Dot4(row, bj, bj, bj, bj, k, out float d, out _, out _, out _);
-                cRow[j] = fused ? Finish(alpha * d, bias, j, relu) : Combine(alpha * d, beta, cRow[j]);
+                Store(cRow, j, alpha * d, beta, bias, fused, relu);
             }
         }
         else if (s_useAvx512)
-        {
-            if (fused)
-                for (int j = j0; j < j1; j++) cRow[j] = Finish(alpha * Dot512(row, b + (nint)j * ldb, k), bias, j, relu);
-            else
-                for (int j = j0; j < j1; j++) cRow[j] = Combine(alpha * Dot512(row, b + (nint)j * ldb, k), beta, cRow[j]);
-        }
+            for (int j = j0; j < j1; j++) Store(cRow, j, alpha * Dot512(row, b + (nint)j * ldb, k), beta, bias, fused, relu);
         else
-        {
-            if (fused)
-                for (int j = j0; j < j1; j++) cRow[j] = Finish(alpha * Dot256(row, b + (nint)j * ldb, k), bias, j, relu);
-            else
-                for (int j = j0; j < j1; j++) cRow[j] = Combine(alpha * Dot256(row, b + (nint)j * ldb, k), beta, cRow[j]);
-        }
+            for (int j = j0; j < j1; j++) Store(cRow, j, alpha * Dot256(row, b + (nint)j * ldb, k), beta, bias, fused, relu);
         if (!fused && (bias != null || activation != UnaryOp.Identity))
             ApplyEpilogue(cRow + j0, j1 - j0, 1, j1 - j0, bias == null ? null : bias + j0, activation);
     }
+
+    /// <summary>C[j] from its product: with the bias and ReLU (<see cref="Finish"/>) when they are fused, else combined
+    /// with the old value (<see cref="Combine"/>), the epilogue following as a pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* cRow, int j, float product, float beta, float* bias, bool fused, bool relu)
+        => cRow[j] = fused ? Finish(product, bias, j, relu) : Combine(product, beta, cRow[j]);
 
     /// <summary>The epilogue of one value: + bias[j] when there is a bias, then max(·, 0) for a ReLU — the roundings and NaN
     /// handling of <see cref="ApplyEpilogue"/>'s vector pass (TensorPrimitives.Max, like MathF.Max, returns NaN for NaN and
